@@ -1,0 +1,16 @@
+/** Requests the catalog context answers. */
+export const CATALOG_PATTERNS = {
+  CREATE_PRODUCT: 'catalog.create-product',
+  GET_PRODUCT: 'catalog.get-product',
+  LIST_PRODUCTS: 'catalog.list-products',
+  UPDATE_PRODUCT: 'catalog.update-product',
+  ADJUST_STOCK: 'catalog.adjust-stock',
+  CHECK_HEALTH: 'catalog.check-health',
+} as const;
+
+/** Integration events the catalog context publishes. */
+export const CATALOG_EVENTS = {
+  PRODUCT_CREATED: 'catalog.product.created',
+  PRODUCT_UPDATED: 'catalog.product.updated',
+  STOCK_ADJUSTED: 'catalog.stock.adjusted',
+} as const;

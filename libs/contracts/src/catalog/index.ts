@@ -1,0 +1,3 @@
+export * from './catalog.events';
+export * from './catalog.messages';
+export * from './catalog.patterns';

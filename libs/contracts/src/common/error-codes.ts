@@ -1,0 +1,23 @@
+/** Stable machine codes that cross every boundary; the gateway maps them to HTTP statuses. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  SKU_TAKEN: 'SKU_TAKEN',
+  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
+  INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
+  /** A context could not be reached in time, or did not answer. */
+  CONTEXT_UNAVAILABLE: 'CONTEXT_UNAVAILABLE',
+  /** A message pattern that no context serves: a deployment or contract mismatch. */
+  NO_HANDLER: 'NO_HANDLER',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** The shape an error takes on the wire: a code, a human message, and field problems for validation. */
+export interface ErrorPayload {
+  code: string;
+  message: string;
+  errors?: { field: string; message: string }[];
+}

@@ -1,0 +1,5 @@
+export * from './context-name';
+export * from './error-codes';
+export * from './health';
+export * from './money.dto';
+export * from './page';

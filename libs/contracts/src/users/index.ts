@@ -1,0 +1,3 @@
+export * from './users.events';
+export * from './users.messages';
+export * from './users.patterns';

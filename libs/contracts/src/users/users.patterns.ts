@@ -1,0 +1,17 @@
+/** Requests the users context answers. */
+export const USERS_PATTERNS = {
+  REGISTER_USER: 'users.register-user',
+  VERIFY_CREDENTIALS: 'users.verify-credentials',
+  GET_USER: 'users.get-user',
+  LIST_USERS: 'users.list-users',
+  UPDATE_PROFILE: 'users.update-profile',
+  DEACTIVATE_USER: 'users.deactivate-user',
+  CHECK_HEALTH: 'users.check-health',
+} as const;
+
+/** Integration events the users context publishes. */
+export const USERS_EVENTS = {
+  USER_REGISTERED: 'users.user.registered',
+  USER_EMAIL_CHANGED: 'users.user.email-changed',
+  USER_DEACTIVATED: 'users.user.deactivated',
+} as const;

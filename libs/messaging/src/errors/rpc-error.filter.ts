@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { ERROR_CODES, ErrorPayload } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
+import { Observable, throwError } from 'rxjs';
+
+/**
+ * Turns what a message handler throws into the wire's error shape: a domain
+ * error keeps its code and message; anything else is logged here and leaves
+ * as INTERNAL, so no stack, SQL or class name ever crosses a boundary.
+ */
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('RpcErrorFilter');
+
+  catch(error: unknown, host: ArgumentsHost): Observable<never> {
+    return throwError(() => this.toPayload(error, host));
+  }
+
+  private toPayload(error: unknown, host: ArgumentsHost): ErrorPayload {
+    if (error instanceof DomainError) {
+      const errors = error.details?.errors as ErrorPayload['errors'] | undefined;
+      return errors ? { code: error.code, message: error.message, errors } : { code: error.code, message: error.message };
+    }
+    const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.() ?? 'a message';
+    this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
+    return { code: ERROR_CODES.INTERNAL, message: 'The request could not be completed' };
+  }
+}

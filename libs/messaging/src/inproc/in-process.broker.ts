@@ -1,0 +1,51 @@
+import type { WritePacket } from '@nestjs/microservices';
+
+/** What the broker needs from a server: can it serve a pattern, and serve it. */
+export interface InProcessEndpoint {
+  canHandle(pattern: string, asEvent: boolean): boolean;
+  handleRequest(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void;
+  handleEventMessage(pattern: string, data: unknown): Promise<void>;
+}
+
+export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined in the remote service.';
+
+/**
+ * Routes messages between the clients and servers of one process. Requests go
+ * to the one endpoint that serves the pattern; events go to every endpoint that
+ * subscribes. Delivery is always asynchronous, as on a wire.
+ */
+export class InProcessBroker {
+  private readonly endpoints = new Set<InProcessEndpoint>();
+
+  attach(endpoint: InProcessEndpoint): void {
+    this.endpoints.add(endpoint);
+  }
+
+  detach(endpoint: InProcessEndpoint): void {
+    this.endpoints.delete(endpoint);
+  }
+
+  request(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void {
+    let cancel: (() => void) | undefined;
+    let cancelled = false;
+    const timer = setImmediate(() => {
+      const endpoint = [...this.endpoints].find((e) => e.canHandle(pattern, false));
+      if (!endpoint) {
+        respond({ err: NO_HANDLER_MESSAGE, isDisposed: true });
+        return;
+      }
+      if (!cancelled) cancel = endpoint.handleRequest(pattern, data, respond);
+    });
+    return () => {
+      cancelled = true;
+      clearImmediate(timer);
+      cancel?.();
+    };
+  }
+
+  async publish(pattern: string, data: unknown): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
+    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, data)));
+  }
+}

@@ -1,0 +1,65 @@
+import { CustomTransportStrategy, Server, WritePacket } from '@nestjs/microservices';
+import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
+import { InProcessContext } from './in-process.context';
+import { throughTheWire } from './wire';
+
+export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
+
+/** Serves this process's message handlers to the in-process broker. */
+export class InProcessServer extends Server implements CustomTransportStrategy, InProcessEndpoint {
+  override readonly transportId = IN_PROCESS_TRANSPORT;
+
+  constructor(private readonly broker: InProcessBroker) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => void): void {
+    this.broker.attach(this);
+    callback();
+  }
+
+  close(): void {
+    this.broker.detach(this);
+  }
+
+  on(): void {
+    // The in-process transport has no connection and so no status events to subscribe to.
+  }
+
+  unwrap<T>(): T {
+    return this.broker as T;
+  }
+
+  canHandle(pattern: string, asEvent: boolean): boolean {
+    const handler = this.getHandlerByPattern(pattern);
+    return !!handler && !!handler.isEventHandler === asEvent;
+  }
+
+  handleRequest(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void {
+    const handler = this.getHandlerByPattern(pattern)!;
+    let unsubscribe: (() => void) | undefined;
+    let done = false;
+    void (async () => {
+      try {
+        const result$ = this.transformToObservable(await handler(throughTheWire(data), new InProcessContext(pattern)));
+        if (done) return;
+        const subscription = this.send(result$, (packet) => respond(throughTheWire(packet)));
+        unsubscribe = () => subscription.unsubscribe();
+      } catch (error) {
+        respond({ err: throughTheWire(error), isDisposed: true });
+      }
+    })();
+    return () => {
+      done = true;
+      unsubscribe?.();
+    };
+  }
+
+  async handleEventMessage(pattern: string, data: unknown): Promise<void> {
+    try {
+      await this.handleEvent(pattern, { pattern, data: throughTheWire(data) }, new InProcessContext(pattern));
+    } catch (error) {
+      this.logger.error(`Event handler for ${pattern} failed: ${(error as Error).message ?? error}`);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
+
+export const TRANSPORT_NAMES = ['inproc', 'tcp'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+export interface TcpAddress {
+  host: string;
+  port: number;
+}
+
+/** What kind of process this is decides its defaults: which contexts it hosts and how it listens. */
+export type ProcessRole = { kind: 'monolith' } | { kind: 'gateway' } | { kind: 'context'; context: ContextName };
+
+/** Which contexts this process hosts, and how it reaches the others. */
+export interface Topology {
+  transport: TransportName;
+  hosted: readonly ContextName[];
+  tcpAddresses: Readonly<Record<ContextName, TcpAddress>>;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = { users: 4001, catalog: 4002, ordering: 4003, payments: 4004 };
+
+export function isHosted(topology: Topology, context: ContextName): boolean {
+  return topology.hosted.includes(context);
+}
+
+/**
+ * Reads the topology from the environment names of ARCHITECTURE.md:
+ * TRANSPORT, CONTEXTS and <CONTEXT>_TCP_ADDRESS. `available` lists the contexts
+ * this build can host, the default for CONTEXTS.
+ */
+export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, available: readonly ContextName[]): Topology {
+  const transport = parseTransport(env.TRANSPORT, role);
+  const hosted = role.kind === 'gateway' ? [] : role.kind === 'context' ? [role.context] : parseContexts(env.CONTEXTS, available);
+  const tcpAddresses = Object.fromEntries(
+    CONTEXT_NAMES.map((context) => [context, parseTcpAddress(env, context)]),
+  ) as Record<ContextName, TcpAddress>;
+  const remote = available.filter((context) => !hosted.includes(context));
+  if (transport === 'inproc' && remote.length > 0) {
+    throw new Error(`TRANSPORT=inproc cannot reach ${remote.join(', ')}: host them (CONTEXTS) or choose a network TRANSPORT such as tcp`);
+  }
+  return { transport, hosted, tcpAddresses, requestTimeoutMs: parsePositiveInt(env.REQUEST_TIMEOUT_MS, 'REQUEST_TIMEOUT_MS', 5000) };
+}
+
+function parseTransport(value: string | undefined, role: ProcessRole): TransportName {
+  if (!value) return role.kind === 'monolith' ? 'inproc' : 'tcp';
+  if (!(TRANSPORT_NAMES as readonly string[]).includes(value)) {
+    throw new Error(`TRANSPORT must be one of ${TRANSPORT_NAMES.join(', ')}; got "${value}"`);
+  }
+  if (value === 'inproc' && role.kind !== 'monolith') {
+    throw new Error(`TRANSPORT=inproc only fits the monolith: a ${role.kind} process must reach the others over a network transport`);
+  }
+  return value as TransportName;
+}
+
+function parseContexts(value: string | undefined, available: readonly ContextName[]): ContextName[] {
+  if (!value || !value.trim()) return [...available];
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(available as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`CONTEXTS names ${unknown.join(', ')}, which this build cannot host; choose from ${available.join(', ')}`);
+  }
+  return [...new Set(names)] as ContextName[];
+}
+
+function parseTcpAddress(env: NodeJS.ProcessEnv, context: ContextName): TcpAddress {
+  const name = `${context.toUpperCase()}_TCP_ADDRESS`;
+  const value = env[name];
+  if (!value) return { host: '127.0.0.1', port: DEFAULT_TCP_PORTS[context] };
+  const match = /^(.+):(\d{1,5})$/.exec(value.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);
+  return { host: match[1], port };
+}
+
+function parsePositiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}"`);
+  return parsed;
+}

@@ -1,0 +1,30 @@
+import { ConfigService } from '@nestjs/config';
+import { validateEnv } from './env.schema';
+import { secretOrDevelopmentDefault } from './production-secret';
+
+describe('validateEnv', () => {
+  it('fills the documented defaults', () => {
+    expect(validateEnv({})).toMatchObject({ RATE_LIMIT_PER_MINUTE: 100, LOGIN_RATE_LIMIT_PER_MINUTE: 10, ORDER_PAYMENT_TIMEOUT_SECONDS: 900, EMBEDDED_DB_DIR: '.data/db' });
+  });
+
+  it('names the variable that has a bad value', () => {
+    expect(() => validateEnv({ PORT: 'eighty' })).toThrow(/"PORT" must be a number/);
+    expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => validateEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});
+
+describe('secretOrDevelopmentDefault', () => {
+  const read = (env: Record<string, string>) => new ConfigService(env);
+
+  it('refuses an unset or default secret in production', () => {
+    expect(() => secretOrDevelopmentDefault(read({ NODE_ENV: 'production' }), 'JWT_SECRET', 'dev', () => {})).toThrow(/JWT_SECRET must be set/);
+    expect(() => secretOrDevelopmentDefault(read({ NODE_ENV: 'production', JWT_SECRET: 'dev' }), 'JWT_SECRET', 'dev', () => {})).toThrow(/JWT_SECRET/);
+  });
+
+  it('warns and uses the default outside production', () => {
+    const warnings: string[] = [];
+    expect(secretOrDevelopmentDefault(read({}), 'JWT_SECRET', 'dev', (m) => warnings.push(m))).toBe('dev');
+    expect(warnings[0]).toMatch(/JWT_SECRET is not set/);
+  });
+});

@@ -1,0 +1,48 @@
+import Joi from 'joi';
+
+const port = Joi.number().integer().min(0).max(65535);
+const positiveInt = Joi.number().integer().min(1);
+const tcpAddress = Joi.string().pattern(/^.+:\d{1,5}$/, 'host:port');
+const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
+
+/**
+ * Every configuration name the apps read. A bad value stops the start with a
+ * message that names the variable; production-only rules live with the module
+ * that needs the value (see assertProductionSecret).
+ */
+export const envSchema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: port,
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  DATABASE_URL: postgresUrl,
+  USERS_DATABASE_URL: postgresUrl,
+  CATALOG_DATABASE_URL: postgresUrl,
+  ORDERING_DATABASE_URL: postgresUrl,
+  PAYMENTS_DATABASE_URL: postgresUrl,
+  EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
+  TRANSPORT: Joi.string().valid('inproc', 'tcp'),
+  CONTEXTS: Joi.string().allow(''),
+  USERS_TCP_ADDRESS: tcpAddress,
+  CATALOG_TCP_ADDRESS: tcpAddress,
+  ORDERING_TCP_ADDRESS: tcpAddress,
+  PAYMENTS_TCP_ADDRESS: tcpAddress,
+  REQUEST_TIMEOUT_MS: positiveInt.default(5000),
+  JWT_SECRET: Joi.string().min(16),
+  JWT_EXPIRES_IN_SECONDS: positiveInt.default(3600),
+  ADMIN_EMAIL: Joi.string().email({ tlds: false }),
+  ADMIN_PASSWORD: Joi.string().min(8).max(128),
+  SEED_DEMO_DATA: Joi.boolean(),
+  ORDER_PAYMENT_TIMEOUT_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
+  LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  CORS_ORIGINS: Joi.string().allow('').default(''),
+});
+
+/** The process's environment checked against envSchema; throws naming every bad variable. */
+export function validateEnv(env: Record<string, unknown>): Record<string, unknown> {
+  const { error, value } = envSchema.validate(env, { abortEarly: false, allowUnknown: true, convert: true });
+  if (error) {
+    throw new Error(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,65 @@
+import { DynamicModule, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { ContextName } from '@tessera/contracts';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { EmbeddedDatabaseService } from './embedded-database.service';
+
+export interface ContextDatabaseOptions {
+  context: ContextName;
+  entities: NonNullable<DataSourceOptions['entities']>;
+  migrations: NonNullable<DataSourceOptions['migrations']>;
+}
+
+/**
+ * A context's own DataSource, named after the context, in the context's own
+ * schema, on <CONTEXT>_DATABASE_URL, DATABASE_URL or the embedded database,
+ * with its migrations run at start.
+ */
+export class ContextDatabaseModule {
+  static forContext(options: ContextDatabaseOptions): DynamicModule {
+    const { context } = options;
+    return TypeOrmModule.forRootAsync({
+      name: context,
+      inject: [ConfigService, EmbeddedDatabaseService],
+      useFactory: async (config: ConfigService, embedded: EmbeddedDatabaseService) => {
+        const base = {
+          type: 'postgres' as const,
+          schema: context,
+          entities: options.entities,
+          migrations: options.migrations,
+          migrationsTableName: 'migrations',
+          synchronize: false,
+          migrationsRun: false,
+        };
+        const url = config.get<string>(`${context.toUpperCase()}_DATABASE_URL`) ?? config.get<string>('DATABASE_URL');
+        if (url) return { ...base, url, extra: { max: 10 } };
+        return { ...base, driver: (await embedded.get()).driver() };
+      },
+      dataSourceFactory: async (dataSourceOptions) => {
+        const dataSource = await new DataSource(dataSourceOptions!).initialize();
+        await migrate(dataSource, context, !!(dataSourceOptions as { url?: string }).url);
+        return dataSource;
+      },
+    });
+  }
+}
+
+/**
+ * Creates the context's schema and runs its pending migrations. On a shared
+ * server an advisory lock keeps replicas from migrating at the same time; the
+ * embedded database has one process and one connection, so it needs none.
+ */
+async function migrate(dataSource: DataSource, context: ContextName, sharedServer: boolean): Promise<void> {
+  const lock = sharedServer ? dataSource.createQueryRunner() : undefined;
+  const lockKey = `tessera.migrations.${context}`;
+  try {
+    await lock?.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${context}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) new Logger('Database').log(`${context}: applied ${applied.map((m) => m.name).join(', ')}`);
+  } finally {
+    await lock?.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    await lock?.release();
+  }
+}

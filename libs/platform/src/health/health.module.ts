@@ -1,0 +1,18 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { ContextName } from '@tessera/contracts';
+import { ContextHealthIndicator } from './context-health.indicator';
+import { CHECKED_CONTEXTS, HealthController } from './health.controller';
+
+/** /health/live and /health/ready for a process that serves or calls `contexts`. */
+@Module({})
+export class HealthModule {
+  static forContexts(contexts: readonly ContextName[]): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [ContextHealthIndicator, { provide: CHECKED_CONTEXTS, useValue: contexts }],
+    };
+  }
+}
