@@ -6,3 +6,5 @@ export * from './database/embedded-postgres';
 export * from './health/health.module';
 export * from './logging/logger';
 export * from './platform.module';
+export * from './bootstrap/run-app';
+export * from './bootstrap/context-app.module';

@@ -15,20 +15,20 @@ export class RemoteError extends Error {
   /** Turns whatever a transport delivered as an error into a RemoteError. */
   static from(error: unknown, context: string): RemoteError {
     if (error instanceof RemoteError) return error;
+    if (isConnectionFailure(error)) {
+      return new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${context} is unavailable`);
+    }
     if (isErrorPayload(error)) return new RemoteError(error.code, error.message, error.errors);
     const message = typeof error === 'string' ? error : (error as { message?: string })?.message;
     if (message === NO_HANDLER_MESSAGE) {
       return new RemoteError(ERROR_CODES.NO_HANDLER, `${context} serves no handler for this message`);
-    }
-    if (isConnectionFailure(error)) {
-      return new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${context} is unavailable`);
     }
     return new RemoteError(ERROR_CODES.INTERNAL, `${context} failed to answer`);
   }
 }
 
 function isErrorPayload(value: unknown): value is ErrorPayload {
-  return typeof value === 'object' && value !== null && typeof (value as ErrorPayload).code === 'string' && typeof (value as ErrorPayload).message === 'string' && !(value instanceof Error);
+  return typeof value === 'object' && value !== null && typeof (value as ErrorPayload).code === 'string' && typeof (value as ErrorPayload).message === 'string';
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'CONN_ERR']);

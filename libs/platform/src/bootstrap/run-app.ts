@@ -1,0 +1,53 @@
+import { DynamicModule, Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
+import type { Logger } from 'pino';
+import { createRootLogger, PinoNestLogger } from '../logging/logger';
+
+export interface RunAppOptions {
+  /** Names the process in logs: monolith, gateway, users, ... */
+  name: string;
+  module: Type<unknown> | DynamicModule;
+  /** Used when PORT is not set. */
+  defaultPort: number;
+  /** Builds the HTTP adapter; a plain Fastify one with the process logger when absent. */
+  adapter?: (logger: Logger) => FastifyAdapter;
+  /** Applies what the HTTP surface needs (security headers, validation, docs) before listening. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/** Creates, wires and starts one process: its HTTP port and the message servers of the contexts it hosts. */
+export async function createApp(options: RunAppOptions): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(options.name);
+  const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bufferLogs: true, abortOnError: false });
+  await options.configure?.(app);
+  app.enableShutdownHooks();
+  await startContextServers(app);
+  return app;
+}
+
+/** Starts a process from its main.ts and says where it listens and what it hosts. */
+export async function runApp(options: RunAppOptions): Promise<NestFastifyApplication> {
+  const started = Date.now();
+  const app = await createApp(options);
+  const port = app.get(ConfigService).get<number>('PORT') ?? options.defaultPort;
+  await app.listen({ port, host: '0.0.0.0' });
+  const topology = app.get<Topology>(TOPOLOGY);
+  const hosted = topology.hosted.length > 0 ? topology.hosted.join(', ') : 'none';
+  app.getHttpAdapter().getInstance().log.info(
+    `Tessera ${options.name} ready in ${Date.now() - started} ms on http://localhost:${port} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
+  );
+  return app;
+}
+
+/** Runs `main` and ends the process with a readable message, not a stack, when the configuration is wrong. */
+export function launch(main: () => Promise<unknown>): void {
+  main().catch((error: Error) => {
+    process.stderr.write(`\nTessera could not start: ${error.message}\n\n`);
+    if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${error.stack}\n`);
+    process.exit(1);
+  });
+}
