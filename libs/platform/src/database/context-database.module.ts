@@ -24,6 +24,7 @@ export class ContextDatabaseModule {
       inject: [ConfigService, EmbeddedDatabaseService],
       useFactory: async (config: ConfigService, embedded: EmbeddedDatabaseService) => {
         const base = {
+          name: context,
           type: 'postgres' as const,
           schema: context,
           entities: options.entities,

@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ProductView } from '@tessera/contracts';
+import { PRODUCT_REPOSITORY, type ProductRepository } from '../../../domain/product.repository';
+import { findProductOrThrow } from '../../find-product-or-throw';
+import { ProductEventPublisher } from '../../product-event.publisher';
+import { ProductViewMapper } from '../../product-view.mapper';
+import { retryOnVersionConflict } from '../../version-conflict.retry';
+import { AdjustStockCommand } from './adjust-stock.command';
+
+/**
+ * catalog.adjust-stock: INSUFFICIENT_STOCK when the stock would go below zero.
+ * Concurrent adjustments of one product are each applied once, in some order,
+ * each checked against the stock left by the ones before it.
+ */
+@Injectable()
+export class AdjustStockHandler {
+  constructor(
+    @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
+    private readonly events: ProductEventPublisher,
+  ) {}
+
+  async execute(command: AdjustStockCommand): Promise<ProductView> {
+    const product = await retryOnVersionConflict(async () => {
+      const product = await findProductOrThrow(this.products, command.productId);
+      product.adjustStock(command.delta);
+      await this.products.save(product);
+      return product;
+    });
+    await this.events.publishRecorded(product);
+    return ProductViewMapper.toView(product);
+  }
+}

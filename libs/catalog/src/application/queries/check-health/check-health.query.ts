@@ -1,0 +1,2 @@
+/** Asks whether the catalog can serve, which it can when its database answers. */
+export class CheckHealthQuery {}

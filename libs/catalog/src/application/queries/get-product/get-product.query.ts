@@ -1,0 +1,4 @@
+/** One product by id. */
+export class GetProductQuery {
+  constructor(readonly productId: string) {}
+}

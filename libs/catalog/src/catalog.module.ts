@@ -1,0 +1,55 @@
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContextDatabaseModule } from '@tessera/platform';
+import { AdjustStockHandler } from './application/commands/adjust-stock/adjust-stock.handler';
+import { CreateProductHandler } from './application/commands/create-product/create-product.handler';
+import { SeedDemoProductsCommand } from './application/commands/seed-demo-products/seed-demo-products.command';
+import { SeedDemoProductsHandler } from './application/commands/seed-demo-products/seed-demo-products.handler';
+import { isDemoDataWanted } from './application/commands/seed-demo-products/seed-demo-products.policy';
+import { UpdateProductHandler } from './application/commands/update-product/update-product.handler';
+import { ProductEventPublisher } from './application/product-event.publisher';
+import { CheckHealthHandler } from './application/queries/check-health/check-health.handler';
+import { GetProductHandler } from './application/queries/get-product/get-product.handler';
+import { ListProductsHandler } from './application/queries/list-products/list-products.handler';
+import { PRODUCT_REPOSITORY } from './domain/product.repository';
+import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/create-catalog-products.migration';
+import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
+import { TypeOrmProductRepository } from './infrastructure/persistence/typeorm-product.repository';
+import { CatalogMessagesController } from './interface/catalog.messages.controller';
+
+/** The catalog context: products and their stock, reached only through CATALOG_PATTERNS. */
+@Module({
+  imports: [
+    ContextDatabaseModule.forContext({
+      context: 'catalog',
+      entities: [ProductOrmEntity],
+      migrations: [CreateCatalogProducts1795450000000],
+    }),
+    TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),
+  ],
+  controllers: [CatalogMessagesController],
+  providers: [
+    { provide: PRODUCT_REPOSITORY, useClass: TypeOrmProductRepository },
+    ProductEventPublisher,
+    CreateProductHandler,
+    GetProductHandler,
+    ListProductsHandler,
+    UpdateProductHandler,
+    AdjustStockHandler,
+    CheckHealthHandler,
+    SeedDemoProductsHandler,
+  ],
+})
+export class CatalogModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly config: ConfigService,
+    private readonly seedDemoProducts: SeedDemoProductsHandler,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (isDemoDataWanted(this.config.get<string>('NODE_ENV'), this.config.get<unknown>('SEED_DEMO_DATA'))) {
+      await this.seedDemoProducts.execute(new SeedDemoProductsCommand());
+    }
+  }
+}

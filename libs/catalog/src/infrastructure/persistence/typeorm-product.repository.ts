@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { Product } from '../../domain/product.aggregate';
+import { SkuTakenError } from '../../domain/product.errors';
+import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../../domain/product.repository';
+import { ProductMapper } from './product.mapper';
+import { ProductOrmEntity } from './product.orm-entity';
+
+const SKU_INDEX = 'products_sku_lower_key';
+const UNIQUE_VIOLATION = '23505';
+
+/** Products in the catalog schema, through the catalog's own DataSource. */
+@Injectable()
+export class TypeOrmProductRepository implements ProductRepository {
+  constructor(@InjectRepository(ProductOrmEntity, 'catalog') private readonly rows: Repository<ProductOrmEntity>) {}
+
+  async findById(id: string): Promise<Product | null> {
+    // Postgres answers a malformed uuid with an error, not with no row.
+    if (!Product.isWellFormedId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? ProductMapper.toDomain(row) : null;
+  }
+
+  async add(product: Product): Promise<void> {
+    try {
+      await this.rows.insert(ProductMapper.toRow(product));
+    } catch (error) {
+      if (isUniqueViolation(error, SKU_INDEX)) throw new SkuTakenError(product.sku);
+      throw error;
+    }
+  }
+
+  async save(product: Product): Promise<void> {
+    const loadedVersion = product.version;
+    const runner = this.rows.manager.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(
+        `UPDATE catalog.products
+            SET name = $3, description = $4, price_amount = $5, price_currency = $6, stock = $7, updated_at = $8,
+                version = version + 1
+          WHERE id = $1 AND version = $2`,
+        [
+          product.id,
+          loadedVersion,
+          product.name,
+          product.description,
+          String(product.price.amount),
+          product.price.currency,
+          product.stock,
+          product.updatedAt,
+        ],
+        true,
+      );
+      if (result.affected !== 1) throw new ProductVersionConflictError(product.id, loadedVersion);
+    } finally {
+      await runner.release();
+    }
+    product.markStored(loadedVersion + 1);
+  }
+
+  async list({ q, offset, limit }: ProductCriteria): Promise<{ items: Product[]; total: number }> {
+    // Postgres text cannot hold NUL, so no name contains one; sending it would only fail.
+    if (q?.includes('\u0000')) return { items: [], total: 0 };
+    const query = this.rows.createQueryBuilder('product');
+    // strpos takes q literally: no LIKE pattern, so %, _ and \ in q match themselves.
+    if (q) query.where('strpos(lower(product.name), lower(:q)) > 0', { q });
+    const total = await query.getCount();
+    if (total <= offset) return { items: [], total };
+    // In code point order, so that every database (the embedded one is "C", a server often en_US) pages alike.
+    const rows = await query.orderBy('lower(product.name) COLLATE "C"', 'ASC').addOrderBy('product.id', 'ASC').offset(offset).limit(limit).getMany();
+    return { items: rows.map((row) => ProductMapper.toDomain(row)), total };
+  }
+
+  async addAllIfEmpty(products: readonly Product[]): Promise<number> {
+    if (products.length === 0) return 0;
+    return this.rows.manager.transaction(async (manager) => {
+      if (await manager.exists(ProductOrmEntity)) return 0;
+      // Two processes starting together may both find the catalog empty: the second one's rows collide with the
+      // first one's on the SKU index and are skipped rather than failing its start.
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ProductOrmEntity)
+        .values(products.map((product) => ProductMapper.toRow(product)))
+        .orIgnore()
+        .returning('id')
+        .execute();
+      return (result.raw as unknown[]).length;
+    });
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: unknown; constraint?: unknown } | undefined;
+  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
+}

@@ -1,0 +1,72 @@
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CATALOG_PATTERNS } from '@tessera/contracts';
+import type {
+  AdjustStockRequest,
+  CreateProductRequest,
+  GetProductRequest,
+  HealthReply,
+  ListProductsRequest,
+  Page,
+  ProductView,
+  UpdateProductRequest,
+} from '@tessera/contracts';
+import { MessagesController } from '@tessera/messaging';
+import { AdjustStockCommand } from '../application/commands/adjust-stock/adjust-stock.command';
+import { AdjustStockHandler } from '../application/commands/adjust-stock/adjust-stock.handler';
+import { CreateProductCommand } from '../application/commands/create-product/create-product.command';
+import { CreateProductHandler } from '../application/commands/create-product/create-product.handler';
+import { UpdateProductCommand } from '../application/commands/update-product/update-product.command';
+import { UpdateProductHandler } from '../application/commands/update-product/update-product.handler';
+import { CheckHealthHandler } from '../application/queries/check-health/check-health.handler';
+import { CheckHealthQuery } from '../application/queries/check-health/check-health.query';
+import { GetProductHandler } from '../application/queries/get-product/get-product.handler';
+import { GetProductQuery } from '../application/queries/get-product/get-product.query';
+import { ListProductsHandler } from '../application/queries/list-products/list-products.handler';
+import { ListProductsQuery } from '../application/queries/list-products/list-products.query';
+
+/** The catalog's only face: the requests of CATALOG_PATTERNS. */
+@MessagesController()
+export class CatalogMessagesController {
+  constructor(
+    private readonly createProductHandler: CreateProductHandler,
+    private readonly getProductHandler: GetProductHandler,
+    private readonly listProductsHandler: ListProductsHandler,
+    private readonly updateProductHandler: UpdateProductHandler,
+    private readonly adjustStockHandler: AdjustStockHandler,
+    private readonly checkHealthHandler: CheckHealthHandler,
+  ) {}
+
+  @MessagePattern(CATALOG_PATTERNS.CREATE_PRODUCT)
+  createProduct(@Payload() request: CreateProductRequest): Promise<ProductView> {
+    return this.createProductHandler.execute(
+      new CreateProductCommand(request.sku, request.name, request.description, request.price, request.stock),
+    );
+  }
+
+  @MessagePattern(CATALOG_PATTERNS.GET_PRODUCT)
+  getProduct(@Payload() request: GetProductRequest): Promise<ProductView> {
+    return this.getProductHandler.execute(new GetProductQuery(request.productId));
+  }
+
+  @MessagePattern(CATALOG_PATTERNS.LIST_PRODUCTS)
+  listProducts(@Payload() request: ListProductsRequest): Promise<Page<ProductView>> {
+    return this.listProductsHandler.execute(new ListProductsQuery(request.page, request.limit, request.q));
+  }
+
+  @MessagePattern(CATALOG_PATTERNS.UPDATE_PRODUCT)
+  updateProduct(@Payload() request: UpdateProductRequest): Promise<ProductView> {
+    return this.updateProductHandler.execute(
+      new UpdateProductCommand(request.productId, request.name, request.description, request.price),
+    );
+  }
+
+  @MessagePattern(CATALOG_PATTERNS.ADJUST_STOCK)
+  adjustStock(@Payload() request: AdjustStockRequest): Promise<ProductView> {
+    return this.adjustStockHandler.execute(new AdjustStockCommand(request.productId, request.delta));
+  }
+
+  @MessagePattern(CATALOG_PATTERNS.CHECK_HEALTH)
+  checkHealth(): Promise<HealthReply> {
+    return this.checkHealthHandler.execute(new CheckHealthQuery());
+  }
+}

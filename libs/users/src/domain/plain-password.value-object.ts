@@ -1,0 +1,42 @@
+import { ValidationError } from '@tessera/shared-kernel';
+
+const MIN_LENGTH = 8;
+const MAX_LENGTH = 128;
+const REDACTED = '[redacted]';
+
+/**
+ * A password as the user typed it, checked against the password rule. It
+ * lives only until it is hashed, and prints as "[redacted]" wherever it is
+ * logged or serialized by mistake.
+ */
+export class PlainPassword {
+  private constructor(private readonly secret: string) {}
+
+  /** Throws ValidationError naming `field` when `raw` breaks the rule (8..128 characters). */
+  static of(raw: unknown, field = 'password'): PlainPassword {
+    if (typeof raw !== 'string') throw ValidationError.of(field, 'must be a string');
+    // Not trimmed: every character of a password counts. Counted in code points.
+    const length = [...raw].length;
+    if (length < MIN_LENGTH || length > MAX_LENGTH) {
+      throw ValidationError.of(field, `must be ${MIN_LENGTH} to ${MAX_LENGTH} characters`);
+    }
+    return new PlainPassword(raw);
+  }
+
+  /** The password itself, for the hasher and nothing else. */
+  reveal(): string {
+    return this.secret;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return REDACTED;
+  }
+}
