@@ -25,6 +25,8 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bufferLogs: true, abortOnError: false });
   await options.configure?.(app);
   app.enableShutdownHooks();
+  // Bootstrap hooks (the admin account, demo data) finish before any message is taken in.
+  await app.init();
   await startContextServers(app);
   return app;
 }

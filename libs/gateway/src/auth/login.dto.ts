@@ -1,0 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { VerifyCredentialsRequest } from '@tessera/contracts';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+
+/**
+ * POST /auth/login. The email is not checked for form here: an address that
+ * could never have registered fails like any other wrong credentials.
+ */
+export class LoginDto implements VerifyCredentialsRequest {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ format: 'password', maxLength: 128, example: 'correct horse battery' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  password: string;
+}

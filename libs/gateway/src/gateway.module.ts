@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { ContextName } from '@tessera/contracts';
+import { AccessTokenService } from './auth/access-token.service';
+import { AuthHttpController } from './auth/auth.http.controller';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { jwtModuleOptions } from './auth/jwt.options';
+import { RolesGuard } from './auth/roles.guard';
+import { UserStatusCache } from './auth/user-status.cache';
+import { UserStatusMessagesController } from './auth/user-status.messages.controller';
+import { ProductsHttpController } from './products/products.http.controller';
+import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
+import { throttlingOptions } from './throttling/throttling.options';
+import { UsersHttpController } from './users/users.http.controller';
+
+/** The contexts this gateway sends messages to: the app must give it a client for each, and checks them for readiness. */
+export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catalog'];
+
+/**
+ * The HTTP API: controllers, authentication, roles and rate limits. It reaches
+ * the contexts only through their clients (from MessagingModule) and imports
+ * none of them, so it runs unchanged beside them or in a process of its own.
+ */
+@Module({
+  imports: [
+    JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
+    ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: throttlingOptions }),
+  ],
+  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, UserStatusMessagesController],
+  providers: [
+    AccessTokenService,
+    UserStatusCache,
+    // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work.
+    { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+})
+export class GatewayModule {}

@@ -1,0 +1,51 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
+import { problemDetails, sendProblem } from '../problems/problem-details';
+import { ProblemException } from '../problems/problem.exception';
+
+/** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface FastifyAdapterOptions {
+  /**
+   * Whom to believe about the client's address (X-Forwarded-For), which is
+   * also what the rate limits count by. Off: the socket's peer. Turn it on
+   * only behind a proxy you run, naming it (an address, CIDR or hop count).
+   */
+  trustProxy?: boolean | string | string[] | number;
+}
+
+/**
+ * The HTTP server of every app: Fastify logging requests through the
+ * process's pino logger (method, URL, status and timing; never headers or
+ * bodies), reading JSON bodies only, up to 1 MiB.
+ */
+export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    // A URL that cannot be decoded fails in Fastify's router, before Nest and its filters.
+    frameworkErrors: (_error: unknown, _request: unknown, reply: unknown) => {
+      sendProblem(reply as FastifyReply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
+    },
+  });
+  const fastify = adapter.getInstance();
+  // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
+  fastify.removeAllContentTypeParsers();
+  // Fastify's own parser, refusing __proto__ and constructor keys; its failures become MALFORMED_JSON problems,
+  // because Nest would turn them into a bare 400 that no longer says what went wrong.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  adapter.useBodyParser('application/json', false, { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) {
+      done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is empty, yet its Content-Type is application/json.'), undefined);
+      return;
+    }
+    parseJson(request, body as unknown as string, (error, value) => {
+      if (error) done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is not valid JSON.'), undefined);
+      else done(null, value);
+    });
+  });
+  return adapter;
+}

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { FieldProblem, ProblemDetails } from './problem-details';
+
+export class FieldProblemDto implements FieldProblem {
+  @ApiProperty({ example: 'price.amount' })
+  field: string;
+
+  @ApiProperty({ example: 'amount must be an integer number' })
+  message: string;
+}
+
+/** The problem+json body of every error (RFC 9457). */
+export class ProblemDto implements ProblemDetails {
+  [extension: string]: unknown;
+
+  @ApiProperty({ example: 'about:blank', description: 'Always about:blank: `code` carries the meaning' })
+  type: string;
+
+  @ApiProperty({ example: 'Conflict', description: 'The HTTP status phrase' })
+  title: string;
+
+  @ApiProperty({ type: 'integer', example: 409 })
+  status: number;
+
+  @ApiProperty({ example: 'Only 2 units of this product are in stock' })
+  detail: string;
+
+  @ApiProperty({ example: 'INSUFFICIENT_STOCK', description: 'Stable UPPER_SNAKE machine code' })
+  code: string;
+
+  @ApiPropertyOptional({ type: [FieldProblemDto], description: 'Field problems, for VALIDATION_FAILED' })
+  errors?: FieldProblemDto[];
+}

@@ -1,0 +1,33 @@
+import { HttpException } from '@nestjs/common';
+import type { RemoteError } from '@tessera/messaging';
+import type { FieldProblem } from './problem-details';
+import { statusOfCode } from './problem-codes';
+
+export interface ProblemOptions {
+  /** Overrides the status of the code table, for a route where the same code means something else (POST /orders: PRODUCT_NOT_FOUND is 422). */
+  status?: number;
+  errors?: FieldProblem[];
+  /** Extra members of the problem body (PAYMENT_DECLINED carries `paymentId`). */
+  extensions?: Record<string, unknown>;
+}
+
+/** An error the gateway raises with a stable code; the problem filter turns it into problem+json. */
+export class ProblemException extends HttpException {
+  readonly errors?: FieldProblem[];
+  readonly extensions?: Record<string, unknown>;
+
+  constructor(
+    readonly code: string,
+    detail: string,
+    options: ProblemOptions = {},
+  ) {
+    super(detail, options.status ?? statusOfCode(code) ?? 500);
+    this.errors = options.errors;
+    this.extensions = options.extensions;
+  }
+
+  /** Re-raises a context's error with another status, keeping its code, message and field problems. */
+  static fromRemote(error: RemoteError, options: Omit<ProblemOptions, 'errors'> = {}): ProblemException {
+    return new ProblemException(error.code, error.message, { ...options, errors: error.errors });
+  }
+}

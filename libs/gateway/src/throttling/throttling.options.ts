@@ -1,0 +1,36 @@
+import { ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+
+export const DEFAULT_THROTTLER = 'default';
+export const LOGIN_THROTTLER = 'login';
+const LOGIN_RATE_LIMITED = 'tessera:login-rate-limited';
+const ONE_MINUTE_MS = 60_000;
+
+/** Puts a route under the stricter LOGIN_RATE_LIMIT_PER_MINUTE budget as well as the general one. */
+export const LoginRateLimit = (): MethodDecorator => SetMetadata(LOGIN_RATE_LIMITED, true);
+
+const reflector = new Reflector();
+
+/**
+ * Two budgets per client IP, each counted over a minute: RATE_LIMIT_PER_MINUTE
+ * across every route (one budget per client, not one per route), and
+ * LOGIN_RATE_LIMIT_PER_MINUTE on the routes marked @LoginRateLimit().
+ */
+export function throttlingOptions(config: ConfigService): ThrottlerModuleOptions {
+  return {
+    throttlers: [
+      { name: DEFAULT_THROTTLER, ttl: ONE_MINUTE_MS, limit: Number(config.get('RATE_LIMIT_PER_MINUTE') ?? 100) },
+      {
+        name: LOGIN_THROTTLER,
+        ttl: ONE_MINUTE_MS,
+        limit: Number(config.get('LOGIN_RATE_LIMIT_PER_MINUTE') ?? 10),
+        skipIf: (context: ExecutionContext) => reflector.get<boolean | undefined>(LOGIN_RATE_LIMITED, context.getHandler()) !== true,
+        // Its X-RateLimit-*-login headers would only add noise; Retry-After is set for both budgets by the guard.
+        setHeaders: false,
+      },
+    ],
+    generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
+  };
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Api } from '../harness/http';
+import { AppProcess, freePort } from '../harness/processes';
+import { startMonolith, TEST_ADMIN } from '../harness/topologies';
+
+describe('the monolith on its embedded database kept on disk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-db-'));
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps users and products across a restart, and seeds the demo catalog only once', async () => {
+    const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
+    let productId: string;
+    let total: number;
+    try {
+      const api = new Api(first.baseUrl);
+      const token = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
+      const created = await api.post('/products', { sku: 'KEEP-ME', name: 'Kept', price: { amount: 500, currency: 'USD' }, stock: 2 }, { token });
+      expect(created.status).toBe(201);
+      productId = created.body.id;
+      expect((await api.post('/auth/register', { email: 'kept@example.com', password: 'a long password', name: 'Kept' })).status).toBe(201);
+      total = (await api.get('/products')).body.total;
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
+    try {
+      const api = new Api(second.baseUrl);
+      expect((await api.get(`/products/${productId}`)).body).toMatchObject({ sku: 'KEEP-ME', stock: 2 });
+      expect((await api.get('/products')).body.total).toBe(total);
+      expect((await api.post('/auth/login', { email: 'kept@example.com', password: 'a long password' })).status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After past the login limit and past the general limit', async () => {
+    const topology = await startMonolith('embedded', { RATE_LIMIT_PER_MINUTE: '8', LOGIN_RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const api = new Api(topology.baseUrl);
+      const logins = [];
+      for (let i = 0; i < 4; i++) logins.push(await api.post('/auth/login', { email: 'nobody@example.com', password: 'wrong password' }));
+      expect(logins.slice(0, 3).map((r) => r.status)).toEqual([401, 401, 401]);
+      expect(logins[3].status).toBe(429);
+      expect(logins[3].body.code).toBe('RATE_LIMITED');
+      expect(Number(logins[3].headers.get('retry-after'))).toBeGreaterThan(0);
+
+      const reads = [];
+      for (let i = 0; i < 9; i++) reads.push(await api.get('/products'));
+      expect(reads.some((r) => r.status === 429)).toBe(true);
+      expect(Number(reads.find((r) => r.status === 429)!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await api.get('/health/live')).status).toBe(200);
+    } finally {
+      await topology.stop();
+    }
+  }, 120_000);
+});
+
+describe('configuration at start', () => {
+  async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    const app = AppProcess.start('monolith', `refused-${Object.keys(env).join('-')}`, { EMBEDDED_DB_DIR: 'memory', PORT: String(await freePort()), ...env });
+    const code = await app.exitCode();
+    return { code, output: app.output() };
+  }
+
+  it('refuses to start in production without a JWT_SECRET, naming it', async () => {
+    const { code, output } = await failedStart({ NODE_ENV: 'production', ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'a real password' });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/JWT_SECRET/);
+  }, 60_000);
+
+  it('refuses to start in production with the default admin password, naming it', async () => {
+    const { code, output } = await failedStart({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-some-length', ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'admin-password' });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/ADMIN_PASSWORD/);
+  }, 60_000);
+
+  it('stops on a bad value with a message naming the variable', async () => {
+    const { code, output } = await failedStart({ RATE_LIMIT_PER_MINUTE: 'lots' });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/RATE_LIMIT_PER_MINUTE/);
+    expect(output).not.toMatch(/^\s+at /m);
+  }, 60_000);
+});

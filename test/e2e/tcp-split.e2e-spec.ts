@@ -1,0 +1,38 @@
+import { Api } from '../harness/http';
+import { databasesUnderTest, RunningTopology, startTcpSplit } from '../harness/topologies';
+import { describeApi } from './api.suite';
+
+describe.each(databasesUnderTest())('gateway, users and catalog as three processes over TCP on the %s database', (database) => {
+  describeApi(() => startTcpSplit(database));
+});
+
+describe('a split whose catalog process stops', () => {
+  let topology: RunningTopology;
+
+  beforeAll(async () => {
+    topology = await startTcpSplit('embedded');
+  }, 120_000);
+
+  afterAll(async () => {
+    await topology?.stop();
+  }, 30_000);
+
+  it('answers 503 CONTEXT_UNAVAILABLE quickly and names catalog in readiness, while users still works', async () => {
+    const api = new Api(topology.baseUrl);
+    await topology.processes.catalog.stop();
+
+    const started = Date.now();
+    const products = await api.get('/products');
+    expect(products.status).toBe(503);
+    expect(products.body.code).toBe('CONTEXT_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const ready = await api.get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.error).toHaveProperty('catalog');
+    expect(ready.body.info).toHaveProperty('users');
+
+    expect((await api.get('/health/live')).status).toBe(200);
+    expect((await api.post('/auth/login', { email: 'nobody@example.com', password: 'whatever it is' })).status).toBe(401);
+  });
+});
