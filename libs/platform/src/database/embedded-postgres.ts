@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as pg from 'pg';
+import { ensureClusterIn, freshClusterImage } from './fresh-cluster';
 
 const SOCKET_PORT = 5432;
 
@@ -23,9 +24,14 @@ export class EmbeddedPostgres {
 
   /** `dir` is a folder kept across restarts, or "memory" for a database that lives as long as the process. */
   static async start(dir: string): Promise<EmbeddedPostgres> {
-    const inMemory = dir === 'memory';
-    if (!inMemory) await mkdir(resolve(dir), { recursive: true });
-    const db = inMemory ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await PGlite.create(resolve(dir));
+    let db: PGlite;
+    if (dir === 'memory') {
+      db = await PGlite.create({ loadDataDir: await freshClusterImage() });
+    } else {
+      await mkdir(resolve(dir), { recursive: true });
+      await ensureClusterIn(resolve(dir));
+      db = await PGlite.create(resolve(dir));
+    }
     const socketDir = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
     const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 1 });
     await server.start();
@@ -61,24 +67,3 @@ export class EmbeddedPostgres {
   }
 }
 
-/**
- * An image of a freshly initialised cluster, made once per machine and PGlite
- * version: loading it takes about a second where initdb takes five, which is
- * what every in-memory start (tests, mostly) would otherwise pay.
- */
-async function freshClusterImage(): Promise<Blob> {
-  const manifest = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
-  const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
-  const file = join(tmpdir(), `tessera-pglite-${version}-fresh-cluster.tar`);
-  try {
-    return new Blob([await readFile(file)]);
-  } catch {
-    const db = await PGlite.create();
-    const image = await db.dumpDataDir('none');
-    await db.close();
-    const partial = `${file}.${process.pid}.partial`;
-    await writeFile(partial, Buffer.from(await image.arrayBuffer()));
-    await rename(partial, file);
-    return image;
-  }
-}
