@@ -2,3 +2,4 @@ export * from './aggregate-root';
 export * from './domain-error';
 export * from './domain-event';
 export * from './money';
+export * from './version-conflict';

@@ -1,3 +1,4 @@
+import { VersionConflictError } from '@tessera/shared-kernel';
 import type { Product } from './product.aggregate';
 
 /** Injection token of the ProductRepository port. */
@@ -35,9 +36,8 @@ export interface ProductRepository {
 }
 
 /** Another change to the product was stored since it was loaded: load it again and retry. */
-export class ProductVersionConflictError extends Error {
+export class ProductVersionConflictError extends VersionConflictError {
   constructor(readonly productId: string, readonly expectedVersion: number) {
     super(`Product ${productId} changed since version ${expectedVersion} was loaded`);
-    this.name = 'ProductVersionConflictError';
   }
 }

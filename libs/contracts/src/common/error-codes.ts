@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   SKU_TAKEN: 'SKU_TAKEN',
   PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
+  /** The resource kept changing under the request; safe to retry. */
+  CONCURRENT_MODIFICATION: 'CONCURRENT_MODIFICATION',
   /** A context could not be reached in time, or did not answer. */
   CONTEXT_UNAVAILABLE: 'CONTEXT_UNAVAILABLE',
   /** A message pattern that no context serves: a deployment or contract mismatch. */

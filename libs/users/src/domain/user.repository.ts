@@ -1,3 +1,4 @@
+import { VersionConflictError } from '@tessera/shared-kernel';
 import type { Email } from './email.value-object';
 import type { User } from './user.aggregate';
 
@@ -11,10 +12,9 @@ export interface UserSlice {
 }
 
 /** The other writer that saved the same user between this one's read and write. */
-export class UserVersionConflictError extends Error {
+export class UserVersionConflictError extends VersionConflictError {
   constructor(readonly userId: string) {
     super(`User ${userId} was changed by someone else since it was read`);
-    this.name = 'UserVersionConflictError';
   }
 }
 

@@ -3,7 +3,7 @@ import { ProductVersionConflictError } from '../../../domain/product.repository'
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { RecordingEventPublisher } from '../../../testing/recording-event.publisher';
 import { ProductEventPublisher } from '../../product-event.publisher';
-import { VERSION_CONFLICT_ATTEMPTS } from '../../version-conflict.retry';
+import { VERSION_CONFLICT_ATTEMPTS } from '@tessera/shared-kernel';
 import { AdjustStockCommand } from './adjust-stock.command';
 import { AdjustStockHandler } from './adjust-stock.handler';
 
@@ -107,7 +107,7 @@ describe('AdjustStockHandler', () => {
     const widget = await givenStock(10);
     products.interleaveConcurrentChange((product) => product.adjustStock(1), Infinity);
 
-    await expect(handler.execute(new AdjustStockCommand(widget.id, 2))).rejects.toBeInstanceOf(ProductVersionConflictError);
+    await expect(handler.execute(new AdjustStockCommand(widget.id, 2))).rejects.toMatchObject({ code: 'CONCURRENT_MODIFICATION' });
 
     expect(products.concurrentChanges).toBe(VERSION_CONFLICT_ATTEMPTS);
     expect(products.stored(widget.id)?.stock).toBe(10 + VERSION_CONFLICT_ATTEMPTS);

@@ -1,10 +1,10 @@
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProductView } from '@tessera/contracts';
 import { PRODUCT_REPOSITORY, type ProductRepository } from '../../../domain/product.repository';
 import { findProductOrThrow } from '../../find-product-or-throw';
 import { ProductEventPublisher } from '../../product-event.publisher';
 import { ProductViewMapper } from '../../product-view.mapper';
-import { retryOnVersionConflict } from '../../version-conflict.retry';
 import { UpdateProductCommand } from './update-product.command';
 
 /** catalog.update-product: an update to the same values changes nothing and announces nothing. */

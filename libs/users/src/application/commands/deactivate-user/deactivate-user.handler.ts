@@ -1,3 +1,4 @@
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
 import type { User, UserDomainEvent } from '../../../domain/user.aggregate';
@@ -5,7 +6,6 @@ import { UserNotFoundError } from '../../../domain/user.errors';
 import { isUserId } from '../../../domain/user-id';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
-import { retryOnVersionConflict } from '../../retry-on-version-conflict';
 import { UserEventsPublisher } from '../../user-events.publisher';
 import { UserViewMapper } from '../../user-view.mapper';
 import { DeactivateUserCommand } from './deactivate-user.command';

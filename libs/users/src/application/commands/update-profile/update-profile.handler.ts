@@ -1,3 +1,4 @@
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
 import { Email } from '../../../domain/email.value-object';
@@ -7,7 +8,6 @@ import { isUserId } from '../../../domain/user-id';
 import { UserName } from '../../../domain/user-name.value-object';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
-import { retryOnVersionConflict } from '../../retry-on-version-conflict';
 import { UserEventsPublisher } from '../../user-events.publisher';
 import { UserViewMapper } from '../../user-view.mapper';
 import { validateAll } from '../../validate-all';
