@@ -43,6 +43,11 @@ class ProbeMessagesController {
     throw new DomainError('EMAIL_TAKEN', 'That email is taken');
   }
 
+  @MessagePattern('users.decline')
+  decline() {
+    throw new DomainError('PAYMENT_DECLINED', 'Declined', { paymentId: 'p-1' });
+  }
+
   @MessagePattern('users.crash')
   crash() {
     throw new Error('relation "users"."secret" does not exist');
@@ -168,6 +173,7 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
       errors: [{ field: 'email', message: 'must be an email' }],
     });
     await expect(setup.client.send('users.conflict', {})).rejects.toEqual(new RemoteError('EMAIL_TAKEN', 'That email is taken'));
+    await expect(setup.client.send('users.decline', {})).rejects.toMatchObject({ code: 'PAYMENT_DECLINED', details: { paymentId: 'p-1' } });
   });
 
   it('hides an unexpected failure behind INTERNAL, with no internal text', async () => {

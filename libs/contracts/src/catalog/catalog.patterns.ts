@@ -5,6 +5,9 @@ export const CATALOG_PATTERNS = {
   LIST_PRODUCTS: 'catalog.list-products',
   UPDATE_PRODUCT: 'catalog.update-product',
   ADJUST_STOCK: 'catalog.adjust-stock',
+  RESERVE_STOCK: 'catalog.reserve-stock',
+  COMMIT_RESERVATION: 'catalog.commit-reservation',
+  RELEASE_RESERVATION: 'catalog.release-reservation',
   CHECK_HEALTH: 'catalog.check-health',
 } as const;
 

@@ -9,6 +9,16 @@ export const ERROR_CODES = {
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
   /** The resource kept changing under the request; safe to retry. */
   CONCURRENT_MODIFICATION: 'CONCURRENT_MODIFICATION',
+  RESERVATION_NOT_FOUND: 'RESERVATION_NOT_FOUND',
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  ORDER_NOT_CANCELLABLE: 'ORDER_NOT_CANCELLABLE',
+  ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_NOT_FOUND: 'PAYMENT_NOT_FOUND',
+  /** The same Idempotency-Key was sent with a different request. */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** The first request with this Idempotency-Key is still running. */
+  IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
   /** A context could not be reached in time, or did not answer. */
   CONTEXT_UNAVAILABLE: 'CONTEXT_UNAVAILABLE',
   /** A message pattern that no context serves: a deployment or contract mismatch. */
@@ -22,4 +32,6 @@ export interface ErrorPayload {
   code: string;
   message: string;
   errors?: { field: string; message: string }[];
+  /** Values a client needs to act on the error, such as the `paymentId` of a declined payment. */
+  details?: Record<string, unknown>;
 }

@@ -3,3 +3,5 @@ export * from './error-codes';
 export * from './health';
 export * from './money.dto';
 export * from './page';
+export * from './integration-event';
+export * from './requester';

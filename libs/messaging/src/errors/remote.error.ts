@@ -7,6 +7,7 @@ export class RemoteError extends Error {
     readonly code: string,
     message: string,
     readonly errors?: ErrorPayload['errors'],
+    readonly details?: ErrorPayload['details'],
   ) {
     super(message);
     this.name = 'RemoteError';
@@ -18,7 +19,7 @@ export class RemoteError extends Error {
     if (isConnectionFailure(error)) {
       return new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${context} is unavailable`);
     }
-    if (isErrorPayload(error)) return new RemoteError(error.code, error.message, error.errors);
+    if (isErrorPayload(error)) return new RemoteError(error.code, error.message, error.errors, error.details);
     const message = typeof error === 'string' ? error : (error as { message?: string })?.message;
     if (message === NO_HANDLER_MESSAGE) {
       return new RemoteError(ERROR_CODES.NO_HANDLER, `${context} serves no handler for this message`);

@@ -18,8 +18,13 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
 
   private toPayload(error: unknown, host: ArgumentsHost): ErrorPayload {
     if (error instanceof DomainError) {
-      const errors = error.details?.errors as ErrorPayload['errors'] | undefined;
-      return errors ? { code: error.code, message: error.message, errors } : { code: error.code, message: error.message };
+      const { errors, ...details } = (error.details ?? {}) as { errors?: ErrorPayload['errors'] } & Record<string, unknown>;
+      return {
+        code: error.code,
+        message: error.message,
+        ...(errors ? { errors } : {}),
+        ...(Object.keys(details).length > 0 ? { details } : {}),
+      };
     }
     const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.() ?? 'a message';
     this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));

@@ -1,0 +1,3 @@
+export * from './ordering.events';
+export * from './ordering.messages';
+export * from './ordering.patterns';

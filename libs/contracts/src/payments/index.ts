@@ -1,0 +1,3 @@
+export * from './payments.events';
+export * from './payments.messages';
+export * from './payments.patterns';
