@@ -7,3 +7,8 @@ export * from './messages-controller.decorator';
 export * from './messaging.module';
 export * from './messaging.tokens';
 export * from './topology/topology';
+export * from './persistence/idempotency.store';
+export * from './persistence/inbox';
+export * from './persistence/messaging-persistence.module';
+export * from './persistence/messaging-tables.sql';
+export * from './persistence/outbox';

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { EVENT_SUBSCRIBERS } from '@tessera/contracts';
 import { lastValueFrom } from 'rxjs';
 import type { ContextClient } from './context-client';
 import { InProcessBroker } from './inproc/in-process.broker';
@@ -6,11 +6,11 @@ import { throughTheWire } from './inproc/wire';
 
 /**
  * Publishes integration events to every subscriber the topology can reach:
- * the handlers of this process, and each context in another process.
+ * the handlers of this process, and each subscribing context in another
+ * process. It fails when a subscriber could not be reached or failed, so the
+ * outbox delivers the event again.
  */
 export class IntegrationEventPublisher {
-  private readonly logger = new Logger('IntegrationEventPublisher');
-
   constructor(
     private readonly broker: InProcessBroker,
     private readonly remoteContexts: readonly ContextClient[],
@@ -18,13 +18,12 @@ export class IntegrationEventPublisher {
 
   async publish<TEvent extends object>(pattern: string, event: TEvent): Promise<void> {
     const payload = throughTheWire(event);
+    const subscribers = EVENT_SUBSCRIBERS[pattern] ?? [];
     await Promise.all([
       this.broker.publish(pattern, payload),
-      ...this.remoteContexts.map((client) =>
-        lastValueFrom(client.transport.emit(pattern, payload), { defaultValue: undefined }).catch((error: Error) =>
-          this.logger.warn(`Event ${pattern} did not reach ${client.context}: ${error.message ?? error}`),
-        ),
-      ),
+      ...this.remoteContexts
+        .filter((client) => subscribers.includes(client.context))
+        .map((client) => lastValueFrom(client.transport.emit(pattern, payload), { defaultValue: undefined })),
     ]);
   }
 }

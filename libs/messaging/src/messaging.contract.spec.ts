@@ -59,15 +59,20 @@ class ProbeMessagesController {
     return { slept: ms };
   }
 
-  @EventPattern('users.user.deactivated')
+  @EventPattern('ordering.order.cancelled')
   first(@Payload() event: unknown) {
     received.push({ by: 'first', event });
+  }
+
+  @EventPattern('payments.probe.failed')
+  failing() {
+    throw new Error('the subscriber could not process it');
   }
 }
 
 @Controller()
 class SecondSubscriberController {
-  @EventPattern('users.user.deactivated')
+  @EventPattern('ordering.order.cancelled')
   second(@Payload() event: unknown) {
     received.push({ by: 'second', event });
   }
@@ -83,7 +88,7 @@ function topology(transport: Topology['transport'], hosted: Topology['hosted'], 
 
 async function startApp(t: Topology, withContext: boolean): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [MessagingModule.forTopology(t, ['users']), ...(withContext ? [ProbeContextModule] : [])],
+    imports: [MessagingModule.forTopology(t, ['payments']), ...(withContext ? [ProbeContextModule] : [])],
   }).compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   await startContextServers(app);
@@ -118,18 +123,18 @@ const transports: [string, () => Promise<Setup>][] = [
   [
     'in process',
     async () => {
-      const app = await startApp(topology('inproc', ['users'], 0), true);
-      return { client: app.get(contextClientToken('users')), publisher: app.get(IntegrationEventPublisher), close: () => app.close() };
+      const app = await startApp(topology('inproc', ['payments'], 0), true);
+      return { client: app.get(contextClientToken('payments')), publisher: app.get(IntegrationEventPublisher), close: () => app.close() };
     },
   ],
   [
     'over TCP',
     async () => {
       const port = await freePort();
-      const server = await startApp(topology('tcp', ['users'], port), true);
+      const server = await startApp(topology('tcp', ['payments'], port), true);
       const caller = await startApp(topology('tcp', [], port), false);
       return {
-        client: caller.get(contextClientToken('users')),
+        client: caller.get(contextClientToken('payments')),
         publisher: caller.get(IntegrationEventPublisher),
         close: async () => {
           await caller.close();
@@ -195,15 +200,26 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
   });
 
   it('delivers an event to every subscriber', async () => {
-    await setup.publisher.publish('users.user.deactivated', { userId: 'u-1' });
+    await setup.publisher.publish('ordering.order.cancelled', { orderId: 'o-1' });
     await eventually(() =>
       expect(received).toEqual(
         expect.arrayContaining([
-          { by: 'first', event: { userId: 'u-1' } },
-          { by: 'second', event: { userId: 'u-1' } },
+          { by: 'first', event: { orderId: 'o-1' } },
+          { by: 'second', event: { orderId: 'o-1' } },
         ]),
       ),
     );
+  });
+});
+
+describe('in-process event delivery', () => {
+  it('fails the publish when a subscriber fails, so the outbox delivers the event again', async () => {
+    const app = await startApp(topology('inproc', ['payments'], 0), true);
+    try {
+      await expect(app.get(IntegrationEventPublisher).publish('payments.probe.failed', {})).rejects.toBeDefined();
+    } finally {
+      await app.close();
+    }
   });
 });
 
@@ -211,8 +227,9 @@ describe('messaging over TCP to a context that is not running', () => {
   it('answers CONTEXT_UNAVAILABLE quickly', async () => {
     const caller = await startApp(topology('tcp', [], await freePort()), false);
     try {
+      await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       const started = Date.now();
-      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {})).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+      await expect(caller.get<ContextClient>(contextClientToken('payments')).send('users.echo', {})).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await caller.close();

@@ -5,3 +5,4 @@ export * from './money.dto';
 export * from './page';
 export * from './integration-event';
 export * from './requester';
+export * from './event-subscribers';

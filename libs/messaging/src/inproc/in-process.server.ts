@@ -1,4 +1,5 @@
 import { CustomTransportStrategy, Server, WritePacket } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
 import { InProcessContext } from './in-process.context';
 import { throughTheWire } from './wire';
@@ -55,11 +56,10 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     };
   }
 
+  /** Runs the subscribers of an event and fails if they fail, so the outbox delivers it again. */
   async handleEventMessage(pattern: string, data: unknown): Promise<void> {
-    try {
-      await this.handleEvent(pattern, { pattern, data: throughTheWire(data) }, new InProcessContext(pattern));
-    } catch (error) {
-      this.logger.error(`Event handler for ${pattern} failed: ${(error as Error).message ?? error}`);
-    }
+    const handler = this.getHandlerByPattern(pattern)!;
+    const result = await handler(throughTheWire(data), new InProcessContext(pattern));
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 }

@@ -1,0 +1,152 @@
+import { DomainError } from '@tessera/shared-kernel';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
+import { InProcessBroker } from '../inproc/in-process.broker';
+import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { IdempotencyStore } from './idempotency.store';
+import { Inbox } from './inbox';
+import { messagingTablesSql } from './messaging-tables.sql';
+import { Outbox } from './outbox';
+
+/** A publisher that records what reaches it, and can be told to fail, as an unreachable subscriber would. */
+class RecordingPublisher extends IntegrationEventPublisher {
+  readonly published: { pattern: string; payload: Record<string, unknown> }[] = [];
+  failing = false;
+
+  constructor() {
+    super(new InProcessBroker(), []);
+  }
+
+  override async publish<T extends object>(pattern: string, payload: T): Promise<void> {
+    if (this.failing) throw new Error('subscriber unreachable');
+    this.published.push({ pattern, payload: payload as Record<string, unknown> });
+  }
+}
+
+// The outbox, inbox and idempotency SQL against a real server; the embedded database cannot load inside jest.
+(realPostgresWanted() ? describe : describe.skip)('outbox, inbox and idempotency keys on Postgres', () => {
+  let drop: () => Promise<void>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    drop = database.drop;
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
+    await dataSource.query('CREATE SCHEMA probe');
+    for (const sql of messagingTablesSql('probe')) await dataSource.query(sql);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await drop?.();
+  });
+
+  describe('outbox', () => {
+    it('publishes an event if and only if its transaction commits, with an id and a time', async () => {
+      const publisher = new RecordingPublisher();
+      const outbox = new Outbox('probe', dataSource, publisher);
+      await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thingId: 'kept' }));
+      await dataSource
+        .transaction(async (manager) => {
+          await outbox.add(manager, 'probe.thing.happened', { thingId: 'rolled-back' });
+          throw new Error('the change failed');
+        })
+        .catch(() => undefined);
+      await outbox.publishPending();
+      expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['kept']);
+      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String) });
+      await outbox.publishPending();
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('keeps an event that could not be delivered and delivers it later, with the same id', async () => {
+      await dataSource.query('UPDATE probe.outbox SET published_at = now()');
+      const publisher = new RecordingPublisher();
+      const outbox = new Outbox('probe', dataSource, publisher);
+      await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thingId: 'late' }));
+      publisher.failing = true;
+      await outbox.publishPending();
+      publisher.failing = false;
+      await dataSource.query('UPDATE probe.outbox SET claimed_until = now() - interval \'1 second\' WHERE published_at IS NULL');
+      await outbox.publishPending();
+      expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['late']);
+    });
+
+    it('lets several relays share the pending events, each published once', async () => {
+      await dataSource.query('UPDATE probe.outbox SET published_at = now()');
+      const writer = new Outbox('probe', dataSource, new RecordingPublisher());
+      await dataSource.transaction(async (manager) => {
+        for (let i = 0; i < 250; i++) await writer.add(manager, 'probe.thing.happened', { n: i });
+      });
+      const publishers = [new RecordingPublisher(), new RecordingPublisher(), new RecordingPublisher()];
+      await Promise.all(publishers.map((publisher) => new Outbox('probe', dataSource, publisher).publishPending()));
+      const all = publishers.flatMap((publisher) => publisher.published.map((event) => event.payload.n));
+      expect(all).toHaveLength(250);
+      expect(new Set(all).size).toBe(250);
+    });
+  });
+
+  describe('inbox', () => {
+    const event = (eventId: string) => ({ eventId, occurredAt: new Date().toISOString() });
+
+    it('processes an event once per consumer however often it arrives', async () => {
+      const inbox = new Inbox('probe', dataSource);
+      let runs = 0;
+      const work = async () => {
+        runs += 1;
+      };
+      const id = '00000000-0000-4000-8000-000000000001';
+      const outcomes = await Promise.all([inbox.processOnce(event(id), 'a', work), inbox.processOnce(event(id), 'a', work), inbox.processOnce(event(id), 'b', work)]);
+      expect(runs).toBe(2);
+      expect(outcomes.filter(Boolean)).toHaveLength(2);
+    });
+
+    it('forgets an event whose work failed, so a redelivery processes it', async () => {
+      const inbox = new Inbox('probe', dataSource);
+      const id = '00000000-0000-4000-8000-000000000002';
+      await expect(inbox.processOnce(event(id), 'a', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      await expect(inbox.processOnce(event(id), 'a', async () => undefined)).resolves.toBe(true);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    const userId = '00000000-0000-4000-8000-0000000000aa';
+    const scope = (key: string) => ({ userId, key, operation: 'place-order' });
+
+    it('does the work once and replays its result for the same request', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      let runs = 0;
+      const work = async () => ({ id: `order-${++runs}` });
+      expect(await store.run(scope('k1'), { items: [1] }, work)).toEqual({ id: 'order-1' });
+      expect(await store.run(scope('k1'), { items: [1] }, work)).toEqual({ id: 'order-1' });
+      expect(runs).toBe(1);
+    });
+
+    it('refuses the same key with a different request', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      await store.run(scope('k2'), { items: [1] }, async () => 'first');
+      await expect(store.run(scope('k2'), { items: [2] }, async () => 'second')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    });
+
+    it('lets one of two concurrent requests with one key do the work', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      let runs = 0;
+      const slow = async () => {
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return 'done';
+      };
+      const outcomes = await Promise.allSettled([store.run(scope('k3'), {}, slow), store.run(scope('k3'), {}, slow)]);
+      expect(runs).toBe(1);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as DomainError).code)).sort()).toEqual(['IDEMPOTENCY_KEY_IN_USE', 'done']);
+    });
+
+    it('replays a business error, and forgets an unexpected failure', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      await expect(store.run(scope('k4'), {}, async () => Promise.reject(new DomainError('PAYMENT_DECLINED', 'no', { paymentId: 'p1' })))).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
+      await expect(store.run(scope('k4'), {}, async () => 'ignored')).rejects.toMatchObject({ code: 'PAYMENT_DECLINED', details: { paymentId: 'p1' } });
+      await expect(store.run(scope('k5'), {}, async () => Promise.reject(new Error('database went away')))).rejects.toThrow('database went away');
+      expect(await store.run(scope('k5'), {}, async () => 'second try')).toBe('second try');
+    });
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * The tables every context that publishes or consumes events keeps in its own
+ * schema: the outbox (events written in the transaction of the change), the
+ * inbox (events already processed, per consumer) and the idempotency keys of
+ * its client-facing writes. Run each statement in the context's migration.
+ */
+export function messagingTablesSql(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `CREATE TABLE ${s}.outbox (
+      position bigserial PRIMARY KEY,
+      event_id uuid NOT NULL UNIQUE,
+      pattern text NOT NULL,
+      payload jsonb NOT NULL,
+      occurred_at timestamptz NOT NULL DEFAULT now(),
+      claimed_until timestamptz,
+      published_at timestamptz,
+      attempts integer NOT NULL DEFAULT 0
+    )`,
+    `CREATE INDEX outbox_unpublished ON ${s}.outbox (position) WHERE published_at IS NULL`,
+    `CREATE TABLE ${s}.inbox (
+      event_id uuid NOT NULL,
+      consumer text NOT NULL,
+      processed_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (event_id, consumer)
+    )`,
+    `CREATE TABLE ${s}.idempotency_keys (
+      user_id uuid NOT NULL,
+      key text NOT NULL,
+      operation text NOT NULL,
+      request_hash text NOT NULL,
+      state text NOT NULL CHECK (state IN ('RUNNING', 'DONE')),
+      outcome jsonb,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (user_id, operation, key)
+    )`,
+  ];
+}

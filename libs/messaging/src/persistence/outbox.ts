@@ -1,0 +1,116 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { queryRows } from './query-rows';
+
+const BATCH = 100;
+const LEASE_SECONDS = 30;
+
+interface OutboxRow {
+  position: string;
+  event_id: string;
+  pattern: string;
+  payload: Record<string, unknown>;
+  occurred_at: Date;
+}
+
+/**
+ * A context's transactional outbox. `add` writes an event in the caller's
+ * transaction, so it leaves if and only if the change commits; `flush` (after
+ * commit) and a timer publish what is pending, including what a crash between
+ * commit and publish left behind. Rows are leased with SKIP LOCKED, so several
+ * instances share the work; a lease that outlives its publisher is taken over,
+ * which makes delivery at least once and the consumers' inbox makes it once.
+ */
+export class Outbox {
+  private readonly logger: Logger;
+  private running?: Promise<void>;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly schema: string,
+    private readonly dataSource: DataSource,
+    private readonly publisher: IntegrationEventPublisher,
+  ) {
+    this.logger = new Logger(`Outbox(${schema})`);
+  }
+
+  async add(manager: EntityManager, pattern: string, payload: object): Promise<void> {
+    await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload) VALUES ($1, $2, $3)`, [randomUUID(), pattern, JSON.stringify(payload)]);
+  }
+
+  /** Publishes what is pending now; call it after the transaction that added events commits. */
+  flush(): void {
+    void this.publishPending();
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => this.flush(), intervalMs);
+    this.timer.unref();
+    this.flush();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Publishes every pending event, one batch after another; concurrent calls share one run. */
+  publishPending(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.publishBatch()) === BATCH);
+        } while (this.again);
+      } catch (error) {
+        this.logger.warn(`Publishing pending events failed, will retry: ${(error as Error).message}`);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async publishBatch(): Promise<number> {
+    // The lease is taken in a short transaction of its own: publishing happens outside any transaction,
+    // because in-process subscribers need the connection (the embedded database has only one).
+    const rows = await queryRows<OutboxRow>(
+      this.dataSource,
+      `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '${LEASE_SECONDS} seconds', attempts = attempts + 1
+       WHERE position IN (
+         SELECT position FROM "${this.schema}".outbox
+         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY position LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+       RETURNING event_id, pattern, payload, occurred_at, position`,
+    );
+    rows.sort((a, b) => Number(a.position) - Number(b.position));
+    const published: string[] = [];
+    for (const row of rows) {
+      try {
+        await this.publisher.publish(row.pattern, { ...row.payload, eventId: row.event_id, occurredAt: new Date(row.occurred_at).toISOString() });
+        published.push(row.event_id);
+      } catch (error) {
+        this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error).message}`);
+      }
+    }
+    if (published.length > 0) {
+      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
+    }
+    const failed = rows.length - published.length;
+    if (failed > 0) {
+      // Failed events wait for the lease to run out; a retry right now would most likely fail the same way.
+      await this.dataSource.query(
+        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 second' * LEAST(attempts * attempts, 60) WHERE event_id = ANY($1::uuid[])`,
+        [rows.filter((row) => !published.includes(row.event_id)).map((row) => row.event_id)],
+      );
+    }
+    return rows.length;
+  }
+}
