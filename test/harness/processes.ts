@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 const LOG_DIR = join(ROOT, '.data', 'test-logs');
 
-export type AppName = 'monolith' | 'gateway' | 'users' | 'catalog';
+export type AppName = 'monolith' | 'gateway' | 'users' | 'catalog' | 'ordering' | 'payments';
 
 /** One app started from the build, as `npm run start:<app>` would, with its output kept in a log file. */
 export class AppProcess {
@@ -16,6 +16,8 @@ export class AppProcess {
     readonly name: string,
     readonly logFile: string,
     private readonly child: ChildProcess,
+    private readonly app: AppName,
+    private readonly env: Record<string, string>,
   ) {
     this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   }
@@ -32,7 +34,12 @@ export class AppProcess {
     const log = createWriteStream(logFile);
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    return new AppProcess(label, logFile, child);
+    return new AppProcess(label, logFile, child, app, env);
+  }
+
+  /** The same app with the same environment, started again (after stop()), its output appended to a new log. */
+  restart(): AppProcess {
+    return AppProcess.start(this.app, `${this.name}-again`, this.env);
   }
 
   get running(): boolean {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppProcess, freePort, waitForStatus } from './processes';
 import { createTestDatabase, realPostgresWanted } from './postgres';
 
@@ -24,8 +27,16 @@ export interface RunningTopology {
   stop(): Promise<void>;
 }
 
-/** Database settings for one process: its own in-memory embedded database, or the shared test database. */
-async function databaseFor(database: Database): Promise<{ env: (label: string) => Record<string, string>; drop: () => Promise<void> }> {
+/**
+ * Database settings for one process: its own embedded database (in memory, or
+ * on disk when a process must keep its data across a restart), or the shared
+ * test database.
+ */
+async function databaseFor(database: Database, onDisk = false): Promise<{ env: (label: string) => Record<string, string>; drop: () => Promise<void> }> {
+  if (database === 'embedded' && onDisk) {
+    const root = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+    return { env: (label) => ({ EMBEDDED_DB_DIR: join(root, label) }), drop: async () => rmSync(root, { recursive: true, force: true }) };
+  }
   if (database === 'embedded') return { env: () => ({ EMBEDDED_DB_DIR: 'memory' }), drop: async () => undefined };
   const db = await createTestDatabase();
   return { env: () => ({ DATABASE_URL: db.url }), drop: db.drop };
@@ -55,17 +66,21 @@ export async function startMonolith(database: Database, extraEnv: Record<string,
   return started(name, port, { monolith }, db.drop);
 }
 
-/** Gateway, users and catalog as three processes over TCP; nothing but environment differs from the monolith. */
-export async function startTcpSplit(database: Database): Promise<RunningTopology> {
+const CONTEXT_APPS = ['users', 'catalog', 'ordering', 'payments'] as const;
+
+/** The gateway and each context as a process of its own over TCP; nothing but environment differs from the monolith. */
+export async function startTcpSplit(database: Database, options: { onDisk?: boolean } = {}): Promise<RunningTopology> {
   const name = `tcp-split-${database}`;
-  const db = await databaseFor(database);
-  const [gatewayPort, usersPort, catalogPort, usersTcp, catalogTcp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const addresses = { USERS_TCP_ADDRESS: `127.0.0.1:${usersTcp}`, CATALOG_TCP_ADDRESS: `127.0.0.1:${catalogTcp}`, TRANSPORT: 'tcp' };
-  const processes = {
-    users: AppProcess.start('users', `${name}-users`, { ...COMMON_ENV, ...db.env('users'), ...addresses, PORT: String(usersPort) }),
-    catalog: AppProcess.start('catalog', `${name}-catalog`, { ...COMMON_ENV, ...db.env('catalog'), ...addresses, PORT: String(catalogPort) }),
-    gateway: AppProcess.start('gateway', `${name}-gateway`, { ...COMMON_ENV, ...addresses, PORT: String(gatewayPort) }),
-  };
+  const db = await databaseFor(database, options.onDisk);
+  const tcpPorts = await Promise.all(CONTEXT_APPS.map(() => freePort()));
+  const addresses: Record<string, string> = { TRANSPORT: 'tcp' };
+  CONTEXT_APPS.forEach((context, i) => (addresses[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${tcpPorts[i]}`));
+  const processes: Record<string, AppProcess> = {};
+  for (const context of CONTEXT_APPS) {
+    processes[context] = AppProcess.start(context, `${name}-${context}`, { ...COMMON_ENV, ...db.env(context), ...addresses, PORT: String(await freePort()) });
+  }
+  const gatewayPort = await freePort();
+  processes.gateway = AppProcess.start('gateway', `${name}-gateway`, { ...COMMON_ENV, ...addresses, PORT: String(gatewayPort) });
   return started(name, gatewayPort, processes, db.drop);
 }
 

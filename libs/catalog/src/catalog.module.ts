@@ -1,42 +1,60 @@
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingPersistenceModule } from '@tessera/messaging';
 import { ContextDatabaseModule } from '@tessera/platform';
 import { AdjustStockHandler } from './application/commands/adjust-stock/adjust-stock.handler';
+import { CommitReservationHandler } from './application/commands/commit-reservation/commit-reservation.handler';
 import { CreateProductHandler } from './application/commands/create-product/create-product.handler';
+import { ReleaseReservationHandler } from './application/commands/release-reservation/release-reservation.handler';
+import { ReserveStockHandler } from './application/commands/reserve-stock/reserve-stock.handler';
 import { SeedDemoProductsCommand } from './application/commands/seed-demo-products/seed-demo-products.command';
 import { SeedDemoProductsHandler } from './application/commands/seed-demo-products/seed-demo-products.handler';
 import { isDemoDataWanted } from './application/commands/seed-demo-products/seed-demo-products.policy';
 import { UpdateProductHandler } from './application/commands/update-product/update-product.handler';
+import { OnOrderCancelledHandler } from './application/event-handlers/on-order-cancelled/on-order-cancelled.handler';
+import { OnOrderConfirmedHandler } from './application/event-handlers/on-order-confirmed/on-order-confirmed.handler';
 import { ProductEventPublisher } from './application/product-event.publisher';
 import { CheckHealthHandler } from './application/queries/check-health/check-health.handler';
 import { GetProductHandler } from './application/queries/get-product/get-product.handler';
 import { ListProductsHandler } from './application/queries/list-products/list-products.handler';
 import { PRODUCT_REPOSITORY } from './domain/product.repository';
+import { RESERVATION_REPOSITORY } from './domain/reservation.repository';
 import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/create-catalog-products.migration';
+import { CreateCatalogReservations1795460000000 } from './infrastructure/migrations/create-catalog-reservations.migration';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
+import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
+import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
 import { TypeOrmProductRepository } from './infrastructure/persistence/typeorm-product.repository';
+import { TypeOrmReservationRepository } from './infrastructure/persistence/typeorm-reservation.repository';
 import { CatalogMessagesController } from './interface/catalog.messages.controller';
 
-/** The catalog context: products and their stock, reached only through CATALOG_PATTERNS. */
+/** The catalog context: products, their stock and its reservations for orders, reached only through CATALOG_PATTERNS. */
 @Module({
   imports: [
     ContextDatabaseModule.forContext({
       context: 'catalog',
-      entities: [ProductOrmEntity],
-      migrations: [CreateCatalogProducts1795450000000],
+      entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
+      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000],
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),
+    MessagingPersistenceModule.forContext('catalog'),
   ],
   controllers: [CatalogMessagesController],
   providers: [
     { provide: PRODUCT_REPOSITORY, useClass: TypeOrmProductRepository },
+    { provide: RESERVATION_REPOSITORY, useClass: TypeOrmReservationRepository },
     ProductEventPublisher,
     CreateProductHandler,
     GetProductHandler,
     ListProductsHandler,
     UpdateProductHandler,
     AdjustStockHandler,
+    ReserveStockHandler,
+    CommitReservationHandler,
+    ReleaseReservationHandler,
+    OnOrderConfirmedHandler,
+    OnOrderCancelledHandler,
     CheckHealthHandler,
     SeedDemoProductsHandler,
   ],

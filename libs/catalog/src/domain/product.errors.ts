@@ -1,10 +1,10 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 
-/** No product has the id asked for (or the id is not a product id at all). */
+/** No product has the id asked for (or the id is not a product id at all); `details.productId` names it when one of several was. */
 export class ProductNotFoundError extends DomainError {
-  constructor() {
-    super(ERROR_CODES.PRODUCT_NOT_FOUND, 'Product not found');
+  constructor(productId?: string) {
+    super(ERROR_CODES.PRODUCT_NOT_FOUND, 'Product not found', productId === undefined ? undefined : { productId });
     this.name = 'ProductNotFoundError';
   }
 }

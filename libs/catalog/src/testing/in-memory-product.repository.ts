@@ -67,6 +67,18 @@ export class InMemoryProductRepository implements ProductRepository {
     this.concurrentChangesLeft = times;
   }
 
+  /**
+   * Changes a product's stock as a conditional SQL update does, bumping its
+   * version: answers false, changing nothing, when there is no such product
+   * or its stock would go below zero.
+   */
+  changeStock(id: string, delta: number): boolean {
+    const row = this.rows.get(id);
+    if (!row || row.stock + delta < 0) return false;
+    this.rows.set(id, { ...row, stock: row.stock + delta, updatedAt: new Date(), version: row.version + 1 });
+    return true;
+  }
+
   /** What is stored for the product now, or undefined. */
   stored(id: string): ProductSnapshot | undefined {
     const row = this.rows.get(id);

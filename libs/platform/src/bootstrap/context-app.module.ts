@@ -1,17 +1,17 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import type { ContextName } from '@tessera/contracts';
+import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
 import { DEFAULT_TCP_PORTS, MessagingModule, topologyFromEnv } from '@tessera/messaging';
 import { HealthModule } from '../health/health.module';
 import { PlatformModule } from '../platform.module';
 
-/** One context as its own process: its messages over TRANSPORT, and health on HTTP for probes. */
+/** One context as its own process: its messages over TRANSPORT, a client for every other context, and health on HTTP for probes. */
 @Module({})
 export class ContextAppModule {
   static register(context: ContextName, contextModule: Type<unknown>, env: NodeJS.ProcessEnv = process.env): DynamicModule {
     const topology = topologyFromEnv(env, { kind: 'context', context }, [context]);
     return {
       module: ContextAppModule,
-      imports: [PlatformModule, MessagingModule.forTopology(topology, [context]), contextModule, HealthModule.forContexts([context])],
+      imports: [PlatformModule, MessagingModule.forTopology(topology, CONTEXT_NAMES), contextModule, HealthModule.forContexts([context])],
     };
   }
 }

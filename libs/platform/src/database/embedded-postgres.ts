@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as pg from 'pg';
-import { ensureClusterIn, freshClusterImage } from './fresh-cluster';
+import { freshClusterImage, prepareCluster } from './fresh-cluster';
 
 const SOCKET_PORT = 5432;
 
@@ -29,8 +29,7 @@ export class EmbeddedPostgres {
       db = await PGlite.create({ loadDataDir: await freshClusterImage() });
     } else {
       await mkdir(resolve(dir), { recursive: true });
-      await ensureClusterIn(resolve(dir));
-      db = await PGlite.create(resolve(dir));
+      db = await PGlite.create({ dataDir: resolve(dir), ...(await prepareCluster(resolve(dir))) });
     }
     const socketDir = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
     const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 1 });

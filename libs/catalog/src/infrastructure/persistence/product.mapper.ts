@@ -35,8 +35,8 @@ export class ProductMapper {
 }
 
 /** A bigint or integer column as a number, refusing any value a number cannot hold exactly. */
-export function toSafeInteger(value: string | number, column: string): number {
+export function toSafeInteger(value: string | number, column: string, table = 'products'): number {
   const number = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(number)) throw new RangeError(`catalog.products.${column} holds ${value}, which is not a safe integer`);
+  if (!Number.isSafeInteger(number)) throw new RangeError(`catalog.${table}.${column} holds ${value}, which is not a safe integer`);
   return number;
 }

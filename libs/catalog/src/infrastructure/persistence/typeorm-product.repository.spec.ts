@@ -3,13 +3,25 @@ import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AdjustStockCommand } from '../../application/commands/adjust-stock/adjust-stock.command';
 import { AdjustStockHandler } from '../../application/commands/adjust-stock/adjust-stock.handler';
+import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
+import { CommitReservationHandler } from '../../application/commands/commit-reservation/commit-reservation.handler';
+import { ReleaseReservationCommand } from '../../application/commands/release-reservation/release-reservation.command';
+import { ReleaseReservationHandler } from '../../application/commands/release-reservation/release-reservation.handler';
+import { ReserveStockCommand } from '../../application/commands/reserve-stock/reserve-stock.command';
+import { ReserveStockHandler } from '../../application/commands/reserve-stock/reserve-stock.handler';
 import { ProductEventPublisher } from '../../application/product-event.publisher';
+import { ReservationViewMapper } from '../../application/reservation-view.mapper';
 import { Product } from '../../domain/product.aggregate';
 import { ProductVersionConflictError } from '../../domain/product.repository';
+import { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
 import { CreateCatalogProducts1795450000000 } from '../migrations/create-catalog-products.migration';
+import { CreateCatalogReservations1795460000000 } from '../migrations/create-catalog-reservations.migration';
 import { ProductOrmEntity } from './product.orm-entity';
+import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
+import { ReservationOrmEntity } from './reservation.orm-entity';
 import { TypeOrmProductRepository } from './typeorm-product.repository';
+import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
 
 // The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
 // server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
@@ -42,8 +54,8 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
       url: url.toString(),
       extra: { max: 10 },
       schema: 'catalog',
-      entities: [ProductOrmEntity],
-      migrations: [CreateCatalogProducts1795450000000],
+      entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
+      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000],
       migrationsTableName: 'migrations',
     }).initialize();
     await dataSource.query('CREATE SCHEMA IF NOT EXISTS catalog');
@@ -57,7 +69,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
   });
 
   beforeEach(async () => {
-    await dataSource.query('TRUNCATE catalog.products');
+    await dataSource.query('TRUNCATE catalog.reservation_lines, catalog.reservations, catalog.products');
   });
 
   it('stores a product and loads it back as it was, a price beyond 32 bits included', async () => {
@@ -189,6 +201,193 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(4);
       expect(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason.code] : []))).toEqual(['INSUFFICIENT_STOCK', 'INSUFFICIENT_STOCK']);
       expect((await repository.findById(widget.id))?.stock).toBe(0);
+    });
+  });
+
+  describe('reservations, on several connections at once', () => {
+    let reservations: TypeOrmReservationRepository;
+    let reserve: ReserveStockHandler;
+    let commit: CommitReservationHandler;
+    let release: ReleaseReservationHandler;
+    const orderId = (n: number) => `0a000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const stockOf = async (id: string) => (await repository.findById(id))!.stock;
+    const count = async (table: string) => Number((await dataSource.query(`SELECT count(*) AS n FROM catalog.${table}`))[0].n);
+
+    beforeEach(() => {
+      reservations = new TypeOrmReservationRepository(dataSource);
+      reserve = new ReserveStockHandler(reservations);
+      commit = new CommitReservationHandler(reservations);
+      release = new ReleaseReservationHandler(reservations);
+    });
+
+    it('stores the lines as the products were named and priced, and takes their units out of stock', async () => {
+      const lamp = product('R-LAMP', 'Lamp', 100_000_000_000, 5);
+      const pen = product('R-PEN', 'Pen', 300, 9);
+      await repository.add(lamp);
+      await repository.add(pen);
+
+      const view = await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: pen.id, quantity: 4 }, { productId: lamp.id, quantity: 5 }]));
+
+      expect(view).toEqual({
+        reservationId: orderId(1),
+        status: 'RESERVED',
+        lines: [
+          { productId: lamp.id, sku: 'R-LAMP', name: 'Lamp', unitPrice: { amount: 100_000_000_000, currency: 'USD' }, quantity: 5 },
+          { productId: pen.id, sku: 'R-PEN', name: 'Pen', unitPrice: { amount: 300, currency: 'USD' }, quantity: 4 },
+        ].sort((a, b) => (a.productId < b.productId ? -1 : 1)),
+      });
+      expect(await repository.findById(lamp.id)).toMatchObject({ stock: 0, version: 2 });
+      expect(await stockOf(pen.id)).toBe(5);
+      const reloaded = (await reservations.findById(orderId(1)))!;
+      expect(ReservationViewMapper.toView(reloaded)).toEqual(view);
+      expect(reloaded.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      await expect(reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: pen.id, quantity: 1 }]))).resolves.toEqual(view);
+      expect(await stockOf(pen.id)).toBe(5);
+    });
+
+    it('takes nothing at all when one line cannot be had', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 5);
+      const pen = product('R-PEN', 'Pen', 300, 1);
+      await repository.add(mug);
+      await repository.add(pen);
+      const unknown = '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f';
+
+      await expect(reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 2 }, { productId: pen.id, quantity: 2 }]))).rejects.toMatchObject({
+        code: 'INSUFFICIENT_STOCK',
+        details: expect.objectContaining({ productId: pen.id, available: 1, requested: 2 }),
+      });
+      await expect(reserve.execute(new ReserveStockCommand(orderId(2), [{ productId: mug.id, quantity: 2 }, { productId: unknown, quantity: 1 }]))).rejects.toMatchObject({
+        code: 'PRODUCT_NOT_FOUND',
+        details: { productId: unknown },
+      });
+
+      expect(await repository.findById(mug.id)).toMatchObject({ stock: 5, version: 1 });
+      expect(await count('reservations')).toBe(0);
+      expect(await count('reservation_lines')).toBe(0);
+    });
+
+    it('makes exactly as many reservations as there are units when 30 orders want the last 10, never taking stock below zero', async () => {
+      const lamp = product('R-LAST', 'Last lamps', 3900, 10);
+      await repository.add(lamp);
+      let lowest = 10;
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) lowest = Math.min(lowest, await stockOf(lamp.id));
+      })();
+
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, n) => reserve.execute(new ReserveStockCommand(orderId(n), [{ productId: lamp.id, quantity: 1 }]))),
+      );
+      watching = false;
+      await watcher;
+
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(10);
+      expect(new Set(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason.code] : [])))).toEqual(new Set(['INSUFFICIENT_STOCK']));
+      expect(await stockOf(lamp.id)).toBe(0);
+      expect(lowest).toBeGreaterThanOrEqual(0);
+      expect(await count('reservations')).toBe(10);
+      expect(await dataSource.query('SELECT sum(quantity)::int AS units FROM catalog.reservation_lines')).toEqual([{ units: 10 }]);
+    });
+
+    it('never deadlocks, whatever order concurrent orders name the same products in', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 100);
+      const pen = product('R-PEN', 'Pen', 300, 100);
+      await repository.add(mug);
+      await repository.add(pen);
+
+      await Promise.all(
+        Array.from({ length: 20 }, (_, n) => {
+          const lines = [{ productId: mug.id, quantity: 1 }, { productId: pen.id, quantity: 2 }];
+          return reserve.execute(new ReserveStockCommand(orderId(n), n % 2 === 0 ? lines : lines.reverse()));
+        }),
+      );
+
+      expect(await stockOf(mug.id)).toBe(80);
+      expect(await stockOf(pen.id)).toBe(60);
+    });
+
+    it('makes one reservation of concurrent requests under the same id', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+
+      const views = await Promise.all(Array.from({ length: 6 }, () => reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 3 }]))));
+
+      expect(views.every((view) => JSON.stringify(view) === JSON.stringify(views[0]))).toBe(true);
+      expect(views[0]).toMatchObject({ status: 'RESERVED', lines: [expect.objectContaining({ quantity: 3 })] });
+      expect(await stockOf(mug.id)).toBe(7);
+      expect(await count('reservations')).toBe(1);
+    });
+
+    it('gives the units back once when two releases run at the same time', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+      await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }]));
+
+      const views = await Promise.all([release.execute(new ReleaseReservationCommand(orderId(1))), release.execute(new ReleaseReservationCommand(orderId(1)))]);
+
+      expect(views.map((view) => view.status)).toEqual(['RELEASED', 'RELEASED']);
+      expect(await stockOf(mug.id)).toBe(10);
+      await release.execute(new ReleaseReservationCommand(orderId(1)));
+      expect(await repository.findById(mug.id)).toMatchObject({ stock: 10, version: 3 });
+    });
+
+    it('gives back the units of a committed reservation once, and keeps a released one from being committed', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+      await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }]));
+
+      await expect(commit.execute(new CommitReservationCommand(orderId(1)))).resolves.toMatchObject({ status: 'COMMITTED' });
+      expect(await stockOf(mug.id)).toBe(6);
+      await Promise.all([release.execute(new ReleaseReservationCommand(orderId(1))), commit.execute(new CommitReservationCommand(orderId(1)))]);
+
+      expect(await stockOf(mug.id)).toBe(10);
+      expect((await reservations.findById(orderId(1)))?.status).toBe('RELEASED');
+      await expect(commit.execute(new CommitReservationCommand('7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f'))).rejects.toMatchObject({ code: 'RESERVATION_NOT_FOUND' });
+    });
+
+    it("does its work inside the caller's transaction, and undoes it with that transaction", async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+      await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }]));
+
+      await dataSource
+        .transaction(async (manager) => {
+          await release.execute(new ReleaseReservationCommand(orderId(1)), manager);
+          throw new Error('the inbox could not record the event');
+        })
+        .catch(() => undefined);
+
+      expect(await stockOf(mug.id)).toBe(6);
+      expect((await reservations.findById(orderId(1)))?.status).toBe('RESERVED');
+      await dataSource.transaction((manager) => release.execute(new ReleaseReservationCommand(orderId(1)), manager));
+      expect(await stockOf(mug.id)).toBe(10);
+      expect(() => reservations.within(dataSource.manager)).toThrow(TypeError);
+    });
+
+    it('lets a release that overtakes its reservation still give the units back, once the reservation is stored', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+      let released: Promise<unknown> | undefined;
+
+      await dataSource.transaction(async (manager) => {
+        await reservations.within(manager).reserve(ReservationRequest.of(orderId(1), [{ productId: mug.id, quantity: 4 }]));
+        released = release.execute(new ReleaseReservationCommand(orderId(1)));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+
+      await expect(released).resolves.toMatchObject({ status: 'RELEASED', lines: [expect.objectContaining({ quantity: 4 })] });
+      expect(await stockOf(mug.id)).toBe(10);
+    });
+
+    it('spends the id of a release that came first, so that its reservation takes nothing', async () => {
+      const mug = product('R-MUG', 'Mug', 1200, 10);
+      await repository.add(mug);
+
+      await expect(release.execute(new ReleaseReservationCommand(orderId(1)))).resolves.toEqual({ reservationId: orderId(1), status: 'RELEASED', lines: [] });
+      const late = await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }]));
+
+      expect(late).toEqual({ reservationId: orderId(1), status: 'RELEASED', lines: [] });
+      expect(await stockOf(mug.id)).toBe(10);
     });
   });
 });

@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ReservationView } from '@tessera/contracts';
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { Reservation } from '../../../domain/reservation.aggregate';
+import { ReservationNotFoundError } from '../../../domain/reservation.errors';
+import { type HeldTransaction, RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
+import { ReservationViewMapper } from '../../reservation-view.mapper';
+import { CommitReservationCommand } from './commit-reservation.command';
+
+/**
+ * catalog.commit-reservation: RESERVED becomes COMMITTED; committing again
+ * changes nothing; a released reservation stays released (logged, since its
+ * units are back in stock). RESERVATION_NOT_FOUND for an unknown or malformed id.
+ */
+@Injectable()
+export class CommitReservationHandler {
+  private readonly logger = new Logger('Catalog');
+
+  constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
+
+  /** With `transaction`, does its work inside it (an event consumer's inbox transaction) instead of its own. */
+  async execute(command: CommitReservationCommand, transaction?: HeldTransaction): Promise<ReservationView> {
+    const reservations = transaction ? this.reservations.within(transaction) : this.reservations;
+    const reservation = await retryOnVersionConflict(async () => {
+      const { reservationId } = command;
+      const reservation = Reservation.isWellFormedId(reservationId) ? await reservations.findById(reservationId.toLowerCase()) : null;
+      if (!reservation) throw new ReservationNotFoundError(command.reservationId);
+      if (reservation.commit()) await reservations.save(reservation);
+      return reservation;
+    });
+    if (reservation.status === 'RELEASED') {
+      // A paid order whose units went back to stock: ordering refunds a payment that lands after a cancellation,
+      // so this should not happen; if it does, someone has to look at it.
+      this.logger.warn(`Reservation ${reservation.id} was asked to commit after it was released: it stays released`);
+    }
+    return ReservationViewMapper.toView(reservation);
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { OrderConfirmedEvent } from '@tessera/contracts';
+import { Inbox } from '@tessera/messaging';
+import { ReservationNotFoundError } from '../../../domain/reservation.errors';
+import { CommitReservationCommand } from '../../commands/commit-reservation/commit-reservation.command';
+import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
+import { CATALOG_INBOX_CONSUMER } from '../catalog-inbox.consumer';
+
+/**
+ * ordering.order.confirmed: the order is paid, so the reservation under its
+ * id is committed. The recovery path of the synchronous commit: usually
+ * finds it committed already. A redelivery is dropped by the inbox, and
+ * would change nothing anyway.
+ */
+@Injectable()
+export class OnOrderConfirmedHandler {
+  private readonly logger = new Logger('Catalog');
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly commitReservation: CommitReservationHandler,
+  ) {}
+
+  async execute(event: OrderConfirmedEvent): Promise<void> {
+    await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
+      try {
+        await this.commitReservation.execute(new CommitReservationCommand(event.orderId), manager);
+      } catch (error) {
+        if (!(error instanceof ReservationNotFoundError)) throw error;
+        // Every order is placed with a reservation under its id; delivering the event again would not make a
+        // missing one appear, so the event is done with rather than retried forever.
+        this.logger.warn(`${event.eventId}: order ${event.orderId} was confirmed, but no reservation has its id`);
+      }
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import type { Money } from '@tessera/shared-kernel';
+
+/** Where a reservation is: holding units for an order, sold with it, or given back to stock. */
+export type ReservationStatus = 'RESERVED' | 'COMMITTED' | 'RELEASED';
+
+/** A reserved line, named and priced as the product was when it was reserved. */
+export interface ReservationLine {
+  productId: string;
+  sku: string;
+  name: string;
+  unitPrice: Money;
+  quantity: number;
+}
+
+/** Everything a reservation is, as stored. */
+export interface ReservationSnapshot {
+  id: string;
+  status: ReservationStatus;
+  lines: ReservationLine[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Units of products taken out of available stock for one order, under the
+ * order's id. RESERVED becomes COMMITTED when the order is paid (the units
+ * stay sold); RESERVED or COMMITTED becomes RELEASED when the order is
+ * cancelled or refunded, and the units go back to stock. RELEASED is final,
+ * so a reservation gives its units back at most once.
+ */
+export class Reservation {
+  private constructor(
+    private readonly state: ReservationSnapshot,
+    private stored: ReservationStatus,
+  ) {}
+
+  /** Rebuilds a stored reservation. */
+  static reconstitute(snapshot: ReservationSnapshot): Reservation {
+    return new Reservation(copy(snapshot), snapshot.status);
+  }
+
+  /**
+   * A release that came before any reservation under its id: the id is spent
+   * and holds nothing, so a reservation that arrives later takes no stock.
+   */
+  static releasedBeforeReserved(id: string, now: Date = new Date()): Reservation {
+    return new Reservation({ id, status: 'RELEASED', lines: [], createdAt: new Date(now), updatedAt: new Date(now) }, 'RELEASED');
+  }
+
+  /** Reservation ids are UUIDs (the order's id); anything else names no reservation. */
+  static isWellFormedId(value: unknown): value is string {
+    return typeof value === 'string' && UUID_PATTERN.test(value);
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+
+  get status(): ReservationStatus {
+    return this.state.status;
+  }
+
+  /** By product id, the order in which their stock was taken. */
+  get lines(): readonly ReservationLine[] {
+    return this.state.lines.map((line) => ({ ...line }));
+  }
+
+  get createdAt(): Date {
+    return new Date(this.state.createdAt);
+  }
+
+  get updatedAt(): Date {
+    return new Date(this.state.updatedAt);
+  }
+
+  /** The status it was loaded at: a save succeeds only if it is still the stored one. */
+  get storedStatus(): ReservationStatus {
+    return this.stored;
+  }
+
+  /**
+   * The units are sold: RESERVED becomes COMMITTED. Answers whether anything
+   * changed; a committed reservation stays as it is, and so does a released
+   * one, whose units are back in stock and may have been sold to someone else.
+   */
+  commit(now: Date = new Date()): boolean {
+    if (this.state.status !== 'RESERVED') return false;
+    this.state.status = 'COMMITTED';
+    this.state.updatedAt = new Date(now);
+    return true;
+  }
+
+  /** The units go back to stock, whether only reserved or already sold; answers false when they already went back. */
+  release(now: Date = new Date()): boolean {
+    if (this.state.status === 'RELEASED') return false;
+    this.state.status = 'RELEASED';
+    this.state.updatedAt = new Date(now);
+    return true;
+  }
+
+  /** The lines whose units go back to stock with the changes since it was loaded: all of them when it was released. */
+  stockToReturn(): readonly ReservationLine[] {
+    return this.stored !== 'RELEASED' && this.state.status === 'RELEASED' ? this.lines : [];
+  }
+
+  /** Called by the repository once the change is stored. */
+  markStored(): void {
+    this.stored = this.state.status;
+  }
+
+  toSnapshot(): ReservationSnapshot {
+    return copy(this.state);
+  }
+}
+
+function copy(snapshot: ReservationSnapshot): ReservationSnapshot {
+  return {
+    ...snapshot,
+    lines: snapshot.lines.map((line) => ({ ...line })),
+    createdAt: new Date(snapshot.createdAt),
+    updatedAt: new Date(snapshot.updatedAt),
+  };
+}

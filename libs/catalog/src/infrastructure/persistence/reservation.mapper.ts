@@ -1,0 +1,41 @@
+import { Money } from '@tessera/shared-kernel';
+import { Reservation, ReservationLine, ReservationStatus } from '../../domain/reservation.aggregate';
+import { toSafeInteger } from './product.mapper';
+import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
+import { ReservationOrmEntity } from './reservation.orm-entity';
+
+/** Converts between a reservation and its rows. */
+export class ReservationMapper {
+  static toDomain(row: ReservationOrmEntity, lines: readonly ReservationLineOrmEntity[]): Reservation {
+    return Reservation.reconstitute({
+      id: row.reservationId,
+      // The table's CHECK admits only the three statuses.
+      status: row.status as ReservationStatus,
+      lines: lines.map((line) => ReservationMapper.lineToDomain(line)),
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+    });
+  }
+
+  static lineToDomain(row: ReservationLineOrmEntity): ReservationLine {
+    return {
+      productId: row.productId,
+      sku: row.sku,
+      name: row.name,
+      unitPrice: Money.of(toSafeInteger(row.unitPriceAmount, 'unit_price_amount', 'reservation_lines'), row.unitPriceCurrency.trim()),
+      quantity: toSafeInteger(row.quantity, 'quantity', 'reservation_lines'),
+    };
+  }
+
+  static toLineRow(reservationId: string, line: ReservationLine): ReservationLineOrmEntity {
+    const row = new ReservationLineOrmEntity();
+    row.reservationId = reservationId;
+    row.productId = line.productId;
+    row.sku = line.sku;
+    row.name = line.name;
+    row.unitPriceAmount = String(line.unitPrice.amount);
+    row.unitPriceCurrency = line.unitPrice.currency;
+    row.quantity = line.quantity;
+    return row;
+  }
+}

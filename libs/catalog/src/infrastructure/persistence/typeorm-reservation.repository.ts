@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Money } from '@tessera/shared-kernel';
+import { DataSource, EntityManager } from 'typeorm';
+import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
+import { Reservation, ReservationLine } from '../../domain/reservation.aggregate';
+import {
+  HeldTransaction,
+  ReservationRepository,
+  ReservationStatusConflictError,
+} from '../../domain/reservation.repository';
+import type { ReservationRequest } from '../../domain/reservation-request.value-object';
+import { toSafeInteger } from './product.mapper';
+import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
+import { ReservationMapper } from './reservation.mapper';
+import { ReservationOrmEntity } from './reservation.orm-entity';
+
+/** What a line's conditional stock update answers: the product as the line records it. */
+interface TakenProductRow {
+  sku: string;
+  name: string;
+  price_amount: string;
+  price_currency: string;
+}
+
+/**
+ * Reservations in the catalog schema, through the catalog's own DataSource.
+ * Stock moves only by conditional updates (`stock >= $n` to take, a status
+ * guard to give back), so no interleaving of requests can oversell or give
+ * units back twice.
+ */
+@Injectable()
+export class TypeOrmReservationRepository implements ReservationRepository {
+  private held?: EntityManager;
+
+  constructor(@InjectDataSource('catalog') private readonly dataSource: DataSource) {}
+
+  within(transaction: HeldTransaction): ReservationRepository {
+    // One embedded connection is shared by the whole process: a query through any other DataSource or manager
+    // while the caller's transaction is open would wait for it forever.
+    if (!(transaction instanceof EntityManager) || transaction.dataSource !== this.dataSource || !transaction.queryRunner) {
+      throw new TypeError('Reservations can only join a transaction of the catalog DataSource');
+    }
+    const scoped = new TypeOrmReservationRepository(this.dataSource);
+    scoped.held = transaction;
+    return scoped;
+  }
+
+  async findById(id: string): Promise<Reservation | null> {
+    // Postgres answers a malformed uuid with an error, not with no row.
+    if (!Reservation.isWellFormedId(id)) return null;
+    return load(this.held ?? this.dataSource.manager, id);
+  }
+
+  async reserve(request: ReservationRequest): Promise<Reservation> {
+    const { reservationId } = request;
+    return this.inTransaction(async (manager) => {
+      // The id is claimed before any stock is taken: a concurrent reservation under the same id waits on this row,
+      // then finds it stored (or, if this one rolls back, makes its own), and so never takes stock twice.
+      const claimed: { created_at: Date }[] = await manager.query(
+        `INSERT INTO catalog.reservations (reservation_id, status) VALUES ($1, 'RESERVED')
+         ON CONFLICT (reservation_id) DO NOTHING
+         RETURNING created_at`,
+        [reservationId],
+      );
+      if (claimed.length === 0) {
+        const existing = await load(manager, reservationId);
+        if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
+        return existing;
+      }
+
+      const lines: ReservationLine[] = [];
+      // By product id (the request is sorted so), so that concurrent reservations lock the rows they share in the
+      // same order and cannot deadlock.
+      for (const { productId, quantity } of request.lines) {
+        const [taken] = updatedRows<TakenProductRow>(
+          await manager.query(
+            `UPDATE catalog.products
+                SET stock = stock - $2, version = version + 1, updated_at = now()
+              WHERE id = $1 AND stock >= $2
+          RETURNING sku, name, price_amount, price_currency`,
+            [productId, quantity],
+          ),
+        );
+        // Thrown inside the transaction, so the lines taken before this one go back with the rollback.
+        if (!taken) throw await refusal(manager, productId, quantity);
+        lines.push({
+          productId,
+          sku: taken.sku,
+          name: taken.name,
+          unitPrice: Money.of(toSafeInteger(taken.price_amount, 'price_amount'), taken.price_currency.trim()),
+          quantity,
+        });
+      }
+      await manager.insert(
+        ReservationLineOrmEntity,
+        lines.map((line) => ReservationMapper.toLineRow(reservationId, line)),
+      );
+      const createdAt = new Date(claimed[0].created_at);
+      return Reservation.reconstitute({ id: reservationId, status: 'RESERVED', lines, createdAt, updatedAt: createdAt });
+    });
+  }
+
+  async save(reservation: Reservation): Promise<void> {
+    await this.inTransaction(async (manager) => {
+      const [, affected] = (await manager.query(
+        `UPDATE catalog.reservations SET status = $3, updated_at = $4 WHERE reservation_id = $1 AND status = $2`,
+        [reservation.id, reservation.storedStatus, reservation.status, reservation.updatedAt],
+      )) as [unknown[], number];
+      if (affected !== 1) throw new ReservationStatusConflictError(reservation.id, reservation.storedStatus);
+      // Only the one save that moved the status gets here, so the units go back once; by product id, as they were taken.
+      for (const line of reservation.stockToReturn()) {
+        await manager.query(
+          `UPDATE catalog.products SET stock = stock + $2, version = version + 1, updated_at = now() WHERE id = $1`,
+          [line.productId, line.quantity],
+        );
+      }
+    });
+    reservation.markStored();
+  }
+
+  async addReleased(reservation: Reservation): Promise<boolean> {
+    const added: unknown[] = await (this.held ?? this.dataSource.manager).query(
+      `INSERT INTO catalog.reservations (reservation_id, status, created_at, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (reservation_id) DO NOTHING
+       RETURNING reservation_id`,
+      [reservation.id, reservation.status, reservation.createdAt, reservation.updatedAt],
+    );
+    if (added.length === 1) reservation.markStored();
+    return added.length === 1;
+  }
+
+  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.held ? work(this.held) : this.dataSource.transaction(work);
+  }
+}
+
+async function load(manager: EntityManager, id: string): Promise<Reservation | null> {
+  const row = await manager.findOneBy(ReservationOrmEntity, { reservationId: id });
+  if (!row) return null;
+  const lines = await manager.find(ReservationLineOrmEntity, { where: { reservationId: id }, order: { productId: 'ASC' } });
+  return ReservationMapper.toDomain(row, lines);
+}
+
+/** Why a line's stock could not be taken: the product is missing, or has fewer units than asked. */
+async function refusal(manager: EntityManager, productId: string, requested: number): Promise<Error> {
+  const [product]: { sku: string; stock: number }[] = await manager.query('SELECT sku, stock FROM catalog.products WHERE id = $1', [productId]);
+  return product ? new InsufficientStockError(productId, product.sku, product.stock, requested) : new ProductNotFoundError(productId);
+}
+
+// manager.query answers [rows, affected] for an UPDATE or a DELETE, and the rows alone for anything else.
+function updatedRows<T>(result: unknown): T[] {
+  return (result as [T[], number])[0];
+}

@@ -1,0 +1,84 @@
+import { InsufficientStockError, ProductNotFoundError } from '../domain/product.errors';
+import { Reservation, ReservationLine, ReservationSnapshot } from '../domain/reservation.aggregate';
+import { HeldTransaction, ReservationRepository, ReservationStatusConflictError } from '../domain/reservation.repository';
+import type { ReservationRequest } from '../domain/reservation-request.value-object';
+import type { InMemoryProductRepository } from './in-memory-product.repository';
+
+/**
+ * The ReservationRepository contract in memory, for tests, on the stock of an
+ * InMemoryProductRepository: all-or-nothing reservations, status checks on
+ * save, and a turn of the event loop in every call so that concurrent
+ * commands interleave. It has no rollback: a transaction it is asked to work
+ * within is only recorded.
+ */
+export class InMemoryReservationRepository implements ReservationRepository {
+  private readonly rows = new Map<string, ReservationSnapshot>();
+  /** The transactions it was asked to work within, in order. */
+  readonly transactionsJoined: HeldTransaction[] = [];
+  reserveCalls = 0;
+  findByIdCalls = 0;
+
+  constructor(private readonly products: InMemoryProductRepository) {}
+
+  within(transaction: HeldTransaction): ReservationRepository {
+    this.transactionsJoined.push(transaction);
+    return this;
+  }
+
+  async findById(id: string): Promise<Reservation | null> {
+    this.findByIdCalls++;
+    await nextTurn();
+    const row = this.rows.get(id.toLowerCase());
+    return row ? Reservation.reconstitute(row) : null;
+  }
+
+  async reserve(request: ReservationRequest): Promise<Reservation> {
+    this.reserveCalls++;
+    await nextTurn();
+    const existing = this.rows.get(request.reservationId);
+    if (existing) return Reservation.reconstitute(existing);
+
+    const lines: ReservationLine[] = request.lines.map(({ productId, quantity }) => {
+      const product = this.products.stored(productId);
+      if (!product) throw new ProductNotFoundError(productId);
+      if (product.stock < quantity) throw new InsufficientStockError(productId, product.sku, product.stock, quantity);
+      return { productId, sku: product.sku, name: product.name, unitPrice: product.price, quantity };
+    });
+    for (const line of lines) this.products.changeStock(line.productId, -line.quantity);
+    const now = new Date();
+    const snapshot: ReservationSnapshot = { id: request.reservationId, status: 'RESERVED', lines, createdAt: now, updatedAt: now };
+    this.rows.set(snapshot.id, snapshot);
+    return Reservation.reconstitute(snapshot);
+  }
+
+  async save(reservation: Reservation): Promise<void> {
+    await nextTurn();
+    const stored = this.rows.get(reservation.id);
+    if (!stored || stored.status !== reservation.storedStatus) throw new ReservationStatusConflictError(reservation.id, reservation.storedStatus);
+    for (const line of reservation.stockToReturn()) this.products.changeStock(line.productId, line.quantity);
+    this.rows.set(reservation.id, reservation.toSnapshot());
+    reservation.markStored();
+  }
+
+  async addReleased(reservation: Reservation): Promise<boolean> {
+    await nextTurn();
+    if (this.rows.has(reservation.id)) return false;
+    this.rows.set(reservation.id, reservation.toSnapshot());
+    reservation.markStored();
+    return true;
+  }
+
+  /** What is stored for the reservation now, or undefined. */
+  stored(id: string): ReservationSnapshot | undefined {
+    const row = this.rows.get(id);
+    return row && Reservation.reconstitute(row).toSnapshot();
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
