@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
+import type { ConfirmPaymentRequest, GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
+import { ContextClient, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { Money, ValidationError } from '@tessera/shared-kernel';
+import { Payment } from '../../../domain/payment.aggregate';
+import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
+import { PaymentMethod } from '../../../domain/payment-method.value-object';
+import { PAYMENT_PROVIDER, type ChargeOutcome, type PaymentProvider } from '../../../domain/payment.provider';
+import { PAYMENT_REPOSITORY, type PaymentRepository } from '../../../domain/payment.repository';
+import { PaymentViewMapper } from '../../payment-view.mapper';
+import { refundPayment } from '../../refund-payment';
+import { asDomainError } from '../../remote-errors';
+import { settlePayment } from '../../settle-payment';
+import { PayOrderCommand } from './pay-order.command';
+
+const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+/**
+ * payments.pay-order: reads the order from ordering (ORDER_NOT_FOUND,
+ * ORDER_NOT_PAYABLE), stores a PENDING payment (whose unique index makes a
+ * second charge of the order ORDER_NOT_PAYABLE), charges the provider outside
+ * any transaction, stores SUCCEEDED or FAILED with its outbox event, and on
+ * success has ordering confirm the order before answering. A decline answers
+ * PAYMENT_DECLINED with the FAILED payment's id; an order that stopped being
+ * payable during the charge is refunded at once and answers ORDER_NOT_PAYABLE.
+ */
+@Injectable()
+export class PayOrderHandler {
+  private readonly logger = new Logger('Payments');
+
+  constructor(
+    @Inject(PAYMENT_REPOSITORY) private readonly payments: PaymentRepository,
+    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    @InjectContextClient('ordering') private readonly ordering: ContextClient,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  async execute(command: PayOrderCommand): Promise<PaymentView> {
+    // Checked before the idempotency key is taken, so that a corrected request may reuse the key.
+    const paymentMethod = PaymentMethod.of(command.paymentMethod);
+    const key = checkIdempotencyKey(command.idempotencyKey);
+    try {
+      if (key === undefined) return await this.pay(command.orderId, command.userId, paymentMethod);
+      return await this.idempotency.run(
+        { userId: command.userId, key, operation: 'pay-order' },
+        { orderId: command.orderId, paymentMethod: paymentMethod.value },
+        () => this.pay(command.orderId, command.userId, paymentMethod),
+      );
+    } catch (error) {
+      // Converted only here, after the key store saw them as they are: it keeps another context's business answers
+      // but forgets an unavailable context or provider, so that a retry with the same key may succeed.
+      throw asDomainError(error);
+    }
+  }
+
+  private async pay(orderId: string, userId: string, paymentMethod: PaymentMethod): Promise<PaymentView> {
+    const order = await this.payableOrder(orderId, userId);
+    const payment = Payment.create({ orderId: order.id, userId: order.userId, amount: Money.of(order.total.amount, order.total.currency, 'total'), paymentMethod });
+    await this.payments.add(payment);
+
+    const settled = await settlePayment(this.payments, payment, await this.charge(payment, paymentMethod));
+    if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
+    // Only a cancellation's refund, racing this request, can have settled it further.
+    if (settled.status !== 'SUCCEEDED') throw new OrderNotPayableError(order.id, 'it was cancelled during the payment');
+
+    await this.confirm(settled);
+    return PaymentViewMapper.toView(settled);
+  }
+
+  private async payableOrder(orderId: string, userId: string): Promise<OrderView> {
+    if (!Payment.isWellFormedId(orderId)) throw new OrderNotFoundError();
+    const order = await this.ordering.send<OrderView, GetOrderRequest>(ORDERING_PATTERNS.GET_ORDER, { orderId, requester: { userId, isAdmin: false } });
+    if (order.status !== 'AWAITING_PAYMENT') throw new OrderNotPayableError(order.id, `it is ${order.status}`);
+    return order;
+  }
+
+  private async charge(payment: Payment, paymentMethod: PaymentMethod): Promise<ChargeOutcome> {
+    try {
+      return await this.provider.charge({ paymentId: payment.id, amount: payment.amount, paymentMethod });
+    } catch (error) {
+      // The charge may or may not have gone through: the payment stays PENDING and the sweeper asks again later.
+      this.logger.warn(`The provider did not answer the charge of payment ${payment.id}: ${(error as Error)?.message ?? error}`);
+      throw new PaymentProviderUnavailableError();
+    }
+  }
+
+  private async confirm(payment: Payment): Promise<void> {
+    try {
+      await this.ordering.send<unknown, ConfirmPaymentRequest>(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: payment.orderId, paymentId: payment.id });
+    } catch (error) {
+      if (error instanceof RemoteError && error.code === ERROR_CODES.ORDER_NOT_PAYABLE) {
+        await this.refundRefusedCharge(payment);
+        throw new OrderNotPayableError(payment.orderId, 'it was cancelled or expired during the payment; the charge was refunded');
+      }
+      // The charge stands and its payments.payment.succeeded event, already in the outbox, has ordering confirm the order.
+      this.logger.warn(`ordering did not confirm order ${payment.orderId} for payment ${payment.id}; its event will: ${(error as Error)?.message ?? error}`);
+    }
+  }
+
+  private async refundRefusedCharge(payment: Payment): Promise<void> {
+    try {
+      await refundPayment(this.payments, this.provider, payment.id);
+    } catch (error) {
+      // ordering answers payments.payment.succeeded for a cancelled order with payments.refund-order, which retries this.
+      this.logger.error(`Refund of payment ${payment.id} for unpayable order ${payment.orderId} failed; it is retried through ordering`, (error as Error)?.stack);
+    }
+  }
+}
+
+function checkIdempotencyKey(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
+    throw ValidationError.of('idempotencyKey', `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
+  }
+  return raw;
+}

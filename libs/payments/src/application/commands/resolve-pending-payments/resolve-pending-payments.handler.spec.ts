@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { paymentsTestKit } from '../../../testing/payments-test-kit';
+import { ResolvePendingPaymentsCommand } from './resolve-pending-payments.command';
+
+describe('ResolvePendingPaymentsHandler', () => {
+  let kit: ReturnType<typeof paymentsTestKit>;
+  const now = new Date('2030-06-01T12:00:00.000Z');
+  const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+  const sweep = () => kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(60_000, 20, now));
+
+  beforeEach(() => {
+    kit = paymentsTestKit();
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('settles a payment left pending over a minute as the provider answers it, with its event', async () => {
+    const paid = await kit.givenPayment({ status: 'PENDING', method: 'pm_card_visa', at: minutesAgo(2), amount: 1500 });
+    const declined = await kit.givenPayment({ status: 'PENDING', method: 'pm_card_insufficientFunds', at: minutesAgo(3) });
+
+    await expect(sweep()).resolves.toEqual({ settled: 2, stillPending: 0 });
+
+    expect(kit.payments.stored(paid.id)).toMatchObject({ status: 'SUCCEEDED', providerReference: `test_ch_${paid.id}` });
+    expect(kit.payments.stored(declined.id)).toMatchObject({ status: 'FAILED', failureReason: 'insufficient_funds' });
+    expect(kit.payments.outbox).toEqual([
+      { pattern: 'payments.payment.failed', payload: { paymentId: declined.id, orderId: declined.orderId, failureReason: 'insufficient_funds' } },
+      { pattern: 'payments.payment.succeeded', payload: { paymentId: paid.id, orderId: paid.orderId, amount: { amount: 1500, currency: 'USD' } } },
+    ]);
+  });
+
+  it('asks the provider again for the same payment id, so that a charge that went through is not taken twice', async () => {
+    const payment = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(5) });
+
+    await sweep();
+
+    expect(kit.provider.chargeCalls).toEqual([expect.objectContaining({ paymentId: payment.id })]);
+  });
+
+  it('leaves alone a payment pending for less than a minute, and settled ones', async () => {
+    const recent = await kit.givenPayment({ status: 'PENDING', at: new Date(now.getTime() - 30_000) });
+    await kit.givenPayment({ status: 'SUCCEEDED', at: minutesAgo(10) });
+    await kit.givenPayment({ status: 'FAILED', at: minutesAgo(10) });
+
+    await expect(sweep()).resolves.toEqual({ settled: 0, stillPending: 0 });
+
+    expect(kit.payments.stored(recent.id)?.status).toBe('PENDING');
+    expect(kit.provider.chargeCalls).toEqual([]);
+  });
+
+  it('keeps a payment pending when the provider still does not answer, and settles it on a later run', async () => {
+    const payment = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(2) });
+    kit.provider.failNextCharge();
+
+    await expect(sweep()).resolves.toEqual({ settled: 0, stillPending: 1 });
+    expect(kit.payments.stored(payment.id)?.status).toBe('PENDING');
+
+    await expect(sweep()).resolves.toEqual({ settled: 1, stillPending: 0 });
+    expect(kit.payments.stored(payment.id)?.status).toBe('SUCCEEDED');
+  });
+
+  it('settles each payment once when two sweepers run at once', async () => {
+    const orderId = randomUUID();
+    await kit.givenPayment({ orderId, status: 'PENDING', at: minutesAgo(2) });
+
+    await Promise.all([sweep(), sweep()]);
+
+    expect(kit.payments.patterns()).toEqual(['payments.payment.succeeded']);
+    expect(kit.provider.chargesTaken).toBe(1);
+  });
+
+  it('takes at most the batch size per run, oldest first', async () => {
+    const oldest = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(9) });
+    await kit.givenPayment({ status: 'PENDING', at: minutesAgo(2) });
+
+    await expect(kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(60_000, 1, now))).resolves.toEqual({ settled: 1, stillPending: 0 });
+
+    expect(kit.payments.stored(oldest.id)?.status).toBe('SUCCEEDED');
+  });
+});

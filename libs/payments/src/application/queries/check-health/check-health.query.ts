@@ -1,0 +1,2 @@
+/** Asks whether payments can serve, which it can when its database answers. */
+export class CheckHealthQuery {}

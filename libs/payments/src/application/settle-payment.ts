@@ -1,0 +1,24 @@
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import type { Payment } from '../domain/payment.aggregate';
+import type { ChargeOutcome } from '../domain/payment.provider';
+import type { PaymentRepository } from '../domain/payment.repository';
+import { PaymentIntegrationEventMapper } from './payment-integration-event.mapper';
+
+/**
+ * Records what the provider answered to a pending payment's charge, with its
+ * outbox event, and answers the payment as stored. When someone else (the
+ * sweeper, or the request whose charge this re-checks) settled it first, their
+ * settlement stands: the provider answers one charge the same way every time.
+ */
+export async function settlePayment(payments: PaymentRepository, payment: Payment, outcome: ChargeOutcome): Promise<Payment> {
+  let loaded: Payment | null = payment;
+  return retryOnVersionConflict(async () => {
+    const current = loaded ?? (await payments.findById(payment.id));
+    loaded = null;
+    if (!current) throw new Error(`Payment ${payment.id} disappeared while it was being settled`);
+    if (!current.isPending) return current;
+    current.settle(outcome);
+    await payments.save(current, PaymentIntegrationEventMapper.toOutgoing(current.pullEvents()));
+    return current;
+  });
+}

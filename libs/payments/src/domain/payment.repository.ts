@@ -1,0 +1,48 @@
+import { VersionConflictError } from '@tessera/shared-kernel';
+import type { Payment } from './payment.aggregate';
+
+/** Injection token of the PaymentRepository port. */
+export const PAYMENT_REPOSITORY = Symbol('PAYMENT_REPOSITORY');
+
+/** An integration event to publish if, and only if, the change it is stored with commits. */
+export interface OutgoingIntegrationEvent {
+  pattern: string;
+  payload: object;
+}
+
+/** Where payments are kept. */
+export interface PaymentRepository {
+  /** The payment, or null when no payment has this id (a malformed id included). */
+  findById(id: string): Promise<Payment | null>;
+
+  /** The order's SUCCEEDED payment (there is at most one), or null. */
+  findSucceededByOrderId(orderId: string): Promise<Payment | null>;
+
+  /** Up to `limit` PENDING payments created before `cutoff`, oldest first. */
+  findPendingCreatedBefore(cutoff: Date, limit: number): Promise<Payment[]>;
+
+  /**
+   * Stores a new payment. Throws OrderNotPayableError (ORDER_NOT_PAYABLE) when
+   * the order already has a PENDING or SUCCEEDED payment: the store itself
+   * enforces one charge per order, whatever runs concurrently.
+   */
+  add(payment: Payment): Promise<void>;
+
+  /**
+   * Stores the changes of a loaded payment and the given events, in one
+   * transaction, only if nobody stored another change since it was loaded
+   * (PaymentVersionConflictError otherwise); the events are published once
+   * the transaction commits.
+   */
+  save(payment: Payment, events: readonly OutgoingIntegrationEvent[]): Promise<void>;
+}
+
+/** Another change to the payment was stored since it was loaded: load it again and retry. */
+export class PaymentVersionConflictError extends VersionConflictError {
+  constructor(
+    readonly paymentId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`Payment ${paymentId} changed since version ${expectedVersion} was loaded`);
+  }
+}

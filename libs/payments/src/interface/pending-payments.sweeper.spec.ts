@@ -1,0 +1,68 @@
+import { Logger } from '@nestjs/common';
+import type { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
+import { PENDING_PAYMENTS_SWEEP, PendingPaymentsSweeper } from './pending-payments.sweeper';
+
+describe('PendingPaymentsSweeper', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  function sweeperWith(execute: jest.Mock) {
+    return new PendingPaymentsSweeper({ execute } as unknown as ResolvePendingPaymentsHandler);
+  }
+
+  it('sweeps payments pending for over a minute every interval once the application runs, and stops with the module', async () => {
+    jest.useFakeTimers();
+    const execute = jest.fn(async () => ({ settled: 0, stillPending: 0 }));
+    const sweeper = sweeperWith(execute);
+
+    sweeper.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(PENDING_PAYMENTS_SWEEP.intervalMs * 2);
+    await sweeper.onModuleDestroy();
+    await jest.advanceTimersByTimeAsync(PENDING_PAYMENTS_SWEEP.intervalMs * 2);
+
+    expect(execute).toHaveBeenCalledTimes(2);
+    expect(execute).toHaveBeenCalledWith(expect.objectContaining({ staleAfterMs: 60_000, limit: PENDING_PAYMENTS_SWEEP.batchSize }));
+  });
+
+  it('runs one sweep at a time', async () => {
+    let finish!: () => void;
+    const execute = jest.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    const sweeper = sweeperWith(execute);
+
+    const first = sweeper.sweep();
+    const second = sweeper.sweep();
+    finish();
+    await Promise.all([first, second]);
+
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs a failed sweep instead of throwing, and sweeps again next time', async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const execute = jest.fn().mockRejectedValueOnce(new Error('database restarting')).mockResolvedValueOnce({ settled: 1, stillPending: 0 });
+    const sweeper = sweeperWith(execute);
+
+    await expect(sweeper.sweep()).resolves.toBeUndefined();
+    await sweeper.sweep();
+
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining('database restarting'));
+    expect(execute).toHaveBeenCalledTimes(2);
+  });
+
+  it('waits for a running sweep before the module goes', async () => {
+    let finish!: () => void;
+    const sweeper = sweeperWith(jest.fn(() => new Promise<void>((resolve) => (finish = resolve))));
+    let destroyed = false;
+
+    void sweeper.sweep();
+    const destroying = sweeper.onModuleDestroy().then(() => (destroyed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(destroyed).toBe(false);
+    finish();
+    await destroying;
+
+    expect(destroyed).toBe(true);
+  });
+});
