@@ -4,10 +4,12 @@ import type { ContextName } from '@tessera/contracts';
 import { GATEWAY_REACHED_CONTEXTS, GatewayModule } from '@tessera/gateway';
 import { MessagingModule, topologyFromEnv } from '@tessera/messaging';
 import { HealthModule, PlatformModule } from '@tessera/platform';
+import { OrderingModule } from '@tessera/ordering';
+import { PaymentsModule } from '@tessera/payments';
 import { UsersModule } from '@tessera/users';
 
 /** The contexts this build can host, by name. */
-export const CONTEXT_MODULES: Partial<Record<ContextName, Type<unknown>>> = { users: UsersModule, catalog: CatalogModule };
+export const CONTEXT_MODULES: Partial<Record<ContextName, Type<unknown>>> = { users: UsersModule, catalog: CatalogModule, ordering: OrderingModule, payments: PaymentsModule };
 const HOSTABLE = Object.keys(CONTEXT_MODULES) as ContextName[];
 
 /** The HTTP gateway plus the contexts named in CONTEXTS (default all), reaching the rest over TRANSPORT. */

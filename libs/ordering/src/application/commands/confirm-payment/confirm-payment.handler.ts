@@ -1,0 +1,55 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OrderView } from '@tessera/contracts';
+import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import type { Order } from '../../../domain/order.aggregate';
+import { OrderNotFoundError, OrderNotPayableError } from '../../../domain/order.errors';
+import { isUuid } from '../../../domain/order-id';
+import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
+import { Clock } from '../../clock';
+import { followUp } from '../../follow-up';
+import { OrderViewMapper } from '../../order-view.mapper';
+import { StockReservations } from '../../stock-reservations';
+import { ConfirmPaymentCommand } from './confirm-payment.command';
+
+/**
+ * ordering.confirm-payment, called by payments after a successful charge:
+ * the order is CONFIRMED (idempotent for the same payment) and, once that is
+ * stored with ordering.order.confirmed, its reservation committed. An order
+ * whose time to pay is over but that the sweeper has not reached yet is
+ * expired first (and its stock released). ORDER_NOT_PAYABLE when it is
+ * cancelled, expired or paid by another payment: payments then refunds the charge.
+ */
+@Injectable()
+export class ConfirmPaymentHandler {
+  private readonly logger = new Logger('Ordering');
+
+  constructor(
+    @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
+    private readonly reservations: StockReservations,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: ConfirmPaymentCommand): Promise<OrderView> {
+    const outcome = await retryOnVersionConflict(async (): Promise<{ order: Order; change: 'expired' | 'confirmed' | 'none' }> => {
+      const order = isUuid(command.orderId) ? await this.orders.load(command.orderId) : null;
+      if (!order) throw new OrderNotFoundError();
+      const now = this.clock.now();
+      if (order.expire(now)) {
+        await this.orders.save(order);
+        return { order, change: 'expired' };
+      }
+      const confirmed = order.confirm(command.paymentId, now);
+      if (confirmed) await this.orders.save(order);
+      return { order, change: confirmed ? 'confirmed' : 'none' };
+    });
+
+    const { order } = outcome;
+    if (outcome.change === 'expired') {
+      await followUp(this.logger, `Releasing the stock of expired order ${order.id}`, () => this.reservations.release(order.id));
+      throw new OrderNotPayableError('its time to pay is over');
+    }
+    // Committing again after a repeated confirmation is harmless and repairs a commit that failed the first time.
+    await followUp(this.logger, `Committing the stock of confirmed order ${order.id}`, () => this.reservations.commit(order.id));
+    return OrderViewMapper.toView(order.toSnapshot());
+  }
+}

@@ -1,0 +1,211 @@
+import { Logger } from '@nestjs/common';
+import { CATALOG_PATTERNS, ERROR_CODES, USERS_PATTERNS } from '@tessera/contracts';
+import { RemoteError } from '@tessera/messaging';
+import { GetOrderQuery } from '../../queries/get-order/get-order.query';
+import { newUserId, orderingTestKit, UNKNOWN_USER } from '../../testing/ordering-test-kit';
+import { PlaceOrderCommand } from './place-order.command';
+
+describe('PlaceOrderHandler', () => {
+  let kit: ReturnType<typeof orderingTestKit>;
+  const ada = newUserId();
+
+  beforeEach(() => {
+    kit = orderingTestKit();
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const place = (items: unknown, userId = ada, idempotencyKey?: string) => kit.placeOrder.execute(new PlaceOrderCommand(userId, items, idempotencyKey));
+
+  it('places an order awaiting payment, priced by the catalog, its stock reserved until it expires', async () => {
+    const mug = kit.catalog.givenProduct({ sku: 'MUG-1', name: 'Mug', price: { amount: 1250, currency: 'USD' }, stock: 10 });
+    const tee = kit.catalog.givenProduct({ sku: 'TEE-1', name: 'Tee', price: { amount: 1999, currency: 'USD' }, stock: 3 });
+
+    const order = await place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }]);
+
+    expect(order).toEqual({
+      id: expect.any(String),
+      userId: ada,
+      status: 'AWAITING_PAYMENT',
+      items: [
+        { productId: mug, sku: 'MUG-1', name: 'Mug', unitPrice: { amount: 1250, currency: 'USD' }, quantity: 2, lineTotal: { amount: 2500, currency: 'USD' } },
+        { productId: tee, sku: 'TEE-1', name: 'Tee', unitPrice: { amount: 1999, currency: 'USD' }, quantity: 1, lineTotal: { amount: 1999, currency: 'USD' } },
+      ],
+      total: { amount: 4499, currency: 'USD' },
+      createdAt: '2030-01-01T10:00:00.000Z',
+      updatedAt: '2030-01-01T10:00:00.000Z',
+      expiresAt: '2030-01-01T10:15:00.000Z',
+    });
+    expect([kit.catalog.stockOf(mug), kit.catalog.stockOf(tee)]).toEqual([8, 2]);
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toEqual([
+      { reservationId: order.id, lines: [{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }] },
+    ]);
+  });
+
+  it('stores OrderPlaced as the first event of the stream and publishes ordering.order.placed after the commit', async () => {
+    const mug = kit.givenProduct();
+
+    const order = await place([{ productId: mug, quantity: 1 }]);
+
+    expect(kit.orders.streamOf(order.id)).toEqual([
+      expect.objectContaining({ type: 'OrderPlaced', version: 1, data: expect.objectContaining({ userId: ada, total: order.total, expiresAt: order.expiresAt }) }),
+    ]);
+    expect(kit.outbox.published).toEqual([
+      { pattern: 'ordering.order.placed', payload: { orderId: order.id, userId: ada, total: { amount: 1250, currency: 'USD' }, expiresAt: order.expiresAt } },
+    ]);
+    await expect(kit.getOrder.execute(new GetOrderQuery(order.id, { userId: ada, isAdmin: false }))).resolves.toEqual(order);
+  });
+
+  it('merges the items of one product before reserving them', async () => {
+    const mug = kit.givenProduct(10);
+    const tee = kit.givenProduct(10);
+
+    const order = await place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }, { productId: mug, quantity: 3 }]);
+
+    expect(order.items.map((item) => [item.productId, item.quantity])).toEqual([[mug, 5], [tee, 1]]);
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)[0].lines).toEqual([{ productId: mug, quantity: 5 }, { productId: tee, quantity: 1 }]);
+    expect(kit.catalog.stockOf(mug)).toBe(5);
+  });
+
+  it.each([
+    ['no items', []],
+    ['a quantity of 0', [{ productId: '11111111-1111-4111-8111-111111111111', quantity: 0 }]],
+    ['a quantity of 1001', [{ productId: '11111111-1111-4111-8111-111111111111', quantity: 1001 }]],
+    ['a product id that is no UUID', [{ productId: 'mug', quantity: 1 }]],
+    ['51 items', Array.from({ length: 51 }, () => ({ productId: '11111111-1111-4111-8111-111111111111', quantity: 1 }))],
+  ])('answers VALIDATION_FAILED for %s, asking no other context', async (_case, items) => {
+    await expect(place(items)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect([kit.users.calls, kit.catalog.calls]).toEqual([[], []]);
+  });
+
+  it('passes INSUFFICIENT_STOCK on with the product, reserving nothing and storing nothing', async () => {
+    const mug = kit.givenProduct(10);
+    const tee = kit.givenProduct(1);
+
+    await expect(place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 2 }])).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: { productId: tee },
+    });
+
+    expect([kit.catalog.stockOf(mug), kit.catalog.stockOf(tee)]).toEqual([10, 1]);
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RELEASE_RESERVATION)).toEqual([]);
+    expect(kit.orders.size).toBe(0);
+    expect(kit.outbox.published).toEqual([]);
+  });
+
+  it('passes PRODUCT_NOT_FOUND on with the product', async () => {
+    const missing = '33333333-3333-4333-8333-333333333333';
+    await expect(place([{ productId: missing, quantity: 1 }])).rejects.toMatchObject({ code: 'PRODUCT_NOT_FOUND', details: { productId: missing } });
+    expect(kit.orders.size).toBe(0);
+  });
+
+  it('refuses a deactivated or unknown user with INVALID_CREDENTIALS before reserving anything', async () => {
+    const mug = kit.givenProduct();
+    kit.deactivate(ada);
+
+    await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(place([{ productId: mug, quantity: 1 }], UNKNOWN_USER)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(place([{ productId: mug, quantity: 1 }], 'not-a-uuid')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }, { userId: UNKNOWN_USER }]);
+    expect(kit.catalog.calls).toEqual([]);
+  });
+
+  describe('compensation', () => {
+    it('releases the reservation when storing the order fails, then answers the failure', async () => {
+      const mug = kit.givenProduct(10);
+      kit.orders.failNextSave(new Error('connection terminated unexpectedly'));
+
+      await expect(place([{ productId: mug, quantity: 4 }])).rejects.toThrow('connection terminated unexpectedly');
+
+      const [reserved] = kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK);
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RELEASE_RESERVATION)).toEqual([{ reservationId: reserved.reservationId }]);
+      expect(kit.catalog.stockOf(mug)).toBe(10);
+      expect(kit.catalog.statusOf(String(reserved.reservationId))).toBe('RELEASED');
+      expect(kit.orders.size).toBe(0);
+      expect(kit.outbox.published).toEqual([]);
+    });
+
+    it('releases a reservation whose answer was lost, since the catalog may have made it', async () => {
+      const mug = kit.givenProduct(10);
+      kit.catalog.loseNextReply(CATALOG_PATTERNS.RESERVE_STOCK);
+
+      await expect(place([{ productId: mug, quantity: 4 }])).rejects.toBeInstanceOf(RemoteError);
+
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RELEASE_RESERVATION)).toHaveLength(1);
+      expect(kit.catalog.stockOf(mug)).toBe(10);
+      expect(kit.orders.size).toBe(0);
+    });
+
+    it('still answers the first failure when the release fails too, and logs the release', async () => {
+      const mug = kit.givenProduct(10);
+      kit.orders.failNextSave(new Error('disk full'));
+      kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+
+      await expect(place([{ productId: mug, quantity: 4 }])).rejects.toThrow('disk full');
+
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('undoing "reserve stock"'));
+    });
+
+    it('releases a reservation that does not hold what was asked for, as an unexpected failure', async () => {
+      const mug = kit.givenProduct(10);
+      kit.catalog.answer(CATALOG_PATTERNS.RESERVE_STOCK, (request) => ({
+        reservationId: request.reservationId,
+        status: 'RESERVED',
+        lines: [{ productId: mug, sku: 'MUG', name: 'Mug', unitPrice: { amount: 100, currency: 'USD' }, quantity: 1 }],
+      }));
+
+      const failure = await place([{ productId: mug, quantity: 4 }]).catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure).not.toHaveProperty('code');
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RELEASE_RESERVATION)).toHaveLength(1);
+    });
+  });
+
+  describe('with an idempotency key', () => {
+    it('answers the first order again for the same items, reserving once', async () => {
+      const mug = kit.givenProduct(10);
+
+      const first = await place([{ productId: mug, quantity: 2 }], ada, 'key-1');
+      const again = await place([{ productId: mug, quantity: 2 }], ada, 'key-1');
+
+      expect(again).toEqual(first);
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toHaveLength(1);
+      expect(kit.catalog.stockOf(mug)).toBe(8);
+      expect(kit.idempotency.scopes[0]).toEqual({ userId: ada, key: 'key-1', operation: 'place-order' });
+    });
+
+    it('compares the items once merged, and refuses other items with IDEMPOTENCY_KEY_REUSED', async () => {
+      const mug = kit.givenProduct(10);
+      const first = await place([{ productId: mug, quantity: 2 }], ada, 'key-1');
+
+      await expect(place([{ productId: mug, quantity: 1 }, { productId: mug, quantity: 1 }], ada, 'key-1')).resolves.toEqual(first);
+      await expect(place([{ productId: mug, quantity: 3 }], ada, 'key-1')).rejects.toMatchObject({ code: ERROR_CODES.IDEMPOTENCY_KEY_REUSED });
+      expect(kit.orders.size).toBe(1);
+    });
+
+    it('answers a refusal again, as it was', async () => {
+      const mug = kit.givenProduct(1);
+
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+      kit.catalog.givenProduct({ stock: 100 }, mug);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { productId: mug } });
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toHaveLength(1);
+    });
+
+    it('keeps keys apart per user', async () => {
+      const mug = kit.givenProduct(10);
+      const first = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');
+      const other = await place([{ productId: mug, quantity: 1 }], newUserId(), 'key-1');
+      expect(other.id).not.toBe(first.id);
+    });
+
+    it('refuses a key longer than 255 characters', async () => {
+      const mug = kit.givenProduct(10);
+      await expect(place([{ productId: mug, quantity: 1 }], ada, 'k'.repeat(256))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+  });
+});

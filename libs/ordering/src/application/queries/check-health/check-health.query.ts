@@ -1,0 +1,2 @@
+/** Asks whether ordering can serve, which it can when its database answers. */
+export class CheckHealthQuery {}

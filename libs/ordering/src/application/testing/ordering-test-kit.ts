@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { ConfigService } from '@nestjs/config';
+import { ERROR_CODES, OrderView, PAYMENTS_PATTERNS, UserView, USERS_PATTERNS } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
+import { CancelOrderHandler } from '../commands/cancel-order/cancel-order.handler';
+import { ConfirmPaymentHandler } from '../commands/confirm-payment/confirm-payment.handler';
+import { ExpireDueOrdersHandler } from '../commands/expire-due-orders/expire-due-orders.handler';
+import { PlaceOrderCommand } from '../commands/place-order/place-order.command';
+import { PlaceOrderHandler } from '../commands/place-order/place-order.handler';
+import { OnPaymentSucceededHandler } from '../event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OrderingSettings } from '../ordering.settings';
+import { PaymentRefunds } from '../payment-refunds';
+import { GetOrderHandler } from '../queries/get-order/get-order.handler';
+import { GetOrderHistoryHandler } from '../queries/get-order-history/get-order-history.handler';
+import { ListOrdersHandler } from '../queries/list-orders/list-orders.handler';
+import { StockReservations } from '../stock-reservations';
+import { FakeCatalog } from './fake-catalog';
+import { FakeClock } from './fake-clock';
+import { FakeContextClient } from './fake-context-client';
+import { FakeIdempotencyStore } from './fake-idempotency.store';
+import { FakeInbox } from './fake-inbox';
+import { FakeOutbox } from './fake-outbox';
+import { InMemoryOrderRepository } from './in-memory-order.repository';
+
+/** The payment timeout every kit runs with, in seconds. */
+export const KIT_PAYMENT_TIMEOUT_SECONDS = 900;
+
+/** Configuration as ConfigService would answer it. */
+export function fakeConfig(values: Record<string, unknown>): ConfigService {
+  return { get: (name: string) => values[name] } as unknown as ConfigService;
+}
+
+/**
+ * Every ordering handler wired to in-memory fakes: the repository and its
+ * outbox, the inbox, the idempotency store, a clock, and clients for users
+ * (active customers by default), catalog (with real reservation rules) and
+ * payments (refunds recorded).
+ */
+export function orderingTestKit() {
+  const outbox = new FakeOutbox();
+  const orders = new InMemoryOrderRepository(outbox);
+  const inbox = new FakeInbox();
+  const idempotency = new FakeIdempotencyStore();
+  const clock = new FakeClock();
+  const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: KIT_PAYMENT_TIMEOUT_SECONDS }));
+  const catalog = new FakeCatalog();
+  const inactiveUsers = new Set<string>();
+  const users = new FakeContextClient('users').answer(USERS_PATTERNS.GET_USER, ({ userId }) => {
+    const id = String(userId);
+    if (id === UNKNOWN_USER) throw new DomainError(ERROR_CODES.USER_NOT_FOUND, 'No such user');
+    const user: UserView = { id, email: `${id}@example.com`, name: 'Ada', role: 'customer', status: inactiveUsers.has(id) ? 'inactive' : 'active', createdAt: '2029-01-01T00:00:00.000Z' };
+    return user;
+  });
+  const payments = new FakeContextClient('payments').answer(PAYMENTS_PATTERNS.REFUND_ORDER, () => ({}));
+  const reservations = new StockReservations(catalog.asClient());
+  const refunds = new PaymentRefunds(payments.asClient());
+
+  const handlers = {
+    placeOrder: new PlaceOrderHandler(orders, users.asClient(), reservations, idempotency.asStore(), settings, clock),
+    getOrder: new GetOrderHandler(orders),
+    listOrders: new ListOrdersHandler(orders),
+    cancelOrder: new CancelOrderHandler(orders, reservations, refunds, clock),
+    getOrderHistory: new GetOrderHistoryHandler(orders),
+    confirmPayment: new ConfirmPaymentHandler(orders, reservations, clock),
+    expireDueOrders: new ExpireDueOrdersHandler(orders, reservations, clock),
+    onPaymentSucceeded: new OnPaymentSucceededHandler(orders, inbox.asInbox(), outbox.asOutbox(), reservations, refunds, clock),
+  };
+
+  return {
+    orders,
+    outbox,
+    inbox,
+    idempotency,
+    clock,
+    settings,
+    catalog,
+    users,
+    payments,
+    ...handlers,
+    deactivate(userId: string): void {
+      inactiveUsers.add(userId);
+    },
+    /** A product with stock in the catalog; answers its id. */
+    givenProduct(stock = 10, amount = 1250): string {
+      return catalog.givenProduct({ stock, price: { amount, currency: 'USD' } });
+    },
+    /** An order placed by `userId` for `quantity` units of a new product; the catalog's calls so far are forgotten. */
+    async givenOrder(userId: string = newUserId(), quantity = 2): Promise<OrderView & { productId: string }> {
+      const productId = catalog.givenProduct({ stock: 10, price: { amount: 1250, currency: 'USD' } });
+      const order = await handlers.placeOrder.execute(new PlaceOrderCommand(userId, [{ productId, quantity }]));
+      catalog.calls.length = 0;
+      outbox.published.length = 0;
+      return { ...order, productId };
+    },
+  };
+}
+
+/** A user id the fake users context does not know. */
+export const UNKNOWN_USER = '00000000-0000-4000-8000-000000000000';
+
+export function newUserId(): string {
+  return randomUUID();
+}

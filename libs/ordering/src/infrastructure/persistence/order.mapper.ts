@@ -1,0 +1,70 @@
+import { Money } from '@tessera/shared-kernel';
+import type { OrderSnapshot } from '../../domain/order.aggregate';
+import { fromStoredEvent, OrderDomainEvent, toStoredEvent } from '../../domain/order-domain-events';
+import { OrderLine } from '../../domain/order-line.value-object';
+import { CANCELLATION_REASONS, CancellationReason, ORDER_STATUSES, OrderStatus } from '../../domain/order-status';
+import { OrderEventOrmEntity } from './order-event.orm-entity';
+import { OrderOrmEntity } from './order.orm-entity';
+
+/** Converts between orders (their events, their snapshots) and rows. */
+export class OrderMapper {
+  static toEventRow(event: OrderDomainEvent): OrderEventOrmEntity {
+    const stored = toStoredEvent(event);
+    const row = new OrderEventOrmEntity();
+    row.orderId = event.aggregateId;
+    row.version = stored.version;
+    row.type = stored.type;
+    row.data = stored.data;
+    row.occurredAt = stored.occurredAt;
+    return row;
+  }
+
+  static toEvent(row: OrderEventOrmEntity): OrderDomainEvent {
+    return fromStoredEvent(row.orderId, { type: row.type, version: toSafeInteger(row.version, 'version'), occurredAt: new Date(row.occurredAt), data: row.data });
+  }
+
+  static toRow(order: OrderSnapshot): OrderOrmEntity {
+    const row = new OrderOrmEntity();
+    row.id = order.id;
+    row.userId = order.userId;
+    row.status = order.status;
+    row.items = order.lines.map((line) => line.toJSON());
+    row.totalAmount = String(order.total.amount);
+    row.totalCurrency = order.total.currency;
+    row.paymentId = order.paymentId ?? null;
+    row.expiresAt = order.expiresAt;
+    row.cancellationReason = order.cancellationReason ?? null;
+    row.createdAt = order.createdAt;
+    row.updatedAt = order.updatedAt;
+    row.version = order.version;
+    return row;
+  }
+
+  static toSnapshot(row: OrderOrmEntity): OrderSnapshot {
+    return {
+      id: row.id,
+      userId: row.userId,
+      status: oneOf(row.status, ORDER_STATUSES, 'status') as OrderStatus,
+      lines: row.items.map((line, index) => OrderLine.of(line, `items[${index}]`)),
+      total: Money.of(toSafeInteger(row.totalAmount, 'total_amount'), row.totalCurrency.trim(), 'total'),
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+      expiresAt: new Date(row.expiresAt),
+      ...(row.cancellationReason ? { cancellationReason: oneOf(row.cancellationReason, CANCELLATION_REASONS, 'cancellation_reason') as CancellationReason } : {}),
+      ...(row.paymentId ? { paymentId: row.paymentId } : {}),
+      version: toSafeInteger(row.version, 'version'),
+    };
+  }
+}
+
+/** A bigint or integer column as a number, refusing any value a number cannot hold exactly. */
+function toSafeInteger(value: string | number, column: string): number {
+  const number = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number)) throw new RangeError(`ordering.${column} holds ${value}, which is not a safe integer`);
+  return number;
+}
+
+function oneOf(value: string, allowed: readonly string[], column: string): string {
+  if (!allowed.includes(value)) throw new RangeError(`ordering.orders.${column} holds the unknown value ${value}`);
+  return value;
+}

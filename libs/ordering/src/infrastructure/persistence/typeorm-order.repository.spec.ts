@@ -1,0 +1,198 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Inbox, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { ConfirmPaymentCommand } from '../../application/commands/confirm-payment/confirm-payment.command';
+import { ConfirmPaymentHandler } from '../../application/commands/confirm-payment/confirm-payment.handler';
+import { ExpireDueOrdersCommand } from '../../application/commands/expire-due-orders/expire-due-orders.command';
+import { ExpireDueOrdersHandler } from '../../application/commands/expire-due-orders/expire-due-orders.handler';
+import { StockReservations } from '../../application/stock-reservations';
+import { FakeCatalog } from '../../application/testing/fake-catalog';
+import { FakeClock } from '../../application/testing/fake-clock';
+import { Order } from '../../domain/order.aggregate';
+import { OrderVersionConflictError } from '../../domain/order.repository';
+import { CreateOrderingTables1795460000000 } from '../migrations/1795460000000-create-ordering-tables.migration';
+import { OrderEventOrmEntity } from './order-event.orm-entity';
+import { OrderOrmEntity } from './order.orm-entity';
+import { TypeOrmOrderRepository } from './typeorm-order.repository';
+
+// The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
+// server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
+const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
+
+(adminUrl ? describe : describe.skip)('TypeOrmOrderRepository on Postgres', () => {
+  const database = `tessera_ordering_spec_${randomBytes(6).toString('hex')}`;
+  const placedAt = new Date('2030-01-01T10:00:00.000Z');
+  let dataSource: DataSource;
+  let published: { pattern: string; payload: Record<string, unknown> }[];
+  let outbox: Outbox;
+  let repository: TypeOrmOrderRepository;
+
+  const place = (userId: string = randomUUID(), now = placedAt, quantity = 2) =>
+    Order.place({
+      id: randomUUID(),
+      userId,
+      lines: [{ productId: randomUUID(), sku: 'MUG-1', name: 'Mug', unitPrice: { amount: 100_000_000_000, currency: 'USD' }, quantity }],
+      paymentTimeoutSeconds: 900,
+      now,
+    });
+
+  async function asAdmin(sql: string): Promise<void> {
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  beforeAll(async () => {
+    await asAdmin(`CREATE DATABASE ${database}`);
+    const url = new URL(adminUrl!);
+    url.pathname = `/${database}`;
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: url.toString(),
+      extra: { max: 10 },
+      schema: 'ordering',
+      entities: [OrderOrmEntity, OrderEventOrmEntity],
+      migrations: [CreateOrderingTables1795460000000],
+      migrationsTableName: 'migrations',
+    }).initialize();
+    await dataSource.query('CREATE SCHEMA IF NOT EXISTS ordering');
+    await dataSource.runMigrations();
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await asAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+
+  beforeEach(async () => {
+    await dataSource.query('TRUNCATE ordering.order_events, ordering.orders, ordering.outbox, ordering.inbox');
+    published = [];
+    const publisher = { publish: async (pattern: string, payload: Record<string, unknown>) => void published.push({ pattern, payload }) };
+    outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
+    repository = new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox);
+  });
+
+  it('stores a new order as its stream and its row, and loads it back as it was, a total beyond 32 bits included', async () => {
+    const order = place();
+    await repository.save(order);
+
+    expect((await repository.load(order.id))?.toSnapshot()).toEqual(order.toSnapshot());
+    expect(await repository.findSnapshot(order.id)).toEqual(order.toSnapshot());
+    expect(order.total.amount).toBe(200_000_000_000);
+    expect(order.storedVersion).toBe(1);
+  });
+
+  it('writes the integration event in the same transaction, and publishes it', async () => {
+    const order = place();
+    await repository.save(order);
+    await outbox.publishPending();
+
+    expect(published).toEqual([
+      { pattern: 'ordering.order.placed', payload: expect.objectContaining({ orderId: order.id, total: { amount: 200_000_000_000, currency: 'USD' }, eventId: expect.any(String) }) },
+    ]);
+  });
+
+  it('appends a change only right after the version it was loaded at', async () => {
+    const order = place();
+    await repository.save(order);
+    const first = (await repository.load(order.id))!;
+    const second = (await repository.load(order.id))!;
+
+    first.confirm('pay-1', new Date('2030-01-01T10:01:00.000Z'));
+    await repository.save(first);
+    second.cancel('CANCELLED_BY_CUSTOMER', new Date('2030-01-01T10:02:00.000Z'));
+
+    await expect(repository.save(second)).rejects.toBeInstanceOf(OrderVersionConflictError);
+    expect(await repository.findSnapshot(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: 'pay-1', version: 2 });
+    expect(await dataSource.query('SELECT count(*)::int AS n FROM ordering.outbox')).toEqual([{ n: 2 }]);
+  });
+
+  it('joins a transaction it is handed, such as the inbox\'s, and is rolled back with it', async () => {
+    const order = place();
+    await repository.save(order);
+    const inbox = new Inbox('ordering', dataSource);
+    const event = { eventId: randomUUID(), occurredAt: placedAt.toISOString() };
+
+    await expect(
+      inbox.processOnce(event, 'spec', async (manager) => {
+        const loaded = (await repository.load(order.id, manager))!;
+        loaded.cancel('CANCELLED_BY_ADMIN', new Date('2030-01-01T10:05:00.000Z'));
+        await repository.save(loaded, manager);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await repository.findSnapshot(order.id))?.status).toBe('AWAITING_PAYMENT');
+
+    await inbox.processOnce(event, 'spec', async (manager) => {
+      const loaded = (await repository.load(order.id, manager))!;
+      loaded.cancel('CANCELLED_BY_ADMIN', new Date('2030-01-01T10:05:00.000Z'));
+      await repository.save(loaded, manager);
+    });
+    expect(await repository.findSnapshot(order.id)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_ADMIN', version: 2 });
+  });
+
+  it('answers null for an unknown order, and for a malformed id without an SQL error', async () => {
+    await expect(repository.load('7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f')).resolves.toBeNull();
+    await expect(repository.load("x' OR 1=1 --")).resolves.toBeNull();
+    await expect(repository.findSnapshot('nope')).resolves.toBeNull();
+  });
+
+  it('lists orders newest first, everyone\'s or one user\'s, with the total', async () => {
+    const ada = randomUUID();
+    const orders = [place(ada, new Date('2030-01-01T10:00:00Z')), place(randomUUID(), new Date('2030-01-01T11:00:00Z')), place(ada, new Date('2030-01-01T12:00:00Z'))];
+    for (const order of orders) await repository.save(order);
+
+    const all = await repository.list({ offset: 0, limit: 2 });
+    const adas = await repository.list({ userId: ada, offset: 0, limit: 10 });
+
+    expect([all.total, all.items.map((order) => order.id)]).toEqual([3, [orders[2].id, orders[1].id]]);
+    expect([adas.total, adas.items.map((order) => order.id)]).toEqual([2, [orders[2].id, orders[0].id]]);
+  });
+
+  it('finds the orders awaiting payment past their time, those overdue longest first', async () => {
+    const older = place(randomUUID(), new Date('2030-01-01T09:00:00Z'));
+    const newer = place(randomUUID(), new Date('2030-01-01T09:30:00Z'));
+    const notYet = place(randomUUID(), new Date('2030-01-01T09:59:00Z'));
+    const paid = place(randomUUID(), new Date('2030-01-01T09:00:00Z'));
+    paid.confirm('pay-1', new Date('2030-01-01T09:01:00Z'));
+    for (const order of [newer, older, notYet, paid]) await repository.save(order);
+
+    await expect(repository.findDueForExpiry(new Date('2030-01-01T10:00:00Z'), 10)).resolves.toEqual([older.id, newer.id]);
+    await expect(repository.findDueForExpiry(new Date('2030-01-01T10:00:00Z'), 1)).resolves.toEqual([older.id]);
+  });
+
+  it('refuses a cancelled order without a reason in the table itself', async () => {
+    const order = place();
+    await repository.save(order);
+    await expect(dataSource.query(`UPDATE ordering.orders SET status = 'CANCELLED' WHERE id = $1`, [order.id])).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  describe('with the handlers, on several connections at once', () => {
+    it('expires an order once when sweepers and a late payment race for it', async () => {
+      const order = place();
+      await repository.save(order);
+      const clock = new FakeClock(new Date('2030-01-01T10:15:01.000Z'));
+      const catalog = new FakeCatalog();
+      const reservations = new StockReservations(catalog.asClient());
+      const sweeper = new ExpireDueOrdersHandler(repository, reservations, clock);
+      const confirm = new ConfirmPaymentHandler(repository, reservations, clock);
+
+      const outcomes = await Promise.allSettled([
+        sweeper.execute(new ExpireDueOrdersCommand()),
+        sweeper.execute(new ExpireDueOrdersCommand()),
+        sweeper.execute(new ExpireDueOrdersCommand()),
+        confirm.execute(new ConfirmPaymentCommand(order.id, 'pay-late')),
+      ]);
+
+      const types = (await dataSource.query('SELECT type FROM ordering.order_events WHERE order_id = $1 ORDER BY version', [order.id])).map((row: { type: string }) => row.type);
+      expect(types).toEqual(['OrderPlaced', 'OrderCancelled']);
+      expect(outcomes[3]).toMatchObject({ status: 'rejected', reason: { code: 'ORDER_NOT_PAYABLE' } });
+      expect(catalog.requestsOf('catalog.release-reservation')).toEqual([{ reservationId: order.id }]);
+    });
+  });
+});

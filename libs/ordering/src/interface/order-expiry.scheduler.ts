@@ -1,0 +1,56 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ExpireDueOrdersCommand } from '../application/commands/expire-due-orders/expire-due-orders.command';
+import { ExpireDueOrdersHandler } from '../application/commands/expire-due-orders/expire-due-orders.handler';
+import { OrderingSettings } from '../application/ordering.settings';
+import { messageOf } from '../application/remote-errors';
+
+/** How often the sweeper looks for orders whose time to pay is over, at most. */
+export const EXPIRY_SWEEP_INTERVAL_MS = 2000;
+
+/**
+ * Runs a round of the expiry sweeper every two seconds (more often when the
+ * payment timeout is shorter than four), from application bootstrap until
+ * the module is destroyed, which happens before the database closes. Rounds
+ * never overlap in one process; several processes may sweep at once, which
+ * the version-checked expiry makes safe.
+ */
+@Injectable()
+export class OrderExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Ordering');
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+
+  constructor(
+    private readonly expireDueOrders: ExpireDueOrdersHandler,
+    private readonly settings: OrderingSettings,
+  ) {}
+
+  get intervalMs(): number {
+    return Math.max(250, Math.min(EXPIRY_SWEEP_INTERVAL_MS, (this.settings.paymentTimeoutSeconds * 1000) / 2));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  /** Starts a round unless one is running; answers when the running round ends. */
+  sweep(): Promise<void> {
+    this.round ??= this.expireDueOrders
+      .execute(new ExpireDueOrdersCommand())
+      .then((expired) => {
+        if (expired > 0) this.logger.log(`Expired ${expired} order(s) not paid in time`);
+      })
+      .catch((error: unknown) => this.logger.error(`An expiry round failed: ${messageOf(error)}`))
+      .finally(() => {
+        this.round = undefined;
+      });
+    return this.round;
+  }
+}

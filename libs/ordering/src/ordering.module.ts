@@ -1,0 +1,61 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingPersistenceModule } from '@tessera/messaging';
+import { ContextDatabaseModule } from '@tessera/platform';
+import { Clock } from './application/clock';
+import { CancelOrderHandler } from './application/commands/cancel-order/cancel-order.handler';
+import { ConfirmPaymentHandler } from './application/commands/confirm-payment/confirm-payment.handler';
+import { ExpireDueOrdersHandler } from './application/commands/expire-due-orders/expire-due-orders.handler';
+import { PlaceOrderHandler } from './application/commands/place-order/place-order.handler';
+import { OnPaymentSucceededHandler } from './application/event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OrderingSettings } from './application/ordering.settings';
+import { PaymentRefunds } from './application/payment-refunds';
+import { CheckHealthHandler } from './application/queries/check-health/check-health.handler';
+import { GetOrderHandler } from './application/queries/get-order/get-order.handler';
+import { GetOrderHistoryHandler } from './application/queries/get-order-history/get-order-history.handler';
+import { ListOrdersHandler } from './application/queries/list-orders/list-orders.handler';
+import { StockReservations } from './application/stock-reservations';
+import { ORDER_REPOSITORY } from './domain/order.repository';
+import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1795460000000-create-ordering-tables.migration';
+import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
+import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
+import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
+import { OrderExpiryScheduler } from './interface/order-expiry.scheduler';
+import { OrderingMessagesController } from './interface/ordering.messages.controller';
+
+/**
+ * The ordering context: orders as event streams, the order process across
+ * users, catalog and payments, and the expiry sweeper; reached only through
+ * ORDERING_PATTERNS. Needs PlatformModule (configuration, database) and
+ * MessagingModule (clients of users, catalog and payments; event publisher) in the app.
+ */
+@Module({
+  imports: [
+    ContextDatabaseModule.forContext({
+      context: 'ordering',
+      entities: [OrderOrmEntity, OrderEventOrmEntity],
+      migrations: [CreateOrderingTables1795460000000],
+    }),
+    TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
+    MessagingPersistenceModule.forContext('ordering'),
+  ],
+  controllers: [OrderingMessagesController],
+  providers: [
+    { provide: ORDER_REPOSITORY, useClass: TypeOrmOrderRepository },
+    Clock,
+    OrderingSettings,
+    StockReservations,
+    PaymentRefunds,
+    PlaceOrderHandler,
+    GetOrderHandler,
+    ListOrdersHandler,
+    CancelOrderHandler,
+    GetOrderHistoryHandler,
+    ConfirmPaymentHandler,
+    ExpireDueOrdersHandler,
+    OnPaymentSucceededHandler,
+    CheckHealthHandler,
+    OrderExpiryScheduler,
+  ],
+})
+export class OrderingModule {}
