@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Api, ApiResponse } from '../harness/http';
+import { Api } from '../harness/http';
 import { craftToken, readClaims } from '../harness/tokens';
 import { ALLOWED_ORIGIN, RunningTopology, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { expectProblem } from './expectations';
+import { describeOrdersAndPayments } from './orders.suite';
 
 /**
- * The users, products and operations parts of API.md, black-box over HTTP.
+ * API.md black-box over HTTP: users, products and operations here, orders and payments in orders.suite.ts.
  * Every topology runs this same suite; only the environment differs.
  */
 export function describeApi(start: () => Promise<RunningTopology>): void {
@@ -31,13 +33,6 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
   async function signedUpCustomer() {
     const { user, password } = await register();
     return { id: user.id as string, email: user.email as string, token: await login(user.email, password) };
-  }
-
-  function expectProblem(response: ApiResponse, status: number, code: string) {
-    expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
-    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(response.body).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code }));
-    expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(js|ts):\d+|SELECT |INSERT |relation "/);
   }
 
   async function createProduct(overrides: Record<string, unknown> = {}) {
@@ -362,4 +357,6 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     });
   });
+
+  describeOrdersAndPayments(() => api, () => adminToken);
 }

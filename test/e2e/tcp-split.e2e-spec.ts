@@ -2,7 +2,7 @@ import { Api } from '../harness/http';
 import { databasesUnderTest, RunningTopology, startTcpSplit } from '../harness/topologies';
 import { describeApi } from './api.suite';
 
-describe.each(databasesUnderTest())('gateway, users and catalog as three processes over TCP on the %s database', (database) => {
+describe.each(databasesUnderTest())('the gateway and the four contexts as five processes over TCP on the %s database', (database) => {
   describeApi(() => startTcpSplit(database));
 });
 

@@ -3,8 +3,25 @@ import { ConfigService } from '@nestjs/config';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CATALOG_PATTERNS, USERS_EVENTS, USERS_PATTERNS } from '@tessera/contracts';
-import type { ContextName, CreateProductRequest, Page, PageRequest, ProductView, UserView } from '@tessera/contracts';
+import { CATALOG_PATTERNS, ORDERING_PATTERNS, PAYMENTS_PATTERNS, USERS_EVENTS, USERS_PATTERNS } from '@tessera/contracts';
+import type {
+  CancelOrderRequest,
+  ContextName,
+  CreateProductRequest,
+  GetOrderHistoryRequest,
+  GetOrderRequest,
+  GetPaymentRequest,
+  ListOrdersRequest,
+  OrderHistoryEntry,
+  OrderView,
+  Page,
+  PageRequest,
+  PaymentView,
+  PayOrderRequest,
+  PlaceOrderRequest,
+  ProductView,
+  UserView,
+} from '@tessera/contracts';
 import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesController, MessagingModule, startContextServers } from '@tessera/messaging';
 import { createRootLogger, HealthModule } from '@tessera/platform';
 import { DomainError } from '@tessera/shared-kernel';
@@ -15,7 +32,7 @@ import { configureHttpApp, createFastifyAdapter, GATEWAY_REACHED_CONTEXTS, Gatew
 // require before Node 24.9. Only its `create` is loaded, to build download headers these tests never ask for.
 jest.mock('content-disposition', () => ({ create: () => () => 'attachment' }));
 
-// Small stand-ins for the users and catalog contexts, served over the real in-process transport,
+// Small stand-ins for the contexts, served over the real in-process transport,
 // so that these tests cross the same boundary (serialization, RemoteError) as the monolith does.
 
 interface StoredUser extends UserView {
@@ -143,13 +160,146 @@ class FakeCatalogMessagesController {
   }
 }
 
+@MessagesController()
+class FakeOrderingMessagesController {
+  static readonly orders = new Map<string, { view: OrderView; history: OrderHistoryEntry[] }>();
+  /** The last request of each pattern, to check what the gateway sends. */
+  static readonly received = new Map<string, unknown>();
+
+  private visible(orderId: string, requester: { userId: string; isAdmin: boolean }) {
+    const order = FakeOrderingMessagesController.orders.get(orderId);
+    if (!order || (!requester.isAdmin && order.view.userId !== requester.userId)) throw new DomainError('ORDER_NOT_FOUND', 'No such order');
+    return order;
+  }
+
+  private static record(order: { view: OrderView; history: OrderHistoryEntry[] }, type: string, data: Record<string, unknown>) {
+    order.view.updatedAt = new Date().toISOString();
+    order.history.push({ type, version: order.history.length + 1, occurredAt: order.view.updatedAt, data });
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.PLACE_ORDER)
+  place(@Payload() request: PlaceOrderRequest): OrderView {
+    FakeOrderingMessagesController.received.set(ORDERING_PATTERNS.PLACE_ORDER, request);
+    if (request.idempotencyKey === 'still-running') throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'The first request with this key is still running');
+    if (request.idempotencyKey === 'used-for-another-body') throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This key was used with another request');
+    const quantities = new Map<string, number>();
+    for (const item of request.items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
+    const lines = [...quantities].map(([productId, quantity]) => {
+      const product = FakeCatalogMessagesController.products.get(productId);
+      if (!product) throw new DomainError('PRODUCT_NOT_FOUND', 'No such product', { productId });
+      if (product.stock < quantity) throw new DomainError('INSUFFICIENT_STOCK', `Only ${product.stock} in stock`, { productId });
+      return { product, quantity };
+    });
+    const now = new Date();
+    const items = lines.map(({ product, quantity }) => {
+      product.stock -= quantity;
+      return { productId: product.id, sku: product.sku, name: product.name, unitPrice: product.price, quantity, lineTotal: { amount: product.price.amount * quantity, currency: 'USD' } };
+    });
+    const view: OrderView = {
+      id: randomUUID(),
+      userId: request.userId,
+      status: 'AWAITING_PAYMENT',
+      items,
+      total: { amount: items.reduce((sum, item) => sum + item.lineTotal.amount, 0), currency: 'USD' },
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 900_000).toISOString(),
+      // A context's internal field, which the gateway must not pass on.
+      reservationId: 'internal',
+    } as OrderView;
+    const order = { view, history: [] };
+    FakeOrderingMessagesController.record(order, 'OrderPlaced', { total: view.total });
+    FakeOrderingMessagesController.orders.set(view.id, order);
+    return view;
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.GET_ORDER)
+  get(@Payload() request: GetOrderRequest): OrderView {
+    FakeOrderingMessagesController.received.set(ORDERING_PATTERNS.GET_ORDER, request);
+    return this.visible(request.orderId, request.requester).view;
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.LIST_ORDERS)
+  list(@Payload() request: ListOrdersRequest): Page<OrderView> {
+    FakeOrderingMessagesController.received.set(ORDERING_PATTERNS.LIST_ORDERS, request);
+    const owner = request.requester.isAdmin ? request.userId : request.requester.userId;
+    const all = [...FakeOrderingMessagesController.orders.values()].map((o) => o.view).filter((o) => owner === undefined || o.userId === owner);
+    return { items: all.slice((request.page - 1) * request.limit, request.page * request.limit), total: all.length, page: request.page, limit: request.limit };
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.CANCEL_ORDER)
+  cancel(@Payload() request: CancelOrderRequest): OrderView {
+    const order = this.visible(request.orderId, request.requester);
+    if (order.view.status === 'CANCELLED') throw new DomainError('ORDER_NOT_CANCELLABLE', 'The order is cancelled already');
+    order.view.status = 'CANCELLED';
+    order.view.cancellationReason = request.requester.isAdmin ? 'CANCELLED_BY_ADMIN' : 'CANCELLED_BY_CUSTOMER';
+    FakeOrderingMessagesController.record(order, 'OrderCancelled', { reason: order.view.cancellationReason });
+    return order.view;
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.GET_ORDER_HISTORY)
+  history(@Payload() request: GetOrderHistoryRequest): OrderHistoryEntry[] {
+    return this.visible(request.orderId, request.requester).history;
+  }
+
+  @MessagePattern(ORDERING_PATTERNS.CHECK_HEALTH)
+  health() {
+    return { context: 'ordering', status: 'up' };
+  }
+}
+
+@MessagesController()
+class FakePaymentsMessagesController {
+  static readonly payments = new Map<string, PaymentView>();
+  static readonly received = new Map<string, unknown>();
+
+  @MessagePattern(PAYMENTS_PATTERNS.PAY_ORDER)
+  pay(@Payload() request: PayOrderRequest): PaymentView {
+    FakePaymentsMessagesController.received.set(PAYMENTS_PATTERNS.PAY_ORDER, request);
+    const order = FakeOrderingMessagesController.orders.get(request.orderId);
+    if (!order || order.view.userId !== request.userId) throw new DomainError('ORDER_NOT_FOUND', 'No such order');
+    if (order.view.status !== 'AWAITING_PAYMENT') throw new DomainError('ORDER_NOT_PAYABLE', 'The order is not awaiting payment');
+    if (!['pm_card_visa', 'pm_card_chargeDeclined'].includes(request.paymentMethod)) {
+      throw new DomainError('VALIDATION_FAILED', 'Unknown payment method', { errors: [{ field: 'paymentMethod', message: 'paymentMethod is not one the provider takes' }] });
+    }
+    const declined = request.paymentMethod === 'pm_card_chargeDeclined';
+    const payment: PaymentView = {
+      id: randomUUID(),
+      orderId: request.orderId,
+      amount: order.view.total,
+      status: declined ? 'FAILED' : 'SUCCEEDED',
+      paymentMethod: request.paymentMethod,
+      ...(declined ? { failureReason: 'card_declined' } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    FakePaymentsMessagesController.payments.set(payment.id, payment);
+    if (declined) throw new DomainError('PAYMENT_DECLINED', 'The card was declined', { paymentId: payment.id, providerTrace: 'internal' });
+    order.view.status = 'CONFIRMED';
+    return payment;
+  }
+
+  @MessagePattern(PAYMENTS_PATTERNS.GET_PAYMENT)
+  get(@Payload() request: GetPaymentRequest): PaymentView {
+    FakePaymentsMessagesController.received.set(PAYMENTS_PATTERNS.GET_PAYMENT, request);
+    const payment = FakePaymentsMessagesController.payments.get(request.paymentId);
+    const owner = payment && FakeOrderingMessagesController.orders.get(payment.orderId)?.view.userId;
+    if (!payment || (!request.requester.isAdmin && owner !== request.requester.userId)) throw new DomainError('PAYMENT_NOT_FOUND', 'No such payment');
+    return payment;
+  }
+
+  @MessagePattern(PAYMENTS_PATTERNS.CHECK_HEALTH)
+  health() {
+    return { context: 'payments', status: 'up' };
+  }
+}
+
 const ENV = { NODE_ENV: 'test', JWT_SECRET: 'an-http-spec-secret-value', JWT_EXPIRES_IN_SECONDS: 900, RATE_LIMIT_PER_MINUTE: 300, LOGIN_RATE_LIMIT_PER_MINUTE: 50, CORS_ORIGINS: 'https://shop.example.com' };
 
 @Global()
 @Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }], exports: [ConfigService] })
 class TestConfigModule {}
 
-const contexts: ContextName[] = ['users', 'catalog'];
+const contexts: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
 
 @Module({
   imports: [
@@ -158,7 +308,7 @@ const contexts: ContextName[] = ['users', 'catalog'];
     HealthModule.forContexts(GATEWAY_REACHED_CONTEXTS),
     GatewayModule,
   ],
-  controllers: [FakeUsersMessagesController, FakeCatalogMessagesController],
+  controllers: [FakeUsersMessagesController, FakeCatalogMessagesController, FakeOrderingMessagesController, FakePaymentsMessagesController],
 })
 class TestAppModule {}
 
@@ -442,6 +592,227 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     });
   });
 
+  describe('orders and payments', () => {
+    // A client address of their own, so that these requests do not eat the other tests' rate budget.
+    const FROM = '192.0.2.50';
+    const send = (method: string, url: string, options: Parameters<typeof call>[2] = {}) => call(method, url, { from: FROM, ...options });
+    let bob: { id: string; token: string };
+    let cup: ProductView;
+    let saucer: ProductView;
+
+    function product(sku: string, amount: number, stock: number): ProductView {
+      const now = new Date().toISOString();
+      const view: ProductView = { id: randomUUID(), sku, name: sku, description: '', price: { amount, currency: 'USD' }, stock, createdAt: now, updatedAt: now };
+      FakeCatalogMessagesController.products.set(view.id, view);
+      return view;
+    }
+
+    async function placeOrder(token: string, items: { productId: string; quantity: number }[] = [{ productId: cup.id, quantity: 1 }]) {
+      const response = await send('POST', '/orders', { token, body: { items } });
+      expect(response.status).toBe(201);
+      return response.body as OrderView;
+    }
+
+    beforeAll(async () => {
+      const bobUser = FakeUsersMessagesController.add('bob@example.com', 'bob-password');
+      const loggedIn = await send('POST', '/auth/login', { body: { email: 'bob@example.com', password: 'bob-password' } });
+      bob = { id: bobUser.id, token: loggedIn.body.accessToken };
+      cup = product('CUP', 1250, 1000);
+      saucer = product('SAUCER', 500, 1000);
+    });
+
+    it('places an order for the signed-in user, priced by the catalog, answering 201 with only the documented fields', async () => {
+      const response = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id.toUpperCase(), quantity: 2 }, { productId: saucer.id, quantity: 1 }] } });
+      expect(response.status).toBe(201);
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.PLACE_ORDER)).toEqual({
+        userId: customer.id,
+        items: [{ productId: cup.id, quantity: 2 }, { productId: saucer.id, quantity: 1 }],
+      });
+      expect(response.body).toEqual({
+        id: expect.any(String),
+        userId: customer.id,
+        status: 'AWAITING_PAYMENT',
+        items: [
+          { productId: cup.id, sku: 'CUP', name: 'CUP', unitPrice: { amount: 1250, currency: 'USD' }, quantity: 2, lineTotal: { amount: 2500, currency: 'USD' } },
+          { productId: saucer.id, sku: 'SAUCER', name: 'SAUCER', unitPrice: { amount: 500, currency: 'USD' }, quantity: 1, lineTotal: { amount: 500, currency: 'USD' } },
+        ],
+        total: { amount: 3000, currency: 'USD' },
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        expiresAt: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['a unit price', { items: [{ productId: randomUUID(), quantity: 1, unitPrice: { amount: 1, currency: 'USD' } }] }, 'items.0.unitPrice'],
+      ['a status', { items: [{ productId: randomUUID(), quantity: 1 }], status: 'CONFIRMED' }, 'status'],
+      ['a userId', { items: [{ productId: randomUUID(), quantity: 1 }], userId: randomUUID() }, 'userId'],
+      ['a total', { items: [{ productId: randomUUID(), quantity: 1 }], total: { amount: 1, currency: 'USD' } }, 'total'],
+      ['a quantity of 0', { items: [{ productId: randomUUID(), quantity: 0 }] }, 'items.0.quantity'],
+      ['a quantity of 1001', { items: [{ productId: randomUUID(), quantity: 1001 }] }, 'items.0.quantity'],
+      ['a fractional quantity', { items: [{ productId: randomUUID(), quantity: 1.5 }] }, 'items.0.quantity'],
+      ['a quantity as a string', { items: [{ productId: randomUUID(), quantity: '2' }] }, 'items.0.quantity'],
+      ['a malformed product id', { items: [{ productId: 'cup', quantity: 1 }] }, 'items.0.productId'],
+      ['no lines', { items: [] }, 'items'],
+      ['51 lines', { items: Array.from({ length: 51 }, () => ({ productId: randomUUID(), quantity: 1 })) }, 'items'],
+      ['no items', {}, 'items'],
+      ['items that are not a list', { items: { productId: randomUUID(), quantity: 1 } }, 'items'],
+      ['a line that is not an object', { items: [5] }, 'items'],
+      ['a null line', { items: [null] }, 'items'],
+    ])('refuses an order with %s (400), without asking ordering', async (_name, body, field) => {
+      FakeOrderingMessagesController.received.delete(ORDERING_PATTERNS.PLACE_ORDER);
+      const response = await send('POST', '/orders', { token: customer.token, body });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(FakeOrderingMessagesController.received.has(ORDERING_PATTERNS.PLACE_ORDER)).toBe(false);
+    });
+
+    it('answers an unknown product with 422 PRODUCT_NOT_FOUND on this route, naming it, and too little stock with 409', async () => {
+      const missing = randomUUID();
+      const unknown = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }, { productId: missing, quantity: 1 }] } });
+      expect(unknown.status).toBe(422);
+      expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(unknown.body).toEqual({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'No such product', code: 'PRODUCT_NOT_FOUND', productId: missing });
+      const tooMany = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1000 }, { productId: cup.id, quantity: 1000 }] } });
+      expect(tooMany.status).toBe(409);
+      expect(tooMany.body).toMatchObject({ code: 'INSUFFICIENT_STOCK', productId: cup.id });
+    });
+
+    it('passes an Idempotency-Key on as idempotencyKey, and maps what the context answers about it', async () => {
+      const key = 'k'.repeat(255);
+      await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': key } });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.PLACE_ORDER)).toMatchObject({ idempotencyKey: key });
+      const reused = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': 'used-for-another-body' } });
+      expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      const running = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': 'still-running' } });
+      expect([running.status, running.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_USE']);
+    });
+
+    it.each([
+      ['POST /orders', '/orders', () => ({ items: [{ productId: cup.id, quantity: 1 }] })],
+      ['POST /payments', '/payments', () => ({ orderId: randomUUID(), paymentMethod: 'pm_card_visa' })],
+    ])('refuses an empty or over-long Idempotency-Key on %s with 400 naming the header', async (_name, url, body) => {
+      for (const key of ['', 'k'.repeat(256)]) {
+        const response = await send('POST', url, { token: customer.token, body: body(), headers: { 'idempotency-key': key } });
+        expect(response.status).toBe(400);
+        expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'Idempotency-Key', message: expect.any(String) }] });
+      }
+    });
+
+    it('shows an order to its owner and an admin, sending who asks, and 404 to anyone else or for a malformed id', async () => {
+      const order = await placeOrder(customer.token);
+      expect((await send('GET', `/orders/${order.id}`, { token: customer.token })).body).toMatchObject({ id: order.id, status: 'AWAITING_PAYMENT' });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({ orderId: order.id, requester: { userId: customer.id, isAdmin: false } });
+      expect((await send('GET', `/orders/${order.id.toUpperCase()}`, { token: admin.token })).status).toBe(200);
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({ orderId: order.id, requester: { userId: admin.id, isAdmin: true } });
+      for (const [token, url] of [[bob.token, `/orders/${order.id}`], [bob.token, `/orders/${order.id}/history`], [admin.token, '/orders/42'], [admin.token, '/orders/42/history'], [admin.token, '/orders/42/cancel']]) {
+        const response = await send(url.endsWith('cancel') ? 'POST' : 'GET', url, { token });
+        expect([url, response.status, response.body.code]).toEqual([url, 404, 'ORDER_NOT_FOUND']);
+      }
+    });
+
+    it('lists own orders; an admin lists all or one user\'s; a customer may not name another user', async () => {
+      const bobs = await placeOrder(bob.token);
+      const own = await send('GET', '/orders?limit=100', { token: bob.token });
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ page: 1, limit: 100, total: 1, items: [{ id: bobs.id, userId: bob.id }] });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({ requester: { userId: bob.id, isAdmin: false }, page: 1, limit: 100 });
+      expect((await send('GET', `/orders?userId=${bob.id}`, { token: bob.token })).body.total).toBe(1);
+      const byAdmin = await send('GET', `/orders?userId=${bob.id.toUpperCase()}`, { token: admin.token });
+      expect(byAdmin.body.items.map((o: OrderView) => o.id)).toEqual([bobs.id]);
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({ requester: { userId: admin.id, isAdmin: true }, page: 1, limit: 20, userId: bob.id });
+      expect((await send('GET', '/orders', { token: admin.token })).body.total).toBeGreaterThan(1);
+      const nosy = await send('GET', `/orders?userId=${customer.id}`, { token: bob.token });
+      expect([nosy.status, nosy.body.code]).toEqual([403, 'FORBIDDEN']);
+      for (const query of ['userId=bob', 'limit=0', 'page=0', 'status=CANCELLED']) {
+        const bad = await send('GET', `/orders?${query}`, { token: admin.token });
+        expect([query, bad.status, bad.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
+    it('cancels for the owner (CANCELLED_BY_CUSTOMER) or an admin (CANCELLED_BY_ADMIN), once, and shows the history', async () => {
+      const mine = await placeOrder(customer.token);
+      const cancelled = await send('POST', `/orders/${mine.id}/cancel`, { token: customer.token });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({ id: mine.id, status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER' });
+      const again = await send('POST', `/orders/${mine.id}/cancel`, { token: customer.token });
+      expect([again.status, again.body.code]).toEqual([409, 'ORDER_NOT_CANCELLABLE']);
+      const bobs = await placeOrder(bob.token);
+      expect((await send('POST', `/orders/${bobs.id}/cancel`, { token: customer.token })).status).toBe(404);
+      expect((await send('POST', `/orders/${bobs.id}/cancel`, { token: admin.token })).body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_ADMIN' });
+      const history = await send('GET', `/orders/${mine.id}/history`, { token: customer.token });
+      expect(history.status).toBe(200);
+      expect(history.body).toEqual([
+        { type: 'OrderPlaced', version: 1, occurredAt: expect.any(String), data: { total: mine.total } },
+        { type: 'OrderCancelled', version: 2, occurredAt: expect.any(String), data: { reason: 'CANCELLED_BY_CUSTOMER' } },
+      ]);
+    });
+
+    it('pays an order with 201 SUCCEEDED, sending the signed-in user, and refuses to pay it again (409)', async () => {
+      const order = await placeOrder(customer.token);
+      const paid = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' }, headers: { 'idempotency-key': 'pay-1' } });
+      expect(paid.status).toBe(201);
+      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.PAY_ORDER)).toEqual({ orderId: order.id, userId: customer.id, paymentMethod: 'pm_card_visa', idempotencyKey: 'pay-1' });
+      expect(paid.body).toEqual({ id: expect.any(String), orderId: order.id, amount: order.total, status: 'SUCCEEDED', paymentMethod: 'pm_card_visa', createdAt: expect.any(String) });
+      const again = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } });
+      expect([again.status, again.body.code]).toEqual([409, 'ORDER_NOT_PAYABLE']);
+      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.PAY_ORDER)).not.toHaveProperty('idempotencyKey');
+      const elsewhere = await send('POST', '/payments', { token: bob.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } });
+      expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'ORDER_NOT_FOUND']);
+    });
+
+    it('answers a decline with 402 PAYMENT_DECLINED carrying the paymentId, and no other detail of the context', async () => {
+      const order = await placeOrder(customer.token);
+      const declined = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_chargeDeclined' } });
+      expect(declined.status).toBe(402);
+      expect(declined.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(declined.body).toEqual({ type: 'about:blank', title: 'Payment Required', status: 402, detail: 'The card was declined', code: 'PAYMENT_DECLINED', paymentId: expect.any(String) });
+      const payment = await send('GET', `/payments/${declined.body.paymentId}`, { token: customer.token });
+      expect(payment.body).toEqual({ id: declined.body.paymentId, orderId: order.id, amount: order.total, status: 'FAILED', paymentMethod: 'pm_card_chargeDeclined', failureReason: 'card_declined', createdAt: expect.any(String) });
+      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.GET_PAYMENT)).toEqual({ paymentId: declined.body.paymentId, requester: { userId: customer.id, isAdmin: false } });
+    });
+
+    it.each([
+      ['an amount', (orderId: string) => ({ orderId, paymentMethod: 'pm_card_visa', amount: { amount: 1, currency: 'USD' } }), 'amount'],
+      ['a status', (orderId: string) => ({ orderId, paymentMethod: 'pm_card_visa', status: 'SUCCEEDED' }), 'status'],
+      ['a userId', (orderId: string) => ({ orderId, paymentMethod: 'pm_card_visa', userId: randomUUID() }), 'userId'],
+      ['a malformed order id', () => ({ orderId: 'order-1', paymentMethod: 'pm_card_visa' }), 'orderId'],
+      ['no payment method', (orderId: string) => ({ orderId }), 'paymentMethod'],
+      ['an empty payment method', (orderId: string) => ({ orderId, paymentMethod: '' }), 'paymentMethod'],
+      ['a payment method that is not a string', (orderId: string) => ({ orderId, paymentMethod: 4242 }), 'paymentMethod'],
+    ])('refuses a payment with %s (400)', async (_name, body, field) => {
+      const response = await send('POST', '/payments', { token: customer.token, body: body(randomUUID()) });
+      expect(response.status).toBe(400);
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
+
+    it("passes a context's refusal of an unknown payment method on as 400", async () => {
+      const order = await placeOrder(customer.token);
+      const response = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_bitcoin' } });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'paymentMethod', message: expect.any(String) }] });
+    });
+
+    it("shows a payment to its order's owner and an admin, and 404 PAYMENT_NOT_FOUND to anyone else or for a malformed id", async () => {
+      const order = await placeOrder(customer.token);
+      const paid = (await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } })).body as PaymentView;
+      expect((await send('GET', `/payments/${paid.id}`, { token: customer.token })).body).toEqual(paid);
+      expect((await send('GET', `/payments/${paid.id}`, { token: admin.token })).status).toBe(200);
+      for (const [token, id] of [[bob.token, paid.id], [admin.token, randomUUID()], [admin.token, 'pay-1']]) {
+        const response = await send('GET', `/payments/${id}`, { token });
+        expect([id, response.status, response.body.code]).toEqual([id, 404, 'PAYMENT_NOT_FOUND']);
+      }
+    });
+
+    it('needs a signed-in user on every route', async () => {
+      for (const [method, url] of [['POST', '/orders'], ['GET', '/orders'], ['GET', `/orders/${randomUUID()}`], ['POST', `/orders/${randomUUID()}/cancel`], ['GET', `/orders/${randomUUID()}/history`], ['POST', '/payments'], ['GET', `/payments/${randomUUID()}`]]) {
+        const response = await send(method, url, { body: method === 'POST' ? {} : undefined });
+        expect([url, response.status]).toEqual([url, 401]);
+      }
+    });
+  });
+
   describe('headers and documentation', () => {
     it('sends security headers', async () => {
       const response = await call('GET', '/products');
@@ -471,6 +842,20 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(document.paths['/products'].get.security).toBeUndefined();
       expect(document.paths['/products'].post.responses['409'].content['application/problem+json']).toBeDefined();
       expect(document.components.schemas.CreateProductDto.required).toEqual(expect.arrayContaining(['sku', 'name', 'price', 'stock']));
+      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel', '/orders/{id}/history', '/payments', '/payments/{id}']));
+      for (const path of ['/orders', '/payments']) {
+        const post = document.paths[path].post;
+        expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }));
+        expect(post.responses['201']).toBeDefined();
+        expect(post.responses['422'].description).toMatch(/IDEMPOTENCY_KEY_REUSED/);
+        expect(post.responses['409'].description).toMatch(/IDEMPOTENCY_KEY_IN_USE/);
+      }
+      expect(document.paths['/orders'].post.responses['422'].description).toMatch(/PRODUCT_NOT_FOUND/);
+      expect(document.paths['/orders'].post.responses['409'].description).toMatch(/INSUFFICIENT_STOCK/);
+      expect(document.paths['/payments'].post.responses['402'].content['application/problem+json'].schema.$ref).toMatch(/PaymentDeclinedProblemDto$/);
+      expect(document.components.schemas.PaymentDeclinedProblemDto.properties).toHaveProperty('paymentId');
+      expect(document.components.schemas.PlaceOrderDto.properties.items).toMatchObject({ minItems: 1, maxItems: 50 });
+      expect(document.components.schemas.OrderDto.required).not.toContain('cancellationReason');
     });
   });
 

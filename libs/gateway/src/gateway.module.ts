@@ -11,13 +11,15 @@ import { jwtModuleOptions } from './auth/jwt.options';
 import { RolesGuard } from './auth/roles.guard';
 import { UserStatusCache } from './auth/user-status.cache';
 import { UserStatusMessagesController } from './auth/user-status.messages.controller';
+import { OrdersHttpController } from './orders/orders.http.controller';
+import { PaymentsHttpController } from './payments/payments.http.controller';
 import { ProductsHttpController } from './products/products.http.controller';
 import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
 
 /** The contexts this gateway sends messages to: the app must give it a client for each, and checks them for readiness. */
-export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catalog'];
+export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
 
 /**
  * The HTTP API: controllers, authentication, roles and rate limits. It reaches
@@ -29,7 +31,7 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
     ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: throttlingOptions }),
   ],
-  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, UserStatusMessagesController],
+  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, UserStatusMessagesController],
   providers: [
     AccessTokenService,
     UserStatusCache,

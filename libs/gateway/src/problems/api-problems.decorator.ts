@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
 import { ProblemDto } from './problem.dto';
@@ -17,5 +17,20 @@ export function ApiProblems(byStatus: Readonly<Record<number, readonly string[]>
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
       }),
     ),
+  );
+}
+
+/**
+ * Documents a problem+json answer whose body has members of its own, beside
+ * the codes it carries: `@ApiProblemOf(402, PaymentDeclinedProblemDto, ['PAYMENT_DECLINED'])`.
+ */
+export function ApiProblemOf(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(type),
+    ApiResponse({
+      status,
+      description: codes.join('; '),
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(type) } } },
+    }),
   );
 }

@@ -17,8 +17,9 @@ export const GATEWAY_ERROR_CODES = {
 
 /**
  * The one table from error code to HTTP status. A context's new code gets its
- * line here (ORDER_NOT_FOUND: 404, PAYMENT_DECLINED: 402, ...); a code missing
- * from it answers 500 and is logged, so a gap shows up at once.
+ * line here; a code missing from it answers 500 and is logged, so a gap shows
+ * up at once. A route where a code means something else overrides it there
+ * (POST /orders: PRODUCT_NOT_FOUND is 422).
  */
 export const PROBLEM_STATUS: Readonly<Record<string, number>> = {
   [ERROR_CODES.VALIDATION_FAILED]: 400,
@@ -29,6 +30,15 @@ export const PROBLEM_STATUS: Readonly<Record<string, number>> = {
   [ERROR_CODES.SKU_TAKEN]: 409,
   [ERROR_CODES.INSUFFICIENT_STOCK]: 409,
   [ERROR_CODES.CONCURRENT_MODIFICATION]: 409,
+  [ERROR_CODES.ORDER_NOT_FOUND]: 404,
+  [ERROR_CODES.ORDER_NOT_CANCELLABLE]: 409,
+  [ERROR_CODES.ORDER_NOT_PAYABLE]: 409,
+  // Reaches a client only when the order's reservation went away under its request (released meanwhile): a conflict, not a missing resource.
+  [ERROR_CODES.RESERVATION_NOT_FOUND]: 409,
+  [ERROR_CODES.PAYMENT_DECLINED]: 402,
+  [ERROR_CODES.PAYMENT_NOT_FOUND]: 404,
+  [ERROR_CODES.IDEMPOTENCY_KEY_REUSED]: 422,
+  [ERROR_CODES.IDEMPOTENCY_KEY_IN_USE]: 409,
   [ERROR_CODES.CONTEXT_UNAVAILABLE]: 503,
   [ERROR_CODES.NO_HANDLER]: 503,
   [ERROR_CODES.INTERNAL]: 500,

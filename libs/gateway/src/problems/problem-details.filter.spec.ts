@@ -17,6 +17,15 @@ describe('mapToProblem', () => {
     ['EMAIL_TAKEN', 409],
     ['SKU_TAKEN', 409],
     ['INSUFFICIENT_STOCK', 409],
+    ['CONCURRENT_MODIFICATION', 409],
+    ['ORDER_NOT_FOUND', 404],
+    ['ORDER_NOT_CANCELLABLE', 409],
+    ['ORDER_NOT_PAYABLE', 409],
+    ['RESERVATION_NOT_FOUND', 409],
+    ['PAYMENT_DECLINED', 402],
+    ['PAYMENT_NOT_FOUND', 404],
+    ['IDEMPOTENCY_KEY_REUSED', 422],
+    ['IDEMPOTENCY_KEY_IN_USE', 409],
   ])('answers a context error %s with status %i, its code and its message', (code, status) => {
     const { problem, log } = mapToProblem(new RemoteError(code, 'what the context said'));
     expect(problem).toEqual({ type: 'about:blank', title: expect.any(String), status, detail: 'what the context said', code });
@@ -25,6 +34,25 @@ describe('mapToProblem', () => {
 
   it('maps every context code of the contracts', () => {
     for (const code of Object.values(ERROR_CODES)) expect(PROBLEM_STATUS[code]).toBeDefined();
+  });
+
+  it("keeps a context's details out of the problem unless a route passes them on", () => {
+    const declined = new RemoteError(ERROR_CODES.PAYMENT_DECLINED, 'The card was declined', undefined, { paymentId: 'p-1', providerTrace: 'ch_3Nx', raw: { a: 1 } });
+    expect(mapToProblem(declined).problem).not.toHaveProperty('paymentId');
+    const { problem } = mapToProblem(ProblemException.fromRemote(declined, { passDetails: ['paymentId', 'raw', 'absent'] }));
+    expect(problem).toEqual({ type: 'about:blank', title: 'Payment Required', status: 402, detail: 'The card was declined', code: 'PAYMENT_DECLINED', paymentId: 'p-1' });
+  });
+
+  it('lets a route give a code another status, keeping its code, message and passed details', () => {
+    const missing = new RemoteError(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product', undefined, { productId: 'p-9' });
+    const { problem } = mapToProblem(ProblemException.fromRemote(missing, { status: 422, passDetails: ['productId'] }));
+    expect(problem).toEqual({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'No such product', code: 'PRODUCT_NOT_FOUND', productId: 'p-9' });
+  });
+
+  it('never lets a passed detail overwrite a member of the problem itself', () => {
+    const sneaky = new RemoteError(ERROR_CODES.ORDER_NOT_PAYABLE, 'Paid already', undefined, { status: 200, code: 'OK' });
+    const { problem } = mapToProblem(ProblemException.fromRemote(sneaky, { passDetails: ['status', 'code'] }));
+    expect(problem).toMatchObject({ status: 409, code: 'ORDER_NOT_PAYABLE' });
   });
 
   it('passes the field problems of a validation failure on', () => {

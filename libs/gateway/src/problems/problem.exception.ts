@@ -26,8 +26,24 @@ export class ProblemException extends HttpException {
     this.extensions = options.extensions;
   }
 
-  /** Re-raises a context's error with another status, keeping its code, message and field problems. */
-  static fromRemote(error: RemoteError, options: Omit<ProblemOptions, 'errors'> = {}): ProblemException {
-    return new ProblemException(error.code, error.message, { ...options, errors: error.errors });
+  /**
+   * Re-raises a context's error, keeping its code, message and field problems,
+   * with another status or with members of its `details` that a client needs
+   * (`passDetails: ['paymentId']`). Only the named, plain values pass: a
+   * context's details are not written for clients.
+   */
+  static fromRemote(error: RemoteError, options: RemoteProblemOptions = {}): ProblemException {
+    const { passDetails = [], ...rest } = options;
+    const passed: Record<string, unknown> = {};
+    for (const name of passDetails) {
+      const value = error.details?.[name];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') passed[name] = value;
+    }
+    return new ProblemException(error.code, error.message, { ...rest, extensions: { ...passed, ...rest.extensions }, errors: error.errors });
   }
+}
+
+export interface RemoteProblemOptions extends Omit<ProblemOptions, 'errors'> {
+  /** Members of the RemoteError's `details` to copy into the problem body, when they are plain values. */
+  passDetails?: readonly string[];
 }
