@@ -118,6 +118,21 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect((await paid(buyer.token, order.id)).amount).toEqual(usd(1000));
       });
 
+      it('never oversells: many concurrent orders for a few units confirm exactly as many units as there are, and stock ends at zero', async () => {
+        const product = await newProduct(900, 5);
+        const buyers = await Promise.all(Array.from({ length: 4 }, () => newCustomer()));
+        const attempts = await Promise.all(Array.from({ length: 16 }, (_, i) => placeOrder(buyers[i % buyers.length].token, [{ productId: product.id, quantity: 1 }])));
+        const accepted = attempts.filter((r) => r.status === 201);
+        expect(accepted).toHaveLength(5);
+        for (const refused of attempts.filter((r) => r.status !== 201)) expectProblem(refused, 409, 'INSUFFICIENT_STOCK');
+        expect(await stockOf(product.id)).toBe(0);
+        const owners = new Map(accepted.map((r) => [r.body.id as string, buyers.find((b) => b.id === r.body.userId)!.token]));
+        const payments = await Promise.all([...owners].map(([orderId, token]) => pay(token, orderId)));
+        expect(payments.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+        for (const [orderId, token] of owners) expect((await orderOf(token, orderId)).status).toBe('CONFIRMED');
+        expect(await stockOf(product.id)).toBe(0);
+      });
+
       it('merges two lines of one product into one line', async () => {
         const buyer = await newCustomer();
         const teapot = await newProduct(700, 10);
