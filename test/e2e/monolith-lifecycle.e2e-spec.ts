@@ -10,10 +10,13 @@ describe('the monolith on its embedded database kept on disk', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps users and products across a restart, and seeds the demo catalog only once', async () => {
+  it('keeps users, products, orders and payments across a restart, and seeds the demo catalog only once', async () => {
     const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
     let productId: string;
     let total: number;
+    let orderId: string;
+    let paymentId: string;
+    let customerToken: string;
     try {
       const api = new Api(first.baseUrl);
       const token = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
@@ -22,6 +25,13 @@ describe('the monolith on its embedded database kept on disk', () => {
       productId = created.body.id;
       expect((await api.post('/auth/register', { email: 'kept@example.com', password: 'a long password', name: 'Kept' })).status).toBe(201);
       total = (await api.get('/products')).body.total;
+      customerToken = (await api.post('/auth/login', { email: 'kept@example.com', password: 'a long password' })).body.accessToken;
+      const order = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { token: customerToken });
+      expect(order.status).toBe(201);
+      orderId = order.body.id;
+      const payment = await api.post('/payments', { orderId, paymentMethod: 'pm_card_visa' }, { token: customerToken });
+      expect(payment.status).toBe(201);
+      paymentId = payment.body.id;
     } finally {
       await first.stop();
     }
@@ -29,7 +39,10 @@ describe('the monolith on its embedded database kept on disk', () => {
     const second = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
     try {
       const api = new Api(second.baseUrl);
-      expect((await api.get(`/products/${productId}`)).body).toMatchObject({ sku: 'KEEP-ME', stock: 2 });
+      expect((await api.get(`/products/${productId}`)).body).toMatchObject({ sku: 'KEEP-ME', stock: 1 });
+      expect((await api.get(`/orders/${orderId}`, { token: customerToken })).body).toMatchObject({ status: 'CONFIRMED' });
+      expect((await api.get(`/payments/${paymentId}`, { token: customerToken })).body).toMatchObject({ status: 'SUCCEEDED', orderId });
+      expect((await api.get(`/orders/${orderId}/history`, { token: customerToken })).body).toHaveLength(2);
       expect((await api.get('/products')).body.total).toBe(total);
       expect((await api.post('/auth/login', { email: 'kept@example.com', password: 'a long password' })).status).toBe(200);
     } finally {
