@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AggregateRoot, FieldProblem, Money, ValidationError } from '@tessera/shared-kernel';
+import { AggregateRoot, FieldProblem, isUuid, Money, ValidationError } from '@tessera/shared-kernel';
 import { ProductCreatedDomainEvent } from './product-created.domain-event';
 import { InsufficientStockError } from './product.errors';
 import { ProductField, ProductUpdatedDomainEvent } from './product-updated.domain-event';
@@ -54,7 +54,6 @@ export interface ProductSnapshot {
 /** Everything a product records as it changes. */
 export type ProductDomainEvent = ProductCreatedDomainEvent | ProductUpdatedDomainEvent | StockAdjustedDomainEvent;
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Names are one line; a description may have line breaks and tabs. NUL, which Postgres text refuses, is excluded by both.
 const NAME_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F]/;
 const DESCRIPTION_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
@@ -100,7 +99,7 @@ export class Product extends AggregateRoot<ProductDomainEvent> {
 
   /** Product ids are UUIDs; anything else names no product. */
   static isWellFormedId(value: unknown): value is string {
-    return typeof value === 'string' && UUID_PATTERN.test(value);
+    return isUuid(value);
   }
 
   get id(): string {

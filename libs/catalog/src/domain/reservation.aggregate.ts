@@ -1,4 +1,4 @@
-import type { Money } from '@tessera/shared-kernel';
+import { isUuid, type Money } from '@tessera/shared-kernel';
 
 /** Where a reservation is: holding units for an order, sold with it, or given back to stock. */
 export type ReservationStatus = 'RESERVED' | 'COMMITTED' | 'RELEASED';
@@ -20,8 +20,6 @@ export interface ReservationSnapshot {
   createdAt: Date;
   updatedAt: Date;
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Units of products taken out of available stock for one order, under the
@@ -51,7 +49,7 @@ export class Reservation {
 
   /** Reservation ids are UUIDs (the order's id); anything else names no reservation. */
   static isWellFormedId(value: unknown): value is string {
-    return typeof value === 'string' && UUID_PATTERN.test(value);
+    return isUuid(value);
   }
 
   get id(): string {

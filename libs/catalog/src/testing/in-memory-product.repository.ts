@@ -1,6 +1,7 @@
 import { Product, ProductSnapshot } from '../domain/product.aggregate';
 import { SkuTakenError } from '../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../domain/product.repository';
+import { nextTurn } from './next-turn';
 
 /**
  * The ProductRepository contract in memory, for tests: copies in and out as a
@@ -109,10 +110,6 @@ export class InMemoryProductRepository implements ProductRepository {
   private skuTaken(sku: string): boolean {
     return [...this.rows.values()].some((row) => row.sku.toLowerCase() === sku.toLowerCase());
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function compare(a: string, b: string): number {

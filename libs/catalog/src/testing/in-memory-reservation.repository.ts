@@ -3,6 +3,7 @@ import { Reservation, ReservationLine, ReservationSnapshot } from '../domain/res
 import { HeldTransaction, ReservationRepository, ReservationStatusConflictError } from '../domain/reservation.repository';
 import type { ReservationRequest } from '../domain/reservation-request.value-object';
 import type { InMemoryProductRepository } from './in-memory-product.repository';
+import { nextTurn } from './next-turn';
 
 /**
  * The ReservationRepository contract in memory, for tests, on the stock of an
@@ -77,8 +78,4 @@ export class InMemoryReservationRepository implements ReservationRepository {
   get size(): number {
     return this.rows.size;
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -11,13 +11,24 @@ export function maySee(requester: Requester | undefined, ownerId: string): boole
 }
 
 /**
- * The order rebuilt from its stream, for a change; ORDER_NOT_FOUND when there
- * is none, when the id is malformed (answered here, without asking the
- * store), or when the requester may not see it, so that its existence is not revealed.
+ * The order rebuilt from its stream, for a change made on no one's behalf;
+ * ORDER_NOT_FOUND when there is none or when the id is malformed (answered
+ * here, without asking the store).
+ */
+export async function loadOrder(orders: OrderRepository, orderId: unknown): Promise<Order> {
+  const order = isUuid(orderId) ? await orders.load(orderId) : null;
+  if (!order) throw new OrderNotFoundError();
+  return order;
+}
+
+/**
+ * The order rebuilt from its stream, for a change asked by `requester`: the
+ * refusals of loadOrder, and ORDER_NOT_FOUND too when the requester may not
+ * see it, so that its existence is not revealed.
  */
 export async function loadOrderFor(orders: OrderRepository, orderId: unknown, requester: Requester | undefined): Promise<Order> {
-  const order = isUuid(orderId) ? await orders.load(orderId) : null;
-  if (!order || !maySee(requester, order.userId)) throw new OrderNotFoundError();
+  const order = await loadOrder(orders, orderId);
+  if (!maySee(requester, order.userId)) throw new OrderNotFoundError();
   return order;
 }
 

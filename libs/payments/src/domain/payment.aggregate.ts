@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AggregateRoot, Money, ValidationError } from '@tessera/shared-kernel';
+import { AggregateRoot, isUuid, Money, ValidationError } from '@tessera/shared-kernel';
 import { IllegalPaymentTransitionError } from './payment.errors';
 import { PaymentFailedDomainEvent } from './payment-failed.domain-event';
 import type { PaymentMethod } from './payment-method.value-object';
@@ -36,7 +36,6 @@ export interface PaymentSnapshot {
 /** Everything a payment records as it changes. */
 export type PaymentDomainEvent = PaymentSucceededDomainEvent | PaymentFailedDomainEvent | PaymentRefundedDomainEvent;
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT_MAX_LENGTH = 255;
 
 /**
@@ -76,7 +75,7 @@ export class Payment extends AggregateRoot<PaymentDomainEvent> {
 
   /** Payment (and order and user) ids are UUIDs; anything else names none. */
   static isWellFormedId(value: unknown): value is string {
-    return typeof value === 'string' && UUID_PATTERN.test(value);
+    return isUuid(value);
   }
 
   get id(): string {

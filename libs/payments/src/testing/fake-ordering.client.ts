@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
 import type { CancellationReason, ConfirmPaymentRequest, GetOrderRequest, OrderStatus, OrderView } from '@tessera/contracts';
 import { ContextClient, RemoteError } from '@tessera/messaging';
+import { nextTurn } from './next-turn';
 
 /**
  * The ordering context as payments sees it, for specs: get-order (another
@@ -99,8 +100,4 @@ export class FakeOrderingClient {
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

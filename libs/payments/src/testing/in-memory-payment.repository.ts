@@ -1,6 +1,7 @@
 import { Payment, PaymentSnapshot } from '../domain/payment.aggregate';
 import { OrderNotPayableError } from '../domain/payment.errors';
 import { OutgoingIntegrationEvent, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
+import { nextTurn } from './next-turn';
 
 /**
  * The PaymentRepository contract in memory, for tests: copies in and out as a
@@ -101,8 +102,4 @@ export class InMemoryPaymentRepository implements PaymentRepository {
       this.interleaving = false;
     }
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

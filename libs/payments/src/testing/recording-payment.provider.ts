@@ -1,6 +1,7 @@
 import type { MoneyDto } from '@tessera/contracts';
 import type { ChargeOutcome, ChargeRequest, PaymentProvider, RefundRequest } from '../domain/payment.provider';
 import { TestPaymentProvider } from '../infrastructure/provider/test-payment.provider';
+import { nextTurn } from './next-turn';
 
 /**
  * The test provider with a ledger, for specs: every call is recorded, and the
@@ -67,8 +68,4 @@ export class RecordingPaymentProvider implements PaymentProvider {
   get chargesTaken(): number {
     return this.taken.size;
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@tessera/shared-kernel';
 
 /** True when `value` has the shape of a user id (a UUID); anything else can name no user. */
 export function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
+  return isUuid(value);
 }
 
 /** A fresh user id. */

@@ -1,3 +1,4 @@
+import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { Product } from '../../domain/product.aggregate';
 import { ProductOrmEntity } from './product.orm-entity';
@@ -10,11 +11,11 @@ export class ProductMapper {
       sku: row.sku,
       name: row.name,
       description: row.description,
-      price: Money.of(toSafeInteger(row.priceAmount, 'price_amount'), row.priceCurrency.trim()),
-      stock: toSafeInteger(row.stock, 'stock'),
+      price: Money.of(toSafeInteger(row.priceAmount, 'catalog.products.price_amount'), row.priceCurrency.trim()),
+      stock: toSafeInteger(row.stock, 'catalog.products.stock'),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
-      version: toSafeInteger(row.version, 'version'),
+      version: toSafeInteger(row.version, 'catalog.products.version'),
     });
   }
 
@@ -32,11 +33,4 @@ export class ProductMapper {
     row.version = product.version;
     return row;
   }
-}
-
-/** A bigint or integer column as a number, refusing any value a number cannot hold exactly. */
-export function toSafeInteger(value: string | number, column: string, table = 'products'): number {
-  const number = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(number)) throw new RangeError(`catalog.${table}.${column} holds ${value}, which is not a safe integer`);
-  return number;
 }

@@ -1,6 +1,6 @@
+import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { Reservation, ReservationLine, ReservationStatus } from '../../domain/reservation.aggregate';
-import { toSafeInteger } from './product.mapper';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
 
@@ -22,8 +22,8 @@ export class ReservationMapper {
       productId: row.productId,
       sku: row.sku,
       name: row.name,
-      unitPrice: Money.of(toSafeInteger(row.unitPriceAmount, 'unit_price_amount', 'reservation_lines'), row.unitPriceCurrency.trim()),
-      quantity: toSafeInteger(row.quantity, 'quantity', 'reservation_lines'),
+      unitPrice: Money.of(toSafeInteger(row.unitPriceAmount, 'catalog.reservation_lines.unit_price_amount'), row.unitPriceCurrency.trim()),
+      quantity: toSafeInteger(row.quantity, 'catalog.reservation_lines.quantity'),
     };
   }
 

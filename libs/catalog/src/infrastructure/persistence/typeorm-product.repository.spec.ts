@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { AdjustStockCommand } from '../../application/commands/adjust-stock/adjust-stock.command';
 import { AdjustStockHandler } from '../../application/commands/adjust-stock/adjust-stock.handler';
 import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
@@ -25,33 +24,20 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
 
 // The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
 // server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
-const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
-
-(adminUrl ? describe : describe.skip)('TypeOrmProductRepository on Postgres', () => {
-  const database = `tessera_catalog_spec_${randomBytes(6).toString('hex')}`;
+(realPostgresWanted() ? describe : describe.skip)('TypeOrmProductRepository on Postgres', () => {
+  let drop: () => Promise<void>;
   let dataSource: DataSource;
   let repository: TypeOrmProductRepository;
 
   const product = (sku: string, name = `Product ${sku}`, amount = 1000, stock = 5) =>
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
-  async function asAdmin(sql: string): Promise<void> {
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  }
-
   beforeAll(async () => {
-    await asAdmin(`CREATE DATABASE ${database}`);
-    const url = new URL(adminUrl!);
-    url.pathname = `/${database}`;
+    const database = await createTestDatabase();
+    drop = database.drop;
     dataSource = await new DataSource({
       type: 'postgres',
-      url: url.toString(),
+      url: database.url,
       extra: { max: 10 },
       schema: 'catalog',
       entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
@@ -65,7 +51,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
 
   afterAll(async () => {
     await dataSource?.destroy();
-    await asAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await drop?.();
   });
 
   beforeEach(async () => {

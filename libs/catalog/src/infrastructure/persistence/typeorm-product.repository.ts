@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { isUniqueViolation } from '@tessera/platform';
+import { Repository } from 'typeorm';
 import { Product } from '../../domain/product.aggregate';
 import { SkuTakenError } from '../../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../../domain/product.repository';
@@ -8,7 +9,6 @@ import { ProductMapper } from './product.mapper';
 import { ProductOrmEntity } from './product.orm-entity';
 
 const SKU_INDEX = 'products_sku_lower_key';
-const UNIQUE_VIOLATION = '23505';
 
 /** Products in the catalog schema, through the catalog's own DataSource. */
 @Injectable()
@@ -89,10 +89,4 @@ export class TypeOrmProductRepository implements ProductRepository {
       return (result.raw as unknown[]).length;
     });
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: unknown; constraint?: unknown } | undefined;
-  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
 }

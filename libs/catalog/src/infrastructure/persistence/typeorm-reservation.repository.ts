@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
@@ -10,7 +11,6 @@ import {
   ReservationStatusConflictError,
 } from '../../domain/reservation.repository';
 import type { ReservationRequest } from '../../domain/reservation-request.value-object';
-import { toSafeInteger } from './product.mapper';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationMapper } from './reservation.mapper';
 import { ReservationOrmEntity } from './reservation.orm-entity';
@@ -88,7 +88,7 @@ export class TypeOrmReservationRepository implements ReservationRepository {
           productId,
           sku: taken.sku,
           name: taken.name,
-          unitPrice: Money.of(toSafeInteger(taken.price_amount, 'price_amount'), taken.price_currency.trim()),
+          unitPrice: Money.of(toSafeInteger(taken.price_amount, 'catalog.products.price_amount'), taken.price_currency.trim()),
           quantity,
         });
       }

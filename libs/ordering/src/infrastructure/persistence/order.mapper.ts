@@ -1,3 +1,4 @@
+import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import type { OrderSnapshot } from '../../domain/order.aggregate';
 import { fromStoredEvent, OrderDomainEvent, toStoredEvent } from '../../domain/order-domain-events';
@@ -20,7 +21,7 @@ export class OrderMapper {
   }
 
   static toEvent(row: OrderEventOrmEntity): OrderDomainEvent {
-    return fromStoredEvent(row.orderId, { type: row.type, version: toSafeInteger(row.version, 'version'), occurredAt: new Date(row.occurredAt), data: row.data });
+    return fromStoredEvent(row.orderId, { type: row.type, version: toSafeInteger(row.version, 'ordering.order_events.version'), occurredAt: new Date(row.occurredAt), data: row.data });
   }
 
   static toRow(order: OrderSnapshot): OrderOrmEntity {
@@ -46,22 +47,15 @@ export class OrderMapper {
       userId: row.userId,
       status: oneOf(row.status, ORDER_STATUSES, 'status') as OrderStatus,
       lines: row.items.map((line, index) => OrderLine.of(line, `items[${index}]`)),
-      total: Money.of(toSafeInteger(row.totalAmount, 'total_amount'), row.totalCurrency.trim(), 'total'),
+      total: Money.of(toSafeInteger(row.totalAmount, 'ordering.orders.total_amount'), row.totalCurrency.trim(), 'total'),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
       expiresAt: new Date(row.expiresAt),
       ...(row.cancellationReason ? { cancellationReason: oneOf(row.cancellationReason, CANCELLATION_REASONS, 'cancellation_reason') as CancellationReason } : {}),
       ...(row.paymentId ? { paymentId: row.paymentId } : {}),
-      version: toSafeInteger(row.version, 'version'),
+      version: toSafeInteger(row.version, 'ordering.orders.version'),
     };
   }
-}
-
-/** A bigint or integer column as a number, refusing any value a number cannot hold exactly. */
-function toSafeInteger(value: string | number, column: string): number {
-  const number = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(number)) throw new RangeError(`ordering.${column} holds ${value}, which is not a safe integer`);
-  return number;
 }
 
 function oneOf(value: string, allowed: readonly string[], column: string): string {

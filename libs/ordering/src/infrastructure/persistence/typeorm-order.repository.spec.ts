@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
 import { Inbox, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { ConfirmPaymentCommand } from '../../application/commands/confirm-payment/confirm-payment.command';
 import { ConfirmPaymentHandler } from '../../application/commands/confirm-payment/confirm-payment.handler';
 import { ExpireDueOrdersCommand } from '../../application/commands/expire-due-orders/expire-due-orders.command';
@@ -18,10 +18,8 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
 
 // The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
 // server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
-const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
-
-(adminUrl ? describe : describe.skip)('TypeOrmOrderRepository on Postgres', () => {
-  const database = `tessera_ordering_spec_${randomBytes(6).toString('hex')}`;
+(realPostgresWanted() ? describe : describe.skip)('TypeOrmOrderRepository on Postgres', () => {
+  let drop: () => Promise<void>;
   const placedAt = new Date('2030-01-01T10:00:00.000Z');
   let dataSource: DataSource;
   let published: { pattern: string; payload: Record<string, unknown> }[];
@@ -37,23 +35,12 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
       now,
     });
 
-  async function asAdmin(sql: string): Promise<void> {
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  }
-
   beforeAll(async () => {
-    await asAdmin(`CREATE DATABASE ${database}`);
-    const url = new URL(adminUrl!);
-    url.pathname = `/${database}`;
+    const database = await createTestDatabase();
+    drop = database.drop;
     dataSource = await new DataSource({
       type: 'postgres',
-      url: url.toString(),
+      url: database.url,
       extra: { max: 10 },
       schema: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
@@ -66,7 +53,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? (process.env.CI === 'true' ? '
 
   afterAll(async () => {
     await dataSource?.destroy();
-    await asAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await drop?.();
   });
 
   beforeEach(async () => {

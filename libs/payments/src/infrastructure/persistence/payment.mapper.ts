@@ -1,3 +1,4 @@
+import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { Payment, PaymentState } from '../../domain/payment.aggregate';
 import { PaymentOrmEntity } from './payment.orm-entity';
@@ -9,14 +10,14 @@ export class PaymentMapper {
       id: row.id,
       orderId: row.orderId,
       userId: row.userId,
-      amount: Money.of(toSafeInteger(row.amount, 'amount'), row.currency.trim(), 'amount'),
+      amount: Money.of(toSafeInteger(row.amount, 'payments.payments.amount'), row.currency.trim(), 'amount'),
       paymentMethod: row.paymentMethod,
       status: row.status as PaymentState,
       failureReason: row.failureReason,
       providerReference: row.providerReference,
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
-      version: toSafeInteger(row.version, 'version'),
+      version: toSafeInteger(row.version, 'payments.payments.version'),
     });
   }
 
@@ -36,11 +37,4 @@ export class PaymentMapper {
     row.version = payment.version;
     return row;
   }
-}
-
-/** A bigint or integer column as a number, refusing any value a number cannot hold exactly. */
-function toSafeInteger(value: string | number, column: string): number {
-  const number = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(number)) throw new RangeError(`payments.payments.${column} holds ${value}, which is not a safe integer`);
-  return number;
 }

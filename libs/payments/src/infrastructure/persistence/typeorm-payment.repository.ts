@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Outbox } from '@tessera/messaging';
-import { LessThan, QueryFailedError, Repository } from 'typeorm';
+import { isUniqueViolation } from '@tessera/platform';
+import { LessThan, Repository } from 'typeorm';
 import { Payment } from '../../domain/payment.aggregate';
 import { OrderNotPayableError } from '../../domain/payment.errors';
 import { OutgoingIntegrationEvent, PaymentRepository, PaymentVersionConflictError } from '../../domain/payment.repository';
@@ -10,7 +11,6 @@ import { PaymentOrmEntity } from './payment.orm-entity';
 
 /** The partial unique index that allows one PENDING or SUCCEEDED payment per order. */
 export const ACTIVE_PAYMENT_INDEX = 'payments_order_id_active_key';
-const UNIQUE_VIOLATION = '23505';
 
 /** Payments in the payments schema, through the payments' own DataSource, with their events in its outbox. */
 @Injectable()
@@ -71,10 +71,4 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
     payment.markStored(loadedVersion + 1);
     if (events.length > 0) this.outbox.flush();
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: unknown; constraint?: unknown } | undefined;
-  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { Email } from '../../domain/email.value-object';
 import { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
@@ -15,31 +14,17 @@ import { UserOrmEntity } from './user.orm-entity';
 // what SQL does. Like the e2e suites it runs with CI=true or TEST_POSTGRES_URL
 // (there a missing server fails the run); elsewhere it is skipped. PGlite is
 // not an option here: its WASM loader needs a flag jest's module sandbox lacks.
-const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const describeWithPostgres = process.env.CI === 'true' || process.env.TEST_POSTGRES_URL ? describe : describe.skip;
-
-async function onAdminConnection(sql: string): Promise<void> {
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-describeWithPostgres('TypeOrmUserRepository', () => {
-  const database = `tessera_users_test_${randomBytes(6).toString('hex')}`;
+(realPostgresWanted() ? describe : describe.skip)('TypeOrmUserRepository', () => {
+  let drop: () => Promise<void>;
   let dataSource: DataSource;
   let repository: TypeOrmUserRepository;
 
   beforeAll(async () => {
-    await onAdminConnection(`CREATE DATABASE ${database}`);
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${database}`;
+    const database = await createTestDatabase();
+    drop = database.drop;
     dataSource = await new DataSource({
       type: 'postgres',
-      url: url.toString(),
+      url: database.url,
       schema: 'users',
       entities: [UserOrmEntity],
       migrations: [CreateUsersTable1795449600000],
@@ -52,7 +37,7 @@ describeWithPostgres('TypeOrmUserRepository', () => {
 
   afterAll(async () => {
     await dataSource?.destroy();
-    await onAdminConnection(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await drop?.();
   });
 
   beforeEach(() => dataSource.query('TRUNCATE "users"."users"'));

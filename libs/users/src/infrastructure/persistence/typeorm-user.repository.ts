@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { isUniqueViolation } from '@tessera/platform';
+import { Repository } from 'typeorm';
 import type { Email } from '../../domain/email.value-object';
 import type { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
@@ -8,8 +9,6 @@ import { isUserId } from '../../domain/user-id';
 import { UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
 import { UserMapper } from './user.mapper';
 import { USERS_EMAIL_UNIQUE_INDEX, UserOrmEntity } from './user.orm-entity';
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Users in Postgres. Every method is one statement (two for a page), so none
@@ -77,9 +76,5 @@ export class TypeOrmUserRepository implements UserRepository {
 
 /** A clash on the email index is the business error EMAIL_TAKEN; anything else stays unexpected. */
 function translateWriteError(error: unknown): unknown {
-  if (error instanceof QueryFailedError) {
-    const { code, constraint } = error.driverError as { code?: string; constraint?: string };
-    if (code === UNIQUE_VIOLATION && constraint === USERS_EMAIL_UNIQUE_INDEX) return new EmailTakenError();
-  }
-  return error;
+  return isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX) ? new EmailTakenError() : error;
 }

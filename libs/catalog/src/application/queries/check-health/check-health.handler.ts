@@ -1,27 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { HealthReply } from '@tessera/contracts';
+import { databaseHealth } from '@tessera/platform';
 import { DataSource } from 'typeorm';
 import { CheckHealthQuery } from './check-health.query';
 
-/**
- * catalog.check-health: `up` when the catalog database answers `SELECT 1`,
- * `down` otherwise. Never throws: a health check reports a failure, it does
- * not fail. The cause goes to the log, not into a reply that may end up public.
- */
+/** catalog.check-health: `up` when the catalog database answers, `down` otherwise, never the cause (see databaseHealth). */
 @Injectable()
 export class CheckHealthHandler {
   private readonly logger = new Logger('Catalog');
 
   constructor(@InjectDataSource('catalog') private readonly dataSource: DataSource) {}
 
-  async execute(_query: CheckHealthQuery): Promise<HealthReply> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return { context: 'catalog', status: 'up' };
-    } catch (error) {
-      this.logger.warn(`The catalog database did not answer: ${(error as Error)?.message ?? error}`);
-      return { context: 'catalog', status: 'down', details: { message: 'The catalog database did not answer' } };
-    }
+  execute(_query: CheckHealthQuery): Promise<HealthReply> {
+    return databaseHealth('catalog', this.dataSource, this.logger);
   }
 }

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderView } from '@tessera/contracts';
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Order } from '../../../domain/order.aggregate';
-import { OrderNotFoundError, OrderNotPayableError } from '../../../domain/order.errors';
-import { isUuid } from '../../../domain/order-id';
+import { OrderNotPayableError } from '../../../domain/order.errors';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { Clock } from '../../clock';
+import { loadOrder } from '../../find-order';
 import { followUp } from '../../follow-up';
 import { OrderViewMapper } from '../../order-view.mapper';
 import { StockReservations } from '../../stock-reservations';
@@ -31,8 +31,7 @@ export class ConfirmPaymentHandler {
 
   async execute(command: ConfirmPaymentCommand): Promise<OrderView> {
     const outcome = await retryOnVersionConflict(async (): Promise<{ order: Order; change: 'expired' | 'confirmed' | 'none' }> => {
-      const order = isUuid(command.orderId) ? await this.orders.load(command.orderId) : null;
-      if (!order) throw new OrderNotFoundError();
+      const order = await loadOrder(this.orders, command.orderId);
       const now = this.clock.now();
       if (order.expire(now)) {
         await this.orders.save(order);

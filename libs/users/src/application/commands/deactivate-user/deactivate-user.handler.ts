@@ -2,10 +2,9 @@ import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
 import type { User, UserDomainEvent } from '../../../domain/user.aggregate';
-import { UserNotFoundError } from '../../../domain/user.errors';
-import { isUserId } from '../../../domain/user-id';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
+import { findUserOrThrow } from '../../find-user-or-throw';
 import { UserEventsPublisher } from '../../user-events.publisher';
 import { UserViewMapper } from '../../user-view.mapper';
 import { DeactivateUserCommand } from './deactivate-user.command';
@@ -28,8 +27,7 @@ export class DeactivateUserHandler {
   }
 
   private async apply(userId: string): Promise<{ user: User; events: UserDomainEvent[] }> {
-    const user = isUserId(userId) ? await this.users.findById(userId) : null;
-    if (!user) throw new UserNotFoundError();
+    const user = await findUserOrThrow(this.users, userId);
     user.deactivate();
     const events = user.pullEvents();
     if (events.length > 0) await this.users.update(user);

@@ -3,11 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
 import { Email } from '../../../domain/email.value-object';
 import type { User, UserDomainEvent } from '../../../domain/user.aggregate';
-import { EmailTakenError, UserNotFoundError } from '../../../domain/user.errors';
-import { isUserId } from '../../../domain/user-id';
+import { EmailTakenError } from '../../../domain/user.errors';
 import { UserName } from '../../../domain/user-name.value-object';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
+import { findUserOrThrow } from '../../find-user-or-throw';
 import { UserEventsPublisher } from '../../user-events.publisher';
 import { UserViewMapper } from '../../user-view.mapper';
 import { validateAll } from '../../validate-all';
@@ -38,8 +38,7 @@ export class UpdateProfileHandler {
   }
 
   private async apply(userId: string, changes: Changes): Promise<{ user: User; events: UserDomainEvent[] }> {
-    const user = isUserId(userId) ? await this.users.findById(userId) : null;
-    if (!user) throw new UserNotFoundError();
+    const user = await findUserOrThrow(this.users, userId);
     if (changes.name) user.changeName(changes.name);
     if (changes.email && !changes.email.equals(user.email)) {
       if (await this.users.findByEmail(changes.email)) throw new EmailTakenError();

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
-import { UserNotFoundError } from '../../../domain/user.errors';
-import { isUserId } from '../../../domain/user-id';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
+import { findUserOrThrow } from '../../find-user-or-throw';
 import { UserViewMapper } from '../../user-view.mapper';
 import { GetUserQuery } from './get-user.query';
 
@@ -13,8 +12,7 @@ export class GetUserHandler {
   constructor(@Inject(USER_REPOSITORY) private readonly users: UserRepository) {}
 
   async execute(query: GetUserQuery): Promise<UserView> {
-    const user = isUserId(query.userId) ? await this.users.findById(query.userId) : null;
-    if (!user) throw new UserNotFoundError();
+    const user = await findUserOrThrow(this.users, query.userId);
     return UserViewMapper.toView(user);
   }
 }
