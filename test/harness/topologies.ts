@@ -43,13 +43,13 @@ async function databaseFor(database: Database, onDisk = false): Promise<{ env: (
 }
 
 async function started(name: string, gatewayPort: number, processes: Record<string, AppProcess>, drop: () => Promise<void>): Promise<RunningTopology> {
-  const all = Object.values(processes);
+  // Read at stop time: a test may have replaced a process with its restart.
   const stop = async () => {
-    await Promise.all(all.map((p) => p.stop()));
+    await Promise.all(Object.values(processes).map((p) => p.stop()));
     await drop();
   };
   try {
-    await waitForStatus(`http://127.0.0.1:${gatewayPort}/health/ready`, 200, all);
+    await waitForStatus(`http://127.0.0.1:${gatewayPort}/health/ready`, 200, Object.values(processes));
   } catch (error) {
     await stop();
     throw error;
