@@ -1,8 +1,11 @@
 import { EVENT_SUBSCRIBERS } from '@tessera/contracts';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, timeout } from 'rxjs';
 import type { ContextClient } from './context-client';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { throughTheWire } from './inproc/wire';
+
+/** A subscriber that does not take an event within this long is retried later by the outbox, not waited for. */
+const REMOTE_DELIVERY_TIMEOUT_MS = 5000;
 
 /**
  * Publishes integration events to every subscriber the topology can reach:
@@ -23,7 +26,7 @@ export class IntegrationEventPublisher {
       this.broker.publish(pattern, payload),
       ...this.remoteContexts
         .filter((client) => subscribers.includes(client.context))
-        .map((client) => lastValueFrom(client.transport.emit(pattern, payload), { defaultValue: undefined })),
+        .map((client) => lastValueFrom(client.transport.emit(pattern, payload).pipe(timeout(REMOTE_DELIVERY_TIMEOUT_MS)), { defaultValue: undefined })),
     ]);
   }
 }

@@ -5,7 +5,8 @@ import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { queryRows } from './query-rows';
 
 const BATCH = 100;
-const LEASE_SECONDS = 30;
+// Longer than a batch takes to publish (remote deliveries time out after 5 s), so a live relay never loses its lease.
+const LEASE_SECONDS = 15;
 
 interface OutboxRow {
   position: string;
@@ -107,7 +108,7 @@ export class Outbox {
     if (failed > 0) {
       // Failed events wait for the lease to run out; a retry right now would most likely fail the same way.
       await this.dataSource.query(
-        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 second' * LEAST(attempts * attempts, 60) WHERE event_id = ANY($1::uuid[])`,
+        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 second' * LEAST(attempts * attempts, 10) WHERE event_id = ANY($1::uuid[])`,
         [rows.filter((row) => !published.includes(row.event_id)).map((row) => row.event_id)],
       );
     }
