@@ -1,13 +1,28 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
 
-/** The one pino logger of a process; Fastify logs requests with it and Nest logs through it. */
+/**
+ * The one pino logger of a process; Fastify logs requests with it and Nest
+ * logs through it. JSON lines, except in a developer's terminal, where they
+ * are made readable when pino-pretty (a dev dependency) is installed.
+ */
 export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): PinoLogger {
   return pino({
     name,
     level,
     redact: { paths: ['req.headers.authorization', '*.password', 'password', '*.accessToken'], censor: '[redacted]' },
+    ...(readableInTerminal() ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
+}
+
+function readableInTerminal(): boolean {
+  if (!process.stdout.isTTY || process.env.NODE_ENV === 'production') return false;
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Nest's LoggerService over pino, so framework and application lines share one format. */
