@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ContextDatabaseOptions, contextDataSourceOptions, migrateContextSchema } from '@tessera/platform';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 /**
  * The real Postgres the suites also run on: with CI=true, or when
@@ -31,6 +33,23 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/**
+ * A fresh database holding one context's schema, migrated exactly as the
+ * context is at start, for specs of its SQL; `drop` closes and removes it.
+ */
+export async function createMigratedContextDatabase(options: ContextDatabaseOptions): Promise<{ dataSource: DataSource; drop: () => Promise<void> }> {
+  const database = await createTestDatabase();
+  const dataSource = await new DataSource({ ...contextDataSourceOptions(options), url: database.url, extra: { max: 10 } }).initialize();
+  await migrateContextSchema(dataSource, options.context, true);
+  return {
+    dataSource,
+    drop: async () => {
+      await dataSource.destroy();
+      await database.drop();
     },
   };
 }

@@ -23,27 +23,32 @@ export class ContextDatabaseModule {
       name: context,
       inject: [ConfigService, EmbeddedDatabaseService],
       useFactory: async (config: ConfigService, embedded: EmbeddedDatabaseService) => {
-        const base = {
-          name: context,
-          type: 'postgres' as const,
-          schema: context,
-          entities: options.entities,
-          migrations: options.migrations,
-          migrationsTableName: 'migrations',
-          synchronize: false,
-          migrationsRun: false,
-        };
+        const base = contextDataSourceOptions(options);
         const url = config.get<string>(`${context.toUpperCase()}_DATABASE_URL`) ?? config.get<string>('DATABASE_URL');
         if (url) return { ...base, url, extra: { max: 10 } };
         return { ...base, driver: (await embedded.get()).driver() };
       },
       dataSourceFactory: async (dataSourceOptions) => {
         const dataSource = await new DataSource(dataSourceOptions!).initialize();
-        await migrate(dataSource, context, !!(dataSourceOptions as { url?: string }).url);
+        await migrateContextSchema(dataSource, context, !!(dataSourceOptions as { url?: string }).url);
         return dataSource;
       },
     });
   }
+}
+
+/** What every context's DataSource is, wherever its database lives: its schema, entities and migrations, never synchronize. */
+export function contextDataSourceOptions(options: ContextDatabaseOptions) {
+  return {
+    name: options.context,
+    type: 'postgres' as const,
+    schema: options.context,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+  };
 }
 
 /**
@@ -51,7 +56,7 @@ export class ContextDatabaseModule {
  * server an advisory lock keeps replicas from migrating at the same time; the
  * embedded database has one process and one connection, so it needs none.
  */
-async function migrate(dataSource: DataSource, context: ContextName, sharedServer: boolean): Promise<void> {
+export async function migrateContextSchema(dataSource: DataSource, context: ContextName, sharedServer: boolean): Promise<void> {
   const lock = sharedServer ? dataSource.createQueryRunner() : undefined;
   const lockKey = `tessera.migrations.${context}`;
   try {

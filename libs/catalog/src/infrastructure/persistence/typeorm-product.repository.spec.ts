@@ -1,5 +1,5 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { AdjustStockCommand } from '../../application/commands/adjust-stock/adjust-stock.command';
 import { AdjustStockHandler } from '../../application/commands/adjust-stock/adjust-stock.handler';
 import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
@@ -33,24 +33,11 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: database.url,
-      extra: { max: 10 },
-      schema: 'catalog',
-      entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
-      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000],
-      migrationsTableName: 'migrations',
-    }).initialize();
-    await dataSource.query('CREATE SCHEMA IF NOT EXISTS catalog');
-    await dataSource.runMigrations();
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000] }));
     repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity));
   }, 60_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await drop?.();
   });
 

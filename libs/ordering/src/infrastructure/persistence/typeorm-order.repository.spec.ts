@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inbox, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { ConfirmPaymentCommand } from '../../application/commands/confirm-payment/confirm-payment.command';
 import { ConfirmPaymentHandler } from '../../application/commands/confirm-payment/confirm-payment.handler';
 import { ExpireDueOrdersCommand } from '../../application/commands/expire-due-orders/expire-due-orders.command';
@@ -36,23 +36,10 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
     });
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: database.url,
-      extra: { max: 10 },
-      schema: 'ordering',
-      entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000],
-      migrationsTableName: 'migrations',
-    }).initialize();
-    await dataSource.query('CREATE SCHEMA IF NOT EXISTS ordering');
-    await dataSource.runMigrations();
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: [CreateOrderingTables1795460000000] }));
   }, 60_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await drop?.();
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { Money } from '@tessera/shared-kernel';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { PaymentIntegrationEventMapper } from '../../application/payment-integration-event.mapper';
 import { Payment } from '../../domain/payment.aggregate';
 import { PaymentMethod } from '../../domain/payment-method.value-object';
@@ -35,23 +35,10 @@ class RecordingPublisher {
   const outboxRows = async () => (await dataSource.query('SELECT pattern, payload FROM payments.outbox ORDER BY position')) as { pattern: string; payload: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: database.url,
-      extra: { max: 10 },
-      schema: 'payments',
-      entities: [PaymentOrmEntity],
-      migrations: [CreatePaymentsTables1795451000000],
-      migrationsTableName: 'migrations',
-    }).initialize();
-    await dataSource.query('CREATE SCHEMA payments');
-    await dataSource.runMigrations({ transaction: 'each' });
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: [CreatePaymentsTables1795451000000] }));
   }, 60_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await drop?.();
   });
 

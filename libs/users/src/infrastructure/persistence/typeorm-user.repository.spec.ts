@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { Email } from '../../domain/email.value-object';
 import { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
@@ -20,23 +20,11 @@ import { UserOrmEntity } from './user.orm-entity';
   let repository: TypeOrmUserRepository;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: database.url,
-      schema: 'users',
-      entities: [UserOrmEntity],
-      migrations: [CreateUsersTable1795449600000],
-      migrationsTableName: 'migrations',
-    }).initialize();
-    await dataSource.query('CREATE SCHEMA IF NOT EXISTS "users"');
-    await dataSource.runMigrations();
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000] }));
     repository = new TypeOrmUserRepository(dataSource.getRepository(UserOrmEntity));
   }, 30_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await drop?.();
   });
 
