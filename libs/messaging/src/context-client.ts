@@ -1,29 +1,42 @@
 import { Inject } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { ContextName, ERROR_CODES } from '@tessera/contracts';
+import { ContextName } from '@tessera/contracts';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { RemoteError } from './errors/remote.error';
+import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
+import { ContextUnreachableError, isUnreachableFailure } from './resilience/context-unreachable.error';
 
 /**
  * How every part of the system talks to a context: a request by pattern,
  * bounded by a timeout, answered with JSON or a RemoteError carrying a code.
- * It looks the same whether the context is in this process or across a network.
+ * Queries that could not reach the context are tried again, and a context that
+ * keeps failing to answer gets CONTEXT_UNAVAILABLE at once for a while (see
+ * ContextResiliencePolicy). It looks the same whether the context is in this
+ * process or across a network.
  */
 export class ContextClient {
+  private readonly resilience: ContextResiliencePolicy;
+
   constructor(
     readonly context: ContextName,
     private readonly proxy: ClientProxy,
     private readonly timeoutMs: number,
-  ) {}
+    resilience: Partial<ResilienceOptions> = {},
+  ) {
+    this.resilience = new ContextResiliencePolicy(context, resilience);
+  }
 
   async send<TReply, TRequest = unknown>(pattern: string, request: TRequest, options: { timeoutMs?: number } = {}): Promise<TReply> {
-    const ms = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.resilience.execute(pattern, timeoutMs, (attemptTimeoutMs) => this.attempt<TReply, TRequest>(pattern, request, attemptTimeoutMs));
+  }
+
+  private async attempt<TReply, TRequest>(pattern: string, request: TRequest, ms: number): Promise<TReply> {
     try {
       return await lastValueFrom(this.proxy.send<TReply, TRequest>(pattern, request).pipe(timeout(ms)), { defaultValue: undefined as TReply });
     } catch (error) {
-      if (error instanceof TimeoutError) {
-        throw new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${this.context} did not answer ${pattern} within ${ms} ms`);
-      }
+      if (error instanceof TimeoutError) throw new ContextUnreachableError(`${this.context} did not answer ${pattern} within ${ms} ms`);
+      if (isUnreachableFailure(error)) throw new ContextUnreachableError(`${this.context} is unavailable`);
       throw RemoteError.from(error, this.context);
     }
   }

@@ -6,3 +6,4 @@ export * from './page';
 export * from './integration-event';
 export * from './requester';
 export * from './event-subscribers';
+export * from './query-patterns';

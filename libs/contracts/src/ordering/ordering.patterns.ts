@@ -9,6 +9,14 @@ export const ORDERING_PATTERNS = {
   CHECK_HEALTH: 'ordering.check-health',
 } as const;
 
+/** The ordering requests that only read, so repeating one is safe: a client may retry them. */
+export const ORDERING_QUERY_PATTERNS: readonly string[] = [
+  ORDERING_PATTERNS.GET_ORDER,
+  ORDERING_PATTERNS.LIST_ORDERS,
+  ORDERING_PATTERNS.GET_ORDER_HISTORY,
+  ORDERING_PATTERNS.CHECK_HEALTH,
+];
+
 /** Integration events the ordering context publishes. */
 export const ORDERING_EVENTS = {
   ORDER_PLACED: 'ordering.order.placed',

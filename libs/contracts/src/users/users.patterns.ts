@@ -9,6 +9,14 @@ export const USERS_PATTERNS = {
   CHECK_HEALTH: 'users.check-health',
 } as const;
 
+/** The users requests that only read, so repeating one is safe: a client may retry them. */
+export const USERS_QUERY_PATTERNS: readonly string[] = [
+  USERS_PATTERNS.VERIFY_CREDENTIALS,
+  USERS_PATTERNS.GET_USER,
+  USERS_PATTERNS.LIST_USERS,
+  USERS_PATTERNS.CHECK_HEALTH,
+];
+
 /** Integration events the users context publishes. */
 export const USERS_EVENTS = {
   USER_REGISTERED: 'users.user.registered',

@@ -1,0 +1,179 @@
+import { Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { CATALOG_PATTERNS, ERROR_CODES } from '@tessera/contracts';
+import { NEVER, Observable, of, throwError } from 'rxjs';
+import { ContextClient } from './context-client';
+import { RemoteError } from './errors/remote.error';
+
+type Answer = () => Observable<unknown>;
+
+const refused: Answer = () => throwError(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4002'), { code: 'ECONNREFUSED' }));
+const connectionClosed: Answer = () => throwError(() => new Error('Connection closed'));
+const noResponders: Answer = () =>
+  throwError(() => new Error('Empty response. There are no subscribers listening to that message ("catalog.get-product")'));
+const hangs: Answer = () => NEVER;
+const replies = (value: unknown): Answer => () => of(value);
+const answersError = (code: string, message: string): Answer => () => throwError(() => ({ code, message }));
+
+/** A transport that answers from a script, the last answer repeating, and remembers what it was sent. */
+class ScriptedProxy {
+  readonly sent: string[] = [];
+  private answers: Answer[] = [];
+
+  answer(...answers: Answer[]): this {
+    this.answers = answers;
+    return this;
+  }
+
+  send(pattern: string): Observable<unknown> {
+    this.sent.push(pattern);
+    const next = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
+    return next();
+  }
+
+  close(): void {}
+}
+
+const TIMEOUT_MS = 1000;
+const HALF_OPEN_AFTER_MS = 3000;
+const QUERY = CATALOG_PATTERNS.GET_PRODUCT;
+const COMMAND = CATALOG_PATTERNS.RESERVE_STOCK;
+
+/** The outcome of a send once it settles: the reply, or the error it failed with. */
+function outcomeOf(promise: Promise<unknown>): Promise<{ reply?: unknown; error?: RemoteError }> {
+  return promise.then(
+    (reply) => ({ reply }),
+    (error: RemoteError) => ({ error }),
+  );
+}
+
+describe('ContextClient resilience', () => {
+  let proxy: ScriptedProxy;
+  let client: ContextClient;
+  let warn: jest.SpyInstance;
+  let info: jest.SpyInstance;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    info = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    proxy = new ScriptedProxy();
+    client = new ContextClient('catalog', proxy as unknown as ClientProxy, TIMEOUT_MS, { breakAfterFailures: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  /** Sends and lets the fake clock run long enough for every try, pause and timeout of the request. */
+  async function sendAndWait(pattern: string, answers?: Answer[]): Promise<{ reply?: unknown; error?: RemoteError }> {
+    if (answers) proxy.answer(...answers);
+    const outcome = outcomeOf(client.send(pattern, { productId: 'p-1' }));
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS * 2);
+    return outcome;
+  }
+
+  async function openTheCircuit(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      expect((await sendAndWait(COMMAND, [refused])).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
+    }
+  }
+
+  it('tries a query again when the context could not be reached, and answers once it can', async () => {
+    expect(await sendAndWait(QUERY, [refused, replies({ id: 'p-1' })])).toEqual({ reply: { id: 'p-1' } });
+    expect(proxy.sent).toEqual([QUERY, QUERY]);
+
+    expect(await sendAndWait(QUERY, [connectionClosed, noResponders, replies({ id: 'p-2' })])).toEqual({ reply: { id: 'p-2' } });
+    expect(proxy.sent).toHaveLength(5);
+  });
+
+  it('gives up on a query after three tries, with CONTEXT_UNAVAILABLE', async () => {
+    const { error } = await sendAndWait(QUERY, [refused]);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: 'catalog is unavailable' });
+    expect(proxy.sent).toHaveLength(3);
+  });
+
+  it('keeps a query that times out within its timeout and a little more, instead of waiting once per try', async () => {
+    proxy.answer(hangs);
+    const outcome = outcomeOf(client.send(QUERY, {}));
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS + TIMEOUT_MS / 5);
+    const { error } = await outcome;
+    expect(error).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: `catalog did not answer ${QUERY} within ${TIMEOUT_MS} ms` });
+    expect(proxy.sent).toEqual([QUERY]);
+  });
+
+  it('tries a query again after a timeout only within what is left of its budget', async () => {
+    proxy.answer(hangs);
+    let settled = false;
+    const outcome = outcomeOf(client.send(QUERY, {}, { timeoutMs: 5000 })).finally(() => (settled = true));
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(settled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(settled).toBe(true);
+    expect((await outcome).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
+    expect(proxy.sent).toEqual([QUERY, QUERY]);
+  });
+
+  it('sends a command once, since it may have run even though no answer came', async () => {
+    const { error } = await sendAndWait(COMMAND, [refused, replies({ reserved: true })]);
+    expect(error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
+    expect(proxy.sent).toEqual([COMMAND]);
+  });
+
+  it('neither repeats nor counts an error the context answered', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect((await sendAndWait(QUERY, [answersError(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product')])).error).toEqual(
+        new RemoteError(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product'),
+      );
+    }
+    // The context answering that another context is unavailable is an answer too: this one is up.
+    for (let i = 0; i < 5; i++) {
+      expect((await sendAndWait(COMMAND, [answersError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'users is unavailable')])).error?.message).toBe(
+        'users is unavailable',
+      );
+    }
+    expect(proxy.sent).toHaveLength(10);
+    expect(await sendAndWait(QUERY, [replies({ id: 'p-1' })])).toEqual({ reply: { id: 'p-1' } });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('fails at once, naming the context, after repeated failures to reach it', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await sendAndWait(COMMAND, [hangs])).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
+    }
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('catalog circuit opened'));
+
+    proxy.answer(hangs);
+    const clockBefore = Date.now();
+    for (const pattern of [QUERY, COMMAND, CATALOG_PATTERNS.CHECK_HEALTH]) {
+      const { error } = await outcomeOf(client.send(pattern, {}));
+      expect(error).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: expect.stringMatching(/^catalog is unavailable: circuit open/) });
+    }
+    // Settled without the clock moving at all: no timeout was waited for, and nothing was sent.
+    expect(Date.now()).toBe(clockBefore);
+    expect(proxy.sent).toHaveLength(3);
+  });
+
+  it('lets one request through after the pause, and closes the circuit when it succeeds', async () => {
+    await openTheCircuit();
+    await jest.advanceTimersByTimeAsync(HALF_OPEN_AFTER_MS);
+
+    expect(await sendAndWait(QUERY, [replies({ id: 'p-1' })])).toEqual({ reply: { id: 'p-1' } });
+    expect(info).toHaveBeenCalledWith(expect.stringContaining('catalog circuit closed'));
+
+    // Closed again: a new failure reaches the context rather than failing at once.
+    expect((await sendAndWait(COMMAND, [refused])).error?.message).toBe('catalog is unavailable');
+    expect(proxy.sent).toHaveLength(5);
+  });
+
+  it('opens the circuit again when the request let through after the pause fails', async () => {
+    await openTheCircuit();
+    await jest.advanceTimersByTimeAsync(HALF_OPEN_AFTER_MS);
+
+    expect((await sendAndWait(COMMAND, [refused])).error?.message).toBe('catalog is unavailable');
+    expect((await sendAndWait(QUERY, [replies({ id: 'p-1' })])).error?.message).toMatch(/^catalog is unavailable: circuit open/);
+    expect(proxy.sent).toHaveLength(4);
+  });
+});

@@ -1,0 +1,94 @@
+import { Logger } from '@nestjs/common';
+import { ContextName, QUERY_PATTERNS } from '@tessera/contracts';
+import { CircuitBreakerPolicy, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
+import { ContextUnreachableError } from './context-unreachable.error';
+
+/** How hard a client tries to reach a context, and when it stops trying for a while. */
+export interface ResilienceOptions {
+  /** Consecutive failures to reach the context that open its circuit. */
+  breakAfterFailures: number;
+  /** How long an open circuit fails every request at once before it lets one through to test the context. */
+  halfOpenAfterMs: number;
+  /** Tries a query gets in all, the first included; a command always gets one. */
+  queryAttempts: number;
+  /** The first pause before a query is tried again; later pauses grow exponentially, with jitter. */
+  retryInitialDelayMs: number;
+  /** The longest pause between two tries of a query. */
+  retryMaxDelayMs: number;
+  /** A query is not tried again when less than this would be left for the try after the pause. */
+  minAttemptMs: number;
+}
+
+/** Three tries for a query within its timeout and a little more; five failures in a row open the circuit for five seconds. */
+export const DEFAULT_RESILIENCE_OPTIONS: ResilienceOptions = {
+  breakAfterFailures: 5,
+  halfOpenAfterMs: 5000,
+  queryAttempts: 3,
+  retryInitialDelayMs: 50,
+  retryMaxDelayMs: 400,
+  minAttemptMs: 100,
+};
+
+/** What a query may take beyond its timeout in all its tries: a fifth more, at most one second. */
+export function queryBudgetMs(timeoutMs: number): number {
+  return timeoutMs + Math.min(1000, Math.floor(timeoutMs / 5));
+}
+
+/**
+ * The resilience of one context's client: a circuit breaker shared by every
+ * request to that context in this process, and retries with exponential backoff
+ * and jitter for queries only, since a command that timed out may have run.
+ * Only failures to reach the context count: an answer, even an error, proves it is there.
+ */
+export class ContextResiliencePolicy {
+  private readonly options: ResilienceOptions;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly logger = new Logger('ContextClient');
+
+  constructor(
+    readonly context: ContextName,
+    options: Partial<ResilienceOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
+    this.breaker = circuitBreaker(handleWhen(isUnreachable), {
+      halfOpenAfter: this.options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
+    });
+    this.breaker.onBreak(() =>
+      this.logger.warn(
+        `${context} circuit opened after ${this.options.breakAfterFailures} consecutive failures to reach it: requests to ${context} fail at once for ${this.options.halfOpenAfterMs} ms`,
+      ),
+    );
+    this.breaker.onReset(() => this.logger.log(`${context} circuit closed: ${context} answers again`));
+  }
+
+  /**
+   * Runs a request to the context: `attempt` makes one try and must settle
+   * within the milliseconds it is given. A query that could not reach the
+   * context is tried again while its budget (see queryBudgetMs) allows.
+   */
+  async execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + queryBudgetMs(timeoutMs);
+    const throughBreaker = () => this.breaker.execute(() => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now()))));
+    try {
+      if (!QUERY_PATTERNS.has(pattern)) return await throughBreaker();
+      const worthAnotherTry = (error: Error) =>
+        isUnreachable(error) && deadline - Date.now() >= this.options.retryMaxDelayMs + this.options.minAttemptMs;
+      return await retry(handleWhen(worthAnotherTry), {
+        maxAttempts: this.options.queryAttempts - 1,
+        backoff: new ExponentialBackoff({ initialDelay: this.options.retryInitialDelayMs, maxDelay: this.options.retryMaxDelayMs }),
+      }).execute(throughBreaker);
+    } catch (error) {
+      if (isBrokenCircuitError(error)) {
+        throw new ContextUnreachableError(
+          `${this.context} is unavailable: circuit open after repeated failures to reach it, next try within ${Math.ceil(this.options.halfOpenAfterMs / 1000)} s`,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+function isUnreachable(error: Error): boolean {
+  return error instanceof ContextUnreachableError;
+}
