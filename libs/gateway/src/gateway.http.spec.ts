@@ -22,7 +22,7 @@ import type {
   ProductView,
   UserView,
 } from '@tessera/contracts';
-import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesController, MessagingModule, startContextServers } from '@tessera/messaging';
+import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesController, MessagingModule, startContextServers, topologyFromEnv } from '@tessera/messaging';
 import { createRootLogger, HealthModule } from '@tessera/platform';
 import { DomainError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
@@ -304,7 +304,7 @@ const contexts: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
 @Module({
   imports: [
     TestConfigModule,
-    MessagingModule.forTopology({ transport: 'inproc', hosted: contexts, tcpAddresses: {} as never, requestTimeoutMs: 2000 }, contexts),
+    MessagingModule.forTopology(topologyFromEnv({ REQUEST_TIMEOUT_MS: '2000' }, { kind: 'monolith' }, contexts), contexts),
     HealthModule.forContexts(GATEWAY_REACHED_CONTEXTS),
     GatewayModule,
   ],

@@ -1,21 +1,20 @@
 import { INestApplication } from '@nestjs/common';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { InProcessServer } from './inproc/in-process.server';
-import { IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
-import { TcpContextServer } from './tcp/tcp-context.server';
+import { BROKER_EVENTS, IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
 import { Topology } from './topology/topology';
+import { BrokerEvents, createNetworkServers } from './transports/transport-factory';
 
 /**
  * Makes the message handlers of this process reachable: always in process, and,
- * on a network transport, at the address of each context it hosts.
+ * on a network transport, for each context it hosts: its requests, and on a
+ * broker its durable events.
  */
 export async function startContextServers(app: INestApplication): Promise<void> {
   const topology = app.get<Topology>(TOPOLOGY);
   app.connectMicroservice({ strategy: new InProcessServer(app.get<InProcessBroker>(IN_PROCESS_BROKER)) }, { inheritAppConfig: true });
-  if (topology.transport === 'tcp') {
-    for (const context of topology.hosted) {
-      app.connectMicroservice({ strategy: new TcpContextServer(topology.tcpAddresses[context]) }, { inheritAppConfig: true });
-    }
+  for (const strategy of createNetworkServers(topology, app.get<BrokerEvents | undefined>(BROKER_EVENTS))) {
+    app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   }
   await app.startAllMicroservices();
 }

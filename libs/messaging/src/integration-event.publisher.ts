@@ -1,11 +1,8 @@
-import { EVENT_SUBSCRIBERS } from '@tessera/contracts';
-import { lastValueFrom, timeout } from 'rxjs';
-import type { ContextClient } from './context-client';
+import type { ContextName } from '@tessera/contracts';
+import { subscribersOf } from './events/event-routes';
+import { RemoteEventDelivery } from './events/remote-event-delivery';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { throughTheWire } from './inproc/wire';
-
-/** A subscriber that does not take an event within this long is retried later by the outbox, not waited for. */
-const REMOTE_DELIVERY_TIMEOUT_MS = 5000;
 
 /**
  * Publishes integration events to every subscriber the topology can reach:
@@ -16,17 +13,16 @@ const REMOTE_DELIVERY_TIMEOUT_MS = 5000;
 export class IntegrationEventPublisher {
   constructor(
     private readonly broker: InProcessBroker,
-    private readonly remoteContexts: readonly ContextClient[],
+    private readonly hosted: readonly ContextName[],
+    private readonly remote?: RemoteEventDelivery,
   ) {}
 
   async publish<TEvent extends object>(pattern: string, event: TEvent): Promise<void> {
     const payload = throughTheWire(event);
-    const subscribers = EVENT_SUBSCRIBERS[pattern] ?? [];
-    await Promise.all([
-      this.broker.publish(pattern, payload),
-      ...this.remoteContexts
-        .filter((client) => subscribers.includes(client.context))
-        .map((client) => lastValueFrom(client.transport.emit(pattern, payload).pipe(timeout(REMOTE_DELIVERY_TIMEOUT_MS)), { defaultValue: undefined })),
-    ]);
+    const remoteSubscribers = subscribersOf(pattern).filter((context) => !this.hosted.includes(context));
+    if (remoteSubscribers.length > 0 && !this.remote) {
+      throw new Error(`${pattern} has subscribers in other processes (${remoteSubscribers.join(', ')}) and no transport reaches them`);
+    }
+    await Promise.all([this.broker.publish(pattern, payload), ...remoteSubscribers.map((context) => this.remote!.deliver(context, pattern, payload))]);
   }
 }

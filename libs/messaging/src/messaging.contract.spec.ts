@@ -2,8 +2,9 @@ import { Controller, INestApplication, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ERROR_CODES } from '@tessera/contracts';
+import { CONTEXT_NAMES, ERROR_CODES } from '@tessera/contracts';
 import { DomainError, ValidationError } from '@tessera/shared-kernel';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ContextClient, contextClientToken } from './context-client';
 import { startContextServers } from './context-servers';
@@ -12,16 +13,19 @@ import { IntegrationEventPublisher } from './integration-event.publisher';
 import { MessagesController } from './messages-controller.decorator';
 import { MessagingModule } from './messaging.module';
 import { Topology } from './topology/topology';
+import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
 
 /**
  * One suite of message scenarios, run over every transport: a test that
  * passes in process must mean the same thing over the wire.
  */
-const received: unknown[] = [];
+const received: { by: string; event: unknown; instance?: string }[] = [];
+const deliveries = new Map<string, number>();
 
 @MessagesController()
 class ProbeMessagesController {
   private readonly stored = { items: ['kept'] };
+  private readonly instance = randomUUID();
 
   @MessagePattern('users.echo')
   echo(@Payload() payload: unknown) {
@@ -61,7 +65,19 @@ class ProbeMessagesController {
 
   @EventPattern('ordering.order.cancelled')
   first(@Payload() event: unknown) {
-    received.push({ by: 'first', event });
+    received.push({ by: 'first', event, instance: this.instance });
+  }
+
+  @MessagePattern('users.which-instance')
+  whichInstance() {
+    return { instance: this.instance };
+  }
+
+  @EventPattern('payments.payment.succeeded')
+  failsOnFirstDelivery(@Payload() event: { paymentId: string }) {
+    const attempts = (deliveries.get(event.paymentId) ?? 0) + 1;
+    deliveries.set(event.paymentId, attempts);
+    if (attempts === 1) throw new Error('not this time');
   }
 
   @EventPattern('payments.probe.failed')
@@ -81,14 +97,26 @@ class SecondSubscriberController {
 @Module({ controllers: [ProbeMessagesController, SecondSubscriberController] })
 class ProbeContextModule {}
 
-function topology(transport: Topology['transport'], hosted: Topology['hosted'], port: number): Topology {
-  const address = { host: '127.0.0.1', port };
-  return { transport, hosted, requestTimeoutMs: 400, tcpAddresses: { users: address, catalog: address, ordering: address, payments: address } };
+function topology(transport: Topology['transport'], hosted: Topology['hosted'], namespace: string, ports: Ports): Topology {
+  const at = (port: number) => ({ host: '127.0.0.1', port });
+  return {
+    transport,
+    hosted,
+    requestTimeoutMs: 400,
+    // Over TCP, catalog (a subscriber of the probe event) is reached at the payments process: nothing else listens in this suite.
+    tcpAddresses: { users: at(ports.users), catalog: at(ports.payments), ordering: at(ports.ordering), payments: at(ports.payments) },
+    natsUrl: TEST_NATS_URL,
+    rabbitmqUrl: TEST_RABBITMQ_URL,
+    namespace,
+  };
 }
+
+/** The probe context's process: it serves users' requests and consumes ordering's and payments' events. */
+const SERVED: Topology['hosted'] = ['users', 'ordering', 'payments'];
 
 async function startApp(t: Topology, withContext: boolean): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [MessagingModule.forTopology(t, ['payments']), ...(withContext ? [ProbeContextModule] : [])],
+    imports: [MessagingModule.forTopology(t, CONTEXT_NAMES), ...(withContext ? [ProbeContextModule] : [])],
   }).compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   await startContextServers(app);
@@ -105,7 +133,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+type Ports = { users: number; ordering: number; payments: number };
+
+async function freePorts(): Promise<Ports> {
+  return { users: await freePort(), ordering: await freePort(), payments: await freePort() };
+}
+
+async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -117,33 +151,56 @@ async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
   }
 }
 
+type NetworkTransport = Exclude<Topology['transport'], 'inproc'>;
+
+const namespaces: Partial<Record<NetworkTransport, string>> = {};
+
+function namespaceFor(transport: NetworkTransport): string {
+  return (namespaces[transport] ??= testNamespace(`contract-${transport}`));
+}
+
+async function removeNamespaces(): Promise<void> {
+  if (namespaces.nats) await removeNatsNamespace(namespaces.nats);
+  if (namespaces.rmq) await removeRabbitNamespace(namespaces.rmq);
+}
+
 type Setup = { client: ContextClient; publisher: IntegrationEventPublisher; close: () => Promise<void> };
+
+/** A process serving the probe context and a caller hosting nothing, over one network transport. */
+async function overTheWire(transport: NetworkTransport, ports: Ports): Promise<Setup> {
+  const namespace = namespaceFor(transport);
+  const server = await startApp(topology(transport, SERVED, namespace, ports), true);
+  const caller = await startApp(topology(transport, [], namespace, ports), false);
+  return {
+    client: caller.get(contextClientToken('users')),
+    publisher: caller.get(IntegrationEventPublisher),
+    close: async () => {
+      await caller.close();
+      await server.close();
+    },
+  };
+}
+
+const brokers: [string, NetworkTransport, boolean][] = [
+  ['over NATS', 'nats', natsWanted()],
+  ['over RabbitMQ', 'rmq', rabbitmqWanted()],
+];
 
 const transports: [string, () => Promise<Setup>][] = [
   [
     'in process',
     async () => {
-      const app = await startApp(topology('inproc', ['payments'], 0), true);
-      return { client: app.get(contextClientToken('payments')), publisher: app.get(IntegrationEventPublisher), close: () => app.close() };
+      const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
+      return { client: app.get(contextClientToken('users')), publisher: app.get(IntegrationEventPublisher), close: () => app.close() };
     },
   ],
-  [
-    'over TCP',
-    async () => {
-      const port = await freePort();
-      const server = await startApp(topology('tcp', ['payments'], port), true);
-      const caller = await startApp(topology('tcp', [], port), false);
-      return {
-        client: caller.get(contextClientToken('payments')),
-        publisher: caller.get(IntegrationEventPublisher),
-        close: async () => {
-          await caller.close();
-          await server.close();
-        },
-      };
-    },
-  ],
+  ['over TCP', async () => overTheWire('tcp', await freePorts())],
+  ...brokers.filter(([, , wanted]) => wanted).map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, { users: 0, ordering: 0, payments: 0 })]),
 ];
+
+afterAll(async () => {
+  await removeNamespaces();
+});
 
 describe.each(transports)('messaging contract %s', (_name, setUp) => {
   let setup: Setup;
@@ -204,7 +261,7 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     await eventually(() =>
       expect(received).toEqual(
         expect.arrayContaining([
-          { by: 'first', event: { orderId: 'o-1' } },
+          expect.objectContaining({ by: 'first', event: { orderId: 'o-1' } }),
           { by: 'second', event: { orderId: 'o-1' } },
         ]),
       ),
@@ -214,7 +271,7 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
 
 describe('in-process event delivery', () => {
   it('fails the publish when a subscriber fails, so the outbox delivers the event again', async () => {
-    const app = await startApp(topology('inproc', ['payments'], 0), true);
+    const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
     try {
       await expect(app.get(IntegrationEventPublisher).publish('payments.probe.failed', {})).rejects.toBeDefined();
     } finally {
@@ -225,11 +282,81 @@ describe('in-process event delivery', () => {
 
 describe('messaging over TCP to a context that is not running', () => {
   it('answers CONTEXT_UNAVAILABLE quickly', async () => {
-    const caller = await startApp(topology('tcp', [], await freePort()), false);
+    const caller = await startApp(topology('tcp', [], 'unused', await freePorts()), false);
     try {
       await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       const started = Date.now();
-      await expect(caller.get<ContextClient>(contextClientToken('payments')).send('users.echo', {})).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {})).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await caller.close();
+    }
+  });
+});
+
+describe.each(brokers.filter(([, , wanted]) => wanted).map(([name, transport]) => [name, transport] as const))('messaging %s, a broker', (_name, transport) => {
+  let caller: INestApplication;
+  const namespace = () => namespaceFor(transport);
+  const at = { users: 0, ordering: 0, payments: 0 };
+
+  beforeAll(async () => {
+    caller = await startApp(topology(transport, [], namespace(), at), false);
+  });
+
+  afterAll(async () => {
+    await caller.close();
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  it('keeps an event published while its consumer is down and delivers it when the consumer comes back', async () => {
+    await caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'while-down' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+    const server = await startApp(topology(transport, SERVED, namespace(), at), true);
+    try {
+      await eventually(() => expect(received).toEqual(expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'while-down' } })])));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('delivers again an event whose handler failed, until it succeeds', async () => {
+    const server = await startApp(topology(transport, SERVED, namespace(), at), true);
+    try {
+      await caller.get(IntegrationEventPublisher).publish('payments.payment.succeeded', { paymentId: `p-${transport}` });
+      await eventually(() => expect(deliveries.get(`p-${transport}`)).toBe(2), 8000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('shares requests and events between two replicas of a context, each event processed by one of them', async () => {
+    const replicas = [await startApp(topology(transport, SERVED, namespace(), at), true), await startApp(topology(transport, SERVED, namespace(), at), true)];
+    try {
+      const client = caller.get<ContextClient>(contextClientToken('users'));
+      const answers = await Promise.all(Array.from({ length: 30 }, () => client.send<{ instance: string }>('users.which-instance', {})));
+      expect(new Set(answers.map((answer) => answer.instance)).size).toBe(2);
+
+      const orderIds = Array.from({ length: 10 }, (_, i) => `shared-${i}`);
+      for (const orderId of orderIds) await caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId });
+      await eventually(() => expect(received.filter((entry) => entry.by === 'first').map((entry) => (entry.event as { orderId: string }).orderId).sort()).toEqual(orderIds.sort()));
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  });
+});
+
+(natsWanted() ? describe : describe.skip)('messaging over NATS to a context that is not running', () => {
+  it('answers CONTEXT_UNAVAILABLE at once, as NATS reports no responders', async () => {
+    const caller = await startApp(topology('nats', [], namespaceFor('nats'), { users: 0, ordering: 0, payments: 0 }), false);
+    try {
+      const started = Date.now();
+      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 3000 })).rejects.toMatchObject({
+        code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+      });
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await caller.close();

@@ -1,12 +1,13 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { ClientProxy } from '@nestjs/microservices';
 import { ContextName } from '@tessera/contracts';
 import { ContextClient, contextClientToken } from './context-client';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { InProcessClient } from './inproc/in-process.client';
 import { IntegrationEventPublisher } from './integration-event.publisher';
-import { IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
+import { BROKER_EVENTS, IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
 import { isHosted, Topology } from './topology/topology';
+import { BrokerEvents, createBrokerEvents, createRemoteEventDelivery, createRemoteProxy } from './transports/transport-factory';
 
 const ALL_CLIENTS = Symbol('ALL_CONTEXT_CLIENTS');
 
@@ -17,7 +18,10 @@ const ALL_CLIENTS = Symbol('ALL_CONTEXT_CLIENTS');
 @Global()
 @Module({})
 export class MessagingModule implements OnApplicationShutdown {
-  constructor(@Inject(ALL_CLIENTS) private readonly clients: ContextClient[]) {}
+  constructor(
+    @Inject(ALL_CLIENTS) private readonly clients: ContextClient[],
+    @Inject(BROKER_EVENTS) private readonly brokerEvents: BrokerEvents | undefined,
+  ) {}
 
   static forTopology(topology: Topology, reachable: readonly ContextName[]): DynamicModule {
     const clientProviders: Provider[] = reachable.map((context) => ({
@@ -31,30 +35,26 @@ export class MessagingModule implements OnApplicationShutdown {
       providers: [
         { provide: TOPOLOGY, useValue: topology },
         { provide: IN_PROCESS_BROKER, useValue: new InProcessBroker() },
+        { provide: BROKER_EVENTS, useFactory: () => createBrokerEvents(topology) },
         ...clientProviders,
         { provide: ALL_CLIENTS, inject: clientTokens, useFactory: (...clients: ContextClient[]) => clients },
         {
           provide: IntegrationEventPublisher,
-          inject: [IN_PROCESS_BROKER, ALL_CLIENTS],
-          useFactory: (broker: InProcessBroker, clients: ContextClient[]) =>
-            new IntegrationEventPublisher(broker, clients.filter((client) => !isHosted(topology, client.context))),
+          inject: [IN_PROCESS_BROKER, BROKER_EVENTS, ALL_CLIENTS],
+          useFactory: (broker: InProcessBroker, brokerEvents: BrokerEvents | undefined, clients: ContextClient[]) =>
+            new IntegrationEventPublisher(broker, topology.hosted, createRemoteEventDelivery(topology, brokerEvents, clients)),
         },
       ],
-      exports: [TOPOLOGY, IN_PROCESS_BROKER, IntegrationEventPublisher, ...clientTokens],
+      exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, IntegrationEventPublisher, ...clientTokens],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.close()));
+    await this.brokerEvents?.close();
   }
 }
 
 function createProxy(topology: Topology, context: ContextName, broker: InProcessBroker): ClientProxy {
-  if (isHosted(topology, context)) return new InProcessClient(broker);
-  switch (topology.transport) {
-    case 'tcp':
-      return ClientProxyFactory.create({ transport: Transport.TCP, options: topology.tcpAddresses[context] });
-    case 'inproc':
-      throw new Error(`${context} is not hosted here and TRANSPORT=inproc cannot reach it`);
-  }
+  return isHosted(topology, context) ? new InProcessClient(broker) : createRemoteProxy(topology, context);
 }

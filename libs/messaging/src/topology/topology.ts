@@ -1,6 +1,6 @@
 import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
 
-export const TRANSPORT_NAMES = ['inproc', 'tcp'] as const;
+export const TRANSPORT_NAMES = ['inproc', 'tcp', 'nats', 'rmq'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 export interface TcpAddress {
@@ -16,8 +16,18 @@ export interface Topology {
   transport: TransportName;
   hosted: readonly ContextName[];
   tcpAddresses: Readonly<Record<ContextName, TcpAddress>>;
+  natsUrl: string;
+  rabbitmqUrl: string;
+  /** Prefixes every subject, queue, exchange and stream on a broker, so deployments sharing one keep apart. */
+  namespace: string;
   requestTimeoutMs: number;
 }
+
+/** What a broker accepts in every kind of name it has: subjects, queues, exchanges and, upper-cased, streams. */
+export const NAMESPACE_RULE = /^[a-z][a-z0-9-]{0,39}$/;
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = { users: 4001, catalog: 4002, ordering: 4003, payments: 4004 };
 
@@ -40,7 +50,15 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
   if (transport === 'inproc' && remote.length > 0) {
     throw new Error(`TRANSPORT=inproc cannot reach ${remote.join(', ')}: host them (CONTEXTS) or choose a network TRANSPORT such as tcp`);
   }
-  return { transport, hosted, tcpAddresses, requestTimeoutMs: parsePositiveInt(env.REQUEST_TIMEOUT_MS, 'REQUEST_TIMEOUT_MS', 5000) };
+  return {
+    transport,
+    hosted,
+    tcpAddresses,
+    natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
+    rabbitmqUrl: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
+    namespace: parseNamespace(env.MESSAGING_NAMESPACE),
+    requestTimeoutMs: parsePositiveInt(env.REQUEST_TIMEOUT_MS, 'REQUEST_TIMEOUT_MS', 5000),
+  };
 }
 
 function parseTransport(value: string | undefined, role: ProcessRole): TransportName {
@@ -72,6 +90,12 @@ function parseTcpAddress(env: NodeJS.ProcessEnv, context: ContextName): TcpAddre
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };
+}
+
+function parseNamespace(value: string | undefined): string {
+  if (!value) return 'tessera';
+  if (!NAMESPACE_RULE.test(value)) throw new Error(`MESSAGING_NAMESPACE must be lowercase letters, digits and dashes, starting with a letter; got "${value}"`);
+  return value;
 }
 
 function parsePositiveInt(value: string | undefined, name: string, fallback: number): number {

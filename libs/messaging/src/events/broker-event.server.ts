@@ -1,0 +1,58 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { ContextName } from '@tessera/contracts';
+import { invokeEventHandler } from './event-handler-invocation';
+
+/** A broker's durable event queues, one per consuming context. */
+export interface DurableEventSource {
+  /** Delivers the context's events to `handle` until the returned function is called. */
+  consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>>;
+}
+
+/**
+ * Hands the events of the contexts this process hosts, from their durable
+ * queues on the broker, to this process's event handlers. A handler's failure
+ * reaches the source, which then delivers the event again later.
+ */
+export class BrokerEventServer extends Server implements CustomTransportStrategy {
+  private readonly stops: (() => Promise<void>)[] = [];
+
+  constructor(
+    private readonly source: DurableEventSource,
+    private readonly contexts: readonly ContextName[],
+  ) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      for (const context of this.contexts) {
+        this.stops.push(await this.source.consume(context, (pattern, payload) => this.dispatch(context, pattern, payload)));
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.stops.splice(0).map((stop) => stop()));
+  }
+
+  on(): void {
+    // The source follows its own connection.
+  }
+
+  unwrap<T>(): T {
+    return this.source as T;
+  }
+
+  private async dispatch(context: ContextName, pattern: string, payload: unknown): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler?.isEventHandler) {
+      // Taken off the queue, or it would come back forever: the contracts route it here but nothing here consumes it.
+      this.logger.warn(`${context} has no handler for event ${pattern}; dropped`);
+      return;
+    }
+    await invokeEventHandler(handler, payload, { pattern });
+  }
+}

@@ -1,0 +1,158 @@
+import { Logger } from '@nestjs/common';
+import type { ContextName } from '@tessera/contracts';
+import {
+  AckPolicy,
+  connect,
+  DeliverPolicy,
+  JetStreamClient,
+  JsMsg,
+  JSONCodec,
+  NatsConnection,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+import { consumingContexts } from '../events/event-routes';
+import { RemoteEventDelivery } from '../events/remote-event-delivery';
+import { BrokerNames } from '../transports/broker-names';
+
+const PUBLISH_TIMEOUT_MS = 5000;
+// An event whose handler fails comes back after this long, and again and again: a failure is usually a context that is down.
+const REDELIVERY_DELAY_MS = 2000;
+// Longer than a handler takes; a consumer that dies holding a message gives it back after this.
+const ACK_WAIT_MS = 30_000;
+
+/**
+ * Integration events over NATS JetStream. Each consuming context has a durable
+ * consumer on its own subjects, `<ns>.events.<context>.<pattern>`, in a
+ * work-queue stream: an event stays stored until that context acknowledges it,
+ * whether or not one of its processes is running, and replicas of the context
+ * pull from the same consumer, so each event is processed by one of them.
+ */
+export class JetStreamEvents implements RemoteEventDelivery {
+  private readonly logger = new Logger('JetStreamEvents');
+  private readonly codec = JSONCodec<object>();
+  private connection?: Promise<NatsConnection>;
+  private connected = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly names: BrokerNames,
+    private readonly processName: string,
+  ) {}
+
+  async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
+    const js = await this.jetStream();
+    const eventId = (payload as { eventId?: unknown }).eventId;
+    await js.publish(this.names.eventSubject(subscriber, pattern), this.codec.encode(payload), {
+      timeout: PUBLISH_TIMEOUT_MS,
+      // Within the stream's duplicate window a republished event (a relay that crashed before marking it sent) is dropped here already.
+      ...(typeof eventId === 'string' ? { msgID: `${eventId}:${subscriber}` } : {}),
+    });
+  }
+
+  /**
+   * Takes the events of one context, one at a time, and acknowledges each only
+   * after `handle` resolved; a failed one comes back later. Resolves to a
+   * function that stops consuming once the event in hand is done.
+   */
+  async consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+    const js = await this.jetStream();
+    const consumer = await js.consumers.get(this.names.eventsStream, context);
+    const messages = await consumer.consume({ max_messages: 64 });
+    const done = (async () => {
+      for await (const message of messages) await this.process(context, message, handle);
+    })().catch((error: Error) => this.logger.error(`The event consumer of ${context} stopped: ${error.message}`));
+    return async () => {
+      await messages.close();
+      await done;
+    };
+  }
+
+  /** Whether the broker connection is up right now, for readiness. */
+  async isConnected(): Promise<boolean> {
+    const connection = await this.connect().catch(() => undefined);
+    return !!connection && !connection.isClosed() && this.connected;
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.connection?.catch(() => undefined);
+    if (connection && !connection.isClosed()) await connection.drain().catch(() => connection.close());
+  }
+
+  private async process(context: ContextName, message: JsMsg, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<void> {
+    const pattern = message.subject.slice(this.names.eventSubjectPrefix(context).length + 1);
+    let payload: unknown;
+    try {
+      payload = this.codec.decode(message.data);
+    } catch {
+      this.logger.error(`Dropped an unreadable event on ${message.subject}`);
+      return message.term('unreadable payload');
+    }
+    try {
+      await handle(pattern, payload);
+      message.ack();
+    } catch (error) {
+      this.logger.warn(`Event ${pattern} (delivery ${message.info.redeliveryCount}) failed, will come back: ${(error as Error).message}`);
+      message.nak(REDELIVERY_DELAY_MS);
+    }
+  }
+
+  private async jetStream(): Promise<JetStreamClient> {
+    const connection = await this.connect();
+    return connection.jetstream();
+  }
+
+  private connect(): Promise<NatsConnection> {
+    this.connection ??= (async () => {
+      const connection = await connect({ servers: this.url, name: `${this.processName}-events`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      await this.ensureStreamAndConsumers(connection);
+      this.connected = true;
+      void this.followStatus(connection);
+      return connection;
+    })();
+    this.connection.catch(() => (this.connection = undefined));
+    return this.connection;
+  }
+
+  private async followStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.logger.warn(`Lost the NATS connection; reconnecting`);
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        this.logger.log(`NATS connection back`);
+      }
+    }
+  }
+
+  /**
+   * Every process declares the stream and every context's consumer, the same
+   * way each time: an event published before its consumer's first start must
+   * still be kept for it.
+   */
+  private async ensureStreamAndConsumers(connection: NatsConnection): Promise<void> {
+    const manager = await connection.jetstreamManager();
+    const stream = {
+      name: this.names.eventsStream,
+      subjects: [`${this.names.namespace}.events.>`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      max_age: nanos(7 * 24 * 3600 * 1000),
+      duplicate_window: nanos(2 * 60 * 1000),
+    };
+    const name = this.names.eventsStream;
+    await manager.streams.info(name).catch(() => manager.streams.add(stream).catch(() => manager.streams.info(name)));
+    for (const context of consumingContexts()) {
+      await manager.consumers.add(name, {
+        durable_name: context,
+        filter_subject: `${this.names.eventSubjectPrefix(context)}.>`,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(ACK_WAIT_MS),
+        max_ack_pending: 1000,
+      });
+    }
+  }
+}

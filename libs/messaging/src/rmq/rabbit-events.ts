@@ -1,0 +1,126 @@
+import { Logger } from '@nestjs/common';
+import type { ContextName } from '@tessera/contracts';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
+import { consumingContexts } from '../events/event-routes';
+import { RemoteEventDelivery } from '../events/remote-event-delivery';
+import { BrokerNames } from '../transports/broker-names';
+
+const PUBLISH_TIMEOUT_MS = 5000;
+const PREFETCH = 32;
+// An event whose handler fails goes back to its queue after this long: a failure is usually a context that is down.
+const REDELIVERY_DELAY_MS = 2000;
+
+/**
+ * Integration events over RabbitMQ: a direct exchange routes each event to the
+ * durable queue of each subscribing context (routing key: the context). Messages
+ * are persistent and published with confirms; consumers acknowledge only after
+ * the handler finished, so an event outlives a consumer that is down or dies
+ * while handling it, and replicas of a context compete for its queue.
+ */
+export class RabbitEvents implements RemoteEventDelivery {
+  private readonly logger = new Logger('RabbitEvents');
+  private connection?: AmqpConnectionManager;
+  private publisher?: ChannelWrapper;
+  private readonly consumers: ChannelWrapper[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly names: BrokerNames,
+    private readonly processName: string,
+  ) {}
+
+  async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
+    const eventId = (payload as { eventId?: unknown }).eventId;
+    this.publisher ??= this.connect().createChannel({ name: `${this.processName}-events-publisher`, confirm: true, publishTimeout: PUBLISH_TIMEOUT_MS, setup: (channel: ConfirmChannel) => this.declareTopology(channel) });
+    await this.publisher.publish(this.names.eventsExchange, subscriber, Buffer.from(JSON.stringify(payload)), {
+      persistent: true,
+      contentType: 'application/json',
+      headers: { pattern },
+      ...(typeof eventId === 'string' ? { messageId: eventId } : {}),
+    });
+  }
+
+  /**
+   * Takes the events of one context and acknowledges each only after `handle`
+   * resolved, one at a time in arrival order; a failed one goes back to the
+   * queue after a pause. Resolves to a function that stops consuming.
+   */
+  async consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+    let queue: Promise<void> = Promise.resolve();
+    const take = (channel: ConfirmChannel, message: ConsumeMessage | null) => {
+      if (!message) return;
+      queue = queue.then(() => this.process(channel, message, handle));
+    };
+    const consumer = this.connect().createChannel({
+      name: `${this.processName}-${context}-events`,
+      setup: async (channel: ConfirmChannel) => {
+        await this.declareTopology(channel);
+        await channel.prefetch(PREFETCH);
+        await channel.consume(this.names.eventQueue(context), (message) => take(channel, message), { noAck: false });
+      },
+    });
+    this.consumers.push(consumer);
+    await consumer.waitForConnect();
+    return async () => {
+      await consumer.close();
+      await queue;
+    };
+  }
+
+  /** Whether the broker connection is up right now, for readiness. */
+  async isConnected(): Promise<boolean> {
+    return this.connect().isConnected();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.close().catch(() => undefined)));
+    await this.publisher?.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+  }
+
+  private async process(channel: ConfirmChannel, message: ConsumeMessage, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<void> {
+    const pattern = String(message.properties.headers?.pattern ?? '');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      this.logger.error(`Dropped an unreadable event from ${message.fields.routingKey}`);
+      return settle(() => channel.nack(message, false, false));
+    }
+    try {
+      await handle(pattern, payload);
+      settle(() => channel.ack(message));
+    } catch (error) {
+      this.logger.warn(`Event ${pattern} failed, will come back: ${(error as Error).message}`);
+      setTimeout(() => settle(() => channel.nack(message, false, true)), REDELIVERY_DELAY_MS).unref();
+    }
+  }
+
+  /**
+   * Every process declares the exchange and every consuming context's queue,
+   * the same way each time: an event published before its consumer's first
+   * start must still be kept for it.
+   */
+  private async declareTopology(channel: ConfirmChannel): Promise<void> {
+    await channel.assertExchange(this.names.eventsExchange, 'direct', { durable: true });
+    for (const context of consumingContexts()) {
+      await channel.assertQueue(this.names.eventQueue(context), { durable: true });
+      await channel.bindQueue(this.names.eventQueue(context), this.names.eventsExchange, context);
+    }
+  }
+
+  private connect(): AmqpConnectionManager {
+    this.connection ??= connect([this.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: this.processName } } });
+    return this.connection;
+  }
+}
+
+/** Acknowledging on a channel that has closed throws; the broker then redelivers the message, which is what we want. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // See above.
+  }
+}

@@ -1,0 +1,54 @@
+import type { ContextName } from '@tessera/contracts';
+
+/**
+ * The names Tessera uses on a broker, all under one namespace
+ * (MESSAGING_NAMESPACE, default `tessera`), so that several deployments, or
+ * several test runs, can share a broker without meeting.
+ */
+export class BrokerNames {
+  constructor(readonly namespace: string) {}
+
+  /** NATS subject of a request: `<ns>.<pattern>`, the pattern being `<context>.<verb-noun>`. */
+  requestSubject(pattern: string): string {
+    return `${this.namespace}.${pattern}`;
+  }
+
+  /** The pattern a request subject carries. */
+  patternOfRequestSubject(subject: string): string {
+    return subject.slice(this.namespace.length + 1);
+  }
+
+  /** NATS subscription for every request of a context: one token after the context, so events never match. */
+  requestWildcard(context: ContextName): string {
+    return `${this.namespace}.${context}.*`;
+  }
+
+  /** NATS queue group, and RabbitMQ queue, that a context's replicas share for its requests. */
+  requestQueue(context: ContextName): string {
+    return `${this.namespace}.${context}.requests`;
+  }
+
+  /** JetStream stream holding every undelivered event (stream names allow no dots). */
+  get eventsStream(): string {
+    return `${this.namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;
+  }
+
+  /** Subjects of events on their way to a context: `<ns>.events.<context>.<pattern>`. */
+  eventSubject(context: ContextName, pattern: string): string {
+    return `${this.eventSubjectPrefix(context)}.${pattern}`;
+  }
+
+  eventSubjectPrefix(context: ContextName): string {
+    return `${this.namespace}.events.${context}`;
+  }
+
+  /** RabbitMQ direct exchange that routes each event to its subscribers' queues. */
+  get eventsExchange(): string {
+    return `${this.namespace}.events`;
+  }
+
+  /** RabbitMQ durable queue of one context's events. */
+  eventQueue(context: ContextName): string {
+    return `${this.namespace}.${context}.events`;
+  }
+}

@@ -1,0 +1,101 @@
+import { ClientProxy, ClientProxyFactory, CustomTransportStrategy, Transport } from '@nestjs/microservices';
+import type { ContextName } from '@tessera/contracts';
+import type { ContextClient } from '../context-client';
+import { BrokerEventServer, DurableEventSource } from '../events/broker-event.server';
+import { consumingContexts } from '../events/event-routes';
+import { RemoteEventDelivery } from '../events/remote-event-delivery';
+import { TcpEventDelivery } from '../events/tcp-event-delivery';
+import { JetStreamEvents } from '../nats/jetstream-events';
+import { NatsRequestClient } from '../nats/nats-request.client';
+import { NatsRequestServer } from '../nats/nats-request.server';
+import { RabbitEvents } from '../rmq/rabbit-events';
+import { requestQueueOptions } from '../rmq/request-queue-options';
+import { RmqRequestServer } from '../rmq/rmq-request.server';
+import { TcpContextServer } from '../tcp/tcp-context.server';
+import { Topology } from '../topology/topology';
+import { BrokerNames } from './broker-names';
+
+/** A broker's event queues: where events are delivered to and consumed from, and whether the broker is reachable. */
+export type BrokerEvents = RemoteEventDelivery & DurableEventSource & { isConnected(): Promise<boolean>; close(): Promise<void> };
+
+/** Names this process on the broker, so its connections can be told apart in the broker's own tools. */
+export function processNameOf(topology: Topology): string {
+  return `tessera-${topology.hosted.length > 0 ? topology.hosted.join('+') : 'gateway'}`;
+}
+
+/** The client that reaches a context this process does not host, over the topology's network transport. */
+export function createRemoteProxy(topology: Topology, context: ContextName): ClientProxy {
+  const name = processNameOf(topology);
+  switch (topology.transport) {
+    case 'tcp':
+      return ClientProxyFactory.create({ transport: Transport.TCP, options: topology.tcpAddresses[context] });
+    case 'nats':
+      // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
+      return new NatsRequestClient(context, new BrokerNames(topology.namespace), { servers: topology.natsUrl, name: `${name}-to-${context}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 }) as unknown as ClientProxy;
+    case 'rmq':
+      return ClientProxyFactory.create({
+        transport: Transport.RMQ,
+        options: { urls: [topology.rabbitmqUrl], queue: new BrokerNames(topology.namespace).requestQueue(context), queueOptions: requestQueueOptions(topology.requestTimeoutMs), persistent: false },
+      });
+    case 'inproc':
+      throw new Error(`${context} is not hosted here and TRANSPORT=inproc cannot reach it`);
+  }
+}
+
+/** The broker's durable event queues for a broker transport; none for TCP and in process. */
+export function createBrokerEvents(topology: Topology): BrokerEvents | undefined {
+  switch (topology.transport) {
+    case 'nats':
+      return new JetStreamEvents(topology.natsUrl, new BrokerNames(topology.namespace), processNameOf(topology));
+    case 'rmq':
+      return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology));
+    default:
+      return undefined;
+  }
+}
+
+/** How this process's events reach subscribing contexts elsewhere. */
+export function createRemoteEventDelivery(topology: Topology, brokerEvents: BrokerEvents | undefined, clients: readonly ContextClient[]): RemoteEventDelivery | undefined {
+  if (brokerEvents) return brokerEvents;
+  if (topology.transport === 'tcp') return new TcpEventDelivery(clients);
+  return undefined;
+}
+
+/**
+ * The servers that make the hosted contexts reachable over the network
+ * transport: their requests, and for a broker their durable events.
+ */
+export function createNetworkServers(topology: Topology, brokerEvents: BrokerEvents | undefined): CustomTransportStrategy[] {
+  const hosted = topology.hosted;
+  if (hosted.length === 0) return [];
+  switch (topology.transport) {
+    case 'tcp':
+      return hosted.map((context) => new TcpContextServer(topology.tcpAddresses[context]));
+    case 'nats':
+      return [
+        new NatsRequestServer(hosted, new BrokerNames(topology.namespace), { servers: topology.natsUrl, name: processNameOf(topology), maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
+        ...eventServers(brokerEvents!, hosted),
+      ];
+    case 'rmq':
+      return [
+        ...hosted.map(
+          (context) =>
+            new RmqRequestServer({
+              urls: [topology.rabbitmqUrl],
+              queue: new BrokerNames(topology.namespace).requestQueue(context),
+              queueOptions: requestQueueOptions(topology.requestTimeoutMs),
+              noAck: false,
+              prefetchCount: 32,
+            }),
+        ),
+        ...eventServers(brokerEvents!, hosted),
+      ];
+    case 'inproc':
+      return [];
+  }
+}
+
+function eventServers(source: DurableEventSource, hosted: readonly ContextName[]): CustomTransportStrategy[] {
+  const consuming = hosted.filter((context) => consumingContexts().includes(context));
+  return consuming.length > 0 ? [new BrokerEventServer(source, consuming)] : [];
+}

@@ -1,0 +1,61 @@
+import { CONTEXT_NAMES } from '@tessera/contracts';
+import { randomBytes } from 'node:crypto';
+import { connect as connectAmqp } from 'amqplib';
+import { connect as connectNats } from 'nats';
+
+/**
+ * The brokers the suites also run on: with CI=true, or when NATS_URL or
+ * RABBITMQ_URL is set. There a missing broker is a failure, not a skip.
+ */
+export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const TEST_RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export function natsWanted(): boolean {
+  return process.env.CI === 'true' || !!process.env.NATS_URL;
+}
+
+export function rabbitmqWanted(): boolean {
+  return process.env.CI === 'true' || !!process.env.RABBITMQ_URL;
+}
+
+/** A namespace of its own for one test topology, so runs sharing a broker never meet. */
+export function testNamespace(label: string): string {
+  return `t-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Removes everything a namespace left on NATS: its JetStream stream (request subjects leave nothing behind). */
+export async function removeNatsNamespace(namespace: string, url = TEST_NATS_URL): Promise<void> {
+  const connection = await connectNats({ servers: url });
+  try {
+    const manager = await connection.jetstreamManager();
+    await manager.streams.delete(`${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Removes everything a namespace left on RabbitMQ: its request and event queues and its exchange. */
+export async function removeRabbitNamespace(namespace: string, url = TEST_RABBITMQ_URL): Promise<void> {
+  const connection = await connectAmqp(url);
+  try {
+    const channel = await connection.createChannel();
+    for (const context of CONTEXT_NAMES) {
+      await channel.deleteQueue(`${namespace}.${context}.requests`);
+      await channel.deleteQueue(`${namespace}.${context}.events`);
+    }
+    await channel.deleteExchange(`${namespace}.events`);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Fails with a clear message when a wanted broker does not answer. */
+export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void> {
+  try {
+    if (kind === 'nats') await (await connectNats({ servers: TEST_NATS_URL, timeout: 2000 })).close();
+    else await (await connectAmqp(TEST_RABBITMQ_URL)).close();
+  } catch (error) {
+    const url = kind === 'nats' ? TEST_NATS_URL : TEST_RABBITMQ_URL;
+    throw new Error(`${kind === 'nats' ? 'NATS' : 'RabbitMQ'} is required for this run (CI=true, NATS_URL or RABBITMQ_URL) but ${url} refused: ${(error as Error).message}`);
+  }
+}
