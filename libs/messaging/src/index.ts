@@ -12,3 +12,4 @@ export * from './persistence/inbox';
 export * from './persistence/messaging-persistence.module';
 export * from './persistence/messaging-tables.sql';
 export * from './persistence/outbox';
+export type { BrokerEvents } from './transports/transport-factory';

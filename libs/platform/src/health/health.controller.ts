@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
+import { BrokerHealthIndicator } from './broker-health.indicator';
 import { ContextHealthIndicator } from './context-health.indicator';
 
 export const CHECKED_CONTEXTS = Symbol('CHECKED_CONTEXTS');
@@ -12,6 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly contexts: ContextHealthIndicator,
+    private readonly broker: BrokerHealthIndicator,
     @Inject(CHECKED_CONTEXTS) private readonly checked: readonly ContextName[],
   ) {}
 
@@ -23,8 +25,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Answers 200 when every context this process serves or calls answers, 503 naming the failing one otherwise' })
+  @ApiOperation({ summary: 'Answers 200 when the broker and every context this process serves or calls answer, 503 naming the failing part otherwise' })
   ready() {
-    return this.health.check(this.checked.map((context) => () => this.contexts.check(context)));
+    return this.health.check([
+      ...(this.broker.applies ? [() => this.broker.check()] : []),
+      ...this.checked.map((context) => () => this.contexts.check(context)),
+    ]);
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
+import { BrokerHealthIndicator } from './broker-health.indicator';
 import { ContextHealthIndicator } from './context-health.indicator';
 import { CHECKED_CONTEXTS, HealthController } from './health.controller';
 
@@ -12,7 +13,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: [ContextHealthIndicator, { provide: CHECKED_CONTEXTS, useValue: contexts }],
+      providers: [ContextHealthIndicator, BrokerHealthIndicator, { provide: CHECKED_CONTEXTS, useValue: contexts }],
     };
   }
 }
