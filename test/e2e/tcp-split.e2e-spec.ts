@@ -1,16 +1,16 @@
 import { Api } from '../harness/http';
-import { databasesUnderTest, RunningTopology, startTcpSplit } from '../harness/topologies';
+import { databasesUnderTest, RunningTopology, startSplit } from '../harness/topologies';
 import { describeApi } from './api.suite';
 
 describe.each(databasesUnderTest())('the gateway and the four contexts as five processes over TCP on the %s database', (database) => {
-  describeApi(() => startTcpSplit(database));
+  describeApi(() => startSplit(database, 'tcp'));
 });
 
 describe('a split whose catalog process stops', () => {
   let topology: RunningTopology;
 
   beforeAll(async () => {
-    topology = await startTcpSplit('embedded');
+    topology = await startSplit('embedded', 'tcp');
   }, 120_000);
 
   afterAll(async () => {

@@ -1,7 +1,10 @@
+import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, freePort, waitForStatus } from './processes';
+import { assertBrokerReachable, natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from './brokers';
+import { AppName, AppProcess, freePort, waitForStatus } from './processes';
 import { createTestDatabase, realPostgresWanted } from './postgres';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
@@ -66,22 +69,159 @@ export async function startMonolith(database: Database, extraEnv: Record<string,
   return started(name, port, { monolith }, db.drop);
 }
 
-const CONTEXT_APPS = ['users', 'catalog', 'ordering', 'payments'] as const;
+/** The contexts a split runs as processes of their own. */
+export const CONTEXT_APPS = CONTEXT_NAMES;
 
-/** The gateway and each context as a process of its own over TCP; nothing but environment differs from the monolith. */
-export async function startTcpSplit(database: Database, options: { onDisk?: boolean } = {}): Promise<RunningTopology> {
-  const name = `tcp-split-${database}`;
-  const db = await databaseFor(database, options.onDisk);
-  const tcpPorts = await Promise.all(CONTEXT_APPS.map(() => freePort()));
-  const addresses: Record<string, string> = { TRANSPORT: 'tcp' };
-  CONTEXT_APPS.forEach((context, i) => (addresses[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${tcpPorts[i]}`));
-  const processes: Record<string, AppProcess> = {};
-  for (const context of CONTEXT_APPS) {
-    processes[context] = AppProcess.start(context, `${name}-${context}`, { ...COMMON_ENV, ...db.env(context), ...addresses, PORT: String(await freePort()) });
+/** The network transports a split can run on. */
+export type SplitTransport = 'tcp' | 'nats' | 'rmq';
+
+export interface SplitOptions {
+  /** How many processes run a context (default one each); replicas need a broker and a shared Postgres. */
+  replicas?: Partial<Record<ContextName, number>>;
+  /** Added to every process's environment. */
+  env?: Record<string, string>;
+  /** Embedded databases on disk rather than in memory, for a test that restarts a process. */
+  onDisk?: boolean;
+}
+
+/**
+ * How every process of one topology reaches the others: TRANSPORT and the
+ * transport's addresses, a namespace of its own on a broker, and the cleanup of
+ * that namespace. A broker that does not answer fails the start here, clearly.
+ */
+async function transportFor(transport: SplitTransport, label: string): Promise<{ env: Record<string, string>; remove: () => Promise<void> }> {
+  if (transport === 'tcp') {
+    const env: Record<string, string> = { TRANSPORT: 'tcp' };
+    for (const context of CONTEXT_APPS) env[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
+    return { env, remove: async () => undefined };
   }
-  const gatewayPort = await freePort();
-  processes.gateway = AppProcess.start('gateway', `${name}-gateway`, { ...COMMON_ENV, ...addresses, PORT: String(gatewayPort) });
-  return started(name, gatewayPort, processes, db.drop);
+  await assertBrokerReachable(transport);
+  const namespace = testNamespace(label);
+  if (transport === 'nats') {
+    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, remove: () => removeNatsNamespace(namespace) };
+  }
+  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, remove: () => removeRabbitNamespace(namespace) };
+}
+
+/** One process of a topology: its name in `processes`, the app it runs and its environment. */
+interface ProcessPlan {
+  processName: string;
+  app: AppName;
+  env: Record<string, string>;
+}
+
+/** The name of a context's n-th process: `catalog`, then `catalog-2`, `catalog-3`. */
+function replicaName(context: ContextName, replica: number): string {
+  return replica === 1 ? context : `${context}-${replica}`;
+}
+
+/**
+ * Starts the planned processes, each on an HTTP port of its own, and returns
+ * once every one of them answers its readiness (`front`, which serves the API,
+ * and each context process). If any of that fails, whatever started is stopped
+ * and cleaned up again.
+ */
+async function startTopology(
+  name: string,
+  apps: ProcessPlan[],
+  front: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<RunningTopology> {
+  // Log files of one run are told apart from those of a topology running at the same time in another jest worker.
+  const run = randomBytes(3).toString('hex');
+  const processes: Record<string, AppProcess> = {};
+  const ports: Record<string, number> = {};
+  // Read at stop time: a test may have replaced a process with its restart.
+  const stop = async () => {
+    const failures: unknown[] = [];
+    await Promise.all(Object.values(processes).map((p) => p.stop().catch((error) => failures.push(error))));
+    // Every cleanup runs, whatever failed before it: a namespace or database left behind meets the next run.
+    for (const cleanup of cleanups) await cleanup().catch((error) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    for (const { processName, app, env } of apps) {
+      ports[processName] = await freePort();
+      processes[processName] = AppProcess.start(app, `${name}-${run}-${processName}`, { ...env, PORT: String(ports[processName]) });
+    }
+    const all = Object.values(processes);
+    await Promise.all(Object.keys(processes).map((processName) => waitForStatus(`http://127.0.0.1:${ports[processName]}/health/ready`, 200, all)));
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { name, baseUrl: `http://127.0.0.1:${ports[front]}`, processes, stop };
+}
+
+/**
+ * The gateway and each context as processes of their own over `transport`
+ * (a replicated context as several, `catalog`, `catalog-2`, ...); nothing but
+ * environment differs from the monolith. On Postgres every process of a
+ * context shares the context's database; embedded, each process has its own.
+ */
+export async function startSplit(database: Database, transport: SplitTransport, options: SplitOptions = {}): Promise<RunningTopology> {
+  const replicated = Object.entries(options.replicas ?? {}).filter(([, count]) => (count ?? 1) > 1);
+  if (replicated.length > 0 && transport === 'tcp') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} need a broker: over TCP each context has one address`);
+  if (replicated.length > 0 && database === 'embedded') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} must share a database: use Postgres`);
+  const name = `${transport}-split-${database}`;
+  const wire = await transportFor(transport, `${transport}-split`);
+  const db = await databaseFor(database, options.onDisk).catch(async (error) => {
+    await wire.remove();
+    throw error;
+  });
+  const shared = { ...COMMON_ENV, ...wire.env, ...options.env };
+  const apps: ProcessPlan[] = [];
+  for (const context of CONTEXT_APPS) {
+    for (let replica = 1; replica <= (options.replicas?.[context] ?? 1); replica++) {
+      const processName = replicaName(context, replica);
+      apps.push({ processName, app: context, env: { ...shared, ...db.env(processName) } });
+    }
+  }
+  apps.push({ processName: 'gateway', app: 'gateway', env: shared });
+  return startTopology(name, apps, 'gateway', [wire.remove, db.drop]);
+}
+
+/** The gateway and each context as five processes over TCP: startSplit on TCP. */
+export function startTcpSplit(database: Database, options: Omit<SplitOptions, 'replicas'> = {}): Promise<RunningTopology> {
+  return startSplit(database, 'tcp', options);
+}
+
+/**
+ * The monolith hosting every context but `extracted` (CONTEXTS), which run as
+ * processes of their own, reached over `transport`: ARCHITECTURE.md's
+ * "extracting ordering". The monolith serves the HTTP API.
+ */
+export async function startMonolithWithExtracted(database: Database, transport: SplitTransport, extracted: ContextName[], options: Pick<SplitOptions, 'env'> = {}): Promise<RunningTopology> {
+  const name = `monolith-without-${extracted.join('-')}-over-${transport}-${database}`;
+  const wire = await transportFor(transport, `${transport}-extracted`);
+  const db = await databaseFor(database).catch(async (error) => {
+    await wire.remove();
+    throw error;
+  });
+  const shared = { ...COMMON_ENV, ...wire.env, ...options.env };
+  const hosted = CONTEXT_APPS.filter((context) => !extracted.includes(context));
+  const apps: ProcessPlan[] = [
+    { processName: 'monolith', app: 'monolith', env: { ...shared, ...db.env('monolith'), CONTEXTS: hosted.join(',') } },
+    ...extracted.map((context) => ({ processName: context, app: context as AppName, env: { ...shared, ...db.env(context) } })),
+  ];
+  return startTopology(name, apps, 'monolith', [wire.remove, db.drop]);
+}
+
+/** What a topology needs besides the build: a real Postgres, a NATS server, a RabbitMQ server. */
+export type Service = 'postgres' | 'nats' | 'rmq';
+
+const SERVICE_WANTED: Record<Service, () => boolean> = { postgres: realPostgresWanted, nats: natsWanted, rmq: rabbitmqWanted };
+const SERVICE_SWITCH: Record<Service, string> = { postgres: 'TEST_POSTGRES_URL', nats: 'NATS_URL', rmq: 'RABBITMQ_URL' };
+
+/**
+ * `describe` when this run wants every service a topology needs (CI=true, or
+ * their URLs set), and otherwise `describe.skip` with a name that says what is
+ * missing, so a bare `npm test` reports the topology as skipped, not passed.
+ */
+export function describeWith(services: Service[]): (name: string, body: () => void) => void {
+  const missing = services.filter((service) => !SERVICE_WANTED[service]());
+  if (missing.length === 0) return (name, body) => describe(name, body);
+  return (name, body) => describe.skip(`${name} (skipped: set CI=true, or ${missing.map((service) => SERVICE_SWITCH[service]).join(' and ')})`, body);
 }
 
 /** The databases a suite runs on: always the embedded one; real Postgres too with CI=true or TEST_POSTGRES_URL. */
