@@ -22,6 +22,7 @@ import { PRODUCT_REPOSITORY } from './domain/product.repository';
 import { RESERVATION_REPOSITORY } from './domain/reservation.repository';
 import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/create-catalog-products.migration';
 import { CreateCatalogReservations1795460000000 } from './infrastructure/migrations/create-catalog-reservations.migration';
+import { AddCatalogOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
 import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
 import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
@@ -35,7 +36,7 @@ import { CatalogMessagesController } from './interface/catalog.messages.controll
     ContextDatabaseModule.forContext({
       context: 'catalog',
       entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
-      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000],
+      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000],
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),
     MessagingPersistenceModule.forContext('catalog'),

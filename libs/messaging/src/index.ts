@@ -12,4 +12,8 @@ export * from './persistence/inbox';
 export * from './persistence/messaging-persistence.module';
 export * from './persistence/messaging-tables.sql';
 export * from './persistence/outbox';
+export * from './correlation/correlation.store';
+export * from './correlation/correlation.envelope';
+export * from './correlation/correlating.serializer';
+export * from './correlation/correlation.interceptor';
 export type { BrokerEvents } from './transports/transport-factory';

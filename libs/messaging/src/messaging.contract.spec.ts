@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { ContextClient, contextClientToken } from './context-client';
 import { startContextServers } from './context-servers';
 import { RemoteError } from './errors/remote.error';
+import { currentCorrelationId, runWithCorrelation } from './correlation/correlation.store';
 import { IntegrationEventPublisher } from './integration-event.publisher';
 import { MessagesController } from './messages-controller.decorator';
 import { MessagingModule } from './messaging.module';
@@ -19,7 +20,7 @@ import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace,
  * One suite of message scenarios, run over every transport: a test that
  * passes in process must mean the same thing over the wire.
  */
-const received: { by: string; event: unknown; instance?: string }[] = [];
+const received: { by: string; event: unknown; instance?: string; correlationId?: string }[] = [];
 const deliveries = new Map<string, number>();
 
 @MessagesController()
@@ -65,7 +66,12 @@ class ProbeMessagesController {
 
   @EventPattern('ordering.order.cancelled')
   first(@Payload() event: unknown) {
-    received.push({ by: 'first', event, instance: this.instance });
+    received.push({ by: 'first', event, instance: this.instance, correlationId: currentCorrelationId() });
+  }
+
+  @MessagePattern('users.which-request')
+  whichRequest() {
+    return { correlationId: currentCorrelationId() ?? null };
   }
 
   @MessagePattern('users.which-instance')
@@ -254,6 +260,18 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
   it('gives up on a slow answer after the timeout with CONTEXT_UNAVAILABLE', async () => {
     await expect(setup.client.send('users.sleep', { ms: 1000 })).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
     await expect(setup.client.send('users.sleep', { ms: 10 }, { timeoutMs: 2000 })).resolves.toEqual({ slept: 10 });
+  });
+
+  it('carries the correlation id of the request that sent a message, or none', async () => {
+    await expect(runWithCorrelation('req-contract-1', () => setup.client.send('users.which-request', {}))).resolves.toEqual({ correlationId: 'req-contract-1' });
+    await expect(setup.client.send('users.which-request', {})).resolves.toEqual({ correlationId: null });
+  });
+
+  it('hands an event to its subscribers on behalf of the request that published it', async () => {
+    await runWithCorrelation('req-contract-2', () => setup.publisher.publish('ordering.order.cancelled', { orderId: 'o-correlated' }));
+    await eventually(() =>
+      expect(received).toEqual(expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-correlated' }, correlationId: 'req-contract-2' })])),
+    );
   });
 
   it('delivers an event to every subscriber', async () => {

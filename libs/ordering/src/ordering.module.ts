@@ -17,6 +17,7 @@ import { ListOrdersHandler } from './application/queries/list-orders/list-orders
 import { StockReservations } from './application/stock-reservations';
 import { ORDER_REPOSITORY } from './domain/order.repository';
 import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1795460000000-create-ordering-tables.migration';
+import { AddOrderingOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
 import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
@@ -34,7 +35,7 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
     ContextDatabaseModule.forContext({
       context: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000],
+      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000],
     }),
     TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
     MessagingPersistenceModule.forContext('ordering'),

@@ -1,11 +1,13 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseInterceptors } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { USERS_EVENTS } from '@tessera/contracts';
 import type { UserDeactivatedEvent } from '@tessera/contracts';
+import { CorrelationInterceptor } from '@tessera/messaging';
 import { UserStatusCache } from './user-status.cache';
 
 /** Keeps the gateway's view of user statuses fresh: a deactivated user's tokens are refused from the next request on. */
 @Controller()
+@UseInterceptors(CorrelationInterceptor)
 export class UserStatusMessagesController {
   constructor(private readonly statuses: UserStatusCache) {}
 

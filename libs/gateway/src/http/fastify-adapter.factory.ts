@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
+import { correlateRequests, REQUEST_ID_HEADER, requestIdOf, requestLogController } from './request-id';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -19,19 +20,24 @@ export interface FastifyAdapterOptions {
 /**
  * The HTTP server of every app: Fastify logging requests through the
  * process's pino logger (method, URL, status and timing; never headers or
- * bodies), reading JSON bodies only, up to 1 MiB.
+ * bodies), reading JSON bodies only, up to 1 MiB. Each request is handled
+ * and logged under its X-Request-Id (see request-id.ts).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? false,
-    // A URL that cannot be decoded fails in Fastify's router, before Nest and its filters.
-    frameworkErrors: (_error: unknown, _request: unknown, reply: unknown) => {
+    genReqId: requestIdOf,
+    logController: requestLogController(),
+    // A URL that cannot be decoded fails in Fastify's router, before Nest, its filters and the request hooks.
+    frameworkErrors: (_error: unknown, request: { id: string }, reply: unknown) => {
+      void (reply as FastifyReply).header(REQUEST_ID_HEADER, request.id);
       sendProblem(reply as FastifyReply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
     },
   });
   const fastify = adapter.getInstance();
+  correlateRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
   // Fastify's own parser, refusing __proto__ and constructor keys; its failures become MALFORMED_JSON problems,

@@ -21,8 +21,8 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
     app.enableCors({
       origin: origins,
       methods: ['GET', 'HEAD', 'POST', 'PATCH'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-      exposedHeaders: ['Retry-After', 'Location', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'Location', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'],
       maxAge: 600,
     });
   }

@@ -1,5 +1,6 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { ContextName } from '@tessera/contracts';
+import { fromWire } from '../correlation/correlation.envelope';
 import { invokeEventHandler } from './event-handler-invocation';
 
 /** A broker's durable event queues, one per consuming context. */
@@ -11,7 +12,8 @@ export interface DurableEventSource {
 /**
  * Hands the events of the contexts this process hosts, from their durable
  * queues on the broker, to this process's event handlers. A handler's failure
- * reaches the source, which then delivers the event again later.
+ * reaches the source, which then delivers the event again later. Each event
+ * is handled on behalf of the request that caused it (its correlation id).
  */
 export class BrokerEventServer extends Server implements CustomTransportStrategy {
   private readonly stops: (() => Promise<void>)[] = [];
@@ -53,6 +55,6 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
       this.logger.warn(`${context} has no handler for event ${pattern}; dropped`);
       return;
     }
-    await invokeEventHandler(handler, payload, { pattern });
+    await invokeEventHandler(handler, fromWire(payload), { pattern });
   }
 }

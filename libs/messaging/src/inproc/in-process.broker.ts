@@ -1,10 +1,12 @@
 import type { WritePacket } from '@nestjs/microservices';
+import { toWire, WireEnvelope } from '../correlation/correlation.envelope';
+import { throughTheWire } from './wire';
 
-/** What the broker needs from a server: can it serve a pattern, and serve it. */
+/** What the broker needs from a server: can it serve a pattern, and serve it. Payloads arrive in their wire envelope. */
 export interface InProcessEndpoint {
   canHandle(pattern: string, asEvent: boolean): boolean;
-  handleRequest(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void;
-  handleEventMessage(pattern: string, data: unknown): Promise<void>;
+  handleRequest(pattern: string, envelope: WireEnvelope, respond: (packet: WritePacket) => void): () => void;
+  handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void>;
 }
 
 export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined in the remote service.';
@@ -12,7 +14,9 @@ export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined 
 /**
  * Routes messages between the clients and servers of one process. Requests go
  * to the one endpoint that serves the pattern; events go to every endpoint that
- * subscribes. Delivery is always asynchronous, as on a wire.
+ * subscribes. Delivery is always asynchronous, as on a wire, and a payload
+ * travels as on every wire: copied through JSON when it is sent, in the
+ * envelope that carries the sender's correlation id.
  */
 export class InProcessBroker {
   private readonly endpoints = new Set<InProcessEndpoint>();
@@ -26,6 +30,7 @@ export class InProcessBroker {
   }
 
   request(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void {
+    const envelope = throughTheWire(toWire(data));
     let cancel: (() => void) | undefined;
     let cancelled = false;
     const timer = setImmediate(() => {
@@ -34,7 +39,7 @@ export class InProcessBroker {
         respond({ err: NO_HANDLER_MESSAGE, isDisposed: true });
         return;
       }
-      if (!cancelled) cancel = endpoint.handleRequest(pattern, data, respond);
+      if (!cancelled) cancel = endpoint.handleRequest(pattern, envelope, respond);
     });
     return () => {
       cancelled = true;
@@ -44,8 +49,9 @@ export class InProcessBroker {
   }
 
   async publish(pattern: string, data: unknown): Promise<void> {
+    const envelope = throughTheWire(toWire(data));
     await new Promise((resolve) => setImmediate(resolve));
     const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
-    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, data)));
+    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope)));
   }
 }

@@ -1,8 +1,7 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { InProcessBroker } from './in-process.broker';
-import { throughTheWire } from './wire';
 
-/** Sends requests and events to the handlers of this process through the broker. */
+/** Sends requests and events to the handlers of this process through the broker, which copies them as a wire would. */
 export class InProcessClient extends ClientProxy {
   constructor(private readonly broker: InProcessBroker) {
     super();
@@ -21,11 +20,11 @@ export class InProcessClient extends ClientProxy {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    return this.broker.request(this.normalizePattern(packet.pattern), throughTheWire(packet.data), callback);
+    return this.broker.request(this.normalizePattern(packet.pattern), packet.data, callback);
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    await this.broker.publish(this.normalizePattern(packet.pattern), throughTheWire(packet.data));
+    await this.broker.publish(this.normalizePattern(packet.pattern), packet.data);
     return undefined as T;
   }
 }

@@ -1,5 +1,6 @@
 import { CustomTransportStrategy, Server, WritePacket } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { fromWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
 import { InProcessContext } from './in-process.context';
 import { throughTheWire } from './wire';
@@ -36,13 +37,13 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     return !!handler && !!handler.isEventHandler === asEvent;
   }
 
-  handleRequest(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void {
+  handleRequest(pattern: string, envelope: WireEnvelope, respond: (packet: WritePacket) => void): () => void {
     const handler = this.getHandlerByPattern(pattern)!;
     let unsubscribe: (() => void) | undefined;
     let done = false;
     void (async () => {
       try {
-        const result$ = this.transformToObservable(await handler(throughTheWire(data), new InProcessContext(pattern)));
+        const result$ = this.transformToObservable(await handler(fromWire(envelope), new InProcessContext(pattern)));
         if (done) return;
         const subscription = this.send(result$, (packet) => respond(throughTheWire(packet)));
         unsubscribe = () => subscription.unsubscribe();
@@ -57,9 +58,10 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
   }
 
   /** Runs the subscribers of an event and fails if they fail, so the outbox delivers it again. */
-  async handleEventMessage(pattern: string, data: unknown): Promise<void> {
+  async handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void> {
     const handler = this.getHandlerByPattern(pattern)!;
-    const result = await handler(throughTheWire(data), new InProcessContext(pattern));
+    // Each subscriber gets a copy of its own, as each process would over a wire.
+    const result = await handler(fromWire(throughTheWire(envelope)), new InProcessContext(pattern));
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 }

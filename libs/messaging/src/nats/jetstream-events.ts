@@ -12,6 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
@@ -44,7 +45,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
   async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
     const js = await this.jetStream();
     const eventId = (payload as { eventId?: unknown }).eventId;
-    await js.publish(this.names.eventSubject(subscriber, pattern), this.codec.encode(payload), {
+    await js.publish(this.names.eventSubject(subscriber, pattern), this.codec.encode(toWire(payload)), {
       timeout: PUBLISH_TIMEOUT_MS,
       // Within the stream's duplicate window a republished event (a relay that crashed before marking it sent) is dropped here already.
       ...(typeof eventId === 'string' ? { msgID: `${eventId}:${subscriber}` } : {}),

@@ -5,7 +5,7 @@ import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { IdempotencyStore } from './idempotency.store';
 import { Inbox } from './inbox';
-import { messagingTablesSql } from './messaging-tables.sql';
+import { messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
 /** A publisher that records what reaches it, and can be told to fail, as an unreachable subscriber would. */
@@ -33,7 +33,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of messagingTablesSql('probe')) await dataSource.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe')]) await dataSource.query(sql);
   });
 
   afterAll(async () => {

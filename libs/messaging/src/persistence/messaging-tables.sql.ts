@@ -37,3 +37,8 @@ export function messagingTablesSql(schema: string): string[] {
     )`,
   ];
 }
+
+/** What came after the first release: the correlation id an event keeps from the request that caused it. Run it in a later migration. */
+export function messagingTablesUpgradeSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".outbox ADD COLUMN IF NOT EXISTS correlation_id text`];
+}

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { queryRows } from './query-rows';
 
@@ -14,6 +15,7 @@ interface OutboxRow {
   pattern: string;
   payload: Record<string, unknown>;
   occurred_at: Date;
+  correlation_id: string | null;
 }
 
 /**
@@ -23,6 +25,8 @@ interface OutboxRow {
  * commit and publish left behind. Rows are leased with SKIP LOCKED, so several
  * instances share the work; a lease that outlives its publisher is taken over,
  * which makes delivery at least once and the consumers' inbox makes it once.
+ * An event keeps the correlation id of the request that caused it, and is
+ * published on that request's behalf, whenever and by whomever it is relayed.
  */
 export class Outbox {
   private readonly logger: Logger;
@@ -39,7 +43,12 @@ export class Outbox {
   }
 
   async add(manager: EntityManager, pattern: string, payload: object): Promise<void> {
-    await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload) VALUES ($1, $2, $3)`, [randomUUID(), pattern, JSON.stringify(payload)]);
+    await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id) VALUES ($1, $2, $3, $4)`, [
+      randomUUID(),
+      pattern,
+      JSON.stringify(payload),
+      currentCorrelationId() ?? null,
+    ]);
   }
 
   /** Publishes what is pending now; call it after the transaction that added events commits. */
@@ -89,17 +98,12 @@ export class Outbox {
          SELECT position FROM "${this.schema}".outbox
          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY position LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, pattern, payload, occurred_at, position`,
+       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
     const published: string[] = [];
     for (const row of rows) {
-      try {
-        await this.publisher.publish(row.pattern, { ...row.payload, eventId: row.event_id, occurredAt: new Date(row.occurred_at).toISOString() });
-        published.push(row.event_id);
-      } catch (error) {
-        this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error).message}`);
-      }
+      if (await runWithCorrelation(row.correlation_id ?? undefined, () => this.publishRow(row))) published.push(row.event_id);
     }
     if (published.length > 0) {
       await this.dataSource.query(`UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
@@ -113,5 +117,15 @@ export class Outbox {
       );
     }
     return rows.length;
+  }
+
+  private async publishRow(row: OutboxRow): Promise<boolean> {
+    try {
+      await this.publisher.publish(row.pattern, { ...row.payload, eventId: row.event_id, occurredAt: new Date(row.occurred_at).toISOString() });
+      return true;
+    } catch (error) {
+      this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error).message}`);
+      return false;
+    }
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ContextName } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
+import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
@@ -33,7 +34,7 @@ export class RabbitEvents implements RemoteEventDelivery {
   async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
     const eventId = (payload as { eventId?: unknown }).eventId;
     this.publisher ??= this.connect().createChannel({ name: `${this.processName}-events-publisher`, confirm: true, publishTimeout: PUBLISH_TIMEOUT_MS, setup: (channel: ConfirmChannel) => this.declareTopology(channel) });
-    await this.publisher.publish(this.names.eventsExchange, subscriber, Buffer.from(JSON.stringify(payload)), {
+    await this.publisher.publish(this.names.eventsExchange, subscriber, Buffer.from(JSON.stringify(toWire(payload))), {
       persistent: true,
       contentType: 'application/json',
       headers: { pattern },

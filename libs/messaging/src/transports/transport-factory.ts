@@ -1,6 +1,10 @@
 import { ClientProxy, ClientProxyFactory, CustomTransportStrategy, Transport } from '@nestjs/microservices';
 import type { ContextName } from '@tessera/contracts';
 import type { ContextClient } from '../context-client';
+import { NatsRequestJSONDeserializer } from '@nestjs/microservices/deserializers/nats-request-json.deserializer';
+import { NatsRecordSerializer } from '@nestjs/microservices/serializers/nats-record.serializer';
+import { RmqRecordSerializer } from '@nestjs/microservices/serializers/rmq-record.serializer';
+import { CorrelatingDeserializer, CorrelatingSerializer } from '../correlation/correlating.serializer';
 import { BrokerEventServer, DurableEventSource } from '../events/broker-event.server';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
@@ -28,14 +32,23 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
   const name = processNameOf(topology);
   switch (topology.transport) {
     case 'tcp':
-      return ClientProxyFactory.create({ transport: Transport.TCP, options: topology.tcpAddresses[context] });
+      return ClientProxyFactory.create({ transport: Transport.TCP, options: { ...topology.tcpAddresses[context], serializer: new CorrelatingSerializer() } });
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
-      return new NatsRequestClient(context, new BrokerNames(topology.namespace), { servers: topology.natsUrl, name: `${name}-to-${context}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 }) as unknown as ClientProxy;
+      return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
+        servers: topology.natsUrl,
+        name: `${name}-to-${context}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        serializer: new CorrelatingSerializer(new NatsRecordSerializer()),
+      }) as unknown as ClientProxy;
     case 'rmq':
       return ClientProxyFactory.create({
         transport: Transport.RMQ,
-        options: { urls: [topology.rabbitmqUrl], queue: new BrokerNames(topology.namespace).requestQueue(context), queueOptions: requestQueueOptions(topology.requestTimeoutMs), persistent: false },
+        options: { urls: [topology.rabbitmqUrl], queue: new BrokerNames(topology.namespace).requestQueue(context), queueOptions: requestQueueOptions(topology.requestTimeoutMs),
+          persistent: false,
+          serializer: new CorrelatingSerializer(new RmqRecordSerializer()),
+        },
       });
     case 'inproc':
       throw new Error(`${context} is not hosted here and TRANSPORT=inproc cannot reach it`);
@@ -70,10 +83,16 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
   if (hosted.length === 0) return [];
   switch (topology.transport) {
     case 'tcp':
-      return hosted.map((context) => new TcpContextServer(topology.tcpAddresses[context]));
+      return hosted.map((context) => new TcpContextServer({ ...topology.tcpAddresses[context], deserializer: new CorrelatingDeserializer() }));
     case 'nats':
       return [
-        new NatsRequestServer(hosted, new BrokerNames(topology.namespace), { servers: topology.natsUrl, name: processNameOf(topology), maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
+        new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
+          servers: topology.natsUrl,
+          name: processNameOf(topology),
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
+        }),
         ...eventServers(brokerEvents!, hosted),
       ];
     case 'rmq':
@@ -86,6 +105,7 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
               queueOptions: requestQueueOptions(topology.requestTimeoutMs),
               noAck: false,
               prefetchCount: 32,
+              deserializer: new CorrelatingDeserializer(),
             }),
         ),
         ...eventServers(brokerEvents!, hosted),

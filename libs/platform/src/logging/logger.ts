@@ -1,18 +1,40 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger as PinoLogger } from 'pino';
+import { currentCorrelationId } from '@tessera/messaging';
+import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
+
+/** The key under which every log line written for a request carries its correlation id. */
+export const CORRELATION_ID_LOG_KEY = 'correlationId';
 
 /**
  * The one pino logger of a process; Fastify logs requests with it and Nest
  * logs through it. JSON lines, except in a developer's terminal, where they
- * are made readable when pino-pretty (a dev dependency) is installed.
+ * are made readable when pino-pretty (a dev dependency) is installed. Every
+ * line logged on behalf of a request carries its `correlationId`. Lines go to
+ * stdout unless a destination is given.
  */
-export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): PinoLogger {
-  return pino({
+export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): PinoLogger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: ['req.headers.authorization', '*.password', 'password', '*.accessToken'], censor: '[redacted]' },
-    ...(readableInTerminal() ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+    mixin: correlationOf,
+    ...(!destination && readableInTerminal() ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+// Whether a logger (Fastify's per-request child) has the id among its bindings already; each is asked once.
+const boundToCorrelation = new WeakMap<PinoLogger, boolean>();
+
+function correlationOf(_fields: object, _level: number, logger: PinoLogger): object {
+  const correlationId = currentCorrelationId();
+  if (!correlationId) return {};
+  let bound = boundToCorrelation.get(logger);
+  if (bound === undefined) {
+    bound = CORRELATION_ID_LOG_KEY in logger.bindings();
+    boundToCorrelation.set(logger, bound);
+  }
+  return bound ? {} : { [CORRELATION_ID_LOG_KEY]: correlationId };
 }
 
 function readableInTerminal(): boolean {
@@ -25,31 +47,41 @@ function readableInTerminal(): boolean {
   }
 }
 
-/** Nest's LoggerService over pino, so framework and application lines share one format. */
+/**
+ * Nest's LoggerService over pino, so framework and application lines share one
+ * format. A message may be an object of fields with its text in `msg`, which
+ * become fields of the line.
+ */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: PinoLogger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    this.logger.info(...lineOf(message, { context }));
   }
 
   error(message: unknown, trace?: string, context?: string): void {
-    this.logger.error({ context, trace }, String(message));
+    this.logger.error(...lineOf(message, { context, trace }));
   }
 
   warn(message: unknown, context?: string): void {
-    this.logger.warn({ context }, String(message));
+    this.logger.warn(...lineOf(message, { context }));
   }
 
   debug(message: unknown, context?: string): void {
-    this.logger.debug({ context }, String(message));
+    this.logger.debug(...lineOf(message, { context }));
   }
 
   verbose(message: unknown, context?: string): void {
-    this.logger.trace({ context }, String(message));
+    this.logger.trace(...lineOf(message, { context }));
   }
 
   fatal(message: unknown, context?: string): void {
-    this.logger.fatal({ context }, String(message));
+    this.logger.fatal(...lineOf(message, { context }));
   }
+}
+
+function lineOf(message: unknown, fields: Record<string, unknown>): [Record<string, unknown>, string] {
+  if (message === null || typeof message !== 'object' || Array.isArray(message) || message instanceof Error) return [fields, String(message)];
+  const { msg, ...more } = message as Record<string, unknown>;
+  return [{ ...more, ...fields }, String(msg ?? '')];
 }

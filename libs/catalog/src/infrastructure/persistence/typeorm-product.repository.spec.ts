@@ -16,6 +16,7 @@ import { ReservationRequest } from '../../domain/reservation-request.value-objec
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
 import { CreateCatalogProducts1795450000000 } from '../migrations/create-catalog-products.migration';
 import { CreateCatalogReservations1795460000000 } from '../migrations/create-catalog-reservations.migration';
+import { AddCatalogOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
 import { ProductOrmEntity } from './product.orm-entity';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
@@ -33,7 +34,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000] }));
     repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity));
   }, 60_000);
 

@@ -12,6 +12,7 @@ import { FakeClock } from '../../application/testing/fake-clock';
 import { Order } from '../../domain/order.aggregate';
 import { OrderVersionConflictError } from '../../domain/order.repository';
 import { CreateOrderingTables1795460000000 } from '../migrations/1795460000000-create-ordering-tables.migration';
+import { AddOrderingOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderOrmEntity } from './order.orm-entity';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
@@ -36,7 +37,7 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
     });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: [CreateOrderingTables1795460000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000] }));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,0 +1,63 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
+import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
+import type { IntegrationEventPublisher } from '../integration-event.publisher';
+import { messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
+import { Outbox } from './outbox';
+
+/** A publisher that records each event with the correlation id it was published under. */
+function recordingPublisher() {
+  const published: { thing: unknown; correlationId?: string }[] = [];
+  const publisher = {
+    publish: async (_pattern: string, payload: { thing?: unknown }) => {
+      published.push({ thing: payload.thing, correlationId: currentCorrelationId() });
+    },
+  };
+  return { published, publisher: publisher as unknown as IntegrationEventPublisher };
+}
+
+(realPostgresWanted() ? describe : describe.skip)('the outbox keeps the correlation id of the request that caused an event', () => {
+  let drop: () => Promise<void>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    drop = database.drop;
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 4 } }).initialize();
+    await dataSource.query('CREATE SCHEMA probe');
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe')]) await dataSource.query(sql);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await drop?.();
+  });
+
+  it('publishes each event on behalf of the request that added it, whoever relays it', async () => {
+    const { published, publisher } = recordingPublisher();
+    const outbox = new Outbox('probe', dataSource, publisher);
+    await runWithCorrelation('req-placed', () => dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'placed' })));
+    await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'by-a-timer' }));
+    // Relayed from within another request: neither event takes that request's id.
+    await runWithCorrelation('req-unrelated', () => outbox.publishPending());
+    expect(published).toEqual([
+      { thing: 'placed', correlationId: 'req-placed' },
+      { thing: 'by-a-timer', correlationId: undefined },
+    ]);
+  });
+
+  it('keeps relaying what an outbox of the first release held once its upgrade migration ran', async () => {
+    await dataSource.query('CREATE SCHEMA legacy');
+    for (const sql of messagingTablesSql('legacy')) await dataSource.query(sql);
+    await dataSource.query(`INSERT INTO legacy.outbox (event_id, pattern, payload) VALUES (gen_random_uuid(), 'probe.thing.happened', '{"thing":"old"}')`);
+    for (const sql of messagingTablesUpgradeSql('legacy')) await dataSource.query(sql);
+    const { published, publisher } = recordingPublisher();
+    const outbox = new Outbox('legacy', dataSource, publisher);
+    await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'new' })));
+    await outbox.publishPending();
+    expect(published).toEqual([
+      { thing: 'old', correlationId: undefined },
+      { thing: 'new', correlationId: 'req-new' },
+    ]);
+  });
+});

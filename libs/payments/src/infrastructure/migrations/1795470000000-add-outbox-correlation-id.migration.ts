@@ -1,0 +1,15 @@
+import { messagingTablesUpgradeSql } from '@tessera/messaging';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Events keep the correlation id of the request that caused them, so their consumers' log lines carry it too. */
+export class AddPaymentsOutboxCorrelationId1795470000000 implements MigrationInterface {
+  name = 'AddPaymentsOutboxCorrelationId1795470000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of messagingTablesUpgradeSql('payments')) await queryRunner.query(sql);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE "payments".outbox DROP COLUMN IF EXISTS correlation_id');
+  }
+}
