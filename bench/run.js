@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Measures the shop from outside, as a client would: req/s and latency of a product read and of the order flow
-// (POST /orders then POST /payments) on the monolith. `npm run bench` after `npm run build`.
-// BENCH_DATABASE_URL (default: a fresh database on the local Postgres) or BENCH_DATABASE=embedded;
-// BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 20).
+// (POST /orders then POST /payments), on each topology in turn, in one run: the monolith, the gateway and four
+// contexts over TCP, and the same over NATS. `npm run bench` after `npm run build`.
+// BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on the
+// local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
+// BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
 const autocannon = require('autocannon');
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -14,6 +16,17 @@ const ROOT = join(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
+const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split(',').map((name) => name.trim());
+const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
+const COMMON_ENV = {
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'development',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  JWT_SECRET: 'bench-secret-long-enough-for-hs256',
+  RATE_LIMIT_PER_MINUTE: '100000000',
+  LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+};
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -67,34 +80,83 @@ function run(title, options) {
   });
 }
 
-async function main() {
-  const db = await database();
-  const port = await freePort();
-  const app = spawn(process.execPath, [join(ROOT, 'dist/apps/monolith/src/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...db.env, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, JWT_SECRET: 'bench-secret-long-enough-for-hs256', RATE_LIMIT_PER_MINUTE: '100000000', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
+function startApp(app, env) {
+  return spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { cwd: ROOT, env: { ...process.env, ...COMMON_ENV, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+async function waitReady(url, what) {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return;
+    } catch {}
+    if (i > 600) throw new Error(`${what} did not become ready`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts one topology on its own database; resolves to its gateway's URL and a stop function. */
+async function startTopology(kind, db) {
+  const gatewayPort = await freePort();
+  if (kind === 'monolith') {
+    const monolith = startApp('monolith', { ...db.env, PORT: String(gatewayPort) });
+    return { base: `http://127.0.0.1:${gatewayPort}`, processes: [monolith], label: 'the monolith (in process)' };
+  }
+  const namespace = `bench-${randomBytes(3).toString('hex')}`;
+  const transportEnv = { TRANSPORT: kind, MESSAGING_NAMESPACE: namespace };
+  if (kind === 'tcp') for (const context of CONTEXTS) transportEnv[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
+  const processes = [];
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/health/ready`)).ok) break;
-      } catch {}
-      if (i > 300) throw new Error('the monolith did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
+    for (const context of CONTEXTS) {
+      const port = await freePort();
+      processes.push(startApp(context, { ...db.env, ...transportEnv, PORT: String(port) }));
+      await waitReady(`http://127.0.0.1:${port}`, context);
     }
+  } catch (error) {
+    await stopAll(processes);
+    throw error;
+  }
+  processes.push(startApp('gateway', { ...transportEnv, PORT: String(gatewayPort) }));
+  return { base: `http://127.0.0.1:${gatewayPort}`, processes, label: `the gateway and four contexts over ${kind.toUpperCase()}`, namespace };
+}
+
+async function removeNamespace(kind, namespace) {
+  if (kind === 'nats') {
+    const { connect } = require('nats');
+    const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    const manager = await connection.jetstreamManager();
+    await manager.streams.delete(`${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`).catch(() => undefined);
+    await connection.close();
+  } else if (kind === 'rmq') {
+    const amqp = require('amqplib');
+    const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+    const channel = await connection.createChannel();
+    for (const context of CONTEXTS) {
+      await channel.deleteQueue(`${namespace}.${context}.requests`);
+      await channel.deleteQueue(`${namespace}.${context}.events`);
+    }
+    await channel.deleteExchange(`${namespace}.events`);
+    await connection.close();
+  }
+}
+
+async function benchTopology(kind) {
+  if (kind !== 'monolith' && process.env.BENCH_DATABASE === 'embedded') throw new Error('a split topology needs Postgres: unset BENCH_DATABASE');
+  const db = await database();
+  const topology = await startTopology(kind, db);
+  const base = topology.base;
+  try {
+    await waitReady(base, topology.label);
     const adminToken = (await call(base, 'POST', '/auth/login', ADMIN)).accessToken;
     const product = await call(base, 'POST', '/products', { sku: `BENCH-${Date.now()}`, name: 'Bench widget', price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken);
     const email = `bench-${Date.now()}@example.com`;
     await call(base, 'POST', '/auth/register', { email, password: 'bench-password', name: 'Bench' });
     const token = (await call(base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
-    console.log(`Tessera monolith on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each`);
+    console.log(`\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each`);
 
-    await run('GET /products/:id', { url: `${base}/products/${product.id}` });
+    const read = await run('GET /products/:id', { url: `${base}/products/${product.id}` });
 
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    await run('POST /orders + POST /payments (one order flow = 2 requests)', {
+    const flow = await run('POST /orders + POST /payments (one order flow = 2 requests)', {
       url: base,
       requests: [
         {
@@ -116,11 +178,32 @@ async function main() {
     });
     const orders = await call(base, 'GET', '/orders?limit=1', undefined, token);
     console.log(`orders placed in the run: ${orders.total}`);
+    return { topology: kind, readRps: rate(read), flowRps: rate(flow), orders: orders.total };
   } finally {
-    app.kill('SIGTERM');
-    await new Promise((resolve) => app.once('exit', resolve));
+    await stopAll(topology.processes);
+    if (topology.namespace) await removeNamespace(kind, topology.namespace);
     await db.drop();
   }
+}
+
+async function stopAll(processes) {
+  for (const child of [...processes].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+function rate(result) {
+  return Math.round(result['2xx'] / (result.duration || SECONDS));
+}
+
+async function main() {
+  const results = [];
+  for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));
+  console.log('\n| topology | GET /products/:id req/s | order flow req/s | orders placed |');
+  console.log('|---|---|---|---|');
+  for (const r of results) console.log(`| ${r.topology} | ${r.readRps} | ${r.flowRps} | ${r.orders} |`);
 }
 
 main().catch((error) => {
