@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Api } from '../harness/http';
 import { RunningTopology, startTcpSplit, TEST_ADMIN } from '../harness/topologies';
+import { untilPasses } from '../harness/eventually';
 
 const PROCESSES = ['gateway', 'users', 'catalog', 'ordering', 'payments'] as const;
 
@@ -22,18 +23,6 @@ function linesMentioning(topology: RunningTopology, processName: string, id: str
         return { raw };
       }
     });
-}
-
-async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 describe('one correlation id across the gateway and the four contexts over TCP', () => {
@@ -70,8 +59,10 @@ describe('one correlation id across the gateway and the four contexts over TCP',
     expect(payment.headers.get('x-request-id')).toBe(requestId);
 
     // The payment's event leaves through the payments outbox after the answer; ordering takes it under the same id.
-    await eventually(() =>
+    await untilPasses(() =>
       expect(linesMentioning(topology, 'ordering', requestId).map((line) => line.json?.msg)).toContain('event payments.payment.succeeded handled'),
+      10_000,
+      100,
     );
 
     for (const processName of PROCESSES) {

@@ -15,6 +15,7 @@ import { TcpContextServer } from '../tcp/tcp-context.server';
 import { topologyFromEnv } from '../topology/topology';
 import { CorrelatingDeserializer, CorrelatingSerializer } from './correlating.serializer';
 import { currentCorrelationId, runWithCorrelation } from './correlation.store';
+import { untilPasses } from '../../../../test/harness/eventually';
 
 /** What was logged, and on behalf of which request. */
 interface LoggedLine {
@@ -96,18 +97,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
 const debugLinesOf = (logger: RecordingLogger, pattern: string) =>
   logger.lines.filter((line) => line.level === 'debug' && (line.message as { pattern?: string })?.pattern === pattern);
 
@@ -152,7 +141,7 @@ describe("correlation over Nest's own TCP client and server", () => {
   it('keeps the id on what a handler sends on, and on events', async () => {
     expect(await runWithCorrelation('tcp-relay', () => send('payments.relay'))).toEqual({ here: 'tcp-relay', next: 'tcp-relay' });
     await runWithCorrelation('tcp-event', () => lastValueFrom(client.emit('ordering.order.cancelled', { orderId: 'o-1' }), { defaultValue: undefined }));
-    await eventually(() => expect(events).toEqual([{ event: { orderId: 'o-1' }, correlationId: 'tcp-event' }]));
+    await untilPasses(() => expect(events).toEqual([{ event: { orderId: 'o-1' }, correlationId: 'tcp-event' }]));
   });
 
   it('logs one debug line per handled message, with its pattern, outcome and duration, under the request’s id', async () => {
@@ -225,7 +214,7 @@ describe.each([
 
   it('carries the id of the request that published an event to every subscriber', async () => {
     await runWithCorrelation('ctx-event', () => caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-2' }));
-    await eventually(() => {
+    await untilPasses(() => {
       expect(events.length).toBeGreaterThan(0);
       expect(events.every((received) => received.correlationId === 'ctx-event')).toBe(true);
     });
