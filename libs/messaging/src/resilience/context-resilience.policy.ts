@@ -38,19 +38,25 @@ export function queryBudgetMs(timeoutMs: number): number {
  * The resilience of one context's client: a circuit breaker shared by every
  * request to that context in this process, and retries with exponential backoff
  * and jitter for queries only, since a command that timed out may have run.
- * Only failures to reach the context count: an answer, even an error, proves it is there.
+ * Only failures to reach the context count: an answer, even an error, proves it
+ * is there. So does an answer to another request that came while a try was
+ * waiting: that try was lost with one process of a replicated context (killed
+ * with it in hand), and its failure does not count against the context.
  */
 export class ContextResiliencePolicy {
   private readonly options: ResilienceOptions;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly logger = new Logger('ContextClient');
+  /** How many tries the context has answered so far, to tell whether it answered while a try was waiting. */
+  private answered = 0;
+  private readonly outlived = new WeakSet<object>();
 
   constructor(
     readonly context: ContextName,
     options: Partial<ResilienceOptions> = {},
   ) {
     this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
-    this.breaker = circuitBreaker(handleWhen(isUnreachable), {
+    this.breaker = circuitBreaker(handleWhen((error) => isUnreachable(error) && !this.outlived.has(error)), {
       halfOpenAfter: this.options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
     });
@@ -69,7 +75,7 @@ export class ContextResiliencePolicy {
    */
   async execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + queryBudgetMs(timeoutMs);
-    const throughBreaker = () => this.breaker.execute(() => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now()))));
+    const throughBreaker = () => this.breaker.execute(() => this.tracked(() => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())))));
     try {
       if (!QUERY_PATTERNS.has(pattern)) return await throughBreaker();
       const worthAnotherTry = (error: Error) =>
@@ -84,6 +90,20 @@ export class ContextResiliencePolicy {
           `${this.context} is unavailable: circuit open after repeated failures to reach it, next try within ${Math.ceil(this.options.halfOpenAfterMs / 1000)} s`,
         );
       }
+      throw error;
+    }
+  }
+
+  /** Runs one try, noting whether the context answered it, or answered another request while it waited in vain. */
+  private async tracked<T>(attempt: () => Promise<T>): Promise<T> {
+    const answeredBefore = this.answered;
+    try {
+      const result = await attempt();
+      this.answered++;
+      return result;
+    } catch (error) {
+      if (!isUnreachable(error as Error)) this.answered++;
+      else if (this.answered > answeredBefore && typeof error === 'object' && error !== null) this.outlived.add(error);
       throw error;
     }
   }

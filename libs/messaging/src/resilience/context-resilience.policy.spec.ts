@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import { CATALOG_PATTERNS } from '@tessera/contracts';
+import { ContextResiliencePolicy } from './context-resilience.policy';
+import { ContextUnreachableError } from './context-unreachable.error';
+
+const QUERY = CATALOG_PATTERNS.GET_PRODUCT;
+const TIMEOUT_MS = 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two processes of one context. A dead one keeps what it was sent unanswered until the try times out. */
+class TwoReplicas {
+  private readonly dead = new Set<'a' | 'b'>();
+  private turn = 0;
+
+  kill(replica: 'a' | 'b'): void {
+    this.dead.add(replica);
+  }
+
+  /** One try, sent round robin as a NATS queue group would, to the replica given, or to the next one. */
+  async attempt(timeoutMs: number, to?: 'a' | 'b'): Promise<{ by: string }> {
+    const replica = to ?? (this.turn++ % 2 === 0 ? 'a' : 'b');
+    await sleep(5);
+    if (this.dead.has(replica)) {
+      await sleep(timeoutMs);
+      throw new ContextUnreachableError(`catalog did not answer ${QUERY} within ${timeoutMs} ms`);
+    }
+    return { by: replica };
+  }
+}
+
+describe('ContextResiliencePolicy with a context of several processes', () => {
+  let policy: ContextResiliencePolicy;
+  let replicas: TwoReplicas;
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    policy = new ContextResiliencePolicy('catalog', { breakAfterFailures: 5, halfOpenAfterMs: 5000, retryInitialDelayMs: 10, retryMaxDelayMs: 20, minAttemptMs: 20 });
+    replicas = new TwoReplicas();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers the queries a killed process had in hand through the other one, without opening the circuit, while the other answers meanwhile', async () => {
+    // Six queries land on the process that is then killed; their tries wait for their timeout in vain...
+    let firstTries = 6;
+    const cutOff = Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, firstTries-- > 0 ? 'a' : 'b')));
+    replicas.kill('a');
+    // ...while the other process answers everything else.
+    await sleep(20);
+    expect(await policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'b'))).toEqual({ by: 'b' });
+
+    await expect(Promise.all(cutOff)).resolves.toEqual(Array.from({ length: 6 }, () => ({ by: 'b' })));
+    expect(await policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'b'))).toEqual({ by: 'b' });
+  });
+
+  it('still opens the circuit when nothing of the context answers while the tries wait', async () => {
+    replicas.kill('a');
+    replicas.kill('b');
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms))));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array.from({ length: 6 }, () => 'rejected'));
+    await expect(policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms))).rejects.toThrow(/circuit open/);
+  });
+});
