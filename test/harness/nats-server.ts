@@ -1,0 +1,112 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { freePort, ROOT } from './processes';
+
+/** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
+const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+const LOG_DIR = join(ROOT, '.data', 'test-logs');
+
+/**
+ * A nats-server of the test's own, with JetStream on a temporary storage
+ * directory, so a test may stop and start the broker without touching the
+ * machine's. `stop()` and `start()` keep the port and the storage, as a broker
+ * restarted in place would; `remove()` stops it and deletes the storage.
+ */
+export class PrivateNatsServer {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private starts = 0;
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    private readonly label: string,
+  ) {}
+
+  /** A new server on a free port, started and accepting connections with JetStream ready. */
+  static async start(label: string): Promise<PrivateNatsServer> {
+    if (!existsSync(NATS_SERVER_BIN)) throw new Error(`This test needs nats-server at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN to another path)`);
+    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), label);
+    try {
+      await server.start();
+    } catch (error) {
+      await server.remove();
+      throw error;
+    }
+    return server;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get logFile(): string {
+    return join(LOG_DIR, `${this.label}-nats-${this.starts}.log`);
+  }
+
+  /** Starts the server (again) on its port and storage, and resolves once a client can use JetStream on it. */
+  async start(timeoutMs = 10_000): Promise<void> {
+    if (this.running) return;
+    this.starts++;
+    mkdirSync(LOG_DIR, { recursive: true });
+    const child = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(this.logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
+    await this.waitUntilServing(timeoutMs);
+  }
+
+  /** Stops the server (SIGTERM: it closes its clients and flushes its storage; SIGKILL: it just dies) and waits until it is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill(signal);
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the server and deletes its storage. */
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+
+  output(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  private async waitUntilServing(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`nats-server exited while starting:\n${this.output().slice(-2000)}`);
+      try {
+        const connection = await connect({ servers: this.url, timeout: 1000, reconnect: false });
+        try {
+          // JetStream answers only once its storage is recovered; the apps need it, not just the socket.
+          await (await connection.jetstreamManager({ timeout: 1000 })).getAccountInfo();
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    throw new Error(`nats-server on ${this.url} did not serve JetStream within ${timeoutMs} ms (last: ${last}):\n${this.output().slice(-2000)}`);
+  }
+}
