@@ -1,22 +1,92 @@
 import { RmqContext, ServerRMQ } from '@nestjs/microservices';
-import type { Channel, Message } from 'amqplib';
+import type { Channel, ConsumeMessage, Message } from 'amqplib';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import { randomUUID } from 'node:crypto';
+
+/** How long a stopping process keeps answering the requests it has already taken. */
+const DRAIN_MS = 5000;
 
 /**
  * Nest's RabbitMQ server for the requests of one context, on its queue
- * `tessera.<context>.requests`, shared by the context's replicas as competing
+ * `<ns>.<context>.requests`, shared by the context's replicas as competing
  * consumers. A request is acknowledged once its reply is sent: one taken by a
  * replica that dies first goes back to the queue and another replica answers
- * it, in time if the caller is still waiting.
+ * it, in time if the caller is still waiting. A replica that is stopped stops
+ * taking requests first and answers those it holds before it closes.
  */
 export class RmqRequestServer extends ServerRMQ {
-  override sendMessage<T>(message: T, replyTo: unknown, correlationId: string, context: RmqContext): void {
-    super.sendMessage(message, replyTo, correlationId, context);
-    // Nest has already rejected a request for a pattern nobody here serves; acknowledging it again would close the channel.
-    if (this.noAck || !this.getHandlerByPattern(context.getPattern())) return;
+  private consumingChannel?: Channel;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly answered = new WeakMap<object, () => void>();
+  private readonly acknowledged = new WeakSet<object>();
+
+  constructor(options: ConstructorParameters<typeof ServerRMQ>[0]) {
+    // Nest names no consumer by default; a name lets close() stop taking requests while it answers those it holds.
+    super({ consumerTag: `tessera-${randomUUID()}`, ...options });
+  }
+
+  override async setupChannel(channel: Channel, callback: () => void): Promise<void> {
+    this.consumingChannel = channel;
+    return super.setupChannel(channel, callback);
+  }
+
+  override async handleMessage(received: Record<string, unknown>, channel: Channel): Promise<void> {
+    const message = received as unknown as ConsumeMessage | null;
+    if (!message?.properties.replyTo) return super.handleMessage(received, channel);
+    let sent!: () => void;
+    const answered = new Promise<void>((resolve) => (sent = resolve));
+    this.answered.set(message, sent);
+    const handled = (async () => {
+      await super.handleMessage(received, channel);
+      // Nest resolves once the handler is subscribed to, before its work has run: the reply marks the end.
+      if (this.getHandlerByPattern(this.patternOf(message))) await answered;
+    })().finally(() => {
+      this.answered.delete(message);
+      this.pending.delete(handled);
+    });
+    this.pending.add(handled);
+    return handled;
+  }
+
+  /**
+   * Nest's reply, sent the same way, but followed to its end: the request is
+   * acknowledged once, at its first reply packet, and counts as answered when
+   * the broker confirmed the reply. A second acknowledgement, like one of a
+   * request Nest has already rejected (a pattern nobody here serves), would
+   * close the channel.
+   */
+  override sendMessage<T>(message: T, replyTo: string, correlationId: string, context: RmqContext): void {
+    const { options, ...packet } = this.serializer.serialize(message as Parameters<ServerRMQ['serializer']['serialize']>[0]) as { options?: Record<string, unknown> };
+    const sent: Promise<unknown> = (this.channel as ChannelWrapper).sendToQueue(replyTo, Buffer.from(JSON.stringify(packet)), { correlationId, ...options });
+    const request = context.getMessage() as Message;
+    if (!this.noAck && !this.acknowledged.has(request) && this.getHandlerByPattern(context.getPattern())) {
+      this.acknowledged.add(request);
+      try {
+        (context.getChannelRef() as Channel).ack(request);
+      } catch {
+        // The channel closed under us: the broker gives the request to another consumer, which answers it again.
+      }
+    }
+    const last = (message as { isDisposed?: boolean })?.isDisposed !== false;
+    void sent
+      .catch((error: Error) => this.logger.warn(`The reply to ${context.getPattern()} was not sent: ${error.message}`))
+      .finally(() => last && this.answered.get(request)?.());
+  }
+
+  override async close(): Promise<void> {
+    await this.consumingChannel?.cancel(this.getOptionsProp(this.options, 'consumerTag') as string).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+    clearTimeout(timer);
+    await super.close();
+  }
+
+  private patternOf(message: ConsumeMessage): string {
     try {
-      (context.getChannelRef() as Channel).ack(context.getMessage() as Message);
+      const pattern = (JSON.parse(message.content.toString()) as { pattern?: unknown }).pattern;
+      return typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
     } catch {
-      // The channel closed under us: the broker gives the request to another consumer, which answers it again.
+      return '';
     }
   }
 }
