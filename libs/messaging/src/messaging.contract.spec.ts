@@ -341,6 +341,22 @@ for (const [name, transport, wanted] of brokers) {
       }
     });
 
+    it('answers the requests a stopping process had taken before it exits, and leaves new ones to the others', async () => {
+      const stopping = await startApp(topology(transport, SERVED, namespace(), at), true);
+      const client = caller.get<ContextClient>(contextClientToken('users'));
+      const answers = Promise.all([50, 300, 600].map((ms) => client.send('users.sleep', { ms }, { timeoutMs: 5000 })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closing = stopping.close();
+      await expect(answers).resolves.toEqual([{ slept: 50 }, { slept: 300 }, { slept: 600 }]);
+      await closing;
+      const next = await startApp(topology(transport, SERVED, namespace(), at), true);
+      try {
+        await expect(client.send('users.sleep', { ms: 1 })).resolves.toEqual({ slept: 1 });
+      } finally {
+        await next.close();
+      }
+    });
+
     it('shares requests and events between two replicas of a context, each event processed by one of them', async () => {
       const replicas = [await startApp(topology(transport, SERVED, namespace(), at), true), await startApp(topology(transport, SERVED, namespace(), at), true)];
       try {
