@@ -120,21 +120,24 @@ async function startTopology(kind, db) {
 }
 
 async function removeNamespace(kind, namespace) {
+  // The names the apps use, from the build the bench runs.
+  const { BrokerNames } = require('../dist/libs/messaging/src/transports/broker-names');
+  const names = new BrokerNames(namespace);
   if (kind === 'nats') {
     const { connect } = require('nats');
     const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
     const manager = await connection.jetstreamManager();
-    await manager.streams.delete(`${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`).catch(() => undefined);
+    await manager.streams.delete(names.eventsStream).catch(() => undefined);
     await connection.close();
   } else if (kind === 'rmq') {
     const amqp = require('amqplib');
     const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
     const channel = await connection.createChannel();
     for (const context of CONTEXTS) {
-      await channel.deleteQueue(`${namespace}.${context}.requests`);
-      await channel.deleteQueue(`${namespace}.${context}.events`);
+      await channel.deleteQueue(names.requestQueue(context));
+      await channel.deleteQueue(names.eventQueue(context));
     }
-    await channel.deleteExchange(`${namespace}.events`);
+    await channel.deleteExchange(names.eventsExchange);
     await connection.close();
   }
 }

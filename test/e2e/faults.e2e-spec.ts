@@ -50,14 +50,6 @@ async function until(condition: () => boolean, what: string, timeoutMs: number):
   }
 }
 
-/**
- * The HTTP port a process was started with. AppProcess keeps its environment to itself; a restarted replica must be
- * seen ready on its own port, since the gateway's readiness is satisfied by the other replica alone.
- */
-function portOf(process: AppProcess): number {
-  return Number((process as unknown as { env: Record<string, string> }).env.PORT);
-}
-
 /** The gateway's readiness, until it answers 200; `processes` are watched so that a crash fails at once. */
 function gatewayReady(topology: RunningTopology, processes: AppProcess[], timeoutMs = 30_000): Promise<void> {
   return waitForStatus(`${topology.baseUrl}/health/ready`, 200, processes, timeoutMs);
@@ -358,7 +350,8 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
 
       // Started again, it rejoins: readiness through the gateway, and stock as the orders left it.
       topology.processes[victim] = topology.processes[victim].restart();
-      await waitForStatus(`http://127.0.0.1:${portOf(topology.processes[victim])}/health/ready`, 200, [topology.processes[victim]], 30_000);
+      // On its own port: the gateway's readiness is satisfied by the other replica alone.
+      await waitForStatus(`http://127.0.0.1:${topology.processes[victim].port}/health/ready`, 200, [topology.processes[victim]], 30_000);
       const bought = samples.filter((sample) => sample.label === 'POST /payments').length;
       const stocks = await Promise.all(products.map((product) => stockOf(api, product.id)));
       expect(stocks.reduce((sum, stock) => sum + stock, 0)).toBe(3 * 1000 - bought);

@@ -1,4 +1,5 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
+import { BrokerNames } from '@tessera/messaging';
 import { randomBytes } from 'node:crypto';
 import { connect as connectAmqp } from 'amqplib';
 import { connect as connectNats } from 'nats';
@@ -28,7 +29,7 @@ export async function removeNatsNamespace(namespace: string, url = TEST_NATS_URL
   const connection = await connectNats({ servers: url });
   try {
     const manager = await connection.jetstreamManager();
-    await manager.streams.delete(`${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`).catch(() => undefined);
+    await manager.streams.delete(new BrokerNames(namespace).eventsStream).catch(() => undefined);
   } finally {
     await connection.close();
   }
@@ -39,11 +40,12 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
   const connection = await connectAmqp(url);
   try {
     const channel = await connection.createChannel();
+    const names = new BrokerNames(namespace);
     for (const context of CONTEXT_NAMES) {
-      await channel.deleteQueue(`${namespace}.${context}.requests`);
-      await channel.deleteQueue(`${namespace}.${context}.events`);
+      await channel.deleteQueue(names.requestQueue(context));
+      await channel.deleteQueue(names.eventQueue(context));
     }
-    await channel.deleteExchange(`${namespace}.events`);
+    await channel.deleteExchange(names.eventsExchange);
   } finally {
     await connection.close();
   }

@@ -42,6 +42,11 @@ export class AppProcess {
     return AppProcess.start(this.app, `${this.name}-again`, this.env);
   }
 
+  /** The HTTP port it was started on. */
+  get port(): number {
+    return Number(this.env.PORT);
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

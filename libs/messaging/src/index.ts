@@ -17,3 +17,4 @@ export * from './correlation/correlation.envelope';
 export * from './correlation/correlating.serializer';
 export * from './correlation/correlation.interceptor';
 export type { BrokerEvents } from './transports/transport-factory';
+export * from './transports/broker-names';
