@@ -59,23 +59,24 @@ describe('one correlation id across the gateway and the four contexts over TCP',
     expect(payment.headers.get('x-request-id')).toBe(requestId);
 
     // The payment's event leaves through the payments outbox after the answer; ordering takes it under the same id.
-    await untilPasses(() =>
-      expect(linesMentioning(topology, 'ordering', requestId).map((line) => line.json?.msg)).toContain('event payments.payment.succeeded handled'),
-      10_000,
-      100,
-    );
-
-    for (const processName of PROCESSES) {
-      const lines = linesMentioning(topology, processName, requestId);
-      expect({ processName, mentions: lines.length > 0 }).toEqual({ processName, mentions: true });
-      for (const line of lines) {
-        expect({ processName, line: line.raw, correlationId: line.json?.correlationId }).toEqual({ processName, line: line.raw, correlationId: requestId });
-        expect(line.raw.match(/"correlationId"/g)).toHaveLength(1);
+    // Each process writes its lines on its own time, so every check waits for them rather than reading once.
+    await untilPasses(() => {
+      expect(linesMentioning(topology, 'ordering', requestId).map((line) => line.json?.msg)).toContain('event payments.payment.succeeded handled');
+      for (const processName of PROCESSES) {
+        const lines = linesMentioning(topology, processName, requestId);
+        expect({ processName, mentions: lines.length > 0 }).toEqual({ processName, mentions: true });
+        for (const line of lines) {
+          expect({ processName, line: line.raw, correlationId: line.json?.correlationId }).toEqual({ processName, line: line.raw, correlationId: requestId });
+          expect(line.raw.match(/"correlationId"/g)).toHaveLength(1);
+        }
       }
-    }
-    // Each context logged handling the messages of the request, not just a passing mention.
-    for (const processName of ['users', 'catalog', 'ordering', 'payments']) {
-      expect(linesMentioning(topology, processName, requestId).some((line) => typeof line.json?.pattern === 'string')).toBe(true);
-    }
+      // Each context logged handling the messages of the request, not just a passing mention.
+      for (const processName of ['users', 'catalog', 'ordering', 'payments']) {
+        expect({ processName, handled: linesMentioning(topology, processName, requestId).some((line) => typeof line.json?.pattern === 'string') }).toEqual({
+          processName,
+          handled: true,
+        });
+      }
+    }, 30_000, 100);
   });
 });

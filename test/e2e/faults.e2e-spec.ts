@@ -420,8 +420,8 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       await nats.start();
       const backAt = Date.now();
 
+      // Readiness must come back by itself, with no process restarted; gatewayReady fails the test if it does not.
       await gatewayReady(topology, processes, 30_000);
-      const recoveredInMs = Date.now() - backAt;
 
       // The cancellation happened during the outage; its release of the stock arrives through the broker now.
       const expired = (await api.get(`/orders/${expiresDuringOutage.body.id}`, { token: buyer.token })).body;
@@ -444,7 +444,6 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       expect((await api.get(`/orders/${paidBefore.body.id}`, { token: buyer.token })).body.status).toBe('CONFIRMED');
       expect(await stockOf(api, product.id)).toBe(7);
       expect(processes.filter((p) => !p.running).map((p) => p.name)).toEqual([]);
-      expect(recoveredInMs).toBeLessThan(30_000);
     }, 120_000);
   });
 });

@@ -241,9 +241,8 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
   });
 
   it('fails fast with NO_HANDLER for a pattern nobody serves', async () => {
-    const started = Date.now();
-    await expect(setup.client.send('users.unknown-pattern', {})).rejects.toMatchObject({ code: ERROR_CODES.NO_HANDLER });
-    expect(Date.now() - started).toBeLessThan(300);
+    // NO_HANDLER is the answer itself: a request left to time out would end CONTEXT_UNAVAILABLE instead.
+    await expect(setup.client.send('users.unknown-pattern', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({ code: ERROR_CODES.NO_HANDLER });
   });
 
   it('gives up on a slow answer after the timeout with CONTEXT_UNAVAILABLE', async () => {
@@ -292,9 +291,11 @@ describe('messaging over TCP to a context that is not running', () => {
     const caller = await startApp(topology('tcp', [], 'unused', await freePorts()), false);
     try {
       await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-      const started = Date.now();
-      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {})).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
-      expect(Date.now() - started).toBeLessThan(1000);
+      // Refused, not timed out: a timeout would say "did not answer ... within".
+      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({
+        code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+        message: 'users is unavailable',
+      });
     } finally {
       await caller.close();
     }
@@ -378,11 +379,11 @@ for (const [name, transport, wanted] of brokers) {
   it('answers CONTEXT_UNAVAILABLE at once, as NATS reports no responders', async () => {
     const caller = await startApp(topology('nats', [], namespaceFor('nats'), { users: 0, ordering: 0, payments: 0 }), false);
     try {
-      const started = Date.now();
-      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 3000 })).rejects.toMatchObject({
+      // No responders, not a timeout: a timeout would say "did not answer ... within".
+      await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({
         code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+        message: 'users is unavailable',
       });
-      expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await caller.close();
     }
