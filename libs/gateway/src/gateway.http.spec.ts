@@ -411,6 +411,58 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(response.body.code).toBe('VALIDATION_FAILED');
     });
 
+    it.each([
+      ['POST /auth/register', 'POST', '/auth/register'],
+      ['POST /auth/login', 'POST', '/auth/login'],
+      ['POST /products', 'POST', '/products'],
+      ['POST /orders', 'POST', '/orders'],
+      ['a route without a body', 'POST', `/orders/${randomUUID()}/cancel`],
+    ])('answers JSON nested 3,000 levels deep on %s with 400 VALIDATION_FAILED, before any route', async (_name, method, url) => {
+      const payload = `{"items":${'['.repeat(3000)}${']'.repeat(3000)}}`;
+      const response = await call(method, url, { token: admin.token, payload, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringMatching(/nested too deeply/), errors: [{ field: 'body', message: expect.any(String) }] });
+    });
+
+    it('takes a body nested up to 32 levels, leaving the rest to validation', async () => {
+      // The body is level 1, price level 2, and 30 arrays inside it make 32.
+      const price = `{"amount":1,"currency":"USD","x":${'['.repeat(30)}${']'.repeat(30)}}`;
+      const response = await call('POST', '/products', { token: admin.token, payload: `{"sku":"DEEP","name":"Deep","stock":1,"price":${price}}`, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([{ field: 'price.x', message: 'price.x is not an accepted field' }]);
+    });
+
+    it('refuses a lone surrogate in any string with 400 VALIDATION_FAILED naming the field, and sends nothing on', async () => {
+      const payload = '{"email":"lone@example.com","password":"long enough","name":"Ada \\ud800"}';
+      const response = await call('POST', '/auth/register', { payload, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'name', message: expect.stringMatching(/lone UTF-16 surrogate/) }] });
+      expect([...FakeUsersMessagesController.users.values()].some((u) => u.email === 'lone@example.com')).toBe(false);
+    });
+
+    it('refuses a body that is not UTF-8 with 400 MALFORMED_JSON rather than replacing bytes', async () => {
+      const payload = Buffer.concat([Buffer.from('{"email":"a@b.c","password":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('xxxxxxxx"}')]);
+      const response = await app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'MALFORMED_JSON', detail: expect.stringMatching(/UTF-8/) });
+    });
+
+    it.each([
+      ['PATCH /users/me', 'PATCH', () => '/users/me', () => customer.token],
+      ['PATCH /products/:id', 'PATCH', () => `/products/${randomUUID()}`, () => admin.token],
+      ['POST /products', 'POST', () => '/products', () => admin.token],
+      ['POST /products/:id/stock-adjustments', 'POST', () => `/products/${randomUUID()}/stock-adjustments`, () => admin.token],
+      ['POST /orders', 'POST', () => '/orders', () => customer.token],
+      ['POST /payments', 'POST', () => '/payments', () => customer.token],
+      ['POST /auth/register', 'POST', () => '/auth/register', () => customer.token],
+    ])('answers a body that is not a JSON object on %s with 400 VALIDATION_FAILED', async (_name, method, url, token) => {
+      for (const payload of ['null', '42', '"text"', '[]', '[{}]', 'true']) {
+        const response = await call(method, url(), { token: token(), payload, headers: { 'content-type': 'application/json' } });
+        expect([payload, response.status, response.body.code, response.body.errors]).toEqual([payload, 400, 'VALIDATION_FAILED', [{ field: 'body', message: expect.stringMatching(/^body must be a JSON object/) }]]);
+      }
+    });
+
     it('answers a body over 1 MiB with 413', async () => {
       const response = await call('POST', '/auth/register', { payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024) }), headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(413);
@@ -855,6 +907,14 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(document.paths['/payments'].post.responses['402'].content['application/problem+json'].schema.$ref).toMatch(/PaymentDeclinedProblemDto$/);
       expect(document.components.schemas.PaymentDeclinedProblemDto.properties).toHaveProperty('paymentId');
       expect(document.components.schemas.PlaceOrderDto.properties.items).toMatchObject({ minItems: 1, maxItems: 50 });
+      const schemas = document.components.schemas;
+      expect(schemas.CreateProductDto.properties.stock).toMatchObject({ type: 'integer', minimum: 0, maximum: 1_000_000_000 });
+      expect(schemas.StockAdjustmentDto.properties.delta).toMatchObject({ type: 'integer', minimum: -1_000_000_000, maximum: 1_000_000_000 });
+      expect(schemas.CreateProductDto.properties.sku).toMatchObject({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
+      expect(schemas.PriceDto.properties.amount).toMatchObject({ minimum: 0, maximum: 2_147_483_647 });
+      expect(schemas.MoneyDto.properties.amount).not.toHaveProperty('maximum');
+      expect(schemas.RegisterDto.properties.password).toMatchObject({ minLength: 8, maxLength: 128, pattern: expect.stringContaining('\\u0000-\\u001F') });
+      expect(document.info.description).toMatch(/32 levels/);
       expect(document.components.schemas.OrderDto.required).not.toContain('cancellationReason');
     });
   });

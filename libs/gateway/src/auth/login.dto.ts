@@ -3,8 +3,9 @@ import type { VerifyCredentialsRequest } from '@tessera/contracts';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 /**
- * POST /auth/login. The email is not checked for form here: an address that
- * could never have registered fails like any other wrong credentials.
+ * POST /auth/login. Neither field is checked for form here: an address or a
+ * password that could never have registered (a password with control
+ * characters, say) fails like any other wrong credentials, with 401.
  */
 export class LoginDto implements VerifyCredentialsRequest {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })

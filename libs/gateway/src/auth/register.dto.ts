@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { RegisterUserRequest } from '@tessera/contracts';
 import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { HasNoControlCharacters, NO_CONTROL_CHARACTERS_PATTERN } from '../common/validation.decorators';
 
 /** POST /auth/register: a new customer account. */
 export class RegisterDto implements RegisterUserRequest {
@@ -10,12 +11,20 @@ export class RegisterDto implements RegisterUserRequest {
   @IsEmail()
   email: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, format: 'password', example: 'correct horse battery' })
+  @ApiProperty({
+    minLength: 8,
+    maxLength: 128,
+    format: 'password',
+    pattern: NO_CONTROL_CHARACTERS_PATTERN,
+    example: 'correct horse battery',
+    description: 'Every character counts, spaces too; control characters (U+0000-U+001F, U+007F-U+009F) are refused',
+  })
   @IsString()
   @Length(8, 128)
+  @HasNoControlCharacters()
   password: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Ada Lovelace' })
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Ada Lovelace', description: 'Trimmed; not blank, no control characters' })
   @IsString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'name must not be blank' })

@@ -40,7 +40,10 @@ export const ApiIdempotencyKey = (): MethodDecorator =>
     }),
     ApiProblems({
       400: [`VALIDATION_FAILED: ${IDEMPOTENCY_KEY_HEADER} is empty or longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`],
-      409: ['IDEMPOTENCY_KEY_IN_USE: the first request with this key is still running; retry shortly'],
+      409: [
+        'IDEMPOTENCY_KEY_IN_USE: the first request with this key is still being resolved (running, or cut off and being recovered); ' +
+          'ask again after Retry-After seconds (also retryAfterSeconds in the body): it then answers what the first request did',
+      ],
       422: ['IDEMPOTENCY_KEY_REUSED: this key was used with a different body'],
     }),
   );

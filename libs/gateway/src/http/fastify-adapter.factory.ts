@@ -1,8 +1,11 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { ERROR_CODES } from '@tessera/contracts';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { isUtf8 } from 'node:buffer';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
+import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf, requestLogController } from './request-id';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
@@ -20,8 +23,9 @@ export interface FastifyAdapterOptions {
 /**
  * The HTTP server of every app: Fastify logging requests through the
  * process's pino logger (method, URL, status and timing; never headers or
- * bodies), reading JSON bodies only, up to 1 MiB. Each request is handled
- * and logged under its X-Request-Id (see request-id.ts).
+ * bodies), reading JSON bodies only, up to 1 MiB, in UTF-8, nested at most
+ * 32 levels deep and without lone surrogates. Each request is handled and
+ * logged under its X-Request-Id (see request-id.ts).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -48,8 +52,19 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
       done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is empty, yet its Content-Type is application/json.'), undefined);
       return;
     }
+    // Decoding would replace each invalid byte with U+FFFD, silently changing what the client sent.
+    if (!isUtf8(body)) {
+      done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is not valid UTF-8.'), undefined);
+      return;
+    }
     parseJson(request, body as unknown as string, (error, value) => {
-      if (error) done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is not valid JSON.'), undefined);
+      if (error) {
+        done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is not valid JSON.'), undefined);
+        return;
+      }
+      // Here, before any route's validation, which walks the body recursively and would overflow on deep nesting.
+      const problem = findJsonBodyProblem(value);
+      if (problem) done(new ProblemException(ERROR_CODES.VALIDATION_FAILED, problem.message, { errors: [problem] }), undefined);
       else done(null, value);
     });
   });

@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
+import { JsonObjectBodyPipe } from '../common/json-object-body.pipe';
 import { ProblemDetailsFilter } from '../problems/problem-details.filter';
 import { validationProblem } from '../problems/validation-problem.factory';
 import { serveOpenApi } from './openapi.document';
@@ -27,6 +28,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
     });
   }
   app.useGlobalPipes(
+    new JsonObjectBodyPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH } from '../auth/auth.decorators';
+import { BODY_LIMIT_BYTES } from './fastify-adapter.factory';
+import { MAX_JSON_DEPTH } from './json-body-inspection';
 
 export const DOCS_PATH = 'docs';
 
@@ -10,7 +12,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Tessera API')
     .setDescription(
       'The shop backend. JSON in and out; money is integer minor units. Errors are application/problem+json ' +
-        '(RFC 9457) with a stable `code`. Send `Authorization: Bearer <accessToken>` from POST /auth/login.',
+        '(RFC 9457) with a stable `code`. Send `Authorization: Bearer <accessToken>` from POST /auth/login. ' +
+        `A request body is a JSON object in UTF-8 of at most ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (else 413 PAYLOAD_TOO_LARGE), ` +
+        `nested at most ${MAX_JSON_DEPTH} levels of arrays and objects, with no lone UTF-16 surrogate in any string ` +
+        '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest).',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH)

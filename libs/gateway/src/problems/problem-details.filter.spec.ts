@@ -55,6 +55,13 @@ describe('mapToProblem', () => {
     expect(problem).toMatchObject({ status: 409, code: 'ORDER_NOT_PAYABLE' });
   });
 
+  it('tells a client when to ask again about an idempotency key still being resolved, as Retry-After and in the body', () => {
+    const mapped = mapToProblem(new RemoteError('IDEMPOTENCY_KEY_IN_USE', 'still being resolved', undefined, { retryAfterSeconds: 2 }));
+    expect(mapped.problem).toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_IN_USE', retryAfterSeconds: 2 });
+    expect(mapped.headers).toEqual({ 'Retry-After': '2' });
+    expect(mapToProblem(new RemoteError('IDEMPOTENCY_KEY_IN_USE', 'in use')).headers).toBeUndefined();
+  });
+
   it('passes the field problems of a validation failure on', () => {
     const errors = [{ field: 'price.amount', message: 'must be an integer number of minor units' }];
     const { problem } = mapToProblem(new RemoteError(ERROR_CODES.VALIDATION_FAILED, 'price.amount: ...', errors));

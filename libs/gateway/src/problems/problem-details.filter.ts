@@ -20,12 +20,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { problem, log } = mapToProblem(exception);
+    const { problem, log, headers } = mapToProblem(exception);
     if (log) {
       const line = `${request.method} ${request.routeOptions?.url ?? request.url} (request ${request.id}): ${log.message}`;
       if (log.level === 'error') this.logger.error(line, log.stack);
       else this.logger.warn(line);
     }
+    if (headers && !reply.sent) void reply.headers(headers);
     sendProblem(reply, problem);
   }
 }

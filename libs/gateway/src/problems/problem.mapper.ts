@@ -9,6 +9,8 @@ import { ProblemException } from './problem.exception';
 /** What the filter sends, and what it should log: only failures the client could not have caused. */
 export interface MappedProblem {
   problem: ProblemDetails;
+  /** Headers the answer carries besides the body's, such as Retry-After. */
+  headers?: Record<string, string>;
   log?: { level: 'error' | 'warn'; message: string; stack?: string };
 }
 
@@ -38,7 +40,10 @@ export function mapToProblem(exception: unknown): MappedProblem {
     if (status === undefined) {
       return internal(`A context answered the unmapped error code ${exception.code}: ${exception.message}`, 'warn');
     }
-    return fromCode(status, exception.code, exception.message, exception.errors);
+    const retryAfterSeconds = retryAfterOf(exception);
+    if (retryAfterSeconds === undefined) return fromCode(status, exception.code, exception.message, exception.errors);
+    // A context that asks the client to come back later (an idempotency key still being resolved) says when.
+    return { ...fromCode(status, exception.code, exception.message, exception.errors, { retryAfterSeconds }), headers: { 'Retry-After': String(retryAfterSeconds) } };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -66,6 +71,12 @@ function fromCode(status: number, code: string, detail: string, errors?: Problem
     problem: problemDetails(status, code, SERVER_SIDE_DETAIL[status] ?? INTERNAL_DETAIL),
     log: { level: expected ? 'warn' : 'error', message: `${code}: ${detail}`, stack: expected ? undefined : stack },
   };
+}
+
+/** The whole seconds a context's refusal asks the client to wait, when it asks. */
+function retryAfterOf(error: RemoteError): number | undefined {
+  const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 function internal(message: string, level: 'error' | 'warn', stack?: string): MappedProblem {

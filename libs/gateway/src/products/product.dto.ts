@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Page, ProductView } from '@tessera/contracts';
 import { MoneyDto } from '../common/money.dto';
+import { MAX_STOCK } from './create-product.dto';
 
 /** A product as the API shows it; `stock` is what can be bought now (reserved units are not in it). */
 export class ProductDto implements ProductView {
@@ -19,7 +20,7 @@ export class ProductDto implements ProductView {
   @ApiProperty({ type: MoneyDto })
   price: MoneyDto;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Units available to buy now' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_STOCK, description: 'Units available to buy now' })
   stock: number;
 
   @ApiProperty({ format: 'date-time' })

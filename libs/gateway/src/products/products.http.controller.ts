@@ -13,7 +13,7 @@ import {
 } from '@tessera/contracts';
 import { ContextClient, InjectContextClient } from '@tessera/messaging';
 import { Authenticated, Public, Roles } from '../auth/auth.decorators';
-import { MoneyDto } from '../common/money.dto';
+import { PriceDto } from '../common/money.dto';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
 import { ApiProblems } from '../problems/api-problems.decorator';
@@ -101,6 +101,6 @@ function productIdOrNotFound(id: string): string {
 }
 
 /** A plain copy: the DTO instance must not travel as a class into a context's request. */
-function money(price: MoneyDto): { amount: number; currency: string } {
+function money(price: PriceDto): { amount: number; currency: string } {
   return { amount: price.amount, currency: price.currency };
 }

@@ -1,29 +1,29 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { MoneyDto } from '../common/money.dto';
+import { PriceDto } from '../common/money.dto';
 import { IsOptionalField } from '../common/validation.decorators';
 import { MAX_DESCRIPTION_LENGTH } from './create-product.dto';
 
 /** PATCH /products/:id (admin): only the fields present change; stock changes go through stock adjustments. */
 export class UpdateProductDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Trimmed; not blank, no control characters' })
   @IsOptionalField()
   @IsString()
   @Length(1, 200)
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION_LENGTH })
+  @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION_LENGTH, description: 'Trimmed; line breaks and tabs are the only control characters taken' })
   @IsOptionalField()
   @IsString()
   @MaxLength(MAX_DESCRIPTION_LENGTH)
   description?: string;
 
-  @ApiPropertyOptional({ type: MoneyDto })
+  @ApiPropertyOptional({ type: PriceDto })
   @IsOptionalField()
   @IsObject()
   @ValidateNested()
-  @Type(() => MoneyDto)
-  price?: MoneyDto;
+  @Type(() => PriceDto)
+  price?: PriceDto;
 }

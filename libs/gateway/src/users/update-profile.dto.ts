@@ -4,7 +4,7 @@ import { IsOptionalField } from '../common/validation.decorators';
 
 /** PATCH /users/me: only the fields present change. */
 export class UpdateProfileDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Ada King' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Ada King', description: 'Trimmed; not blank, no control characters' })
   @IsOptionalField()
   @IsString()
   @Length(1, 100)

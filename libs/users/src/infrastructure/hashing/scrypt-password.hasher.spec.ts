@@ -20,6 +20,21 @@ describe('ScryptPasswordHasher', () => {
     await expect(hasher.verify('', hash)).resolves.toBe(false);
   });
 
+  it('never lets a password with trailing NULs pass as the password without them, although scrypt derives the same key', async () => {
+    const salt = Buffer.alloc(16, 3);
+    expect(scryptSync('correct horse\u0000', salt, 32)).toEqual(scryptSync('correct horse', salt, 32));
+    const hash = await hasher.hash('correct horse');
+    await expect(hasher.verify('correct horse\u0000', hash)).resolves.toBe(false);
+    await expect(hasher.verify('correct horse\u0000\u0000\u0000', hash)).resolves.toBe(false);
+    await expect(hasher.verify('correct horse', hash)).resolves.toBe(true);
+  });
+
+  it('never lets a lone surrogate pass as another character, although both hash as U+FFFD', async () => {
+    const hash = await hasher.hash('correct horse\ud800');
+    await expect(hasher.verify('correct horse\udbff', hash)).resolves.toBe(false);
+    await expect(hasher.verify('correct horse\ud800', hash)).resolves.toBe(false);
+  });
+
   it('salts every hash, so one password never hashes the same twice', async () => {
     const [first, second] = await Promise.all([hasher.hash('same password'), hasher.hash('same password')]);
     expect(first).not.toBe(second);

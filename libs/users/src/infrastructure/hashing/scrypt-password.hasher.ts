@@ -12,6 +12,9 @@ const LIMITS = { ln: [10, 20], r: [1, 32], p: [1, 16] } as const;
 // The PHC string format (https://github.com/P-H-C/phc-string-format), as passlib writes scrypt:
 // $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<key>, both in unpadded base64.
 const PHC = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+// What scrypt cannot tell apart: it hashes UTF-8 bytes, where a lone surrogate becomes U+FFFD like any
+// other, through an HMAC that pads its key with zero bytes, so "secret\0" derives the key of "secret".
+const INDISTINCT_CHARACTER = /\u0000|\p{Cs}/u;
 
 interface ScryptHash {
   ln: number;
@@ -34,10 +37,12 @@ export class ScryptPasswordHasher implements PasswordHasher {
     return encode({ ...COST, salt, key });
   }
 
+  /** Whether `password` is the one `hash` was made from; never for a password holding a NUL or a lone surrogate, which would pass as another. */
   async verify(password: string, hash: string): Promise<boolean> {
     const stored = decode(hash);
     const key = await derive(password, stored.salt, stored.key.length, stored);
-    return timingSafeEqual(key, stored.key);
+    // Refused only after deriving, so that such a password takes as long to fail as a wrong one.
+    return timingSafeEqual(key, stored.key) && !INDISTINCT_CHARACTER.test(password);
   }
 }
 
