@@ -6,6 +6,7 @@ import { ContextDatabaseModule } from '@tessera/platform';
 import { AdjustStockHandler } from './application/commands/adjust-stock/adjust-stock.handler';
 import { CommitReservationHandler } from './application/commands/commit-reservation/commit-reservation.handler';
 import { CreateProductHandler } from './application/commands/create-product/create-product.handler';
+import { ExpireOverdueReservationsHandler } from './application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
 import { ReleaseReservationHandler } from './application/commands/release-reservation/release-reservation.handler';
 import { ReserveStockHandler } from './application/commands/reserve-stock/reserve-stock.handler';
 import { SeedDemoProductsCommand } from './application/commands/seed-demo-products/seed-demo-products.command';
@@ -23,12 +24,14 @@ import { RESERVATION_REPOSITORY } from './domain/reservation.repository';
 import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/create-catalog-products.migration';
 import { CreateCatalogReservations1795460000000 } from './infrastructure/migrations/create-catalog-reservations.migration';
 import { AddCatalogOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
+import { AddCatalogReservationExpiry1795480000000 } from './infrastructure/migrations/1795480000000-add-reservation-expiry.migration';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
 import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
 import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
 import { TypeOrmProductRepository } from './infrastructure/persistence/typeorm-product.repository';
 import { TypeOrmReservationRepository } from './infrastructure/persistence/typeorm-reservation.repository';
 import { CatalogMessagesController } from './interface/catalog.messages.controller';
+import { ReservationExpiryScheduler } from './interface/reservation-expiry.scheduler';
 
 /** The catalog context: products, their stock and its reservations for orders, reached only through CATALOG_PATTERNS. */
 @Module({
@@ -36,7 +39,12 @@ import { CatalogMessagesController } from './interface/catalog.messages.controll
     ContextDatabaseModule.forContext({
       context: 'catalog',
       entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
-      migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000],
+      migrations: [
+        CreateCatalogProducts1795450000000,
+        CreateCatalogReservations1795460000000,
+        AddCatalogOutboxCorrelationId1795470000000,
+        AddCatalogReservationExpiry1795480000000,
+      ],
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),
     MessagingPersistenceModule.forContext('catalog'),
@@ -54,6 +62,8 @@ import { CatalogMessagesController } from './interface/catalog.messages.controll
     ReserveStockHandler,
     CommitReservationHandler,
     ReleaseReservationHandler,
+    ExpireOverdueReservationsHandler,
+    ReservationExpiryScheduler,
     OnOrderConfirmedHandler,
     OnOrderCancelledHandler,
     CheckHealthHandler,

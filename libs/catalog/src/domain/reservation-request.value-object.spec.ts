@@ -70,12 +70,25 @@ describe('ReservationRequest', () => {
   });
 
   it('names every refused field at once', () => {
-    expect(fieldsRefused(() => ReservationRequest.of('order-1', [{ productId: 7, quantity: 0 }, null]))).toEqual([
+    expect(fieldsRefused(() => ReservationRequest.of('order-1', [{ productId: 7, quantity: 0 }, null], 0))).toEqual([
       'reservationId',
       'lines[0].productId',
       'lines[0].quantity',
       'lines[1]',
+      'holdSeconds',
     ]);
+  });
+
+  it(`holds the units ${RESERVATION_LIMITS.defaultHoldSeconds} seconds unless asked for 1 to ${RESERVATION_LIMITS.maxHoldSeconds}`, () => {
+    const lines = [{ productId: mug, quantity: 1 }];
+
+    expect(ReservationRequest.of(reservationId, lines).holdSeconds).toBe(1800);
+    expect(ReservationRequest.of(reservationId, lines, 1).holdSeconds).toBe(1);
+    expect(ReservationRequest.of(reservationId, lines, 604_800).holdSeconds).toBe(604_800);
+  });
+
+  it.each([0, -1, 604_801, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '60', null, {}])('refuses %p as holdSeconds', (holdSeconds) => {
+    expect(fieldsRefused(() => ReservationRequest.of(reservationId, [{ productId: mug, quantity: 1 }], holdSeconds))).toEqual(['holdSeconds']);
   });
 
   it('answers PRODUCT_NOT_FOUND naming a product id that is not a UUID, once the request is otherwise valid', () => {

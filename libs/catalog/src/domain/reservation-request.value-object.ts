@@ -3,11 +3,13 @@ import { Product } from './product.aggregate';
 import { ProductNotFoundError } from './product.errors';
 import { Reservation } from './reservation.aggregate';
 
-/** The bounds of one reservation, the same as of one order. */
+/** The bounds of one reservation, the same as of one order, and how long its units may be held uncommitted. */
 export const RESERVATION_LIMITS = {
   maxLines: 50,
   // Per product, after the lines naming it are added up.
   maxQuantity: 1000,
+  defaultHoldSeconds: 1800,
+  maxHoldSeconds: 604_800,
 } as const;
 
 /** A quantity of one product to take out of stock. */
@@ -18,24 +20,27 @@ export interface RequestedLine {
 
 /**
  * What a reservation asks for, checked: a UUID id, 1 to 50 lines, each an
- * integer quantity of 1 to 1000. Lines naming the same product are added up
- * into one (ids compared ignoring case), and the lines come sorted by product
- * id, the order in which every reservation takes stock.
+ * integer quantity of 1 to 1000, and how long to hold the units: an integer
+ * number of seconds from 1 to 604800, 1800 when not given. Lines naming the
+ * same product are added up into one (ids compared ignoring case), and the
+ * lines come sorted by product id, the order in which every reservation takes stock.
  */
 export class ReservationRequest {
   private constructor(
     readonly reservationId: string,
     readonly lines: readonly RequestedLine[],
+    readonly holdSeconds: number,
   ) {}
 
   /**
    * VALIDATION_FAILED with every refused field; then PRODUCT_NOT_FOUND (with
    * `details.productId`) for a product id that is not a UUID, without asking the store.
    */
-  static of(reservationId: unknown, lines: unknown): ReservationRequest {
+  static of(reservationId: unknown, lines: unknown, holdSeconds?: unknown): ReservationRequest {
     const problems: FieldProblem[] = [];
     if (!Reservation.isWellFormedId(reservationId)) problems.push({ field: 'reservationId', message: 'must be a UUID' });
     const requested = checkLines(lines, problems);
+    const hold = checkHoldSeconds(holdSeconds, problems);
     const merged = merge(requested);
     for (const line of merged) {
       if (line.quantity > RESERVATION_LIMITS.maxQuantity) {
@@ -49,8 +54,16 @@ export class ReservationRequest {
 
     const malformed = merged.find((line) => !Product.isWellFormedId(line.productId));
     if (malformed) throw new ProductNotFoundError(malformed.productId);
-    return new ReservationRequest((reservationId as string).toLowerCase(), merged);
+    return new ReservationRequest((reservationId as string).toLowerCase(), merged, hold);
   }
+}
+
+function checkHoldSeconds(raw: unknown, problems: FieldProblem[]): number {
+  const { defaultHoldSeconds, maxHoldSeconds } = RESERVATION_LIMITS;
+  if (raw === undefined) return defaultHoldSeconds;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 1 && raw <= maxHoldSeconds) return raw;
+  problems.push({ field: 'holdSeconds', message: `must be an integer from 1 to ${maxHoldSeconds}` });
+  return defaultHoldSeconds;
 }
 
 function checkLines(raw: unknown, problems: FieldProblem[]): RequestedLine[] {

@@ -19,14 +19,20 @@ export interface ReservationSnapshot {
   lines: ReservationLine[];
   createdAt: Date;
   updatedAt: Date;
+  /** When its units stop being held if it is still RESERVED then. */
+  expiresAt: Date;
+  /** Whether it was RELEASED because nobody committed it in time, rather than because it was asked to. */
+  releasedByExpiry: boolean;
 }
 
 /**
  * Units of products taken out of available stock for one order, under the
  * order's id. RESERVED becomes COMMITTED when the order is paid (the units
  * stay sold); RESERVED or COMMITTED becomes RELEASED when the order is
- * cancelled or refunded, and the units go back to stock. RELEASED is final,
- * so a reservation gives its units back at most once.
+ * cancelled or refunded, and the units go back to stock; RESERVED also
+ * becomes RELEASED when its hold runs out, so that a caller that never comes
+ * back cannot keep units out of stock. RELEASED is final, so a reservation
+ * gives its units back at most once.
  */
 export class Reservation {
   private constructor(
@@ -44,7 +50,8 @@ export class Reservation {
    * and holds nothing, so a reservation that arrives later takes no stock.
    */
   static releasedBeforeReserved(id: string, now: Date = new Date()): Reservation {
-    return new Reservation({ id, status: 'RELEASED', lines: [], createdAt: new Date(now), updatedAt: new Date(now) }, 'RELEASED');
+    const at = () => new Date(now);
+    return new Reservation({ id, status: 'RELEASED', lines: [], createdAt: at(), updatedAt: at(), expiresAt: at(), releasedByExpiry: false }, 'RELEASED');
   }
 
   /** Reservation ids are UUIDs (the order's id); anything else names no reservation. */
@@ -65,12 +72,25 @@ export class Reservation {
     return this.state.lines.map((line) => ({ ...line }));
   }
 
+  /** The units reserved by all its lines together. */
+  get units(): number {
+    return this.state.lines.reduce((sum, line) => sum + line.quantity, 0);
+  }
+
   get createdAt(): Date {
     return new Date(this.state.createdAt);
   }
 
   get updatedAt(): Date {
     return new Date(this.state.updatedAt);
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.state.expiresAt);
+  }
+
+  get releasedByExpiry(): boolean {
+    return this.state.releasedByExpiry;
   }
 
   /** The status it was loaded at: a save succeeds only if it is still the stored one. */
@@ -98,6 +118,20 @@ export class Reservation {
     return true;
   }
 
+  /**
+   * Its hold ran out: a RESERVED reservation whose expiresAt is not after
+   * `now` becomes RELEASED, and its units go back to stock. Answers whether
+   * anything changed; a committed or released reservation stays as it is, and
+   * so does one whose hold has not run out.
+   */
+  expire(now: Date = new Date()): boolean {
+    if (this.state.status !== 'RESERVED' || now.getTime() < this.state.expiresAt.getTime()) return false;
+    this.state.status = 'RELEASED';
+    this.state.releasedByExpiry = true;
+    this.state.updatedAt = new Date(now);
+    return true;
+  }
+
   /** The lines whose units go back to stock with the changes since it was loaded: all of them when it was released. */
   stockToReturn(): readonly ReservationLine[] {
     return this.stored !== 'RELEASED' && this.state.status === 'RELEASED' ? this.lines : [];
@@ -119,5 +153,6 @@ function copy(snapshot: ReservationSnapshot): ReservationSnapshot {
     lines: snapshot.lines.map((line) => ({ ...line })),
     createdAt: new Date(snapshot.createdAt),
     updatedAt: new Date(snapshot.updatedAt),
+    expiresAt: new Date(snapshot.expiresAt),
   };
 }

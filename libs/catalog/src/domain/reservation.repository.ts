@@ -11,6 +11,12 @@ export const RESERVATION_REPOSITORY = Symbol('RESERVATION_REPOSITORY');
  */
 export type HeldTransaction = object;
 
+/** An integration event to publish if, and only if, the change it is stored with commits. */
+export interface OutgoingIntegrationEvent {
+  pattern: string;
+  payload: object;
+}
+
 /** Where reservations are kept, and where they take and give back the products' stock. */
 export interface ReservationRepository {
   /** The same store, working inside a transaction the caller holds rather than in transactions of its own. */
@@ -20,23 +26,31 @@ export interface ReservationRepository {
   findById(id: string): Promise<Reservation | null>;
 
   /**
+   * Up to `limit` ids of the RESERVED reservations whose expiresAt is not
+   * after `now`, the longest overdue first.
+   */
+  findOverdueIds(now: Date, limit: number): Promise<string[]>;
+
+  /**
    * In one transaction, takes each line's units out of the product's
    * available stock, in the order of the request's lines (by product id, so
    * that concurrent reservations never deadlock), and stores the reservation
-   * RESERVED, named and priced as the products are now. All of it or nothing:
+   * RESERVED, named and priced as the products are now, to expire the
+   * request's holdSeconds from now. All of it or nothing:
    * INSUFFICIENT_STOCK or PRODUCT_NOT_FOUND (`details.productId`) for the
    * first line that cannot be had. When a reservation with this id exists,
    * or is being made concurrently and gets stored, changes nothing and
-   * answers that one, whatever it holds.
+   * answers that one, whatever it holds (and whenever it expires).
    */
   reserve(request: ReservationRequest): Promise<Reservation>;
 
   /**
    * Stores a change of status, only if the stored status is still the one it
    * was loaded at (ReservationStatusConflictError otherwise), and in the same
-   * transaction gives the units of its `stockToReturn()` back to stock.
+   * transaction gives the units of its `stockToReturn()` back to stock and
+   * adds `events` to the outbox, which publishes them once that commits.
    */
-  save(reservation: Reservation): Promise<void>;
+  save(reservation: Reservation, events?: readonly OutgoingIntegrationEvent[]): Promise<void>;
 
   /**
    * Stores a released reservation that holds nothing, under an id no

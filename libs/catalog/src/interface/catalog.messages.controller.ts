@@ -86,7 +86,7 @@ export class CatalogMessagesController {
 
   @MessagePattern(CATALOG_PATTERNS.RESERVE_STOCK)
   reserveStock(@Payload() request: ReserveStockRequest): Promise<ReservationView> {
-    return this.reserveStockHandler.execute(new ReserveStockCommand(request.reservationId, request.lines));
+    return this.reserveStockHandler.execute(new ReserveStockCommand(request.reservationId, request.lines, request.holdSeconds));
   }
 
   @MessagePattern(CATALOG_PATTERNS.COMMIT_RESERVATION)

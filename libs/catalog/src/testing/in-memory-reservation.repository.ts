@@ -1,6 +1,11 @@
 import { InsufficientStockError, ProductNotFoundError } from '../domain/product.errors';
 import { Reservation, ReservationLine, ReservationSnapshot } from '../domain/reservation.aggregate';
-import { HeldTransaction, ReservationRepository, ReservationStatusConflictError } from '../domain/reservation.repository';
+import {
+  HeldTransaction,
+  OutgoingIntegrationEvent,
+  ReservationRepository,
+  ReservationStatusConflictError,
+} from '../domain/reservation.repository';
 import type { ReservationRequest } from '../domain/reservation-request.value-object';
 import type { InMemoryProductRepository } from './in-memory-product.repository';
 import { nextTurn } from './next-turn';
@@ -8,14 +13,17 @@ import { nextTurn } from './next-turn';
 /**
  * The ReservationRepository contract in memory, for tests, on the stock of an
  * InMemoryProductRepository: all-or-nothing reservations, status checks on
- * save, and a turn of the event loop in every call so that concurrent
- * commands interleave. It has no rollback: a transaction it is asked to work
- * within is only recorded.
+ * save, the events of a save kept only when the save succeeds, and a turn of
+ * the event loop in every call so that concurrent commands interleave. It has
+ * no rollback: a transaction it is asked to work within is only recorded.
  */
 export class InMemoryReservationRepository implements ReservationRepository {
   private readonly rows = new Map<string, ReservationSnapshot>();
+  private readonly saveFailures: Error[] = [];
   /** The transactions it was asked to work within, in order. */
   readonly transactionsJoined: HeldTransaction[] = [];
+  /** The events stored with successful saves, in order, as they would go through the outbox. */
+  readonly eventsStored: { pattern: string; payload: Record<string, unknown> }[] = [];
   reserveCalls = 0;
   findByIdCalls = 0;
 
@@ -33,6 +41,15 @@ export class InMemoryReservationRepository implements ReservationRepository {
     return row ? Reservation.reconstitute(row) : null;
   }
 
+  async findOverdueIds(now: Date, limit: number): Promise<string[]> {
+    await nextTurn();
+    return [...this.rows.values()]
+      .filter((row) => row.status === 'RESERVED' && row.expiresAt.getTime() <= now.getTime())
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map((row) => row.id);
+  }
+
   async reserve(request: ReservationRequest): Promise<Reservation> {
     this.reserveCalls++;
     await nextTurn();
@@ -47,17 +64,21 @@ export class InMemoryReservationRepository implements ReservationRepository {
     });
     for (const line of lines) this.products.changeStock(line.productId, -line.quantity);
     const now = new Date();
-    const snapshot: ReservationSnapshot = { id: request.reservationId, status: 'RESERVED', lines, createdAt: now, updatedAt: now };
+    const expiresAt = new Date(now.getTime() + request.holdSeconds * 1000);
+    const snapshot: ReservationSnapshot = { id: request.reservationId, status: 'RESERVED', lines, createdAt: now, updatedAt: now, expiresAt, releasedByExpiry: false };
     this.rows.set(snapshot.id, snapshot);
     return Reservation.reconstitute(snapshot);
   }
 
-  async save(reservation: Reservation): Promise<void> {
+  async save(reservation: Reservation, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await nextTurn();
+    const failure = this.saveFailures.shift();
+    if (failure) throw failure;
     const stored = this.rows.get(reservation.id);
     if (!stored || stored.status !== reservation.storedStatus) throw new ReservationStatusConflictError(reservation.id, reservation.storedStatus);
     for (const line of reservation.stockToReturn()) this.products.changeStock(line.productId, line.quantity);
     this.rows.set(reservation.id, reservation.toSnapshot());
+    for (const { pattern, payload } of events) this.eventsStored.push({ pattern, payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown> });
     reservation.markStored();
   }
 
@@ -67,6 +88,11 @@ export class InMemoryReservationRepository implements ReservationRepository {
     this.rows.set(reservation.id, reservation.toSnapshot());
     reservation.markStored();
     return true;
+  }
+
+  /** Makes the next save fail with `error`, storing nothing, as a database that times out would. */
+  failNextSave(error: Error): void {
+    this.saveFailures.push(error);
   }
 
   /** What is stored for the reservation now, or undefined. */

@@ -1,3 +1,4 @@
+import type { IntegrationEventEnvelope } from '../common/integration-event';
 import type { MoneyDto } from '../common/money.dto';
 
 /** catalog.product.created (v1). */
@@ -21,4 +22,14 @@ export interface StockAdjustedEvent {
   delta: number;
   stock: number;
   occurredAt: string;
+}
+
+/**
+ * catalog.reservation.expired (v1): a reservation was neither committed nor
+ * released within its hold, so the catalog released it itself and its units
+ * are back in stock. `reservationId` is the order's id.
+ */
+export interface ReservationExpiredEvent extends IntegrationEventEnvelope {
+  reservationId: string;
+  lines: { productId: string; quantity: number }[];
 }

@@ -23,4 +23,5 @@ export const CATALOG_EVENTS = {
   PRODUCT_CREATED: 'catalog.product.created',
   PRODUCT_UPDATED: 'catalog.product.updated',
   STOCK_ADJUSTED: 'catalog.stock.adjusted',
+  RESERVATION_EXPIRED: 'catalog.reservation.expired',
 } as const;

@@ -5,11 +5,21 @@ export type ReservationStatus = 'RESERVED' | 'COMMITTED' | 'RELEASED';
 /**
  * catalog.reserve-stock (v1): takes every line out of available stock at
  * once, or none (INSUFFICIENT_STOCK or PRODUCT_NOT_FOUND, with `details.productId`).
- * Idempotent by reservationId: the same id answers the reservation it made.
+ * Idempotent by reservationId: the same id answers the reservation it made,
+ * with the expiry it got then. A reservation still RESERVED when its hold
+ * runs out is released by the catalog itself (its units go back to stock and
+ * catalog.reservation.expired is published); a commit that comes after that
+ * finds it RELEASED.
  */
 export interface ReserveStockRequest {
   reservationId: string;
   lines: { productId: string; quantity: number }[];
+  /**
+   * How long the units are held uncommitted, in seconds: an integer from 1 to
+   * 604800 (seven days), 1800 when absent; anything else is VALIDATION_FAILED.
+   * Ask for more than the time it may take to come back and commit.
+   */
+  holdSeconds?: number;
 }
 
 /** A reserved line, priced and named by the catalog at the moment of reservation. */

@@ -9,4 +9,5 @@ export const EVENT_SUBSCRIBERS: Readonly<Record<string, readonly ContextName[]>>
   'ordering.order.confirmed': ['catalog'],
   'ordering.order.cancelled': ['catalog', 'payments'],
   'payments.payment.succeeded': ['ordering'],
+  'catalog.reservation.expired': ['ordering'],
 };

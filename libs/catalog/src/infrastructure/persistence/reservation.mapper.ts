@@ -14,6 +14,8 @@ export class ReservationMapper {
       lines: lines.map((line) => ReservationMapper.lineToDomain(line)),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
+      expiresAt: new Date(row.expiresAt),
+      releasedByExpiry: row.releasedByExpiry,
     });
   }
 

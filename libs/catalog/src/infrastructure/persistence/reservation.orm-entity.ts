@@ -1,7 +1,8 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A row of catalog.reservations: one per order, under the order's id. Written by the migrations, never synchronized. */
 @Entity({ schema: 'catalog', name: 'reservations' })
+@Index('reservations_reserved_expires_at_idx', { synchronize: false })
 @Check('reservations_status_known', `"status" IN ('RESERVED', 'COMMITTED', 'RELEASED')`)
 export class ReservationOrmEntity {
   @PrimaryColumn('uuid', { name: 'reservation_id' })
@@ -15,4 +16,10 @@ export class ReservationOrmEntity {
 
   @Column('timestamptz', { name: 'updated_at' })
   updatedAt: Date;
+
+  @Column('timestamptz', { name: 'expires_at' })
+  expiresAt: Date;
+
+  @Column('boolean', { name: 'released_by_expiry' })
+  releasedByExpiry: boolean;
 }

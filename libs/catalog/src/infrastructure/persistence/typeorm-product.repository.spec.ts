@@ -1,3 +1,4 @@
+import { Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
 import { AdjustStockCommand } from '../../application/commands/adjust-stock/adjust-stock.command';
@@ -17,6 +18,7 @@ import { RecordingEventPublisher } from '../../testing/recording-event.publisher
 import { CreateCatalogProducts1795450000000 } from '../migrations/create-catalog-products.migration';
 import { CreateCatalogReservations1795460000000 } from '../migrations/create-catalog-reservations.migration';
 import { AddCatalogOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
+import { AddCatalogReservationExpiry1795480000000 } from '../migrations/1795480000000-add-reservation-expiry.migration';
 import { ProductOrmEntity } from './product.orm-entity';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
@@ -34,7 +36,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000, AddCatalogReservationExpiry1795480000000] }));
     repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity));
   }, 60_000);
 
@@ -188,7 +190,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     const count = async (table: string) => Number((await dataSource.query(`SELECT count(*) AS n FROM catalog.${table}`))[0].n);
 
     beforeEach(() => {
-      reservations = new TypeOrmReservationRepository(dataSource);
+      reservations = new TypeOrmReservationRepository(dataSource, new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
       reserve = new ReserveStockHandler(reservations);
       commit = new CommitReservationHandler(reservations);
       release = new ReleaseReservationHandler(reservations);

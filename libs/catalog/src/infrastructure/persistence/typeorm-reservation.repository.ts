@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Outbox } from '@tessera/messaging';
 import { toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
@@ -7,6 +8,7 @@ import { InsufficientStockError, ProductNotFoundError } from '../../domain/produ
 import { Reservation, ReservationLine } from '../../domain/reservation.aggregate';
 import {
   HeldTransaction,
+  OutgoingIntegrationEvent,
   ReservationRepository,
   ReservationStatusConflictError,
 } from '../../domain/reservation.repository';
@@ -24,16 +26,20 @@ interface TakenProductRow {
 }
 
 /**
- * Reservations in the catalog schema, through the catalog's own DataSource.
- * Stock moves only by conditional updates (`stock >= $n` to take, a status
- * guard to give back), so no interleaving of requests can oversell or give
+ * Reservations in the catalog schema, through the catalog's own DataSource,
+ * with the events of their changes in its outbox. Stock moves only by
+ * conditional updates (`stock >= $n` to take, a status guard to give back),
+ * so no interleaving of requests and expiry sweepers can oversell or give
  * units back twice.
  */
 @Injectable()
 export class TypeOrmReservationRepository implements ReservationRepository {
   private held?: EntityManager;
 
-  constructor(@InjectDataSource('catalog') private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource('catalog') private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
 
   within(transaction: HeldTransaction): ReservationRepository {
     // One embedded connection is shared by the whole process: a query through any other DataSource or manager
@@ -41,7 +47,7 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     if (!(transaction instanceof EntityManager) || transaction.dataSource !== this.dataSource || !transaction.queryRunner) {
       throw new TypeError('Reservations can only join a transaction of the catalog DataSource');
     }
-    const scoped = new TypeOrmReservationRepository(this.dataSource);
+    const scoped = new TypeOrmReservationRepository(this.dataSource, this.outbox);
     scoped.held = transaction;
     return scoped;
   }
@@ -52,16 +58,31 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     return load(this.held ?? this.dataSource.manager, id);
   }
 
+  async findOverdueIds(now: Date, limit: number): Promise<string[]> {
+    // No row lock: it would end with this statement. What keeps two sweepers from expiring one reservation twice is
+    // the status guard of save.
+    const rows: { reservation_id: string }[] = await (this.held ?? this.dataSource.manager).query(
+      `SELECT reservation_id FROM catalog.reservations
+        WHERE status = 'RESERVED' AND expires_at <= $1
+        ORDER BY expires_at, reservation_id
+        LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.reservation_id);
+  }
+
   async reserve(request: ReservationRequest): Promise<Reservation> {
     const { reservationId } = request;
     return this.inTransaction(async (manager) => {
       // The id is claimed before any stock is taken: a concurrent reservation under the same id waits on this row,
       // then finds it stored (or, if this one rolls back, makes its own), and so never takes stock twice.
-      const claimed: { created_at: Date }[] = await manager.query(
-        `INSERT INTO catalog.reservations (reservation_id, status) VALUES ($1, 'RESERVED')
+      // The hold counts from the database's clock, as created_at does.
+      const claimed: { created_at: Date; expires_at: Date }[] = await manager.query(
+        `INSERT INTO catalog.reservations (reservation_id, status, expires_at)
+         VALUES ($1, 'RESERVED', now() + make_interval(secs => $2::integer))
          ON CONFLICT (reservation_id) DO NOTHING
-         RETURNING created_at`,
-        [reservationId],
+         RETURNING created_at, expires_at`,
+        [reservationId, request.holdSeconds],
       );
       if (claimed.length === 0) {
         const existing = await load(manager, reservationId);
@@ -97,15 +118,16 @@ export class TypeOrmReservationRepository implements ReservationRepository {
         lines.map((line) => ReservationMapper.toLineRow(reservationId, line)),
       );
       const createdAt = new Date(claimed[0].created_at);
-      return Reservation.reconstitute({ id: reservationId, status: 'RESERVED', lines, createdAt, updatedAt: createdAt });
+      const expiresAt = new Date(claimed[0].expires_at);
+      return Reservation.reconstitute({ id: reservationId, status: 'RESERVED', lines, createdAt, updatedAt: createdAt, expiresAt, releasedByExpiry: false });
     });
   }
 
-  async save(reservation: Reservation): Promise<void> {
+  async save(reservation: Reservation, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await this.inTransaction(async (manager) => {
       const [, affected] = (await manager.query(
-        `UPDATE catalog.reservations SET status = $3, updated_at = $4 WHERE reservation_id = $1 AND status = $2`,
-        [reservation.id, reservation.storedStatus, reservation.status, reservation.updatedAt],
+        `UPDATE catalog.reservations SET status = $3, updated_at = $4, released_by_expiry = $5 WHERE reservation_id = $1 AND status = $2`,
+        [reservation.id, reservation.storedStatus, reservation.status, reservation.updatedAt, reservation.releasedByExpiry],
       )) as [unknown[], number];
       if (affected !== 1) throw new ReservationStatusConflictError(reservation.id, reservation.storedStatus);
       // Only the one save that moved the status gets here, so the units go back once; by product id, as they were taken.
@@ -115,16 +137,20 @@ export class TypeOrmReservationRepository implements ReservationRepository {
           [line.productId, line.quantity],
         );
       }
+      for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
     });
     reservation.markStored();
+    // Inside a held transaction nothing is committed yet: the outbox's relay publishes the events once it is.
+    if (events.length > 0 && !this.held) this.outbox.flush();
   }
 
   async addReleased(reservation: Reservation): Promise<boolean> {
     const added: unknown[] = await (this.held ?? this.dataSource.manager).query(
-      `INSERT INTO catalog.reservations (reservation_id, status, created_at, updated_at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO catalog.reservations (reservation_id, status, created_at, updated_at, expires_at, released_by_expiry)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (reservation_id) DO NOTHING
        RETURNING reservation_id`,
-      [reservation.id, reservation.status, reservation.createdAt, reservation.updatedAt],
+      [reservation.id, reservation.status, reservation.createdAt, reservation.updatedAt, reservation.expiresAt, reservation.releasedByExpiry],
     );
     if (added.length === 1) reservation.markStored();
     return added.length === 1;

@@ -57,6 +57,31 @@ describe('CommitReservationHandler', () => {
     expect(view.status).toBe('RELEASED');
     expect(products.stored(mug.id)?.stock).toBe(10);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining(orderId));
+    expect(warn).toHaveBeenCalledWith(expect.not.stringContaining('expiry'));
+  });
+
+  it('leaves a reservation released by expiry released, and says that expiry released it', async () => {
+    const expired = (await reservations.findById(orderId))!;
+    expired.expire(expired.expiresAt);
+    await reservations.save(expired);
+
+    const view = await handler.execute(new CommitReservationCommand(orderId));
+
+    expect(view.status).toBe('RELEASED');
+    expect(products.stored(mug.id)?.stock).toBe(10);
+    expect(warn).toHaveBeenCalledWith(`Reservation ${orderId} was asked to commit after it was released by expiry (it was not committed in time): it stays released`);
+  });
+
+  it('commits a reservation past its expiry that no sweeper has released yet', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      jest.setSystemTime((await reservations.findById(orderId))!.expiresAt.getTime() + 60_000);
+
+      await expect(handler.execute(new CommitReservationCommand(orderId))).resolves.toMatchObject({ status: 'COMMITTED' });
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(products.stored(mug.id)?.stock).toBe(6);
   });
 
   it.each(['7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f', 'order-1'])('answers RESERVATION_NOT_FOUND for %s', async (id) => {

@@ -8,9 +8,11 @@ import { ReservationViewMapper } from '../../reservation-view.mapper';
 import { CommitReservationCommand } from './commit-reservation.command';
 
 /**
- * catalog.commit-reservation: RESERVED becomes COMMITTED; committing again
- * changes nothing; a released reservation stays released (logged, since its
- * units are back in stock). RESERVATION_NOT_FOUND for an unknown or malformed id.
+ * catalog.commit-reservation: RESERVED becomes COMMITTED, even past its
+ * expiry as long as no sweeper has released it yet; committing again changes
+ * nothing; a released reservation, by a release or by expiry, stays released
+ * (logged, since its units are back in stock). RESERVATION_NOT_FOUND for an
+ * unknown or malformed id.
  */
 @Injectable()
 export class CommitReservationHandler {
@@ -29,9 +31,10 @@ export class CommitReservationHandler {
       return reservation;
     });
     if (reservation.status === 'RELEASED') {
-      // A paid order whose units went back to stock: ordering refunds a payment that lands after a cancellation,
-      // so this should not happen; if it does, someone has to look at it.
-      this.logger.warn(`Reservation ${reservation.id} was asked to commit after it was released: it stays released`);
+      // A paid order whose units went back to stock: ordering refunds a payment that lands after a cancellation or
+      // after the hold ran out, so this should not happen; if it does, someone has to look at it.
+      const cause = reservation.releasedByExpiry ? 'released by expiry (it was not committed in time)' : 'released';
+      this.logger.warn(`Reservation ${reservation.id} was asked to commit after it was ${cause}: it stays released`);
     }
     return ReservationViewMapper.toView(reservation);
   }

@@ -78,6 +78,31 @@ describe('ReserveStockHandler', () => {
     expect(reservations.reserveCalls).toBe(0);
   });
 
+  it('holds the units 1800 s unless asked for another hold, and keeps the first expiry on a repeat', async () => {
+    const before = Date.now();
+    await handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 1 }]));
+    const other = '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f';
+    await handler.execute(new ReserveStockCommand(other, [{ productId: mug.id, quantity: 1 }], 60));
+    const firstExpiry = reservations.stored(other)!.expiresAt;
+
+    await handler.execute(new ReserveStockCommand(other, [{ productId: mug.id, quantity: 1 }], 5));
+
+    const byDefault = reservations.stored(orderId)!;
+    expect(byDefault.expiresAt.getTime() - byDefault.createdAt.getTime()).toBe(1800_000);
+    expect(byDefault.createdAt.getTime()).toBeGreaterThanOrEqual(before);
+    const held = reservations.stored(other)!;
+    expect(held.expiresAt.getTime() - held.createdAt.getTime()).toBe(60_000);
+    expect(held.expiresAt).toEqual(firstExpiry);
+  });
+
+  it.each([0, 604_801, 1.5, '60', null])('answers VALIDATION_FAILED for holdSeconds %p, without asking the store', async (holdSeconds) => {
+    await expect(handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 1 }], holdSeconds as number))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      problems: [expect.objectContaining({ field: 'holdSeconds' })],
+    });
+    expect(reservations.reserveCalls).toBe(0);
+  });
+
   it('reserves the lines of one product as one line', async () => {
     const view = await handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 2 }, { productId: mug.id, quantity: 5 }]));
 

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { ExpireOverdueReservationsCommand } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
+import { ExpireOverdueReservationsHandler } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
+
+/** How often the sweeper looks for reservations whose hold ran out, unless told otherwise. */
+export const RESERVATION_EXPIRY_SWEEP_INTERVAL_MS = 5000;
+
+/** Injection token of a sweep interval, in milliseconds, other than RESERVATION_EXPIRY_SWEEP_INTERVAL_MS. */
+export const RESERVATION_EXPIRY_SWEEP_INTERVAL = Symbol('RESERVATION_EXPIRY_SWEEP_INTERVAL');
+
+/**
+ * Runs a round of the reservation expiry sweeper every five seconds, from
+ * application bootstrap until the module is destroyed, which happens before
+ * the database closes. Rounds never overlap in one process; several
+ * processes may sweep at once, which the status-guarded save makes safe.
+ */
+@Injectable()
+export class ReservationExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Catalog');
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+
+  constructor(
+    private readonly expireOverdueReservations: ExpireOverdueReservationsHandler,
+    @Optional() @Inject(RESERVATION_EXPIRY_SWEEP_INTERVAL) readonly intervalMs: number = RESERVATION_EXPIRY_SWEEP_INTERVAL_MS,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  /** Starts a round unless one is running; answers when the running round ends. */
+  sweep(): Promise<void> {
+    this.round ??= this.expireOverdueReservations
+      .execute(new ExpireOverdueReservationsCommand())
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error(`A reservation expiry round failed: ${(error as Error)?.message ?? String(error)}`))
+      .finally(() => {
+        this.round = undefined;
+      });
+    return this.round;
+  }
+}
