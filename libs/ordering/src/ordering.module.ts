@@ -7,7 +7,11 @@ import { CancelOrderHandler } from './application/commands/cancel-order/cancel-o
 import { ConfirmPaymentHandler } from './application/commands/confirm-payment/confirm-payment.handler';
 import { ExpireDueOrdersHandler } from './application/commands/expire-due-orders/expire-due-orders.handler';
 import { PlaceOrderHandler } from './application/commands/place-order/place-order.handler';
+import { RecoverPlacementsHandler } from './application/commands/recover-placements/recover-placements.handler';
 import { OnPaymentSucceededHandler } from './application/event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OnReservationExpiredHandler } from './application/event-handlers/on-reservation-expired/on-reservation-expired.handler';
+import { OrderPlacementSteps } from './application/order-placement-steps';
+import { ORDER_PLACEMENT_REPOSITORY } from './application/order-placements';
 import { OrderingSettings } from './application/ordering.settings';
 import { PaymentRefunds } from './application/payment-refunds';
 import { CheckHealthHandler } from './application/queries/check-health/check-health.handler';
@@ -18,10 +22,13 @@ import { StockReservations } from './application/stock-reservations';
 import { ORDER_REPOSITORY } from './domain/order.repository';
 import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1795460000000-create-ordering-tables.migration';
 import { AddOrderingOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
+import { CreateOrderPlacements1795480000000 } from './infrastructure/migrations/1795480000000-create-order-placements.migration';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
+import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
 import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
 import { OrderExpiryScheduler } from './interface/order-expiry.scheduler';
+import { PlacementRecoveryScheduler } from './interface/placement-recovery.scheduler';
 import { OrderingMessagesController } from './interface/ordering.messages.controller';
 
 /**
@@ -35,7 +42,7 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
     ContextDatabaseModule.forContext({
       context: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000],
+      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000],
     }),
     TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
     MessagingPersistenceModule.forContext('ordering'),
@@ -43,11 +50,14 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
   controllers: [OrderingMessagesController],
   providers: [
     { provide: ORDER_REPOSITORY, useClass: TypeOrmOrderRepository },
+    { provide: ORDER_PLACEMENT_REPOSITORY, useClass: TypeOrmOrderPlacementRepository },
     Clock,
     OrderingSettings,
     StockReservations,
     PaymentRefunds,
+    OrderPlacementSteps,
     PlaceOrderHandler,
+    RecoverPlacementsHandler,
     GetOrderHandler,
     ListOrdersHandler,
     CancelOrderHandler,
@@ -55,8 +65,10 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
     ConfirmPaymentHandler,
     ExpireDueOrdersHandler,
     OnPaymentSucceededHandler,
+    OnReservationExpiredHandler,
     CheckHealthHandler,
     OrderExpiryScheduler,
+    PlacementRecoveryScheduler,
   ],
 })
 export class OrderingModule {}

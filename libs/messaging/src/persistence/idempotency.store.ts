@@ -1,7 +1,7 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query-rows';
 
 export interface IdempotencyScope {
@@ -10,19 +10,23 @@ export interface IdempotencyScope {
   operation: string;
 }
 
-type Outcome = { result: unknown } | { error: { code: string; message: string; details?: Record<string, unknown> } };
+/** What a key's first request ended in, kept to be answered again: its result, or the business error it refused with. */
+export type IdempotencyOutcome = { result: unknown } | { error: { code: string; message: string; details?: Record<string, unknown> } };
 
-/** After this long a RUNNING key is taken to belong to a process that died, and may be run again. */
-const ABANDONED_AFTER_SECONDS = 60;
+/** How long a client is told to wait before asking again about a key whose request is still being resolved. */
+export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 2;
 
 /**
- * Idempotency keys of a context's client-facing writes (Stripe's semantics):
- * the first request with a key does the work and its outcome, result or
- * business error, is kept; the same key with the same request replays it;
- * with another request it is IDEMPOTENCY_KEY_REUSED; while the first still
- * runs, IDEMPOTENCY_KEY_IN_USE. The work runs outside any transaction of the
- * store, so it may call other contexts. Unexpected failures are not kept, so
- * a retry can succeed.
+ * Idempotency keys of a context's client-facing writes (Stripe's semantics),
+ * bound to the resource the request works on (the order being placed, the
+ * payment being charged). The key is claimed in the same transaction as the
+ * durable intent of that resource, and its outcome is recorded in the same
+ * transaction as the change that decides it, so a crash can never leave a
+ * key that says less or more than the data: a key whose request was cut off
+ * stays RUNNING until the owner's recovery resolves its resource, and is
+ * never run a second time. Meanwhile the same key answers
+ * IDEMPOTENCY_KEY_IN_USE with `retryAfterSeconds`; with another request,
+ * IDEMPOTENCY_KEY_REUSED; once resolved, the recorded outcome.
  */
 export class IdempotencyStore {
   constructor(
@@ -30,72 +34,81 @@ export class IdempotencyStore {
     private readonly dataSource: DataSource,
   ) {}
 
-  async run<T>(scope: IdempotencyScope, request: unknown, work: () => Promise<T>): Promise<T> {
-    const requestHash = hashOf(request);
-    const claimed = await queryRows<{ state: string }>(
-      this.dataSource,
-      `INSERT INTO "${this.schema}".idempotency_keys (user_id, key, operation, request_hash, state)
-       VALUES ($1, $2, $3, $4, 'RUNNING')
-       ON CONFLICT (user_id, operation, key) DO UPDATE SET state = 'RUNNING', request_hash = EXCLUDED.request_hash, updated_at = now()
-         WHERE idempotency_keys.state = 'RUNNING' AND idempotency_keys.updated_at < now() - interval '${ABANDONED_AFTER_SECONDS} seconds'
-           AND idempotency_keys.request_hash = EXCLUDED.request_hash
-       RETURNING state`,
-      [scope.userId, scope.key, scope.operation, requestHash],
-    );
-    if (claimed.length === 0) return this.replay<T>(scope, requestHash);
-
-    let outcome: Outcome;
-    try {
-      outcome = { result: await work() };
-    } catch (error) {
-      if (!(error instanceof DomainError) && !isCodedError(error)) {
-        await this.forget(scope);
-        throw error;
-      }
-      const { code, message, details } = error as { code: string; message: string; details?: Record<string, unknown> };
-      outcome = { error: { code, message, ...(details ? { details } : {}) } };
-    }
-    await this.dataSource.query(
-      `UPDATE "${this.schema}".idempotency_keys SET state = 'DONE', outcome = $4, updated_at = now() WHERE user_id = $1 AND operation = $2 AND key = $3`,
-      [scope.userId, scope.operation, scope.key, JSON.stringify(outcome)],
-    );
-    return settle<T>(outcome);
-  }
-
-  private async replay<T>(scope: IdempotencyScope, requestHash: string): Promise<T> {
-    const [stored] = await queryRows<{ request_hash: string; state: string; outcome: Outcome | null }>(
+  /**
+   * The answer recorded for this key, as `{ value }`, or undefined when the key
+   * is new. Throws the recorded business error, IDEMPOTENCY_KEY_REUSED, or
+   * IDEMPOTENCY_KEY_IN_USE while the key's request is unresolved.
+   */
+  async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
+    const [stored] = await queryRows<{ request_hash: string; state: string; outcome: IdempotencyOutcome | null }>(
       this.dataSource,
       `SELECT request_hash, state, outcome FROM "${this.schema}".idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3`,
       [scope.userId, scope.operation, scope.key],
     );
-    if (!stored) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed');
-    if (stored.request_hash !== requestHash) {
+    if (!stored) return undefined;
+    if (stored.request_hash !== hashOf(request)) {
       throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
     }
-    if (stored.state !== 'DONE' || !stored.outcome) {
-      throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed');
-    }
-    return settle<T>(stored.outcome);
+    if (stored.state !== 'DONE' || !stored.outcome) throw keyInUse();
+    return { value: settle<T>(stored.outcome) };
   }
 
-  private async forget(scope: IdempotencyScope): Promise<void> {
-    await this.dataSource.query(`DELETE FROM "${this.schema}".idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3 AND state = 'RUNNING'`, [
-      scope.userId,
-      scope.operation,
-      scope.key,
+  /**
+   * Claims the key for the work on `resourceId`, inside the caller's
+   * transaction (the one that stores the resource's intent). Answers false,
+   * claiming nothing, when the key exists already: roll back and replay it.
+   */
+  async claim(manager: EntityManager, scope: IdempotencyScope, request: unknown, resourceId: string): Promise<boolean> {
+    const claimed: unknown[] = await manager.query(
+      `INSERT INTO "${this.schema}".idempotency_keys (user_id, key, operation, request_hash, state, resource_id)
+       VALUES ($1, $2, $3, $4, 'RUNNING', $5)
+       ON CONFLICT (user_id, operation, key) DO NOTHING
+       RETURNING key`,
+      [scope.userId, scope.key, scope.operation, hashOf(request), resourceId],
+    );
+    return claimed.length === 1;
+  }
+
+  /**
+   * Records the outcome of the keys bound to `resourceId`: inside the caller's
+   * transaction when given (the one that stores the change the outcome tells of).
+   */
+  async record(resourceId: string, outcome: IdempotencyOutcome, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`UPDATE "${this.schema}".idempotency_keys SET state = 'DONE', outcome = $2, updated_at = now() WHERE resource_id = $1`, [
+      resourceId,
+      JSON.stringify(outcome),
     ]);
   }
+
+  /**
+   * Forgets the unresolved keys bound to `resourceId`, inside the caller's
+   * transaction: its work was undone without a trace, so a retry may run as new.
+   */
+  async forget(resourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`DELETE FROM "${this.schema}".idempotency_keys WHERE resource_id = $1 AND state = 'RUNNING'`, [resourceId]);
+  }
 }
 
-function settle<T>(outcome: Outcome): T {
+function keyInUse(): DomainError {
+  return new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'The first request with this Idempotency-Key is still being resolved; ask again shortly', {
+    retryAfterSeconds: IDEMPOTENCY_RETRY_AFTER_SECONDS,
+  });
+}
+
+/** The outcome to keep for a successful result. */
+export function resultOutcome(result: unknown): IdempotencyOutcome {
+  return { result };
+}
+
+/** The outcome to keep for a business refusal: its code, message and details, never a stack. */
+export function errorOutcome(error: { code: string; message: string; details?: Record<string, unknown> }): IdempotencyOutcome {
+  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+}
+
+/** Answers a kept outcome again: returns its result, or throws its business error. */
+export function settle<T>(outcome: IdempotencyOutcome): T {
   if ('error' in outcome) throw new DomainError(outcome.error.code, outcome.error.message, outcome.error.details);
   return outcome.result as T;
-}
-
-/** A business error that arrived from another context (a RemoteError) is an outcome to keep, like a local DomainError. */
-function isCodedError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z_]+$/.test(code) && code !== ERROR_CODES.CONTEXT_UNAVAILABLE && code !== ERROR_CODES.INTERNAL && code !== ERROR_CODES.NO_HANDLER;
 }
 
 /** A stable hash of a JSON value: object keys are sorted, so the same request always hashes the same. */

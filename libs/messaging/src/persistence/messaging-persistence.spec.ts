@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
-import { IdempotencyStore } from './idempotency.store';
+import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
 import { Inbox } from './inbox';
-import { messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
+import { idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
 /** A publisher that records what reaches it, and can be told to fail, as an unreachable subscriber would. */
@@ -33,7 +33,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe')]) await dataSource.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...idempotencyResourceSql('probe')]) await dataSource.query(sql);
   });
 
   afterAll(async () => {
@@ -112,41 +112,53 @@ class RecordingPublisher extends IntegrationEventPublisher {
   describe('idempotency keys', () => {
     const userId = '00000000-0000-4000-8000-0000000000aa';
     const scope = (key: string) => ({ userId, key, operation: 'place-order' });
+    const resource = (n: number) => `00000000-0000-4000-8000-00000000010${n}`;
+    const claim = (store: IdempotencyStore, key: string, request: unknown, resourceId: string) =>
+      dataSource.transaction((manager) => store.claim(manager, scope(key), request, resourceId));
 
-    it('does the work once and replays its result for the same request', async () => {
+    it('knows nothing of a new key, and claims it once', async () => {
       const store = new IdempotencyStore('probe', dataSource);
-      let runs = 0;
-      const work = async () => ({ id: `order-${++runs}` });
-      expect(await store.run(scope('k1'), { items: [1] }, work)).toEqual({ id: 'order-1' });
-      expect(await store.run(scope('k1'), { items: [1] }, work)).toEqual({ id: 'order-1' });
-      expect(runs).toBe(1);
+      expect(await store.replay(scope('k1'), { items: [1] })).toBeUndefined();
+      expect(await claim(store, 'k1', { items: [1] }, resource(1))).toBe(true);
+      expect(await claim(store, 'k1', { items: [1] }, resource(2))).toBe(false);
     });
 
-    it('refuses the same key with a different request', async () => {
+    it('answers IDEMPOTENCY_KEY_IN_USE with when to ask again until the outcome is recorded, then replays it', async () => {
       const store = new IdempotencyStore('probe', dataSource);
-      await store.run(scope('k2'), { items: [1] }, async () => 'first');
-      await expect(store.run(scope('k2'), { items: [2] }, async () => 'second')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      await claim(store, 'k2', { items: [1] }, resource(2));
+      await expect(store.replay(scope('k2'), { items: [1] })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', details: { retryAfterSeconds: expect.any(Number) } });
+      await store.record(resource(2), resultOutcome({ id: 'order-2' }));
+      expect(await store.replay(scope('k2'), { items: [1] })).toEqual({ value: { id: 'order-2' } });
+      await expect(store.replay(scope('k2'), { items: [2] })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     });
 
-    it('lets one of two concurrent requests with one key do the work', async () => {
+    it('replays a recorded refusal with its details', async () => {
       const store = new IdempotencyStore('probe', dataSource);
-      let runs = 0;
-      const slow = async () => {
-        runs += 1;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return 'done';
-      };
-      const outcomes = await Promise.allSettled([store.run(scope('k3'), {}, slow), store.run(scope('k3'), {}, slow)]);
-      expect(runs).toBe(1);
-      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as DomainError).code)).sort()).toEqual(['IDEMPOTENCY_KEY_IN_USE', 'done']);
+      await claim(store, 'k3', {}, resource(3));
+      await store.record(resource(3), errorOutcome(new DomainError('PAYMENT_DECLINED', 'no', { paymentId: 'p1' })));
+      await expect(store.replay(scope('k3'), {})).rejects.toMatchObject({ code: 'PAYMENT_DECLINED', details: { paymentId: 'p1' } });
     });
 
-    it('replays a business error, and forgets an unexpected failure', async () => {
+    it('claims and records only when the caller\'s transaction commits', async () => {
       const store = new IdempotencyStore('probe', dataSource);
-      await expect(store.run(scope('k4'), {}, async () => Promise.reject(new DomainError('PAYMENT_DECLINED', 'no', { paymentId: 'p1' })))).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
-      await expect(store.run(scope('k4'), {}, async () => 'ignored')).rejects.toMatchObject({ code: 'PAYMENT_DECLINED', details: { paymentId: 'p1' } });
-      await expect(store.run(scope('k5'), {}, async () => Promise.reject(new Error('database went away')))).rejects.toThrow('database went away');
-      expect(await store.run(scope('k5'), {}, async () => 'second try')).toBe('second try');
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await store.claim(manager, scope('k4'), {}, resource(4));
+          throw new Error('the intent could not be stored');
+        }),
+      ).rejects.toThrow('the intent could not be stored');
+      expect(await store.replay(scope('k4'), {})).toBeUndefined();
+    });
+
+    it('forgets an unresolved key, so that a retry runs as new, but never a resolved one', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      await claim(store, 'k5', {}, resource(5));
+      await store.forget(resource(5));
+      expect(await store.replay(scope('k5'), {})).toBeUndefined();
+      await claim(store, 'k6', {}, resource(6));
+      await store.record(resource(6), resultOutcome('kept'));
+      await store.forget(resource(6));
+      expect(await store.replay(scope('k6'), {})).toEqual({ value: 'kept' });
     });
   });
 });

@@ -42,3 +42,18 @@ export function messagingTablesSql(schema: string): string[] {
 export function messagingTablesUpgradeSql(schema: string): string[] {
   return [`ALTER TABLE "${schema}".outbox ADD COLUMN IF NOT EXISTS correlation_id text`];
 }
+
+/**
+ * Binds each idempotency key to the resource its request works on, so that the
+ * key's outcome commits with that resource's change. Keys left RUNNING by the
+ * earlier store belong to requests long gone, which that store let run again
+ * after a minute: they go, so that a retry runs. Run it in a later migration.
+ */
+export function idempotencyResourceSql(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `ALTER TABLE ${s}.idempotency_keys ADD COLUMN IF NOT EXISTS resource_id uuid`,
+    `DELETE FROM ${s}.idempotency_keys WHERE state = 'RUNNING'`,
+    `CREATE INDEX IF NOT EXISTS idempotency_keys_resource_id ON ${s}.idempotency_keys (resource_id)`,
+  ];
+}

@@ -8,7 +8,6 @@ import {
   ReserveStockRequest,
 } from '@tessera/contracts';
 import { ContextClient, InjectContextClient } from '@tessera/messaging';
-import type { RequestedLine } from '../domain/requested-line.value-object';
 import { codeOf, passOn } from './remote-errors';
 
 /** The catalog's answers to a reservation that mean nothing was reserved, passed on to the customer. */
@@ -22,13 +21,17 @@ export class StockReservations {
   /**
    * Takes every line out of available stock at once, or none: INSUFFICIENT_STOCK
    * and PRODUCT_NOT_FOUND (with `details.productId`) are passed on as they come.
-   * Answers the lines priced and named by the catalog.
+   * Answers the lines priced and named by the catalog. Asked again with the
+   * same order id, answers the reservation made the first time, whatever it
+   * holds now. The catalog releases the units by itself after `holdSeconds`
+   * unless they were committed.
    */
-  async reserve(orderId: string, lines: readonly RequestedLine[]): Promise<ReservationView> {
+  async reserve(orderId: string, lines: readonly { productId: string; quantity: number }[], holdSeconds: number): Promise<ReservationView> {
     try {
       return await this.catalog.send<ReservationView, ReserveStockRequest>(CATALOG_PATTERNS.RESERVE_STOCK, {
         reservationId: orderId,
-        lines: lines.map((line) => line.toJSON()),
+        lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        holdSeconds,
       });
     } catch (error) {
       throw passOn(error, RESERVATION_REFUSALS);

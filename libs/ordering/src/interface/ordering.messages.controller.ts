@@ -1,5 +1,5 @@
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { ORDERING_PATTERNS, PAYMENTS_EVENTS } from '@tessera/contracts';
+import { CATALOG_EVENTS, ORDERING_PATTERNS, PAYMENTS_EVENTS } from '@tessera/contracts';
 import type {
   CancelOrderRequest,
   ConfirmPaymentRequest,
@@ -12,6 +12,7 @@ import type {
   Page,
   PaymentSucceededEvent,
   PlaceOrderRequest,
+  ReservationExpiredEvent,
 } from '@tessera/contracts';
 import { MessagesController } from '@tessera/messaging';
 import { CancelOrderCommand } from '../application/commands/cancel-order/cancel-order.command';
@@ -21,6 +22,7 @@ import { ConfirmPaymentHandler } from '../application/commands/confirm-payment/c
 import { PlaceOrderCommand } from '../application/commands/place-order/place-order.command';
 import { PlaceOrderHandler } from '../application/commands/place-order/place-order.handler';
 import { OnPaymentSucceededHandler } from '../application/event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OnReservationExpiredHandler } from '../application/event-handlers/on-reservation-expired/on-reservation-expired.handler';
 import { CheckHealthHandler } from '../application/queries/check-health/check-health.handler';
 import { CheckHealthQuery } from '../application/queries/check-health/check-health.query';
 import { GetOrderHandler } from '../application/queries/get-order/get-order.handler';
@@ -42,6 +44,7 @@ export class OrderingMessagesController {
     private readonly confirmPaymentHandler: ConfirmPaymentHandler,
     private readonly checkHealthHandler: CheckHealthHandler,
     private readonly onPaymentSucceededHandler: OnPaymentSucceededHandler,
+    private readonly onReservationExpiredHandler: OnReservationExpiredHandler,
   ) {}
 
   @MessagePattern(ORDERING_PATTERNS.PLACE_ORDER)
@@ -82,5 +85,10 @@ export class OrderingMessagesController {
   @EventPattern(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED)
   onPaymentSucceeded(@Payload() event: PaymentSucceededEvent): Promise<void> {
     return this.onPaymentSucceededHandler.execute(event);
+  }
+
+  @EventPattern(CATALOG_EVENTS.RESERVATION_EXPIRED)
+  onReservationExpired(@Payload() event: ReservationExpiredEvent): Promise<void> {
+    return this.onReservationExpiredHandler.execute(event);
   }
 }

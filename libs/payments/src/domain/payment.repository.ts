@@ -10,6 +10,18 @@ export interface OutgoingIntegrationEvent {
   payload: object;
 }
 
+/** An idempotency key to claim with a new payment, in the transaction that stores it. */
+export interface PaymentKeyClaim {
+  scope: { userId: string; key: string; operation: string };
+  request: unknown;
+}
+
+/**
+ * What the idempotency keys bound to a payment answer from now on: its
+ * result, or the refusal it ended in. Recorded with the change that decides it.
+ */
+export type PaymentKeyOutcome = { result: unknown } | { error: { code: string; message: string; details?: Record<string, unknown> } };
+
 /** Where payments are kept. */
 export interface PaymentRepository {
   /** The payment, or null when no payment has this id (a malformed id included). */
@@ -22,19 +34,22 @@ export interface PaymentRepository {
   findPendingCreatedBefore(cutoff: Date, limit: number): Promise<Payment[]>;
 
   /**
-   * Stores a new payment. Throws OrderNotPayableError (ORDER_NOT_PAYABLE) when
-   * the order already has a PENDING or SUCCEEDED payment: the store itself
-   * enforces one charge per order, whatever runs concurrently.
+   * Stores a new payment, and claims `key` for it in the same transaction.
+   * Answers false, storing nothing, when the key is taken (its first request
+   * answers). Throws OrderNotPayableError (ORDER_NOT_PAYABLE) when the order
+   * already has a PENDING or SUCCEEDED payment: the store itself enforces one
+   * charge per order, whatever runs concurrently.
    */
-  add(payment: Payment): Promise<void>;
+  add(payment: Payment, key?: PaymentKeyClaim): Promise<boolean>;
 
   /**
    * Stores the changes of a loaded payment and the given events, in one
    * transaction, only if nobody stored another change since it was loaded
    * (PaymentVersionConflictError otherwise); the events are published once
-   * the transaction commits.
+   * the transaction commits. With `keyOutcome`, the payment's idempotency keys
+   * answer it from the same commit on.
    */
-  save(payment: Payment, events: readonly OutgoingIntegrationEvent[]): Promise<void>;
+  save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void>;
 }
 
 /** Another change to the payment was stored since it was loaded: load it again and retry. */

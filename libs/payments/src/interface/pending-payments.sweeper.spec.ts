@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 import { PENDING_PAYMENTS_SWEEP, PendingPaymentsSweeper } from './pending-payments.sweeper';
 
@@ -12,18 +13,24 @@ describe('PendingPaymentsSweeper', () => {
     return new PendingPaymentsSweeper({ execute } as unknown as ResolvePendingPaymentsHandler);
   }
 
-  it('sweeps payments pending for over a minute every interval once the application runs, and stops with the module', async () => {
+  it('sweeps payments pending for longer than three request timeouts every interval once the application runs, and stops with the module', async () => {
     jest.useFakeTimers();
     const execute = jest.fn(async () => ({ settled: 0, stillPending: 0 }));
     const sweeper = sweeperWith(execute);
 
     sweeper.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(PENDING_PAYMENTS_SWEEP.intervalMs * 2);
+    await jest.advanceTimersByTimeAsync(sweeper.intervalMs * 2);
     await sweeper.onModuleDestroy();
-    await jest.advanceTimersByTimeAsync(PENDING_PAYMENTS_SWEEP.intervalMs * 2);
+    await jest.advanceTimersByTimeAsync(sweeper.intervalMs * 2);
 
     expect(execute).toHaveBeenCalledTimes(2);
-    expect(execute).toHaveBeenCalledWith(expect.objectContaining({ staleAfterMs: 60_000, limit: PENDING_PAYMENTS_SWEEP.batchSize }));
+    expect(execute).toHaveBeenCalledWith(expect.objectContaining({ staleAfterMs: 15_000, limit: PENDING_PAYMENTS_SWEEP.batchSize }));
+  });
+
+  it('takes its bound from REQUEST_TIMEOUT_MS', () => {
+    const sweeper = new PendingPaymentsSweeper({ execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler, new ConfigService({ REQUEST_TIMEOUT_MS: 2000 }));
+    expect(sweeper.staleAfterMs).toBe(6000);
+    expect(sweeper.intervalMs).toBe(3000);
   });
 
   it('runs one sweep at a time', async () => {

@@ -1,18 +1,26 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 
-/** How the sweeper runs: how often, after how long a pending payment counts as abandoned, and how many it takes per run. */
+/** How the sweeper runs at most every, and how many payments it takes per run. */
 export const PENDING_PAYMENTS_SWEEP = {
   intervalMs: 15_000,
-  staleAfterMs: 60_000,
   batchSize: 20,
 } as const;
 
 /**
+ * A live payment request reads the order, charges and confirms: each may take a
+ * request timeout. A PENDING payment older than that belongs to a request that died.
+ */
+const REQUEST_TIMEOUTS_PER_PAYMENT = 3;
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/**
  * Settles, every few seconds, the payments a crash or a silent provider left
- * PENDING for over a minute. One run at a time per process; several processes
- * may sweep at once (each payment is settled once, whoever wins).
+ * PENDING for longer than a live request can take. One run at a time per
+ * process; several processes may sweep at once (each payment is settled
+ * once, whoever wins, and the provider charges a payment id once).
  */
 @Injectable()
 export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -20,10 +28,23 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly resolvePendingPayments: ResolvePendingPaymentsHandler) {}
+  /** After this long a PENDING payment is taken to belong to a request that died. */
+  readonly staleAfterMs: number;
+
+  constructor(
+    private readonly resolvePendingPayments: ResolvePendingPaymentsHandler,
+    @Optional() config?: ConfigService,
+  ) {
+    const requestTimeoutMs = Number(config?.get<number | string>('REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.staleAfterMs = REQUEST_TIMEOUTS_PER_PAYMENT * (Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS);
+  }
+
+  get intervalMs(): number {
+    return Math.max(250, Math.min(PENDING_PAYMENTS_SWEEP.intervalMs, this.staleAfterMs / 2));
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), PENDING_PAYMENTS_SWEEP.intervalMs);
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -37,7 +58,7 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
   /** One sweep, unless one is running already; failures are logged, never thrown. */
   sweep(): Promise<void> {
     this.running ??= this.resolvePendingPayments
-      .execute(new ResolvePendingPaymentsCommand(PENDING_PAYMENTS_SWEEP.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize))
+      .execute(new ResolvePendingPaymentsCommand(this.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize))
       .then(
         () => undefined,
         (error: Error) => this.logger.warn(`Sweeping pending payments failed: ${error?.message ?? error}`),

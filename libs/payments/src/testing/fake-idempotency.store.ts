@@ -1,48 +1,44 @@
 import { ERROR_CODES } from '@tessera/contracts';
-import type { IdempotencyScope, IdempotencyStore } from '@tessera/messaging';
+import { hashOf, settle, type IdempotencyOutcome, type IdempotencyScope, type IdempotencyStore } from '@tessera/messaging';
 import { DomainError } from '@tessera/shared-kernel';
 
-type KeptError = { code: string; message: string; details?: Record<string, unknown> };
-type Entry = { request: string; state: 'RUNNING' } | { request: string; state: 'DONE'; outcome: { result: unknown } | { error: KeptError } };
-const FORGOTTEN_CODES: readonly string[] = [ERROR_CODES.CONTEXT_UNAVAILABLE, ERROR_CODES.INTERNAL, ERROR_CODES.NO_HANDLER];
+type Entry = { requestHash: string; resourceId: string; outcome?: IdempotencyOutcome };
 
 /**
- * IdempotencyStore's promises in memory, for specs: the first run's result or
- * business error (a DomainError, or another context's coded answer) is kept
- * and replayed (through JSON, a kept error as a DomainError) for the same
- * scope and request; another request is IDEMPOTENCY_KEY_REUSED; a run still
- * going is IDEMPOTENCY_KEY_IN_USE; an unexpected failure, or an unavailable
- * context, is forgotten.
+ * IdempotencyStore's rules in memory, for specs: a key is claimed for a
+ * resource, answers IDEMPOTENCY_KEY_IN_USE until its outcome is recorded,
+ * then replays it (through JSON); another request is IDEMPOTENCY_KEY_REUSED;
+ * a forgotten key may be claimed again. The transaction is ignored.
  */
 export class FakeIdempotencyStore {
   private readonly entries = new Map<string, Entry>();
-  runs = 0;
 
-  async run<T>(scope: IdempotencyScope, request: unknown, work: () => Promise<T>): Promise<T> {
-    const id = JSON.stringify([scope.userId, scope.operation, scope.key]);
-    const body = JSON.stringify(request);
-    const entry = this.entries.get(id);
-    if (entry) {
-      if (entry.request !== body) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
-      if (entry.state === 'RUNNING') throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed');
-      if ('error' in entry.outcome) throw new DomainError(entry.outcome.error.code, entry.outcome.error.message, entry.outcome.error.details);
-      return JSON.parse(JSON.stringify(entry.outcome.result)) as T;
-    }
-    this.entries.set(id, { request: body, state: 'RUNNING' });
-    this.runs++;
-    try {
-      const result = await work();
-      this.entries.set(id, { request: body, state: 'DONE', outcome: { result } });
-      return result;
-    } catch (error) {
-      if (isKept(error)) {
-        const { code, message, details } = error as KeptError;
-        this.entries.set(id, { request: body, state: 'DONE', outcome: { error: { code, message, ...(details ? { details } : {}) } } });
-      } else {
-        this.entries.delete(id);
-      }
-      throw error;
-    }
+  async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
+    const entry = this.entries.get(idOf(scope));
+    if (!entry) return undefined;
+    if (entry.requestHash !== hashOf(request)) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+    if (!entry.outcome) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'Still being resolved', { retryAfterSeconds: 2 });
+    return { value: settle<T>(JSON.parse(JSON.stringify(entry.outcome)) as IdempotencyOutcome) };
+  }
+
+  async claim(_transaction: unknown, scope: IdempotencyScope, request: unknown, resourceId: string): Promise<boolean> {
+    if (this.entries.has(idOf(scope))) return false;
+    this.entries.set(idOf(scope), { requestHash: hashOf(request), resourceId });
+    return true;
+  }
+
+  async record(resourceId: string, outcome: IdempotencyOutcome): Promise<void> {
+    for (const entry of this.entries.values()) if (entry.resourceId === resourceId) entry.outcome = outcome;
+  }
+
+  async forget(resourceId: string): Promise<void> {
+    for (const [id, entry] of this.entries) if (entry.resourceId === resourceId && !entry.outcome) this.entries.delete(id);
+  }
+
+  /** Whether a key of this scope is kept, and with what outcome (undefined while unresolved). */
+  kept(scope: IdempotencyScope): { outcome?: IdempotencyOutcome } | undefined {
+    const entry = this.entries.get(idOf(scope));
+    return entry && { outcome: entry.outcome };
   }
 
   asStore(): IdempotencyStore {
@@ -50,8 +46,6 @@ export class FakeIdempotencyStore {
   }
 }
 
-function isKept(error: unknown): boolean {
-  if (error instanceof DomainError) return true;
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z_]+$/.test(code) && !FORGOTTEN_CODES.includes(code);
+function idOf(scope: IdempotencyScope): string {
+  return JSON.stringify([scope.userId, scope.operation, scope.key]);
 }

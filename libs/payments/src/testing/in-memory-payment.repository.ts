@@ -1,6 +1,7 @@
 import { Payment, PaymentSnapshot } from '../domain/payment.aggregate';
 import { OrderNotPayableError } from '../domain/payment.errors';
-import { OutgoingIntegrationEvent, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
+import { OutgoingIntegrationEvent, PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
+import { FakeIdempotencyStore } from './fake-idempotency.store';
 import { nextTurn } from './next-turn';
 
 /**
@@ -16,6 +17,9 @@ export class InMemoryPaymentRepository implements PaymentRepository {
   private interleaving = false;
   /** The events stored with saved changes, as they would leave the outbox (through JSON). */
   readonly outbox: { pattern: string; payload: Record<string, unknown> }[] = [];
+
+  /** `idempotency` takes the keys claimed and answered with the payments, as their transactions would. */
+  constructor(private readonly idempotency = new FakeIdempotencyStore()) {}
 
   async findById(id: string): Promise<Payment | null> {
     await nextTurn();
@@ -38,16 +42,18 @@ export class InMemoryPaymentRepository implements PaymentRepository {
       .map((row) => Payment.reconstitute(row));
   }
 
-  async add(payment: Payment): Promise<void> {
+  async add(payment: Payment, key?: PaymentKeyClaim): Promise<boolean> {
     await nextTurn();
     const row = payment.toSnapshot();
     if (this.rows.has(row.id)) throw new Error(`Duplicate payment id ${row.id}`);
     const active = [...this.rows.values()].some((other) => other.orderId === row.orderId && (other.status === 'PENDING' || other.status === 'SUCCEEDED'));
     if (active && (row.status === 'PENDING' || row.status === 'SUCCEEDED')) throw OrderNotPayableError.alreadyCharged(row.orderId);
+    if (key && !(await this.idempotency.claim(undefined, key.scope, key.request, row.id))) return false;
     this.rows.set(row.id, row);
+    return true;
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[]): Promise<void> {
+  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void> {
     await nextTurn();
     await this.runInterleavedWrite();
     const row = payment.toSnapshot();
@@ -55,6 +61,7 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     if (!stored || stored.version !== row.version) throw new PaymentVersionConflictError(row.id, row.version);
     this.rows.set(row.id, { ...row, version: row.version + 1 });
     for (const event of events) this.outbox.push({ pattern: event.pattern, payload: JSON.parse(JSON.stringify(event.payload)) as Record<string, unknown> });
+    if (keyOutcome) await this.idempotency.record(row.id, keyOutcome);
     payment.markStored(row.version + 1);
   }
 

@@ -16,10 +16,10 @@ import { RecordingPaymentProvider } from './recording-payment.provider';
 
 /** Every payments handler wired to in-memory collaborators. */
 export function paymentsTestKit() {
-  const payments = new InMemoryPaymentRepository();
+  const idempotency = new FakeIdempotencyStore();
+  const payments = new InMemoryPaymentRepository(idempotency);
   const provider = new RecordingPaymentProvider();
   const ordering = new FakeOrderingClient();
-  const idempotency = new FakeIdempotencyStore();
   const inbox = new FakeInbox();
   const refundOrder = new RefundOrderHandler(payments, provider);
   return {

@@ -12,6 +12,11 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
     expect(() => validateEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
+
+  it('refuses a crash test fault point in production, and takes it elsewhere', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toThrow(/TESSERA_FAULT_POINT/);
+    expect(validateEnv({ NODE_ENV: 'test', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toMatchObject({ TESSERA_FAULT_POINT: 'place-order:after-reserve' });
+  });
 });
 
 describe('secretOrDevelopmentDefault', () => {

@@ -24,6 +24,13 @@ export class FakeContextClient {
     return this;
   }
 
+  /** The function that answers `pattern` now, to wrap in another. */
+  handlerOf(pattern: string): Answer {
+    const answer = this.answers.get(pattern);
+    if (!answer) throw new Error(`No answer for ${pattern}`);
+    return answer;
+  }
+
   /** Makes the next request of `pattern` fail with `error` (a RemoteError, say, or a timeout's CONTEXT_UNAVAILABLE). */
   failNext(pattern: string, error: Error = new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${this.context} did not answer ${pattern}`)): this {
     this.failures.set(pattern, [...(this.failures.get(pattern) ?? []), error]);

@@ -1,37 +1,44 @@
 import { ERROR_CODES } from '@tessera/contracts';
-import type { IdempotencyScope, IdempotencyStore } from '@tessera/messaging';
+import { hashOf, settle, type IdempotencyOutcome, type IdempotencyScope, type IdempotencyStore } from '@tessera/messaging';
 import { DomainError } from '@tessera/shared-kernel';
-import { throughJson } from './next-turn';
 
-type Entry = { request: string; outcome?: { result: unknown } | { error: { code: string; message: string; details?: Record<string, unknown> } } };
+type Entry = { requestHash: string; resourceId: string; outcome?: IdempotencyOutcome };
 
-/** An IdempotencyStore for tests with the real one's rules: replay, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE, unexpected failures forgotten. */
+/**
+ * IdempotencyStore's rules in memory, for specs: a key is claimed for a
+ * resource, answers IDEMPOTENCY_KEY_IN_USE until its outcome is recorded,
+ * then replays it (through JSON); another request is IDEMPOTENCY_KEY_REUSED;
+ * a forgotten key may be claimed again. The transaction is ignored.
+ */
 export class FakeIdempotencyStore {
   private readonly entries = new Map<string, Entry>();
-  readonly scopes: IdempotencyScope[] = [];
 
-  async run<T>(scope: IdempotencyScope, request: unknown, work: () => Promise<T>): Promise<T> {
-    this.scopes.push({ ...scope });
-    const key = `${scope.userId}|${scope.operation}|${scope.key}`;
-    const fingerprint = JSON.stringify(request);
-    const existing = this.entries.get(key);
-    if (existing) {
-      if (existing.request !== fingerprint) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'Key reused with another request');
-      if (!existing.outcome) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'Key in use');
-      return settle<T>(existing.outcome);
-    }
-    const entry: Entry = { request: fingerprint };
-    this.entries.set(key, entry);
-    try {
-      entry.outcome = { result: throughJson(await work()) };
-    } catch (error) {
-      if (!(error instanceof DomainError)) {
-        this.entries.delete(key);
-        throw error;
-      }
-      entry.outcome = { error: { code: error.code, message: error.message, details: error.details } };
-    }
-    return settle<T>(entry.outcome);
+  async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
+    const entry = this.entries.get(idOf(scope));
+    if (!entry) return undefined;
+    if (entry.requestHash !== hashOf(request)) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+    if (!entry.outcome) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'Still being resolved', { retryAfterSeconds: 2 });
+    return { value: settle<T>(JSON.parse(JSON.stringify(entry.outcome)) as IdempotencyOutcome) };
+  }
+
+  async claim(_transaction: unknown, scope: IdempotencyScope, request: unknown, resourceId: string): Promise<boolean> {
+    if (this.entries.has(idOf(scope))) return false;
+    this.entries.set(idOf(scope), { requestHash: hashOf(request), resourceId });
+    return true;
+  }
+
+  async record(resourceId: string, outcome: IdempotencyOutcome): Promise<void> {
+    for (const entry of this.entries.values()) if (entry.resourceId === resourceId) entry.outcome = outcome;
+  }
+
+  async forget(resourceId: string): Promise<void> {
+    for (const [id, entry] of this.entries) if (entry.resourceId === resourceId && !entry.outcome) this.entries.delete(id);
+  }
+
+  /** Whether a key of this scope is kept, and with what outcome (undefined while unresolved). */
+  kept(scope: IdempotencyScope): { outcome?: IdempotencyOutcome } | undefined {
+    const entry = this.entries.get(idOf(scope));
+    return entry && { outcome: entry.outcome };
   }
 
   asStore(): IdempotencyStore {
@@ -39,7 +46,6 @@ export class FakeIdempotencyStore {
   }
 }
 
-function settle<T>(outcome: NonNullable<Entry['outcome']>): T {
-  if ('error' in outcome) throw new DomainError(outcome.error.code, outcome.error.message, outcome.error.details);
-  return throughJson(outcome.result) as T;
+function idOf(scope: IdempotencyScope): string {
+  return JSON.stringify([scope.userId, scope.operation, scope.key]);
 }

@@ -7,7 +7,9 @@ import { ConfirmPaymentHandler } from '../commands/confirm-payment/confirm-payme
 import { ExpireDueOrdersHandler } from '../commands/expire-due-orders/expire-due-orders.handler';
 import { PlaceOrderCommand } from '../commands/place-order/place-order.command';
 import { PlaceOrderHandler } from '../commands/place-order/place-order.handler';
+import { RecoverPlacementsHandler } from '../commands/recover-placements/recover-placements.handler';
 import { OnPaymentSucceededHandler } from '../event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OrderPlacementSteps } from '../order-placement-steps';
 import { OrderingSettings } from '../ordering.settings';
 import { PaymentRefunds } from '../payment-refunds';
 import { GetOrderHandler } from '../queries/get-order/get-order.handler';
@@ -20,6 +22,7 @@ import { FakeContextClient } from './fake-context-client';
 import { FakeIdempotencyStore } from './fake-idempotency.store';
 import { FakeInbox } from './fake-inbox';
 import { FakeOutbox } from './fake-outbox';
+import { InMemoryOrderPlacementRepository } from './in-memory-order-placement.repository';
 import { InMemoryOrderRepository } from './in-memory-order.repository';
 
 /** The payment timeout every kit runs with, in seconds. */
@@ -32,7 +35,7 @@ export function fakeConfig(values: Record<string, unknown>): ConfigService {
 
 /**
  * Every ordering handler wired to in-memory fakes: the repository and its
- * outbox, the inbox, the idempotency store, a clock, and clients for users
+ * outbox, unfinished placements, the inbox, the idempotency store, a clock, and clients for users
  * (active customers by default), catalog (with real reservation rules) and
  * payments (refunds recorded).
  */
@@ -54,9 +57,12 @@ export function orderingTestKit() {
   const payments = new FakeContextClient('payments').answer(PAYMENTS_PATTERNS.REFUND_ORDER, () => ({}));
   const reservations = new StockReservations(catalog.asClient());
   const refunds = new PaymentRefunds(payments.asClient());
+  const placements = new InMemoryOrderPlacementRepository(orders, idempotency);
+  const steps = new OrderPlacementSteps(placements, orders, reservations, settings);
 
   const handlers = {
-    placeOrder: new PlaceOrderHandler(orders, users.asClient(), reservations, idempotency.asStore(), settings, clock),
+    placeOrder: new PlaceOrderHandler(placements, users.asClient(), steps, idempotency.asStore(), settings, clock),
+    recoverPlacements: new RecoverPlacementsHandler(placements, steps, settings, clock),
     getOrder: new GetOrderHandler(orders),
     listOrders: new ListOrdersHandler(orders),
     cancelOrder: new CancelOrderHandler(orders, reservations, refunds, clock),
@@ -68,6 +74,7 @@ export function orderingTestKit() {
 
   return {
     orders,
+    placements,
     outbox,
     inbox,
     idempotency,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IntegrationEventPublisher, Outbox } from '@tessera/messaging';
+import { IdempotencyStore, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { Money } from '@tessera/shared-kernel';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
@@ -9,6 +9,7 @@ import { PaymentMethod } from '../../domain/payment-method.value-object';
 import { PaymentVersionConflictError } from '../../domain/payment.repository';
 import { CreatePaymentsTables1795451000000 } from '../migrations/1795451000000-create-payments-tables.migration';
 import { AddPaymentsOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
+import { BindIdempotencyKeysToPayments1795480000000 } from '../migrations/1795480000000-bind-idempotency-keys-to-payments.migration';
 import { PaymentOrmEntity } from './payment.orm-entity';
 import { TypeOrmPaymentRepository } from './typeorm-payment.repository';
 
@@ -36,7 +37,7 @@ class RecordingPublisher {
   const outboxRows = async () => (await dataSource.query('SELECT pattern, payload FROM payments.outbox ORDER BY position')) as { pattern: string; payload: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: [CreatePaymentsTables1795451000000, AddPaymentsOutboxCorrelationId1795470000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: [CreatePaymentsTables1795451000000, AddPaymentsOutboxCorrelationId1795470000000, BindIdempotencyKeysToPayments1795480000000] }));
   }, 60_000);
 
   afterAll(async () => {
@@ -47,7 +48,7 @@ class RecordingPublisher {
     await dataSource.query('TRUNCATE payments.payments, payments.outbox');
     publisher = new RecordingPublisher();
     outbox = new Outbox('payments', dataSource, publisher as unknown as IntegrationEventPublisher);
-    repository = new TypeOrmPaymentRepository(dataSource.getRepository(PaymentOrmEntity), outbox);
+    repository = new TypeOrmPaymentRepository(dataSource.getRepository(PaymentOrmEntity), outbox, new IdempotencyStore('payments', dataSource));
   });
 
   it('stores a payment and loads it back as it was, an amount beyond 32 bits included', async () => {
@@ -90,7 +91,7 @@ class RecordingPublisher {
       paid.refund();
       await save(paid);
 
-      await expect(repository.add(pending(orderId))).resolves.toBeUndefined();
+      await expect(repository.add(pending(orderId))).resolves.toBe(true);
     });
 
     it('lets one of many concurrent payments of one order in, over several connections', async () => {
@@ -101,6 +102,33 @@ class RecordingPublisher {
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       expect(new Set(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : [])))).toEqual(new Set(['ORDER_NOT_PAYABLE']));
       expect(await dataSource.query('SELECT count(*)::int AS n FROM payments.payments WHERE order_id = $1', [orderId])).toEqual([{ n: 1 }]);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    const keyOf = (key: string) => ({ scope: { userId: '00000000-0000-4000-8000-0000000000aa', key, operation: 'pay-order' }, request: { probe: key } });
+    const stateOf = async (key: string) =>
+      (await dataSource.query('SELECT state, outcome, resource_id FROM payments.idempotency_keys WHERE key = $1', [key]))[0] as { state: string; outcome: unknown; resource_id: string } | undefined;
+
+    it('claims the key with the payment, and answers it with the change that settles the payment', async () => {
+      const payment = pending(randomUUID(), 1234);
+      expect(await repository.add(payment, keyOf('pay-k1'))).toBe(true);
+      expect(await stateOf('pay-k1')).toEqual({ state: 'RUNNING', outcome: null, resource_id: payment.id });
+
+      payment.succeed('test_ch_k1');
+      await repository.save(payment, [], { result: { id: payment.id } });
+      expect(await stateOf('pay-k1')).toEqual({ state: 'DONE', outcome: { result: { id: payment.id } }, resource_id: payment.id });
+    });
+
+    it('stores no payment when the key is taken, and no key when the payment is refused', async () => {
+      const orderId = randomUUID();
+      expect(await repository.add(pending(orderId), keyOf('pay-k2'))).toBe(true);
+      const second = pending(randomUUID());
+      expect(await repository.add(second, keyOf('pay-k2'))).toBe(false);
+      expect(await repository.findById(second.id)).toBeNull();
+
+      await expect(repository.add(pending(orderId), keyOf('pay-k3'))).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      expect(await stateOf('pay-k3')).toBeUndefined();
     });
   });
 

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Outbox } from '@tessera/messaging';
+import { IdempotencyStore, Outbox } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
 import { LessThan, Repository } from 'typeorm';
 import { Payment } from '../../domain/payment.aggregate';
 import { OrderNotPayableError } from '../../domain/payment.errors';
-import { OutgoingIntegrationEvent, PaymentRepository, PaymentVersionConflictError } from '../../domain/payment.repository';
+import {
+  OutgoingIntegrationEvent,
+  PaymentKeyClaim,
+  PaymentKeyOutcome,
+  PaymentRepository,
+  PaymentVersionConflictError,
+} from '../../domain/payment.repository';
 import { PaymentMapper } from './payment.mapper';
 import { PaymentOrmEntity } from './payment.orm-entity';
 
@@ -18,6 +24,7 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
   constructor(
     @InjectRepository(PaymentOrmEntity, 'payments') private readonly rows: Repository<PaymentOrmEntity>,
     private readonly outbox: Outbox,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
   async findById(id: string): Promise<Payment | null> {
@@ -38,16 +45,21 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
     return rows.map((row) => PaymentMapper.toDomain(row));
   }
 
-  async add(payment: Payment): Promise<void> {
+  async add(payment: Payment, key?: PaymentKeyClaim): Promise<boolean> {
     try {
-      await this.rows.insert(PaymentMapper.toRow(payment));
+      return await this.rows.manager.transaction(async (manager) => {
+        // The key first: a taken key rolls the transaction back before the payment is written.
+        if (key && !(await this.idempotency.claim(manager, key.scope, key.request, payment.id))) return false;
+        await manager.insert(PaymentOrmEntity, PaymentMapper.toRow(payment));
+        return true;
+      });
     } catch (error) {
       if (isUniqueViolation(error, ACTIVE_PAYMENT_INDEX)) throw OrderNotPayableError.alreadyCharged(payment.orderId);
       throw error;
     }
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[]): Promise<void> {
+  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void> {
     const loadedVersion = payment.version;
     const runner = this.rows.manager.dataSource.createQueryRunner();
     try {
@@ -61,6 +73,7 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
       );
       if (result.affected !== 1) throw new PaymentVersionConflictError(payment.id, loadedVersion);
       for (const event of events) await this.outbox.add(runner.manager, event.pattern, event.payload);
+      if (keyOutcome) await this.idempotency.record(payment.id, keyOutcome, runner.manager);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

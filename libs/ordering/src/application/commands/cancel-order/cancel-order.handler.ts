@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderView } from '@tessera/contracts';
+import { faultPoint } from '@tessera/platform';
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { RequestedCancellation } from '../../../domain/order.aggregate';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
@@ -38,7 +39,9 @@ export class CancelOrderHandler {
       await this.orders.save(order);
       return { order, wasPaid };
     });
-
+    // Killed here: the cancellation and ordering.order.cancelled are committed together; the event has the catalog
+    // release the stock and payments refund the charge, whoever relays it and whenever.
+    faultPoint('cancel-order:after-store');
     await followUp(this.logger, `Releasing the stock of cancelled order ${order.id}`, () => this.reservations.release(order.id));
     if (wasPaid) await followUp(this.logger, `Refunding cancelled order ${order.id}`, () => this.refunds.refund(order.id));
     return OrderViewMapper.toView(order.toSnapshot());

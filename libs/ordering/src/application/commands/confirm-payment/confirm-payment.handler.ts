@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderView } from '@tessera/contracts';
+import { faultPoint } from '@tessera/platform';
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Order } from '../../../domain/order.aggregate';
 import { OrderNotPayableError } from '../../../domain/order.errors';
@@ -43,6 +44,9 @@ export class ConfirmPaymentHandler {
     });
 
     const { order } = outcome;
+    // Killed here: the confirmation (or expiry) and its event are committed together; ordering.order.confirmed has the
+    // catalog commit the stock (ordering.order.cancelled: release it), whoever relays it and whenever.
+    faultPoint('confirm-payment:after-store');
     if (outcome.change === 'expired') {
       await followUp(this.logger, `Releasing the stock of expired order ${order.id}`, () => this.reservations.release(order.id));
       throw new OrderNotPayableError('its time to pay is over');

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { faultPoint } from '@tessera/platform';
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { Clock } from '../../clock';
@@ -46,7 +47,10 @@ export class ExpireDueOrdersHandler {
       await this.orders.save(order);
       return true;
     });
-    if (expired) await followUp(this.logger, `Releasing the stock of expired order ${orderId}`, () => this.reservations.release(orderId));
-    return expired;
+    if (!expired) return false;
+    // Killed here: the expiry and ordering.order.cancelled are committed together; the event has the stock released.
+    faultPoint('expire-order:after-store');
+    await followUp(this.logger, `Releasing the stock of expired order ${orderId}`, () => this.reservations.release(orderId));
+    return true;
   }
 }

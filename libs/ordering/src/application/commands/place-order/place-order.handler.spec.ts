@@ -3,6 +3,7 @@ import { CATALOG_PATTERNS, ERROR_CODES, USERS_PATTERNS } from '@tessera/contract
 import { RemoteError } from '@tessera/messaging';
 import { GetOrderQuery } from '../../queries/get-order/get-order.query';
 import { newUserId, orderingTestKit, UNKNOWN_USER } from '../../testing/ordering-test-kit';
+import { RecoverPlacementsCommand } from '../recover-placements/recover-placements.command';
 import { PlaceOrderCommand } from './place-order.command';
 
 describe('PlaceOrderHandler', () => {
@@ -39,7 +40,7 @@ describe('PlaceOrderHandler', () => {
     });
     expect([kit.catalog.stockOf(mug), kit.catalog.stockOf(tee)]).toEqual([8, 2]);
     expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toEqual([
-      { reservationId: order.id, lines: [{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }] },
+      { reservationId: order.id, lines: [{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }], holdSeconds: 1800 },
     ]);
   });
 
@@ -138,15 +139,41 @@ describe('PlaceOrderHandler', () => {
       expect(kit.orders.size).toBe(0);
     });
 
-    it('still answers the first failure when the release fails too, and logs the release', async () => {
+    it('still answers the first failure when the release fails too, and leaves the release to recovery', async () => {
       const mug = kit.givenProduct(10);
       kit.orders.failNextSave(new Error('disk full'));
       kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
-      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const logged = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
 
       await expect(place([{ productId: mug, quantity: 4 }])).rejects.toThrow('disk full');
 
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('undoing "reserve stock"'));
+      const [reserved] = kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK);
+      const orderId = String(reserved.reservationId);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('left to recovery'));
+      expect(kit.placements.stageOf(orderId)).toBe('COMPENSATING');
+      expect(kit.catalog.stockOf(mug)).toBe(6);
+
+      kit.clock.advanceSeconds(60);
+      expect(await kit.recoverPlacements.execute(new RecoverPlacementsCommand())).toBe(1);
+      expect(kit.catalog.stockOf(mug)).toBe(10);
+      expect(kit.placements.stageOf(orderId)).toBeUndefined();
+      expect(kit.orders.size).toBe(0);
+    });
+
+    it('stores its intent before the catalog is asked, and ends it with the order', async () => {
+      const mug = kit.givenProduct(10);
+      const stagesSeen: unknown[] = [];
+      const reserve = kit.catalog.handlerOf(CATALOG_PATTERNS.RESERVE_STOCK);
+      kit.catalog.answer(CATALOG_PATTERNS.RESERVE_STOCK, (request) => {
+        stagesSeen.push(kit.placements.stageOf(String(request.reservationId)));
+        return reserve(request);
+      });
+
+      const order = await place([{ productId: mug, quantity: 1 }]);
+
+      expect(stagesSeen).toEqual(['PLACING']);
+      expect(kit.placements.stageOf(order.id)).toBeUndefined();
+      expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)[0]).toMatchObject({ holdSeconds: 1800 });
     });
 
     it('releases a reservation that does not hold what was asked for, as an unexpected failure', async () => {
@@ -175,7 +202,7 @@ describe('PlaceOrderHandler', () => {
       expect(again).toEqual(first);
       expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toHaveLength(1);
       expect(kit.catalog.stockOf(mug)).toBe(8);
-      expect(kit.idempotency.scopes[0]).toEqual({ userId: ada, key: 'key-1', operation: 'place-order' });
+      expect(kit.idempotency.kept({ userId: ada, key: 'key-1', operation: 'place-order' })).toEqual({ outcome: { result: first } });
     });
 
     it('compares the items once merged, and refuses other items with IDEMPOTENCY_KEY_REUSED', async () => {
@@ -201,6 +228,27 @@ describe('PlaceOrderHandler', () => {
       const first = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');
       const other = await place([{ productId: mug, quantity: 1 }], newUserId(), 'key-1');
       expect(other.id).not.toBe(first.id);
+    });
+
+    it('answers IDEMPOTENCY_KEY_IN_USE, with when to ask again, while its first request is unresolved', async () => {
+      const mug = kit.givenProduct(10);
+      kit.catalog.failNext(CATALOG_PATTERNS.RESERVE_STOCK);
+      kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toBeInstanceOf(RemoteError);
+
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toMatchObject({
+        code: ERROR_CODES.IDEMPOTENCY_KEY_IN_USE,
+        details: { retryAfterSeconds: expect.any(Number) },
+      });
+
+      // Recovery releases what the first request may hold and forgets the key, so that a retry runs as new.
+      kit.clock.advanceSeconds(60);
+      await kit.recoverPlacements.execute(new RecoverPlacementsCommand());
+      const retried = await place([{ productId: mug, quantity: 2 }], ada, 'key-1');
+      expect(retried.status).toBe('AWAITING_PAYMENT');
+      expect(kit.catalog.stockOf(mug)).toBe(8);
+      expect(kit.orders.size).toBe(1);
     });
 
     it('refuses a key longer than 255 characters', async () => {

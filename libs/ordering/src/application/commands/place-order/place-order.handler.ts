@@ -1,18 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ERROR_CODES, GetUserRequest, OrderView, ReservationView, USERS_PATTERNS, UserView } from '@tessera/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { ERROR_CODES, GetUserRequest, OrderView, USERS_PATTERNS, UserView } from '@tessera/contracts';
 import { ContextClient, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { faultPoint } from '@tessera/platform';
 import { ValidationError } from '@tessera/shared-kernel';
-import { Order } from '../../../domain/order.aggregate';
 import { CustomerCannotOrderError } from '../../../domain/order.errors';
 import { isUuid, newOrderId } from '../../../domain/order-id';
-import type { OrderLineInput } from '../../../domain/order-line.value-object';
-import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { RequestedLine } from '../../../domain/requested-line.value-object';
 import { Clock } from '../../clock';
-import { OrderViewMapper } from '../../order-view.mapper';
+import { OrderPlacementSteps } from '../../order-placement-steps';
+import { ORDER_PLACEMENT_REPOSITORY, type OrderPlacement, type OrderPlacementRepository, type PlacementKey } from '../../order-placements';
 import { OrderingSettings } from '../../ordering.settings';
-import { ProcessManager } from '../../process-manager';
-import { StockReservations } from '../../stock-reservations';
 import { PlaceOrderCommand } from './place-order.command';
 
 /** The operation name of place-order's idempotency keys. */
@@ -20,54 +17,52 @@ export const PLACE_ORDER_OPERATION = 'place-order';
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * ordering.place-order, as a process with a compensation for every step that
- * can fail after the stock is reserved:
- * 1. check and merge the items (VALIDATION_FAILED), before anything else;
- * 2. the user must exist and be active (users.get-user);
- * 3. reserve every line in the catalog under the new order's id, all or none
- *    (INSUFFICIENT_STOCK, PRODUCT_NOT_FOUND passed on) -- undone by releasing it;
- * 4. place the order, priced by the catalog, and store it with its first
- *    stream event and ordering.order.placed in one transaction.
- * Nothing is sent to another context while a transaction is open.
+ * ordering.place-order, a saga whose every step is durable before the next
+ * one acts (ADR 0005):
+ * 1. check and merge the items (VALIDATION_FAILED), and answer a known
+ *    Idempotency-Key from what it recorded;
+ * 2. the user must exist and be active (users.get-user), which changes nothing;
+ * 3. store the intent, PLACING, with the key claimed in the same transaction;
+ * 4. reserve and store the order (OrderPlacementSteps).
+ * A crash at any point leaves the intent for recovery (RecoverPlacementsHandler),
+ * which finishes or undoes it and answers the key; a key is never run twice.
  */
 @Injectable()
 export class PlaceOrderHandler {
-  private readonly logger = new Logger('Ordering');
-
   constructor(
-    @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
+    @Inject(ORDER_PLACEMENT_REPOSITORY) private readonly placements: OrderPlacementRepository,
     @InjectContextClient('users') private readonly users: ContextClient,
-    private readonly reservations: StockReservations,
+    private readonly steps: OrderPlacementSteps,
     private readonly idempotency: IdempotencyStore,
     private readonly settings: OrderingSettings,
     private readonly clock: Clock,
   ) {}
 
   async execute(command: PlaceOrderCommand): Promise<OrderView> {
-    const lines = RequestedLine.listFrom(command.items);
+    const lines = RequestedLine.listFrom(command.items).map((line) => line.toJSON());
     // The user id comes from a verified token; one that is no UUID names no user, and must not reach SQL.
     if (!isUuid(command.userId)) throw new CustomerCannotOrderError();
     const userId = command.userId.toLowerCase();
-    if (command.idempotencyKey === undefined || command.idempotencyKey === null) return this.place(userId, lines);
+    let key: PlacementKey | undefined;
+    if (command.idempotencyKey !== undefined && command.idempotencyKey !== null) {
+      key = { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
+      const replayed = await this.idempotency.replay<OrderView>(key.scope, key.request);
+      if (replayed) return replayed.value;
+    }
 
-    const key = checkIdempotencyKey(command.idempotencyKey);
-    const request = { items: lines.map((line) => line.toJSON()) };
-    return this.idempotency.run({ userId, key, operation: PLACE_ORDER_OPERATION }, request, () => this.place(userId, lines));
-  }
-
-  private async place(userId: string, requested: readonly RequestedLine[]): Promise<OrderView> {
     await this.assertMayOrder(userId);
-    const orderId = newOrderId();
-    const process = new ProcessManager(`place-order ${orderId}`, this.logger);
-    return process.run(async () => {
-      const reservation = await process.step('reserve stock', () => this.reservations.reserve(orderId, requested), {
-        undo: () => this.reservations.release(orderId),
-        alsoWhenFailed: (error) => !StockReservations.reservedNothing(error),
-      });
-      const order = placeFromReservation(orderId, userId, requested, reservation, this.settings.paymentTimeoutSeconds, this.clock.now());
-      await process.step('store the order', () => this.orders.save(order));
-      return OrderViewMapper.toView(order.toSnapshot());
-    });
+    const now = this.clock.now();
+    const placement: OrderPlacement = { orderId: newOrderId(), userId, lines, stage: 'PLACING', createdAt: now, attempts: 0 };
+    const recoverAfter = new Date(now.getTime() + this.settings.placementRecoveryAfterMs);
+    if (!(await this.placements.begin(placement, recoverAfter, key))) {
+      // Another request with this key began first: its answer is this one's.
+      const replayed = await this.idempotency.replay<OrderView>(key!.scope, key!.request);
+      if (replayed) return replayed.value;
+      throw new Error(`Idempotency key of user ${userId} was taken but has no record`);
+    }
+    // Killed here: the intent and the key are stored and nothing was asked of the catalog; recovery places the order.
+    faultPoint('place-order:after-intent');
+    return this.steps.carryOut(placement);
   }
 
   private async assertMayOrder(userId: string): Promise<void> {
@@ -89,32 +84,3 @@ function checkIdempotencyKey(key: unknown): string {
   return key;
 }
 
-/**
- * The order, priced by the reservation. A reservation that does not hold
- * exactly what was asked for, or that this order cannot hold, is a broken
- * contract, not the customer's mistake: it fails as an unexpected error
- * (INTERNAL), and the reservation is released.
- */
-function placeFromReservation(
-  orderId: string,
-  userId: string,
-  requested: readonly RequestedLine[],
-  reservation: ReservationView,
-  paymentTimeoutSeconds: number,
-  now: Date,
-): Order {
-  const reserved = new Map((reservation?.lines ?? []).map((line) => [String(line.productId).toLowerCase(), line]));
-  const lines: OrderLineInput[] = requested.map((wanted) => {
-    const line = reserved.get(wanted.productId);
-    if (!line || line.quantity !== wanted.quantity || reserved.size !== requested.length) {
-      throw new Error(`Reservation ${orderId} does not hold what the order asked for`);
-    }
-    return { productId: wanted.productId, sku: line.sku, name: line.name, unitPrice: line.unitPrice, quantity: line.quantity };
-  });
-  try {
-    return Order.place({ id: orderId, userId, lines, paymentTimeoutSeconds, now });
-  } catch (error) {
-    if (error instanceof ValidationError) throw new Error(`Reservation ${orderId} holds lines an order cannot: ${error.message}`);
-    throw error;
-  }
-}

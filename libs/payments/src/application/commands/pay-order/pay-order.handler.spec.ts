@@ -1,3 +1,4 @@
+import { ResolvePendingPaymentsCommand } from '../resolve-pending-payments/resolve-pending-payments.command';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RemoteError } from '@tessera/messaging';
@@ -270,13 +271,12 @@ describe('PayOrderHandler', () => {
       expect(kit.ordering.patterns().filter((pattern) => pattern === 'ordering.confirm-payment')).toHaveLength(1);
     });
 
-    it("keys the work by the user, the key and 'pay-order', for the order and method asked", async () => {
+    it("keys the work by the user, the key and 'pay-order', and answers it with the payment it stored", async () => {
       const order = kit.ordering.givenOrder({ userId });
-      const run = jest.spyOn(kit.idempotency, 'run');
 
-      await pay(order.id, 'pm_card_visa', 'key-2');
+      const paid = await pay(order.id, 'pm_card_visa', 'key-2');
 
-      expect(run).toHaveBeenCalledWith({ userId, key: 'key-2', operation: 'pay-order' }, { orderId: order.id, paymentMethod: 'pm_card_visa' }, expect.any(Function));
+      expect(kit.idempotency.kept({ userId, key: 'key-2', operation: 'pay-order' })).toEqual({ outcome: { result: paid } });
     });
 
     it('answers a replayed decline with the same paymentId', async () => {
@@ -297,13 +297,14 @@ describe('PayOrderHandler', () => {
       expect(kit.ordering.order(order.id)?.status).toBe('AWAITING_PAYMENT');
     });
 
-    it('replays ORDER_NOT_FOUND, an answer of ordering, for the same key', async () => {
+    it('keeps no key for a request refused before any payment was made: the same key asks ordering again', async () => {
       const orderId = randomUUID();
       await expect(pay(orderId, 'pm_card_visa', 'key-5')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
 
       await expect(pay(orderId, 'pm_card_visa', 'key-5')).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
 
-      expect(kit.ordering.patterns()).toEqual(['ordering.get-order']);
+      expect(kit.ordering.patterns()).toEqual(['ordering.get-order', 'ordering.get-order']);
+      expect(kit.idempotency.kept({ userId, key: 'key-5', operation: 'pay-order' })).toBeUndefined();
     });
 
     it('does not keep an unavailable ordering as the outcome: a retry with the same key pays', async () => {
@@ -314,26 +315,31 @@ describe('PayOrderHandler', () => {
       await expect(pay(order.id, 'pm_card_visa', 'key-6')).resolves.toMatchObject({ status: 'SUCCEEDED' });
     });
 
-    it('does not keep a silent provider as the outcome: a retry with the same key asks again, and finds the charge pending', async () => {
+    it('answers IDEMPOTENCY_KEY_IN_USE while the provider left the charge unknown, then what the sweeper settled', async () => {
       const order = kit.ordering.givenOrder({ userId });
       kit.provider.failNextCharge();
       await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
 
-      await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', details: { retryAfterSeconds: expect.any(Number) } });
+      await kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(0, 10, new Date(Date.now() + 1000)));
 
-      expect(kit.idempotency.runs).toBe(2);
+      await expect(pay(order.id, 'pm_card_visa', 'key-7')).resolves.toMatchObject({ status: 'SUCCEEDED', orderId: order.id });
+      expect(new Set(kit.provider.chargeCalls.map((call) => call.paymentId)).size).toBe(1);
+    });
+
+    it('answers ORDER_NOT_PAYABLE again for a charge ordering refused and payments refunded', async () => {
+      const order = kit.ordering.givenOrder({ userId });
+      kit.ordering.failNextConfirm(new RemoteError('ORDER_NOT_PAYABLE', 'the order was cancelled'));
+      await expect(pay(order.id, 'pm_card_visa', 'key-8')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+
+      await expect(pay(order.id, 'pm_card_visa', 'key-8')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
     });
 
     it.each(['', 'k'.repeat(256)])('answers VALIDATION_FAILED for the key %j', async (key) => {
       const order = kit.ordering.givenOrder({ userId });
       await expect(pay(order.id, 'pm_card_visa', key)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(kit.idempotency.runs).toBe(0);
+      expect(kit.provider.chargeCalls).toHaveLength(0);
     });
 
-    it('uses no key store without a key', async () => {
-      const order = kit.ordering.givenOrder({ userId });
-      await pay(order.id);
-      expect(kit.idempotency.runs).toBe(0);
-    });
   });
 });

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
 import type { ConfirmPaymentRequest, GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
-import { ContextClient, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { faultPoint } from '@tessera/platform';
 import { Money, ValidationError } from '@tessera/shared-kernel';
 import { Payment } from '../../../domain/payment.aggregate';
 import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
 import { PAYMENT_PROVIDER, type ChargeOutcome, type PaymentProvider } from '../../../domain/payment.provider';
-import { PAYMENT_REPOSITORY, type PaymentRepository } from '../../../domain/payment.repository';
+import { PAYMENT_REPOSITORY, type PaymentKeyClaim, type PaymentRepository } from '../../../domain/payment.repository';
 import { PaymentViewMapper } from '../../payment-view.mapper';
 import { refundPayment } from '../../refund-payment';
 import { asDomainError } from '../../remote-errors';
@@ -15,15 +16,24 @@ import { settlePayment } from '../../settle-payment';
 import { PayOrderCommand } from './pay-order.command';
 
 const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** The operation name of pay-order's idempotency keys. */
+export const PAY_ORDER_OPERATION = 'pay-order';
 
 /**
- * payments.pay-order: reads the order from ordering (ORDER_NOT_FOUND,
- * ORDER_NOT_PAYABLE), stores a PENDING payment (whose unique index makes a
- * second charge of the order ORDER_NOT_PAYABLE), charges the provider outside
- * any transaction, stores SUCCEEDED or FAILED with its outbox event, and on
- * success has ordering confirm the order before answering. A decline answers
- * PAYMENT_DECLINED with the FAILED payment's id; an order that stopped being
- * payable during the charge is refunded at once and answers ORDER_NOT_PAYABLE.
+ * payments.pay-order, each step durable before the next one acts (ADR 0005):
+ * 1. answer a known Idempotency-Key from what it recorded;
+ * 2. read the order from ordering (ORDER_NOT_FOUND, ORDER_NOT_PAYABLE), which
+ *    changes nothing;
+ * 3. store the payment PENDING with the key claimed, in one transaction (its
+ *    unique index makes a second charge of the order ORDER_NOT_PAYABLE);
+ * 4. charge the provider outside any transaction, by the payment's id, which
+ *    the provider charges at most once however often it is asked;
+ * 5. store SUCCEEDED or FAILED with its outbox event and the key's answer,
+ *    in one transaction;
+ * 6. on success have ordering confirm the order before answering.
+ * A decline answers PAYMENT_DECLINED with the FAILED payment's id; an order
+ * that stopped being payable during the charge is refunded at once and
+ * answers ORDER_NOT_PAYABLE.
  */
 @Injectable()
 export class PayOrderHandler {
@@ -37,29 +47,44 @@ export class PayOrderHandler {
   ) {}
 
   async execute(command: PayOrderCommand): Promise<PaymentView> {
-    // Checked before the idempotency key is taken, so that a corrected request may reuse the key.
+    // Checked before the idempotency key is looked at, so that a corrected request may reuse the key.
     const paymentMethod = PaymentMethod.of(command.paymentMethod);
-    const key = checkIdempotencyKey(command.idempotencyKey);
+    const raw = checkIdempotencyKey(command.idempotencyKey);
+    const key: PaymentKeyClaim | undefined =
+      raw === undefined ? undefined : { scope: { userId: command.userId, key: raw, operation: PAY_ORDER_OPERATION }, request: { orderId: command.orderId, paymentMethod: paymentMethod.value } };
     try {
-      if (key === undefined) return await this.pay(command.orderId, command.userId, paymentMethod);
-      return await this.idempotency.run(
-        { userId: command.userId, key, operation: 'pay-order' },
-        { orderId: command.orderId, paymentMethod: paymentMethod.value },
-        () => this.pay(command.orderId, command.userId, paymentMethod),
-      );
+      if (key) {
+        const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
+        if (replayed) return replayed.value;
+      }
+      return await this.pay(command.orderId, command.userId, paymentMethod, key);
     } catch (error) {
-      // Converted only here, after the key store saw them as they are: it keeps another context's business answers
-      // but forgets an unavailable context or provider, so that a retry with the same key may succeed.
       throw asDomainError(error);
     }
   }
 
-  private async pay(orderId: string, userId: string, paymentMethod: PaymentMethod): Promise<PaymentView> {
+  private async pay(orderId: string, userId: string, paymentMethod: PaymentMethod, key?: PaymentKeyClaim): Promise<PaymentView> {
     const order = await this.payableOrder(orderId, userId);
     const payment = Payment.create({ orderId: order.id, userId: order.userId, amount: Money.of(order.total.amount, order.total.currency, 'total'), paymentMethod });
-    await this.payments.add(payment);
+    if (!(await this.payments.add(payment, key))) {
+      // Another request with this key began first: its answer is this one's.
+      const replayed = key && (await this.idempotency.replay<PaymentView>(key.scope, key.request));
+      if (replayed) return replayed.value;
+      throw new Error(`Idempotency key of user ${userId} was taken but has no record`);
+    }
+    // Killed here: the payment is PENDING with its key and the provider was not asked; the pending-payments sweeper
+    // charges it by its id and settles it, and the key answers what it settled as.
+    faultPoint('pay-order:after-pending');
 
-    const settled = await settlePayment(this.payments, payment, await this.charge(payment, paymentMethod));
+    const charged = await this.charge(payment, paymentMethod);
+    // Killed here: the provider charged (or declined) and nothing is stored; the sweeper asks again by the payment's id,
+    // which the provider answers the same way without charging twice.
+    faultPoint('pay-order:after-charge');
+
+    const settled = await settlePayment(this.payments, payment, charged);
+    // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event has
+    // ordering confirm the order (or have it refunded, if the order was cancelled meanwhile).
+    faultPoint('pay-order:after-settle');
     if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
     // Only a cancellation's refund, racing this request, can have settled it further.
     if (settled.status !== 'SUCCEEDED') throw new OrderNotPayableError(order.id, 'it was cancelled during the payment');
@@ -90,8 +115,12 @@ export class PayOrderHandler {
       await this.ordering.send<unknown, ConfirmPaymentRequest>(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: payment.orderId, paymentId: payment.id });
     } catch (error) {
       if (error instanceof RemoteError && error.code === ERROR_CODES.ORDER_NOT_PAYABLE) {
+        const refused = new OrderNotPayableError(payment.orderId, 'it was cancelled or expired during the payment; the charge was refunded');
+        // The key answers the refusal from now on, as this request does. Killed after this: the charge stands, and its
+        // payments.payment.succeeded event has ordering, which finds the order cancelled or expired, ask for the refund.
+        await this.idempotency.record(payment.id, errorOutcome(refused));
         await this.refundRefusedCharge(payment);
-        throw new OrderNotPayableError(payment.orderId, 'it was cancelled or expired during the payment; the charge was refunded');
+        throw refused;
       }
       // The charge stands and its payments.payment.succeeded event, already in the outbox, has ordering confirm the order.
       this.logger.warn(`ordering did not confirm order ${payment.orderId} for payment ${payment.id}; its event will: ${(error as Error)?.message ?? error}`);

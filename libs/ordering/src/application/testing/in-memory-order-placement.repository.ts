@@ -1,0 +1,89 @@
+import type { IdempotencyOutcome } from '@tessera/messaging';
+import type { Order } from '../../domain/order.aggregate';
+import type { OrderPlacement, OrderPlacementRepository, PlacementKey } from '../order-placements';
+import type { FakeIdempotencyStore } from './fake-idempotency.store';
+import type { InMemoryOrderRepository } from './in-memory-order.repository';
+import { nextTurn } from './next-turn';
+
+/**
+ * The OrderPlacementRepository contract in memory, for specs: changes
+ * conditional on the stage, the order stored through the in-memory order
+ * repository, keys through the fake store, and a lease on takeDue that keeps
+ * a placement from being taken again until `now` passes it.
+ */
+export class InMemoryOrderPlacementRepository implements OrderPlacementRepository {
+  private readonly placements = new Map<string, { placement: OrderPlacement; recoverAfter: Date }>();
+  /** Makes the next complete() fail, as a database that went away would. */
+  failNextComplete?: Error;
+
+  constructor(
+    private readonly orders: InMemoryOrderRepository,
+    private readonly idempotency: FakeIdempotencyStore,
+  ) {}
+
+  async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<boolean> {
+    await nextTurn();
+    if (key && !(await this.idempotency.claim(undefined, key.scope, key.request, placement.orderId))) return false;
+    this.placements.set(placement.orderId, { placement: { ...placement, lines: placement.lines.map((line) => ({ ...line })) }, recoverAfter });
+    return true;
+  }
+
+  async complete(order: Order, outcome: IdempotencyOutcome): Promise<boolean> {
+    await nextTurn();
+    if (this.failNextComplete) {
+      const failure = this.failNextComplete;
+      this.failNextComplete = undefined;
+      throw failure;
+    }
+    if (this.stageOf(order.id) !== 'PLACING') return false;
+    await this.orders.save(order);
+    this.placements.delete(order.id);
+    await this.idempotency.record(order.id, outcome);
+    return true;
+  }
+
+  async refuse(orderId: string, outcome: IdempotencyOutcome): Promise<boolean> {
+    await nextTurn();
+    if (this.stageOf(orderId) !== 'PLACING') return false;
+    this.placements.delete(orderId);
+    await this.idempotency.record(orderId, outcome);
+    return true;
+  }
+
+  async giveUp(orderId: string): Promise<boolean> {
+    await nextTurn();
+    const kept = this.placements.get(orderId);
+    if (kept?.placement.stage !== 'PLACING') return false;
+    kept.placement.stage = 'COMPENSATING';
+    return true;
+  }
+
+  async abandon(orderId: string): Promise<void> {
+    await nextTurn();
+    if (this.stageOf(orderId) === 'COMPENSATING') this.placements.delete(orderId);
+    await this.idempotency.forget(orderId);
+  }
+
+  async takeDue(now: Date, limit: number): Promise<OrderPlacement[]> {
+    await nextTurn();
+    const due = [...this.placements.values()]
+      .filter((kept) => kept.recoverAfter.getTime() <= now.getTime())
+      .sort((a, b) => a.placement.createdAt.getTime() - b.placement.createdAt.getTime())
+      .slice(0, limit);
+    for (const kept of due) {
+      kept.placement.attempts++;
+      kept.recoverAfter = new Date(now.getTime() + 1000 * Math.min(2 ** kept.placement.attempts, 60));
+    }
+    return due.map((kept) => ({ ...kept.placement, lines: kept.placement.lines.map((line) => ({ ...line })) }));
+  }
+
+  /** The stage of the placement of `orderId`, or undefined once it ended. */
+  stageOf(orderId: string): OrderPlacement['stage'] | undefined {
+    return this.placements.get(orderId)?.placement.stage;
+  }
+
+  /** The placements not ended yet. */
+  get unfinished(): number {
+    return this.placements.size;
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { RecoverPlacementsCommand } from '../application/commands/recover-placements/recover-placements.command';
+import { RecoverPlacementsHandler } from '../application/commands/recover-placements/recover-placements.handler';
+import { OrderingSettings } from '../application/ordering.settings';
+import { messageOf } from '../application/remote-errors';
+
+/** How often recovery looks for unfinished placements, at most. */
+export const PLACEMENT_RECOVERY_INTERVAL_MS = 5000;
+
+/**
+ * Runs a round of placement recovery every few seconds, from application
+ * bootstrap until the module is destroyed, before the database closes. Rounds never overlap in one
+ * process; several processes share the placements through their leases.
+ */
+@Injectable()
+export class PlacementRecoveryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Ordering');
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+
+  constructor(
+    private readonly recoverPlacements: RecoverPlacementsHandler,
+    private readonly settings: OrderingSettings,
+  ) {}
+
+  get intervalMs(): number {
+    return Math.max(250, Math.min(PLACEMENT_RECOVERY_INTERVAL_MS, this.settings.placementRecoveryAfterMs / 2));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.recover(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  /** Starts a round unless one is running; answers when the running round ends. */
+  recover(): Promise<void> {
+    this.round ??= this.recoverPlacements
+      .execute(new RecoverPlacementsCommand())
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error(`A placement recovery round failed: ${messageOf(error)}`))
+      .finally(() => {
+        this.round = undefined;
+      });
+    return this.round;
+  }
+}
