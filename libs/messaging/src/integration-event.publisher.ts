@@ -19,10 +19,12 @@ export class IntegrationEventPublisher {
 
   async publish<TEvent extends object>(pattern: string, event: TEvent): Promise<void> {
     const payload = throughTheWire(event);
-    const remoteSubscribers = subscribersOf(pattern).filter((context) => !this.hosted.includes(context));
+    const subscribers = subscribersOf(pattern);
+    const remoteSubscribers = subscribers.filter((context) => !this.hosted.includes(context));
+    const localSubscribers = subscribers.length > remoteSubscribers.length;
     if (remoteSubscribers.length > 0 && !this.remote) {
       throw new Error(`${pattern} has subscribers in other processes (${remoteSubscribers.join(', ')}) and no transport reaches them`);
     }
-    await Promise.all([this.broker.publish(pattern, payload), ...remoteSubscribers.map((context) => this.remote!.deliver(context, pattern, payload))]);
+    await Promise.all([this.broker.publish(pattern, payload, localSubscribers), ...remoteSubscribers.map((context) => this.remote!.deliver(context, pattern, payload))]);
   }
 }

@@ -1,3 +1,4 @@
+import { InProcessBroker } from './inproc/in-process.broker';
 import { Controller, INestApplication, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -276,6 +277,12 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
 });
 
 describe('in-process event delivery', () => {
+  it('fails the publish of an event a context of this process consumes while no handler listens yet, so the outbox tries again', async () => {
+    const broker = new InProcessBroker();
+    await expect(broker.publish('ordering.order.cancelled', { orderId: 'o-early' }, true)).rejects.toThrow(/listening/);
+    await expect(broker.publish('nobody.listens.here', {})).resolves.toBeUndefined();
+  });
+
   it('fails the publish when a subscriber fails, so the outbox delivers the event again', async () => {
     const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
     try {

@@ -48,10 +48,17 @@ export class InProcessBroker {
     };
   }
 
-  async publish(pattern: string, data: unknown): Promise<void> {
+  /**
+   * Hands an event to every endpoint that subscribes. With `expectSubscribers`
+   * (a context of this process consumes it), no endpoint listening yet is a
+   * failure, not a delivery: at start the outbox relay may run before the
+   * servers attach, and an event handed to nobody would be lost for good.
+   */
+  async publish(pattern: string, data: unknown, expectSubscribers = false): Promise<void> {
     const envelope = throughTheWire(toWire(data));
     await new Promise((resolve) => setImmediate(resolve));
     const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
+    if (expectSubscribers && subscribers.length === 0) throw new Error(`No handler of ${pattern} is listening in this process yet`);
     await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope)));
   }
 }
