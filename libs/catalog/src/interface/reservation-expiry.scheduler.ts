@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { PeriodicRound } from '@tessera/platform';
 import { ExpireOverdueReservationsCommand } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
 import { ExpireOverdueReservationsHandler } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
 
@@ -17,8 +18,10 @@ export const RESERVATION_EXPIRY_SWEEP_INTERVAL = Symbol('RESERVATION_EXPIRY_SWEE
 @Injectable()
 export class ReservationExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Catalog');
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  private readonly rounds = new PeriodicRound(
+    () => this.expireOverdueReservations.execute(new ExpireOverdueReservationsCommand()),
+    (error) => this.logger.error(`A reservation expiry round failed: ${(error as Error)?.message ?? String(error)}`),
+  );
 
   constructor(
     private readonly expireOverdueReservations: ExpireOverdueReservationsHandler,
@@ -26,25 +29,15 @@ export class ReservationExpiryScheduler implements OnApplicationBootstrap, OnMod
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), this.intervalMs);
-    this.timer.unref();
+    this.rounds.start(this.intervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** Starts a round unless one is running; answers when the running round ends. */
   sweep(): Promise<void> {
-    this.round ??= this.expireOverdueReservations
-      .execute(new ExpireOverdueReservationsCommand())
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.error(`A reservation expiry round failed: ${(error as Error)?.message ?? String(error)}`))
-      .finally(() => {
-        this.round = undefined;
-      });
-    return this.round;
+    return this.rounds.run();
   }
 }

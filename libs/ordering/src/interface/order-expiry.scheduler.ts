@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicRound } from '@tessera/platform';
 import { ExpireDueOrdersCommand } from '../application/commands/expire-due-orders/expire-due-orders.command';
 import { ExpireDueOrdersHandler } from '../application/commands/expire-due-orders/expire-due-orders.handler';
 import { OrderingSettings } from '../application/ordering.settings';
@@ -17,8 +18,13 @@ export const EXPIRY_SWEEP_INTERVAL_MS = 2000;
 @Injectable()
 export class OrderExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Ordering');
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  private readonly rounds = new PeriodicRound(
+    async () => {
+      const expired = await this.expireDueOrders.execute(new ExpireDueOrdersCommand());
+      if (expired > 0) this.logger.log(`Expired ${expired} order(s) not paid in time`);
+    },
+    (error) => this.logger.error(`An expiry round failed: ${messageOf(error)}`),
+  );
 
   constructor(
     private readonly expireDueOrders: ExpireDueOrdersHandler,
@@ -30,27 +36,15 @@ export class OrderExpiryScheduler implements OnApplicationBootstrap, OnModuleDes
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), this.intervalMs);
-    this.timer.unref();
+    this.rounds.start(this.intervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** Starts a round unless one is running; answers when the running round ends. */
   sweep(): Promise<void> {
-    this.round ??= this.expireDueOrders
-      .execute(new ExpireDueOrdersCommand())
-      .then((expired) => {
-        if (expired > 0) this.logger.log(`Expired ${expired} order(s) not paid in time`);
-      })
-      .catch((error: unknown) => this.logger.error(`An expiry round failed: ${messageOf(error)}`))
-      .finally(() => {
-        this.round = undefined;
-      });
-    return this.round;
+    return this.rounds.run();
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicRound } from '@tessera/platform';
 import { RecoverPlacementsCommand } from '../application/commands/recover-placements/recover-placements.command';
 import { RecoverPlacementsHandler } from '../application/commands/recover-placements/recover-placements.handler';
 import { OrderingSettings } from '../application/ordering.settings';
@@ -15,8 +16,10 @@ export const PLACEMENT_RECOVERY_INTERVAL_MS = 5000;
 @Injectable()
 export class PlacementRecoveryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Ordering');
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  private readonly rounds = new PeriodicRound(
+    () => this.recoverPlacements.execute(new RecoverPlacementsCommand()),
+    (error) => this.logger.error(`A placement recovery round failed: ${messageOf(error)}`),
+  );
 
   constructor(
     private readonly recoverPlacements: RecoverPlacementsHandler,
@@ -28,25 +31,15 @@ export class PlacementRecoveryScheduler implements OnApplicationBootstrap, OnMod
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.recover(), this.intervalMs);
-    this.timer.unref();
+    this.rounds.start(this.intervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** Starts a round unless one is running; answers when the running round ends. */
   recover(): Promise<void> {
-    this.round ??= this.recoverPlacements
-      .execute(new RecoverPlacementsCommand())
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.error(`A placement recovery round failed: ${messageOf(error)}`))
-      .finally(() => {
-        this.round = undefined;
-      });
-    return this.round;
+    return this.rounds.run();
   }
 }

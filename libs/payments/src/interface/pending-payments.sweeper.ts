@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { PeriodicRound } from '@tessera/platform';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 
@@ -25,8 +26,10 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 @Injectable()
 export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Payments');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly rounds = new PeriodicRound(
+    () => this.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(this.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize)),
+    (error) => this.logger.warn(`Sweeping pending payments failed: ${(error as Error)?.message ?? error}`),
+  );
 
   /** After this long a PENDING payment is taken to belong to a request that died. */
   readonly staleAfterMs: number;
@@ -44,26 +47,16 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
+    this.rounds.start(this.intervalMs);
   }
 
   // Before the DataSource closes (that happens at application shutdown), so that no sweep runs on a closed connection.
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One sweep, unless one is running already; failures are logged, never thrown. */
   sweep(): Promise<void> {
-    this.running ??= this.resolvePendingPayments
-      .execute(new ResolvePendingPaymentsCommand(this.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize))
-      .then(
-        () => undefined,
-        (error: Error) => this.logger.warn(`Sweeping pending payments failed: ${error?.message ?? error}`),
-      )
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.rounds.run();
   }
 }
