@@ -20,9 +20,17 @@ export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined 
  */
 export class InProcessBroker {
   private readonly endpoints = new Set<InProcessEndpoint>();
+  private markAttached!: () => void;
+  private readonly firstAttached = new Promise<void>((resolve) => (this.markAttached = resolve));
 
   attach(endpoint: InProcessEndpoint): void {
     this.endpoints.add(endpoint);
+    this.markAttached();
+  }
+
+  /** Resolves once this process's message handlers listen: what is relayed before then would reach nobody here. */
+  attached(): Promise<void> {
+    return this.firstAttached;
   }
 
   detach(endpoint: InProcessEndpoint): void {

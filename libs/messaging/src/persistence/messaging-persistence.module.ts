@@ -1,8 +1,10 @@
-import { DynamicModule, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
+import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { IN_PROCESS_BROKER } from '../messaging.tokens';
 import { IdempotencyStore } from './idempotency.store';
 import { Inbox } from './inbox';
 import { Outbox } from './outbox';
@@ -12,16 +14,28 @@ const PERSISTENCE_CONTEXT = Symbol('PERSISTENCE_CONTEXT');
 /** How often the relay looks for events that were not published right after their commit. */
 const RELAY_INTERVAL_MS = 1000;
 
-/** Starts the context's outbox relay with the application and stops it before the database closes. */
+/**
+ * Starts the context's outbox relay once the process's message handlers
+ * listen (they attach after bootstrap, and an event relayed before would find
+ * none of this process's subscribers), and stops it before the database closes.
+ */
 @Injectable()
 class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly outbox: Outbox) {}
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(IN_PROCESS_BROKER) private readonly broker: InProcessBroker,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.outbox.start(RELAY_INTERVAL_MS);
+    void this.broker.attached().then(() => {
+      if (!this.stopped) this.outbox.start(RELAY_INTERVAL_MS);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     await this.outbox.stop();
   }
 }
