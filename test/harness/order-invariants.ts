@@ -95,3 +95,28 @@ export function orderFlowViolations(rows: OrderFlowRows, initialStock: ReadonlyM
   if (rows.expiredReservations[0]?.n) violations.push(`the catalog had to release ${rows.expiredReservations[0].n} reservations nobody came back for`);
   return violations;
 }
+
+/**
+ * Reads the rows until every invariant holds, answering what still does not
+ * once `timeoutMs` has gone by (empty when all holds). Events a killed process
+ * had leased wait out their lease before another relay sends them, so reads
+ * are `pauseMs` apart.
+ */
+export async function orderFlowViolationsAtRest(
+  read: () => Promise<OrderFlowRows>,
+  initialStock: ReadonlyMap<string, number>,
+  { timeoutMs = 120_000, pauseMs = 2000 }: { timeoutMs?: number; pauseMs?: number } = {},
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const violations = orderFlowViolations(await read(), initialStock);
+    if (violations.length === 0 || Date.now() > deadline) return violations;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+/** The orders stored for the load's products that no key was answered with: recovery must place none a retry did not see. */
+export function ordersNoKeyAnswered(rows: OrderFlowRows, products: readonly string[], ordersOfKeys: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const answered = new Set([...ordersOfKeys.values()].flatMap((orders) => [...orders]));
+  return rows.orders.filter((order) => order.items.some((item) => products.includes(item.productId)) && !answered.has(order.id)).map((order) => order.id);
+}
