@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingPersistenceModule } from '@tessera/messaging';
 import { ContextDatabaseModule } from '@tessera/platform';
 import { DeactivateUserHandler } from './application/commands/deactivate-user/deactivate-user.handler';
 import { EnsureAdminHandler } from './application/commands/ensure-admin/ensure-admin.handler';
@@ -9,11 +10,11 @@ import { CheckHealthHandler } from './application/queries/check-health/check-hea
 import { GetUserHandler } from './application/queries/get-user/get-user.handler';
 import { ListUsersHandler } from './application/queries/list-users/list-users.handler';
 import { VerifyCredentialsHandler } from './application/queries/verify-credentials/verify-credentials.handler';
-import { UserEventsPublisher } from './application/user-events.publisher';
 import { PASSWORD_HASHER } from './domain/password.hasher';
 import { USER_REPOSITORY } from './domain/user.repository';
 import { ScryptPasswordHasher } from './infrastructure/hashing/scrypt-password.hasher';
 import { CreateUsersTable1795449600000 } from './infrastructure/migrations/1795449600000-create-users-table.migration';
+import { CreateUsersMessagingTables1795480000000 } from './infrastructure/migrations/1795480000000-create-users-messaging-tables.migration';
 import { TypeOrmUserRepository } from './infrastructure/persistence/typeorm-user.repository';
 import { UserOrmEntity } from './infrastructure/persistence/user.orm-entity';
 import { EnsureAdminBootstrap } from './interface/ensure-admin.bootstrap';
@@ -22,18 +23,19 @@ import { UsersMessagesController } from './interface/users.messages.controller';
 /**
  * The users context: accounts, credentials and roles, in its own schema,
  * reachable only through USERS_PATTERNS. Needs PlatformModule (configuration,
- * embedded database) and MessagingModule (event publisher) in the app.
+ * embedded database) and MessagingModule (event publisher) in the app; its
+ * events leave through its outbox.
  */
 @Module({
   imports: [
-    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000] }),
+    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000] }),
     TypeOrmModule.forFeature([UserOrmEntity], 'users'),
+    MessagingPersistenceModule.forContext('users'),
   ],
   controllers: [UsersMessagesController],
   providers: [
     { provide: USER_REPOSITORY, useClass: TypeOrmUserRepository },
     { provide: PASSWORD_HASHER, useClass: ScryptPasswordHasher },
-    UserEventsPublisher,
     RegisterUserHandler,
     VerifyCredentialsHandler,
     GetUserHandler,

@@ -18,9 +18,17 @@ export class UserVersionConflictError extends VersionConflictError {
   }
 }
 
+/** An integration event to publish if, and only if, the change it is stored with commits. */
+export interface OutgoingIntegrationEvent {
+  pattern: string;
+  payload: object;
+}
+
 /**
  * Where users are kept. Emails are unique: `insert` and `update` throw
- * EmailTakenError when another user has the email, whatever the race.
+ * EmailTakenError when another user has the email, whatever the race. The
+ * events given with a change are written to the users outbox in its
+ * transaction, and published once it commits.
  */
 export interface UserRepository {
   /** Null for an unknown id and for anything that is not a UUID. */
@@ -28,11 +36,11 @@ export interface UserRepository {
   findByEmail(email: Email): Promise<User | null>;
   /** Users ordered by registration time, then id, so pages never overlap or skip. */
   list(offset: number, limit: number): Promise<UserSlice>;
-  insert(user: User): Promise<void>;
+  insert(user: User, events?: readonly OutgoingIntegrationEvent[]): Promise<void>;
   /**
    * Saves the user's changes if nobody saved it since it was read, and throws
    * UserVersionConflictError otherwise. The aggregate is spent afterwards:
    * read the user again before changing it again.
    */
-  update(user: User): Promise<void>;
+  update(user: User, events?: readonly OutgoingIntegrationEvent[]): Promise<void>;
 }

@@ -2,15 +2,18 @@ import type { Email } from '../../domain/email.value-object';
 import { User, UserSnapshot } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { isUserId } from '../../domain/user-id';
-import { UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
+import { OutgoingIntegrationEvent, UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
 
 /**
  * A UserRepository for tests that keeps the promises of the real one: it
  * stores copies (never the aggregate itself), keeps emails unique, and saves
- * an update only at the version it was read at.
+ * an update only at the version it was read at, and keeps the events of a
+ * change in `outbox` only when the change is stored.
  */
 export class InMemoryUserRepository implements UserRepository {
   private readonly rows = new Map<string, UserSnapshot>();
+  /** The events stored with changes, as they would leave the outbox (through JSON). */
+  readonly outbox: { pattern: string; payload: unknown }[] = [];
   private readonly interleavedWrites: (() => Promise<void>)[] = [];
   private interleaving = false;
 
@@ -32,20 +35,31 @@ export class InMemoryUserRepository implements UserRepository {
     return { users: ordered.slice(offset, offset + limit).map((row) => User.reconstitute({ ...row })), total: ordered.length };
   }
 
-  async insert(user: User): Promise<void> {
+  async insert(user: User, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     const row = user.toSnapshot();
     if (this.rows.has(row.id)) throw new Error(`Duplicate user id ${row.id}`);
     this.assertEmailFree(row);
     this.rows.set(row.id, row);
+    this.keep(events);
   }
 
-  async update(user: User): Promise<void> {
+  async update(user: User, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await this.runInterleavedWrite();
     const row = user.toSnapshot();
     const stored = this.rows.get(row.id);
     if (!stored || stored.version !== row.version) throw new UserVersionConflictError(row.id);
     this.assertEmailFree(row);
     this.rows.set(row.id, { ...row, version: stored.version + 1 });
+    this.keep(events);
+  }
+
+  /** The patterns of the events kept so far, oldest first. */
+  outboxPatterns(): string[] {
+    return this.outbox.map((event) => event.pattern);
+  }
+
+  private keep(events: readonly OutgoingIntegrationEvent[]): void {
+    for (const event of events) this.outbox.push({ pattern: event.pattern, payload: JSON.parse(JSON.stringify(event.payload)) });
   }
 
   /**

@@ -1,8 +1,6 @@
 import { Email } from '../../domain/email.value-object';
 import { User, UserRole } from '../../domain/user.aggregate';
 import { UserName } from '../../domain/user-name.value-object';
-import { UserEventsPublisher } from '../user-events.publisher';
-import { FakeIntegrationEventPublisher } from './fake-integration-event.publisher';
 import { FakePasswordHasher } from './fake-password.hasher';
 import { InMemoryUserRepository } from './in-memory-user.repository';
 
@@ -10,13 +8,11 @@ import { InMemoryUserRepository } from './in-memory-user.repository';
 export function usersTestKit() {
   const users = new InMemoryUserRepository();
   const hasher = new FakePasswordHasher();
-  const publisher = new FakeIntegrationEventPublisher();
-  const events = new UserEventsPublisher(publisher);
   return {
     users,
     hasher,
-    publisher,
-    events,
+    /** The integration events stored with the changes, as they would leave the users outbox. */
+    outbox: users.outbox,
     /** Stores a user directly, as if registered earlier; publishes nothing. */
     async givenUser(options: { email: string; name?: string; password?: string; role?: UserRole; inactive?: boolean; at?: Date }): Promise<User> {
       const user = User.register({

@@ -1,3 +1,4 @@
+import { IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
@@ -6,6 +7,7 @@ import { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { UserName } from '../../domain/user-name.value-object';
 import { UserVersionConflictError } from '../../domain/user.repository';
+import { CreateUsersMessagingTables1795480000000 } from '../migrations/1795480000000-create-users-messaging-tables.migration';
 import { CreateUsersTable1795449600000 } from '../migrations/1795449600000-create-users-table.migration';
 import { TypeOrmUserRepository } from './typeorm-user.repository';
 import { UserOrmEntity } from './user.orm-entity';
@@ -20,8 +22,14 @@ import { UserOrmEntity } from './user.orm-entity';
   let repository: TypeOrmUserRepository;
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000] }));
-    repository = new TypeOrmUserRepository(dataSource.getRepository(UserOrmEntity));
+    ({ dataSource, drop } = await createMigratedContextDatabase({
+      context: 'users',
+      entities: [UserOrmEntity],
+      migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000],
+    }));
+    // Nothing listens: the specs read what the outbox holds, not what it delivers.
+    const publisher = { publish: async () => undefined } as unknown as IntegrationEventPublisher;
+    repository = new TypeOrmUserRepository(dataSource.getRepository(UserOrmEntity), new Outbox('users', dataSource, publisher));
   }, 30_000);
 
   afterAll(async () => {
@@ -41,6 +49,16 @@ import { UserOrmEntity } from './user.orm-entity';
     await repository.insert(user);
     expect((await repository.findById(user.id))?.toSnapshot()).toEqual(user.toSnapshot());
     expect((await repository.findByEmail(Email.of('ADA@example.com')))?.id).toBe(user.id);
+  });
+
+  it('writes the events of a change to the outbox with it, and none when the change is refused', async () => {
+    const user = newUser('outbox@example.com');
+    const event = { pattern: 'users.user.registered', payload: { userId: user.id } };
+    await repository.insert(user, [event]);
+    const clash = newUser('OUTBOX@example.com');
+    await expect(repository.insert(clash, [{ pattern: 'users.user.registered', payload: { userId: clash.id } }])).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
+    const rows = (await dataSource.query(`SELECT pattern, payload FROM users.outbox WHERE payload->>'userId' IN ($1, $2)`, [user.id, clash.id])) as unknown[];
+    expect(rows).toEqual([{ pattern: 'users.user.registered', payload: { userId: user.id } }]);
   });
 
   it('answers null for an unknown id, and for a malformed one without a query', async () => {

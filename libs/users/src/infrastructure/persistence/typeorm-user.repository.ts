@@ -1,23 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { Outbox } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { Email } from '../../domain/email.value-object';
 import type { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { isUserId } from '../../domain/user-id';
-import { UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
+import { OutgoingIntegrationEvent, UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
 import { UserMapper } from './user.mapper';
 import { USERS_EMAIL_UNIQUE_INDEX, UserOrmEntity } from './user.orm-entity';
 
 /**
- * Users in Postgres. Every method is one statement (two for a page), so none
- * needs a transaction of its own and none holds the embedded database's single
- * connection longer than a query.
+ * Users in Postgres. A change is one statement, in one transaction with the
+ * integration events it carries into the users outbox; they are published
+ * once it commits.
  */
 @Injectable()
 export class TypeOrmUserRepository implements UserRepository {
-  constructor(@InjectRepository(UserOrmEntity, 'users') private readonly rows: Repository<UserOrmEntity>) {}
+  constructor(
+    @InjectRepository(UserOrmEntity, 'users') private readonly rows: Repository<UserOrmEntity>,
+    private readonly outbox: Outbox,
+  ) {}
 
   async findById(id: string): Promise<User | null> {
     // A malformed id would make Postgres fail the uuid cast; it names no user.
@@ -40,19 +44,14 @@ export class TypeOrmUserRepository implements UserRepository {
     return { users: rows.map(UserMapper.toDomain), total };
   }
 
-  async insert(user: User): Promise<void> {
-    try {
-      await this.rows.insert(UserMapper.toOrmEntity(user));
-    } catch (error) {
-      throw translateWriteError(error);
-    }
+  async insert(user: User, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
+    await this.withEvents(events, (manager) => manager.insert(UserOrmEntity, UserMapper.toOrmEntity(user)));
   }
 
-  async update(user: User): Promise<void> {
+  async update(user: User, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     const row = UserMapper.toOrmEntity(user);
-    let affected: number | null | undefined;
-    try {
-      ({ affected } = await this.rows
+    await this.withEvents(events, async (manager) => {
+      const { affected } = await manager
         .createQueryBuilder()
         .update(UserOrmEntity)
         .set({
@@ -65,12 +64,23 @@ export class TypeOrmUserRepository implements UserRepository {
           version: () => '"version" + 1',
         })
         .where('"id" = :id AND "version" = :version', { id: row.id, version: row.version })
-        .execute());
+        .execute();
+      // Users are never deleted, so no row means the version moved on.
+      if (affected !== 1) throw new UserVersionConflictError(user.id);
+    });
+  }
+
+  /** Runs a write and adds its events to the outbox in one transaction, then has them published. */
+  private async withEvents(events: readonly OutgoingIntegrationEvent[], write: (manager: EntityManager) => Promise<unknown>): Promise<void> {
+    try {
+      await this.rows.manager.transaction(async (manager) => {
+        await write(manager);
+        for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
+      });
     } catch (error) {
       throw translateWriteError(error);
     }
-    // Users are never deleted, so no row means the version moved on.
-    if (affected !== 1) throw new UserVersionConflictError(user.id);
+    if (events.length > 0) this.outbox.flush();
   }
 }
 

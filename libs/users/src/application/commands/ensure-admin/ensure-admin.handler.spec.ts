@@ -8,26 +8,26 @@ import { EnsureAdminHandler } from './ensure-admin.handler';
 describe('EnsureAdminHandler', () => {
   function setup() {
     const kit = usersTestKit();
-    return { ...kit, handler: new EnsureAdminHandler(kit.users, kit.hasher, kit.events) };
+    return { ...kit, handler: new EnsureAdminHandler(kit.users, kit.hasher) };
   }
 
   it('creates an active admin when no user has the email, and publishes users.user.registered', async () => {
-    const { handler, users, publisher } = setup();
+    const { handler, users, outbox } = setup();
     await expect(handler.execute(new EnsureAdminCommand('Admin@Shop.local', 'admin-password'))).resolves.toBe('created');
     const admin = await users.findByEmail(Email.of('admin@shop.local'));
     expect(admin).toMatchObject({ role: 'admin', status: 'active', passwordHash: 'fake-hash(admin-password)' });
     expect(admin?.name.value).toBe('Administrator');
-    expect(publisher.patterns()).toEqual([USERS_EVENTS.USER_REGISTERED]);
+    expect(outbox.map((event) => event.pattern)).toEqual([USERS_EVENTS.USER_REGISTERED]);
   });
 
   it('leaves an existing admin alone, password included, on every later start', async () => {
-    const { handler, users, hasher, publisher } = setup();
+    const { handler, users, hasher, outbox } = setup();
     await handler.execute(new EnsureAdminCommand('admin@shop.local', 'admin-password'));
     await expect(handler.execute(new EnsureAdminCommand('admin@shop.local', 'a-new-password'))).resolves.toBe('existing');
     expect(users.count()).toBe(1);
     expect((await users.findByEmail(Email.of('admin@shop.local')))?.passwordHash).toBe('fake-hash(admin-password)');
     expect(hasher.calls).toEqual(['hash']);
-    expect(publisher.published).toHaveLength(1);
+    expect(outbox).toHaveLength(1);
   });
 
   it('never turns an existing customer into an admin, and says so', async () => {
@@ -44,13 +44,13 @@ describe('EnsureAdminHandler', () => {
   });
 
   it('accepts that another replica created the admin first', async () => {
-    const { handler, users, givenUser, publisher } = setup();
+    const { handler, users, givenUser, outbox } = setup();
     jest.spyOn(users, 'insert').mockImplementationOnce(async () => {
       await givenUser({ email: 'admin@shop.local', role: 'admin' });
       throw new EmailTakenError();
     });
     await expect(handler.execute(new EnsureAdminCommand('admin@shop.local', 'admin-password'))).resolves.toBe('existing');
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('refuses a configuration that breaks the rules, naming the variables', async () => {

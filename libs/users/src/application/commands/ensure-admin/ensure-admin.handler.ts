@@ -8,7 +8,7 @@ import { EmailTakenError } from '../../../domain/user.errors';
 import { UserName } from '../../../domain/user-name.value-object';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
-import { UserEventsPublisher } from '../../user-events.publisher';
+import { toIntegrationEvents } from '../../user-integration-events';
 import { validateAll } from '../../validate-all';
 import { EnsureAdminCommand } from './ensure-admin.command';
 
@@ -29,7 +29,6 @@ export class EnsureAdminHandler {
   constructor(
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
-    private readonly events: UserEventsPublisher,
   ) {}
 
   async execute(command: EnsureAdminCommand): Promise<EnsureAdminOutcome> {
@@ -42,14 +41,13 @@ export class EnsureAdminHandler {
     if (existing) return outcomeFor(existing);
     const admin = User.register({ email, name, passwordHash: await this.hasher.hash(password.reveal()), role: 'admin' });
     try {
-      await this.users.insert(admin);
+      await this.users.insert(admin, toIntegrationEvents(admin.pullEvents()));
     } catch (error) {
       // Another replica starting at the same time created it first.
       if (!(error instanceof EmailTakenError)) throw error;
       const winner = await this.users.findByEmail(email);
       return winner ? outcomeFor(winner) : 'existing';
     }
-    await this.events.publish(admin.pullEvents());
     return 'created';
   }
 }

@@ -8,7 +8,7 @@ import { RegisterUserHandler } from './register-user.handler';
 describe('RegisterUserHandler', () => {
   function setup() {
     const kit = usersTestKit();
-    return { ...kit, handler: new RegisterUserHandler(kit.users, kit.hasher, kit.events) };
+    return { ...kit, handler: new RegisterUserHandler(kit.users, kit.hasher) };
   }
 
   it('registers an active customer and answers its view, without any hash', async () => {
@@ -27,27 +27,27 @@ describe('RegisterUserHandler', () => {
   });
 
   it('publishes users.user.registered after saving', async () => {
-    const { handler, publisher } = setup();
+    const { handler, outbox } = setup();
     const view = await handler.execute(new RegisterUserCommand('ada@example.com', 'correct horse', 'Ada'));
-    expect(publisher.published).toEqual([
+    expect(outbox).toEqual([
       { pattern: USERS_EVENTS.USER_REGISTERED, payload: { userId: view.id, email: 'ada@example.com', occurredAt: view.createdAt } },
     ]);
   });
 
   it('answers EMAIL_TAKEN for an email already used in any letter case, without hashing', async () => {
-    const { handler, givenUser, hasher, publisher, users } = setup();
+    const { handler, givenUser, hasher, outbox, users } = setup();
     await givenUser({ email: 'ada@example.com' });
     await expect(handler.execute(new RegisterUserCommand('ADA@EXAMPLE.COM', 'correct horse', 'Ada'))).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
     expect(hasher.calls).toEqual([]);
     expect(users.count()).toBe(1);
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('answers EMAIL_TAKEN when another registration wins the race for the email, and publishes nothing', async () => {
-    const { handler, users, publisher } = setup();
+    const { handler, users, outbox } = setup();
     jest.spyOn(users, 'insert').mockRejectedValueOnce(new EmailTakenError());
     await expect(handler.execute(new RegisterUserCommand('ada@example.com', 'correct horse', 'Ada'))).rejects.toBeInstanceOf(EmailTakenError);
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('lists every invalid field at once', async () => {

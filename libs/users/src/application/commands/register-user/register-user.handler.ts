@@ -9,7 +9,7 @@ import { EmailTakenError } from '../../../domain/user.errors';
 import { UserName } from '../../../domain/user-name.value-object';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
-import { UserEventsPublisher } from '../../user-events.publisher';
+import { toIntegrationEvents } from '../../user-integration-events';
 import { UserViewMapper } from '../../user-view.mapper';
 import { validateAll } from '../../validate-all';
 import { RegisterUserCommand } from './register-user.command';
@@ -20,7 +20,6 @@ export class RegisterUserHandler {
   constructor(
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
-    private readonly events: UserEventsPublisher,
   ) {}
 
   async execute(command: RegisterUserCommand): Promise<UserView> {
@@ -34,8 +33,7 @@ export class RegisterUserHandler {
     if (await this.users.findByEmail(email)) throw new EmailTakenError();
     const passwordHash = await this.hasher.hash(password.reveal());
     const user = User.register({ email, name, passwordHash, role: 'customer' });
-    await this.users.insert(user);
-    await this.events.publish(user.pullEvents());
+    await this.users.insert(user, toIntegrationEvents(user.pullEvents()));
     return UserViewMapper.toView(user);
   }
 }

@@ -10,23 +10,23 @@ describe('UpdateProfileHandler', () => {
   async function setup() {
     const kit = usersTestKit();
     const ada = await kit.givenUser({ email: 'ada@example.com', name: 'Ada' });
-    return { ...kit, ada, handler: new UpdateProfileHandler(kit.users, kit.events) };
+    return { ...kit, ada, handler: new UpdateProfileHandler(kit.users) };
   }
 
   it('changes the name only, and publishes nothing since no other context needs names', async () => {
-    const { handler, ada, users, publisher } = await setup();
+    const { handler, ada, users, outbox } = await setup();
     const view = await handler.execute(new UpdateProfileCommand(ada.id, { name: ' Ada King ' }));
     expect(view).toMatchObject({ id: ada.id, name: 'Ada King', email: 'ada@example.com' });
     expect(users.stored(ada.id)).toMatchObject({ name: 'Ada King', version: 2 });
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('changes the email, normalized, and publishes users.user.email-changed', async () => {
-    const { handler, ada, users, publisher } = await setup();
+    const { handler, ada, users, outbox } = await setup();
     const view = await handler.execute(new UpdateProfileCommand(ada.id, { email: 'Ada.King@Example.com' }));
     expect(view.email).toBe('ada.king@example.com');
     expect(users.stored(ada.id)?.email).toBe('ada.king@example.com');
-    expect(publisher.published).toEqual([
+    expect(outbox).toEqual([
       { pattern: USERS_EVENTS.USER_EMAIL_CHANGED, payload: { userId: ada.id, email: 'ada.king@example.com', occurredAt: expect.any(String) } },
     ]);
   });
@@ -40,21 +40,21 @@ describe('UpdateProfileHandler', () => {
   });
 
   it('answers EMAIL_TAKEN for an email another user has, in any letter case, and changes nothing', async () => {
-    const { handler, ada, givenUser, users, publisher } = await setup();
+    const { handler, ada, givenUser, users, outbox } = await setup();
     await givenUser({ email: 'grace@example.com' });
     await expect(handler.execute(new UpdateProfileCommand(ada.id, { name: 'Ada King', email: 'GRACE@example.com' }))).rejects.toMatchObject({
       code: 'EMAIL_TAKEN',
     });
     expect(users.stored(ada.id)).toMatchObject({ name: 'Ada', email: 'ada@example.com', version: 1 });
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('writes nothing and publishes nothing when nothing changes', async () => {
-    const { handler, ada, users, publisher } = await setup();
+    const { handler, ada, users, outbox } = await setup();
     await expect(handler.execute(new UpdateProfileCommand(ada.id, { name: 'Ada', email: 'ADA@example.com' }))).resolves.toMatchObject({ name: 'Ada' });
     await expect(handler.execute(new UpdateProfileCommand(ada.id, {}))).resolves.toMatchObject({ name: 'Ada' });
     expect(users.stored(ada.id)?.version).toBe(1);
-    expect(publisher.published).toEqual([]);
+    expect(outbox).toEqual([]);
   });
 
   it('lists every invalid field at once', async () => {
@@ -72,22 +72,22 @@ describe('UpdateProfileHandler', () => {
   });
 
   it('retries once when another request saved the user in between, keeping both changes', async () => {
-    const { handler, ada, users, events, publisher } = await setup();
-    const deactivate = new DeactivateUserHandler(users, events);
+    const { handler, ada, users, outbox } = await setup();
+    const deactivate = new DeactivateUserHandler(users);
     users.interleaveBeforeNextUpdate(() => deactivate.execute(new DeactivateUserCommand(ada.id)));
     const view = await handler.execute(new UpdateProfileCommand(ada.id, { email: 'king@example.com' }));
     expect(view).toMatchObject({ email: 'king@example.com', status: 'inactive' });
     expect(users.stored(ada.id)).toMatchObject({ email: 'king@example.com', status: 'inactive', version: 3 });
-    expect(publisher.patterns()).toEqual([USERS_EVENTS.USER_DEACTIVATED, USERS_EVENTS.USER_EMAIL_CHANGED]);
+    expect(outbox.map((event) => event.pattern)).toEqual([USERS_EVENTS.USER_DEACTIVATED, USERS_EVENTS.USER_EMAIL_CHANGED]);
   });
 
   it('keeps trying while other writers win, then applies on top of what they stored', async () => {
-    const { handler, ada, users, events, publisher } = await setup();
-    const rename = new UpdateProfileHandler(users, events);
+    const { handler, ada, users, outbox } = await setup();
+    const rename = new UpdateProfileHandler(users);
     users.interleaveBeforeNextUpdate(() => rename.execute(new UpdateProfileCommand(ada.id, { name: 'First' })));
     users.interleaveBeforeNextUpdate(() => rename.execute(new UpdateProfileCommand(ada.id, { name: 'Second' })));
     await handler.execute(new UpdateProfileCommand(ada.id, { email: 'king@example.com' }));
     expect(users.stored(ada.id)).toMatchObject({ email: 'king@example.com', name: 'Second' });
-    expect(publisher.published.map((event) => event.pattern)).toEqual(['users.user.email-changed']);
+    expect(outbox.map((event) => event.pattern)).toEqual(['users.user.email-changed']);
   });
 });

@@ -2,13 +2,13 @@ import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Inject, Injectable } from '@nestjs/common';
 import type { UserView } from '@tessera/contracts';
 import { Email } from '../../../domain/email.value-object';
-import type { User, UserDomainEvent } from '../../../domain/user.aggregate';
+import type { User } from '../../../domain/user.aggregate';
 import { EmailTakenError } from '../../../domain/user.errors';
 import { UserName } from '../../../domain/user-name.value-object';
 import { USER_REPOSITORY } from '../../../domain/user.repository';
 import type { UserRepository } from '../../../domain/user.repository';
 import { findUserOrThrow } from '../../find-user-or-throw';
-import { UserEventsPublisher } from '../../user-events.publisher';
+import { toIntegrationEvents } from '../../user-integration-events';
 import { UserViewMapper } from '../../user-view.mapper';
 import { validateAll } from '../../validate-all';
 import { UpdateProfileCommand } from './update-profile.command';
@@ -23,7 +23,6 @@ interface Changes {
 export class UpdateProfileHandler {
   constructor(
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
-    private readonly events: UserEventsPublisher,
   ) {}
 
   async execute(command: UpdateProfileCommand): Promise<UserView> {
@@ -32,12 +31,11 @@ export class UpdateProfileHandler {
       () => (rawName === undefined ? undefined : UserName.of(rawName)),
       () => (rawEmail === undefined ? undefined : Email.of(rawEmail)),
     );
-    const { user, events } = await retryOnVersionConflict(() => this.apply(command.userId, { name, email }));
-    await this.events.publish(events);
+    const user = await retryOnVersionConflict(() => this.apply(command.userId, { name, email }));
     return UserViewMapper.toView(user);
   }
 
-  private async apply(userId: string, changes: Changes): Promise<{ user: User; events: UserDomainEvent[] }> {
+  private async apply(userId: string, changes: Changes): Promise<User> {
     const user = await findUserOrThrow(this.users, userId);
     if (changes.name) user.changeName(changes.name);
     if (changes.email && !changes.email.equals(user.email)) {
@@ -46,7 +44,7 @@ export class UpdateProfileHandler {
     }
     const events = user.pullEvents();
     // Nothing recorded means nothing changed: no write, no new version.
-    if (events.length > 0) await this.users.update(user);
-    return { user, events };
+    if (events.length > 0) await this.users.update(user, toIntegrationEvents(events));
+    return user;
   }
 }
