@@ -15,7 +15,6 @@ import { isDemoDataWanted } from './application/commands/seed-demo-products/seed
 import { UpdateProductHandler } from './application/commands/update-product/update-product.handler';
 import { OnOrderCancelledHandler } from './application/event-handlers/on-order-cancelled/on-order-cancelled.handler';
 import { OnOrderConfirmedHandler } from './application/event-handlers/on-order-confirmed/on-order-confirmed.handler';
-import { ProductEventPublisher } from './application/product-event.publisher';
 import { CheckHealthHandler } from './application/queries/check-health/check-health.handler';
 import { GetProductHandler } from './application/queries/get-product/get-product.handler';
 import { ListProductsHandler } from './application/queries/list-products/list-products.handler';
@@ -53,7 +52,6 @@ import { ReservationExpiryScheduler } from './interface/reservation-expiry.sched
   providers: [
     { provide: PRODUCT_REPOSITORY, useClass: TypeOrmProductRepository },
     { provide: RESERVATION_REPOSITORY, useClass: TypeOrmReservationRepository },
-    ProductEventPublisher,
     CreateProductHandler,
     GetProductHandler,
     ListProductsHandler,

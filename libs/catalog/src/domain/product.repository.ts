@@ -1,5 +1,6 @@
 import { VersionConflictError } from '@tessera/shared-kernel';
 import type { Product } from './product.aggregate';
+import type { OutgoingIntegrationEvent } from './reservation.repository';
 
 /** Injection token of the ProductRepository port. */
 export const PRODUCT_REPOSITORY = Symbol('PRODUCT_REPOSITORY');
@@ -16,14 +17,18 @@ export interface ProductRepository {
   /** The product, or null when no product has this id (a malformed id included). */
   findById(id: string): Promise<Product | null>;
 
-  /** Stores a new product; throws DomainError SKU_TAKEN when its SKU is taken, compared case-insensitively. */
-  add(product: Product): Promise<void>;
+  /**
+   * Stores a new product, with `events` in the catalog outbox in the same
+   * transaction; throws DomainError SKU_TAKEN when its SKU is taken, compared case-insensitively.
+   */
+  add(product: Product, events?: readonly OutgoingIntegrationEvent[]): Promise<void>;
 
   /**
-   * Stores the changes of a loaded product, only if nobody stored another
-   * change since it was loaded; throws ProductVersionConflictError otherwise.
+   * Stores the changes of a loaded product, with `events` in the catalog
+   * outbox in the same transaction, only if nobody stored another change
+   * since it was loaded; throws ProductVersionConflictError otherwise.
    */
-  save(product: Product): Promise<void>;
+  save(product: Product, events?: readonly OutgoingIntegrationEvent[]): Promise<void>;
 
   /** One page of the products matching the criteria, by name (case-insensitive) then id, and how many match in all. */
   list(criteria: ProductCriteria): Promise<{ items: Product[]; total: number }>;

@@ -1,15 +1,20 @@
 import { Product, ProductSnapshot } from '../domain/product.aggregate';
 import { SkuTakenError } from '../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../domain/product.repository';
+import type { OutgoingIntegrationEvent } from '../domain/reservation.repository';
 import { nextTurn } from './next-turn';
+import { RecordingEventPublisher } from './recording-event.publisher';
 
 /**
  * The ProductRepository contract in memory, for tests: copies in and out as a
  * database would, case-insensitive SKUs, version checks on save, and a turn of
- * the event loop in every call so that concurrent commands interleave.
+ * the event loop in every call so that concurrent commands interleave; the
+ * events of a change are kept in `outbox` only when the change is stored.
  */
 export class InMemoryProductRepository implements ProductRepository {
   private readonly rows = new Map<string, ProductSnapshot>();
+  /** The events stored with changes, as they would leave the catalog outbox. */
+  readonly outbox = new RecordingEventPublisher();
   private concurrentChangesLeft = 0;
   private concurrentChange?: (product: Product) => void;
   findByIdCalls = 0;
@@ -22,16 +27,22 @@ export class InMemoryProductRepository implements ProductRepository {
     return row ? Product.reconstitute(row) : null;
   }
 
-  async add(product: Product): Promise<void> {
+  async add(product: Product, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await nextTurn();
     if (this.skuTaken(product.sku)) throw new SkuTakenError(product.sku);
     this.rows.set(product.id, product.toSnapshot());
+    await this.keep(events);
   }
 
-  async save(product: Product): Promise<void> {
+  async save(product: Product, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await nextTurn();
     this.sneakInConcurrentChange(product.id);
     this.store(product);
+    await this.keep(events);
+  }
+
+  private async keep(events: readonly OutgoingIntegrationEvent[]): Promise<void> {
+    for (const event of events) await this.outbox.publish(event.pattern, event.payload);
   }
 
   async list({ q, offset, limit }: ProductCriteria): Promise<{ items: Product[]; total: number }> {

@@ -9,7 +9,6 @@ import { ReleaseReservationCommand } from '../../application/commands/release-re
 import { ReleaseReservationHandler } from '../../application/commands/release-reservation/release-reservation.handler';
 import { ReserveStockCommand } from '../../application/commands/reserve-stock/reserve-stock.command';
 import { ReserveStockHandler } from '../../application/commands/reserve-stock/reserve-stock.handler';
-import { ProductEventPublisher } from '../../application/product-event.publisher';
 import { ReservationViewMapper } from '../../application/reservation-view.mapper';
 import { Product } from '../../domain/product.aggregate';
 import { ProductVersionConflictError } from '../../domain/product.repository';
@@ -37,7 +36,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
 
   beforeAll(async () => {
     ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000, AddCatalogReservationExpiry1795480000000] }));
-    repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity));
+    repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
   }, 60_000);
 
   afterAll(async () => {
@@ -155,11 +154,32 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     });
   });
 
+  describe('its events', () => {
+    it('go to the catalog outbox in the transaction of the change, and not for a change refused', async () => {
+      const kettle = product('OUT-1', 'Kettle');
+      await repository.add(kettle, [{ pattern: 'catalog.product.created', payload: { productId: kettle.id } }]);
+      const twin = product('out-1', 'Twin');
+      await expect(repository.add(twin, [{ pattern: 'catalog.product.created', payload: { productId: twin.id } }])).rejects.toMatchObject({ code: 'SKU_TAKEN' });
+      const stale = (await repository.findById(kettle.id))!;
+      const fresh = (await repository.findById(kettle.id))!;
+      fresh.adjustStock(1);
+      await repository.save(fresh, [{ pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id } }]);
+      stale.adjustStock(2);
+      await expect(repository.save(stale, [{ pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id, stale: true } }])).rejects.toBeInstanceOf(ProductVersionConflictError);
+
+      const rows = await dataSource.query(`SELECT pattern, payload FROM catalog.outbox WHERE payload->>'productId' IN ($1, $2) ORDER BY position`, [kettle.id, twin.id]);
+      expect(rows).toEqual([
+        { pattern: 'catalog.product.created', payload: { productId: kettle.id } },
+        { pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id } },
+      ]);
+    });
+  });
+
   describe('with the adjust-stock handler, on several connections at once', () => {
     it('applies every one of many concurrent adjustments exactly once', async () => {
       const widget = product('CONC-1', 'Widget', 500, 1000);
       await repository.add(widget);
-      const handler = new AdjustStockHandler(repository, new ProductEventPublisher(new RecordingEventPublisher().asPublisher()));
+      const handler = new AdjustStockHandler(repository);
       const deltas = Array.from({ length: 6 }, (_, index) => (index % 2 === 0 ? 7 : -3));
 
       await Promise.all(deltas.map((delta) => handler.execute(new AdjustStockCommand(widget.id, delta))));
@@ -170,7 +190,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     it('sells no unit twice when concurrent write-offs ask for more than there is', async () => {
       const widget = product('CONC-2', 'Widget', 500, 4);
       await repository.add(widget);
-      const handler = new AdjustStockHandler(repository, new ProductEventPublisher(new RecordingEventPublisher().asPublisher()));
+      const handler = new AdjustStockHandler(repository);
 
       const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => handler.execute(new AdjustStockCommand(widget.id, -1))));
 

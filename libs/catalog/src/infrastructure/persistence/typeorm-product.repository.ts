@@ -1,19 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { Outbox } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Product } from '../../domain/product.aggregate';
 import { SkuTakenError } from '../../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../../domain/product.repository';
+import type { OutgoingIntegrationEvent } from '../../domain/reservation.repository';
 import { ProductMapper } from './product.mapper';
 import { ProductOrmEntity } from './product.orm-entity';
 
 const SKU_INDEX = 'products_sku_lower_key';
 
-/** Products in the catalog schema, through the catalog's own DataSource. */
+/**
+ * Products in the catalog schema, through the catalog's own DataSource; a
+ * change and its integration events commit together (catalog outbox), and
+ * the events are published after.
+ */
 @Injectable()
 export class TypeOrmProductRepository implements ProductRepository {
-  constructor(@InjectRepository(ProductOrmEntity, 'catalog') private readonly rows: Repository<ProductOrmEntity>) {}
+  constructor(
+    @InjectRepository(ProductOrmEntity, 'catalog') private readonly rows: Repository<ProductOrmEntity>,
+    private readonly outbox: Outbox,
+  ) {}
 
   async findById(id: string): Promise<Product | null> {
     // Postgres answers a malformed uuid with an error, not with no row.
@@ -22,20 +31,19 @@ export class TypeOrmProductRepository implements ProductRepository {
     return row ? ProductMapper.toDomain(row) : null;
   }
 
-  async add(product: Product): Promise<void> {
+  async add(product: Product, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     try {
-      await this.rows.insert(ProductMapper.toRow(product));
+      await this.withEvents(events, (manager) => manager.insert(ProductOrmEntity, ProductMapper.toRow(product)));
     } catch (error) {
       if (isUniqueViolation(error, SKU_INDEX)) throw new SkuTakenError(product.sku);
       throw error;
     }
   }
 
-  async save(product: Product): Promise<void> {
+  async save(product: Product, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     const loadedVersion = product.version;
-    const runner = this.rows.manager.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(
+    await this.withEvents(events, async (manager) => {
+      const [, affected] = (await manager.query(
         `UPDATE catalog.products
             SET name = $3, description = $4, price_amount = $5, price_currency = $6, stock = $7, updated_at = $8,
                 version = version + 1
@@ -50,13 +58,19 @@ export class TypeOrmProductRepository implements ProductRepository {
           product.stock,
           product.updatedAt,
         ],
-        true,
-      );
-      if (result.affected !== 1) throw new ProductVersionConflictError(product.id, loadedVersion);
-    } finally {
-      await runner.release();
-    }
+      )) as [unknown, number];
+      if (affected !== 1) throw new ProductVersionConflictError(product.id, loadedVersion);
+    });
     product.markStored(loadedVersion + 1);
+  }
+
+  /** Runs a write and adds its events to the outbox in one transaction, then has them published. */
+  private async withEvents(events: readonly OutgoingIntegrationEvent[], write: (manager: EntityManager) => Promise<unknown>): Promise<void> {
+    await this.rows.manager.transaction(async (manager) => {
+      await write(manager);
+      for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
+    });
+    if (events.length > 0) this.outbox.flush();
   }
 
   async list({ q, offset, limit }: ProductCriteria): Promise<{ items: Product[]; total: number }> {

@@ -47,7 +47,7 @@ const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12,
 
   beforeAll(async () => {
     ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities, migrations }));
-    products = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity));
+    products = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
   }, 60_000);
 
   afterAll(async () => {

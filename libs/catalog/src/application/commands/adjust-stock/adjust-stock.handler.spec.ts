@@ -2,7 +2,6 @@ import { Product } from '../../../domain/product.aggregate';
 import { ProductVersionConflictError } from '../../../domain/product.repository';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { RecordingEventPublisher } from '../../../testing/recording-event.publisher';
-import { ProductEventPublisher } from '../../product-event.publisher';
 import { VERSION_CONFLICT_ATTEMPTS } from '@tessera/shared-kernel';
 import { AdjustStockCommand } from './adjust-stock.command';
 import { AdjustStockHandler } from './adjust-stock.handler';
@@ -20,8 +19,8 @@ describe('AdjustStockHandler', () => {
 
   beforeEach(() => {
     products = new InMemoryProductRepository();
-    events = new RecordingEventPublisher();
-    handler = new AdjustStockHandler(products, new ProductEventPublisher(events.asPublisher()));
+    handler = new AdjustStockHandler(products);
+    events = products.outbox;
   });
 
   it('receives goods and answers the product with its new stock', async () => {

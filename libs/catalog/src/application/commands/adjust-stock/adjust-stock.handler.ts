@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ProductView } from '@tessera/contracts';
 import { PRODUCT_REPOSITORY, type ProductRepository } from '../../../domain/product.repository';
 import { findProductOrThrow } from '../../find-product-or-throw';
-import { ProductEventPublisher } from '../../product-event.publisher';
+import { toProductIntegrationEvents } from '../../product-integration-events';
 import { ProductViewMapper } from '../../product-view.mapper';
 import { AdjustStockCommand } from './adjust-stock.command';
 
@@ -16,17 +16,15 @@ import { AdjustStockCommand } from './adjust-stock.command';
 export class AdjustStockHandler {
   constructor(
     @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-    private readonly events: ProductEventPublisher,
   ) {}
 
   async execute(command: AdjustStockCommand): Promise<ProductView> {
     const product = await retryOnVersionConflict(async () => {
       const product = await findProductOrThrow(this.products, command.productId);
       product.adjustStock(command.delta);
-      await this.products.save(product);
+      await this.products.save(product, toProductIntegrationEvents(product.pullEvents()));
       return product;
     });
-    await this.events.publishRecorded(product);
     return ProductViewMapper.toView(product);
   }
 }

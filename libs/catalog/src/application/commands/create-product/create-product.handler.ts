@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ProductView } from '@tessera/contracts';
 import { Product } from '../../../domain/product.aggregate';
 import { PRODUCT_REPOSITORY, type ProductRepository } from '../../../domain/product.repository';
-import { ProductEventPublisher } from '../../product-event.publisher';
+import { toProductIntegrationEvents } from '../../product-integration-events';
 import { ProductViewMapper } from '../../product-view.mapper';
 import { CreateProductCommand } from './create-product.command';
 
@@ -11,7 +11,6 @@ import { CreateProductCommand } from './create-product.command';
 export class CreateProductHandler {
   constructor(
     @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-    private readonly events: ProductEventPublisher,
   ) {}
 
   async execute(command: CreateProductCommand): Promise<ProductView> {
@@ -22,8 +21,7 @@ export class CreateProductHandler {
       price: command.price,
       stock: command.stock,
     });
-    await this.products.add(product);
-    await this.events.publishRecorded(product);
+    await this.products.add(product, toProductIntegrationEvents(product.pullEvents()));
     return ProductViewMapper.toView(product);
   }
 }

@@ -1,7 +1,6 @@
 import { Product } from '../../../domain/product.aggregate';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { RecordingEventPublisher } from '../../../testing/recording-event.publisher';
-import { ProductEventPublisher } from '../../product-event.publisher';
 import { UpdateProductCommand } from './update-product.command';
 import { UpdateProductHandler } from './update-product.handler';
 
@@ -13,8 +12,8 @@ describe('UpdateProductHandler', () => {
 
   beforeEach(async () => {
     products = new InMemoryProductRepository();
-    events = new RecordingEventPublisher();
-    handler = new UpdateProductHandler(products, new ProductEventPublisher(events.asPublisher()));
+    handler = new UpdateProductHandler(products);
+    events = products.outbox;
     mug = Product.create(
       { sku: 'MUG-1', name: 'Mug', description: 'Plain', price: { amount: 1200, currency: 'USD' }, stock: 7 },
       new Date('2025-01-01T00:00:00Z'),

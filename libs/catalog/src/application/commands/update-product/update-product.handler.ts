@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ProductView } from '@tessera/contracts';
 import { PRODUCT_REPOSITORY, type ProductRepository } from '../../../domain/product.repository';
 import { findProductOrThrow } from '../../find-product-or-throw';
-import { ProductEventPublisher } from '../../product-event.publisher';
+import { toProductIntegrationEvents } from '../../product-integration-events';
 import { ProductViewMapper } from '../../product-view.mapper';
 import { UpdateProductCommand } from './update-product.command';
 
@@ -12,17 +12,15 @@ import { UpdateProductCommand } from './update-product.command';
 export class UpdateProductHandler {
   constructor(
     @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-    private readonly events: ProductEventPublisher,
   ) {}
 
   async execute(command: UpdateProductCommand): Promise<ProductView> {
     const product = await retryOnVersionConflict(async () => {
       const product = await findProductOrThrow(this.products, command.productId);
       const changed = product.update({ name: command.name, description: command.description, price: command.price });
-      if (changed) await this.products.save(product);
+      if (changed) await this.products.save(product, toProductIntegrationEvents(product.pullEvents()));
       return product;
     });
-    await this.events.publishRecorded(product);
     return ProductViewMapper.toView(product);
   }
 }
