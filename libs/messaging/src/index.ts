@@ -10,6 +10,8 @@ export * from './topology/topology';
 export * from './persistence/idempotency.store';
 export * from './persistence/inbox';
 export * from './persistence/messaging-persistence.module';
+export * from './persistence/messaging-retention';
+export * from './scheduling/periodic-round';
 export * from './persistence/messaging-tables.sql';
 export * from './persistence/outbox';
 export * from './correlation/correlation.store';

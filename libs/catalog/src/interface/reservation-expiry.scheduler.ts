@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/platform';
+import { PeriodicRound } from '@tessera/messaging';
 import { ExpireOverdueReservationsCommand } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
 import { ExpireOverdueReservationsHandler } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
 

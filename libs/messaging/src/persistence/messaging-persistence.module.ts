@@ -1,5 +1,7 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { PeriodicRound } from '../scheduling/periodic-round';
 import type { ContextName } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
 import { InProcessBroker } from '../inproc/in-process.broker';
@@ -7,6 +9,7 @@ import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { IN_PROCESS_BROKER } from '../messaging.tokens';
 import { IdempotencyStore } from './idempotency.store';
 import { Inbox } from './inbox';
+import { MessagingRetention } from './messaging-retention';
 import { Outbox } from './outbox';
 
 const PERSISTENCE_CONTEXT = Symbol('PERSISTENCE_CONTEXT');
@@ -40,6 +43,36 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
+/** How often the old rows of a context's messaging tables are removed. */
+const RETENTION_PURGE_INTERVAL_MS = 10 * 60_000;
+const DEFAULT_RETENTION_HOURS = 168;
+
+/** Removes the context's old outbox, inbox and idempotency rows every few minutes while the application runs. */
+@Injectable()
+class MessagingRetentionLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger: Logger;
+  private readonly rounds: PeriodicRound;
+
+  constructor(retention: MessagingRetention, @Inject(PERSISTENCE_CONTEXT) context: ContextName) {
+    this.logger = new Logger(`Retention(${context})`);
+    this.rounds = new PeriodicRound(
+      async () => {
+        const purged = await retention.purge();
+        if (purged.outbox + purged.inbox + purged.idempotencyKeys > 0) this.logger.log({ msg: 'old messaging rows removed', ...purged });
+      },
+      (error) => this.logger.warn(`Removing old messaging rows failed, will retry: ${(error as Error)?.message ?? error}`),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.rounds.start(RETENTION_PURGE_INTERVAL_MS);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
+  }
+}
+
 /**
  * The outbox, inbox and idempotency store of one context, on the context's
  * own DataSource (from ContextDatabaseModule) and tables (messagingTablesSql).
@@ -56,7 +89,13 @@ export class MessagingPersistenceModule {
         { provide: Outbox, inject: [dataSource, IntegrationEventPublisher], useFactory: (ds: DataSource, publisher: IntegrationEventPublisher) => new Outbox(context, ds, publisher) },
         { provide: Inbox, inject: [dataSource], useFactory: (ds: DataSource) => new Inbox(context, ds) },
         { provide: IdempotencyStore, inject: [dataSource], useFactory: (ds: DataSource) => new IdempotencyStore(context, ds) },
+        {
+          provide: MessagingRetention,
+          inject: [dataSource, ConfigService],
+          useFactory: (ds: DataSource, config: ConfigService) => new MessagingRetention(context, ds, Number(config.get('MESSAGING_RETENTION_HOURS') ?? DEFAULT_RETENTION_HOURS)),
+        },
         OutboxRelayLifecycle,
+        MessagingRetentionLifecycle,
       ],
       exports: [Outbox, Inbox, IdempotencyStore],
     };

@@ -5,6 +5,7 @@ import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
 import { Inbox } from './inbox';
+import { MessagingRetention } from './messaging-retention';
 import { idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
@@ -159,6 +160,44 @@ class RecordingPublisher extends IntegrationEventPublisher {
       await store.record(resource(6), resultOutcome('kept'));
       await store.forget(resource(6));
       expect(await store.replay(scope('k6'), {})).toEqual({ value: 'kept' });
+    });
+  });
+
+  describe('retention', () => {
+    const now = new Date('2030-06-01T12:00:00.000Z');
+    const hoursBefore = (hours: number) => new Date(now.getTime() - hours * 3600_000);
+
+    it('removes published outbox rows, inbox rows and answered keys older than the retention, and keeps the rest', async () => {
+      await dataSource.query('TRUNCATE probe.outbox, probe.inbox, probe.idempotency_keys');
+      const outbox = (id: string, publishedAt: Date | null) =>
+        dataSource.query(`INSERT INTO probe.outbox (event_id, pattern, payload, occurred_at, published_at) VALUES ($1, 'p', '{}', $2, $3)`, [id, hoursBefore(500), publishedAt]);
+      await outbox('00000000-0000-4000-8000-000000000a01', hoursBefore(200));
+      await outbox('00000000-0000-4000-8000-000000000a02', hoursBefore(100));
+      await outbox('00000000-0000-4000-8000-000000000a03', null);
+      const inbox = (id: string, at: Date) => dataSource.query(`INSERT INTO probe.inbox (event_id, consumer, processed_at) VALUES ($1, 'c', $2)`, [id, at]);
+      await inbox('00000000-0000-4000-8000-000000000b01', hoursBefore(169));
+      await inbox('00000000-0000-4000-8000-000000000b02', hoursBefore(167));
+      const key = (key: string, state: string, at: Date) =>
+        dataSource.query(`INSERT INTO probe.idempotency_keys (user_id, key, operation, request_hash, state, updated_at) VALUES ($1, $2, 'o', 'h', $3, $4)`, [
+          '00000000-0000-4000-8000-0000000000aa',
+          key,
+          state,
+          at,
+        ]);
+      await key('old-done', 'DONE', hoursBefore(300));
+      await key('old-running', 'RUNNING', hoursBefore(300));
+      await key('new-done', 'DONE', hoursBefore(1));
+
+      const retention = new MessagingRetention('probe', dataSource, 168);
+      expect(await retention.purge(now)).toEqual({ outbox: 1, inbox: 1, idempotencyKeys: 1 });
+      expect(await retention.purge(now)).toEqual({ outbox: 0, inbox: 0, idempotencyKeys: 0 });
+
+      expect((await dataSource.query('SELECT event_id FROM probe.outbox ORDER BY event_id')).map((row: { event_id: string }) => row.event_id)).toEqual([
+        '00000000-0000-4000-8000-000000000a02',
+        '00000000-0000-4000-8000-000000000a03',
+      ]);
+      expect((await dataSource.query('SELECT event_id FROM probe.inbox')).map((row: { event_id: string }) => row.event_id)).toEqual(['00000000-0000-4000-8000-000000000b02']);
+      expect((await dataSource.query('SELECT key FROM probe.idempotency_keys ORDER BY key')).map((row: { key: string }) => row.key)).toEqual(['new-done', 'old-running']);
     });
   });
 });

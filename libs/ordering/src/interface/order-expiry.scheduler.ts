@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/platform';
+import { PeriodicRound } from '@tessera/messaging';
 import { ExpireDueOrdersCommand } from '../application/commands/expire-due-orders/expire-due-orders.command';
 import { ExpireDueOrdersHandler } from '../application/commands/expire-due-orders/expire-due-orders.handler';
 import { OrderingSettings } from '../application/ordering.settings';

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/platform';
+import { PeriodicRound } from '@tessera/messaging';
 import { RecoverPlacementsCommand } from '../application/commands/recover-placements/recover-placements.command';
 import { RecoverPlacementsHandler } from '../application/commands/recover-placements/recover-placements.handler';
 import { OrderingSettings } from '../application/ordering.settings';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { PeriodicRound } from '@tessera/platform';
+import { PeriodicRound } from '@tessera/messaging';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 

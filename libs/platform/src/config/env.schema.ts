@@ -36,6 +36,7 @@ export const envSchema = Joi.object({
   ADMIN_PASSWORD: Joi.string().min(8).max(128),
   SEED_DEMO_DATA: Joi.boolean(),
   ORDER_PAYMENT_TIMEOUT_SECONDS: positiveInt.default(900),
+  MESSAGING_RETENTION_HOURS: positiveInt.default(168),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
   CORS_ORIGINS: Joi.string().allow('').default(''),

@@ -1,0 +1,53 @@
+import type { DataSource } from 'typeorm';
+
+/** How many rows one statement removes, so that a purge never holds a table's locks for long. */
+const BATCH = 1000;
+
+/** What one purge removed, per table. */
+export interface PurgedRows {
+  outbox: number;
+  inbox: number;
+  idempotencyKeys: number;
+}
+
+/**
+ * Keeps a context's messaging tables bounded: published outbox rows, inbox
+ * rows and answered idempotency keys older than the retention go. An event
+ * not published yet is never removed, whatever its age; an inbox row is kept
+ * the whole retention, far longer than any redelivery takes (the outbox retries
+ * within seconds, the brokers within minutes). Safe with many instances: each
+ * statement removes what is old at that moment, and removing twice removes nothing.
+ */
+export class MessagingRetention {
+  constructor(
+    private readonly schema: string,
+    private readonly dataSource: DataSource,
+    private readonly retentionHours: number,
+  ) {}
+
+  /** Removes what is older than the retention at `now`, batch after batch; answers how many rows went. */
+  async purge(now: Date = new Date()): Promise<PurgedRows> {
+    const before = new Date(now.getTime() - this.retentionHours * 3600_000);
+    const s = `"${this.schema}"`;
+    return {
+      outbox: await this.inBatches(
+        `DELETE FROM ${s}.outbox WHERE position IN (SELECT position FROM ${s}.outbox WHERE published_at < $1 LIMIT ${BATCH})`,
+        before,
+      ),
+      inbox: await this.inBatches(`DELETE FROM ${s}.inbox WHERE ctid IN (SELECT ctid FROM ${s}.inbox WHERE processed_at < $1 LIMIT ${BATCH})`, before),
+      idempotencyKeys: await this.inBatches(
+        `DELETE FROM ${s}.idempotency_keys WHERE ctid IN (SELECT ctid FROM ${s}.idempotency_keys WHERE state = 'DONE' AND updated_at < $1 LIMIT ${BATCH})`,
+        before,
+      ),
+    };
+  }
+
+  private async inBatches(sql: string, before: Date): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const [, count] = (await this.dataSource.query(sql, [before])) as [unknown, number];
+      removed += count;
+      if (count < BATCH) return removed;
+    }
+  }
+}
