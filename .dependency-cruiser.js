@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^apps/' },
     },
     {
+      name: 'production-imports-a-test-fake',
+      comment: 'Fakes live in testing/ folders, which the build leaves out: only specs and other fakes may use them.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '/testing/' },
+      to: { path: '^libs/.+/testing/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -2,8 +2,8 @@ import { Product, ProductSnapshot } from '../domain/product.aggregate';
 import { SkuTakenError } from '../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../domain/product.repository';
 import type { OutgoingIntegrationEvent } from '../domain/reservation.repository';
-import { nextTurn } from './next-turn';
 import { RecordingEventPublisher } from './recording-event.publisher';
+import { nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The ProductRepository contract in memory, for tests: copies in and out as a

@@ -8,7 +8,7 @@ import {
 } from '../domain/reservation.repository';
 import type { ReservationRequest } from '../domain/reservation-request.value-object';
 import type { InMemoryProductRepository } from './in-memory-product.repository';
-import { nextTurn } from './next-turn';
+import { nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The ReservationRepository contract in memory, for tests, on the stock of an

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
 import type { CancellationReason, ConfirmPaymentRequest, GetOrderRequest, OrderStatus, OrderView } from '@tessera/contracts';
 import { ContextClient, RemoteError } from '@tessera/messaging';
-import { nextTurn } from './next-turn';
+import { nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The ordering context as payments sees it, for specs: get-order (another

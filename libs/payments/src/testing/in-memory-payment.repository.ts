@@ -1,8 +1,7 @@
 import { Payment, PaymentSnapshot } from '../domain/payment.aggregate';
 import { OrderNotPayableError } from '../domain/payment.errors';
 import { OutgoingIntegrationEvent, PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
-import { FakeIdempotencyStore } from './fake-idempotency.store';
-import { nextTurn } from './next-turn';
+import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The PaymentRepository contract in memory, for tests: copies in and out as a

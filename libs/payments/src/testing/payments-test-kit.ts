@@ -8,11 +8,10 @@ import { GetPaymentHandler } from '../application/queries/get-payment/get-paymen
 import { Payment, PaymentState } from '../domain/payment.aggregate';
 import { PaymentMethod } from '../domain/payment-method.value-object';
 import { TestPaymentProvider } from '../infrastructure/provider/test-payment.provider';
-import { FakeIdempotencyStore } from './fake-idempotency.store';
-import { FakeInbox } from './fake-inbox';
 import { FakeOrderingClient } from './fake-ordering.client';
 import { InMemoryPaymentRepository } from './in-memory-payment.repository';
 import { RecordingPaymentProvider } from './recording-payment.provider';
+import { FakeIdempotencyStore, FakeInbox } from '@tessera/messaging/testing';
 
 /** Every payments handler wired to in-memory collaborators. */
 export function paymentsTestKit() {

@@ -1,7 +1,7 @@
 import type { MoneyDto } from '@tessera/contracts';
 import type { ChargeOutcome, ChargeRequest, PaymentProvider, RefundRequest } from '../domain/payment.provider';
 import { TestPaymentProvider } from '../infrastructure/provider/test-payment.provider';
-import { nextTurn } from './next-turn';
+import { nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The test provider with a ledger, for specs: every call is recorded, and the

@@ -2,7 +2,7 @@ import type { ContextName } from '@tessera/contracts';
 import { ERROR_CODES } from '@tessera/contracts';
 import { ContextClient, RemoteError } from '@tessera/messaging';
 import { DomainError } from '@tessera/shared-kernel';
-import { nextTurn, throughJson } from './next-turn';
+import { nextTurn, throughJson } from '@tessera/messaging/testing';
 
 type Answer = (request: Record<string, unknown>) => unknown;
 

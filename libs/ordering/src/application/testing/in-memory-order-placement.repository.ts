@@ -1,9 +1,8 @@
 import type { IdempotencyOutcome } from '@tessera/messaging';
 import type { Order } from '../../domain/order.aggregate';
 import type { OrderPlacement, OrderPlacementRepository, PlacementKey } from '../order-placements';
-import type { FakeIdempotencyStore } from './fake-idempotency.store';
 import type { InMemoryOrderRepository } from './in-memory-order.repository';
-import { nextTurn } from './next-turn';
+import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The OrderPlacementRepository contract in memory, for specs: changes

@@ -3,9 +3,7 @@ import { fromStoredEvent, StoredOrderEvent, toStoredEvent } from '../../domain/o
 import { isUuid } from '../../domain/order-id';
 import { JoinedTransaction, OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
 import { toIntegrationEvent } from '../order-integration-events';
-import { FAKE_TRANSACTION } from './fake-inbox';
-import type { FakeOutbox } from './fake-outbox';
-import { nextTurn, throughJson } from './next-turn';
+import { FakeOutbox, isFakeTransaction, nextTurn, throughJson } from '@tessera/messaging/testing';
 
 /**
  * The OrderRepository contract in memory, for tests: streams stored as JSON
@@ -115,6 +113,6 @@ export class InMemoryOrderRepository implements OrderRepository {
   }
 
   private assertTransaction(transaction: JoinedTransaction | undefined): void {
-    if (transaction !== undefined && transaction !== FAKE_TRANSACTION) throw new TypeError('Only the FakeInbox transaction can be joined');
+    if (transaction !== undefined && !isFakeTransaction(transaction)) throw new TypeError('Only a FakeInbox transaction can be joined');
   }
 }

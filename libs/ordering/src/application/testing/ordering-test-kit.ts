@@ -19,11 +19,9 @@ import { StockReservations } from '../stock-reservations';
 import { FakeCatalog } from './fake-catalog';
 import { FakeClock } from './fake-clock';
 import { FakeContextClient } from './fake-context-client';
-import { FakeIdempotencyStore } from './fake-idempotency.store';
-import { FakeInbox } from './fake-inbox';
-import { FakeOutbox } from './fake-outbox';
 import { InMemoryOrderPlacementRepository } from './in-memory-order-placement.repository';
 import { InMemoryOrderRepository } from './in-memory-order.repository';
+import { FakeIdempotencyStore, FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
 
 /** The payment timeout every kit runs with, in seconds. */
 export const KIT_PAYMENT_TIMEOUT_SECONDS = 900;

@@ -2,9 +2,9 @@ import { Product } from '../../../domain/product.aggregate';
 import { ReservationRequest } from '../../../domain/reservation-request.value-object';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { InMemoryReservationRepository } from '../../../testing/in-memory-reservation.repository';
-import { InMemoryInbox } from '../../../testing/in-memory.inbox';
 import { ReleaseReservationHandler } from '../../commands/release-reservation/release-reservation.handler';
 import { OnOrderCancelledHandler } from './on-order-cancelled.handler';
+import { FakeInbox } from '@tessera/messaging/testing';
 
 describe('OnOrderCancelledHandler', () => {
   const orderId = '5e0c1c9a-2f4b-4d6e-9a8b-0c1d2e3f4a5b';
@@ -16,14 +16,14 @@ describe('OnOrderCancelledHandler', () => {
   });
   let products: InMemoryProductRepository;
   let reservations: InMemoryReservationRepository;
-  let inbox: InMemoryInbox;
+  let inbox: FakeInbox;
   let handler: OnOrderCancelledHandler;
   let mug: Product;
 
   beforeEach(async () => {
     products = new InMemoryProductRepository();
     reservations = new InMemoryReservationRepository(products);
-    inbox = new InMemoryInbox();
+    inbox = new FakeInbox();
     handler = new OnOrderCancelledHandler(inbox.asInbox(), new ReleaseReservationHandler(reservations));
     mug = Product.create({ sku: 'MUG-1', name: 'Mug', price: { amount: 1200, currency: 'USD' }, stock: 10 });
     await products.given(mug);

@@ -3,9 +3,9 @@ import { Product } from '../../../domain/product.aggregate';
 import { ReservationRequest } from '../../../domain/reservation-request.value-object';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { InMemoryReservationRepository } from '../../../testing/in-memory-reservation.repository';
-import { InMemoryInbox } from '../../../testing/in-memory.inbox';
 import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
 import { OnOrderConfirmedHandler } from './on-order-confirmed.handler';
+import { FakeInbox } from '@tessera/messaging/testing';
 
 describe('OnOrderConfirmedHandler', () => {
   const orderId = '5e0c1c9a-2f4b-4d6e-9a8b-0c1d2e3f4a5b';
@@ -17,7 +17,7 @@ describe('OnOrderConfirmedHandler', () => {
   });
   let products: InMemoryProductRepository;
   let reservations: InMemoryReservationRepository;
-  let inbox: InMemoryInbox;
+  let inbox: FakeInbox;
   let handler: OnOrderConfirmedHandler;
   let mug: Product;
   let warn: jest.SpyInstance;
@@ -25,7 +25,7 @@ describe('OnOrderConfirmedHandler', () => {
   beforeEach(async () => {
     products = new InMemoryProductRepository();
     reservations = new InMemoryReservationRepository(products);
-    inbox = new InMemoryInbox();
+    inbox = new FakeInbox();
     handler = new OnOrderConfirmedHandler(inbox.asInbox(), new CommitReservationHandler(reservations));
     mug = Product.create({ sku: 'MUG-1', name: 'Mug', price: { amount: 1200, currency: 'USD' }, stock: 10 });
     await products.given(mug);

@@ -1,4 +1,4 @@
-import type { Outbox } from '@tessera/messaging';
+import type { Outbox } from '../persistence/outbox';
 import { throughJson } from './next-turn';
 
 /** An Outbox for tests: events added in a transaction wait until flush() publishes them. */

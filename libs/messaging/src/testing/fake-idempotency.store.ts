@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '@tessera/contracts';
-import { hashOf, settle, type IdempotencyOutcome, type IdempotencyScope, type IdempotencyStore } from '@tessera/messaging';
+import { hashOf, settle, type IdempotencyOutcome, type IdempotencyScope, type IdempotencyStore } from '../persistence/idempotency.store';
 import { DomainError } from '@tessera/shared-kernel';
 
 type Entry = { requestHash: string; resourceId: string; outcome?: IdempotencyOutcome };
