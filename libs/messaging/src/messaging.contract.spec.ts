@@ -276,6 +276,26 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
   });
 });
 
+// Brokers keep an event once it is published and redeliver it themselves; without one, only the subscriber's answer counts.
+describe.each(transports.slice(0, 2))('event delivery without a broker, %s', (_name, start) => {
+  let setup: Setup;
+
+  beforeAll(async () => {
+    setup = await start();
+  });
+
+  afterAll(async () => {
+    await setup?.close();
+  });
+
+  it("counts a delivery done only once the subscriber's handler finished: a failing handler fails the publish, so the outbox sends it again", async () => {
+    const paymentId = randomUUID();
+    await expect(setup.publisher.publish('payments.payment.succeeded', { paymentId })).rejects.toBeDefined();
+    await expect(setup.publisher.publish('payments.payment.succeeded', { paymentId })).resolves.toBeUndefined();
+    expect(deliveries.get(paymentId)).toBe(2);
+  });
+});
+
 describe('in-process event delivery', () => {
   it('fails the publish of an event a context of this process consumes while no handler listens yet, so the outbox tries again', async () => {
     const broker = new InProcessBroker();

@@ -3,14 +3,15 @@ import { lastValueFrom, timeout } from 'rxjs';
 import type { ContextClient } from '../context-client';
 import { RemoteEventDelivery } from './remote-event-delivery';
 
-/** A subscriber that does not take an event within this long is retried later by the outbox, not waited for. */
+/** A subscriber that has not handled an event within this long is retried later by the outbox, not waited for. */
 const DELIVERY_TIMEOUT_MS = 5000;
 
 /**
  * TCP has no broker: an event goes straight to the subscribing context's
- * process, over the connection its requests use, and counts as delivered once
- * that process took it. A subscriber that is down fails the delivery, so the
- * outbox tries again.
+ * process, over the connection its requests use, as a request that the
+ * subscriber answers once its handler has finished (its transaction
+ * committed). Only that answer counts as delivered: a subscriber that is
+ * down, fails, or dies while handling fails the delivery, so the outbox tries again.
  */
 export class TcpEventDelivery implements RemoteEventDelivery {
   constructor(private readonly clients: readonly ContextClient[]) {}
@@ -18,6 +19,6 @@ export class TcpEventDelivery implements RemoteEventDelivery {
   async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
     const client = this.clients.find((candidate) => candidate.context === subscriber);
     if (!client) throw new Error(`No client reaches ${subscriber}, a subscriber of ${pattern}`);
-    await lastValueFrom(client.transport.emit(pattern, payload).pipe(timeout(DELIVERY_TIMEOUT_MS)), { defaultValue: undefined });
+    await lastValueFrom(client.transport.send(pattern, payload).pipe(timeout(DELIVERY_TIMEOUT_MS)), { defaultValue: undefined });
   }
 }
