@@ -24,6 +24,7 @@ import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/
 import { CreateCatalogReservations1795460000000 } from './infrastructure/migrations/create-catalog-reservations.migration';
 import { AddCatalogOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { AddCatalogReservationExpiry1795480000000 } from './infrastructure/migrations/1795480000000-add-reservation-expiry.migration';
+import { CreateCatalogDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
 import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
 import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
@@ -43,6 +44,7 @@ import { ReservationExpiryScheduler } from './interface/reservation-expiry.sched
         CreateCatalogReservations1795460000000,
         AddCatalogOutboxCorrelationId1795470000000,
         AddCatalogReservationExpiry1795480000000,
+        CreateCatalogDeadLetters1795490000000,
       ],
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),

@@ -1,4 +1,8 @@
+import { ConfigService } from '@nestjs/config';
 import { InProcessBroker } from './inproc/in-process.broker';
+import { DeadLetters } from './persistence/dead-letters';
+import { MESSAGING_CONTEXT } from './persistence/messaging-context';
+import { FakeDeadLetters } from './testing/fake-dead-letters';
 import { Controller, INestApplication, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -82,10 +86,10 @@ class ProbeMessagesController {
   }
 
   @EventPattern('payments.payment.succeeded')
-  failsOnFirstDelivery(@Payload() event: { paymentId: string }) {
+  failsOnFirstDelivery(@Payload() event: { paymentId: string; failAlways?: boolean }) {
     const attempts = (deliveries.get(event.paymentId) ?? 0) + 1;
     deliveries.set(event.paymentId, attempts);
-    if (attempts === 1) throw new Error('not this time');
+    if (attempts === 1 || event.failAlways) throw new Error('not this time');
   }
 
   @EventPattern('payments.probe.failed')
@@ -102,7 +106,18 @@ class SecondSubscriberController {
   }
 }
 
-@Module({ controllers: [ProbeMessagesController, SecondSubscriberController] })
+/** The probe context's failed deliveries, shared by every process of the suite, as one database would be. */
+const deadLetters = new FakeDeadLetters();
+const PROBE_MAX_ATTEMPTS = 3;
+
+@Module({
+  controllers: [ProbeMessagesController, SecondSubscriberController],
+  providers: [
+    { provide: DeadLetters, useValue: deadLetters.asDeadLetters() },
+    { provide: MESSAGING_CONTEXT, useValue: 'ordering' },
+    { provide: ConfigService, useValue: new ConfigService({ EVENT_MAX_ATTEMPTS: PROBE_MAX_ATTEMPTS }) },
+  ],
+})
 class ProbeContextModule {}
 
 function topology(transport: Topology['transport'], hosted: Topology['hosted'], namespace: string, ports: Ports): Topology {
@@ -261,6 +276,23 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     await untilPasses(() =>
       expect(received).toEqual(expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-correlated' }, correlationId: 'req-contract-2' })])),
     );
+  });
+
+  it('makes an event whose handler keeps failing a dead letter of its subscriber after EVENT_MAX_ATTEMPTS, and keeps the next events flowing', async () => {
+    const poisoned = { eventId: randomUUID(), paymentId: randomUUID(), failAlways: true };
+    // Without a broker the outbox sends again until the subscriber takes it; a broker redelivers by itself.
+    for (let sent = 0; sent <= PROBE_MAX_ATTEMPTS; sent++) {
+      if (await setup.publisher.publish('payments.payment.succeeded', poisoned).then(() => true, () => false)) break;
+    }
+    await untilPasses(() => expect(deadLetters.deadOf('ordering')).toContain(poisoned.eventId), 20_000, 100);
+    expect(deliveries.get(poisoned.paymentId)).toBe(PROBE_MAX_ATTEMPTS);
+
+    const next = { eventId: randomUUID(), orderId: `o-after-${poisoned.paymentId}` };
+    await setup.publisher.publish('ordering.order.cancelled', next);
+    await untilPasses(() => expect(received).toEqual(expect.arrayContaining([expect.objectContaining({ by: 'first', event: next })])), 10_000);
+    // Sent again, the dead letter is taken without running its handler: it waits for an operator.
+    await setup.publisher.publish('payments.payment.succeeded', poisoned);
+    expect(deliveries.get(poisoned.paymentId)).toBe(PROBE_MAX_ATTEMPTS);
   });
 
   it('delivers an event to every subscriber', async () => {

@@ -23,6 +23,7 @@ import { ORDER_REPOSITORY } from './domain/order.repository';
 import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1795460000000-create-ordering-tables.migration';
 import { AddOrderingOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { CreateOrderPlacements1795480000000 } from './infrastructure/migrations/1795480000000-create-order-placements.migration';
+import { CreateOrderingDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
@@ -42,7 +43,7 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
     ContextDatabaseModule.forContext({
       context: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000],
+      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000, CreateOrderingDeadLetters1795490000000],
     }),
     TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
     MessagingPersistenceModule.forContext('ordering'),

@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   /** A message pattern that no context serves: a deployment or contract mismatch. */
   NO_HANDLER: 'NO_HANDLER',
   INTERNAL: 'INTERNAL',
+  /** A subscriber failed to process an event, which will be delivered again after `details.retryAfterMs`. */
+  EVENT_NOT_PROCESSED: 'EVENT_NOT_PROCESSED',
+  DEAD_LETTER_NOT_FOUND: 'DEAD_LETTER_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -42,6 +42,9 @@ export const PROBLEM_STATUS: Readonly<Record<string, number>> = {
   [ERROR_CODES.CONTEXT_UNAVAILABLE]: 503,
   [ERROR_CODES.NO_HANDLER]: 503,
   [ERROR_CODES.INTERNAL]: 500,
+  // Only a subscriber of an event answers it, and only to the publisher; reaching a client, it is a server-side failure.
+  [ERROR_CODES.EVENT_NOT_PROCESSED]: 500,
+  [ERROR_CODES.DEAD_LETTER_NOT_FOUND]: 404,
   [GATEWAY_ERROR_CODES.BAD_REQUEST]: 400,
   [GATEWAY_ERROR_CODES.MALFORMED_JSON]: 400,
   [GATEWAY_ERROR_CODES.UNAUTHORIZED]: 401,

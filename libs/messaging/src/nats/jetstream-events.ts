@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { ContextName } from '@tessera/contracts';
 import {
   AckPolicy,
@@ -18,7 +19,7 @@ import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 
 const PUBLISH_TIMEOUT_MS = 5000;
-// An event whose handler fails comes back after this long, and again and again: a failure is usually a context that is down.
+// An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryInterceptor), or this long.
 const REDELIVERY_DELAY_MS = 2000;
 // Longer than a handler takes; a consumer that dies holding a message gives it back after this.
 const ACK_WAIT_MS = 30_000;
@@ -95,7 +96,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       message.ack();
     } catch (error) {
       this.logger.warn(`Event ${pattern} (delivery ${message.info.redeliveryCount}) failed, will come back: ${(error as Error).message}`);
-      message.nak(REDELIVERY_DELAY_MS);
+      message.nak(retryAfterMsOf(error) ?? REDELIVERY_DELAY_MS);
     }
   }
 

@@ -8,11 +8,12 @@ import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { IN_PROCESS_BROKER } from '../messaging.tokens';
 import { IdempotencyStore } from './idempotency.store';
+import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
+import { MESSAGING_CONTEXT } from './messaging-context';
 import { MessagingRetention } from './messaging-retention';
 import { Outbox } from './outbox';
 
-const PERSISTENCE_CONTEXT = Symbol('PERSISTENCE_CONTEXT');
 
 /** How often the relay looks for events that were not published right after their commit. */
 const RELAY_INTERVAL_MS = 1000;
@@ -53,7 +54,7 @@ class MessagingRetentionLifecycle implements OnApplicationBootstrap, OnApplicati
   private readonly logger: Logger;
   private readonly rounds: PeriodicRound;
 
-  constructor(retention: MessagingRetention, @Inject(PERSISTENCE_CONTEXT) context: ContextName) {
+  constructor(retention: MessagingRetention, @Inject(MESSAGING_CONTEXT) context: ContextName) {
     this.logger = new Logger(`Retention(${context})`);
     this.rounds = new PeriodicRound(
       async () => {
@@ -84,11 +85,13 @@ export class MessagingPersistenceModule {
     return {
       module: MessagingPersistenceModule,
       providers: [
-        // Makes each context's dynamic module distinct, so contexts in one process never share an outbox.
-        { provide: PERSISTENCE_CONTEXT, useValue: context },
+        // Names the consumer of the context's event handlers; it also makes each context's dynamic module distinct,
+        // so contexts in one process never share an outbox.
+        { provide: MESSAGING_CONTEXT, useValue: context },
         { provide: Outbox, inject: [dataSource, IntegrationEventPublisher], useFactory: (ds: DataSource, publisher: IntegrationEventPublisher) => new Outbox(context, ds, publisher) },
         { provide: Inbox, inject: [dataSource], useFactory: (ds: DataSource) => new Inbox(context, ds) },
         { provide: IdempotencyStore, inject: [dataSource], useFactory: (ds: DataSource) => new IdempotencyStore(context, ds) },
+        { provide: DeadLetters, inject: [dataSource], useFactory: (ds: DataSource) => new DeadLetters(context, ds) },
         {
           provide: MessagingRetention,
           inject: [dataSource, ConfigService],
@@ -97,7 +100,7 @@ export class MessagingPersistenceModule {
         OutboxRelayLifecycle,
         MessagingRetentionLifecycle,
       ],
-      exports: [Outbox, Inbox, IdempotencyStore],
+      exports: [Outbox, Inbox, IdempotencyStore, DeadLetters, MESSAGING_CONTEXT],
     };
   }
 }

@@ -4,9 +4,10 @@ import { createTestDatabase, realPostgresWanted } from '../../../../test/harness
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
+import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
-import { idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
+import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
 /** A publisher that records what reaches it, and can be told to fail, as an unreachable subscriber would. */
@@ -34,7 +35,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...idempotencyResourceSql('probe')]) await dataSource.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...idempotencyResourceSql('probe'), ...deadLettersSql('probe')]) await dataSource.query(sql);
   });
 
   afterAll(async () => {
@@ -198,6 +199,36 @@ class RecordingPublisher extends IntegrationEventPublisher {
       ]);
       expect((await dataSource.query('SELECT event_id FROM probe.inbox')).map((row: { event_id: string }) => row.event_id)).toEqual(['00000000-0000-4000-8000-000000000b02']);
       expect((await dataSource.query('SELECT key FROM probe.idempotency_keys ORDER BY key')).map((row: { key: string }) => row.key)).toEqual(['new-done', 'old-running']);
+    });
+  });
+
+  describe('dead letters', () => {
+    const event = (id: string) => ({ eventId: id, occurredAt: '2030-01-01T00:00:00.000Z', orderId: 'o-1' });
+
+    it('counts the failures of one event per consumer, makes it dead at the limit, and keeps what an operator needs', async () => {
+      const deadLetters = new DeadLetters('probe', dataSource);
+      const id = '00000000-0000-4000-8000-000000000d01';
+      expect(await deadLetters.find(id, 'catalog')).toBeUndefined();
+      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new Error('first'), 3)).toEqual({ attempts: 1, dead: false });
+      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'payments', new Error('other consumer'), 3)).toEqual({ attempts: 1, dead: false });
+      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new Error('second'), 3)).toEqual({ attempts: 2, dead: false });
+      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new TypeError('third'), 3)).toEqual({ attempts: 3, dead: true });
+      expect(await deadLetters.find(id, 'catalog')).toEqual({ attempts: 3, dead: true });
+
+      const [row] = await dataSource.query(`SELECT pattern, payload, last_error, first_failed_at <= last_failed_at AS ordered FROM probe.dead_letters WHERE event_id = $1 AND consumer = 'catalog'`, [id]);
+      expect(row).toEqual({ pattern: 'ordering.order.cancelled', payload: event(id), last_error: 'TypeError: third', ordered: true });
+    });
+
+    it('forgets the failures of a delivery that then succeeded, but never a dead letter', async () => {
+      const deadLetters = new DeadLetters('probe', dataSource);
+      const recovered = '00000000-0000-4000-8000-000000000d02';
+      const dead = '00000000-0000-4000-8000-000000000d03';
+      await deadLetters.recordFailure(event(recovered), 'p', 'catalog', new Error('once'), 3);
+      await deadLetters.recordFailure(event(dead), 'p', 'catalog', new Error('always'), 1);
+      await deadLetters.forget(recovered, 'catalog');
+      await deadLetters.forget(dead, 'catalog');
+      expect(await deadLetters.find(recovered, 'catalog')).toBeUndefined();
+      expect(await deadLetters.find(dead, 'catalog')).toEqual({ attempts: 1, dead: true });
     });
   });
 });

@@ -57,3 +57,27 @@ export function idempotencyResourceSql(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS idempotency_keys_resource_id ON ${s}.idempotency_keys (resource_id)`,
   ];
 }
+
+/**
+ * The deliveries a context failed to process, per event and consumer, and
+ * the dead letters among them (see DeadLetters). Run it in a later migration.
+ */
+export function deadLettersSql(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${s}.dead_letters (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      event_id uuid NOT NULL,
+      consumer text NOT NULL,
+      pattern text NOT NULL,
+      payload jsonb NOT NULL,
+      attempts integer NOT NULL,
+      last_error text NOT NULL,
+      first_failed_at timestamptz NOT NULL DEFAULT now(),
+      last_failed_at timestamptz NOT NULL DEFAULT now(),
+      dead boolean NOT NULL DEFAULT false,
+      UNIQUE (event_id, consumer)
+    )`,
+    `CREATE INDEX IF NOT EXISTS dead_letters_dead ON ${s}.dead_letters (last_failed_at DESC) WHERE dead`,
+  ];
+}

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
+import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { queryRows } from './query-rows';
 
@@ -16,6 +17,7 @@ interface OutboxRow {
   payload: Record<string, unknown>;
   occurred_at: Date;
   correlation_id: string | null;
+  attempts: number;
 }
 
 /**
@@ -98,34 +100,35 @@ export class Outbox {
          SELECT position FROM "${this.schema}".outbox
          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY position LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id`,
+       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, attempts`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
     const published: string[] = [];
+    const failed: { eventId: string; retryAfterMs: number }[] = [];
     for (const row of rows) {
-      if (await runWithCorrelation(row.correlation_id ?? undefined, () => this.publishRow(row))) published.push(row.event_id);
+      const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => this.publishRow(row));
+      if (failure === undefined) published.push(row.event_id);
+      else failed.push({ eventId: row.event_id, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
     }
     if (published.length > 0) {
       await this.dataSource.query(`UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
     }
-    const failed = rows.length - published.length;
-    if (failed > 0) {
-      // Failed events wait for the lease to run out; a retry right now would most likely fail the same way.
-      await this.dataSource.query(
-        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 second' * LEAST(attempts * attempts, 10) WHERE event_id = ANY($1::uuid[])`,
-        [rows.filter((row) => !published.includes(row.event_id)).map((row) => row.event_id)],
-      );
+    // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
+    // most likely fail the same way.
+    for (const { eventId, retryAfterMs } of failed) {
+      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [eventId, retryAfterMs]);
     }
     return rows.length;
   }
 
-  private async publishRow(row: OutboxRow): Promise<boolean> {
+  /** Publishes one event; answers why it failed, or undefined once delivered. */
+  private async publishRow(row: OutboxRow): Promise<unknown> {
     try {
       await this.publisher.publish(row.pattern, { ...row.payload, eventId: row.event_id, occurredAt: new Date(row.occurred_at).toISOString() });
-      return true;
+      return undefined;
     } catch (error) {
-      this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error).message}`);
-      return false;
+      this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error)?.message ?? JSON.stringify(error)}`);
+      return error ?? new Error('delivery failed');
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { ContextName } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
@@ -9,7 +10,7 @@ import { BrokerNames } from '../transports/broker-names';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
-// An event whose handler fails goes back to its queue after this long: a failure is usually a context that is down.
+// An event whose handler fails goes back to its queue after the pause its subscriber asked for (EventDeliveryInterceptor), or this long.
 const REDELIVERY_DELAY_MS = 2000;
 
 /**
@@ -94,7 +95,7 @@ export class RabbitEvents implements RemoteEventDelivery {
       settle(() => channel.ack(message));
     } catch (error) {
       this.logger.warn(`Event ${pattern} failed, will come back: ${(error as Error).message}`);
-      setTimeout(() => settle(() => channel.nack(message, false, true)), REDELIVERY_DELAY_MS).unref();
+      setTimeout(() => settle(() => channel.nack(message, false, true)), retryAfterMsOf(error) ?? REDELIVERY_DELAY_MS).unref();
     }
   }
 

@@ -37,6 +37,7 @@ export const envSchema = Joi.object({
   SEED_DEMO_DATA: Joi.boolean(),
   ORDER_PAYMENT_TIMEOUT_SECONDS: positiveInt.default(900),
   MESSAGING_RETENTION_HOURS: positiveInt.default(168),
+  EVENT_MAX_ATTEMPTS: positiveInt.default(8),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
   CORS_ORIGINS: Joi.string().allow('').default(''),
