@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ContextName } from '@tessera/contracts';
+import { DeadLettersHttpController } from './admin/dead-letters.http.controller';
 import { AccessTokenService } from './auth/access-token.service';
 import { AuthHttpController } from './auth/auth.http.controller';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -31,7 +32,7 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
     ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: throttlingOptions }),
   ],
-  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, UserStatusMessagesController],
+  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
   providers: [
     AccessTokenService,
     UserStatusCache,

@@ -1,4 +1,5 @@
 export * from './context-name';
+export * from './dead-letters';
 export * from './error-codes';
 export * from './health';
 export * from './money.dto';

@@ -2,6 +2,7 @@ import { CATALOG_QUERY_PATTERNS } from '../catalog/catalog.patterns';
 import { ORDERING_QUERY_PATTERNS } from '../ordering/ordering.patterns';
 import { PAYMENTS_QUERY_PATTERNS } from '../payments/payments.patterns';
 import { USERS_QUERY_PATTERNS } from '../users/users.patterns';
+import { DEAD_LETTER_PATTERNS } from './dead-letters';
 
 /**
  * Every request pattern that only reads, whichever context answers it: the
@@ -13,4 +14,5 @@ export const QUERY_PATTERNS: ReadonlySet<string> = new Set([
   ...CATALOG_QUERY_PATTERNS,
   ...ORDERING_QUERY_PATTERNS,
   ...PAYMENTS_QUERY_PATTERNS,
+  ...Object.values(DEAD_LETTER_PATTERNS).map((patterns) => patterns.LIST),
 ]);

@@ -9,6 +9,7 @@ import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { IN_PROCESS_BROKER } from '../messaging.tokens';
 import { IdempotencyStore } from './idempotency.store';
 import { DeadLetters } from './dead-letters';
+import { deadLettersMessagesControllerFor } from './dead-letters.messages.controller';
 import { Inbox } from './inbox';
 import { MESSAGING_CONTEXT } from './messaging-context';
 import { MessagingRetention } from './messaging-retention';
@@ -84,6 +85,7 @@ export class MessagingPersistenceModule {
     const dataSource = getDataSourceToken(context);
     return {
       module: MessagingPersistenceModule,
+      controllers: [deadLettersMessagesControllerFor(context)],
       providers: [
         // Names the consumer of the context's event handlers; it also makes each context's dynamic module distinct,
         // so contexts in one process never share an outbox.

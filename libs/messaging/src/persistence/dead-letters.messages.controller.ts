@@ -1,0 +1,66 @@
+import { Inject, Logger, Type } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { DEAD_LETTER_PATTERNS, ERROR_CODES } from '@tessera/contracts';
+import type { ContextName, DeadLetterActionRequest, DeadLetterSlice, ListDeadLettersRequest } from '@tessera/contracts';
+import { DomainError, ValidationError } from '@tessera/shared-kernel';
+import { InProcessBroker } from '../inproc/in-process.broker';
+import { MessagesController } from '../messages-controller.decorator';
+import { IN_PROCESS_BROKER } from '../messaging.tokens';
+import { DeadLetters } from './dead-letters';
+
+// The gateway merges the lists of every context, asking each for all it shows up to the page it serves.
+const MAX_PAGE = 1000;
+
+/**
+ * The requests a context answers about its own dead letters, under its own
+ * patterns (DEAD_LETTER_PATTERNS). A replay takes the letter out of the dead
+ * ones and hands its event again to this process's handlers of the pattern:
+ * the failing consumer processes it once, through its inbox (the others drop
+ * it as already processed); if it fails again, it is a dead letter again, its
+ * attempts counted. Every replay and discard is logged with who asked.
+ */
+export function deadLettersMessagesControllerFor(context: ContextName): Type<unknown> {
+  const patterns = DEAD_LETTER_PATTERNS[context];
+
+  @MessagesController()
+  class DeadLettersMessagesController {
+    private readonly logger = new Logger(`DeadLetters(${context})`);
+
+    constructor(
+      private readonly deadLetters: DeadLetters,
+      @Inject(IN_PROCESS_BROKER) private readonly broker: InProcessBroker,
+    ) {}
+
+    @MessagePattern(patterns.LIST)
+    list(@Payload() request: ListDeadLettersRequest): Promise<DeadLetterSlice> {
+      const offset = Number(request?.offset ?? 0);
+      const limit = Number(request?.limit ?? 20);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw ValidationError.of('offset', 'must be a whole number from 0');
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) throw ValidationError.of('limit', `must be 1 to ${MAX_PAGE}`);
+      const pattern = typeof request?.pattern === 'string' && request.pattern.length > 0 ? request.pattern : undefined;
+      return this.deadLetters.list(context, { pattern, offset, limit });
+    }
+
+    @MessagePattern(patterns.REPLAY)
+    async replay(@Payload() request: DeadLetterActionRequest): Promise<{ id: string; status: 'REPLAYED' }> {
+      const letter = await this.deadLetters.reopen(String(request?.id));
+      if (!letter) throw notFound();
+      this.logger.warn(`Dead letter ${request.id} (${letter.pattern}, event ${letter.eventId}) replayed by ${request.requestedBy}`);
+      await this.broker.publish(letter.pattern, letter.payload, true);
+      return { id: request.id, status: 'REPLAYED' };
+    }
+
+    @MessagePattern(patterns.DISCARD)
+    async discard(@Payload() request: DeadLetterActionRequest): Promise<{ id: string }> {
+      if (!(await this.deadLetters.discard(String(request?.id)))) throw notFound();
+      this.logger.warn(`Dead letter ${request.id} discarded by ${request.requestedBy}`);
+      return { id: request.id };
+    }
+  }
+
+  return DeadLettersMessagesController;
+}
+
+function notFound(): DomainError {
+  return new DomainError(ERROR_CODES.DEAD_LETTER_NOT_FOUND, 'No such dead letter here');
+}
