@@ -1,11 +1,11 @@
-import { CATALOG_EVENTS, ProductCreatedEvent, ProductUpdatedEvent, StockAdjustedEvent } from '@tessera/contracts';
+import { CATALOG_EVENTS, IntegrationEventPayload, ProductCreatedEvent, ProductUpdatedEvent, StockAdjustedEvent } from '@tessera/contracts';
 import type { ProductDomainEvent } from '../domain/product.aggregate';
 import type { OutgoingIntegrationEvent } from '../domain/reservation.repository';
 
 type CatalogIntegrationEvent =
-  | { pattern: typeof CATALOG_EVENTS.PRODUCT_CREATED; payload: ProductCreatedEvent }
-  | { pattern: typeof CATALOG_EVENTS.PRODUCT_UPDATED; payload: ProductUpdatedEvent }
-  | { pattern: typeof CATALOG_EVENTS.STOCK_ADJUSTED; payload: StockAdjustedEvent };
+  | { pattern: typeof CATALOG_EVENTS.PRODUCT_CREATED; payload: IntegrationEventPayload<ProductCreatedEvent> }
+  | { pattern: typeof CATALOG_EVENTS.PRODUCT_UPDATED; payload: IntegrationEventPayload<ProductUpdatedEvent> }
+  | { pattern: typeof CATALOG_EVENTS.STOCK_ADJUSTED; payload: IntegrationEventPayload<StockAdjustedEvent> };
 
 /** What a product recorded, as the catalog's integration events, to be stored with the change in the catalog outbox. */
 export function toProductIntegrationEvents(events: readonly ProductDomainEvent[]): OutgoingIntegrationEvent[] {

@@ -2,26 +2,23 @@ import type { IntegrationEventEnvelope } from '../common/integration-event';
 import type { MoneyDto } from '../common/money.dto';
 
 /** catalog.product.created (v1). */
-export interface ProductCreatedEvent {
+export interface ProductCreatedEvent extends IntegrationEventEnvelope {
   productId: string;
   sku: string;
   price: MoneyDto;
-  occurredAt: string;
 }
 
 /** catalog.product.updated (v1): carries the price, which is what consumers care about. */
-export interface ProductUpdatedEvent {
+export interface ProductUpdatedEvent extends IntegrationEventEnvelope {
   productId: string;
   price: MoneyDto;
-  occurredAt: string;
 }
 
 /** catalog.stock.adjusted (v1). */
-export interface StockAdjustedEvent {
+export interface StockAdjustedEvent extends IntegrationEventEnvelope {
   productId: string;
   delta: number;
   stock: number;
-  occurredAt: string;
 }
 
 /**

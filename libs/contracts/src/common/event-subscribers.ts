@@ -1,3 +1,6 @@
+import { CATALOG_EVENTS } from '../catalog/catalog.patterns';
+import { ORDERING_EVENTS } from '../ordering/ordering.patterns';
+import { PAYMENTS_EVENTS } from '../payments/payments.patterns';
 import type { ContextName } from './context-name';
 
 /**
@@ -6,8 +9,8 @@ import type { ContextName } from './context-name';
  * A context that starts consuming an event adds itself here.
  */
 export const EVENT_SUBSCRIBERS: Readonly<Record<string, readonly ContextName[]>> = {
-  'ordering.order.confirmed': ['catalog'],
-  'ordering.order.cancelled': ['catalog', 'payments'],
-  'payments.payment.succeeded': ['ordering'],
-  'catalog.reservation.expired': ['ordering'],
+  [ORDERING_EVENTS.ORDER_CONFIRMED]: ['catalog'],
+  [ORDERING_EVENTS.ORDER_CANCELLED]: ['catalog', 'payments'],
+  [PAYMENTS_EVENTS.PAYMENT_SUCCEEDED]: ['ordering'],
+  [CATALOG_EVENTS.RESERVATION_EXPIRED]: ['ordering'],
 };

@@ -1,9 +1,21 @@
 /**
  * What every integration event carries besides its own fields: a unique id
  * (the outbox row's, so a redelivery has the same one and an inbox can drop
- * it) and when it happened.
+ * it), when it happened, and the version of its schema, so that a consumer can
+ * tell an older shape from a newer one. The outbox stamps all three.
  */
 export interface IntegrationEventEnvelope {
   eventId: string;
   occurredAt: string;
+  version: number;
 }
+
+/** The schema version every event has until its contract changes in a way consumers must tell apart. */
+export const INTEGRATION_EVENT_VERSION = 1;
+
+/**
+ * What a publisher writes to its outbox for an event: its own fields, and when
+ * it happened if the change knows (else the outbox's commit time); the outbox
+ * stamps the rest of the envelope.
+ */
+export type IntegrationEventPayload<E extends IntegrationEventEnvelope> = Omit<E, keyof IntegrationEventEnvelope> & { occurredAt?: string };

@@ -56,7 +56,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
         .catch(() => undefined);
       await outbox.publishPending();
       expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['kept']);
-      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String) });
+      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String), version: 1 });
       await outbox.publishPending();
       expect(publisher.published).toHaveLength(1);
     });
@@ -89,7 +89,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
   });
 
   describe('inbox', () => {
-    const event = (eventId: string) => ({ eventId, occurredAt: new Date().toISOString() });
+    const event = (eventId: string) => ({ eventId, occurredAt: new Date().toISOString(), version: 1 });
 
     it('processes an event once per consumer however often it arrives', async () => {
       const inbox = new Inbox('probe', dataSource);
@@ -203,7 +203,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
   });
 
   describe('dead letters', () => {
-    const event = (id: string) => ({ eventId: id, occurredAt: '2030-01-01T00:00:00.000Z', orderId: 'o-1' });
+    const event = (id: string) => ({ eventId: id, occurredAt: '2030-01-01T00:00:00.000Z', version: 1, orderId: 'o-1' });
 
     it('counts the failures of one event per consumer, makes it dead at the limit, and keeps what an operator needs', async () => {
       const deadLetters = new DeadLetters('probe', dataSource);

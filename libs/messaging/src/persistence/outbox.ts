@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { INTEGRATION_EVENT_VERSION } from '@tessera/contracts';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
@@ -124,7 +125,12 @@ export class Outbox {
   /** Publishes one event; answers why it failed, or undefined once delivered. */
   private async publishRow(row: OutboxRow): Promise<unknown> {
     try {
-      await this.publisher.publish(row.pattern, { ...row.payload, eventId: row.event_id, occurredAt: new Date(row.occurred_at).toISOString() });
+      await this.publisher.publish(row.pattern, {
+        ...row.payload,
+        eventId: row.event_id,
+        occurredAt: typeof row.payload.occurredAt === 'string' ? row.payload.occurredAt : new Date(row.occurred_at).toISOString(),
+        version: INTEGRATION_EVENT_VERSION,
+      });
       return undefined;
     } catch (error) {
       this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error)?.message ?? JSON.stringify(error)}`);

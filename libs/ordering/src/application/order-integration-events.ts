@@ -1,5 +1,5 @@
 import {
-  IntegrationEventEnvelope,
+  IntegrationEventPayload,
   ORDERING_EVENTS,
   OrderCancelledEvent,
   OrderConfirmedEvent,
@@ -8,13 +8,11 @@ import {
 import type { OrderDomainEvent } from '../domain/order-domain-events';
 
 /** An event's own fields; the outbox adds eventId and occurredAt when it publishes. */
-type Payload<TEvent extends IntegrationEventEnvelope> = Omit<TEvent, keyof IntegrationEventEnvelope>;
-
 /** What goes into the outbox for one event of an order's stream. */
 export type OrderIntegrationEvent =
-  | { pattern: typeof ORDERING_EVENTS.ORDER_PLACED; payload: Payload<OrderPlacedEvent> }
-  | { pattern: typeof ORDERING_EVENTS.ORDER_CONFIRMED; payload: Payload<OrderConfirmedEvent> }
-  | { pattern: typeof ORDERING_EVENTS.ORDER_CANCELLED; payload: Payload<OrderCancelledEvent> };
+  | { pattern: typeof ORDERING_EVENTS.ORDER_PLACED; payload: IntegrationEventPayload<OrderPlacedEvent> }
+  | { pattern: typeof ORDERING_EVENTS.ORDER_CONFIRMED; payload: IntegrationEventPayload<OrderConfirmedEvent> }
+  | { pattern: typeof ORDERING_EVENTS.ORDER_CANCELLED; payload: IntegrationEventPayload<OrderCancelledEvent> };
 
 /** The integration event an event of the stream means to the other contexts: ids and the few values they need. */
 export function toIntegrationEvent(event: OrderDomainEvent): OrderIntegrationEvent {

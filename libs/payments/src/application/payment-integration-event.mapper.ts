@@ -1,11 +1,9 @@
 import { PAYMENTS_EVENTS } from '@tessera/contracts';
-import type { IntegrationEventEnvelope, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '@tessera/contracts';
+import type { IntegrationEventPayload, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '@tessera/contracts';
 import type { PaymentDomainEvent } from '../domain/payment.aggregate';
 import type { OutgoingIntegrationEvent } from '../domain/payment.repository';
 
-type Payload<TEvent> = Omit<TEvent, keyof IntegrationEventEnvelope>;
-
-/** Turns what a payment recorded into the integration events other contexts see (the outbox adds eventId and occurredAt). */
+/** Turns what a payment recorded into the integration events other contexts see (the outbox stamps eventId, occurredAt and version). */
 export class PaymentIntegrationEventMapper {
   static toOutgoing(events: readonly PaymentDomainEvent[]): OutgoingIntegrationEvent[] {
     return events.map((event) => PaymentIntegrationEventMapper.toOne(event));
@@ -14,15 +12,15 @@ export class PaymentIntegrationEventMapper {
   private static toOne(event: PaymentDomainEvent): OutgoingIntegrationEvent {
     switch (event.type) {
       case 'PaymentSucceeded': {
-        const payload: Payload<PaymentSucceededEvent> = { paymentId: event.aggregateId, orderId: event.orderId, amount: event.amount.toJSON() };
+        const payload: IntegrationEventPayload<PaymentSucceededEvent> = { paymentId: event.aggregateId, orderId: event.orderId, amount: event.amount.toJSON() };
         return { pattern: PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, payload };
       }
       case 'PaymentFailed': {
-        const payload: Payload<PaymentFailedEvent> = { paymentId: event.aggregateId, orderId: event.orderId, failureReason: event.failureReason };
+        const payload: IntegrationEventPayload<PaymentFailedEvent> = { paymentId: event.aggregateId, orderId: event.orderId, failureReason: event.failureReason };
         return { pattern: PAYMENTS_EVENTS.PAYMENT_FAILED, payload };
       }
       case 'PaymentRefunded': {
-        const payload: Payload<PaymentRefundedEvent> = { paymentId: event.aggregateId, orderId: event.orderId, amount: event.amount.toJSON() };
+        const payload: IntegrationEventPayload<PaymentRefundedEvent> = { paymentId: event.aggregateId, orderId: event.orderId, amount: event.amount.toJSON() };
         return { pattern: PAYMENTS_EVENTS.PAYMENT_REFUNDED, payload };
       }
     }

@@ -24,7 +24,7 @@ describe('PaymentsMessagesController', () => {
 
   it('hands each request to its use case with the fields of the contract', async () => {
     const orderId = '4d1c2b3a-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
-    const event = { eventId: 'e1', occurredAt: '2030-01-01T00:00:00.000Z', orderId, reason: 'PAYMENT_EXPIRED' as const };
+    const event = { eventId: 'e1', occurredAt: '2030-01-01T00:00:00.000Z', version: 1, orderId, reason: 'PAYMENT_EXPIRED' as const };
     await controller.payOrder({ orderId, userId: 'u1', paymentMethod: 'pm_card_visa', idempotencyKey: 'k1' });
     await controller.payOrder({ orderId, userId: 'u1', paymentMethod: 'pm_card_visa' });
     await controller.getPayment({ paymentId: 'p1', requester: { userId: 'u1', isAdmin: true } });

@@ -1,4 +1,4 @@
-import { USERS_EVENTS, UserDeactivatedEvent, UserEmailChangedEvent, UserRegisteredEvent } from '@tessera/contracts';
+import { IntegrationEventPayload, USERS_EVENTS, UserDeactivatedEvent, UserEmailChangedEvent, UserRegisteredEvent } from '@tessera/contracts';
 import type { UserDomainEvent } from '../domain/user.aggregate';
 import type { OutgoingIntegrationEvent } from '../domain/user.repository';
 
@@ -16,17 +16,17 @@ function toIntegrationEvent(event: UserDomainEvent): OutgoingIntegrationEvent | 
     case 'UserRegistered':
       return {
         pattern: USERS_EVENTS.USER_REGISTERED,
-        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies UserRegisteredEvent,
+        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies IntegrationEventPayload<UserRegisteredEvent>,
       };
     case 'UserEmailChanged':
       return {
         pattern: USERS_EVENTS.USER_EMAIL_CHANGED,
-        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies UserEmailChangedEvent,
+        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies IntegrationEventPayload<UserEmailChangedEvent>,
       };
     case 'UserDeactivated':
       return {
         pattern: USERS_EVENTS.USER_DEACTIVATED,
-        payload: { userId: event.aggregateId, occurredAt: event.occurredAt.toISOString() } satisfies UserDeactivatedEvent,
+        payload: { userId: event.aggregateId, occurredAt: event.occurredAt.toISOString() } satisfies IntegrationEventPayload<UserDeactivatedEvent>,
       };
     case 'UserRenamed':
       return undefined;

@@ -91,7 +91,7 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
     const order = place();
     await repository.save(order);
     const inbox = new Inbox('ordering', dataSource);
-    const event = { eventId: randomUUID(), occurredAt: placedAt.toISOString() };
+    const event = { eventId: randomUUID(), occurredAt: placedAt.toISOString(), version: 1 };
 
     await expect(
       inbox.processOnce(event, 'spec', async (manager) => {

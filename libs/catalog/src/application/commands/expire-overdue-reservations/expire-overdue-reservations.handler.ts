@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CATALOG_EVENTS, type ReservationExpiredEvent } from '@tessera/contracts';
+import { CATALOG_EVENTS, type IntegrationEventPayload, type ReservationExpiredEvent } from '@tessera/contracts';
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Reservation } from '../../../domain/reservation.aggregate';
 import { type OutgoingIntegrationEvent, RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
@@ -49,7 +49,7 @@ export class ExpireOverdueReservationsHandler {
 }
 
 function expiredEvent(reservation: Reservation, now: Date): OutgoingIntegrationEvent {
-  const payload: Omit<ReservationExpiredEvent, 'eventId'> = {
+  const payload: IntegrationEventPayload<ReservationExpiredEvent> = {
     reservationId: reservation.id,
     lines: reservation.lines.map(({ productId, quantity }) => ({ productId, quantity })),
     occurredAt: now.toISOString(),

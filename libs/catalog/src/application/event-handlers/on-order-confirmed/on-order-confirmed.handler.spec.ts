@@ -12,6 +12,7 @@ describe('OnOrderConfirmedHandler', () => {
   const confirmed = (eventId = 'e1000000-0000-4000-8000-000000000001', order = orderId) => ({
     eventId,
     occurredAt: '2025-01-02T03:04:05.000Z',
+    version: 1,
     orderId: order,
     paymentId: 'f1000000-0000-4000-8000-000000000001',
   });

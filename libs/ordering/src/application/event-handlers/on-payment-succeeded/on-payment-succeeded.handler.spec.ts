@@ -18,6 +18,7 @@ describe('OnPaymentSucceededHandler', () => {
   const succeeded = (orderId: string, paymentId = 'pay-1'): PaymentSucceededEvent => ({
     eventId: randomUUID(),
     occurredAt: '2030-01-01T10:01:00.000Z',
+    version: 1,
     paymentId,
     orderId,
     amount: { amount: 2500, currency: 'USD' },
