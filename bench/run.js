@@ -103,7 +103,10 @@ async function startTopology(kind, db) {
   }
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
   const transportEnv = { TRANSPORT: kind, MESSAGING_NAMESPACE: namespace };
-  if (kind === 'tcp') for (const context of CONTEXTS) transportEnv[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
+  if (kind === 'tcp') {
+    for (const context of CONTEXTS) transportEnv[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
+    transportEnv.GATEWAY_TCP_ADDRESS = `127.0.0.1:${await freePort()}`;
+  }
   const processes = [];
   try {
     for (const context of CONTEXTS) {

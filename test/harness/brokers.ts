@@ -24,18 +24,19 @@ export function testNamespace(label: string): string {
   return `t-${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Removes everything a namespace left on NATS: its JetStream stream (request subjects leave nothing behind). */
+/** Removes everything a namespace left on NATS: its JetStream streams (request subjects leave nothing behind). */
 export async function removeNatsNamespace(namespace: string, url = TEST_NATS_URL): Promise<void> {
   const connection = await connectNats({ servers: url });
   try {
     const manager = await connection.jetstreamManager();
-    await manager.streams.delete(new BrokerNames(namespace).eventsStream).catch(() => undefined);
+    const names = new BrokerNames(namespace);
+    for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
   } finally {
     await connection.close();
   }
 }
 
-/** Removes everything a namespace left on RabbitMQ: its request and event queues and its exchange. */
+/** Removes everything a namespace left on RabbitMQ: its request and event queues and its exchanges. */
 export async function removeRabbitNamespace(namespace: string, url = TEST_RABBITMQ_URL): Promise<void> {
   const connection = await connectAmqp(url);
   try {
@@ -46,6 +47,7 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
       await channel.deleteQueue(names.eventQueue(context));
     }
     await channel.deleteExchange(names.eventsExchange);
+    await channel.deleteExchange(names.broadcastExchange);
   } finally {
     await connection.close();
   }

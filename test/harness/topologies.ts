@@ -82,25 +82,37 @@ export interface SplitOptions {
   env?: Record<string, string>;
   /** Embedded databases on disk rather than in memory, for a test that restarts a process. */
   onDisk?: boolean;
+  /** How many gateway processes serve the API (default one): `gateway`, `gateway-2`, ...; the first is the topology's baseUrl. */
+  gateways?: number;
 }
 
 /**
  * How every process of one topology reaches the others: TRANSPORT and the
  * transport's addresses, a namespace of its own on a broker, and the cleanup of
- * that namespace. A broker that does not answer fails the start here, clearly.
+ * that namespace. Over TCP each gateway process listens for its events on a
+ * port of its own (`gatewayEnv(n)`), and every publisher knows them all. A
+ * broker that does not answer fails the start here, clearly.
  */
-async function transportFor(transport: SplitTransport, label: string): Promise<{ env: Record<string, string>; remove: () => Promise<void> }> {
+async function transportFor(
+  transport: SplitTransport,
+  label: string,
+  gateways = 1,
+): Promise<{ env: Record<string, string>; gatewayEnv: (gateway: number) => Record<string, string>; remove: () => Promise<void> }> {
   if (transport === 'tcp') {
     const env: Record<string, string> = { TRANSPORT: 'tcp' };
     for (const context of CONTEXT_APPS) env[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
-    return { env, remove: async () => undefined };
+    const gatewayAddresses: string[] = [];
+    for (let gateway = 1; gateway <= gateways; gateway++) gatewayAddresses.push(`127.0.0.1:${await freePort()}`);
+    env.GATEWAY_TCP_ADDRESSES = gatewayAddresses.join(',');
+    return { env, gatewayEnv: (gateway) => ({ GATEWAY_TCP_ADDRESS: gatewayAddresses[gateway - 1] }), remove: async () => undefined };
   }
   await assertBrokerReachable(transport);
   const namespace = testNamespace(label);
+  const gatewayEnv = () => ({});
   if (transport === 'nats') {
-    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, remove: () => removeNatsNamespace(namespace) };
+    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, remove: () => removeNatsNamespace(namespace) };
   }
-  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, remove: () => removeRabbitNamespace(namespace) };
+  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, remove: () => removeRabbitNamespace(namespace) };
 }
 
 /** One process of a topology: its name in `processes`, the app it runs and its environment. */
@@ -110,8 +122,8 @@ interface ProcessPlan {
   env: Record<string, string>;
 }
 
-/** The name of a context's n-th process: `catalog`, then `catalog-2`, `catalog-3`. */
-function replicaName(context: ContextName, replica: number): string {
+/** The name of a context's, or the gateway's, n-th process: `catalog`, then `catalog-2`, `catalog-3`. */
+function replicaName(context: ContextName | 'gateway', replica: number): string {
   return replica === 1 ? context : `${context}-${replica}`;
 }
 
@@ -164,7 +176,8 @@ export async function startSplit(database: Database, transport: SplitTransport, 
   if (replicated.length > 0 && transport === 'tcp') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} need a broker: over TCP each context has one address`);
   if (replicated.length > 0 && database === 'embedded') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} must share a database: use Postgres`);
   const name = `${transport}-split-${database}`;
-  const wire = await transportFor(transport, `${transport}-split`);
+  const gateways = options.gateways ?? 1;
+  const wire = await transportFor(transport, `${transport}-split`, gateways);
   const db = await databaseFor(database, options.onDisk).catch(async (error) => {
     await wire.remove();
     throw error;
@@ -177,7 +190,9 @@ export async function startSplit(database: Database, transport: SplitTransport, 
       apps.push({ processName, app: context, env: { ...shared, ...db.env(processName) } });
     }
   }
-  apps.push({ processName: 'gateway', app: 'gateway', env: shared });
+  for (let gateway = 1; gateway <= gateways; gateway++) {
+    apps.push({ processName: replicaName('gateway', gateway), app: 'gateway', env: { ...shared, ...wire.gatewayEnv(gateway) } });
+  }
   return startTopology(name, apps, 'gateway', [wire.remove, db.drop]);
 }
 
@@ -201,7 +216,7 @@ export async function startMonolithWithExtracted(database: Database, transport: 
   const shared = { ...COMMON_ENV, ...wire.env, ...options.env };
   const hosted = CONTEXT_APPS.filter((context) => !extracted.includes(context));
   const apps: ProcessPlan[] = [
-    { processName: 'monolith', app: 'monolith', env: { ...shared, ...db.env('monolith'), CONTEXTS: hosted.join(',') } },
+    { processName: 'monolith', app: 'monolith', env: { ...shared, ...wire.gatewayEnv(1), ...db.env('monolith'), CONTEXTS: hosted.join(',') } },
     ...extracted.map((context) => ({ processName: context, app: context as AppName, env: { ...shared, ...db.env(context) } })),
   ];
   return startTopology(name, apps, 'monolith', [wire.remove, db.drop]);

@@ -5,11 +5,13 @@ import { ContextClient, contextClientToken } from './context-client';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { InProcessClient } from './inproc/in-process.client';
 import { IntegrationEventPublisher } from './integration-event.publisher';
+import { RemoteEventDelivery } from './events/remote-event-delivery';
 import { BROKER_EVENTS, IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
-import { isHosted, Topology } from './topology/topology';
+import { isHosted, localEventConsumers, Topology } from './topology/topology';
 import { BrokerEvents, createBrokerEvents, createRemoteEventDelivery, createRemoteProxy } from './transports/transport-factory';
 
 const ALL_CLIENTS = Symbol('ALL_CONTEXT_CLIENTS');
+const REMOTE_EVENT_DELIVERY = Symbol('REMOTE_EVENT_DELIVERY');
 
 /**
  * The only way between contexts: one client per context (in process when this
@@ -21,6 +23,7 @@ export class MessagingModule implements OnApplicationShutdown {
   constructor(
     @Inject(ALL_CLIENTS) private readonly clients: ContextClient[],
     @Inject(BROKER_EVENTS) private readonly brokerEvents: BrokerEvents | undefined,
+    @Inject(REMOTE_EVENT_DELIVERY) private readonly remoteEvents: RemoteEventDelivery | undefined,
   ) {}
 
   static forTopology(topology: Topology, reachable: readonly ContextName[]): DynamicModule {
@@ -39,10 +42,14 @@ export class MessagingModule implements OnApplicationShutdown {
         ...clientProviders,
         { provide: ALL_CLIENTS, inject: clientTokens, useFactory: (...clients: ContextClient[]) => clients },
         {
+          provide: REMOTE_EVENT_DELIVERY,
+          inject: [BROKER_EVENTS, ALL_CLIENTS],
+          useFactory: (brokerEvents: BrokerEvents | undefined, clients: ContextClient[]) => createRemoteEventDelivery(topology, brokerEvents, clients),
+        },
+        {
           provide: IntegrationEventPublisher,
-          inject: [IN_PROCESS_BROKER, BROKER_EVENTS, ALL_CLIENTS],
-          useFactory: (broker: InProcessBroker, brokerEvents: BrokerEvents | undefined, clients: ContextClient[]) =>
-            new IntegrationEventPublisher(broker, topology.hosted, createRemoteEventDelivery(topology, brokerEvents, clients)),
+          inject: [IN_PROCESS_BROKER, REMOTE_EVENT_DELIVERY],
+          useFactory: (broker: InProcessBroker, remote: RemoteEventDelivery | undefined) => new IntegrationEventPublisher(broker, localEventConsumers(topology), remote),
         },
       ],
       exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, IntegrationEventPublisher, ...clientTokens],
@@ -51,6 +58,7 @@ export class MessagingModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.close()));
+    if (this.remoteEvents !== this.brokerEvents) await this.remoteEvents?.close?.();
     await this.brokerEvents?.close();
   }
 }

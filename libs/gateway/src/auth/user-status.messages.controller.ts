@@ -1,13 +1,17 @@
-import { Controller, UseInterceptors } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { USERS_EVENTS } from '@tessera/contracts';
 import type { UserDeactivatedEvent } from '@tessera/contracts';
-import { CorrelationInterceptor } from '@tessera/messaging';
+import { MessagesController } from '@tessera/messaging';
 import { UserStatusCache } from './user-status.cache';
 
-/** Keeps the gateway's view of user statuses fresh: a deactivated user's tokens are refused from the next request on. */
-@Controller()
-@UseInterceptors(CorrelationInterceptor)
+/**
+ * Keeps this gateway process's view of user statuses fresh: a deactivated
+ * user's tokens are refused from the next request on. Every gateway process
+ * hears the event (EVENT_SUBSCRIBERS). It needs no inbox: forgetting a
+ * cached status twice is the same as once, and the cache does not outlive
+ * the process, so there is nothing to keep in a transaction.
+ */
+@MessagesController()
 export class UserStatusMessagesController {
   constructor(private readonly statuses: UserStatusCache) {}
 

@@ -1,17 +1,17 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import type { ContextName } from '@tessera/contracts';
+import type { EventConsumer } from '@tessera/contracts';
 import { fromWire } from '../correlation/correlation.envelope';
 import { invokeEventHandler } from './event-handler-invocation';
 
-/** A broker's durable event queues, one per consuming context. */
+/** A broker's event queues: a durable one per consuming context, and one per gateway process. */
 export interface DurableEventSource {
-  /** Delivers the context's events to `handle` until the returned function is called. */
-  consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>>;
+  /** Delivers the consumer's events to `handle` until the returned function is called. */
+  consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>>;
 }
 
 /**
  * Hands the events of the contexts this process hosts, from their durable
- * queues on the broker, to this process's event handlers. A handler's failure
+ * queues on the broker, and those of its gateway, to this process's event handlers. A handler's failure
  * reaches the source, which then delivers the event again later. Each event
  * is handled on behalf of the request that caused it (its correlation id).
  */
@@ -20,15 +20,15 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
 
   constructor(
     private readonly source: DurableEventSource,
-    private readonly contexts: readonly ContextName[],
+    private readonly consumers: readonly EventConsumer[],
   ) {
     super();
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      for (const context of this.contexts) {
-        this.stops.push(await this.source.consume(context, (pattern, payload) => this.dispatch(context, pattern, payload)));
+      for (const consumer of this.consumers) {
+        this.stops.push(await this.source.consume(consumer, (pattern, payload) => this.dispatch(consumer, pattern, payload)));
       }
       callback();
     } catch (error) {
@@ -48,11 +48,11 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
     return this.source as T;
   }
 
-  private async dispatch(context: ContextName, pattern: string, payload: unknown): Promise<void> {
+  private async dispatch(consumer: EventConsumer, pattern: string, payload: unknown): Promise<void> {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler?.isEventHandler) {
       // Taken off the queue, or it would come back forever: the contracts route it here but nothing here consumes it.
-      this.logger.warn(`${context} has no handler for event ${pattern}; dropped`);
+      this.logger.warn(`${consumer} has no handler for event ${pattern}; dropped`);
       return;
     }
     await invokeEventHandler(handler, fromWire(payload), { pattern });

@@ -1,9 +1,9 @@
-import { CONTEXT_NAMES, ContextName, EVENT_SUBSCRIBERS } from '@tessera/contracts';
+import { CONTEXT_NAMES, ContextName, EVENT_SUBSCRIBERS, EventConsumer } from '@tessera/contracts';
 
-/** The event patterns a context consumes, as the contracts declare them. */
-export function patternsConsumedBy(context: ContextName): string[] {
+/** The event patterns a consumer (a context or the gateway) handles, as the contracts declare them. */
+export function patternsConsumedBy(consumer: EventConsumer): string[] {
   return Object.entries(EVENT_SUBSCRIBERS)
-    .filter(([, subscribers]) => subscribers.includes(context))
+    .filter(([, subscribers]) => subscribers.includes(consumer))
     .map(([pattern]) => pattern);
 }
 
@@ -12,7 +12,7 @@ export function consumingContexts(): ContextName[] {
   return CONTEXT_NAMES.filter((context) => patternsConsumedBy(context).length > 0);
 }
 
-/** The contexts an event goes to. */
-export function subscribersOf(pattern: string): readonly ContextName[] {
+/** The consumers an event goes to. */
+export function subscribersOf(pattern: string): readonly EventConsumer[] {
   return EVENT_SUBSCRIBERS[pattern] ?? [];
 }

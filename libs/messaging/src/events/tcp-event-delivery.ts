@@ -1,4 +1,5 @@
-import type { ContextName } from '@tessera/contracts';
+import type { ClientProxy } from '@nestjs/microservices';
+import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import { lastValueFrom, timeout } from 'rxjs';
 import type { ContextClient } from '../context-client';
 import { RemoteEventDelivery } from './remote-event-delivery';
@@ -12,13 +13,30 @@ const DELIVERY_TIMEOUT_MS = 5000;
  * subscriber answers once its handler has finished (its transaction
  * committed). Only that answer counts as delivered: a subscriber that is
  * down, fails, or dies while handling fails the delivery, so the outbox tries again.
+ * An event of the gateway goes to every gateway process listed
+ * (GATEWAY_TCP_ADDRESSES), and counts as delivered once each has handled it.
  */
 export class TcpEventDelivery implements RemoteEventDelivery {
-  constructor(private readonly clients: readonly ContextClient[]) {}
+  constructor(
+    private readonly clients: readonly ContextClient[],
+    private readonly gateways: readonly ClientProxy[],
+  ) {}
 
-  async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
+  async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
+    if (subscriber === GATEWAY) {
+      await Promise.all(this.gateways.map((gateway) => this.send(gateway, pattern, payload)));
+      return;
+    }
     const client = this.clients.find((candidate) => candidate.context === subscriber);
     if (!client) throw new Error(`No client reaches ${subscriber}, a subscriber of ${pattern}`);
-    await lastValueFrom(client.transport.send(pattern, payload).pipe(timeout(DELIVERY_TIMEOUT_MS)), { defaultValue: undefined });
+    await this.send(client.transport, pattern, payload);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.gateways.map((gateway) => gateway.close()));
+  }
+
+  private async send(transport: ClientProxy, pattern: string, payload: object): Promise<void> {
+    await lastValueFrom(transport.send(pattern, payload).pipe(timeout(DELIVERY_TIMEOUT_MS)), { defaultValue: undefined });
   }
 }

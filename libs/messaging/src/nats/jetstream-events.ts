@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
-import type { ContextName } from '@tessera/contracts';
+import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
 import {
   AckPolicy,
   connect,
@@ -23,6 +23,9 @@ const PUBLISH_TIMEOUT_MS = 5000;
 const REDELIVERY_DELAY_MS = 2000;
 // Longer than a handler takes; a consumer that dies holding a message gives it back after this.
 const ACK_WAIT_MS = 30_000;
+// How long a gateway that lost its connection can still catch up on what it missed; its caches expire by themselves after that.
+const BROADCAST_KEPT_MS = 10 * 60 * 1000;
+const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 
 /**
  * Integration events over NATS JetStream. Each consuming context has a durable
@@ -30,6 +33,8 @@ const ACK_WAIT_MS = 30_000;
  * work-queue stream: an event stays stored until that context acknowledges it,
  * whether or not one of its processes is running, and replicas of the context
  * pull from the same consumer, so each event is processed by one of them.
+ * The gateway's events go to a stream of their own, which every gateway
+ * process reads from the moment it starts (an ordered consumer of its own).
  */
 export class JetStreamEvents implements RemoteEventDelivery {
   private readonly logger = new Logger('JetStreamEvents');
@@ -43,10 +48,11 @@ export class JetStreamEvents implements RemoteEventDelivery {
     private readonly processName: string,
   ) {}
 
-  async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
+  async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
     const js = await this.jetStream();
     const eventId = (payload as { eventId?: unknown }).eventId;
-    await js.publish(this.names.eventSubject(subscriber, pattern), this.codec.encode(toWire(payload)), {
+    const subject = subscriber === GATEWAY ? this.names.broadcastSubject(pattern) : this.names.eventSubject(subscriber, pattern);
+    await js.publish(subject, this.codec.encode(toWire(payload)), {
       timeout: PUBLISH_TIMEOUT_MS,
       // Within the stream's duplicate window a republished event (a relay that crashed before marking it sent) is dropped here already.
       ...(typeof eventId === 'string' ? { msgID: `${eventId}:${subscriber}` } : {}),
@@ -58,13 +64,42 @@ export class JetStreamEvents implements RemoteEventDelivery {
    * after `handle` resolved; a failed one comes back later. Resolves to a
    * function that stops consuming once the event in hand is done.
    */
-  async consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+  async consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+    if (consumer === GATEWAY) return this.consumeBroadcast(handle);
     const js = await this.jetStream();
-    const consumer = await js.consumers.get(this.names.eventsStream, context);
-    const messages = await consumer.consume({ max_messages: 64 });
+    const durable = await js.consumers.get(this.names.eventsStream, consumer);
+    const messages = await durable.consume({ max_messages: 64 });
     const done = (async () => {
-      for await (const message of messages) await this.process(context, message, handle);
-    })().catch((error: Error) => this.logger.error(`The event consumer of ${context} stopped: ${error.message}`));
+      for await (const message of messages) await this.process(consumer, message, handle);
+    })().catch((error: Error) => this.logger.error(`The event consumer of ${consumer} stopped: ${error.message}`));
+    return async () => {
+      await messages.close();
+      await done;
+    };
+  }
+
+  /**
+   * Takes the gateway's events published from now on. The consumer is this
+   * process's alone and follows the stream across reconnects; the gateway's
+   * handlers only correct its caches, so one that fails is logged, not retried.
+   */
+  private async consumeBroadcast(handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+    const js = await this.jetStream();
+    const prefix = this.names.broadcastSubject('');
+    const ordered = await js.consumers.get(this.names.broadcastStream, {
+      // Only the gateway's events are broadcast; one filter, as servers before 2.10 take no more.
+      filterSubjects: this.names.broadcastSubject('>'),
+      deliver_policy: DeliverPolicy.New,
+    });
+    const messages = await ordered.consume();
+    const done = (async () => {
+      for await (const message of messages) {
+        const pattern = message.subject.slice(prefix.length);
+        await Promise.resolve()
+          .then(() => handle(pattern, this.codec.decode(message.data)))
+          .catch((error: Error) => this.logger.warn(`The gateway could not handle ${pattern}: ${error.message}`));
+      }
+    })().catch((error: Error) => this.logger.error(`The gateway's event consumer stopped: ${error.message}`));
     return async () => {
       await messages.close();
       await done;
@@ -142,10 +177,20 @@ export class JetStreamEvents implements RemoteEventDelivery {
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       max_age: nanos(7 * 24 * 3600 * 1000),
-      duplicate_window: nanos(2 * 60 * 1000),
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     };
+    const broadcast = {
+      name: this.names.broadcastStream,
+      subjects: [this.names.broadcastSubject('>')],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: nanos(BROADCAST_KEPT_MS),
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    };
+    for (const config of [stream, broadcast]) {
+      await manager.streams.info(config.name).catch(() => manager.streams.add(config).catch(() => manager.streams.info(config.name)));
+    }
     const name = this.names.eventsStream;
-    await manager.streams.info(name).catch(() => manager.streams.add(stream).catch(() => manager.streams.info(name)));
     for (const context of consumingContexts()) {
       await manager.consumers.add(name, {
         durable_name: context,

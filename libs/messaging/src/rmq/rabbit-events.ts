@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
-import type { ContextName } from '@tessera/contracts';
+import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
 import { toWire } from '../correlation/correlation.envelope';
-import { consumingContexts } from '../events/event-routes';
+import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 
@@ -19,6 +19,8 @@ const REDELIVERY_DELAY_MS = 2000;
  * are persistent and published with confirms; consumers acknowledge only after
  * the handler finished, so an event outlives a consumer that is down or dies
  * while handling it, and replicas of a context compete for its queue.
+ * The gateway's events go through an exchange of their own to a queue that
+ * each gateway process declares for itself while it runs.
  */
 export class RabbitEvents implements RemoteEventDelivery {
   private readonly logger = new Logger('RabbitEvents');
@@ -32,10 +34,11 @@ export class RabbitEvents implements RemoteEventDelivery {
     private readonly processName: string,
   ) {}
 
-  async deliver(subscriber: ContextName, pattern: string, payload: object): Promise<void> {
+  async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
     const eventId = (payload as { eventId?: unknown }).eventId;
     this.publisher ??= this.connect().createChannel({ name: `${this.processName}-events-publisher`, confirm: true, publishTimeout: PUBLISH_TIMEOUT_MS, setup: (channel: ConfirmChannel) => this.declareTopology(channel) });
-    await this.publisher.publish(this.names.eventsExchange, subscriber, Buffer.from(JSON.stringify(toWire(payload))), {
+    const [exchange, routingKey] = subscriber === GATEWAY ? [this.names.broadcastExchange, pattern] : [this.names.eventsExchange, subscriber];
+    await this.publisher.publish(exchange, routingKey, Buffer.from(JSON.stringify(toWire(payload))), {
       persistent: true,
       contentType: 'application/json',
       headers: { pattern },
@@ -48,24 +51,25 @@ export class RabbitEvents implements RemoteEventDelivery {
    * resolved, one at a time in arrival order; a failed one goes back to the
    * queue after a pause. Resolves to a function that stops consuming.
    */
-  async consume(context: ContextName, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+  async consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
     let queue: Promise<void> = Promise.resolve();
     const take = (channel: ConfirmChannel, message: ConsumeMessage | null) => {
       if (!message) return;
       queue = queue.then(() => this.process(channel, message, handle));
     };
-    const consumer = this.connect().createChannel({
-      name: `${this.processName}-${context}-events`,
+    const channelWrapper = this.connect().createChannel({
+      name: `${this.processName}-${consumer}-events`,
       setup: async (channel: ConfirmChannel) => {
         await this.declareTopology(channel);
         await channel.prefetch(PREFETCH);
-        await channel.consume(this.names.eventQueue(context), (message) => take(channel, message), { noAck: false });
+        const source = consumer === GATEWAY ? await this.declareGatewayQueue(channel) : this.names.eventQueue(consumer);
+        await channel.consume(source, (message) => take(channel, message), { noAck: false });
       },
     });
-    this.consumers.push(consumer);
-    await consumer.waitForConnect();
+    this.consumers.push(channelWrapper);
+    await channelWrapper.waitForConnect();
     return async () => {
-      await consumer.close();
+      await channelWrapper.close();
       await queue;
     };
   }
@@ -106,10 +110,22 @@ export class RabbitEvents implements RemoteEventDelivery {
    */
   private async declareTopology(channel: ConfirmChannel): Promise<void> {
     await channel.assertExchange(this.names.eventsExchange, 'direct', { durable: true });
+    await channel.assertExchange(this.names.broadcastExchange, 'direct', { durable: true });
     for (const context of consumingContexts()) {
       await channel.assertQueue(this.names.eventQueue(context), { durable: true });
       await channel.bindQueue(this.names.eventQueue(context), this.names.eventsExchange, context);
     }
+  }
+
+  /**
+   * This gateway process's own queue of the gateway's events: named by the
+   * broker, bound to each pattern the gateway consumes, and gone with the
+   * connection. After a reconnect, a new one takes the events from then on.
+   */
+  private async declareGatewayQueue(channel: ConfirmChannel): Promise<string> {
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    for (const pattern of patternsConsumedBy(GATEWAY)) await channel.bindQueue(queue, this.names.broadcastExchange, pattern);
+    return queue;
   }
 
   private connect(): AmqpConnectionManager {

@@ -1,4 +1,4 @@
-import { topologyFromEnv } from './topology';
+import { gatewayHearsRemoteEvents, localEventConsumers, topologyFromEnv } from './topology';
 
 const available = ['users', 'catalog'] as const;
 
@@ -31,5 +31,26 @@ describe('topologyFromEnv', () => {
   it('gives a context process its one context over tcp', () => {
     const topology = topologyFromEnv({}, { kind: 'context', context: 'catalog' }, available);
     expect(topology).toMatchObject({ transport: 'tcp', hosted: ['catalog'] });
+  });
+
+  it('lets the gateway listen for its events at GATEWAY_TCP_ADDRESS, and publishers reach every gateway listed in GATEWAY_TCP_ADDRESSES', () => {
+    const gateway = topologyFromEnv({ TRANSPORT: 'tcp', GATEWAY_TCP_ADDRESS: '10.0.0.7:4100' }, { kind: 'gateway' }, available);
+    expect(gateway.gatewayTcpAddress).toEqual({ host: '10.0.0.7', port: 4100 });
+    expect(gateway.gatewayTcpAddresses).toEqual([{ host: '10.0.0.7', port: 4100 }]);
+    const users = topologyFromEnv({ GATEWAY_TCP_ADDRESSES: 'gw-1:4000, gw-2:4000' }, { kind: 'context', context: 'users' }, available);
+    expect(users.gatewayTcpAddresses).toEqual([{ host: 'gw-1', port: 4000 }, { host: 'gw-2', port: 4000 }]);
+    expect(() => topologyFromEnv({ GATEWAY_TCP_ADDRESSES: 'gw-1:4000,gw-2' }, { kind: 'gateway' }, available)).toThrow(/GATEWAY_TCP_ADDRESSES/);
+  });
+
+  it('counts the gateway among the event consumers of the processes that serve the API, and has it listen when a context runs elsewhere', () => {
+    const monolith = topologyFromEnv({}, { kind: 'monolith' }, ['users', 'catalog', 'ordering', 'payments']);
+    expect(localEventConsumers(monolith)).toEqual(['users', 'catalog', 'ordering', 'payments', 'gateway']);
+    expect(gatewayHearsRemoteEvents(monolith)).toBe(false);
+    const gateway = topologyFromEnv({ TRANSPORT: 'nats' }, { kind: 'gateway' }, available);
+    expect(localEventConsumers(gateway)).toEqual(['gateway']);
+    expect(gatewayHearsRemoteEvents(gateway)).toBe(true);
+    const users = topologyFromEnv({}, { kind: 'context', context: 'users' }, available);
+    expect(localEventConsumers(users)).toEqual(['users']);
+    expect(gatewayHearsRemoteEvents(users)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
+import { CONTEXT_NAMES, ContextName, EventConsumer, GATEWAY } from '@tessera/contracts';
 
 export const TRANSPORT_NAMES = ['inproc', 'tcp', 'nats', 'rmq'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
@@ -15,7 +15,13 @@ export type ProcessRole = { kind: 'monolith' } | { kind: 'gateway' } | { kind: '
 export interface Topology {
   transport: TransportName;
   hosted: readonly ContextName[];
+  /** Whether this process serves the HTTP API, and so keeps the gateway's caches that events correct. */
+  hostsGateway: boolean;
   tcpAddresses: Readonly<Record<ContextName, TcpAddress>>;
+  /** Over TCP, where this process's gateway listens for events (GATEWAY_TCP_ADDRESS). */
+  gatewayTcpAddress: TcpAddress;
+  /** Over TCP, every gateway process a publisher sends the gateway's events to (GATEWAY_TCP_ADDRESSES). */
+  gatewayTcpAddresses: readonly TcpAddress[];
   natsUrl: string;
   rabbitmqUrl: string;
   /** Prefixes every subject, queue, exchange and stream on a broker, so deployments sharing one keep apart. */
@@ -30,22 +36,41 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = { users: 4001, catalog: 4002, ordering: 4003, payments: 4004 };
+export const DEFAULT_GATEWAY_TCP_PORT = 4000;
 
 export function isHosted(topology: Topology, context: ContextName): boolean {
   return topology.hosted.includes(context);
 }
 
+/** The event consumers whose handlers run in this process. */
+export function localEventConsumers(topology: Topology): EventConsumer[] {
+  return topology.hostsGateway ? [...topology.hosted, GATEWAY] : [...topology.hosted];
+}
+
+/**
+ * Whether this process's gateway must hear events over the network: it serves
+ * the API while some context, whose events it consumes, runs elsewhere.
+ */
+export function gatewayHearsRemoteEvents(topology: Topology): boolean {
+  return topology.hostsGateway && topology.transport !== 'inproc' && CONTEXT_NAMES.some((context) => !isHosted(topology, context));
+}
+
 /**
  * Reads the topology from the environment names of ARCHITECTURE.md:
- * TRANSPORT, CONTEXTS and <CONTEXT>_TCP_ADDRESS. `available` lists the contexts
+ * TRANSPORT, CONTEXTS, <CONTEXT>_TCP_ADDRESS, GATEWAY_TCP_ADDRESS and
+ * GATEWAY_TCP_ADDRESSES. `available` lists the contexts
  * this build can host, the default for CONTEXTS.
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, available: readonly ContextName[]): Topology {
   const transport = parseTransport(env.TRANSPORT, role);
   const hosted = role.kind === 'gateway' ? [] : role.kind === 'context' ? [role.context] : parseContexts(env.CONTEXTS, available);
   const tcpAddresses = Object.fromEntries(
-    CONTEXT_NAMES.map((context) => [context, parseTcpAddress(env, context)]),
+    CONTEXT_NAMES.map((context) => [context, parseTcpAddress(env, `${context.toUpperCase()}_TCP_ADDRESS`, DEFAULT_TCP_PORTS[context])]),
   ) as Record<ContextName, TcpAddress>;
+  const gatewayTcpAddress = parseTcpAddress(env, 'GATEWAY_TCP_ADDRESS', DEFAULT_GATEWAY_TCP_PORT);
+  const gatewayTcpAddresses = env.GATEWAY_TCP_ADDRESSES?.trim()
+    ? env.GATEWAY_TCP_ADDRESSES.split(',').map((value) => parseAddress(value, 'GATEWAY_TCP_ADDRESSES'))
+    : [gatewayTcpAddress];
   const remote = available.filter((context) => !hosted.includes(context));
   if (transport === 'inproc' && remote.length > 0) {
     throw new Error(`TRANSPORT=inproc cannot reach ${remote.join(', ')}: host them (CONTEXTS) or choose a network TRANSPORT such as tcp`);
@@ -53,7 +78,10 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
   return {
     transport,
     hosted,
+    hostsGateway: role.kind !== 'context',
     tcpAddresses,
+    gatewayTcpAddress,
+    gatewayTcpAddresses,
     natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
     rabbitmqUrl: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
     namespace: parseNamespace(env.MESSAGING_NAMESPACE),
@@ -82,10 +110,13 @@ function parseContexts(value: string | undefined, available: readonly ContextNam
   return [...new Set(names)] as ContextName[];
 }
 
-function parseTcpAddress(env: NodeJS.ProcessEnv, context: ContextName): TcpAddress {
-  const name = `${context.toUpperCase()}_TCP_ADDRESS`;
+function parseTcpAddress(env: NodeJS.ProcessEnv, name: string, defaultPort: number): TcpAddress {
   const value = env[name];
-  if (!value) return { host: '127.0.0.1', port: DEFAULT_TCP_PORTS[context] };
+  if (!value) return { host: '127.0.0.1', port: defaultPort };
+  return parseAddress(value, name);
+}
+
+function parseAddress(value: string, name: string): TcpAddress {
   const match = /^(.+):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);

@@ -51,4 +51,19 @@ export class BrokerNames {
   eventQueue(context: ContextName): string {
     return `${this.namespace}.${context}.events`;
   }
+
+  /** JetStream stream of the events every gateway process hears, kept a short while so a gateway that reconnects catches up. */
+  get broadcastStream(): string {
+    return `${this.namespace.toUpperCase().replace(/-/g, '_')}_BROADCAST`;
+  }
+
+  /** Subjects, and RabbitMQ routing keys, of events every gateway process hears: `<ns>.broadcast.<pattern>`. */
+  broadcastSubject(pattern: string): string {
+    return `${this.namespace}.broadcast.${pattern}`;
+  }
+
+  /** RabbitMQ exchange of the events every gateway process hears; each process binds a queue of its own. */
+  get broadcastExchange(): string {
+    return `${this.namespace}.broadcast`;
+  }
 }

@@ -1,12 +1,12 @@
 import { ClientProxy, ClientProxyFactory, CustomTransportStrategy, Transport } from '@nestjs/microservices';
-import type { ContextName } from '@tessera/contracts';
+import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
 import type { ContextClient } from '../context-client';
 import { NatsRequestJSONDeserializer } from '@nestjs/microservices/deserializers/nats-request-json.deserializer';
 import { NatsRecordSerializer } from '@nestjs/microservices/serializers/nats-record.serializer';
 import { RmqRecordSerializer } from '@nestjs/microservices/serializers/rmq-record.serializer';
 import { CorrelatingDeserializer, CorrelatingSerializer } from '../correlation/correlating.serializer';
 import { BrokerEventServer, DurableEventSource } from '../events/broker-event.server';
-import { consumingContexts } from '../events/event-routes';
+import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { TcpEventDelivery } from '../events/tcp-event-delivery';
 import { JetStreamEvents } from '../nats/jetstream-events';
@@ -16,7 +16,7 @@ import { RabbitEvents } from '../rmq/rabbit-events';
 import { requestQueueOptions } from '../rmq/request-queue-options';
 import { RmqRequestServer } from '../rmq/rmq-request.server';
 import { TcpContextServer } from '../tcp/tcp-context.server';
-import { Topology } from '../topology/topology';
+import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
 import { BrokerNames } from './broker-names';
 
 /** A broker's event queues: where events are delivered to and consumed from, and whether the broker is reachable. */
@@ -32,7 +32,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
   const name = processNameOf(topology);
   switch (topology.transport) {
     case 'tcp':
-      return ClientProxyFactory.create({ transport: Transport.TCP, options: { ...topology.tcpAddresses[context], serializer: new CorrelatingSerializer() } });
+      return tcpProxy(topology.tcpAddresses[context]);
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
       return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
@@ -70,30 +70,46 @@ export function createBrokerEvents(topology: Topology): BrokerEvents | undefined
 /** How this process's events reach subscribing contexts elsewhere. */
 export function createRemoteEventDelivery(topology: Topology, brokerEvents: BrokerEvents | undefined, clients: readonly ContextClient[]): RemoteEventDelivery | undefined {
   if (brokerEvents) return brokerEvents;
-  if (topology.transport === 'tcp') return new TcpEventDelivery(clients);
+  if (topology.transport === 'tcp') return new TcpEventDelivery(clients, topology.gatewayTcpAddresses.map(tcpProxy));
   return undefined;
+}
+
+function tcpProxy(address: TcpAddress): ClientProxy {
+  return ClientProxyFactory.create({ transport: Transport.TCP, options: { ...address, serializer: new CorrelatingSerializer() } });
 }
 
 /**
  * The servers that make the hosted contexts reachable over the network
- * transport: their requests, and for a broker their durable events.
+ * transport: their requests, and their events (for a broker, from their
+ * durable queues); and, for a gateway that serves contexts running
+ * elsewhere, the events the gateway consumes.
  */
 export function createNetworkServers(topology: Topology, brokerEvents: BrokerEvents | undefined): CustomTransportStrategy[] {
   const hosted = topology.hosted;
-  if (hosted.length === 0) return [];
+  const consumers: EventConsumer[] = [
+    ...hosted.filter((context) => consumingContexts().includes(context)),
+    ...(gatewayHearsRemoteEvents(topology) && patternsConsumedBy(GATEWAY).length > 0 ? [GATEWAY] : []),
+  ];
   switch (topology.transport) {
     case 'tcp':
-      return hosted.map((context) => new TcpContextServer({ ...topology.tcpAddresses[context], deserializer: new CorrelatingDeserializer() }));
+      return [
+        ...hosted.map((context) => new TcpContextServer({ ...topology.tcpAddresses[context], deserializer: new CorrelatingDeserializer() })),
+        ...(consumers.includes(GATEWAY) ? [new TcpContextServer({ ...topology.gatewayTcpAddress, deserializer: new CorrelatingDeserializer() })] : []),
+      ];
     case 'nats':
       return [
-        new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
-          servers: topology.natsUrl,
-          name: processNameOf(topology),
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 500,
-          deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
-        }),
-        ...eventServers(brokerEvents!, hosted),
+        ...(hosted.length > 0
+          ? [
+              new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
+                servers: topology.natsUrl,
+                name: processNameOf(topology),
+                maxReconnectAttempts: -1,
+                reconnectTimeWait: 500,
+                deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
+              }),
+            ]
+          : []),
+        ...eventServers(brokerEvents!, consumers),
       ];
     case 'rmq':
       return [
@@ -108,14 +124,13 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
               deserializer: new CorrelatingDeserializer(),
             }),
         ),
-        ...eventServers(brokerEvents!, hosted),
+        ...eventServers(brokerEvents!, consumers),
       ];
     case 'inproc':
       return [];
   }
 }
 
-function eventServers(source: DurableEventSource, hosted: readonly ContextName[]): CustomTransportStrategy[] {
-  const consuming = hosted.filter((context) => consumingContexts().includes(context));
-  return consuming.length > 0 ? [new BrokerEventServer(source, consuming)] : [];
+function eventServers(source: DurableEventSource, consumers: readonly EventConsumer[]): CustomTransportStrategy[] {
+  return consumers.length > 0 ? [new BrokerEventServer(source, consumers)] : [];
 }
