@@ -3,14 +3,21 @@ import { InProcessBroker } from './inproc/in-process.broker';
 import { DeadLetters } from './persistence/dead-letters';
 import { MESSAGING_CONTEXT } from './persistence/messaging-context';
 import { FakeDeadLetters } from './testing/fake-dead-letters';
+import { FakeInbox } from './testing/fake-inbox';
+import { deadLettersMessagesControllerFor } from './persistence/dead-letters.messages.controller';
 import { Controller, INestApplication, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { CONTEXT_NAMES, ERROR_CODES } from '@tessera/contracts';
+import { CATALOG_EVENTS, CONTEXT_NAMES, ContextName, DEAD_LETTER_PATTERNS, DeadLetterSlice, ERROR_CODES } from '@tessera/contracts';
+import type { IntegrationEventEnvelope } from '@tessera/contracts';
 import { DomainError, ValidationError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ContextClient, contextClientToken } from './context-client';
 import { startContextServers } from './context-servers';
 import { RemoteError } from './errors/remote.error';
@@ -28,6 +35,12 @@ import { untilPasses } from '../../../test/harness/eventually';
  */
 const received: { by: string; event: unknown; instance?: string; correlationId?: string }[] = [];
 const deliveries = new Map<string, number>();
+
+/** The probe context's own state, shared by every process of the suite as its database would be: an inbox, and what processing did. */
+const inbox = new FakeInbox();
+const effects = new Map<string, number>();
+/** How many more times the probe's handler fails an event before it works; Infinity until a test "deploys the fix". */
+const failuresAhead = new Map<string, number>();
 
 @MessagesController()
 class ProbeMessagesController {
@@ -92,6 +105,18 @@ class ProbeMessagesController {
     if (attempts === 1 || event.failAlways) throw new Error('not this time');
   }
 
+  @EventPattern(CATALOG_EVENTS.RESERVATION_EXPIRED)
+  async processOnce(@Payload() event: IntegrationEventEnvelope) {
+    await inbox.processOnce(event, 'ordering.probe', async () => {
+      const failures = failuresAhead.get(event.eventId) ?? 0;
+      if (failures > 0) {
+        failuresAhead.set(event.eventId, failures - 1);
+        throw new Error('the probe cannot process it yet');
+      }
+      effects.set(event.eventId, (effects.get(event.eventId) ?? 0) + 1);
+    });
+  }
+
   @EventPattern('payments.probe.failed')
   failing() {
     throw new Error('the subscriber could not process it');
@@ -111,7 +136,7 @@ const deadLetters = new FakeDeadLetters();
 const PROBE_MAX_ATTEMPTS = 3;
 
 @Module({
-  controllers: [ProbeMessagesController, SecondSubscriberController],
+  controllers: [ProbeMessagesController, SecondSubscriberController, deadLettersMessagesControllerFor('ordering')],
   providers: [
     { provide: DeadLetters, useValue: deadLetters.asDeadLetters() },
     { provide: MESSAGING_CONTEXT, useValue: 'ordering' },
@@ -178,7 +203,7 @@ async function removeNamespaces(): Promise<void> {
   if (namespaces.rmq) await removeRabbitNamespace(namespaces.rmq);
 }
 
-type Setup = { client: ContextClient; publisher: IntegrationEventPublisher; close: () => Promise<void> };
+type Setup = { client: ContextClient; clientOf: (context: ContextName) => ContextClient; publisher: IntegrationEventPublisher; close: () => Promise<void> };
 
 /** A process serving the probe context and a caller hosting nothing, over one network transport. */
 async function overTheWire(transport: NetworkTransport, ports: Ports): Promise<Setup> {
@@ -187,6 +212,7 @@ async function overTheWire(transport: NetworkTransport, ports: Ports): Promise<S
   const caller = await startApp(topology(transport, [], namespace, ports), false);
   return {
     client: caller.get(contextClientToken('users')),
+    clientOf: (context) => caller.get(contextClientToken(context)),
     publisher: caller.get(IntegrationEventPublisher),
     close: async () => {
       await caller.close();
@@ -205,7 +231,12 @@ const transports: [string, () => Promise<Setup>][] = [
     'in process',
     async () => {
       const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
-      return { client: app.get(contextClientToken('users')), publisher: app.get(IntegrationEventPublisher), close: () => app.close() };
+      return {
+        client: app.get(contextClientToken('users')),
+        clientOf: (context) => app.get(contextClientToken(context)),
+        publisher: app.get(IntegrationEventPublisher),
+        close: () => app.close(),
+      };
     },
   ],
   ['over TCP', async () => overTheWire('tcp', await freePorts())],
@@ -215,6 +246,17 @@ const transports: [string, () => Promise<Setup>][] = [
 afterAll(async () => {
   await removeNamespaces();
 });
+
+/** Publishes as the outbox does: again after each refusal (in process and over TCP a refusal is the subscriber's failure), until one is taken. */
+async function publishAsTheOutboxWould(publisher: IntegrationEventPublisher, pattern: string, event: object): Promise<void> {
+  for (let sent = 0; sent <= PROBE_MAX_ATTEMPTS; sent++) {
+    if (await publisher.publish(pattern, event).then(() => true, () => false)) return;
+  }
+}
+
+function reservationExpired(): { eventId: string; reservationId: string; lines: [] } {
+  return { eventId: randomUUID(), reservationId: randomUUID(), lines: [] };
+}
 
 describe.each(transports)('messaging contract %s', (_name, setUp) => {
   let setup: Setup;
@@ -296,6 +338,51 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     // Sent again, the dead letter is taken without running its handler: it waits for an operator.
     await setup.publisher.publish('payments.payment.succeeded', poisoned);
     expect(deliveries.get(poisoned.paymentId)).toBe(PROBE_MAX_ATTEMPTS);
+  });
+
+  it('processes once an event whose handler failed before it worked', async () => {
+    const event = reservationExpired();
+    failuresAhead.set(event.eventId, PROBE_MAX_ATTEMPTS - 1);
+    await publishAsTheOutboxWould(setup.publisher, CATALOG_EVENTS.RESERVATION_EXPIRED, event);
+    await untilPasses(() => expect(effects.get(event.eventId)).toBe(1), 20_000, 50);
+    expect(deadLetters.deadOf('ordering')).not.toContain(event.eventId);
+  });
+
+  it('processes once an event delivered twice', async () => {
+    const event = reservationExpired();
+    const next = reservationExpired();
+    await setup.publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event);
+    await setup.publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event);
+    await setup.publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, next);
+    // Each subscriber takes its events in order: once the next one is processed, the copy has been through.
+    await untilPasses(() => expect(effects.get(next.eventId)).toBe(1), 10_000);
+    expect(effects.get(event.eventId)).toBe(1);
+  });
+
+  it('processes a dead letter once when an operator replays it after the fix; a replay that fails makes it a dead letter again', async () => {
+    const event = reservationExpired();
+    failuresAhead.set(event.eventId, Infinity);
+    await publishAsTheOutboxWould(setup.publisher, CATALOG_EVENTS.RESERVATION_EXPIRED, event);
+    await untilPasses(() => expect(deadLetters.deadOf('ordering')).toContain(event.eventId), 20_000, 100);
+
+    const ordering = setup.clientOf('ordering');
+    const letterOf = async () => {
+      const { items } = await ordering.send<DeadLetterSlice>(DEAD_LETTER_PATTERNS.ordering.LIST, { offset: 0, limit: 1000, pattern: CATALOG_EVENTS.RESERVATION_EXPIRED });
+      return items.find((item) => item.eventId === event.eventId);
+    };
+    const letter = (await letterOf())!;
+    expect(letter).toMatchObject({ consumer: 'ordering', attempts: PROBE_MAX_ATTEMPTS, payload: event });
+
+    const replay = () => ordering.send(DEAD_LETTER_PATTERNS.ordering.REPLAY, { id: letter.id, requestedBy: 'admin@contract.test' });
+    await expect(replay()).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    await expect(letterOf()).resolves.toMatchObject({ id: letter.id, attempts: PROBE_MAX_ATTEMPTS + 1 });
+
+    failuresAhead.delete(event.eventId);
+    await expect(replay()).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(effects.get(event.eventId)).toBe(1);
+    await expect(letterOf()).resolves.toBeUndefined();
+    await expect(replay()).rejects.toMatchObject({ code: ERROR_CODES.DEAD_LETTER_NOT_FOUND });
+    expect(effects.get(event.eventId)).toBe(1);
   });
 
   it('delivers an event to every subscriber', async () => {
@@ -435,6 +522,76 @@ for (const [name, transport, wanted] of brokers) {
       }
     });
   });
+}
+
+/**
+ * A subscriber SIGKILLed while handling an event: a process of its own
+ * (test/harness/probe-subscriber.ts), killed in the middle of its first
+ * delivery and started again. In process there is no such case: the
+ * publisher dies with the subscriber, and the outbox sends the event again
+ * after the restart (test/e2e/crash-safety.e2e-spec.ts).
+ */
+const crashable: [string, NetworkTransport, boolean][] = [['over TCP', 'tcp', true], ...brokers];
+
+for (const [name, transport, wanted] of crashable) {
+  (wanted ? describe : describe.skip)(`a subscriber killed while handling an event ${name}${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`, () => {
+    const markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
+    const running: ChildProcess[] = [];
+
+    afterAll(() => {
+      running.forEach((child) => child.kill('SIGKILL'));
+      rmSync(markers, { recursive: true, force: true });
+    });
+
+    it('gets the event again once it is back, and processes it once', async () => {
+      const ports = transport === 'tcp' ? await freePorts() : { users: 0, ordering: 0, payments: 0 };
+      const namespace = namespaceFor(transport);
+      const caller = await startApp(topology(transport, [], namespace, ports), false);
+      try {
+        const subscriberTopology = topology(transport, ['ordering'], namespace, ports);
+        const first = await startProbeSubscriber(subscriberTopology, markers, running);
+        const event = { eventId: randomUUID(), reservationId: randomUUID(), lines: [] };
+        const publisher = caller.get(IntegrationEventPublisher);
+        const publish = () => publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event).then(() => 'taken' as const, () => 'refused' as const);
+        const firstPublish = publish();
+        await untilPasses(() => expect(existsSync(join(markers, `${event.eventId}.started`))).toBe(true), 30_000, 20);
+        first.kill('SIGKILL');
+
+        // Without a broker nobody answered, so the outbox keeps the event and sends it again; a broker kept it already.
+        expect(await firstPublish).toBe(transport === 'tcp' ? 'refused' : 'taken');
+        await startProbeSubscriber(subscriberTopology, markers, running);
+        if (transport === 'tcp') expect(await publish()).toBe('taken');
+
+        // JetStream gives a message back once its consumer has not acknowledged it within ACK_WAIT (30 s).
+        const processed = join(markers, `${event.eventId}.processed`);
+        await untilPasses(() => expect(existsSync(processed)).toBe(true), 60_000, 100);
+        expect(readFileSync(processed, 'utf8').trim().split('\n')).toHaveLength(1);
+      } finally {
+        await caller.close();
+      }
+    }, 120_000);
+  });
+}
+
+/** Starts test/harness/probe-subscriber.ts in a process of its own and resolves once it takes events. */
+async function startProbeSubscriber(probeTopology: Topology, markers: string, running: ChildProcess[]): Promise<ChildProcess> {
+  const harness = join(__dirname, '..', '..', '..', 'test', 'harness');
+  const child = spawn(process.execPath, [join(harness, 'run-typescript.js'), join(harness, 'probe-subscriber.ts')], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PROBE_TOPOLOGY: JSON.stringify(probeTopology), PROBE_DIR: markers },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`The probe subscriber exited (${code}) before it listened:\n${output}`)));
+  });
+  return child;
 }
 
 (natsWanted() ? describe : describe.skip)('messaging over NATS to a context that is not running', () => {

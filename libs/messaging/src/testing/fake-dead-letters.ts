@@ -1,9 +1,25 @@
-import type { IntegrationEventEnvelope } from '@tessera/contracts';
+import type { ContextName, DeadLetterSlice, IntegrationEventEnvelope } from '@tessera/contracts';
+import { randomUUID } from 'node:crypto';
 import type { DeadLetters, DeliveryFailure } from '../persistence/dead-letters';
 
-/** DeadLetters' rules in memory, for specs: failures counted per event and consumer, dead at the limit, forgotten on success. */
+interface FakeDeadLetter extends DeliveryFailure {
+  id: string;
+  eventId: string;
+  consumer: string;
+  pattern: string;
+  payload: Record<string, unknown>;
+  lastError: string;
+  firstFailedAt: string;
+  lastFailedAt: string;
+}
+
+/**
+ * DeadLetters' rules in memory, for specs: failures counted per event and
+ * consumer, dead at the limit, forgotten on success; listed newest first,
+ * reopened for a replay with their attempts kept, and discarded.
+ */
 export class FakeDeadLetters {
-  readonly failures = new Map<string, DeliveryFailure & { pattern: string; lastError: string }>();
+  readonly failures = new Map<string, FakeDeadLetter>();
 
   async find(eventId: string, consumer: string): Promise<DeliveryFailure | undefined> {
     const failure = this.failures.get(`${eventId}|${consumer}`);
@@ -12,10 +28,42 @@ export class FakeDeadLetters {
 
   async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
     const key = `${event.eventId}|${consumer}`;
-    const attempts = (this.failures.get(key)?.attempts ?? 0) + 1;
-    const failure = { attempts, dead: attempts >= maxAttempts, pattern, lastError: (error as Error)?.message ?? String(error) };
-    this.failures.set(key, failure);
-    return { attempts: failure.attempts, dead: failure.dead };
+    const now = new Date().toISOString();
+    const earlier = this.failures.get(key);
+    const attempts = (earlier?.attempts ?? 0) + 1;
+    this.failures.set(key, {
+      id: earlier?.id ?? randomUUID(),
+      eventId: event.eventId,
+      consumer,
+      pattern,
+      payload: { ...event },
+      attempts,
+      dead: attempts >= maxAttempts,
+      lastError: (error as Error)?.message ?? String(error),
+      firstFailedAt: earlier?.firstFailedAt ?? now,
+      lastFailedAt: now,
+    });
+    return { attempts, dead: attempts >= maxAttempts };
+  }
+
+  async list(context: ContextName, criteria: { pattern?: string; offset: number; limit: number }): Promise<DeadLetterSlice> {
+    const dead = [...this.failures.values()]
+      .filter((letter) => letter.dead && (criteria.pattern === undefined || letter.pattern === criteria.pattern))
+      .reverse();
+    const items = dead.slice(criteria.offset, criteria.offset + criteria.limit).map(({ dead: _dead, ...letter }) => ({ ...letter, context }));
+    return { items, total: dead.length };
+  }
+
+  async reopen(id: string): Promise<{ pattern: string; payload: Record<string, unknown>; eventId: string } | undefined> {
+    const letter = [...this.failures.values()].find((candidate) => candidate.id === id && candidate.dead);
+    if (!letter) return undefined;
+    letter.dead = false;
+    return { pattern: letter.pattern, payload: letter.payload, eventId: letter.eventId };
+  }
+
+  async discard(id: string): Promise<boolean> {
+    const entry = [...this.failures].find(([, letter]) => letter.id === id && letter.dead);
+    return entry ? this.failures.delete(entry[0]) : false;
   }
 
   async forget(eventId: string, consumer: string): Promise<void> {
@@ -25,7 +73,7 @@ export class FakeDeadLetters {
 
   /** The events that are dead letters of `consumer`. */
   deadOf(consumer: string): string[] {
-    return [...this.failures].filter(([key, failure]) => failure.dead && key.endsWith(`|${consumer}`)).map(([key]) => key.split('|')[0]);
+    return [...this.failures.values()].filter((letter) => letter.dead && letter.consumer === consumer).map((letter) => letter.eventId);
   }
 
   asDeadLetters(): DeadLetters {
