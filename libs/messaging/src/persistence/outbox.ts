@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { PeriodicRound } from '../scheduling/periodic-round';
 import { queryRows } from './query-rows';
 
 const BATCH = 100;
@@ -33,9 +34,11 @@ interface OutboxRow {
  */
 export class Outbox {
   private readonly logger: Logger;
-  private running?: Promise<void>;
-  private again = false;
-  private timer?: NodeJS.Timeout;
+  // A flush during a round runs one more: the running round may have read the table before the new rows committed.
+  private readonly rounds = new PeriodicRound(
+    () => this.publishAll(),
+    (error) => this.logger.warn(`Publishing pending events failed, will retry: ${(error as Error).message}`),
+  );
 
   constructor(
     private readonly schema: string,
@@ -59,36 +62,23 @@ export class Outbox {
     void this.publishPending();
   }
 
+  /** Publishes what is pending now and every `intervalMs`: what a crash or a failed delivery left behind. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => this.flush(), intervalMs);
-    this.timer.unref();
+    this.rounds.start(intervalMs);
     this.flush();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.rounds.stop();
   }
 
-  /** Publishes every pending event, one batch after another; concurrent calls share one run. */
+  /** Publishes every pending event, one batch after another; concurrent calls share the rounds. */
   publishPending(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.publishBatch()) === BATCH);
-        } while (this.again);
-      } catch (error) {
-        this.logger.warn(`Publishing pending events failed, will retry: ${(error as Error).message}`);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.rounds.run();
+  }
+
+  private async publishAll(): Promise<void> {
+    while ((await this.publishBatch()) === BATCH);
   }
 
   private async publishBatch(): Promise<number> {

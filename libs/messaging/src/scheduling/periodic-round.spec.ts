@@ -16,21 +16,27 @@ describe('PeriodicRound', () => {
     expect(work).toHaveBeenCalledTimes(2);
   });
 
-  it('joins a round asked for while one runs, and a stop waits for it', async () => {
-    let finish!: () => void;
-    const work = jest.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+  it('runs once more after the running round, however many asked meanwhile, and a stop waits for it', async () => {
+    const finishers: (() => void)[] = [];
+    const work = jest.fn(() => new Promise<void>((resolve) => finishers.push(resolve)));
     const rounds = new PeriodicRound(work, () => undefined);
-    let stopped = false;
 
     const first = rounds.run();
-    const second = rounds.run();
-    const stopping = rounds.stop().then(() => (stopped = true));
+    const asked = [rounds.run(), rounds.run()];
+    finishers.shift()!();
     await Promise.resolve();
-    expect(stopped).toBe(false);
-    finish();
-    await Promise.all([first, second, stopping]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(work).toHaveBeenCalledTimes(2);
 
-    expect(work).toHaveBeenCalledTimes(1);
+    let stopped = false;
+    const stopping = rounds.stop().then(() => (stopped = true));
+    rounds.run();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    finishers.shift()!();
+    await Promise.all([first, ...asked, stopping]);
+
+    expect(work).toHaveBeenCalledTimes(2);
     expect(stopped).toBe(true);
   });
 

@@ -1,14 +1,18 @@
 /**
  * A job that runs in rounds every `intervalMs` while the application runs:
- * never two rounds at once in one process (a round asked for while one runs
- * joins it), a failure handed to `onFailure` and never thrown, and a stop that
+ * never two rounds at once in one process; a round asked for while one runs
+ * is run once right after it, however many asked, since the running round may
+ * have started before what they were asked for (an outbox row committed
+ * meanwhile); a failure handed to `onFailure` and never thrown; and a stop that
  * waits for the running round, so that the database it uses closes after it.
- * The schedulers of sweepers and recoveries share it; several processes may
- * run the same job, which each job makes safe on its own.
+ * The outbox relay, the sweepers and the recoveries share it; several
+ * processes may run the same job, which each job makes safe on its own.
  */
 export class PeriodicRound {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
 
   constructor(
     private readonly work: () => Promise<unknown>,
@@ -17,27 +21,35 @@ export class PeriodicRound {
 
   /** Runs a round every `intervalMs` from now on; the timer keeps no process alive. */
   start(intervalMs: number): void {
+    this.stopped = false;
     this.timer = setInterval(() => void this.run(), intervalMs);
     this.timer.unref();
   }
 
   /** No new rounds; resolves once the running one, if any, has ended. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
   }
 
-  /** Starts a round unless one is running; answers when the running round ends. */
+  /** Starts a round, or one more after the running one; answers when the rounds ran. */
   run(): Promise<void> {
-    this.running ??= this.work()
-      .then(
-        () => undefined,
-        (error: unknown) => void this.onFailure(error),
-      )
-      .finally(() => {
+    if (this.running) {
+      this.again = !this.stopped;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.work().catch((error: unknown) => this.onFailure(error));
+        } while (this.again && !this.stopped);
+      } finally {
         this.running = undefined;
-      });
+      }
+    })();
     return this.running;
   }
 }

@@ -33,17 +33,20 @@ describe('PendingPaymentsSweeper', () => {
     expect(sweeper.intervalMs).toBe(3000);
   });
 
-  it('runs one sweep at a time', async () => {
-    let finish!: () => void;
-    const execute = jest.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+  it('runs one sweep at a time, and one more for the sweeps asked meanwhile', async () => {
+    const finishers: (() => void)[] = [];
+    const execute = jest.fn(() => new Promise<void>((resolve) => finishers.push(resolve)));
     const sweeper = sweeperWith(execute);
 
-    const first = sweeper.sweep();
-    const second = sweeper.sweep();
-    finish();
-    await Promise.all([first, second]);
-
+    const sweeps = [sweeper.sweep(), sweeper.sweep(), sweeper.sweep()];
     expect(execute).toHaveBeenCalledTimes(1);
+    finishers.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(execute).toHaveBeenCalledTimes(2);
+    finishers.shift()!();
+    await Promise.all(sweeps);
+
+    expect(execute).toHaveBeenCalledTimes(2);
   });
 
   it('logs a failed sweep instead of throwing, and sweeps again next time', async () => {
