@@ -6,7 +6,9 @@ import { EmbeddedDatabaseService } from './database/embedded-database.service';
 /** Validated configuration and the embedded database, for every app. */
 @Global()
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnv, cache: true })],
+  // Validated when the app is built, into the ConfigService alone: a `validate` option would run on import and write
+  // every default into process.env, where a test runner deciding which services it wants would read them.
+  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => validateEnv(process.env)], cache: true })],
   providers: [EmbeddedDatabaseService],
   exports: [EmbeddedDatabaseService],
 })
