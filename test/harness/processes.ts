@@ -37,9 +37,10 @@ export class AppProcess {
     return new AppProcess(label, logFile, child, app, env);
   }
 
-  /** The same app with the same environment, started again (after stop()), its output appended to a new log. */
-  restart(): AppProcess {
-    return AppProcess.start(this.app, `${this.name}-again`, this.env);
+  /** The same app with the same environment (but for `changes`; undefined removes a variable), started again after stop(), its output in a new log. */
+  restart(changes: Record<string, string | undefined> = {}): AppProcess {
+    const env = Object.fromEntries(Object.entries({ ...this.env, ...changes }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return AppProcess.start(this.app, `${this.name}-again`, env);
   }
 
   /** The HTTP port it was started on. */

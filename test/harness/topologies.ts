@@ -84,6 +84,8 @@ export interface SplitOptions {
   onDisk?: boolean;
   /** How many gateway processes serve the API (default one): `gateway`, `gateway-2`, ...; the first is the topology's baseUrl. */
   gateways?: number;
+  /** Added to the environment of one process, by its name in `processes`. */
+  processEnv?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -187,11 +189,12 @@ export async function startSplit(database: Database, transport: SplitTransport, 
   for (const context of CONTEXT_APPS) {
     for (let replica = 1; replica <= (options.replicas?.[context] ?? 1); replica++) {
       const processName = replicaName(context, replica);
-      apps.push({ processName, app: context, env: { ...shared, ...db.env(processName) } });
+      apps.push({ processName, app: context, env: { ...shared, ...db.env(processName), ...options.processEnv?.[processName] } });
     }
   }
   for (let gateway = 1; gateway <= gateways; gateway++) {
-    apps.push({ processName: replicaName('gateway', gateway), app: 'gateway', env: { ...shared, ...wire.gatewayEnv(gateway) } });
+    const processName = replicaName('gateway', gateway);
+    apps.push({ processName, app: 'gateway', env: { ...shared, ...wire.gatewayEnv(gateway), ...options.processEnv?.[processName] } });
   }
   return startTopology(name, apps, 'gateway', [wire.remove, db.drop]);
 }

@@ -5,7 +5,6 @@ export * from './database/embedded-database.service';
 export * from './database/embedded-postgres';
 export * from './database/safe-integer';
 export * from './database/unique-violation';
-export * from './faults/fault-point';
 export * from './health/database-health';
 export * from './health/health.module';
 export * from './logging/logger';

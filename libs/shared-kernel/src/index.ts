@@ -4,3 +4,4 @@ export * from './domain-event';
 export * from './money';
 export * from './uuid';
 export * from './version-conflict';
+export * from './fault-point';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { INTEGRATION_EVENT_VERSION } from '@tessera/contracts';
+import { faultPoint } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
@@ -114,6 +115,9 @@ export class Outbox {
 
   /** Publishes one event; answers why it failed, or undefined once delivered. */
   private async publishRow(row: OutboxRow): Promise<unknown> {
+    // Killed here, the event is committed and leased but nobody has it: once the lease (LEASE_SECONDS) has run out,
+    // the relay of a restarted or another process publishes it.
+    faultPoint(`outbox:before-publish:${row.pattern}`);
     try {
       await this.publisher.publish(row.pattern, {
         ...row.payload,

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ERROR_CODES, type OrderView, type ReservationView } from '@tessera/contracts';
 import { errorOutcome, resultOutcome } from '@tessera/messaging';
-import { faultPoint } from '@tessera/platform';
-import { DomainError, ValidationError } from '@tessera/shared-kernel';
+import { DomainError, faultPoint, ValidationError } from '@tessera/shared-kernel';
 import { Order } from '../domain/order.aggregate';
 import type { OrderLineInput } from '../domain/order-line.value-object';
 import { ORDER_REPOSITORY, type OrderRepository } from '../domain/order.repository';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderView } from '@tessera/contracts';
-import { faultPoint } from '@tessera/platform';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { faultPoint, retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Order } from '../../../domain/order.aggregate';
 import { OrderNotPayableError } from '../../../domain/order.errors';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';

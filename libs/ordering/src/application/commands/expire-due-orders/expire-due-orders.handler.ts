@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { faultPoint } from '@tessera/platform';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { faultPoint, retryOnVersionConflict } from '@tessera/shared-kernel';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { Clock } from '../../clock';
 import { followUp } from '../../follow-up';

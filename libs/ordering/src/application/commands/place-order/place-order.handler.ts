@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ERROR_CODES, GetUserRequest, OrderView, USERS_PATTERNS, UserView } from '@tessera/contracts';
 import { ContextClient, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
-import { faultPoint } from '@tessera/platform';
-import { ValidationError } from '@tessera/shared-kernel';
+import { faultPoint, ValidationError } from '@tessera/shared-kernel';
 import { CustomerCannotOrderError } from '../../../domain/order.errors';
 import { isUuid, newOrderId } from '../../../domain/order-id';
 import { RequestedLine } from '../../../domain/requested-line.value-object';
