@@ -5,3 +5,4 @@ export * from './money';
 export * from './uuid';
 export * from './version-conflict';
 export * from './fault-point';
+export * from './repository-ports';

@@ -1,6 +1,6 @@
 import { CATALOG_EVENTS, IntegrationEventPayload, ProductCreatedEvent, ProductUpdatedEvent, StockAdjustedEvent } from '@tessera/contracts';
 import type { ProductDomainEvent } from '../domain/product.aggregate';
-import type { OutgoingIntegrationEvent } from '../domain/reservation.repository';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 type CatalogIntegrationEvent =
   | { pattern: typeof CATALOG_EVENTS.PRODUCT_CREATED; payload: IntegrationEventPayload<ProductCreatedEvent> }

@@ -1,6 +1,5 @@
-import { VersionConflictError } from '@tessera/shared-kernel';
+import { type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
 import type { Product } from './product.aggregate';
-import type { OutgoingIntegrationEvent } from './reservation.repository';
 
 /** Injection token of the ProductRepository port. */
 export const PRODUCT_REPOSITORY = Symbol('PRODUCT_REPOSITORY');

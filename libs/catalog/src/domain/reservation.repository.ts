@@ -1,26 +1,14 @@
-import { VersionConflictError } from '@tessera/shared-kernel';
+import { type JoinedTransaction, type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
 import type { Reservation, ReservationStatus } from './reservation.aggregate';
 import type { ReservationRequest } from './reservation-request.value-object';
 
 /** Injection token of the ReservationRepository port. */
 export const RESERVATION_REPOSITORY = Symbol('RESERVATION_REPOSITORY');
 
-/**
- * A transaction the caller already holds, as the store hands it out (an
- * EntityManager for the TypeORM store). Opaque here: the domain only passes it on.
- */
-export type HeldTransaction = object;
-
-/** An integration event to publish if, and only if, the change it is stored with commits. */
-export interface OutgoingIntegrationEvent {
-  pattern: string;
-  payload: object;
-}
-
 /** Where reservations are kept, and where they take and give back the products' stock. */
 export interface ReservationRepository {
   /** The same store, working inside a transaction the caller holds rather than in transactions of its own. */
-  within(transaction: HeldTransaction): ReservationRepository;
+  within(transaction: JoinedTransaction): ReservationRepository;
 
   /** The reservation with its lines, or null when none has this id (a malformed id included). */
   findById(id: string): Promise<Reservation | null>;

@@ -1,9 +1,9 @@
 import { Product, ProductSnapshot } from '../domain/product.aggregate';
 import { SkuTakenError } from '../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../domain/product.repository';
-import type { OutgoingIntegrationEvent } from '../domain/reservation.repository';
 import { RecordingEventPublisher } from './recording-event.publisher';
 import { nextTurn } from '@tessera/messaging/testing';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * The ProductRepository contract in memory, for tests: copies in and out as a

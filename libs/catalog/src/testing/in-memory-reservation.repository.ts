@@ -1,14 +1,10 @@
 import { InsufficientStockError, ProductNotFoundError } from '../domain/product.errors';
 import { Reservation, ReservationLine, ReservationSnapshot } from '../domain/reservation.aggregate';
-import {
-  HeldTransaction,
-  OutgoingIntegrationEvent,
-  ReservationRepository,
-  ReservationStatusConflictError,
-} from '../domain/reservation.repository';
+import { ReservationRepository, ReservationStatusConflictError } from '../domain/reservation.repository';
 import type { ReservationRequest } from '../domain/reservation-request.value-object';
 import type { InMemoryProductRepository } from './in-memory-product.repository';
 import { nextTurn } from '@tessera/messaging/testing';
+import type { JoinedTransaction, OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * The ReservationRepository contract in memory, for tests, on the stock of an
@@ -21,7 +17,7 @@ export class InMemoryReservationRepository implements ReservationRepository {
   private readonly rows = new Map<string, ReservationSnapshot>();
   private readonly saveFailures: Error[] = [];
   /** The transactions it was asked to work within, in order. */
-  readonly transactionsJoined: HeldTransaction[] = [];
+  readonly transactionsJoined: JoinedTransaction[] = [];
   /** The events stored with successful saves, in order, as they would go through the outbox. */
   readonly eventsStored: { pattern: string; payload: Record<string, unknown> }[] = [];
   reserveCalls = 0;
@@ -29,7 +25,7 @@ export class InMemoryReservationRepository implements ReservationRepository {
 
   constructor(private readonly products: InMemoryProductRepository) {}
 
-  within(transaction: HeldTransaction): ReservationRepository {
+  within(transaction: JoinedTransaction): ReservationRepository {
     this.transactionsJoined.push(transaction);
     return this;
   }

@@ -1,15 +1,8 @@
-import { VersionConflictError } from '@tessera/shared-kernel';
+import { type JoinedTransaction, VersionConflictError } from '@tessera/shared-kernel';
 import type { Order, OrderSnapshot } from './order.aggregate';
 
 /** Injection token of the OrderRepository port. */
 export const ORDER_REPOSITORY = Symbol('ORDER_REPOSITORY');
-
-/**
- * A transaction that someone else opened and will commit (the inbox's, for an
- * event handled once), which a load or save joins instead of opening its own.
- * What it is only the repository knows.
- */
-export type JoinedTransaction = object;
 
 /** Which orders to list: one user's, or everyone's; newest first. */
 export interface OrderCriteria {

@@ -1,7 +1,7 @@
 import { PAYMENTS_EVENTS } from '@tessera/contracts';
 import type { IntegrationEventPayload, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '@tessera/contracts';
 import type { PaymentDomainEvent } from '../domain/payment.aggregate';
-import type { OutgoingIntegrationEvent } from '../domain/payment.repository';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /** Turns what a payment recorded into the integration events other contexts see (the outbox stamps eventId, occurredAt and version). */
 export class PaymentIntegrationEventMapper {

@@ -1,14 +1,8 @@
-import { VersionConflictError } from '@tessera/shared-kernel';
+import { type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
 import type { Payment } from './payment.aggregate';
 
 /** Injection token of the PaymentRepository port. */
 export const PAYMENT_REPOSITORY = Symbol('PAYMENT_REPOSITORY');
-
-/** An integration event to publish if, and only if, the change it is stored with commits. */
-export interface OutgoingIntegrationEvent {
-  pattern: string;
-  payload: object;
-}
 
 /** An idempotency key to claim with a new payment, in the transaction that stores it. */
 export interface PaymentKeyClaim {

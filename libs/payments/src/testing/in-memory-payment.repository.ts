@@ -1,7 +1,8 @@
 import { Payment, PaymentSnapshot } from '../domain/payment.aggregate';
 import { OrderNotPayableError } from '../domain/payment.errors';
-import { OutgoingIntegrationEvent, PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
+import { PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
 import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * The PaymentRepository contract in memory, for tests: copies in and out as a

@@ -1,6 +1,6 @@
 import { IntegrationEventPayload, USERS_EVENTS, UserDeactivatedEvent, UserEmailChangedEvent, UserRegisteredEvent } from '@tessera/contracts';
 import type { UserDomainEvent } from '../domain/user.aggregate';
-import type { OutgoingIntegrationEvent } from '../domain/user.repository';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * A user's domain events as the integration events of the contract, to be

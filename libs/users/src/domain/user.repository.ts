@@ -1,4 +1,4 @@
-import { VersionConflictError } from '@tessera/shared-kernel';
+import { type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
 import type { Email } from './email.value-object';
 import type { User } from './user.aggregate';
 
@@ -16,12 +16,6 @@ export class UserVersionConflictError extends VersionConflictError {
   constructor(readonly userId: string) {
     super(`User ${userId} was changed by someone else since it was read`);
   }
-}
-
-/** An integration event to publish if, and only if, the change it is stored with commits. */
-export interface OutgoingIntegrationEvent {
-  pattern: string;
-  payload: object;
 }
 
 /**

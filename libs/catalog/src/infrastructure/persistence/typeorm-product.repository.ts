@@ -6,9 +6,9 @@ import { EntityManager, Repository } from 'typeorm';
 import { Product } from '../../domain/product.aggregate';
 import { SkuTakenError } from '../../domain/product.errors';
 import { ProductCriteria, ProductRepository, ProductVersionConflictError } from '../../domain/product.repository';
-import type { OutgoingIntegrationEvent } from '../../domain/reservation.repository';
 import { ProductMapper } from './product.mapper';
 import { ProductOrmEntity } from './product.orm-entity';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 const SKU_INDEX = 'products_sku_lower_key';
 

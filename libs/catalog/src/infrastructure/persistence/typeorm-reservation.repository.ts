@@ -2,16 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Outbox } from '@tessera/messaging';
 import { toSafeInteger } from '@tessera/platform';
-import { Money } from '@tessera/shared-kernel';
+import { type JoinedTransaction, Money, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
 import { Reservation, ReservationLine } from '../../domain/reservation.aggregate';
-import {
-  HeldTransaction,
-  OutgoingIntegrationEvent,
-  ReservationRepository,
-  ReservationStatusConflictError,
-} from '../../domain/reservation.repository';
+import { ReservationRepository, ReservationStatusConflictError } from '../../domain/reservation.repository';
 import type { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationMapper } from './reservation.mapper';
@@ -41,7 +36,7 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     private readonly outbox: Outbox,
   ) {}
 
-  within(transaction: HeldTransaction): ReservationRepository {
+  within(transaction: JoinedTransaction): ReservationRepository {
     // One embedded connection is shared by the whole process: a query through any other DataSource or manager
     // while the caller's transaction is open would wait for it forever.
     if (!(transaction instanceof EntityManager) || transaction.dataSource !== this.dataSource || !transaction.queryRunner) {

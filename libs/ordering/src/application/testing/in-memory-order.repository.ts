@@ -1,9 +1,10 @@
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
 import { fromStoredEvent, StoredOrderEvent, toStoredEvent } from '../../domain/order-domain-events';
 import { isUuid } from '../../domain/order-id';
-import { JoinedTransaction, OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
+import { OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
 import { toIntegrationEvent } from '../order-integration-events';
 import { FakeOutbox, isFakeTransaction, nextTurn, throughJson } from '@tessera/messaging/testing';
+import type { JoinedTransaction } from '@tessera/shared-kernel';
 
 /**
  * The OrderRepository contract in memory, for tests: streams stored as JSON

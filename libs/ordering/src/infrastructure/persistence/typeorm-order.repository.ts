@@ -6,10 +6,11 @@ import { toIntegrationEvent } from '../../application/order-integration-events';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
 import type { OrderDomainEvent } from '../../domain/order-domain-events';
 import { isUuid } from '../../domain/order-id';
-import { JoinedTransaction, OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
+import { OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderMapper } from './order.mapper';
 import { OrderOrmEntity } from './order.orm-entity';
+import type { JoinedTransaction } from '@tessera/shared-kernel';
 
 /**
  * Orders in the ordering schema: the stream in ordering.order_events, the

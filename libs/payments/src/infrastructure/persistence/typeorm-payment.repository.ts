@@ -5,15 +5,10 @@ import { isUniqueViolation } from '@tessera/platform';
 import { LessThan, Repository } from 'typeorm';
 import { Payment } from '../../domain/payment.aggregate';
 import { OrderNotPayableError } from '../../domain/payment.errors';
-import {
-  OutgoingIntegrationEvent,
-  PaymentKeyClaim,
-  PaymentKeyOutcome,
-  PaymentRepository,
-  PaymentVersionConflictError,
-} from '../../domain/payment.repository';
+import { PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../../domain/payment.repository';
 import { PaymentMapper } from './payment.mapper';
 import { PaymentOrmEntity } from './payment.orm-entity';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /** The partial unique index that allows one PENDING or SUCCEEDED payment per order. */
 export const ACTIVE_PAYMENT_INDEX = 'payments_order_id_active_key';

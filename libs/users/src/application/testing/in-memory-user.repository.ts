@@ -2,7 +2,8 @@ import type { Email } from '../../domain/email.value-object';
 import { User, UserSnapshot } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { isUserId } from '../../domain/user-id';
-import { OutgoingIntegrationEvent, UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
+import { UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * A UserRepository for tests that keeps the promises of the real one: it

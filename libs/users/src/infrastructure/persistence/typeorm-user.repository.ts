@@ -7,9 +7,10 @@ import type { Email } from '../../domain/email.value-object';
 import type { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { isUserId } from '../../domain/user-id';
-import { OutgoingIntegrationEvent, UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
+import { UserRepository, UserSlice, UserVersionConflictError } from '../../domain/user.repository';
 import { UserMapper } from './user.mapper';
 import { USERS_EMAIL_UNIQUE_INDEX, UserOrmEntity } from './user.orm-entity';
+import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * Users in Postgres. A change is one statement, in one transaction with the

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ReservationView } from '@tessera/contracts';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { type JoinedTransaction, retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Reservation } from '../../../domain/reservation.aggregate';
 import { ReservationNotFoundError } from '../../../domain/reservation.errors';
-import { type HeldTransaction, RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
+import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
 import { ReservationViewMapper } from '../../reservation-view.mapper';
 import { CommitReservationCommand } from './commit-reservation.command';
 
@@ -21,7 +21,7 @@ export class CommitReservationHandler {
   constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
 
   /** With `transaction`, does its work inside it (an event consumer's inbox transaction) instead of its own. */
-  async execute(command: CommitReservationCommand, transaction?: HeldTransaction): Promise<ReservationView> {
+  async execute(command: CommitReservationCommand, transaction?: JoinedTransaction): Promise<ReservationView> {
     const reservations = transaction ? this.reservations.within(transaction) : this.reservations;
     const reservation = await retryOnVersionConflict(async () => {
       const { reservationId } = command;

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CATALOG_EVENTS, type IntegrationEventPayload, type ReservationExpiredEvent } from '@tessera/contracts';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { type OutgoingIntegrationEvent, retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Reservation } from '../../../domain/reservation.aggregate';
-import { type OutgoingIntegrationEvent, RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
+import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
 import { ExpireOverdueReservationsCommand } from './expire-overdue-reservations.command';
 
 /**

@@ -1,13 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ReservationView } from '@tessera/contracts';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { type JoinedTransaction, retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Reservation } from '../../../domain/reservation.aggregate';
-import {
-  type HeldTransaction,
-  RESERVATION_REPOSITORY,
-  type ReservationRepository,
-  ReservationStatusConflictError,
-} from '../../../domain/reservation.repository';
+import { RESERVATION_REPOSITORY, type ReservationRepository, ReservationStatusConflictError } from '../../../domain/reservation.repository';
 import { ReservationViewMapper } from '../../reservation-view.mapper';
 import { ReleaseReservationCommand } from './release-reservation.command';
 
@@ -21,7 +16,7 @@ export class ReleaseReservationHandler {
   constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
 
   /** With `transaction`, does its work inside it (an event consumer's inbox transaction) instead of its own. */
-  async execute(command: ReleaseReservationCommand, transaction?: HeldTransaction): Promise<ReservationView> {
+  async execute(command: ReleaseReservationCommand, transaction?: JoinedTransaction): Promise<ReservationView> {
     if (!Reservation.isWellFormedId(command.reservationId)) return { reservationId: command.reservationId, status: 'RELEASED', lines: [] };
     const reservationId = command.reservationId.toLowerCase();
     const reservations = transaction ? this.reservations.within(transaction) : this.reservations;

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ReservationExpiredEvent } from '@tessera/contracts';
 import { Inbox, Outbox } from '@tessera/messaging';
-import { retryOnVersionConflict } from '@tessera/shared-kernel';
+import { type JoinedTransaction, retryOnVersionConflict } from '@tessera/shared-kernel';
 import { isUuid } from '../../../domain/order-id';
-import { JoinedTransaction, ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
+import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { Clock } from '../../clock';
 
 /** The inbox's name for this consumer. */
