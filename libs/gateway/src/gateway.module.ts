@@ -16,6 +16,8 @@ import { OrdersHttpController } from './orders/orders.http.controller';
 import { PaymentsHttpController } from './payments/payments.http.controller';
 import { ProductsHttpController } from './products/products.http.controller';
 import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
+import { RateLimitCountersModule } from './throttling/rate-limit-counters.module';
+import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.throttler-storage';
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
 
@@ -30,7 +32,7 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
 @Module({
   imports: [
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
-    ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: throttlingOptions }),
+    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [ConfigService, SlidingWindowThrottlerStorage], useFactory: throttlingOptions }),
   ],
   controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
   providers: [

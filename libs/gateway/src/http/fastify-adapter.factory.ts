@@ -2,6 +2,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ERROR_CODES } from '@tessera/contracts';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { isUtf8 } from 'node:buffer';
+import { isIP } from 'node:net';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
@@ -16,8 +17,30 @@ export interface FastifyAdapterOptions {
    * Whom to believe about the client's address (X-Forwarded-For), which is
    * also what the rate limits count by. Off: the socket's peer. Turn it on
    * only behind a proxy you run, naming it (an address, CIDR or hop count).
+   * Unset: TRUST_PROXY.
    */
   trustProxy?: boolean | string | string[] | number;
+}
+
+/**
+ * TRUST_PROXY: the addresses or CIDRs of the proxies in front of the API,
+ * comma-separated, whose X-Forwarded-For is believed; unset or empty, none is.
+ */
+export function trustedProxies(value: string | undefined): string[] | false {
+  if (!value?.trim()) return false;
+  const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const invalid = proxies.filter((proxy) => !isAddressOrCidr(proxy));
+  if (invalid.length > 0) throw new Error(`TRUST_PROXY must list proxy addresses or CIDRs, comma-separated; "${invalid.join('", "')}" is neither`);
+  return proxies;
+}
+
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d{1,3}$/.test(bits) && prefix <= (version === 4 ? 32 : 128);
 }
 
 /**
@@ -31,7 +54,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ?? trustedProxies(process.env.TRUST_PROXY),
     genReqId: requestIdOf,
     logController: requestLogController(),
     // A URL that cannot be decoded fails in Fastify's router, before Nest, its filters and the request hooks.

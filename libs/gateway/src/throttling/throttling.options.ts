@@ -1,7 +1,7 @@
 import { ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 
 export const DEFAULT_THROTTLER = 'default';
 export const LOGIN_THROTTLER = 'login';
@@ -16,10 +16,13 @@ const reflector = new Reflector();
 /**
  * Two budgets per client IP, each counted over a minute: RATE_LIMIT_PER_MINUTE
  * across every route (one budget per client, not one per route), and
- * LOGIN_RATE_LIMIT_PER_MINUTE on the routes marked @LoginRateLimit().
+ * LOGIN_RATE_LIMIT_PER_MINUTE on the routes marked @LoginRateLimit(). The
+ * client IP is the socket's peer, or, behind the proxies TRUST_PROXY names,
+ * the address they forwarded (Fastify's request.ip).
  */
-export function throttlingOptions(config: ConfigService): ThrottlerModuleOptions {
+export function throttlingOptions(config: ConfigService, storage?: ThrottlerStorage): ThrottlerModuleOptions {
   return {
+    storage,
     throttlers: [
       { name: DEFAULT_THROTTLER, ttl: ONE_MINUTE_MS, limit: Number(config.get('RATE_LIMIT_PER_MINUTE') ?? 100) },
       {

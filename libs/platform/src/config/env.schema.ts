@@ -41,6 +41,8 @@ export const envSchema = Joi.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
   CORS_ORIGINS: Joi.string().allow('').default(''),
+  // Parsed where the HTTP adapter is made, before the configuration: see trustedProxies.
+  TRUST_PROXY: Joi.string().allow(''),
   // A crash test's hook (see faultPoint): a production process must never be one step from killing itself.
   TESSERA_FAULT_POINT: Joi.string().when('NODE_ENV', { is: 'production', then: Joi.forbidden() }),
 });
