@@ -16,3 +16,11 @@ export interface OutgoingIntegrationEvent {
   pattern: string;
   payload: object;
 }
+
+/**
+ * When the events a save queued go out: once it commits, or, `held`, when the
+ * caller asks, after the synchronous follow-up that acts on the same change
+ * (published at the commit, the event's handler would race that follow-up).
+ * The outbox's relay publishes held events that nobody asks for.
+ */
+export type EventPublication = 'on-commit' | 'held';

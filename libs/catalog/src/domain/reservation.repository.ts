@@ -13,6 +13,9 @@ export interface ReservationRepository {
   /** The reservation with its lines, or null when none has this id (a malformed id included). */
   findById(id: string): Promise<Reservation | null>;
 
+  /** The status of the reservation as stored now, or undefined when none has this id: one cheap read, for a check. */
+  findStatus(id: string): Promise<ReservationStatus | undefined>;
+
   /**
    * Up to `limit` ids of the RESERVED reservations whose expiresAt is not
    * after `now`, the longest overdue first.

@@ -1,5 +1,5 @@
 import { InsufficientStockError, ProductNotFoundError } from '../domain/product.errors';
-import { Reservation, ReservationLine, ReservationSnapshot } from '../domain/reservation.aggregate';
+import { Reservation, ReservationLine, ReservationSnapshot, type ReservationStatus } from '../domain/reservation.aggregate';
 import { ReservationRepository, ReservationStatusConflictError } from '../domain/reservation.repository';
 import type { ReservationRequest } from '../domain/reservation-request.value-object';
 import type { InMemoryProductRepository } from './in-memory-product.repository';
@@ -35,6 +35,11 @@ export class InMemoryReservationRepository implements ReservationRepository {
     await nextTurn();
     const row = this.rows.get(id.toLowerCase());
     return row ? Reservation.reconstitute(row) : null;
+  }
+
+  async findStatus(id: string): Promise<ReservationStatus | undefined> {
+    await nextTurn();
+    return this.rows.get(id.toLowerCase())?.status;
   }
 
   async findOverdueIds(now: Date, limit: number): Promise<string[]> {

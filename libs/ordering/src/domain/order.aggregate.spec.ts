@@ -231,6 +231,27 @@ describe('Order', () => {
     });
   });
 
+  describe('fromSnapshot', () => {
+    it('is the order its projection holds, and changes from there as the order rebuilt from its stream would', () => {
+      const stored = place();
+      stored.markStored();
+      const fromSnapshot = Order.fromSnapshot(stored.toSnapshot());
+      const fromHistory = Order.fromHistory(stored.history);
+      expect(fromSnapshot.toSnapshot()).toEqual(fromHistory.toSnapshot());
+      expect(fromSnapshot.storedVersion).toBe(1);
+
+      fromSnapshot.confirm('pay-1', secondsAfter(60));
+      fromHistory.confirm('pay-1', secondsAfter(60));
+      expect(fromSnapshot.pullEvents()).toEqual(fromHistory.pullEvents());
+      expect(fromSnapshot.toSnapshot()).toEqual(fromHistory.toSnapshot());
+    });
+
+    it('does not pretend to know the stream it was not rebuilt from', () => {
+      const order = place();
+      expect(() => Order.fromSnapshot(order.toSnapshot()).history).toThrow(/from its stream/);
+    });
+  });
+
   describe('fromHistory', () => {
     it('rebuilds the same order from its stored stream, at the version it was stored', () => {
       const original = place();

@@ -53,6 +53,7 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
   private currentVersion = 0;
   private loadedVersion = 0;
   private readonly events: OrderDomainEvent[] = [];
+  private historyKnown = true;
 
   private constructor() {
     super();
@@ -84,6 +85,22 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
     const order = new Order();
     for (const event of events) order.apply(event);
     order.loadedVersion = order.currentVersion;
+    return order;
+  }
+
+  /**
+   * The order as its projection holds it, the sum of its stream kept in step
+   * with it, ready to change without reading the stream; its `history` is not
+   * known then.
+   */
+  static fromSnapshot(snapshot: OrderSnapshot): Order {
+    const { version, ...state } = snapshot;
+    if (!Number.isSafeInteger(version) || version < 1) throw new RangeError('An order snapshot has the version of its stream, from 1');
+    const order = new Order();
+    order.state = { ...state, lines: [...state.lines], createdAt: new Date(state.createdAt), updatedAt: new Date(state.updatedAt), expiresAt: new Date(state.expiresAt) };
+    order.currentVersion = version;
+    order.loadedVersion = version;
+    order.historyKnown = false;
     return order;
   }
 
@@ -138,8 +155,9 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
     return this.loadedVersion;
   }
 
-  /** Every event of the order, oldest first, the unsaved ones included. */
+  /** Every event of the order, oldest first, the unsaved ones included; only for an order rebuilt from its stream. */
   get history(): readonly OrderDomainEvent[] {
+    if (!this.historyKnown) throw new Error(`Order ${this.id} was loaded from its projection: load it from its stream to read its history`);
     return [...this.events];
   }
 

@@ -1,4 +1,4 @@
-import { type JoinedTransaction, VersionConflictError } from '@tessera/shared-kernel';
+import { type EventPublication, type JoinedTransaction, VersionConflictError } from '@tessera/shared-kernel';
 import type { Order, OrderSnapshot } from './order.aggregate';
 
 /** Injection token of the OrderRepository port. */
@@ -23,8 +23,14 @@ export interface OrderSlice {
  * finding), both written in one transaction.
  */
 export interface OrderRepository {
-  /** The order rebuilt from its stream, or null when there is none (a malformed id included). */
+  /**
+   * The order to change, from its projection row (which every save keeps at
+   * the stream's version), or null when there is none (a malformed id included).
+   */
   load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null>;
+
+  /** The order rebuilt from its stream, every event of it known, or null as `load`. */
+  loadHistory(orderId: string): Promise<Order | null>;
 
   /**
    * Appends the events the order recorded to its stream, right after the
@@ -33,10 +39,13 @@ export interface OrderRepository {
    * once it commits. Throws OrderVersionConflictError when another change
    * of the order was stored since it was loaded: load it again and retry.
    * With `transaction`, joins it, and publishing after its commit is up to
-   * whoever commits it. The order is spent afterwards: load it again to
-   * change it again.
+   * whoever commits it; `held`, the events wait for publishHeldEvents. The
+   * order is spent afterwards: load it again to change it again.
    */
-  save(order: Order, transaction?: JoinedTransaction): Promise<void>;
+  save(order: Order, transaction?: JoinedTransaction, publication?: EventPublication): Promise<void>;
+
+  /** Publishes the events that saves made `held`. */
+  publishHeldEvents(): void;
 
   /** The order as its projection row has it now, or null (a malformed id included). */
   findSnapshot(orderId: string): Promise<OrderSnapshot | null>;

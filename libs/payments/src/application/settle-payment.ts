@@ -4,6 +4,7 @@ import type { Payment } from '../domain/payment.aggregate';
 import { PaymentDeclinedError } from '../domain/payment.errors';
 import type { ChargeOutcome } from '../domain/payment.provider';
 import type { PaymentKeyOutcome, PaymentRepository } from '../domain/payment.repository';
+import type { EventPublication } from '@tessera/shared-kernel';
 import { PaymentIntegrationEventMapper } from './payment-integration-event.mapper';
 import { PaymentViewMapper } from './payment-view.mapper';
 
@@ -14,7 +15,7 @@ import { PaymentViewMapper } from './payment-view.mapper';
  * request whose charge this re-checks) settled it first, their settlement
  * stands: the provider answers one charge the same way every time.
  */
-export async function settlePayment(payments: PaymentRepository, payment: Payment, outcome: ChargeOutcome): Promise<Payment> {
+export async function settlePayment(payments: PaymentRepository, payment: Payment, outcome: ChargeOutcome, publication: EventPublication = 'on-commit'): Promise<Payment> {
   let loaded: Payment | null = payment;
   return retryOnVersionConflict(async () => {
     const current = loaded ?? (await payments.findById(payment.id));
@@ -22,7 +23,7 @@ export async function settlePayment(payments: PaymentRepository, payment: Paymen
     if (!current) throw new Error(`Payment ${payment.id} disappeared while it was being settled`);
     if (!current.isPending) return current;
     current.settle(outcome);
-    await payments.save(current, PaymentIntegrationEventMapper.toOutgoing(current.pullEvents()), keyOutcomeOf(current));
+    await payments.save(current, PaymentIntegrationEventMapper.toOutgoing(current.pullEvents()), keyOutcomeOf(current), publication);
     return current;
   });
 }

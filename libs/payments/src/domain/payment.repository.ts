@@ -1,4 +1,4 @@
-import { type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
+import { type EventPublication, type OutgoingIntegrationEvent, VersionConflictError } from '@tessera/shared-kernel';
 import type { Payment } from './payment.aggregate';
 
 /** Injection token of the PaymentRepository port. */
@@ -39,11 +39,16 @@ export interface PaymentRepository {
   /**
    * Stores the changes of a loaded payment and the given events, in one
    * transaction, only if nobody stored another change since it was loaded
-   * (PaymentVersionConflictError otherwise); the events are published once
-   * the transaction commits. With `keyOutcome`, the payment's idempotency keys
-   * answer it from the same commit on.
+   * (PaymentVersionConflictError otherwise). The events are published once
+   * the transaction commits, or, `held`, when the caller asks
+   * (publishHeldEvents), and by the outbox's relay if it never does. With
+   * `keyOutcome`, the payment's idempotency keys answer it from the same
+   * commit on.
    */
-  save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void>;
+  save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication?: EventPublication): Promise<void>;
+
+  /** Publishes the events that saves made `held`. */
+  publishHeldEvents(): void;
 }
 
 /** Another change to the payment was stored since it was loaded: load it again and retry. */

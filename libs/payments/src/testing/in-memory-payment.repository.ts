@@ -2,7 +2,7 @@ import { Payment, PaymentSnapshot } from '../domain/payment.aggregate';
 import { OrderNotPayableError } from '../domain/payment.errors';
 import { PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../domain/payment.repository';
 import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
-import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
+import type { EventPublication, OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /**
  * The PaymentRepository contract in memory, for tests: copies in and out as a
@@ -17,6 +17,8 @@ export class InMemoryPaymentRepository implements PaymentRepository {
   private interleaving = false;
   /** The events stored with saved changes, as they would leave the outbox (through JSON). */
   readonly outbox: { pattern: string; payload: Record<string, unknown> }[] = [];
+  /** How many of `outbox`'s events were published so far: all but those saves held and nobody asked for yet. */
+  published = 0;
 
   /** `idempotency` takes the keys claimed and answered with the payments, as their transactions would. */
   constructor(private readonly idempotency = new FakeIdempotencyStore()) {}
@@ -53,7 +55,7 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     return true;
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void> {
+  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication: EventPublication = 'on-commit'): Promise<void> {
     await nextTurn();
     await this.runInterleavedWrite();
     const row = payment.toSnapshot();
@@ -63,6 +65,11 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     for (const event of events) this.outbox.push({ pattern: event.pattern, payload: JSON.parse(JSON.stringify(event.payload)) as Record<string, unknown> });
     if (keyOutcome) await this.idempotency.record(row.id, keyOutcome);
     payment.markStored(row.version + 1);
+    if (publication === 'on-commit') this.publishHeldEvents();
+  }
+
+  publishHeldEvents(): void {
+    this.published = this.outbox.length;
   }
 
   /** Stores payments as they are, as if made earlier; nothing goes to the outbox. */

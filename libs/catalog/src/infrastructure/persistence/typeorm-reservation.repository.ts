@@ -5,7 +5,7 @@ import { toSafeInteger } from '@tessera/platform';
 import { type JoinedTransaction, Money, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
-import { Reservation, ReservationLine } from '../../domain/reservation.aggregate';
+import { Reservation, ReservationLine, type ReservationStatus } from '../../domain/reservation.aggregate';
 import { ReservationRepository, ReservationStatusConflictError } from '../../domain/reservation.repository';
 import type { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
@@ -51,6 +51,12 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     // Postgres answers a malformed uuid with an error, not with no row.
     if (!Reservation.isWellFormedId(id)) return null;
     return load(this.held ?? this.dataSource.manager, id);
+  }
+
+  async findStatus(id: string): Promise<ReservationStatus | undefined> {
+    if (!Reservation.isWellFormedId(id)) return undefined;
+    const [row] = await (this.held ?? this.dataSource.manager).query(`SELECT status FROM catalog.reservations WHERE reservation_id = $1`, [id.toLowerCase()]);
+    return row?.status;
   }
 
   async findOverdueIds(now: Date, limit: number): Promise<string[]> {

@@ -4,7 +4,7 @@ import { isUuid } from '../../domain/order-id';
 import { OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError } from '../../domain/order.repository';
 import { toIntegrationEvent } from '../order-integration-events';
 import { FakeOutbox, isFakeTransaction, nextTurn, throughJson } from '@tessera/messaging/testing';
-import type { JoinedTransaction } from '@tessera/shared-kernel';
+import type { EventPublication, JoinedTransaction } from '@tessera/shared-kernel';
 
 /**
  * The OrderRepository contract in memory, for tests: streams stored as JSON
@@ -24,13 +24,18 @@ export class InMemoryOrderRepository implements OrderRepository {
 
   async load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null> {
     this.assertTransaction(transaction);
+    const order = await this.loadHistory(orderId);
+    return order && Order.fromSnapshot(order.toSnapshot());
+  }
+
+  async loadHistory(orderId: string): Promise<Order | null> {
     await nextTurn();
     if (!isUuid(orderId)) return null;
     const stream = this.streams.get(orderId.toLowerCase());
     return stream ? Order.fromHistory(throughJson(stream).map((event) => fromStoredEvent(orderId.toLowerCase(), event))) : null;
   }
 
-  async save(order: Order, transaction?: JoinedTransaction): Promise<void> {
+  async save(order: Order, transaction?: JoinedTransaction, publication: EventPublication = 'on-commit'): Promise<void> {
     this.assertTransaction(transaction);
     await nextTurn();
     await this.runInterleavedWrite();
@@ -50,7 +55,11 @@ export class InMemoryOrderRepository implements OrderRepository {
     }
     this.saves++;
     order.markStored();
-    if (!transaction) this.outbox.flush();
+    if (!transaction && publication === 'on-commit') this.outbox.flush();
+  }
+
+  publishHeldEvents(): void {
+    this.outbox.flush();
   }
 
   async findSnapshot(orderId: string): Promise<OrderSnapshot | null> {

@@ -10,7 +10,7 @@ import { OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError }
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderMapper } from './order.mapper';
 import { OrderOrmEntity } from './order.orm-entity';
-import type { JoinedTransaction } from '@tessera/shared-kernel';
+import type { EventPublication, JoinedTransaction } from '@tessera/shared-kernel';
 
 /**
  * Orders in the ordering schema: the stream in ordering.order_events, the
@@ -31,11 +31,17 @@ export class TypeOrmOrderRepository implements OrderRepository {
     // Postgres answers a malformed uuid with an error, not with no row.
     if (!isUuid(orderId)) return null;
     const manager = transaction ? asManager(transaction) : this.dataSource.manager;
-    const events = await manager.find(OrderEventOrmEntity, { where: { orderId: orderId.toLowerCase() }, order: { version: 'ASC' } });
+    const row = await manager.findOneBy(OrderOrmEntity, { id: orderId.toLowerCase() });
+    return row ? Order.fromSnapshot(OrderMapper.toSnapshot(row)) : null;
+  }
+
+  async loadHistory(orderId: string): Promise<Order | null> {
+    if (!isUuid(orderId)) return null;
+    const events = await this.dataSource.manager.find(OrderEventOrmEntity, { where: { orderId: orderId.toLowerCase() }, order: { version: 'ASC' } });
     return events.length > 0 ? Order.fromHistory(events.map((row) => OrderMapper.toEvent(row))) : null;
   }
 
-  async save(order: Order, transaction?: JoinedTransaction): Promise<void> {
+  async save(order: Order, transaction?: JoinedTransaction, publication: EventPublication = 'on-commit'): Promise<void> {
     const events = order.pullEvents();
     if (events.length === 0) return;
     if (transaction) {
@@ -45,6 +51,10 @@ export class TypeOrmOrderRepository implements OrderRepository {
     }
     await this.dataSource.transaction((manager) => this.append(manager, order, events));
     order.markStored();
+    if (publication === 'on-commit') this.outbox.flush();
+  }
+
+  publishHeldEvents(): void {
     this.outbox.flush();
   }
 

@@ -8,7 +8,7 @@ import { OrderNotPayableError } from '../../domain/payment.errors';
 import { PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../../domain/payment.repository';
 import { PaymentMapper } from './payment.mapper';
 import { PaymentOrmEntity } from './payment.orm-entity';
-import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
+import type { EventPublication, OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 /** The partial unique index that allows one PENDING or SUCCEEDED payment per order. */
 export const ACTIVE_PAYMENT_INDEX = 'payments_order_id_active_key';
@@ -54,7 +54,7 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
     }
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome): Promise<void> {
+  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication: EventPublication = 'on-commit'): Promise<void> {
     const loadedVersion = payment.version;
     const runner = this.rows.manager.dataSource.createQueryRunner();
     try {
@@ -77,6 +77,10 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
       await runner.release();
     }
     payment.markStored(loadedVersion + 1);
-    if (events.length > 0) this.outbox.flush();
+    if (events.length > 0 && publication === 'on-commit') this.outbox.flush();
+  }
+
+  publishHeldEvents(): void {
+    this.outbox.flush();
   }
 }

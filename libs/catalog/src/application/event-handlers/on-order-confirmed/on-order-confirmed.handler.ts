@@ -1,27 +1,31 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderConfirmedEvent } from '@tessera/contracts';
 import { Inbox } from '@tessera/messaging';
 import { ReservationNotFoundError } from '../../../domain/reservation.errors';
+import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
 import { CommitReservationCommand } from '../../commands/commit-reservation/commit-reservation.command';
 import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
 import { CATALOG_INBOX_CONSUMER } from '../catalog-inbox.consumer';
 
 /**
  * ordering.order.confirmed: the order is paid, so the reservation under its
- * id is committed. The recovery path of the synchronous commit: usually
- * finds it committed already. A redelivery is dropped by the inbox, and
- * would change nothing anyway.
+ * id is committed. The recovery path of the synchronous commit, which has
+ * nearly always committed it already: then one read says so, and nothing is
+ * written (a redelivery finds the same). Otherwise the commit runs once,
+ * through the inbox.
  */
 @Injectable()
 export class OnOrderConfirmedHandler {
   private readonly logger = new Logger('Catalog');
 
   constructor(
+    @Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository,
     private readonly inbox: Inbox,
     private readonly commitReservation: CommitReservationHandler,
   ) {}
 
   async execute(event: OrderConfirmedEvent): Promise<void> {
+    if ((await this.reservations.findStatus(event.orderId)) === 'COMMITTED') return;
     await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
       try {
         await this.commitReservation.execute(new CommitReservationCommand(event.orderId), manager);

@@ -29,6 +29,21 @@ describe('ConfirmPaymentHandler', () => {
     expect(kit.catalog.statusOf(order.id)).toBe('COMMITTED');
   });
 
+  it('publishes ordering.order.confirmed only once the stock is committed, so that its handler in catalog finds it committed', async () => {
+    const order = await kit.givenOrder(ada);
+    const send = kit.catalog.send.bind(kit.catalog);
+    let publishedAtCommit: number | undefined;
+    jest.spyOn(kit.catalog, 'send').mockImplementation(async (pattern: string, request: unknown) => {
+      if (pattern === CATALOG_PATTERNS.COMMIT_RESERVATION) publishedAtCommit = kit.outbox.published.length;
+      return send(pattern, request);
+    });
+
+    await confirm(order.id);
+
+    expect(publishedAtCommit).toBe(0);
+    expect(kit.outbox.patterns()).toEqual(['ordering.order.confirmed']);
+  });
+
   it('appends OrderConfirmed with the payment and publishes ordering.order.confirmed', async () => {
     const order = await kit.givenOrder(ada);
 

@@ -38,7 +38,9 @@ export class ConfirmPaymentHandler {
         return { order, change: 'expired' };
       }
       const confirmed = order.confirm(command.paymentId, now);
-      if (confirmed) await this.orders.save(order);
+      // ordering.order.confirmed waits until the stock is committed below: published at the commit, its handler in
+      // catalog would race that commit.
+      if (confirmed) await this.orders.save(order, undefined, 'held');
       return { order, change: confirmed ? 'confirmed' : 'none' };
     });
 
@@ -52,6 +54,7 @@ export class ConfirmPaymentHandler {
     }
     // Committing again after a repeated confirmation is harmless and repairs a commit that failed the first time.
     await followUp(this.logger, `Committing the stock of confirmed order ${order.id}`, () => this.reservations.commit(order.id));
+    this.orders.publishHeldEvents();
     return OrderViewMapper.toView(order.toSnapshot());
   }
 }

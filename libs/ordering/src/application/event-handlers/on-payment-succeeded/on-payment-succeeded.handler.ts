@@ -18,7 +18,10 @@ type Outcome = 'confirmed' | 'already-confirmed' | 'expired' | 'cancelled' | 'pa
 /**
  * payments.payment.succeeded, the recovery path of ordering.confirm-payment
  * (which payments calls right after the charge): confirms the order if that
- * has not happened yet, and commits its stock. If the order was cancelled
+ * has not happened yet, and commits its stock. When the order's projection
+ * says this payment confirmed it already, as it nearly always does, that
+ * read is all: the confirmation committed its stock, and a redelivery finds
+ * the same. If the order was cancelled
  * meanwhile, or its time to pay is over (it is expired here, and its stock
  * released), the charge is not kept: payments is asked to refund it.
  *
@@ -46,6 +49,8 @@ export class OnPaymentSucceededHandler {
       this.logger.warn(`Ignored a payments.payment.succeeded event without a usable orderId and paymentId (event ${event?.eventId})`);
       return;
     }
+    const current = await this.orders.findSnapshot(event.orderId);
+    if (current?.status === 'CONFIRMED' && current.paymentId === event.paymentId) return;
     let outcome = 'unknown-order' as Outcome;
     const processed = await retryOnVersionConflict(() =>
       this.inbox.processOnce(event, ON_PAYMENT_SUCCEEDED_CONSUMER, async (transaction) => {

@@ -68,6 +68,17 @@ describe('PayOrderHandler', () => {
       expect(kit.payments.outbox).toEqual([{ pattern: 'payments.payment.succeeded', payload: { paymentId: view.id, orderId: order.id, amount: { amount: 999, currency: 'USD' } } }]);
     });
 
+    it('publishes payments.payment.succeeded only once ordering was asked to confirm, so that its handler finds the order confirmed', async () => {
+      const order = kit.ordering.givenOrder({ userId });
+      let publishedWhenAsked: number | undefined;
+      kit.ordering.beforeNextConfirm(async () => (publishedWhenAsked = kit.payments.published));
+
+      await pay(order.id);
+
+      expect(publishedWhenAsked).toBe(0);
+      expect(kit.payments.published).toBe(1);
+    });
+
     it('answers the payment even when ordering cannot confirm right now: the charge stands and its event confirms later', async () => {
       const order = kit.ordering.givenOrder({ userId });
       kit.ordering.failNextConfirm(new RemoteError('CONTEXT_UNAVAILABLE', 'ordering did not answer'));

@@ -80,16 +80,21 @@ export class PayOrderHandler {
     // which the provider answers the same way without charging twice.
     faultPoint('pay-order:after-charge');
 
-    const settled = await settlePayment(this.payments, payment, charged);
+    // Its event is held until ordering has been asked to confirm, which it nearly always does at once: published at
+    // the commit, it would race that confirmation through the event's handler, and one of the two would lose.
+    const settled = await settlePayment(this.payments, payment, charged, 'held');
     // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event has
     // ordering confirm the order (or have it refunded, if the order was cancelled meanwhile).
     faultPoint('pay-order:after-settle');
-    if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
-    // Only a cancellation's refund, racing this request, can have settled it further.
-    if (settled.status !== 'SUCCEEDED') throw new OrderNotPayableError(order.id, 'it was cancelled during the payment');
-
-    await this.confirm(settled);
-    return PaymentViewMapper.toView(settled);
+    try {
+      if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
+      // Only a cancellation's refund, racing this request, can have settled it further.
+      if (settled.status !== 'SUCCEEDED') throw new OrderNotPayableError(order.id, 'it was cancelled during the payment');
+      await this.confirm(settled);
+      return PaymentViewMapper.toView(settled);
+    } finally {
+      this.payments.publishHeldEvents();
+    }
   }
 
   private async payableOrder(orderId: string, userId: string): Promise<OrderView> {

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Api } from '../harness/http';
+import { PgStatementCounter, StatementCount } from '../harness/pg-statement-counter';
+import { createTestDatabase, POSTGRES_ADMIN_URL } from '../harness/postgres';
+import { AppProcess, freePort, waitForStatus } from '../harness/processes';
+import { describeWith, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+
+/**
+ * What one order costs the database, counted on the wire between the
+ * monolith and Postgres: placing it and paying it, one client, everything it
+ * causes (events, their handlers, the relay's and sweepers' rounds meanwhile)
+ * divided by the number of orders.
+ */
+const ORDERS = 20;
+/**
+ * Where the order flow stands (36 statements in 24 transactions, of which the
+ * BEGIN/COMMIT pairs are 7), with room for a relay or sweeper round more or
+ * less: a change that adds work fails here. The goal is 15 statements in 4
+ * transactions (docs/performance.md); these come down as the flow gets there.
+ */
+const STATEMENTS_PER_ORDER = 38;
+const TRANSACTIONS_PER_ORDER = 26;
+
+describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
+  let counter: PgStatementCounter;
+  let monolith: AppProcess;
+  let api: Api;
+  let drop: () => Promise<void>;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    const admin = new URL(POSTGRES_ADMIN_URL);
+    counter = await PgStatementCounter.start({ host: admin.hostname, port: Number(admin.port || 5432) });
+    const database = await createTestDatabase();
+    drop = database.drop;
+    databaseUrl = database.url;
+    const port = await freePort();
+    monolith = AppProcess.start('monolith', `sql-per-order-${randomUUID().slice(0, 6)}`, {
+      DATABASE_URL: counter.url(database.url),
+      PORT: String(port),
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [monolith]);
+    api = new Api(`http://127.0.0.1:${port}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await monolith?.stop();
+    await counter?.close();
+    await drop?.();
+  }, 30_000);
+
+  it(`places and pays an order in at most ${STATEMENTS_PER_ORDER} statements and ${TRANSACTIONS_PER_ORDER} transactions`, async () => {
+    const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
+    const product = await api.post('/products', { sku: `SQL-${randomUUID().slice(0, 8)}`, name: 'Counted', price: { amount: 1000, currency: 'USD' }, stock: 1000 }, { token: adminToken });
+    expect(product.body).toMatchObject({ stock: 1000 });
+    const email = `${randomUUID()}@example.com`;
+    await api.post('/auth/register', { email, password: 'a long password', name: 'Counter' });
+    const token = (await api.post('/auth/login', { email, password: 'a long password' })).body.accessToken;
+    const order = async () => {
+      const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token, headers: { 'idempotency-key': randomUUID() } });
+      expect(placed.status).toBe(201);
+      const paid = await api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': randomUUID() } });
+      expect(paid.status).toBe(201);
+      return placed.body.id as string;
+    };
+    // The first order warms caches and prepared plans; it is not counted.
+    await order();
+    await everyEventDelivered();
+
+    const before = counter.snapshot();
+    const textsBefore = counter.statementTexts();
+    const orders: string[] = [];
+    for (let n = 0; n < ORDERS; n++) orders.push(await order());
+    await everyEventDelivered();
+    const perOrder = per(before, counter.snapshot(), ORDERS);
+    for (const id of orders) expect((await api.get(`/orders/${id}`, { token })).body.status).toBe('CONFIRMED');
+
+    const breakdown = [...counter.statementTexts()]
+      .map(([text, count]) => [text, (count - (textsBefore.get(text) ?? 0)) / ORDERS] as const)
+      .filter(([, count]) => count > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([text, count]) => `${count.toFixed(2).padStart(6)}  ${text.slice(0, 160)}`);
+    process.stdout.write(`SQL per order: ${perOrder.statements} statements in ${perOrder.transactions} transactions (${perOrder.rolledBack} rolled back)\n${breakdown.join('\n')}\n`);
+    expect(perOrder.statements).toBeLessThanOrEqual(STATEMENTS_PER_ORDER);
+    expect(perOrder.transactions).toBeLessThanOrEqual(TRANSACTIONS_PER_ORDER);
+  }, 120_000);
+
+  /**
+   * Waits, reading Postgres directly (not through the counter), until every
+   * context's outbox is empty of unpublished events: in process an event counts
+   * as published once its handlers have finished, so the order's work is done.
+   */
+  async function everyEventDelivered(): Promise<void> {
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const pending = `SELECT (SELECT count(*) FROM users.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM catalog.outbox WHERE published_at IS NULL)
+        + (SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM payments.outbox WHERE published_at IS NULL) AS pending`;
+      for (let attempt = 0; attempt < 600; attempt++) {
+        if (Number((await client.query(pending)).rows[0].pending) === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('Events were still waiting in an outbox after 30 s');
+    } finally {
+      await client.end();
+    }
+  }
+});
+
+function per(before: StatementCount, after: StatementCount, orders: number): StatementCount {
+  const round = (value: number) => Math.round((value / orders) * 10) / 10;
+  return {
+    statements: round(after.statements - before.statements),
+    transactions: round(after.transactions - before.transactions),
+    rolledBack: round(after.rolledBack - before.rolledBack),
+  };
+}

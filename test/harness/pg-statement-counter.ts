@@ -1,0 +1,142 @@
+import { createServer, Server, Socket, connect } from 'node:net';
+
+/** What went through a PgStatementCounter so far. */
+export interface StatementCount {
+  /** Statements executed (simple queries, and executions of the extended protocol), but for BEGIN, COMMIT and ROLLBACK. */
+  statements: number;
+  /** Transactions: explicit ones, and each statement run on its own outside one. */
+  transactions: number;
+  /** Explicit transactions that ended in ROLLBACK. */
+  rolledBack: number;
+}
+
+/**
+ * A TCP proxy in front of Postgres that counts, from the wire, the statements
+ * and transactions its clients run, whatever the driver or ORM above them:
+ * the apps connect to `url()` instead of the server. It reads only what
+ * clients send (the frontend messages of the v3 protocol) and passes every
+ * byte through unchanged.
+ */
+export class PgStatementCounter {
+  private readonly count: StatementCount = { statements: 0, transactions: 0, rolledBack: 0 };
+  private readonly texts = new Map<string, number>();
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<PgStatementCounter> {
+    let counter!: PgStatementCounter;
+    const server = createServer((client) => counter.relay(client, target));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    counter = new PgStatementCounter(server, (server.address() as { port: number }).port);
+    return counter;
+  }
+
+  /** `databaseUrl` with its host and port replaced by this proxy's. */
+  url(databaseUrl: string): string {
+    const url = new URL(databaseUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  snapshot(): StatementCount {
+    return { ...this.count };
+  }
+
+  /** How often each statement ran, by its text with whitespace folded, for telling where a count comes from. */
+  statementTexts(): Map<string, number> {
+    return new Map(this.texts);
+  }
+
+  async close(): Promise<void> {
+    this.sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private relay(client: Socket, target: { host: string; port: number }): void {
+    const upstream = connect(target.port, target.host);
+    this.sockets.add(client).add(upstream);
+    const messages = new FrontendMessages((type, body) => this.observe(type, body, session));
+    const session = { inTransaction: false, pendingQuery: '' };
+    client.on('data', (chunk) => {
+      messages.push(chunk);
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  }
+
+  private observe(type: string, body: Buffer, session: { inTransaction: boolean; pendingQuery: string }): void {
+    if (type === 'P') {
+      // Parse: statement name, then the query text.
+      const nameEnd = body.indexOf(0);
+      session.pendingQuery = body.subarray(nameEnd + 1, body.indexOf(0, nameEnd + 1)).toString('utf8');
+      return;
+    }
+    if (type === 'Q') this.executed(body.subarray(0, body.indexOf(0)).toString('utf8'), session);
+    else if (type === 'E') this.executed(session.pendingQuery, session);
+  }
+
+  private executed(query: string, session: { inTransaction: boolean }): void {
+    const text = query.replace(/\s+/g, ' ').trim();
+    this.texts.set(text, (this.texts.get(text) ?? 0) + 1);
+    const verb = /^\s*(\w+)(\s+\w+)?/.exec(query);
+    const first = verb?.[1]?.toUpperCase();
+    if (first === 'BEGIN' || (first === 'START' && verb?.[2]?.trim().toUpperCase() === 'TRANSACTION')) {
+      session.inTransaction = true;
+      this.count.transactions += 1;
+    } else if (first === 'COMMIT' || first === 'END') {
+      session.inTransaction = false;
+    } else if (first === 'ROLLBACK' && !/^\s*ROLLBACK\s+TO/i.test(query)) {
+      session.inTransaction = false;
+      this.count.rolledBack += 1;
+    } else {
+      this.count.statements += 1;
+      if (!session.inTransaction) this.count.transactions += 1;
+    }
+  }
+}
+
+/**
+ * Splits a client's byte stream into protocol messages: first the startup
+ * message (or an SSL or GSS request, which has no type byte either), then
+ * messages of a type byte and a length that counts itself.
+ */
+class FrontendMessages {
+  private buffered = Buffer.alloc(0);
+  private started = false;
+
+  constructor(private readonly onMessage: (type: string, body: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    for (;;) {
+      if (!this.started) {
+        if (this.buffered.length < 8) return;
+        const length = this.buffered.readInt32BE(0);
+        if (this.buffered.length < length) return;
+        const code = this.buffered.readInt32BE(4);
+        // SSLRequest and GSSENCRequest come before the real startup message.
+        if (code !== 80877103 && code !== 80877104) this.started = true;
+        this.buffered = this.buffered.subarray(length);
+        continue;
+      }
+      if (this.buffered.length < 5) return;
+      const length = this.buffered.readInt32BE(1);
+      if (this.buffered.length < 1 + length) return;
+      this.onMessage(String.fromCharCode(this.buffered[0]), this.buffered.subarray(5, 1 + length));
+      this.buffered = this.buffered.subarray(1 + length);
+    }
+  }
+}
