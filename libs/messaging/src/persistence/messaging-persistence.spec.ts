@@ -1,3 +1,4 @@
+import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
@@ -9,6 +10,9 @@ import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
 import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
+
+/** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
+const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
 
 /** A publisher that records what reaches it, and can be told to fail, as an unreachable subscriber would. */
 class RecordingPublisher extends IntegrationEventPublisher {
@@ -47,10 +51,10 @@ class RecordingPublisher extends IntegrationEventPublisher {
     it('publishes an event if and only if its transaction commits, with an id and a time', async () => {
       const publisher = new RecordingPublisher();
       const outbox = new Outbox('probe', dataSource, publisher);
-      await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thingId: 'kept' }));
+      await dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thingId: 'kept' }));
       await dataSource
         .transaction(async (manager) => {
-          await outbox.add(manager, 'probe.thing.happened', { thingId: 'rolled-back' });
+          await outbox.add(manager, CONSUMED, { thingId: 'rolled-back' });
           throw new Error('the change failed');
         })
         .catch(() => undefined);
@@ -61,11 +65,26 @@ class RecordingPublisher extends IntegrationEventPublisher {
       expect(publisher.published).toHaveLength(1);
     });
 
+    it('stores an event nobody consumes as published, so that no relay round is spent on it', async () => {
+      const publisher = new RecordingPublisher();
+      const outbox = new Outbox('probe', dataSource, publisher);
+      const committed = await dataSource.transaction(async (manager) => {
+        await outbox.add(manager, 'probe.nobody.listens', { thingId: 'recorded' });
+        return manager;
+      });
+      outbox.flush(committed);
+      await outbox.publishPending();
+
+      expect(publisher.published.map((event) => event.payload.thingId)).not.toContain('recorded');
+      const [row] = await dataSource.query(`SELECT published_at FROM probe.outbox WHERE payload->>'thingId' = 'recorded'`);
+      expect(row.published_at).toBeInstanceOf(Date);
+    });
+
     it('keeps an event that could not be delivered and delivers it later, with the same id', async () => {
       await dataSource.query('UPDATE probe.outbox SET published_at = now()');
       const publisher = new RecordingPublisher();
       const outbox = new Outbox('probe', dataSource, publisher);
-      await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thingId: 'late' }));
+      await dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thingId: 'late' }));
       publisher.failing = true;
       await outbox.publishPending();
       publisher.failing = false;
@@ -78,7 +97,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
       await dataSource.query('UPDATE probe.outbox SET published_at = now()');
       const writer = new Outbox('probe', dataSource, new RecordingPublisher());
       await dataSource.transaction(async (manager) => {
-        for (let i = 0; i < 250; i++) await writer.add(manager, 'probe.thing.happened', { n: i });
+        for (let i = 0; i < 250; i++) await writer.add(manager, CONSUMED, { n: i });
       });
       const publishers = [new RecordingPublisher(), new RecordingPublisher(), new RecordingPublisher()];
       await Promise.all(publishers.map((publisher) => new Outbox('probe', dataSource, publisher).publishPending()));

@@ -1,9 +1,13 @@
+import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
 import { messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
+
+/** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
+const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
 
 /** A publisher that records each event with the correlation id it was published under. */
 function recordingPublisher() {
@@ -36,8 +40,8 @@ function recordingPublisher() {
   it('publishes each event on behalf of the request that added it, whoever relays it', async () => {
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('probe', dataSource, publisher);
-    await runWithCorrelation('req-placed', () => dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'placed' })));
-    await dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'by-a-timer' }));
+    await runWithCorrelation('req-placed', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'placed' })));
+    await dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'by-a-timer' }));
     // Relayed from within another request: neither event takes that request's id.
     await runWithCorrelation('req-unrelated', () => outbox.publishPending());
     expect(published).toEqual([
@@ -49,11 +53,11 @@ function recordingPublisher() {
   it('keeps relaying what an outbox of the first release held once its upgrade migration ran', async () => {
     await dataSource.query('CREATE SCHEMA legacy');
     for (const sql of messagingTablesSql('legacy')) await dataSource.query(sql);
-    await dataSource.query(`INSERT INTO legacy.outbox (event_id, pattern, payload) VALUES (gen_random_uuid(), 'probe.thing.happened', '{"thing":"old"}')`);
+    await dataSource.query(`INSERT INTO legacy.outbox (event_id, pattern, payload) VALUES (gen_random_uuid(), $1, '{"thing":"old"}')`, [CONSUMED]);
     for (const sql of messagingTablesUpgradeSql('legacy')) await dataSource.query(sql);
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('legacy', dataSource, publisher);
-    await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, 'probe.thing.happened', { thing: 'new' })));
+    await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'new' })));
     await outbox.publishPending();
     expect(published).toEqual([
       { thing: 'old', correlationId: undefined },

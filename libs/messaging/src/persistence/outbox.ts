@@ -4,6 +4,7 @@ import { faultPoint } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
+import { subscribersOf } from '../events/event-routes';
 import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { PeriodicRound } from '../scheduling/periodic-round';
@@ -35,6 +36,8 @@ interface OutboxRow {
  */
 export class Outbox {
   private readonly logger: Logger;
+  /** The transactions that queued an event somebody consumes: only their commits need a flush. */
+  private readonly queuedDeliveries = new WeakSet<EntityManager>();
   // A flush during a round runs one more: the running round may have read the table before the new rows committed.
   private readonly rounds = new PeriodicRound(
     () => this.publishAll(),
@@ -49,17 +52,27 @@ export class Outbox {
     this.logger = new Logger(`Outbox(${schema})`);
   }
 
+  /**
+   * Queues an event in the caller's transaction. One that no consumer takes
+   * (EVENT_SUBSCRIBERS) is stored as published already: kept for the record,
+   * with nothing to relay.
+   */
   async add(manager: EntityManager, pattern: string, payload: object): Promise<void> {
-    await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id) VALUES ($1, $2, $3, $4)`, [
-      randomUUID(),
-      pattern,
-      JSON.stringify(payload),
-      currentCorrelationId() ?? null,
-    ]);
+    const delivered = subscribersOf(pattern).length > 0;
+    await manager.query(
+      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, published_at) VALUES ($1, $2, $3, $4, ${delivered ? 'NULL' : 'now()'})`,
+      [randomUUID(), pattern, JSON.stringify(payload), currentCorrelationId() ?? null],
+    );
+    if (delivered) this.queuedDeliveries.add(manager);
   }
 
-  /** Publishes what is pending now; call it after the transaction that added events commits. */
-  flush(): void {
+  /**
+   * Publishes what is pending now; call it after the transaction that added
+   * events commits. Given that transaction, only when it queued an event
+   * somebody consumes.
+   */
+  flush(committed?: EntityManager): void {
+    if (committed && !this.queuedDeliveries.has(committed)) return;
     void this.publishPending();
   }
 

@@ -66,11 +66,12 @@ export class TypeOrmProductRepository implements ProductRepository {
 
   /** Runs a write and adds its events to the outbox in one transaction, then has them published. */
   private async withEvents(events: readonly OutgoingIntegrationEvent[], write: (manager: EntityManager) => Promise<unknown>): Promise<void> {
-    await this.rows.manager.transaction(async (manager) => {
+    const committed = await this.rows.manager.transaction(async (manager) => {
       await write(manager);
       for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
+      return manager;
     });
-    if (events.length > 0) this.outbox.flush();
+    this.outbox.flush(committed);
   }
 
   async list({ q, offset, limit }: ProductCriteria): Promise<{ items: Product[]; total: number }> {

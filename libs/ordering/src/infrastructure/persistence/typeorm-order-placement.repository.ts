@@ -46,13 +46,15 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
   }
 
   async complete(order: Order, outcome: IdempotencyOutcome): Promise<boolean> {
+    let committed: EntityManager | undefined;
     const completed = await this.dataSource.transaction(async (manager) => {
       if (!(await endPlacing(manager, order.id))) return false;
       await this.orders.save(order, manager);
       await this.idempotency.record(order.id, outcome, manager);
+      committed = manager;
       return true;
     });
-    if (completed) this.outbox.flush();
+    if (committed) this.outbox.flush(committed);
     return completed;
   }
 

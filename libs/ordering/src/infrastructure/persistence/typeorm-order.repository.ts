@@ -49,9 +49,12 @@ export class TypeOrmOrderRepository implements OrderRepository {
       order.markStored();
       return;
     }
-    await this.dataSource.transaction((manager) => this.append(manager, order, events));
+    const committed = await this.dataSource.transaction(async (manager) => {
+      await this.append(manager, order, events);
+      return manager;
+    });
     order.markStored();
-    if (publication === 'on-commit') this.outbox.flush();
+    if (publication === 'on-commit') this.outbox.flush(committed);
   }
 
   publishHeldEvents(): void {

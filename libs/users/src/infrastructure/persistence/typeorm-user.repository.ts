@@ -73,15 +73,17 @@ export class TypeOrmUserRepository implements UserRepository {
 
   /** Runs a write and adds its events to the outbox in one transaction, then has them published. */
   private async withEvents(events: readonly OutgoingIntegrationEvent[], write: (manager: EntityManager) => Promise<unknown>): Promise<void> {
+    let committed: EntityManager | undefined;
     try {
       await this.rows.manager.transaction(async (manager) => {
         await write(manager);
         for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
+        committed = manager;
       });
     } catch (error) {
       throw translateWriteError(error);
     }
-    if (events.length > 0) this.outbox.flush();
+    if (committed) this.outbox.flush(committed);
   }
 }
 
