@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// Measures the shop from outside, as a client would: req/s and latency of a product read and of the order flow
-// (POST /orders then POST /payments), on each topology in turn, in one run: the monolith, the gateway and four
-// contexts over TCP, and the same over NATS. `npm run bench` after `npm run build`.
-// BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on the
-// local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
+// Measures the shop from outside, as a client would, in two parts. First the ratios: the monolith on Postgres against
+// a bare Fastify + pg server doing the same work on the same database (bench/baseline-server.js), the two measured in
+// turn, round after round (A B A B ...), each figure the median of the rounds and its ratio to the baseline's. Then
+// req/s and latency of a product read and of the order flow (POST /orders then POST /payments) on each topology in
+// turn: the monolith, the gateway and four contexts over TCP, and the same over NATS. `npm run bench` after
+// `npm run build`; the ratios are also written to .data/bench/ratios.json and .md.
+// BENCH_PARTS (default ratios,topologies); BENCH_ROUNDS (default 3) and BENCH_RATIO_SECONDS (default 10) for the
+// ratios; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on
+// the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
 // BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
 const autocannon = require('autocannon');
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { createServer } = require('node:net');
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
@@ -17,6 +23,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split(',').map((name) => name.trim());
+const PARTS = (process.env.BENCH_PARTS ?? 'ratios,topologies').split(',').map((name) => name.trim());
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RATIO_SECONDS = Number(process.env.BENCH_RATIO_SECONDS ?? 10);
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 const COMMON_ENV = {
   LOG_LEVEL: 'warn',
@@ -73,11 +82,41 @@ function run(title, options) {
     autocannon({ duration: SECONDS, connections: CONNECTIONS, ...options }, (error, result) => {
       if (error) return reject(error);
       const ok = result['2xx'];
-      const rps = ok / (result.duration || SECONDS);
+      const rps = ok / (result.duration || options.duration || SECONDS);
       console.log(`${title}: ${rps.toFixed(0)} successful req/s (${result.non2xx} non-2xx, ${result.errors} errors), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
       resolve(result);
     });
   });
+}
+
+/**
+ * The two requests of one order flow, for autocannon: the order, then its
+ * payment. Each connection orders a product of its own from `productIds`, in
+ * turn, as clients of a shop spread over its products.
+ */
+function orderFlowRequests(productIds, token) {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  let connections = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/orders',
+      headers,
+      setupRequest: (request, context) => {
+        context.productId ??= productIds[connections++ % productIds.length];
+        return { ...request, body: JSON.stringify({ items: [{ productId: context.productId, quantity: 1 }] }) };
+      },
+      onResponse: (status, body, context) => {
+        if (status === 201) context.orderId = JSON.parse(body).id;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/payments',
+      headers,
+      setupRequest: (request, context) => ({ ...request, body: JSON.stringify({ orderId: context.orderId, paymentMethod: 'pm_card_visa' }) }),
+    },
+  ];
 }
 
 function startApp(app, env) {
@@ -130,7 +169,7 @@ async function removeNamespace(kind, namespace) {
     const { connect } = require('nats');
     const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
     const manager = await connection.jetstreamManager();
-    await manager.streams.delete(names.eventsStream).catch(() => undefined);
+    for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
     await connection.close();
   } else if (kind === 'rmq') {
     const amqp = require('amqplib');
@@ -141,6 +180,7 @@ async function removeNamespace(kind, namespace) {
       await channel.deleteQueue(names.eventQueue(context));
     }
     await channel.deleteExchange(names.eventsExchange);
+    await channel.deleteExchange(names.broadcastExchange);
     await connection.close();
   }
 }
@@ -161,27 +201,7 @@ async function benchTopology(kind) {
 
     const read = await run('GET /products/:id', { url: `${base}/products/${product.id}` });
 
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const flow = await run('POST /orders + POST /payments (one order flow = 2 requests)', {
-      url: base,
-      requests: [
-        {
-          method: 'POST',
-          path: '/orders',
-          headers,
-          body: JSON.stringify({ items: [{ productId: product.id, quantity: 1 }] }),
-          onResponse: (status, body, context) => {
-            if (status === 201) context.orderId = JSON.parse(body).id;
-          },
-        },
-        {
-          method: 'POST',
-          path: '/payments',
-          headers,
-          setupRequest: (request, context) => ({ ...request, body: JSON.stringify({ orderId: context.orderId, paymentMethod: 'pm_card_visa' }) }),
-        },
-      ],
-    });
+    const flow = await run('POST /orders + POST /payments (one order flow = 2 requests)', { url: base, requests: orderFlowRequests([product.id], token) });
     const orders = await call(base, 'GET', '/orders?limit=1', undefined, token);
     console.log(`orders placed in the run: ${orders.total}`);
     return { topology: kind, readRps: rate(read), flowRps: rate(flow), orders: orders.total };
@@ -204,7 +224,105 @@ function rate(result) {
   return Math.round(result['2xx'] / (result.duration || SECONDS));
 }
 
+/** One measured figure of a run: successful requests (or order flows) a second, and latency percentiles in ms. */
+function figure(result, perUnit = 1) {
+  return { rate: result['2xx'] / perUnit / (result.duration || RATIO_SECONDS), p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function medianFigure(figures) {
+  return { rate: median(figures.map((f) => f.rate)), p50: median(figures.map((f) => f.p50)), p99: median(figures.map((f) => f.p99)) };
+}
+
+/**
+ * The monolith on Postgres against the bare baseline on the same database:
+ * each scenario run on one, then the other, ROUNDS times, by the same client
+ * with the same connections; medians of the rounds, and Tessera's as a ratio.
+ */
+async function benchRatios() {
+  if (process.env.BENCH_DATABASE === 'embedded') throw new Error('the ratios are measured on Postgres: unset BENCH_DATABASE, or BENCH_PARTS=topologies');
+  const db = await database();
+  const tessera = await startTopology('monolith', db);
+  const baselinePort = await freePort();
+  let baseline;
+  try {
+    await waitReady(tessera.base, tessera.label);
+    const adminToken = (await call(tessera.base, 'POST', '/auth/login', ADMIN)).accessToken;
+    const products = [];
+    for (let n = 0; n < CONNECTIONS; n++) {
+      products.push(await call(tessera.base, 'POST', '/products', { sku: `RATIO-${Date.now()}-${n}`, name: `Ratio widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken));
+    }
+    const [product] = products;
+    const productIds = products.map((p) => p.id);
+    const email = `ratio-${Date.now()}@example.com`;
+    await call(tessera.base, 'POST', '/auth/register', { email, password: 'bench-password', name: 'Ratio' });
+    const token = (await call(tessera.base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
+    baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const baselineBase = `http://127.0.0.1:${baselinePort}`;
+    await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
+
+    const scenarios = [
+      { name: 'GET /products/:id', connections: 50, options: (base) => ({ url: `${base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
+      { name: 'GET /health/live', connections: 50, options: (base) => ({ url: `${base}/health/live` }), perUnit: 1, unit: 'req/s' },
+      { name: 'order flow, 1 client', connections: 1, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s' },
+      { name: `order flow, ${CONNECTIONS} clients over ${CONNECTIONS} products`, connections: CONNECTIONS, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s' },
+    ];
+    console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
+    const rows = [];
+    for (const scenario of scenarios) {
+      const measured = { tessera: [], baseline: [] };
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
+          const result = await run(`${scenario.name}, ${side}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(base) });
+          measured[side].push(figure(result, scenario.perUnit));
+        }
+      }
+      const t = medianFigure(measured.tessera);
+      const b = medianFigure(measured.baseline);
+      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio: t.rate / b.rate, p99Ratio: t.p99 / b.p99 });
+    }
+    const markdown = [
+      `Ratios measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Postgres for both; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
+      '',
+      '| what | connections | Tessera | bare Fastify + pg | ratio | p99 Tessera / bare |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${r.scenario} | ${r.connections} | ${r.tessera.rate.toFixed(1)} ${r.unit}, p50 ${r.tessera.p50} ms, p99 ${r.tessera.p99} ms | ${r.baseline.rate.toFixed(1)} ${r.unit}, p50 ${r.baseline.p50} ms, p99 ${r.baseline.p99} ms | ${(r.ratio * 100).toFixed(0)}% | ${r.p99Ratio.toFixed(1)}× |`,
+      ),
+    ].join('\n');
+    console.log(`\n${markdown}`);
+    const out = join(ROOT, '.data', 'bench');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'ratios.json'), JSON.stringify({ measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, rows }, null, 2));
+    writeFileSync(join(out, 'ratios.md'), `${markdown}\n`);
+    return rows;
+  } finally {
+    if (baseline && baseline.exitCode === null) {
+      baseline.kill('SIGTERM');
+      await new Promise((resolve) => baseline.once('exit', resolve));
+    }
+    await stopAll(tessera.processes);
+    await db.drop();
+  }
+}
+
+async function waitUntil(check, what) {
+  for (let i = 0; i <= 600; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+}
+
 async function main() {
+  if (PARTS.includes('ratios')) await benchRatios();
+  if (!PARTS.includes('topologies')) return;
   const results = [];
   for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));
   console.log('\n| topology | GET /products/:id req/s | order flow req/s | orders placed |');
