@@ -866,10 +866,13 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
   });
 
   describe('headers and documentation', () => {
-    it('sends security headers', async () => {
+    it('sends security headers, on a route nobody serves too', async () => {
       const response = await call('GET', '/products');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['content-security-policy']).toMatch(/script-src 'self'/);
+      const missing = await call('GET', '/no-such-route');
+      expect(missing.status).toBe(404);
+      expect(missing.headers['x-frame-options']).toBe('DENY');
     });
 
     it('allows cross-origin calls from the configured origins only', async () => {

@@ -1,11 +1,11 @@
 import { ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { JsonObjectBodyPipe } from '../common/json-object-body.pipe';
 import { ProblemDetailsFilter } from '../problems/problem-details.filter';
 import { validationProblem } from '../problems/validation-problem.factory';
 import { serveOpenApi } from './openapi.document';
+import { sendSecurityHeaders } from './security-headers';
 
 /**
  * Everything HTTP about an app, to call once after NestFactory.create() and
@@ -13,7 +13,7 @@ import { serveOpenApi } from './openapi.document';
  * and the OpenAPI document.
  */
 export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet, {
+  sendSecurityHeaders(app.getHttpAdapter().getInstance(), {
     contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
     frameguard: { action: 'deny' },
   });

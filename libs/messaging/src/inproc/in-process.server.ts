@@ -1,8 +1,9 @@
-import { CustomTransportStrategy, Server, WritePacket } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server, WritePacket } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { fromWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
 import { InProcessContext } from './in-process.context';
+import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { throughTheWire } from './wire';
 
 export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
@@ -30,6 +31,10 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
 
   unwrap<T>(): T {
     return this.broker as T;
+  }
+
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
 
   canHandle(pattern: string, asEvent: boolean): boolean {

@@ -1,4 +1,5 @@
-import { BaseRpcContext, ReadPacket, ServerTCP } from '@nestjs/microservices';
+import { BaseRpcContext, MessageHandler, ReadPacket, ServerTCP } from '@nestjs/microservices';
+import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
 /**
  * Nest's TCP server, quiet about events this process does not subscribe to:
@@ -6,6 +7,10 @@ import { BaseRpcContext, ReadPacket, ServerTCP } from '@nestjs/microservices';
  * keeps only what it handles.
  */
 export class TcpContextServer extends ServerTCP {
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
+  }
+
   override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
     if (!this.getHandlerByPattern(pattern)) return undefined;
     return super.handleEvent(pattern, packet, context);
