@@ -5,7 +5,7 @@
 // req/s and latency of a product read and of the order flow (POST /orders then POST /payments) on each topology in
 // turn: the monolith, the gateway and four contexts over TCP, and the same over NATS. `npm run bench` after
 // `npm run build`; the ratios are also written to .data/bench/ratios.json and .md.
-// BENCH_PARTS (default ratios,topologies); BENCH_ROUNDS (default 3) and BENCH_RATIO_SECONDS (default 10) for the
+// BENCH_PARTS (default ratios,messaging,topologies; messaging is bench/messaging.js); BENCH_ROUNDS (default 3) and BENCH_RATIO_SECONDS (default 10) for the
 // ratios; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on
 // the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
 // BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
@@ -23,7 +23,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split(',').map((name) => name.trim());
-const PARTS = (process.env.BENCH_PARTS ?? 'ratios,topologies').split(',').map((name) => name.trim());
+const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,topologies').split(',').map((name) => name.trim());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO_SECONDS = Number(process.env.BENCH_RATIO_SECONDS ?? 10);
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
@@ -323,6 +323,11 @@ async function waitUntil(check, what) {
 
 async function main() {
   if (PARTS.includes('ratios')) await benchRatios();
+  if (PARTS.includes('messaging')) {
+    const { markdown } = await require('./messaging').benchMessaging();
+    mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
+    writeFileSync(join(ROOT, '.data', 'bench', 'messaging.md'), `${markdown}\n`);
+  }
   if (!PARTS.includes('topologies')) return;
   const results = [];
   for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));

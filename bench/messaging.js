@@ -1,0 +1,168 @@
+// The messaging boundary alone: one request/reply between two Nest apps (one in process, for the in-process
+// transport), through ContextClient and a handler of a @MessagesController() that echoes its payload, as every
+// context's handlers are reached. For each transport: latency with one request in flight (p50, p99 in µs) and
+// throughput with 64 in flight; and, as the floor, the same echo called directly. Part of `npm run bench`
+// (BENCH_PARTS=messaging for this alone); BENCH_MESSAGING_TRANSPORTS (default inproc,tcp,nats,rmq).
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { MessagePattern } = require('@nestjs/microservices');
+const { FastifyAdapter } = require('@nestjs/platform-fastify');
+const { randomBytes } = require('node:crypto');
+const { createServer } = require('node:net');
+const { join } = require('node:path');
+
+const DIST = join(__dirname, '..', 'dist', 'libs');
+const TRANSPORTS = (process.env.BENCH_MESSAGING_TRANSPORTS ?? 'inproc,tcp,nats,rmq').split(',').map((name) => name.trim());
+const SEQUENTIAL_CALLS = 3000;
+const WARM_UP_CALLS = 500;
+const IN_FLIGHT = 64;
+const THROUGHPUT_MS = 3000;
+const PAYLOAD = { orderId: '0f8c2a1e-7d4b-4c3a-9e2f-1a2b3c4d5e6f', items: [{ productId: '11111111-1111-4111-8111-111111111111', quantity: 2 }] };
+
+function echoControllerClass(messaging) {
+  class BenchEchoMessagesController {
+    echo(payload) {
+      return payload;
+    }
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(BenchEchoMessagesController.prototype, 'echo');
+  MessagePattern('users.bench-echo')(BenchEchoMessagesController.prototype, 'echo', descriptor);
+  messaging.MessagesController()(BenchEchoMessagesController);
+  return BenchEchoMessagesController;
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+async function startApp(messaging, contracts, topology, withHandler) {
+  class BenchAppModule {}
+  Module({ imports: [messaging.MessagingModule.forTopology(topology, contracts.CONTEXT_NAMES)], controllers: withHandler ? [echoControllerClass(messaging)] : [] })(BenchAppModule);
+  const app = await NestFactory.create(BenchAppModule, new FastifyAdapter(), { logger: false });
+  await messaging.startContextServers(app);
+  await app.init();
+  return app;
+}
+
+function micros(value) {
+  return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} µs`;
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Latency of calls one at a time, then throughput with IN_FLIGHT at once. */
+async function measure(call) {
+  for (let i = 0; i < WARM_UP_CALLS; i++) await call();
+  const micros = [];
+  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
+    const start = process.hrtime.bigint();
+    await call();
+    micros.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  micros.sort((a, b) => a - b);
+  let done = 0;
+  const until = Date.now() + THROUGHPUT_MS;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (Date.now() < until) {
+        await call();
+        done += 1;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { p50: percentile(micros, 50), p99: percentile(micros, 99), perSecond: done / seconds };
+}
+
+async function benchTransport(transport, messaging, contracts) {
+  const at = async () => ({ host: '127.0.0.1', port: await freePort() });
+  const tcpAddresses = {};
+  for (const context of contracts.CONTEXT_NAMES) tcpAddresses[context] = await at();
+  const namespace = `bench-msg-${randomBytes(3).toString('hex')}`;
+  const topology = (hosted) => ({
+    transport,
+    hosted,
+    hostsGateway: false,
+    tcpAddresses,
+    gatewayTcpAddress: tcpAddresses.users,
+    gatewayTcpAddresses: [],
+    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    rabbitmqUrl: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    namespace,
+    requestTimeoutMs: 5000,
+  });
+  const apps = [];
+  try {
+    if (transport === 'inproc') apps.push(await startApp(messaging, contracts, topology(contracts.CONTEXT_NAMES), true));
+    else apps.push(await startApp(messaging, contracts, topology(['users']), true), await startApp(messaging, contracts, topology([]), false));
+    const client = apps[apps.length - 1].get(messaging.contextClientToken('users'));
+    return await measure(() => client.send('users.bench-echo', PAYLOAD));
+  } finally {
+    for (const app of apps.reverse()) await app.close();
+    await removeNamespace(transport, namespace, messaging);
+  }
+}
+
+async function removeNamespace(transport, namespace, messaging) {
+  const names = new messaging.BrokerNames(namespace);
+  if (transport === 'nats') {
+    const { connect } = require('nats');
+    const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    const manager = await connection.jetstreamManager();
+    for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
+    await connection.close();
+  } else if (transport === 'rmq') {
+    const amqp = require('amqplib');
+    const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+    const channel = await connection.createChannel();
+    for (const context of ['users', 'catalog', 'ordering', 'payments']) {
+      await channel.deleteQueue(names.requestQueue(context));
+      await channel.deleteQueue(names.eventQueue(context));
+    }
+    await channel.deleteExchange(names.eventsExchange);
+    await channel.deleteExchange(names.broadcastExchange);
+    await connection.close();
+  }
+}
+
+/** Measures every transport of BENCH_MESSAGING_TRANSPORTS and prints a Markdown table; answers its rows. */
+async function benchMessaging() {
+  const messaging = require(join(DIST, 'messaging', 'src'));
+  const contracts = require(join(DIST, 'contracts', 'src'));
+  const echo = async (payload) => payload;
+  const rows = [{ transport: 'a direct call (the floor)', ...(await measure(() => echo(PAYLOAD))) }];
+  for (const transport of TRANSPORTS) rows.push({ transport, ...(await benchTransport(transport, messaging, contracts)) });
+  const tcp = rows.find((row) => row.transport === 'tcp');
+  const markdown = [
+    `Messaging boundary: one request/reply through ContextClient to a @MessagesController() echo; ${SEQUENTIAL_CALLS} calls one at a time, then ${IN_FLIGHT} in flight for ${THROUGHPUT_MS / 1000} s.`,
+    '',
+    `| transport | p50, 1 in flight | p99, 1 in flight | ${IN_FLIGHT} in flight | × TCP |`,
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.transport} | ${micros(row.p50)} | ${micros(row.p99)} | ${Math.round(row.perSecond).toLocaleString('en')}/s | ${tcp ? (row.perSecond / tcp.perSecond).toFixed(2) : '—'} |`,
+    ),
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  return { rows, markdown };
+}
+
+module.exports = { benchMessaging };
+
+if (require.main === module) {
+  benchMessaging().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
