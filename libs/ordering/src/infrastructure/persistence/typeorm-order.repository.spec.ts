@@ -62,14 +62,22 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
     expect(order.storedVersion).toBe(1);
   });
 
-  it('writes the integration event in the same transaction, and publishes it', async () => {
+  it('writes the integration events in the same transaction, and publishes those somebody consumes', async () => {
     const order = place();
     await repository.save(order);
+    const confirmed = (await repository.load(order.id))!;
+    confirmed.confirm('pay-1');
+    await repository.save(confirmed);
     await outbox.publishPending();
 
-    expect(published).toEqual([
-      { pattern: 'ordering.order.placed', payload: expect.objectContaining({ orderId: order.id, total: { amount: 200_000_000_000, currency: 'USD' }, eventId: expect.any(String) }) },
+    const stored = await dataSource.query(`SELECT pattern, payload, published_at FROM ordering.outbox ORDER BY position`);
+    expect(stored).toEqual([
+      expect.objectContaining({ pattern: 'ordering.order.placed', payload: expect.objectContaining({ orderId: order.id, total: { amount: 200_000_000_000, currency: 'USD' } }) }),
+      expect.objectContaining({ pattern: 'ordering.order.confirmed', payload: expect.objectContaining({ orderId: order.id, paymentId: 'pay-1' }) }),
     ]);
+    expect(stored.every((row: { published_at: Date | null }) => row.published_at instanceof Date)).toBe(true);
+    // Nobody consumes ordering.order.placed (EVENT_SUBSCRIBERS): it is kept for the record, never relayed.
+    expect(published).toEqual([{ pattern: 'ordering.order.confirmed', payload: expect.objectContaining({ orderId: order.id, paymentId: 'pay-1', eventId: expect.any(String) }) }]);
   });
 
   it('appends a change only right after the version it was loaded at', async () => {
