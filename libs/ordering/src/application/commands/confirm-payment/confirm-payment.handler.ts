@@ -45,8 +45,9 @@ export class ConfirmPaymentHandler {
     });
 
     const { order } = outcome;
-    // Killed here: the confirmation (or expiry) and its event are committed together; ordering.order.confirmed has the
-    // catalog commit the stock (ordering.order.cancelled: release it), whoever relays it and whenever.
+    // Killed here: the confirmation (or expiry) and its event are committed together; ordering.order.confirmed, held but
+    // in the outbox (ADR 0007), has the catalog commit the stock (ordering.order.cancelled: release it), whoever relays
+    // it and whenever.
     faultPoint('confirm-payment:after-store');
     if (outcome.change === 'expired') {
       await followUp(this.logger, `Releasing the stock of expired order ${order.id}`, () => this.reservations.release(order.id));

@@ -83,8 +83,9 @@ export class PayOrderHandler {
     // Its event is held until ordering has been asked to confirm, which it nearly always does at once: published at
     // the commit, it would race that confirmation through the event's handler, and one of the two would lose.
     const settled = await settlePayment(this.payments, payment, charged, 'held');
-    // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event has
-    // ordering confirm the order (or have it refunded, if the order was cancelled meanwhile).
+    // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event, held
+    // but in the outbox, goes out with the relay's next round (ADR 0007) and has ordering confirm the order (or have it
+    // refunded, if the order was cancelled meanwhile).
     faultPoint('pay-order:after-settle');
     try {
       if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
