@@ -1,7 +1,6 @@
 import { applyDecorators, Controller, UseFilters, UseInterceptors } from '@nestjs/common';
-import { CorrelationInterceptor } from './correlation/correlation.interceptor';
 import { RpcErrorFilter } from './errors/rpc-error.filter';
-import { EventDeliveryInterceptor } from './events/event-delivery.interceptor';
+import { MessageHandlingInterceptor } from './message-handling.interceptor';
 
 /**
  * Marks a context's message handlers: the context's only face, with errors
@@ -9,5 +8,5 @@ import { EventDeliveryInterceptor } from './events/event-delivery.interceptor';
  * retried, then dead-lettered, by one rule (EventDeliveryInterceptor).
  */
 export function MessagesController(): ClassDecorator {
-  return applyDecorators(Controller(), UseFilters(RpcErrorFilter), UseInterceptors(CorrelationInterceptor, EventDeliveryInterceptor));
+  return applyDecorators(Controller(), UseFilters(RpcErrorFilter), UseInterceptors(MessageHandlingInterceptor));
 }
