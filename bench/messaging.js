@@ -11,6 +11,7 @@ const { FastifyAdapter } = require('@nestjs/platform-fastify');
 const { randomBytes } = require('node:crypto');
 const { createServer } = require('node:net');
 const { join } = require('node:path');
+const { removeNamespace } = require('./broker-namespace');
 
 const DIST = join(__dirname, '..', 'dist', 'libs');
 const TRANSPORTS = (process.env.BENCH_MESSAGING_TRANSPORTS ?? 'inproc,tcp,nats,rmq').split(',').map((name) => name.trim());
@@ -107,29 +108,7 @@ async function benchTransport(transport, messaging, contracts) {
     return await measure(() => client.send('users.bench-echo', PAYLOAD));
   } finally {
     for (const app of apps.reverse()) await app.close();
-    await removeNamespace(transport, namespace, messaging);
-  }
-}
-
-async function removeNamespace(transport, namespace, messaging) {
-  const names = new messaging.BrokerNames(namespace);
-  if (transport === 'nats') {
-    const { connect } = require('nats');
-    const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    const manager = await connection.jetstreamManager();
-    for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
-    await connection.close();
-  } else if (transport === 'rmq') {
-    const amqp = require('amqplib');
-    const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
-    const channel = await connection.createChannel();
-    for (const context of ['users', 'catalog', 'ordering', 'payments']) {
-      await channel.deleteQueue(names.requestQueue(context));
-      await channel.deleteQueue(names.eventQueue(context));
-    }
-    await channel.deleteExchange(names.eventsExchange);
-    await channel.deleteExchange(names.broadcastExchange);
-    await connection.close();
+    await removeNamespace(transport, namespace);
   }
 }
 

@@ -17,6 +17,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { removeNamespace } = require('./broker-namespace');
 
 const ROOT = join(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -159,30 +160,6 @@ async function startTopology(kind, db) {
   }
   processes.push(startApp('gateway', { ...transportEnv, PORT: String(gatewayPort) }));
   return { base: `http://127.0.0.1:${gatewayPort}`, processes, label: `the gateway and four contexts over ${kind.toUpperCase()}`, namespace };
-}
-
-async function removeNamespace(kind, namespace) {
-  // The names the apps use, from the build the bench runs.
-  const { BrokerNames } = require('../dist/libs/messaging/src/transports/broker-names');
-  const names = new BrokerNames(namespace);
-  if (kind === 'nats') {
-    const { connect } = require('nats');
-    const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-    const manager = await connection.jetstreamManager();
-    for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
-    await connection.close();
-  } else if (kind === 'rmq') {
-    const amqp = require('amqplib');
-    const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
-    const channel = await connection.createChannel();
-    for (const context of CONTEXTS) {
-      await channel.deleteQueue(names.requestQueue(context));
-      await channel.deleteQueue(names.eventQueue(context));
-    }
-    await channel.deleteExchange(names.eventsExchange);
-    await channel.deleteExchange(names.broadcastExchange);
-    await connection.close();
-  }
 }
 
 async function benchTopology(kind) {
