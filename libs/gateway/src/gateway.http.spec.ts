@@ -127,6 +127,10 @@ class FakeCatalogMessagesController {
 
   @MessagePattern(CATALOG_PATTERNS.GET_PRODUCT)
   get(@Payload() request: { productId: string }): ProductView {
+    return this.find(request);
+  }
+
+  private find(request: { productId: string }): ProductView {
     if (request.productId === BROKEN_PRODUCT_ID) throw new Error('relation "catalog.products" does not exist');
     const product = FakeCatalogMessagesController.products.get(request.productId);
     if (!product) throw new DomainError('PRODUCT_NOT_FOUND', 'No such product');
@@ -141,14 +145,14 @@ class FakeCatalogMessagesController {
 
   @MessagePattern(CATALOG_PATTERNS.UPDATE_PRODUCT)
   update(@Payload() request: { productId: string; name?: string; description?: string; price?: ProductView['price'] }): ProductView {
-    const product = this.get(request);
+    const product = this.find(request);
     Object.assign(product, { ...(request.name !== undefined && { name: request.name }), ...(request.description !== undefined && { description: request.description }), ...(request.price && { price: request.price }) });
     return product;
   }
 
   @MessagePattern(CATALOG_PATTERNS.ADJUST_STOCK)
   adjust(@Payload() request: { productId: string; delta: number }): ProductView {
-    const product = this.get(request);
+    const product = this.find(request);
     if (product.stock + request.delta < 0) throw new DomainError('INSUFFICIENT_STOCK', `Only ${product.stock} in stock`);
     product.stock += request.delta;
     return product;

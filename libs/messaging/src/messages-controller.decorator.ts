@@ -1,12 +1,46 @@
-import { applyDecorators, Controller, UseFilters, UseInterceptors } from '@nestjs/common';
-import { RpcErrorFilter } from './errors/rpc-error.filter';
-import { MessageHandlingInterceptor } from './message-handling.interceptor';
+import { applyDecorators, Controller, Inject, Optional } from '@nestjs/common';
+import { PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { PatternHandler } from '@nestjs/microservices/enums/pattern-handler.enum';
+import { HandlerKind, MessageHandling } from './handling/message-handling';
+
+const HANDLING = Symbol('messageHandling');
+/** For processes that provide no MessageHandling of their own: correlation, logs and error codes, no delivery rule. */
+const WITHOUT_PERSISTENCE = new MessageHandling();
+
+type HandlerMethod = (this: { [HANDLING]?: MessageHandling }, payload: unknown, ...rest: unknown[]) => unknown;
 
 /**
- * Marks a context's message handlers: the context's only face, with errors
- * sent as codes, each handled for the request it came with, and its events
- * retried, then dead-lettered, by one rule (EventDeliveryInterceptor).
+ * Marks a context's message handlers: the context's only face. Each
+ * `@MessagePattern` and `@EventPattern` method runs inside the
+ * MessageHandling of its module (correlation, the event delivery rule, errors
+ * as codes, a log line). The methods are wrapped here rather than through a
+ * Nest interceptor, whose rxjs plumbing and per-call AsyncResource cost more
+ * than an in-process hop itself. So a handler method called directly, from
+ * another method or a test, runs inside the handling too, and fails with the
+ * wire's error shape: share code between handlers through a plain method.
  */
 export function MessagesController(): ClassDecorator {
-  return applyDecorators(Controller(), UseFilters(RpcErrorFilter), UseInterceptors(MessageHandlingInterceptor));
+  return applyDecorators(Controller(), (target: Function) => {
+    const prototype = target.prototype as Record<string | symbol, unknown>;
+    Optional()(prototype, HANDLING);
+    Inject(MessageHandling)(prototype, HANDLING);
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+      if (typeof method === 'function' && Reflect.hasMetadata(PATTERN_METADATA, method)) {
+        Object.defineProperty(prototype, name, { ...Object.getOwnPropertyDescriptor(prototype, name), value: handled(method as HandlerMethod) });
+      }
+    }
+  });
+}
+
+function handled(method: HandlerMethod): HandlerMethod {
+  const pattern = ([] as unknown[]).concat(Reflect.getMetadata(PATTERN_METADATA, method)).join(', ');
+  const kind: HandlerKind = Reflect.getMetadata(PATTERN_HANDLER_METADATA, method) === PatternHandler.EVENT ? 'event' : 'message';
+  const wrapper: HandlerMethod = function (payload, ...rest) {
+    return (this[HANDLING] ?? WITHOUT_PERSISTENCE).handle(pattern, kind, payload, () => method.call(this, payload, ...rest));
+  };
+  // Nest finds a handler, its parameters and its pattern by the method's name and metadata.
+  Object.defineProperty(wrapper, 'name', { value: method.name });
+  for (const key of Reflect.getMetadataKeys(method)) Reflect.defineMetadata(key, Reflect.getMetadata(key, method), wrapper);
+  return wrapper;
 }

@@ -2,6 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import { InProcessBroker } from './inproc/in-process.broker';
 import { DeadLetters } from './persistence/dead-letters';
 import { MESSAGING_CONTEXT } from './persistence/messaging-context';
+import { MessageHandling } from './handling/message-handling';
 import { FakeDeadLetters } from './testing/fake-dead-letters';
 import { FakeInbox } from './testing/fake-inbox';
 import { deadLettersMessagesControllerFor } from './persistence/dead-letters.messages.controller';
@@ -141,6 +142,7 @@ const PROBE_MAX_ATTEMPTS = 3;
     { provide: DeadLetters, useValue: deadLetters.asDeadLetters() },
     { provide: MESSAGING_CONTEXT, useValue: 'ordering' },
     { provide: ConfigService, useValue: new ConfigService({ EVENT_MAX_ATTEMPTS: PROBE_MAX_ATTEMPTS }) },
+    MessageHandling,
   ],
 })
 class ProbeContextModule {}

@@ -16,7 +16,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly rpcFilter = new RpcErrorFilter();
 
   catch(exception: unknown, host: ArgumentsHost) {
-    if (host.getType() !== 'http') return this.rpcFilter.catch(exception, host);
+    if (host.getType() !== 'http') return this.rpcFilter.catch(exception);
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();

@@ -1,39 +1,19 @@
-import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
-import { ERROR_CODES, ErrorPayload } from '@tessera/contracts';
-import { DomainError } from '@tessera/shared-kernel';
+import { Catch, RpcExceptionFilter } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import type { ErrorPayload } from '@tessera/contracts';
 import { Observable, throwError } from 'rxjs';
-import { RemoteError } from './remote.error';
+import { errorPayloadOf } from './error-payload';
 
 /**
- * Turns what a message handler throws into the wire's error shape: a domain
- * error keeps its code and message; anything else is logged here and leaves
- * as INTERNAL, so no stack, SQL or class name ever crosses a boundary. An
- * unavailable downstream context stays CONTEXT_UNAVAILABLE.
+ * Sends what a message handler failed with in the wire's error shape. The
+ * handlers of a @MessagesController() already fail with it (MessageHandling);
+ * this filter is for a process whose global filter would otherwise see their
+ * errors first, as a hybrid app's HTTP filter does.
  */
 @Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
-  private readonly logger = new Logger('RpcErrorFilter');
-
-  catch(error: unknown, host: ArgumentsHost): Observable<never> {
-    return throwError(() => this.toPayload(error, host));
-  }
-
-  private toPayload(error: unknown, host: ArgumentsHost): ErrorPayload {
-    if (error instanceof DomainError) {
-      const { errors, ...details } = (error.details ?? {}) as { errors?: ErrorPayload['errors'] } & Record<string, unknown>;
-      return {
-        code: error.code,
-        message: error.message,
-        ...(errors ? { errors } : {}),
-        ...(Object.keys(details).length > 0 ? { details } : {}),
-      };
-    }
-    if (error instanceof RemoteError && error.code === ERROR_CODES.CONTEXT_UNAVAILABLE) {
-      // A context this one needed did not answer: so, for the caller, neither did this one.
-      return { code: error.code, message: error.message };
-    }
-    const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.() ?? 'a message';
-    this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
-    return { code: ERROR_CODES.INTERNAL, message: 'The request could not be completed' };
+  catch(error: unknown): Observable<never> {
+    const payload = error instanceof RpcException ? (error.getError() as ErrorPayload) : errorPayloadOf(error);
+    return throwError(() => payload);
   }
 }

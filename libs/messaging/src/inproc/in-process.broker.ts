@@ -1,11 +1,11 @@
-import type { WritePacket } from '@nestjs/microservices';
 import { toWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { throughTheWire } from './wire';
 
 /** What the broker needs from a server: can it serve a pattern, and serve it. Payloads arrive in their wire envelope. */
 export interface InProcessEndpoint {
   canHandle(pattern: string, asEvent: boolean): boolean;
-  handleRequest(pattern: string, envelope: WireEnvelope, respond: (packet: WritePacket) => void): () => void;
+  /** Resolves with the handler's answer, or rejects with the error it answered, each copied as by a wire. */
+  handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown>;
   handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void>;
 }
 
@@ -37,25 +37,15 @@ export class InProcessBroker {
     this.endpoints.delete(endpoint);
   }
 
-  request(pattern: string, data: unknown, respond: (packet: WritePacket) => void): () => void {
+  /** Sends a request to the endpoint that serves its pattern: resolves with its answer, or rejects with its error. */
+  async request(pattern: string, data: unknown): Promise<unknown> {
     const envelope = throughTheWire(toWire(data));
-    let cancel: (() => void) | undefined;
-    let cancelled = false;
-    // A microtask is as asynchronous as a wire for the caller, whose code goes on first, without setImmediate's wait
-    // for the event loop's next turn (most of the hop's latency).
-    queueMicrotask(() => {
-      if (cancelled) return;
-      const endpoint = this.endpointFor(pattern, false);
-      if (!endpoint) {
-        respond({ err: NO_HANDLER_MESSAGE, isDisposed: true });
-        return;
-      }
-      cancel = endpoint.handleRequest(pattern, envelope, respond);
-    });
-    return () => {
-      cancelled = true;
-      cancel?.();
-    };
+    // As over a wire, the caller's code goes on before the handler starts; a microtask is enough for that, without
+    // setImmediate's wait for the event loop's next turn (most of the hop's latency).
+    await undefined;
+    const endpoint = this.endpointFor(pattern, false);
+    if (!endpoint) throw new Error(NO_HANDLER_MESSAGE);
+    return endpoint.handleRequest(pattern, envelope);
   }
 
   private endpointFor(pattern: string, asEvent: boolean): InProcessEndpoint | undefined {

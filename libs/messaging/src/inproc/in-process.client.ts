@@ -1,7 +1,11 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { InProcessBroker } from './in-process.broker';
 
-/** Sends requests and events to the handlers of this process through the broker, which copies them as a wire would. */
+/**
+ * Sends requests and events to the handlers of this process through the
+ * broker, which copies them as a wire would. ContextClient asks with
+ * `request`, a promise; the observable ClientProxy face is for Nest's own uses.
+ */
 export class InProcessClient extends ClientProxy {
   constructor(private readonly broker: InProcessBroker) {
     super();
@@ -19,8 +23,20 @@ export class InProcessClient extends ClientProxy {
     return this.broker as T;
   }
 
+  /** Resolves with the handler's answer, or rejects with the error it answered (the wire's error shape). */
+  request<T>(pattern: string, data: unknown): Promise<T> {
+    return this.broker.request(pattern, data) as Promise<T>;
+  }
+
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    return this.broker.request(this.normalizePattern(packet.pattern), packet.data, callback);
+    let cancelled = false;
+    this.broker.request(this.normalizePattern(packet.pattern), packet.data).then(
+      (response) => cancelled || callback({ response, isDisposed: true }),
+      (err: unknown) => cancelled || callback({ err, isDisposed: true }),
+    );
+    return () => {
+      cancelled = true;
+    };
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {

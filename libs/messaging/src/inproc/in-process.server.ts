@@ -1,4 +1,4 @@
-import { CustomTransportStrategy, MessageHandler, Server, WritePacket } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { fromWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
@@ -42,24 +42,15 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     return !!handler && !!handler.isEventHandler === asEvent;
   }
 
-  handleRequest(pattern: string, envelope: WireEnvelope, respond: (packet: WritePacket) => void): () => void {
+  async handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown> {
     const handler = this.getHandlerByPattern(pattern)!;
-    let unsubscribe: (() => void) | undefined;
-    let done = false;
-    void (async () => {
-      try {
-        const result$ = this.transformToObservable(await handler(fromWire(envelope), new InProcessContext(pattern)));
-        if (done) return;
-        const subscription = this.send(result$, (packet) => respond(throughTheWire(packet)));
-        unsubscribe = () => subscription.unsubscribe();
-      } catch (error) {
-        respond({ err: throughTheWire(error), isDisposed: true });
-      }
-    })();
-    return () => {
-      done = true;
-      unsubscribe?.();
-    };
+    try {
+      const result = await handler(fromWire(envelope), new InProcessContext(pattern));
+      // An answer comes as it is; a failure as Nest's exception filter sends it, an observable that errors with the wire's error shape.
+      return throughTheWire(isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result);
+    } catch (error) {
+      throw throughTheWire(error);
+    }
   }
 
   /** Runs the subscribers of an event and fails if they fail, so the outbox delivers it again. */

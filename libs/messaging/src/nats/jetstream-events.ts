@@ -19,7 +19,7 @@ import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 
 const PUBLISH_TIMEOUT_MS = 5000;
-// An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryInterceptor), or this long.
+// An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
 const REDELIVERY_DELAY_MS = 2000;
 // Longer than a handler takes; a consumer that dies holding a message gives it back after this.
 const ACK_WAIT_MS = 30_000;

@@ -4,6 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { PeriodicRound } from '../scheduling/periodic-round';
 import type { ContextName } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
+import { MessageHandling } from '../handling/message-handling';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { IN_PROCESS_BROKER } from '../messaging.tokens';
@@ -99,10 +100,12 @@ export class MessagingPersistenceModule {
           inject: [dataSource, ConfigService],
           useFactory: (ds: DataSource, config: ConfigService) => new MessagingRetention(context, ds, Number(config.get('MESSAGING_RETENTION_HOURS') ?? DEFAULT_RETENTION_HOURS)),
         },
+        // What the context's message handlers run in: its dead letters make its events follow the delivery rule.
+        MessageHandling,
         OutboxRelayLifecycle,
         MessagingRetentionLifecycle,
       ],
-      exports: [Outbox, Inbox, IdempotencyStore, DeadLetters, MESSAGING_CONTEXT],
+      exports: [Outbox, Inbox, IdempotencyStore, DeadLetters, MESSAGING_CONTEXT, MessageHandling],
     };
   }
 }

@@ -10,7 +10,7 @@ import { BrokerNames } from '../transports/broker-names';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
-// An event whose handler fails goes back to its queue after the pause its subscriber asked for (EventDeliveryInterceptor), or this long.
+// An event whose handler fails goes back to its queue after the pause its subscriber asked for (EventDeliveryRule), or this long.
 const REDELIVERY_DELAY_MS = 2000;
 
 /**

@@ -1,0 +1,51 @@
+import { Logger } from '@nestjs/common';
+import { ERROR_CODES, type ContextName, type IntegrationEventEnvelope } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
+import { DeadLetters } from '../persistence/dead-letters';
+import { redeliveryDelayMs } from './redelivery-delay';
+
+export const DEFAULT_EVENT_MAX_ATTEMPTS = 8;
+
+/**
+ * The one rule every event handler of a context follows, whatever the
+ * transport: an event that is a dead letter of this context is acknowledged
+ * without running; a handler that fails has its failure counted, and the
+ * event comes again after an exponential, jittered pause
+ * (EVENT_NOT_PROCESSED with `retryAfterMs`); at EVENT_MAX_ATTEMPTS it
+ * becomes a dead letter of this context and is acknowledged, so that the
+ * events behind it keep flowing.
+ */
+export class EventDeliveryRule {
+  private readonly logger = new Logger('Events');
+
+  constructor(
+    private readonly deadLetters: DeadLetters,
+    private readonly consumer: ContextName,
+    private readonly maxAttempts = DEFAULT_EVENT_MAX_ATTEMPTS,
+  ) {}
+
+  /** Whether the rule applies to a payload: only an integration event has an id to count its failures by. */
+  appliesTo(payload: unknown): payload is IntegrationEventEnvelope {
+    return typeof (payload as IntegrationEventEnvelope | undefined)?.eventId === 'string';
+  }
+
+  async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<void> {
+    const earlier = await this.deadLetters.find(event.eventId, this.consumer);
+    if (earlier?.dead) return;
+    try {
+      await handle();
+    } catch (error) {
+      const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts);
+      if (failure.dead) {
+        this.logger.error(`Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`);
+        return;
+      }
+      const retryAfterMs = redeliveryDelayMs(failure.attempts);
+      this.logger.warn(
+        `Event ${pattern} ${event.eventId} failed in ${this.consumer} (attempt ${failure.attempts} of ${this.maxAttempts}), again in ${retryAfterMs} ms: ${(error as Error)?.message ?? error}`,
+      );
+      throw new DomainError(ERROR_CODES.EVENT_NOT_PROCESSED, `${this.consumer} could not process ${pattern} yet`, { retryAfterMs });
+    }
+    if (earlier) await this.deadLetters.forget(event.eventId, this.consumer);
+  }
+}
