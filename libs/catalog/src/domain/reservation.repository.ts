@@ -36,6 +36,14 @@ export interface ReservationRepository {
   reserve(request: ReservationRequest): Promise<Reservation>;
 
   /**
+   * What `commit()` and `save` do together, in one step: a RESERVED
+   * reservation becomes COMMITTED at `now`, and is answered as it now is.
+   * Answers null, changing nothing, when it is not RESERVED or does not
+   * exist: then load it and decide.
+   */
+  commitIfReserved(id: string, now: Date): Promise<Reservation | null>;
+
+  /**
    * Stores a change of status, only if the stored status is still the one it
    * was loaded at (ReservationStatusConflictError otherwise), and in the same
    * transaction gives the units of its `stockToReturn()` back to stock and

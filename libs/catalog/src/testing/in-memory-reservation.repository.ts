@@ -71,6 +71,17 @@ export class InMemoryReservationRepository implements ReservationRepository {
     return Reservation.reconstitute(snapshot);
   }
 
+  async commitIfReserved(id: string, now: Date): Promise<Reservation | null> {
+    await nextTurn();
+    const stored = this.rows.get(id.toLowerCase());
+    if (stored?.status !== 'RESERVED') return null;
+    const reservation = Reservation.reconstitute(stored);
+    reservation.commit(now);
+    this.rows.set(reservation.id, reservation.toSnapshot());
+    reservation.markStored();
+    return reservation;
+  }
+
   async save(reservation: Reservation, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
     await nextTurn();
     const failure = this.saveFailures.shift();

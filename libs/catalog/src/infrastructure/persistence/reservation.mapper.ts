@@ -19,7 +19,7 @@ export class ReservationMapper {
     });
   }
 
-  static lineToDomain(row: ReservationLineOrmEntity): ReservationLine {
+  static lineToDomain(row: Omit<ReservationLineOrmEntity, 'reservationId'>): ReservationLine {
     return {
       productId: row.productId,
       sku: row.sku,

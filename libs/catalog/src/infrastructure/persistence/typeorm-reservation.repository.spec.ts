@@ -168,6 +168,29 @@ const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12,
     expect(await outboxRows()).toEqual([]);
   });
 
+  it('commits a RESERVED reservation in one step, answering it with its lines as a load would, and leaves any other as it is', async () => {
+    const mug = await givenProduct('E-MUG', 10);
+    const lamp = await givenProduct('E-LAMP', 10);
+    await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 2 }, { productId: lamp.id, quantity: 1 }]));
+    await reserve.execute(new ReserveStockCommand(orderId(2), [{ productId: mug.id, quantity: 1 }]));
+    const released = (await reservations.findById(orderId(2)))!;
+    released.release();
+    await reservations.save(released);
+    const at = new Date(Date.now() + 1000);
+
+    const committed = await reservations.commitIfReserved(orderId(1), at);
+
+    const loaded = await reservations.findById(orderId(1));
+    expect(committed).toEqual(loaded);
+    expect(loaded).toMatchObject({ status: 'COMMITTED', updatedAt: at, releasedByExpiry: false });
+    expect(loaded!.lines).toHaveLength(2);
+    await expect(reservations.commitIfReserved(orderId(1), at)).resolves.toBeNull();
+    await expect(reservations.commitIfReserved(orderId(2), at)).resolves.toBeNull();
+    await expect(reservations.commitIfReserved(orderId(3), at)).resolves.toBeNull();
+    expect((await reservations.findById(orderId(2)))?.status).toBe('RELEASED');
+    expect(await stockOf(mug.id)).toBe(8);
+  });
+
   it('stores the status, the stock and the event in one transaction: all undone with it', async () => {
     const mug = await givenProduct('E-MUG', 10);
     await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }]));

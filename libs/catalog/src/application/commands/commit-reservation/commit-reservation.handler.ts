@@ -23,8 +23,11 @@ export class CommitReservationHandler {
   /** With `transaction`, does its work inside it (an event consumer's inbox transaction) instead of its own. */
   async execute(command: CommitReservationCommand, transaction?: JoinedTransaction): Promise<ReservationView> {
     const reservations = transaction ? this.reservations.within(transaction) : this.reservations;
+    const { reservationId } = command;
+    const committed = Reservation.isWellFormedId(reservationId) ? await reservations.commitIfReserved(reservationId.toLowerCase(), new Date()) : null;
+    if (committed) return ReservationViewMapper.toView(committed);
+    // Not RESERVED: committed already, released, or unknown; loaded to answer which.
     const reservation = await retryOnVersionConflict(async () => {
-      const { reservationId } = command;
       const reservation = Reservation.isWellFormedId(reservationId) ? await reservations.findById(reservationId.toLowerCase()) : null;
       if (!reservation) throw new ReservationNotFoundError(command.reservationId);
       if (reservation.commit()) await reservations.save(reservation);

@@ -223,6 +223,16 @@ describe('PlaceOrderHandler', () => {
       expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toHaveLength(1);
     });
 
+    it('answers the recorded order to a user deactivated since, and refuses them a new key', async () => {
+      const mug = kit.givenProduct(10);
+      const first = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');
+      kit.deactivate(ada);
+
+      await expect(place([{ productId: mug, quantity: 1 }], ada, 'key-1')).resolves.toEqual(first);
+      await expect(place([{ productId: mug, quantity: 1 }], ada, 'key-2')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      expect(kit.orders.size).toBe(1);
+    });
+
     it('keeps keys apart per user', async () => {
       const mug = kit.givenProduct(10);
       const first = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');

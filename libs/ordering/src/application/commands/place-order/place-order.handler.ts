@@ -18,13 +18,15 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /**
  * ordering.place-order, a saga whose every step is durable before the next
  * one acts (ADR 0005):
- * 1. check and merge the items (VALIDATION_FAILED), and answer a known
- *    Idempotency-Key from what it recorded;
+ * 1. check and merge the items (VALIDATION_FAILED);
  * 2. the user must exist and be active (users.get-user), which changes nothing;
  * 3. store the intent, PLACING, with the key claimed in the same transaction;
  * 4. reserve and store the order (OrderPlacementSteps).
- * A crash at any point leaves the intent for recovery (RecoverPlacementsHandler),
- * which finishes or undoes it and answers the key; a key is never run twice.
+ * A known Idempotency-Key is answered from what it recorded, whatever step 2
+ * or 3 finds: it is looked up only when one of them fails, so that a new key,
+ * nearly every request, costs no read. A crash at any point leaves the intent
+ * for recovery (RecoverPlacementsHandler), which finishes or undoes it and
+ * answers the key; a key is never run twice.
  */
 @Injectable()
 export class PlaceOrderHandler {
@@ -42,26 +44,34 @@ export class PlaceOrderHandler {
     // The user id comes from a verified token; one that is no UUID names no user, and must not reach SQL.
     if (!isUuid(command.userId)) throw new CustomerCannotOrderError();
     const userId = command.userId.toLowerCase();
-    let key: PlacementKey | undefined;
-    if (command.idempotencyKey !== undefined && command.idempotencyKey !== null) {
-      key = { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
-      const replayed = await this.idempotency.replay<OrderView>(key.scope, key.request);
-      if (replayed) return replayed.value;
+    const key: PlacementKey | undefined =
+      command.idempotencyKey === undefined || command.idempotencyKey === null
+        ? undefined
+        : { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
+    try {
+      await this.assertMayOrder(userId);
+    } catch (error) {
+      // A user deactivated since still gets the answer their key recorded.
+      if (key) return this.replayOr(key, error);
+      throw error;
     }
-
-    await this.assertMayOrder(userId);
     const now = this.clock.now();
     const placement: OrderPlacement = { orderId: newOrderId(), userId, lines, stage: 'PLACING', createdAt: now, attempts: 0 };
     const recoverAfter = new Date(now.getTime() + this.settings.placementRecoveryAfterMs);
     if (!(await this.placements.begin(placement, recoverAfter, key))) {
-      // Another request with this key began first: its answer is this one's.
-      const replayed = await this.idempotency.replay<OrderView>(key!.scope, key!.request);
-      if (replayed) return replayed.value;
-      throw new Error(`Idempotency key of user ${userId} was taken but has no record`);
+      // The key was claimed before, by this request's first try or one running now: its answer is this one's.
+      return this.replayOr(key!, new Error(`Idempotency key of user ${userId} was taken but has no record`));
     }
     // Killed here: the intent and the key are stored and nothing was asked of the catalog; recovery places the order.
     faultPoint('place-order:after-intent');
     return this.steps.carryOut(placement);
+  }
+
+  /** The answer the key recorded (or its refusal, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE); `failure` when it recorded none. */
+  private async replayOr(key: PlacementKey, failure: unknown): Promise<OrderView> {
+    const replayed = await this.idempotency.replay<OrderView>(key.scope, key.request);
+    if (replayed) return replayed.value;
+    throw failure;
   }
 
   private async assertMayOrder(userId: string): Promise<void> {

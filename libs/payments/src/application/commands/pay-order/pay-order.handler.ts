@@ -20,16 +20,17 @@ export const PAY_ORDER_OPERATION = 'pay-order';
 
 /**
  * payments.pay-order, each step durable before the next one acts (ADR 0005):
- * 1. answer a known Idempotency-Key from what it recorded;
- * 2. read the order from ordering (ORDER_NOT_FOUND, ORDER_NOT_PAYABLE), which
+ * 1. read the order from ordering (ORDER_NOT_FOUND, ORDER_NOT_PAYABLE), which
  *    changes nothing;
- * 3. store the payment PENDING with the key claimed, in one transaction (its
+ * 2. store the payment PENDING with the key claimed, in one transaction (its
  *    unique index makes a second charge of the order ORDER_NOT_PAYABLE);
- * 4. charge the provider outside any transaction, by the payment's id, which
+ *    a known Idempotency-Key is answered from what it recorded, looked up
+ *    only when step 1 or 2 fails, so that a new key costs no read;
+ * 3. charge the provider outside any transaction, by the payment's id, which
  *    the provider charges at most once however often it is asked;
- * 5. store SUCCEEDED or FAILED with its outbox event and the key's answer,
+ * 4. store SUCCEEDED or FAILED with its outbox event and the key's answer,
  *    in one transaction;
- * 6. on success have ordering confirm the order before answering.
+ * 5. on success have ordering confirm the order before answering.
  * A decline answers PAYMENT_DECLINED with the FAILED payment's id; an order
  * that stopped being payable during the charge is refunded at once and
  * answers ORDER_NOT_PAYABLE.
@@ -52,10 +53,6 @@ export class PayOrderHandler {
     const key: PaymentKeyClaim | undefined =
       raw === undefined ? undefined : { scope: { userId: command.userId, key: raw, operation: PAY_ORDER_OPERATION }, request: { orderId: command.orderId, paymentMethod: paymentMethod.value } };
     try {
-      if (key) {
-        const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
-        if (replayed) return replayed.value;
-      }
       return await this.pay(command.orderId, command.userId, paymentMethod, key);
     } catch (error) {
       throw asDomainError(error);
@@ -63,13 +60,16 @@ export class PayOrderHandler {
   }
 
   private async pay(orderId: string, userId: string, paymentMethod: PaymentMethod, key?: PaymentKeyClaim): Promise<PaymentView> {
-    const order = await this.payableOrder(orderId, userId);
-    const payment = Payment.create({ orderId: order.id, userId: order.userId, amount: Money.of(order.total.amount, order.total.currency, 'total'), paymentMethod });
-    if (!(await this.payments.add(payment, key))) {
-      // Another request with this key began first: its answer is this one's.
-      const replayed = key && (await this.idempotency.replay<PaymentView>(key.scope, key.request));
-      if (replayed) return replayed.value;
-      throw new Error(`Idempotency key of user ${userId} was taken but has no record`);
+    let order: OrderView;
+    let payment: Payment;
+    try {
+      order = await this.payableOrder(orderId, userId);
+      payment = Payment.create({ orderId: order.id, userId: order.userId, amount: Money.of(order.total.amount, order.total.currency, 'total'), paymentMethod });
+      if (!(await this.payments.add(payment, key))) throw new Error(`Idempotency key of user ${userId} was taken but has no record`);
+    } catch (error) {
+      // A key used before (its order since paid, or its payment still pending) answers what it recorded, or refuses.
+      if (key) return this.replayOr(key, error);
+      throw error;
     }
     // Killed here: the payment is PENDING with its key and the provider was not asked; the pending-payments sweeper
     // charges it by its id and settles it, and the key answers what it settled as.
@@ -96,6 +96,13 @@ export class PayOrderHandler {
     } finally {
       this.payments.publishHeldEvents();
     }
+  }
+
+  /** The answer the key recorded (or its refusal, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE); `failure` when it recorded none. */
+  private async replayOr(key: PaymentKeyClaim, failure: unknown): Promise<PaymentView> {
+    const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
+    if (replayed) return replayed.value;
+    throw failure;
   }
 
   private async payableOrder(orderId: string, userId: string): Promise<OrderView> {
