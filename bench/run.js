@@ -5,7 +5,8 @@
 // req/s and latency of a product read and of the order flow (POST /orders then POST /payments) on each topology in
 // turn: the monolith, the gateway and four contexts over TCP, and the same over NATS. `npm run bench` after
 // `npm run build`; the ratios are also written to .data/bench/ratios.json and .md.
-// BENCH_PARTS (default ratios,messaging,topologies; messaging is bench/messaging.js); BENCH_ROUNDS (default 3) and BENCH_RATIO_SECONDS (default 10) for the
+// BENCH_PARTS (default ratios,messaging,topologies; messaging is bench/messaging.js); BENCH_ROUNDS (default 3),
+// BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per side and scenario) for the
 // ratios; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on
 // the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
 // BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
@@ -27,6 +28,7 @@ const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split('
 const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,topologies').split(',').map((name) => name.trim());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO_SECONDS = Number(process.env.BENCH_RATIO_SECONDS ?? 10);
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 2);
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 const COMMON_ENV = {
   LOG_LEVEL: 'warn',
@@ -219,7 +221,8 @@ function medianFigure(figures) {
 /**
  * The monolith on Postgres against the bare baseline on the same database:
  * each scenario run on one, then the other, ROUNDS times, by the same client
- * with the same connections; medians of the rounds, and Tessera's as a ratio.
+ * with the same connections; medians of the rounds, and the median of each
+ * round's ratio of Tessera to the baseline.
  */
 async function benchRatios() {
   if (process.env.BENCH_DATABASE === 'embedded') throw new Error('the ratios are measured on Postgres: unset BENCH_DATABASE, or BENCH_PARTS=topologies');
@@ -253,6 +256,10 @@ async function benchRatios() {
     const rows = [];
     for (const scenario of scenarios) {
       const measured = { tessera: [], baseline: [] };
+      // Each side's code paths are compiled by the JIT before anything counts, as a server that has been up a while is.
+      for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
+        await run(`${scenario.name}, ${side}, warm-up`, { duration: WARM_UP_SECONDS, connections: scenario.connections, ...scenario.options(base) });
+      }
       for (let round = 1; round <= ROUNDS; round++) {
         for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
           const result = await run(`${scenario.name}, ${side}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(base) });
@@ -262,7 +269,10 @@ async function benchRatios() {
       const t = medianFigure(measured.tessera);
       const b = medianFigure(measured.baseline);
       // autocannon reports whole milliseconds: a baseline p99 under one has no ratio worth printing.
-      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio: t.rate / b.rate, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null });
+      // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state
+      // of that moment, which a ratio of two medians taken across rounds would not.
+      const ratio = median(measured.tessera.map((figure, round) => figure.rate / measured.baseline[round].rate));
+      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null });
     }
     const markdown = [
       `Ratios measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Postgres for both; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
@@ -313,7 +323,11 @@ async function main() {
   for (const r of results) console.log(`| ${r.topology} | ${r.readRps} | ${r.flowRps} | ${r.orders} |`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { benchRatios };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
