@@ -18,9 +18,24 @@ export interface OutgoingIntegrationEvent {
 }
 
 /**
- * When the events a save queued go out: once it commits, or, `held`, when the
- * caller asks, after the synchronous follow-up that acts on the same change
- * (published at the commit, the event's handler would race that follow-up).
- * The outbox's relay publishes held events that nobody asks for.
+ * The events that saves committed and hold back until the caller's
+ * synchronous follow-up that acts on the same change is done: published at
+ * the commit, an event's handler would race that follow-up. The caller
+ * releases them; the outbox's relay publishes those never released (ADR 0007).
  */
-export type EventPublication = 'on-commit' | 'held';
+export class HeldEvents {
+  private readonly publications: (() => void)[] = [];
+
+  /** For a repository: how to publish the events one save committed. */
+  hold(publish: () => void): void {
+    this.publications.push(publish);
+  }
+
+  /** Publishes what every save held here, once. */
+  release(): void {
+    for (const publish of this.publications.splice(0)) publish();
+  }
+}
+
+/** When the events a save queued go out: once it commits, or when the HeldEvents they are held in are released. */
+export type EventPublication = 'on-commit' | HeldEvents;

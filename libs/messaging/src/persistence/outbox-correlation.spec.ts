@@ -40,11 +40,24 @@ function recordingPublisher() {
   it('publishes each event on behalf of the request that added it, whoever relays it', async () => {
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('probe', dataSource, publisher);
+    const flushed = await runWithCorrelation('req-flushed', () =>
+      dataSource.transaction(async (manager) => {
+        await outbox.add(manager, CONSUMED, { thing: 'flushed' });
+        return manager;
+      }),
+    );
     await runWithCorrelation('req-placed', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'placed' })));
     await dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'by-a-timer' }));
-    // Relayed from within another request: neither event takes that request's id.
+    // Published from within another request, right after its commit or by the relay once the writer's lease ran out:
+    // no event takes that request's id.
+    await runWithCorrelation('req-unrelated', async () => {
+      outbox.flush(flushed);
+      await outbox.publishPending();
+    });
+    await dataSource.query(`UPDATE probe.outbox SET claimed_until = now() - interval '1 second' WHERE published_at IS NULL`);
     await runWithCorrelation('req-unrelated', () => outbox.publishPending());
     expect(published).toEqual([
+      { thing: 'flushed', correlationId: 'req-flushed' },
       { thing: 'placed', correlationId: 'req-placed' },
       { thing: 'by-a-timer', correlationId: undefined },
     ]);
@@ -58,6 +71,7 @@ function recordingPublisher() {
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('legacy', dataSource, publisher);
     await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'new' })));
+    await dataSource.query(`UPDATE legacy.outbox SET claimed_until = now() - interval '1 second' WHERE published_at IS NULL`);
     await outbox.publishPending();
     expect(published).toEqual([
       { thing: 'old', correlationId: undefined },

@@ -26,18 +26,23 @@ interface OutboxRow {
 
 /**
  * A context's transactional outbox. `add` writes an event in the caller's
- * transaction, so it leaves if and only if the change commits; `flush` (after
- * commit) and a timer publish what is pending, including what a crash between
- * commit and publish left behind. Rows are leased with SKIP LOCKED, so several
- * instances share the work; a lease that outlives its publisher is taken over,
- * which makes delivery at least once and the consumers' inbox makes it once.
- * An event keeps the correlation id of the request that caused it, and is
- * published on that request's behalf, whenever and by whomever it is relayed.
+ * transaction, so it leaves if and only if the change commits, leased to this
+ * process for LEASE_SECONDS; `flush(committed)` publishes what that
+ * transaction wrote right after its commit, from memory, with no claim to
+ * make. A timer publishes what is pending: what a crash between commit and
+ * publish left behind, once its lease has run out, and what failed. Rows are
+ * leased with SKIP LOCKED, so several instances share the work; a lease that
+ * outlives its publisher is taken over, which makes delivery at least once
+ * and the consumers' inbox makes it once. An event keeps the correlation id
+ * of the request that caused it, and is published on that request's behalf,
+ * whenever and by whomever it is relayed.
  */
 export class Outbox {
   private readonly logger: Logger;
-  /** The transactions that queued an event somebody consumes: only their commits need a flush. */
-  private readonly queuedDeliveries = new WeakSet<EntityManager>();
+  /** The events each transaction queued that somebody consumes, to publish once it commits. */
+  private readonly queued = new WeakMap<EntityManager, OutboxRow[]>();
+  /** Publications of committed transactions under way, which publishPending waits for too. */
+  private readonly publishing = new Set<Promise<void>>();
   // A flush during a round runs one more: the running round may have read the table before the new rows committed.
   private readonly rounds = new PeriodicRound(
     () => this.publishAll(),
@@ -55,25 +60,52 @@ export class Outbox {
   /**
    * Queues an event in the caller's transaction. One that no consumer takes
    * (EVENT_SUBSCRIBERS) is stored as published already: kept for the record,
-   * with nothing to relay.
+   * with nothing to relay. One that somebody consumes is stored leased to this
+   * process, for its flush to publish without claiming it: killed before that,
+   * the relay of this process or another publishes it once the lease is over.
    */
   async add(manager: EntityManager, pattern: string, payload: object): Promise<void> {
-    const delivered = subscribersOf(pattern).length > 0;
-    await manager.query(
-      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, published_at) VALUES ($1, $2, $3, $4, ${delivered ? 'NULL' : 'now()'})`,
-      [randomUUID(), pattern, JSON.stringify(payload), currentCorrelationId() ?? null],
+    const eventId = randomUUID();
+    const correlationId = currentCorrelationId() ?? null;
+    const json = JSON.stringify(payload);
+    if (subscribersOf(pattern).length === 0) {
+      await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, published_at) VALUES ($1, $2, $3, $4, now())`, [
+        eventId,
+        pattern,
+        json,
+        correlationId,
+      ]);
+      return;
+    }
+    const [{ occurred_at, position }]: { occurred_at: Date; position: string }[] = await manager.query(
+      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, claimed_until, attempts)
+       VALUES ($1, $2, $3, $4, now() + interval '${LEASE_SECONDS} seconds', 1)
+       RETURNING occurred_at, position`,
+      [eventId, pattern, json, correlationId],
     );
-    if (delivered) this.queuedDeliveries.add(manager);
+    // The payload as the relay would read it back from the table.
+    const row: OutboxRow = { position, event_id: eventId, pattern, payload: JSON.parse(json), occurred_at, correlation_id: correlationId, attempts: 1 };
+    this.queued.set(manager, [...(this.queued.get(manager) ?? []), row]);
   }
 
   /**
-   * Publishes what is pending now; call it after the transaction that added
-   * events commits. Given that transaction, only when it queued an event
-   * somebody consumes.
+   * Call it after a transaction that added events commits: publishes the
+   * events it queued, when somebody consumes them. Without a transaction,
+   * publishes whatever is pending now.
    */
   flush(committed?: EntityManager): void {
-    if (committed && !this.queuedDeliveries.has(committed)) return;
-    void this.publishPending();
+    if (!committed) {
+      void this.publishPending();
+      return;
+    }
+    const rows = this.queued.get(committed);
+    if (!rows) return;
+    this.queued.delete(committed);
+    const publication = this.publishRows(rows).catch((error: unknown) =>
+      this.logger.warn(`Publishing committed events failed, the relay will: ${(error as Error)?.message ?? error}`),
+    );
+    this.publishing.add(publication);
+    void publication.finally(() => this.publishing.delete(publication));
   }
 
   /** Publishes what is pending now and every `intervalMs`: what a crash or a failed delivery left behind. */
@@ -83,12 +115,15 @@ export class Outbox {
   }
 
   async stop(): Promise<void> {
-    await this.rounds.stop();
+    await Promise.all([this.rounds.stop(), ...this.publishing]);
   }
 
-  /** Publishes every pending event, one batch after another; concurrent calls share the rounds. */
-  publishPending(): Promise<void> {
-    return this.rounds.run();
+  /**
+   * Publishes every pending event, one batch after another (concurrent calls
+   * share the rounds), and waits for the flushes under way.
+   */
+  async publishPending(): Promise<void> {
+    await Promise.all([this.rounds.run(), ...this.publishing]);
   }
 
   private async publishAll(): Promise<void> {
@@ -108,6 +143,12 @@ export class Outbox {
        RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, attempts`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
+    await this.publishRows(rows);
+    return rows.length;
+  }
+
+  /** Publishes leased rows in order, then marks each published, or leased until its next try. */
+  private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
     const published: string[] = [];
     const failed: { eventId: string; retryAfterMs: number }[] = [];
     for (const row of rows) {
@@ -123,7 +164,6 @@ export class Outbox {
     for (const { eventId, retryAfterMs } of failed) {
       await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [eventId, retryAfterMs]);
     }
-    return rows.length;
   }
 
   /** Publishes one event; answers why it failed, or undefined once delivered. */

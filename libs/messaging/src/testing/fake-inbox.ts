@@ -25,16 +25,16 @@ export class FakeInbox {
   /** The stand-in transaction each run of work was handed, in order. */
   readonly transactions: FakeTransaction[] = [];
 
-  async processOnce(event: IntegrationEventEnvelope, consumer: string, work: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+  async processOnce(event: IntegrationEventEnvelope, consumer: string, work: (manager: EntityManager) => Promise<void>): Promise<EntityManager | undefined> {
     if (!event?.eventId) throw new Error(`An integration event without eventId reached ${consumer}`);
     const id = `${event.eventId}|${consumer}`;
-    if (this.processed.has(id)) return false;
+    if (this.processed.has(id)) return undefined;
     this.processed.add(id);
     const transaction: FakeTransaction = Object.freeze({ fakeTransaction: true, eventId: event.eventId, consumer });
     this.transactions.push(transaction);
     try {
       await work(transaction as unknown as EntityManager);
-      return true;
+      return transaction as unknown as EntityManager;
     } catch (error) {
       this.processed.delete(id);
       throw error;

@@ -39,13 +39,10 @@ export interface OrderRepository {
    * once it commits. Throws OrderVersionConflictError when another change
    * of the order was stored since it was loaded: load it again and retry.
    * With `transaction`, joins it, and publishing after its commit is up to
-   * whoever commits it; `held`, the events wait for publishHeldEvents. The
-   * order is spent afterwards: load it again to change it again.
+   * whoever commits it; given HeldEvents, the events wait until they are
+   * released. The order is spent afterwards: load it again to change it again.
    */
   save(order: Order, transaction?: JoinedTransaction, publication?: EventPublication): Promise<void>;
-
-  /** Publishes the events that saves made `held`. */
-  publishHeldEvents(): void;
 
   /** The order as its projection row has it now, or null (a malformed id included). */
   findSnapshot(orderId: string): Promise<OrderSnapshot | null>;

@@ -40,15 +40,12 @@ export interface PaymentRepository {
    * Stores the changes of a loaded payment and the given events, in one
    * transaction, only if nobody stored another change since it was loaded
    * (PaymentVersionConflictError otherwise). The events are published once
-   * the transaction commits, or, `held`, when the caller asks
-   * (publishHeldEvents), and by the outbox's relay if it never does. With
+   * the transaction commits, or, given HeldEvents, when the caller releases
+   * them, and by the outbox's relay if it never does. With
    * `keyOutcome`, the payment's idempotency keys answer it from the same
    * commit on.
    */
   save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication?: EventPublication): Promise<void>;
-
-  /** Publishes the events that saves made `held`. */
-  publishHeldEvents(): void;
 }
 
 /** Another change to the payment was stored since it was loaded: load it again and retry. */

@@ -65,11 +65,10 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     for (const event of events) this.outbox.push({ pattern: event.pattern, payload: JSON.parse(JSON.stringify(event.payload)) as Record<string, unknown> });
     if (keyOutcome) await this.idempotency.record(row.id, keyOutcome);
     payment.markStored(row.version + 1);
-    if (publication === 'on-commit') this.publishHeldEvents();
-  }
-
-  publishHeldEvents(): void {
-    this.published = this.outbox.length;
+    const upTo = this.outbox.length;
+    const publish = () => (this.published = Math.max(this.published, upTo));
+    if (publication === 'on-commit') publish();
+    else publication.hold(publish);
   }
 
   /** Stores payments as they are, as if made earlier; nothing goes to the outbox. */

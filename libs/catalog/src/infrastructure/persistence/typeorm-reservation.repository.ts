@@ -170,7 +170,7 @@ export class TypeOrmReservationRepository implements ReservationRepository {
   }
 
   async save(reservation: Reservation, events: readonly OutgoingIntegrationEvent[] = []): Promise<void> {
-    await this.inTransaction(async (manager) => {
+    const committed = await this.inTransaction(async (manager) => {
       const [, affected] = (await manager.query(
         `UPDATE catalog.reservations SET status = $3, updated_at = $4, released_by_expiry = $5 WHERE reservation_id = $1 AND status = $2`,
         [reservation.id, reservation.storedStatus, reservation.status, reservation.updatedAt, reservation.releasedByExpiry],
@@ -184,10 +184,11 @@ export class TypeOrmReservationRepository implements ReservationRepository {
         );
       }
       for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
+      return manager;
     });
     reservation.markStored();
-    // Inside a held transaction nothing is committed yet: the outbox's relay publishes the events once it is.
-    if (events.length > 0 && !this.held) this.outbox.flush();
+    // Inside a held transaction nothing is committed yet: whoever commits it has its events published (Outbox.flush).
+    if (!this.held) this.outbox.flush(committed);
   }
 
   async addReleased(reservation: Reservation): Promise<boolean> {

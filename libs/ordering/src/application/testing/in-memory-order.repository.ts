@@ -55,11 +55,9 @@ export class InMemoryOrderRepository implements OrderRepository {
     }
     this.saves++;
     order.markStored();
-    if (!transaction && publication === 'on-commit') this.outbox.flush();
-  }
-
-  publishHeldEvents(): void {
-    this.outbox.flush();
+    if (transaction) return;
+    if (publication === 'on-commit') this.outbox.flush();
+    else publication.hold(() => this.outbox.flush());
   }
 
   async findSnapshot(orderId: string): Promise<OrderSnapshot | null> {

@@ -55,10 +55,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
     });
     order.markStored();
     if (publication === 'on-commit') this.outbox.flush(committed);
-  }
-
-  publishHeldEvents(): void {
-    this.outbox.flush();
+    else publication.hold(() => this.outbox.flush(committed));
   }
 
   async findSnapshot(orderId: string): Promise<OrderSnapshot | null> {

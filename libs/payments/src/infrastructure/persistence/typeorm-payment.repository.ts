@@ -77,10 +77,8 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
       await runner.release();
     }
     payment.markStored(loadedVersion + 1);
-    if (events.length > 0 && publication === 'on-commit') this.outbox.flush();
-  }
-
-  publishHeldEvents(): void {
-    this.outbox.flush();
+    const committed = runner.manager;
+    if (publication === 'on-commit') this.outbox.flush(committed);
+    else publication.hold(() => this.outbox.flush(committed));
   }
 }

@@ -4,7 +4,7 @@ import { InMemoryProductRepository } from '../../../testing/in-memory-product.re
 import { InMemoryReservationRepository } from '../../../testing/in-memory-reservation.repository';
 import { ReleaseReservationHandler } from '../../commands/release-reservation/release-reservation.handler';
 import { OnOrderCancelledHandler } from './on-order-cancelled.handler';
-import { FakeInbox } from '@tessera/messaging/testing';
+import { FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
 
 describe('OnOrderCancelledHandler', () => {
   const orderId = '5e0c1c9a-2f4b-4d6e-9a8b-0c1d2e3f4a5b';
@@ -25,7 +25,7 @@ describe('OnOrderCancelledHandler', () => {
     products = new InMemoryProductRepository();
     reservations = new InMemoryReservationRepository(products);
     inbox = new FakeInbox();
-    handler = new OnOrderCancelledHandler(inbox.asInbox(), new ReleaseReservationHandler(reservations));
+    handler = new OnOrderCancelledHandler(inbox.asInbox(), new FakeOutbox().asOutbox(), new ReleaseReservationHandler(reservations));
     mug = Product.create({ sku: 'MUG-1', name: 'Mug', price: { amount: 1200, currency: 'USD' }, stock: 10 });
     await products.given(mug);
     await reservations.reserve(ReservationRequest.of(orderId, [{ productId: mug.id, quantity: 4 }]));

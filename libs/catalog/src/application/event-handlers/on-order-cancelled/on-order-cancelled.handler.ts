@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderCancelledEvent } from '@tessera/contracts';
-import { Inbox } from '@tessera/messaging';
+import { Inbox, Outbox } from '@tessera/messaging';
 import { ReleaseReservationCommand } from '../../commands/release-reservation/release-reservation.command';
 import { ReleaseReservationHandler } from '../../commands/release-reservation/release-reservation.handler';
 import { CATALOG_INBOX_CONSUMER } from '../catalog-inbox.consumer';
@@ -15,12 +15,14 @@ import { CATALOG_INBOX_CONSUMER } from '../catalog-inbox.consumer';
 export class OnOrderCancelledHandler {
   constructor(
     private readonly inbox: Inbox,
+    private readonly outbox: Outbox,
     private readonly releaseReservation: ReleaseReservationHandler,
   ) {}
 
   async execute(event: OrderCancelledEvent): Promise<void> {
-    await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
+    const committed = await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
       await this.releaseReservation.execute(new ReleaseReservationCommand(event.orderId), manager);
     });
+    if (committed) this.outbox.flush(committed);
   }
 }

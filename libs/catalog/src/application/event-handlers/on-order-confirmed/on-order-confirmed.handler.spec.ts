@@ -5,7 +5,7 @@ import { InMemoryProductRepository } from '../../../testing/in-memory-product.re
 import { InMemoryReservationRepository } from '../../../testing/in-memory-reservation.repository';
 import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
 import { OnOrderConfirmedHandler } from './on-order-confirmed.handler';
-import { FakeInbox } from '@tessera/messaging/testing';
+import { FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
 
 describe('OnOrderConfirmedHandler', () => {
   const orderId = '5e0c1c9a-2f4b-4d6e-9a8b-0c1d2e3f4a5b';
@@ -27,7 +27,7 @@ describe('OnOrderConfirmedHandler', () => {
     products = new InMemoryProductRepository();
     reservations = new InMemoryReservationRepository(products);
     inbox = new FakeInbox();
-    handler = new OnOrderConfirmedHandler(reservations, inbox.asInbox(), new CommitReservationHandler(reservations));
+    handler = new OnOrderConfirmedHandler(reservations, inbox.asInbox(), new FakeOutbox().asOutbox(), new CommitReservationHandler(reservations));
     mug = Product.create({ sku: 'MUG-1', name: 'Mug', price: { amount: 1200, currency: 'USD' }, stock: 10 });
     await products.given(mug);
     await reservations.reserve(ReservationRequest.of(orderId, [{ productId: mug.id, quantity: 4 }]));

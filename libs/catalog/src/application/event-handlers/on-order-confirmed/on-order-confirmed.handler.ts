@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderConfirmedEvent } from '@tessera/contracts';
-import { Inbox } from '@tessera/messaging';
+import { Inbox, Outbox } from '@tessera/messaging';
 import { ReservationNotFoundError } from '../../../domain/reservation.errors';
 import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
 import { CommitReservationCommand } from '../../commands/commit-reservation/commit-reservation.command';
@@ -21,12 +21,13 @@ export class OnOrderConfirmedHandler {
   constructor(
     @Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository,
     private readonly inbox: Inbox,
+    private readonly outbox: Outbox,
     private readonly commitReservation: CommitReservationHandler,
   ) {}
 
   async execute(event: OrderConfirmedEvent): Promise<void> {
     if ((await this.reservations.findStatus(event.orderId)) === 'COMMITTED') return;
-    await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
+    const committed = await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
       try {
         await this.commitReservation.execute(new CommitReservationCommand(event.orderId), manager);
       } catch (error) {
@@ -36,5 +37,6 @@ export class OnOrderConfirmedHandler {
         this.logger.warn(`${event.eventId}: order ${event.orderId} was confirmed, but no reservation has its id`);
       }
     });
+    if (committed) this.outbox.flush(committed);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderView } from '@tessera/contracts';
-import { faultPoint, retryOnVersionConflict } from '@tessera/shared-kernel';
+import { faultPoint, HeldEvents, retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Order } from '../../../domain/order.aggregate';
 import { OrderNotPayableError } from '../../../domain/order.errors';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
@@ -30,6 +30,7 @@ export class ConfirmPaymentHandler {
   ) {}
 
   async execute(command: ConfirmPaymentCommand): Promise<OrderView> {
+    const held = new HeldEvents();
     const outcome = await retryOnVersionConflict(async (): Promise<{ order: Order; change: 'expired' | 'confirmed' | 'none' }> => {
       const order = await loadOrder(this.orders, command.orderId);
       const now = this.clock.now();
@@ -40,7 +41,7 @@ export class ConfirmPaymentHandler {
       const confirmed = order.confirm(command.paymentId, now);
       // ordering.order.confirmed waits until the stock is committed below: published at the commit, its handler in
       // catalog would race that commit.
-      if (confirmed) await this.orders.save(order, undefined, 'held');
+      if (confirmed) await this.orders.save(order, undefined, held);
       return { order, change: confirmed ? 'confirmed' : 'none' };
     });
 
@@ -55,7 +56,7 @@ export class ConfirmPaymentHandler {
     }
     // Committing again after a repeated confirmation is harmless and repairs a commit that failed the first time.
     await followUp(this.logger, `Committing the stock of confirmed order ${order.id}`, () => this.reservations.commit(order.id));
-    this.orders.publishHeldEvents();
+    held.release();
     return OrderViewMapper.toView(order.toSnapshot());
   }
 }

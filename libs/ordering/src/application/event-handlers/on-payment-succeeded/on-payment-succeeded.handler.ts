@@ -58,7 +58,7 @@ export class OnPaymentSucceededHandler {
       }),
     );
     if (processed) {
-      this.outbox.flush();
+      this.outbox.flush(processed);
     } else {
       const order = await this.orders.load(event.orderId);
       outcome = order?.status === 'CANCELLED' ? 'cancelled' : 'already-confirmed';

@@ -37,7 +37,7 @@ export class OnReservationExpiredHandler {
     const processed = await retryOnVersionConflict(() =>
       this.inbox.processOnce(event, ON_RESERVATION_EXPIRED_CONSUMER, (transaction) => this.apply(event.reservationId, transaction)),
     );
-    if (processed) this.outbox.flush();
+    if (processed) this.outbox.flush(processed);
   }
 
   private async apply(orderId: string, transaction: JoinedTransaction): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
 import type { ConfirmPaymentRequest, GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
 import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
-import { faultPoint, Money, ValidationError } from '@tessera/shared-kernel';
+import { faultPoint, HeldEvents, Money, ValidationError } from '@tessera/shared-kernel';
 import { Payment } from '../../../domain/payment.aggregate';
 import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
@@ -82,7 +82,8 @@ export class PayOrderHandler {
 
     // Its event is held until ordering has been asked to confirm, which it nearly always does at once: published at
     // the commit, it would race that confirmation through the event's handler, and one of the two would lose.
-    const settled = await settlePayment(this.payments, payment, charged, 'held');
+    const held = new HeldEvents();
+    const settled = await settlePayment(this.payments, payment, charged, held);
     // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event, held
     // but in the outbox, goes out with the relay's next round (ADR 0007) and has ordering confirm the order (or have it
     // refunded, if the order was cancelled meanwhile).
@@ -94,7 +95,7 @@ export class PayOrderHandler {
       await this.confirm(settled);
       return PaymentViewMapper.toView(settled);
     } finally {
-      this.payments.publishHeldEvents();
+      held.release();
     }
   }
 
