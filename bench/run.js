@@ -5,7 +5,7 @@
 // req/s and latency of a product read and of the order flow (POST /orders then POST /payments) on each topology in
 // turn: the monolith, the gateway and four contexts over TCP, and the same over NATS. `npm run bench` after
 // `npm run build`; the ratios are also written to .data/bench/ratios.json and .md.
-// BENCH_PARTS (default ratios,messaging,topologies; messaging is bench/messaging.js); BENCH_ROUNDS (default 3),
+// BENCH_PARTS (default ratios,messaging,topologies; also soak, BENCH_SOAK_SECONDS; messaging is bench/messaging.js); BENCH_ROUNDS (default 3),
 // BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per side and scenario) for the
 // ratios; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on
 // the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
@@ -167,23 +167,29 @@ async function startTopology(kind, db) {
 async function benchTopology(kind) {
   if (kind !== 'monolith' && process.env.BENCH_DATABASE === 'embedded') throw new Error('a split topology needs Postgres: unset BENCH_DATABASE');
   const db = await database();
+  const started = performance.now();
   const topology = await startTopology(kind, db);
   const base = topology.base;
   try {
     await waitReady(base, topology.label);
+    // From the first process spawned to the gateway ready; a split starts its contexts one after another.
+    const startupSeconds = (performance.now() - started) / 1000;
     const adminToken = (await call(base, 'POST', '/auth/login', ADMIN)).accessToken;
-    const product = await call(base, 'POST', '/products', { sku: `BENCH-${Date.now()}`, name: 'Bench widget', price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken);
+    const productIds = [];
+    for (let n = 0; n < CONNECTIONS; n++) {
+      productIds.push((await call(base, 'POST', '/products', { sku: `BENCH-${Date.now()}-${n}`, name: `Bench widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken)).id);
+    }
     const email = `bench-${Date.now()}@example.com`;
     await call(base, 'POST', '/auth/register', { email, password: 'bench-password', name: 'Bench' });
     const token = (await call(base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
-    console.log(`\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each`);
+    console.log(`\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each; ready ${startupSeconds.toFixed(1)} s after start`);
 
-    const read = await run('GET /products/:id', { url: `${base}/products/${product.id}` });
+    const read = await run('GET /products/:id', { url: `${base}/products/${productIds[0]}` });
 
-    const flow = await run('POST /orders + POST /payments (one order flow = 2 requests)', { url: base, requests: orderFlowRequests([product.id], token) });
+    const flow = await run(`order flows, ${CONNECTIONS} clients over ${CONNECTIONS} products`, { url: base, requests: orderFlowRequests(productIds, token) });
     const orders = await call(base, 'GET', '/orders?limit=1', undefined, token);
     console.log(`orders placed in the run: ${orders.total}`);
-    return { topology: kind, readRps: rate(read), flowRps: rate(flow), orders: orders.total };
+    return { topology: kind, readRps: rate(read), flowsPerSecond: rate(flow) / 2, orders: orders.total, startupSeconds };
   } finally {
     await stopAll(topology.processes);
     if (topology.namespace) await removeNamespace(kind, topology.namespace);
@@ -315,12 +321,72 @@ async function main() {
     mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
     writeFileSync(join(ROOT, '.data', 'bench', 'messaging.md'), `${markdown}\n`);
   }
+  if (PARTS.includes('soak')) await benchSoak();
   if (!PARTS.includes('topologies')) return;
   const results = [];
   for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));
-  console.log('\n| topology | GET /products/:id req/s | order flow req/s | orders placed |');
-  console.log('|---|---|---|---|');
-  for (const r of results) console.log(`| ${r.topology} | ${r.readRps} | ${r.flowRps} | ${r.orders} |`);
+  const monolith = results.find((r) => r.topology === 'monolith');
+  const ofMonolith = (value, base) => (monolith ? `${Math.round((value / base) * 100)}%` : '—');
+  console.log(`\n| topology | ready after start | GET /products/:id | of the monolith | order flows, ${CONNECTIONS} clients | of the monolith | orders placed |`);
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) {
+    console.log(
+      `| ${r.topology} | ${r.startupSeconds.toFixed(1)} s | ${r.readRps} req/s | ${ofMonolith(r.readRps, monolith?.readRps)} | ${r.flowsPerSecond} orders/s | ${ofMonolith(r.flowsPerSecond, monolith?.flowsPerSecond)} | ${r.orders} |`,
+    );
+  }
+}
+
+/**
+ * GET /products/:id under continuous load: the monolith, then the bare
+ * baseline, each for BENCH_SOAK_SECONDS (default 70) at 50 connections,
+ * reporting the requests of the first and of the last 10 s. A server whose
+ * per-request work grows with what it has served shows it here.
+ */
+async function benchSoak() {
+  const seconds = Number(process.env.BENCH_SOAK_SECONDS ?? 70);
+  const db = await database();
+  const tessera = await startTopology('monolith', db);
+  const baselinePort = await freePort();
+  const baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitReady(tessera.base, tessera.label);
+    const adminToken = (await call(tessera.base, 'POST', '/auth/login', ADMIN)).accessToken;
+    const product = await call(tessera.base, 'POST', '/products', { sku: `SOAK-${Date.now()}`, name: 'Soak widget', price: { amount: 999, currency: 'USD' }, stock: 1000 }, adminToken);
+    const baselineBase = `http://127.0.0.1:${baselinePort}`;
+    await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
+    console.log(`\n## GET /products/:id for ${seconds} s without a pause, 50 connections, on Postgres`);
+    const rows = [];
+    for (const [side, base] of [['Tessera', tessera.base], ['bare Fastify + pg', baselineBase]]) {
+      const perSecond = await runPerSecond({ url: `${base}/products/${product.id}`, connections: 50, duration: seconds });
+      const first = perSecond.slice(0, 10);
+      const last = perSecond.slice(-10);
+      const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+      rows.push({ side, first: mean(first), last: mean(last) });
+      console.log(`${side}: ${mean(first).toFixed(0)} req/s in the first 10 s, ${mean(last).toFixed(0)} req/s in the last 10 s`);
+    }
+    const [t, b] = rows;
+    console.log(`\n| what | first 10 s | last 10 s | last / first |`);
+    console.log('| --- | --- | --- | --- |');
+    for (const row of rows) console.log(`| ${row.side} | ${row.first.toFixed(0)} req/s | ${row.last.toFixed(0)} req/s | ${((row.last / row.first) * 100).toFixed(0)}% |`);
+    console.log(`| Tessera / bare | ${((t.first / b.first) * 100).toFixed(0)}% | ${((t.last / b.last) * 100).toFixed(0)}% | |`);
+    return rows;
+  } finally {
+    if (baseline.exitCode === null) {
+      baseline.kill('SIGTERM');
+      await new Promise((resolve) => baseline.once('exit', resolve));
+    }
+    await stopAll(tessera.processes);
+    await db.drop();
+  }
+}
+
+/** Runs autocannon and answers the responses counted in each second of the run. */
+function runPerSecond(options) {
+  return new Promise((resolve, reject) => {
+    const perSecond = [];
+    const instance = autocannon(options, (error) => (error ? reject(error) : resolve(perSecond)));
+    instance.on('tick', ({ counter }) => perSecond.push(counter));
+  });
 }
 
 module.exports = { benchRatios };

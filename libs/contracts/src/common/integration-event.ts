@@ -8,6 +8,13 @@ export interface IntegrationEventEnvelope {
   eventId: string;
   occurredAt: string;
   version: number;
+  /**
+   * Which publication of the event this is: 1 for the first; the outbox
+   * publishes an event again when a subscriber failed it or its publisher
+   * died. A consumer that never saw an earlier one has nothing of it to look
+   * up. Absent from events of publishers that do not count.
+   */
+  publication?: number;
 }
 
 /** The schema version every event has until its contract changes in a way consumers must tell apart. */

@@ -2,11 +2,15 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { EventConsumer } from '@tessera/contracts';
 import { fromWire } from '../correlation/correlation.envelope';
 import { invokeEventHandler } from './event-handler-invocation';
+import { markRedelivered } from './first-delivery';
 
 /** A broker's event queues: a durable one per consuming context, and one per gateway process. */
+/** How a source hands a consumer an event: its pattern, its payload, and whether the broker delivered it before. */
+export type EventHandoff = (pattern: string, payload: unknown, redelivered: boolean) => Promise<void>;
+
 export interface DurableEventSource {
   /** Delivers the consumer's events to `handle` until the returned function is called. */
-  consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>>;
+  consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>>;
 }
 
 /**
@@ -28,7 +32,7 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       for (const consumer of this.consumers) {
-        this.stops.push(await this.source.consume(consumer, (pattern, payload) => this.dispatch(consumer, pattern, payload)));
+        this.stops.push(await this.source.consume(consumer, (pattern, payload, redelivered) => this.dispatch(consumer, pattern, payload, redelivered)));
       }
       callback();
     } catch (error) {
@@ -48,13 +52,15 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
     return this.source as T;
   }
 
-  private async dispatch(consumer: EventConsumer, pattern: string, payload: unknown): Promise<void> {
+  private async dispatch(consumer: EventConsumer, pattern: string, payload: unknown, redelivered: boolean): Promise<void> {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler?.isEventHandler) {
       // Taken off the queue, or it would come back forever: the contracts route it here but nothing here consumes it.
       this.logger.warn(`${consumer} has no handler for event ${pattern}; dropped`);
       return;
     }
-    await invokeEventHandler(handler, fromWire(payload), { pattern });
+    const event = fromWire(payload);
+    if (redelivered) markRedelivered(event);
+    await invokeEventHandler(handler, event, { pattern });
   }
 }

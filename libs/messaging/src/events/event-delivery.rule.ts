@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ERROR_CODES, type ContextName, type IntegrationEventEnvelope } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { DeadLetters } from '../persistence/dead-letters';
+import { isFirstDelivery } from './first-delivery';
 import { redeliveryDelayMs } from './redelivery-delay';
 
 export const DEFAULT_EVENT_MAX_ATTEMPTS = 8;
@@ -30,7 +31,8 @@ export class EventDeliveryRule {
   }
 
   async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<void> {
-    const earlier = await this.deadLetters.find(event.eventId, this.consumer);
+    // Nearly every event arrives once: then it cannot have failed here before, and there is nothing to look up.
+    const earlier = isFirstDelivery(event) ? undefined : await this.deadLetters.find(event.eventId, this.consumer);
     if (earlier?.dead) return;
     try {
       await handle();

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
+import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
 import {
   AckPolicy,
@@ -64,7 +65,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
    * after `handle` resolved; a failed one comes back later. Resolves to a
    * function that stops consuming once the event in hand is done.
    */
-  async consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+  async consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>> {
     if (consumer === GATEWAY) return this.consumeBroadcast(handle);
     const js = await this.jetStream();
     const durable = await js.consumers.get(this.names.eventsStream, consumer);
@@ -83,7 +84,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
    * process's alone and follows the stream across reconnects; the gateway's
    * handlers only correct its caches, so one that fails is logged, not retried.
    */
-  private async consumeBroadcast(handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+  private async consumeBroadcast(handle: EventHandoff): Promise<() => Promise<void>> {
     const js = await this.jetStream();
     const prefix = this.names.broadcastSubject('');
     const ordered = await js.consumers.get(this.names.broadcastStream, {
@@ -96,7 +97,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       for await (const message of messages) {
         const pattern = message.subject.slice(prefix.length);
         await Promise.resolve()
-          .then(() => handle(pattern, this.codec.decode(message.data)))
+          .then(() => handle(pattern, this.codec.decode(message.data), false))
           .catch((error: Error) => this.logger.warn(`The gateway could not handle ${pattern}: ${error.message}`));
       }
     })().catch((error: Error) => this.logger.error(`The gateway's event consumer stopped: ${error.message}`));
@@ -117,7 +118,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
     if (connection && !connection.isClosed()) await connection.drain().catch(() => connection.close());
   }
 
-  private async process(context: ContextName, message: JsMsg, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<void> {
+  private async process(context: ContextName, message: JsMsg, handle: EventHandoff): Promise<void> {
     const pattern = message.subject.slice(this.names.eventSubjectPrefix(context).length + 1);
     let payload: unknown;
     try {
@@ -127,7 +128,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       return message.term('unreadable payload');
     }
     try {
-      await handle(pattern, payload);
+      await handle(pattern, payload, message.info.redeliveryCount > 1);
       message.ack();
     } catch (error) {
       this.logger.warn(`Event ${pattern} (delivery ${message.info.redeliveryCount}) failed, will come back: ${(error as Error).message}`);

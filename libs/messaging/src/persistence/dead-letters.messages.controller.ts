@@ -46,7 +46,9 @@ export function deadLettersMessagesControllerFor(context: ContextName): Type<unk
       const letter = await this.deadLetters.reopen(String(request?.id));
       if (!letter) throw notFound();
       this.logger.warn(`Dead letter ${request.id} (${letter.pattern}, event ${letter.eventId}) replayed by ${request.requestedBy}`);
-      await this.broker.publish(letter.pattern, letter.payload, true);
+      // As a redelivery, with no publication number: every consumer here looks up its own dead letter of the event.
+      const { publication: _firstPublication, ...redelivery } = letter.payload;
+      await this.broker.publish(letter.pattern, redelivery, true);
       return { id: request.id, status: 'REPLAYED' };
     }
 

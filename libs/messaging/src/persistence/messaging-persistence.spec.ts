@@ -64,7 +64,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
       outbox.flush(committed);
       await outbox.publishPending();
       expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['kept']);
-      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String), version: 1 });
+      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String), version: 1, publication: 1 });
       const [row] = await dataSource.query(`SELECT published_at, claimed_until FROM probe.outbox WHERE payload->>'thingId' = 'kept'`);
       expect(row).toEqual({ published_at: expect.any(Date), claimed_until: null });
       await outbox.publishPending();
@@ -115,7 +115,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
       publisher.failing = false;
       await dataSource.query('UPDATE probe.outbox SET claimed_until = now() - interval \'1 second\' WHERE published_at IS NULL');
       await outbox.publishPending();
-      expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['late']);
+      expect(publisher.published.map((event) => [event.payload.thingId, event.payload.publication])).toEqual([['late', 2]]);
     });
 
     it('lets several relays share the pending events, each published once', async () => {

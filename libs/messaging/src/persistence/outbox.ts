@@ -177,6 +177,7 @@ export class Outbox {
         eventId: row.event_id,
         occurredAt: typeof row.payload.occurredAt === 'string' ? row.payload.occurredAt : new Date(row.occurred_at).toISOString(),
         version: INTEGRATION_EVENT_VERSION,
+        publication: row.attempts,
       });
       return undefined;
     } catch (error) {

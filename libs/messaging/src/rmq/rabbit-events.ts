@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
+import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
@@ -51,7 +52,7 @@ export class RabbitEvents implements RemoteEventDelivery {
    * resolved, one at a time in arrival order; a failed one goes back to the
    * queue after a pause. Resolves to a function that stops consuming.
    */
-  async consume(consumer: EventConsumer, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<() => Promise<void>> {
+  async consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>> {
     let queue: Promise<void> = Promise.resolve();
     const take = (channel: ConfirmChannel, message: ConsumeMessage | null) => {
       if (!message) return;
@@ -85,7 +86,7 @@ export class RabbitEvents implements RemoteEventDelivery {
     await this.connection?.close().catch(() => undefined);
   }
 
-  private async process(channel: ConfirmChannel, message: ConsumeMessage, handle: (pattern: string, payload: unknown) => Promise<void>): Promise<void> {
+  private async process(channel: ConfirmChannel, message: ConsumeMessage, handle: EventHandoff): Promise<void> {
     const pattern = String(message.properties.headers?.pattern ?? '');
     let payload: unknown;
     try {
@@ -95,7 +96,7 @@ export class RabbitEvents implements RemoteEventDelivery {
       return settle(() => channel.nack(message, false, false));
     }
     try {
-      await handle(pattern, payload);
+      await handle(pattern, payload, message.fields.redelivered);
       settle(() => channel.ack(message));
     } catch (error) {
       this.logger.warn(`Event ${pattern} failed, will come back: ${(error as Error).message}`);

@@ -147,7 +147,7 @@ const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12,
     ]);
     await outbox.publishPending();
     expect(publisher.published).toEqual([
-      { pattern: 'catalog.reservation.expired', payload: { reservationId: orderId(1), lines, eventId: expect.any(String), occurredAt: expect.any(String), version: 1 } },
+      { pattern: 'catalog.reservation.expired', payload: { reservationId: orderId(1), lines, eventId: expect.any(String), occurredAt: expect.any(String), version: 1, publication: 1 } },
     ]);
 
     await expect(sweep(now)).resolves.toBe(0);

@@ -148,7 +148,7 @@ class RecordingPublisher {
       expect(publisher.published).toEqual([
         {
           pattern: 'payments.payment.succeeded',
-          payload: { paymentId: payment.id, orderId: payment.orderId, amount: { amount: 1234, currency: 'USD' }, eventId: expect.any(String), occurredAt: expect.any(String), version: 1 },
+          payload: { paymentId: payment.id, orderId: payment.orderId, amount: { amount: 1234, currency: 'USD' }, eventId: expect.any(String), occurredAt: expect.any(String), version: 1, publication: 1 },
         },
       ]);
     });

@@ -1,0 +1,46 @@
+import { Logger } from '@nestjs/common';
+import { ERROR_CODES } from '@tessera/contracts';
+import { FakeDeadLetters } from '../testing/fake-dead-letters';
+import { EventDeliveryRule } from './event-delivery.rule';
+import { markRedelivered } from './first-delivery';
+
+describe('EventDeliveryRule', () => {
+  const MAX_ATTEMPTS = 2;
+  let deadLetters: FakeDeadLetters;
+  let rule: EventDeliveryRule;
+  let lookups: jest.SpyInstance;
+
+  beforeEach(() => {
+    deadLetters = new FakeDeadLetters();
+    rule = new EventDeliveryRule(deadLetters.asDeadLetters(), 'catalog', MAX_ATTEMPTS);
+    lookups = jest.spyOn(deadLetters, 'find');
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const event = (publication?: number) => ({ eventId: 'e0000000-0000-4000-8000-000000000001', occurredAt: '2026-11-30T00:00:00.000Z', version: 1, publication });
+  const failing = async () => {
+    throw new Error('not yet');
+  };
+
+  it("runs an event's first delivery without looking for a dead letter of it, which cannot exist yet", async () => {
+    const handled = jest.fn(async () => undefined);
+    await rule.deliver(event(1), 'ordering.order.confirmed', handled);
+    expect(handled).toHaveBeenCalledTimes(1);
+    expect(lookups).not.toHaveBeenCalled();
+  });
+
+  it('acknowledges a dead letter without running it when it comes again: published again, delivered again by a broker, or uncounted', async () => {
+    await expect(rule.deliver(event(1), 'ordering.order.confirmed', failing)).rejects.toMatchObject({ code: ERROR_CODES.EVENT_NOT_PROCESSED });
+    await rule.deliver(event(2), 'ordering.order.confirmed', failing);
+    expect(deadLetters.deadOf('catalog')).toEqual([event().eventId]);
+
+    const handled = jest.fn(async () => undefined);
+    const redelivered = event(1);
+    markRedelivered(redelivered);
+    for (const again of [event(3), redelivered, event(undefined)]) await rule.deliver(again, 'ordering.order.confirmed', handled);
+    expect(handled).not.toHaveBeenCalled();
+  });
+});
