@@ -74,14 +74,30 @@ export class AppProcess {
   }
 }
 
+// Ports are handed out below the kernel's ephemeral range (32768 and up on Linux), which outgoing connections take
+// their local ports from: a port the OS chose with listen(0) could be taken by a connection to Postgres or a broker
+// before the process meant to listen on it started. Each jest worker has a block of its own, so workers never hand
+// out the same port, and a port is handed out again only after the whole block has gone round.
+const PORT_BLOCK = 500;
+const FIRST_PORT = 20_000;
+const BLOCKS = Math.floor((32_000 - FIRST_PORT) / PORT_BLOCK);
+const workerBlock = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
+let nextInBlock = 0;
+
+/** A port on 127.0.0.1 that nothing listens on now, and that this process has not handed out lately. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  for (let tried = 0; tried < PORT_BLOCK; tried++) {
+    const port = FIRST_PORT + workerBlock * PORT_BLOCK + (nextInBlock++ % PORT_BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`No free port between ${FIRST_PORT + workerBlock * PORT_BLOCK} and ${FIRST_PORT + (workerBlock + 1) * PORT_BLOCK - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
   });
 }
 

@@ -16,7 +16,6 @@ import { DomainError, ValidationError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContextClient, contextClientToken } from './context-client';
@@ -29,6 +28,7 @@ import { MessagingModule } from './messaging.module';
 import { Topology } from './topology/topology';
 import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
 import { untilPasses } from '../../../test/harness/eventually';
+import { freePort } from '../../../test/harness/processes';
 
 /**
  * One suite of message scenarios, run over every transport: a test that
@@ -175,15 +175,6 @@ async function startApp(t: Topology, withContext: boolean): Promise<INestApplica
   await startContextServers(app);
   await app.init();
   return app;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 type Ports = { users: number; ordering: number; payments: number };

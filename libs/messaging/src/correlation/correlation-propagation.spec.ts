@@ -4,7 +4,6 @@ import { ClientProxy, ClientProxyFactory, EventPattern, MessagePattern, Payload,
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { DomainError } from '@tessera/shared-kernel';
-import { createServer } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { ContextClient, contextClientToken } from '../context-client';
 import { startContextServers } from '../context-servers';
@@ -16,6 +15,7 @@ import { topologyFromEnv } from '../topology/topology';
 import { CorrelatingDeserializer, CorrelatingSerializer } from './correlating.serializer';
 import { currentCorrelationId, runWithCorrelation } from './correlation.store';
 import { untilPasses } from '../../../../test/harness/eventually';
+import { freePort } from '../../../../test/harness/processes';
 
 /** What was logged, and on behalf of which request. */
 interface LoggedLine {
@@ -87,15 +87,6 @@ class ProbeMessagesController {
 
 @Module({ controllers: [ProbeMessagesController] })
 class ProbeModule {}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const debugLinesOf = (logger: RecordingLogger, pattern: string) =>
   logger.lines.filter((line) => line.level === 'debug' && (line.message as { pattern?: string })?.pattern === pattern);
