@@ -30,9 +30,8 @@ export class TypeOrmOrderRepository implements OrderRepository {
   async load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null> {
     // Postgres answers a malformed uuid with an error, not with no row.
     if (!isUuid(orderId)) return null;
-    const manager = transaction ? asManager(transaction) : this.dataSource.manager;
-    const row = await manager.findOneBy(OrderOrmEntity, { id: orderId.toLowerCase() });
-    return row ? Order.fromSnapshot(OrderMapper.toSnapshot(row)) : null;
+    const snapshot = await findProjection(transaction ? asManager(transaction) : this.dataSource.manager, orderId);
+    return snapshot ? Order.fromSnapshot(snapshot) : null;
   }
 
   async loadHistory(orderId: string): Promise<Order | null> {
@@ -60,8 +59,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
 
   async findSnapshot(orderId: string): Promise<OrderSnapshot | null> {
     if (!isUuid(orderId)) return null;
-    const row = await this.rows.findOneBy({ id: orderId.toLowerCase() });
-    return row ? OrderMapper.toSnapshot(row) : null;
+    return findProjection(this.dataSource.manager, orderId);
   }
 
   async list({ userId, offset, limit }: OrderCriteria): Promise<OrderSlice> {
@@ -144,4 +142,20 @@ function asManager(transaction: JoinedTransaction): EntityManager {
   const manager = transaction as EntityManager;
   if (!manager.queryRunner) throw new TypeError('An order repository joins only the EntityManager of an open transaction');
   return manager;
+}
+
+/**
+ * The order's projection row, by plain SQL: TypeORM would build the SELECT
+ * anew on every call only to hydrate it, and an order is read on every step
+ * of its flow.
+ */
+async function findProjection(manager: EntityManager, orderId: string): Promise<OrderSnapshot | null> {
+  const [row]: OrderOrmEntity[] = await manager.query(
+    `SELECT id, user_id AS "userId", status, items, total_amount AS "totalAmount", total_currency AS "totalCurrency",
+            payment_id AS "paymentId", expires_at AS "expiresAt", cancellation_reason AS "cancellationReason",
+            created_at AS "createdAt", updated_at AS "updatedAt", version
+       FROM ordering.orders WHERE id = $1`,
+    [orderId.toLowerCase()],
+  );
+  return row ? OrderMapper.toSnapshot(row) : null;
 }
