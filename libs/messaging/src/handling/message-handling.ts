@@ -45,11 +45,11 @@ export class MessageHandling {
         this.logHandled(pattern, kind, 'handled', started);
         return result;
       } catch (error) {
-        const payload = errorPayloadOf(error);
-        this.logHandled(pattern, kind, `failed: ${payload.code}`, started);
+        const answer = errorPayloadOf(error);
+        this.logHandled(pattern, kind, `failed: ${answer.code}`, started);
         if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
         // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
-        throw new RpcException(payload);
+        throw new RpcException(answer);
       }
     });
   }
