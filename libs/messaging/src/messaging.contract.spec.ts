@@ -418,6 +418,13 @@ describe('in-process event delivery', () => {
     await expect(broker.publish('nobody.listens.here', {})).resolves.toBeUndefined();
   });
 
+  it('answers CONTEXT_UNAVAILABLE, not NO_HANDLER, to a request that comes while the process stops', async () => {
+    const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
+    const client = app.get<ContextClient>(contextClientToken('users'));
+    await app.close();
+    await expect(client.send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: 'users is unavailable' });
+  });
+
   it('fails the publish when a subscriber fails, so the outbox delivers the event again', async () => {
     const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
     try {

@@ -1,5 +1,7 @@
 import { ERROR_CODES, ErrorPayload } from '@tessera/contracts';
-import { NO_HANDLER_MESSAGE } from '../inproc/in-process.broker';
+
+/** What Nest's transports, and the in-process one, answer for a pattern nobody serves. */
+export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined in the remote service.';
 
 /** An error answered by another context, or the failure to reach it, as a stable code. */
 export class RemoteError extends Error {

@@ -1,4 +1,6 @@
 import { toWire, WireEnvelope } from '../correlation/correlation.envelope';
+import { NO_HANDLER_MESSAGE } from '../errors/remote.error';
+import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { throughTheWire } from './wire';
 
 /** What the broker needs from a server: can it serve a pattern, and serve it. Payloads arrive in their wire envelope. */
@@ -9,7 +11,6 @@ export interface InProcessEndpoint {
   handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void>;
 }
 
-export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined in the remote service.';
 
 /**
  * Routes messages between the clients and servers of one process. Requests go
@@ -44,8 +45,10 @@ export class InProcessBroker {
     // setImmediate's wait for the event loop's next turn (most of the hop's latency).
     await undefined;
     const endpoint = this.endpointFor(pattern, false);
-    if (!endpoint) throw new Error(NO_HANDLER_MESSAGE);
-    return endpoint.handleRequest(pattern, envelope);
+    if (endpoint) return endpoint.handleRequest(pattern, envelope);
+    // With every server detached, the process is stopping, as a remote context that went away: not a pattern it lacks.
+    if (this.endpoints.size === 0) throw new ContextUnreachableError('the contexts of this process are stopping');
+    throw new Error(NO_HANDLER_MESSAGE);
   }
 
   private endpointFor(pattern: string, asEvent: boolean): InProcessEndpoint | undefined {
