@@ -8,7 +8,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 process.env.BENCH_ROUNDS ??= '3';
-process.env.BENCH_RATIO_SECONDS ??= '3';
+process.env.BENCH_RATIO_SECONDS ??= '5';
 process.env.BENCH_MESSAGING_TRANSPORTS = 'inproc,tcp';
 
 const RECORD = join(__dirname, '..', 'docs', 'benchmarks.md');
