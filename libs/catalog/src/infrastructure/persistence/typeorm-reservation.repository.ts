@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Outbox } from '@tessera/messaging';
-import { toSafeInteger } from '@tessera/platform';
-import { type JoinedTransaction, Money, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
+import { type JoinedTransaction, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
 import { Reservation, ReservationLine, type ReservationStatus } from '../../domain/reservation.aggregate';
@@ -30,13 +29,8 @@ interface ReservationLineRow {
   quantity: number | string;
 }
 
-/** What a line's conditional stock update answers: the product as the line records it. */
-interface TakenProductRow {
-  sku: string;
-  name: string;
-  price_amount: string;
-  price_currency: string;
-}
+/** What a line's stock update answers: the line as stored, named and priced as the product was. */
+type TakenLineRow = Omit<ReservationLineRow, 'product_id' | 'quantity'>;
 
 /**
  * Reservations in the catalog schema, through the catalog's own DataSource,
@@ -111,31 +105,24 @@ export class TypeOrmReservationRepository implements ReservationRepository {
 
       const lines: ReservationLine[] = [];
       // By product id (the request is sorted so), so that concurrent reservations lock the rows they share in the
-      // same order and cannot deadlock.
+      // same order and cannot deadlock. Each line takes its units and is stored in one statement, named and priced
+      // as the product is now.
       for (const { productId, quantity } of request.lines) {
-        const [taken] = updatedRows<TakenProductRow>(
-          await manager.query(
-            `UPDATE catalog.products
-                SET stock = stock - $2, version = version + 1, updated_at = now()
-              WHERE id = $1 AND stock >= $2
-          RETURNING sku, name, price_amount, price_currency`,
-            [productId, quantity],
-          ),
+        const [taken]: TakenLineRow[] = await manager.query(
+          `WITH taken AS (
+             UPDATE catalog.products
+                SET stock = stock - $3, version = version + 1, updated_at = now()
+              WHERE id = $2 AND stock >= $3
+          RETURNING id, sku, name, price_amount, price_currency)
+           INSERT INTO catalog.reservation_lines (reservation_id, product_id, sku, name, unit_price_amount, unit_price_currency, quantity)
+           SELECT $1, id, sku, name, price_amount, price_currency, $3 FROM taken
+           RETURNING sku, name, unit_price_amount, unit_price_currency`,
+          [reservationId, productId, quantity],
         );
         // Thrown inside the transaction, so the lines taken before this one go back with the rollback.
         if (!taken) throw await refusal(manager, productId, quantity);
-        lines.push({
-          productId,
-          sku: taken.sku,
-          name: taken.name,
-          unitPrice: Money.of(toSafeInteger(taken.price_amount, 'catalog.products.price_amount'), taken.price_currency.trim()),
-          quantity,
-        });
+        lines.push(lineOf({ product_id: productId, quantity, ...taken }));
       }
-      await manager.insert(
-        ReservationLineOrmEntity,
-        lines.map((line) => ReservationMapper.toLineRow(reservationId, line)),
-      );
       const createdAt = new Date(claimed[0].created_at);
       const expiresAt = new Date(claimed[0].expires_at);
       return Reservation.reconstitute({ id: reservationId, status: 'RESERVED', lines, createdAt, updatedAt: createdAt, expiresAt, releasedByExpiry: false });
@@ -230,9 +217,4 @@ function lineOf(row: ReservationLineRow): ReservationLine {
 async function refusal(manager: EntityManager, productId: string, requested: number): Promise<Error> {
   const [product]: { sku: string; stock: number }[] = await manager.query('SELECT sku, stock FROM catalog.products WHERE id = $1', [productId]);
   return product ? new InsufficientStockError(productId, product.sku, product.stock, requested) : new ProductNotFoundError(productId);
-}
-
-// manager.query answers [rows, affected] for an UPDATE or a DELETE, and the rows alone for anything else.
-function updatedRows<T>(result: unknown): T[] {
-  return (result as [T[], number])[0];
 }
