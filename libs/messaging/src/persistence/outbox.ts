@@ -85,7 +85,9 @@ export class Outbox {
     );
     // The payload as the relay would read it back from the table.
     const row: OutboxRow = { position, event_id: eventId, pattern, payload: JSON.parse(json), occurred_at, correlation_id: correlationId, attempts: 1 };
-    this.queued.set(manager, [...(this.queued.get(manager) ?? []), row]);
+    const queued = this.queued.get(manager);
+    if (queued) queued.push(row);
+    else this.queued.set(manager, [row]);
   }
 
   /**

@@ -67,12 +67,13 @@ export class PinoNestLogger implements LoggerService {
     this.logger.warn(...lineOf(message, { context }));
   }
 
+  // Debug and trace lines are asked for on every message handled: below the level, the line is not even built.
   debug(message: unknown, context?: string): void {
-    this.logger.debug(...lineOf(message, { context }));
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug(...lineOf(message, { context }));
   }
 
   verbose(message: unknown, context?: string): void {
-    this.logger.trace(...lineOf(message, { context }));
+    if (this.logger.isLevelEnabled('trace')) this.logger.trace(...lineOf(message, { context }));
   }
 
   fatal(message: unknown, context?: string): void {
