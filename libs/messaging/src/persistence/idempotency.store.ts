@@ -2,6 +2,7 @@ import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AtomicStatement } from './atomic-statement';
 import { queryRows } from './query-rows';
 
 export interface IdempotencyScope {
@@ -54,30 +55,42 @@ export class IdempotencyStore {
   }
 
   /**
-   * Claims the key for the work on `resourceId`, inside the caller's
-   * transaction (the one that stores the resource's intent). Answers false,
-   * claiming nothing, when the key exists already: roll back and replay it.
+   * Claims the key for the work on `resourceId`, as a part of the statement
+   * that stores the resource's intent, and answers that part's name: it
+   * returns a row only when the key was new, so the intent is written
+   * `onlyIf` it. A key that exists already is left as it is: replay it.
    */
-  async claim(manager: EntityManager, scope: IdempotencyScope, request: unknown, resourceId: string): Promise<boolean> {
-    const claimed: unknown[] = await manager.query(
+  claimIn(statement: AtomicStatement, scope: IdempotencyScope, request: unknown, resourceId: string): string {
+    return statement.with(
       `INSERT INTO "${this.schema}".idempotency_keys (user_id, key, operation, request_hash, state, resource_id)
-       VALUES ($1, $2, $3, $4, 'RUNNING', $5)
+       VALUES (${statement.param(scope.userId, 'uuid')}, ${statement.param(scope.key, 'text')}, ${statement.param(scope.operation, 'text')},
+               ${statement.param(hashOf(request), 'text')}, 'RUNNING', ${statement.param(resourceId, 'uuid')})
        ON CONFLICT (user_id, operation, key) DO NOTHING
        RETURNING key`,
-      [scope.userId, scope.key, scope.operation, hashOf(request), resourceId],
     );
-    return claimed.length === 1;
+  }
+
+  /**
+   * Records the outcome of the keys bound to `resourceId`, as a part of the
+   * statement that stores the change the outcome tells of, `onlyIf` that
+   * change is written.
+   */
+  recordIn(statement: AtomicStatement, resourceId: string, outcome: IdempotencyOutcome, onlyIf?: string): void {
+    statement.with(
+      `UPDATE "${this.schema}".idempotency_keys SET state = 'DONE', outcome = ${statement.param(JSON.stringify(outcome), 'jsonb')}, updated_at = now()
+        WHERE resource_id = ${statement.param(resourceId, 'uuid')} AND ${AtomicStatement.onlyIf(onlyIf)}
+       RETURNING key`,
+    );
   }
 
   /**
    * Records the outcome of the keys bound to `resourceId`: inside the caller's
    * transaction when given (the one that stores the change the outcome tells of).
    */
-  async record(resourceId: string, outcome: IdempotencyOutcome, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(`UPDATE "${this.schema}".idempotency_keys SET state = 'DONE', outcome = $2, updated_at = now() WHERE resource_id = $1`, [
-      resourceId,
-      JSON.stringify(outcome),
-    ]);
+  async record(resourceId: string, outcome: IdempotencyOutcome, manager: EntityManager | DataSource = this.dataSource): Promise<void> {
+    const statement = new AtomicStatement();
+    this.recordIn(statement, resourceId, outcome);
+    await statement.run(manager, 'SELECT 1');
   }
 
   /**

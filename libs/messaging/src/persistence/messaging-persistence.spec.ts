@@ -5,6 +5,7 @@ import { createTestDatabase, realPostgresWanted } from '../../../../test/harness
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
+import { AtomicStatement } from './atomic-statement';
 import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
@@ -161,8 +162,12 @@ class RecordingPublisher extends IntegrationEventPublisher {
     const userId = '00000000-0000-4000-8000-0000000000aa';
     const scope = (key: string) => ({ userId, key, operation: 'place-order' });
     const resource = (n: number) => `00000000-0000-4000-8000-00000000010${n}`;
-    const claim = (store: IdempotencyStore, key: string, request: unknown, resourceId: string) =>
-      dataSource.transaction((manager) => store.claim(manager, scope(key), request, resourceId));
+    const claim = async (store: IdempotencyStore, key: string, request: unknown, resourceId: string) => {
+      const statement = new AtomicStatement();
+      const claimed = store.claimIn(statement, scope(key), request, resourceId);
+      const [row] = await statement.run<{ claimed: number }>(dataSource, `SELECT count(*)::int AS claimed FROM ${claimed}`);
+      return row.claimed === 1;
+    };
 
     it('knows nothing of a new key, and claims it once', async () => {
       const store = new IdempotencyStore('probe', dataSource);
@@ -187,14 +192,13 @@ class RecordingPublisher extends IntegrationEventPublisher {
       await expect(store.replay(scope('k3'), {})).rejects.toMatchObject({ code: 'PAYMENT_DECLINED', details: { paymentId: 'p1' } });
     });
 
-    it('claims and records only when the caller\'s transaction commits', async () => {
+    it('claims only when the rest of its statement is written', async () => {
       const store = new IdempotencyStore('probe', dataSource);
-      await expect(
-        dataSource.transaction(async (manager) => {
-          await store.claim(manager, scope('k4'), {}, resource(4));
-          throw new Error('the intent could not be stored');
-        }),
-      ).rejects.toThrow('the intent could not be stored');
+      const statement = new AtomicStatement();
+      const claimed = store.claimIn(statement, scope('k4'), {}, resource(4));
+      // A write that breaks a constraint (pattern is NOT NULL): the whole statement, the claim with it, is refused.
+      statement.with(`INSERT INTO probe.outbox (event_id, pattern, payload) SELECT gen_random_uuid(), NULL, '{}' FROM ${claimed} RETURNING position`);
+      await expect(statement.run(dataSource, 'SELECT 1')).rejects.toThrow(/null value/);
       expect(await store.replay(scope('k4'), {})).toBeUndefined();
     });
 

@@ -8,6 +8,7 @@ import { subscribersOf } from '../events/event-routes';
 import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { PeriodicRound } from '../scheduling/periodic-round';
+import { AtomicStatement } from './atomic-statement';
 import { queryRows } from './query-rows';
 
 const BATCH = 100;
@@ -39,8 +40,8 @@ interface OutboxRow {
  */
 export class Outbox {
   private readonly logger: Logger;
-  /** The events each transaction queued that somebody consumes, to publish once it commits. */
-  private readonly queued = new WeakMap<EntityManager, OutboxRow[]>();
+  /** The events each transaction or statement queued that somebody consumes, to publish once it commits. */
+  private readonly queued = new WeakMap<EntityManager | AtomicStatement, OutboxRow[]>();
   /** Publications of committed transactions under way, which publishPending waits for too. */
   private readonly publishing = new Set<Promise<void>>();
   // A flush during a round runs one more: the running round may have read the table before the new rows committed.
@@ -65,37 +66,54 @@ export class Outbox {
    * the relay of this process or another publishes it once the lease is over.
    */
   async add(manager: EntityManager, pattern: string, payload: object): Promise<void> {
-    const eventId = randomUUID();
-    const correlationId = currentCorrelationId() ?? null;
-    const json = JSON.stringify(payload);
-    if (subscribersOf(pattern).length === 0) {
-      await manager.query(`INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, published_at) VALUES ($1, $2, $3, $4, now())`, [
-        eventId,
-        pattern,
-        json,
-        correlationId,
-      ]);
-      return;
-    }
-    const [{ occurred_at, position }]: { occurred_at: Date; position: string }[] = await manager.query(
-      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, claimed_until, attempts)
-       VALUES ($1, $2, $3, $4, now() + interval '${LEASE_SECONDS} seconds', 1)
-       RETURNING occurred_at, position`,
-      [eventId, pattern, json, correlationId],
-    );
-    // The payload as the relay would read it back from the table.
-    const row: OutboxRow = { position, event_id: eventId, pattern, payload: JSON.parse(json), occurred_at, correlation_id: correlationId, attempts: 1 };
-    const queued = this.queued.get(manager);
-    if (queued) queued.push(row);
-    else this.queued.set(manager, [row]);
+    const statement = new AtomicStatement();
+    this.addTo(statement, pattern, payload);
+    await statement.run(manager, 'SELECT 1');
+    this.joinTransaction(statement, manager);
   }
 
   /**
-   * Call it after a transaction that added events commits: publishes the
-   * events it queued, when somebody consumes them. Without a transaction,
-   * publishes whatever is pending now.
+   * Queues an event as a part of `statement`, stored as `add` stores it, and
+   * only if the part `onlyIf` returns a row. Flush the statement once it ran
+   * and that part did write: an event that was not stored must not leave.
    */
-  flush(committed?: EntityManager): void {
+  addTo(statement: AtomicStatement, pattern: string, payload: object, onlyIf?: string): void {
+    const eventId = randomUUID();
+    const correlationId = currentCorrelationId() ?? null;
+    const json = JSON.stringify(payload);
+    const occurredAt = new Date();
+    const values = [
+      statement.param(eventId, 'uuid'),
+      statement.param(pattern, 'text'),
+      statement.param(json, 'jsonb'),
+      statement.param(correlationId, 'text'),
+      statement.param(occurredAt, 'timestamptz'),
+    ].join(', ');
+    if (subscribersOf(pattern).length === 0) {
+      statement.with(
+        `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, occurred_at, published_at)
+         SELECT ${values}, now() WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
+      );
+      return;
+    }
+    statement.with(
+      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, occurred_at, claimed_until, attempts)
+       SELECT ${values}, now() + interval '${LEASE_SECONDS} seconds', 1 WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
+    );
+    // The payload as the relay would read it back from the table. The position only orders a relay's batch; a flush
+    // publishes its rows in the order they were added.
+    const row: OutboxRow = { position: '0', event_id: eventId, pattern, payload: JSON.parse(json), occurred_at: occurredAt, correlation_id: correlationId, attempts: 1 };
+    const queued = this.queued.get(statement);
+    if (queued) queued.push(row);
+    else this.queued.set(statement, [row]);
+  }
+
+  /**
+   * Call it after a transaction (or a statement) that added events commits:
+   * publishes the events it queued, when somebody consumes them. Without
+   * one, publishes whatever is pending now.
+   */
+  flush(committed?: EntityManager | AtomicStatement): void {
     if (!committed) {
       void this.publishPending();
       return;
@@ -108,6 +126,16 @@ export class Outbox {
     );
     this.publishing.add(publication);
     void publication.finally(() => this.publishing.delete(publication));
+  }
+
+  /** The events of a statement that ran inside `manager`'s transaction become that transaction's, to leave with its flush. */
+  joinTransaction(statement: AtomicStatement, manager: EntityManager): void {
+    const rows = this.queued.get(statement);
+    if (!rows) return;
+    this.queued.delete(statement);
+    const queued = this.queued.get(manager);
+    if (queued) queued.push(...rows);
+    else this.queued.set(manager, rows);
   }
 
   /** Publishes what is pending now and every `intervalMs`: what a crash or a failed delivery left behind. */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Outbox } from '@tessera/messaging';
+import { AtomicStatement, Outbox } from '@tessera/messaging';
 import { type JoinedTransaction, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
 import { Reservation, ReservationLine, type ReservationStatus } from '../../domain/reservation.aggregate';
 import { ReservationRepository, ReservationStatusConflictError } from '../../domain/reservation.repository';
@@ -10,6 +10,13 @@ import type { ReservationRequest } from '../../domain/reservation-request.value-
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationMapper } from './reservation.mapper';
 import { ReservationOrmEntity } from './reservation.orm-entity';
+
+/** How often a reservation is tried when its refusal cannot be told: the stock it lacked came back meanwhile. */
+const MAX_RESERVE_ATTEMPTS = 3;
+const CHECK_VIOLATION = '23514';
+const NOT_NULL_VIOLATION = '23502';
+/** The constraint that keeps a product's stock from going below zero. */
+const STOCK_NOT_NEGATIVE = 'products_stock_not_negative';
 
 /** A reservation row as commitIfReserved's statement answers it. */
 interface CommittedReservationRow {
@@ -28,9 +35,6 @@ interface ReservationLineRow {
   unit_price_currency: string;
   quantity: number | string;
 }
-
-/** What a line's stock update answers: the line as stored, named and priced as the product was. */
-type TakenLineRow = Omit<ReservationLineRow, 'product_id' | 'quantity'>;
 
 /**
  * Reservations in the catalog schema, through the catalog's own DataSource,
@@ -86,46 +90,81 @@ export class TypeOrmReservationRepository implements ReservationRepository {
 
   async reserve(request: ReservationRequest): Promise<Reservation> {
     const { reservationId } = request;
-    return this.inTransaction(async (manager) => {
-      // The id is claimed before any stock is taken: a concurrent reservation under the same id waits on this row,
-      // then finds it stored (or, if this one rolls back, makes its own), and so never takes stock twice.
-      // The hold counts from the database's clock, as created_at does.
-      const claimed: { created_at: Date; expires_at: Date }[] = await manager.query(
-        `INSERT INTO catalog.reservations (reservation_id, status, expires_at)
-         VALUES ($1, 'RESERVED', now() + make_interval(secs => $2::integer))
-         ON CONFLICT (reservation_id) DO NOTHING
-         RETURNING created_at, expires_at`,
-        [reservationId, request.holdSeconds],
-      );
-      if (claimed.length === 0) {
-        const existing = await load(manager, reservationId);
-        if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
-        return existing;
+    if (this.held) throw new TypeError('A reservation is made in a statement of its own, never inside a held transaction');
+    // A refusal is found out after the statement failed; if the stock it lacked came back meanwhile, it is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.reserveInOneStatement(request);
+      } catch (error) {
+        if (!isShortOfStock(error)) throw error;
+        const refused = await refusal(this.dataSource.manager, request);
+        if (refused || attempt === MAX_RESERVE_ATTEMPTS) throw refused ?? error;
       }
+    }
+  }
 
-      const lines: ReservationLine[] = [];
-      // By product id (the request is sorted so), so that concurrent reservations lock the rows they share in the
-      // same order and cannot deadlock. Each line takes its units and is stored in one statement, named and priced
-      // as the product is now.
-      for (const { productId, quantity } of request.lines) {
-        const [taken]: TakenLineRow[] = await manager.query(
-          `WITH taken AS (
-             UPDATE catalog.products
-                SET stock = stock - $3, version = version + 1, updated_at = now()
-              WHERE id = $2 AND stock >= $3
-          RETURNING id, sku, name, price_amount, price_currency)
-           INSERT INTO catalog.reservation_lines (reservation_id, product_id, sku, name, unit_price_amount, unit_price_currency, quantity)
-           SELECT $1, id, sku, name, price_amount, price_currency, $3 FROM taken
-           RETURNING sku, name, unit_price_amount, unit_price_currency`,
-          [reservationId, productId, quantity],
-        );
-        // Thrown inside the transaction, so the lines taken before this one go back with the rollback.
-        if (!taken) throw await refusal(manager, productId, quantity);
-        lines.push(lineOf({ product_id: productId, quantity, ...taken }));
-      }
-      const createdAt = new Date(claimed[0].created_at);
-      const expiresAt = new Date(claimed[0].expires_at);
-      return Reservation.reconstitute({ id: reservationId, status: 'RESERVED', lines, createdAt, updatedAt: createdAt, expiresAt, releasedByExpiry: false });
+  /**
+   * The reservation's id claimed, each line's units taken and the lines
+   * stored, in one statement, so all or nothing. The id is claimed first: a
+   * concurrent reservation under it waits on that row, then finds it stored
+   * (or, if this one failed, makes its own), and so never takes stock twice.
+   * The products are locked by id (the request is sorted so), so that
+   * concurrent reservations lock the rows they share in the same order and
+   * cannot deadlock. A line whose product lacks the units (its stock would go
+   * below zero, which a constraint refuses) or does not exist (its line would
+   * have no sku, which a constraint refuses) fails the whole statement.
+   */
+  private async reserveInOneStatement(request: ReservationRequest): Promise<Reservation> {
+    const { reservationId } = request;
+    const statement = new AtomicStatement();
+    const id = statement.param(reservationId, 'uuid');
+    const wanted = statement.with(
+      `SELECT product_id, quantity FROM jsonb_to_recordset(${statement.param(JSON.stringify(request.lines.map(({ productId, quantity }) => ({ product_id: productId, quantity }))), 'jsonb')})
+           AS line(product_id uuid, quantity integer)`,
+    );
+    // The hold counts from the database's clock, as created_at does.
+    const claimed = statement.with(
+      `INSERT INTO catalog.reservations (reservation_id, status, expires_at)
+       VALUES (${id}, 'RESERVED', now() + make_interval(secs => ${statement.param(request.holdSeconds, 'integer')}))
+       ON CONFLICT (reservation_id) DO NOTHING
+       RETURNING created_at, expires_at`,
+    );
+    const locked = statement.with(
+      `SELECT id FROM catalog.products WHERE id IN (SELECT product_id FROM ${wanted}) AND ${AtomicStatement.onlyIf(claimed)} ORDER BY id FOR UPDATE`,
+    );
+    const taken = statement.with(
+      `UPDATE catalog.products product
+          SET stock = product.stock - line.quantity, version = product.version + 1, updated_at = now()
+         FROM ${wanted} line, ${locked} locked
+        WHERE product.id = line.product_id AND locked.id = product.id
+    RETURNING product.id, product.sku, product.name, product.price_amount, product.price_currency`,
+    );
+    const lines = statement.with(
+      `INSERT INTO catalog.reservation_lines (reservation_id, product_id, sku, name, unit_price_amount, unit_price_currency, quantity)
+       SELECT ${id}, line.product_id, taken.sku, taken.name, taken.price_amount, taken.price_currency, line.quantity
+         FROM ${wanted} line LEFT JOIN ${taken} taken ON taken.id = line.product_id
+        WHERE ${AtomicStatement.onlyIf(claimed)}
+       RETURNING product_id, sku, name, unit_price_amount, unit_price_currency, quantity`,
+    );
+    const rows: ({ created_at: Date | string; expires_at: Date | string } & Partial<ReservationLineRow>)[] = await statement.run(
+      this.dataSource,
+      `SELECT claimed.created_at, claimed.expires_at, line.* FROM ${claimed} claimed LEFT JOIN ${lines} line ON true ORDER BY line.product_id`,
+    );
+    if (rows.length === 0) {
+      const existing = await load(this.dataSource.manager, reservationId);
+      if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
+      return existing;
+    }
+    const createdAt = new Date(rows[0].created_at);
+    const expiresAt = new Date(rows[0].expires_at);
+    return Reservation.reconstitute({
+      id: reservationId,
+      status: 'RESERVED',
+      lines: rows.filter((row): row is typeof row & ReservationLineRow => row.product_id != null).map(lineOf),
+      createdAt,
+      updatedAt: createdAt,
+      expiresAt,
+      releasedByExpiry: false,
     });
   }
 
@@ -213,8 +252,26 @@ function lineOf(row: ReservationLineRow): ReservationLine {
   });
 }
 
-/** Why a line's stock could not be taken: the product is missing, or has fewer units than asked. */
-async function refusal(manager: EntityManager, productId: string, requested: number): Promise<Error> {
-  const [product]: { sku: string; stock: number }[] = await manager.query('SELECT sku, stock FROM catalog.products WHERE id = $1', [productId]);
-  return product ? new InsufficientStockError(productId, product.sku, product.stock, requested) : new ProductNotFoundError(productId);
+/** Whether a reservation's statement failed because a line's product lacked the units or did not exist. */
+function isShortOfStock(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const { code, constraint, table } = (error.driverError ?? {}) as { code?: string; constraint?: string; table?: string };
+  return (code === CHECK_VIOLATION && constraint === STOCK_NOT_NEGATIVE) || (code === NOT_NULL_VIOLATION && table === 'reservation_lines');
+}
+
+/**
+ * Why a reservation could not be made: the first line, by product id, whose
+ * product is missing or has fewer units than asked; undefined when every
+ * line could be had now.
+ */
+async function refusal(manager: EntityManager, request: ReservationRequest): Promise<Error | undefined> {
+  const products: { id: string; sku: string; stock: number }[] = await manager.query('SELECT id, sku, stock FROM catalog.products WHERE id = ANY($1::uuid[])', [
+    request.lines.map((line) => line.productId),
+  ]);
+  for (const { productId, quantity } of request.lines) {
+    const product = products.find((candidate) => candidate.id === productId);
+    if (!product) return new ProductNotFoundError(productId);
+    if (product.stock < quantity) return new InsufficientStockError(productId, product.sku, product.stock, quantity);
+  }
+  return undefined;
 }

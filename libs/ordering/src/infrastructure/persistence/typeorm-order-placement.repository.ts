@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IdempotencyOutcome, IdempotencyStore, Outbox } from '@tessera/messaging';
-import { DataSource, EntityManager } from 'typeorm';
+import { AtomicStatement, IdempotencyOutcome, IdempotencyStore, Outbox } from '@tessera/messaging';
+import { DataSource } from 'typeorm';
+import { appendOrder } from './typeorm-order.repository';
 import type { OrderPlacement, OrderPlacementRepository, PlacementKey, PlacementStage } from '../../application/order-placements';
 import type { Order } from '../../domain/order.aggregate';
-import { ORDER_REPOSITORY, type OrderRepository } from '../../domain/order.repository';
 
 interface PlacementRow {
   order_id: string;
@@ -20,50 +20,53 @@ const MAX_RECOVERY_BACKOFF_SECONDS = 60;
 
 /**
  * Placements in ordering.order_placements, changed only by conditional
- * statements on their stage, each in one transaction with the order and the
- * idempotency key it decides; the order's outbox events go out after commit.
+ * statements on their stage, each one statement (AtomicStatement) with the
+ * order and the idempotency key it decides; the order's outbox events go out
+ * once it has run.
  */
 @Injectable()
 export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository {
   constructor(
     @InjectDataSource('ordering') private readonly dataSource: DataSource,
-    @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
     private readonly idempotency: IdempotencyStore,
     private readonly outbox: Outbox,
   ) {}
 
   async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      // The key first: a taken key rolls the transaction back before the intent is written.
-      if (key && !(await this.idempotency.claim(manager, key.scope, key.request, placement.orderId))) return false;
-      await manager.query(
-        `INSERT INTO ordering.order_placements (order_id, user_id, lines, stage, created_at, recover_after, attempts)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)`,
-        [placement.orderId, placement.userId, JSON.stringify(placement.lines), placement.stage, placement.createdAt, recoverAfter, placement.attempts],
-      );
-      return true;
-    });
+    const statement = new AtomicStatement();
+    // With a key, the intent is written only if the key was new: a taken key leaves both as they are.
+    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, placement.orderId);
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    const intent = statement.with(
+      `INSERT INTO ordering.order_placements (order_id, user_id, lines, stage, created_at, recover_after, attempts)
+       SELECT ${p(placement.orderId, 'uuid')}, ${p(placement.userId, 'uuid')}, ${p(JSON.stringify(placement.lines), 'jsonb')}, ${p(placement.stage, 'text')},
+              ${p(placement.createdAt, 'timestamptz')}, ${p(recoverAfter, 'timestamptz')}, ${p(placement.attempts, 'integer')}
+        WHERE ${AtomicStatement.onlyIf(claimed)}
+       RETURNING order_id`,
+    );
+    const [{ stored }] = await statement.run<{ stored: number }>(this.dataSource, `SELECT count(*)::int AS stored FROM ${intent}`);
+    return stored === 1;
   }
 
   async complete(order: Order, outcome: IdempotencyOutcome): Promise<boolean> {
-    let committed: EntityManager | undefined;
-    const completed = await this.dataSource.transaction(async (manager) => {
-      if (!(await endPlacing(manager, order.id))) return false;
-      await this.orders.save(order, manager);
-      await this.idempotency.record(order.id, outcome, manager);
-      committed = manager;
-      return true;
-    });
-    if (committed) this.outbox.flush(committed);
-    return completed;
+    const events = order.pullEvents();
+    const statement = new AtomicStatement();
+    const ended = endPlacing(statement, order.id);
+    const stored = appendOrder(statement, this.outbox, order, events, ended);
+    this.idempotency.recordIn(statement, order.id, outcome, stored);
+    const [{ written }] = await statement.run<{ written: number }>(this.dataSource, `SELECT count(*)::int AS written FROM ${stored}`);
+    if (written !== 1) return false;
+    order.markStored();
+    this.outbox.flush(statement);
+    return true;
   }
 
   async refuse(orderId: string, outcome: IdempotencyOutcome): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      if (!(await endPlacing(manager, orderId))) return false;
-      await this.idempotency.record(orderId, outcome, manager);
-      return true;
-    });
+    const statement = new AtomicStatement();
+    const ended = endPlacing(statement, orderId);
+    this.idempotency.recordIn(statement, orderId, outcome, ended);
+    const [{ refused }] = await statement.run<{ refused: number }>(this.dataSource, `SELECT count(*)::int AS refused FROM ${ended}`);
+    return refused === 1;
   }
 
   async giveUp(orderId: string): Promise<boolean> {
@@ -104,8 +107,7 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
   }
 }
 
-/** Ends a PLACING placement in the caller's transaction; false when it was not PLACING (someone else ended or gave it up). */
-async function endPlacing(manager: EntityManager, orderId: string): Promise<boolean> {
-  const [, affected] = (await manager.query(`DELETE FROM ordering.order_placements WHERE order_id = $1 AND stage = 'PLACING'`, [orderId])) as [unknown, number];
-  return affected === 1;
+/** Adds to `statement` the end of a PLACING placement, and answers its part: no row when it was not PLACING (someone else ended or gave it up). */
+function endPlacing(statement: AtomicStatement, orderId: string): string {
+  return statement.with(`DELETE FROM ordering.order_placements WHERE order_id = ${statement.param(orderId, 'uuid')} AND stage = 'PLACING' RETURNING order_id`);
 }

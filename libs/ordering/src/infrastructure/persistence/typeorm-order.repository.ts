@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Outbox } from '@tessera/messaging';
+import { AtomicStatement, Outbox } from '@tessera/messaging';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { toIntegrationEvent } from '../../application/order-integration-events';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
@@ -43,18 +43,17 @@ export class TypeOrmOrderRepository implements OrderRepository {
   async save(order: Order, transaction?: JoinedTransaction, publication: EventPublication = 'on-commit'): Promise<void> {
     const events = order.pullEvents();
     if (events.length === 0) return;
+    const statement = new AtomicStatement();
+    const stored = appendOrder(statement, this.outbox, order, events);
+    const [{ written }] = await statement.run<{ written: number }>(transaction ? asManager(transaction) : this.dataSource, `SELECT count(*)::int AS written FROM ${stored}`);
+    if (written !== 1) throw new OrderVersionConflictError(order.id, order.storedVersion);
+    order.markStored();
     if (transaction) {
-      await this.append(asManager(transaction), order, events);
-      order.markStored();
+      this.outbox.joinTransaction(statement, asManager(transaction));
       return;
     }
-    const committed = await this.dataSource.transaction(async (manager) => {
-      await this.append(manager, order, events);
-      return manager;
-    });
-    order.markStored();
-    if (publication === 'on-commit') this.outbox.flush(committed);
-    else publication.hold(() => this.outbox.flush(committed));
+    if (publication === 'on-commit') this.outbox.flush(statement);
+    else publication.hold(() => this.outbox.flush(statement));
   }
 
   async findSnapshot(orderId: string): Promise<OrderSnapshot | null> {
@@ -80,62 +79,56 @@ export class TypeOrmOrderRepository implements OrderRepository {
     );
     return rows.map((row) => row.id);
   }
+}
 
-  private async append(manager: EntityManager, order: Order, events: readonly OrderDomainEvent[]): Promise<void> {
-    const loadedVersion = order.storedVersion;
-    if (events[0].version !== loadedVersion + 1) throw new RangeError(`Order ${order.id}'s new events do not follow version ${loadedVersion}`);
-    const runner = manager.queryRunner;
-    if (!runner) throw new TypeError('An order is saved inside a transaction');
-
-    for (const event of events) {
-      const row = OrderMapper.toEventRow(event);
-      // A writer that appended this version first wins; the other finds no row inserted and loses its transaction.
-      const inserted = await runner.query(
-        `INSERT INTO ordering.order_events (order_id, version, type, data, occurred_at) VALUES ($1, $2, $3, $4::jsonb, $5)
-         ON CONFLICT (order_id, version) DO NOTHING`,
-        [row.orderId, row.version, row.type, JSON.stringify(row.data), row.occurredAt],
-        true,
-      );
-      if (inserted.affected !== 1) throw new OrderVersionConflictError(order.id, loadedVersion);
-    }
-
-    const row = OrderMapper.toRow(order.toSnapshot());
-    if (loadedVersion === 0) {
-      await runner.query(
-        `INSERT INTO ordering.orders (id, user_id, status, items, total_amount, total_currency, payment_id, expires_at, cancellation_reason,
-                                      created_at, updated_at, version)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          row.id,
-          row.userId,
-          row.status,
-          JSON.stringify(row.items),
-          row.totalAmount,
-          row.totalCurrency,
-          row.paymentId,
-          row.expiresAt,
-          row.cancellationReason,
-          row.createdAt,
-          row.updatedAt,
-          row.version,
-        ],
-      );
-    } else {
-      // Lines, total and expiry are fixed when the order is placed; only its state moves on.
-      const updated = await runner.query(
-        `UPDATE ordering.orders SET status = $3, payment_id = $4, cancellation_reason = $5, updated_at = $6, version = $7
-          WHERE id = $1 AND version = $2`,
-        [row.id, loadedVersion, row.status, row.paymentId, row.cancellationReason, row.updatedAt, row.version],
-        true,
-      );
-      if (updated.affected !== 1) throw new OrderVersionConflictError(order.id, loadedVersion);
-    }
-
-    for (const event of events) {
-      const { pattern, payload } = toIntegrationEvent(event);
-      await this.outbox.add(manager, pattern, payload);
-    }
+/**
+ * Adds to `statement` what storing the order's new events writes: the
+ * projection (inserted for a new order, updated over the version it was
+ * loaded at otherwise), the events appended to its stream and their
+ * integration events in the outbox, all of it `onlyIf` that part returned a
+ * row. Answers the projection's part: no row means nothing was written, as
+ * another writer stored a version first (or `onlyIf` found nothing).
+ * Should the stream hold the version already, its primary key refuses the
+ * whole statement.
+ */
+export function appendOrder(statement: AtomicStatement, outbox: Outbox, order: Order, events: readonly OrderDomainEvent[], onlyIf?: string): string {
+  const loadedVersion = order.storedVersion;
+  if (events[0].version !== loadedVersion + 1) throw new RangeError(`Order ${order.id}'s new events do not follow version ${loadedVersion}`);
+  const row = OrderMapper.toRow(order.toSnapshot());
+  const p = (value: unknown, type: string) => statement.param(value, type);
+  const projection =
+    loadedVersion === 0
+      ? statement.with(
+          `INSERT INTO ordering.orders (id, user_id, status, items, total_amount, total_currency, payment_id, expires_at, cancellation_reason,
+                                        created_at, updated_at, version)
+           SELECT ${p(row.id, 'uuid')}, ${p(row.userId, 'uuid')}, ${p(row.status, 'text')}, ${p(JSON.stringify(row.items), 'jsonb')},
+                  ${p(row.totalAmount, 'bigint')}, ${p(row.totalCurrency, 'text')}, ${p(row.paymentId, 'text')}, ${p(row.expiresAt, 'timestamptz')},
+                  ${p(row.cancellationReason, 'text')}, ${p(row.createdAt, 'timestamptz')}, ${p(row.updatedAt, 'timestamptz')}, ${p(row.version, 'integer')}
+            WHERE ${AtomicStatement.onlyIf(onlyIf)}
+           RETURNING id`,
+        )
+      : // Lines, total and expiry are fixed when the order is placed; only its state moves on.
+        statement.with(
+          `UPDATE ordering.orders SET status = ${p(row.status, 'text')}, payment_id = ${p(row.paymentId, 'text')},
+                  cancellation_reason = ${p(row.cancellationReason, 'text')}, updated_at = ${p(row.updatedAt, 'timestamptz')}, version = ${p(row.version, 'integer')}
+            WHERE id = ${p(row.id, 'uuid')} AND version = ${p(loadedVersion, 'integer')} AND ${AtomicStatement.onlyIf(onlyIf)}
+           RETURNING id`,
+        );
+  const stream = events.map((event) => {
+    const { version, type, data, occurredAt } = OrderMapper.toEventRow(event);
+    return { version, type, data, occurred_at: occurredAt };
+  });
+  statement.with(
+    `INSERT INTO ordering.order_events (order_id, version, type, data, occurred_at)
+     SELECT stored.id, event.version, event.type, event.data, event.occurred_at
+       FROM ${projection} stored, jsonb_to_recordset(${p(JSON.stringify(stream), 'jsonb')}) AS event(version integer, type text, data jsonb, occurred_at timestamptz)
+     RETURNING version`,
+  );
+  for (const event of events) {
+    const { pattern, payload } = toIntegrationEvent(event);
+    outbox.addTo(statement, pattern, payload, projection);
   }
+  return projection;
 }
 
 function asManager(transaction: JoinedTransaction): EntityManager {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IdempotencyStore, Outbox } from '@tessera/messaging';
+import { AtomicStatement, IdempotencyStore, Outbox } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
 import { LessThan, Repository } from 'typeorm';
 import { Payment } from '../../domain/payment.aggregate';
@@ -41,13 +41,23 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
   }
 
   async add(payment: Payment, key?: PaymentKeyClaim): Promise<boolean> {
+    const statement = new AtomicStatement();
+    // With a key, the payment is written only if the key was new: a taken key leaves both as they are.
+    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, payment.id);
+    const row = PaymentMapper.toRow(payment);
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    const added = statement.with(
+      `INSERT INTO payments.payments (id, order_id, user_id, amount, currency, payment_method, status, failure_reason, provider_reference,
+                                      created_at, updated_at, version)
+       SELECT ${p(row.id, 'uuid')}, ${p(row.orderId, 'uuid')}, ${p(row.userId, 'uuid')}, ${p(row.amount, 'bigint')}, ${p(row.currency, 'text')},
+              ${p(row.paymentMethod, 'text')}, ${p(row.status, 'text')}, ${p(row.failureReason, 'text')}, ${p(row.providerReference, 'text')},
+              ${p(row.createdAt, 'timestamptz')}, ${p(row.updatedAt, 'timestamptz')}, ${p(row.version, 'integer')}
+        WHERE ${AtomicStatement.onlyIf(claimed)}
+       RETURNING id`,
+    );
     try {
-      return await this.rows.manager.transaction(async (manager) => {
-        // The key first: a taken key rolls the transaction back before the payment is written.
-        if (key && !(await this.idempotency.claim(manager, key.scope, key.request, payment.id))) return false;
-        await manager.insert(PaymentOrmEntity, PaymentMapper.toRow(payment));
-        return true;
-      });
+      const [{ stored }] = await statement.run<{ stored: number }>(this.rows.manager, `SELECT count(*)::int AS stored FROM ${added}`);
+      return stored === 1;
     } catch (error) {
       if (isUniqueViolation(error, ACTIVE_PAYMENT_INDEX)) throw OrderNotPayableError.alreadyCharged(payment.orderId);
       throw error;
@@ -56,29 +66,21 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
 
   async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication: EventPublication = 'on-commit'): Promise<void> {
     const loadedVersion = payment.version;
-    const runner = this.rows.manager.dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      const result = await runner.query(
-        `UPDATE payments.payments
-            SET status = $3, failure_reason = $4, provider_reference = $5, updated_at = $6, version = version + 1
-          WHERE id = $1 AND version = $2`,
-        [payment.id, loadedVersion, payment.status, payment.failureReason, payment.providerReference, payment.updatedAt],
-        true,
-      );
-      if (result.affected !== 1) throw new PaymentVersionConflictError(payment.id, loadedVersion);
-      for (const event of events) await this.outbox.add(runner.manager, event.pattern, event.payload);
-      if (keyOutcome) await this.idempotency.record(payment.id, keyOutcome, runner.manager);
-      await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    const statement = new AtomicStatement();
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    const updated = statement.with(
+      `UPDATE payments.payments
+          SET status = ${p(payment.status, 'text')}, failure_reason = ${p(payment.failureReason, 'text')},
+              provider_reference = ${p(payment.providerReference, 'text')}, updated_at = ${p(payment.updatedAt, 'timestamptz')}, version = version + 1
+        WHERE id = ${p(payment.id, 'uuid')} AND version = ${p(loadedVersion, 'integer')}
+       RETURNING id`,
+    );
+    for (const event of events) this.outbox.addTo(statement, event.pattern, event.payload, updated);
+    if (keyOutcome) this.idempotency.recordIn(statement, payment.id, keyOutcome, updated);
+    const [{ stored }] = await statement.run<{ stored: number }>(this.rows.manager, `SELECT count(*)::int AS stored FROM ${updated}`);
+    if (stored !== 1) throw new PaymentVersionConflictError(payment.id, loadedVersion);
     payment.markStored(loadedVersion + 1);
-    const committed = runner.manager;
-    if (publication === 'on-commit') this.outbox.flush(committed);
-    else publication.hold(() => this.outbox.flush(committed));
+    if (publication === 'on-commit') this.outbox.flush(statement);
+    else publication.hold(() => this.outbox.flush(statement));
   }
 }
