@@ -21,6 +21,7 @@ export * from './persistence/messaging-retention';
 export * from './scheduling/periodic-round';
 export * from './persistence/messaging-tables.sql';
 export * from './persistence/outbox';
+export * from './persistence/prepared-query';
 export * from './correlation/correlation.store';
 export * from './correlation/correlation.envelope';
 export * from './correlation/correlating.serializer';

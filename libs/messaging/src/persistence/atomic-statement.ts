@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from './prepared-query';
 
 /**
  * Several writes sent as one SQL statement, each a data-modifying CTE, which
@@ -48,6 +49,6 @@ export class AtomicStatement {
    */
   async run<T>(on: DataSource | EntityManager, result: string): Promise<T[]> {
     const sql = this.parts.length === 0 ? result : `WITH ${this.parts.join(',\n')}\n${result}`;
-    return on.query(sql, this.values);
+    return preparedQuery<T>(on, sql, this.values);
   }
 }

@@ -9,6 +9,7 @@ import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { PeriodicRound } from '../scheduling/periodic-round';
 import { AtomicStatement } from './atomic-statement';
+import { preparedQuery } from './prepared-query';
 import { queryRows } from './query-rows';
 
 const BATCH = 100;
@@ -187,7 +188,7 @@ export class Outbox {
       else failed.push({ eventId: row.event_id, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
     }
     if (published.length > 0) {
-      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
+      await preparedQuery(this.dataSource, `UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
     }
     // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
     // most likely fail the same way.

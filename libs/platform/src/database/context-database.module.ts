@@ -26,7 +26,10 @@ export class ContextDatabaseModule {
         const base = contextDataSourceOptions(options);
         const url = config.get<string>(`${context.toUpperCase()}_DATABASE_URL`) ?? config.get<string>('DATABASE_URL');
         if (url) return { ...base, url, extra: { max: 10 } };
-        return { ...base, driver: (await embedded.get()).driver() };
+        // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
+        // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,
+        // on the same PGlite session, would find every statement the old one prepared already there.
+        return { ...base, driver: (await embedded.get()).driver(), extra: { preparedStatements: false } };
       },
       dataSourceFactory: async (dataSourceOptions) => {
         const dataSource = await new DataSource(dataSourceOptions!).initialize();

@@ -207,7 +207,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     let release: ReleaseReservationHandler;
     const orderId = (n: number) => `0a000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const stockOf = async (id: string) => (await repository.findById(id))!.stock;
-    /** Waits until a statement of this database that begins with `sql` is waiting for a lock another transaction holds. */
+    /** Waits until a statement of this database that contains `sql` is waiting for a lock another transaction holds. */
     const waitUntilBlockedOnALock = async (sql: string) => {
       for (;;) {
         const [{ waiting }] = await dataSource.query(
@@ -374,19 +374,15 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     it('lets a release that overtakes its reservation still give the units back, once the reservation is stored', async () => {
       const mug = product('R-MUG', 'Mug', 1200, 10);
       await repository.add(mug);
-      let reserved: Promise<unknown> | undefined;
       let released: Promise<unknown> | undefined;
 
-      // The mug is locked, so the reservation claims its id and then waits for the mug, unfinished, while the release comes.
       await dataSource.transaction(async (manager) => {
-        await manager.query('SELECT 1 FROM catalog.products WHERE id = $1 FOR UPDATE', [mug.id]);
-        reserved = reservations.reserve(ReservationRequest.of(orderId(1), [{ productId: mug.id, quantity: 4 }]));
-        await waitUntilBlockedOnALock(`INSERT INTO catalog.reservations`);
+        await reservations.within(manager).reserve(ReservationRequest.of(orderId(1), [{ productId: mug.id, quantity: 4 }]));
         released = release.execute(new ReleaseReservationCommand(orderId(1)));
-        await waitUntilBlockedOnALock(`INSERT INTO catalog.reservations (reservation_id, status, created_at`);
+        // The release waits for the reservation's id, claimed in this transaction and not committed yet.
+        await waitUntilBlockedOnALock('INSERT INTO catalog.reservations (reservation_id, status, created_at');
       });
 
-      await expect(reserved).resolves.toMatchObject({ status: 'RESERVED' });
       await expect(released).resolves.toMatchObject({ status: 'RELEASED', lines: [expect.objectContaining({ quantity: 4 })] });
       expect(await stockOf(mug.id)).toBe(10);
     });

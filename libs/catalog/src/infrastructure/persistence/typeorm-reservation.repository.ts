@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AtomicStatement, Outbox } from '@tessera/messaging';
+import { AtomicStatement, Outbox, preparedQuery } from '@tessera/messaging';
 import { type JoinedTransaction, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
 import { Reservation, ReservationLine, type ReservationStatus } from '../../domain/reservation.aggregate';
 import { ReservationRepository, ReservationStatusConflictError } from '../../domain/reservation.repository';
@@ -11,19 +11,22 @@ import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationMapper } from './reservation.mapper';
 import { ReservationOrmEntity } from './reservation.orm-entity';
 
-/** How often a reservation is tried when its refusal cannot be told: the stock it lacked came back meanwhile. */
-const MAX_RESERVE_ATTEMPTS = 3;
-const CHECK_VIOLATION = '23514';
-const NOT_NULL_VIOLATION = '23502';
-/** The constraint that keeps a product's stock from going below zero. */
-const STOCK_NOT_NEGATIVE = 'products_stock_not_negative';
-
 /** A reservation row as commitIfReserved's statement answers it. */
 interface CommittedReservationRow {
   reservation_id: string;
   created_at: Date | string;
   updated_at: Date | string;
   expires_at: Date | string;
+}
+
+/** A wanted line as the reservation's statement answers it: what its product had, and the line stored if the reservation was made. */
+interface WantedLineRow extends Partial<ReservationLineRow> {
+  wanted_product_id: string;
+  wanted_quantity: number;
+  current_sku: string | null;
+  available: number | null;
+  created_at: Date | string | null;
+  expires_at: Date | string | null;
 }
 
 /** A reservation line row, read without TypeORM's hydration. */
@@ -71,7 +74,9 @@ export class TypeOrmReservationRepository implements ReservationRepository {
 
   async findStatus(id: string): Promise<ReservationStatus | undefined> {
     if (!Reservation.isWellFormedId(id)) return undefined;
-    const [row] = await (this.held ?? this.dataSource.manager).query(`SELECT status FROM catalog.reservations WHERE reservation_id = $1`, [id.toLowerCase()]);
+    const [row] = await preparedQuery<{ status: ReservationStatus }>(this.held ?? this.dataSource, `SELECT status FROM catalog.reservations WHERE reservation_id = $1`, [
+      id.toLowerCase(),
+    ]);
     return row?.status;
   }
 
@@ -88,33 +93,21 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     return rows.map((row) => row.reservation_id);
   }
 
-  async reserve(request: ReservationRequest): Promise<Reservation> {
-    const { reservationId } = request;
-    if (this.held) throw new TypeError('A reservation is made in a statement of its own, never inside a held transaction');
-    // A refusal is found out after the statement failed; if the stock it lacked came back meanwhile, it is tried again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.reserveInOneStatement(request);
-      } catch (error) {
-        if (!isShortOfStock(error)) throw error;
-        const refused = await refusal(this.dataSource.manager, request);
-        if (refused || attempt === MAX_RESERVE_ATTEMPTS) throw refused ?? error;
-      }
-    }
-  }
-
   /**
-   * The reservation's id claimed, each line's units taken and the lines
-   * stored, in one statement, so all or nothing. The id is claimed first: a
-   * concurrent reservation under it waits on that row, then finds it stored
-   * (or, if this one failed, makes its own), and so never takes stock twice.
-   * The products are locked by id (the request is sorted so), so that
-   * concurrent reservations lock the rows they share in the same order and
-   * cannot deadlock. A line whose product lacks the units (its stock would go
-   * below zero, which a constraint refuses) or does not exist (its line would
-   * have no sku, which a constraint refuses) fails the whole statement.
+   * One statement, so all or nothing, and one that never fails on a refusal
+   * (an error would cost the embedded database its connection):
+   * 1. the products are locked by id (the request is sorted so), so that
+   *    concurrent reservations lock the rows they share in the same order and
+   *    cannot deadlock, and read as they are now that nobody else can change them;
+   * 2. only if every line's product exists and has the units, the id is
+   *    claimed: a concurrent reservation under it waits on the products, then
+   *    finds the id taken and takes nothing;
+   * 3. only if the id was claimed, each line takes its units and is stored,
+   *    named and priced as the product is now.
+   * Every wanted line comes back with what its product had, so that a refusal
+   * names the first line that could not be had without another read.
    */
-  private async reserveInOneStatement(request: ReservationRequest): Promise<Reservation> {
+  async reserve(request: ReservationRequest): Promise<Reservation> {
     const { reservationId } = request;
     const statement = new AtomicStatement();
     const id = statement.param(reservationId, 'uuid');
@@ -122,56 +115,67 @@ export class TypeOrmReservationRepository implements ReservationRepository {
       `SELECT product_id, quantity FROM jsonb_to_recordset(${statement.param(JSON.stringify(request.lines.map(({ productId, quantity }) => ({ product_id: productId, quantity }))), 'jsonb')})
            AS line(product_id uuid, quantity integer)`,
     );
+    const locked = statement.with(
+      `SELECT product.id, product.sku, product.stock, line.quantity
+         FROM catalog.products product JOIN ${wanted} line ON line.product_id = product.id
+        ORDER BY product.id FOR UPDATE OF product`,
+    );
     // The hold counts from the database's clock, as created_at does.
     const claimed = statement.with(
       `INSERT INTO catalog.reservations (reservation_id, status, expires_at)
-       VALUES (${id}, 'RESERVED', now() + make_interval(secs => ${statement.param(request.holdSeconds, 'integer')}))
+       SELECT ${id}, 'RESERVED', now() + make_interval(secs => ${statement.param(request.holdSeconds, 'integer')})
+        WHERE (SELECT count(*) FROM ${locked} WHERE stock >= quantity) = (SELECT count(*) FROM ${wanted})
        ON CONFLICT (reservation_id) DO NOTHING
        RETURNING created_at, expires_at`,
     );
-    const locked = statement.with(
-      `SELECT id FROM catalog.products WHERE id IN (SELECT product_id FROM ${wanted}) AND ${AtomicStatement.onlyIf(claimed)} ORDER BY id FOR UPDATE`,
-    );
     const taken = statement.with(
       `UPDATE catalog.products product
-          SET stock = product.stock - line.quantity, version = product.version + 1, updated_at = now()
-         FROM ${wanted} line, ${locked} locked
-        WHERE product.id = line.product_id AND locked.id = product.id
-    RETURNING product.id, product.sku, product.name, product.price_amount, product.price_currency`,
+          SET stock = product.stock - locked.quantity, version = product.version + 1, updated_at = now()
+         FROM ${locked} locked
+        WHERE product.id = locked.id AND ${AtomicStatement.onlyIf(claimed)}
+    RETURNING product.id, product.sku, product.name, product.price_amount, product.price_currency, locked.quantity`,
     );
     const lines = statement.with(
       `INSERT INTO catalog.reservation_lines (reservation_id, product_id, sku, name, unit_price_amount, unit_price_currency, quantity)
-       SELECT ${id}, line.product_id, taken.sku, taken.name, taken.price_amount, taken.price_currency, line.quantity
-         FROM ${wanted} line LEFT JOIN ${taken} taken ON taken.id = line.product_id
-        WHERE ${AtomicStatement.onlyIf(claimed)}
+       SELECT ${id}, id, sku, name, price_amount, price_currency, quantity FROM ${taken}
        RETURNING product_id, sku, name, unit_price_amount, unit_price_currency, quantity`,
     );
-    const rows: ({ created_at: Date | string; expires_at: Date | string } & Partial<ReservationLineRow>)[] = await statement.run(
-      this.dataSource,
-      `SELECT claimed.created_at, claimed.expires_at, line.* FROM ${claimed} claimed LEFT JOIN ${lines} line ON true ORDER BY line.product_id`,
+    const rows = await statement.run<WantedLineRow>(
+      this.held ?? this.dataSource,
+      `SELECT line.product_id AS wanted_product_id, line.quantity AS wanted_quantity, locked.sku AS current_sku, locked.stock AS available,
+              claimed.created_at, claimed.expires_at, stored.product_id, stored.sku, stored.name, stored.unit_price_amount, stored.unit_price_currency, stored.quantity
+         FROM ${wanted} line
+         LEFT JOIN ${locked} locked ON locked.id = line.product_id
+         LEFT JOIN ${lines} stored ON stored.product_id = line.product_id
+         LEFT JOIN ${claimed} claimed ON true
+        ORDER BY line.product_id`,
     );
-    if (rows.length === 0) {
-      const existing = await load(this.dataSource.manager, reservationId);
-      if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
-      return existing;
+    const [first] = rows;
+    if (first?.created_at) {
+      const createdAt = new Date(first.created_at);
+      return Reservation.reconstitute({
+        id: reservationId,
+        status: 'RESERVED',
+        lines: rows.map((row) => lineOf(row as ReservationLineRow)),
+        createdAt,
+        updatedAt: createdAt,
+        expiresAt: new Date(first.expires_at!),
+        releasedByExpiry: false,
+      });
     }
-    const createdAt = new Date(rows[0].created_at);
-    const expiresAt = new Date(rows[0].expires_at);
-    return Reservation.reconstitute({
-      id: reservationId,
-      status: 'RESERVED',
-      lines: rows.filter((row): row is typeof row & ReservationLineRow => row.product_id != null).map(lineOf),
-      createdAt,
-      updatedAt: createdAt,
-      expiresAt,
-      releasedByExpiry: false,
-    });
+    const refused = refusalOf(rows);
+    if (refused) throw refused;
+    // Every line could be had, so the id was taken: that reservation, made by an earlier or concurrent request, answers.
+    const existing = await load(this.held ?? this.dataSource.manager, reservationId);
+    if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
+    return existing;
   }
 
   async commitIfReserved(id: string, now: Date): Promise<Reservation | null> {
     if (!Reservation.isWellFormedId(id)) return null;
     // One statement where loading, committing and saving would take three and a transaction: the hot path of a payment.
-    const rows: (CommittedReservationRow & Partial<ReservationLineRow>)[] = await (this.held ?? this.dataSource.manager).query(
+    const rows = await preparedQuery<CommittedReservationRow & Partial<ReservationLineRow>>(
+      this.held ?? this.dataSource,
       `WITH committed AS (
          UPDATE catalog.reservations SET status = 'COMMITTED', updated_at = $2
           WHERE reservation_id = $1 AND status = 'RESERVED'
@@ -252,26 +256,11 @@ function lineOf(row: ReservationLineRow): ReservationLine {
   });
 }
 
-/** Whether a reservation's statement failed because a line's product lacked the units or did not exist. */
-function isShortOfStock(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const { code, constraint, table } = (error.driverError ?? {}) as { code?: string; constraint?: string; table?: string };
-  return (code === CHECK_VIOLATION && constraint === STOCK_NOT_NEGATIVE) || (code === NOT_NULL_VIOLATION && table === 'reservation_lines');
-}
-
-/**
- * Why a reservation could not be made: the first line, by product id, whose
- * product is missing or has fewer units than asked; undefined when every
- * line could be had now.
- */
-async function refusal(manager: EntityManager, request: ReservationRequest): Promise<Error | undefined> {
-  const products: { id: string; sku: string; stock: number }[] = await manager.query('SELECT id, sku, stock FROM catalog.products WHERE id = ANY($1::uuid[])', [
-    request.lines.map((line) => line.productId),
-  ]);
-  for (const { productId, quantity } of request.lines) {
-    const product = products.find((candidate) => candidate.id === productId);
-    if (!product) return new ProductNotFoundError(productId);
-    if (product.stock < quantity) return new InsufficientStockError(productId, product.sku, product.stock, quantity);
+/** Why a reservation could not be made: the first line, by product id, whose product is missing or lacks the units; undefined when none. */
+function refusalOf(rows: readonly WantedLineRow[]): Error | undefined {
+  for (const row of rows) {
+    if (row.available === null) return new ProductNotFoundError(row.wanted_product_id);
+    if (row.available < row.wanted_quantity) return new InsufficientStockError(row.wanted_product_id, row.current_sku!, row.available, row.wanted_quantity);
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { AtomicStatement, Outbox } from '@tessera/messaging';
+import { AtomicStatement, Outbox, preparedQuery } from '@tessera/messaging';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { toIntegrationEvent } from '../../application/order-integration-events';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
@@ -143,7 +143,8 @@ function asManager(transaction: JoinedTransaction): EntityManager {
  * of its flow.
  */
 async function findProjection(manager: EntityManager, orderId: string): Promise<OrderSnapshot | null> {
-  const [row]: OrderOrmEntity[] = await manager.query(
+  const [row] = await preparedQuery<OrderOrmEntity>(
+    manager,
     `SELECT id, user_id AS "userId", status, items, total_amount AS "totalAmount", total_currency AS "totalCurrency",
             payment_id AS "paymentId", expires_at AS "expiresAt", cancellation_reason AS "cancellationReason",
             created_at AS "createdAt", updated_at AS "updatedAt", version
