@@ -61,7 +61,7 @@ export class PgStatementCounter {
     const upstream = connect(target.port, target.host);
     this.sockets.add(client).add(upstream);
     const messages = new FrontendMessages((type, body) => this.observe(type, body, session));
-    const session = { inTransaction: false, pendingQuery: '' };
+    const session: Session = { inTransaction: false, pendingQuery: '', prepared: new Map() };
     client.on('data', (chunk) => {
       messages.push(chunk);
       upstream.write(chunk);
@@ -77,11 +77,21 @@ export class PgStatementCounter {
     upstream.on('close', end).on('error', end);
   }
 
-  private observe(type: string, body: Buffer, session: { inTransaction: boolean; pendingQuery: string }): void {
+  private observe(type: string, body: Buffer, session: Session): void {
     if (type === 'P') {
       // Parse: statement name, then the query text.
       const nameEnd = body.indexOf(0);
-      session.pendingQuery = body.subarray(nameEnd + 1, body.indexOf(0, nameEnd + 1)).toString('utf8');
+      const name = body.subarray(0, nameEnd).toString('utf8');
+      const text = body.subarray(nameEnd + 1, body.indexOf(0, nameEnd + 1)).toString('utf8');
+      session.prepared.set(name, text);
+      session.pendingQuery = text;
+      return;
+    }
+    if (type === 'B') {
+      // Bind: portal name, then the name of the statement it runs, parsed on this connection now or before.
+      const portalEnd = body.indexOf(0);
+      const name = body.subarray(portalEnd + 1, body.indexOf(0, portalEnd + 1)).toString('utf8');
+      session.pendingQuery = session.prepared.get(name) ?? session.pendingQuery;
       return;
     }
     if (type === 'Q') this.executed(body.subarray(0, body.indexOf(0)).toString('utf8'), session);
@@ -106,6 +116,15 @@ export class PgStatementCounter {
       if (!session.inTransaction) this.count.transactions += 1;
     }
   }
+}
+
+/** What the counter knows of one client connection. */
+interface Session {
+  inTransaction: boolean;
+  /** The text of the statement the next Execute runs. */
+  pendingQuery: string;
+  /** The text of each statement parsed on the connection, by name ('' for the unnamed one). */
+  prepared: Map<string, string>;
 }
 
 /**

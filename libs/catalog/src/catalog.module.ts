@@ -32,6 +32,7 @@ import { TypeOrmProductRepository } from './infrastructure/persistence/typeorm-p
 import { TypeOrmReservationRepository } from './infrastructure/persistence/typeorm-reservation.repository';
 import { CatalogMessagesController } from './interface/catalog.messages.controller';
 import { ReservationExpiryScheduler } from './interface/reservation-expiry.scheduler';
+import { RecentCommits } from './application/recent-commits';
 
 /** The catalog context: products, their stock and its reservations for orders, reached only through CATALOG_PATTERNS. */
 @Module({
@@ -54,6 +55,7 @@ import { ReservationExpiryScheduler } from './interface/reservation-expiry.sched
   providers: [
     { provide: PRODUCT_REPOSITORY, useClass: TypeOrmProductRepository },
     { provide: RESERVATION_REPOSITORY, useClass: TypeOrmReservationRepository },
+    RecentCommits,
     CreateProductHandler,
     GetProductHandler,
     ListProductsHandler,

@@ -31,6 +31,7 @@ import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-ord
 import { OrderExpiryScheduler } from './interface/order-expiry.scheduler';
 import { PlacementRecoveryScheduler } from './interface/placement-recovery.scheduler';
 import { OrderingMessagesController } from './interface/ordering.messages.controller';
+import { RecentConfirmations } from './application/recent-confirmations';
 
 /**
  * The ordering context: orders as event streams, the order process across
@@ -54,6 +55,7 @@ import { OrderingMessagesController } from './interface/ordering.messages.contro
     { provide: ORDER_PLACEMENT_REPOSITORY, useClass: TypeOrmOrderPlacementRepository },
     Clock,
     OrderingSettings,
+    RecentConfirmations,
     StockReservations,
     PaymentRefunds,
     OrderPlacementSteps,

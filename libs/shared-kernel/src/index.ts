@@ -6,3 +6,4 @@ export * from './uuid';
 export * from './version-conflict';
 export * from './fault-point';
 export * from './repository-ports';
+export * from './recent-facts';

@@ -15,6 +15,9 @@ import { queryRows } from './query-rows';
 const BATCH = 100;
 // Longer than a batch takes to publish (remote deliveries time out after 5 s), so a live relay never loses its lease.
 const LEASE_SECONDS = 15;
+// How long a flush's published events wait to be marked with those of the flushes that follow: one UPDATE for many
+// orders instead of one each, well inside the lease that keeps the relay from taking them meanwhile.
+const MARK_BATCH_MS = 100;
 
 interface OutboxRow {
   position: string;
@@ -45,6 +48,10 @@ export class Outbox {
   private readonly queued = new WeakMap<EntityManager | AtomicStatement, OutboxRow[]>();
   /** Publications of committed transactions under way, which publishPending waits for too. */
   private readonly publishing = new Set<Promise<void>>();
+  /** Events a flush published, waiting to be marked so with those of the flushes that follow. */
+  private readonly unmarked: string[] = [];
+  /** The batch of marks about to be made, if any; a flush's publication waits for the batch its events are in. */
+  private marking?: Promise<void>;
   // A flush during a round runs one more: the running round may have read the table before the new rows committed.
   private readonly rounds = new PeriodicRound(
     () => this.publishAll(),
@@ -122,7 +129,7 @@ export class Outbox {
     const rows = this.queued.get(committed);
     if (!rows) return;
     this.queued.delete(committed);
-    const publication = this.publishRows(rows).catch((error: unknown) =>
+    const publication = this.publishRows(rows, 'batched').catch((error: unknown) =>
       this.logger.warn(`Publishing committed events failed, the relay will: ${(error as Error)?.message ?? error}`),
     );
     this.publishing.add(publication);
@@ -174,12 +181,19 @@ export class Outbox {
        RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, attempts`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
-    await this.publishRows(rows);
+    await this.publishRows(rows, 'now');
     return rows.length;
   }
 
-  /** Publishes leased rows in order, then marks each published, or leased until its next try. */
-  private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
+  /**
+   * Publishes leased rows in order, then marks each published, or leased
+   * until its next try. The relay marks its batch at once, before it takes
+   * the next; a flush's marks wait for the flushes that follow, up to
+   * MARK_BATCH_MS, to be marked with theirs in one statement. Killed before
+   * a mark, the event is published again once its lease is over, which the
+   * consumers' inbox makes harmless.
+   */
+  private async publishRows(rows: readonly OutboxRow[], marking: 'now' | 'batched'): Promise<void> {
     const published: string[] = [];
     const failed: { eventId: string; retryAfterMs: number }[] = [];
     for (const row of rows) {
@@ -188,13 +202,29 @@ export class Outbox {
       else failed.push({ eventId: row.event_id, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
     }
     if (published.length > 0) {
-      await preparedQuery(this.dataSource, `UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [published]);
+      if (marking === 'now') await this.markPublished(published);
+      else await this.markPublishedSoon(published);
     }
     // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
     // most likely fail the same way.
     for (const { eventId, retryAfterMs } of failed) {
       await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [eventId, retryAfterMs]);
     }
+  }
+
+  private markPublishedSoon(eventIds: readonly string[]): Promise<void> {
+    this.unmarked.push(...eventIds);
+    const marking = (this.marking ??= new Promise((resolve) => setTimeout(resolve, MARK_BATCH_MS)).then(() => {
+      // Events published from now on go into the next batch.
+      const batch = this.unmarked.splice(0);
+      this.marking = undefined;
+      return this.markPublished(batch);
+    }));
+    return marking;
+  }
+
+  private async markPublished(eventIds: readonly string[]): Promise<void> {
+    await preparedQuery(this.dataSource, `UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [eventIds]);
   }
 
   /** Publishes one event; answers why it failed, or undefined once delivered. */

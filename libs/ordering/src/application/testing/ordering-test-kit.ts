@@ -22,6 +22,7 @@ import { FakeContextClient } from './fake-context-client';
 import { InMemoryOrderPlacementRepository } from './in-memory-order-placement.repository';
 import { InMemoryOrderRepository } from './in-memory-order.repository';
 import { FakeIdempotencyStore, FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
+import { RecentConfirmations } from '../recent-confirmations';
 
 /** The payment timeout every kit runs with, in seconds. */
 export const KIT_PAYMENT_TIMEOUT_SECONDS = 900;
@@ -57,6 +58,7 @@ export function orderingTestKit() {
   const refunds = new PaymentRefunds(payments.asClient());
   const placements = new InMemoryOrderPlacementRepository(orders, idempotency);
   const steps = new OrderPlacementSteps(placements, orders, reservations, settings);
+  const recentConfirmations = new RecentConfirmations();
 
   const handlers = {
     placeOrder: new PlaceOrderHandler(placements, users.asClient(), steps, idempotency.asStore(), settings, clock),
@@ -65,9 +67,9 @@ export function orderingTestKit() {
     listOrders: new ListOrdersHandler(orders),
     cancelOrder: new CancelOrderHandler(orders, reservations, refunds, clock),
     getOrderHistory: new GetOrderHistoryHandler(orders),
-    confirmPayment: new ConfirmPaymentHandler(orders, reservations, clock),
+    confirmPayment: new ConfirmPaymentHandler(orders, reservations, clock, recentConfirmations),
     expireDueOrders: new ExpireDueOrdersHandler(orders, reservations, clock),
-    onPaymentSucceeded: new OnPaymentSucceededHandler(orders, inbox.asInbox(), outbox.asOutbox(), reservations, refunds, clock),
+    onPaymentSucceeded: new OnPaymentSucceededHandler(orders, inbox.asInbox(), outbox.asOutbox(), reservations, refunds, clock, recentConfirmations),
   };
 
   return {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Outbox } from '@tessera/messaging';
+import { Outbox, preparedQuery } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
 import { EntityManager, Repository } from 'typeorm';
 import type { Email } from '../../domain/email.value-object';
@@ -27,7 +27,14 @@ export class TypeOrmUserRepository implements UserRepository {
   async findById(id: string): Promise<User | null> {
     // A malformed id would make Postgres fail the uuid cast; it names no user.
     if (!isUserId(id)) return null;
-    const row = await this.rows.findOneBy({ id });
+    // Plain and prepared: every order and every token's first use read a user by id, and TypeORM would build the
+    // SELECT anew each time only to hydrate it.
+    const [row] = await preparedQuery<UserOrmEntity>(
+      this.rows.manager,
+      `SELECT id, email, name, password_hash AS "passwordHash", role, status, created_at AS "createdAt", updated_at AS "updatedAt", version
+         FROM users.users WHERE id = $1`,
+      [id],
+    );
     return row ? UserMapper.toDomain(row) : null;
   }
 

@@ -6,6 +6,7 @@ import { ReservationNotFoundError } from '../../../domain/reservation.errors';
 import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../domain/reservation.repository';
 import { ReservationViewMapper } from '../../reservation-view.mapper';
 import { CommitReservationCommand } from './commit-reservation.command';
+import { RecentCommits } from '../../recent-commits';
 
 /**
  * catalog.commit-reservation: RESERVED becomes COMMITTED, even past its
@@ -18,14 +19,21 @@ import { CommitReservationCommand } from './commit-reservation.command';
 export class CommitReservationHandler {
   private readonly logger = new Logger('Catalog');
 
-  constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
+  constructor(
+    @Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository,
+    private readonly recentCommits: RecentCommits = new RecentCommits(),
+  ) {}
 
   /** With `transaction`, does its work inside it (an event consumer's inbox transaction) instead of its own. */
   async execute(command: CommitReservationCommand, transaction?: JoinedTransaction): Promise<ReservationView> {
     const reservations = transaction ? this.reservations.within(transaction) : this.reservations;
     const { reservationId } = command;
     const committed = Reservation.isWellFormedId(reservationId) ? await reservations.commitIfReserved(reservationId.toLowerCase(), new Date()) : null;
-    if (committed) return ReservationViewMapper.toView(committed);
+    if (committed) {
+      // Inside a transaction the commit is not done until that transaction is.
+      if (!transaction) this.recentCommits.record(committed.id);
+      return ReservationViewMapper.toView(committed);
+    }
     // Not RESERVED: committed already, released, or unknown; loaded to answer which.
     const reservation = await retryOnVersionConflict(async () => {
       const reservation = Reservation.isWellFormedId(reservationId) ? await reservations.findById(reservationId.toLowerCase()) : null;

@@ -6,6 +6,8 @@ import { InMemoryReservationRepository } from '../../../testing/in-memory-reserv
 import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
 import { OnOrderConfirmedHandler } from './on-order-confirmed.handler';
 import { FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
+import { RecentCommits } from '../../recent-commits';
+import { CommitReservationCommand } from '../../commands/commit-reservation/commit-reservation.command';
 
 describe('OnOrderConfirmedHandler', () => {
   const orderId = '5e0c1c9a-2f4b-4d6e-9a8b-0c1d2e3f4a5b';
@@ -55,6 +57,20 @@ describe('OnOrderConfirmedHandler', () => {
     expect(inbox.transactions).toHaveLength(1);
     expect(reservations.stored(orderId)).toEqual(afterFirst);
     expect(products.stored(mug.id)?.stock).toBe(6);
+  });
+
+  it('reads nothing when this process has just committed the reservation itself', async () => {
+    const recentCommits = new RecentCommits();
+    const commit = new CommitReservationHandler(reservations, recentCommits);
+    handler = new OnOrderConfirmedHandler(reservations, inbox.asInbox(), new FakeOutbox().asOutbox(), commit, recentCommits);
+    await commit.execute(new CommitReservationCommand(orderId));
+    const reads = jest.spyOn(reservations, 'findStatus');
+
+    await handler.execute(confirmed());
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(inbox.transactions).toHaveLength(0);
+    expect(reservations.stored(orderId)?.status).toBe('COMMITTED');
   });
 
   it('is done with an event whose order has no reservation, with a warning, rather than failing it forever', async () => {

@@ -6,12 +6,14 @@ import { RESERVATION_REPOSITORY, type ReservationRepository } from '../../../dom
 import { CommitReservationCommand } from '../../commands/commit-reservation/commit-reservation.command';
 import { CommitReservationHandler } from '../../commands/commit-reservation/commit-reservation.handler';
 import { CATALOG_INBOX_CONSUMER } from '../catalog-inbox.consumer';
+import { RecentCommits } from '../../recent-commits';
 
 /**
  * ordering.order.confirmed: the order is paid, so the reservation under its
  * id is committed. The recovery path of the synchronous commit, which has
- * nearly always committed it already: then one read says so, and nothing is
- * written (a redelivery finds the same). Otherwise the commit runs once,
+ * nearly always committed it already: then this process knows it did
+ * (RecentCommits), or one read says so, and nothing is written (a
+ * redelivery finds the same). Otherwise the commit runs once,
  * through the inbox.
  */
 @Injectable()
@@ -23,10 +25,11 @@ export class OnOrderConfirmedHandler {
     private readonly inbox: Inbox,
     private readonly outbox: Outbox,
     private readonly commitReservation: CommitReservationHandler,
+    private readonly recentCommits: RecentCommits = new RecentCommits(),
   ) {}
 
   async execute(event: OrderConfirmedEvent): Promise<void> {
-    if ((await this.reservations.findStatus(event.orderId)) === 'COMMITTED') return;
+    if (this.recentCommits.committed(event.orderId) || (await this.reservations.findStatus(event.orderId)) === 'COMMITTED') return;
     const committed = await this.inbox.processOnce(event, CATALOG_INBOX_CONSUMER, async (manager) => {
       try {
         await this.commitReservation.execute(new CommitReservationCommand(event.orderId), manager);

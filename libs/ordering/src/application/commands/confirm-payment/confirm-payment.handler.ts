@@ -10,6 +10,7 @@ import { followUp } from '../../follow-up';
 import { OrderViewMapper } from '../../order-view.mapper';
 import { StockReservations } from '../../stock-reservations';
 import { ConfirmPaymentCommand } from './confirm-payment.command';
+import { RecentConfirmations } from '../../recent-confirmations';
 
 /**
  * ordering.confirm-payment, called by payments after a successful charge:
@@ -27,6 +28,7 @@ export class ConfirmPaymentHandler {
     @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
     private readonly reservations: StockReservations,
     private readonly clock: Clock,
+    private readonly recentConfirmations: RecentConfirmations = new RecentConfirmations(),
   ) {}
 
   async execute(command: ConfirmPaymentCommand): Promise<OrderView> {
@@ -54,6 +56,7 @@ export class ConfirmPaymentHandler {
       await followUp(this.logger, `Releasing the stock of expired order ${order.id}`, () => this.reservations.release(order.id));
       throw new OrderNotPayableError('its time to pay is over');
     }
+    if (order.status === 'CONFIRMED' && order.paymentId === command.paymentId) this.recentConfirmations.record(order.id, command.paymentId);
     // Committing again after a repeated confirmation is harmless and repairs a commit that failed the first time.
     await followUp(this.logger, `Committing the stock of confirmed order ${order.id}`, () => this.reservations.commit(order.id));
     held.release();

@@ -57,6 +57,23 @@ describe('OnPaymentSucceededHandler', () => {
     expect([kit.catalog.calls, kit.outbox.published, kit.payments.calls]).toEqual([[], [], []]);
   });
 
+  it('reads nothing when this process has just confirmed the order with this payment, and reads when another process did', async () => {
+    const order = await kit.givenOrder(ada);
+    await kit.confirmPayment.execute(new ConfirmPaymentCommand(order.id, 'pay-1'));
+    const reads = jest.spyOn(kit.orders, 'findSnapshot');
+
+    await kit.onPaymentSucceeded.execute(succeeded(order.id, 'pay-1'));
+    expect(reads).not.toHaveBeenCalled();
+
+    const elsewhere = orderingTestKit();
+    const confirmedElsewhere = await elsewhere.givenOrder(ada);
+    await elsewhere.onPaymentSucceeded.execute(succeeded(confirmedElsewhere.id, 'pay-2'));
+    const readsElsewhere = jest.spyOn(elsewhere.orders, 'findSnapshot');
+    await elsewhere.onPaymentSucceeded.execute(succeeded(confirmedElsewhere.id, 'pay-2'));
+    expect(readsElsewhere).toHaveBeenCalledTimes(1);
+    expect(elsewhere.orders.streamOf(confirmedElsewhere.id)).toHaveLength(2);
+  });
+
   it('asks payments to refund the charge of an order cancelled meanwhile', async () => {
     const order = await kit.givenOrder(ada);
     await kit.cancelOrder.execute(new CancelOrderCommand(order.id, { userId: ada, isAdmin: false }));

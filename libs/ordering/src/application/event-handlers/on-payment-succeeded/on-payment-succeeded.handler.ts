@@ -8,6 +8,7 @@ import { Clock } from '../../clock';
 import { followUp } from '../../follow-up';
 import { PaymentRefunds } from '../../payment-refunds';
 import { StockReservations } from '../../stock-reservations';
+import { RecentConfirmations } from '../../recent-confirmations';
 
 /** The inbox's name for this consumer: a redelivered event is dropped per (eventId, consumer). */
 export const ON_PAYMENT_SUCCEEDED_CONSUMER = 'ordering.on-payment-succeeded';
@@ -18,9 +19,9 @@ type Outcome = 'confirmed' | 'already-confirmed' | 'expired' | 'cancelled' | 'pa
 /**
  * payments.payment.succeeded, the recovery path of ordering.confirm-payment
  * (which payments calls right after the charge): confirms the order if that
- * has not happened yet, and commits its stock. When the order's projection
- * says this payment confirmed it already, as it nearly always does, that
- * read is all: the confirmation committed its stock, and a redelivery finds
+ * has not happened yet, and commits its stock. When this process has just
+ * confirmed the order with this payment (RecentConfirmations), or the
+ * order's projection says it is so, as it nearly always is, that is all: the confirmation committed its stock, and a redelivery finds
  * the same. If the order was cancelled
  * meanwhile, or its time to pay is over (it is expired here, and its stock
  * released), the charge is not kept: payments is asked to refund it.
@@ -42,6 +43,7 @@ export class OnPaymentSucceededHandler {
     private readonly reservations: StockReservations,
     private readonly refunds: PaymentRefunds,
     private readonly clock: Clock,
+    private readonly recentConfirmations: RecentConfirmations = new RecentConfirmations(),
   ) {}
 
   async execute(event: PaymentSucceededEvent): Promise<void> {
@@ -49,6 +51,7 @@ export class OnPaymentSucceededHandler {
       this.logger.warn(`Ignored a payments.payment.succeeded event without a usable orderId and paymentId (event ${event?.eventId})`);
       return;
     }
+    if (this.recentConfirmations.confirmed(event.orderId, event.paymentId)) return;
     const current = await this.orders.findSnapshot(event.orderId);
     if (current?.status === 'CONFIRMED' && current.paymentId === event.paymentId) return;
     let outcome = 'unknown-order' as Outcome;
