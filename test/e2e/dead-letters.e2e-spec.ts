@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Api } from '../harness/http';
+import { metricsOf, sample } from '../harness/metrics';
 import { createTestDatabase } from '../harness/postgres';
 import { describeWith, RunningTopology, startMonolith, TEST_ADMIN } from '../harness/topologies';
 import { eventually, expectProblem } from './expectations';
@@ -70,6 +71,16 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
     expect((await api.get('/admin/dead-letters?context=payments', { token: admin })).body).toMatchObject({ items: [], total: 0 });
     expect((await api.get('/admin/dead-letters?pattern=catalog.no.such', { token: admin })).body).toMatchObject({ items: [], total: 0 });
     expectProblem(await api.get('/admin/dead-letters?context=shipping', { token: admin }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('counts the dead letters each context keeps in the dead_letters gauge of GET /metrics', async () => {
+    const port = topology.processes.monolith.port;
+    const before = sample(await metricsOf(port), 'dead_letters', { context: 'catalog' });
+    expect(before).toEqual(expect.any(Number));
+    await deadLetterOf('ordering.order.cancelled', { eventId: randomUUID(), orderId: randomUUID(), reason: 'CANCELLED_BY_CUSTOMER', occurredAt: new Date().toISOString() });
+    const after = await metricsOf(port);
+    expect(sample(after, 'dead_letters', { context: 'catalog' })).toBe(before! + 1);
+    expect(sample(after, 'dead_letters', { context: 'ordering' })).toBe(0);
   });
 
   it('replays a dead letter to the consumer that failed it, which then processes it once', async () => {

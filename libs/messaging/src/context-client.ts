@@ -6,6 +6,8 @@ import { RemoteError } from './errors/remote.error';
 import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
 import { ContextUnreachableError, isUnreachableFailure } from './resilience/context-unreachable.error';
+import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
+import type { TransportName } from './topology/topology';
 
 /**
  * How every part of the system talks to a context: a request by pattern,
@@ -18,18 +20,32 @@ import { ContextUnreachableError, isUnreachableFailure } from './resilience/cont
 export class ContextClient {
   private readonly resilience: ContextResiliencePolicy;
 
+  private readonly stopReporting: () => void;
+
   constructor(
     readonly context: ContextName,
     private readonly proxy: ClientProxy,
     private readonly timeoutMs: number,
     resilience: Partial<ResilienceOptions> = {},
+    /** The transport the requests take, as the metrics name it: in process when the context is hosted here. */
+    private readonly transportName: TransportName = 'inproc',
   ) {
     this.resilience = new ContextResiliencePolicy(context, resilience);
+    this.stopReporting = reportCircuit(context, () => this.resilience.isOpen);
   }
 
   async send<TReply, TRequest = unknown>(pattern: string, request: TRequest, options: { timeoutMs?: number } = {}): Promise<TReply> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.resilience.execute(pattern, timeoutMs, (attemptTimeoutMs) => this.attempt<TReply, TRequest>(pattern, request, attemptTimeoutMs));
+    const started = performance.now();
+    let outcome: MessageOutcome = 'ok';
+    try {
+      return await this.resilience.execute(pattern, timeoutMs, (attemptTimeoutMs) => this.attempt<TReply, TRequest>(pattern, request, attemptTimeoutMs));
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      messagingRequestDuration.observe({ pattern, transport: this.transportName, outcome }, (performance.now() - started) / 1000);
+    }
   }
 
   private async attempt<TReply, TRequest>(pattern: string, request: TRequest, ms: number): Promise<TReply> {
@@ -45,6 +61,7 @@ export class ContextClient {
   }
 
   async close(): Promise<void> {
+    this.stopReporting();
     await this.proxy.close();
   }
 

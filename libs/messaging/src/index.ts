@@ -8,6 +8,7 @@ export * from './messages-controller.decorator';
 export * from './messaging.module';
 export * from './messaging.tokens';
 export * from './topology/topology';
+export * from './observability/messaging-metrics';
 export * from './persistence/atomic-statement';
 export * from './persistence/dead-letters';
 export * from './persistence/idempotency.store';

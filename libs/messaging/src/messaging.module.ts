@@ -30,7 +30,8 @@ export class MessagingModule implements OnApplicationShutdown {
     const clientProviders: Provider[] = reachable.map((context) => ({
       provide: contextClientToken(context),
       inject: [IN_PROCESS_BROKER],
-      useFactory: (broker: InProcessBroker) => new ContextClient(context, createProxy(topology, context, broker), topology.requestTimeoutMs),
+      useFactory: (broker: InProcessBroker) =>
+        new ContextClient(context, createProxy(topology, context, broker), topology.requestTimeoutMs, {}, isHosted(topology, context) ? 'inproc' : topology.transport),
     }));
     const clientTokens = reachable.map(contextClientToken);
     return {

@@ -88,8 +88,8 @@ class ProbeMessagesController {
 @Module({ controllers: [ProbeMessagesController] })
 class ProbeModule {}
 
-const debugLinesOf = (logger: RecordingLogger, pattern: string) =>
-  logger.lines.filter((line) => line.level === 'debug' && (line.message as { pattern?: string })?.pattern === pattern);
+const handledLinesOf = (logger: RecordingLogger, pattern: string) =>
+  logger.lines.filter((line) => (line.message as { pattern?: string })?.pattern === pattern);
 
 describe("correlation over Nest's own TCP client and server", () => {
   let server: INestMicroservice;
@@ -135,16 +135,18 @@ describe("correlation over Nest's own TCP client and server", () => {
     await untilPasses(() => expect(events).toEqual([{ event: { orderId: 'o-1' }, correlationId: 'tcp-event' }]));
   });
 
-  it('logs one debug line per handled message, with its pattern, outcome and duration, under the request’s id', async () => {
+  it('logs one info line per handled message, with its pattern, transport, outcome and duration, under the request’s id', async () => {
     await runWithCorrelation('tcp-log', () => send('payments.whoami'));
     await runWithCorrelation('tcp-refused', () => send('payments.refuse').catch(() => undefined));
     await runWithCorrelation('tcp-crash', () => send('payments.crash').catch(() => undefined));
-    expect(debugLinesOf(logger, 'payments.whoami')).toContainEqual({
-      level: 'debug',
+    expect(handledLinesOf(logger, 'payments.whoami')).toContainEqual({
+      level: 'log',
       correlationId: 'tcp-log',
       message: expect.objectContaining({ kind: 'message', outcome: 'handled', durationMs: expect.any(Number), msg: 'message payments.whoami handled' }),
     });
-    expect(debugLinesOf(logger, 'payments.refuse')).toEqual([expect.objectContaining({ correlationId: 'tcp-refused', message: expect.objectContaining({ outcome: 'failed: PROBE_REFUSED' }) })]);
+    expect(handledLinesOf(logger, 'payments.refuse')).toEqual([
+      expect.objectContaining({ level: 'log', correlationId: 'tcp-refused', message: expect.objectContaining({ outcome: 'failed: PROBE_REFUSED' }) }),
+    ]);
     // The error filter's own line about the crash is written on the request's behalf too.
     expect(logger.lines).toContainEqual({ level: 'error', correlationId: 'tcp-crash', message: 'Unexpected failure handling payments.crash' });
   });

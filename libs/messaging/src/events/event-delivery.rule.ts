@@ -4,6 +4,7 @@ import { DomainError } from '@tessera/shared-kernel';
 import { DeadLetters } from '../persistence/dead-letters';
 import { isFirstDelivery } from './first-delivery';
 import { redeliveryDelayMs } from './redelivery-delay';
+import type { EventOutcome } from '../observability/messaging-metrics';
 
 export const DEFAULT_EVENT_MAX_ATTEMPTS = 8;
 
@@ -30,17 +31,18 @@ export class EventDeliveryRule {
     return typeof (payload as IntegrationEventEnvelope | undefined)?.eventId === 'string';
   }
 
-  async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<void> {
+  /** Delivers the event to `handle`, and says how that ended; a failure to retry later is thrown. */
+  async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<EventOutcome> {
     // Nearly every event arrives once: then it cannot have failed here before, and there is nothing to look up.
     const earlier = isFirstDelivery(event) ? undefined : await this.deadLetters.find(event.eventId, this.consumer);
-    if (earlier?.dead) return;
+    if (earlier?.dead) return 'skipped-dead-letter';
     try {
       await handle();
     } catch (error) {
       const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts);
       if (failure.dead) {
         this.logger.error(`Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`);
-        return;
+        return 'dead-lettered';
       }
       const retryAfterMs = redeliveryDelayMs(failure.attempts);
       this.logger.warn(
@@ -49,5 +51,6 @@ export class EventDeliveryRule {
       throw new DomainError(ERROR_CODES.EVENT_NOT_PROCESSED, `${this.consumer} could not process ${pattern} yet`, { retryAfterMs });
     }
     if (earlier) await this.deadLetters.forget(event.eventId, this.consumer);
+    return 'processed';
   }
 }

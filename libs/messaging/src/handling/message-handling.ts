@@ -8,6 +8,12 @@ import { errorPayloadOf, isUnexpectedFailure } from '../errors/error-payload';
 import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule } from '../events/event-delivery.rule';
 import { DeadLetters } from '../persistence/dead-letters';
 import { MESSAGING_CONTEXT } from '../persistence/messaging-context';
+import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandlerDuration, outcomeOf } from '../observability/messaging-metrics';
+import { TOPOLOGY } from '../messaging.tokens';
+import type { Topology, TransportName } from '../topology/topology';
+
+/** The end of every context's health-check pattern (`users.check-health`, …). */
+const HEALTH_CHECK_SUFFIX = '.check-health';
 
 /** Whether a handler answers a request or consumes an event. */
 export type HandlerKind = 'message' | 'event';
@@ -18,8 +24,9 @@ export type HandlerKind = 'message' | 'event';
  * (fromWire), so whatever it logs, sends and publishes carries the same
  * correlation id; an event follows its context's delivery rule
  * (EventDeliveryRule); whatever it throws leaves as the wire's error shape
- * (errorPayloadOf), an unexpected failure logged here; and one debug line per
- * handled message says its pattern, how long it took and how it ended.
+ * (errorPayloadOf), an unexpected failure logged here; and one line per
+ * handled message says its pattern, transport, how long it took and how it
+ * ended, with the same in the metrics (messaging-metrics.ts).
  * Handlers of processes without persistence (the gateway) run without the
  * delivery rule.
  */
@@ -27,12 +34,18 @@ export type HandlerKind = 'message' | 'event';
 export class MessageHandling {
   private readonly logger = new Logger('Messages');
   private readonly delivery?: EventDeliveryRule;
+  private readonly consumer?: ContextName;
+  /** How this process's messages arrive, for the metrics: what TRANSPORT says, in process in the monolith. */
+  private readonly transport: TransportName;
 
   constructor(
     @Optional() deadLetters?: DeadLetters,
     @Optional() @Inject(MESSAGING_CONTEXT) consumer?: ContextName,
     @Optional() config?: ConfigService,
+    @Optional() @Inject(TOPOLOGY) topology?: Topology,
   ) {
+    this.consumer = consumer;
+    this.transport = topology?.transport ?? 'inproc';
     if (deadLetters && consumer) this.delivery = new EventDeliveryRule(deadLetters, consumer, Number(config?.get('EVENT_MAX_ATTEMPTS') ?? DEFAULT_EVENT_MAX_ATTEMPTS));
   }
 
@@ -41,12 +54,17 @@ export class MessageHandling {
     return runWithCorrelation(correlationId, async () => {
       const started = performance.now();
       try {
-        const result = kind === 'event' && this.delivery?.appliesTo(payload) ? await this.delivery.deliver(payload, pattern, async () => handler()) : await handler();
+        let result: unknown;
+        let delivered: EventOutcome = 'processed';
+        if (kind === 'event' && this.delivery?.appliesTo(payload)) delivered = await this.delivery.deliver(payload, pattern, async () => handler());
+        else result = await handler();
         this.logHandled(pattern, kind, 'handled', started);
+        this.measure(pattern, kind, 'ok', delivered, started);
         return result;
       } catch (error) {
         const answer = errorPayloadOf(error);
         this.logHandled(pattern, kind, `failed: ${answer.code}`, started);
+        this.measure(pattern, kind, outcomeOf(error), 'failed', started);
         if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
         // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
         throw new RpcException(answer);
@@ -54,7 +72,15 @@ export class MessageHandling {
     });
   }
 
+  private measure(pattern: string, kind: HandlerKind, outcome: MessageOutcome, delivered: EventOutcome, started: number): void {
+    messagingHandlerDuration.observe({ pattern, transport: this.transport, outcome }, (performance.now() - started) / 1000);
+    if (kind === 'event') messagingEventsProcessed.inc({ pattern, consumer: this.consumer ?? 'gateway', outcome: delivered });
+  }
+
+  /** One line per handled message, at info, so that a split's logs show the flow; health checks, asked all the time, at debug. */
   private logHandled(pattern: string, kind: HandlerKind, outcome: string, started: number): void {
-    this.logger.debug({ msg: `${kind} ${pattern} ${outcome}`, pattern, kind, outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 });
+    const line = { msg: `${kind} ${pattern} ${outcome}`, pattern, kind, transport: this.transport, outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+    if (pattern.endsWith(HEALTH_CHECK_SUFFIX)) this.logger.debug(line);
+    else this.logger.log(line);
   }
 }

@@ -82,6 +82,11 @@ export class DeadLetters {
     return removed.length === 1;
   }
 
+  /** How many dead letters the context keeps. */
+  countDead(): Promise<number> {
+    return this.count();
+  }
+
   private async count(pattern?: string): Promise<number> {
     const [row] = await queryRows<{ total: string }>(
       this.dataSource,

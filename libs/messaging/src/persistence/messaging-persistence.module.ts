@@ -15,6 +15,7 @@ import { Inbox } from './inbox';
 import { MESSAGING_CONTEXT } from './messaging-context';
 import { MessagingRetention } from './messaging-retention';
 import { Outbox } from './outbox';
+import { reportBacklog } from '../observability/messaging-metrics';
 
 
 /** How often the relay looks for events that were not published right after their commit. */
@@ -43,6 +44,26 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.outbox.stop();
+  }
+}
+
+/** Has the metrics report the context's outbox backlog and dead letters while the application runs. */
+@Injectable()
+class MessagingBacklogReporting implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopReporting?: () => void;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly deadLetters: DeadLetters,
+    @Inject(MESSAGING_CONTEXT) private readonly context: ContextName,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopReporting = reportBacklog(this.context, { outbox: () => this.outbox.backlog(), deadLetters: () => this.deadLetters.countDead() });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopReporting?.();
   }
 }
 
@@ -104,6 +125,7 @@ export class MessagingPersistenceModule {
         MessageHandling,
         OutboxRelayLifecycle,
         MessagingRetentionLifecycle,
+        MessagingBacklogReporting,
       ],
       exports: [Outbox, Inbox, IdempotencyStore, DeadLetters, MESSAGING_CONTEXT, MessageHandling],
     };

@@ -146,6 +146,16 @@ export class Outbox {
     else this.queued.set(manager, rows);
   }
 
+  /** How many events wait to be published, and how long the oldest has waited (0 when none does). */
+  async backlog(): Promise<{ pending: number; oldestPendingAgeSeconds: number }> {
+    const [row] = await preparedQuery<{ pending: number; age: number | null }>(
+      this.dataSource,
+      `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(occurred_at))::float8 AS age FROM "${this.schema}".outbox WHERE published_at IS NULL`,
+      [],
+    );
+    return { pending: row.pending, oldestPendingAgeSeconds: Math.max(0, row.age ?? 0) };
+  }
+
   /** Publishes what is pending now and every `intervalMs`: what a crash or a failed delivery left behind. */
   start(intervalMs: number): void {
     this.rounds.start(intervalMs);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ContextName, QUERY_PATTERNS } from '@tessera/contracts';
-import { CircuitBreakerPolicy, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
+import { circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import { ContextUnreachableError } from './context-unreachable.error';
 
 /** How hard a client tries to reach a context, and when it stops trying for a while. */
@@ -66,6 +66,11 @@ export class ContextResiliencePolicy {
       ),
     );
     this.breaker.onReset(() => this.logger.log(`${context} circuit closed: ${context} answers again`));
+  }
+
+  /** Whether requests to the context fail at once now (half open, a probe is let through, and it counts as open). */
+  get isOpen(): boolean {
+    return this.breaker.state !== CircuitState.Closed;
   }
 
   /**

@@ -1,0 +1,106 @@
+import { ERROR_CODES } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { RemoteError } from '../errors/remote.error';
+import { ContextUnreachableError } from '../resilience/context-unreachable.error';
+
+/**
+ * The buckets of every duration histogram: from 100 µs, about an in-process
+ * hop, to 10 s, past any request timeout, so that a dashboard compares the
+ * monolith with a split on the same scale.
+ */
+export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** How a request or a handled message ended: answered, refused with a business error, unreachable, or failed unexpectedly. */
+export type MessageOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
+
+/** How the delivery of an event to its consumer ended. */
+export type EventOutcome = 'processed' | 'failed' | 'dead-lettered' | 'skipped-dead-letter';
+
+/** Client side: one observation per ContextClient request, retries included, whatever the transport. */
+export const messagingRequestDuration = new Histogram({
+  name: 'messaging_request_duration_seconds',
+  help: 'Requests to a context, from sending to the answer, by pattern, transport and outcome',
+  labelNames: ['pattern', 'transport', 'outcome'] as const,
+  buckets: DURATION_BUCKETS,
+});
+
+/** Server side: one observation per handled request or event. */
+export const messagingHandlerDuration = new Histogram({
+  name: 'messaging_handler_duration_seconds',
+  help: 'Messages handled by this process, by pattern, transport and outcome',
+  labelNames: ['pattern', 'transport', 'outcome'] as const,
+  buckets: DURATION_BUCKETS,
+});
+
+export const messagingEventsProcessed = new Counter({
+  name: 'messaging_events_processed_total',
+  help: 'Events delivered to a consumer of this process, by pattern, consumer and outcome',
+  labelNames: ['pattern', 'consumer', 'outcome'] as const,
+});
+
+/** What a context's outbox and dead letters hold, read when Prometheus scrapes. */
+export interface MessagingBacklogSource {
+  outbox(): Promise<{ pending: number; oldestPendingAgeSeconds: number }>;
+  deadLetters(): Promise<number>;
+}
+
+const backlogs = new Map<string, MessagingBacklogSource>();
+const circuits = new Map<string, () => boolean>();
+
+/** Has the gauges report `context`'s backlog from `source` until the returned function is called. */
+export function reportBacklog(context: string, source: MessagingBacklogSource): () => void {
+  backlogs.set(context, source);
+  return () => {
+    if (backlogs.get(context) === source) backlogs.delete(context);
+  };
+}
+
+/** Has circuit_breaker_open report whether the circuit to `context` is open, until the returned function is called. */
+export function reportCircuit(context: string, isOpen: () => boolean): () => void {
+  circuits.set(context, isOpen);
+  return () => {
+    if (circuits.get(context) === isOpen) circuits.delete(context);
+  };
+}
+
+/** A gauge of one figure per context, read from each context's backlog source when Prometheus scrapes. */
+function backlogGauge(name: string, help: string, read: (source: MessagingBacklogSource) => Promise<number>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['context'] as const,
+    async collect() {
+      this.reset();
+      for (const [context, source] of backlogs) this.set({ context }, await read(source));
+    },
+  });
+}
+
+backlogGauge('outbox_pending_events', 'Events written to a context outbox and not yet published', async (source) => (await source.outbox()).pending);
+backlogGauge(
+  'outbox_oldest_pending_age_seconds',
+  'How long the oldest unpublished event of a context outbox has waited; 0 when none waits',
+  async (source) => (await source.outbox()).oldestPendingAgeSeconds,
+);
+backlogGauge('dead_letters', 'Dead letters a context keeps, waiting for an operator to replay or discard them', (source) => source.deadLetters());
+
+new Gauge({
+  name: 'circuit_breaker_open',
+  help: 'Whether the circuit breaker of the requests to a context is open (1) or closed (0)',
+  labelNames: ['context'] as const,
+  collect() {
+    this.reset();
+    for (const [context, isOpen] of circuits) this.set({ context }, isOpen() ? 1 : 0);
+  },
+});
+
+/** The outcome a failure stands for: unreachable, a business refusal, or an unexpected failure. */
+export function outcomeOf(error: unknown): Exclude<MessageOutcome, 'ok'> {
+  if (error instanceof ContextUnreachableError) return 'unavailable';
+  if (error instanceof DomainError || error instanceof RemoteError) {
+    if (error.code === ERROR_CODES.CONTEXT_UNAVAILABLE) return 'unavailable';
+    return error.code === ERROR_CODES.INTERNAL ? 'error' : 'refused';
+  }
+  return 'error';
+}
