@@ -55,8 +55,9 @@ function readableInTerminal(): boolean {
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: PinoLogger) {}
 
+  // Every handled message logs a line at info: above that level (LOG_LEVEL=warn), the line is not even built.
   log(message: unknown, context?: string): void {
-    this.logger.info(...lineOf(message, { context }));
+    if (this.logger.isLevelEnabled('info')) this.logger.info(...lineOf(message, { context }));
   }
 
   error(message: unknown, trace?: string, context?: string): void {
