@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readContextMap, renderContextMap } from './context-map';
+
+const root = resolve(__dirname, '..', '..');
+
+describe('the context map', () => {
+  const map = readContextMap(root, (modulePath) => require(modulePath));
+
+  it('is what docs/context-map.md says: run `npm run context-map` after changing a pattern, a handler or a caller', () => {
+    expect(readFileSync(join(root, 'docs', 'context-map.md'), 'utf8')).toBe(renderContextMap(map));
+  });
+
+  it('has a handler for every pattern somebody sends and every event routed to a consumer, and nothing handled undeclared', () => {
+    expect(map.problems).toEqual([]);
+  });
+
+  it('reads who answers, who asks and who hears from the code', () => {
+    expect(map.requests.find((row) => row.pattern === 'catalog.reserve-stock')).toEqual({
+      pattern: 'catalog.reserve-stock',
+      owner: 'catalog',
+      callers: ['ordering'],
+      contract: 'ReserveStockRequest',
+    });
+    expect(map.events.find((row) => row.pattern === 'ordering.order.cancelled')).toMatchObject({ publisher: 'ordering', subscribers: ['catalog', 'payments'] });
+    expect(map.requests.find((row) => row.pattern === 'payments.list-dead-letters')).toMatchObject({ owner: 'payments', callers: ['gateway'] });
+  });
+});
