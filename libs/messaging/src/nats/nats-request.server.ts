@@ -1,7 +1,10 @@
-import { NatsContext, ServerNats } from '@nestjs/microservices';
+import { MessageHandler, NatsContext, ReadPacket, ServerNats } from '@nestjs/microservices';
+import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { ContextName } from '@tessera/contracts';
-import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { BrokerNames } from '../transports/broker-names';
+import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
 /** How long a stopping process keeps answering the requests it has already taken. */
 const DRAIN_MS = 5000;
@@ -17,8 +20,6 @@ const DRAIN_MS = 5000;
 export class NatsRequestServer extends ServerNats {
   private readonly requestSubscriptions: Subscription[] = [];
   private inFlight = 0;
-  /** For each request being handled, what marks it answered once its last reply packet is sent. */
-  private readonly replies = new WeakMap<object, { expected: boolean; sent: () => void }>();
 
   constructor(
     private readonly contexts: readonly ContextName[],
@@ -42,6 +43,10 @@ export class NatsRequestServer extends ServerNats {
     }
   }
 
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
+  }
+
   override async close(): Promise<void> {
     const deadline = Date.now() + DRAIN_MS;
     // Drained, not dropped: a request the broker routed here before it saw the unsubscription is still handled.
@@ -56,34 +61,48 @@ export class NatsRequestServer extends ServerNats {
     await super.close();
   }
 
-  override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: any) => any {
-    const publish = super.getPublisher(natsMsg as Parameters<ServerNats['getPublisher']>[0], id, ctx);
-    const reply = this.replies.get(natsMsg);
-    if (!reply) return publish;
-    reply.expected = true;
-    return (response: { isDisposed?: boolean }) => {
-      const published = publish(response);
-      if (response?.isDisposed) reply.sent();
-      return published;
-    };
-  }
-
   /**
-   * Counts a request in flight until its reply is sent. Nest's handleMessage
-   * resolves once the handler is subscribed to, which with an interceptor is
-   * before its work has run; a stop that waited only for that would close the
-   * database under the work and leave it half done.
+   * Answers a request with one reply packet once its handler is done, and
+   * counts it in flight until then, so that a stop waits for the work and not
+   * just its start. Nest's own path for it (a publisher per message, the
+   * handler's answer turned into an observable, and its lookup of the
+   * pattern) cost as much as the round trip through NATS; the packets are
+   * the same: `{ id, response, isDisposed }` or `{ id, err, isDisposed }`.
    */
   private async handleRequest(pattern: string, message: Msg): Promise<void> {
     this.inFlight++;
     try {
-      const answered = new Promise<void>((sent) => this.replies.set(message, { expected: false, sent }));
-      await this.handleMessage(pattern, message as Parameters<ServerNats['handleMessage']>[1]);
-      // An event or a pattern nobody here serves gets no reply packet marked last: handleMessage was all of it.
-      if (this.replies.get(message)!.expected && this.getHandlerByPattern(pattern)) await answered;
+      const packet = (await this.deserializer.deserialize(message.data, { channel: pattern, replyTo: message.reply })) as ReadPacket & { id?: string };
+      const context = new NatsContext([message.subject, message.headers as Parameters<ServerNats['handleMessage']>[1]['headers']]);
+      if (packet.id === undefined) {
+        await this.handleEvent(pattern, packet, context);
+        return;
+      }
+      const id = packet.id;
+      const respond = (reply: Record<string, unknown>) => {
+        if (!message.reply) return;
+        const outgoing = this.serializer.serialize({ ...reply, id }) as { data: Uint8Array; headers?: MsgHdrs };
+        message.respond(outgoing.data, { headers: outgoing.headers });
+      };
+      const handler = this.getHandlerByPattern(pattern);
+      if (!handler) {
+        respond({ status: 'error', err: NO_MESSAGE_HANDLER });
+        return;
+      }
+      try {
+        respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
+      } catch (error) {
+        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
+        respond({ err: error, isDisposed: true });
+      }
     } finally {
-      this.replies.delete(message);
       this.inFlight--;
     }
   }
+}
+
+/** What a handler answers: its value, or the one value of the observable it returned (Nest's exception filter returns one). */
+async function answerOf(result: unknown): Promise<unknown> {
+  const settled = await result;
+  return isObservable(settled) ? lastValueFrom(settled, { defaultValue: undefined }) : settled;
 }
