@@ -11,10 +11,10 @@
 // the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
 // BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
 const autocannon = require('autocannon');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { createServer } = require('node:net');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -255,21 +255,25 @@ async function benchRatios() {
     const scenarios = [
       { name: 'GET /products/:id', connections: 50, options: (base) => ({ url: `${base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
       { name: 'GET /health/live', connections: 50, options: (base) => ({ url: `${base}/health/live` }), perUnit: 1, unit: 'req/s' },
-      { name: 'order flow, 1 client', connections: 1, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s' },
-      { name: `order flow, ${CONNECTIONS} clients over ${CONNECTIONS} products`, connections: CONNECTIONS, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s' },
+      { name: 'order flow, 1 client', connections: 1, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s', cpu: true },
+      { name: `order flow, ${CONNECTIONS} clients over ${CONNECTIONS} products`, connections: CONNECTIONS, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s', cpu: true },
     ];
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
     const rows = [];
+    const pids = { tessera: tessera.processes[0].pid, baseline: baseline.pid };
     for (const scenario of scenarios) {
       const measured = { tessera: [], baseline: [] };
+      const cpuMsPerUnit = { tessera: [], baseline: [] };
       // Each side's code paths are compiled by the JIT before anything counts, as a server that has been up a while is.
       for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
         await run(`${scenario.name}, ${side}, warm-up`, { duration: WARM_UP_SECONDS, connections: scenario.connections, ...scenario.options(base) });
       }
       for (let round = 1; round <= ROUNDS; round++) {
         for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
-          const result = await run(`${scenario.name}, ${side}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(base) });
+          const measure = () => run(`${scenario.name}, ${side}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(base) });
+          const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(pids[side], db.env.DATABASE_URL, measure) : { result: await measure() };
           measured[side].push(figure(result, scenario.perUnit));
+          if (cpuSeconds !== undefined) cpuMsPerUnit[side].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
         }
       }
       const t = medianFigure(measured.tessera);
@@ -278,7 +282,8 @@ async function benchRatios() {
       // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state
       // of that moment, which a ratio of two medians taken across rounds would not.
       const ratio = median(measured.tessera.map((figure, round) => figure.rate / measured.baseline[round].rate));
-      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null });
+      const cpu = cpuMsPerUnit.tessera.length > 0 ? { tesseraMs: median(cpuMsPerUnit.tessera), baselineMs: median(cpuMsPerUnit.baseline) } : undefined;
+      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null, cpu });
     }
     const markdown = [
       `Ratios measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Postgres for both; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
@@ -289,6 +294,12 @@ async function benchRatios() {
         (r) =>
           `| ${r.scenario} | ${r.connections} | ${r.tessera.rate.toFixed(1)} ${r.unit}, p50 ${r.tessera.p50} ms, p99 ${r.tessera.p99} ms | ${r.baseline.rate.toFixed(1)} ${r.unit}, p50 ${r.baseline.p50} ms, p99 ${r.baseline.p99} ms | ${(r.ratio * 100).toFixed(0)}% | ${r.p99Ratio === null ? '— (bare p99 < 1 ms)' : `${r.p99Ratio.toFixed(1)}×`} |`,
       ),
+      '',
+      'CPU an order costs, the server process and the Postgres backends serving it (/proc, median of the rounds):',
+      '',
+      '| order flow | Tessera | bare Fastify + pg | Tessera / bare |',
+      '| --- | --- | --- | --- |',
+      ...rows.filter((r) => r.cpu).map((r) => `| ${r.scenario} | ${r.cpu.tesseraMs.toFixed(2)} ms | ${r.cpu.baselineMs.toFixed(2)} ms | ${(r.cpu.tesseraMs / r.cpu.baselineMs).toFixed(1)}× |`),
     ].join('\n');
     console.log(`\n${markdown}`);
     const out = join(ROOT, '.data', 'bench');
@@ -303,6 +314,53 @@ async function benchRatios() {
     }
     await stopAll(tessera.processes);
     await db.drop();
+  }
+}
+
+/** Clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** The CPU seconds (user and system) a process has used so far, by /proc; undefined where there is none (not Linux). */
+function cpuSecondsOf(pid) {
+  try {
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `work` and answers the CPU seconds it cost a server process and the
+ * Postgres backends serving the database, the measuring connection's own
+ * excepted: only one side runs at a time, and the other's idle connections
+ * cost nothing. Undefined where /proc cannot be read.
+ */
+async function cpuSecondsDuring(serverPid, databaseUrl, work) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const backends = async () =>
+    (await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid);
+  try {
+    const pids = [serverPid, ...(await backends())];
+    const before = new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
+    const result = await work();
+    let spent = 0;
+    for (const pid of new Set([...pids, ...(await backends())])) {
+      const now = cpuSecondsOf(pid);
+      // A backend that ended during the run took its CPU time with it; one that started spent all of its own in it.
+      if (now !== undefined) spent += now - (before.get(pid) ?? 0);
+    }
+    return { result, cpuSeconds: cpuSecondsOf(serverPid) === undefined ? undefined : spent };
+  } finally {
+    await client.end();
   }
 }
 
