@@ -2,7 +2,7 @@ import { MessageHandler, NatsContext, ReadPacket, ServerNats } from '@nestjs/mic
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { ContextName } from '@tessera/contracts';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { answerOf } from '../handling/answer-of';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
@@ -99,10 +99,4 @@ export class NatsRequestServer extends ServerNats {
       this.inFlight--;
     }
   }
-}
-
-/** What a handler answers: its value, or the one value of the observable it returned (Nest's exception filter returns one). */
-async function answerOf(result: unknown): Promise<unknown> {
-  const settled = await result;
-  return isObservable(settled) ? lastValueFrom(settled, { defaultValue: undefined }) : settled;
 }

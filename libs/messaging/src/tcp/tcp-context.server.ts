@@ -1,4 +1,7 @@
-import { BaseRpcContext, MessageHandler, ReadPacket, ServerTCP } from '@nestjs/microservices';
+import { BaseRpcContext, MessageHandler, ReadPacket, ServerTCP, TcpContext } from '@nestjs/microservices';
+import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
+import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
+import { answerOf } from '../handling/answer-of';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
 /**
@@ -9,6 +12,30 @@ import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 export class TcpContextServer extends ServerTCP {
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
+  }
+
+  /**
+   * Answers a request with one reply packet once its handler is done:
+   * `{ id, response, isDisposed }` or `{ id, err, isDisposed }`, the packet
+   * Nest's own path sends after turning every answer into an observable and
+   * scheduling its packets on the next tick, which cost a good part of a hop.
+   */
+  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    const packet = (await this.deserializer.deserialize(rawMessage)) as ReadPacket & { id?: string };
+    const pattern = this.getPatternAsString(packet.pattern);
+    const context = new TcpContext([socket, pattern]);
+    const { id } = packet;
+    if (id === undefined) return this.handleEvent(pattern, packet, context);
+    const respond = (reply: Record<string, unknown>) => socket.sendMessage(this.serializer.serialize({ ...reply, id }));
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
+    try {
+      respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
+    } catch (error) {
+      // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
+      respond({ err: error, isDisposed: true });
+    }
+    return undefined;
   }
 
   override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
