@@ -57,14 +57,16 @@ export class IdempotencyStore {
   /**
    * Claims the key for the work on `resourceId`, as a part of the statement
    * that stores the resource's intent, and answers that part's name: it
-   * returns a row only when the key was new, so the intent is written
-   * `onlyIf` it. A key that exists already is left as it is: replay it.
+   * returns a row only when the key was new (and `condition`, SQL over the
+   * statement's other parts, holds), so the intent is written `onlyIf` it.
+   * A key that exists already is left as it is: replay it.
    */
-  claimIn(statement: AtomicStatement, scope: IdempotencyScope, request: unknown, resourceId: string): string {
+  claimIn(statement: AtomicStatement, scope: IdempotencyScope, request: unknown, resourceId: string, condition = 'true'): string {
     return statement.with(
       `INSERT INTO "${this.schema}".idempotency_keys (user_id, key, operation, request_hash, state, resource_id)
-       VALUES (${statement.param(scope.userId, 'uuid')}, ${statement.param(scope.key, 'text')}, ${statement.param(scope.operation, 'text')},
-               ${statement.param(hashOf(request), 'text')}, 'RUNNING', ${statement.param(resourceId, 'uuid')})
+       SELECT ${statement.param(scope.userId, 'uuid')}, ${statement.param(scope.key, 'text')}, ${statement.param(scope.operation, 'text')},
+              ${statement.param(hashOf(request), 'text')}, 'RUNNING', ${statement.param(resourceId, 'uuid')}
+        WHERE ${condition}
        ON CONFLICT (user_id, operation, key) DO NOTHING
        RETURNING key`,
     );

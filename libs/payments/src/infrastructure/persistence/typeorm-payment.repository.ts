@@ -42,22 +42,31 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
 
   async add(payment: Payment, key?: PaymentKeyClaim): Promise<boolean> {
     const statement = new AtomicStatement();
-    // With a key, the payment is written only if the key was new: a taken key leaves both as they are.
-    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, payment.id);
     const row = PaymentMapper.toRow(payment);
     const p = (value: unknown, type: string) => statement.param(value, type);
+    // An order charged already is found, not run into: on the embedded database an SQL error costs the connection
+    // (ADR 9). Two payments racing on Postgres still meet the unique index, which refuses the second whole.
+    const charged = statement.with(`SELECT 1 FROM payments.payments WHERE order_id = ${p(row.orderId, 'uuid')} AND status IN ('PENDING', 'SUCCEEDED')`);
+    const chargeable = `NOT EXISTS (SELECT 1 FROM ${charged})`;
+    // With a key, the payment is written only if the key was new: a taken key leaves both as they are.
+    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, payment.id, chargeable);
     const added = statement.with(
       `INSERT INTO payments.payments (id, order_id, user_id, amount, currency, payment_method, status, failure_reason, provider_reference,
                                       created_at, updated_at, version)
        SELECT ${p(row.id, 'uuid')}, ${p(row.orderId, 'uuid')}, ${p(row.userId, 'uuid')}, ${p(row.amount, 'bigint')}, ${p(row.currency, 'text')},
               ${p(row.paymentMethod, 'text')}, ${p(row.status, 'text')}, ${p(row.failureReason, 'text')}, ${p(row.providerReference, 'text')},
               ${p(row.createdAt, 'timestamptz')}, ${p(row.updatedAt, 'timestamptz')}, ${p(row.version, 'integer')}
-        WHERE ${AtomicStatement.onlyIf(claimed)}
+        WHERE ${claimed ? AtomicStatement.onlyIf(claimed) : chargeable}
        RETURNING id`,
     );
     try {
-      const [{ stored }] = await statement.run<{ stored: number }>(this.rows.manager, `SELECT count(*)::int AS stored FROM ${added}`);
-      return stored === 1;
+      const [{ stored, alreadyCharged }] = await statement.run<{ stored: number; alreadyCharged: boolean }>(
+        this.rows.manager,
+        `SELECT (SELECT count(*) FROM ${added})::int AS stored, EXISTS (SELECT 1 FROM ${charged}) AS "alreadyCharged"`,
+      );
+      if (stored === 1) return true;
+      if (alreadyCharged) throw OrderNotPayableError.alreadyCharged(payment.orderId);
+      return false;
     } catch (error) {
       if (isUniqueViolation(error, ACTIVE_PAYMENT_INDEX)) throw OrderNotPayableError.alreadyCharged(payment.orderId);
       throw error;
