@@ -2,7 +2,7 @@
 // transport), through ContextClient and a handler of a @MessagesController() that echoes its payload, as every
 // context's handlers are reached. For each transport: latency with one request in flight (p50, p99 in µs) and
 // throughput with 64 in flight; and, as the floor, the same echo called directly. Part of `npm run bench`
-// (BENCH_PARTS=messaging for this alone); BENCH_MESSAGING_TRANSPORTS (default inproc,tcp,nats,rmq).
+// (BENCH_PARTS=messaging for this alone); BENCH_MESSAGING_TRANSPORTS (default inproc,tcp,nats,rmq), BENCH_ROUNDS (default 3).
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
@@ -18,7 +18,8 @@ const TRANSPORTS = (process.env.BENCH_MESSAGING_TRANSPORTS ?? 'inproc,tcp,nats,r
 const SEQUENTIAL_CALLS = 3000;
 const WARM_UP_CALLS = 500;
 const IN_FLIGHT = 64;
-const THROUGHPUT_MS = 3000;
+const THROUGHPUT_MS = 2000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PAYLOAD = { orderId: '0f8c2a1e-7d4b-4c3a-9e2f-1a2b3c4d5e6f', items: [{ productId: '11111111-1111-4111-8111-111111111111', quantity: 2 }] };
 
 function echoControllerClass(messaging) {
@@ -58,18 +59,21 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Latency of calls one at a time, then throughput with IN_FLIGHT at once. */
-async function measure(call) {
-  for (let i = 0; i < WARM_UP_CALLS; i++) await call();
+/** Latency of `calls` one at a time, in µs, sorted. */
+async function latencies(call, calls) {
   const micros = [];
-  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
+  for (let i = 0; i < calls; i++) {
     const start = process.hrtime.bigint();
     await call();
     micros.push(Number(process.hrtime.bigint() - start) / 1000);
   }
-  micros.sort((a, b) => a - b);
+  return micros.sort((a, b) => a - b);
+}
+
+/** Calls answered per second with IN_FLIGHT at once, for `ms`. */
+async function throughput(call, ms) {
   let done = 0;
-  const until = Date.now() + THROUGHPUT_MS;
+  const until = Date.now() + ms;
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -79,11 +83,16 @@ async function measure(call) {
       }
     }),
   );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { p50: percentile(micros, 50), p99: percentile(micros, 99), perSecond: done / seconds };
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function benchTransport(transport, messaging, contracts) {
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The apps of one transport (one app in process; a server and a client app otherwise) and the client's call. */
+async function startTransport(transport, messaging, contracts) {
   const at = async () => ({ host: '127.0.0.1', port: await freePort() });
   const tcpAddresses = {};
   for (const context of contracts.CONTEXT_NAMES) tcpAddresses[context] = await at();
@@ -101,37 +110,63 @@ async function benchTransport(transport, messaging, contracts) {
     requestTimeoutMs: 5000,
   });
   const apps = [];
+  const stop = async () => {
+    for (const app of apps.reverse()) await app.close();
+    await removeNamespace(transport, namespace);
+  };
   try {
     if (transport === 'inproc') apps.push(await startApp(messaging, contracts, topology(contracts.CONTEXT_NAMES), true));
     else apps.push(await startApp(messaging, contracts, topology(['users']), true), await startApp(messaging, contracts, topology([]), false));
-    const client = apps[apps.length - 1].get(messaging.contextClientToken('users'));
-    return await measure(() => client.send('users.bench-echo', PAYLOAD));
-  } finally {
-    for (const app of apps.reverse()) await app.close();
-    await removeNamespace(transport, namespace);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  const client = apps[apps.length - 1].get(messaging.contextClientToken('users'));
+  return { transport, call: () => client.send('users.bench-echo', PAYLOAD), stop };
 }
 
-/** Measures every transport of BENCH_MESSAGING_TRANSPORTS and prints a Markdown table; answers its rows. */
+/**
+ * Every transport of BENCH_MESSAGING_TRANSPORTS, and a direct call as the floor, measured in turn, round after round
+ * (as bench/run.js interleaves its two servers): a moment of a busy machine then falls on every transport of one
+ * round, not on one transport's whole figure. Each figure is the median of its rounds, and "× TCP" the median of each
+ * round's own ratio. Prints a Markdown table; answers its rows.
+ */
 async function benchMessaging() {
   const messaging = require(join(DIST, 'messaging', 'src'));
   const contracts = require(join(DIST, 'contracts', 'src'));
   const echo = async (payload) => payload;
-  const rows = [{ transport: 'a direct call (the floor)', ...(await measure(() => echo(PAYLOAD))) }];
-  for (const transport of TRANSPORTS) rows.push({ transport, ...(await benchTransport(transport, messaging, contracts)) });
-  const tcp = rows.find((row) => row.transport === 'tcp');
-  const markdown = [
-    `Messaging boundary: one request/reply through ContextClient to a @MessagesController() echo; ${SEQUENTIAL_CALLS} calls one at a time, then ${IN_FLIGHT} in flight for ${THROUGHPUT_MS / 1000} s.`,
-    '',
-    `| transport | p50, 1 in flight | p99, 1 in flight | ${IN_FLIGHT} in flight | × TCP |`,
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (row) =>
-        `| ${row.transport} | ${micros(row.p50)} | ${micros(row.p99)} | ${Math.round(row.perSecond).toLocaleString('en')}/s | ${tcp ? (row.perSecond / tcp.perSecond).toFixed(2) : '—'} |`,
-    ),
-  ].join('\n');
-  console.log(`\n${markdown}`);
-  return { rows, markdown };
+  const subjects = [{ transport: 'a direct call (the floor)', call: () => echo(PAYLOAD), stop: async () => {} }];
+  try {
+    for (const transport of TRANSPORTS) subjects.push(await startTransport(transport, messaging, contracts));
+    for (const subject of subjects) for (let i = 0; i < WARM_UP_CALLS; i++) await subject.call();
+    const rounds = subjects.map(() => ({ micros: [], perSecond: [] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [n, subject] of subjects.entries()) {
+        rounds[n].micros.push(...(await latencies(subject.call, Math.ceil(SEQUENTIAL_CALLS / ROUNDS))));
+        rounds[n].perSecond.push(await throughput(subject.call, THROUGHPUT_MS));
+      }
+    }
+    const tcpAt = subjects.findIndex((subject) => subject.transport === 'tcp');
+    const rows = subjects.map((subject, n) => {
+      const micros = rounds[n].micros.sort((a, b) => a - b);
+      const timesTcp = tcpAt < 0 ? undefined : median(rounds[n].perSecond.map((rate, round) => rate / rounds[tcpAt].perSecond[round]));
+      return { transport: subject.transport, p50: percentile(micros, 50), p99: percentile(micros, 99), perSecond: median(rounds[n].perSecond), timesTcp };
+    });
+    const markdown = [
+      `Messaging boundary: one request/reply through ContextClient to a @MessagesController() echo; ${ROUNDS} interleaved rounds, each of ${Math.ceil(SEQUENTIAL_CALLS / ROUNDS)} calls one at a time, then ${IN_FLIGHT} in flight for ${THROUGHPUT_MS / 1000} s; medians.`,
+      '',
+      `| transport | p50, 1 in flight | p99, 1 in flight | ${IN_FLIGHT} in flight | × TCP |`,
+      '| --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (row) =>
+          `| ${row.transport} | ${micros(row.p50)} | ${micros(row.p99)} | ${Math.round(row.perSecond).toLocaleString('en')}/s | ${row.timesTcp === undefined ? '—' : row.timesTcp.toFixed(2)} |`,
+      ),
+    ].join('\n');
+    console.log(`\n${markdown}`);
+    return { rows, markdown };
+  } finally {
+    for (const subject of subjects) await subject.stop();
+  }
 }
 
 module.exports = { benchMessaging };
