@@ -1,6 +1,6 @@
 // Unit specs live beside the code; the HTTP e2e suites live in test/.
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2023', keepClassNames: true }, module: { type: 'commonjs' } }];
-const moduleNameMapper = { '^@tessera/messaging/testing$': '<rootDir>/libs/messaging/src/testing', '^@tessera/(.*)$': '<rootDir>/libs/$1/src' };
+const moduleNameMapper = { '^@tessera/messaging/testing$': '<rootDir>/libs/messaging/src/testing', '^@tessera/platform/tracing$': '<rootDir>/libs/platform/src/tracing', '^@tessera/(.*)$': '<rootDir>/libs/$1/src' };
 const shared = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { CatalogModule } from '@tessera/catalog';
 import { ContextAppModule, defaultHealthPort, launch, runApp } from '@tessera/platform';

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { configureHttpApp, createFastifyAdapter } from '@tessera/gateway';
 import { launch, runApp } from '@tessera/platform';

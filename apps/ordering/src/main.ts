@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { OrderingModule } from '@tessera/ordering';
 import { ContextAppModule, defaultHealthPort, launch, runApp } from '@tessera/platform';

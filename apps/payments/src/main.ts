@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { PaymentsModule } from '@tessera/payments';
 import { ContextAppModule, defaultHealthPort, launch, runApp } from '@tessera/platform';

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { UsersModule } from '@tessera/users';
 import { ContextAppModule, defaultHealthPort, launch, runApp } from '@tessera/platform';

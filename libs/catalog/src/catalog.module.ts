@@ -25,6 +25,7 @@ import { CreateCatalogReservations1795460000000 } from './infrastructure/migrati
 import { AddCatalogOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { AddCatalogReservationExpiry1795480000000 } from './infrastructure/migrations/1795480000000-add-reservation-expiry.migration';
 import { CreateCatalogDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
+import { AddCatalogOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
 import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
 import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
@@ -46,6 +47,7 @@ import { RecentCommits } from './application/recent-commits';
         AddCatalogOutboxCorrelationId1795470000000,
         AddCatalogReservationExpiry1795480000000,
         CreateCatalogDeadLetters1795490000000,
+        AddCatalogOutboxTraceContext1795500000000,
       ],
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),

@@ -7,6 +7,7 @@ import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
 import { ContextUnreachableError, isUnreachableFailure } from './resilience/context-unreachable.error';
 import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
+import { inMessagingSpan } from './observability/messaging-tracing';
 import type { TransportName } from './topology/topology';
 
 /**
@@ -39,7 +40,10 @@ export class ContextClient {
     const started = performance.now();
     let outcome: MessageOutcome = 'ok';
     try {
-      return await this.resilience.execute(pattern, timeoutMs, (attemptTimeoutMs) => this.attempt<TReply, TRequest>(pattern, request, attemptTimeoutMs));
+      // One span for the request, retries included: each attempt's envelope carries it, so the handler is its child.
+      return await inMessagingSpan('send', pattern, { transport: this.transportName, outcomeOf }, () =>
+        this.resilience.execute(pattern, timeoutMs, (attemptTimeoutMs) => this.attempt<TReply, TRequest>(pattern, request, attemptTimeoutMs)),
+      );
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;

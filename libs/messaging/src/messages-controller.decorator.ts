@@ -2,12 +2,18 @@ import { applyDecorators, Controller, Inject, Optional } from '@nestjs/common';
 import { PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { PatternHandler } from '@nestjs/microservices/enums/pattern-handler.enum';
 import { HandlerKind, MessageHandling } from './handling/message-handling';
+import { TOPOLOGY } from './messaging.tokens';
+import type { Topology } from './topology/topology';
 
 const HANDLING = Symbol('messageHandling');
-/** For processes that provide no MessageHandling of their own: correlation, logs and error codes, no delivery rule. */
-const WITHOUT_PERSISTENCE = new MessageHandling();
+const HANDLING_TOPOLOGY = Symbol('messageHandlingTopology');
 
-type HandlerMethod = (this: { [HANDLING]?: MessageHandling }, payload: unknown, ...rest: unknown[]) => unknown;
+interface HandlingController {
+  [HANDLING]?: MessageHandling;
+  [HANDLING_TOPOLOGY]?: Topology;
+}
+
+type HandlerMethod = (this: HandlingController, payload: unknown, ...rest: unknown[]) => unknown;
 
 /**
  * Marks a context's message handlers: the context's only face. Each
@@ -24,6 +30,8 @@ export function MessagesController(): ClassDecorator {
     const prototype = target.prototype as Record<string | symbol, unknown>;
     Optional()(prototype, HANDLING);
     Inject(MessageHandling)(prototype, HANDLING);
+    Optional()(prototype, HANDLING_TOPOLOGY);
+    Inject(TOPOLOGY)(prototype, HANDLING_TOPOLOGY);
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const method = Object.getOwnPropertyDescriptor(prototype, name)?.value;
       if (typeof method === 'function' && Reflect.hasMetadata(PATTERN_METADATA, method)) {
@@ -37,10 +45,20 @@ function handled(method: HandlerMethod): HandlerMethod {
   const pattern = ([] as unknown[]).concat(Reflect.getMetadata(PATTERN_METADATA, method)).join(', ');
   const kind: HandlerKind = Reflect.getMetadata(PATTERN_HANDLER_METADATA, method) === PatternHandler.EVENT ? 'event' : 'message';
   const wrapper: HandlerMethod = function (payload, ...rest) {
-    return (this[HANDLING] ?? WITHOUT_PERSISTENCE).handle(pattern, kind, payload, () => method.call(this, payload, ...rest));
+    return handlingOf(this).handle(pattern, kind, payload, () => method.call(this, payload, ...rest));
   };
   // Nest finds a handler, its parameters and its pattern by the method's name and metadata.
   Object.defineProperty(wrapper, 'name', { value: method.name });
   for (const key of Reflect.getMetadataKeys(method)) Reflect.defineMetadata(key, Reflect.getMetadata(key, method), wrapper);
   return wrapper;
+}
+
+/**
+ * The MessageHandling of a controller's module; for a process that provides
+ * none (the gateway, without persistence), one of its own: correlation,
+ * spans, logs and error codes, no delivery rule, and the transport its
+ * messages arrive by, so that its metrics and spans name it.
+ */
+function handlingOf(controller: HandlingController): MessageHandling {
+  return (controller[HANDLING] ??= new MessageHandling(undefined, undefined, undefined, controller[HANDLING_TOPOLOGY]));
 }

@@ -50,7 +50,7 @@ export class MessagingModule implements OnApplicationShutdown {
         {
           provide: IntegrationEventPublisher,
           inject: [IN_PROCESS_BROKER, REMOTE_EVENT_DELIVERY],
-          useFactory: (broker: InProcessBroker, remote: RemoteEventDelivery | undefined) => new IntegrationEventPublisher(broker, localEventConsumers(topology), remote),
+          useFactory: (broker: InProcessBroker, remote: RemoteEventDelivery | undefined) => new IntegrationEventPublisher(broker, localEventConsumers(topology), remote, remote ? topology.transport : 'inproc'),
         },
       ],
       exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, IntegrationEventPublisher, ...clientTokens],

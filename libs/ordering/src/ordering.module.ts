@@ -24,6 +24,7 @@ import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1
 import { AddOrderingOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
 import { CreateOrderPlacements1795480000000 } from './infrastructure/migrations/1795480000000-create-order-placements.migration';
 import { CreateOrderingDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
+import { AddOrderingOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
@@ -44,7 +45,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
     ContextDatabaseModule.forContext({
       context: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000, CreateOrderingDeadLetters1795490000000],
+      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000, CreateOrderingDeadLetters1795490000000, AddOrderingOutboxTraceContext1795500000000],
     }),
     TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
     MessagingPersistenceModule.forContext('ordering'),

@@ -9,6 +9,7 @@ export * from './health/database-health';
 export * from './health/health.module';
 export * from './logging/logger';
 export * from './metrics/http-metrics';
+export * from './tracing/http-route';
 export * from './platform.module';
 export * from './bootstrap/run-app';
 export * from './bootstrap/context-app.module';

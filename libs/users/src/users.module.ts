@@ -16,6 +16,7 @@ import { ScryptPasswordHasher } from './infrastructure/hashing/scrypt-password.h
 import { CreateUsersTable1795449600000 } from './infrastructure/migrations/1795449600000-create-users-table.migration';
 import { CreateUsersMessagingTables1795480000000 } from './infrastructure/migrations/1795480000000-create-users-messaging-tables.migration';
 import { CreateUsersDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
+import { AddUsersOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
 import { TypeOrmUserRepository } from './infrastructure/persistence/typeorm-user.repository';
 import { UserOrmEntity } from './infrastructure/persistence/user.orm-entity';
 import { EnsureAdminBootstrap } from './interface/ensure-admin.bootstrap';
@@ -29,7 +30,7 @@ import { UsersMessagesController } from './interface/users.messages.controller';
  */
 @Module({
   imports: [
-    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000, CreateUsersDeadLetters1795490000000] }),
+    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000, CreateUsersDeadLetters1795490000000, AddUsersOutboxTraceContext1795500000000] }),
     TypeOrmModule.forFeature([UserOrmEntity], 'users'),
     MessagingPersistenceModule.forContext('users'),
   ],

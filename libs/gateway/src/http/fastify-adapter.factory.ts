@@ -8,7 +8,7 @@ import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
 import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf, requestLogController } from './request-id';
-import { measureHttpRequests } from '@tessera/platform';
+import { measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -67,6 +67,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
   measureHttpRequests(fastify);
+  nameHttpSpansByRoute(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
   // Fastify's own parser, refusing __proto__ and constructor keys; its failures become MALFORMED_JSON problems,

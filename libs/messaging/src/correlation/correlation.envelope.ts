@@ -1,17 +1,30 @@
+import { currentTraceCarrier, TraceCarrier } from '../observability/messaging-tracing';
 import { currentCorrelationId, isCorrelationId } from './correlation.store';
 
-/** A payload as every transport carries it: the payload itself, and beside it what travels with every message. */
+/**
+ * A payload as every transport carries it: the payload itself, and beside it
+ * what travels with every message: the correlation id of the request it is
+ * sent for, and the W3C trace context of the span that sent it.
+ */
 export interface WireEnvelope<T = unknown> {
   $data: T;
-  $meta: { correlationId?: string };
+  $meta: { correlationId?: string } & TraceCarrier;
 }
 
-// The id each received payload came with, for the handler that takes that very object; it goes when the payload does.
-const receivedWith = new WeakMap<object, string>();
+/** What a received payload came with. */
+interface ReceivedWith {
+  correlationId?: string;
+  trace?: TraceCarrier;
+}
 
-/** Wraps a payload for the wire, with the correlation id of the current request. */
+// What each received payload came with, for the handler that takes that very object; it goes when the payload does.
+const receivedWith = new WeakMap<object, ReceivedWith>();
+
+/** Wraps a payload for the wire, with the correlation id of the current request and the current trace context. */
 export function toWire<T>(payload: T, correlationId: string | undefined = currentCorrelationId()): WireEnvelope<T> {
-  return { $data: payload, $meta: correlationId ? { correlationId } : {} };
+  const trace = currentTraceCarrier();
+  const meta: WireEnvelope['$meta'] = correlationId ? { correlationId } : {};
+  return { $data: payload, $meta: trace ? Object.assign(meta, trace) : meta };
 }
 
 /** Whether a received value is an envelope, rather than a payload sent bare by a sender that does not wrap. */
@@ -22,20 +35,31 @@ export function isWireEnvelope(value: unknown): value is WireEnvelope {
 }
 
 /**
- * The payload of a received value, remembering the correlation id it came with
- * (see correlationIdOf). A bare payload is taken as it is, without an id; so
- * is an id that is not one (isCorrelationId).
+ * The payload of a received value, remembering the correlation id and the
+ * trace context it came with (see correlationIdOf, traceCarrierOf). A bare
+ * payload is taken as it is, without either; so is an id that is not one
+ * (isCorrelationId).
  */
 export function fromWire<T = unknown>(value: unknown): T {
   if (!isWireEnvelope(value)) return value as T;
   const payload = value.$data;
-  const correlationId = value.$meta.correlationId;
+  const { correlationId, traceparent, tracestate } = value.$meta;
   // A primitive payload cannot be remembered: its handler runs without the id, which is why contracts are objects.
-  if (isCorrelationId(correlationId) && typeof payload === 'object' && payload !== null) receivedWith.set(payload, correlationId);
+  if (typeof payload !== 'object' || payload === null) return payload as T;
+  const received: ReceivedWith = {};
+  if (isCorrelationId(correlationId)) received.correlationId = correlationId;
+  // Checked by the propagator that reads it: a malformed one is ignored there, and the handling starts a trace.
+  if (typeof traceparent === 'string') received.trace = typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent };
+  if (received.correlationId || received.trace) receivedWith.set(payload, received);
   return payload as T;
 }
 
 /** The correlation id a payload arrived with, when fromWire unwrapped it. */
 export function correlationIdOf(payload: unknown): string | undefined {
-  return typeof payload === 'object' && payload !== null ? receivedWith.get(payload) : undefined;
+  return typeof payload === 'object' && payload !== null ? receivedWith.get(payload)?.correlationId : undefined;
+}
+
+/** The trace context a payload arrived with, when fromWire unwrapped it. */
+export function traceCarrierOf(payload: unknown): TraceCarrier | undefined {
+  return typeof payload === 'object' && payload !== null ? receivedWith.get(payload)?.trace : undefined;
 }

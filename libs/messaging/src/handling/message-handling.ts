@@ -2,18 +2,18 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RpcException } from '@nestjs/microservices';
 import type { ContextName } from '@tessera/contracts';
-import { correlationIdOf } from '../correlation/correlation.envelope';
+import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { correlationIdOf, traceCarrierOf } from '../correlation/correlation.envelope';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import { errorPayloadOf, isUnexpectedFailure } from '../errors/error-payload';
 import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule } from '../events/event-delivery.rule';
 import { DeadLetters } from '../persistence/dead-letters';
 import { MESSAGING_CONTEXT } from '../persistence/messaging-context';
 import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandlerDuration, outcomeOf } from '../observability/messaging-metrics';
+import { contextOfCarrier, inMessagingSpan, markFailed } from '../observability/messaging-tracing';
 import { TOPOLOGY } from '../messaging.tokens';
+import { isHealthCheckPattern } from './health-check-pattern';
 import type { Topology, TransportName } from '../topology/topology';
-
-/** The end of every context's health-check pattern (`users.check-health`, …). */
-const HEALTH_CHECK_SUFFIX = '.check-health';
 
 /** Whether a handler answers a request or consumes an event. */
 export type HandlerKind = 'message' | 'event';
@@ -51,25 +51,31 @@ export class MessageHandling {
 
   handle(pattern: string, kind: HandlerKind, payload: unknown, handler: () => unknown): Promise<unknown> {
     const correlationId = correlationIdOf(payload) ?? currentCorrelationId();
-    return runWithCorrelation(correlationId, async () => {
-      const started = performance.now();
-      try {
-        let result: unknown;
-        let delivered: EventOutcome = 'processed';
-        if (kind === 'event' && this.delivery?.appliesTo(payload)) delivered = await this.delivery.deliver(payload, pattern, async () => handler());
-        else result = await handler();
-        this.logHandled(pattern, kind, 'handled', started);
-        this.measure(pattern, kind, 'ok', delivered, started);
-        return result;
-      } catch (error) {
-        const answer = errorPayloadOf(error);
-        this.logHandled(pattern, kind, `failed: ${answer.code}`, started);
-        this.measure(pattern, kind, outcomeOf(error), 'failed', started);
-        if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
-        // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
-        throw new RpcException(answer);
-      }
-    });
+    // Under the span that sent the message, whichever process and however long ago (an event relayed by the outbox).
+    const span = { transport: this.transport, kind: kind === 'event' ? SpanKind.CONSUMER : SpanKind.SERVER, parent: contextOfCarrier(traceCarrierOf(payload)), attributes: spanAttributesOf(payload) };
+    return runWithCorrelation(correlationId, () => inMessagingSpan('process', pattern, span, (traced) => this.run(pattern, kind, payload, handler, traced)));
+  }
+
+  private async run(pattern: string, kind: HandlerKind, payload: unknown, handler: () => unknown, span: Span): Promise<unknown> {
+    const started = performance.now();
+    try {
+      let result: unknown;
+      let delivered: EventOutcome = 'processed';
+      if (kind === 'event' && this.delivery?.appliesTo(payload)) delivered = await this.delivery.deliver(payload, pattern, async () => handler());
+      else result = await handler();
+      this.logHandled(pattern, kind, 'handled', started);
+      this.measure(pattern, kind, 'ok', delivered, started);
+      return result;
+    } catch (error) {
+      const answer = errorPayloadOf(error);
+      const outcome = outcomeOf(error);
+      this.logHandled(pattern, kind, `failed: ${answer.code}`, started);
+      this.measure(pattern, kind, outcome, 'failed', started);
+      markFailed(span, error, outcome);
+      if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
+      // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
+      throw new RpcException(answer);
+    }
   }
 
   private measure(pattern: string, kind: HandlerKind, outcome: MessageOutcome, delivered: EventOutcome, started: number): void {
@@ -80,7 +86,13 @@ export class MessageHandling {
   /** One line per handled message, at info, so that a split's logs show the flow; health checks, asked all the time, at debug. */
   private logHandled(pattern: string, kind: HandlerKind, outcome: string, started: number): void {
     const line = { msg: `${kind} ${pattern} ${outcome}`, pattern, kind, transport: this.transport, outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 };
-    if (pattern.endsWith(HEALTH_CHECK_SUFFIX)) this.logger.debug(line);
+    if (isHealthCheckPattern(pattern)) this.logger.debug(line);
     else this.logger.log(line);
   }
+}
+
+/** An event's id as the span's message id, so that a trace names the very event an inbox or a dead letter holds. */
+function spanAttributesOf(payload: unknown): Attributes | undefined {
+  const eventId = (payload as { eventId?: unknown } | null)?.eventId;
+  return typeof eventId === 'string' ? { 'messaging.message.id': eventId } : undefined;
 }

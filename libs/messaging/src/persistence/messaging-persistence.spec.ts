@@ -9,7 +9,7 @@ import { AtomicStatement } from './atomic-statement';
 import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
-import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
+import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
@@ -40,7 +40,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...idempotencyResourceSql('probe'), ...deadLettersSql('probe')]) await dataSource.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...outboxTraceContextSql('probe'), ...idempotencyResourceSql('probe'), ...deadLettersSql('probe')]) await dataSource.query(sql);
   });
 
   afterAll(async () => {

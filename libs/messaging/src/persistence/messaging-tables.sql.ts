@@ -44,6 +44,15 @@ export function messagingTablesUpgradeSql(schema: string): string[] {
 }
 
 /**
+ * What came later still: the W3C trace context an event keeps from the span
+ * that wrote it, so that its publication joins that trace however late and
+ * by whichever instance it is relayed. Run it in a later migration.
+ */
+export function outboxTraceContextSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".outbox ADD COLUMN IF NOT EXISTS trace_context jsonb`];
+}
+
+/**
  * Binds each idempotency key to the resource its request works on, so that the
  * key's outcome commits with that resource's change. Keys left RUNNING by the
  * earlier store belong to requests long gone, which that store let run again

@@ -1,23 +1,28 @@
+import { context, trace } from '@opentelemetry/api';
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
-import { messagingTablesSql, messagingTablesUpgradeSql } from './messaging-tables.sql';
+import { recordSpans } from '../testing/recorded-spans';
+import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
 const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
 
-/** A publisher that records each event with the correlation id it was published under. */
+/** A publisher that records each event with the correlation id and the span it was published under. */
 function recordingPublisher() {
   const published: { thing: unknown; correlationId?: string }[] = [];
+  const spans: { thing: unknown; traceId?: string; spanId?: string }[] = [];
   const publisher = {
     publish: async (_pattern: string, payload: { thing?: unknown }) => {
       published.push({ thing: payload.thing, correlationId: currentCorrelationId() });
+      const span = trace.getSpan(context.active())?.spanContext();
+      spans.push({ thing: payload.thing, traceId: span?.traceId, spanId: span?.spanId });
     },
   };
-  return { published, publisher: publisher as unknown as IntegrationEventPublisher };
+  return { published, spans, publisher: publisher as unknown as IntegrationEventPublisher };
 }
 
 (realPostgresWanted() ? describe : describe.skip)('the outbox keeps the correlation id of the request that caused an event', () => {
@@ -29,7 +34,7 @@ function recordingPublisher() {
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 4 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe')]) await dataSource.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...outboxTraceContextSql('probe')]) await dataSource.query(sql);
   });
 
   afterAll(async () => {
@@ -67,7 +72,7 @@ function recordingPublisher() {
     await dataSource.query('CREATE SCHEMA legacy');
     for (const sql of messagingTablesSql('legacy')) await dataSource.query(sql);
     await dataSource.query(`INSERT INTO legacy.outbox (event_id, pattern, payload) VALUES (gen_random_uuid(), $1, '{"thing":"old"}')`, [CONSUMED]);
-    for (const sql of messagingTablesUpgradeSql('legacy')) await dataSource.query(sql);
+    for (const sql of [...messagingTablesUpgradeSql('legacy'), ...outboxTraceContextSql('legacy')]) await dataSource.query(sql);
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('legacy', dataSource, publisher);
     await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'new' })));
@@ -77,5 +82,31 @@ function recordingPublisher() {
       { thing: 'old', correlationId: undefined },
       { thing: 'new', correlationId: 'req-new' },
     ]);
+  });
+
+  it('publishes an event in the trace of the span that wrote it, relayed later by another instance too', async () => {
+    const spans = recordSpans();
+    try {
+      const writer = new Outbox('probe', dataSource, recordingPublisher().publisher);
+      const { traceId, spanId } = await trace.getTracer('spec').startActiveSpan('process ordering.confirm-payment', async (span) => {
+        await dataSource.transaction((manager) => writer.add(manager, CONSUMED, { thing: 'traced' }));
+        span.end();
+        return span.spanContext();
+      });
+      await dataSource.transaction((manager) => writer.add(manager, CONSUMED, { thing: 'untraced' }));
+      // The writer died before its flush: another instance's relay takes the events once the lease is over.
+      await dataSource.query(`UPDATE probe.outbox SET claimed_until = now() - interval '1 second' WHERE published_at IS NULL`);
+      const relay = recordingPublisher();
+      await trace.getTracer('spec').startActiveSpan('an unrelated request', async (span) => {
+        await new Outbox('probe', dataSource, relay.publisher).publishPending();
+        span.end();
+      });
+      expect(relay.spans).toEqual([
+        { thing: 'traced', traceId, spanId },
+        { thing: 'untraced', traceId: undefined, spanId: undefined },
+      ]);
+    } finally {
+      await spans.stop();
+    }
   });
 });

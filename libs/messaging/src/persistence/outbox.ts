@@ -7,6 +7,7 @@ import { currentCorrelationId, runWithCorrelation } from '../correlation/correla
 import { subscribersOf } from '../events/event-routes';
 import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { currentTraceCarrier, inTraceContext, TraceCarrier } from '../observability/messaging-tracing';
 import { PeriodicRound } from '../scheduling/periodic-round';
 import { AtomicStatement } from './atomic-statement';
 import { preparedQuery } from './prepared-query';
@@ -26,6 +27,7 @@ interface OutboxRow {
   payload: Record<string, unknown>;
   occurred_at: Date;
   correlation_id: string | null;
+  trace_context: TraceCarrier | null;
   attempts: number;
 }
 
@@ -39,8 +41,9 @@ interface OutboxRow {
  * leased with SKIP LOCKED, so several instances share the work; a lease that
  * outlives its publisher is taken over, which makes delivery at least once
  * and the consumers' inbox makes it once. An event keeps the correlation id
- * of the request that caused it, and is published on that request's behalf,
- * whenever and by whomever it is relayed.
+ * and the trace context of the request that caused it, and is published on
+ * that request's behalf and in its trace, whenever and by whomever it is
+ * relayed (ADR 0010).
  */
 export class Outbox {
   private readonly logger: Logger;
@@ -88,6 +91,7 @@ export class Outbox {
   addTo(statement: AtomicStatement, pattern: string, payload: object, onlyIf?: string): void {
     const eventId = randomUUID();
     const correlationId = currentCorrelationId() ?? null;
+    const traceContext = currentTraceCarrier() ?? null;
     const json = JSON.stringify(payload);
     const occurredAt = new Date();
     const values = [
@@ -95,22 +99,32 @@ export class Outbox {
       statement.param(pattern, 'text'),
       statement.param(json, 'jsonb'),
       statement.param(correlationId, 'text'),
+      statement.param(traceContext && JSON.stringify(traceContext), 'jsonb'),
       statement.param(occurredAt, 'timestamptz'),
     ].join(', ');
     if (subscribersOf(pattern).length === 0) {
       statement.with(
-        `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, occurred_at, published_at)
+        `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, trace_context, occurred_at, published_at)
          SELECT ${values}, now() WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
       );
       return;
     }
     statement.with(
-      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, occurred_at, claimed_until, attempts)
+      `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, trace_context, occurred_at, claimed_until, attempts)
        SELECT ${values}, now() + interval '${LEASE_SECONDS} seconds', 1 WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
     );
     // The payload as the relay would read it back from the table. The position only orders a relay's batch; a flush
     // publishes its rows in the order they were added.
-    const row: OutboxRow = { position: '0', event_id: eventId, pattern, payload: JSON.parse(json), occurred_at: occurredAt, correlation_id: correlationId, attempts: 1 };
+    const row: OutboxRow = {
+      position: '0',
+      event_id: eventId,
+      pattern,
+      payload: JSON.parse(json),
+      occurred_at: occurredAt,
+      correlation_id: correlationId,
+      trace_context: traceContext,
+      attempts: 1,
+    };
     const queued = this.queued.get(statement);
     if (queued) queued.push(row);
     else this.queued.set(statement, [row]);
@@ -188,7 +202,7 @@ export class Outbox {
          SELECT position FROM "${this.schema}".outbox
          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY position LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, attempts`,
+       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, trace_context, attempts`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
     await this.publishRows(rows, 'now');
@@ -207,7 +221,7 @@ export class Outbox {
     const published: string[] = [];
     const failed: { eventId: string; retryAfterMs: number }[] = [];
     for (const row of rows) {
-      const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => this.publishRow(row));
+      const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => inTraceContext(row.trace_context, () => this.publishRow(row)));
       if (failure === undefined) published.push(row.event_id);
       else failed.push({ eventId: row.event_id, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
     }

@@ -4,3 +4,4 @@ export * from './fake-idempotency.store';
 export * from './fake-inbox';
 export * from './fake-outbox';
 export * from './next-turn';
+export * from './recorded-spans';

@@ -1,4 +1,6 @@
+import { trace } from '@opentelemetry/api';
 import { runWithCorrelation } from '@tessera/messaging';
+import { recordSpans } from '@tessera/messaging/testing';
 import { Writable } from 'node:stream';
 import { createRootLogger, PinoNestLogger } from './logger';
 
@@ -40,5 +42,26 @@ describe('the process logger', () => {
       expect.objectContaining({ level: 20, msg: 'message users.get-user handled', pattern: 'users.get-user', durationMs: 3, context: 'Messages' }),
       expect.objectContaining({ level: 30, msg: 'plain text', context: 'Bootstrap' }),
     ]);
+  });
+
+  it('adds the trace and span a line is written in, when the process traces, next to the correlation id', async () => {
+    const spans = recordSpans();
+    try {
+      const { lines, logger } = capturedLogger();
+      logger.info('outside any span');
+      const { traceId, spanId } = runWithCorrelation('req-44', () =>
+        trace.getTracer('spec').startActiveSpan('process ordering.place-order', (span) => {
+          logger.info('placing');
+          span.end();
+          return span.spanContext();
+        }),
+      );
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        expect.not.objectContaining({ trace_id: expect.anything() }),
+        expect.objectContaining({ msg: 'placing', correlationId: 'req-44', trace_id: traceId, span_id: spanId }),
+      ]);
+    } finally {
+      await spans.stop();
+    }
   });
 });

@@ -1,23 +1,29 @@
 import { LoggerService } from '@nestjs/common';
+import { context, trace } from '@opentelemetry/api';
 import { currentCorrelationId } from '@tessera/messaging';
 import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 
 /** The key under which every log line written for a request carries its correlation id. */
 export const CORRELATION_ID_LOG_KEY = 'correlationId';
 
+/** The keys of the trace and span a line was written in, when the process traces: a log search joins a trace by them. */
+export const TRACE_ID_LOG_KEY = 'trace_id';
+export const SPAN_ID_LOG_KEY = 'span_id';
+
 /**
  * The one pino logger of a process; Fastify logs requests with it and Nest
  * logs through it. JSON lines, except in a developer's terminal, where they
  * are made readable when pino-pretty (a dev dependency) is installed. Every
- * line logged on behalf of a request carries its `correlationId`. Lines go to
- * stdout unless a destination is given.
+ * line logged on behalf of a request carries its `correlationId`, and, when
+ * the process traces, the `trace_id` and `span_id` it was written in. Lines go
+ * to stdout unless a destination is given.
  */
 export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): PinoLogger {
   const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: ['req.headers.authorization', '*.password', 'password', '*.accessToken'], censor: '[redacted]' },
-    mixin: correlationOf,
+    mixin: requestFieldsOf,
     ...(!destination && readableInTerminal() ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
   return destination ? pino(options, destination) : pino(options);
@@ -26,15 +32,27 @@ export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 
 // Whether a logger (Fastify's per-request child) has the id among its bindings already; each is asked once.
 const boundToCorrelation = new WeakMap<PinoLogger, boolean>();
 
-function correlationOf(_fields: object, _level: number, logger: PinoLogger): object {
+function requestFieldsOf(_fields: object, _level: number, logger: PinoLogger): object {
   const correlationId = currentCorrelationId();
-  if (!correlationId) return {};
+  const span = trace.getSpan(context.active());
+  if (!correlationId && !span) return {};
+  const fields: Record<string, string> = {};
+  if (correlationId && !isBoundToCorrelation(logger)) fields[CORRELATION_ID_LOG_KEY] = correlationId;
+  const spanContext = span?.spanContext();
+  if (spanContext && trace.isSpanContextValid(spanContext)) {
+    fields[TRACE_ID_LOG_KEY] = spanContext.traceId;
+    fields[SPAN_ID_LOG_KEY] = spanContext.spanId;
+  }
+  return fields;
+}
+
+function isBoundToCorrelation(logger: PinoLogger): boolean {
   let bound = boundToCorrelation.get(logger);
   if (bound === undefined) {
     bound = CORRELATION_ID_LOG_KEY in logger.bindings();
     boundToCorrelation.set(logger, bound);
   }
-  return bound ? {} : { [CORRELATION_ID_LOG_KEY]: correlationId };
+  return bound;
 }
 
 function readableInTerminal(): boolean {

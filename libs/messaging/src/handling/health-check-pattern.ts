@@ -1,0 +1,11 @@
+/** The end of every context's health-check pattern (`users.check-health`, …). */
+const HEALTH_CHECK_SUFFIX = '.check-health';
+
+/**
+ * Whether a pattern is a context's health check: asked every few seconds by
+ * probes and dashboards, it is logged at debug and traced not at all, so that
+ * neither the logs nor the traces drown in it.
+ */
+export function isHealthCheckPattern(pattern: string): boolean {
+  return pattern.endsWith(HEALTH_CHECK_SUFFIX);
+}

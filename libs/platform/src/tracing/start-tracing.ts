@@ -1,0 +1,60 @@
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+// Imported before anything else of the process (apps/*/src/instrument.ts): the instrumentations patch `http` and `pg`
+// as they are first loaded, so nothing of Nest, Fastify or TypeORM may load before them. Hence no import from the
+// platform's index here.
+
+/** Paths probes and scrapers ask all the time: a trace each would drown the ones people look for. */
+const UNTRACED_PATHS = /^\/(health\/|metrics(\?|$))/;
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Whether this process exports traces: only when an OTLP endpoint is set
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, or the one for traces) or another exporter is
+ * asked for by name (OTEL_TRACES_EXPORTER), and the SDK is not disabled.
+ * Otherwise tracing does not start at all, and costs nothing but the no-op
+ * calls of the OpenTelemetry API.
+ */
+export function exportsTraces(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim();
+  if (exporter === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || exporter);
+}
+
+/**
+ * Starts OpenTelemetry for the process `name` (monolith, gateway, catalog,
+ * …) when it is to export traces (exportsTraces): spans of the HTTP requests
+ * it serves and of the SQL it runs for them (the official http and pg
+ * instrumentations), and, through the API, the messaging boundary's own
+ * (libs/messaging). Configured by the standard OTEL_* variables alone:
+ * OTEL_SERVICE_NAME (default `tessera-<name>`), the OTLP exporter's, and the
+ * sampler's (OTEL_TRACES_SAMPLER, default parent-based always-on). Metrics
+ * and logs stay Prometheus's and stdout's: their OTLP exporters are off
+ * unless asked for.
+ */
+export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (sdk || !exportsTraces(env)) return false;
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+  sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME || `tessera-${name}`,
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? '') }),
+      // Queries of no request (the outbox relay's polls, the retention sweep) would each be a trace of one span.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    ],
+  });
+  sdk.start();
+  return true;
+}
+
+/** Exports the spans still buffered and stops tracing; called as the process shuts down. */
+export async function stopTracing(): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  await running?.shutdown();
+}

@@ -1,0 +1,106 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { untilPasses } from '../harness/eventually';
+import { Api } from '../harness/http';
+import { OtlpReceiver, ReceivedSpan } from '../harness/otlp-receiver';
+import { describeWith, RunningTopology, startMonolith, startSplit, startTcpSplit, TEST_ADMIN } from '../harness/topologies';
+
+/** OTLP's span kinds. */
+const SERVER = 2;
+const CONSUMER = 5;
+const PRODUCER = 4;
+
+/** Each topology under test: how to start it exporting to a receiver, and which service a context's spans come from. */
+const TOPOLOGIES: [string, (name: string, body: () => void) => void, (env: Record<string, string>) => Promise<RunningTopology>, (process: string) => string, string][] = [
+  ['the monolith', describe, (env) => startMonolith('embedded', env), () => 'tessera-monolith', 'monolith'],
+  ['the gateway and four contexts over TCP', describe, (env) => startTcpSplit('embedded', { env }), (process) => `tessera-${process}`, 'ordering'],
+  ['the gateway and four contexts over NATS', describeWith(['nats']), (env) => startSplit('embedded', 'nats', { env }), (process) => `tessera-${process}`, 'ordering'],
+  ['the gateway and four contexts over RabbitMQ', describeWith(['rmq']), (env) => startSplit('embedded', 'rmq', { env }), (process) => `tessera-${process}`, 'ordering'],
+];
+
+/** The one span of `spans` that `name` names, from `service`; fails the check when there is none. */
+function spanOf(spans: ReceivedSpan[], name: string, service: string): ReceivedSpan {
+  const found = spans.filter((span) => span.name === name);
+  expect({ name, services: found.map((span) => span.service) }).toEqual({ name, services: expect.arrayContaining([service]) });
+  return found.find((span) => span.service === service)!;
+}
+
+describe.each(TOPOLOGIES)('one trace per order and payment, on %s', (_name, describeTopology, start, serviceOf, orderingProcess) => {
+  describeTopology('with every process exporting to an OTLP receiver', () => {
+    let receiver: OtlpReceiver;
+    let topology: RunningTopology;
+    let api: Api;
+
+    beforeAll(async () => {
+      receiver = await OtlpReceiver.start();
+      // Info, so that every handled message writes its line.
+      topology = await start({ ...receiver.env, LOG_LEVEL: 'info' });
+      api = new Api(topology.baseUrl);
+    }, 120_000);
+
+    afterAll(async () => {
+      await topology?.stop();
+      await receiver?.stop();
+    }, 30_000);
+
+    it('continues the client’s trace through every context, the event that confirms the order included, and writes its ids in the logs', async () => {
+      const admin = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken as string;
+      const sku = `TRC-${randomUUID().slice(0, 8)}`;
+      const product = await api.post('/products', { sku, name: `Lamp ${sku}`, price: { amount: 1800, currency: 'USD' }, stock: 2 }, { token: admin });
+      expect(product.status).toBe(201);
+      const email = `trc-${randomUUID().slice(0, 8)}@example.com`;
+      expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Tracer' })).status).toBe(201);
+      const buyer = (await api.post('/auth/login', { email, password: 'correct horse battery' })).body.accessToken as string;
+
+      // The client's own span: both requests are its children, as a browser's or a calling service's would be.
+      const traceId = randomBytes(16).toString('hex');
+      const clientSpanId = randomBytes(8).toString('hex');
+      const headers = { traceparent: `00-${traceId}-${clientSpanId}-01` };
+      const order = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token: buyer, headers });
+      expect(order.status).toBe(201);
+      expect((await api.post('/payments', { orderId: order.body.id, paymentMethod: 'pm_card_visa' }, { token: buyer, headers })).status).toBe(201);
+
+      // Each process exports on its own time, and the event that confirms the order is handled after the answer.
+      await untilPasses(() => {
+        const spans = receiver.trace(traceId);
+        const front = serviceOf(topology.processes.monolith ? 'monolith' : 'gateway');
+        for (const route of ['POST /orders', 'POST /payments']) {
+          const http = spanOf(spans, route, front);
+          expect({ route, kind: http.kind, parent: http.parentSpanId, template: http.attributes['http.route'] }).toEqual({
+            route,
+            kind: SERVER,
+            parent: clientSpanId,
+            template: route.split(' ')[1],
+          });
+        }
+        for (const [pattern, context] of [
+          ['ordering.place-order', 'ordering'],
+          ['catalog.reserve-stock', 'catalog'],
+          ['payments.pay-order', 'payments'],
+          ['ordering.confirm-payment', 'ordering'],
+        ]) {
+          const handling = spanOf(spans, `process ${pattern}`, serviceOf(context));
+          expect({ pattern, kind: handling.kind, destination: handling.attributes['messaging.destination.name'] }).toEqual({ pattern, kind: SERVER, destination: pattern });
+        }
+        const publication = spanOf(spans, 'publish ordering.order.confirmed', serviceOf('ordering'));
+        const confirmed = spanOf(spans, 'process ordering.order.confirmed', serviceOf('catalog'));
+        expect({ kind: publication.kind, operation: publication.attributes['messaging.operation'] }).toEqual({ kind: PRODUCER, operation: 'publish' });
+        expect({ kind: confirmed.kind, parent: confirmed.parentSpanId }).toEqual({ kind: CONSUMER, parent: publication.spanId });
+        // The SQL each context ran for the order is in it too.
+        expect(spans.some((span) => span.attributes['db.system'] === 'postgresql' || span.attributes['db.system.name'] === 'postgresql')).toBe(true);
+        // One tree: every span hangs from another span of the trace, or from the client's.
+        const ids = new Set([clientSpanId, ...spans.map((span) => span.spanId)]);
+        expect(spans.filter((span) => !ids.has(span.parentSpanId ?? '')).map((span) => `${span.service}: ${span.name}`)).toEqual([]);
+      }, 30_000, 200);
+
+      // The lines a context wrote handling the order carry the trace they were written in, once the process wrote them.
+      await untilPasses(() => {
+        const lines = topology.processes[orderingProcess]
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"ordering.place-order"'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(lines).toContainEqual(expect.objectContaining({ msg: 'message ordering.place-order handled', trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }));
+      }, 10_000, 100);
+    }, 90_000);
+  });
+});
