@@ -1,20 +1,65 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import '@tessera/messaging';
 import '@tessera/platform';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'prom-client';
 import { parse } from 'yaml';
 
-// No Docker engine runs the suite: these checks hold the dashboard and the scrape targets to what the processes serve.
+// No Docker engine runs the suite: these checks hold the dashboard, the scrape targets and the trace export to what the
+// processes serve, and the overlays to the services the compose files define.
 
 const HERE = __dirname;
+const DOCKER = join(HERE, '..');
+const IMAGE = 'tessera:local';
 const HISTOGRAM_SERIES = ['_bucket', '_count', '_sum'];
+/** Jaeger's ports: OTLP over HTTP, which the apps' exporter speaks (http/protobuf), and its UI and query API. */
+const OTLP_HTTP_PORT = '4318';
+const JAEGER_QUERY_PORT = '16686';
+
+interface Service {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string | number | boolean> | string[];
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: string[] | Record<string, unknown>;
+}
+
+function compose(file: string): Record<string, Service> {
+  return parse(readFileSync(file, 'utf8'), { merge: true }).services ?? {};
+}
+
+function environmentOf(service: Service | undefined): Record<string, string> {
+  const raw = service?.environment ?? {};
+  return Array.isArray(raw)
+    ? Object.fromEntries(raw.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]))
+    : Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, String(value)]));
+}
+
+/** The container side of each published port ("16686:16686", "127.0.0.1:4318:4318/tcp"). */
+function containerPorts(service: Service | undefined): string[] {
+  return (service?.ports ?? []).map((mapping) => String(mapping).split(':').pop()!.split('/')[0]);
+}
+
+/** Bind mounts: the source relative to docker/, the directory of the first compose file, and the target. */
+function mounts(service: Service | undefined): { source: string; target: string }[] {
+  return (service?.volumes ?? []).map((volume) => volume.split(':')).map(([source, target]) => ({ source, target }));
+}
 
 /** The metric names a PromQL expression reads: a name before its labels or range, or alone inside an aggregation. */
 function metricsReadBy(expression: string): string[] {
   return [...expression.matchAll(/([a-z_:][a-z0-9_:]*)\s*[{[]/g), ...expression.matchAll(/\)\s*\(\s*([a-z_:][a-z0-9_:]*)\s*\)/g)].map(([, name]) => name);
 }
+
+const backends = compose(join(HERE, 'compose.yml'));
+const [jaegerName, jaeger] = Object.entries(backends).find(([, service]) => /^jaegertracing\/(all-in-one|jaeger):/.test(service.image ?? '')) ?? [];
+/** Each compose file of docker/, with the overlay beside compose.yml that points the backends at its processes. */
+const BASES = ['monolith', 'split'].map((name) => {
+  const base = compose(join(DOCKER, `compose.${name}.yml`));
+  const apps = Object.keys(base).filter((service) => base[service].image === IMAGE);
+  return { name, file: `docker/compose.${name}.yml`, base, overlay: compose(join(HERE, `compose.${name}.yml`)), apps };
+});
 
 describe('docker/observability', () => {
   it('charts only series the processes export, and every series the contract names', async () => {
@@ -33,14 +78,67 @@ describe('docker/observability', () => {
     }
   });
 
-  it('has Prometheus scrape every process of the split on the port the split gives it', () => {
-    const split = parse(readFileSync(join(HERE, '..', 'compose.split.yml'), 'utf8'), { merge: true });
-    const prometheus = parse(readFileSync(join(HERE, 'prometheus.yml'), 'utf8'));
-    const targets: string[] = prometheus.scrape_configs.flatMap((job: { metrics_path: string; static_configs: { targets: string[] }[] }) => {
-      expect(job.metrics_path).toBe('/metrics');
-      return job.static_configs.flatMap((config) => config.targets);
+  it('runs Jaeger at a pinned version, receiving OTLP over HTTP on every interface and publishing its UI', () => {
+    expect(jaegerName).toBeDefined();
+    expect(jaeger!.image).toMatch(/:\d+\.\d+\.\d+$/);
+    expect(environmentOf(jaeger).JAEGER_LISTEN_HOST).toBe('0.0.0.0');
+    expect(containerPorts(jaeger)).toEqual(expect.arrayContaining([JAEGER_QUERY_PORT, OTLP_HTTP_PORT]));
+  });
+
+  it('provisions Jaeger as a Grafana datasource at its query port, beside Prometheus as the default', () => {
+    const directory = join(HERE, 'grafana', 'provisioning', 'datasources');
+    const datasources: { name: string; type: string; url: string; isDefault?: boolean }[] = readdirSync(directory)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .flatMap((name) => parse(readFileSync(join(directory, name), 'utf8')).datasources ?? []);
+    const traces = datasources.filter((datasource) => datasource.type === 'jaeger');
+    expect(traces.map((datasource) => datasource.url)).toEqual([`http://${jaegerName}:${JAEGER_QUERY_PORT}`]);
+    expect(datasources.filter((datasource) => datasource.isDefault).map((datasource) => datasource.type)).toEqual(['prometheus']);
+    expect(mounts(backends.grafana).map((mount) => mount.target)).toContain('/etc/grafana/provisioning');
+    expect(backends.grafana.depends_on).toEqual(expect.arrayContaining([jaegerName]));
+  });
+
+  it('mounts only files that exist', () => {
+    for (const services of [backends, ...BASES.map(({ overlay }) => overlay)]) {
+      const sources = Object.values(services).flatMap((service) => mounts(service).map((mount) => mount.source));
+      expect(sources.filter((source) => source.startsWith('.') && !existsSync(join(DOCKER, source)))).toEqual([]);
+    }
+  });
+
+  describe.each(BASES)('with $file', ({ name, base, overlay, apps }) => {
+    it('finds the processes it runs', () => {
+      expect([...apps].sort()).toEqual(name === 'split' ? ['gateway', ...CONTEXT_NAMES].sort() : ['monolith']);
     });
-    const processes = ['gateway', ...CONTEXT_NAMES];
-    expect(targets.sort()).toEqual(processes.map((name) => `${name}:${split.services[name].environment.PORT}`).sort());
+
+    it('names only services that file or compose.yml defines, which compose would otherwise create without an image', () => {
+      expect(Object.keys(overlay).filter((service) => !(service in base) && !(service in backends))).toEqual([]);
+    });
+
+    it('has Prometheus scrape each of its processes on the PORT it gives it', () => {
+      const config = '/etc/prometheus/prometheus.yml';
+      expect(backends.prometheus.command).toContain(`--config.file=${config}`);
+      const [mounted] = mounts(overlay.prometheus).filter((mount) => mount.target === config);
+      const prometheus = parse(readFileSync(join(DOCKER, mounted.source), 'utf8'));
+      const targets: string[] = prometheus.scrape_configs.flatMap((job: { metrics_path: string; static_configs: { targets: string[] }[] }) => {
+        expect(job.metrics_path).toBe('/metrics');
+        return job.static_configs.flatMap((static_config) => static_config.targets);
+      });
+      expect(targets.sort()).toEqual(apps.map((app) => `${app}:${environmentOf(base[app]).PORT}`).sort());
+    });
+
+    it('has each of its processes export traces to Jaeger over OTLP/HTTP', () => {
+      for (const app of apps) {
+        const endpoint = environmentOf(overlay[app]).OTEL_EXPORTER_OTLP_ENDPOINT;
+        expect({ app, endpoint }).toEqual({ app, endpoint: expect.any(String) });
+        const url = new URL(endpoint);
+        // The base URL: the exporter appends /v1/traces to it.
+        expect({ app, protocol: url.protocol, host: url.hostname, port: url.port, path: url.pathname }).toEqual({
+          app,
+          protocol: 'http:',
+          host: jaegerName,
+          port: OTLP_HTTP_PORT,
+          path: '/',
+        });
+      }
+    });
   });
 });
