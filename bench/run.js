@@ -1,18 +1,25 @@
 #!/usr/bin/env node
-// Measures the shop from outside, as a client would, in two parts. First the ratios: the monolith on Postgres against
-// a bare Fastify + pg server doing the same work on the same database (bench/baseline-server.js), the two measured in
-// turn, round after round (A B A B ...), each figure the median of the rounds and its ratio to the baseline's. Then
-// req/s and latency of a product read and of the order flow (POST /orders then POST /payments) on each topology in
-// turn: the monolith, the gateway and four contexts over TCP, and the same over NATS. `npm run bench` after
-// `npm run build`; the ratios are also written to .data/bench/ratios.json and .md.
-// BENCH_PARTS (default ratios,messaging,topologies; also soak, BENCH_SOAK_SECONDS; messaging is bench/messaging.js); BENCH_ROUNDS (default 3),
-// BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per side and scenario) for the
-// ratios; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq); BENCH_DATABASE_URL (default: a fresh database on
-// the local Postgres per topology) or BENCH_DATABASE=embedded (monolith only); BENCH_SECONDS (default 15),
-// BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
+// Measures the shop from outside, as a client would, in parts run in this order, chosen by BENCH_PARTS (default
+// ratios,messaging,tracing,topologies; soak on request):
+// - ratios: the monolith on Postgres against a bare Fastify + pg server doing the same work on the same database
+//   (bench/baseline-server.js), the two measured in turn, round after round (A B A B ...), each figure the median of
+//   the rounds and its ratio to the baseline's;
+// - messaging: one request/reply across the messaging boundary, on each transport (bench/messaging.js);
+// - tracing: the order flow (POST /orders then POST /payments) on the monolith on Postgres with OpenTelemetry tracing
+//   on, exporting over OTLP/HTTP to a receiver the bench runs itself, against tracing off, measured as the ratios are;
+// - soak: a product read without a pause for BENCH_SOAK_SECONDS (default 70), the monolith then the baseline;
+// - topologies: req/s and latency of a product read and of the order flow on each topology in turn: the monolith, the
+//   gateway and four contexts over TCP, and the same over NATS.
+// `npm run bench` after `npm run build`; the ratios, the messaging boundary and tracing are also written to
+// .data/bench/ (ratios.json and .md, messaging.md, tracing.json and .md).
+// BENCH_ROUNDS (default 3), BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per
+// side and scenario) for the ratios and tracing; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq);
+// BENCH_DATABASE_URL (default: a fresh database on the local Postgres per topology) or BENCH_DATABASE=embedded
+// (monolith only); BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
 const autocannon = require('autocannon');
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { createServer: createHttpServer } = require('node:http');
 const { createServer } = require('node:net');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
@@ -25,7 +32,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split(',').map((name) => name.trim());
-const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,topologies').split(',').map((name) => name.trim());
+const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,tracing,topologies').split(',').map((name) => name.trim());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO_SECONDS = Number(process.env.BENCH_RATIO_SECONDS ?? 10);
 const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 2);
@@ -122,6 +129,35 @@ function orderFlowRequests(productIds, token) {
   ];
 }
 
+/**
+ * The order flow as the ratios and tracing parts measure it: at one client,
+ * and at CONNECTIONS clients over as many products. A side is a server's
+ * `base` URL and what `seedShop` answered.
+ */
+function orderFlowScenarios() {
+  const options = (side) => ({ url: side.base, requests: orderFlowRequests(side.productIds, side.token) });
+  return [
+    { name: 'order flow, 1 client', connections: 1, options, perUnit: 2, unit: 'orders/s', cpu: true },
+    { name: `order flow, ${CONNECTIONS} clients over ${CONNECTIONS} products`, connections: CONNECTIONS, options, perUnit: 2, unit: 'orders/s', cpu: true },
+  ];
+}
+
+/**
+ * What the benches order, on a shop just started: CONNECTIONS products, with
+ * stock no run can sell out, and a customer's token; `tag` names them.
+ */
+async function seedShop(base, tag) {
+  const adminToken = (await call(base, 'POST', '/auth/login', ADMIN)).accessToken;
+  const products = [];
+  for (let n = 0; n < CONNECTIONS; n++) {
+    products.push(await call(base, 'POST', '/products', { sku: `${tag.toUpperCase()}-${Date.now()}-${n}`, name: `${tag} widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken));
+  }
+  const email = `${tag.toLowerCase()}-${Date.now()}@example.com`;
+  await call(base, 'POST', '/auth/register', { email, password: 'bench-password', name: tag });
+  const token = (await call(base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
+  return { products, productIds: products.map((p) => p.id), token };
+}
+
 function startApp(app, env) {
   return spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { cwd: ROOT, env: { ...process.env, ...COMMON_ENV, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
 }
@@ -136,15 +172,15 @@ async function waitReady(url, what) {
   }
 }
 
-/** Starts one topology on its own database; resolves to its gateway's URL and a stop function. */
-async function startTopology(kind, db) {
+/** Starts one topology on its own database, `env` added to every process's; resolves to its gateway's URL and its processes. */
+async function startTopology(kind, db, env = {}) {
   const gatewayPort = await freePort();
   if (kind === 'monolith') {
-    const monolith = startApp('monolith', { ...db.env, PORT: String(gatewayPort) });
+    const monolith = startApp('monolith', { ...db.env, ...env, PORT: String(gatewayPort) });
     return { base: `http://127.0.0.1:${gatewayPort}`, processes: [monolith], label: 'the monolith (in process)' };
   }
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
-  const transportEnv = { TRANSPORT: kind, MESSAGING_NAMESPACE: namespace };
+  const transportEnv = { ...env, TRANSPORT: kind, MESSAGING_NAMESPACE: namespace };
   if (kind === 'tcp') {
     for (const context of CONTEXTS) transportEnv[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
     transportEnv.GATEWAY_TCP_ADDRESS = `127.0.0.1:${await freePort()}`;
@@ -174,14 +210,7 @@ async function benchTopology(kind) {
     await waitReady(base, topology.label);
     // From the first process spawned to the gateway ready; a split starts its contexts one after another.
     const startupSeconds = (performance.now() - started) / 1000;
-    const adminToken = (await call(base, 'POST', '/auth/login', ADMIN)).accessToken;
-    const productIds = [];
-    for (let n = 0; n < CONNECTIONS; n++) {
-      productIds.push((await call(base, 'POST', '/products', { sku: `BENCH-${Date.now()}-${n}`, name: `Bench widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken)).id);
-    }
-    const email = `bench-${Date.now()}@example.com`;
-    await call(base, 'POST', '/auth/register', { email, password: 'bench-password', name: 'Bench' });
-    const token = (await call(base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
+    const { productIds, token } = await seedShop(base, 'Bench');
     console.log(`\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each; ready ${startupSeconds.toFixed(1)} s after start`);
 
     const read = await run('GET /products/:id', { url: `${base}/products/${productIds[0]}` });
@@ -238,51 +267,28 @@ async function benchRatios() {
   let baseline;
   try {
     await waitReady(tessera.base, tessera.label);
-    const adminToken = (await call(tessera.base, 'POST', '/auth/login', ADMIN)).accessToken;
-    const products = [];
-    for (let n = 0; n < CONNECTIONS; n++) {
-      products.push(await call(tessera.base, 'POST', '/products', { sku: `RATIO-${Date.now()}-${n}`, name: `Ratio widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken));
-    }
-    const [product] = products;
-    const productIds = products.map((p) => p.id);
-    const email = `ratio-${Date.now()}@example.com`;
-    await call(tessera.base, 'POST', '/auth/register', { email, password: 'bench-password', name: 'Ratio' });
-    const token = (await call(tessera.base, 'POST', '/auth/login', { email, password: 'bench-password' })).accessToken;
+    // One database, so both sides order the same products as the same customer.
+    const shop = await seedShop(tessera.base, 'Ratio');
+    const [product] = shop.products;
     baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
 
     const scenarios = [
-      { name: 'GET /products/:id', connections: 50, options: (base) => ({ url: `${base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
-      { name: 'GET /health/live', connections: 50, options: (base) => ({ url: `${base}/health/live` }), perUnit: 1, unit: 'req/s' },
-      { name: 'order flow, 1 client', connections: 1, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s', cpu: true },
-      { name: `order flow, ${CONNECTIONS} clients over ${CONNECTIONS} products`, connections: CONNECTIONS, options: (base) => ({ url: base, requests: orderFlowRequests(productIds, token) }), perUnit: 2, unit: 'orders/s', cpu: true },
+      { name: 'GET /products/:id', connections: 50, options: (side) => ({ url: `${side.base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
+      { name: 'GET /health/live', connections: 50, options: (side) => ({ url: `${side.base}/health/live` }), perUnit: 1, unit: 'req/s' },
+      ...orderFlowScenarios(),
     ];
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
+    const sides = [
+      { ...shop, name: 'tessera', base: tessera.base, pid: tessera.processes[0].pid, databaseUrl: db.env.DATABASE_URL },
+      { ...shop, name: 'baseline', base: baselineBase, pid: baseline.pid, databaseUrl: db.env.DATABASE_URL },
+    ];
     const rows = [];
-    const pids = { tessera: tessera.processes[0].pid, baseline: baseline.pid };
     for (const scenario of scenarios) {
-      const measured = { tessera: [], baseline: [] };
-      const cpuMsPerUnit = { tessera: [], baseline: [] };
-      // Each side's code paths are compiled by the JIT before anything counts, as a server that has been up a while is.
-      for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
-        await run(`${scenario.name}, ${side}, warm-up`, { duration: WARM_UP_SECONDS, connections: scenario.connections, ...scenario.options(base) });
-      }
-      for (let round = 1; round <= ROUNDS; round++) {
-        for (const [side, base] of [['tessera', tessera.base], ['baseline', baselineBase]]) {
-          const measure = () => run(`${scenario.name}, ${side}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(base) });
-          const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(pids[side], db.env.DATABASE_URL, measure) : { result: await measure() };
-          measured[side].push(figure(result, scenario.perUnit));
-          if (cpuSeconds !== undefined) cpuMsPerUnit[side].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
-        }
-      }
-      const t = medianFigure(measured.tessera);
-      const b = medianFigure(measured.baseline);
+      const { figures: [t, b], ratio, cpuMs } = await interleaved(scenario, sides);
+      const cpu = cpuMs && { tesseraMs: cpuMs[0], baselineMs: cpuMs[1] };
       // autocannon reports whole milliseconds: a baseline p99 under one has no ratio worth printing.
-      // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state
-      // of that moment, which a ratio of two medians taken across rounds would not.
-      const ratio = median(measured.tessera.map((figure, round) => figure.rate / measured.baseline[round].rate));
-      const cpu = cpuMsPerUnit.tessera.length > 0 ? { tesseraMs: median(cpuMsPerUnit.tessera), baselineMs: median(cpuMsPerUnit.baseline) } : undefined;
       rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null, cpu });
     }
     const markdown = [
@@ -315,6 +321,138 @@ async function benchRatios() {
     await stopAll(tessera.processes);
     await db.drop();
   }
+}
+
+/**
+ * One scenario on two sides, measured in turn ROUNDS times (A B A B ...) by
+ * the same client with the same connections, after an unmeasured warm-up of
+ * each. A side is a server's `base` URL, its `pid` and `databaseUrl` (for the
+ * CPU of a scenario with `cpu`), and what `seedShop` answered. Answers each
+ * side's median figure, for `cpu` each side's median CPU ms a unit cost, and
+ * the median of each round's ratio of the first side's rate to the second's.
+ */
+async function interleaved(scenario, sides) {
+  const measured = sides.map(() => []);
+  const cpuMsPerUnit = sides.map(() => []);
+  // Each side's code paths are compiled by the JIT before anything counts, as a server that has been up a while is.
+  for (const side of sides) {
+    await run(`${scenario.name}, ${side.name}, warm-up`, { duration: WARM_UP_SECONDS, connections: scenario.connections, ...scenario.options(side) });
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [n, side] of sides.entries()) {
+      const measure = () => run(`${scenario.name}, ${side.name}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(side) });
+      const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side.pid, side.databaseUrl, measure) : { result: await measure() };
+      measured[n].push(figure(result, scenario.perUnit));
+      if (cpuSeconds !== undefined) cpuMsPerUnit[n].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
+    }
+  }
+  // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state of
+  // that moment, which a ratio of two medians taken across rounds would not.
+  const ratio = median(measured[0].map((first, round) => first.rate / measured[1][round].rate));
+  const cpuMs = cpuMsPerUnit.every((values) => values.length > 0) ? cpuMsPerUnit.map(median) : undefined;
+  return { figures: measured.map(medianFigure), ratio, cpuMs };
+}
+
+/**
+ * A stand-in for an OpenTelemetry collector: takes OTLP/HTTP trace exports,
+ * in either encoding, counts them, and answers each with an empty
+ * ExportTraceServiceResponse (`{}` in JSON, zero bytes in protobuf), which an
+ * exporter reads as every span accepted.
+ */
+async function startOtlpReceiver() {
+  const counts = { requests: 0, bytes: 0, contentTypes: {} };
+  const server = createHttpServer((request, response) => {
+    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/traces') {
+      response.writeHead(404).end();
+      return;
+    }
+    request.on('data', (chunk) => (counts.bytes += chunk.length));
+    request.on('end', () => {
+      const contentType = request.headers['content-type'] ?? 'none';
+      counts.requests++;
+      counts.contentTypes[contentType] = (counts.contentTypes[contentType] ?? 0) + 1;
+      const json = contentType.includes('json');
+      response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : undefined);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    counts,
+    close: () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}
+
+/**
+ * What tracing costs the order flow: the monolith on Postgres exporting its
+ * spans to a local OTLP receiver against the same build with tracing off,
+ * measured as the ratios are; each side on a database of its own, so that
+ * neither's background jobs work through the other's rows.
+ */
+async function benchTracing() {
+  if (process.env.BENCH_DATABASE === 'embedded') throw new Error('tracing is measured on Postgres: unset BENCH_DATABASE, or leave tracing out of BENCH_PARTS');
+  const receiver = await startOtlpReceiver();
+  // The bench alone decides what each side traces: an OTEL_ variable of the caller's (an endpoint, a sampler, the SDK
+  // disabled) would make a side something other than its name.
+  const noInheritedOtel = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('OTEL_')).map((name) => [name, undefined]));
+  const setups = [
+    { name: 'tracing on', env: { ...noInheritedOtel, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'tessera-bench' } },
+    { name: 'tracing off', env: noInheritedOtel },
+  ];
+  const started = [];
+  const rows = [];
+  try {
+    const sides = [];
+    for (const setup of setups) {
+      const entry = { db: await database() };
+      started.push(entry);
+      entry.topology = await startTopology('monolith', entry.db, setup.env);
+      // Ready before the next starts: with BENCH_DATABASE_URL the two share a database, whose migrations they would race on.
+      await waitReady(entry.topology.base, `${entry.topology.label}, ${setup.name}`);
+      const shop = await seedShop(entry.topology.base, 'Tracing');
+      sides.push({ ...shop, name: setup.name, base: entry.topology.base, pid: entry.topology.processes[0].pid, databaseUrl: entry.db.env.DATABASE_URL });
+    }
+    console.log(`\n## Tracing: the monolith on Postgres, tracing on (OTLP/HTTP to a local receiver) against off; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
+    for (const scenario of orderFlowScenarios()) {
+      const { figures: [on, off], ratio, cpuMs } = await interleaved(scenario, sides);
+      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, off, on, ratio, cpu: cpuMs && { onMs: cpuMs[0], offMs: cpuMs[1] } });
+    }
+  } finally {
+    for (const { topology, db } of started.reverse()) {
+      if (topology) await stopAll(topology.processes);
+      await db.drop();
+    }
+    await receiver.close();
+  }
+  // Counted once the processes have stopped, so that what the tracing-on one flushed as it shut down is in.
+  const { requests, bytes, contentTypes } = receiver.counts;
+  const cell = (r, f) => `${f.rate.toFixed(1)} ${r.unit}, p50 ${f.p50} ms, p99 ${f.p99} ms`;
+  const markdown = [
+    `Tracing measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, the monolith on Postgres; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
+    '',
+    '| scenario | tracing off | tracing on | ratio, on / off | goal |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario} | ${cell(r, r.off)} | ${cell(r, r.on)} | ${(r.ratio * 100).toFixed(0)}% | ≥ 85% |`),
+    '',
+    'CPU an order costs, the server process and the Postgres backends serving it (/proc, median of the rounds):',
+    '',
+    '| order flow | tracing off | tracing on | on / off |',
+    '| --- | --- | --- | --- |',
+    ...rows.filter((r) => r.cpu).map((r) => `| ${r.scenario} | ${r.cpu.offMs.toFixed(2)} ms | ${r.cpu.onMs.toFixed(2)} ms | ${(r.cpu.onMs / r.cpu.offMs).toFixed(2)}× |`),
+    '',
+    `OTLP receiver, over the tracing-on process's whole life: ${requests} export requests, ${bytes} bytes${requests > 0 ? ` (${Object.entries(contentTypes).map(([type, n]) => `${n} ${type}`).join(', ')})` : ''}.`,
+    ...(requests === 0 ? ['', 'WARNING: the tracing-on monolith exported nothing, so both sides ran untraced and the ratio says nothing about tracing. Does this build (dist/) start the OpenTelemetry SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set?'] : []),
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  const out = join(ROOT, '.data', 'bench');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'tracing.json'), JSON.stringify({ measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, receiver: { requests, bytes, contentTypes }, rows }, null, 2));
+  writeFileSync(join(out, 'tracing.md'), `${markdown}\n`);
+  return { rows, receiver: { requests, bytes, contentTypes } };
 }
 
 /** Clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
@@ -379,6 +517,7 @@ async function main() {
     mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
     writeFileSync(join(ROOT, '.data', 'bench', 'messaging.md'), `${markdown}\n`);
   }
+  if (PARTS.includes('tracing')) await benchTracing();
   if (PARTS.includes('soak')) await benchSoak();
   if (!PARTS.includes('topologies')) return;
   const results = [];
@@ -447,7 +586,7 @@ function runPerSecond(options) {
   });
 }
 
-module.exports = { benchRatios };
+module.exports = { benchRatios, benchTracing };
 
 if (require.main === module) {
   main().catch((error) => {
