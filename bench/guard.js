@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The regression guard CI runs after the tests: a short bench (the ratios against bare Fastify + pg, and the
 // in-process hop against TCP), each figure compared with the one recorded in docs/benchmarks.md. It fails when a ratio
-// falls more than BENCH_GUARD_TOLERANCE (default 0.25, a quarter) below its recorded figure. Ratios, not rates: the
-// two sides of a ratio share the machine and its noise, which absolute figures on a shared CI machine do not.
+// falls more than BENCH_GUARD_TOLERANCE (default 0.25, a quarter) below its recorded figure in two measurements in a
+// row. Ratios, not rates: the two sides of a ratio share the machine and its noise, which absolute figures on a shared
+// CI machine do not.
 // `npm run bench:guard` after `npm run build`; needs Postgres as `npm run bench` does.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -42,39 +43,63 @@ function numberIn(cell) {
   return cell.trim().endsWith('%') ? value / 100 : value;
 }
 
+/** The guard's checks of one part: each ratio it measures, with the figure docs/benchmarks.md records for it. */
+async function ratioChecks(recordedRatios) {
+  const { benchRatios } = require('./run');
+  return (await benchRatios()).map((row) => {
+    const recorded = recordedRatios.find((r) => r.what === row.scenario);
+    if (!recorded) throw new Error(`${RECORD} records no ratio for "${row.scenario}"`);
+    return { what: `${row.scenario}, Tessera / bare`, measured: row.ratio, recorded: numberIn(recorded.ratio) };
+  });
+}
+
+async function hopChecks(recordedHops) {
+  const { benchMessaging } = require('./messaging');
+  const { rows } = await benchMessaging();
+  return rows
+    .filter((r) => r.transport === 'inproc')
+    .map((row) => {
+      const name = TRANSPORT_NAMES[row.transport];
+      const recorded = recordedHops.find((r) => r.transport === name);
+      if (!recorded) throw new Error(`${RECORD} records no messaging row for "${name}"`);
+      return { what: `request/reply ${name}, × TCP`, measured: row.timesTcp, recorded: numberIn(recorded['× TCP']) };
+    });
+}
+
+const floorOf = (check) => check.recorded * (1 - TOLERANCE);
+
+/**
+ * A part's checks, measured again when one falls below its floor, each then
+ * keeping the better of its two readings: a ratio at one client swings with
+ * how fast the shared machine is that minute (the bare baseline answers in
+ * under a millisecond), and a regression reads low twice.
+ */
+async function measured(part) {
+  const first = await part();
+  if (first.every((check) => check.measured >= floorOf(check))) return first;
+  console.log(`\n${first.filter((check) => check.measured < floorOf(check)).map((check) => check.what).join('; ')}: below the floor, measured again`);
+  const again = await part();
+  return first.map((check, n) => ({ ...check, measured: Math.max(check.measured, again[n].measured) }));
+}
+
 async function main() {
   const record = readFileSync(RECORD, 'utf8');
   const recordedRatios = tableWith(record, ['what', 'ratio']);
   const recordedHops = tableWith(record, ['transport', '× TCP']);
-  const { benchRatios } = require('./run');
-  const { benchMessaging } = require('./messaging');
-
-  const checks = [];
-  for (const row of await benchRatios()) {
-    const recorded = recordedRatios.find((r) => r.what === row.scenario);
-    if (!recorded) throw new Error(`${RECORD} records no ratio for "${row.scenario}"`);
-    checks.push({ what: `${row.scenario}, Tessera / bare`, measured: row.ratio, recorded: numberIn(recorded.ratio) });
-  }
-  const { rows: hops } = await benchMessaging();
-  for (const row of hops.filter((r) => r.transport === 'inproc')) {
-    const name = TRANSPORT_NAMES[row.transport];
-    const recorded = recordedHops.find((r) => r.transport === name);
-    if (!recorded) throw new Error(`${RECORD} records no messaging row for "${name}"`);
-    checks.push({ what: `request/reply ${name}, × TCP`, measured: row.timesTcp, recorded: numberIn(recorded['× TCP']) });
-  }
+  const checks = [...(await measured(() => ratioChecks(recordedRatios))), ...(await measured(() => hopChecks(recordedHops)))];
 
   console.log(`\nRegression guard: each ratio against docs/benchmarks.md, failing below ${Math.round((1 - TOLERANCE) * 100)}% of it\n`);
   console.log('| what | recorded | measured | floor | |');
   console.log('| --- | --- | --- | --- | --- |');
   const failures = [];
   for (const check of checks) {
-    const floor = check.recorded * (1 - TOLERANCE);
+    const floor = floorOf(check);
     const ok = check.measured >= floor;
     if (!ok) failures.push(check);
     console.log(`| ${check.what} | ${check.recorded.toFixed(2)} | ${check.measured.toFixed(2)} | ${floor.toFixed(2)} | ${ok ? 'ok' : 'BELOW'} |`);
   }
   if (failures.length > 0) {
-    console.error(`\n${failures.length} ratio(s) fell more than ${TOLERANCE * 100}% below docs/benchmarks.md: ${failures.map((f) => f.what).join('; ')}`);
+    console.error(`\n${failures.length} ratio(s) fell more than ${TOLERANCE * 100}% below docs/benchmarks.md, twice: ${failures.map((f) => f.what).join('; ')}`);
     process.exit(1);
   }
 }
