@@ -43,7 +43,8 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || `tessera-${name}`,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? '') }),
+      // The processes call no HTTP service but the OTLP endpoint itself, whose requests are not to be traced.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''), disableOutgoingRequestInstrumentation: true }),
       // Queries of no request (the outbox relay's polls, the retention sweep) would each be a trace of one span.
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     ],
