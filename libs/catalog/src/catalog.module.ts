@@ -20,12 +20,7 @@ import { GetProductHandler } from './application/queries/get-product/get-product
 import { ListProductsHandler } from './application/queries/list-products/list-products.handler';
 import { PRODUCT_REPOSITORY } from './domain/product.repository';
 import { RESERVATION_REPOSITORY } from './domain/reservation.repository';
-import { CreateCatalogProducts1795450000000 } from './infrastructure/migrations/create-catalog-products.migration';
-import { CreateCatalogReservations1795460000000 } from './infrastructure/migrations/create-catalog-reservations.migration';
-import { AddCatalogOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
-import { AddCatalogReservationExpiry1795480000000 } from './infrastructure/migrations/1795480000000-add-reservation-expiry.migration';
-import { CreateCatalogDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
-import { AddCatalogOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
+import { CATALOG_MIGRATIONS } from './infrastructure/migrations';
 import { ProductOrmEntity } from './infrastructure/persistence/product.orm-entity';
 import { ReservationLineOrmEntity } from './infrastructure/persistence/reservation-line.orm-entity';
 import { ReservationOrmEntity } from './infrastructure/persistence/reservation.orm-entity';
@@ -41,14 +36,7 @@ import { RecentCommits } from './application/recent-commits';
     ContextDatabaseModule.forContext({
       context: 'catalog',
       entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
-      migrations: [
-        CreateCatalogProducts1795450000000,
-        CreateCatalogReservations1795460000000,
-        AddCatalogOutboxCorrelationId1795470000000,
-        AddCatalogReservationExpiry1795480000000,
-        CreateCatalogDeadLetters1795490000000,
-        AddCatalogOutboxTraceContext1795500000000,
-      ],
+      migrations: CATALOG_MIGRATIONS,
     }),
     TypeOrmModule.forFeature([ProductOrmEntity], 'catalog'),
     MessagingPersistenceModule.forContext('catalog'),

@@ -20,11 +20,7 @@ import { GetOrderHistoryHandler } from './application/queries/get-order-history/
 import { ListOrdersHandler } from './application/queries/list-orders/list-orders.handler';
 import { StockReservations } from './application/stock-reservations';
 import { ORDER_REPOSITORY } from './domain/order.repository';
-import { CreateOrderingTables1795460000000 } from './infrastructure/migrations/1795460000000-create-ordering-tables.migration';
-import { AddOrderingOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
-import { CreateOrderPlacements1795480000000 } from './infrastructure/migrations/1795480000000-create-order-placements.migration';
-import { CreateOrderingDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
-import { AddOrderingOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
+import { ORDERING_MIGRATIONS } from './infrastructure/migrations';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
@@ -45,7 +41,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
     ContextDatabaseModule.forContext({
       context: 'ordering',
       entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000, CreateOrderPlacements1795480000000, CreateOrderingDeadLetters1795490000000, AddOrderingOutboxTraceContext1795500000000],
+      migrations: ORDERING_MIGRATIONS,
     }),
     TypeOrmModule.forFeature([OrderOrmEntity, OrderEventOrmEntity], 'ordering'),
     MessagingPersistenceModule.forContext('ordering'),

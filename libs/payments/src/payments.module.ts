@@ -10,11 +10,7 @@ import { CheckHealthHandler } from './application/queries/check-health/check-hea
 import { GetPaymentHandler } from './application/queries/get-payment/get-payment.handler';
 import { PAYMENT_PROVIDER } from './domain/payment.provider';
 import { PAYMENT_REPOSITORY } from './domain/payment.repository';
-import { CreatePaymentsTables1795451000000 } from './infrastructure/migrations/1795451000000-create-payments-tables.migration';
-import { AddPaymentsOutboxCorrelationId1795470000000 } from './infrastructure/migrations/1795470000000-add-outbox-correlation-id.migration';
-import { BindIdempotencyKeysToPayments1795480000000 } from './infrastructure/migrations/1795480000000-bind-idempotency-keys-to-payments.migration';
-import { CreatePaymentsDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
-import { AddPaymentsOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
+import { PAYMENTS_MIGRATIONS } from './infrastructure/migrations';
 import { PaymentOrmEntity } from './infrastructure/persistence/payment.orm-entity';
 import { TypeOrmPaymentRepository } from './infrastructure/persistence/typeorm-payment.repository';
 import { TestPaymentProvider } from './infrastructure/provider/test-payment.provider';
@@ -28,7 +24,7 @@ import { PendingPaymentsSweeper } from './interface/pending-payments.sweeper';
  */
 @Module({
   imports: [
-    ContextDatabaseModule.forContext({ context: 'payments', entities: [PaymentOrmEntity], migrations: [CreatePaymentsTables1795451000000, AddPaymentsOutboxCorrelationId1795470000000, BindIdempotencyKeysToPayments1795480000000, CreatePaymentsDeadLetters1795490000000, AddPaymentsOutboxTraceContext1795500000000] }),
+    ContextDatabaseModule.forContext({ context: 'payments', entities: [PaymentOrmEntity], migrations: PAYMENTS_MIGRATIONS }),
     TypeOrmModule.forFeature([PaymentOrmEntity], 'payments'),
     MessagingPersistenceModule.forContext('payments'),
   ],

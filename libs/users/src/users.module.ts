@@ -13,10 +13,7 @@ import { VerifyCredentialsHandler } from './application/queries/verify-credentia
 import { PASSWORD_HASHER } from './domain/password.hasher';
 import { USER_REPOSITORY } from './domain/user.repository';
 import { ScryptPasswordHasher } from './infrastructure/hashing/scrypt-password.hasher';
-import { CreateUsersTable1795449600000 } from './infrastructure/migrations/1795449600000-create-users-table.migration';
-import { CreateUsersMessagingTables1795480000000 } from './infrastructure/migrations/1795480000000-create-users-messaging-tables.migration';
-import { CreateUsersDeadLetters1795490000000 } from './infrastructure/migrations/1795490000000-create-dead-letters.migration';
-import { AddUsersOutboxTraceContext1795500000000 } from './infrastructure/migrations/1795500000000-add-outbox-trace-context.migration';
+import { USERS_MIGRATIONS } from './infrastructure/migrations';
 import { TypeOrmUserRepository } from './infrastructure/persistence/typeorm-user.repository';
 import { UserOrmEntity } from './infrastructure/persistence/user.orm-entity';
 import { EnsureAdminBootstrap } from './interface/ensure-admin.bootstrap';
@@ -30,7 +27,7 @@ import { UsersMessagesController } from './interface/users.messages.controller';
  */
 @Module({
   imports: [
-    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000, CreateUsersDeadLetters1795490000000, AddUsersOutboxTraceContext1795500000000] }),
+    ContextDatabaseModule.forContext({ context: 'users', entities: [UserOrmEntity], migrations: USERS_MIGRATIONS }),
     TypeOrmModule.forFeature([UserOrmEntity], 'users'),
     MessagingPersistenceModule.forContext('users'),
   ],

@@ -14,10 +14,7 @@ import { Product } from '../../domain/product.aggregate';
 import { ProductVersionConflictError } from '../../domain/product.repository';
 import { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
-import { CreateCatalogProducts1795450000000 } from '../migrations/create-catalog-products.migration';
-import { CreateCatalogReservations1795460000000 } from '../migrations/create-catalog-reservations.migration';
-import { AddCatalogOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
-import { AddCatalogReservationExpiry1795480000000 } from '../migrations/1795480000000-add-reservation-expiry.migration';
+import { CATALOG_MIGRATIONS } from '../migrations';
 import { ProductOrmEntity } from './product.orm-entity';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
@@ -35,7 +32,7 @@ import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000, AddCatalogReservationExpiry1795480000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: CATALOG_MIGRATIONS }));
     repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
   }, 60_000);
 

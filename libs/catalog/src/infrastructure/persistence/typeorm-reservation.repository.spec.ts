@@ -15,9 +15,7 @@ import { Product } from '../../domain/product.aggregate';
 import { ReservationStatusConflictError } from '../../domain/reservation.repository';
 import { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
-import { CreateCatalogProducts1795450000000 } from '../migrations/create-catalog-products.migration';
-import { CreateCatalogReservations1795460000000 } from '../migrations/create-catalog-reservations.migration';
-import { AddCatalogOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
+import { CATALOG_MIGRATIONS } from '../migrations';
 import { AddCatalogReservationExpiry1795480000000 } from '../migrations/1795480000000-add-reservation-expiry.migration';
 import { ProductOrmEntity } from './product.orm-entity';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
@@ -26,8 +24,8 @@ import { TypeOrmProductRepository } from './typeorm-product.repository';
 import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
 
 const entities = [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity];
-const migrationsBeforeExpiry = [CreateCatalogProducts1795450000000, CreateCatalogReservations1795460000000, AddCatalogOutboxCorrelationId1795470000000];
-const migrations = [...migrationsBeforeExpiry, AddCatalogReservationExpiry1795480000000];
+const migrations = CATALOG_MIGRATIONS;
+const migrationsBeforeExpiry = CATALOG_MIGRATIONS.slice(0, CATALOG_MIGRATIONS.indexOf(AddCatalogReservationExpiry1795480000000));
 
 const HOUR_MS = 3_600_000;
 const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -11,8 +11,7 @@ import { FakeCatalog } from '../../application/testing/fake-catalog';
 import { FakeClock } from '../../application/testing/fake-clock';
 import { Order } from '../../domain/order.aggregate';
 import { OrderVersionConflictError } from '../../domain/order.repository';
-import { CreateOrderingTables1795460000000 } from '../migrations/1795460000000-create-ordering-tables.migration';
-import { AddOrderingOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
+import { ORDERING_MIGRATIONS } from '../migrations';
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderOrmEntity } from './order.orm-entity';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
@@ -37,7 +36,7 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
     });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: [CreateOrderingTables1795460000000, AddOrderingOutboxCorrelationId1795470000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: ORDERING_MIGRATIONS }));
   }, 60_000);
 
   afterAll(async () => {

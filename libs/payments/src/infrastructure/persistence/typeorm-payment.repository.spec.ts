@@ -7,9 +7,7 @@ import { PaymentIntegrationEventMapper } from '../../application/payment-integra
 import { Payment } from '../../domain/payment.aggregate';
 import { PaymentMethod } from '../../domain/payment-method.value-object';
 import { PaymentVersionConflictError } from '../../domain/payment.repository';
-import { CreatePaymentsTables1795451000000 } from '../migrations/1795451000000-create-payments-tables.migration';
-import { AddPaymentsOutboxCorrelationId1795470000000 } from '../migrations/1795470000000-add-outbox-correlation-id.migration';
-import { BindIdempotencyKeysToPayments1795480000000 } from '../migrations/1795480000000-bind-idempotency-keys-to-payments.migration';
+import { PAYMENTS_MIGRATIONS } from '../migrations';
 import { PaymentOrmEntity } from './payment.orm-entity';
 import { TypeOrmPaymentRepository } from './typeorm-payment.repository';
 
@@ -37,7 +35,7 @@ class RecordingPublisher {
   const outboxRows = async () => (await dataSource.query('SELECT pattern, payload FROM payments.outbox ORDER BY position')) as { pattern: string; payload: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: [CreatePaymentsTables1795451000000, AddPaymentsOutboxCorrelationId1795470000000, BindIdempotencyKeysToPayments1795480000000] }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: PAYMENTS_MIGRATIONS }));
   }, 60_000);
 
   afterAll(async () => {

@@ -8,8 +8,7 @@ import { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
 import { UserName } from '../../domain/user-name.value-object';
 import { UserVersionConflictError } from '../../domain/user.repository';
-import { CreateUsersMessagingTables1795480000000 } from '../migrations/1795480000000-create-users-messaging-tables.migration';
-import { CreateUsersTable1795449600000 } from '../migrations/1795449600000-create-users-table.migration';
+import { USERS_MIGRATIONS } from '../migrations';
 import { TypeOrmUserRepository } from './typeorm-user.repository';
 import { UserOrmEntity } from './user.orm-entity';
 
@@ -26,7 +25,7 @@ import { UserOrmEntity } from './user.orm-entity';
     ({ dataSource, drop } = await createMigratedContextDatabase({
       context: 'users',
       entities: [UserOrmEntity],
-      migrations: [CreateUsersTable1795449600000, CreateUsersMessagingTables1795480000000],
+      migrations: USERS_MIGRATIONS,
     }));
     // Nothing listens: the specs read what the outbox holds, not what it delivers.
     const publisher = { publish: async () => undefined } as unknown as IntegrationEventPublisher;

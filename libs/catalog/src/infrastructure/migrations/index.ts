@@ -1,0 +1,16 @@
+import { CreateCatalogProducts1795450000000 } from './create-catalog-products.migration';
+import { CreateCatalogReservations1795460000000 } from './create-catalog-reservations.migration';
+import { AddCatalogOutboxCorrelationId1795470000000 } from './1795470000000-add-outbox-correlation-id.migration';
+import { AddCatalogReservationExpiry1795480000000 } from './1795480000000-add-reservation-expiry.migration';
+import { CreateCatalogDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
+import { AddCatalogOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
+
+/** Every migration of the catalog context, in the order they run: the module's, and the specs' that migrate a database as at start. */
+export const CATALOG_MIGRATIONS = [
+  CreateCatalogProducts1795450000000,
+  CreateCatalogReservations1795460000000,
+  AddCatalogOutboxCorrelationId1795470000000,
+  AddCatalogReservationExpiry1795480000000,
+  CreateCatalogDeadLetters1795490000000,
+  AddCatalogOutboxTraceContext1795500000000,
+];
