@@ -77,11 +77,15 @@ export class AppProcess {
 // Ports are handed out below the kernel's ephemeral range (32768 and up on Linux), which outgoing connections take
 // their local ports from: a port the OS chose with listen(0) could be taken by a connection to Postgres or a broker
 // before the process meant to listen on it started. Each jest worker has a block of its own, so workers never hand
-// out the same port, and a port is handed out again only after the whole block has gone round.
-const PORT_BLOCK = 500;
+// out the same port, and a port is handed out again only after the whole block has gone round. The blocks of a run
+// start at an offset taken from its jest process (the workers' parent), so that two runs at once (two checkouts of
+// the project on one machine) seldom share a block: a port one run found free could otherwise be taken by the
+// other's process before its own listened.
+const PORT_BLOCK = 250;
 const FIRST_PORT = 20_000;
 const BLOCKS = Math.floor((32_000 - FIRST_PORT) / PORT_BLOCK);
-const workerBlock = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
+const RUN_OFFSET = process.ppid % BLOCKS;
+const workerBlock = (RUN_OFFSET + Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
 let nextInBlock = 0;
 
 /** A port on 127.0.0.1 that nothing listens on now, and that this process has not handed out lately. */
