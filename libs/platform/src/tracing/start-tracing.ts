@@ -53,6 +53,11 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   return true;
 }
 
+/** Whether this process traces (startTracing started the SDK): what only matters to spans can be left out otherwise. */
+export function isTracing(): boolean {
+  return sdk !== undefined;
+}
+
 /** Exports the spans still buffered and stops tracing; called as the process shuts down. */
 export async function stopTracing(): Promise<void> {
   const running = sdk;
