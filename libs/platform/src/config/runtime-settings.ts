@@ -27,7 +27,10 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
   private current: RuntimeSettingValues;
   private fileText?: string;
   private watcher?: ConfigFileWatcher;
-  private readonly reloadOnHangup = () => this.reload();
+  private readonly reloadOnHangup = () => {
+    this.logger.log(`SIGHUP: reading CONFIG_FILE ${this.file} again`);
+    this.reload();
+  };
 
   constructor(
     private readonly environment: RuntimeSettingValues,
