@@ -64,6 +64,20 @@ describe('RuntimeSettings', () => {
     ]);
   });
 
+  it('writes the change line under the more verbose of the old and new LOG_LEVEL', () => {
+    const started = startWith('LOG_LEVEL: warn\n');
+    const order: string[] = [];
+    started.onChange((current) => order.push(`level ${current.LOG_LEVEL}`));
+    (Logger.prototype.log as jest.Mock).mockImplementation(() => void order.push('logged'));
+
+    writeFileSync(file, 'LOG_LEVEL: info\n');
+    started.reload();
+    writeFileSync(file, 'LOG_LEVEL: error\n');
+    started.reload();
+
+    expect(order).toEqual(['level info', 'logged', 'logged', 'level error']);
+  });
+
   it('gives a key taken out of the file back to the environment', () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { RATE_LIMIT_PER_MINUTE: '50' });
     writeFileSync(file, '');

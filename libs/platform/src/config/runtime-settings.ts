@@ -1,4 +1,5 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import pino from 'pino';
 import { ConfigFileWatcher } from './config-file.watcher';
 import { validateEnv } from './env.schema';
 import { parseRuntimeSettings, readRuntimeSettingsText, RUNTIME_SETTING_NAMES, RuntimeSettingName, RuntimeSettingValues } from './runtime-settings-file';
@@ -77,12 +78,23 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
     }
     const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map((name) => ({ name, from: this.current[name], to: next[name] }) as RuntimeSettingChange);
     if (changes.length === 0) return [];
-    this.logger.log({
-      msg: `CONFIG_FILE ${this.file} applied: ${changes.map((change) => `${change.name} ${change.from} -> ${change.to}`).join(', ')}`,
-      changes: Object.fromEntries(changes.map((change) => [change.name, { from: change.from, to: change.to }])),
-    });
-    this.current = next;
-    for (const listener of this.listeners) listener(next, changes);
+    const logChanges = () =>
+      this.logger.log({
+        msg: `CONFIG_FILE ${this.file} applied: ${changes.map((change) => `${change.name} ${change.from} -> ${change.to}`).join(', ')}`,
+        changes: Object.fromEntries(changes.map((change) => [change.name, { from: change.from, to: change.to }])),
+      });
+    const tellListeners = () => {
+      this.current = next;
+      for (const listener of this.listeners) listener(next, changes);
+    };
+    // The line is written under the more verbose of the old and new LOG_LEVEL, so a change from warn to info shows too.
+    if (verbosityOf(next.LOG_LEVEL) < verbosityOf(this.current.LOG_LEVEL)) {
+      tellListeners();
+      logChanges();
+    } else {
+      logChanges();
+      tellListeners();
+    }
     return changes;
   }
 
@@ -97,4 +109,9 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
     this.watcher?.stop();
     process.off('SIGHUP', this.reloadOnHangup);
   }
+}
+
+// Lower is more verbose; `silent` has no number.
+function verbosityOf(level: string): number {
+  return pino.levels.values[level] ?? Infinity;
 }
