@@ -20,12 +20,12 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
     // Each check is a client of its own, named by the proxy the monolith trusts, so no check spends another's budget.
     topology = await startMonolith('embedded', { CONFIG_FILE: configFile, TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'info' });
     api = new Api(topology.baseUrl);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await topology?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   /** The statuses a new client gets for `count` requests in a row. */
   async function statusesOfNewClient(count: number): Promise<number[]> {
