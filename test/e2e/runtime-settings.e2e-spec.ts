@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
+import { AppProcess, freePort } from '../harness/processes';
 import { RunningTopology, startMonolith } from '../harness/topologies';
 
 // The watcher's 5 s promise, with room for a machine that CI shares.
@@ -65,5 +66,20 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
     await untilPasses(() => expect(topology.processes.monolith.output()).toContain(`SIGHUP: reading CONFIG_FILE ${configFile} again`), APPLIES_WITHIN_MS, 200);
     expect((await api.get('/health/live')).status).toBe(200);
     expect(topology.processes.monolith.running).toBe(true);
+  });
+});
+
+describe('a CONFIG_FILE that is bad at start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-settings-'));
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops the start with a message naming the file and the key, as a bad variable does', async () => {
+    const configFile = join(dir, 'settings.yaml');
+    writeFileSync(configFile, 'DATABASE_URL: postgres://db/shop\n');
+    const app = AppProcess.start('monolith', 'refused-CONFIG_FILE', { EMBEDDED_DB_DIR: 'memory', PORT: String(await freePort()), CONFIG_FILE: configFile });
+
+    expect(await app.exitCode()).not.toBe(0);
+    expect(app.output()).toContain(`CONFIG_FILE ${configFile} DATABASE_URL is not a runtime setting: set it in the environment and restart`);
   });
 });

@@ -57,7 +57,12 @@ export function withRuntimeSettingsFile(env: Record<string, unknown>): Record<st
   if (typeof file !== 'string' || file === '') return env;
   try {
     return { ...env, ...parseRuntimeSettings(readRuntimeSettingsText(file)) };
-  } catch (error) {
-    throw new Error(`Invalid configuration: CONFIG_FILE ${file} ${(error as Error).message}`);
+  } catch (refusal) {
+    throw startRefusedBy(file, refusal);
   }
+}
+
+/** What stops a start on a refused CONFIG_FILE: the file and the key at fault, as a bad environment variable is named. */
+export function startRefusedBy(file: string, refusal: unknown): Error {
+  return new Error(`Invalid configuration: CONFIG_FILE ${file} ${(refusal as Error).message}`);
 }

@@ -2,7 +2,7 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import pino from 'pino';
 import { ConfigFileWatcher } from './config-file.watcher';
 import { validateEnv } from './env.schema';
-import { parseRuntimeSettings, readRuntimeSettingsText, RUNTIME_SETTING_NAMES, RuntimeSettingName, RuntimeSettingValues } from './runtime-settings-file';
+import { parseRuntimeSettings, readRuntimeSettingsText, startRefusedBy, RUNTIME_SETTING_NAMES, RuntimeSettingName, RuntimeSettingValues } from './runtime-settings-file';
 
 /** One setting that a change of CONFIG_FILE moved, with its value before and after. */
 export interface RuntimeSettingChange<Name extends RuntimeSettingName = RuntimeSettingName> {
@@ -40,8 +40,12 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.current = environment;
     if (file) {
-      this.fileText = readRuntimeSettingsText(file);
-      this.current = { ...environment, ...parseRuntimeSettings(this.fileText) };
+      try {
+        this.fileText = readRuntimeSettingsText(file);
+        this.current = { ...environment, ...parseRuntimeSettings(this.fileText) };
+      } catch (refusal) {
+        throw startRefusedBy(file, refusal);
+      }
     }
   }
 
