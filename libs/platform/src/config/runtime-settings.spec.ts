@@ -111,6 +111,13 @@ describe('RuntimeSettings', () => {
     expect(() => startWith('RATE_LIMIT_PER_MINUTE: lots\n')).toThrow(/RATE_LIMIT_PER_MINUTE must be a number/);
   });
 
+  it('applies a change saved while the app was starting, before the watch began', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\n');
+    started.onApplicationBootstrap();
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(6);
+  });
+
   it('picks up a file renamed over the watched one once the app is up', async () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
     started.onApplicationBootstrap();

@@ -107,6 +107,8 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
     this.watcher = new ConfigFileWatcher(this.file, () => this.reload());
     this.watcher.start();
     process.on('SIGHUP', this.reloadOnHangup);
+    // A save while the app was starting came before the watch.
+    this.reload();
   }
 
   onApplicationShutdown(): void {
