@@ -1,5 +1,5 @@
 import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
-import { defaultHealthPort, envSchema } from '@tessera/platform';
+import { defaultHealthPort, envSchema, parseRuntimeSettings, RUNTIME_SETTING_NAMES } from '@tessera/platform';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -244,9 +244,14 @@ describe('docker/k8s', () => {
     .filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml')
     .flatMap((name) => parseYaml(join(K8S, name)));
   const ofKind = (kind: string) => documents.filter((document) => document.kind === kind);
-  const configMaps = new Map(ofKind('ConfigMap').map((map) => [map.metadata.name, map.data as Record<string, string>]));
+  const deploymentsOf = () => ofKind('Deployment');
+  const volumesOf = (deployment: Node) => (deployment.spec.template.spec.volumes ?? []) as Node[];
+  // A ConfigMap a pod mounts as files holds files; one it reads through envFrom holds variables.
+  const mountedConfigMapNames = new Set(deploymentsOf().flatMap((deployment) => volumesOf(deployment).map((volume) => volume.configMap?.name).filter(Boolean)));
+  const fileConfigMaps = new Map(ofKind('ConfigMap').filter((map) => mountedConfigMapNames.has(map.metadata.name)).map((map) => [map.metadata.name, map.data as Record<string, string>]));
+  const configMaps = new Map(ofKind('ConfigMap').filter((map) => !mountedConfigMapNames.has(map.metadata.name)).map((map) => [map.metadata.name, map.data as Record<string, string>]));
   const secrets = new Map(ofKind('Secret').map((secret) => [secret.metadata.name, secret.stringData as Record<string, string>]));
-  const deployments = ofKind('Deployment');
+  const deployments = deploymentsOf();
   const containers = deployments.flatMap((deployment) => (deployment.spec.template.spec.containers as Node[]).map((container) => ({ deployment, container })));
   const literalEnv = (container: Node): Record<string, string> =>
     Object.fromEntries(((container.env ?? []) as Node[]).filter((entry) => entry.value !== undefined).map((entry) => [entry.name, String(entry.value)]));
@@ -293,6 +298,21 @@ describe('docker/k8s', () => {
     }
   });
 
+  it('mounts into every app, from a ConfigMap, the runtime settings file CONFIG_FILE names, which the apps take', () => {
+    const configFile = configMaps.get('tessera-config')?.CONFIG_FILE;
+    expect(configFile).toMatch(/^\/.+\.yaml$/);
+    for (const { deployment, container } of containers) {
+      const mount = ((container.volumeMounts ?? []) as Node[]).find((candidate) => configFile!.startsWith(`${candidate.mountPath}/`));
+      // A subPath mount is never updated when its ConfigMap changes: the directory is mounted.
+      expect({ deployment: deployment.metadata.name, mounted: mount !== undefined, subPath: mount?.subPath }).toEqual({ deployment: deployment.metadata.name, mounted: true, subPath: undefined });
+      const volume = volumesOf(deployment).find((candidate) => candidate.name === mount!.name);
+      const files = fileConfigMaps.get(volume?.configMap?.name);
+      const text = files?.[configFile!.slice(mount!.mountPath.length + 1)];
+      expect(text).toBeDefined();
+      expect(Object.keys(parseRuntimeSettings(text!)).sort()).toEqual([...RUNTIME_SETTING_NAMES].sort());
+    }
+  });
+
   it('gives each context its database URL and the gateway its JWT secret', () => {
     const names = (app: string) => ((containers.find(({ deployment }) => deployment.metadata.name === app)?.container.env ?? []) as Node[]).map((entry) => entry.name);
     for (const context of CONTEXT_NAMES) expect(names(context)).toContain(`${context.toUpperCase()}_DATABASE_URL`);
@@ -330,5 +350,12 @@ describe('docker/k8s', () => {
     expect(autoscaler.spec.minReplicas).toBe(2);
     expect(autoscaler.spec.metrics).toContainEqual(expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }));
     expect(deployments.find((deployment) => deployment.metadata.name === 'catalog')?.spec.replicas).toBe(2);
+  });
+});
+
+describe('docs/config.example.yaml', () => {
+  it('is a CONFIG_FILE the apps take, setting every runtime setting', () => {
+    const example = readFileSync(join(REPO, 'docs', 'config.example.yaml'), 'utf8');
+    expect(Object.keys(parseRuntimeSettings(example)).sort()).toEqual([...RUNTIME_SETTING_NAMES].sort());
   });
 });

@@ -57,6 +57,11 @@ export class AppProcess {
     return this.exited!;
   }
 
+  /** Sends `signal` and returns at once, for signals that ask a running process something rather than stop it. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
     this.child.kill(signal);

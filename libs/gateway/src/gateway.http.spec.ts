@@ -23,7 +23,7 @@ import type {
   UserView,
 } from '@tessera/contracts';
 import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesController, MessagingModule, startContextServers, topologyFromEnv } from '@tessera/messaging';
-import { createRootLogger, HealthModule } from '@tessera/platform';
+import { createRootLogger, HealthModule, RuntimeSettings } from '@tessera/platform';
 import { DomainError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import { configureHttpApp, createFastifyAdapter, GATEWAY_REACHED_CONTEXTS, GatewayModule } from './index';
@@ -300,7 +300,7 @@ class FakePaymentsMessagesController {
 const ENV = { NODE_ENV: 'test', JWT_SECRET: 'an-http-spec-secret-value', JWT_EXPIRES_IN_SECONDS: 900, RATE_LIMIT_PER_MINUTE: 300, LOGIN_RATE_LIMIT_PER_MINUTE: 50, CORS_ORIGINS: 'https://shop.example.com' };
 
 @Global()
-@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }], exports: [ConfigService] })
+@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }, { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) }], exports: [ConfigService, RuntimeSettings] })
 class TestConfigModule {}
 
 const contexts: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];

@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ContextName } from '@tessera/contracts';
+import { RuntimeSettings } from '@tessera/platform';
 import { DeadLettersHttpController } from './admin/dead-letters.http.controller';
 import { AccessTokenService } from './auth/access-token.service';
 import { AuthHttpController } from './auth/auth.http.controller';
@@ -32,7 +33,7 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
 @Module({
   imports: [
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
-    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [ConfigService, SlidingWindowThrottlerStorage], useFactory: throttlingOptions }),
+    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [RuntimeSettings, SlidingWindowThrottlerStorage], useFactory: throttlingOptions }),
   ],
   controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
   providers: [

@@ -104,6 +104,15 @@ describe('ContextClient resilience', () => {
     expect(proxy.sent).toEqual([QUERY]);
   });
 
+  it('asks a timeout given as a function at each call, so a changed setting holds without a new client', async () => {
+    let timeoutMs = TIMEOUT_MS;
+    client = new ContextClient('catalog', proxy.answer(hangs) as unknown as ClientProxy, () => timeoutMs);
+    timeoutMs = 300;
+    const outcome = outcomeOf(client.send(COMMAND, {}));
+    await jest.advanceTimersByTimeAsync(300);
+    expect((await outcome).error?.message).toBe(`catalog did not answer ${COMMAND} within 300 ms`);
+  });
+
   it('tries a query again after a timeout only within what is left of its budget', async () => {
     proxy.answer(hangs);
     let settled = false;

@@ -26,7 +26,8 @@ export class ContextClient {
   constructor(
     readonly context: ContextName,
     private readonly proxy: ClientProxy,
-    private readonly timeoutMs: number,
+    /** The timeout of a call that names none: a number, or a function asked at each call when it may change while running. */
+    private readonly timeoutMs: number | (() => number),
     resilience: Partial<ResilienceOptions> = {},
     /** The transport the requests take, as the metrics name it: in process when the context is hosted here. */
     private readonly transportName: TransportName = 'inproc',
@@ -36,7 +37,7 @@ export class ContextClient {
   }
 
   async send<TReply, TRequest = unknown>(pattern: string, request: TRequest, options: { timeoutMs?: number } = {}): Promise<TReply> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = options.timeoutMs ?? (typeof this.timeoutMs === 'function' ? this.timeoutMs() : this.timeoutMs);
     const started = performance.now();
     let outcome: MessageOutcome = 'ok';
     try {

@@ -6,7 +6,7 @@ import { InProcessBroker } from './inproc/in-process.broker';
 import { InProcessClient } from './inproc/in-process.client';
 import { IntegrationEventPublisher } from './integration-event.publisher';
 import { RemoteEventDelivery } from './events/remote-event-delivery';
-import { BROKER_EVENTS, IN_PROCESS_BROKER, TOPOLOGY } from './messaging.tokens';
+import { BROKER_EVENTS, IN_PROCESS_BROKER, REQUEST_TIMEOUT_MS, TOPOLOGY } from './messaging.tokens';
 import { isHosted, localEventConsumers, Topology } from './topology/topology';
 import { BrokerEvents, createBrokerEvents, createRemoteEventDelivery, createRemoteProxy } from './transports/transport-factory';
 
@@ -29,9 +29,9 @@ export class MessagingModule implements OnApplicationShutdown {
   static forTopology(topology: Topology, reachable: readonly ContextName[]): DynamicModule {
     const clientProviders: Provider[] = reachable.map((context) => ({
       provide: contextClientToken(context),
-      inject: [IN_PROCESS_BROKER],
-      useFactory: (broker: InProcessBroker) =>
-        new ContextClient(context, createProxy(topology, context, broker), topology.requestTimeoutMs, {}, isHosted(topology, context) ? 'inproc' : topology.transport),
+      inject: [IN_PROCESS_BROKER, { token: REQUEST_TIMEOUT_MS, optional: true }],
+      useFactory: (broker: InProcessBroker, requestTimeoutMs: (() => number) | undefined) =>
+        new ContextClient(context, createProxy(topology, context, broker), requestTimeoutMs ?? topology.requestTimeoutMs, {}, isHosted(topology, context) ? 'inproc' : topology.transport),
     }));
     const clientTokens = reachable.map(contextClientToken);
     return {

@@ -1,5 +1,7 @@
 export * from './config/env.schema';
 export * from './config/production-secret';
+export * from './config/runtime-settings';
+export * from './config/runtime-settings-file';
 export * from './database/context-database.module';
 export * from './database/embedded-database.service';
 export * from './database/embedded-postgres';

@@ -5,7 +5,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ContextClient, currentCorrelationId, InjectContextClient, MessagesController, MessagingModule, startContextServers, topologyFromEnv } from '@tessera/messaging';
-import { createRootLogger, PinoNestLogger } from '@tessera/platform';
+import { createRootLogger, PinoNestLogger, RuntimeSettings } from '@tessera/platform';
 import { Writable } from 'node:stream';
 import { GatewayThrottlerGuard } from '../throttling/gateway-throttler.guard';
 import { throttlingOptions } from '../throttling/throttling.options';
@@ -49,13 +49,13 @@ class ProbeHttpController {
 const ENV = { NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE, LOGIN_RATE_LIMIT_PER_MINUTE: 5, CORS_ORIGINS: 'https://shop.example.com' };
 
 @Global()
-@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }], exports: [ConfigService] })
+@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }, { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) }], exports: [ConfigService, RuntimeSettings] })
 class TestConfigModule {}
 
 @Module({
   imports: [
     TestConfigModule,
-    ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: throttlingOptions }),
+    ThrottlerModule.forRootAsync({ inject: [RuntimeSettings], useFactory: throttlingOptions }),
     MessagingModule.forTopology(topologyFromEnv({ TRANSPORT: 'inproc' }, { kind: 'monolith' }, ['users']), ['users']),
   ],
   controllers: [ProbeHttpController, ProbeUsersMessagesController],

@@ -1,7 +1,7 @@
 import { ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import type { RuntimeSettings } from '@tessera/platform';
 
 export const DEFAULT_THROTTLER = 'default';
 export const LOGIN_THROTTLER = 'login';
@@ -18,17 +18,18 @@ const reflector = new Reflector();
  * across every route (one budget per client, not one per route), and
  * LOGIN_RATE_LIMIT_PER_MINUTE on the routes marked @LoginRateLimit(). The
  * client IP is the socket's peer, or, behind the proxies TRUST_PROXY names,
- * the address they forwarded (Fastify's request.ip).
+ * the address they forwarded (Fastify's request.ip). The limits are runtime
+ * settings, read at each request, so a change of CONFIG_FILE holds from the next one.
  */
-export function throttlingOptions(config: ConfigService, storage?: ThrottlerStorage): ThrottlerModuleOptions {
+export function throttlingOptions(settings: RuntimeSettings, storage?: ThrottlerStorage): ThrottlerModuleOptions {
   return {
     storage,
     throttlers: [
-      { name: DEFAULT_THROTTLER, ttl: ONE_MINUTE_MS, limit: Number(config.get('RATE_LIMIT_PER_MINUTE') ?? 100) },
+      { name: DEFAULT_THROTTLER, ttl: ONE_MINUTE_MS, limit: () => settings.get('RATE_LIMIT_PER_MINUTE') },
       {
         name: LOGIN_THROTTLER,
         ttl: ONE_MINUTE_MS,
-        limit: Number(config.get('LOGIN_RATE_LIMIT_PER_MINUTE') ?? 10),
+        limit: () => settings.get('LOGIN_RATE_LIMIT_PER_MINUTE'),
         skipIf: (context: ExecutionContext) => reflector.get<boolean | undefined>(LOGIN_RATE_LIMITED, context.getHandler()) !== true,
         // Its X-RateLimit-*-login headers would only add noise; Retry-After is set for both budgets by the guard.
         setHeaders: false,

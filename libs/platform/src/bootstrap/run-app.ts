@@ -1,9 +1,10 @@
-import { DynamicModule, Type } from '@nestjs/common';
+import { DynamicModule, ShutdownSignal, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
 import type { Logger } from 'pino';
+import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
 
 export interface RunAppOptions {
@@ -24,11 +25,20 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bufferLogs: true, abortOnError: false });
   await options.configure?.(app);
-  app.enableShutdownHooks();
+  const settings = app.get(RuntimeSettings);
+  followLogLevel(logger, settings);
+  // With a CONFIG_FILE, SIGHUP means "read it again" (RuntimeSettings), as for most daemons, not "stop".
+  app.enableShutdownHooks(settings.file ? Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGHUP) : undefined);
   // Bootstrap hooks (the admin account, demo data) finish before any message is taken in.
   await app.init();
   await startContextServers(app);
   return app;
+}
+
+// Fastify's per-request loggers are children made per request, so they take a new level from the next request on.
+function followLogLevel(logger: Logger, settings: RuntimeSettings): void {
+  logger.level = settings.get('LOG_LEVEL');
+  settings.onChange((current) => (logger.level = current.LOG_LEVEL));
 }
 
 /** Starts a process from its main.ts and says where it listens and what it hosts. */

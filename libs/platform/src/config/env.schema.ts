@@ -40,6 +40,8 @@ export const envSchema = Joi.object({
   EVENT_MAX_ATTEMPTS: positiveInt.default(8),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  // The runtime settings over these (see RuntimeSettings): read at start, and again whenever it changes.
+  CONFIG_FILE: Joi.string(),
   CORS_ORIGINS: Joi.string().allow('').default(''),
   // Parsed where the HTTP adapter is made, before the configuration: see trustedProxies.
   TRUST_PROXY: Joi.string().allow(''),

@@ -1,0 +1,163 @@
+import { Logger } from '@nestjs/common';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { untilPasses } from '../../../../test/harness/eventually';
+import { RuntimeSettings } from './runtime-settings';
+
+describe('RuntimeSettings', () => {
+  let dir: string;
+  let file: string;
+  let settings: RuntimeSettings | undefined;
+  let infoLines: unknown[];
+  let warnLines: unknown[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-settings-'));
+    file = join(dir, 'settings.yaml');
+    infoLines = [];
+    warnLines = [];
+    jest.spyOn(Logger.prototype, 'log').mockImplementation((message) => void infoLines.push(message));
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message) => void warnLines.push(message));
+  });
+
+  afterEach(() => {
+    settings?.onApplicationShutdown();
+    settings = undefined;
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startWith(text: string, env: Record<string, string> = {}): RuntimeSettings {
+    writeFileSync(file, text);
+    settings = RuntimeSettings.fromEnvironment({ ...env, CONFIG_FILE: file });
+    return settings;
+  }
+
+  /** As editors and `kubectl cp` save: a new file renamed over the old one, which a watch on the old file would miss. */
+  function renameWrite(text: string): void {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  it("puts the file's settings over the environment's, and the environment's over the defaults", () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '50' });
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+    expect(started.get('LOG_LEVEL')).toBe('warn');
+    expect(started.get('REQUEST_TIMEOUT_MS')).toBe(5000);
+  });
+
+  it('applies a valid change, telling subscribers and logging one line with the old and new values', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    const heard = jest.fn();
+    started.onChange(heard);
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 7\nLOG_LEVEL: debug\n');
+
+    expect(started.reload()).toEqual([
+      { name: 'RATE_LIMIT_PER_MINUTE', from: 5, to: 7 },
+      { name: 'LOG_LEVEL', from: 'info', to: 'debug' },
+    ]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(7);
+    expect(heard).toHaveBeenCalledTimes(1);
+    expect(infoLines).toEqual([
+      expect.objectContaining({ msg: `CONFIG_FILE ${file} applied: RATE_LIMIT_PER_MINUTE 5 -> 7, LOG_LEVEL info -> debug`, changes: { RATE_LIMIT_PER_MINUTE: { from: 5, to: 7 }, LOG_LEVEL: { from: 'info', to: 'debug' } } }),
+    ]);
+  });
+
+  it('writes the change line under the more verbose of the old and new LOG_LEVEL', () => {
+    const started = startWith('LOG_LEVEL: warn\n');
+    const order: string[] = [];
+    started.onChange((current) => order.push(`level ${current.LOG_LEVEL}`));
+    (Logger.prototype.log as jest.Mock).mockImplementation(() => void order.push('logged'));
+
+    writeFileSync(file, 'LOG_LEVEL: info\n');
+    started.reload();
+    writeFileSync(file, 'LOG_LEVEL: error\n');
+    started.reload();
+
+    expect(order).toEqual(['level info', 'logged', 'logged', 'level error']);
+  });
+
+  it('gives a key taken out of the file back to the environment', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { RATE_LIMIT_PER_MINUTE: '50' });
+    writeFileSync(file, '');
+    expect(started.reload()).toEqual([{ name: 'RATE_LIMIT_PER_MINUTE', from: 5, to: 50 }]);
+  });
+
+  it('refuses an invalid file whole, in one line naming the key, and keeps the settings it had', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    const heard = jest.fn();
+    started.onChange(heard);
+    writeFileSync(file, 'LOG_LEVEL: debug\nRATE_LIMIT_PER_MINUTE: -3\n');
+
+    expect(started.reload()).toEqual([]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+    expect(started.get('LOG_LEVEL')).toBe('info');
+    expect(heard).not.toHaveBeenCalled();
+    expect(warnLines).toEqual([`CONFIG_FILE ${file} refused, the settings stay as they were: RATE_LIMIT_PER_MINUTE must be greater than or equal to 1`]);
+    started.reload();
+    expect(warnLines).toHaveLength(1);
+  });
+
+  it('refuses a file that sets a secret or the topology, and keeps the settings it had', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\nDATABASE_URL: postgres://db/shop\n');
+    started.reload();
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+    expect(warnLines).toEqual([expect.stringMatching(/refused, the settings stay as they were: DATABASE_URL is not a runtime setting: set it in the environment and restart$/)]);
+  });
+
+  it('refuses to start on an invalid file', () => {
+    expect(() => startWith('RATE_LIMIT_PER_MINUTE: lots\n')).toThrow(/RATE_LIMIT_PER_MINUTE must be a number/);
+  });
+
+  it('applies a change saved while the app was starting, before the watch began', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\n');
+    started.onApplicationBootstrap();
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(6);
+  });
+
+  it('picks up a file renamed over the watched one once the app is up', async () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    started.onApplicationBootstrap();
+    renameWrite('RATE_LIMIT_PER_MINUTE: 9\n');
+    await untilPasses(() => expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(9));
+  });
+
+  it('picks up a Kubernetes ConfigMap update, which swaps the ..data symlink the file points through', async () => {
+    const version = (name: string, text: string) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'settings.yaml'), text);
+    };
+    version('..v1', 'RATE_LIMIT_PER_MINUTE: 5\n');
+    symlinkSync('..v1', join(dir, '..data'));
+    symlinkSync(join('..data', 'settings.yaml'), file);
+    settings = RuntimeSettings.fromEnvironment({ CONFIG_FILE: file });
+    settings.onApplicationBootstrap();
+    expect(settings.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+
+    version('..v2', 'RATE_LIMIT_PER_MINUTE: 11\n');
+    symlinkSync('..v2', join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    await untilPasses(() => expect(settings!.get('RATE_LIMIT_PER_MINUTE')).toBe(11));
+  });
+
+  it('reads the file again on SIGHUP', async () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    started.onApplicationBootstrap();
+    const reload = jest.spyOn(started, 'reload');
+    process.emit('SIGHUP', 'SIGHUP');
+    expect(reload).toHaveBeenCalledTimes(1);
+    started.onApplicationShutdown();
+    expect(process.listeners('SIGHUP')).toHaveLength(0);
+  });
+
+  it('without CONFIG_FILE, is the environment and never changes', () => {
+    settings = RuntimeSettings.fromEnvironment({ RATE_LIMIT_PER_MINUTE: '12' });
+    settings.onApplicationBootstrap();
+    expect(settings.get('RATE_LIMIT_PER_MINUTE')).toBe(12);
+    expect(settings.reload()).toEqual([]);
+    expect(process.listeners('SIGHUP')).toHaveLength(0);
+  });
+});
