@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ContextName } from '@tessera/contracts';
+import { SharedRedisModule } from '@tessera/platform';
 import { DeadLettersHttpController } from './admin/dead-letters.http.controller';
 import { AccessTokenService } from './auth/access-token.service';
 import { AuthHttpController } from './auth/auth.http.controller';
@@ -16,8 +17,7 @@ import { OrdersHttpController } from './orders/orders.http.controller';
 import { PaymentsHttpController } from './payments/payments.http.controller';
 import { ProductsHttpController } from './products/products.http.controller';
 import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
-import { RateLimitCountersModule } from './throttling/rate-limit-counters.module';
-import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.throttler-storage';
+import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-limit-counters.module';
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
 
@@ -31,8 +31,9 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
  */
 @Module({
   imports: [
+    SharedRedisModule,
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
-    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [ConfigService, SlidingWindowThrottlerStorage], useFactory: throttlingOptions }),
+    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [ConfigService, RATE_LIMIT_COUNTERS], useFactory: throttlingOptions }),
   ],
   controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
   providers: [
