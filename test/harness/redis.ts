@@ -27,6 +27,12 @@ export async function assertRedisReachable(url = TEST_REDIS_URL): Promise<void> 
   }
 }
 
+/** The client once connected: a client that fails fast refuses commands until then rather than queueing them. */
+export async function connected(redis: Redis): Promise<Redis> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis;
+}
+
 /** Where the test looks for the server binary; REDIS_SERVER_BIN overrides it. */
 const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 const LOG_DIR = join(ROOT, '.data', 'test-logs');

@@ -15,6 +15,8 @@ import { UserStatusCache } from './auth/user-status.cache';
 import { UserStatusMessagesController } from './auth/user-status.messages.controller';
 import { OrdersHttpController } from './orders/orders.http.controller';
 import { PaymentsHttpController } from './payments/payments.http.controller';
+import { ProductCacheMessagesController } from './products/product-cache.messages.controller';
+import { ProductCache } from './products/product.cache';
 import { ProductsHttpController } from './products/products.http.controller';
 import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
 import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-limit-counters.module';
@@ -35,10 +37,11 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
     ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [ConfigService, RATE_LIMIT_COUNTERS], useFactory: throttlingOptions }),
   ],
-  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
+  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController, ProductCacheMessagesController],
   providers: [
     AccessTokenService,
     UserStatusCache,
+    ProductCache,
     // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work.
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

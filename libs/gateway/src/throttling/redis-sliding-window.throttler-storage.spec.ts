@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createSharedRedis } from '@tessera/platform';
 import type Redis from 'ioredis';
-import { assertRedisReachable, PrivateRedisServer, redisWanted, TEST_REDIS_URL } from '../../../../test/harness/redis';
+import { assertRedisReachable, connected, PrivateRedisServer, redisWanted, TEST_REDIS_URL } from '../../../../test/harness/redis';
 import { rateLimitEnforced } from './rate-limit-metrics';
 import { RedisSlidingWindowThrottlerStorage } from './redis-sliding-window.throttler-storage';
 import { SlidingWindowThrottlerStorage } from './sliding-window.throttler-storage';
 
 const MINUTE = 60_000;
 const quietLogger = { warn: () => undefined, log: () => undefined };
-
-/** The client once connected: it refuses commands until then rather than queueing them. */
-async function ready(redis: Redis): Promise<Redis> {
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-  return redis;
-}
 
 async function gaugeValue(): Promise<number> {
   return (await rateLimitEnforced.get()).values[0].value;
@@ -26,7 +20,7 @@ async function gaugeValue(): Promise<number> {
 
   beforeAll(async () => {
     await assertRedisReachable();
-    redis = await ready(createSharedRedis(TEST_REDIS_URL, `t-unit-${randomBytes(4).toString('hex')}`, quietLogger));
+    redis = await connected(createSharedRedis(TEST_REDIS_URL, `t-unit-${randomBytes(4).toString('hex')}`, quietLogger));
   });
 
   afterAll(() => redis?.disconnect());
@@ -58,7 +52,7 @@ async function gaugeValue(): Promise<number> {
   });
 
   it('keeps each namespace and each key apart', async () => {
-    const other = await ready(createSharedRedis(TEST_REDIS_URL, `t-unit-${randomBytes(4).toString('hex')}`, quietLogger));
+    const other = await connected(createSharedRedis(TEST_REDIS_URL, `t-unit-${randomBytes(4).toString('hex')}`, quietLogger));
     try {
       const client = key();
       for (let request = 0; request < 10; request++) await new RedisSlidingWindowThrottlerStorage(redis, () => now).increment(client, MINUTE, 10);
@@ -72,7 +66,7 @@ async function gaugeValue(): Promise<number> {
 
   it('lets requests through while Redis is down, says so in rate_limit_enforced, and counts again once it is back', async () => {
     const server = await PrivateRedisServer.start('throttler-storage-spec');
-    const own = await ready(createSharedRedis(server.url, 't-unit', quietLogger));
+    const own = await connected(createSharedRedis(server.url, 't-unit', quietLogger));
     try {
       const storage = new RedisSlidingWindowThrottlerStorage(own, () => now);
       const client = key();
@@ -85,7 +79,7 @@ async function gaugeValue(): Promise<number> {
       expect(await gaugeValue()).toBe(0);
 
       await server.start();
-      await ready(own);
+      await connected(own);
       await expect(storage.increment(client, MINUTE, 1)).resolves.toMatchObject({ isBlocked: false });
       await expect(storage.increment(client, MINUTE, 1)).resolves.toMatchObject({ isBlocked: true });
       expect(await gaugeValue()).toBe(1);
