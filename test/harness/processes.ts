@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -87,12 +88,13 @@ export function readLog(logFile: string): string {
 // Ports are handed out below the kernel's ephemeral range (32768 and up on Linux), which outgoing connections take
 // their local ports from: a port the OS chose with listen(0) could be taken by a connection to Postgres or a broker
 // before the process meant to listen on it started. Each jest worker has a block of its own, so workers never hand
-// out the same port, and a port is handed out again only after the whole block has gone round.
+// out the same port, and a port is handed out again only after the whole block has gone round. Each run starts at a
+// random place in its block: two runs on one machine (two checkouts) would otherwise race for the same first ports.
 const PORT_BLOCK = 500;
 const FIRST_PORT = 20_000;
 const BLOCKS = Math.floor((32_000 - FIRST_PORT) / PORT_BLOCK);
 const workerBlock = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
-let nextInBlock = 0;
+let nextInBlock = randomInt(PORT_BLOCK);
 
 /** A port on 127.0.0.1 that nothing listens on now, and that this process has not handed out lately. */
 export async function freePort(): Promise<number> {
