@@ -23,7 +23,9 @@ export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     const now = this.now();
-    const counts = { ...rolledTo(this.counts.get(key), windowStartAt(now, ttl), ttl), ttl };
+    const windowStart = windowStartAt(now, ttl);
+    const stored = this.counts.get(key);
+    const counts = stored?.windowStart === windowStart ? stored : { ...rolledTo(stored, windowStart, ttl), ttl };
     const record = slidingWindowDecision(counts, now, ttl, limit);
     if (!record.isBlocked) counts.current += 1;
     this.counts.set(key, counts);
