@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { freePort, ROOT } from './processes';
+import { endChild, freePort, readLog, ROOT } from './processes';
 
 /** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
@@ -68,10 +68,7 @@ export class PrivateNatsServer {
   /** Stops the server (SIGTERM: it closes its clients and flushes its storage; SIGKILL: it just dies) and waits until it is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
-    this.child!.kill(signal);
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
+    await endChild(this.child!, this.exited!, signal);
   }
 
   /** Stops the server and deletes its storage. */
@@ -81,11 +78,7 @@ export class PrivateNatsServer {
   }
 
   output(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
+    return readLog(this.logFile);
   }
 
   private async waitUntilServing(timeoutMs: number): Promise<void> {

@@ -64,18 +64,28 @@ export class AppProcess {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
+    await endChild(this.child, this.exited!, signal);
   }
 
   output(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
+    return readLog(this.logFile);
+  }
+}
+
+/** Signals `child` and waits until it has `exited`, killing it if it is still there after 10 s. */
+export async function endChild(child: ChildProcess, exited: Promise<unknown>, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** What a process wrote to its log file so far; empty before it wrote anything. */
+export function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8');
+  } catch {
+    return '';
   }
 }
 

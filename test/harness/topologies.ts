@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { assertBrokerReachable, natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from './brokers';
 import { AppName, AppProcess, freePort, waitForStatus } from './processes';
 import { createTestDatabase, realPostgresWanted } from './postgres';
+import { redisWanted } from './redis';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
 export const TEST_ADMIN = { email: 'admin@e2e.test', password: 'admin-e2e-password' };
@@ -225,11 +226,11 @@ export async function startMonolithWithExtracted(database: Database, transport: 
   return startTopology(name, apps, 'monolith', [wire.remove, db.drop]);
 }
 
-/** What a topology needs besides the build: a real Postgres, a NATS server, a RabbitMQ server. */
-export type Service = 'postgres' | 'nats' | 'rmq';
+/** What a topology needs besides the build: a real Postgres, a NATS server, a RabbitMQ server, a Redis server. */
+export type Service = 'postgres' | 'nats' | 'rmq' | 'redis';
 
-const SERVICE_WANTED: Record<Service, () => boolean> = { postgres: realPostgresWanted, nats: natsWanted, rmq: rabbitmqWanted };
-const SERVICE_SWITCH: Record<Service, string> = { postgres: 'TEST_POSTGRES_URL', nats: 'NATS_URL', rmq: 'RABBITMQ_URL' };
+const SERVICE_WANTED: Record<Service, () => boolean> = { postgres: realPostgresWanted, nats: natsWanted, rmq: rabbitmqWanted, redis: redisWanted };
+const SERVICE_SWITCH: Record<Service, string> = { postgres: 'TEST_POSTGRES_URL', nats: 'NATS_URL', rmq: 'RABBITMQ_URL', redis: 'REDIS_URL' };
 
 /**
  * `describe` when this run wants every service a topology needs (CI=true, or

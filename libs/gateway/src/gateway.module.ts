@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ContextName } from '@tessera/contracts';
-import { RuntimeSettings } from '@tessera/platform';
+import { RuntimeSettings, SharedRedisModule } from '@tessera/platform';
 import { DeadLettersHttpController } from './admin/dead-letters.http.controller';
 import { AccessTokenService } from './auth/access-token.service';
 import { AuthHttpController } from './auth/auth.http.controller';
@@ -15,10 +15,11 @@ import { UserStatusCache } from './auth/user-status.cache';
 import { UserStatusMessagesController } from './auth/user-status.messages.controller';
 import { OrdersHttpController } from './orders/orders.http.controller';
 import { PaymentsHttpController } from './payments/payments.http.controller';
+import { ProductCacheMessagesController } from './products/product-cache.messages.controller';
+import { ProductCache } from './products/product.cache';
 import { ProductsHttpController } from './products/products.http.controller';
 import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
-import { RateLimitCountersModule } from './throttling/rate-limit-counters.module';
-import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.throttler-storage';
+import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-limit-counters.module';
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
 
@@ -32,13 +33,15 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catal
  */
 @Module({
   imports: [
+    SharedRedisModule,
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
-    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [RuntimeSettings, SlidingWindowThrottlerStorage], useFactory: throttlingOptions }),
+    ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [RuntimeSettings, RATE_LIMIT_COUNTERS], useFactory: throttlingOptions }),
   ],
-  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController],
+  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController, ProductCacheMessagesController],
   providers: [
     AccessTokenService,
     UserStatusCache,
+    ProductCache,
     // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work.
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

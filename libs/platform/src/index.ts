@@ -13,5 +13,6 @@ export * from './logging/logger';
 export * from './metrics/http-metrics';
 export * from './tracing/http-route';
 export * from './platform.module';
+export * from './redis/shared-redis.module';
 export * from './bootstrap/run-app';
 export * from './bootstrap/context-app.module';

@@ -1,6 +1,9 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ERROR_CODES, GetUserRequest, USERS_PATTERNS, UserRole, UserStatus, UserView } from '@tessera/contracts';
 import { ContextClient, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { SHARED_REDIS } from '@tessera/platform';
+import type Redis from 'ioredis';
+import { SharedReadCache } from '../caching/shared-read.cache';
 
 /** What the gateway needs to know about a token's user on every request. */
 export interface UserAccess {
@@ -28,25 +31,30 @@ interface Entry {
  * The status and role of recently seen users, so that a request costs no
  * users round trip, while a deactivation takes effect at once: the
  * deactivation event (or the gateway's own deactivate call) evicts the entry,
- * and the next request reads the user afresh. Bounded in size, least recently
- * used first out.
+ * and the next request reads the user afresh. In memory, bounded in size,
+ * least recently used first out; in Redis, shared by every gateway replica,
+ * when REDIS_URL is set, so that one eviction reaches them all.
  */
 @Injectable()
-export class UserStatusCache {
+export class UserStatusCache implements OnModuleDestroy {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<UserAccess | undefined>>();
   private readonly options: UserStatusCacheOptions;
+  private readonly shared?: SharedReadCache<UserAccess>;
 
   constructor(
     @InjectContextClient('users') private readonly users: ContextClient,
     @Optional() @Inject(USER_STATUS_CACHE_OPTIONS) options?: Partial<UserStatusCacheOptions>,
+    @Optional() @Inject(SHARED_REDIS) redis?: Redis,
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
+    if (redis) this.shared = new SharedReadCache(redis, 'user-access', this.options.ttlMs);
   }
 
   /** The user's access, or undefined when the user does not exist. A users failure propagates. */
   async get(id: string): Promise<UserAccess | undefined> {
     const userId = id.toLowerCase();
+    if (this.shared) return this.shared.read(userId, () => this.fetch(userId));
     const entry = this.entries.get(userId);
     if (entry && entry.expiresAt > this.options.now()) {
       this.entries.delete(userId);
@@ -58,10 +66,15 @@ export class UserStatusCache {
   }
 
   /** Forgets the user, and any read already under way, so the next request asks users again. */
-  invalidate(id: string): void {
+  async invalidate(id: string): Promise<void> {
     const userId = id.toLowerCase();
     this.entries.delete(userId);
     this.loading.delete(userId);
+    await this.shared?.invalidate(userId);
+  }
+
+  onModuleDestroy(): void {
+    this.shared?.close();
   }
 
   get size(): number {

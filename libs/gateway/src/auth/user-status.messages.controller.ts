@@ -8,15 +8,15 @@ import { UserStatusCache } from './user-status.cache';
  * Keeps this gateway process's view of user statuses fresh: a deactivated
  * user's tokens are refused from the next request on. Every gateway process
  * hears the event (EVENT_SUBSCRIBERS). It needs no inbox: forgetting a
- * cached status twice is the same as once, and the cache does not outlive
- * the process, so there is nothing to keep in a transaction.
+ * cached status twice is the same as once, and there is nothing to keep in a
+ * transaction.
  */
 @MessagesController()
 export class UserStatusMessagesController {
   constructor(private readonly statuses: UserStatusCache) {}
 
   @EventPattern(USERS_EVENTS.USER_DEACTIVATED)
-  onUserDeactivated(@Payload() event: UserDeactivatedEvent): void {
-    if (typeof event?.userId === 'string') this.statuses.invalidate(event.userId);
+  async onUserDeactivated(@Payload() event: UserDeactivatedEvent): Promise<void> {
+    if (typeof event?.userId === 'string') await this.statuses.invalidate(event.userId);
   }
 }

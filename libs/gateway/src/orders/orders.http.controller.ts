@@ -25,6 +25,7 @@ import { ProblemException } from '../problems/problem.exception';
 import { ListOrdersQueryDto } from './list-orders.dto';
 import { OrderDto, OrderHistoryEntryDto, OrderPageDto } from './order.dto';
 import { PlaceOrderDto } from './place-order.dto';
+import { ProductCache } from '../products/product.cache';
 
 const ORDER_NOT_FOUND = ["ORDER_NOT_FOUND: no such order, or another user's"];
 
@@ -33,7 +34,10 @@ const ORDER_NOT_FOUND = ["ORDER_NOT_FOUND: no such order, or another user's"];
 @ApiProblems({ 429: ['RATE_LIMITED'], 503: ['CONTEXT_UNAVAILABLE'] })
 @Controller('orders')
 export class OrdersHttpController {
-  constructor(@InjectContextClient('ordering') private readonly ordering: ContextClient) {}
+  constructor(
+    @InjectContextClient('ordering') private readonly ordering: ContextClient,
+    private readonly products: ProductCache,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -63,6 +67,9 @@ export class OrdersHttpController {
       }
       if (error instanceof RemoteError && error.code === ERROR_CODES.INSUFFICIENT_STOCK) throw ProblemException.fromRemote(error, { passDetails: ['productId'] });
       throw error;
+    } finally {
+      // The reservation took stock (or may have, when the answer was lost): the next product read must show it.
+      await this.products.invalidate(request.items.map((item) => item.productId));
     }
   }
 
@@ -107,7 +114,10 @@ export class OrdersHttpController {
   @ApiProblems({ 404: ORDER_NOT_FOUND, 409: ['ORDER_NOT_CANCELLABLE: the order is cancelled already', 'CONCURRENT_MODIFICATION: retry'] })
   async cancel(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     const request: CancelOrderRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };
-    return OrderDto.of(await this.ordering.send<OrderView, CancelOrderRequest>(ORDERING_PATTERNS.CANCEL_ORDER, request));
+    const cancelled = await this.ordering.send<OrderView, CancelOrderRequest>(ORDERING_PATTERNS.CANCEL_ORDER, request);
+    // Its stock is back in the catalog when ordering answers.
+    await this.products.invalidate(cancelled.items.map((item) => item.productId));
+    return OrderDto.of(cancelled);
   }
 
   @Get(':id/history')

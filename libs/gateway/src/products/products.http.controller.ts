@@ -5,7 +5,6 @@ import {
   CATALOG_PATTERNS,
   CreateProductRequest,
   ERROR_CODES,
-  GetProductRequest,
   ListProductsRequest,
   Page,
   ProductView,
@@ -19,6 +18,7 @@ import { isUuid } from '../common/uuid';
 import { ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { CreateProductDto } from './create-product.dto';
+import { ProductCache } from './product.cache';
 import { ListProductsQueryDto } from './list-products.dto';
 import { ProductDto, ProductPageDto } from './product.dto';
 import { StockAdjustmentDto } from './stock-adjustment.dto';
@@ -30,7 +30,10 @@ const PRODUCT_NOT_FOUND = ['PRODUCT_NOT_FOUND'];
 @ApiProblems({ 429: ['RATE_LIMITED'], 503: ['CONTEXT_UNAVAILABLE'] })
 @Controller('products')
 export class ProductsHttpController {
-  constructor(@InjectContextClient('catalog') private readonly catalog: ContextClient) {}
+  constructor(
+    @InjectContextClient('catalog') private readonly catalog: ContextClient,
+    private readonly products: ProductCache,
+  ) {}
 
   @Get()
   @Public()
@@ -50,8 +53,7 @@ export class ProductsHttpController {
   @ApiOkResponse({ type: ProductDto })
   @ApiProblems({ 404: PRODUCT_NOT_FOUND })
   async get(@Param('id') id: string): Promise<ProductDto> {
-    const productId = productIdOrNotFound(id);
-    return ProductDto.of(await this.catalog.send<ProductView, GetProductRequest>(CATALOG_PATTERNS.GET_PRODUCT, { productId }));
+    return ProductDto.of(await this.products.get(productIdOrNotFound(id)));
   }
 
   @Post()
@@ -78,7 +80,7 @@ export class ProductsHttpController {
     if (body.name !== undefined) request.name = body.name;
     if (body.description !== undefined) request.description = body.description;
     if (body.price !== undefined) request.price = money(body.price);
-    return ProductDto.of(await this.catalog.send<ProductView, UpdateProductRequest>(CATALOG_PATTERNS.UPDATE_PRODUCT, request));
+    return ProductDto.of(await this.changing(request.productId, () => this.catalog.send<ProductView, UpdateProductRequest>(CATALOG_PATTERNS.UPDATE_PRODUCT, request)));
   }
 
   @Post(':id/stock-adjustments')
@@ -91,7 +93,17 @@ export class ProductsHttpController {
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND, 409: ['INSUFFICIENT_STOCK: the stock would go below zero'] })
   async adjustStock(@Param('id') id: string, @Body() body: StockAdjustmentDto): Promise<ProductDto> {
     const request: AdjustStockRequest = { productId: productIdOrNotFound(id), delta: body.delta };
-    return ProductDto.of(await this.catalog.send<ProductView, AdjustStockRequest>(CATALOG_PATTERNS.ADJUST_STOCK, request));
+    return ProductDto.of(await this.changing(request.productId, () => this.catalog.send<ProductView, AdjustStockRequest>(CATALOG_PATTERNS.ADJUST_STOCK, request)));
+  }
+
+  /** Runs a change of the product, then forgets its cached copy before the change is answered, whatever the answer. */
+  private async changing(productId: string, change: () => Promise<ProductView>): Promise<ProductView> {
+    try {
+      return await change();
+    } finally {
+      // Also when the answer is lost: the change may have happened, and a needless eviction costs one read.
+      await this.products.invalidate([productId]);
+    }
   }
 }
 

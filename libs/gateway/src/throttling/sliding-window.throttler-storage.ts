@@ -1,19 +1,14 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { rolledTo, slidingWindowDecision, WindowCounts, windowStartAt } from './sliding-window';
 
-/** One client's counts in one budget: requests taken in the current window and in the one before it. */
-interface WindowCounts {
+interface StoredCounts extends WindowCounts {
   ttl: number;
-  windowStart: number;
-  current: number;
-  previous: number;
 }
 
 /**
  * Rate-limit counters in memory, each request O(1): a sliding-window
- * counter per client and budget, which estimates the requests of the last
- * `ttl` as those of the current fixed window plus the previous window's,
- * weighted by how much of it the sliding window still covers. So a client
+ * counter per client and budget (see slidingWindowDecision), so a client
  * cannot double its budget at a window's edge, and nothing grows with the
  * number of requests (@nestjs/throttler's own store keeps, and filters on
  * every request, one timestamp per request of the last minute).
@@ -22,22 +17,19 @@ interface WindowCounts {
  * retrying is let in again once its earlier requests have slid out.
  */
 export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
-  private readonly counts = new Map<string, WindowCounts>();
+  private readonly counts = new Map<string, StoredCounts>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     const now = this.now();
-    const windowStart = Math.floor(now / ttl) * ttl;
-    const counts = this.countsAt(key, windowStart, ttl);
-    const weight = 1 - (now - windowStart) / ttl;
-    const estimate = counts.previous * weight + counts.current;
-    const timeToExpire = Math.ceil((windowStart + ttl - now) / 1000);
-    if (estimate + 1 > limit) {
-      return { totalHits: Math.ceil(estimate) + 1, timeToExpire, isBlocked: true, timeToBlockExpire: Math.max(1, Math.ceil(waitUntilAllowed(counts, now, ttl, limit) / 1000)) };
-    }
-    counts.current += 1;
-    return { totalHits: Math.ceil(estimate + 1), timeToExpire, isBlocked: false, timeToBlockExpire: 0 };
+    const windowStart = windowStartAt(now, ttl);
+    const stored = this.counts.get(key);
+    const counts = stored?.windowStart === windowStart ? stored : { ...rolledTo(stored, windowStart, ttl), ttl };
+    const record = slidingWindowDecision(counts, now, ttl, limit);
+    if (!record.isBlocked) counts.current += 1;
+    this.counts.set(key, counts);
+    return record;
   }
 
   /** Forgets every client whose last request is more than a whole window behind, so it weighs nothing now; answers how many. */
@@ -56,32 +48,4 @@ export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
   get size(): number {
     return this.counts.size;
   }
-
-  private countsAt(key: string, windowStart: number, ttl: number): WindowCounts {
-    const counts = this.counts.get(key);
-    if (!counts) {
-      const fresh = { ttl, windowStart, current: 0, previous: 0 };
-      this.counts.set(key, fresh);
-      return fresh;
-    }
-    if (counts.windowStart !== windowStart) {
-      counts.previous = counts.windowStart === windowStart - ttl ? counts.current : 0;
-      counts.current = 0;
-      counts.windowStart = windowStart;
-    }
-    return counts;
-  }
-}
-
-/** Milliseconds until one more request fits the budget, the counts staying as they are meanwhile. */
-function waitUntilAllowed(counts: WindowCounts, now: number, ttl: number, limit: number): number {
-  const room = limit - 1;
-  const windowEnd = counts.windowStart + ttl;
-  if (counts.current <= room) {
-    // Within this window: once the previous window's weight has fallen far enough.
-    const covered = counts.previous > 0 ? 1 - (room - counts.current) / counts.previous : 0;
-    return Math.max(0, counts.windowStart + covered * ttl - now);
-  }
-  // Only in the next window, where this window's requests become the previous ones and fade as it goes.
-  return windowEnd - now + Math.max(0, (1 - room / counts.current) * ttl);
 }

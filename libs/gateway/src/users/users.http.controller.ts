@@ -86,7 +86,7 @@ export class UsersHttpController {
       return UserDto.of(await this.users.send<UserView, DeactivateUserRequest>(USERS_PATTERNS.DEACTIVATE_USER, { userId: id.toLowerCase() }));
     } finally {
       // Also when the answer is lost (a timeout may follow a deactivation that happened): a needless eviction costs one read.
-      this.statuses.invalidate(id);
+      await this.statuses.invalidate(id);
     }
   }
 

@@ -11,6 +11,13 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ PORT: 'eighty' })).toThrow(/"PORT" must be a number/);
     expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
     expect(() => validateEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => validateEnv({ REDIS_URL: '127.0.0.1:6379' })).toThrow(/REDIS_URL/);
+  });
+
+  it('leaves REDIS_URL unset unless given, and takes a redis or rediss URL', () => {
+    expect(validateEnv({})).not.toHaveProperty('REDIS_URL');
+    expect(validateEnv({ REDIS_URL: 'redis://cache:6379/2' })).toMatchObject({ REDIS_URL: 'redis://cache:6379/2' });
+    expect(validateEnv({ REDIS_URL: 'rediss://user:secret@cache.example:6380' })).toMatchObject({ REDIS_URL: 'rediss://user:secret@cache.example:6380' });
   });
 
   it('refuses a crash test fault point in production, and takes it elsewhere', () => {

@@ -28,6 +28,7 @@ export const envSchema = Joi.object({
   PAYMENTS_TCP_ADDRESS: tcpAddress,
   NATS_URL: Joi.string().uri({ scheme: ['nats', 'tls'] }).default('nats://127.0.0.1:4222'),
   RABBITMQ_URL: Joi.string().uri({ scheme: ['amqp', 'amqps'] }).default('amqp://guest:guest@127.0.0.1:5672'),
+  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
   MESSAGING_NAMESPACE: Joi.string().pattern(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes').default('tessera'),
   REQUEST_TIMEOUT_MS: positiveInt.default(5000),
   JWT_SECRET: Joi.string().min(16),

@@ -4,6 +4,7 @@ import type { ContextName } from '@tessera/contracts';
 import { BrokerHealthIndicator } from './broker-health.indicator';
 import { ContextHealthIndicator } from './context-health.indicator';
 import { CHECKED_CONTEXTS, HealthController } from './health.controller';
+import { RedisHealthIndicator } from './redis-health.indicator';
 import { MetricsController } from '../metrics/metrics.controller';
 
 /** /health/live, /health/ready and /metrics for a process that serves or calls `contexts`. */
@@ -14,7 +15,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController, MetricsController],
-      providers: [ContextHealthIndicator, BrokerHealthIndicator, { provide: CHECKED_CONTEXTS, useValue: contexts }],
+      providers: [ContextHealthIndicator, BrokerHealthIndicator, RedisHealthIndicator, { provide: CHECKED_CONTEXTS, useValue: contexts }],
     };
   }
 }

@@ -1,0 +1,70 @@
+import { Global, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Redis from 'ioredis';
+
+/** The token of this process's Redis client: a `Redis`, or undefined when REDIS_URL is not set. */
+export const SHARED_REDIS = Symbol('SHARED_REDIS');
+
+/** How long one command may take before it counts as failed: a Redis that hangs must not hang requests. */
+const COMMAND_TIMEOUT_MS = 500;
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/**
+ * A client whose keys all start with `<namespace>:` (MESSAGING_NAMESPACE), so
+ * deployments sharing a Redis never meet, that fails fast while Redis is away (no offline queue, one try per
+ * command), so that its users can fall back at once, and reconnects forever.
+ * Its errors are logged once per outage, not once per reconnect attempt.
+ */
+export function createSharedRedis(url: string, namespace: string, logger: Pick<Logger, 'warn' | 'log'> = new Logger('Redis')): Redis {
+  const redis = new Redis(url, {
+    keyPrefix: `${namespace}:`,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+  });
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`Redis is not reachable (${error.message}): rate limits are not enforced and caches are bypassed until it is back`);
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log('Redis is reachable again');
+  });
+  return redis;
+}
+
+@Injectable()
+class SharedRedisCloser implements OnModuleDestroy {
+  constructor(@Inject(SHARED_REDIS) private readonly redis: Redis | undefined) {}
+
+  onModuleDestroy(): void {
+    this.redis?.disconnect(false);
+  }
+}
+
+/**
+ * The Redis client of a process that shares state with its replicas
+ * (rate-limit counters, caches), when REDIS_URL is set; undefined otherwise,
+ * and then nothing connects anywhere.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: SHARED_REDIS,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        const url = config.get<string>('REDIS_URL');
+        return url ? createSharedRedis(url, config.get<string>('MESSAGING_NAMESPACE') ?? 'tessera') : undefined;
+      },
+    },
+    SharedRedisCloser,
+  ],
+  exports: [SHARED_REDIS],
+})
+export class SharedRedisModule {}

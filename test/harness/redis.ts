@@ -1,0 +1,112 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { endChild, freePort, readLog, ROOT } from './processes';
+
+/**
+ * The Redis the suites also run on: with CI=true, or when REDIS_URL is set.
+ * There a missing server is a failure, not a skip.
+ */
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function redisWanted(): boolean {
+  return process.env.CI === 'true' || !!process.env.REDIS_URL;
+}
+
+/** Fails with a clear message when the wanted Redis does not answer. */
+export async function assertRedisReachable(url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(`Redis is required for this run (CI=true or REDIS_URL) but ${url} refused: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The client once connected: a client that fails fast refuses commands until then rather than queueing them. */
+export async function connected(redis: Redis): Promise<Redis> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis;
+}
+
+/** Where the test looks for the server binary; REDIS_SERVER_BIN overrides it. */
+const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+const LOG_DIR = join(ROOT, '.data', 'test-logs');
+
+/**
+ * A redis-server of the test's own, without persistence, so a test may stop
+ * it without touching the machine's. `stop()` and `start()` keep the port, as
+ * a server restarted in place would.
+ */
+export class PrivateRedisServer {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private starts = 0;
+
+  private constructor(
+    readonly port: number,
+    private readonly label: string,
+  ) {}
+
+  /** A new server on a free port, started and answering PING. */
+  static async start(label: string): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort(), label);
+    try {
+      await server.start();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get logFile(): string {
+    return join(LOG_DIR, `${this.label}-redis-${this.starts}.log`);
+  }
+
+  async start(timeoutMs = 10_000): Promise<void> {
+    if (this.running) return;
+    this.starts++;
+    mkdirSync(LOG_DIR, { recursive: true });
+    const child = spawn(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(this.logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    child.once('error', () => undefined);
+    this.child = child;
+    this.exited = new Promise((resolveExit) => child.once('close', () => resolveExit()));
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`redis-server exited while starting:\n${this.output().slice(-2000)}`);
+      try {
+        return await assertRedisReachable(this.url);
+      } catch (error) {
+        last = error;
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    throw new Error(`redis-server on ${this.url} did not answer within ${timeoutMs} ms (last: ${(last as Error)?.message})`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    await endChild(this.child!, this.exited!);
+  }
+
+  output(): string {
+    return readLog(this.logFile);
+  }
+}
