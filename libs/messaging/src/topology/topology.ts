@@ -156,7 +156,7 @@ function parseTcpBalancing(value: string | undefined): TcpBalancing {
 }
 
 function parseAddress(value: string, name: string): TcpAddress {
-  const match = /^(.+):(\d{1,5})$/.exec(value.trim());
+  const match = /^([^,]+):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };

@@ -2,7 +2,7 @@ import Joi from 'joi';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
-const tcpAddress = Joi.string().pattern(/^.+:\d{1,5}$/, 'host:port');
+const tcpAddress = Joi.string().pattern(/^[^,]+:\d{1,5}$/, 'host:port');
 const tcpAddresses = Joi.string().pattern(/^[^,]+:\d{1,5}(\s*,\s*[^,]+:\d{1,5})*$/, 'host:port, comma-separated');
 const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
 
