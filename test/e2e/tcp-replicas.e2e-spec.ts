@@ -68,7 +68,9 @@ describeWith(['postgres'])('the TCP split with two catalog processes at two addr
     expect(await productReadsServedBy(survivor)).toBeGreaterThanOrEqual(servedBeforeKill + 80);
     expect(survivor.running).toBe(true);
     // One replica down is not the context down: its circuit stays closed.
-    expect(sample(await metricsOf(topology.processes.gateway.port), 'circuit_breaker_open', { context: 'catalog' })).toBe(0);
+    const gatewayMetrics = await metricsOf(topology.processes.gateway.port);
+    expect(sample(gatewayMetrics, 'circuit_breaker_open', { context: 'catalog' })).toBe(0);
+    expect(sample(gatewayMetrics, 'tcp_replicas', { context: 'catalog', state: 'ejected' })).toBe(1);
     expect((await api.get('/health/ready')).status).toBe(200);
   });
 });

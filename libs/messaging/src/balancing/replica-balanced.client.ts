@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { lastValueFrom, Observable, timeout } from 'rxjs';
+import { reportReplicas } from '../observability/messaging-metrics';
 import { isUnreachableFailure } from '../resilience/context-unreachable.error';
 import type { TcpBalancing } from '../topology/topology';
 
@@ -48,6 +49,7 @@ export class ReplicaBalancedClient extends ClientProxy {
   private readonly logger = new Logger('ReplicaBalancedClient');
   private turn = 0;
   private closed = false;
+  private readonly stopReporting: () => void;
 
   constructor(
     private readonly context: string,
@@ -58,6 +60,7 @@ export class ReplicaBalancedClient extends ClientProxy {
     super();
     if (replicas.length === 0) throw new Error(`${context} needs at least one address`);
     this.replicas = replicas.map((replica) => ({ ...replica, pending: 0, ejected: false, pauseMs: ejection.firstPauseMs }));
+    this.stopReporting = reportReplicas(context, () => ({ inRotation: this.replicasInRotation, total: this.replicas.length }));
   }
 
   /** How many replicas take requests now; 0 when every one has failed and none has answered a probe since. */
@@ -105,6 +108,7 @@ export class ReplicaBalancedClient extends ClientProxy {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopReporting();
     for (const replica of this.replicas) clearTimeout(replica.probe);
     await Promise.all(this.replicas.map((replica) => replica.proxy.close()));
   }
