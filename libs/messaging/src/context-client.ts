@@ -6,7 +6,7 @@ import { RemoteError } from './errors/remote.error';
 import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
 import { ContextUnreachableError, isUnreachableFailure, ReplicaUnreachableError } from './resilience/context-unreachable.error';
-import { ReplicaBalancedClient } from './balancing/replica-balanced.client';
+import { hasReplicaInRotation } from './balancing/replica-balanced.client';
 import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
 import { inMessagingSpan } from './observability/messaging-tracing';
 import type { TransportName } from './topology/topology';
@@ -67,10 +67,7 @@ export class ContextClient {
 
   /** The failure to reach the context, or only one of its replicas when another is still in rotation. */
   private unreachable(message: string): ContextUnreachableError {
-    if (this.proxy instanceof ReplicaBalancedClient && this.proxy.replicasInRotation > 0) {
-      return new ReplicaUnreachableError(`${message} at one replica; ${this.proxy.replicasInRotation} still in rotation`);
-    }
-    return new ContextUnreachableError(message);
+    return hasReplicaInRotation(this.proxy) ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`) : new ContextUnreachableError(message);
   }
 
   async close(): Promise<void> {

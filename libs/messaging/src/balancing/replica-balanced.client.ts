@@ -26,6 +26,11 @@ export interface EjectionOptions {
 
 export const DEFAULT_EJECTION_OPTIONS: Omit<EjectionOptions, 'probePattern'> = { firstPauseMs: 1000, maxPauseMs: 30_000, probeTimeoutMs: 1000 };
 
+/** Whether `proxy` balances over replicas of which one at least still takes requests: a failure there was one replica's, not the context's. */
+export function hasReplicaInRotation(proxy: ClientProxy): boolean {
+  return proxy instanceof ReplicaBalancedClient && proxy.replicasInRotation > 0;
+}
+
 interface ReplicaState extends Replica {
   pending: number;
   ejected: boolean;

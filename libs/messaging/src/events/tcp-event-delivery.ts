@@ -1,7 +1,7 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import { lastValueFrom, timeout } from 'rxjs';
-import { ReplicaBalancedClient } from '../balancing/replica-balanced.client';
+import { hasReplicaInRotation } from '../balancing/replica-balanced.client';
 import type { ContextClient } from '../context-client';
 import { isUnreachableFailure } from '../resilience/context-unreachable.error';
 import { RemoteEventDelivery } from './remote-event-delivery';
@@ -38,7 +38,7 @@ export class TcpEventDelivery implements RemoteEventDelivery {
     try {
       await this.send(transport, pattern, payload);
     } catch (error) {
-      if (!isUnreachableFailure(error) || !(transport instanceof ReplicaBalancedClient) || transport.replicasInRotation === 0) throw error;
+      if (!isUnreachableFailure(error) || !hasReplicaInRotation(transport)) throw error;
       await this.send(transport, pattern, payload);
     }
   }
