@@ -94,15 +94,18 @@ function median(values) {
 /** The apps of one transport (one app in process; a server and a client app otherwise) and the client's call. */
 async function startTransport(transport, messaging, contracts) {
   const at = async () => ({ host: '127.0.0.1', port: await freePort() });
-  const tcpAddresses = {};
-  for (const context of contracts.CONTEXT_NAMES) tcpAddresses[context] = await at();
+  const tcpListenAddresses = {};
+  for (const context of contracts.CONTEXT_NAMES) tcpListenAddresses[context] = await at();
+  const tcpAddresses = Object.fromEntries(Object.entries(tcpListenAddresses).map(([context, address]) => [context, [address]]));
   const namespace = `bench-msg-${randomBytes(3).toString('hex')}`;
   const topology = (hosted) => ({
     transport,
     hosted,
     hostsGateway: false,
     tcpAddresses,
-    gatewayTcpAddress: tcpAddresses.users,
+    tcpListenAddresses,
+    tcpBalancing: 'least-pending',
+    gatewayTcpAddress: tcpListenAddresses.users,
     gatewayTcpAddresses: [],
     natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     rabbitmqUrl: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',

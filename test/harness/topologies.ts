@@ -77,7 +77,7 @@ export const CONTEXT_APPS = CONTEXT_NAMES;
 export type SplitTransport = 'tcp' | 'nats' | 'rmq';
 
 export interface SplitOptions {
-  /** How many processes run a context (default one each); replicas need a broker and a shared Postgres. */
+  /** How many processes run a context (default one each), each at an address of its own over TCP; replicas need a shared Postgres. */
   replicas?: Partial<Record<ContextName, number>>;
   /** Added to every process's environment. */
   env?: Record<string, string>;
@@ -89,33 +89,51 @@ export interface SplitOptions {
   processEnv?: Record<string, Record<string, string>>;
 }
 
+/** How the processes of one topology reach each other: the environment they share, and what one process adds to it. */
+interface Wire {
+  env: Record<string, string>;
+  gatewayEnv: (gateway: number) => Record<string, string>;
+  replicaEnv: (context: ContextName, replica: number) => Record<string, string>;
+  remove: () => Promise<void>;
+}
+
 /**
  * How every process of one topology reaches the others: TRANSPORT and the
  * transport's addresses, a namespace of its own on a broker, and the cleanup of
  * that namespace. Over TCP each gateway process listens for its events on a
- * port of its own (`gatewayEnv(n)`), and every publisher knows them all. A
- * broker that does not answer fails the start here, clearly.
+ * port of its own (`gatewayEnv(n)`), and every publisher knows them all; so
+ * does each replica of a context (`replicaEnv`), and every client lists them
+ * all. A broker that does not answer fails the start here, clearly.
  */
-async function transportFor(
-  transport: SplitTransport,
-  label: string,
-  gateways = 1,
-): Promise<{ env: Record<string, string>; gatewayEnv: (gateway: number) => Record<string, string>; remove: () => Promise<void> }> {
+async function transportFor(transport: SplitTransport, label: string, gateways = 1, replicas: SplitOptions['replicas'] = {}): Promise<Wire> {
+  const noReplicaEnv = () => ({});
   if (transport === 'tcp') {
     const env: Record<string, string> = { TRANSPORT: 'tcp' };
-    for (const context of CONTEXT_APPS) env[`${context.toUpperCase()}_TCP_ADDRESS`] = `127.0.0.1:${await freePort()}`;
+    const replicaAddresses: Partial<Record<ContextName, string[]>> = {};
+    for (const context of CONTEXT_APPS) {
+      const addresses: string[] = [];
+      for (let replica = 1; replica <= (replicas[context] ?? 1); replica++) addresses.push(`127.0.0.1:${await freePort()}`);
+      replicaAddresses[context] = addresses;
+      env[`${context.toUpperCase()}_TCP_ADDRESS`] = addresses.join(',');
+    }
     const gatewayAddresses: string[] = [];
     for (let gateway = 1; gateway <= gateways; gateway++) gatewayAddresses.push(`127.0.0.1:${await freePort()}`);
     env.GATEWAY_TCP_ADDRESSES = gatewayAddresses.join(',');
-    return { env, gatewayEnv: (gateway) => ({ GATEWAY_TCP_ADDRESS: gatewayAddresses[gateway - 1] }), remove: async () => undefined };
+    return {
+      env,
+      gatewayEnv: (gateway) => ({ GATEWAY_TCP_ADDRESS: gatewayAddresses[gateway - 1] }),
+      // A context with one address listens where it is reached, as a single-process deployment is configured.
+      replicaEnv: (context, replica) => (replicaAddresses[context]!.length > 1 ? { [`${context.toUpperCase()}_TCP_LISTEN_ADDRESS`]: replicaAddresses[context]![replica - 1] } : {}),
+      remove: async () => undefined,
+    };
   }
   await assertBrokerReachable(transport);
   const namespace = testNamespace(label);
   const gatewayEnv = () => ({});
   if (transport === 'nats') {
-    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, remove: () => removeNatsNamespace(namespace) };
+    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, replicaEnv: noReplicaEnv, remove: () => removeNatsNamespace(namespace) };
   }
-  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, remove: () => removeRabbitNamespace(namespace) };
+  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, replicaEnv: noReplicaEnv, remove: () => removeRabbitNamespace(namespace) };
 }
 
 /** One process of a topology: its name in `processes`, the app it runs and its environment. */
@@ -176,11 +194,10 @@ async function startTopology(
  */
 export async function startSplit(database: Database, transport: SplitTransport, options: SplitOptions = {}): Promise<RunningTopology> {
   const replicated = Object.entries(options.replicas ?? {}).filter(([, count]) => (count ?? 1) > 1);
-  if (replicated.length > 0 && transport === 'tcp') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} need a broker: over TCP each context has one address`);
   if (replicated.length > 0 && database === 'embedded') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} must share a database: use Postgres`);
   const name = `${transport}-split-${database}`;
   const gateways = options.gateways ?? 1;
-  const wire = await transportFor(transport, `${transport}-split`, gateways);
+  const wire = await transportFor(transport, `${transport}-split`, gateways, options.replicas);
   const db = await databaseFor(database, options.onDisk).catch(async (error) => {
     await wire.remove();
     throw error;
@@ -190,7 +207,7 @@ export async function startSplit(database: Database, transport: SplitTransport, 
   for (const context of CONTEXT_APPS) {
     for (let replica = 1; replica <= (options.replicas?.[context] ?? 1); replica++) {
       const processName = replicaName(context, replica);
-      apps.push({ processName, app: context, env: { ...shared, ...db.env(processName), ...options.processEnv?.[processName] } });
+      apps.push({ processName, app: context, env: { ...shared, ...wire.replicaEnv(context, replica), ...db.env(processName), ...options.processEnv?.[processName] } });
     }
   }
   for (let gateway = 1; gateway <= gateways; gateway++) {
@@ -200,8 +217,8 @@ export async function startSplit(database: Database, transport: SplitTransport, 
   return startTopology(name, apps, 'gateway', [wire.remove, db.drop]);
 }
 
-/** The gateway and each context as five processes over TCP: startSplit on TCP. */
-export function startTcpSplit(database: Database, options: Omit<SplitOptions, 'replicas'> = {}): Promise<RunningTopology> {
+/** The gateway and each context as processes of their own over TCP (five, without replicas): startSplit on TCP. */
+export function startTcpSplit(database: Database, options: SplitOptions = {}): Promise<RunningTopology> {
   return startSplit(database, 'tcp', options);
 }
 

@@ -5,7 +5,8 @@ import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { RemoteError } from './errors/remote.error';
 import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
-import { ContextUnreachableError, isUnreachableFailure } from './resilience/context-unreachable.error';
+import { ContextUnreachableError, isUnreachableFailure, ReplicaUnreachableError } from './resilience/context-unreachable.error';
+import { hasReplicaInRotation } from './balancing/replica-balanced.client';
 import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
 import { inMessagingSpan } from './observability/messaging-tracing';
 import type { TransportName } from './topology/topology';
@@ -59,10 +60,15 @@ export class ContextClient {
       if (this.proxy instanceof InProcessClient) return await answerWithin(this.proxy.request<TReply>(pattern, request), ms);
       return await lastValueFrom(this.proxy.send<TReply, TRequest>(pattern, request).pipe(timeout(ms)), { defaultValue: undefined as TReply });
     } catch (error) {
-      if (error instanceof TimeoutError) throw new ContextUnreachableError(`${this.context} did not answer ${pattern} within ${ms} ms`);
-      if (isUnreachableFailure(error)) throw new ContextUnreachableError(`${this.context} is unavailable`);
+      if (error instanceof TimeoutError) throw this.unreachable(`${this.context} did not answer ${pattern} within ${ms} ms`);
+      if (isUnreachableFailure(error)) throw this.unreachable(`${this.context} is unavailable`);
       throw RemoteError.from(error, this.context);
     }
+  }
+
+  /** The failure to reach the context, or only one of its replicas when another is still in rotation. */
+  private unreachable(message: string): ContextUnreachableError {
+    return hasReplicaInRotation(this.proxy) ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`) : new ContextUnreachableError(message);
   }
 
   async close(): Promise<void> {

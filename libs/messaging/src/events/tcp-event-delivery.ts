@@ -1,7 +1,9 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import { lastValueFrom, timeout } from 'rxjs';
+import { hasReplicaInRotation } from '../balancing/replica-balanced.client';
 import type { ContextClient } from '../context-client';
+import { isUnreachableFailure } from '../resilience/context-unreachable.error';
 import { RemoteEventDelivery } from './remote-event-delivery';
 
 /** A subscriber that has not handled an event within this long is retried later by the outbox, not waited for. */
@@ -13,6 +15,9 @@ const DELIVERY_TIMEOUT_MS = 5000;
  * subscriber answers once its handler has finished (its transaction
  * committed). Only that answer counts as delivered: a subscriber that is
  * down, fails, or dies while handling fails the delivery, so the outbox tries again.
+ * An event for a context with several replicas goes to one of them, like a
+ * request, and to another at once if that one cannot be reached: the context's
+ * inbox, shared by its replicas, drops it should the first have handled it after all.
  * An event of the gateway goes to every gateway process listed
  * (GATEWAY_TCP_ADDRESSES), and counts as delivered once each has handled it.
  */
@@ -29,7 +34,13 @@ export class TcpEventDelivery implements RemoteEventDelivery {
     }
     const client = this.clients.find((candidate) => candidate.context === subscriber);
     if (!client) throw new Error(`No client reaches ${subscriber}, a subscriber of ${pattern}`);
-    await this.send(client.transport, pattern, payload);
+    const transport = client.transport;
+    try {
+      await this.send(transport, pattern, payload);
+    } catch (error) {
+      if (!isUnreachableFailure(error) || !hasReplicaInRotation(transport)) throw error;
+      await this.send(transport, pattern, payload);
+    }
   }
 
   async close(): Promise<void> {

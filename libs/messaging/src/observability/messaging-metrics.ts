@@ -47,6 +47,13 @@ export interface MessagingBacklogSource {
 
 const backlogs = new Map<string, MessagingBacklogSource>();
 const circuits = new Map<string, () => boolean>();
+const replicaSets = new Map<string, () => ReplicaCounts>();
+
+/** How many replicas of a context a client reaches over TCP, and how many of them take requests now. */
+export interface ReplicaCounts {
+  inRotation: number;
+  total: number;
+}
 
 /** Has the gauges report `context`'s backlog from `source` until the returned function is called. */
 export function reportBacklog(context: string, source: MessagingBacklogSource): () => void {
@@ -61,6 +68,14 @@ export function reportCircuit(context: string, isOpen: () => boolean): () => voi
   circuits.set(context, isOpen);
   return () => {
     if (circuits.get(context) === isOpen) circuits.delete(context);
+  };
+}
+
+/** Has tcp_replicas report the replicas of `context` as `read` counts them, until the returned function is called. */
+export function reportReplicas(context: string, read: () => ReplicaCounts): () => void {
+  replicaSets.set(context, read);
+  return () => {
+    if (replicaSets.get(context) === read) replicaSets.delete(context);
   };
 }
 
@@ -92,6 +107,20 @@ new Gauge({
   collect() {
     this.reset();
     for (const [context, isOpen] of circuits) this.set({ context }, isOpen() ? 1 : 0);
+  },
+});
+
+new Gauge({
+  name: 'tcp_replicas',
+  help: 'Replicas of a context this process reaches over TCP: in rotation, or ejected after a failure until a probe finds them back',
+  labelNames: ['context', 'state'] as const,
+  collect() {
+    this.reset();
+    for (const [context, read] of replicaSets) {
+      const { inRotation, total } = read();
+      this.set({ context, state: 'in-rotation' }, inRotation);
+      this.set({ context, state: 'ejected' }, total - inRotation);
+    }
   },
 });
 

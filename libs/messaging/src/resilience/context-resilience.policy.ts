@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ContextName, QUERY_PATTERNS } from '@tessera/contracts';
 import { circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
-import { ContextUnreachableError } from './context-unreachable.error';
+import { ContextUnreachableError, ReplicaUnreachableError } from './context-unreachable.error';
 
 /** How hard a client tries to reach a context, and when it stops trying for a while. */
 export interface ResilienceOptions {
@@ -41,7 +41,9 @@ export function queryBudgetMs(timeoutMs: number): number {
  * Only failures to reach the context count: an answer, even an error, proves it
  * is there. So does an answer to another request that came while a try was
  * waiting: that try was lost with one process of a replicated context (killed
- * with it in hand), and its failure does not count against the context.
+ * with it in hand), and its failure does not count against the context. Nor
+ * does the failure of one replica while another is in rotation (see
+ * ReplicaBalancedClient): the circuit opens only once every replica fails.
  */
 export class ContextResiliencePolicy {
   private readonly options: ResilienceOptions;
@@ -56,7 +58,7 @@ export class ContextResiliencePolicy {
     options: Partial<ResilienceOptions> = {},
   ) {
     this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
-    this.breaker = circuitBreaker(handleWhen((error) => isUnreachable(error) && !this.outlived.has(error)), {
+    this.breaker = circuitBreaker(handleWhen((error) => isUnreachable(error) && !(error instanceof ReplicaUnreachableError) && !this.outlived.has(error)), {
       halfOpenAfter: this.options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
     });

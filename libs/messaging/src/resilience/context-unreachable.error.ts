@@ -46,3 +46,10 @@ export function isUnreachableFailure(error: unknown): boolean {
   const message = typeof error === 'string' ? error : (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
+
+/**
+ * One replica of a context could not be reached while another is still in
+ * rotation: retried like any failure to reach the context (a query, on another
+ * replica), but no sign that the context is down, so it never opens the circuit.
+ */
+export class ReplicaUnreachableError extends ContextUnreachableError {}

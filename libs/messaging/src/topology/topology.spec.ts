@@ -7,13 +7,34 @@ describe('topologyFromEnv', () => {
     const topology = topologyFromEnv({}, { kind: 'monolith' }, available);
     expect(topology.transport).toBe('inproc');
     expect(topology.hosted).toEqual(['users', 'catalog']);
-    expect(topology.tcpAddresses.users).toEqual({ host: '127.0.0.1', port: 4001 });
+    expect(topology.tcpAddresses.users).toEqual([{ host: '127.0.0.1', port: 4001 }]);
   });
 
   it('lets the monolith host a subset and reach the rest over tcp', () => {
     const topology = topologyFromEnv({ CONTEXTS: 'users', TRANSPORT: 'tcp', CATALOG_TCP_ADDRESS: 'catalog.internal:5002' }, { kind: 'monolith' }, available);
     expect(topology.hosted).toEqual(['users']);
-    expect(topology.tcpAddresses.catalog).toEqual({ host: 'catalog.internal', port: 5002 });
+    expect(topology.tcpAddresses.catalog).toEqual([{ host: 'catalog.internal', port: 5002 }]);
+  });
+
+  it('reaches a context at every address <CONTEXT>_TCP_ADDRESS lists, and balances by least pending unless TCP_BALANCING says otherwise', () => {
+    const gateway = topologyFromEnv({ TRANSPORT: 'tcp', CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002' }, { kind: 'gateway' }, available);
+    expect(gateway.tcpAddresses.catalog).toEqual([{ host: 'catalog-0', port: 4002 }, { host: 'catalog-1', port: 4002 }]);
+    expect(gateway.tcpBalancing).toBe('least-pending');
+    expect(topologyFromEnv({ TCP_BALANCING: 'round-robin' }, { kind: 'gateway' }, available).tcpBalancing).toBe('round-robin');
+    expect(() => topologyFromEnv({ TCP_BALANCING: 'fastest' }, { kind: 'gateway' }, available)).toThrow(/TCP_BALANCING/);
+    expect(() => topologyFromEnv({ CATALOG_TCP_ADDRESS: 'catalog-0:4002,catalog-1' }, { kind: 'gateway' }, available)).toThrow(/CATALOG_TCP_ADDRESS/);
+  });
+
+  it('has a context listen where it is reached when that is one address, and at <CONTEXT>_TCP_LISTEN_ADDRESS when it is one replica of several', () => {
+    expect(topologyFromEnv({ CATALOG_TCP_ADDRESS: 'catalog:5002' }, { kind: 'context', context: 'catalog' }, available).tcpListenAddresses).toEqual({
+      catalog: { host: 'catalog', port: 5002 },
+    });
+    const replicas = { CATALOG_TCP_ADDRESS: 'catalog-0:4002,catalog-1:4002' };
+    const replica = topologyFromEnv({ ...replicas, CATALOG_TCP_LISTEN_ADDRESS: '0.0.0.0:4002' }, { kind: 'context', context: 'catalog' }, available);
+    expect(replica.tcpListenAddresses).toEqual({ catalog: { host: '0.0.0.0', port: 4002 } });
+    expect(() => topologyFromEnv(replicas, { kind: 'context', context: 'catalog' }, available)).toThrow(/set CATALOG_TCP_LISTEN_ADDRESS/);
+    // Only a process that hosts the context needs to know which replica it is.
+    expect(topologyFromEnv(replicas, { kind: 'context', context: 'users' }, available).tcpListenAddresses).toEqual({ users: { host: '127.0.0.1', port: 4001 } });
   });
 
   it('refuses in-process transport when a context is not hosted', () => {

@@ -8,6 +8,10 @@ export interface TcpAddress {
   port: number;
 }
 
+export const TCP_BALANCING_STRATEGIES = ['round-robin', 'random', 'least-pending'] as const;
+/** How a client spreads its requests over the replicas of a context reached over TCP. */
+export type TcpBalancing = (typeof TCP_BALANCING_STRATEGIES)[number];
+
 /** What kind of process this is decides its defaults: which contexts it hosts and how it listens. */
 export type ProcessRole = { kind: 'monolith' } | { kind: 'gateway' } | { kind: 'context'; context: ContextName };
 
@@ -17,7 +21,11 @@ export interface Topology {
   hosted: readonly ContextName[];
   /** Whether this process serves the HTTP API, and so keeps the gateway's caches that events correct. */
   hostsGateway: boolean;
-  tcpAddresses: Readonly<Record<ContextName, TcpAddress>>;
+  /** Over TCP, where each context is reached: one address per replica (<CONTEXT>_TCP_ADDRESS). */
+  tcpAddresses: Readonly<Record<ContextName, readonly TcpAddress[]>>;
+  /** Over TCP, where each context hosted here listens (<CONTEXT>_TCP_LISTEN_ADDRESS, or its only <CONTEXT>_TCP_ADDRESS). */
+  tcpListenAddresses: Readonly<Partial<Record<ContextName, TcpAddress>>>;
+  tcpBalancing: TcpBalancing;
   /** Over TCP, where this process's gateway listens for events (GATEWAY_TCP_ADDRESS). */
   gatewayTcpAddress: TcpAddress;
   /** Over TCP, every gateway process a publisher sends the gateway's events to (GATEWAY_TCP_ADDRESSES). */
@@ -57,16 +65,17 @@ export function gatewayHearsRemoteEvents(topology: Topology): boolean {
 
 /**
  * Reads the topology from the environment names of ARCHITECTURE.md:
- * TRANSPORT, CONTEXTS, <CONTEXT>_TCP_ADDRESS, GATEWAY_TCP_ADDRESS and
- * GATEWAY_TCP_ADDRESSES. `available` lists the contexts
- * this build can host, the default for CONTEXTS.
+ * TRANSPORT, CONTEXTS, <CONTEXT>_TCP_ADDRESS, <CONTEXT>_TCP_LISTEN_ADDRESS,
+ * TCP_BALANCING, GATEWAY_TCP_ADDRESS and GATEWAY_TCP_ADDRESSES. `available`
+ * lists the contexts this build can host, the default for CONTEXTS.
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, available: readonly ContextName[]): Topology {
   const transport = parseTransport(env.TRANSPORT, role);
   const hosted = role.kind === 'gateway' ? [] : role.kind === 'context' ? [role.context] : parseContexts(env.CONTEXTS, available);
   const tcpAddresses = Object.fromEntries(
-    CONTEXT_NAMES.map((context) => [context, parseTcpAddress(env, `${context.toUpperCase()}_TCP_ADDRESS`, DEFAULT_TCP_PORTS[context])]),
-  ) as Record<ContextName, TcpAddress>;
+    CONTEXT_NAMES.map((context) => [context, parseTcpAddresses(env, `${context.toUpperCase()}_TCP_ADDRESS`, DEFAULT_TCP_PORTS[context])]),
+  ) as Record<ContextName, TcpAddress[]>;
+  const tcpListenAddresses = Object.fromEntries(hosted.map((context) => [context, listenAddressOf(env, context, tcpAddresses[context])]));
   const gatewayTcpAddress = parseTcpAddress(env, 'GATEWAY_TCP_ADDRESS', DEFAULT_GATEWAY_TCP_PORT);
   const gatewayTcpAddresses = env.GATEWAY_TCP_ADDRESSES?.trim()
     ? env.GATEWAY_TCP_ADDRESSES.split(',').map((value) => parseAddress(value, 'GATEWAY_TCP_ADDRESSES'))
@@ -80,6 +89,8 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
     hosted,
     hostsGateway: role.kind !== 'context',
     tcpAddresses,
+    tcpListenAddresses,
+    tcpBalancing: parseTcpBalancing(env.TCP_BALANCING),
     gatewayTcpAddress,
     gatewayTcpAddresses,
     natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
@@ -116,8 +127,36 @@ function parseTcpAddress(env: NodeJS.ProcessEnv, name: string, defaultPort: numb
   return parseAddress(value, name);
 }
 
+function parseTcpAddresses(env: NodeJS.ProcessEnv, name: string, defaultPort: number): TcpAddress[] {
+  const value = env[name];
+  if (!value?.trim()) return [{ host: '127.0.0.1', port: defaultPort }];
+  return value.split(',').map((address) => parseAddress(address, name));
+}
+
+/**
+ * Where a hosted context listens: its own <CONTEXT>_TCP_LISTEN_ADDRESS, else
+ * the one address it is reached at. With several replicas listed, nothing
+ * tells which of them this process is, so the start is refused rather than guessed.
+ */
+function listenAddressOf(env: NodeJS.ProcessEnv, context: ContextName, reachedAt: readonly TcpAddress[]): TcpAddress {
+  const name = `${context.toUpperCase()}_TCP_LISTEN_ADDRESS`;
+  if (env[name]?.trim()) return parseAddress(env[name], name);
+  if (reachedAt.length > 1) {
+    throw new Error(`${context.toUpperCase()}_TCP_ADDRESS lists ${reachedAt.length} replicas: set ${name} to the address this process listens on`);
+  }
+  return reachedAt[0];
+}
+
+function parseTcpBalancing(value: string | undefined): TcpBalancing {
+  if (!value) return 'least-pending';
+  if (!(TCP_BALANCING_STRATEGIES as readonly string[]).includes(value)) {
+    throw new Error(`TCP_BALANCING must be one of ${TCP_BALANCING_STRATEGIES.join(', ')}; got "${value}"`);
+  }
+  return value as TcpBalancing;
+}
+
 function parseAddress(value: string, name: string): TcpAddress {
-  const match = /^(.+):(\d{1,5})$/.exec(value.trim());
+  const match = /^([^,]+):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };

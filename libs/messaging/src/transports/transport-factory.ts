@@ -18,6 +18,7 @@ import { RmqRequestServer } from '../rmq/rmq-request.server';
 import { TcpContextServer } from '../tcp/tcp-context.server';
 import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
 import { BrokerNames } from './broker-names';
+import { DEFAULT_EJECTION_OPTIONS, ReplicaBalancedClient } from '../balancing/replica-balanced.client';
 
 /** A broker's event queues: where events are delivered to and consumed from, and whether the broker is reachable. */
 export type BrokerEvents = RemoteEventDelivery & DurableEventSource & { isConnected(): Promise<boolean>; close(): Promise<void> };
@@ -32,7 +33,12 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
   const name = processNameOf(topology);
   switch (topology.transport) {
     case 'tcp':
-      return tcpProxy(topology.tcpAddresses[context]);
+      return new ReplicaBalancedClient(
+        context,
+        topology.tcpAddresses[context].map((address) => ({ address: `${address.host}:${address.port}`, proxy: tcpProxy(address) })),
+        topology.tcpBalancing,
+        { ...DEFAULT_EJECTION_OPTIONS, probePattern: `${context}.check-health` },
+      );
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
       // NATS waits for a reply twice as long as the caller does, so that it is always the caller's timeout that answers.
@@ -96,7 +102,7 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
   switch (topology.transport) {
     case 'tcp':
       return [
-        ...hosted.map((context) => new TcpContextServer({ ...topology.tcpAddresses[context], deserializer: new CorrelatingDeserializer() })),
+        ...hosted.map((context) => new TcpContextServer({ ...topology.tcpListenAddresses[context]!, deserializer: new CorrelatingDeserializer() })),
         ...(consumers.includes(GATEWAY) ? [new TcpContextServer({ ...topology.gatewayTcpAddress, deserializer: new CorrelatingDeserializer() })] : []),
       ];
     case 'nats':

@@ -20,6 +20,16 @@ describe('validateEnv', () => {
     expect(validateEnv({ REDIS_URL: 'rediss://user:secret@cache.example:6380' })).toMatchObject({ REDIS_URL: 'rediss://user:secret@cache.example:6380' });
   });
 
+  it('takes one TCP address per replica of a context, and one to listen on', () => {
+    expect(validateEnv({ CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002', CATALOG_TCP_LISTEN_ADDRESS: '0.0.0.0:4002' })).toMatchObject({
+      CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002',
+      TCP_BALANCING: 'least-pending',
+    });
+    expect(() => validateEnv({ CATALOG_TCP_ADDRESS: 'catalog-0:4002,catalog-1' })).toThrow(/CATALOG_TCP_ADDRESS/);
+    expect(() => validateEnv({ CATALOG_TCP_LISTEN_ADDRESS: 'catalog-0:4002,catalog-1:4002' })).toThrow(/CATALOG_TCP_LISTEN_ADDRESS/);
+    expect(() => validateEnv({ TCP_BALANCING: 'fastest' })).toThrow(/TCP_BALANCING/);
+  });
+
   it('refuses a crash test fault point in production, and takes it elsewhere', () => {
     expect(() => validateEnv({ NODE_ENV: 'production', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toThrow(/TESSERA_FAULT_POINT/);
     expect(validateEnv({ NODE_ENV: 'test', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toMatchObject({ TESSERA_FAULT_POINT: 'place-order:after-reserve' });

@@ -2,7 +2,8 @@ import Joi from 'joi';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
-const tcpAddress = Joi.string().pattern(/^.+:\d{1,5}$/, 'host:port');
+const tcpAddress = Joi.string().pattern(/^[^,]+:\d{1,5}$/, 'host:port');
+const tcpAddresses = Joi.string().pattern(/^[^,]+:\d{1,5}(\s*,\s*[^,]+:\d{1,5})*$/, 'host:port, comma-separated');
 const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
 
 /**
@@ -22,10 +23,15 @@ export const envSchema = Joi.object({
   EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),
-  USERS_TCP_ADDRESS: tcpAddress,
-  CATALOG_TCP_ADDRESS: tcpAddress,
-  ORDERING_TCP_ADDRESS: tcpAddress,
-  PAYMENTS_TCP_ADDRESS: tcpAddress,
+  USERS_TCP_ADDRESS: tcpAddresses,
+  CATALOG_TCP_ADDRESS: tcpAddresses,
+  ORDERING_TCP_ADDRESS: tcpAddresses,
+  PAYMENTS_TCP_ADDRESS: tcpAddresses,
+  USERS_TCP_LISTEN_ADDRESS: tcpAddress,
+  CATALOG_TCP_LISTEN_ADDRESS: tcpAddress,
+  ORDERING_TCP_LISTEN_ADDRESS: tcpAddress,
+  PAYMENTS_TCP_LISTEN_ADDRESS: tcpAddress,
+  TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),
   NATS_URL: Joi.string().uri({ scheme: ['nats', 'tls'] }).default('nats://127.0.0.1:4222'),
   RABBITMQ_URL: Joi.string().uri({ scheme: ['amqp', 'amqps'] }).default('amqp://guest:guest@127.0.0.1:5672'),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
