@@ -14,7 +14,7 @@ export const EVENT_SUBSCRIBERS: Readonly<Record<string, readonly EventConsumer[]
   [ORDERING_EVENTS.ORDER_CONFIRMED]: ['catalog'],
   [ORDERING_EVENTS.ORDER_CANCELLED]: ['catalog', 'payments'],
   [PAYMENTS_EVENTS.PAYMENT_SUCCEEDED]: ['ordering'],
-  [CATALOG_EVENTS.RESERVATION_EXPIRED]: ['ordering'],
+  [CATALOG_EVENTS.RESERVATION_EXPIRED]: ['ordering', 'gateway'],
   [CATALOG_EVENTS.PRODUCT_UPDATED]: ['gateway'],
   [CATALOG_EVENTS.STOCK_ADJUSTED]: ['gateway'],
   [USERS_EVENTS.USER_DEACTIVATED]: ['gateway'],
