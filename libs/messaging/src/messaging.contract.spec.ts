@@ -154,7 +154,8 @@ function topology(transport: Topology['transport'], hosted: Topology['hosted'], 
     hosted,
     requestTimeoutMs: 400,
     // Over TCP, catalog (a subscriber of the probe event) is reached at the payments process: nothing else listens in this suite.
-    hostsGateway: false,
+    // In process, the gateway, another subscriber of it, is hosted as in every monolith, its handler left out as catalog's is.
+    hostsGateway: transport === 'inproc',
     tcpAddresses: { users: [at(ports.users)], catalog: [at(ports.payments)], ordering: [at(ports.ordering)], payments: [at(ports.payments)] },
     tcpListenAddresses: { users: at(ports.users), ordering: at(ports.ordering), payments: at(ports.payments) },
     tcpBalancing: 'least-pending',

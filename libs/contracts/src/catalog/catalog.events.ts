@@ -30,3 +30,15 @@ export interface ReservationExpiredEvent extends IntegrationEventEnvelope {
   reservationId: string;
   lines: { productId: string; quantity: number }[];
 }
+
+/**
+ * catalog.reservation.released (v1): a reservation was released on request
+ * (an order cancelled, refunded, or given up by the caller that reserved) and
+ * its units are back in stock. `reservationId` is the order's id. Published
+ * once, by the release that moved the units; a release asked again changes
+ * nothing and publishes nothing.
+ */
+export interface ReservationReleasedEvent extends IntegrationEventEnvelope {
+  reservationId: string;
+  lines: { productId: string; quantity: number }[];
+}

@@ -24,4 +24,5 @@ export const CATALOG_EVENTS = {
   PRODUCT_UPDATED: 'catalog.product.updated',
   STOCK_ADJUSTED: 'catalog.stock.adjusted',
   RESERVATION_EXPIRED: 'catalog.reservation.expired',
+  RESERVATION_RELEASED: 'catalog.reservation.released',
 } as const;

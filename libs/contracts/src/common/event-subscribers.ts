@@ -15,6 +15,7 @@ export const EVENT_SUBSCRIBERS: Readonly<Record<string, readonly EventConsumer[]
   [ORDERING_EVENTS.ORDER_CANCELLED]: ['catalog', 'payments'],
   [PAYMENTS_EVENTS.PAYMENT_SUCCEEDED]: ['ordering'],
   [CATALOG_EVENTS.RESERVATION_EXPIRED]: ['ordering', 'gateway'],
+  [CATALOG_EVENTS.RESERVATION_RELEASED]: ['gateway'],
   [CATALOG_EVENTS.PRODUCT_UPDATED]: ['gateway'],
   [CATALOG_EVENTS.STOCK_ADJUSTED]: ['gateway'],
   [USERS_EVENTS.USER_DEACTIVATED]: ['gateway'],

@@ -1,14 +1,15 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { CATALOG_EVENTS } from '@tessera/contracts';
-import type { ProductUpdatedEvent, ReservationExpiredEvent, StockAdjustedEvent } from '@tessera/contracts';
+import type { ProductUpdatedEvent, ReservationExpiredEvent, ReservationReleasedEvent, StockAdjustedEvent } from '@tessera/contracts';
 import { MessagesController } from '@tessera/messaging';
 import { ProductCache } from './product.cache';
 
 /**
  * Forgets cached products that changed by other ways than this gateway's own
  * requests (another gateway, or one that died between the change and its
- * invalidation), or by no request at all: a reservation the catalog let
- * expire gives its stock back. Like UserStatusMessagesController it needs no
+ * invalidation), or by no request of a gateway: a reservation the catalog
+ * let expire, or released for an order that ordering cancelled, gives its
+ * stock back. Like UserStatusMessagesController it needs no
  * inbox: forgetting twice is forgetting once.
  */
 @MessagesController()
@@ -27,7 +28,17 @@ export class ProductCacheMessagesController {
 
   @EventPattern(CATALOG_EVENTS.RESERVATION_EXPIRED)
   onReservationExpired(@Payload() event: ReservationExpiredEvent): Promise<void> {
-    const lines = Array.isArray(event?.lines) ? event.lines : [];
-    return this.products.invalidate(lines.map((line) => line?.productId).filter((productId): productId is string => typeof productId === 'string'));
+    return this.products.invalidate(productsOf(event));
   }
+
+  @EventPattern(CATALOG_EVENTS.RESERVATION_RELEASED)
+  onReservationReleased(@Payload() event: ReservationReleasedEvent): Promise<void> {
+    return this.products.invalidate(productsOf(event));
+  }
+}
+
+/** The products whose stock a reservation's event moved. */
+function productsOf(event: { lines?: unknown }): string[] {
+  const lines: unknown[] = Array.isArray(event?.lines) ? event.lines : [];
+  return lines.map((line) => (line as { productId?: unknown } | null)?.productId).filter((productId): productId is string => typeof productId === 'string');
 }

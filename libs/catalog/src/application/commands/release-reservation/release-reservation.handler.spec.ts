@@ -57,6 +57,18 @@ describe('ReleaseReservationHandler', () => {
     expect(stockOf(pen)).toBe(3);
   });
 
+  it('says which products have their units back, once, with the release', async () => {
+    await handler.execute(new ReleaseReservationCommand(orderId));
+    await handler.execute(new ReleaseReservationCommand(orderId));
+
+    expect(reservations.eventsStored).toEqual([
+      {
+        pattern: 'catalog.reservation.released',
+        payload: { reservationId: orderId, lines: expect.arrayContaining([{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 3 }]) },
+      },
+    ]);
+  });
+
   it('gives the units back once when two releases run at the same time', async () => {
     const views = await Promise.all([handler.execute(new ReleaseReservationCommand(orderId)), handler.execute(new ReleaseReservationCommand(orderId))]);
 

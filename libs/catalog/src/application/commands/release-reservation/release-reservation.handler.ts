@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ReservationView } from '@tessera/contracts';
-import { type JoinedTransaction, retryOnVersionConflict } from '@tessera/shared-kernel';
+import { CATALOG_EVENTS, type IntegrationEventPayload, type ReservationReleasedEvent, type ReservationView } from '@tessera/contracts';
+import { type JoinedTransaction, type OutgoingIntegrationEvent, retryOnVersionConflict } from '@tessera/shared-kernel';
 import { Reservation } from '../../../domain/reservation.aggregate';
 import { RESERVATION_REPOSITORY, type ReservationRepository, ReservationStatusConflictError } from '../../../domain/reservation.repository';
 import { ReservationViewMapper } from '../../reservation-view.mapper';
@@ -9,7 +9,9 @@ import { ReleaseReservationCommand } from './release-reservation.command';
 /**
  * catalog.release-reservation: RESERVED or COMMITTED becomes RELEASED and
  * the units go back to stock, once however often (or concurrently) it is
- * asked. Never an error for an unknown id, so that a compensation can always run.
+ * asked, with catalog.reservation.released in the same transaction, so that
+ * the gateways' product caches hear of the stock. Never an error for an
+ * unknown id, so that a compensation can always run.
  */
 @Injectable()
 export class ReleaseReservationHandler {
@@ -22,7 +24,7 @@ export class ReleaseReservationHandler {
     const reservations = transaction ? this.reservations.within(transaction) : this.reservations;
     const reservation = await retryOnVersionConflict(async () => {
       const reservation = (await reservations.findById(reservationId)) ?? (await releaseUnknown(reservations, reservationId));
-      if (reservation.release()) await reservations.save(reservation);
+      if (reservation.release()) await reservations.save(reservation, [releasedEvent(reservation)]);
       return reservation;
     });
     return ReservationViewMapper.toView(reservation);
@@ -39,4 +41,12 @@ async function releaseUnknown(reservations: ReservationRepository, reservationId
   const released = Reservation.releasedBeforeReserved(reservationId);
   if (await reservations.addReleased(released)) return released;
   throw new ReservationStatusConflictError(reservationId, 'absent');
+}
+
+function releasedEvent(reservation: Reservation): OutgoingIntegrationEvent {
+  const payload: IntegrationEventPayload<ReservationReleasedEvent> = {
+    reservationId: reservation.id,
+    lines: reservation.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+  };
+  return { pattern: CATALOG_EVENTS.RESERVATION_RELEASED, payload };
 }
