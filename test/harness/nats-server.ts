@@ -1,13 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { endChild, freePort, readLog, ROOT } from './processes';
+import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
 
 /** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-const LOG_DIR = join(ROOT, '.data', 'test-logs');
 
 /**
  * A nats-server of the test's own, with JetStream on a temporary storage
@@ -44,22 +43,18 @@ export class PrivateNatsServer {
   }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return isRunning(this.child);
   }
 
   get logFile(): string {
-    return join(LOG_DIR, `${this.label}-nats-${this.starts}.log`);
+    return testLogFile(`${this.label}-nats-${this.starts}`);
   }
 
   /** Starts the server (again) on its port and storage, and resolves once a client can use JetStream on it. */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
     this.starts++;
-    mkdirSync(LOG_DIR, { recursive: true });
-    const child = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(this.logFile);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    const child = spawnLogged(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], this.logFile);
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
     await this.waitUntilServing(timeoutMs);

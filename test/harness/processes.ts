@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -23,17 +23,9 @@ export class AppProcess {
   }
 
   static start(app: AppName, label: string, env: Record<string, string>): AppProcess {
-    mkdirSync(LOG_DIR, { recursive: true });
-    const logFile = join(LOG_DIR, `${label}.log`);
+    const logFile = testLogFile(label);
     const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-    const child = spawn(process.execPath, [entry], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = createWriteStream(logFile);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    const child = spawnLogged(process.execPath, [entry], logFile, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env } });
     return new AppProcess(label, logFile, child, app, env);
   }
 
@@ -49,7 +41,7 @@ export class AppProcess {
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return isRunning(this.child);
   }
 
   /** Resolves with the exit code once the process ends. */
@@ -70,6 +62,26 @@ export class AppProcess {
   output(): string {
     return readLog(this.logFile);
   }
+}
+
+/** Where the test logs of `label` go: `.data/test-logs/<label>.log`, the folder made if need be. */
+export function testLogFile(label: string): string {
+  mkdirSync(LOG_DIR, { recursive: true });
+  return join(LOG_DIR, `${label}.log`);
+}
+
+/** Starts `command` with its stdout and stderr written to `logFile`, for a test to read (readLog) once it matters. */
+export function spawnLogged(command: string, args: readonly string[], logFile: string, options: SpawnOptions = {}): ChildProcess {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile);
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  return child;
+}
+
+/** Whether `child` was started and has neither exited nor been killed. */
+export function isRunning(child: ChildProcess | undefined): boolean {
+  return !!child && child.exitCode === null && child.signalCode === null;
 }
 
 /** Signals `child` and waits until it has `exited`, killing it if it is still there after 10 s. */

@@ -1,8 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
-import { endChild, freePort, readLog, ROOT } from './processes';
+import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
 
 /**
  * The Redis the suites also run on: with CI=true, or when REDIS_URL is set.
@@ -35,7 +33,6 @@ export async function connected(redis: Redis): Promise<Redis> {
 
 /** Where the test looks for the server binary; REDIS_SERVER_BIN overrides it. */
 const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-const LOG_DIR = join(ROOT, '.data', 'test-logs');
 
 /**
  * A redis-server of the test's own, without persistence, so a test may stop
@@ -69,21 +66,17 @@ export class PrivateRedisServer {
   }
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return isRunning(this.child);
   }
 
   get logFile(): string {
-    return join(LOG_DIR, `${this.label}-redis-${this.starts}.log`);
+    return testLogFile(`${this.label}-redis-${this.starts}`);
   }
 
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
     this.starts++;
-    mkdirSync(LOG_DIR, { recursive: true });
-    const child = spawn(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(this.logFile);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    const child = spawnLogged(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], this.logFile);
     child.once('error', () => undefined);
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('close', () => resolveExit()));
