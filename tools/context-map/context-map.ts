@@ -122,7 +122,7 @@ function callersIn(root: string, declared: Map<string, string>): Map<string, Set
     const source = readFileSync(file, 'utf8');
     // Readiness, in every process, asks each context it checks by the pattern every context answers.
     if (lib === 'platform') {
-      if (source.includes('`${context}.check-health`')) for (const pattern of declared.keys()) if (pattern.endsWith('.check-health')) callers.set(pattern, new Set([EVERY_PROCESS]));
+      if (/\bhealthCheckPatternOf\(/.test(source)) for (const pattern of declared.keys()) if (pattern.endsWith('.check-health')) callers.set(pattern, new Set([EVERY_PROCESS]));
       continue;
     }
     const named = [...source.matchAll(/\b([A-Z]+_PATTERNS)\.([A-Z_]+)\b/g)].map(([, table, key]) => byConstant.get(`${table}.${key}`));

@@ -15,6 +15,7 @@ export * from './persistence/idempotency.store';
 export * from './persistence/messaging-context';
 export * from './events/event-delivery.rule';
 export * from './handling/message-handling';
+export * from './handling/health-check-pattern';
 export * from './events/redelivery-delay';
 export * from './persistence/inbox';
 export * from './persistence/messaging-persistence.module';

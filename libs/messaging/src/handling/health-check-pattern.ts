@@ -9,3 +9,8 @@ const HEALTH_CHECK_SUFFIX = '.check-health';
 export function isHealthCheckPattern(pattern: string): boolean {
   return pattern.endsWith(HEALTH_CHECK_SUFFIX);
 }
+
+/** A context's health-check pattern, as its CHECK_HEALTH contract names it: `catalog.check-health`. */
+export function healthCheckPatternOf(context: string): string {
+  return `${context}${HEALTH_CHECK_SUFFIX}`;
+}

@@ -93,11 +93,11 @@ describe.each([
       caller = await startApp(env, { kind: 'gateway' }, false);
     }
     relay = caller.get<ContextClient>(contextClientToken('payments'));
-  });
+  }, 30_000);
 
   afterAll(async () => {
     for (const app of apps.reverse()) await app.close();
-  });
+  }, 30_000);
 
   it('makes a request one trace: the send, its handling, and what the handler sends in turn, each the child of the one before', async () => {
     await relay.send('payments.relay', {});

@@ -19,6 +19,7 @@ import { TcpContextServer } from '../tcp/tcp-context.server';
 import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
 import { BrokerNames } from './broker-names';
 import { DEFAULT_EJECTION_OPTIONS, ReplicaBalancedClient } from '../balancing/replica-balanced.client';
+import { healthCheckPatternOf } from '../handling/health-check-pattern';
 
 /** A broker's event queues: where events are delivered to and consumed from, and whether the broker is reachable. */
 export type BrokerEvents = RemoteEventDelivery & DurableEventSource & { isConnected(): Promise<boolean>; close(): Promise<void> };
@@ -37,7 +38,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
         context,
         topology.tcpAddresses[context].map((address) => ({ address: `${address.host}:${address.port}`, proxy: tcpProxy(address) })),
         topology.tcpBalancing,
-        { ...DEFAULT_EJECTION_OPTIONS, probePattern: `${context}.check-health` },
+        { ...DEFAULT_EJECTION_OPTIONS, probePattern: healthCheckPatternOf(context) },
       );
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { ContextName, HealthReply } from '@tessera/contracts';
-import { ContextClient, contextClientToken } from '@tessera/messaging';
+import { ContextClient, contextClientToken, healthCheckPatternOf } from '@tessera/messaging';
 
 const HEALTH_TIMEOUT_MS = 1500;
 
@@ -22,7 +22,7 @@ export class ContextHealthIndicator {
     const session = this.indicators.check(context);
     const client = this.moduleRef.get<ContextClient>(contextClientToken(context), { strict: false });
     try {
-      const reply = await client.send<HealthReply>(`${context}.check-health`, {}, { timeoutMs: HEALTH_TIMEOUT_MS });
+      const reply = await client.send<HealthReply>(healthCheckPatternOf(context), {}, { timeoutMs: HEALTH_TIMEOUT_MS });
       return reply?.status === 'up' ? session.up() : session.down({ message: `${context} reports itself down`, ...reply?.details });
     } catch (error) {
       return session.down({ message: (error as Error).message });
