@@ -6,10 +6,9 @@ import type Redis from 'ioredis';
 import { SharedReadCache } from '../caching/shared-read.cache';
 
 /**
- * The bound on how stale a product may be after a change the gateway hears
- * nothing about: the stock an expired order or reservation gives back (no
- * event the gateway hears names the products). Every other change
- * invalidates at once.
+ * The bound on how stale a product may be when an invalidation was lost:
+ * every change is invalidated at once, by the request that made it or by the
+ * catalog's event (ADR 0011), unless Redis refused the invalidation all along.
  */
 const PRODUCT_TTL_MS = 5_000;
 
