@@ -118,12 +118,13 @@ describe('RuntimeSettings', () => {
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(6);
   });
 
+  // Each waits for the watcher (events, or its poll each second): more than jest's 5 s default may pass on a busy machine.
   it('picks up a file renamed over the watched one once the app is up', async () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
     started.onApplicationBootstrap();
     renameWrite('RATE_LIMIT_PER_MINUTE: 9\n');
     await untilPasses(() => expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(9));
-  });
+  }, 15_000);
 
   it('picks up a Kubernetes ConfigMap update, which swaps the ..data symlink the file points through', async () => {
     const version = (name: string, text: string) => {
@@ -141,7 +142,7 @@ describe('RuntimeSettings', () => {
     symlinkSync('..v2', join(dir, '..data_tmp'));
     renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
     await untilPasses(() => expect(settings!.get('RATE_LIMIT_PER_MINUTE')).toBe(11));
-  });
+  }, 15_000);
 
   it('reads the file again on SIGHUP', async () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
