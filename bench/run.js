@@ -166,7 +166,9 @@ async function waitReady(url, what) {
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/health/ready`)).ok) return;
-    } catch {}
+    } catch {
+      // Not listening yet: asked again below.
+    }
     if (i > 600) throw new Error(`${what} did not become ready`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -19,7 +19,7 @@ export async function assertRedisReachable(url = TEST_REDIS_URL): Promise<void> 
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis is required for this run (CI=true or REDIS_URL) but ${url} refused: ${(error as Error).message}`);
+    throw new Error(`Redis is required for this run (CI=true or REDIS_URL) but ${url} refused: ${(error as Error).message}`, { cause: error });
   } finally {
     redis.disconnect();
   }

@@ -5,6 +5,7 @@ import { readContextMap, renderContextMap } from './context-map';
 const root = resolve(__dirname, '..', '..');
 
 describe('the context map', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the modules are found at run time
   const map = readContextMap(root, (modulePath) => require(modulePath));
 
   it('is what docs/context-map.md says: run `npm run context-map` after changing a pattern, a handler or a caller', () => {

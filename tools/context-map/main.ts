@@ -6,6 +6,7 @@ import { readContextMap, renderContextMap } from './context-map';
 // sources and contracts read from the repository.
 const root = resolve(__dirname, '..', '..', '..');
 const built = resolve(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built modules are found at run time
 const map = readContextMap(root, (source) => require(join(built, source.slice(root.length))));
 writeFileSync(join(root, 'docs', 'context-map.md'), renderContextMap(map));
 for (const problem of map.problems) process.stderr.write(`context map: ${problem}\n`);

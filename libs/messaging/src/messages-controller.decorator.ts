@@ -26,7 +26,7 @@ type HandlerMethod = (this: HandlingController, payload: unknown, ...rest: unkno
  * wire's error shape: share code between handlers through a plain method.
  */
 export function MessagesController(): ClassDecorator {
-  return applyDecorators(Controller(), (target: Function) => {
+  return applyDecorators(Controller(), (target: { prototype: object }) => {
     const prototype = target.prototype as Record<string | symbol, unknown>;
     Optional()(prototype, HANDLING);
     Inject(MessageHandling)(prototype, HANDLING);

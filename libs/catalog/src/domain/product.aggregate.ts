@@ -55,8 +55,10 @@ export interface ProductSnapshot {
 export type ProductDomainEvent = ProductCreatedDomainEvent | ProductUpdatedDomainEvent | StockAdjustedDomainEvent;
 
 // Names are one line; a description may have line breaks and tabs. NUL, which Postgres text refuses, is excluded by both.
+/* eslint-disable no-control-regex -- control characters are what these patterns exist to find */
 const NAME_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F]/;
 const DESCRIPTION_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/* eslint-enable no-control-regex */
 
 /**
  * A product of the catalog and the quantity of it that can be bought now.

@@ -126,7 +126,7 @@ function placeFromReservation(placement: OrderPlacement, reservation: Reservatio
   try {
     return Order.place({ id: orderId, userId: placement.userId, lines, paymentTimeoutSeconds, now: placement.createdAt });
   } catch (error) {
-    if (error instanceof ValidationError) throw new Error(`Reservation ${orderId} holds lines an order cannot: ${error.message}`);
+    if (error instanceof ValidationError) throw new Error(`Reservation ${orderId} holds lines an order cannot: ${error.message}`, { cause: error });
     throw error;
   }
 }

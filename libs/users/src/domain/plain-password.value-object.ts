@@ -6,6 +6,7 @@ const REDACTED = '[redacted]';
 // C0 controls, DEL and C1 controls: nobody types them, and a password is hashed
 // as UTF-8 bytes by an HMAC that pads its key with zero bytes, so "secret\0"
 // would be the same password as "secret".
+// eslint-disable-next-line no-control-regex -- control characters are what it exists to find
 const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
 // A lone surrogate has no UTF-8 form: it would be hashed as U+FFFD, the same as any other.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -14,6 +14,7 @@ const LIMITS = { ln: [10, 20], r: [1, 32], p: [1, 16] } as const;
 const PHC = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 // What scrypt cannot tell apart: it hashes UTF-8 bytes, where a lone surrogate becomes U+FFFD like any
 // other, through an HMAC that pads its key with zero bytes, so "secret\0" derives the key of "secret".
+// eslint-disable-next-line no-control-regex -- NUL is what it exists to find
 const INDISTINCT_CHARACTER = /\u0000|\p{Cs}/u;
 
 interface ScryptHash {

@@ -1,5 +1,4 @@
 import { Product } from '../../../domain/product.aggregate';
-import { ProductVersionConflictError } from '../../../domain/product.repository';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { RecordingEventPublisher } from '../../../testing/recording-event.publisher';
 import { VERSION_CONFLICT_ATTEMPTS } from '@tessera/shared-kernel';

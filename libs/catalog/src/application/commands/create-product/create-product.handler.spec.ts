@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
 import { RecordingEventPublisher } from '../../../testing/recording-event.publisher';
 import { CreateProductCommand } from './create-product.command';

@@ -1,5 +1,4 @@
 import { USERS_EVENTS } from '@tessera/contracts';
-import { UserVersionConflictError } from '../../../domain/user.repository';
 import { usersTestKit } from '../../testing/users-test-kit';
 import { DeactivateUserCommand } from '../deactivate-user/deactivate-user.command';
 import { DeactivateUserHandler } from '../deactivate-user/deactivate-user.handler';
