@@ -4,6 +4,7 @@ const moduleNameMapper = { '^@tessera/messaging/testing$': '<rootDir>/libs/messa
 const shared = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/harness/skipped-tests.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/docker/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: ['reflect-metadata'], slowTestThreshold: 30,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Api } from '../harness/http';
 import { AppProcess, freePort, waitForStatus } from '../harness/processes';
-import { createTestDatabase, realPostgresWanted } from '../harness/postgres';
+import { createTestDatabase } from '../harness/postgres';
 import { RunningTopology, startTcpSplit, TEST_ADMIN } from '../harness/topologies';
+import { describeWith } from '../harness/services';
 
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -69,7 +70,7 @@ describe('an order cancelled while the catalog process is down', () => {
   }, 60_000);
 });
 
-(realPostgresWanted() ? describe : describe.skip)('two monoliths on one Postgres, each running the expiry sweeper', () => {
+describeWith(['postgres'])('two monoliths on one Postgres, each running the expiry sweeper', () => {
   const processes: AppProcess[] = [];
   let drop: () => Promise<void>;
   let ports: number[];

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertBrokerReachable, natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from './brokers';
+import { assertBrokerReachable, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from './brokers';
 import { AppName, AppProcess, freePort, waitForStatus } from './processes';
+export { describeWith, type Service } from './services';
 import { createTestDatabase, realPostgresWanted } from './postgres';
-import { redisWanted } from './redis';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
 export const TEST_ADMIN = { email: 'admin@e2e.test', password: 'admin-e2e-password' };
@@ -244,22 +244,6 @@ export async function startMonolithWithExtracted(database: Database, transport: 
 }
 
 /** What a topology needs besides the build: a real Postgres, a NATS server, a RabbitMQ server, a Redis server. */
-export type Service = 'postgres' | 'nats' | 'rmq' | 'redis';
-
-const SERVICE_WANTED: Record<Service, () => boolean> = { postgres: realPostgresWanted, nats: natsWanted, rmq: rabbitmqWanted, redis: redisWanted };
-const SERVICE_SWITCH: Record<Service, string> = { postgres: 'TEST_POSTGRES_URL', nats: 'NATS_URL', rmq: 'RABBITMQ_URL', redis: 'REDIS_URL' };
-
-/**
- * `describe` when this run wants every service a topology needs (CI=true, or
- * their URLs set), and otherwise `describe.skip` with a name that says what is
- * missing, so a bare `npm test` reports the topology as skipped, not passed.
- */
-export function describeWith(services: Service[]): (name: string, body: () => void) => void {
-  const missing = services.filter((service) => !SERVICE_WANTED[service]());
-  if (missing.length === 0) return (name, body) => describe(name, body);
-  return (name, body) => describe.skip(`${name} (skipped: set CI=true, or ${missing.map((service) => SERVICE_SWITCH[service]).join(' and ')})`, body);
-}
-
 /** The databases a suite runs on: always the embedded one; real Postgres too with CI=true or TEST_POSTGRES_URL. */
 export function databasesUnderTest(): Database[] {
   return realPostgresWanted() ? ['embedded', 'postgres'] : ['embedded'];

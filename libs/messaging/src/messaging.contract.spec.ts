@@ -29,6 +29,7 @@ import { Topology } from './topology/topology';
 import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
 import { untilPasses } from '../../../test/harness/eventually';
 import { freePort } from '../../../test/harness/processes';
+import { describeWith } from '../../../test/harness/services';
 
 /**
  * One suite of message scenarios, run over every transport: a test that
@@ -597,7 +598,7 @@ async function startProbeSubscriber(probeTopology: Topology, markers: string, ru
   return child;
 }
 
-(natsWanted() ? describe : describe.skip)('messaging over NATS to a context that is not running', () => {
+describeWith(['nats'])('messaging over NATS to a context that is not running', () => {
   it('answers CONTEXT_UNAVAILABLE at once, as NATS reports no responders', async () => {
     const caller = await startApp(topology('nats', [], namespaceFor('nats'), { users: 0, ordering: 0, payments: 0 }), false);
     try {

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createSharedRedis } from '@tessera/platform';
 import type Redis from 'ioredis';
 import { untilPasses } from '../../../../test/harness/eventually';
-import { assertRedisReachable, connected, PrivateRedisServer, redisWanted, TEST_REDIS_URL } from '../../../../test/harness/redis';
+import { assertRedisReachable, connected, PrivateRedisServer, TEST_REDIS_URL } from '../../../../test/harness/redis';
 import { SharedReadCache } from './shared-read.cache';
+import { describeWith } from '../../../../test/harness/services';
 
 const quietLogger = { warn: () => undefined, log: () => undefined };
 
@@ -26,7 +27,7 @@ function source(initial: string) {
   };
 }
 
-(redisWanted() ? describe : describe.skip)('SharedReadCache', () => {
+describeWith(['redis'])('SharedReadCache', () => {
   let redis: Redis;
 
   beforeAll(async () => {

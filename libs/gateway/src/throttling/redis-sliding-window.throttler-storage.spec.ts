@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createSharedRedis } from '@tessera/platform';
 import type Redis from 'ioredis';
-import { assertRedisReachable, connected, PrivateRedisServer, redisWanted, TEST_REDIS_URL } from '../../../../test/harness/redis';
+import { assertRedisReachable, connected, PrivateRedisServer, TEST_REDIS_URL } from '../../../../test/harness/redis';
 import { rateLimitEnforced } from './rate-limit-metrics';
 import { RedisSlidingWindowThrottlerStorage } from './redis-sliding-window.throttler-storage';
 import { SlidingWindowThrottlerStorage } from './sliding-window.throttler-storage';
+import { describeWith } from '../../../../test/harness/services';
 
 const MINUTE = 60_000;
 const quietLogger = { warn: () => undefined, log: () => undefined };
@@ -13,7 +14,7 @@ async function gaugeValue(): Promise<number> {
   return (await rateLimitEnforced.get()).values[0].value;
 }
 
-(redisWanted() ? describe : describe.skip)('RedisSlidingWindowThrottlerStorage', () => {
+describeWith(['redis'])('RedisSlidingWindowThrottlerStorage', () => {
   let redis: Redis;
   let now: number;
   const start = 10 * MINUTE;

@@ -1,7 +1,7 @@
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
+import { createTestDatabase } from '../../../../test/harness/postgres';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
@@ -11,6 +11,7 @@ import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
 import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
+import { describeWith } from '../../../../test/harness/services';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
 const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
@@ -31,7 +32,7 @@ class RecordingPublisher extends IntegrationEventPublisher {
 }
 
 // The outbox, inbox and idempotency SQL against a real server; the embedded database cannot load inside jest.
-(realPostgresWanted() ? describe : describe.skip)('outbox, inbox and idempotency keys on Postgres', () => {
+describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
 

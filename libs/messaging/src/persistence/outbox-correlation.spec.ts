@@ -1,12 +1,13 @@
 import { context, trace } from '@opentelemetry/api';
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
+import { createTestDatabase } from '../../../../test/harness/postgres';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
 import { recordSpans } from '../testing/recorded-spans';
 import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
+import { describeWith } from '../../../../test/harness/services';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
 const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
@@ -25,7 +26,7 @@ function recordingPublisher() {
   return { published, spans, publisher: publisher as unknown as IntegrationEventPublisher };
 }
 
-(realPostgresWanted() ? describe : describe.skip)('the outbox keeps the correlation id of the request that caused an event', () => {
+describeWith(['postgres'])('the outbox keeps the correlation id of the request that caused an event', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
 

@@ -1,6 +1,6 @@
 import { Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { AdjustStockCommand } from '../../application/commands/adjust-stock/adjust-stock.command';
 import { AdjustStockHandler } from '../../application/commands/adjust-stock/adjust-stock.handler';
 import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
@@ -20,10 +20,11 @@ import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
 import { TypeOrmProductRepository } from './typeorm-product.repository';
 import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
+import { describeWith } from '../../../../../test/harness/services';
 
 // The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
 // server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
-(realPostgresWanted() ? describe : describe.skip)('TypeOrmProductRepository on Postgres', () => {
+describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let repository: TypeOrmProductRepository;

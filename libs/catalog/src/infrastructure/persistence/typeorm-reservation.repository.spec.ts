@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Outbox } from '@tessera/messaging';
 import { contextDataSourceOptions, migrateContextSchema } from '@tessera/platform';
 import { DataSource } from 'typeorm';
-import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
 import { CommitReservationHandler } from '../../application/commands/commit-reservation/commit-reservation.handler';
 import { ExpireOverdueReservationsCommand } from '../../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
@@ -22,6 +22,7 @@ import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
 import { ReservationOrmEntity } from './reservation.orm-entity';
 import { TypeOrmProductRepository } from './typeorm-product.repository';
 import { TypeOrmReservationRepository } from './typeorm-reservation.repository';
+import { describeWith } from '../../../../../test/harness/services';
 
 const entities = [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity];
 const migrations = CATALOG_MIGRATIONS;
@@ -32,7 +33,7 @@ const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12,
 
 // Reservation expiry against a real Postgres, migrated as at start: the stored expiry, the sweeper's finder and the
 // status guard under real concurrency. Like the product spec it needs a server: CI=true or TEST_POSTGRES_URL.
-(realPostgresWanted() ? describe : describe.skip)('TypeOrmReservationRepository on Postgres: expiry', () => {
+describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let products: TypeOrmProductRepository;
@@ -282,7 +283,7 @@ const orderId = (n: number) => `0b000000-0000-4000-8000-${String(n).padStart(12,
   });
 });
 
-(realPostgresWanted() ? describe : describe.skip)('AddCatalogReservationExpiry1795480000000', () => {
+describeWith(['postgres'])('AddCatalogReservationExpiry1795480000000', () => {
   it('gives reservations made before it the default hold from their creation, then requires an expiry of every row', async () => {
     const { dataSource: before, drop } = await createMigratedContextDatabase({ context: 'catalog', entities, migrations: migrationsBeforeExpiry });
     let after: DataSource | undefined;

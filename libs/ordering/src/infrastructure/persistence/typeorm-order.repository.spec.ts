@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inbox, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { ConfirmPaymentCommand } from '../../application/commands/confirm-payment/confirm-payment.command';
 import { ConfirmPaymentHandler } from '../../application/commands/confirm-payment/confirm-payment.handler';
 import { ExpireDueOrdersCommand } from '../../application/commands/expire-due-orders/expire-due-orders.command';
@@ -15,10 +15,11 @@ import { ORDERING_MIGRATIONS } from '../migrations';
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderOrmEntity } from './order.orm-entity';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
+import { describeWith } from '../../../../../test/harness/services';
 
 // The repository's SQL against a real Postgres, migrated as at start: what the handler specs cannot show. It needs a
 // server (the embedded one cannot load inside jest), so it runs where the e2e suites do: with CI=true or TEST_POSTGRES_URL.
-(realPostgresWanted() ? describe : describe.skip)('TypeOrmOrderRepository on Postgres', () => {
+describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
   let drop: () => Promise<void>;
   const placedAt = new Date('2030-01-01T10:00:00.000Z');
   let dataSource: DataSource;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyStore, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { Money } from '@tessera/shared-kernel';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { PaymentIntegrationEventMapper } from '../../application/payment-integration-event.mapper';
 import { Payment } from '../../domain/payment.aggregate';
 import { PaymentMethod } from '../../domain/payment-method.value-object';
@@ -10,6 +10,7 @@ import { PaymentVersionConflictError } from '../../domain/payment.repository';
 import { PAYMENTS_MIGRATIONS } from '../migrations';
 import { PaymentOrmEntity } from './payment.orm-entity';
 import { TypeOrmPaymentRepository } from './typeorm-payment.repository';
+import { describeWith } from '../../../../../test/harness/services';
 
 /** Records what the outbox publishes. */
 class RecordingPublisher {
@@ -22,7 +23,7 @@ class RecordingPublisher {
 
 // The repository's SQL, the migration's constraints and the outbox transaction against a real Postgres, which the
 // handler specs cannot show. The embedded database cannot load inside jest, so it runs with CI=true or TEST_POSTGRES_URL.
-(realPostgresWanted() ? describe : describe.skip)('TypeOrmPaymentRepository on Postgres', () => {
+describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let outbox: Outbox;

@@ -2,7 +2,7 @@ import { IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { createMigratedContextDatabase, realPostgresWanted } from '../../../../../test/harness/postgres';
+import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { Email } from '../../domain/email.value-object';
 import { User } from '../../domain/user.aggregate';
 import { EmailTakenError } from '../../domain/user.errors';
@@ -11,12 +11,13 @@ import { UserVersionConflictError } from '../../domain/user.repository';
 import { USERS_MIGRATIONS } from '../migrations';
 import { TypeOrmUserRepository } from './typeorm-user.repository';
 import { UserOrmEntity } from './user.orm-entity';
+import { describeWith } from '../../../../../test/harness/services';
 
 // Against a real Postgres, through the real migration, so what is checked is
 // what SQL does. Like the e2e suites it runs with CI=true or TEST_POSTGRES_URL
 // (there a missing server fails the run); elsewhere it is skipped. PGlite is
 // not an option here: its WASM loader needs a flag jest's module sandbox lacks.
-(realPostgresWanted() ? describe : describe.skip)('TypeOrmUserRepository', () => {
+describeWith(['postgres'])('TypeOrmUserRepository', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let repository: TypeOrmUserRepository;

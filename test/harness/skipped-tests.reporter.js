@@ -1,0 +1,30 @@
+// A jest reporter: at the end of a run, the tests it skipped, grouped by suite, each group with the reason its
+// name gives (describeWith names the services a bare run lacks), so a green run never hides what it did not run.
+const { relative } = require('node:path');
+
+class SkippedTestsReporter {
+  constructor(globalConfig) {
+    this.rootDir = globalConfig.rootDir;
+  }
+
+  onRunComplete(_contexts, results) {
+    const groups = new Map();
+    for (const file of results.testResults) {
+      for (const test of file.testResults) {
+        if (test.status !== 'pending' && test.status !== 'skipped' && test.status !== 'todo') continue;
+        const suite = test.ancestorTitles[0] ?? test.title;
+        const key = `${relative(this.rootDir, file.testFilePath)}\u0000${suite}`;
+        groups.set(key, (groups.get(key) ?? 0) + 1);
+      }
+    }
+    if (groups.size === 0) return;
+    const lines = [...groups].map(([key, count]) => {
+      const [file, suite] = key.split('\u0000');
+      return `  ${file}: ${suite} (${count} ${count === 1 ? 'test' : 'tests'})`;
+    });
+    const total = [...groups.values()].reduce((sum, count) => sum + count, 0);
+    process.stderr.write(`\nSkipped ${total} tests in ${groups.size} suites; each names what it needs:\n${lines.join('\n')}\n\n`);
+  }
+}
+
+module.exports = SkippedTestsReporter;
