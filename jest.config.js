@@ -7,8 +7,6 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/harness/skipped-tests.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/docker/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: ['reflect-metadata'], slowTestThreshold: 30,
-      // An HTTP e2e test drives several processes on a machine CI shares: jest's 5 s default fails a correct run.
-      testTimeout: 60_000 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: ['reflect-metadata'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/harness/e2e-timeout.ts'] },
   ],
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse } from '../harness/http';
+import { untilPasses } from '../harness/eventually';
 import { RunningTopology, startMonolith, TEST_ADMIN } from '../harness/topologies';
 import { expectProblem } from './expectations';
 
@@ -56,7 +57,8 @@ describe('hostile input, against the monolith on the embedded database', () => {
   }
 
   beforeAll(async () => {
-    topology = await startMonolith('embedded');
+    // At info, each request leaves a line: the log is known to be complete up to a given request.
+    topology = await startMonolith('embedded', { LOG_LEVEL: 'info' });
     api = new Api(topology.baseUrl);
     adminToken = (await login(TEST_ADMIN.email, TEST_ADMIN.password)).body.accessToken;
     const { email, password } = await registered();
@@ -87,8 +89,10 @@ describe('hostile input, against the monolith on the embedded database', () => {
       expectProblem(await sendRaw('POST', '/orders', deepArrays, customer.token), 400, 'VALIDATION_FAILED');
     }
     await expectStillServing();
-    // Gives the child's log pipe a moment to reach the file before it is read.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The log is read once the line of a request sent after the hostile ones is in it, so theirs are in it too.
+    const marker = unique('after-hostile');
+    await api.get(`/products/${product.id}`, { headers: { 'x-request-id': marker } });
+    await untilPasses(() => expect(monolith.output().slice(logBefore)).toContain(marker), 30_000);
     expect(monolith.output().slice(logBefore)).not.toMatch(/Maximum call stack|RangeError|"trace"|"stack"|\n\s+at \S+ \(/);
   });
 
