@@ -26,7 +26,7 @@ export class AuthHttpController {
 
   @Post('register')
   @ApiOperation({ summary: 'Creates a customer account' })
-  @ApiCreatedResponse({ type: UserDto })
+  @ApiCreatedResponse({ type: UserDto, description: 'The new account, a customer' })
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['EMAIL_TAKEN: emails compare case-insensitively'] })
   async register(@Body() body: RegisterDto): Promise<UserDto> {
     const request: RegisterUserRequest = { email: body.email, password: body.password, name: body.name };
@@ -37,7 +37,7 @@ export class AuthHttpController {
   @HttpCode(HttpStatus.OK)
   @LoginRateLimit()
   @ApiOperation({ summary: 'Exchanges an email and password for a bearer access token', description: 'Limited to LOGIN_RATE_LIMIT_PER_MINUTE (default 10) a minute per IP.' })
-  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiOkResponse({ type: AccessTokenDto, description: 'A bearer access token and how long it lasts' })
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS: unknown email, wrong password and deactivated user alike'], 429: ['RATE_LIMITED'] })
   async login(@Body() body: LoginDto): Promise<AccessTokenDto> {
     const user = await this.verifyCredentials({ email: body.email, password: body.password });

@@ -75,7 +75,7 @@ export class OrdersHttpController {
 
   @Get()
   @ApiOperation({ summary: "Lists the signed-in user's orders; an admin sees everyone's, or one user's with ?userId=" })
-  @ApiOkResponse({ type: OrderPageDto })
+  @ApiOkResponse({ type: OrderPageDto, description: 'A page of orders' })
   @ApiProblems({
     400: ['VALIDATION_FAILED: page, limit or userId out of range'],
     403: ["FORBIDDEN: a customer named another user's id in ?userId="],
@@ -96,7 +96,7 @@ export class OrdersHttpController {
   @Get(':id')
   @ApiOperation({ summary: 'An order, to its owner or an admin', description: 'Anyone else gets 404, as for an order that does not exist.' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: OrderDto })
+  @ApiOkResponse({ type: OrderDto, description: 'The order' })
   @ApiProblems({ 404: ORDER_NOT_FOUND })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     const request: GetOrderRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };
@@ -123,7 +123,7 @@ export class OrdersHttpController {
   @Get(':id/history')
   @ApiOperation({ summary: "The order's events, oldest first (its owner or an admin)" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: [OrderHistoryEntryDto] })
+  @ApiOkResponse({ type: [OrderHistoryEntryDto], description: "The order's events, oldest first" })
   @ApiProblems({ 404: ORDER_NOT_FOUND })
   async history(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderHistoryEntryDto[]> {
     const request: GetOrderHistoryRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };

@@ -46,7 +46,7 @@ export class PaymentsHttpController {
   @Get(':id')
   @ApiOperation({ summary: "A payment, to its order's owner or an admin", description: 'Anyone else gets 404, as for a payment that does not exist.' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: PaymentDto })
+  @ApiOkResponse({ type: PaymentDto, description: 'The payment' })
   @ApiProblems({ 404: ['PAYMENT_NOT_FOUND'] })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<PaymentDto> {
     if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PAYMENT_NOT_FOUND, 'No such payment.');

@@ -1,22 +1,23 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from './problem-details';
+import { PROBLEM_EXAMPLES } from './problem-examples';
+import { PROBLEM_CONTENT_TYPE, problemDetails, ProblemDetails } from './problem-details';
 import { ProblemDto } from './problem.dto';
 
+type ExamplesByCode = Record<string, { summary: string; value: ProblemDetails }>;
+
+/** The examples documented so far on a route or controller, by status: a later decorator for the same status adds to them. */
+const DOCUMENTED_EXAMPLES = 'tessera:documented-problem-examples';
+
 /**
- * Documents problem+json answers by status, each with the codes it can carry:
+ * Documents problem+json answers by status, each with the codes it can carry
+ * and an example of each code with that status:
  * `@ApiProblems({ 404: ['PRODUCT_NOT_FOUND'], 409: ['SKU_TAKEN: the SKU is in use'] })`.
  */
 export function ApiProblems(byStatus: Readonly<Record<number, readonly string[]>>): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiExtraModels(ProblemDto),
-    ...Object.entries(byStatus).map(([status, codes]) =>
-      ApiResponse({
-        status: Number(status),
-        description: codes.join('; '),
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
-      }),
-    ),
+    ...Object.entries(byStatus).map(([status, codes]) => problemResponse(Number(status), ProblemDto, codes)),
   );
 }
 
@@ -25,12 +26,33 @@ export function ApiProblems(byStatus: Readonly<Record<number, readonly string[]>
  * the codes it carries: `@ApiProblemOf(402, PaymentDeclinedProblemDto, ['PAYMENT_DECLINED'])`.
  */
 export function ApiProblemOf(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiExtraModels(type),
-    ApiResponse({
+  return applyDecorators(ApiExtraModels(type), problemResponse(status, type, codes));
+}
+
+function problemResponse(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
+  const examples = Object.fromEntries(codes.map((entry) => exampleOf(status, entry)));
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
+    // ApiResponse keeps the content of the last decorator for a status: the examples of the earlier ones are carried over here.
+    const holder: object = descriptor?.value ?? target;
+    const documented: Record<number, ExamplesByCode> = Reflect.getMetadata(DOCUMENTED_EXAMPLES, holder) ?? {};
+    const merged = { ...documented[status], ...examples };
+    Reflect.defineMetadata(DOCUMENTED_EXAMPLES, { ...documented, [status]: merged }, holder);
+    const response = ApiResponse({
       status,
       description: codes.join('; '),
-      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(type) } } },
-    }),
-  );
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(type) }, examples: merged } },
+    });
+    if (descriptor) response(target, key as string | symbol, descriptor);
+    else response(target as Type<unknown>);
+  };
+}
+
+/** `CODE` or `CODE: when it happens`, as the example named by the code. */
+function exampleOf(status: number, entry: string): [string, { summary: string; value: ProblemDetails }] {
+  const separator = entry.indexOf(':');
+  const code = separator === -1 ? entry : entry.slice(0, separator);
+  const when = separator === -1 ? '' : entry.slice(separator + 1).trim();
+  const example = PROBLEM_EXAMPLES[code];
+  if (!example) throw new Error(`@ApiProblems: no example for the problem code ${code}; add one to PROBLEM_EXAMPLES in problem-examples.ts`);
+  return [code, { summary: when ? `${code}: ${when}` : code, value: problemDetails(status, code, example.detail, example.errors, example.extensions) }];
 }

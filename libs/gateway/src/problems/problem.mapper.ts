@@ -14,7 +14,7 @@ export interface MappedProblem {
   log?: { level: 'error' | 'warn'; message: string; stack?: string };
 }
 
-const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
+export const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
   502: 'A service this request needs answered badly; try again shortly.',
   503: 'A service this request needs is unavailable; try again shortly.',
   504: 'A service this request needs did not answer in time; try again shortly.',

@@ -38,7 +38,7 @@ export class ProductsHttpController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Lists products, optionally those whose name contains `q`' })
-  @ApiOkResponse({ type: ProductPageDto })
+  @ApiOkResponse({ type: ProductPageDto, description: 'A page of products' })
   @ApiProblems({ 400: ['VALIDATION_FAILED: page, limit or q out of range'] })
   async list(@Query() query: ListProductsQueryDto): Promise<ProductPageDto> {
     const request: ListProductsRequest = { page: query.page, limit: query.limit };
@@ -50,7 +50,7 @@ export class ProductsHttpController {
   @Public()
   @ApiOperation({ summary: 'A product' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: ProductDto })
+  @ApiOkResponse({ type: ProductDto, description: 'The product; stock is what can be bought now' })
   @ApiProblems({ 404: PRODUCT_NOT_FOUND })
   async get(@Param('id') id: string): Promise<ProductDto> {
     return ProductDto.of(await this.products.get(productIdOrNotFound(id)));
@@ -60,7 +60,7 @@ export class ProductsHttpController {
   @Authenticated()
   @Roles('admin')
   @ApiOperation({ summary: 'Creates a product (admin)' })
-  @ApiCreatedResponse({ type: ProductDto })
+  @ApiCreatedResponse({ type: ProductDto, description: 'The new product' })
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['SKU_TAKEN'] })
   async create(@Body() body: CreateProductDto): Promise<ProductDto> {
     const request: CreateProductRequest = { sku: body.sku, name: body.name, price: money(body.price), stock: body.stock };
@@ -73,7 +73,7 @@ export class ProductsHttpController {
   @Roles('admin')
   @ApiOperation({ summary: "Changes a product's name, description or price (admin); only the fields present change" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: ProductDto })
+  @ApiOkResponse({ type: ProductDto, description: 'The product, as changed' })
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND })
   async update(@Param('id') id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
     const request: UpdateProductRequest = { productId: productIdOrNotFound(id) };
