@@ -30,21 +30,34 @@ export function ApiProblemOf(status: number, type: Type<ProblemDto>, codes: read
 }
 
 function problemResponse(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
-  const examples = Object.fromEntries(codes.map((entry) => exampleOf(status, entry)));
-  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
+  const documentedCodes = codes.map((entry) => ({ entry, example: exampleOf(status, entry) }));
+  const decorate = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     // ApiResponse keeps the content of the last decorator for a status: the examples of the earlier ones are carried over here.
     const holder: object = descriptor?.value ?? target;
     const documented: Record<number, ExamplesByCode> = Reflect.getMetadata(DOCUMENTED_EXAMPLES, holder) ?? {};
-    const merged = { ...documented[status], ...examples };
+    const fresh = documentedCodes.filter(({ example: [code] }) => !documented[status]?.[code]);
+    if (fresh.length === 0) return;
+    const merged = { ...documented[status], ...Object.fromEntries(fresh.map(({ example }) => example)) };
     Reflect.defineMetadata(DOCUMENTED_EXAMPLES, { ...documented, [status]: merged }, holder);
     const response = ApiResponse({
       status,
-      description: codes.join('; '),
+      description: fresh.map(({ entry }) => entry).join('; '),
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(type) }, examples: merged } },
     });
-    if (descriptor) response(target, key as string | symbol, descriptor);
-    else response(target as Type<unknown>);
+    if (descriptor) {
+      response(target, key as string | symbol, descriptor);
+      return;
+    }
+    // In the document a route's own answer for a status replaces its controller's: the controller's codes join each such route's.
+    const prototype = (target as Type<unknown>).prototype as object;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name);
+      const routeDocumented: Record<number, ExamplesByCode> | undefined = method?.value && Reflect.getMetadata(DOCUMENTED_EXAMPLES, method.value);
+      if (method && routeDocumented?.[status]) decorate(prototype, name, method);
+    }
+    response(target as Type<unknown>);
   };
+  return decorate;
 }
 
 /** `CODE` or `CODE: when it happens`, as the example named by the code. */
