@@ -41,6 +41,7 @@ interface ResponseObject {
 
 interface Operation {
   tags?: string[];
+  requestBody?: unknown;
   responses: Record<string, ResponseObject>;
 }
 
@@ -113,6 +114,17 @@ describe("the OpenAPI document of the gateway's routes", () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('documents, on every route that takes a body, the refusals of a body that is not JSON, too large or of another type', () => {
+    const withBody = operations.filter(([, operation]) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThan(0);
+    const undocumented = withBody.flatMap(([name, operation]) =>
+      [[400, 'MALFORMED_JSON'], [413, 'PAYLOAD_TOO_LARGE'], [415, 'UNSUPPORTED_MEDIA_TYPE']]
+        .filter(([status, code]) => !operation.responses[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.[code])
+        .map(([status, code]) => `${name} ${status} ${code}`),
+    );
+    expect(undocumented).toEqual([]);
   });
 
   it('describes every response of every operation', () => {

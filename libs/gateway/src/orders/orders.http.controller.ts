@@ -19,7 +19,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency-key';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { ListOrdersQueryDto } from './list-orders.dto';
@@ -46,6 +46,7 @@ export class OrdersHttpController {
   })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: OrderDto, description: 'The order, AWAITING_PAYMENT, its stock reserved' })
+  @ApiJsonBodyProblems()
   @ApiProblems({
     400: ['VALIDATION_FAILED: 1..50 lines, quantity an integer 1..1000; prices, totals, statuses and userId cannot be sent'],
     409: ['INSUFFICIENT_STOCK: a line asks for more than is in stock; nothing is reserved', 'CONCURRENT_MODIFICATION: retry'],

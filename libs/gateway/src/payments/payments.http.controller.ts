@@ -7,7 +7,7 @@ import { requesterOf } from '../auth/authenticated-user';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency-key';
 import { isUuid } from '../common/uuid';
-import { ApiProblemOf, ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblemOf, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { PayOrderDto } from './pay-order.dto';
 import { PaymentDeclinedProblemDto, PaymentDto } from './payment.dto';
@@ -26,6 +26,7 @@ export class PaymentsHttpController {
   })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: PaymentDto, description: 'The payment, SUCCEEDED' })
+  @ApiJsonBodyProblems()
   @ApiProblemOf(402, PaymentDeclinedProblemDto, ['PAYMENT_DECLINED: the provider declined; the order stays AWAITING_PAYMENT and may be paid again'])
   @ApiProblems({
     400: ['VALIDATION_FAILED: orderId is not a UUID, or the payment method is unknown'],

@@ -29,6 +29,14 @@ export function ApiProblemOf(status: number, type: Type<ProblemDto>, codes: read
   return applyDecorators(ApiExtraModels(type), problemResponse(status, type, codes));
 }
 
+/** Documents what any route that takes a JSON body may answer before its own code runs. */
+export const ApiJsonBodyProblems = (): MethodDecorator & ClassDecorator =>
+  ApiProblems({
+    400: ['MALFORMED_JSON: the body is not JSON, not UTF-8, or empty with a JSON Content-Type'],
+    413: ['PAYLOAD_TOO_LARGE: the body is over 1 MiB'],
+    415: ['UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json'],
+  });
+
 function problemResponse(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
   const documentedCodes = codes.map((entry) => ({ entry, example: exampleOf(status, entry) }));
   const decorate = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {

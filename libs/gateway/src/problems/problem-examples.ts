@@ -1,7 +1,7 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { GATEWAY_ERROR_CODES } from './problem-codes';
 import type { FieldProblem } from './problem-details';
-import { SERVER_SIDE_DETAIL } from './problem.mapper';
+import { CLIENT_SIDE_DETAIL, SERVER_SIDE_DETAIL } from './problem.mapper';
 
 /** What an answer with a given code says, for the examples of the OpenAPI document. */
 export interface ProblemExample {
@@ -40,6 +40,9 @@ export const PROBLEM_EXAMPLES: Readonly<Record<string, ProblemExample>> = {
   },
   [ERROR_CODES.CONTEXT_UNAVAILABLE]: { detail: SERVER_SIDE_DETAIL[503] },
   [ERROR_CODES.DEAD_LETTER_NOT_FOUND]: { detail: 'No such dead letter.' },
+  [GATEWAY_ERROR_CODES.MALFORMED_JSON]: { detail: 'The request body is not valid JSON.' },
+  [GATEWAY_ERROR_CODES.PAYLOAD_TOO_LARGE]: { detail: CLIENT_SIDE_DETAIL[413] },
+  [GATEWAY_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE]: { detail: CLIENT_SIDE_DETAIL[415] },
   [GATEWAY_ERROR_CODES.UNAUTHORIZED]: { detail: 'A bearer access token is required.' },
   [GATEWAY_ERROR_CODES.FORBIDDEN]: { detail: 'This action needs the admin role.' },
   [GATEWAY_ERROR_CODES.RATE_LIMITED]: { detail: 'Too many requests; retry after 42 seconds.' },

@@ -21,7 +21,7 @@ export const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
 };
 const INTERNAL_DETAIL = 'The request could not be completed.';
 // Fastify's own words for these say less than a client needs to fix the request.
-const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
+export const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
   413: 'The request body is larger than the API accepts (1 MiB).',
   415: 'The request body must be JSON, sent with Content-Type: application/json.',
 };

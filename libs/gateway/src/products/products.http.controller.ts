@@ -15,7 +15,7 @@ import { Authenticated, Public, Roles } from '../auth/auth.decorators';
 import { PriceDto } from '../common/money.dto';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { CreateProductDto } from './create-product.dto';
 import { ProductCache } from './product.cache';
@@ -61,6 +61,7 @@ export class ProductsHttpController {
   @Roles('admin')
   @ApiOperation({ summary: 'Creates a product (admin)' })
   @ApiCreatedResponse({ type: ProductDto, description: 'The new product' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['SKU_TAKEN'] })
   async create(@Body() body: CreateProductDto): Promise<ProductDto> {
     const request: CreateProductRequest = { sku: body.sku, name: body.name, price: money(body.price), stock: body.stock };
@@ -74,6 +75,7 @@ export class ProductsHttpController {
   @ApiOperation({ summary: "Changes a product's name, description or price (admin); only the fields present change" })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProductDto, description: 'The product, as changed' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND })
   async update(@Param('id') id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
     const request: UpdateProductRequest = { productId: productIdOrNotFound(id) };
@@ -90,6 +92,7 @@ export class ProductsHttpController {
   @ApiOperation({ summary: 'Receives (positive delta) or writes off (negative delta) stock (admin)' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProductDto, description: 'The product with its new stock' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND, 409: ['INSUFFICIENT_STOCK: the stock would go below zero'] })
   async adjustStock(@Param('id') id: string, @Body() body: StockAdjustmentDto): Promise<ProductDto> {
     const request: AdjustStockRequest = { productId: productIdOrNotFound(id), delta: body.delta };

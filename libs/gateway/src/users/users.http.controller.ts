@@ -17,7 +17,7 @@ import { UserStatusCache } from '../auth/user-status.cache';
 import { mapPage } from '../common/page.mapper';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { UpdateProfileDto } from './update-profile.dto';
 import { UserDto, UserPageDto } from './user.dto';
@@ -44,6 +44,7 @@ export class UsersHttpController {
   @Patch('me')
   @ApiOperation({ summary: "Changes the signed-in user's name or email; only the fields present change" })
   @ApiOkResponse({ type: UserDto, description: 'The user, as changed' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['EMAIL_TAKEN'] })
   async updateMe(@CurrentUser() user: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserDto> {
     const request: UpdateProfileRequest = { userId: user.id };
