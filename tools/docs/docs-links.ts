@@ -19,8 +19,8 @@ const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'coverage', '.data', '.
 const PRIVATE_ROOTS = ['work', 'home', 'Users', 'root', 'tmp', 'mnt'];
 const PATH_END = `[^\\s'"\`)\\]>,;]*`;
 const PRIVATE_PATH = new RegExp(`(?<![\\w.~-])(?:/(?:${PRIVATE_ROOTS.join('|')})/|${'~'}/)${PATH_END}`, 'g');
-// The HTTP contract once lived in a sibling checkout; docs/API.md is its copy now.
-const SIBLING_CHECKOUT = new RegExp(`\\.\\./${'shared'}\\b${PATH_END}`, 'g');
+// The HTTP contract once lived in a sibling checkout, its folder named with or without a leading ../; docs/API.md is its copy now.
+const SIBLING_CHECKOUT = new RegExp(`(?<![\\w/.-])(?:\\.\\./)*${'shared'}/${PATH_END}`, 'g');
 const RELATIVE_PATH = new RegExp(`(?<![\\w./~-])(?:\\.\\./)+${PATH_END}`, 'g');
 const MARKDOWN_LINK = /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm;
 // Upstream issues are cited as owner/repo#123; a bare number, or "Issue 4", points into a tracker the reader may not have.
