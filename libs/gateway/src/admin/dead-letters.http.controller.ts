@@ -38,7 +38,7 @@ export class DeadLettersHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Lists the dead letters of every context (or one), newest failure first' })
-  @ApiOkResponse({ type: DeadLetterPageDto })
+  @ApiOkResponse({ type: DeadLetterPageDto, description: 'A page of dead letters, newest failure first' })
   @ApiProblems({ 400: [`VALIDATION_FAILED: page, limit or context out of range; without ?context= a page reaches at most item ${MAX_MERGED_ITEMS}`] })
   async list(@Query() query: ListDeadLettersQueryDto): Promise<DeadLetterPageDto> {
     const offset = (query.page - 1) * query.limit;
@@ -68,7 +68,7 @@ export class DeadLettersHttpController {
     description: 'It is processed once, through that consumer\'s inbox; if it fails again it is a dead letter again, its attempts counted.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiAcceptedResponse({ type: DeadLetterReplayedDto })
+  @ApiAcceptedResponse({ type: DeadLetterReplayedDto, description: 'Handed back to its one consumer, which processes it once' })
   @ApiProblems({ 404: NOT_FOUND })
   replay(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<DeadLetterReplayedDto> {
     return this.onTheHolder(id, user, 'REPLAY');

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ERROR_CODES, RegisterUserRequest, USERS_PATTERNS, UserView, VerifyCredentialsRequest } from '@tessera/contracts';
 import { ContextClient, InjectContextClient, RemoteError } from '@tessera/messaging';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { LoginRateLimit } from '../throttling/throttling.options';
 import { UserDto } from '../users/user.dto';
@@ -26,7 +26,8 @@ export class AuthHttpController {
 
   @Post('register')
   @ApiOperation({ summary: 'Creates a customer account' })
-  @ApiCreatedResponse({ type: UserDto })
+  @ApiCreatedResponse({ type: UserDto, description: 'The new account, a customer' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['EMAIL_TAKEN: emails compare case-insensitively'] })
   async register(@Body() body: RegisterDto): Promise<UserDto> {
     const request: RegisterUserRequest = { email: body.email, password: body.password, name: body.name };
@@ -37,7 +38,8 @@ export class AuthHttpController {
   @HttpCode(HttpStatus.OK)
   @LoginRateLimit()
   @ApiOperation({ summary: 'Exchanges an email and password for a bearer access token', description: 'Limited to LOGIN_RATE_LIMIT_PER_MINUTE (default 10) a minute per IP.' })
-  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiOkResponse({ type: AccessTokenDto, description: 'A bearer access token and how long it lasts' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS: unknown email, wrong password and deactivated user alike'], 429: ['RATE_LIMITED'] })
   async login(@Body() body: LoginDto): Promise<AccessTokenDto> {
     const user = await this.verifyCredentials({ email: body.email, password: body.password });

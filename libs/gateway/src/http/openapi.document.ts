@@ -6,6 +6,17 @@ import { MAX_JSON_DEPTH } from './json-body-inspection';
 
 export const DOCS_PATH = 'docs';
 
+/** Every tag a controller uses (@ApiTags), and what its routes are for. */
+export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  auth: 'Registering a customer account, and exchanging an email and password for a bearer access token',
+  users: 'The signed-in user, and the accounts an admin manages',
+  products: 'The catalog: anyone reads it; an admin creates products, changes them and adjusts their stock',
+  orders: 'Placing an order (its stock reserved until it is paid or it expires), reading it and its history, cancelling it',
+  payments: 'Paying an order with its own total, at most once whatever is retried, and reading a payment',
+  admin: 'Operators: the dead letters of every context, to list, replay or discard',
+  operations: 'Liveness, readiness, the reachability of the contexts, and Prometheus metrics',
+};
+
 /** The OpenAPI 3 document of every HTTP route of the app, with bearer auth and the problem+json answers. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -18,9 +29,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest).',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH)
-    .build();
-  return SwaggerModule.createDocument(app, config);
+    // Relative, so that the document is right on whatever host, port and scheme (or proxy) serves it.
+    .addServer('/', 'The host that serves this document')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH);
+  for (const [tag, description] of Object.entries(TAG_DESCRIPTIONS)) config.addTag(tag, description);
+  return SwaggerModule.createDocument(app, config.build());
 }
 
 /** Swagger UI at /docs and the document at /docs-json. */

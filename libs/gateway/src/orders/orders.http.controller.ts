@@ -19,7 +19,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency-key';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { ListOrdersQueryDto } from './list-orders.dto';
@@ -46,6 +46,7 @@ export class OrdersHttpController {
   })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: OrderDto, description: 'The order, AWAITING_PAYMENT, its stock reserved' })
+  @ApiJsonBodyProblems()
   @ApiProblems({
     400: ['VALIDATION_FAILED: 1..50 lines, quantity an integer 1..1000; prices, totals, statuses and userId cannot be sent'],
     409: ['INSUFFICIENT_STOCK: a line asks for more than is in stock; nothing is reserved', 'CONCURRENT_MODIFICATION: retry'],
@@ -75,7 +76,7 @@ export class OrdersHttpController {
 
   @Get()
   @ApiOperation({ summary: "Lists the signed-in user's orders; an admin sees everyone's, or one user's with ?userId=" })
-  @ApiOkResponse({ type: OrderPageDto })
+  @ApiOkResponse({ type: OrderPageDto, description: 'A page of orders' })
   @ApiProblems({
     400: ['VALIDATION_FAILED: page, limit or userId out of range'],
     403: ["FORBIDDEN: a customer named another user's id in ?userId="],
@@ -96,7 +97,7 @@ export class OrdersHttpController {
   @Get(':id')
   @ApiOperation({ summary: 'An order, to its owner or an admin', description: 'Anyone else gets 404, as for an order that does not exist.' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: OrderDto })
+  @ApiOkResponse({ type: OrderDto, description: 'The order' })
   @ApiProblems({ 404: ORDER_NOT_FOUND })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     const request: GetOrderRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };
@@ -123,7 +124,7 @@ export class OrdersHttpController {
   @Get(':id/history')
   @ApiOperation({ summary: "The order's events, oldest first (its owner or an admin)" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: [OrderHistoryEntryDto] })
+  @ApiOkResponse({ type: [OrderHistoryEntryDto], description: "The order's events, oldest first" })
   @ApiProblems({ 404: ORDER_NOT_FOUND })
   async history(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderHistoryEntryDto[]> {
     const request: GetOrderHistoryRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };

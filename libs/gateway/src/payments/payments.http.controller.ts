@@ -7,7 +7,7 @@ import { requesterOf } from '../auth/authenticated-user';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency-key';
 import { isUuid } from '../common/uuid';
-import { ApiProblemOf, ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblemOf, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { PayOrderDto } from './pay-order.dto';
 import { PaymentDeclinedProblemDto, PaymentDto } from './payment.dto';
@@ -26,6 +26,7 @@ export class PaymentsHttpController {
   })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: PaymentDto, description: 'The payment, SUCCEEDED' })
+  @ApiJsonBodyProblems()
   @ApiProblemOf(402, PaymentDeclinedProblemDto, ['PAYMENT_DECLINED: the provider declined; the order stays AWAITING_PAYMENT and may be paid again'])
   @ApiProblems({
     400: ['VALIDATION_FAILED: orderId is not a UUID, or the payment method is unknown'],
@@ -46,7 +47,7 @@ export class PaymentsHttpController {
   @Get(':id')
   @ApiOperation({ summary: "A payment, to its order's owner or an admin", description: 'Anyone else gets 404, as for a payment that does not exist.' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: PaymentDto })
+  @ApiOkResponse({ type: PaymentDto, description: 'The payment' })
   @ApiProblems({ 404: ['PAYMENT_NOT_FOUND'] })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<PaymentDto> {
     if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PAYMENT_NOT_FOUND, 'No such payment.');

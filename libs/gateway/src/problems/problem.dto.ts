@@ -16,16 +16,16 @@ export class ProblemDto implements ProblemDetails {
   @ApiProperty({ example: 'about:blank', description: 'Always about:blank: `code` carries the meaning' })
   type: string;
 
-  @ApiProperty({ example: 'Conflict', description: 'The HTTP status phrase' })
+  @ApiProperty({ description: 'The HTTP status phrase' })
   title: string;
 
-  @ApiProperty({ type: 'integer', example: 409 })
+  @ApiProperty({ type: 'integer', description: 'The HTTP status of the answer' })
   status: number;
 
-  @ApiProperty({ example: 'Only 2 units of this product are in stock' })
+  @ApiProperty({ description: 'What went wrong, for people' })
   detail: string;
 
-  @ApiProperty({ example: 'INSUFFICIENT_STOCK', description: 'Stable UPPER_SNAKE machine code' })
+  @ApiProperty({ description: 'Stable UPPER_SNAKE machine code' })
   code: string;
 
   @ApiPropertyOptional({ type: [FieldProblemDto], description: 'Field problems, for VALIDATION_FAILED' })

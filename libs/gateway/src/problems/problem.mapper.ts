@@ -14,14 +14,14 @@ export interface MappedProblem {
   log?: { level: 'error' | 'warn'; message: string; stack?: string };
 }
 
-const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
+export const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
   502: 'A service this request needs answered badly; try again shortly.',
   503: 'A service this request needs is unavailable; try again shortly.',
   504: 'A service this request needs did not answer in time; try again shortly.',
 };
 const INTERNAL_DETAIL = 'The request could not be completed.';
 // Fastify's own words for these say less than a client needs to fix the request.
-const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
+export const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
   413: 'The request body is larger than the API accepts (1 MiB).',
   415: 'The request body must be JSON, sent with Content-Type: application/json.',
 };

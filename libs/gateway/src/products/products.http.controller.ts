@@ -15,7 +15,7 @@ import { Authenticated, Public, Roles } from '../auth/auth.decorators';
 import { PriceDto } from '../common/money.dto';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { CreateProductDto } from './create-product.dto';
 import { ProductCache } from './product.cache';
@@ -38,7 +38,7 @@ export class ProductsHttpController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Lists products, optionally those whose name contains `q`' })
-  @ApiOkResponse({ type: ProductPageDto })
+  @ApiOkResponse({ type: ProductPageDto, description: 'A page of products' })
   @ApiProblems({ 400: ['VALIDATION_FAILED: page, limit or q out of range'] })
   async list(@Query() query: ListProductsQueryDto): Promise<ProductPageDto> {
     const request: ListProductsRequest = { page: query.page, limit: query.limit };
@@ -50,7 +50,7 @@ export class ProductsHttpController {
   @Public()
   @ApiOperation({ summary: 'A product' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: ProductDto })
+  @ApiOkResponse({ type: ProductDto, description: 'The product; stock is what can be bought now' })
   @ApiProblems({ 404: PRODUCT_NOT_FOUND })
   async get(@Param('id') id: string): Promise<ProductDto> {
     return ProductDto.of(await this.products.get(productIdOrNotFound(id)));
@@ -60,7 +60,8 @@ export class ProductsHttpController {
   @Authenticated()
   @Roles('admin')
   @ApiOperation({ summary: 'Creates a product (admin)' })
-  @ApiCreatedResponse({ type: ProductDto })
+  @ApiCreatedResponse({ type: ProductDto, description: 'The new product' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['SKU_TAKEN'] })
   async create(@Body() body: CreateProductDto): Promise<ProductDto> {
     const request: CreateProductRequest = { sku: body.sku, name: body.name, price: money(body.price), stock: body.stock };
@@ -73,7 +74,8 @@ export class ProductsHttpController {
   @Roles('admin')
   @ApiOperation({ summary: "Changes a product's name, description or price (admin); only the fields present change" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: ProductDto })
+  @ApiOkResponse({ type: ProductDto, description: 'The product, as changed' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND })
   async update(@Param('id') id: string, @Body() body: UpdateProductDto): Promise<ProductDto> {
     const request: UpdateProductRequest = { productId: productIdOrNotFound(id) };
@@ -90,6 +92,7 @@ export class ProductsHttpController {
   @ApiOperation({ summary: 'Receives (positive delta) or writes off (negative delta) stock (admin)' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProductDto, description: 'The product with its new stock' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND, 409: ['INSUFFICIENT_STOCK: the stock would go below zero'] })
   async adjustStock(@Param('id') id: string, @Body() body: StockAdjustmentDto): Promise<ProductDto> {
     const request: AdjustStockRequest = { productId: productIdOrNotFound(id), delta: body.delta };

@@ -17,7 +17,7 @@ import { UserStatusCache } from '../auth/user-status.cache';
 import { mapPage } from '../common/page.mapper';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { UpdateProfileDto } from './update-profile.dto';
 import { UserDto, UserPageDto } from './user.dto';
@@ -36,14 +36,15 @@ export class UsersHttpController {
 
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
-  @ApiOkResponse({ type: UserDto })
+  @ApiOkResponse({ type: UserDto, description: 'The signed-in user' })
   async me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
     return this.getUser(user.id);
   }
 
   @Patch('me')
   @ApiOperation({ summary: "Changes the signed-in user's name or email; only the fields present change" })
-  @ApiOkResponse({ type: UserDto })
+  @ApiOkResponse({ type: UserDto, description: 'The user, as changed' })
+  @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 409: ['EMAIL_TAKEN'] })
   async updateMe(@CurrentUser() user: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserDto> {
     const request: UpdateProfileRequest = { userId: user.id };
@@ -55,7 +56,7 @@ export class UsersHttpController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Lists users, a page at a time (admin)' })
-  @ApiOkResponse({ type: UserPageDto })
+  @ApiOkResponse({ type: UserPageDto, description: 'A page of users' })
   @ApiProblems({ 400: ['VALIDATION_FAILED: page or limit out of range'] })
   async list(@Query() query: PaginationQueryDto): Promise<UserPageDto> {
     const page = await this.users.send<Page<UserView>, ListUsersRequest>(USERS_PATTERNS.LIST_USERS, { page: query.page, limit: query.limit });
@@ -65,7 +66,7 @@ export class UsersHttpController {
   @Get(':id')
   @ApiOperation({ summary: 'A user, to that user or an admin', description: 'Anyone else gets 404, as for a user that does not exist.' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: UserDto })
+  @ApiOkResponse({ type: UserDto, description: 'The user' })
   @ApiProblems({ 404: USER_NOT_FOUND })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<UserDto> {
     const visible = isUuid(id) && (user.role === 'admin' || id.toLowerCase() === user.id.toLowerCase());

@@ -1,0 +1,150 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { ContextName } from '@tessera/contracts';
+import { MessagingModule, topologyFromEnv } from '@tessera/messaging';
+import { createRootLogger, RuntimeSettings } from '@tessera/platform';
+import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { join } from 'node:path';
+import { GATEWAY_REACHED_CONTEXTS, GatewayModule } from '../gateway.module';
+import { PROBLEM_CONTENT_TYPE } from '../problems/problem-details';
+import { createFastifyAdapter } from './fastify-adapter.factory';
+import { buildOpenApiDocument } from './openapi.document';
+
+const API_CONTRACT = join(__dirname, '../../../../docs/API.md');
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+
+interface ContractProblem {
+  status: number;
+  code: string;
+  /** `post /orders/{id}/cancel` when the contract names the route; absent for a rule of the whole API. */
+  operation?: string;
+  line: number;
+}
+
+/** Every `<status> \`CODE\`` of the contract, with the route of the table row it stands in. */
+function contractProblems(markdown: string): ContractProblem[] {
+  return markdown.split('\n').flatMap((text, index) => {
+    const route = /^\|\s*(GET|PUT|POST|DELETE|PATCH) (\/[^\s?|]*)/.exec(text);
+    const operation = route ? `${route[1].toLowerCase()} ${route[2].replace(/:(\w+)/g, '{$1}')}` : undefined;
+    return [...text.matchAll(/\b([45]\d\d) `([A-Z][A-Z0-9_]*)`/g)].map((match) => ({ status: Number(match[1]), code: match[2], operation, line: index + 1 }));
+  });
+}
+
+interface ResponseObject {
+  description?: string;
+  content?: Record<string, { examples?: Record<string, { value: { status: number; code: string; title: string } }> }>;
+}
+
+interface Operation {
+  tags?: string[];
+  requestBody?: unknown;
+  responses: Record<string, ResponseObject>;
+}
+
+function operationsOf(document: OpenAPIObject): [string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.flatMap((method) => {
+      const operation = (item as Record<string, Operation | undefined>)[method];
+      return operation ? [[`${method} ${path}`, operation] as [string, Operation]] : [];
+    }),
+  );
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: ConfigService, useValue: new ConfigService({ NODE_ENV: 'test', JWT_SECRET: 'an-openapi-spec-secret-value' }) },
+    { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment({ NODE_ENV: 'test' }) },
+  ],
+  exports: [ConfigService, RuntimeSettings],
+})
+class TestConfigModule {}
+
+const contexts: ContextName[] = [...GATEWAY_REACHED_CONTEXTS];
+
+@Module({ imports: [TestConfigModule, MessagingModule.forTopology(topologyFromEnv({}, { kind: 'gateway' }, contexts), contexts), GatewayModule] })
+class DocumentedAppModule {}
+
+// The gateway's routes, built without listening; the operations routes (health, metrics) are libs/platform's.
+describe("the OpenAPI document of the gateway's routes", () => {
+  let app: NestFastifyApplication;
+  let document: OpenAPIObject;
+  let operations: [string, Operation][];
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    app = await NestFactory.create<NestFastifyApplication>(DocumentedAppModule, createFastifyAdapter(createRootLogger('openapi-spec', 'silent')), { logger: false });
+    document = buildOpenApiDocument(app);
+    operations = operationsOf(document);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('documents, on each route, every error code docs/API.md gives it, with that status', () => {
+    const problems = contractProblems(readFileSync(API_CONTRACT, 'utf8'));
+    // The contract names well over ten codes: fewer means the page changed shape and this parse no longer reads it.
+    expect(problems.length).toBeGreaterThan(10);
+    const byOperation = new Map(operations);
+    const missing = problems.flatMap((problem) => {
+      const candidates = problem.operation ? [byOperation.get(problem.operation)] : operations.map(([, operation]) => operation);
+      const documented = candidates.some((operation) => operation?.responses[problem.status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.[problem.code]);
+      return documented ? [] : [`docs/API.md:${problem.line}: ${problem.status} ${problem.code}${problem.operation ? ` on ${problem.operation}` : ''}`];
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('gives each error response an example of each of its codes, with its own status', () => {
+    const wrong: string[] = [];
+    for (const [name, operation] of operations) {
+      for (const [status, response] of Object.entries(operation.responses).filter(([status]) => Number(status) >= 400)) {
+        const examples = Object.entries(response.content?.[PROBLEM_CONTENT_TYPE]?.examples ?? {});
+        if (examples.length === 0) wrong.push(`${name} ${status}: no problem+json example`);
+        for (const [code, { value }] of examples) {
+          if (value.status !== Number(status) || value.code !== code || value.title !== STATUS_CODES[Number(status)]) {
+            wrong.push(`${name} ${status}: example ${code} shows ${value.status} ${value.title} ${value.code}`);
+          }
+          if (!response.description?.includes(code)) wrong.push(`${name} ${status}: the description does not name ${code}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('documents, on every route that takes a body, the refusals of a body that is not JSON, too large or of another type', () => {
+    const withBody = operations.filter(([, operation]) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThan(0);
+    const undocumented = withBody.flatMap(([name, operation]) =>
+      [[400, 'MALFORMED_JSON'], [413, 'PAYLOAD_TOO_LARGE'], [415, 'UNSUPPORTED_MEDIA_TYPE']]
+        .filter(([status, code]) => !operation.responses[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.[code])
+        .map(([status, code]) => `${name} ${status} ${code}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('describes every response of every operation', () => {
+    const undescribed = operations.flatMap(([name, operation]) =>
+      Object.entries(operation.responses)
+        .filter(([, response]) => !response.description?.trim())
+        .map(([status]) => `${name} ${status}`),
+    );
+    expect(operations.length).toBeGreaterThan(0);
+    expect(undescribed).toEqual([]);
+  });
+
+  it('describes every tag an operation uses', () => {
+    const described = new Map((document.tags ?? []).map((tag) => [tag.name, tag.description?.trim()]));
+    const used = new Set(operations.flatMap(([, operation]) => operation.tags ?? []));
+    expect(used.size).toBeGreaterThan(0);
+    expect([...used].filter((tag) => !described.get(tag))).toEqual([]);
+  });
+
+  it('names a relative server, right on whatever host serves the document', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+});
