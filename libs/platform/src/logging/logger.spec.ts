@@ -114,3 +114,33 @@ describe("Nest's start-up lines", () => {
     ]);
   });
 });
+
+describe('LOG_FORMAT=pretty where pino-pretty is not installed (the image)', () => {
+  afterEach(() => jest.dontMock('pino-pretty'));
+
+  it('says so in one line and writes JSON', () => {
+    jest.doMock('pino-pretty', () => {
+      throw Object.assign(new Error("Cannot find module 'pino-pretty'"), { code: 'MODULE_NOT_FOUND' });
+    });
+    const said = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      jest.isolateModules(() => {
+        const { createRootLogger: createIsolated, logFormatOf: formatOf } = require('./logger') as typeof import('./logger');
+        const lines: string[] = [];
+        const destination = new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        });
+        const logger = createIsolated('logger-spec', 'info', destination, 'pretty');
+        logger.info('still written');
+        expect(formatOf(logger)).toBe('json');
+        expect(JSON.parse(lines[0])).toMatchObject({ msg: 'still written' });
+      });
+      expect(said.mock.calls.map(([text]) => String(text))).toEqual(['LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON instead\n']);
+    } finally {
+      said.mockRestore();
+    }
+  });
+});
