@@ -89,7 +89,7 @@ describe('the Dockerfile', () => {
       lines.filter((line) => /^ENV\s/i.test(line)).flatMap((line) => [...line.matchAll(/(\w+)=(\S+)/g)].map(([, name, value]) => [name, value])),
     );
     expect(unknownVariables(Object.keys(env))).toEqual([]);
-    expect(env).toMatchObject({ NODE_ENV: 'production', APP: 'monolith' });
+    expect(env).toMatchObject({ NODE_ENV: 'production', APP: 'monolith', HOST: '0.0.0.0' });
   });
 
   it('runs as a user that is not root', () => {
@@ -119,8 +119,10 @@ describe('the Dockerfile', () => {
     expect(instruction('ENTRYPOINT')).toEqual(['ENTRYPOINT ["/app/docker/start-app.sh"]']);
     expect(readFileSync(join(DOCKER, 'start-app.sh'), 'utf8')).toContain('main="dist/apps/${app}/src/main.js"');
     const scripts = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts as Record<string, string>;
-    for (const app of APPS) expect(scripts[`start:${app}`]).toBe(`node dist/apps/${app}/src/main.js`);
-    expect(scripts.build).toMatch(/swc apps libs -d dist/);
+    expect(readFileSync(join(DOCKER, 'start-app.sh'), 'utf8')).toContain('exec node --enable-source-maps "$main"');
+    for (const app of APPS) expect(scripts[`start:${app}`]).toBe(`node --enable-source-maps dist/apps/${app}/src/main.js`);
+    expect(scripts.build).toMatch(/npm run --silent compile/);
+    expect(scripts.compile).toMatch(/swc apps libs -d dist/);
   });
 });
 

@@ -1,5 +1,6 @@
-// First of the process (main.ts imports it before anything): traces, when exported, must patch http and pg before
-// anything loads them.
-import { startTracing } from '@tessera/platform/tracing';
+// First of the process (main.ts imports it before anything): the .env file, before anything reads the environment;
+// then traces, when exported, which must patch http and pg before anything loads them.
+import { loadEnvFileOrExit, startTracing } from '@tessera/platform/tracing';
 
+loadEnvFileOrExit();
 startTracing('gateway');

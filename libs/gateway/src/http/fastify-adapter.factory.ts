@@ -7,8 +7,9 @@ import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
 import { findJsonBodyProblem } from './json-body-inspection';
-import { correlateRequests, REQUEST_ID_HEADER, requestIdOf, requestLogController } from './request-id';
-import { measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
+import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { RequestLogController } from './request-log';
+import { logFormatOf, measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,6 +22,8 @@ export interface FastifyAdapterOptions {
    * Unset: TRUST_PROXY.
    */
   trustProxy?: boolean | string | string[] | number;
+  /** One log line a request (see RequestLogController); unset: when the logger writes for a person (LOG_FORMAT=pretty). */
+  oneLineRequests?: boolean;
 }
 
 /**
@@ -49,7 +52,8 @@ function isAddressOrCidr(value: string): boolean {
  * process's pino logger (method, URL, status and timing; never headers or
  * bodies), reading JSON bodies only, up to 1 MiB, in UTF-8, nested at most
  * 32 levels deep and without lone surrogates. Each request is handled and
- * logged under its X-Request-Id (see request-id.ts).
+ * logged under its X-Request-Id (see request-id.ts); probes are logged at
+ * debug, and a request in one line when the logs are pretty (request-log.ts).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -57,7 +61,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? trustedProxies(process.env.TRUST_PROXY),
     genReqId: requestIdOf,
-    logController: requestLogController(),
+    logController: new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' }),
     // A URL that cannot be decoded fails in Fastify's router, before Nest, its filters and the request hooks.
     frameworkErrors: (_error: unknown, request: { id: string }, reply: unknown) => {
       void (reply as FastifyReply).header(REQUEST_ID_HEADER, request.id);

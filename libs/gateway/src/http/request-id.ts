@@ -1,6 +1,5 @@
-import { CORRELATION_ID_LOG_KEY } from '@tessera/platform';
 import { isCorrelationId, newCorrelationId, runWithCorrelation } from '@tessera/messaging';
-import { FastifyInstance, LogController } from 'fastify';
+import { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 /** The header a client may name its request by, and in which every answer names it. */
@@ -14,11 +13,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export function requestIdOf(request: IncomingMessage): string {
   const claimed = request.headers[REQUEST_ID_HEADER];
   return isCorrelationId(claimed) ? claimed : newCorrelationId();
-}
-
-/** Fastify's request log lines, labelled with the key every other line of a request uses for its id. */
-export function requestLogController(): LogController {
-  return new LogController({ requestIdLogLabel: CORRELATION_ID_LOG_KEY });
 }
 
 /**

@@ -6,6 +6,7 @@ import { startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
+import { staleBuildWarning } from './stale-build';
 
 export interface RunAppOptions {
   /** Names the process in logs: monolith, gateway, users, ... */
@@ -19,11 +20,18 @@ export interface RunAppOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
-/** Creates, wires and starts one process: its HTTP port and the message servers of the contexts it hosts. */
+/**
+ * Creates, wires and starts one process: its HTTP port and the message
+ * servers of the contexts it hosts. Warns first when it runs a build older
+ * than the sources beside it (staleBuildWarning).
+ */
 export async function createApp(options: RunAppOptions): Promise<NestFastifyApplication> {
   const logger = createRootLogger(options.name);
+  const staleBuild = staleBuildWarning();
+  if (staleBuild) logger.warn(staleBuild);
   const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bufferLogs: true, abortOnError: false });
+  // Not bufferLogs: buffered lines are stamped when they are flushed, seconds late, all with the same time.
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), abortOnError: false });
   await options.configure?.(app);
   const settings = app.get(RuntimeSettings);
   followLogLevel(logger, settings);
@@ -41,18 +49,26 @@ function followLogLevel(logger: Logger, settings: RuntimeSettings): void {
   settings.onChange((current) => (logger.level = current.LOG_LEVEL));
 }
 
-/** Starts a process from its main.ts and says where it listens and what it hosts. */
+/** Starts a process from its main.ts, listening on HOST and PORT, and says where it listens and what it hosts. */
 export async function runApp(options: RunAppOptions): Promise<NestFastifyApplication> {
   const started = Date.now();
   const app = await createApp(options);
-  const port = app.get(ConfigService).get<number>('PORT') ?? options.defaultPort;
-  await app.listen({ port, host: '0.0.0.0' });
+  const config = app.get(ConfigService);
+  const port = config.get<number>('PORT') ?? options.defaultPort;
+  const host = config.get<string>('HOST')!;
+  await app.listen({ port, host });
   const topology = app.get<Topology>(TOPOLOGY);
   const hosted = topology.hosted.length > 0 ? topology.hosted.join(', ') : 'none';
   app.getHttpAdapter().getInstance().log.info(
-    `Tessera ${options.name} ready in ${Date.now() - started} ms on http://localhost:${port} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
+    `Tessera ${options.name} ready in ${Date.now() - started} ms on ${urlOf(host, port)} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
   );
   return app;
+}
+
+// Where a person on this machine reaches a server listening on every interface is localhost.
+function urlOf(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Runs `main` and ends the process with a readable message, not a stack, when the configuration is wrong. */

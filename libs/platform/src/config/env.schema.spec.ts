@@ -7,6 +7,13 @@ describe('validateEnv', () => {
     expect(validateEnv({})).toMatchObject({ RATE_LIMIT_PER_MINUTE: 100, LOGIN_RATE_LIMIT_PER_MINUTE: 10, ORDER_PAYMENT_TIMEOUT_SECONDS: 900, EMBEDDED_DB_DIR: '.data/db' });
   });
 
+  it('listens on this machine alone outside production, on every interface in production, unless HOST says', () => {
+    expect(validateEnv({})).toMatchObject({ HOST: '127.0.0.1' });
+    expect(validateEnv({ NODE_ENV: 'production' })).toMatchObject({ HOST: '0.0.0.0' });
+    expect(validateEnv({ NODE_ENV: 'production', HOST: '10.0.0.7' })).toMatchObject({ HOST: '10.0.0.7' });
+    expect(() => validateEnv({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT/);
+  });
+
   it('names the variable that has a bad value', () => {
     expect(() => validateEnv({ PORT: 'eighty' })).toThrow(/"PORT" must be a number/);
     expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);

@@ -14,7 +14,11 @@ const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
 export const envSchema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   PORT: port,
+  // Outside production only this machine may connect; a production process (the image sets it) serves others.
+  HOST: Joi.string().when('NODE_ENV', { is: 'production', then: Joi.string().default('0.0.0.0'), otherwise: Joi.string().default('127.0.0.1') }),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  // Read when the logger is made, before the configuration: see chosenLogFormat.
+  LOG_FORMAT: Joi.string().valid('pretty', 'json'),
   DATABASE_URL: postgresUrl,
   USERS_DATABASE_URL: postgresUrl,
   CATALOG_DATABASE_URL: postgresUrl,

@@ -2,9 +2,9 @@ import { trace } from '@opentelemetry/api';
 import { runWithCorrelation } from '@tessera/messaging';
 import { recordSpans } from '@tessera/messaging/testing';
 import { Writable } from 'node:stream';
-import { createRootLogger, PinoNestLogger } from './logger';
+import { chosenLogFormat, createRootLogger, logFormatOf, PinoNestLogger } from './logger';
 
-function capturedLogger() {
+function capturedLogger(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -12,7 +12,7 @@ function capturedLogger() {
       done();
     },
   });
-  return { lines, logger: createRootLogger('logger-spec', 'debug', destination) };
+  return { lines, logger: createRootLogger('logger-spec', 'debug', destination, format) };
 }
 
 describe('the process logger', () => {
@@ -62,6 +62,85 @@ describe('the process logger', () => {
       ]);
     } finally {
       await spans.stop();
+    }
+  });
+});
+
+describe('the log format', () => {
+  it('is what LOG_FORMAT says, wherever the lines go', () => {
+    expect(chosenLogFormat({ LOG_FORMAT: 'json' }, true)).toBe('json');
+    expect(chosenLogFormat({ LOG_FORMAT: 'pretty', NODE_ENV: 'production' }, false)).toBe('pretty');
+  });
+
+  it('is pretty in a terminal outside production, and json in production or when the lines go to a file or a pipe', () => {
+    expect(chosenLogFormat({}, true)).toBe('pretty');
+    expect(chosenLogFormat({ NODE_ENV: 'production' }, true)).toBe('json');
+    expect(chosenLogFormat({}, false)).toBe('json');
+  });
+
+  it('refuses an unknown LOG_FORMAT, naming the ones there are', () => {
+    expect(() => chosenLogFormat({ LOG_FORMAT: 'text' }, true)).toThrow('LOG_FORMAT must be pretty or json, not "text"');
+  });
+
+  it('writes a pretty line as text a person reads: time, level, process, context, message and correlation id', () => {
+    const { lines, logger } = capturedLogger('pretty');
+    runWithCorrelation('req-45', () => new PinoNestLogger(logger).log('order placed', 'Orders'));
+    expect(logFormatOf(logger)).toBe('pretty');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] .*INFO.* \(logger-spec\): .*\[Orders\] order placed \(req-45\)/);
+  });
+
+  it('keeps every field of a JSON line', () => {
+    const { lines, logger } = capturedLogger('json');
+    runWithCorrelation('req-46', () => logger.info({ pattern: 'users.get-user', durationMs: 2 }, 'handled'));
+    expect(logFormatOf(logger)).toBe('json');
+    expect(JSON.parse(lines[0])).toEqual(expect.objectContaining({ level: 30, time: expect.any(Number), pid: process.pid, hostname: expect.any(String), name: 'logger-spec', correlationId: 'req-46', pattern: 'users.get-user', durationMs: 2, msg: 'handled' }));
+  });
+});
+
+describe("Nest's start-up lines", () => {
+  it('go to debug, one per module, controller and route, while the application’s own stay at info', () => {
+    const { lines, logger } = capturedLogger();
+    const nest = new PinoNestLogger(logger);
+    nest.log('UsersModule dependencies initialized', 'InstanceLoader');
+    nest.log('Mapped {/orders, POST} route', 'RouterExplorer');
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.log('12 demo products added', 'Catalog');
+    expect(lines.map((line) => JSON.parse(line)).map(({ level, context }) => [level, context])).toEqual([
+      [20, 'InstanceLoader'],
+      [20, 'RouterExplorer'],
+      [20, 'NestApplication'],
+      [30, 'Catalog'],
+    ]);
+  });
+});
+
+describe('LOG_FORMAT=pretty where pino-pretty is not installed (the image)', () => {
+  afterEach(() => jest.dontMock('pino-pretty'));
+
+  it('says so in one line and writes JSON', () => {
+    jest.doMock('pino-pretty', () => {
+      throw Object.assign(new Error("Cannot find module 'pino-pretty'"), { code: 'MODULE_NOT_FOUND' });
+    });
+    const said = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      jest.isolateModules(() => {
+        const { createRootLogger: createIsolated, logFormatOf: formatOf } = require('./logger') as typeof import('./logger');
+        const lines: string[] = [];
+        const destination = new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        });
+        const logger = createIsolated('logger-spec', 'info', destination, 'pretty');
+        logger.info('still written');
+        expect(formatOf(logger)).toBe('json');
+        expect(JSON.parse(lines[0])).toMatchObject({ msg: 'still written' });
+      });
+      expect(said.mock.calls.map(([text]) => String(text))).toEqual(['LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON instead\n']);
+    } finally {
+      said.mockRestore();
     }
   });
 });

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEnvFile } from './env-file';
+
+describe('the .env file', () => {
+  let dir: string;
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-env-file-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function envFile(text: string): string {
+    const path = join(dir, '.env');
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it('fills in what the environment does not set, and the environment wins over it', () => {
+    const path = envFile('# local settings\nPORT=4100\nHOST=0.0.0.0\nLOG_FORMAT="json"\nDATABASE_URL=postgres://postgres@127.0.0.1:5432/dev\n');
+    const env: NodeJS.ProcessEnv = { PORT: '3000', HOST: '' };
+    expect(loadEnvFile(path, env).sort()).toEqual(['DATABASE_URL', 'LOG_FORMAT']);
+    expect(env).toEqual({ PORT: '3000', HOST: '', LOG_FORMAT: 'json', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/dev' });
+  });
+
+  it('changes nothing when there is no file', () => {
+    const env: NodeJS.ProcessEnv = { PORT: '3000' };
+    expect(loadEnvFile(join(dir, '.env'), env)).toEqual([]);
+    expect(env).toEqual({ PORT: '3000' });
+  });
+
+  it('names the file that is there but cannot be read', () => {
+    expect(() => loadEnvFile(dir, {})).toThrow(`${dir} could not be read: EISDIR`);
+  });
+});

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+/** The file of settings a process reads from its working directory, when present. */
+export const ENV_FILE = '.env';
+
+/**
+ * Sets, in `env`, every name of the `.env`-style file at `path` that `env`
+ * does not set already: the environment wins over the file. No file, nothing
+ * changes. Returns the names it set. Throws, naming the file, when it exists
+ * but cannot be read.
+ */
+export function loadEnvFile(path = ENV_FILE, env: NodeJS.ProcessEnv = process.env): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`${path} could not be read: ${(error as Error).message}`);
+  }
+  const set: string[] = [];
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (env[name] !== undefined || value === undefined) continue;
+    env[name] = value;
+    set.push(name);
+  }
+  return set;
+}
+
+/**
+ * loadEnvFile for a process's first line (apps/<app>/src/instrument.ts), before anything reads the environment:
+ * a file that cannot be read ends the process with one line, as a bad configuration does (see launch).
+ */
+export function loadEnvFileOrExit(path = ENV_FILE): void {
+  try {
+    loadEnvFile(path);
+  } catch (error) {
+    process.stderr.write(`\nTessera could not start: ${(error as Error).message}\n\n`);
+    process.exit(1);
+  }
+}
