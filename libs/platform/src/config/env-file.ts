@@ -16,7 +16,7 @@ export function loadEnvFile(path = ENV_FILE, env: NodeJS.ProcessEnv = process.en
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${path} could not be read: ${(error as Error).message}`);
+    throw new Error(`${path} could not be read: ${(error as Error).message}`, { cause: error });
   }
   const set: string[] = [];
   for (const [name, value] of Object.entries(parseEnv(text))) {

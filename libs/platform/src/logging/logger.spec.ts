@@ -125,6 +125,7 @@ describe('LOG_FORMAT=pretty where pino-pretty is not installed (the image)', () 
     const said = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded again inside isolateModules, after the mock
         const { createRootLogger: createIsolated, logFormatOf: formatOf } = require('./logger') as typeof import('./logger');
         const lines: string[] = [];
         const destination = new Writable({

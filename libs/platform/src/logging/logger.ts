@@ -65,6 +65,7 @@ export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 
 function prettyStream(destination?: DestinationStream): DestinationStream | undefined {
   let build: (options: Record<string, unknown>) => DestinationStream;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a dev dependency, looked for only when asked
     build = require('pino-pretty');
   } catch {
     process.stderr.write('LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON instead\n');
