@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 const LOG_DIR = join(ROOT, '.data', 'test-logs');
+// The apps under test run in a folder of their own: a developer's .env at the repository root must not reach them.
+const APP_WORKING_DIR = join(ROOT, '.data', 'test-apps');
 
 export type AppName = 'monolith' | 'gateway' | 'users' | 'catalog' | 'ordering' | 'payments';
 
@@ -25,7 +27,8 @@ export class AppProcess {
   static start(app: AppName, label: string, env: Record<string, string>): AppProcess {
     const logFile = testLogFile(label);
     const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-    const child = spawnLogged(process.execPath, [entry], logFile, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env } });
+    mkdirSync(APP_WORKING_DIR, { recursive: true });
+    const child = spawnLogged(process.execPath, [entry], logFile, { cwd: APP_WORKING_DIR, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env } });
     return new AppProcess(label, logFile, child, app, env);
   }
 
