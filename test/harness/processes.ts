@@ -1,3 +1,4 @@
+import type { ContextName } from '@tessera/contracts';
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,7 +7,7 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 const LOG_DIR = join(ROOT, '.data', 'test-logs');
 
-export type AppName = 'monolith' | 'gateway' | 'users' | 'catalog' | 'ordering' | 'payments';
+export type AppName = 'monolith' | 'gateway' | ContextName;
 
 /** One app started from the build, as `npm run start:<app>` would, with its output kept in a log file. */
 export class AppProcess {
