@@ -24,6 +24,8 @@ describe('new:context', () => {
       ['gateway', /^"gateway" is taken: libs\/gateway exists$/],
       ['monolith', /^"monolith" is taken: apps\/monolith exists$/],
       ['common', /^"common" is taken: libs\/contracts\/src\/common exists$/],
+      ['testing', /^"testing" cannot name a context: the build and the boundary rules treat testing\/ folders as test fakes$/],
+      ['dist', /^"dist" cannot name a context: git ignores every dist\/ folder$/],
     ])('refuses %s in one line', (name, problem) => {
       const refusal = nameProblem(root, name);
       expect(refusal).toMatch(problem);

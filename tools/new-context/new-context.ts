@@ -19,9 +19,17 @@ const TEMPLATE_SUFFIX = '.tmpl';
 const CONTEXT_NAMES_FILE = 'libs/contracts/src/common/context-name.ts';
 const CONTEXT_NAMES_DECLARATION = /(export const CONTEXT_NAMES = \[)([^\]]*)(\] as const;)/;
 
-// Becomes an environment name prefix (INVENTORY_DATABASE_URL), a schema, a TypeScript identifier and a folder: a hyphen
-// or an underscore would break one of them.
+// Becomes an environment name prefix (INVENTORY_DATABASE_URL), a schema, TypeScript identifiers and kebab-case file
+// names: a hyphen breaks the first and the identifiers, an underscore the file names.
 const CONTEXT_NAME_RULE = /^[a-z][a-z0-9]*$/;
+
+/** Identifiers whose folders mean something else already, and what. */
+const RESERVED_NAMES: Readonly<Record<string, string>> = {
+  dist: 'git ignores every dist/ folder',
+  coverage: 'git ignores every coverage/ folder',
+  testing: 'the build and the boundary rules treat testing/ folders as test fakes',
+  index: 'libs/contracts/src/index.ts would shadow its contracts',
+};
 
 export function spell(name: string): ContextSpelling {
   return { name, Name: name[0].toUpperCase() + name.slice(1), NAME: name.toUpperCase() };
@@ -38,6 +46,7 @@ export function existingContexts(root: string): string[] {
 export function nameProblem(root: string, name: string | undefined): string | undefined {
   if (!name) return 'Name the new context: npm run new:context -- <name>, e.g. inventory';
   if (!CONTEXT_NAME_RULE.test(name)) return `"${name}" is not a context name: use a lowercase identifier (a letter, then letters or digits), e.g. inventory`;
+  if (Object.hasOwn(RESERVED_NAMES, name)) return `"${name}" cannot name a context: ${RESERVED_NAMES[name]}`;
   if (existingContexts(root).includes(name)) return `"${name}" is a context already (CONTEXT_NAMES): choose another name`;
   const taken = [`libs/${name}`, `apps/${name}`, `libs/contracts/src/${name}`].find((path) => existsSync(join(root, path)));
   if (taken) return `"${name}" is taken: ${taken} exists`;
