@@ -1,3 +1,4 @@
+import type { ContextName } from '@tessera/contracts';
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +9,7 @@ const LOG_DIR = join(ROOT, '.data', 'test-logs');
 // The apps under test run in a folder of their own: a developer's .env at the repository root must not reach them.
 const APP_WORKING_DIR = join(ROOT, '.data', 'test-apps');
 
-export type AppName = 'monolith' | 'gateway' | 'users' | 'catalog' | 'ordering' | 'payments';
+export type AppName = 'monolith' | 'gateway' | ContextName;
 
 /** One app started from the build, as `npm run start:<app>` would, with its output kept in a log file. */
 export class AppProcess {

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CATALOG_PATTERNS, ORDERING_PATTERNS, PAYMENTS_PATTERNS, USERS_EVENTS, USERS_PATTERNS } from '@tessera/contracts';
+import { CATALOG_PATTERNS, CONTEXT_NAMES, ORDERING_PATTERNS, PAYMENTS_PATTERNS, USERS_EVENTS, USERS_PATTERNS } from '@tessera/contracts';
 import type {
   CancelOrderRequest,
   ContextName,
@@ -26,7 +26,7 @@ import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesC
 import { createRootLogger, HealthModule, RuntimeSettings } from '@tessera/platform';
 import { DomainError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
-import { configureHttpApp, createFastifyAdapter, GATEWAY_REACHED_CONTEXTS, GatewayModule } from './index';
+import { configureHttpApp, createFastifyAdapter, GatewayModule } from './index';
 
 // @fastify/static (Swagger UI's assets) requires content-disposition 3, an ES module, which Jest cannot
 // require before Node 24.9. Only its `create` is loaded, to build download headers these tests never ask for.
@@ -303,13 +303,14 @@ const ENV = { NODE_ENV: 'test', JWT_SECRET: 'an-http-spec-secret-value', JWT_EXP
 @Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }, { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) }], exports: [ConfigService, RuntimeSettings] })
 class TestConfigModule {}
 
-const contexts: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
+// Every context has a client, as in the apps; readiness asks the ones faked above, which a context generated since is not.
+const faked: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
 
 @Module({
   imports: [
     TestConfigModule,
-    MessagingModule.forTopology(topologyFromEnv({ REQUEST_TIMEOUT_MS: '2000' }, { kind: 'monolith' }, contexts), contexts),
-    HealthModule.forContexts(GATEWAY_REACHED_CONTEXTS),
+    MessagingModule.forTopology(topologyFromEnv({ REQUEST_TIMEOUT_MS: '2000' }, { kind: 'monolith' }, CONTEXT_NAMES), CONTEXT_NAMES),
+    HealthModule.forContexts(faked),
     GatewayModule,
   ],
   controllers: [FakeUsersMessagesController, FakeCatalogMessagesController, FakeOrderingMessagesController, FakePaymentsMessagesController],

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { ContextName } from '@tessera/contracts';
+import { CONTEXT_NAMES, type ContextName } from '@tessera/contracts';
 import { RuntimeSettings, SharedRedisModule } from '@tessera/platform';
 import { DeadLettersHttpController } from './admin/dead-letters.http.controller';
 import { AccessTokenService } from './auth/access-token.service';
@@ -23,8 +23,11 @@ import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
 
-/** The contexts this gateway sends messages to: the app must give it a client for each, and checks them for readiness. */
-export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
+/**
+ * The contexts this gateway sends messages to: the app must give it a client for each, and checks them for readiness.
+ * Every context, since the admin's dead letters ask each one for its own.
+ */
+export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = CONTEXT_NAMES;
 
 /**
  * The HTTP API: controllers, authentication, roles and rate limits. It reaches

@@ -25,7 +25,7 @@ import { currentCorrelationId, runWithCorrelation } from './correlation/correlat
 import { IntegrationEventPublisher } from './integration-event.publisher';
 import { MessagesController } from './messages-controller.decorator';
 import { MessagingModule } from './messaging.module';
-import { Topology } from './topology/topology';
+import { TcpAddress, Topology } from './topology/topology';
 import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
 import { untilPasses } from '../../../test/harness/eventually';
 import { freePort } from '../../../test/harness/processes';
@@ -150,14 +150,16 @@ class ProbeContextModule {}
 
 function topology(transport: Topology['transport'], hosted: Topology['hosted'], namespace: string, ports: Ports): Topology {
   const at = (port: number) => ({ host: '127.0.0.1', port });
+  const served: Partial<Record<ContextName, number>> = { users: ports.users, ordering: ports.ordering };
   return {
     transport,
     hosted,
     requestTimeoutMs: 400,
-    // Over TCP, catalog (a subscriber of the probe event) is reached at the payments process: nothing else listens in this suite.
+    // Over TCP, catalog (a subscriber of the probe event), like any context the suite does not serve, is reached at the
+    // payments process: nothing else listens in this suite.
     // In process, the gateway, another subscriber of it, is hosted as in every monolith, its handler left out as catalog's is.
     hostsGateway: transport === 'inproc',
-    tcpAddresses: { users: [at(ports.users)], catalog: [at(ports.payments)], ordering: [at(ports.ordering)], payments: [at(ports.payments)] },
+    tcpAddresses: Object.fromEntries(CONTEXT_NAMES.map((context) => [context, [at(served[context] ?? ports.payments)]])) as Record<ContextName, TcpAddress[]>,
     tcpListenAddresses: { users: at(ports.users), ordering: at(ports.ordering), payments: at(ports.payments) },
     tcpBalancing: 'least-pending',
     gatewayTcpAddress: at(ports.users),

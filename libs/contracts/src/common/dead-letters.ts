@@ -1,12 +1,9 @@
-import type { ContextName } from './context-name';
+import { CONTEXT_NAMES, type ContextName } from './context-name';
 
 /** The requests every context answers about its own dead letters: list, replay to that one consumer, discard. */
-export const DEAD_LETTER_PATTERNS: Readonly<Record<ContextName, { LIST: string; REPLAY: string; DISCARD: string }>> = {
-  users: { LIST: 'users.list-dead-letters', REPLAY: 'users.replay-dead-letter', DISCARD: 'users.discard-dead-letter' },
-  catalog: { LIST: 'catalog.list-dead-letters', REPLAY: 'catalog.replay-dead-letter', DISCARD: 'catalog.discard-dead-letter' },
-  ordering: { LIST: 'ordering.list-dead-letters', REPLAY: 'ordering.replay-dead-letter', DISCARD: 'ordering.discard-dead-letter' },
-  payments: { LIST: 'payments.list-dead-letters', REPLAY: 'payments.replay-dead-letter', DISCARD: 'payments.discard-dead-letter' },
-};
+export const DEAD_LETTER_PATTERNS: Readonly<Record<ContextName, { LIST: string; REPLAY: string; DISCARD: string }>> = Object.fromEntries(
+  CONTEXT_NAMES.map((context) => [context, { LIST: `${context}.list-dead-letters`, REPLAY: `${context}.replay-dead-letter`, DISCARD: `${context}.discard-dead-letter` }]),
+) as Record<ContextName, { LIST: string; REPLAY: string; DISCARD: string }>;
 
 /** An event one consumer failed to process EVENT_MAX_ATTEMPTS times, parked for an operator (v1). */
 export interface DeadLetterView {

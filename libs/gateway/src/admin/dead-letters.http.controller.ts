@@ -1,8 +1,9 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CONTEXT_NAMES, DEAD_LETTER_PATTERNS, ERROR_CODES } from '@tessera/contracts';
 import type { ContextName, DeadLetterActionRequest, DeadLetterSlice, ListDeadLettersRequest } from '@tessera/contracts';
-import { ContextClient, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { ContextClient, contextClientToken, RemoteError } from '@tessera/messaging';
 import { Authenticated, CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { isUuid } from '../common/uuid';
@@ -27,13 +28,11 @@ const NOT_FOUND = ['DEAD_LETTER_NOT_FOUND: no context holds a dead letter with t
 export class DeadLettersHttpController {
   private readonly clients: Record<ContextName, ContextClient>;
 
-  constructor(
-    @InjectContextClient('users') users: ContextClient,
-    @InjectContextClient('catalog') catalog: ContextClient,
-    @InjectContextClient('ordering') ordering: ContextClient,
-    @InjectContextClient('payments') payments: ContextClient,
-  ) {
-    this.clients = { users, catalog, ordering, payments };
+  // Looked up by name rather than injected one by one, so that a new context in CONTEXT_NAMES is asked too.
+  constructor(moduleRef: ModuleRef) {
+    this.clients = Object.fromEntries(
+      CONTEXT_NAMES.map((context) => [context, moduleRef.get<ContextClient>(contextClientToken(context), { strict: false })]),
+    ) as Record<ContextName, ContextClient>;
   }
 
   @Get()

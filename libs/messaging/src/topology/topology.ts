@@ -43,7 +43,8 @@ export const NAMESPACE_RULE = /^[a-z][a-z0-9-]{0,39}$/;
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
-export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = { users: 4001, catalog: 4002, ordering: 4003, payments: 4004 };
+/** Each context's own port, in the order of CONTEXT_NAMES: users 4001, catalog 4002, ordering 4003, payments 4004, a new context the next. */
+export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = Object.fromEntries(CONTEXT_NAMES.map((context, index) => [context, 4001 + index])) as Record<ContextName, number>;
 export const DEFAULT_GATEWAY_TCP_PORT = 4000;
 
 export function isHosted(topology: Topology, context: ContextName): boolean {

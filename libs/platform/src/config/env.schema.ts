@@ -1,3 +1,4 @@
+import { CONTEXT_NAMES } from '@tessera/contracts';
 import Joi from 'joi';
 
 const port = Joi.number().integer().min(0).max(65535);
@@ -5,6 +6,14 @@ const positiveInt = Joi.number().integer().min(1);
 const tcpAddress = Joi.string().pattern(/^[^,]+:\d{1,5}$/, 'host:port');
 const tcpAddresses = Joi.string().pattern(/^[^,]+:\d{1,5}(\s*,\s*[^,]+:\d{1,5})*$/, 'host:port, comma-separated');
 const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
+
+/** <CONTEXT>_DATABASE_URL, <CONTEXT>_TCP_ADDRESS and <CONTEXT>_TCP_LISTEN_ADDRESS for every context. */
+const perContext = Object.fromEntries(
+  CONTEXT_NAMES.flatMap((context) => {
+    const prefix = context.toUpperCase();
+    return [[`${prefix}_DATABASE_URL`, postgresUrl], [`${prefix}_TCP_ADDRESS`, tcpAddresses], [`${prefix}_TCP_LISTEN_ADDRESS`, tcpAddress]];
+  }),
+);
 
 /**
  * Every configuration name the apps read. A bad value stops the start with a
@@ -20,21 +29,10 @@ export const envSchema = Joi.object({
   // Read when the logger is made, before the configuration: see chosenLogFormat.
   LOG_FORMAT: Joi.string().valid('pretty', 'json'),
   DATABASE_URL: postgresUrl,
-  USERS_DATABASE_URL: postgresUrl,
-  CATALOG_DATABASE_URL: postgresUrl,
-  ORDERING_DATABASE_URL: postgresUrl,
-  PAYMENTS_DATABASE_URL: postgresUrl,
+  ...perContext,
   EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),
-  USERS_TCP_ADDRESS: tcpAddresses,
-  CATALOG_TCP_ADDRESS: tcpAddresses,
-  ORDERING_TCP_ADDRESS: tcpAddresses,
-  PAYMENTS_TCP_ADDRESS: tcpAddresses,
-  USERS_TCP_LISTEN_ADDRESS: tcpAddress,
-  CATALOG_TCP_LISTEN_ADDRESS: tcpAddress,
-  ORDERING_TCP_LISTEN_ADDRESS: tcpAddress,
-  PAYMENTS_TCP_LISTEN_ADDRESS: tcpAddress,
   TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),
   NATS_URL: Joi.string().uri({ scheme: ['nats', 'tls'] }).default('nats://127.0.0.1:4222'),
   RABBITMQ_URL: Joi.string().uri({ scheme: ['amqp', 'amqps'] }).default('amqp://guest:guest@127.0.0.1:5672'),
