@@ -79,7 +79,7 @@ export function planContext(root: string, name: string, now = new Date()): Conte
     try {
       edited[file] = edit(text);
     } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}; add ${name} there by hand`);
+      throw new Error(`${file}: ${(error as Error).message}; add ${name} there by hand`, { cause: error });
     }
   }
   return { created, edited };
