@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm run start:split [-- --transport tcp|nats|rmq] [--port 3000]`: the gateway and the four contexts, each a process
+// `npm run start:split [-- --transport tcp|nats|rmq] [--port 3000]`: the gateway and every context, each a process
 // of its own, from the build (built first when missing or older than the sources), every line prefixed with its
-// process's name. Ctrl-C or SIGTERM stops all five; when one ends by itself, the others are stopped too.
+// process's name. Ctrl-C or SIGTERM stops them all; when one ends by itself, the others are stopped too.
 //
 // Each process gets what the README's split asks for by hand: TRANSPORT, and its HTTP port (the gateway `--port`, the
-// contexts the four after it, as their defaults 3000 to 3004 are). The contexts' TCP addresses, the broker URLs and
+// contexts the ports after it, as their defaults 3000 to 3004 are). The contexts' TCP addresses, the broker URLs and
 // everything else come from the environment or .env, as for any process. Without DATABASE_URL each context keeps its
 // own embedded database, in .data/split/<context>, or under EMBEDDED_DB_DIR when that is set (`memory`: in memory).
 const { concurrently } = require('concurrently');
@@ -13,7 +13,6 @@ const { parseArgs } = require('node:util');
 const { buildIfNeeded, ROOT } = require('./build');
 
 const TRANSPORTS = ['tcp', 'nats', 'rmq'];
-const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 const USAGE = 'usage: npm run start:split -- [--transport tcp|nats|rmq] [--port 3000]';
 
 function options() {
@@ -25,7 +24,7 @@ function options() {
     }
     if (!TRANSPORTS.includes(values.transport)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}, not "${values.transport}"`);
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65531) throw new Error(`--port must be a port number with four free after it, not "${values.port}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65531) throw new Error(`--port must be a port number whose next ports are free for the contexts, not "${values.port}"`);
     return { transport: values.transport, port };
   } catch (error) {
     process.stderr.write(`start:split: ${error.message}\n${USAGE}\n`);
@@ -41,6 +40,8 @@ function embeddedDatabaseOf(context) {
 
 const { transport, port } = options();
 buildIfNeeded();
+// Every context the build has, new ones (npm run new:context) included.
+const { CONTEXT_NAMES: CONTEXTS } = require(join(ROOT, 'dist', 'libs', 'contracts', 'src', 'common', 'context-name.js'));
 
 const node = `"${process.execPath}" --enable-source-maps`;
 // The processes write to a pipe, where they would choose JSON: a person at this terminal reads them.
@@ -53,7 +54,7 @@ const processes = [
 process.stdout.write(`Starting the gateway and ${CONTEXTS.join(', ')} over ${transport}: the API on http://127.0.0.1:${port} once every one is ready; Ctrl-C stops them all\n`);
 let signalled = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => (signalled = true));
-const { result } = concurrently(processes, { cwd: ROOT, prefix: 'name', padPrefix: true, prefixColors: ['cyan', 'magenta', 'yellow', 'green', 'blue'], killOthersOn: ['failure', 'success'], killSignal: 'SIGTERM' });
+const { result } = concurrently(processes, { cwd: ROOT, prefix: 'name', padPrefix: true, prefixColors: ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red', 'white', 'gray'], killOthersOn: ['failure', 'success'], killSignal: 'SIGTERM' });
 result.then(
   () => process.exit(0),
   () => process.exit(signalled ? 0 : 1),
