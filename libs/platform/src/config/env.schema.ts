@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { ConfigurationError } from '@tessera/messaging';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
@@ -60,7 +61,7 @@ export const envSchema = Joi.object({
 export function validateEnv(env: Record<string, unknown>): Record<string, unknown> {
   const { error, value } = envSchema.validate(env, { abortEarly: false, allowUnknown: true, convert: true });
   if (error) {
-    throw new Error(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
+    throw new ConfigurationError(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
   }
   return value as Record<string, unknown>;
 }
