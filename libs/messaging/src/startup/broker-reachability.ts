@@ -6,12 +6,13 @@ import { DependencyUnavailableError, withoutPassword } from './start-refusal';
 /**
  * How long a process waits for its broker at start before it gives up: long
  * enough to outlast a broker restarting alongside it, short enough that a
- * wrong URL ends the start within 10 s, loading the code (2-3 s on a busy
- * machine) included, rather than leaving a process without a port. A refused
+ * wrong URL ends the start within 10 s, loading the code and opening an
+ * embedded database (3-5 s on a busy machine) included, rather than leaving a
+ * process without a port. It runs while the databases open. A refused
  * connection is tried again every BROKER_RETRY_PAUSE_MS while the budget
  * lasts; one try never outlasts it.
  */
-export const BROKER_START_BUDGET_MS = 5000;
+export const BROKER_START_BUDGET_MS = 4000;
 export const BROKER_RETRY_PAUSE_MS = 500;
 
 /** Opens one connection to a broker and closes it again; rejects when the broker does not answer within `timeoutMs`. */

@@ -2,7 +2,7 @@ import { DynamicModule, ShutdownSignal, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { assertBrokerReachable, ConfigurationError, DependencyUnavailableError, StartRefusal, startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
+import { ConfigurationError, DependencyUnavailableError, StartRefusal, startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
@@ -24,8 +24,6 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   const logger = createRootLogger(options.name);
   const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new StartLogger(logger), bufferLogs: true, abortOnError: false });
-  // Before anything takes a message: the broker's clients and servers would otherwise wait for it forever.
-  await assertBrokerReachable(app.get<Topology>(TOPOLOGY));
   await options.configure?.(app);
   const settings = app.get(RuntimeSettings);
   followLogLevel(logger, settings);
