@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { DATABASE_CONNECT_TIMEOUT_MS, DatabaseSetting, initializeOnServer } from './database-start';
+import { DatabaseSetting, initializeOnServer } from './database-start';
 import { EmbeddedDatabaseService } from './embedded-database.service';
 
 export interface ContextDatabaseOptions {
@@ -30,7 +30,7 @@ export class ContextDatabaseModule {
         const variable = [`${context.toUpperCase()}_DATABASE_URL`, 'DATABASE_URL'].find((name) => config.get<string>(name));
         if (variable) {
           server = { variable, url: config.get<string>(variable)! };
-          return { ...base, url: server.url, connectTimeoutMS: DATABASE_CONNECT_TIMEOUT_MS, extra: { max: 10 } };
+          return { ...base, url: server.url, extra: { max: 10 } };
         }
         // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
         // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,

@@ -1,4 +1,5 @@
 import { DependencyUnavailableError, withoutPassword } from '@tessera/messaging';
+import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 /**
@@ -24,25 +25,36 @@ export interface DatabaseSetting {
 }
 
 /**
- * Initialises a DataSource on a Postgres server, trying again while the start
- * budget lasts when the server cannot be reached, and refuses the start with
- * one sentence that says what to fix when it cannot.
+ * Initialises a DataSource on a Postgres server once a connection of its own
+ * proves the server there, tried again while the start budget lasts when it
+ * cannot be reached; refuses the start with one sentence that says what to
+ * fix when it cannot. The connect timeout is the probe's alone: the
+ * DataSource's pool keeps the driver's own for the life of the process.
  */
 export async function initializeOnServer(
   options: DataSourceOptions,
   setting: DatabaseSetting,
-  budget: { budgetMs: number; pauseMs: number } = { budgetMs: DATABASE_START_BUDGET_MS, pauseMs: DATABASE_RETRY_PAUSE_MS },
+  budget: { budgetMs: number; pauseMs: number; connectTimeoutMs: number } = {
+    budgetMs: DATABASE_START_BUDGET_MS,
+    pauseMs: DATABASE_RETRY_PAUSE_MS,
+    connectTimeoutMs: DATABASE_CONNECT_TIMEOUT_MS,
+  },
 ): Promise<DataSource> {
   const deadline = Date.now() + budget.budgetMs;
   for (;;) {
+    const probe = new Client({ connectionString: setting.url, connectionTimeoutMillis: budget.connectTimeoutMs });
     try {
-      return await new DataSource(options).initialize();
+      await probe.connect();
+      break;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if ((code && PERMANENT_CODES.has(code)) || deadline - Date.now() <= budget.pauseMs) throw databaseRefusal(error, setting, budget.budgetMs);
+    } finally {
+      await probe.end().catch(() => undefined);
     }
     await new Promise((resolve) => setTimeout(resolve, budget.pauseMs));
   }
+  return new DataSource(options).initialize();
 }
 
 /** The sentence a start ends with when a context's database is not there. */
