@@ -30,4 +30,3 @@ export * from './correlation/correlating.serializer';
 export type { BrokerEvents } from './transports/transport-factory';
 export * from './transports/broker-names';
 export * from './startup/start-refusal';
-export * from './startup/broker-reachability';
