@@ -323,11 +323,15 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
   });
 
   describe('operations and HTTP hygiene', () => {
-    it('reports liveness and readiness', async () => {
+    it('reports liveness, readiness and the contexts it reaches', async () => {
       expect(await api.get('/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
       const ready = await api.get('/health/ready');
       expect(ready.status).toBe(200);
-      expect(ready.body.info).toMatchObject({ users: { status: 'up' }, catalog: { status: 'up' } });
+      expect(ready.body.status).toBe('ok');
+      const reached = await api.get('/health/contexts');
+      expect(reached.status).toBe(200);
+      expect(reached.body.contexts).toMatchObject({ users: { status: 'up' }, catalog: { status: 'up' } });
+      expect(reached.body.contexts.users.latencyMs).toEqual(expect.any(Number));
     });
 
     it('serves the OpenAPI document and Swagger UI', async () => {
@@ -335,7 +339,7 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       expect(doc.status).toBe(200);
       expect(doc.body.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.body.paths)).toEqual(
-        expect.arrayContaining(['/auth/register', '/auth/login', '/users/me', '/users/{id}', '/users', '/users/{id}/deactivate', '/products', '/products/{id}', '/products/{id}/stock-adjustments', '/health/live', '/health/ready']),
+        expect.arrayContaining(['/auth/register', '/auth/login', '/users/me', '/users/{id}', '/users', '/users/{id}/deactivate', '/products', '/products/{id}', '/products/{id}/stock-adjustments', '/health/live', '/health/ready', '/health/contexts']),
       );
       const ui = await api.get('/docs');
       expect(ui.status).toBe(200);

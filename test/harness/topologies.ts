@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBrokerReachable, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from './brokers';
+import { untilPasses } from './eventually';
 import { AppName, AppProcess, freePort, waitForStatus } from './processes';
 export { describeWith, type Service } from './services';
 import { createTestDatabase, realPostgresWanted } from './postgres';
@@ -151,7 +152,7 @@ function replicaName(context: ContextName | 'gateway', replica: number): string 
 /**
  * Starts the planned processes, each on an HTTP port of its own, and returns
  * once every one of them answers its readiness (`front`, which serves the API,
- * and each context process). If any of that fails, whatever started is stopped
+ * and each context process) and `front` reaches every context. If any of that fails, whatever started is stopped
  * and cleaned up again.
  */
 async function startTopology(
@@ -179,11 +180,25 @@ async function startTopology(
     }
     const all = Object.values(processes);
     await Promise.all(Object.keys(processes).map((processName) => waitForStatus(`http://127.0.0.1:${ports[processName]}/health/ready`, 200, all)));
+    await untilEveryContextAnswers(`http://127.0.0.1:${ports[front]}`);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
   return { name, baseUrl: `http://127.0.0.1:${ports[front]}`, processes, stop };
+}
+
+/**
+ * Waits until the process serving the API reaches every context it calls:
+ * readiness is about a process's own resources, so each process being ready
+ * does not yet mean that the front has found the others.
+ */
+async function untilEveryContextAnswers(baseUrl: string): Promise<void> {
+  await untilPasses(async () => {
+    const { contexts } = (await (await fetch(`${baseUrl}/health/contexts`)).json()) as { contexts: Record<string, { status: string }> };
+    const notUp = Object.entries(contexts).filter(([, reach]) => reach.status !== 'up');
+    if (notUp.length > 0) throw new Error(`${baseUrl} does not reach ${notUp.map(([context, reach]) => `${context} (${reach.status})`).join(', ')} yet`);
+  }, 60_000, 200);
 }
 
 /**

@@ -71,6 +71,11 @@ export class ContextClient {
     return hasReplicaInRotation(this.proxy) ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`) : new ContextUnreachableError(message);
   }
 
+  /** Whether requests to the context fail at once now, its circuit open after repeated failures to reach it. */
+  get circuitOpen(): boolean {
+    return this.resilience.isOpen;
+  }
+
   async close(): Promise<void> {
     this.stopReporting();
     await this.proxy.close();

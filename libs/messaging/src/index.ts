@@ -29,3 +29,4 @@ export * from './correlation/correlation.envelope';
 export * from './correlation/correlating.serializer';
 export type { BrokerEvents } from './transports/transport-factory';
 export * from './transports/broker-names';
+export * from './startup/start-refusal';

@@ -8,6 +8,7 @@ import { IntegrationEventPublisher } from './integration-event.publisher';
 import { RemoteEventDelivery } from './events/remote-event-delivery';
 import { BROKER_EVENTS, IN_PROCESS_BROKER, REQUEST_TIMEOUT_MS, TOPOLOGY } from './messaging.tokens';
 import { isHosted, localEventConsumers, Topology } from './topology/topology';
+import { assertBrokerReachable } from './startup/broker-reachability';
 import { BrokerEvents, createBrokerEvents, createRemoteEventDelivery, createRemoteProxy } from './transports/transport-factory';
 
 const ALL_CLIENTS = Symbol('ALL_CONTEXT_CLIENTS');
@@ -39,7 +40,15 @@ export class MessagingModule implements OnApplicationShutdown {
       providers: [
         { provide: TOPOLOGY, useValue: topology },
         { provide: IN_PROCESS_BROKER, useValue: new InProcessBroker() },
-        { provide: BROKER_EVENTS, useFactory: () => createBrokerEvents(topology) },
+        {
+          provide: BROKER_EVENTS,
+          // While the databases open, not after: a broker that is not there ends the start within its budget, where the
+          // clients and servers would wait for it forever.
+          useFactory: async () => {
+            await assertBrokerReachable(topology);
+            return createBrokerEvents(topology);
+          },
+        },
         ...clientProviders,
         { provide: ALL_CLIENTS, inject: clientTokens, useFactory: (...clients: ContextClient[]) => clients },
         {

@@ -10,6 +10,7 @@ import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogController } from './request-log';
 import { logFormatOf, measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
+import { ConfigurationError } from '@tessera/messaging';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -34,7 +35,7 @@ export function trustedProxies(value: string | undefined): string[] | false {
   if (!value?.trim()) return false;
   const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
   const invalid = proxies.filter((proxy) => !isAddressOrCidr(proxy));
-  if (invalid.length > 0) throw new Error(`TRUST_PROXY must list proxy addresses or CIDRs, comma-separated; "${invalid.join('", "')}" is neither`);
+  if (invalid.length > 0) throw new ConfigurationError(`TRUST_PROXY must list proxy addresses or CIDRs, comma-separated; "${invalid.join('", "')}" is neither`);
   return proxies;
 }
 

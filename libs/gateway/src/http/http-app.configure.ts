@@ -6,6 +6,7 @@ import { ProblemDetailsFilter } from '../problems/problem-details.filter';
 import { validationProblem } from '../problems/validation-problem.factory';
 import { serveOpenApi } from './openapi.document';
 import { sendSecurityHeaders } from './security-headers';
+import { ConfigurationError } from '@tessera/messaging';
 
 /**
  * Everything HTTP about an app, to call once after NestFactory.create() and
@@ -73,7 +74,7 @@ export function corsOrigins(value: string): string[] {
       parsed = undefined;
     }
     if (!parsed || parsed.origin !== origin) {
-      throw new Error(`CORS_ORIGINS must list origins such as https://shop.example.com (scheme, host and port only); got "${origin}"`);
+      throw new ConfigurationError(`CORS_ORIGINS must list origins such as https://shop.example.com (scheme, host and port only); got "${origin}"`);
     }
   }
   return origins;

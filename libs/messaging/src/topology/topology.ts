@@ -1,4 +1,5 @@
 import { CONTEXT_NAMES, ContextName, EventConsumer, GATEWAY } from '@tessera/contracts';
+import { ConfigurationError } from '../startup/start-refusal';
 
 export const TRANSPORT_NAMES = ['inproc', 'tcp', 'nats', 'rmq'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
@@ -83,7 +84,7 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
     : [gatewayTcpAddress];
   const remote = available.filter((context) => !hosted.includes(context));
   if (transport === 'inproc' && remote.length > 0) {
-    throw new Error(`TRANSPORT=inproc cannot reach ${remote.join(', ')}: host them (CONTEXTS) or choose a network TRANSPORT such as tcp`);
+    throw new ConfigurationError(`TRANSPORT=inproc cannot reach ${remote.join(', ')}: host them (CONTEXTS) or choose a network TRANSPORT such as tcp`);
   }
   return {
     transport,
@@ -104,10 +105,10 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
 function parseTransport(value: string | undefined, role: ProcessRole): TransportName {
   if (!value) return role.kind === 'monolith' ? 'inproc' : 'tcp';
   if (!(TRANSPORT_NAMES as readonly string[]).includes(value)) {
-    throw new Error(`TRANSPORT must be one of ${TRANSPORT_NAMES.join(', ')}; got "${value}"`);
+    throw new ConfigurationError(`TRANSPORT must be one of ${TRANSPORT_NAMES.join(', ')}; got "${value}"`);
   }
   if (value === 'inproc' && role.kind !== 'monolith') {
-    throw new Error(`TRANSPORT=inproc only fits the monolith: a ${role.kind} process must reach the others over a network transport`);
+    throw new ConfigurationError(`TRANSPORT=inproc only fits the monolith: a ${role.kind} process must reach the others over a network transport`);
   }
   return value as TransportName;
 }
@@ -117,7 +118,7 @@ function parseContexts(value: string | undefined, available: readonly ContextNam
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   const unknown = names.filter((name) => !(available as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new Error(`CONTEXTS names ${unknown.join(', ')}, which this build cannot host; choose from ${available.join(', ')}`);
+    throw new ConfigurationError(`CONTEXTS names ${unknown.join(', ')}, which this build cannot host; choose from ${available.join(', ')}`);
   }
   return [...new Set(names)] as ContextName[];
 }
@@ -143,7 +144,7 @@ function listenAddressOf(env: NodeJS.ProcessEnv, context: ContextName, reachedAt
   const name = `${context.toUpperCase()}_TCP_LISTEN_ADDRESS`;
   if (env[name]?.trim()) return parseAddress(env[name], name);
   if (reachedAt.length > 1) {
-    throw new Error(`${context.toUpperCase()}_TCP_ADDRESS lists ${reachedAt.length} replicas: set ${name} to the address this process listens on`);
+    throw new ConfigurationError(`${context.toUpperCase()}_TCP_ADDRESS lists ${reachedAt.length} replicas: set ${name} to the address this process listens on`);
   }
   return reachedAt[0];
 }
@@ -151,7 +152,7 @@ function listenAddressOf(env: NodeJS.ProcessEnv, context: ContextName, reachedAt
 function parseTcpBalancing(value: string | undefined): TcpBalancing {
   if (!value) return 'least-pending';
   if (!(TCP_BALANCING_STRATEGIES as readonly string[]).includes(value)) {
-    throw new Error(`TCP_BALANCING must be one of ${TCP_BALANCING_STRATEGIES.join(', ')}; got "${value}"`);
+    throw new ConfigurationError(`TCP_BALANCING must be one of ${TCP_BALANCING_STRATEGIES.join(', ')}; got "${value}"`);
   }
   return value as TcpBalancing;
 }
@@ -159,19 +160,19 @@ function parseTcpBalancing(value: string | undefined): TcpBalancing {
 function parseAddress(value: string, name: string): TcpAddress {
   const match = /^([^,]+):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) throw new Error(`${name} must be host:port; got "${value}"`);
+  if (!match || port < 1 || port > 65535) throw new ConfigurationError(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };
 }
 
 function parseNamespace(value: string | undefined): string {
   if (!value) return 'tessera';
-  if (!NAMESPACE_RULE.test(value)) throw new Error(`MESSAGING_NAMESPACE must be lowercase letters, digits and dashes, starting with a letter; got "${value}"`);
+  if (!NAMESPACE_RULE.test(value)) throw new ConfigurationError(`MESSAGING_NAMESPACE must be lowercase letters, digits and dashes, starting with a letter; got "${value}"`);
   return value;
 }
 
 function parsePositiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}"`);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new ConfigurationError(`${name} must be a positive integer; got "${value}"`);
   return parsed;
 }

@@ -4,14 +4,14 @@ import { DEFAULT_TCP_PORTS, MessagingModule, topologyFromEnv } from '@tessera/me
 import { HealthModule } from '../health/health.module';
 import { PlatformModule } from '../platform.module';
 
-/** One context as its own process: its messages over TRANSPORT, a client for every other context, and health on HTTP for probes. */
+/** One context as its own process: its messages over TRANSPORT, a client for every other context (which /health/contexts shows), and health on HTTP for probes. */
 @Module({})
 export class ContextAppModule {
   static register(context: ContextName, contextModule: Type<unknown>, env: NodeJS.ProcessEnv = process.env): DynamicModule {
     const topology = topologyFromEnv(env, { kind: 'context', context }, [context]);
     return {
       module: ContextAppModule,
-      imports: [PlatformModule, MessagingModule.forTopology(topology, CONTEXT_NAMES), contextModule, HealthModule.forContexts([context])],
+      imports: [PlatformModule, MessagingModule.forTopology(topology, CONTEXT_NAMES), contextModule, HealthModule.forContexts(CONTEXT_NAMES.filter((other) => other !== context))],
     };
   }
 }

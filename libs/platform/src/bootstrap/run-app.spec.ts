@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { MessagingModule, topologyFromEnv } from '@tessera/messaging';
+import { ConfigurationError, DependencyUnavailableError, MessagingModule, topologyFromEnv } from '@tessera/messaging';
 import { AddressInfo } from 'node:net';
 import { PlatformModule } from '../platform.module';
-import { runApp } from './run-app';
+import { EXIT_CODES, exitCodeOf, runApp } from './run-app';
 
 @Module({ imports: [PlatformModule, MessagingModule.forTopology(topologyFromEnv({ TRANSPORT: 'inproc' }, { kind: 'monolith' }, []), [])] })
 class BareAppModule {}
@@ -38,5 +38,14 @@ describe('runApp', () => {
 
   it('listens where HOST says', async () => {
     await expect(boundAddress({ NODE_ENV: 'development', HOST: '0.0.0.0' })).resolves.toBe('0.0.0.0');
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('tells a configuration that will never start from a dependency that may come back, and both from the rest', () => {
+    expect(exitCodeOf(new ConfigurationError('TRANSPORT must be one of inproc, tcp, nats, rmq; got "kafka"'))).toBe(78);
+    expect(exitCodeOf(new DependencyUnavailableError('NATS at nats://127.0.0.1:4999 did not accept a connection'))).toBe(69);
+    expect(exitCodeOf(new Error('boom'))).toBe(EXIT_CODES.failure);
+    expect(exitCodeOf('a string')).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { DynamicModule, ShutdownSignal, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
+import { ConfigurationError, DependencyUnavailableError, StartRefusal, startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
@@ -31,7 +31,7 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   if (staleBuild) logger.warn(staleBuild);
   const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
   // Not bufferLogs: buffered lines are stamped when they are flushed, seconds late, all with the same time.
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new StartLogger(logger), abortOnError: false });
   await options.configure?.(app);
   const settings = app.get(RuntimeSettings);
   followLogLevel(logger, settings);
@@ -41,6 +41,13 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   await app.init();
   await startContextServers(app);
   return app;
+}
+
+/** Nest logs whatever fails its start before it rethrows it; a StartRefusal is said once, by launch(). */
+class StartLogger extends PinoNestLogger {
+  override error(message: unknown, trace?: string, context?: string): void {
+    if (!(message instanceof StartRefusal)) super.error(message, trace, context);
+  }
 }
 
 // Fastify's per-request loggers are children made per request, so they take a new level from the next request on.
@@ -71,11 +78,30 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Runs `main` and ends the process with a readable message, not a stack, when the configuration is wrong. */
+/**
+ * How a refused start ends the process (sysexits.h): a supervisor can tell a
+ * configuration that will never start (78, EX_CONFIG) from something it needs
+ * that may come back (69, EX_UNAVAILABLE); anything else is 1.
+ */
+export const EXIT_CODES = { configuration: 78, unavailable: 69, failure: 1 } as const;
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof ConfigurationError) return EXIT_CODES.configuration;
+  if (error instanceof DependencyUnavailableError) return EXIT_CODES.unavailable;
+  return EXIT_CODES.failure;
+}
+
+/**
+ * Runs `main` and ends the process with one line saying why it could not
+ * start, and the exit code of that reason; the stack only with LOG_LEVEL=debug.
+ * What `main` throws before its first await is caught the same way.
+ */
 export function launch(main: () => Promise<unknown>): void {
-  main().catch((error: Error) => {
-    process.stderr.write(`\nTessera could not start: ${error.message}\n\n`);
-    if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${error.stack}\n`);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(main)
+    .catch((error: Error) => {
+      process.stderr.write(`\nTessera could not start: ${error?.message ?? error}\n\n`);
+      if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${error?.stack}\n`);
+      process.exit(exitCodeOf(error));
+    });
 }

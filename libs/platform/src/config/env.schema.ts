@@ -1,5 +1,6 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import Joi from 'joi';
+import { ConfigurationError } from '@tessera/messaging';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
@@ -62,7 +63,7 @@ export const envSchema = Joi.object({
 export function validateEnv(env: Record<string, unknown>): Record<string, unknown> {
   const { error, value } = envSchema.validate(env, { abortEarly: false, allowUnknown: true, convert: true });
   if (error) {
-    throw new Error(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
+    throw new ConfigurationError(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
   }
   return value as Record<string, unknown>;
 }

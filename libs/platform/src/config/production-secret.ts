@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { ConfigurationError } from '@tessera/messaging';
 
 export function isProduction(config: ConfigService): boolean {
   return config.get<string>('NODE_ENV') === 'production';
@@ -13,7 +14,7 @@ export function secretOrDevelopmentDefault(config: ConfigService, name: string, 
   const value = config.get<string>(name);
   if (isProduction(config)) {
     if (!value || value === developmentDefault) {
-      throw new Error(`${name} must be set to a non-default value in production (NODE_ENV=production)`);
+      throw new ConfigurationError(`${name} must be set to a non-default value in production (NODE_ENV=production)`);
     }
     return value;
   }

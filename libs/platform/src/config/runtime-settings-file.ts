@@ -2,6 +2,7 @@ import Joi from 'joi';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { envSchema } from './env.schema';
+import { ConfigurationError } from '@tessera/messaging';
 
 /** The settings CONFIG_FILE may change while the process runs; each keeps its environment variable's name and rules. */
 export const RUNTIME_SETTING_NAMES = ['RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'ORDER_PAYMENT_TIMEOUT_SECONDS', 'REQUEST_TIMEOUT_MS'] as const;
@@ -64,5 +65,5 @@ export function withRuntimeSettingsFile(env: Record<string, unknown>): Record<st
 
 /** What stops a start on a refused CONFIG_FILE: the file and the key at fault, as a bad environment variable is named. */
 export function startRefusedBy(file: string, refusal: unknown): Error {
-  return new Error(`Invalid configuration: CONFIG_FILE ${file} ${(refusal as Error).message}`);
+  return new ConfigurationError(`Invalid configuration: CONFIG_FILE ${file} ${(refusal as Error).message}`);
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { DatabaseSetting, initializeOnServer } from './database-start';
 import { EmbeddedDatabaseService } from './embedded-database.service';
 
 export interface ContextDatabaseOptions {
@@ -19,21 +20,26 @@ export interface ContextDatabaseOptions {
 export class ContextDatabaseModule {
   static forContext(options: ContextDatabaseOptions): DynamicModule {
     const { context } = options;
+    let server: DatabaseSetting | undefined;
     return TypeOrmModule.forRootAsync({
       name: context,
       inject: [ConfigService, EmbeddedDatabaseService],
       useFactory: async (config: ConfigService, embedded: EmbeddedDatabaseService) => {
-        const base = contextDataSourceOptions(options);
-        const url = config.get<string>(`${context.toUpperCase()}_DATABASE_URL`) ?? config.get<string>('DATABASE_URL');
-        if (url) return { ...base, url, extra: { max: 10 } };
+        // initializeOnServer retries within its budget and says what to fix; the module's own retries would log a stack per try.
+        const base = { ...contextDataSourceOptions(options), toRetry: () => false };
+        const variable = [`${context.toUpperCase()}_DATABASE_URL`, 'DATABASE_URL'].find((name) => config.get<string>(name));
+        if (variable) {
+          server = { variable, url: config.get<string>(variable)! };
+          return { ...base, url: server.url, extra: { max: 10 } };
+        }
         // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
         // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,
         // on the same PGlite session, would find every statement the old one prepared already there.
         return { ...base, driver: (await embedded.get()).driver(), extra: { preparedStatements: false } };
       },
       dataSourceFactory: async (dataSourceOptions) => {
-        const dataSource = await new DataSource(dataSourceOptions!).initialize();
-        await migrateContextSchema(dataSource, context, !!(dataSourceOptions as { url?: string }).url);
+        const dataSource = server ? await initializeOnServer(dataSourceOptions!, server) : await new DataSource(dataSourceOptions!).initialize();
+        await migrateContextSchema(dataSource, context, !!server);
         return dataSource;
       },
     });

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as pg from 'pg';
+import { EmbeddedDatabaseLock } from './embedded-database.lock';
 import { freshClusterImage, prepareCluster } from './fresh-cluster';
 
 const SOCKET_PORT = 5432;
@@ -20,22 +21,30 @@ export class EmbeddedPostgres {
     private readonly server: PGLiteSocketServer,
     private readonly socketDir: string,
     readonly pool: pg.Pool,
+    private readonly lock: EmbeddedDatabaseLock | undefined,
   ) {}
 
   /** `dir` is a folder kept across restarts, or "memory" for a database that lives as long as the process. */
   static async start(dir: string): Promise<EmbeddedPostgres> {
     let db: PGlite;
+    let lock: EmbeddedDatabaseLock | undefined;
     if (dir === 'memory') {
       db = await PGlite.create({ loadDataDir: await freshClusterImage() });
     } else {
       await mkdir(resolve(dir), { recursive: true });
-      db = await PGlite.create({ dataDir: resolve(dir), ...(await prepareCluster(resolve(dir))) });
+      lock = EmbeddedDatabaseLock.acquire(resolve(dir));
+      try {
+        db = await PGlite.create({ dataDir: resolve(dir), ...(await prepareCluster(resolve(dir))) });
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
     }
     const socketDir = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
     const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 1 });
     await server.start();
     const pool = new pg.Pool({ host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 0 });
-    return new EmbeddedPostgres(db, server, socketDir, pool);
+    return new EmbeddedPostgres(db, server, socketDir, pool, lock);
   }
 
   /**
@@ -63,6 +72,7 @@ export class EmbeddedPostgres {
     await this.server.stop();
     await this.db.close();
     await rm(this.socketDir, { recursive: true, force: true });
+    this.lock?.release();
   }
 }
 

@@ -6,6 +6,12 @@ import { ContextClient, contextClientToken, healthCheckPatternOf } from '@tesser
 
 const HEALTH_TIMEOUT_MS = 1500;
 
+/** How a context looks from this process now: `latencyMs` is how long its answer took, when it answered. */
+export interface ContextReach {
+  status: 'up' | 'down' | 'circuit-open';
+  latencyMs?: number;
+}
+
 /**
  * A context is up when it answers its check-health request in time, which it
  * does only when its own database answers. The same check covers a context in
@@ -18,14 +24,36 @@ export class ContextHealthIndicator {
     private readonly indicators: HealthIndicatorService,
   ) {}
 
+  /** Readiness of a context this process hosts: up, or down with the reason. */
   async check(context: ContextName): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(context);
-    const client = this.moduleRef.get<ContextClient>(contextClientToken(context), { strict: false });
+    const probe = await this.probe(context);
+    if (probe.reply?.status === 'up') return session.up();
+    return session.down(probe.reply ? { message: `${context} reports itself down`, ...probe.reply.details } : { message: probe.failure ?? `${context} did not answer` });
+  }
+
+  /**
+   * Whether this process reaches `context` now. An open circuit is reported
+   * as such without a request: the client would refuse it at once anyway.
+   */
+  async reach(context: ContextName): Promise<ContextReach> {
+    if (this.clientOf(context).circuitOpen) return { status: 'circuit-open' };
+    const probe = await this.probe(context);
+    if (!probe.reply) return { status: 'down' };
+    return { status: probe.reply.status === 'up' ? 'up' : 'down', latencyMs: probe.latencyMs };
+  }
+
+  private async probe(context: ContextName): Promise<{ reply?: HealthReply; latencyMs?: number; failure?: string }> {
+    const started = performance.now();
     try {
-      const reply = await client.send<HealthReply>(healthCheckPatternOf(context), {}, { timeoutMs: HEALTH_TIMEOUT_MS });
-      return reply?.status === 'up' ? session.up() : session.down({ message: `${context} reports itself down`, ...reply?.details });
+      const reply = await this.clientOf(context).send<HealthReply>(healthCheckPatternOf(context), {}, { timeoutMs: HEALTH_TIMEOUT_MS });
+      return { reply, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
-      return session.down({ message: (error as Error).message });
+      return { failure: (error as Error).message };
     }
+  }
+
+  private clientOf(context: ContextName): ContextClient {
+    return this.moduleRef.get<ContextClient>(contextClientToken(context), { strict: false });
   }
 }

@@ -1,12 +1,25 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
+import { TOPOLOGY } from '@tessera/messaging';
+import type { Topology } from '@tessera/messaging';
 import { BrokerHealthIndicator } from './broker-health.indicator';
-import { ContextHealthIndicator } from './context-health.indicator';
+import { ContextHealthIndicator, ContextReach } from './context-health.indicator';
 import { RedisHealthIndicator } from './redis-health.indicator';
 
-export const CHECKED_CONTEXTS = Symbol('CHECKED_CONTEXTS');
+export const REACHED_CONTEXTS = Symbol('REACHED_CONTEXTS');
+
+/** GET /health/contexts: every context this process calls, as it reaches it now, and Redis where REDIS_URL is set. */
+export interface ContextsHealth {
+  contexts: Partial<Record<ContextName, ContextReach>>;
+  redis?: { status: 'up' | 'down' };
+}
+
+const CONTEXTS_EXAMPLE: ContextsHealth = {
+  contexts: { users: { status: 'up', latencyMs: 3 }, catalog: { status: 'down' }, ordering: { status: 'up', latencyMs: 4 }, payments: { status: 'circuit-open' } },
+  redis: { status: 'up' },
+};
 
 @ApiTags('operations')
 @Controller('health')
@@ -16,7 +29,8 @@ export class HealthController {
     private readonly contexts: ContextHealthIndicator,
     private readonly broker: BrokerHealthIndicator,
     private readonly redis: RedisHealthIndicator,
-    @Inject(CHECKED_CONTEXTS) private readonly checked: readonly ContextName[],
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(REACHED_CONTEXTS) private readonly reached: readonly ContextName[],
   ) {}
 
   @Get('live')
@@ -25,14 +39,37 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /**
+   * Only what this process owns: the databases of the contexts it hosts and
+   * its broker connection. A context in another process is not part of it: a
+   * load balancer would take every gateway out for one context that is down,
+   * where requests that do not need it still work (see GET /health/contexts).
+   * Redis is not part of it either: without it the process still answers
+   * correctly (rate limits and caches fail open, ADR 0011), and every replica
+   * shares it, so one outage would take them all out at once.
+   */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Answers 200 when the broker, Redis (where configured) and every context this process serves or calls answer, 503 naming the failing part otherwise' })
+  @ApiOperation({
+    summary: 'Answers 200 when what this process owns answers: the databases of the contexts it hosts and its broker connection; 503 naming the failing part otherwise',
+  })
   ready() {
     return this.health.check([
       ...(this.broker.applies ? [() => this.broker.check()] : []),
-      ...(this.redis.applies ? [() => this.redis.check()] : []),
-      ...this.checked.map((context) => () => this.contexts.check(context)),
+      ...this.topology.hosted.map((context) => () => this.contexts.check(context)),
     ]);
+  }
+
+  @Get('contexts')
+  @ApiOperation({
+    summary: 'Every context this process calls, probed now: up (with the latency of its answer), down, or circuit-open; and Redis where REDIS_URL is set. Always 200: for dashboards and people, not for load balancers',
+  })
+  @ApiOkResponse({ description: 'How this process reaches each context now', schema: { type: 'object', example: CONTEXTS_EXAMPLE } })
+  async contextsHealth(): Promise<ContextsHealth> {
+    const [reaches, redis] = await Promise.all([
+      Promise.all(this.reached.map(async (context) => [context, await this.contexts.reach(context)] as const)),
+      this.redis.applies ? this.redis.check() : undefined,
+    ]);
+    return { contexts: Object.fromEntries(reaches), ...(redis ? { redis: { status: redis.redis.status === 'up' ? 'up' : 'down' } } : {}) };
   }
 }

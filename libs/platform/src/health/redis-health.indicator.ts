@@ -4,7 +4,8 @@ import type Redis from 'ioredis';
 import { SHARED_REDIS } from '../redis/shared-redis.module';
 
 /**
- * Redis is up for this process when it answers PING. Only a process that
+ * Redis is up for this process when it answers PING (GET /health/contexts
+ * shows it; readiness does not: see HealthController). Only a process that
  * keeps shared state there (REDIS_URL set) is checked: without it, its rate
  * limits are not enforced across replicas and its caches are bypassed.
  */

@@ -1,0 +1,56 @@
+import { topologyFromEnv } from '../topology/topology';
+import { assertBrokerReachable, BROKER_RETRY_PAUSE_MS, BROKER_START_BUDGET_MS } from './broker-reachability';
+import { ConfigurationError, DependencyUnavailableError, withoutPassword } from './start-refusal';
+
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5999'), { code: 'ECONNREFUSED' });
+
+describe('assertBrokerReachable', () => {
+  it('keeps its budget inside the 10 s a start may take, with room for several tries', () => {
+    expect(BROKER_START_BUDGET_MS).toBeLessThanOrEqual(6000);
+    expect(BROKER_START_BUDGET_MS / BROKER_RETRY_PAUSE_MS).toBeGreaterThanOrEqual(4);
+  });
+
+  it('asks nothing of a process without a broker', async () => {
+    const tryConnection = jest.fn();
+    await assertBrokerReachable(topologyFromEnv({ TRANSPORT: 'tcp' }, { kind: 'gateway' }, []), { tryConnection });
+    expect(tryConnection).not.toHaveBeenCalled();
+  });
+
+  it('resolves once the broker takes a connection, after refusals within the budget', async () => {
+    const tryConnection = jest.fn().mockRejectedValueOnce(refused()).mockRejectedValueOnce(refused()).mockResolvedValue(undefined);
+    const topology = topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: 'nats://broker:4222' }, { kind: 'gateway' }, []);
+
+    await assertBrokerReachable(topology, { budgetMs: 5000, pauseMs: 1, tryConnection });
+
+    expect(tryConnection).toHaveBeenCalledTimes(3);
+    expect(tryConnection).toHaveBeenCalledWith('nats://broker:4222', expect.any(Number));
+  });
+
+  it('gives up when the budget is spent, naming the broker, its URL without the password, and the variable to set', async () => {
+    const topology = topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: 'amqp://shop:s3cret@rabbit:5999' }, { kind: 'gateway' }, []);
+    const tryConnection = jest.fn().mockRejectedValue(refused());
+
+    const refusal = await assertBrokerReachable(topology, { budgetMs: 40, pauseMs: 10, tryConnection }).catch((error: Error) => error);
+
+    expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+    expect((refusal as Error).message).toBe(
+      'RabbitMQ at amqp://shop@rabbit:5999 did not accept a connection within 0.04 s (ECONNREFUSED): start it, or set RABBITMQ_URL to where it runs',
+    );
+    expect(tryConnection.mock.calls.every(([, timeoutMs]) => timeoutMs <= 40)).toBe(true);
+  });
+});
+
+describe('withoutPassword', () => {
+  it('drops the password and keeps the user', () => {
+    expect(withoutPassword('postgres://shop:pa%40ss@db:5432/shop')).toBe('postgres://shop@db:5432/shop');
+    expect(withoutPassword('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
+  });
+});
+
+describe('start refusals', () => {
+  it('are told apart by kind', () => {
+    expect(new ConfigurationError('x')).toBeInstanceOf(Error);
+    expect(new ConfigurationError('x').name).toBe('ConfigurationError');
+    expect(new ConfigurationError('x')).not.toBeInstanceOf(DependencyUnavailableError);
+  });
+});

@@ -1,0 +1,68 @@
+import { connect as connectRabbitMq } from 'amqplib';
+import { connect as connectNats } from 'nats';
+import type { Topology } from '../topology/topology';
+import { DependencyUnavailableError, withoutPassword } from './start-refusal';
+
+/**
+ * How long a process waits for its broker at start before it gives up: long
+ * enough to outlast a broker restarting alongside it, short enough that a
+ * wrong URL ends the start within 10 s, loading the code and opening an
+ * embedded database (3-5 s on a busy machine) included, rather than leaving a
+ * process without a port. It runs while the databases open. A refused
+ * connection is tried again every BROKER_RETRY_PAUSE_MS while the budget
+ * lasts; one try never outlasts it.
+ */
+export const BROKER_START_BUDGET_MS = 4000;
+export const BROKER_RETRY_PAUSE_MS = 500;
+
+/** Opens one connection to a broker and closes it again; rejects when the broker does not answer within `timeoutMs`. */
+export type BrokerConnectionTry = (url: string, timeoutMs: number) => Promise<void>;
+
+const BROKERS = {
+  nats: { label: 'NATS', variable: 'NATS_URL', urlOf: (topology: Topology) => topology.natsUrl, tryConnection: tryNats },
+  rmq: { label: 'RabbitMQ', variable: 'RABBITMQ_URL', urlOf: (topology: Topology) => topology.rabbitmqUrl, tryConnection: tryRabbitMq },
+} as const;
+
+/**
+ * Resolves once this process's broker accepts a connection; a process on TCP
+ * or in process has none and resolves at once. Rejects with a
+ * DependencyUnavailableError naming the broker, its URL and the variable to set.
+ */
+export async function assertBrokerReachable(
+  topology: Topology,
+  options: { budgetMs?: number; pauseMs?: number; tryConnection?: BrokerConnectionTry } = {},
+): Promise<void> {
+  if (topology.transport !== 'nats' && topology.transport !== 'rmq') return;
+  const broker = BROKERS[topology.transport];
+  const { budgetMs = BROKER_START_BUDGET_MS, pauseMs = BROKER_RETRY_PAUSE_MS, tryConnection = broker.tryConnection } = options;
+  const url = broker.urlOf(topology);
+  const deadline = Date.now() + budgetMs;
+  let lastError: unknown;
+  for (let remaining = budgetMs; remaining > 0; remaining = deadline - Date.now()) {
+    try {
+      return await tryConnection(url, remaining);
+    } catch (error) {
+      lastError = error;
+    }
+    if (deadline - Date.now() <= pauseMs) break;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  throw new DependencyUnavailableError(
+    `${broker.label} at ${withoutPassword(url)} did not accept a connection within ${budgetMs / 1000} s (${causeOf(lastError)}): start it, or set ${broker.variable} to where it runs`,
+  );
+}
+
+async function tryNats(url: string, timeoutMs: number): Promise<void> {
+  const connection = await connectNats({ servers: url, timeout: timeoutMs, reconnect: false, name: 'tessera-start-check' });
+  await connection.close();
+}
+
+async function tryRabbitMq(url: string, timeoutMs: number): Promise<void> {
+  const connection = await connectRabbitMq(url, { timeout: timeoutMs });
+  await connection.close();
+}
+
+function causeOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code.length > 0 ? code : String(message ?? error);
+}

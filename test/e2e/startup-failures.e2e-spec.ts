@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { untilPasses } from '../harness/eventually';
+import { POSTGRES_ADMIN_URL } from '../harness/postgres';
+import { AppName, AppProcess, freePort, waitForStatus } from '../harness/processes';
+import { describeWith } from '../harness/topologies';
+
+// docs/ARCHITECTURE.md, "Topology configuration": how a refused start ends.
+const EX_CONFIG = 78;
+const EX_UNAVAILABLE = 69;
+
+/** Starts `app` from the build with `env` and waits until it ends by itself: it must, without a signal. */
+async function refusedStart(app: AppName, env: Record<string, string>): Promise<{ code: number | null; output: string; reasons: string[] }> {
+  const process = AppProcess.start(app, `startup-failure-${app}-${randomUUID().slice(0, 8)}`, { PORT: String(await freePort()), EMBEDDED_DB_DIR: 'memory', ...env });
+  const code = await process.exitCode();
+  const output = process.output();
+  return { code, output, reasons: output.split('\n').filter((line) => line.includes('Tessera could not start')) };
+}
+
+/** One line says why, and nothing printed a stack. */
+function expectOneReason(result: { output: string; reasons: string[] }, reason: RegExp): void {
+  expect(result.reasons).toHaveLength(1);
+  expect(result.reasons[0]).toMatch(reason);
+  expect(result.output).not.toMatch(/^\s+at /m);
+}
+
+describe('a start that cannot succeed ends by itself with one line that says what to fix', () => {
+  describe('configuration errors exit 78', () => {
+    it('refuses a transport it does not know', async () => {
+      const result = await refusedStart('monolith', { TRANSPORT: 'kafka' });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, /^Tessera could not start: TRANSPORT must be one of inproc, tcp, nats, rmq; got "kafka"$/);
+    });
+
+    it('refuses a misspelt context in CONTEXTS, naming the ones it can host', async () => {
+      const result = await refusedStart('monolith', { CONTEXTS: 'users,catalgo' });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, /^Tessera could not start: CONTEXTS names catalgo, which this build cannot host; choose from users, catalog, ordering, payments$/);
+    });
+
+    it('refuses a malformed DATABASE_URL', async () => {
+      const result = await refusedStart('users', { DATABASE_URL: 'mysql://db/shop' });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, /^Tessera could not start: Invalid configuration: "DATABASE_URL" must be a valid uri/);
+    });
+  });
+
+  describe('what the process needs and cannot reach exits 69', () => {
+    it('gives up on a NATS server that is not there, naming it, its URL and NATS_URL', async () => {
+      const url = `nats://127.0.0.1:${await freePort()}`;
+      const result = await refusedStart('gateway', { TRANSPORT: 'nats', NATS_URL: url });
+      expect(result.code).toBe(EX_UNAVAILABLE);
+      expectOneReason(result, new RegExp(`^Tessera could not start: NATS at ${url} did not accept a connection within \\d+ s \\(.+\\): start it, or set NATS_URL to where it runs$`));
+    }, 60_000);
+
+    it('gives up on a RabbitMQ that is not there, showing its URL without the password', async () => {
+      const port = await freePort();
+      const result = await refusedStart('catalog', { TRANSPORT: 'rmq', RABBITMQ_URL: `amqp://shop:hush-hush@127.0.0.1:${port}` });
+      expect(result.code).toBe(EX_UNAVAILABLE);
+      expectOneReason(result, new RegExp(`^Tessera could not start: RabbitMQ at amqp://shop@127\\.0\\.0\\.1:${port} did not accept a connection within \\d+ s .*set RABBITMQ_URL`));
+      expect(result.output).not.toContain('hush-hush');
+    }, 60_000);
+
+    it('gives up on a Postgres that refuses connections, naming the variable to fix', async () => {
+      const port = await freePort();
+      const result = await refusedStart('payments', { PAYMENTS_DATABASE_URL: `postgres://shop:hush-hush@127.0.0.1:${port}/shop` });
+      expect(result.code).toBe(EX_UNAVAILABLE);
+      expectOneReason(result, new RegExp(`^Tessera could not start: Postgres at postgres://shop@127\\.0\\.0\\.1:${port}/shop did not accept a connection .*\\(ECONNREFUSED\\): start it, or set PAYMENTS_DATABASE_URL to where it runs$`));
+      expect(result.output).not.toContain('hush-hush');
+    }, 60_000);
+  });
+
+  describe('an embedded database folder', () => {
+    let dir: string;
+    let holder: AppProcess | undefined;
+
+    beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-lock-'))));
+    afterAll(async () => {
+      await holder?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }, 30_000);
+
+    it('serves one process: a second one refuses, naming the first, and the lock goes with the first', async () => {
+      const port = await freePort();
+      holder = AppProcess.start('monolith', `startup-failure-lock-holder-${randomUUID().slice(0, 8)}`, { PORT: String(port), EMBEDDED_DB_DIR: dir });
+      await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [holder], 90_000);
+      const lockFile = join(dir, 'tessera.lock');
+      expect(existsSync(lockFile)).toBe(true);
+
+      const second = await refusedStart('monolith', { EMBEDDED_DB_DIR: dir });
+      expect(second.code).toBe(EX_UNAVAILABLE);
+      expectOneReason(second, /^Tessera could not start: the embedded database in .+ is in use by process \d+ .*EMBEDDED_DB_DIR/);
+
+      await holder.stop();
+      await untilPasses(() => expect(existsSync(lockFile)).toBe(false), 10_000, 100);
+    }, 120_000);
+  });
+});
+
+describeWith(['postgres'])('a DATABASE_URL naming a database that does not exist', () => {
+  it('exits 69 with one line that says how to create it', async () => {
+    const missing = new URL(POSTGRES_ADMIN_URL);
+    missing.pathname = `/tessera_missing_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
+    const result = await refusedStart('catalog', { DATABASE_URL: missing.toString() });
+    expect(result.code).toBe(EX_UNAVAILABLE);
+    expectOneReason(result, /^Tessera could not start: the database "tessera_missing_[0-9a-f]+" of DATABASE_URL=.+ does not exist: create it \(createdb .+\) or set DATABASE_URL to one that does$/);
+  }, 60_000);
+});
