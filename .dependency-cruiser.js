@@ -40,7 +40,13 @@ module.exports = {
       comment: 'domain/ is plain TypeScript: no Nest, no TypeORM, no infrastructure.',
       severity: 'error',
       from: { path: '^libs/[^/]+/src/domain/' },
-      to: { path: ['(^|/)node_modules/(@nestjs|typeorm|pg|@electric-sql)/', '^libs/[^/]+/src/(application|infrastructure|interface)/', '^libs/(messaging|platform|gateway)/'] },
+      to: {
+        path: [
+          '(^|/)node_modules/(@nestjs|typeorm|pg|@electric-sql)/',
+          '^libs/[^/]+/src/(application|infrastructure|interface)/',
+          '^libs/(messaging|platform|gateway)/',
+        ],
+      },
     },
     {
       name: 'context-internals-used-from-outside',

@@ -33,7 +33,10 @@ function tableWith(markdown, columns) {
 function cells(line) {
   const trimmed = line.trim();
   if (!trimmed.startsWith('|')) return undefined;
-  return trimmed.slice(1, trimmed.endsWith('|') ? -1 : undefined).split('|').map((cell) => cell.trim());
+  return trimmed
+    .slice(1, trimmed.endsWith('|') ? -1 : undefined)
+    .split('|')
+    .map((cell) => cell.trim());
 }
 
 /** A recorded figure: `29%` is 0.29, `2.69` is 2.69. */
@@ -77,7 +80,12 @@ const floorOf = (check) => check.recorded * (1 - TOLERANCE);
 async function measured(part) {
   const first = await part();
   if (first.every((check) => check.measured >= floorOf(check))) return first;
-  console.log(`\n${first.filter((check) => check.measured < floorOf(check)).map((check) => check.what).join('; ')}: below the floor, measured again`);
+  console.log(
+    `\n${first
+      .filter((check) => check.measured < floorOf(check))
+      .map((check) => check.what)
+      .join('; ')}: below the floor, measured again`,
+  );
   const again = await part();
   return first.map((check, n) => ({ ...check, measured: Math.max(check.measured, again[n].measured) }));
 }
@@ -99,7 +107,9 @@ async function main() {
     console.log(`| ${check.what} | ${check.recorded.toFixed(2)} | ${check.measured.toFixed(2)} | ${floor.toFixed(2)} | ${ok ? 'ok' : 'BELOW'} |`);
   }
   if (failures.length > 0) {
-    console.error(`\n${failures.length} ratio(s) fell more than ${TOLERANCE * 100}% below docs/benchmarks.md, twice: ${failures.map((f) => f.what).join('; ')}`);
+    console.error(
+      `\n${failures.length} ratio(s) fell more than ${TOLERANCE * 100}% below docs/benchmarks.md, twice: ${failures.map((f) => f.what).join('; ')}`,
+    );
     process.exit(1);
   }
 }

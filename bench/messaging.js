@@ -44,7 +44,10 @@ const freePort = () =>
 
 async function startApp(messaging, contracts, topology, withHandler) {
   class BenchAppModule {}
-  Module({ imports: [messaging.MessagingModule.forTopology(topology, contracts.CONTEXT_NAMES)], controllers: withHandler ? [echoControllerClass(messaging)] : [] })(BenchAppModule);
+  Module({
+    imports: [messaging.MessagingModule.forTopology(topology, contracts.CONTEXT_NAMES)],
+    controllers: withHandler ? [echoControllerClass(messaging)] : [],
+  })(BenchAppModule);
   const app = await NestFactory.create(BenchAppModule, new FastifyAdapter(), { logger: false });
   await messaging.startContextServers(app);
   await app.init();

@@ -93,7 +93,9 @@ function run(title, options) {
       if (error) return reject(error);
       const ok = result['2xx'];
       const rps = ok / (result.duration || options.duration || SECONDS);
-      console.log(`${title}: ${rps.toFixed(0)} successful req/s (${result.non2xx} non-2xx, ${result.errors} errors), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+      console.log(
+        `${title}: ${rps.toFixed(0)} successful req/s (${result.non2xx} non-2xx, ${result.errors} errors), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+      );
       resolve(result);
     });
   });
@@ -150,7 +152,15 @@ async function seedShop(base, tag) {
   const adminToken = (await call(base, 'POST', '/auth/login', ADMIN)).accessToken;
   const products = [];
   for (let n = 0; n < CONNECTIONS; n++) {
-    products.push(await call(base, 'POST', '/products', { sku: `${tag.toUpperCase()}-${Date.now()}-${n}`, name: `${tag} widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 }, adminToken));
+    products.push(
+      await call(
+        base,
+        'POST',
+        '/products',
+        { sku: `${tag.toUpperCase()}-${Date.now()}-${n}`, name: `${tag} widget ${n}`, price: { amount: 999, currency: 'USD' }, stock: 100000000 },
+        adminToken,
+      ),
+    );
   }
   const email = `${tag.toLowerCase()}-${Date.now()}@example.com`;
   await call(base, 'POST', '/auth/register', { email, password: 'bench-password', name: tag });
@@ -159,7 +169,11 @@ async function seedShop(base, tag) {
 }
 
 function startApp(app, env) {
-  return spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { cwd: ROOT, env: { ...process.env, ...COMMON_ENV, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  return spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
+    cwd: ROOT,
+    env: { ...process.env, ...COMMON_ENV, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 async function waitReady(url, what) {
@@ -213,7 +227,9 @@ async function benchTopology(kind) {
     // From the first process spawned to the gateway ready; a split starts its contexts one after another.
     const startupSeconds = (performance.now() - started) / 1000;
     const { productIds, token } = await seedShop(base, 'Bench');
-    console.log(`\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each; ready ${startupSeconds.toFixed(1)} s after start`);
+    console.log(
+      `\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each; ready ${startupSeconds.toFixed(1)} s after start`,
+    );
 
     const read = await run('GET /products/:id', { url: `${base}/products/${productIds[0]}` });
 
@@ -272,7 +288,11 @@ async function benchRatios() {
     // One database, so both sides order the same products as the same customer.
     const shop = await seedShop(tessera.base, 'Ratio');
     const [product] = shop.products;
-    baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
 
@@ -288,10 +308,23 @@ async function benchRatios() {
     ];
     const rows = [];
     for (const scenario of scenarios) {
-      const { figures: [t, b], ratio, cpuMs } = await interleaved(scenario, sides);
+      const {
+        figures: [t, b],
+        ratio,
+        cpuMs,
+      } = await interleaved(scenario, sides);
       const cpu = cpuMs && { tesseraMs: cpuMs[0], baselineMs: cpuMs[1] };
       // autocannon reports whole milliseconds: a baseline p99 under one has no ratio worth printing.
-      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, tessera: t, baseline: b, ratio, p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null, cpu });
+      rows.push({
+        scenario: scenario.name,
+        unit: scenario.unit,
+        connections: scenario.connections,
+        tessera: t,
+        baseline: b,
+        ratio,
+        p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null,
+        cpu,
+      });
     }
     const markdown = [
       `Ratios measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Postgres for both; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
@@ -307,12 +340,24 @@ async function benchRatios() {
       '',
       '| order flow | Tessera | bare Fastify + pg | Tessera / bare |',
       '| --- | --- | --- | --- |',
-      ...rows.filter((r) => r.cpu).map((r) => `| ${r.scenario} | ${r.cpu.tesseraMs.toFixed(2)} ms | ${r.cpu.baselineMs.toFixed(2)} ms | ${(r.cpu.tesseraMs / r.cpu.baselineMs).toFixed(1)}× |`),
+      ...rows
+        .filter((r) => r.cpu)
+        .map(
+          (r) =>
+            `| ${r.scenario} | ${r.cpu.tesseraMs.toFixed(2)} ms | ${r.cpu.baselineMs.toFixed(2)} ms | ${(r.cpu.tesseraMs / r.cpu.baselineMs).toFixed(1)}× |`,
+        ),
     ].join('\n');
     console.log(`\n${markdown}`);
     const out = join(ROOT, '.data', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'ratios.json'), JSON.stringify({ measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, rows }, null, 2));
+    writeFileSync(
+      join(out, 'ratios.json'),
+      JSON.stringify(
+        { measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, rows },
+        null,
+        2,
+      ),
+    );
     writeFileSync(join(out, 'ratios.md'), `${markdown}\n`);
     return rows;
   } finally {
@@ -342,7 +387,8 @@ async function interleaved(scenario, sides) {
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [n, side] of sides.entries()) {
-      const measure = () => run(`${scenario.name}, ${side.name}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(side) });
+      const measure = () =>
+        run(`${scenario.name}, ${side.name}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(side) });
       const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side.pid, side.databaseUrl, measure) : { result: await measure() };
       measured[n].push(figure(result, scenario.perUnit));
       if (cpuSeconds !== undefined) cpuMsPerUnit[n].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
@@ -400,7 +446,11 @@ async function benchTracing() {
   const receiver = await startOtlpReceiver();
   // The bench alone decides what each side traces: an OTEL_ variable of the caller's (an endpoint, a sampler, the SDK
   // disabled) would make a side something other than its name.
-  const noInheritedOtel = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('OTEL_')).map((name) => [name, undefined]));
+  const noInheritedOtel = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((name) => name.startsWith('OTEL_'))
+      .map((name) => [name, undefined]),
+  );
   const setups = [
     { name: 'tracing on', env: { ...noInheritedOtel, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'tessera-bench' } },
     { name: 'tracing off', env: noInheritedOtel },
@@ -418,10 +468,24 @@ async function benchTracing() {
       const shop = await seedShop(entry.topology.base, 'Tracing');
       sides.push({ ...shop, name: setup.name, base: entry.topology.base, pid: entry.topology.processes[0].pid, databaseUrl: entry.db.env.DATABASE_URL });
     }
-    console.log(`\n## Tracing: the monolith on Postgres, tracing on (OTLP/HTTP to a local receiver) against off; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
+    console.log(
+      `\n## Tracing: the monolith on Postgres, tracing on (OTLP/HTTP to a local receiver) against off; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`,
+    );
     for (const scenario of orderFlowScenarios()) {
-      const { figures: [on, off], ratio, cpuMs } = await interleaved(scenario, sides);
-      rows.push({ scenario: scenario.name, unit: scenario.unit, connections: scenario.connections, off, on, ratio, cpu: cpuMs && { onMs: cpuMs[0], offMs: cpuMs[1] } });
+      const {
+        figures: [on, off],
+        ratio,
+        cpuMs,
+      } = await interleaved(scenario, sides);
+      rows.push({
+        scenario: scenario.name,
+        unit: scenario.unit,
+        connections: scenario.connections,
+        off,
+        on,
+        ratio,
+        cpu: cpuMs && { onMs: cpuMs[0], offMs: cpuMs[1] },
+      });
     }
   } finally {
     for (const { topology, db } of started.reverse()) {
@@ -444,15 +508,43 @@ async function benchTracing() {
     '',
     '| order flow | tracing off | tracing on | on / off |',
     '| --- | --- | --- | --- |',
-    ...rows.filter((r) => r.cpu).map((r) => `| ${r.scenario} | ${r.cpu.offMs.toFixed(2)} ms | ${r.cpu.onMs.toFixed(2)} ms | ${(r.cpu.onMs / r.cpu.offMs).toFixed(2)}× |`),
+    ...rows
+      .filter((r) => r.cpu)
+      .map((r) => `| ${r.scenario} | ${r.cpu.offMs.toFixed(2)} ms | ${r.cpu.onMs.toFixed(2)} ms | ${(r.cpu.onMs / r.cpu.offMs).toFixed(2)}× |`),
     '',
-    `OTLP receiver, over the tracing-on process's whole life: ${requests} export requests, ${bytes} bytes${requests > 0 ? ` (${Object.entries(contentTypes).map(([type, n]) => `${n} ${type}`).join(', ')})` : ''}.`,
-    ...(requests === 0 ? ['', 'WARNING: the tracing-on monolith exported nothing, so both sides ran untraced and the ratio says nothing about tracing. Does this build (dist/) start the OpenTelemetry SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set?'] : []),
+    `OTLP receiver, over the tracing-on process's whole life: ${requests} export requests, ${bytes} bytes${
+      requests > 0
+        ? ` (${Object.entries(contentTypes)
+            .map(([type, n]) => `${n} ${type}`)
+            .join(', ')})`
+        : ''
+    }.`,
+    ...(requests === 0
+      ? [
+          '',
+          'WARNING: the tracing-on monolith exported nothing, so both sides ran untraced and the ratio says nothing about tracing. Does this build (dist/) start the OpenTelemetry SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set?',
+        ]
+      : []),
   ].join('\n');
   console.log(`\n${markdown}`);
   const out = join(ROOT, '.data', 'bench');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'tracing.json'), JSON.stringify({ measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, receiver: { requests, bytes, contentTypes }, rows }, null, 2));
+  writeFileSync(
+    join(out, 'tracing.json'),
+    JSON.stringify(
+      {
+        measuredAt: new Date().toISOString(),
+        cpus: cpus().length,
+        node: process.version,
+        rounds: ROUNDS,
+        seconds: RATIO_SECONDS,
+        receiver: { requests, bytes, contentTypes },
+        rows,
+      },
+      null,
+      2,
+    ),
+  );
   writeFileSync(join(out, 'tracing.md'), `${markdown}\n`);
   return { rows, receiver: { requests, bytes, contentTypes } };
 }
@@ -526,7 +618,9 @@ async function main() {
   for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));
   const monolith = results.find((r) => r.topology === 'monolith');
   const ofMonolith = (value, base) => (monolith ? `${Math.round((value / base) * 100)}%` : '—');
-  console.log(`\n| topology | ready after start | GET /products/:id | of the monolith | order flows, ${CONNECTIONS} clients | of the monolith | orders placed |`);
+  console.log(
+    `\n| topology | ready after start | GET /products/:id | of the monolith | order flows, ${CONNECTIONS} clients | of the monolith | orders placed |`,
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     console.log(
@@ -546,16 +640,29 @@ async function benchSoak() {
   const db = await database();
   const tessera = await startTopology('monolith', db);
   const baselinePort = await freePort();
-  const baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   try {
     await waitReady(tessera.base, tessera.label);
     const adminToken = (await call(tessera.base, 'POST', '/auth/login', ADMIN)).accessToken;
-    const product = await call(tessera.base, 'POST', '/products', { sku: `SOAK-${Date.now()}`, name: 'Soak widget', price: { amount: 999, currency: 'USD' }, stock: 1000 }, adminToken);
+    const product = await call(
+      tessera.base,
+      'POST',
+      '/products',
+      { sku: `SOAK-${Date.now()}`, name: 'Soak widget', price: { amount: 999, currency: 'USD' }, stock: 1000 },
+      adminToken,
+    );
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
     console.log(`\n## GET /products/:id for ${seconds} s without a pause, 50 connections, on Postgres`);
     const rows = [];
-    for (const [side, base] of [['Tessera', tessera.base], ['bare Fastify + pg', baselineBase]]) {
+    for (const [side, base] of [
+      ['Tessera', tessera.base],
+      ['bare Fastify + pg', baselineBase],
+    ]) {
       const perSecond = await runPerSecond({ url: `${base}/products/${product.id}`, connections: 50, duration: seconds });
       const first = perSecond.slice(0, 10);
       const last = perSecond.slice(-10);
@@ -566,7 +673,8 @@ async function benchSoak() {
     const [t, b] = rows;
     console.log(`\n| what | first 10 s | last 10 s | last / first |`);
     console.log('| --- | --- | --- | --- |');
-    for (const row of rows) console.log(`| ${row.side} | ${row.first.toFixed(0)} req/s | ${row.last.toFixed(0)} req/s | ${((row.last / row.first) * 100).toFixed(0)}% |`);
+    for (const row of rows)
+      console.log(`| ${row.side} | ${row.first.toFixed(0)} req/s | ${row.last.toFixed(0)} req/s | ${((row.last / row.first) * 100).toFixed(0)}% |`);
     console.log(`| Tessera / bare | ${((t.first / b.first) * 100).toFixed(0)}% | ${((t.last / b.last) * 100).toFixed(0)}% | |`);
     return rows;
   } finally {

@@ -109,7 +109,12 @@ describe('the Dockerfile', () => {
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
     const sources = lines
       .filter((line) => /^COPY\s/i.test(line) && !/--from=/.test(line))
-      .flatMap((line) => line.split(/\s+/).slice(1, -1).filter((part) => !part.startsWith('--')));
+      .flatMap((line) =>
+        line
+          .split(/\s+/)
+          .slice(1, -1)
+          .filter((part) => !part.startsWith('--')),
+      );
     expect(sources.length).toBeGreaterThan(0);
     expect(sources.filter((source) => !existsSync(join(REPO, source)))).toEqual([]);
     expect(sources.filter((source) => ignoredByDockerignore(source))).toEqual([]);
@@ -199,7 +204,8 @@ describe.each(COMPOSE_FILES)('docker/%s', (fileName) => {
   });
 
   it('gives a context process its own database URL only', () => {
-    for (const app of apps) expect({ service: app.name, foreign: foreignDatabaseUrls(app.env.APP, Object.keys(app.env)) }).toEqual({ service: app.name, foreign: [] });
+    for (const app of apps)
+      expect({ service: app.name, foreign: foreignDatabaseUrls(app.env.APP, Object.keys(app.env)) }).toEqual({ service: app.name, foreign: [] });
   });
 
   it('waits only for services it defines, and mounts files that exist', () => {
@@ -235,7 +241,9 @@ describe('docker/compose.split.yml', () => {
 
   it('gives each context a database of its own that the init script creates', () => {
     const created = [...readFileSync(join(DOCKER, 'postgres', 'create-context-databases.sql'), 'utf8').matchAll(/CREATE DATABASE (\w+);/g)].map((m) => m[1]);
-    const databases = CONTEXT_NAMES.map((context) => new URL(byApp.get(context)!.env[`${context.toUpperCase()}_DATABASE_URL`].replace(/\$\{[^}]*\}/g, 'x')).pathname.slice(1));
+    const databases = CONTEXT_NAMES.map((context) =>
+      new URL(byApp.get(context)!.env[`${context.toUpperCase()}_DATABASE_URL`].replace(/\$\{[^}]*\}/g, 'x')).pathname.slice(1),
+    );
     expect(new Set(databases).size).toBe(CONTEXT_NAMES.length);
     expect(created.sort()).toEqual([...databases].sort());
   });
@@ -249,9 +257,23 @@ describe('docker/k8s', () => {
   const deploymentsOf = () => ofKind('Deployment');
   const volumesOf = (deployment: Node) => (deployment.spec.template.spec.volumes ?? []) as Node[];
   // A ConfigMap a pod mounts as files holds files; one it reads through envFrom holds variables.
-  const mountedConfigMapNames = new Set(deploymentsOf().flatMap((deployment) => volumesOf(deployment).map((volume) => volume.configMap?.name).filter(Boolean)));
-  const fileConfigMaps = new Map(ofKind('ConfigMap').filter((map) => mountedConfigMapNames.has(map.metadata.name)).map((map) => [map.metadata.name, map.data as Record<string, string>]));
-  const configMaps = new Map(ofKind('ConfigMap').filter((map) => !mountedConfigMapNames.has(map.metadata.name)).map((map) => [map.metadata.name, map.data as Record<string, string>]));
+  const mountedConfigMapNames = new Set(
+    deploymentsOf().flatMap((deployment) =>
+      volumesOf(deployment)
+        .map((volume) => volume.configMap?.name)
+        .filter(Boolean),
+    ),
+  );
+  const fileConfigMaps = new Map(
+    ofKind('ConfigMap')
+      .filter((map) => mountedConfigMapNames.has(map.metadata.name))
+      .map((map) => [map.metadata.name, map.data as Record<string, string>]),
+  );
+  const configMaps = new Map(
+    ofKind('ConfigMap')
+      .filter((map) => !mountedConfigMapNames.has(map.metadata.name))
+      .map((map) => [map.metadata.name, map.data as Record<string, string>]),
+  );
   const secrets = new Map(ofKind('Secret').map((secret) => [secret.metadata.name, secret.stringData as Record<string, string>]));
   const deployments = deploymentsOf();
   const containers = deployments.flatMap((deployment) => (deployment.spec.template.spec.containers as Node[]).map((container) => ({ deployment, container })));
@@ -290,7 +312,8 @@ describe('docker/k8s', () => {
       expect(unknownVariables(names)).toEqual([]);
       expect(schemaComplaint(env)).toBeUndefined();
       expect(foreignDatabaseUrls(env.APP, names)).toEqual([]);
-      for (const source of (container.envFrom ?? []) as Node[]) expect(configMaps.has(source.configMapRef?.name) || secrets.has(source.secretRef?.name)).toBe(true);
+      for (const source of (container.envFrom ?? []) as Node[])
+        expect(configMaps.has(source.configMapRef?.name) || secrets.has(source.secretRef?.name)).toBe(true);
       for (const entry of (container.env ?? []) as Node[]) {
         const ref = entry.valueFrom?.secretKeyRef ?? entry.valueFrom?.configMapKeyRef;
         if (!ref) continue;
@@ -306,7 +329,11 @@ describe('docker/k8s', () => {
     for (const { deployment, container } of containers) {
       const mount = ((container.volumeMounts ?? []) as Node[]).find((candidate) => configFile!.startsWith(`${candidate.mountPath}/`));
       // A subPath mount is never updated when its ConfigMap changes: the directory is mounted.
-      expect({ deployment: deployment.metadata.name, mounted: mount !== undefined, subPath: mount?.subPath }).toEqual({ deployment: deployment.metadata.name, mounted: true, subPath: undefined });
+      expect({ deployment: deployment.metadata.name, mounted: mount !== undefined, subPath: mount?.subPath }).toEqual({
+        deployment: deployment.metadata.name,
+        mounted: true,
+        subPath: undefined,
+      });
       const volume = volumesOf(deployment).find((candidate) => candidate.name === mount!.name);
       const files = fileConfigMaps.get(volume?.configMap?.name);
       const text = files?.[configFile!.slice(mount!.mountPath.length + 1)];
@@ -316,7 +343,8 @@ describe('docker/k8s', () => {
   });
 
   it('gives each context its database URL and the gateway its JWT secret', () => {
-    const names = (app: string) => ((containers.find(({ deployment }) => deployment.metadata.name === app)?.container.env ?? []) as Node[]).map((entry) => entry.name);
+    const names = (app: string) =>
+      ((containers.find(({ deployment }) => deployment.metadata.name === app)?.container.env ?? []) as Node[]).map((entry) => entry.name);
     for (const context of CONTEXT_NAMES) expect(names(context)).toContain(`${context.toUpperCase()}_DATABASE_URL`);
     expect(names('gateway')).toContain('JWT_SECRET');
     expect(names('users')).toEqual(expect.arrayContaining(['ADMIN_PASSWORD']));
@@ -339,7 +367,9 @@ describe('docker/k8s', () => {
 
   it('routes each Service to a Deployment port that exists', () => {
     for (const service of ofKind('Service')) {
-      const target = deployments.find((deployment) => Object.entries(service.spec.selector).every(([key, value]) => deployment.spec.template.metadata.labels[key] === value));
+      const target = deployments.find((deployment) =>
+        Object.entries(service.spec.selector).every(([key, value]) => deployment.spec.template.metadata.labels[key] === value),
+      );
       const ports = (target?.spec.template.spec.containers as Node[]).flatMap((container) => container.ports as Node[]);
       for (const port of service.spec.ports as Node[]) expect(ports.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)).toBe(true);
     }

@@ -64,7 +64,9 @@ const BASES = ['monolith', 'split'].map((name) => {
 describe('docker/observability', () => {
   it('charts only series the processes export, and every series the contract names', async () => {
     const exported = new Set(
-      (await register.getMetricsAsJSON()).flatMap(({ name, type }) => (String(type) === 'histogram' ? HISTOGRAM_SERIES.map((suffix) => `${name}${suffix}`) : [name])),
+      (await register.getMetricsAsJSON()).flatMap(({ name, type }) =>
+        String(type) === 'histogram' ? HISTOGRAM_SERIES.map((suffix) => `${name}${suffix}`) : [name],
+      ),
     );
     const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
     const expressions: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
@@ -73,7 +75,13 @@ describe('docker/observability', () => {
     for (const name of ['http_server_request_duration_seconds', 'messaging_request_duration_seconds', 'messaging_handler_duration_seconds']) {
       expect({ name, charted: HISTOGRAM_SERIES.some((suffix) => charted.has(`${name}${suffix}`)) }).toEqual({ name, charted: true });
     }
-    for (const name of ['messaging_events_processed_total', 'outbox_pending_events', 'outbox_oldest_pending_age_seconds', 'dead_letters', 'circuit_breaker_open']) {
+    for (const name of [
+      'messaging_events_processed_total',
+      'outbox_pending_events',
+      'outbox_oldest_pending_age_seconds',
+      'dead_letters',
+      'circuit_breaker_open',
+    ]) {
       expect({ name, charted: charted.has(name) }).toEqual({ name, charted: true });
     }
   });

@@ -61,7 +61,14 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       const email = `${unique('Grace')}@Example.COM`;
       const response = await api.post('/auth/register', { email, password: 'a long password', name: '  Grace Hopper ' });
       expect(response.status).toBe(201);
-      expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: email.toLowerCase(), name: 'Grace Hopper', role: 'customer', status: 'active', createdAt: expect.any(String) });
+      expect(response.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        email: email.toLowerCase(),
+        name: 'Grace Hopper',
+        role: 'customer',
+        status: 'active',
+        createdAt: expect.any(String),
+      });
       expect(new Date(response.body.createdAt).toISOString()).toBe(response.body.createdAt);
       expect(JSON.stringify(response.body)).not.toMatch(/password|hash/i);
     });
@@ -72,7 +79,11 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
     });
 
     it('refuses fields a client may not set, like role', async () => {
-      expectProblem(await api.post('/auth/register', { email: `${unique('r')}@example.com`, password: 'a long password', name: 'Eve', role: 'admin' }), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await api.post('/auth/register', { email: `${unique('r')}@example.com`, password: 'a long password', name: 'Eve', role: 'admin' }),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     it('lists each field problem of an invalid registration', async () => {
@@ -83,8 +94,16 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
     });
 
     it('refuses a password over 128 characters and a name over 100', async () => {
-      expectProblem(await api.post('/auth/register', { email: `${unique('p')}@example.com`, password: 'x'.repeat(129), name: 'Long' }), 400, 'VALIDATION_FAILED');
-      expectProblem(await api.post('/auth/register', { email: `${unique('n')}@example.com`, password: 'long enough', name: 'n'.repeat(101) }), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await api.post('/auth/register', { email: `${unique('p')}@example.com`, password: 'x'.repeat(129), name: 'Long' }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expectProblem(
+        await api.post('/auth/register', { email: `${unique('n')}@example.com`, password: 'long enough', name: 'n'.repeat(101) }),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     it('answers 400 to malformed JSON and wrong types, never 500', async () => {
@@ -137,8 +156,16 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
     });
 
     it('refuses a well-signed token for another audience or issuer', async () => {
-      expectProblem(await api.get('/users/me', { token: craftToken({ ...claimsOf(customer.id), aud: 'someone-else' }, { secret: TEST_JWT_SECRET }) }), 401, 'UNAUTHORIZED');
-      expectProblem(await api.get('/users/me', { token: craftToken({ ...claimsOf(customer.id), iss: 'mallory' }, { secret: TEST_JWT_SECRET }) }), 401, 'UNAUTHORIZED');
+      expectProblem(
+        await api.get('/users/me', { token: craftToken({ ...claimsOf(customer.id), aud: 'someone-else' }, { secret: TEST_JWT_SECRET }) }),
+        401,
+        'UNAUTHORIZED',
+      );
+      expectProblem(
+        await api.get('/users/me', { token: craftToken({ ...claimsOf(customer.id), iss: 'mallory' }, { secret: TEST_JWT_SECRET }) }),
+        401,
+        'UNAUTHORIZED',
+      );
     });
 
     it('does not trust a role claimed in the token beyond the user the server knows', async () => {
@@ -251,7 +278,11 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
 
     it('refuses a sku that exists', async () => {
       const product = await createProduct();
-      expectProblem(await api.post('/products', { sku: product.sku.toLowerCase(), name: 'Copy', price: { amount: 1, currency: 'USD' }, stock: 1 }, { token: adminToken }), 409, 'SKU_TAKEN');
+      expectProblem(
+        await api.post('/products', { sku: product.sku.toLowerCase(), name: 'Copy', price: { amount: 1, currency: 'USD' }, stock: 1 }, { token: adminToken }),
+        409,
+        'SKU_TAKEN',
+      );
     });
 
     it('refuses floats in money, negative stock and unknown fields', async () => {
@@ -290,9 +321,19 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
 
     it('updates name, description and price as an admin, but never stock', async () => {
       const product = await createProduct();
-      const response = await api.patch(`/products/${product.id}`, { name: 'Espresso Cup, blue', price: { amount: 1400, currency: 'USD' } }, { token: adminToken });
+      const response = await api.patch(
+        `/products/${product.id}`,
+        { name: 'Espresso Cup, blue', price: { amount: 1400, currency: 'USD' } },
+        { token: adminToken },
+      );
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ id: product.id, name: 'Espresso Cup, blue', description: product.description, price: { amount: 1400, currency: 'USD' }, stock: product.stock });
+      expect(response.body).toMatchObject({
+        id: product.id,
+        name: 'Espresso Cup, blue',
+        description: product.description,
+        price: { amount: 1400, currency: 'USD' },
+        stock: product.stock,
+      });
       expectProblem(await api.patch(`/products/${product.id}`, { stock: 999 }, { token: adminToken }), 400, 'VALIDATION_FAILED');
       expectProblem(await api.patch(`/products/${product.id}`, { name: 'Mine now' }, { token: customer.token }), 403, 'FORBIDDEN');
       expectProblem(await api.patch(`/products/${randomUUID()}`, { name: 'Ghost' }, { token: adminToken }), 404, 'PRODUCT_NOT_FOUND');
@@ -339,7 +380,20 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       expect(doc.status).toBe(200);
       expect(doc.body.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.body.paths)).toEqual(
-        expect.arrayContaining(['/auth/register', '/auth/login', '/users/me', '/users/{id}', '/users', '/users/{id}/deactivate', '/products', '/products/{id}', '/products/{id}/stock-adjustments', '/health/live', '/health/ready', '/health/contexts']),
+        expect.arrayContaining([
+          '/auth/register',
+          '/auth/login',
+          '/users/me',
+          '/users/{id}',
+          '/users',
+          '/users/{id}/deactivate',
+          '/products',
+          '/products/{id}',
+          '/products/{id}/stock-adjustments',
+          '/health/live',
+          '/health/ready',
+          '/health/contexts',
+        ]),
       );
       const ui = await api.get('/docs');
       expect(ui.status).toBe(200);
@@ -362,5 +416,8 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
     });
   });
 
-  describeOrdersAndPayments(() => api, () => adminToken);
+  describeOrdersAndPayments(
+    () => api,
+    () => adminToken,
+  );
 }

@@ -3,9 +3,7 @@ import { describeApi } from './api.suite';
 
 /** The catalog requests a process's debug log says it answered, health checks left out (each process also checks itself). */
 function catalogRequestsIn(log: string): string[] {
-  return [...log.matchAll(/"msg":"message (catalog\.[a-z-]+) handled"/g)]
-    .map((match) => match[1])
-    .filter((pattern) => pattern !== 'catalog.check-health');
+  return [...log.matchAll(/"msg":"message (catalog\.[a-z-]+) handled"/g)].map((match) => match[1]).filter((pattern) => pattern !== 'catalog.check-health');
 }
 
 describeWith(['postgres', 'nats'])('the NATS split with two catalog processes sharing its database, on Postgres', () => {

@@ -43,7 +43,11 @@ describe('one correlation id across the gateway and the four contexts over TCP',
     const admin = await api.post('/auth/login', TEST_ADMIN);
     expect(admin.status).toBe(200);
     const sku = `CORR-${randomUUID().slice(0, 8)}`;
-    const product = await api.post('/products', { sku, name: `Kettle ${sku}`, price: { amount: 2500, currency: 'USD' }, stock: 3 }, { token: admin.body.accessToken });
+    const product = await api.post(
+      '/products',
+      { sku, name: `Kettle ${sku}`, price: { amount: 2500, currency: 'USD' }, stock: 3 },
+      { token: admin.body.accessToken },
+    );
     expect(product.status).toBe(201);
     const email = `corr-${randomUUID().slice(0, 8)}@example.com`;
     expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Corr' })).status).toBe(201);
@@ -60,23 +64,27 @@ describe('one correlation id across the gateway and the four contexts over TCP',
 
     // The payment's event leaves through the payments outbox after the answer; ordering takes it under the same id.
     // Each process writes its lines on its own time, so every check waits for them rather than reading once.
-    await untilPasses(() => {
-      expect(linesMentioning(topology, 'ordering', requestId).map((line) => line.json?.msg)).toContain('event payments.payment.succeeded handled');
-      for (const processName of PROCESSES) {
-        const lines = linesMentioning(topology, processName, requestId);
-        expect({ processName, mentions: lines.length > 0 }).toEqual({ processName, mentions: true });
-        for (const line of lines) {
-          expect({ processName, line: line.raw, correlationId: line.json?.correlationId }).toEqual({ processName, line: line.raw, correlationId: requestId });
-          expect(line.raw.match(/"correlationId"/g)).toHaveLength(1);
+    await untilPasses(
+      () => {
+        expect(linesMentioning(topology, 'ordering', requestId).map((line) => line.json?.msg)).toContain('event payments.payment.succeeded handled');
+        for (const processName of PROCESSES) {
+          const lines = linesMentioning(topology, processName, requestId);
+          expect({ processName, mentions: lines.length > 0 }).toEqual({ processName, mentions: true });
+          for (const line of lines) {
+            expect({ processName, line: line.raw, correlationId: line.json?.correlationId }).toEqual({ processName, line: line.raw, correlationId: requestId });
+            expect(line.raw.match(/"correlationId"/g)).toHaveLength(1);
+          }
         }
-      }
-      // Each context logged handling the messages of the request, not just a passing mention.
-      for (const processName of ['users', 'catalog', 'ordering', 'payments']) {
-        expect({ processName, handled: linesMentioning(topology, processName, requestId).some((line) => typeof line.json?.pattern === 'string') }).toEqual({
-          processName,
-          handled: true,
-        });
-      }
-    }, 30_000, 100);
+        // Each context logged handling the messages of the request, not just a passing mention.
+        for (const processName of ['users', 'catalog', 'ordering', 'payments']) {
+          expect({ processName, handled: linesMentioning(topology, processName, requestId).some((line) => typeof line.json?.pattern === 'string') }).toEqual({
+            processName,
+            handled: true,
+          });
+        }
+      },
+      30_000,
+      100,
+    );
   });
 });

@@ -52,7 +52,13 @@ class CrashableShop {
     }
     const dir = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
     const dataDir = join(dir, 'db');
-    return new CrashableShop(label, port, { ...env, EMBEDDED_DB_DIR: dataDir }, () => readEmbedded(dataDir), async () => rmSync(dir, { recursive: true, force: true }));
+    return new CrashableShop(
+      label,
+      port,
+      { ...env, EMBEDDED_DB_DIR: dataDir },
+      () => readEmbedded(dataDir),
+      async () => rmSync(dir, { recursive: true, force: true }),
+    );
   }
 
   /** How long orders placed from the next start on wait for their payment. */
@@ -171,7 +177,11 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
         const paid = await settledAnswer(() => pay(buyer, order.id, key));
         expect(paid.status).toBe(201);
         expect(paid.body).toMatchObject({ status: 'SUCCEEDED', orderId: order.id });
-        await eventually(async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body.status, (status) => status === 'CONFIRMED', 30_000);
+        await eventually(
+          async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body.status,
+          (status) => status === 'CONFIRMED',
+          30_000,
+        );
         expect((await shop.api.get(`/products/${productId}`)).body.stock).toBe(8);
         // Another key for the same order cannot charge it again.
         expect((await settledAnswer(() => pay(buyer, order.id, randomUUID()))).body.code).toBe('ORDER_NOT_PAYABLE');
@@ -190,8 +200,15 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       await shop.process.exitCode();
       await shop.start();
 
-      expect((await shop.api.get(`/orders/${order.id}`, { token: buyer })).body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER' });
-      await eventually(async () => (await shop.api.get(`/products/${productId}`)).body.stock, (stock) => stock === 10, 30_000);
+      expect((await shop.api.get(`/orders/${order.id}`, { token: buyer })).body).toMatchObject({
+        status: 'CANCELLED',
+        cancellationReason: 'CANCELLED_BY_CUSTOMER',
+      });
+      await eventually(
+        async () => (await shop.api.get(`/products/${productId}`)).body.stock,
+        (stock) => stock === 10,
+        30_000,
+      );
     }, 120_000);
 
     it('expire-order:after-store: the expired order stays cancelled and its stock comes back', async () => {
@@ -207,9 +224,17 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       shop.setPaymentTimeout(PAYMENT_TIMEOUT_SECONDS);
       await shop.start();
 
-      const expired = await eventually(async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body, (read) => read.status !== 'AWAITING_PAYMENT', 30_000);
+      const expired = await eventually(
+        async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body,
+        (read) => read.status !== 'AWAITING_PAYMENT',
+        30_000,
+      );
       expect(expired).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_EXPIRED' });
-      await eventually(async () => (await shop.api.get(`/products/${productId}`)).body.stock, (stock) => stock === 10, 30_000);
+      await eventually(
+        async () => (await shop.api.get(`/products/${productId}`)).body.stock,
+        (stock) => stock === 10,
+        30_000,
+      );
     }, 120_000);
 
     it('leaves every product, order, reservation and payment consistent', async () => {

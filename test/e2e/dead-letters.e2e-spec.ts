@@ -50,7 +50,12 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
 
   it('lists a dead letter to an admin only, with what an operator needs, and narrows by context and pattern', async () => {
     const eventId = randomUUID();
-    const id = await deadLetterOf('ordering.order.cancelled', { eventId, orderId: randomUUID(), reason: 'CANCELLED_BY_CUSTOMER', occurredAt: new Date().toISOString() });
+    const id = await deadLetterOf('ordering.order.cancelled', {
+      eventId,
+      orderId: randomUUID(),
+      reason: 'CANCELLED_BY_CUSTOMER',
+      occurredAt: new Date().toISOString(),
+    });
 
     expectProblem(await api.get('/admin/dead-letters', { token: await customer() }), 403, 'FORBIDDEN');
     const listed = await api.get('/admin/dead-letters?limit=100', { token: admin });
@@ -67,7 +72,11 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
       lastFailedAt: expect.any(String),
       payload: expect.objectContaining({ eventId }),
     });
-    expect((await api.get('/admin/dead-letters?context=catalog&pattern=ordering.order.cancelled', { token: admin })).body.items.map((item: { id: string }) => item.id)).toContain(id);
+    expect(
+      (await api.get('/admin/dead-letters?context=catalog&pattern=ordering.order.cancelled', { token: admin })).body.items.map(
+        (item: { id: string }) => item.id,
+      ),
+    ).toContain(id);
     expect((await api.get('/admin/dead-letters?context=payments', { token: admin })).body).toMatchObject({ items: [], total: 0 });
     expect((await api.get('/admin/dead-letters?pattern=catalog.no.such', { token: admin })).body).toMatchObject({ items: [], total: 0 });
     expectProblem(await api.get('/admin/dead-letters?context=shipping', { token: admin }), 400, 'VALIDATION_FAILED');
@@ -77,7 +86,12 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
     const port = topology.processes.monolith.port;
     const before = sample(await metricsOf(port), 'dead_letters', { context: 'catalog' });
     expect(before).toEqual(expect.any(Number));
-    await deadLetterOf('ordering.order.cancelled', { eventId: randomUUID(), orderId: randomUUID(), reason: 'CANCELLED_BY_CUSTOMER', occurredAt: new Date().toISOString() });
+    await deadLetterOf('ordering.order.cancelled', {
+      eventId: randomUUID(),
+      orderId: randomUUID(),
+      reason: 'CANCELLED_BY_CUSTOMER',
+      occurredAt: new Date().toISOString(),
+    });
     const after = await metricsOf(port);
     expect(sample(after, 'dead_letters', { context: 'catalog' })).toBe(before! + 1);
     expect(sample(after, 'dead_letters', { context: 'ordering' })).toBe(0);
@@ -85,23 +99,41 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
 
   it('replays a dead letter to the consumer that failed it, which then processes it once', async () => {
     const buyer = await customer();
-    const product = await api.post('/products', { sku: `DL-${randomUUID().slice(0, 8)}`, name: 'Lamp', price: { amount: 4200, currency: 'USD' }, stock: 10 }, { token: admin });
+    const product = await api.post(
+      '/products',
+      { sku: `DL-${randomUUID().slice(0, 8)}`, name: 'Lamp', price: { amount: 4200, currency: 'USD' }, stock: 10 },
+      { token: admin },
+    );
     const order = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 3 }] }, { token: buyer });
     expect(order.status).toBe(201);
     expect((await api.get(`/products/${product.body.id}`)).body.stock).toBe(7);
     // As if the order's cancellation had reached catalog and failed every time: its stock is still held.
-    const id = await deadLetterOf('ordering.order.cancelled', { eventId: randomUUID(), orderId: order.body.id, reason: 'CANCELLED_BY_CUSTOMER', occurredAt: new Date().toISOString() });
+    const id = await deadLetterOf('ordering.order.cancelled', {
+      eventId: randomUUID(),
+      orderId: order.body.id,
+      reason: 'CANCELLED_BY_CUSTOMER',
+      occurredAt: new Date().toISOString(),
+    });
 
     const replayed = await api.post(`/admin/dead-letters/${id}/replay`, undefined, { token: admin });
     expect([replayed.status, replayed.body]).toEqual([202, { id, status: 'REPLAYED' }]);
 
-    await eventually(async () => (await api.get(`/products/${product.body.id}`)).body.stock, (stock) => stock === 10, 20_000);
+    await eventually(
+      async () => (await api.get(`/products/${product.body.id}`)).body.stock,
+      (stock) => stock === 10,
+      20_000,
+    );
     expect((await api.get('/admin/dead-letters?limit=100', { token: admin })).body.items.map((item: { id: string }) => item.id)).not.toContain(id);
     expectProblem(await api.post(`/admin/dead-letters/${id}/replay`, undefined, { token: admin }), 404, 'DEAD_LETTER_NOT_FOUND');
   });
 
   it('discards a dead letter for good', async () => {
-    const id = await deadLetterOf('ordering.order.confirmed', { eventId: randomUUID(), orderId: randomUUID(), paymentId: randomUUID(), occurredAt: new Date().toISOString() });
+    const id = await deadLetterOf('ordering.order.confirmed', {
+      eventId: randomUUID(),
+      orderId: randomUUID(),
+      paymentId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+    });
 
     expect((await api.request('DELETE', `/admin/dead-letters/${id}`, undefined, { token: admin })).status).toBe(204);
 

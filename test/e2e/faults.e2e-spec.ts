@@ -30,7 +30,11 @@ async function newCustomer(api: Api): Promise<Customer> {
 }
 
 async function newProduct(api: Api, adminToken: string, stock: number, price = 500): Promise<Product> {
-  const response = await api.post('/products', { sku: `FLT-${randomUUID().slice(0, 8)}`, name: 'Fault-tolerant kettle', price: { amount: price, currency: 'USD' }, stock }, { token: adminToken });
+  const response = await api.post(
+    '/products',
+    { sku: `FLT-${randomUUID().slice(0, 8)}`, name: 'Fault-tolerant kettle', price: { amount: price, currency: 'USD' }, stock },
+    { token: adminToken },
+  );
   expect(response.status).toBe(201);
   return response.body;
 }
@@ -116,12 +120,22 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       for (const method of order.plan) {
         const key = randomUUID();
         for (;;) {
-          const response = await api.post('/payments', { orderId: order.id, paymentMethod: method }, { token: order.customer.token, headers: { 'Idempotency-Key': key } });
-          order.attempts.push({ method, status: response.status, code: response.body?.code, paymentId: response.status === 201 ? response.body.id : response.body?.paymentId });
+          const response = await api.post(
+            '/payments',
+            { orderId: order.id, paymentMethod: method },
+            { token: order.customer.token, headers: { 'Idempotency-Key': key } },
+          );
+          order.attempts.push({
+            method,
+            status: response.status,
+            code: response.body?.code,
+            paymentId: response.status === 201 ? response.body.id : response.body?.paymentId,
+          });
           if (response.status === 201) return;
           if (response.status === 402) break;
           const worthRetrying =
-            (response.status === 503 && response.body?.code === 'CONTEXT_UNAVAILABLE') || (response.status === 409 && response.body?.code === 'IDEMPOTENCY_KEY_IN_USE');
+            (response.status === 503 && response.body?.code === 'CONTEXT_UNAVAILABLE') ||
+            (response.status === 409 && response.body?.code === 'IDEMPOTENCY_KEY_IN_USE');
           // ORDER_NOT_PAYABLE (an earlier attempt whose answer was lost went through, or the order expired) ends it; anything else is a failure the test reports.
           if (!worthRetrying) return;
           const current = await api.get(`/orders/${order.id}`, { token: order.customer.token });
@@ -216,29 +230,43 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
           expect({ context, types: history.map((entry) => entry.type) }).toEqual({ context, types: ['OrderPlaced', 'OrderConfirmed'] });
           const paymentId = history[1].data.paymentId;
           const payment = await api.get(`/payments/${paymentId}`, { token: order.customer.token });
-          expect({ context, payment: payment.body }).toEqual({ context, payment: expect.objectContaining({ orderId: order.id, status: 'SUCCEEDED', amount: order.total }) });
+          expect({ context, payment: payment.body }).toEqual({
+            context,
+            payment: expect.objectContaining({ orderId: order.id, status: 'SUCCEEDED', amount: order.total }),
+          });
           // A success the client was told of is the one that confirmed the order.
           expect({ context, ids: succeeded.map((a) => a.paymentId) }).toEqual({ context, ids: succeeded.map(() => paymentId) });
           expect({ context, method: payment.body.paymentMethod }).toEqual({ context, method: order.plan[order.plan.length - 1] });
         } else {
-          expect({ context, types: history.map((entry) => entry.type), reason: final.cancellationReason }).toEqual({ context, types: ['OrderPlaced', 'OrderCancelled'], reason: 'PAYMENT_EXPIRED' });
+          expect({ context, types: history.map((entry) => entry.type), reason: final.cancellationReason }).toEqual({
+            context,
+            types: ['OrderPlaced', 'OrderCancelled'],
+            reason: 'PAYMENT_EXPIRED',
+          });
           expect({ context, succeeded }).toEqual({ context, succeeded: [] });
         }
         // Where the client got its answers, the outcome is decided: a success confirms, declines alone expire.
         if (succeeded.length > 0) expect({ context, status: final.status }).toEqual({ context, status: 'CONFIRMED' });
-        if (order.plan.length === 1 && order.plan[0] === 'pm_card_chargeDeclined') expect({ context, status: final.status }).toEqual({ context, status: 'CANCELLED' });
+        if (order.plan.length === 1 && order.plan[0] === 'pm_card_chargeDeclined')
+          expect({ context, status: final.status }).toEqual({ context, status: 'CANCELLED' });
       }
 
       // Nothing lost or oversold: what is left is what was there, less what confirmed orders bought; expired orders gave theirs back.
       const confirmedUnits = orders.reduce((sum, order, i) => sum + (finals[i].status === 'CONFIRMED' ? order.quantity : 0), 0);
       expect(confirmedUnits).toBeGreaterThan(0);
-      await eventually(() => stockOf(api, product.id), (stock) => stock === INITIAL_STOCK - confirmedUnits, 15_000);
+      await eventually(
+        () => stockOf(api, product.id),
+        (stock) => stock === INITIAL_STOCK - confirmedUnits,
+        15_000,
+      );
 
       // The payments ledger agrees with the orders: one charge kept per confirmed order, none kept for a cancelled one.
       const db = new Client({ connectionString: ledger.url });
       await db.connect();
       try {
-        const rows: { id: string; order_id: string; status: string; created_at: Date }[] = (await db.query(`SELECT id, order_id, status, created_at FROM payments.payments`)).rows;
+        const rows: { id: string; order_id: string; status: string; created_at: Date }[] = (
+          await db.query(`SELECT id, order_id, status, created_at FROM payments.payments`)
+        ).rows;
         const byOrder = new Map(orders.map((order) => [order.id, rows.filter((row) => row.order_id === order.id)]));
         expect(rows.filter((row) => !byOrder.has(row.order_id))).toEqual([]);
         for (const [i, order] of orders.entries()) {
@@ -256,7 +284,12 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
         expect(rows.filter((row) => row.status === 'PENDING' && row.created_at.getTime() > outages[0].at)).toEqual([]);
         // Every event both contexts committed has been handed to the broker.
         await eventually(
-          async () => (await db.query(`SELECT (SELECT count(*) FROM payments.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL) AS pending`)).rows[0].pending,
+          async () =>
+            (
+              await db.query(
+                `SELECT (SELECT count(*) FROM payments.outbox WHERE published_at IS NULL) + (SELECT count(*) FROM ordering.outbox WHERE published_at IS NULL) AS pending`,
+              )
+            ).rows[0].pending,
           (pending) => Number(pending) === 0,
           15_000,
         );
@@ -271,9 +304,12 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       const buyer = await newCustomer(api);
       const product = await newProduct(api, adminToken, 20);
       await gatewayReady(topology, [topology.processes.payments]);
-      const orders = await Promise.all(Array.from({ length: 8 }, async () => (await api.post('/orders', { items: [{ productId: product.id, quantity: 1 }] }, { token: buyer.token })).body));
+      const orders = await Promise.all(
+        Array.from({ length: 8 }, async () => (await api.post('/orders', { items: [{ productId: product.id, quantity: 1 }] }, { token: buyer.token })).body),
+      );
       const keys = orders.map(() => randomUUID());
-      const pay = (i: number) => api.post('/payments', { orderId: orders[i].id, paymentMethod: 'pm_card_visa' }, { token: buyer.token, headers: { 'Idempotency-Key': keys[i] } });
+      const pay = (i: number) =>
+        api.post('/payments', { orderId: orders[i].id, paymentMethod: 'pm_card_visa' }, { token: buyer.token, headers: { 'Idempotency-Key': keys[i] } });
 
       // Payments asked for one after another, with the signal in the middle of them: some are surely in payments' hands when it comes.
       const answers: Promise<ApiResponse>[] = [];
@@ -287,7 +323,9 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       }
       await stopped;
       const firstAnswers = await Promise.all(answers);
-      expect(firstAnswers.map((r) => (r.status === 201 ? '201' : `${r.status} ${r.body?.code}`)).filter((a) => a !== '201' && a !== '503 CONTEXT_UNAVAILABLE')).toEqual([]);
+      expect(
+        firstAnswers.map((r) => (r.status === 201 ? '201' : `${r.status} ${r.body?.code}`)).filter((a) => a !== '201' && a !== '503 CONTEXT_UNAVAILABLE'),
+      ).toEqual([]);
 
       topology.processes.payments = topology.processes.payments.restart();
       await gatewayReady(topology, [topology.processes.payments]);
@@ -298,75 +336,90 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       for (const order of orders) expect((await api.get(`/orders/${order.id}`, { token: buyer.token })).body.status).toBe('CONFIRMED');
     }, 60_000);
 
-    it.each(['SIGTERM', 'SIGKILL'] as const)('keeps answering through the other catalog process when one gets %s', async (signal) => {
-      const api = new Api(topology.baseUrl);
-      const adminToken = await adminTokenOf(api);
-      const buyer = await newCustomer(api);
-      const products = await Promise.all([1, 2, 3].map(() => newProduct(api, adminToken, 1000)));
-      // The replica that goes down is the one that did not go down last time, so the other is surely up.
-      const victim = signal === 'SIGTERM' ? 'catalog-2' : 'catalog';
-      const survivor = topology.processes[victim === 'catalog' ? 'catalog-2' : 'catalog'];
-      expect(survivor.running).toBe(true);
-      await gatewayReady(topology, Object.values(topology.processes));
+    it.each(['SIGTERM', 'SIGKILL'] as const)(
+      'keeps answering through the other catalog process when one gets %s',
+      async (signal) => {
+        const api = new Api(topology.baseUrl);
+        const adminToken = await adminTokenOf(api);
+        const buyer = await newCustomer(api);
+        const products = await Promise.all([1, 2, 3].map(() => newProduct(api, adminToken, 1000)));
+        // The replica that goes down is the one that did not go down last time, so the other is surely up.
+        const victim = signal === 'SIGTERM' ? 'catalog-2' : 'catalog';
+        const survivor = topology.processes[victim === 'catalog' ? 'catalog-2' : 'catalog'];
+        expect(survivor.running).toBe(true);
+        await gatewayReady(topology, Object.values(topology.processes));
 
-      const origin = Date.now();
-      const reads = steadyLoad(10, async (worker, iteration) => ({
-        label: 'GET /products/:id',
-        response: await api.get(`/products/${products[(worker + iteration) % products.length].id}`),
-      }));
-      const unansweredPayments: string[] = [];
-      const orders = steadyLoad(
-        1,
-        async (_, iteration) => {
-          const placed = await api.post('/orders', { items: [{ productId: products[iteration % products.length].id, quantity: 1 }] }, { token: buyer.token });
-          if (placed.status !== 201) return { label: 'POST /orders', response: placed };
-          const paid = await api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token: buyer.token });
-          if (paid.status === 503) unansweredPayments.push(placed.body.id);
-          return { label: 'POST /payments', response: paid };
-        },
-        100,
-      );
-      // Counted, not timed: on a loaded machine a second holds fewer requests, and the test is about the requests.
-      await untilPasses(() => expect(reads.samples.length).toBeGreaterThan(20), 20_000, 50);
-      const stoppedAt = Date.now();
-      await topology.processes[victim].stop(signal);
-      await untilPasses(() => {
-        expect(reads.samples.filter((sample) => sample.startedAt > stoppedAt).length).toBeGreaterThan(30);
-        expect(orders.samples.filter((sample) => sample.label === 'POST /payments').length).toBeGreaterThan(3);
-      }, 30_000, 50);
-      const samples: LoadSample[] = [...(await reads.stop()), ...(await orders.stop())];
+        const origin = Date.now();
+        const reads = steadyLoad(10, async (worker, iteration) => ({
+          label: 'GET /products/:id',
+          response: await api.get(`/products/${products[(worker + iteration) % products.length].id}`),
+        }));
+        const unansweredPayments: string[] = [];
+        const orders = steadyLoad(
+          1,
+          async (_, iteration) => {
+            const placed = await api.post('/orders', { items: [{ productId: products[iteration % products.length].id, quantity: 1 }] }, { token: buyer.token });
+            if (placed.status !== 201) return { label: 'POST /orders', response: placed };
+            const paid = await api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token: buyer.token });
+            if (paid.status === 503) unansweredPayments.push(placed.body.id);
+            return { label: 'POST /payments', response: paid };
+          },
+          100,
+        );
+        // Counted, not timed: on a loaded machine a second holds fewer requests, and the test is about the requests.
+        await untilPasses(() => expect(reads.samples.length).toBeGreaterThan(20), 20_000, 50);
+        const stoppedAt = Date.now();
+        await topology.processes[victim].stop(signal);
+        await untilPasses(
+          () => {
+            expect(reads.samples.filter((sample) => sample.startedAt > stoppedAt).length).toBeGreaterThan(30);
+            expect(orders.samples.filter((sample) => sample.label === 'POST /payments').length).toBeGreaterThan(3);
+          },
+          30_000,
+          50,
+        );
+        const samples: LoadSample[] = [...(await reads.stop()), ...(await orders.stop())];
 
-      const reading = samples.filter((sample) => sample.label === 'GET /products/:id');
-      // Queries are retried by the gateway's client, so a read never fails, even one the killed process had in hand.
-      expect(failuresOf(reading, origin)).toEqual([]);
-      if (signal === 'SIGTERM') {
-        // A drained stop finishes what it took: nothing fails at all.
-        expect(failuresOf(samples, origin)).toEqual([]);
-      } else {
-        // A command is never retried, since it may have run. One the killed process had in hand costs its caller the request
-        // timeout, and the caller's own caller, waiting as long, answers 503: a reservation (POST /orders, released, which the
-        // stock check below proves) or the commit behind a payment (POST /payments: the charge is kept and its event confirms
-        // the order, checked below). Nothing else may fail.
-        const cutOff = samples.filter((sample) => sample.status !== 201 && sample.label !== 'GET /products/:id');
-        const lostWithTheProcess = (sample: LoadSample) =>
-          (sample.label === 'POST /orders' || sample.label === 'POST /payments') && sample.status === 503 && sample.code === 'CONTEXT_UNAVAILABLE' && sample.startedAt <= stoppedAt;
-        expect(cutOff.filter((sample) => !lostWithTheProcess(sample))).toEqual([]);
-        for (const orderId of unansweredPayments) {
-          const status = await eventually(async () => (await api.get(`/orders/${orderId}`, { token: buyer.token })).body.status, (value) => value === 'CONFIRMED', 30_000);
-          expect({ orderId, status }).toEqual({ orderId, status: 'CONFIRMED' });
+        const reading = samples.filter((sample) => sample.label === 'GET /products/:id');
+        // Queries are retried by the gateway's client, so a read never fails, even one the killed process had in hand.
+        expect(failuresOf(reading, origin)).toEqual([]);
+        if (signal === 'SIGTERM') {
+          // A drained stop finishes what it took: nothing fails at all.
+          expect(failuresOf(samples, origin)).toEqual([]);
+        } else {
+          // A command is never retried, since it may have run. One the killed process had in hand costs its caller the request
+          // timeout, and the caller's own caller, waiting as long, answers 503: a reservation (POST /orders, released, which the
+          // stock check below proves) or the commit behind a payment (POST /payments: the charge is kept and its event confirms
+          // the order, checked below). Nothing else may fail.
+          const cutOff = samples.filter((sample) => sample.status !== 201 && sample.label !== 'GET /products/:id');
+          const lostWithTheProcess = (sample: LoadSample) =>
+            (sample.label === 'POST /orders' || sample.label === 'POST /payments') &&
+            sample.status === 503 &&
+            sample.code === 'CONTEXT_UNAVAILABLE' &&
+            sample.startedAt <= stoppedAt;
+          expect(cutOff.filter((sample) => !lostWithTheProcess(sample))).toEqual([]);
+          for (const orderId of unansweredPayments) {
+            const status = await eventually(
+              async () => (await api.get(`/orders/${orderId}`, { token: buyer.token })).body.status,
+              (value) => value === 'CONFIRMED',
+              30_000,
+            );
+            expect({ orderId, status }).toEqual({ orderId, status: 'CONFIRMED' });
+          }
         }
-      }
-      expect(samples.filter((sample) => sample.label === 'POST /payments').length).toBeGreaterThan(3);
-      expect(survivor.running).toBe(true);
+        expect(samples.filter((sample) => sample.label === 'POST /payments').length).toBeGreaterThan(3);
+        expect(survivor.running).toBe(true);
 
-      // Started again, it rejoins: readiness through the gateway, and stock as the orders left it.
-      topology.processes[victim] = topology.processes[victim].restart();
-      // On its own port: the gateway's readiness is satisfied by the other replica alone.
-      await waitForStatus(`http://127.0.0.1:${topology.processes[victim].port}/health/ready`, 200, [topology.processes[victim]], 30_000);
-      const bought = samples.filter((sample) => sample.label === 'POST /payments').length;
-      const stocks = await Promise.all(products.map((product) => stockOf(api, product.id)));
-      expect(stocks.reduce((sum, stock) => sum + stock, 0)).toBe(3 * 1000 - bought);
-    }, 90_000);
+        // Started again, it rejoins: readiness through the gateway, and stock as the orders left it.
+        topology.processes[victim] = topology.processes[victim].restart();
+        // On its own port: the gateway's readiness is satisfied by the other replica alone.
+        await waitForStatus(`http://127.0.0.1:${topology.processes[victim].port}/health/ready`, 200, [topology.processes[victim]], 30_000);
+        const bought = samples.filter((sample) => sample.label === 'POST /payments').length;
+        const stocks = await Promise.all(products.map((product) => stockOf(api, product.id)));
+        expect(stocks.reduce((sum, stock) => sum + stock, 0)).toBe(3 * 1000 - bought);
+      },
+      90_000,
+    );
   });
 
   describe('the broker stopped and started again', () => {
@@ -376,10 +429,12 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
 
     beforeAll(async () => {
       nats = await PrivateNatsServer.start('faults-broker');
-      topology = await startSplit('postgres', 'nats', { env: { NATS_URL: nats.url, ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS) } }).catch(async (error) => {
-        await nats.remove();
-        throw error;
-      });
+      topology = await startSplit('postgres', 'nats', { env: { NATS_URL: nats.url, ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS) } }).catch(
+        async (error) => {
+          await nats.remove();
+          throw error;
+        },
+      );
     }, 120_000);
 
     afterAll(async () => {
@@ -426,14 +481,22 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
       // The cancellation happened during the outage; its release of the stock arrives through the broker now.
       const expired = (await api.get(`/orders/${expiresDuringOutage.body.id}`, { token: buyer.token })).body;
       expect(expired).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_EXPIRED' });
-      const history = (await api.get(`/orders/${expiresDuringOutage.body.id}/history`, { token: buyer.token })).body as { type: string; version: number; occurredAt: string }[];
+      const history = (await api.get(`/orders/${expiresDuringOutage.body.id}/history`, { token: buyer.token })).body as {
+        type: string;
+        version: number;
+        occurredAt: string;
+      }[];
       expect(history.map((entry) => [entry.type, entry.version])).toEqual([
         ['OrderPlaced', 1],
         ['OrderCancelled', 2],
       ]);
       expect(Date.parse(history[1].occurredAt)).toBeGreaterThan(downAt);
       expect(Date.parse(history[1].occurredAt)).toBeLessThan(backAt);
-      await eventually(() => stockOf(api, product.id), (stock) => stock === 8, 30_000);
+      await eventually(
+        () => stockOf(api, product.id),
+        (stock) => stock === 8,
+        30_000,
+      );
 
       // And the system takes new business as before.
       const after = await api.post('/orders', { items: [{ productId: product.id, quantity: 1 }] }, { token: buyer.token });

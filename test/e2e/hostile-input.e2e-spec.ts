@@ -63,7 +63,11 @@ describe('hostile input, against the monolith on the embedded database', () => {
     adminToken = (await login(TEST_ADMIN.email, TEST_ADMIN.password)).body.accessToken;
     const { email, password } = await registered();
     customer = { email, password, token: (await login(email, password)).body.accessToken };
-    const created = await api.post('/products', { sku: unique('HOSTILE'), name: 'Sturdy Kettle', price: { amount: 3000, currency: 'USD' }, stock: 10 }, { token: adminToken });
+    const created = await api.post(
+      '/products',
+      { sku: unique('HOSTILE'), name: 'Sturdy Kettle', price: { amount: 3000, currency: 'USD' }, stock: 10 },
+      { token: adminToken },
+    );
     expect(created.status).toBe(201);
     product = created.body;
   }, 120_000);
@@ -128,7 +132,12 @@ describe('hostile input, against the monolith on the embedded database', () => {
     for (const [method, path, token] of bodyRoutes()) {
       for (const raw of ['null', '42', '"text"', 'true', '[]', '[{"name":"Ada"}]']) {
         const response = await sendRaw(method, path, raw, token);
-        expect({ route: `${method} ${path}`, raw, status: response.status, code: response.body.code }).toEqual({ route: `${method} ${path}`, raw, status: 400, code: 'VALIDATION_FAILED' });
+        expect({ route: `${method} ${path}`, raw, status: response.status, code: response.body.code }).toEqual({
+          route: `${method} ${path}`,
+          raw,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
         expectProblem(response, 400, 'VALIDATION_FAILED');
         expect(response.body.errors).toEqual([{ field: 'body', message: expect.stringMatching(/^body must be a JSON object, not /) }]);
       }
@@ -148,7 +157,14 @@ describe('hostile input, against the monolith on the embedded database', () => {
   });
 
   it('refuses to register a password with any other control character, naming the field', async () => {
-    for (const password of ['correct\thorse battery', 'correct horse\nbattery', 'correct \u001b[31mhorse', 'correct horse\u007f', 'correct horse\u0085battery', 'correct horse\u009f']) {
+    for (const password of [
+      'correct\thorse battery',
+      'correct horse\nbattery',
+      'correct \u001b[31mhorse',
+      'correct horse\u007f',
+      'correct horse\u0085battery',
+      'correct horse\u009f',
+    ]) {
       const response = await api.post('/auth/register', { email: `${unique('ctl')}@example.com`, password, name: 'Control' });
       expectProblem(response, 400, 'VALIDATION_FAILED');
       expect(response.body.errors).toEqual([{ field: 'password', message: 'password must not contain control characters' }]);
@@ -186,7 +202,10 @@ describe('hostile input, against the monolith on the embedded database', () => {
     for (const [method, path, raw, token, field] of cases) {
       const response = await sendRaw(method, path, raw, token);
       expectProblem(response, 400, 'VALIDATION_FAILED');
-      expect({ route: `${method} ${path}`, errors: response.body.errors }).toEqual({ route: `${method} ${path}`, errors: [{ field, message: expect.stringMatching(/lone UTF-16 surrogate/) }] });
+      expect({ route: `${method} ${path}`, errors: response.body.errors }).toEqual({
+        route: `${method} ${path}`,
+        errors: [{ field, message: expect.stringMatching(/lone UTF-16 surrogate/) }],
+      });
     }
     await expectStillServing();
   });
@@ -194,7 +213,11 @@ describe('hostile input, against the monolith on the embedded database', () => {
   it('refuses a body that is not valid UTF-8 with 400 MALFORMED_JSON rather than replacing what was sent', async () => {
     const email = `${unique('bytes')}@example.com`;
     // ED A0 80 would be U+D800 in UTF-8, which UTF-8 does not allow.
-    const body = Buffer.concat([Buffer.from(`{"email":"${email}","password":"correct horse battery","name":"Ada `), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    const body = Buffer.concat([
+      Buffer.from(`{"email":"${email}","password":"correct horse battery","name":"Ada `),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]);
     const sent = await fetch(`${topology.baseUrl}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const response: ApiResponse = { status: sent.status, headers: sent.headers, body: JSON.parse(await sent.text()) };
     expectProblem(response, 400, 'MALFORMED_JSON');
@@ -213,7 +236,8 @@ describe('hostile input, against the monolith on the embedded database', () => {
     const schemas = (await api.get('/docs-json')).body.components.schemas;
     expect(schemas.CreateProductDto.properties.stock).toMatchObject({ type: 'integer', minimum: 0, maximum: MAX_STOCK });
     expect(schemas.StockAdjustmentDto.properties.delta).toMatchObject({ type: 'integer', minimum: -MAX_STOCK, maximum: MAX_STOCK });
-    const create = (stock: number) => api.post('/products', { sku: unique('MAX'), name: 'Bulk', price: { amount: 1, currency: 'USD' }, stock }, { token: adminToken });
+    const create = (stock: number) =>
+      api.post('/products', { sku: unique('MAX'), name: 'Bulk', price: { amount: 1, currency: 'USD' }, stock }, { token: adminToken });
     const tooMuch = await create(MAX_STOCK + 1);
     expectProblem(tooMuch, 400, 'VALIDATION_FAILED');
     expect(tooMuch.body.errors.map((e: { field: string }) => e.field)).toEqual(['stock']);

@@ -88,7 +88,12 @@ describe('configuration at start', () => {
   }, 60_000);
 
   it('refuses to start in production with the default admin password, naming it', async () => {
-    const { code, output } = await failedStart({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-some-length', ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'admin-password' });
+    const { code, output } = await failedStart({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-some-length',
+      ADMIN_EMAIL: 'ops@example.com',
+      ADMIN_PASSWORD: 'admin-password',
+    });
     expect(code).not.toBe(0);
     expect(output).toMatch(/ADMIN_PASSWORD/);
   }, 60_000);

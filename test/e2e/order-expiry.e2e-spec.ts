@@ -20,7 +20,11 @@ describe(`an order left unpaid for ORDER_PAYMENT_TIMEOUT_SECONDS (${TIMEOUT_SECO
 
   it('is cancelled with PAYMENT_EXPIRED: its stock returns and it can no longer be paid, while a paid order stays confirmed', async () => {
     const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = await api.post('/products', { sku: `EXP-${randomUUID().slice(0, 8)}`, name: 'Hourglass', price: { amount: 1500, currency: 'USD' }, stock: 5 }, { token: adminToken });
+    const product = await api.post(
+      '/products',
+      { sku: `EXP-${randomUUID().slice(0, 8)}`, name: 'Hourglass', price: { amount: 1500, currency: 'USD' }, stock: 5 },
+      { token: adminToken },
+    );
     expect(product.status).toBe(201);
     const email = `late-${randomUUID().slice(0, 8)}@example.com`;
     expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Late Payer' })).status).toBe(201);

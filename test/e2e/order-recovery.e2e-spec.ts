@@ -22,7 +22,11 @@ async function shopper(api: Api) {
 }
 
 async function product(api: Api, adminToken: string, stock: number) {
-  const response = await api.post('/products', { sku: `REC-${randomUUID().slice(0, 8)}`, name: 'Recovery widget', price: { amount: 700, currency: 'USD' }, stock }, { token: adminToken });
+  const response = await api.post(
+    '/products',
+    { sku: `REC-${randomUUID().slice(0, 8)}`, name: 'Recovery widget', price: { amount: 700, currency: 'USD' }, stock },
+    { token: adminToken },
+  );
   expect(response.status).toBe(201);
   return response.body.id as string;
 }

@@ -80,7 +80,10 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         const teapot = await newProduct(1250, 10);
         const cups = await newProduct(899, 20);
         const before = Date.now();
-        const response = await placeOrder(buyer.token, [{ productId: teapot.id, quantity: 2 }, { productId: cups.id, quantity: 3 }]);
+        const response = await placeOrder(buyer.token, [
+          { productId: teapot.id, quantity: 2 },
+          { productId: cups.id, quantity: 3 },
+        ]);
         expect(response.status).toBe(201);
         const order = response.body;
         expect(order).toEqual({
@@ -121,7 +124,9 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
       it('never oversells: many concurrent orders for a few units confirm exactly as many units as there are, and stock ends at zero', async () => {
         const product = await newProduct(900, 5);
         const buyers = await Promise.all(Array.from({ length: 4 }, () => newCustomer()));
-        const attempts = await Promise.all(Array.from({ length: 16 }, (_, i) => placeOrder(buyers[i % buyers.length].token, [{ productId: product.id, quantity: 1 }])));
+        const attempts = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => placeOrder(buyers[i % buyers.length].token, [{ productId: product.id, quantity: 1 }])),
+        );
         const accepted = attempts.filter((r) => r.status === 201);
         expect(accepted).toHaveLength(5);
         for (const refused of attempts.filter((r) => r.status !== 201)) expectProblem(refused, 409, 'INSUFFICIENT_STOCK');
@@ -136,7 +141,10 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
       it('merges two lines of one product into one line', async () => {
         const buyer = await newCustomer();
         const teapot = await newProduct(700, 10);
-        const order = await placed(buyer.token, [{ productId: teapot.id, quantity: 2 }, { productId: teapot.id, quantity: 3 }]);
+        const order = await placed(buyer.token, [
+          { productId: teapot.id, quantity: 2 },
+          { productId: teapot.id, quantity: 3 },
+        ]);
         expect(order.items).toEqual([{ productId: teapot.id, sku: teapot.sku, name: teapot.name, unitPrice: usd(700), quantity: 5, lineTotal: usd(3500) }]);
         expect(order.total).toEqual(usd(3500));
         expect(await stockOf(teapot.id)).toBe(5);
@@ -146,14 +154,31 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         const buyer = await newCustomer();
         const plenty = await newProduct(100, 5);
         const scarce = await newProduct(200, 1);
-        expectProblem(await placeOrder(buyer.token, [{ productId: plenty.id, quantity: 2 }, { productId: scarce.id, quantity: 3 }]), 409, 'INSUFFICIENT_STOCK');
+        expectProblem(
+          await placeOrder(buyer.token, [
+            { productId: plenty.id, quantity: 2 },
+            { productId: scarce.id, quantity: 3 },
+          ]),
+          409,
+          'INSUFFICIENT_STOCK',
+        );
         // Each line alone fits; merged they do not.
-        expectProblem(await placeOrder(buyer.token, [{ productId: plenty.id, quantity: 3 }, { productId: plenty.id, quantity: 3 }]), 409, 'INSUFFICIENT_STOCK');
+        expectProblem(
+          await placeOrder(buyer.token, [
+            { productId: plenty.id, quantity: 3 },
+            { productId: plenty.id, quantity: 3 },
+          ]),
+          409,
+          'INSUFFICIENT_STOCK',
+        );
         expect(await stockOf(plenty.id)).toBe(5);
         expect(await stockOf(scarce.id)).toBe(1);
         expect((await ordersOf(buyer.token)).body.total).toBe(0);
 
-        const everything = await placed(buyer.token, [{ productId: plenty.id, quantity: 5 }, { productId: scarce.id, quantity: 1 }]);
+        const everything = await placed(buyer.token, [
+          { productId: plenty.id, quantity: 5 },
+          { productId: scarce.id, quantity: 1 },
+        ]);
         expect(everything.status).toBe('AWAITING_PAYMENT');
         expect(await stockOf(plenty.id)).toBe(0);
         expect(await stockOf(scarce.id)).toBe(0);
@@ -163,7 +188,14 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
       it('answers 422 PRODUCT_NOT_FOUND for a product that does not exist, reserving nothing', async () => {
         const buyer = await newCustomer();
         const teapot = await newProduct(100, 5);
-        expectProblem(await placeOrder(buyer.token, [{ productId: teapot.id, quantity: 1 }, { productId: randomUUID(), quantity: 1 }]), 422, 'PRODUCT_NOT_FOUND');
+        expectProblem(
+          await placeOrder(buyer.token, [
+            { productId: teapot.id, quantity: 1 },
+            { productId: randomUUID(), quantity: 1 },
+          ]),
+          422,
+          'PRODUCT_NOT_FOUND',
+        );
         expect(await stockOf(teapot.id)).toBe(5);
         expect((await ordersOf(buyer.token)).body.total).toBe(0);
       });
@@ -202,7 +234,10 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect((await ordersOf(other.token)).body.total).toBe(0);
 
         // The edges themselves are fine: 50 lines, and a quantity of 1000.
-        const fifty = await placed(buyer.token, Array.from({ length: 50 }, () => ({ productId: teapot.id, quantity: 1 })));
+        const fifty = await placed(
+          buyer.token,
+          Array.from({ length: 50 }, () => ({ productId: teapot.id, quantity: 1 })),
+        );
         expect(fifty.items).toEqual([expect.objectContaining({ productId: teapot.id, quantity: 50 })]);
         const thousand = await placed(buyer.token, [{ productId: teapot.id, quantity: 1000 }]);
         expect(thousand.total).toEqual(usd(100_000));
@@ -275,7 +310,14 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         const order = await placed(buyer.token, [{ productId: teapot.id, quantity: 2 }]);
         const response = await pay(buyer.token, order.id, 'pm_card_visa');
         expect(response.status).toBe(201);
-        expect(response.body).toEqual({ id: expect.stringMatching(UUID), orderId: order.id, amount: usd(5198), status: 'SUCCEEDED', paymentMethod: 'pm_card_visa', createdAt: isoTimestamp() });
+        expect(response.body).toEqual({
+          id: expect.stringMatching(UUID),
+          orderId: order.id,
+          amount: usd(5198),
+          status: 'SUCCEEDED',
+          paymentMethod: 'pm_card_visa',
+          createdAt: isoTimestamp(),
+        });
         expect(await orderOf(buyer.token, order.id)).toMatchObject({ id: order.id, status: 'CONFIRMED', total: usd(5198) });
         expect((await api().get(`/payments/${response.body.id}`, { token: buyer.token })).body).toEqual(response.body);
         // Sold: the units stay out of stock.
@@ -294,7 +336,15 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect(declined.body.paymentId).toMatch(UUID);
         const failed = await api().get(`/payments/${declined.body.paymentId}`, { token: buyer.token });
         expect(failed.status).toBe(200);
-        expect(failed.body).toEqual({ id: declined.body.paymentId, orderId: order.id, amount: usd(1500), status: 'FAILED', paymentMethod: 'pm_card_chargeDeclined', failureReason: expect.any(String), createdAt: isoTimestamp() });
+        expect(failed.body).toEqual({
+          id: declined.body.paymentId,
+          orderId: order.id,
+          amount: usd(1500),
+          status: 'FAILED',
+          paymentMethod: 'pm_card_chargeDeclined',
+          failureReason: expect.any(String),
+          createdAt: isoTimestamp(),
+        });
         expect((await orderOf(buyer.token, order.id)).status).toBe('AWAITING_PAYMENT');
 
         const insufficient = await pay(buyer.token, order.id, 'pm_card_insufficientFunds');
@@ -369,7 +419,13 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect(await stockOf(teapot.id)).toBe(7);
         const response = await api().post(`/orders/${order.id}/cancel`, undefined, { token: buyer.token });
         expect(response.status).toBe(200);
-        expect(response.body).toMatchObject({ id: order.id, userId: buyer.id, status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER', total: order.total });
+        expect(response.body).toMatchObject({
+          id: order.id,
+          userId: buyer.id,
+          status: 'CANCELLED',
+          cancellationReason: 'CANCELLED_BY_CUSTOMER',
+          total: order.total,
+        });
         expect(await orderOf(buyer.token, order.id)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER' });
         expect(await stockOf(teapot.id)).toBe(10);
         expectProblem(await pay(buyer.token, order.id), 409, 'ORDER_NOT_PAYABLE');
@@ -541,7 +597,9 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect(reached.status).toBe(200);
         expect(reached.body.contexts).toMatchObject({ ordering: { status: 'up' }, payments: { status: 'up' } });
         const doc = (await api().get('/docs-json')).body;
-        expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel', '/orders/{id}/history', '/payments', '/payments/{id}']));
+        expect(Object.keys(doc.paths)).toEqual(
+          expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel', '/orders/{id}/history', '/payments', '/payments/{id}']),
+        );
         expect(doc.paths['/orders'].post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
         expect(doc.paths['/payments'].post.responses['402']).toBeDefined();
       });

@@ -48,7 +48,14 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
   it('refuses a file with a bad limit in one line naming the key, and the old limit holds', async () => {
     writeFileSync(configFile, 'RATE_LIMIT_PER_MINUTE: -3\n');
 
-    await untilPasses(() => expect(topology.processes.monolith.output()).toMatch(/refused, the settings stay as they were: RATE_LIMIT_PER_MINUTE must be greater than or equal to 1/), APPLIES_WITHIN_MS, 200);
+    await untilPasses(
+      () =>
+        expect(topology.processes.monolith.output()).toMatch(
+          /refused, the settings stay as they were: RATE_LIMIT_PER_MINUTE must be greater than or equal to 1/,
+        ),
+      APPLIES_WITHIN_MS,
+      200,
+    );
     expect(await statusesOfNewClient(4)).toEqual([200, 200, 200, 429]);
     expect(topology.processes.monolith.running).toBe(true);
   });
@@ -56,7 +63,11 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
   it('refuses a file that sets a secret, saying it belongs in the environment', async () => {
     writeFileSync(configFile, 'RATE_LIMIT_PER_MINUTE: 50\nJWT_SECRET: a-secret-that-is-long-enough\n');
 
-    await untilPasses(() => expect(topology.processes.monolith.output()).toMatch(/JWT_SECRET is not a runtime setting: set it in the environment and restart/), APPLIES_WITHIN_MS, 200);
+    await untilPasses(
+      () => expect(topology.processes.monolith.output()).toMatch(/JWT_SECRET is not a runtime setting: set it in the environment and restart/),
+      APPLIES_WITHIN_MS,
+      200,
+    );
     expect(await statusesOfNewClient(4)).toEqual([200, 200, 200, 429]);
   });
 

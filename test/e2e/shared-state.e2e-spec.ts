@@ -79,7 +79,11 @@ describeRedis('two gateway processes sharing Redis', () => {
     const admin = await adminToken();
     const client = newClient();
     const sku = `SHR-${randomUUID().slice(0, 8)}`;
-    const created = await gateways[0].post('/products', { sku, name: 'Before', price: { amount: 900, currency: 'USD' }, stock: 5 }, { ...client, token: admin });
+    const created = await gateways[0].post(
+      '/products',
+      { sku, name: 'Before', price: { amount: 900, currency: 'USD' }, stock: 5 },
+      { ...client, token: admin },
+    );
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     // Both gateways have read it, so the cached copy is the old one.
@@ -96,7 +100,11 @@ describeRedis('two gateway processes sharing Redis', () => {
   it('shows at the other gateway the stock an order took and gave back, right after each answer', async () => {
     const admin = await adminToken();
     const client = newClient();
-    const product = await gateways[0].post('/products', { sku: `SHR-${randomUUID().slice(0, 8)}`, name: 'Held', price: { amount: 500, currency: 'USD' }, stock: 4 }, { ...client, token: admin });
+    const product = await gateways[0].post(
+      '/products',
+      { sku: `SHR-${randomUUID().slice(0, 8)}`, name: 'Held', price: { amount: 500, currency: 'USD' }, stock: 4 },
+      { ...client, token: admin },
+    );
     const id = product.body.id as string;
     expect((await gateways[1].get(`/products/${id}`, client)).body.stock).toBe(4);
 
@@ -179,13 +187,21 @@ describeRedis('a monolith whose Redis stops', () => {
 
     // Caches are bypassed meanwhile: reads still answer, from the contexts.
     const admin = (await api.post('/auth/login', TEST_ADMIN, newClient())).body.accessToken;
-    const product = await api.post('/products', { sku: `OUT-${randomUUID().slice(0, 8)}`, name: 'Out', price: { amount: 100, currency: 'USD' }, stock: 1 }, { ...newClient(), token: admin });
+    const product = await api.post(
+      '/products',
+      { sku: `OUT-${randomUUID().slice(0, 8)}`, name: 'Out', price: { amount: 100, currency: 'USD' }, stock: 1 },
+      { ...newClient(), token: admin },
+    );
     expect(product.status).toBe(201);
     expect((await api.get(`/products/${product.body.id}`, newClient())).status).toBe(200);
     expect((await api.get('/users/me', { ...newClient(), token: admin })).status).toBe(200);
 
     await redis.start();
-    await untilPasses(async () => expect(((await (await fetch(`http://127.0.0.1:${port}/health/contexts`)).json()) as { redis: { status: string } }).redis.status).toBe('up'), 20_000, 200);
+    await untilPasses(
+      async () => expect(((await (await fetch(`http://127.0.0.1:${port}/health/contexts`)).json()) as { redis: { status: string } }).redis.status).toBe('up'),
+      20_000,
+      200,
+    );
     const fresh = newClient();
     for (let request = 0; request < 3; request++) expect((await api.get('/products', fresh)).status).toBe(200);
     expect((await api.get('/products', fresh)).status).toBe(429);

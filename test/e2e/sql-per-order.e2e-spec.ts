@@ -57,15 +57,27 @@ describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
 
   it(`places and pays an order in at most ${STATEMENTS_PER_ORDER} statements and ${TRANSACTIONS_PER_ORDER} transactions`, async () => {
     const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = await api.post('/products', { sku: `SQL-${randomUUID().slice(0, 8)}`, name: 'Counted', price: { amount: 1000, currency: 'USD' }, stock: 1000 }, { token: adminToken });
+    const product = await api.post(
+      '/products',
+      { sku: `SQL-${randomUUID().slice(0, 8)}`, name: 'Counted', price: { amount: 1000, currency: 'USD' }, stock: 1000 },
+      { token: adminToken },
+    );
     expect(product.body).toMatchObject({ stock: 1000 });
     const email = `${randomUUID()}@example.com`;
     await api.post('/auth/register', { email, password: 'a long password', name: 'Counter' });
     const token = (await api.post('/auth/login', { email, password: 'a long password' })).body.accessToken;
     const order = async () => {
-      const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token, headers: { 'idempotency-key': randomUUID() } });
+      const placed = await api.post(
+        '/orders',
+        { items: [{ productId: product.body.id, quantity: 1 }] },
+        { token, headers: { 'idempotency-key': randomUUID() } },
+      );
       expect(placed.status).toBe(201);
-      const paid = await api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': randomUUID() } });
+      const paid = await api.post(
+        '/payments',
+        { orderId: placed.body.id, paymentMethod: 'pm_card_visa' },
+        { token, headers: { 'idempotency-key': randomUUID() } },
+      );
       expect(paid.status).toBe(201);
       return placed.body.id as string;
     };
@@ -87,7 +99,9 @@ describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
       .filter(([, count]) => count > 0)
       .sort((a, b) => b[1] - a[1])
       .map(([text, count]) => `${count.toFixed(2).padStart(6)}  ${text.slice(0, 160)}`);
-    process.stdout.write(`SQL per order: ${perOrder.statements} statements in ${perOrder.transactions} transactions (${perOrder.rolledBack} rolled back)\n${breakdown.join('\n')}\n`);
+    process.stdout.write(
+      `SQL per order: ${perOrder.statements} statements in ${perOrder.transactions} transactions (${perOrder.rolledBack} rolled back)\n${breakdown.join('\n')}\n`,
+    );
     expect(perOrder.statements).toBeLessThanOrEqual(STATEMENTS_PER_ORDER);
     expect(perOrder.transactions).toBeLessThanOrEqual(TRANSACTIONS_PER_ORDER);
   }, 120_000);

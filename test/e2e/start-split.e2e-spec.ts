@@ -52,7 +52,10 @@ async function launchSplit(label: string): Promise<Launch> {
     ...Object.fromEntries(CONTEXTS.map((context, i) => [`${context.toUpperCase()}_TCP_ADDRESS`, `127.0.0.1:${tcpPorts[i + 1]}`])),
   };
   const logFile = testLogFile(label);
-  const launcher = spawnLogged(process.execPath, [join('tools', 'dev', 'start-split.js'), '--transport', 'tcp', '--port', String(gatewayPort)], logFile, { cwd: ROOT, env });
+  const launcher = spawnLogged(process.execPath, [join('tools', 'dev', 'start-split.js'), '--transport', 'tcp', '--port', String(gatewayPort)], logFile, {
+    cwd: ROOT,
+    env,
+  });
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
   return { launcher, exited, logFile, httpPorts, tcpPorts };
 }
@@ -96,7 +99,11 @@ describe('npm run start:split', () => {
   it('says which process ended by itself and stops the others', async () => {
     split = await launchSplit('start-split-one-dies');
     const { launcher, logFile, httpPorts, tcpPorts } = split;
-    await untilPasses(async () => expect(await fetch(`http://127.0.0.1:${httpPorts[2]}/health/live`).catch(() => undefined)).toBeDefined(), STARTED_WITHIN_MS, 250);
+    await untilPasses(
+      async () => expect(await fetch(`http://127.0.0.1:${httpPorts[2]}/health/live`).catch(() => undefined)).toBeDefined(),
+      STARTED_WITHIN_MS,
+      250,
+    );
     expect(isRunning(launcher)).toBe(true);
     const catalogPid = /"pid":(\d+),"hostname":"[^"]*","name":"catalog"/.exec(readLog(logFile))?.[1];
     expect(catalogPid).toBeDefined();

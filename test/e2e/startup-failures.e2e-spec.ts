@@ -13,7 +13,11 @@ const EX_UNAVAILABLE = 69;
 
 /** Starts `app` from the build with `env` and waits until it ends by itself: it must, without a signal. */
 async function refusedStart(app: AppName, env: Record<string, string>): Promise<{ code: number | null; output: string; reasons: string[] }> {
-  const process = AppProcess.start(app, `startup-failure-${app}-${randomUUID().slice(0, 8)}`, { PORT: String(await freePort()), EMBEDDED_DB_DIR: 'memory', ...env });
+  const process = AppProcess.start(app, `startup-failure-${app}-${randomUUID().slice(0, 8)}`, {
+    PORT: String(await freePort()),
+    EMBEDDED_DB_DIR: 'memory',
+    ...env,
+  });
   const code = await process.exitCode();
   const output = process.output();
   return { code, output, reasons: output.split('\n').filter((line) => line.includes('Tessera could not start')) };
@@ -37,7 +41,10 @@ describe('a start that cannot succeed ends by itself with one line that says wha
     it('refuses a misspelt context in CONTEXTS, naming the ones it can host', async () => {
       const result = await refusedStart('monolith', { CONTEXTS: 'users,catalgo' });
       expect(result.code).toBe(EX_CONFIG);
-      expectOneReason(result, /^Tessera could not start: CONTEXTS names catalgo, which this build cannot host; choose from users, catalog, ordering, payments$/);
+      expectOneReason(
+        result,
+        /^Tessera could not start: CONTEXTS names catalgo, which this build cannot host; choose from users, catalog, ordering, payments$/,
+      );
     });
 
     it('refuses a malformed DATABASE_URL', async () => {
@@ -52,14 +59,20 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       const url = `nats://127.0.0.1:${await freePort()}`;
       const result = await refusedStart('gateway', { TRANSPORT: 'nats', NATS_URL: url });
       expect(result.code).toBe(EX_UNAVAILABLE);
-      expectOneReason(result, new RegExp(`^Tessera could not start: NATS at ${url} did not accept a connection within \\d+ s \\(.+\\): start it, or set NATS_URL to where it runs$`));
+      expectOneReason(
+        result,
+        new RegExp(`^Tessera could not start: NATS at ${url} did not accept a connection within \\d+ s \\(.+\\): start it, or set NATS_URL to where it runs$`),
+      );
     }, 60_000);
 
     it('gives up on a RabbitMQ that is not there, showing its URL without the password', async () => {
       const port = await freePort();
       const result = await refusedStart('catalog', { TRANSPORT: 'rmq', RABBITMQ_URL: `amqp://shop:hush-hush@127.0.0.1:${port}` });
       expect(result.code).toBe(EX_UNAVAILABLE);
-      expectOneReason(result, new RegExp(`^Tessera could not start: RabbitMQ at amqp://shop@127\\.0\\.0\\.1:${port} did not accept a connection within \\d+ s .*set RABBITMQ_URL`));
+      expectOneReason(
+        result,
+        new RegExp(`^Tessera could not start: RabbitMQ at amqp://shop@127\\.0\\.0\\.1:${port} did not accept a connection within \\d+ s .*set RABBITMQ_URL`),
+      );
       expect(result.output).not.toContain('hush-hush');
     }, 60_000);
 
@@ -67,7 +80,12 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       const port = await freePort();
       const result = await refusedStart('payments', { PAYMENTS_DATABASE_URL: `postgres://shop:hush-hush@127.0.0.1:${port}/shop` });
       expect(result.code).toBe(EX_UNAVAILABLE);
-      expectOneReason(result, new RegExp(`^Tessera could not start: Postgres at postgres://shop@127\\.0\\.0\\.1:${port}/shop did not accept a connection .*\\(ECONNREFUSED\\): start it, or set PAYMENTS_DATABASE_URL to where it runs$`));
+      expectOneReason(
+        result,
+        new RegExp(
+          `^Tessera could not start: Postgres at postgres://shop@127\\.0\\.0\\.1:${port}/shop did not accept a connection .*\\(ECONNREFUSED\\): start it, or set PAYMENTS_DATABASE_URL to where it runs$`,
+        ),
+      );
       expect(result.output).not.toContain('hush-hush');
     }, 60_000);
   });
@@ -105,6 +123,9 @@ describeWith(['postgres'])('a DATABASE_URL naming a database that does not exist
     missing.pathname = `/tessera_missing_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
     const result = await refusedStart('catalog', { DATABASE_URL: missing.toString() });
     expect(result.code).toBe(EX_UNAVAILABLE);
-    expectOneReason(result, /^Tessera could not start: the database "tessera_missing_[0-9a-f]+" of DATABASE_URL=.+ does not exist: create it \(createdb .+\) or set DATABASE_URL to one that does$/);
+    expectOneReason(
+      result,
+      /^Tessera could not start: the database "tessera_missing_[0-9a-f]+" of DATABASE_URL=.+ does not exist: create it \(createdb .+\) or set DATABASE_URL to one that does$/,
+    );
   }, 60_000);
 });

@@ -10,11 +10,29 @@ const CONSUMER = 5;
 const PRODUCER = 4;
 
 /** Each topology under test: how to start it exporting to a receiver, and which service a context's spans come from. */
-const TOPOLOGIES: [string, (name: string, body: () => void) => void, (env: Record<string, string>) => Promise<RunningTopology>, (process: string) => string, string][] = [
+const TOPOLOGIES: [
+  string,
+  (name: string, body: () => void) => void,
+  (env: Record<string, string>) => Promise<RunningTopology>,
+  (process: string) => string,
+  string,
+][] = [
   ['the monolith', describe, (env) => startMonolith('embedded', env), () => 'tessera-monolith', 'monolith'],
   ['the gateway and four contexts over TCP', describe, (env) => startTcpSplit('embedded', { env }), (process) => `tessera-${process}`, 'ordering'],
-  ['the gateway and four contexts over NATS', describeWith(['nats']), (env) => startSplit('embedded', 'nats', { env }), (process) => `tessera-${process}`, 'ordering'],
-  ['the gateway and four contexts over RabbitMQ', describeWith(['rmq']), (env) => startSplit('embedded', 'rmq', { env }), (process) => `tessera-${process}`, 'ordering'],
+  [
+    'the gateway and four contexts over NATS',
+    describeWith(['nats']),
+    (env) => startSplit('embedded', 'nats', { env }),
+    (process) => `tessera-${process}`,
+    'ordering',
+  ],
+  [
+    'the gateway and four contexts over RabbitMQ',
+    describeWith(['rmq']),
+    (env) => startSplit('embedded', 'rmq', { env }),
+    (process) => `tessera-${process}`,
+    'ordering',
+  ],
 ];
 
 /** The one span of `spans` that `name` names, from `service`; fails the check when there is none. */
@@ -60,47 +78,61 @@ describe.each(TOPOLOGIES)('one trace per order and payment, on %s', (_name, desc
       expect((await api.post('/payments', { orderId: order.body.id, paymentMethod: 'pm_card_visa' }, { token: buyer, headers })).status).toBe(201);
 
       // Each process exports on its own time, and the event that confirms the order is handled after the answer.
-      await untilPasses(() => {
-        const spans = receiver.trace(traceId);
-        const front = serviceOf(topology.processes.monolith ? 'monolith' : 'gateway');
-        for (const route of ['POST /orders', 'POST /payments']) {
-          const http = spanOf(spans, route, front);
-          expect({ route, kind: http.kind, parent: http.parentSpanId, template: http.attributes['http.route'] }).toEqual({
-            route,
-            kind: SERVER,
-            parent: clientSpanId,
-            template: route.split(' ')[1],
-          });
-        }
-        for (const [pattern, context] of [
-          ['ordering.place-order', 'ordering'],
-          ['catalog.reserve-stock', 'catalog'],
-          ['payments.pay-order', 'payments'],
-          ['ordering.confirm-payment', 'ordering'],
-        ]) {
-          const handling = spanOf(spans, `process ${pattern}`, serviceOf(context));
-          expect({ pattern, kind: handling.kind, destination: handling.attributes['messaging.destination.name'] }).toEqual({ pattern, kind: SERVER, destination: pattern });
-        }
-        const publication = spanOf(spans, 'publish ordering.order.confirmed', serviceOf('ordering'));
-        const confirmed = spanOf(spans, 'process ordering.order.confirmed', serviceOf('catalog'));
-        expect({ kind: publication.kind, operation: publication.attributes['messaging.operation'] }).toEqual({ kind: PRODUCER, operation: 'publish' });
-        expect({ kind: confirmed.kind, parent: confirmed.parentSpanId }).toEqual({ kind: CONSUMER, parent: publication.spanId });
-        // The SQL each context ran for the order is in it too.
-        expect(spans.some((span) => span.attributes['db.system'] === 'postgresql' || span.attributes['db.system.name'] === 'postgresql')).toBe(true);
-        // One tree: every span hangs from another span of the trace, or from the client's.
-        const ids = new Set([clientSpanId, ...spans.map((span) => span.spanId)]);
-        expect(spans.filter((span) => !ids.has(span.parentSpanId ?? '')).map((span) => `${span.service}: ${span.name}`)).toEqual([]);
-      }, 30_000, 200);
+      await untilPasses(
+        () => {
+          const spans = receiver.trace(traceId);
+          const front = serviceOf(topology.processes.monolith ? 'monolith' : 'gateway');
+          for (const route of ['POST /orders', 'POST /payments']) {
+            const http = spanOf(spans, route, front);
+            expect({ route, kind: http.kind, parent: http.parentSpanId, template: http.attributes['http.route'] }).toEqual({
+              route,
+              kind: SERVER,
+              parent: clientSpanId,
+              template: route.split(' ')[1],
+            });
+          }
+          for (const [pattern, context] of [
+            ['ordering.place-order', 'ordering'],
+            ['catalog.reserve-stock', 'catalog'],
+            ['payments.pay-order', 'payments'],
+            ['ordering.confirm-payment', 'ordering'],
+          ]) {
+            const handling = spanOf(spans, `process ${pattern}`, serviceOf(context));
+            expect({ pattern, kind: handling.kind, destination: handling.attributes['messaging.destination.name'] }).toEqual({
+              pattern,
+              kind: SERVER,
+              destination: pattern,
+            });
+          }
+          const publication = spanOf(spans, 'publish ordering.order.confirmed', serviceOf('ordering'));
+          const confirmed = spanOf(spans, 'process ordering.order.confirmed', serviceOf('catalog'));
+          expect({ kind: publication.kind, operation: publication.attributes['messaging.operation'] }).toEqual({ kind: PRODUCER, operation: 'publish' });
+          expect({ kind: confirmed.kind, parent: confirmed.parentSpanId }).toEqual({ kind: CONSUMER, parent: publication.spanId });
+          // The SQL each context ran for the order is in it too.
+          expect(spans.some((span) => span.attributes['db.system'] === 'postgresql' || span.attributes['db.system.name'] === 'postgresql')).toBe(true);
+          // One tree: every span hangs from another span of the trace, or from the client's.
+          const ids = new Set([clientSpanId, ...spans.map((span) => span.spanId)]);
+          expect(spans.filter((span) => !ids.has(span.parentSpanId ?? '')).map((span) => `${span.service}: ${span.name}`)).toEqual([]);
+        },
+        30_000,
+        200,
+      );
 
       // The lines a context wrote handling the order carry the trace they were written in, once the process wrote them.
-      await untilPasses(() => {
-        const lines = topology.processes[orderingProcess]
-          .output()
-          .split('\n')
-          .filter((line) => line.includes('"ordering.place-order"'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
-        expect(lines).toContainEqual(expect.objectContaining({ msg: 'message ordering.place-order handled', trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }));
-      }, 10_000, 100);
+      await untilPasses(
+        () => {
+          const lines = topology.processes[orderingProcess]
+            .output()
+            .split('\n')
+            .filter((line) => line.includes('"ordering.place-order"'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(lines).toContainEqual(
+            expect.objectContaining({ msg: 'message ordering.place-order handled', trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
+          );
+        },
+        10_000,
+        100,
+      );
     }, 90_000);
   });
 });

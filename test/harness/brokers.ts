@@ -60,6 +60,9 @@ export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void>
     else await (await connectAmqp(TEST_RABBITMQ_URL)).close();
   } catch (error) {
     const url = kind === 'nats' ? TEST_NATS_URL : TEST_RABBITMQ_URL;
-    throw new Error(`${kind === 'nats' ? 'NATS' : 'RabbitMQ'} is required for this run (CI=true, NATS_URL or RABBITMQ_URL) but ${url} refused: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `${kind === 'nats' ? 'NATS' : 'RabbitMQ'} is required for this run (CI=true, NATS_URL or RABBITMQ_URL) but ${url} refused: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

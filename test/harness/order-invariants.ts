@@ -38,7 +38,9 @@ export async function readPostgres(url: string): Promise<OrderFlowRows> {
 
 /** The rows of an embedded database whose process has stopped. */
 export async function readEmbedded(dir: string): Promise<OrderFlowRows> {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'read-embedded-database.js'), dir, JSON.stringify(QUERIES)], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'read-embedded-database.js'), dir, JSON.stringify(QUERIES)], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as OrderFlowRows;
 }
 
@@ -77,10 +79,12 @@ export function orderFlowViolations(rows: OrderFlowRows, initialStock: ReadonlyM
     if (holding !== expected[order.status]) violations.push(`order ${order.id} is ${order.status} but its reservation is ${reservation?.status ?? 'absent'}`);
     if (holding) {
       for (const item of order.items) {
-        if (reservation!.lines.get(item.productId) !== item.quantity) violations.push(`order ${order.id} holds ${reservation!.lines.get(item.productId)} of ${item.productId}, not ${item.quantity}`);
+        if (reservation!.lines.get(item.productId) !== item.quantity)
+          violations.push(`order ${order.id} holds ${reservation!.lines.get(item.productId)} of ${item.productId}, not ${item.quantity}`);
       }
     }
-    if (order.status === 'AWAITING_PAYMENT' && Number(order.expires_at_ms) <= now.getTime()) violations.push(`order ${order.id} awaits payment past its expiry`);
+    if (order.status === 'AWAITING_PAYMENT' && Number(order.expires_at_ms) <= now.getTime())
+      violations.push(`order ${order.id} awaits payment past its expiry`);
     const payments = rows.payments.filter((payment) => payment.order_id === order.id);
     const succeeded = payments.filter((payment) => payment.status === 'SUCCEEDED').length;
     const charged = payments.filter((payment) => payment.status === 'SUCCEEDED' || payment.status === 'REFUNDED').length;
@@ -89,7 +93,8 @@ export function orderFlowViolations(rows: OrderFlowRows, initialStock: ReadonlyM
     if (charged > 1) violations.push(`order ${order.id} was charged ${charged} times`);
   }
   for (const [reservationId, reservation] of heldBy) {
-    if (reservation.status !== 'RELEASED' && !orderIds.has(reservationId)) violations.push(`reservation ${reservationId} is ${reservation.status} for no order`);
+    if (reservation.status !== 'RELEASED' && !orderIds.has(reservationId))
+      violations.push(`reservation ${reservationId} is ${reservation.status} for no order`);
   }
   if (rows.placements[0]?.n) violations.push(`${rows.placements[0].n} placements are unfinished`);
   if (rows.expiredReservations[0]?.n) violations.push(`the catalog had to release ${rows.expiredReservations[0].n} reservations nobody came back for`);

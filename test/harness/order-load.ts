@@ -60,7 +60,9 @@ export function orderLoad(api: Api, buyers: readonly string[], products: readonl
       if (choice === 0) continue;
       if (choice === 1 || choice === 2) {
         const payKey = randomUUID();
-        await settledAnswer(() => api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': payKey } }));
+        await settledAnswer(() =>
+          api.post('/payments', { orderId: placed.body.id, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': payKey } }),
+        );
       }
       if (choice !== 1) await settledAnswer(() => api.post(`/orders/${placed.body.id}/cancel`, undefined, { token }));
     }

@@ -20,7 +20,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`Postgres is required for this run (CI=true or TEST_POSTGRES_URL) but ${POSTGRES_ADMIN_URL} refused: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Postgres is required for this run (CI=true or TEST_POSTGRES_URL) but ${POSTGRES_ADMIN_URL} refused: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();

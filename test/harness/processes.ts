@@ -29,7 +29,10 @@ export class AppProcess {
     const logFile = testLogFile(label);
     const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
     mkdirSync(APP_WORKING_DIR, { recursive: true });
-    const child = spawnLogged(process.execPath, [entry], logFile, { cwd: APP_WORKING_DIR, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env } });
+    const child = spawnLogged(process.execPath, [entry], logFile, {
+      cwd: APP_WORKING_DIR,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    });
     return new AppProcess(label, logFile, child, app, env);
   }
 
@@ -152,5 +155,7 @@ export async function waitForStatus(url: string, status: number, processes: AppP
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last}):\n${processes.map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n')}`);
+  throw new Error(
+    `${url} did not answer ${status} within ${timeoutMs} ms (last: ${last}):\n${processes.map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n')}`,
+  );
 }

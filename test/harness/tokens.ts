@@ -7,7 +7,9 @@ export function craftToken(claims: Record<string, unknown>, options: { secret?: 
   const alg = options.alg ?? 'HS256';
   const unsigned = `${base64url({ alg, typ: 'JWT' })}.${base64url(claims)}`;
   if (alg === 'none') return `${unsigned}.`;
-  return `${unsigned}.${createHmac('sha256', options.secret ?? 'wrong-secret').update(unsigned).digest('base64url')}`;
+  return `${unsigned}.${createHmac('sha256', options.secret ?? 'wrong-secret')
+    .update(unsigned)
+    .digest('base64url')}`;
 }
 
 /** The claims of a token, read without checking it. */

@@ -124,7 +124,8 @@ async function transportFor(transport: SplitTransport, label: string, gateways =
       env,
       gatewayEnv: (gateway) => ({ GATEWAY_TCP_ADDRESS: gatewayAddresses[gateway - 1] }),
       // A context with one address listens where it is reached, as a single-process deployment is configured.
-      replicaEnv: (context, replica) => (replicaAddresses[context]!.length > 1 ? { [`${context.toUpperCase()}_TCP_LISTEN_ADDRESS`]: replicaAddresses[context]![replica - 1] } : {}),
+      replicaEnv: (context, replica) =>
+        replicaAddresses[context]!.length > 1 ? { [`${context.toUpperCase()}_TCP_LISTEN_ADDRESS`]: replicaAddresses[context]![replica - 1] } : {},
       remove: async () => undefined,
     };
   }
@@ -132,9 +133,19 @@ async function transportFor(transport: SplitTransport, label: string, gateways =
   const namespace = testNamespace(label);
   const gatewayEnv = () => ({});
   if (transport === 'nats') {
-    return { env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, replicaEnv: noReplicaEnv, remove: () => removeNatsNamespace(namespace) };
+    return {
+      env: { TRANSPORT: 'nats', NATS_URL: TEST_NATS_URL, MESSAGING_NAMESPACE: namespace },
+      gatewayEnv,
+      replicaEnv: noReplicaEnv,
+      remove: () => removeNatsNamespace(namespace),
+    };
   }
-  return { env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace }, gatewayEnv, replicaEnv: noReplicaEnv, remove: () => removeRabbitNamespace(namespace) };
+  return {
+    env: { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace },
+    gatewayEnv,
+    replicaEnv: noReplicaEnv,
+    remove: () => removeRabbitNamespace(namespace),
+  };
 }
 
 /** One process of a topology: its name in `processes`, the app it runs and its environment. */
@@ -155,12 +166,7 @@ function replicaName(context: ContextName | 'gateway', replica: number): string 
  * and each context process) and `front` reaches every context. If any of that fails, whatever started is stopped
  * and cleaned up again.
  */
-async function startTopology(
-  name: string,
-  apps: ProcessPlan[],
-  front: string,
-  cleanups: (() => Promise<void>)[],
-): Promise<RunningTopology> {
+async function startTopology(name: string, apps: ProcessPlan[], front: string, cleanups: (() => Promise<void>)[]): Promise<RunningTopology> {
   // Log files of one run are told apart from those of a topology running at the same time in another jest worker.
   const run = randomBytes(3).toString('hex');
   const processes: Record<string, AppProcess> = {};
@@ -194,11 +200,15 @@ async function startTopology(
  * does not yet mean that the front has found the others.
  */
 async function untilEveryContextAnswers(baseUrl: string): Promise<void> {
-  await untilPasses(async () => {
-    const { contexts } = (await (await fetch(`${baseUrl}/health/contexts`)).json()) as { contexts: Record<string, { status: string }> };
-    const notUp = Object.entries(contexts).filter(([, reach]) => reach.status !== 'up');
-    if (notUp.length > 0) throw new Error(`${baseUrl} does not reach ${notUp.map(([context, reach]) => `${context} (${reach.status})`).join(', ')} yet`);
-  }, 60_000, 200);
+  await untilPasses(
+    async () => {
+      const { contexts } = (await (await fetch(`${baseUrl}/health/contexts`)).json()) as { contexts: Record<string, { status: string }> };
+      const notUp = Object.entries(contexts).filter(([, reach]) => reach.status !== 'up');
+      if (notUp.length > 0) throw new Error(`${baseUrl} does not reach ${notUp.map(([context, reach]) => `${context} (${reach.status})`).join(', ')} yet`);
+    },
+    60_000,
+    200,
+  );
 }
 
 /**
@@ -209,7 +219,8 @@ async function untilEveryContextAnswers(baseUrl: string): Promise<void> {
  */
 export async function startSplit(database: Database, transport: SplitTransport, options: SplitOptions = {}): Promise<RunningTopology> {
   const replicated = Object.entries(options.replicas ?? {}).filter(([, count]) => (count ?? 1) > 1);
-  if (replicated.length > 0 && database === 'embedded') throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} must share a database: use Postgres`);
+  if (replicated.length > 0 && database === 'embedded')
+    throw new Error(`Replicas of ${replicated.map(([context]) => context).join(', ')} must share a database: use Postgres`);
   const name = `${transport}-split-${database}`;
   const gateways = options.gateways ?? 1;
   const wire = await transportFor(transport, `${transport}-split`, gateways, options.replicas);
@@ -222,7 +233,11 @@ export async function startSplit(database: Database, transport: SplitTransport, 
   for (const context of CONTEXT_APPS) {
     for (let replica = 1; replica <= (options.replicas?.[context] ?? 1); replica++) {
       const processName = replicaName(context, replica);
-      apps.push({ processName, app: context, env: { ...shared, ...wire.replicaEnv(context, replica), ...db.env(processName), ...options.processEnv?.[processName] } });
+      apps.push({
+        processName,
+        app: context,
+        env: { ...shared, ...wire.replicaEnv(context, replica), ...db.env(processName), ...options.processEnv?.[processName] },
+      });
     }
   }
   for (let gateway = 1; gateway <= gateways; gateway++) {
@@ -242,7 +257,12 @@ export function startTcpSplit(database: Database, options: SplitOptions = {}): P
  * processes of their own, reached over `transport`: ARCHITECTURE.md's
  * "extracting ordering". The monolith serves the HTTP API.
  */
-export async function startMonolithWithExtracted(database: Database, transport: SplitTransport, extracted: ContextName[], options: Pick<SplitOptions, 'env'> = {}): Promise<RunningTopology> {
+export async function startMonolithWithExtracted(
+  database: Database,
+  transport: SplitTransport,
+  extracted: ContextName[],
+  options: Pick<SplitOptions, 'env'> = {},
+): Promise<RunningTopology> {
   const name = `monolith-without-${extracted.join('-')}-over-${transport}-${database}`;
   const wire = await transportFor(transport, `${transport}-extracted`);
   const db = await databaseFor(database).catch(async (error) => {

@@ -49,7 +49,8 @@ export function readContextMap(root: string, load: (modulePath: string) => Recor
   const declaredRequests = new Map<string, string>();
   const declaredEvents = new Map<string, string>();
   for (const [name, value] of Object.entries(contracts)) {
-    if (/_PATTERNS$/.test(name) && name !== 'DEAD_LETTER_PATTERNS' && isRecordOfStrings(value)) for (const [key, pattern] of Object.entries(value)) declaredRequests.set(pattern, `${name}.${key}`);
+    if (/_PATTERNS$/.test(name) && name !== 'DEAD_LETTER_PATTERNS' && isRecordOfStrings(value))
+      for (const [key, pattern] of Object.entries(value)) declaredRequests.set(pattern, `${name}.${key}`);
     if (/_EVENTS$/.test(name) && isRecordOfStrings(value)) for (const [key, pattern] of Object.entries(value)) declaredEvents.set(pattern, `${name}.${key}`);
   }
   for (const [context, patterns] of Object.entries(contracts.DEAD_LETTER_PATTERNS)) {
@@ -73,8 +74,10 @@ export function readContextMap(root: string, load: (modulePath: string) => Recor
   const events = [...declaredEvents.keys()].sort().map((pattern): EventRow => {
     const subscribers = [...(handled.events.get(pattern) ?? [])].sort();
     const routedTo = contracts.EVENT_SUBSCRIBERS[pattern] ?? [];
-    for (const consumer of routedTo) if (!subscribers.includes(consumer)) problems.push(`${pattern} is routed to ${consumer} (EVENT_SUBSCRIBERS) but ${consumer} has no handler of it`);
-    for (const consumer of subscribers) if (!routedTo.includes(consumer)) problems.push(`${consumer} handles ${pattern}, which EVENT_SUBSCRIBERS does not route to it`);
+    for (const consumer of routedTo)
+      if (!subscribers.includes(consumer)) problems.push(`${pattern} is routed to ${consumer} (EVENT_SUBSCRIBERS) but ${consumer} has no handler of it`);
+    for (const consumer of subscribers)
+      if (!routedTo.includes(consumer)) problems.push(`${consumer} handles ${pattern}, which EVENT_SUBSCRIBERS does not route to it`);
     return { pattern, publisher: pattern.split('.')[0] as contracts.ContextName, subscribers, routedTo, contract: contractsByPattern.get(pattern) };
   });
   return { requests, events, problems };
@@ -122,12 +125,14 @@ function callersIn(root: string, declared: Map<string, string>): Map<string, Set
     const source = readFileSync(file, 'utf8');
     // Readiness, in every process, asks each context it checks by the pattern every context answers.
     if (lib === 'platform') {
-      if (/\bhealthCheckPatternOf\(/.test(source)) for (const pattern of declared.keys()) if (pattern.endsWith('.check-health')) callers.set(pattern, new Set([EVERY_PROCESS]));
+      if (/\bhealthCheckPatternOf\(/.test(source))
+        for (const pattern of declared.keys()) if (pattern.endsWith('.check-health')) callers.set(pattern, new Set([EVERY_PROCESS]));
       continue;
     }
     const named = [...source.matchAll(/\b([A-Z]+_PATTERNS)\.([A-Z_]+)\b/g)].map(([, table, key]) => byConstant.get(`${table}.${key}`));
     // The gateway asks every context about its dead letters, through the table rather than one constant.
-    if (/\bDEAD_LETTER_PATTERNS\[/.test(source)) for (const [constant, pattern] of byConstant) if (constant.startsWith('DEAD_LETTER_PATTERNS.')) named.push(pattern);
+    if (/\bDEAD_LETTER_PATTERNS\[/.test(source))
+      for (const [constant, pattern] of byConstant) if (constant.startsWith('DEAD_LETTER_PATTERNS.')) named.push(pattern);
     for (const pattern of named) if (pattern) callers.set(pattern, (callers.get(pattern) ?? new Set()).add(lib));
   }
   return callers;
@@ -172,15 +177,21 @@ const PARTIES: readonly Party[] = ['gateway', ...contracts.CONTEXT_NAMES];
 /** docs/context-map.md: a Mermaid diagram of who asks and who hears whom, and a table of every request and event. */
 export function renderContextMap(map: ContextMap): string {
   const edges = new Map<string, number>();
-  for (const row of map.requests) for (const caller of row.callers) if (row.owner) edges.set(`${caller}|${row.owner}`, (edges.get(`${caller}|${row.owner}`) ?? 0) + 1);
+  for (const row of map.requests)
+    for (const caller of row.callers) if (row.owner) edges.set(`${caller}|${row.owner}`, (edges.get(`${caller}|${row.owner}`) ?? 0) + 1);
   const eventEdges = new Map<string, string[]>();
-  for (const row of map.events) for (const subscriber of row.subscribers) eventEdges.set(`${row.publisher}|${subscriber}`, [...(eventEdges.get(`${row.publisher}|${subscriber}`) ?? []), row.pattern.split('.').slice(1).join('.')]);
+  for (const row of map.events)
+    for (const subscriber of row.subscribers)
+      eventEdges.set(`${row.publisher}|${subscriber}`, [
+        ...(eventEdges.get(`${row.publisher}|${subscriber}`) ?? []),
+        row.pattern.split('.').slice(1).join('.'),
+      ]);
   const cell = (values: readonly string[]) => (values.length > 0 ? values.join(', ') : '—');
   return [
     '# Context map',
     '',
     'Generated from the code by `npm run context-map`: the handlers from the metadata of the message controllers, the',
-    'callers from which lib names each pattern, the events\' routes from `EVENT_SUBSCRIBERS`, the contract types from',
+    "callers from which lib names each pattern, the events' routes from `EVENT_SUBSCRIBERS`, the contract types from",
     '`libs/contracts`. A test fails when this file is stale, or when a pattern is sent that nobody handles. Do not edit.',
     '',
     '```mermaid',

@@ -53,7 +53,9 @@ function stop(reason) {
   if (stopping) return;
   stopping = true;
   if (reason) process.stderr.write(`start:dev: ${reason}; stopping\n`);
-  const ended = [compiler, app].filter(Boolean).map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve))));
+  const ended = [compiler, app]
+    .filter(Boolean)
+    .map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve))));
   signalGroup(compiler, 'SIGTERM');
   if (app) app.kill('SIGTERM');
   void Promise.all(ended).then(() => process.exit(reason ? 1 : 0));

@@ -17,14 +17,17 @@ const USAGE = 'usage: npm run start:split -- [--transport tcp|nats|rmq] [--port 
 
 function options() {
   try {
-    const { values } = parseArgs({ options: { transport: { type: 'string', default: 'tcp' }, port: { type: 'string', default: process.env.PORT || '3000' }, help: { type: 'boolean' } } });
+    const { values } = parseArgs({
+      options: { transport: { type: 'string', default: 'tcp' }, port: { type: 'string', default: process.env.PORT || '3000' }, help: { type: 'boolean' } },
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
     if (!TRANSPORTS.includes(values.transport)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}, not "${values.transport}"`);
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65531) throw new Error(`--port must be a port number whose next ports are free for the contexts, not "${values.port}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65531)
+      throw new Error(`--port must be a port number whose next ports are free for the contexts, not "${values.port}"`);
     return { transport: values.transport, port };
   } catch (error) {
     process.stderr.write(`start:split: ${error.message}\n${USAGE}\n`);
@@ -47,14 +50,27 @@ const node = `"${process.execPath}" --enable-source-maps`;
 // The processes write to a pipe, where they would choose JSON: a person at this terminal reads them.
 const format = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty' } : {};
 const processes = [
-  ...CONTEXTS.map((context, index) => ({ name: context, command: `${node} dist/apps/${context}/src/main.js`, env: { ...format, TRANSPORT: transport, PORT: String(port + index + 1), EMBEDDED_DB_DIR: embeddedDatabaseOf(context) } })),
+  ...CONTEXTS.map((context, index) => ({
+    name: context,
+    command: `${node} dist/apps/${context}/src/main.js`,
+    env: { ...format, TRANSPORT: transport, PORT: String(port + index + 1), EMBEDDED_DB_DIR: embeddedDatabaseOf(context) },
+  })),
   { name: 'gateway', command: `${node} dist/apps/gateway/src/main.js`, env: { ...format, TRANSPORT: transport, PORT: String(port) } },
 ];
 
-process.stdout.write(`Starting the gateway and ${CONTEXTS.join(', ')} over ${transport}: the API on http://127.0.0.1:${port} once every one is ready; Ctrl-C stops them all\n`);
+process.stdout.write(
+  `Starting the gateway and ${CONTEXTS.join(', ')} over ${transport}: the API on http://127.0.0.1:${port} once every one is ready; Ctrl-C stops them all\n`,
+);
 let signalled = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => (signalled = true));
-const { result } = concurrently(processes, { cwd: ROOT, prefix: 'name', padPrefix: true, prefixColors: ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red', 'white', 'gray'], killOthersOn: ['failure', 'success'], killSignal: 'SIGTERM' });
+const { result } = concurrently(processes, {
+  cwd: ROOT,
+  prefix: 'name',
+  padPrefix: true,
+  prefixColors: ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red', 'white', 'gray'],
+  killOthersOn: ['failure', 'success'],
+  killSignal: 'SIGTERM',
+});
 result.then(
   () => process.exit(0),
   () => process.exit(signalled ? 0 : 1),

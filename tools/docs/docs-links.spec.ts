@@ -44,6 +44,8 @@ describe('paths and links in the repository', () => {
   it('finds in source text a relative path that climbs out of the repository, but not one that stays inside', () => {
     const file = join(root, 'libs', 'gateway', 'src', 'example.ts');
     const text = [`import { x } from '${up(2)}contracts/src';`, `// generated from ${up(4)}contract/openapi.yaml`].join('\n');
-    expect(listed(textOffenders(root, file, text))).toEqual([`libs/gateway/src/example.ts:2: ${up(4)}contract/openapi.yaml (a relative path that leaves the repository)`]);
+    expect(listed(textOffenders(root, file, text))).toEqual([
+      `libs/gateway/src/example.ts:2: ${up(4)}contract/openapi.yaml (a relative path that leaves the repository)`,
+    ]);
   });
 });

@@ -31,7 +31,9 @@ const ANY_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 /** Every offender in the Markdown files, the sources, .ci/ and the package.json scripts under root. */
 export function findOffenders(root: string): Offender[] {
   const markdown = filesUnder(root, root, (name) => name.endsWith('.md'));
-  const sources = SOURCE_FOLDERS.flatMap((folder) => filesUnder(root, join(root, folder), (name) => SOURCE_EXTENSIONS.some((extension) => name.endsWith(extension))));
+  const sources = SOURCE_FOLDERS.flatMap((folder) =>
+    filesUnder(root, join(root, folder), (name) => SOURCE_EXTENSIONS.some((extension) => name.endsWith(extension))),
+  );
   const ci = filesUnder(root, join(root, '.ci'), () => true);
   return [
     ...markdown.flatMap((file) => markdownOffenders(root, file, readFileSync(file, 'utf8'))),
@@ -69,10 +71,13 @@ export function markdownOffenders(root: string, file: string, text: string): Off
 /** Absolute paths of a private disk, the old sibling checkout, and relative paths that climb out of the repository. */
 export function textOffenders(root: string, file: string, text: string, base = dirname(file)): Offender[] {
   const offenders: Offender[] = [];
-  for (const match of text.matchAll(PRIVATE_PATH)) offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'an absolute path outside the repository'));
-  for (const match of text.matchAll(SIBLING_CHECKOUT)) offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'a path into a sibling checkout'));
+  for (const match of text.matchAll(PRIVATE_PATH))
+    offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'an absolute path outside the repository'));
+  for (const match of text.matchAll(SIBLING_CHECKOUT))
+    offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'a path into a sibling checkout'));
   for (const match of text.matchAll(RELATIVE_PATH)) {
-    if (!isInside(root, resolve(base, match[0]))) offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'a relative path that leaves the repository'));
+    if (!isInside(root, resolve(base, match[0])))
+      offenders.push(offender(root, file, lineOf(text, match.index), match[0], 'a relative path that leaves the repository'));
   }
   return offenders;
 }

@@ -21,12 +21,23 @@ try {
   fail((error as Error).message);
 }
 applyPlan(root, plan);
-process.stdout.write(`Created the ${name} context:\n${Object.keys(plan.created).map((file) => `  + ${file}`).join('\n')}\n`);
-process.stdout.write(`Added ${name} where the contexts are listed:\n${Object.keys(plan.edited).map((file) => `  ~ ${file}`).join('\n')}\n`);
+process.stdout.write(
+  `Created the ${name} context:\n${Object.keys(plan.created)
+    .map((file) => `  + ${file}`)
+    .join('\n')}\n`,
+);
+process.stdout.write(
+  `Added ${name} where the contexts are listed:\n${Object.keys(plan.edited)
+    .map((file) => `  ~ ${file}`)
+    .join('\n')}\n`,
+);
 
 // The files are written from templates and text anchors; Prettier gives them the layout npm run lint checks.
 const written = [...Object.keys(plan.created), ...Object.keys(plan.edited)];
-execFileSync(process.execPath, [require.resolve('prettier/bin/prettier.cjs'), '--write', '--ignore-unknown', '--log-level', 'warn', ...written], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('prettier/bin/prettier.cjs'), '--write', '--ignore-unknown', '--log-level', 'warn', ...written], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 process.stdout.write('Writing docs/context-map.md (npm run context-map) ...\n');
 try {

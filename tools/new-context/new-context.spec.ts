@@ -63,33 +63,45 @@ describe('new:context', () => {
           'libs/specimen/src/specimen.module.ts',
         ].sort(),
       );
-      for (const [path, text] of Object.entries(plan.created)) expect({ path, leftover: /__\w+__/.exec(`${path}\n${text}`)?.[0] }).toEqual({ path, leftover: undefined });
+      for (const [path, text] of Object.entries(plan.created))
+        expect({ path, leftover: /__\w+__/.exec(`${path}\n${text}`)?.[0] }).toEqual({ path, leftover: undefined });
     });
 
     it('names everything after the context', () => {
       expect(created('libs/specimen/src/index.ts')).toBe("export { SpecimenModule } from './specimen.module';\n");
-      expect(created('libs/specimen/src/specimen.module.ts')).toContain("ContextDatabaseModule.forContext({ context: 'specimen', entities: [], migrations: SPECIMEN_MIGRATIONS })");
+      expect(created('libs/specimen/src/specimen.module.ts')).toContain(
+        "ContextDatabaseModule.forContext({ context: 'specimen', entities: [], migrations: SPECIMEN_MIGRATIONS })",
+      );
       expect(created('libs/contracts/src/specimen/specimen.patterns.ts')).toContain("CHECK_HEALTH: 'specimen.check-health'");
-      expect(created(`libs/specimen/src/infrastructure/migrations/${stamp}-create-specimen-messaging-tables.migration.ts`)).toContain(`export class CreateSpecimenMessagingTables${stamp} implements MigrationInterface`);
+      expect(created(`libs/specimen/src/infrastructure/migrations/${stamp}-create-specimen-messaging-tables.migration.ts`)).toContain(
+        `export class CreateSpecimenMessagingTables${stamp} implements MigrationInterface`,
+      );
       expect(created('apps/specimen/src/main.ts')).toContain("ContextAppModule.register('specimen', SpecimenModule)");
     });
 
     it('adds the context to CONTEXT_NAMES, last, so that what derives from the list keeps its order (TCP ports)', () => {
-      expect(edited('libs/contracts/src/common/context-name.ts')).toContain(`export const CONTEXT_NAMES = [${[...existingContexts(root), 'specimen'].map((context) => `'${context}'`).join(', ')}] as const;`);
+      expect(edited('libs/contracts/src/common/context-name.ts')).toContain(
+        `export const CONTEXT_NAMES = [${[...existingContexts(root), 'specimen'].map((context) => `'${context}'`).join(', ')}] as const;`,
+      );
     });
 
     it('adds it wherever the contexts are listed by hand, every file still parsing', () => {
       expect(edited('libs/contracts/src/index.ts')).toMatch(/^export \* from '\.\/specimen';$/m);
-      expect(edited('libs/contracts/src/common/query-patterns.ts')).toMatch(/^import \{ SPECIMEN_QUERY_PATTERNS \} from '\.\.\/specimen\/specimen\.patterns';$/m);
+      expect(edited('libs/contracts/src/common/query-patterns.ts')).toMatch(
+        /^import \{ SPECIMEN_QUERY_PATTERNS \} from '\.\.\/specimen\/specimen\.patterns';$/m,
+      );
       expect(edited('libs/contracts/src/common/query-patterns.ts')).toMatch(/^ {2}\.\.\.SPECIMEN_QUERY_PATTERNS,$/m);
       expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/^import \{ SpecimenModule \} from '@tessera\/specimen';$/m);
       expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/export const CONTEXT_MODULES\b.*, specimen: SpecimenModule \};$/m);
       for (const file of ['tsconfig.json', '.swcrc']) {
-        const paths = (JSON.parse(edited(file)) as { compilerOptions?: { paths: object }; jsc?: { paths: object } });
+        const paths = JSON.parse(edited(file)) as { compilerOptions?: { paths: object }; jsc?: { paths: object } };
         expect((paths.compilerOptions ?? paths.jsc)!.paths).toMatchObject({ '@tessera/specimen': ['./libs/specimen/src/index.ts'] });
       }
       expect(JSON.parse(edited('package.json')).scripts['start:specimen']).toBe('node --enable-source-maps dist/apps/specimen/src/main.js');
-      expect(JSON.parse(edited('nest-cli.json')).projects).toMatchObject({ specimen: { root: 'apps/specimen' }, 'specimen-context': { root: 'libs/specimen' } });
+      expect(JSON.parse(edited('nest-cli.json')).projects).toMatchObject({
+        specimen: { root: 'apps/specimen' },
+        'specimen-context': { root: 'libs/specimen' },
+      });
       expect(edited('.dependency-cruiser.js')).toMatch(/^const CONTEXTS = '\([a-z|]+\|specimen\)';$/m);
     });
 

@@ -103,12 +103,18 @@ type Edit = (text: string) => string;
 
 /** The files that list every context by hand, and how the new one joins each list. */
 function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): Record<string, Edit> {
-  const tsPath = jsonEntryAfterLast(/^\s*"@tessera\/[a-z-]+": \["\.\/libs\/[a-z-]+\/src\/index\.ts"\],?$/, `"@tessera/${name}": ["./libs/${name}/src/index.ts"]`);
+  const tsPath = jsonEntryAfterLast(
+    /^\s*"@tessera\/[a-z-]+": \["\.\/libs\/[a-z-]+\/src\/index\.ts"\],?$/,
+    `"@tessera/${name}": ["./libs/${name}/src/index.ts"]`,
+  );
   return {
     [CONTEXT_NAMES_FILE]: replaceOnce(CONTEXT_NAMES_DECLARATION, (_, start, names, end) => `${start}${names}, '${name}'${end}`),
     'libs/contracts/src/index.ts': lineAfterLast(/^export \* from '\.\/[a-z-]+';$/, `export * from './${name}';`),
     'libs/contracts/src/common/query-patterns.ts': chain(
-      lineAfterLast(/^import \{ [A-Z_]+_QUERY_PATTERNS \} from '\.\.\/[a-z-]+\/[a-z-]+\.patterns';$/, `import { ${NAME}_QUERY_PATTERNS } from '../${name}/${name}.patterns';`),
+      lineAfterLast(
+        /^import \{ [A-Z_]+_QUERY_PATTERNS \} from '\.\.\/[a-z-]+\/[a-z-]+\.patterns';$/,
+        `import { ${NAME}_QUERY_PATTERNS } from '../${name}/${name}.patterns';`,
+      ),
       lineAfterLast(/^ {2}\.\.\.[A-Z_]+_QUERY_PATTERNS,$/, `  ...${NAME}_QUERY_PATTERNS,`),
     ),
     'apps/monolith/src/monolith.module.ts': chain(
@@ -118,7 +124,10 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
     'tsconfig.json': tsPath,
     '.swcrc': tsPath,
     'nest-cli.json': nestProjects(name),
-    'package.json': jsonEntryAfterLast(/^\s*"start:[a-z-]+": "node --enable-source-maps dist\/apps\/[a-z-]+\/src\/main\.js",?$/, `"start:${name}": "node --enable-source-maps dist/apps/${name}/src/main.js"`),
+    'package.json': jsonEntryAfterLast(
+      /^\s*"start:[a-z-]+": "node --enable-source-maps dist\/apps\/[a-z-]+\/src\/main\.js",?$/,
+      `"start:${name}": "node --enable-source-maps dist/apps/${name}/src/main.js"`,
+    ),
     '.dependency-cruiser.js': replaceOnce(/(const CONTEXTS = '\()([^)]*)(\)';)/, (_, start, names, end) => `${start}${names}|${name}${end}`),
     'docker/Dockerfile': replaceOnce(/(\{[^{}]*: \d+)( \}\[process\.env\.APP\])/, (_, ports, end) => `${ports}, ${name}: ${healthPort}${end}`),
     'docker/postgres/create-context-databases.sql': lineAfterLast(/^CREATE DATABASE \w+;$/, `CREATE DATABASE ${name};`),
@@ -126,7 +135,10 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
     'docker/k8s/secret.yaml': lineAfterLast(/^ {2}[A-Z]+_DATABASE_URL: REPLACE$/, `  ${NAME}_DATABASE_URL: REPLACE`),
     'docker/compose.split.yml': chain(composeService(name, NAME, healthPort), gatewayWaitsFor(name)),
     'docker/observability/compose.split.yml': lineAfterLast(/^ {4}environment: \*otlp-environment$/, `  ${name}:\n    environment: *otlp-environment`),
-    'docker/observability/prometheus.split.yml': lineAfterLast(/^ {8}labels: \{ process: [a-z-]+ \}$/, `      - targets: ["${name}:${healthPort}"]\n        labels: { process: ${name} }`),
+    'docker/observability/prometheus.split.yml': lineAfterLast(
+      /^ {8}labels: \{ process: [a-z-]+ \}$/,
+      `      - targets: ["${name}:${healthPort}"]\n        labels: { process: ${name} }`,
+    ),
   };
 }
 

@@ -10,7 +10,12 @@ export class GatewayAppModule {
     const topology = topologyFromEnv(env, { kind: 'gateway' }, GATEWAY_REACHED_CONTEXTS);
     return {
       module: GatewayAppModule,
-      imports: [PlatformModule, MessagingModule.forTopology(topology, GATEWAY_REACHED_CONTEXTS), GatewayModule, HealthModule.forContexts(GATEWAY_REACHED_CONTEXTS)],
+      imports: [
+        PlatformModule,
+        MessagingModule.forTopology(topology, GATEWAY_REACHED_CONTEXTS),
+        GatewayModule,
+        HealthModule.forContexts(GATEWAY_REACHED_CONTEXTS),
+      ],
     };
   }
 }

@@ -4,6 +4,4 @@ import { configureHttpApp, createFastifyAdapter } from '@tessera/gateway';
 import { launch, runApp } from '@tessera/platform';
 import { MonolithModule } from './monolith.module';
 
-launch(() =>
-  runApp({ name: 'monolith', module: MonolithModule.register(), defaultPort: 3000, adapter: createFastifyAdapter, configure: configureHttpApp }),
-);
+launch(() => runApp({ name: 'monolith', module: MonolithModule.register(), defaultPort: 3000, adapter: createFastifyAdapter, configure: configureHttpApp }));

@@ -9,7 +9,12 @@ import { PaymentsModule } from '@tessera/payments';
 import { UsersModule } from '@tessera/users';
 
 /** The contexts this build can host, by name. */
-export const CONTEXT_MODULES: Partial<Record<ContextName, Type<unknown>>> = { users: UsersModule, catalog: CatalogModule, ordering: OrderingModule, payments: PaymentsModule };
+export const CONTEXT_MODULES: Partial<Record<ContextName, Type<unknown>>> = {
+  users: UsersModule,
+  catalog: CatalogModule,
+  ordering: OrderingModule,
+  payments: PaymentsModule,
+};
 const HOSTABLE = Object.keys(CONTEXT_MODULES) as ContextName[];
 
 /** The HTTP gateway plus the contexts named in CONTEXTS (default all), reaching the rest over TRANSPORT. */

@@ -22,7 +22,15 @@ import type {
   ProductView,
   UserView,
 } from '@tessera/contracts';
-import { ContextClient, contextClientToken, IntegrationEventPublisher, MessagesController, MessagingModule, startContextServers, topologyFromEnv } from '@tessera/messaging';
+import {
+  ContextClient,
+  contextClientToken,
+  IntegrationEventPublisher,
+  MessagesController,
+  MessagingModule,
+  startContextServers,
+  topologyFromEnv,
+} from '@tessera/messaging';
 import { createRootLogger, HealthModule, RuntimeSettings } from '@tessera/platform';
 import { DomainError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
@@ -120,7 +128,16 @@ class FakeCatalogMessagesController {
   create(@Payload() request: CreateProductRequest): ProductView {
     if ([...FakeCatalogMessagesController.products.values()].some((p) => p.sku === request.sku)) throw new DomainError('SKU_TAKEN', 'SKU in use');
     const now = new Date().toISOString();
-    const product: ProductView = { id: randomUUID(), sku: request.sku, name: request.name, description: request.description ?? '', price: request.price, stock: request.stock, createdAt: now, updatedAt: now };
+    const product: ProductView = {
+      id: randomUUID(),
+      sku: request.sku,
+      name: request.name,
+      description: request.description ?? '',
+      price: request.price,
+      stock: request.stock,
+      createdAt: now,
+      updatedAt: now,
+    };
     FakeCatalogMessagesController.products.set(product.id, product);
     return product;
   }
@@ -146,7 +163,11 @@ class FakeCatalogMessagesController {
   @MessagePattern(CATALOG_PATTERNS.UPDATE_PRODUCT)
   update(@Payload() request: { productId: string; name?: string; description?: string; price?: ProductView['price'] }): ProductView {
     const product = this.find(request);
-    Object.assign(product, { ...(request.name !== undefined && { name: request.name }), ...(request.description !== undefined && { description: request.description }), ...(request.price && { price: request.price }) });
+    Object.assign(product, {
+      ...(request.name !== undefined && { name: request.name }),
+      ...(request.description !== undefined && { description: request.description }),
+      ...(request.price && { price: request.price }),
+    });
     return product;
   }
 
@@ -197,7 +218,14 @@ class FakeOrderingMessagesController {
     const now = new Date();
     const items = lines.map(({ product, quantity }) => {
       product.stock -= quantity;
-      return { productId: product.id, sku: product.sku, name: product.name, unitPrice: product.price, quantity, lineTotal: { amount: product.price.amount * quantity, currency: 'USD' } };
+      return {
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        unitPrice: product.price,
+        quantity,
+        lineTotal: { amount: product.price.amount * quantity, currency: 'USD' },
+      };
     });
     const view: OrderView = {
       id: randomUUID(),
@@ -264,7 +292,9 @@ class FakePaymentsMessagesController {
     if (!order || order.view.userId !== request.userId) throw new DomainError('ORDER_NOT_FOUND', 'No such order');
     if (order.view.status !== 'AWAITING_PAYMENT') throw new DomainError('ORDER_NOT_PAYABLE', 'The order is not awaiting payment');
     if (!['pm_card_visa', 'pm_card_chargeDeclined'].includes(request.paymentMethod)) {
-      throw new DomainError('VALIDATION_FAILED', 'Unknown payment method', { errors: [{ field: 'paymentMethod', message: 'paymentMethod is not one the provider takes' }] });
+      throw new DomainError('VALIDATION_FAILED', 'Unknown payment method', {
+        errors: [{ field: 'paymentMethod', message: 'paymentMethod is not one the provider takes' }],
+      });
     }
     const declined = request.paymentMethod === 'pm_card_chargeDeclined';
     const payment: PaymentView = {
@@ -297,10 +327,23 @@ class FakePaymentsMessagesController {
   }
 }
 
-const ENV = { NODE_ENV: 'test', JWT_SECRET: 'an-http-spec-secret-value', JWT_EXPIRES_IN_SECONDS: 900, RATE_LIMIT_PER_MINUTE: 300, LOGIN_RATE_LIMIT_PER_MINUTE: 50, CORS_ORIGINS: 'https://shop.example.com' };
+const ENV = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'an-http-spec-secret-value',
+  JWT_EXPIRES_IN_SECONDS: 900,
+  RATE_LIMIT_PER_MINUTE: 300,
+  LOGIN_RATE_LIMIT_PER_MINUTE: 50,
+  CORS_ORIGINS: 'https://shop.example.com',
+};
 
 @Global()
-@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }, { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) }], exports: [ConfigService, RuntimeSettings] })
+@Module({
+  providers: [
+    { provide: ConfigService, useValue: new ConfigService(ENV) },
+    { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) },
+  ],
+  exports: [ConfigService, RuntimeSettings],
+})
 class TestConfigModule {}
 
 // Every context has a client, as in the apps; readiness asks the ones faked above, which a context generated since is not.
@@ -322,10 +365,21 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
   let admin: { id: string; token: string };
   let customer: { id: string; token: string };
 
-  async function call(method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; payload?: string; from?: string } = {}) {
+  async function call(
+    method: string,
+    url: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string>; payload?: string; from?: string } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await app.inject({ method: method as 'GET', url, headers, remoteAddress: options.from ?? '127.0.0.1', ...(options.body !== undefined ? { payload: options.body as object } : {}), ...(options.payload !== undefined ? { payload: options.payload } : {}) });
+    const response = await app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      remoteAddress: options.from ?? '127.0.0.1',
+      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      ...(options.payload !== undefined ? { payload: options.payload } : {}),
+    });
     const isJson = /json/.test(String(response.headers['content-type']));
     return { status: response.statusCode, headers: response.headers, body: isJson ? response.json() : response.body };
   }
@@ -358,7 +412,14 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     it('registers a customer (201, no password in the answer) and refuses the same email in another case (409)', async () => {
       const created = await call('POST', '/auth/register', { body: { email: 'grace@example.com', password: 'long-enough', name: 'Grace' } });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ id: expect.any(String), email: 'grace@example.com', name: 'Grace', role: 'customer', status: 'active', createdAt: expect.any(String) });
+      expect(created.body).toEqual({
+        id: expect.any(String),
+        email: 'grace@example.com',
+        name: 'Grace',
+        role: 'customer',
+        status: 'active',
+        createdAt: expect.any(String),
+      });
       const again = await call('POST', '/auth/register', { body: { email: 'GRACE@example.com', password: 'long-enough', name: 'Grace' } });
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('EMAIL_TAKEN');
@@ -401,7 +462,10 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     });
 
     it('answers a __proto__ key with 400 rather than letting it through', async () => {
-      const response = await call('POST', '/auth/login', { payload: '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } });
+      const response = await call('POST', '/auth/login', {
+        payload: '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.status).toBe(400);
     });
 
@@ -427,13 +491,21 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       const response = await call(method, url, { token: admin.token, payload, headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringMatching(/nested too deeply/), errors: [{ field: 'body', message: expect.any(String) }] });
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: expect.stringMatching(/nested too deeply/),
+        errors: [{ field: 'body', message: expect.any(String) }],
+      });
     });
 
     it('takes a body nested up to 32 levels, leaving the rest to validation', async () => {
       // The body is level 1, price level 2, and 30 arrays inside it make 32.
       const price = `{"amount":1,"currency":"USD","x":${'['.repeat(30)}${']'.repeat(30)}}`;
-      const response = await call('POST', '/products', { token: admin.token, payload: `{"sku":"DEEP","name":"Deep","stock":1,"price":${price}}`, headers: { 'content-type': 'application/json' } });
+      const response = await call('POST', '/products', {
+        token: admin.token,
+        payload: `{"sku":"DEEP","name":"Deep","stock":1,"price":${price}}`,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.status).toBe(400);
       expect(response.body.errors).toEqual([{ field: 'price.x', message: 'price.x is not an accepted field' }]);
     });
@@ -464,12 +536,20 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     ])('answers a body that is not a JSON object on %s with 400 VALIDATION_FAILED', async (_name, method, url, token) => {
       for (const payload of ['null', '42', '"text"', '[]', '[{}]', 'true']) {
         const response = await call(method, url(), { token: token(), payload, headers: { 'content-type': 'application/json' } });
-        expect([payload, response.status, response.body.code, response.body.errors]).toEqual([payload, 400, 'VALIDATION_FAILED', [{ field: 'body', message: expect.stringMatching(/^body must be a JSON object/) }]]);
+        expect([payload, response.status, response.body.code, response.body.errors]).toEqual([
+          payload,
+          400,
+          'VALIDATION_FAILED',
+          [{ field: 'body', message: expect.stringMatching(/^body must be a JSON object/) }],
+        ]);
       }
     });
 
     it('answers a body over 1 MiB with 413', async () => {
-      const response = await call('POST', '/auth/register', { payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+      const response = await call('POST', '/auth/register', {
+        payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024) }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.status).toBe(413);
       expect(response.body).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     });
@@ -487,7 +567,10 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     });
 
     it('answers an unknown route or a wrong method with 404 problem+json', async () => {
-      for (const [method, url] of [['GET', '/nowhere'], ['DELETE', '/products']]) {
+      for (const [method, url] of [
+        ['GET', '/nowhere'],
+        ['DELETE', '/products'],
+      ]) {
         const response = await call(method, url);
         expect(response.status).toBe(404);
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -498,7 +581,13 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     it('answers a failure inside a context with a bare 500 INTERNAL, never its message', async () => {
       const response = await call('GET', `/products/${BROKEN_PRODUCT_ID}`);
       expect(response.status).toBe(500);
-      expect(response.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'The request could not be completed.', code: 'INTERNAL' });
+      expect(response.body).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'The request could not be completed.',
+        code: 'INTERNAL',
+      });
     });
   });
 
@@ -585,19 +674,37 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     let productId: string;
 
     beforeAll(async () => {
-      const created = await call('POST', '/products', { token: admin.token, body: { sku: 'TEE-BLK-M', name: 'Black T-shirt', price: { amount: 1999, currency: 'USD' }, stock: 5 } });
+      const created = await call('POST', '/products', {
+        token: admin.token,
+        body: { sku: 'TEE-BLK-M', name: 'Black T-shirt', price: { amount: 1999, currency: 'USD' }, stock: 5 },
+      });
       expect(created.status).toBe(201);
       productId = created.body.id;
     });
 
     it('creates products for an admin only, with the documented shape', async () => {
       const product = await call('GET', `/products/${productId}`);
-      expect(product.body).toEqual({ id: productId, sku: 'TEE-BLK-M', name: 'Black T-shirt', description: '', price: { amount: 1999, currency: 'USD' }, stock: 5, createdAt: expect.any(String), updatedAt: expect.any(String) });
-      const byCustomer = await call('POST', '/products', { token: customer.token, body: { sku: 'X', name: 'X', price: { amount: 1, currency: 'USD' }, stock: 1 } });
+      expect(product.body).toEqual({
+        id: productId,
+        sku: 'TEE-BLK-M',
+        name: 'Black T-shirt',
+        description: '',
+        price: { amount: 1999, currency: 'USD' },
+        stock: 5,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
+      const byCustomer = await call('POST', '/products', {
+        token: customer.token,
+        body: { sku: 'X', name: 'X', price: { amount: 1, currency: 'USD' }, stock: 1 },
+      });
       expect(byCustomer.status).toBe(403);
       const anonymous = await call('POST', '/products', { body: { sku: 'X', name: 'X', price: { amount: 1, currency: 'USD' }, stock: 1 } });
       expect(anonymous.status).toBe(401);
-      const duplicate = await call('POST', '/products', { token: admin.token, body: { sku: 'TEE-BLK-M', name: 'Again', price: { amount: 1, currency: 'USD' }, stock: 1 } });
+      const duplicate = await call('POST', '/products', {
+        token: admin.token,
+        body: { sku: 'TEE-BLK-M', name: 'Again', price: { amount: 1, currency: 'USD' }, stock: 1 },
+      });
       expect(duplicate.body.code).toBe('SKU_TAKEN');
     });
 
@@ -633,7 +740,10 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     });
 
     it('changes only the fields present, and never the stock', async () => {
-      const changed = await call('PATCH', `/products/${productId}`, { token: admin.token, body: { name: 'Black Tee', price: { amount: 2499, currency: 'USD' } } });
+      const changed = await call('PATCH', `/products/${productId}`, {
+        token: admin.token,
+        body: { name: 'Black Tee', price: { amount: 2499, currency: 'USD' } },
+      });
       expect(changed.body).toMatchObject({ name: 'Black Tee', price: { amount: 2499, currency: 'USD' }, stock: 5 });
       expect((await call('PATCH', `/products/${productId}`, { token: admin.token, body: { stock: 100 } })).status).toBe(400);
     });
@@ -659,7 +769,16 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
 
     function product(sku: string, amount: number, stock: number): ProductView {
       const now = new Date().toISOString();
-      const view: ProductView = { id: randomUUID(), sku, name: sku, description: '', price: { amount, currency: 'USD' }, stock, createdAt: now, updatedAt: now };
+      const view: ProductView = {
+        id: randomUUID(),
+        sku,
+        name: sku,
+        description: '',
+        price: { amount, currency: 'USD' },
+        stock,
+        createdAt: now,
+        updatedAt: now,
+      };
       FakeCatalogMessagesController.products.set(view.id, view);
       return view;
     }
@@ -679,19 +798,44 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     });
 
     it('places an order for the signed-in user, priced by the catalog, answering 201 with only the documented fields', async () => {
-      const response = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id.toUpperCase(), quantity: 2 }, { productId: saucer.id, quantity: 1 }] } });
+      const response = await send('POST', '/orders', {
+        token: customer.token,
+        body: {
+          items: [
+            { productId: cup.id.toUpperCase(), quantity: 2 },
+            { productId: saucer.id, quantity: 1 },
+          ],
+        },
+      });
       expect(response.status).toBe(201);
       expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.PLACE_ORDER)).toEqual({
         userId: customer.id,
-        items: [{ productId: cup.id, quantity: 2 }, { productId: saucer.id, quantity: 1 }],
+        items: [
+          { productId: cup.id, quantity: 2 },
+          { productId: saucer.id, quantity: 1 },
+        ],
       });
       expect(response.body).toEqual({
         id: expect.any(String),
         userId: customer.id,
         status: 'AWAITING_PAYMENT',
         items: [
-          { productId: cup.id, sku: 'CUP', name: 'CUP', unitPrice: { amount: 1250, currency: 'USD' }, quantity: 2, lineTotal: { amount: 2500, currency: 'USD' } },
-          { productId: saucer.id, sku: 'SAUCER', name: 'SAUCER', unitPrice: { amount: 500, currency: 'USD' }, quantity: 1, lineTotal: { amount: 500, currency: 'USD' } },
+          {
+            productId: cup.id,
+            sku: 'CUP',
+            name: 'CUP',
+            unitPrice: { amount: 1250, currency: 'USD' },
+            quantity: 2,
+            lineTotal: { amount: 2500, currency: 'USD' },
+          },
+          {
+            productId: saucer.id,
+            sku: 'SAUCER',
+            name: 'SAUCER',
+            unitPrice: { amount: 500, currency: 'USD' },
+            quantity: 1,
+            lineTotal: { amount: 500, currency: 'USD' },
+          },
         ],
         total: { amount: 3000, currency: 'USD' },
         createdAt: expect.any(String),
@@ -727,11 +871,34 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
 
     it('answers an unknown product with 422 PRODUCT_NOT_FOUND on this route, naming it, and too little stock with 409', async () => {
       const missing = randomUUID();
-      const unknown = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }, { productId: missing, quantity: 1 }] } });
+      const unknown = await send('POST', '/orders', {
+        token: customer.token,
+        body: {
+          items: [
+            { productId: cup.id, quantity: 1 },
+            { productId: missing, quantity: 1 },
+          ],
+        },
+      });
       expect(unknown.status).toBe(422);
       expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(unknown.body).toEqual({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'No such product', code: 'PRODUCT_NOT_FOUND', productId: missing });
-      const tooMany = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1000 }, { productId: cup.id, quantity: 1000 }] } });
+      expect(unknown.body).toEqual({
+        type: 'about:blank',
+        title: 'Unprocessable Entity',
+        status: 422,
+        detail: 'No such product',
+        code: 'PRODUCT_NOT_FOUND',
+        productId: missing,
+      });
+      const tooMany = await send('POST', '/orders', {
+        token: customer.token,
+        body: {
+          items: [
+            { productId: cup.id, quantity: 1000 },
+            { productId: cup.id, quantity: 1000 },
+          ],
+        },
+      });
       expect(tooMany.status).toBe(409);
       expect(tooMany.body).toMatchObject({ code: 'INSUFFICIENT_STOCK', productId: cup.id });
     });
@@ -740,9 +907,17 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       const key = 'k'.repeat(255);
       await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': key } });
       expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.PLACE_ORDER)).toMatchObject({ idempotencyKey: key });
-      const reused = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': 'used-for-another-body' } });
+      const reused = await send('POST', '/orders', {
+        token: customer.token,
+        body: { items: [{ productId: cup.id, quantity: 1 }] },
+        headers: { 'idempotency-key': 'used-for-another-body' },
+      });
       expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
-      const running = await send('POST', '/orders', { token: customer.token, body: { items: [{ productId: cup.id, quantity: 1 }] }, headers: { 'idempotency-key': 'still-running' } });
+      const running = await send('POST', '/orders', {
+        token: customer.token,
+        body: { items: [{ productId: cup.id, quantity: 1 }] },
+        headers: { 'idempotency-key': 'still-running' },
+      });
       expect([running.status, running.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_USE']);
     });
 
@@ -760,25 +935,46 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
     it('shows an order to its owner and an admin, sending who asks, and 404 to anyone else or for a malformed id', async () => {
       const order = await placeOrder(customer.token);
       expect((await send('GET', `/orders/${order.id}`, { token: customer.token })).body).toMatchObject({ id: order.id, status: 'AWAITING_PAYMENT' });
-      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({ orderId: order.id, requester: { userId: customer.id, isAdmin: false } });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({
+        orderId: order.id,
+        requester: { userId: customer.id, isAdmin: false },
+      });
       expect((await send('GET', `/orders/${order.id.toUpperCase()}`, { token: admin.token })).status).toBe(200);
-      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({ orderId: order.id, requester: { userId: admin.id, isAdmin: true } });
-      for (const [token, url] of [[bob.token, `/orders/${order.id}`], [bob.token, `/orders/${order.id}/history`], [admin.token, '/orders/42'], [admin.token, '/orders/42/history'], [admin.token, '/orders/42/cancel']]) {
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.GET_ORDER)).toEqual({
+        orderId: order.id,
+        requester: { userId: admin.id, isAdmin: true },
+      });
+      for (const [token, url] of [
+        [bob.token, `/orders/${order.id}`],
+        [bob.token, `/orders/${order.id}/history`],
+        [admin.token, '/orders/42'],
+        [admin.token, '/orders/42/history'],
+        [admin.token, '/orders/42/cancel'],
+      ]) {
         const response = await send(url.endsWith('cancel') ? 'POST' : 'GET', url, { token });
         expect([url, response.status, response.body.code]).toEqual([url, 404, 'ORDER_NOT_FOUND']);
       }
     });
 
-    it('lists own orders; an admin lists all or one user\'s; a customer may not name another user', async () => {
+    it("lists own orders; an admin lists all or one user's; a customer may not name another user", async () => {
       const bobs = await placeOrder(bob.token);
       const own = await send('GET', '/orders?limit=100', { token: bob.token });
       expect(own.status).toBe(200);
       expect(own.body).toMatchObject({ page: 1, limit: 100, total: 1, items: [{ id: bobs.id, userId: bob.id }] });
-      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({ requester: { userId: bob.id, isAdmin: false }, page: 1, limit: 100 });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({
+        requester: { userId: bob.id, isAdmin: false },
+        page: 1,
+        limit: 100,
+      });
       expect((await send('GET', `/orders?userId=${bob.id}`, { token: bob.token })).body.total).toBe(1);
       const byAdmin = await send('GET', `/orders?userId=${bob.id.toUpperCase()}`, { token: admin.token });
       expect(byAdmin.body.items.map((o: OrderView) => o.id)).toEqual([bobs.id]);
-      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({ requester: { userId: admin.id, isAdmin: true }, page: 1, limit: 20, userId: bob.id });
+      expect(FakeOrderingMessagesController.received.get(ORDERING_PATTERNS.LIST_ORDERS)).toEqual({
+        requester: { userId: admin.id, isAdmin: true },
+        page: 1,
+        limit: 20,
+        userId: bob.id,
+      });
       expect((await send('GET', '/orders', { token: admin.token })).body.total).toBeGreaterThan(1);
       const nosy = await send('GET', `/orders?userId=${customer.id}`, { token: bob.token });
       expect([nosy.status, nosy.body.code]).toEqual([403, 'FORBIDDEN']);
@@ -797,7 +993,10 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect([again.status, again.body.code]).toEqual([409, 'ORDER_NOT_CANCELLABLE']);
       const bobs = await placeOrder(bob.token);
       expect((await send('POST', `/orders/${bobs.id}/cancel`, { token: customer.token })).status).toBe(404);
-      expect((await send('POST', `/orders/${bobs.id}/cancel`, { token: admin.token })).body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_ADMIN' });
+      expect((await send('POST', `/orders/${bobs.id}/cancel`, { token: admin.token })).body).toMatchObject({
+        status: 'CANCELLED',
+        cancellationReason: 'CANCELLED_BY_ADMIN',
+      });
       const history = await send('GET', `/orders/${mine.id}/history`, { token: customer.token });
       expect(history.status).toBe(200);
       expect(history.body).toEqual([
@@ -808,10 +1007,26 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
 
     it('pays an order with 201 SUCCEEDED, sending the signed-in user, and refuses to pay it again (409)', async () => {
       const order = await placeOrder(customer.token);
-      const paid = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' }, headers: { 'idempotency-key': 'pay-1' } });
+      const paid = await send('POST', '/payments', {
+        token: customer.token,
+        body: { orderId: order.id, paymentMethod: 'pm_card_visa' },
+        headers: { 'idempotency-key': 'pay-1' },
+      });
       expect(paid.status).toBe(201);
-      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.PAY_ORDER)).toEqual({ orderId: order.id, userId: customer.id, paymentMethod: 'pm_card_visa', idempotencyKey: 'pay-1' });
-      expect(paid.body).toEqual({ id: expect.any(String), orderId: order.id, amount: order.total, status: 'SUCCEEDED', paymentMethod: 'pm_card_visa', createdAt: expect.any(String) });
+      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.PAY_ORDER)).toEqual({
+        orderId: order.id,
+        userId: customer.id,
+        paymentMethod: 'pm_card_visa',
+        idempotencyKey: 'pay-1',
+      });
+      expect(paid.body).toEqual({
+        id: expect.any(String),
+        orderId: order.id,
+        amount: order.total,
+        status: 'SUCCEEDED',
+        paymentMethod: 'pm_card_visa',
+        createdAt: expect.any(String),
+      });
       const again = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } });
       expect([again.status, again.body.code]).toEqual([409, 'ORDER_NOT_PAYABLE']);
       expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.PAY_ORDER)).not.toHaveProperty('idempotencyKey');
@@ -824,10 +1039,28 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       const declined = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_chargeDeclined' } });
       expect(declined.status).toBe(402);
       expect(declined.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(declined.body).toEqual({ type: 'about:blank', title: 'Payment Required', status: 402, detail: 'The card was declined', code: 'PAYMENT_DECLINED', paymentId: expect.any(String) });
+      expect(declined.body).toEqual({
+        type: 'about:blank',
+        title: 'Payment Required',
+        status: 402,
+        detail: 'The card was declined',
+        code: 'PAYMENT_DECLINED',
+        paymentId: expect.any(String),
+      });
       const payment = await send('GET', `/payments/${declined.body.paymentId}`, { token: customer.token });
-      expect(payment.body).toEqual({ id: declined.body.paymentId, orderId: order.id, amount: order.total, status: 'FAILED', paymentMethod: 'pm_card_chargeDeclined', failureReason: 'card_declined', createdAt: expect.any(String) });
-      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.GET_PAYMENT)).toEqual({ paymentId: declined.body.paymentId, requester: { userId: customer.id, isAdmin: false } });
+      expect(payment.body).toEqual({
+        id: declined.body.paymentId,
+        orderId: order.id,
+        amount: order.total,
+        status: 'FAILED',
+        paymentMethod: 'pm_card_chargeDeclined',
+        failureReason: 'card_declined',
+        createdAt: expect.any(String),
+      });
+      expect(FakePaymentsMessagesController.received.get(PAYMENTS_PATTERNS.GET_PAYMENT)).toEqual({
+        paymentId: declined.body.paymentId,
+        requester: { userId: customer.id, isAdmin: false },
+      });
     });
 
     it.each([
@@ -856,14 +1089,26 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       const paid = (await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } })).body as PaymentView;
       expect((await send('GET', `/payments/${paid.id}`, { token: customer.token })).body).toEqual(paid);
       expect((await send('GET', `/payments/${paid.id}`, { token: admin.token })).status).toBe(200);
-      for (const [token, id] of [[bob.token, paid.id], [admin.token, randomUUID()], [admin.token, 'pay-1']]) {
+      for (const [token, id] of [
+        [bob.token, paid.id],
+        [admin.token, randomUUID()],
+        [admin.token, 'pay-1'],
+      ]) {
         const response = await send('GET', `/payments/${id}`, { token });
         expect([id, response.status, response.body.code]).toEqual([id, 404, 'PAYMENT_NOT_FOUND']);
       }
     });
 
     it('needs a signed-in user on every route', async () => {
-      for (const [method, url] of [['POST', '/orders'], ['GET', '/orders'], ['GET', `/orders/${randomUUID()}`], ['POST', `/orders/${randomUUID()}/cancel`], ['GET', `/orders/${randomUUID()}/history`], ['POST', '/payments'], ['GET', `/payments/${randomUUID()}`]]) {
+      for (const [method, url] of [
+        ['POST', '/orders'],
+        ['GET', '/orders'],
+        ['GET', `/orders/${randomUUID()}`],
+        ['POST', `/orders/${randomUUID()}/cancel`],
+        ['GET', `/orders/${randomUUID()}/history`],
+        ['POST', '/payments'],
+        ['GET', `/payments/${randomUUID()}`],
+      ]) {
         const response = await send(method, url, { body: method === 'POST' ? {} : undefined });
         expect([url, response.status]).toEqual([url, 401]);
       }
@@ -882,7 +1127,11 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
 
     it('allows cross-origin calls from the configured origins only', async () => {
       const preflight = (origin: string) =>
-        app.inject({ method: 'OPTIONS', url: '/products', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+        app.inject({
+          method: 'OPTIONS',
+          url: '/products',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        });
       expect((await preflight('https://shop.example.com')).headers['access-control-allow-origin']).toBe('https://shop.example.com');
       expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
     });
@@ -895,17 +1144,33 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       const document = (await call('GET', '/docs-json')).body;
       expect(document.openapi).toMatch(/^3\./);
       expect(Object.keys(document.paths)).toEqual(
-        expect.arrayContaining(['/auth/register', '/auth/login', '/users/me', '/users/{id}', '/users', '/users/{id}/deactivate', '/products', '/products/{id}', '/products/{id}/stock-adjustments', '/health/live', '/health/ready']),
+        expect.arrayContaining([
+          '/auth/register',
+          '/auth/login',
+          '/users/me',
+          '/users/{id}',
+          '/users',
+          '/users/{id}/deactivate',
+          '/products',
+          '/products/{id}',
+          '/products/{id}/stock-adjustments',
+          '/health/live',
+          '/health/ready',
+        ]),
       );
       expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(document.paths['/users/me'].get.security).toEqual([{ bearer: [] }]);
       expect(document.paths['/products'].get.security).toBeUndefined();
       expect(document.paths['/products'].post.responses['409'].content['application/problem+json']).toBeDefined();
       expect(document.components.schemas.CreateProductDto.required).toEqual(expect.arrayContaining(['sku', 'name', 'price', 'stock']));
-      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel', '/orders/{id}/history', '/payments', '/payments/{id}']));
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel', '/orders/{id}/history', '/payments', '/payments/{id}']),
+      );
       for (const path of ['/orders', '/payments']) {
         const post = document.paths[path].post;
-        expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }));
+        expect(post.parameters).toContainEqual(
+          expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }),
+        );
         expect(post.responses['201']).toBeDefined();
         expect(post.responses['422'].description).toMatch(/IDEMPOTENCY_KEY_REUSED/);
         expect(post.responses['409'].description).toMatch(/IDEMPOTENCY_KEY_IN_USE/);

@@ -40,7 +40,16 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = CONTEXT_NAMES;
     JwtModule.registerAsync({ inject: [ConfigService], useFactory: jwtModuleOptions }),
     ThrottlerModule.forRootAsync({ imports: [RateLimitCountersModule], inject: [RuntimeSettings, RATE_LIMIT_COUNTERS], useFactory: throttlingOptions }),
   ],
-  controllers: [AuthHttpController, UsersHttpController, ProductsHttpController, OrdersHttpController, PaymentsHttpController, DeadLettersHttpController, UserStatusMessagesController, ProductCacheMessagesController],
+  controllers: [
+    AuthHttpController,
+    UsersHttpController,
+    ProductsHttpController,
+    OrdersHttpController,
+    PaymentsHttpController,
+    DeadLettersHttpController,
+    UserStatusMessagesController,
+    ProductCacheMessagesController,
+  ],
   providers: [
     AccessTokenService,
     UserStatusCache,

@@ -9,11 +9,16 @@ type Answer = () => Observable<unknown>;
 
 const refused: Answer = () => throwError(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4002'), { code: 'ECONNREFUSED' }));
 const connectionClosed: Answer = () => throwError(() => new Error('Connection closed'));
-const noResponders: Answer = () =>
-  throwError(() => new Error('Empty response. There are no subscribers listening to that message ("catalog.get-product")'));
+const noResponders: Answer = () => throwError(() => new Error('Empty response. There are no subscribers listening to that message ("catalog.get-product")'));
 const hangs: Answer = () => NEVER;
-const replies = (value: unknown): Answer => () => of(value);
-const answersError = (code: string, message: string): Answer => () => throwError(() => ({ code, message }));
+const replies =
+  (value: unknown): Answer =>
+  () =>
+    of(value);
+const answersError =
+  (code: string, message: string): Answer =>
+  () =>
+    throwError(() => ({ code, message }));
 
 /** A transport that answers from a script, the last answer repeating, and remembers what it was sent. */
 class ScriptedProxy {
@@ -139,9 +144,7 @@ describe('ContextClient resilience', () => {
     }
     // The context answering that another context is unavailable is an answer too: this one is up.
     for (let i = 0; i < 5; i++) {
-      expect((await sendAndWait(COMMAND, [answersError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'users is unavailable')])).error?.message).toBe(
-        'users is unavailable',
-      );
+      expect((await sendAndWait(COMMAND, [answersError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'users is unavailable')])).error?.message).toBe('users is unavailable');
     }
     expect(proxy.sent).toHaveLength(10);
     expect(await sendAndWait(QUERY, [replies({ id: 'p-1' })])).toEqual({ reply: { id: 'p-1' } });

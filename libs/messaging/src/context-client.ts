@@ -68,7 +68,9 @@ export class ContextClient {
 
   /** The failure to reach the context, or only one of its replicas when another is still in rotation. */
   private unreachable(message: string): ContextUnreachableError {
-    return hasReplicaInRotation(this.proxy) ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`) : new ContextUnreachableError(message);
+    return hasReplicaInRotation(this.proxy)
+      ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`)
+      : new ContextUnreachableError(message);
   }
 
   /** Whether requests to the context fail at once now, its circuit open after repeated failures to reach it. */
@@ -109,5 +111,4 @@ export function contextClientToken(context: ContextName): string {
 }
 
 /** Injects the client of one context: `@InjectContextClient('users') users: ContextClient`. */
-export const InjectContextClient = (context: ContextName): ParameterDecorator & PropertyDecorator =>
-  Inject(contextClientToken(context));
+export const InjectContextClient = (context: ContextName): ParameterDecorator & PropertyDecorator => Inject(contextClientToken(context));

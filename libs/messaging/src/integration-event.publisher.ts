@@ -39,6 +39,9 @@ export class IntegrationEventPublisher {
     if (remoteSubscribers.length > 0 && !this.remote) {
       throw new Error(`${pattern} has subscribers in other processes (${remoteSubscribers.join(', ')}) and no transport reaches them`);
     }
-    await Promise.all([this.broker.publish(pattern, payload, localSubscribers), ...remoteSubscribers.map((consumer) => this.remote!.deliver(consumer, pattern, payload))]);
+    await Promise.all([
+      this.broker.publish(pattern, payload, localSubscribers),
+      ...remoteSubscribers.map((consumer) => this.remote!.deliver(consumer, pattern, payload)),
+    ]);
   }
 }

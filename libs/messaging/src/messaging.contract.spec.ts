@@ -26,7 +26,15 @@ import { IntegrationEventPublisher } from './integration-event.publisher';
 import { MessagesController } from './messages-controller.decorator';
 import { MessagingModule } from './messaging.module';
 import { TcpAddress, Topology } from './topology/topology';
-import { natsWanted, rabbitmqWanted, removeNatsNamespace, removeRabbitNamespace, TEST_NATS_URL, TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
+import {
+  natsWanted,
+  rabbitmqWanted,
+  removeNatsNamespace,
+  removeRabbitNamespace,
+  TEST_NATS_URL,
+  TEST_RABBITMQ_URL,
+  testNamespace,
+} from '../../../test/harness/brokers';
 import { untilPasses } from '../../../test/harness/eventually';
 import { freePort } from '../../../test/harness/processes';
 import { describeWith } from '../../../test/harness/services';
@@ -239,7 +247,9 @@ const transports: [string, () => Promise<Setup>][] = [
     },
   ],
   ['over TCP', async () => overTheWire('tcp', await freePorts())],
-  ...brokers.filter(([, , wanted]) => wanted).map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, { users: 0, ordering: 0, payments: 0 })]),
+  ...brokers
+    .filter(([, , wanted]) => wanted)
+    .map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, { users: 0, ordering: 0, payments: 0 })]),
 ];
 
 afterAll(async () => {
@@ -249,7 +259,13 @@ afterAll(async () => {
 /** Publishes as the outbox does: again after each refusal (in process and over TCP a refusal is the subscriber's failure), until one is taken. */
 async function publishAsTheOutboxWould(publisher: IntegrationEventPublisher, pattern: string, event: object): Promise<void> {
   for (let sent = 0; sent <= PROBE_MAX_ATTEMPTS; sent++) {
-    if (await publisher.publish(pattern, event).then(() => true, () => false)) return;
+    if (
+      await publisher.publish(pattern, event).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
   }
 }
 
@@ -311,14 +327,18 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
   });
 
   it('carries the correlation id of the request that sent a message, or none', async () => {
-    await expect(runWithCorrelation('req-contract-1', () => setup.client.send('users.which-request', {}))).resolves.toEqual({ correlationId: 'req-contract-1' });
+    await expect(runWithCorrelation('req-contract-1', () => setup.client.send('users.which-request', {}))).resolves.toEqual({
+      correlationId: 'req-contract-1',
+    });
     await expect(setup.client.send('users.which-request', {})).resolves.toEqual({ correlationId: null });
   });
 
   it('hands an event to its subscribers on behalf of the request that published it', async () => {
     await runWithCorrelation('req-contract-2', () => setup.publisher.publish('ordering.order.cancelled', { orderId: 'o-correlated' }));
     await untilPasses(() =>
-      expect(received).toEqual(expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-correlated' }, correlationId: 'req-contract-2' })])),
+      expect(received).toEqual(
+        expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-correlated' }, correlationId: 'req-contract-2' })]),
+      ),
     );
   });
 
@@ -326,7 +346,13 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     const poisoned = { eventId: randomUUID(), paymentId: randomUUID(), failAlways: true };
     // Without a broker the outbox sends again until the subscriber takes it; a broker redelivers by itself.
     for (let sent = 0; sent <= PROBE_MAX_ATTEMPTS; sent++) {
-      if (await setup.publisher.publish('payments.payment.succeeded', poisoned).then(() => true, () => false)) break;
+      if (
+        await setup.publisher.publish('payments.payment.succeeded', poisoned).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     await untilPasses(() => expect(deadLetters.deadOf('ordering')).toContain(poisoned.eventId), 20_000, 100);
     expect(deliveries.get(poisoned.paymentId)).toBe(PROBE_MAX_ATTEMPTS);
@@ -366,7 +392,11 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
 
     const ordering = setup.clientOf('ordering');
     const letterOf = async () => {
-      const { items } = await ordering.send<DeadLetterSlice>(DEAD_LETTER_PATTERNS.ordering.LIST, { offset: 0, limit: 1000, pattern: CATALOG_EVENTS.RESERVATION_EXPIRED });
+      const { items } = await ordering.send<DeadLetterSlice>(DEAD_LETTER_PATTERNS.ordering.LIST, {
+        offset: 0,
+        limit: 1000,
+        pattern: CATALOG_EVENTS.RESERVATION_EXPIRED,
+      });
       return items.find((item) => item.eventId === event.eventId);
     };
     const letter = (await letterOf())!;
@@ -388,10 +418,7 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     await setup.publisher.publish('ordering.order.cancelled', { orderId: 'o-1' });
     await untilPasses(() =>
       expect(received).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ by: 'first', event: { orderId: 'o-1' } }),
-          { by: 'second', event: { orderId: 'o-1' } },
-        ]),
+        expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-1' } }), { by: 'second', event: { orderId: 'o-1' } }]),
       ),
     );
   });
@@ -428,7 +455,10 @@ describe('in-process event delivery', () => {
     const app = await startApp(topology('inproc', CONTEXT_NAMES, 'unused', await freePorts()), true);
     const client = app.get<ContextClient>(contextClientToken('users'));
     await app.close();
-    await expect(client.send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: 'users is unavailable' });
+    await expect(client.send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+      message: 'users is unavailable',
+    });
   });
 
   it('fails the publish when a subscriber fails, so the outbox delivers the event again', async () => {
@@ -445,7 +475,9 @@ describe('messaging over TCP to a context that is not running', () => {
   it('answers CONTEXT_UNAVAILABLE quickly', async () => {
     const caller = await startApp(topology('tcp', [], 'unused', await freePorts()), false);
     try {
-      await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({
+        code: 'ECONNREFUSED',
+      });
       // Refused, not timed out: a timeout would say "did not answer ... within".
       await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({
         code: ERROR_CODES.CONTEXT_UNAVAILABLE,
@@ -522,7 +554,14 @@ for (const [name, transport, wanted] of brokers) {
 
         const orderIds = Array.from({ length: 10 }, (_, i) => `shared-${i}`);
         for (const orderId of orderIds) await caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId });
-        await untilPasses(() => expect(received.filter((entry) => entry.by === 'first').map((entry) => (entry.event as { orderId: string }).orderId).sort()).toEqual(orderIds.sort()));
+        await untilPasses(() =>
+          expect(
+            received
+              .filter((entry) => entry.by === 'first')
+              .map((entry) => (entry.event as { orderId: string }).orderId)
+              .sort(),
+          ).toEqual(orderIds.sort()),
+        );
       } finally {
         await Promise.all(replicas.map((replica) => replica.close()));
       }
@@ -540,43 +579,50 @@ for (const [name, transport, wanted] of brokers) {
 const crashable: [string, NetworkTransport, boolean][] = [['over TCP', 'tcp', true], ...brokers];
 
 for (const [name, transport, wanted] of crashable) {
-  (wanted ? describe : describe.skip)(`a subscriber killed while handling an event ${name}${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`, () => {
-    const markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
-    const running: ChildProcess[] = [];
+  (wanted ? describe : describe.skip)(
+    `a subscriber killed while handling an event ${name}${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`,
+    () => {
+      const markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
+      const running: ChildProcess[] = [];
 
-    afterAll(() => {
-      running.forEach((child) => child.kill('SIGKILL'));
-      rmSync(markers, { recursive: true, force: true });
-    });
+      afterAll(() => {
+        running.forEach((child) => child.kill('SIGKILL'));
+        rmSync(markers, { recursive: true, force: true });
+      });
 
-    it('gets the event again once it is back, and processes it once', async () => {
-      const ports = transport === 'tcp' ? await freePorts() : { users: 0, ordering: 0, payments: 0 };
-      const namespace = namespaceFor(transport);
-      const caller = await startApp(topology(transport, [], namespace, ports), false);
-      try {
-        const subscriberTopology = topology(transport, ['ordering'], namespace, ports);
-        const first = await startProbeSubscriber(subscriberTopology, markers, running);
-        const event = { eventId: randomUUID(), reservationId: randomUUID(), lines: [] };
-        const publisher = caller.get(IntegrationEventPublisher);
-        const publish = () => publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event).then(() => 'taken' as const, () => 'refused' as const);
-        const firstPublish = publish();
-        await untilPasses(() => expect(existsSync(join(markers, `${event.eventId}.started`))).toBe(true), 30_000, 20);
-        first.kill('SIGKILL');
+      it('gets the event again once it is back, and processes it once', async () => {
+        const ports = transport === 'tcp' ? await freePorts() : { users: 0, ordering: 0, payments: 0 };
+        const namespace = namespaceFor(transport);
+        const caller = await startApp(topology(transport, [], namespace, ports), false);
+        try {
+          const subscriberTopology = topology(transport, ['ordering'], namespace, ports);
+          const first = await startProbeSubscriber(subscriberTopology, markers, running);
+          const event = { eventId: randomUUID(), reservationId: randomUUID(), lines: [] };
+          const publisher = caller.get(IntegrationEventPublisher);
+          const publish = () =>
+            publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event).then(
+              () => 'taken' as const,
+              () => 'refused' as const,
+            );
+          const firstPublish = publish();
+          await untilPasses(() => expect(existsSync(join(markers, `${event.eventId}.started`))).toBe(true), 30_000, 20);
+          first.kill('SIGKILL');
 
-        // Without a broker nobody answered, so the outbox keeps the event and sends it again; a broker kept it already.
-        expect(await firstPublish).toBe(transport === 'tcp' ? 'refused' : 'taken');
-        await startProbeSubscriber(subscriberTopology, markers, running);
-        if (transport === 'tcp') expect(await publish()).toBe('taken');
+          // Without a broker nobody answered, so the outbox keeps the event and sends it again; a broker kept it already.
+          expect(await firstPublish).toBe(transport === 'tcp' ? 'refused' : 'taken');
+          await startProbeSubscriber(subscriberTopology, markers, running);
+          if (transport === 'tcp') expect(await publish()).toBe('taken');
 
-        // JetStream gives a message back once its consumer has not acknowledged it within ACK_WAIT (30 s).
-        const processed = join(markers, `${event.eventId}.processed`);
-        await untilPasses(() => expect(existsSync(processed)).toBe(true), 60_000, 100);
-        expect(readFileSync(processed, 'utf8').trim().split('\n')).toHaveLength(1);
-      } finally {
-        await caller.close();
-      }
-    }, 120_000);
-  });
+          // JetStream gives a message back once its consumer has not acknowledged it within ACK_WAIT (30 s).
+          const processed = join(markers, `${event.eventId}.processed`);
+          await untilPasses(() => expect(existsSync(processed)).toBe(true), 60_000, 100);
+          expect(readFileSync(processed, 'utf8').trim().split('\n')).toHaveLength(1);
+        } finally {
+          await caller.close();
+        }
+      }, 120_000);
+    },
+  );
 }
 
 /** Starts test/harness/probe-subscriber.ts in a process of its own and resolves once it takes events. */

@@ -32,7 +32,13 @@ export class MessagingModule implements OnApplicationShutdown {
       provide: contextClientToken(context),
       inject: [IN_PROCESS_BROKER, { token: REQUEST_TIMEOUT_MS, optional: true }],
       useFactory: (broker: InProcessBroker, requestTimeoutMs: (() => number) | undefined) =>
-        new ContextClient(context, createProxy(topology, context, broker), requestTimeoutMs ?? topology.requestTimeoutMs, {}, isHosted(topology, context) ? 'inproc' : topology.transport),
+        new ContextClient(
+          context,
+          createProxy(topology, context, broker),
+          requestTimeoutMs ?? topology.requestTimeoutMs,
+          {},
+          isHosted(topology, context) ? 'inproc' : topology.transport,
+        ),
     }));
     const clientTokens = reachable.map(contextClientToken);
     return {
@@ -59,7 +65,8 @@ export class MessagingModule implements OnApplicationShutdown {
         {
           provide: IntegrationEventPublisher,
           inject: [IN_PROCESS_BROKER, REMOTE_EVENT_DELIVERY],
-          useFactory: (broker: InProcessBroker, remote: RemoteEventDelivery | undefined) => new IntegrationEventPublisher(broker, localEventConsumers(topology), remote, remote ? topology.transport : 'inproc'),
+          useFactory: (broker: InProcessBroker, remote: RemoteEventDelivery | undefined) =>
+            new IntegrationEventPublisher(broker, localEventConsumers(topology), remote, remote ? topology.transport : 'inproc'),
         },
       ],
       exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, IntegrationEventPublisher, ...clientTokens],

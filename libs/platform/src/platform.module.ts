@@ -15,7 +15,15 @@ import { TracingShutdown } from './tracing/tracing-shutdown';
 @Module({
   // Validated when the app is built, into the ConfigService alone: a `validate` option would run on import and write
   // every default into process.env, where a test runner deciding which services it wants would read them.
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => validateEnv(withRuntimeSettingsFile(process.env))], cache: true })],
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      ignoreEnvVars: true,
+      load: [() => validateEnv(withRuntimeSettingsFile(process.env))],
+      cache: true,
+    }),
+  ],
   providers: [
     EmbeddedDatabaseService,
     TracingShutdown,

@@ -41,7 +41,10 @@ export interface ProductRepository {
 
 /** Another change to the product was stored since it was loaded: load it again and retry. */
 export class ProductVersionConflictError extends VersionConflictError {
-  constructor(readonly productId: string, readonly expectedVersion: number) {
+  constructor(
+    readonly productId: string,
+    readonly expectedVersion: number,
+  ) {
     super(`Product ${productId} changed since version ${expectedVersion} was loaded`);
   }
 }

@@ -60,13 +60,23 @@ describe('ReservationRequest', () => {
   );
 
   it.each([0, -1, 1001, 2.5, Number.NaN, '3', null])('refuses the quantity %p', (quantity) => {
-    expect(fieldsRefused(() => ReservationRequest.of(reservationId, [{ productId: mug, quantity: 1 }, { productId: pen, quantity }]))).toEqual(['lines[1].quantity']);
+    expect(
+      fieldsRefused(() =>
+        ReservationRequest.of(reservationId, [
+          { productId: mug, quantity: 1 },
+          { productId: pen, quantity },
+        ]),
+      ),
+    ).toEqual(['lines[1].quantity']);
   });
 
   it('refuses more than 1000 units of one product in all, over several lines', () => {
-    expect(() => ReservationRequest.of(reservationId, [{ productId: mug, quantity: 600 }, { productId: mug, quantity: 401 }])).toThrow(
-      expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining(mug) }),
-    );
+    expect(() =>
+      ReservationRequest.of(reservationId, [
+        { productId: mug, quantity: 600 },
+        { productId: mug, quantity: 401 },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining(mug) }));
   });
 
   it('names every refused field at once', () => {
@@ -94,7 +104,10 @@ describe('ReservationRequest', () => {
   it('answers PRODUCT_NOT_FOUND naming a product id that is not a UUID, once the request is otherwise valid', () => {
     let refusal: unknown;
     try {
-      ReservationRequest.of(reservationId, [{ productId: mug, quantity: 1 }, { productId: "x' OR 1=1 --", quantity: 1 }]);
+      ReservationRequest.of(reservationId, [
+        { productId: mug, quantity: 1 },
+        { productId: "x' OR 1=1 --", quantity: 1 },
+      ]);
     } catch (error) {
       refusal = error;
     }

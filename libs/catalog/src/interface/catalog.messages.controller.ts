@@ -57,9 +57,7 @@ export class CatalogMessagesController {
 
   @MessagePattern(CATALOG_PATTERNS.CREATE_PRODUCT)
   createProduct(@Payload() request: CreateProductRequest): Promise<ProductView> {
-    return this.createProductHandler.execute(
-      new CreateProductCommand(request.sku, request.name, request.description, request.price, request.stock),
-    );
+    return this.createProductHandler.execute(new CreateProductCommand(request.sku, request.name, request.description, request.price, request.stock));
   }
 
   @MessagePattern(CATALOG_PATTERNS.GET_PRODUCT)
@@ -74,9 +72,7 @@ export class CatalogMessagesController {
 
   @MessagePattern(CATALOG_PATTERNS.UPDATE_PRODUCT)
   updateProduct(@Payload() request: UpdateProductRequest): Promise<ProductView> {
-    return this.updateProductHandler.execute(
-      new UpdateProductCommand(request.productId, request.name, request.description, request.price),
-    );
+    return this.updateProductHandler.execute(new UpdateProductCommand(request.productId, request.name, request.description, request.price));
   }
 
   @MessagePattern(CATALOG_PATTERNS.ADJUST_STOCK)

@@ -66,7 +66,15 @@ export class InMemoryReservationRepository implements ReservationRepository {
     for (const line of lines) this.products.changeStock(line.productId, -line.quantity);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + request.holdSeconds * 1000);
-    const snapshot: ReservationSnapshot = { id: request.reservationId, status: 'RESERVED', lines, createdAt: now, updatedAt: now, expiresAt, releasedByExpiry: false };
+    const snapshot: ReservationSnapshot = {
+      id: request.reservationId,
+      status: 'RESERVED',
+      lines,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt,
+      releasedByExpiry: false,
+    };
     this.rows.set(snapshot.id, snapshot);
     return Reservation.reconstitute(snapshot);
   }

@@ -12,11 +12,7 @@ export const CATALOG_PATTERNS = {
 } as const;
 
 /** The catalog requests that only read, so repeating one is safe: a client may retry them. */
-export const CATALOG_QUERY_PATTERNS: readonly string[] = [
-  CATALOG_PATTERNS.GET_PRODUCT,
-  CATALOG_PATTERNS.LIST_PRODUCTS,
-  CATALOG_PATTERNS.CHECK_HEALTH,
-];
+export const CATALOG_QUERY_PATTERNS: readonly string[] = [CATALOG_PATTERNS.GET_PRODUCT, CATALOG_PATTERNS.LIST_PRODUCTS, CATALOG_PATTERNS.CHECK_HEALTH];
 
 /** Integration events the catalog context publishes. */
 export const CATALOG_EVENTS = {

@@ -2,7 +2,10 @@ import { CONTEXT_NAMES, type ContextName } from './context-name';
 
 /** The requests every context answers about its own dead letters: list, replay to that one consumer, discard. */
 export const DEAD_LETTER_PATTERNS: Readonly<Record<ContextName, { LIST: string; REPLAY: string; DISCARD: string }>> = Object.fromEntries(
-  CONTEXT_NAMES.map((context) => [context, { LIST: `${context}.list-dead-letters`, REPLAY: `${context}.replay-dead-letter`, DISCARD: `${context}.discard-dead-letter` }]),
+  CONTEXT_NAMES.map((context) => [
+    context,
+    { LIST: `${context}.list-dead-letters`, REPLAY: `${context}.replay-dead-letter`, DISCARD: `${context}.discard-dead-letter` },
+  ]),
 ) as Record<ContextName, { LIST: string; REPLAY: string; DISCARD: string }>;
 
 /** An event one consumer failed to process EVENT_MAX_ATTEMPTS times, parked for an operator (v1). */

@@ -7,10 +7,7 @@ export const PAYMENTS_PATTERNS = {
 } as const;
 
 /** The payments requests that only read, so repeating one is safe: a client may retry them. */
-export const PAYMENTS_QUERY_PATTERNS: readonly string[] = [
-  PAYMENTS_PATTERNS.GET_PAYMENT,
-  PAYMENTS_PATTERNS.CHECK_HEALTH,
-];
+export const PAYMENTS_QUERY_PATTERNS: readonly string[] = [PAYMENTS_PATTERNS.GET_PAYMENT, PAYMENTS_PATTERNS.CHECK_HEALTH];
 
 /** Integration events the payments context publishes. */
 export const PAYMENTS_EVENTS = {

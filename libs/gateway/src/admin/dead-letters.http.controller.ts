@@ -64,7 +64,7 @@ export class DeadLettersHttpController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Delivers a dead letter again to the one consumer that failed it',
-    description: 'It is processed once, through that consumer\'s inbox; if it fails again it is a dead letter again, its attempts counted.',
+    description: "It is processed once, through that consumer's inbox; if it fails again it is a dead letter again, its attempts counted.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: DeadLetterReplayedDto, description: 'Handed back to its one consumer, which processes it once' })

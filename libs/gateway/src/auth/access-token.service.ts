@@ -58,8 +58,10 @@ function hasClaims(payload: unknown): payload is AccessTokenClaims {
   const claims = payload as Partial<AccessTokenClaims> | null;
   // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one.
   return (
-    typeof claims === 'object' && claims !== null &&
-    typeof claims.sub === 'string' && isUuid(claims.sub) &&
+    typeof claims === 'object' &&
+    claims !== null &&
+    typeof claims.sub === 'string' &&
+    isUuid(claims.sub) &&
     (claims.role === 'customer' || claims.role === 'admin') &&
     typeof claims.exp === 'number'
   );

@@ -14,10 +14,7 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 
 /** Limits a route to the given roles (403 FORBIDDEN for any other signed-in user); documents it in OpenAPI. */
 export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(REQUIRED_ROLES, roles),
-    ApiProblems({ 403: [`${GATEWAY_ERROR_CODES.FORBIDDEN}: needs the ${roles.join(' or ')} role`] }),
-  );
+  applyDecorators(SetMetadata(REQUIRED_ROLES, roles), ApiProblems({ 403: [`${GATEWAY_ERROR_CODES.FORBIDDEN}: needs the ${roles.join(' or ')} role`] }));
 
 /** Documents that a route needs a bearer token (the guard enforces it on every route not @Public()). */
 export const Authenticated = (): MethodDecorator & ClassDecorator =>

@@ -37,7 +37,10 @@ export class AuthHttpController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @LoginRateLimit()
-  @ApiOperation({ summary: 'Exchanges an email and password for a bearer access token', description: 'Limited to LOGIN_RATE_LIMIT_PER_MINUTE (default 10) a minute per IP.' })
+  @ApiOperation({
+    summary: 'Exchanges an email and password for a bearer access token',
+    description: 'Limited to LOGIN_RATE_LIMIT_PER_MINUTE (default 10) a minute per IP.',
+  })
   @ApiOkResponse({ type: AccessTokenDto, description: 'A bearer access token and how long it lasts' })
   @ApiJsonBodyProblems()
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 401: ['INVALID_CREDENTIALS: unknown email, wrong password and deactivated user alike'], 429: ['RATE_LIMITED'] })

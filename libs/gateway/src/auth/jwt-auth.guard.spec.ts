@@ -127,7 +127,11 @@ describe('JwtAuthGuard', () => {
     const { guard } = setup();
     const signer = new JwtService({ secret: SECRET });
     const base = { subject: ADA, issuer: 'tessera', audience: 'tessera-api', algorithm: 'HS256' as const, expiresIn: 600 };
-    for (const options of [{ ...base, algorithm: 'HS512' as const }, { ...base, issuer: 'someone-else' }, { ...base, audience: 'another-api' }]) {
+    for (const options of [
+      { ...base, algorithm: 'HS512' as const },
+      { ...base, issuer: 'someone-else' },
+      { ...base, audience: 'another-api' },
+    ]) {
       const token = signer.sign({ role: 'customer' }, options);
       expect((await refusal(guard.canActivate(httpContext(`Bearer ${token}`).context))).getStatus()).toBe(401);
     }
@@ -135,7 +139,10 @@ describe('JwtAuthGuard', () => {
 
   it('refuses a signed token that never expires', async () => {
     const { guard } = setup();
-    const eternal = new JwtService({ secret: SECRET }).sign({ role: 'customer' }, { subject: ADA, issuer: 'tessera', audience: 'tessera-api', algorithm: 'HS256' });
+    const eternal = new JwtService({ secret: SECRET }).sign(
+      { role: 'customer' },
+      { subject: ADA, issuer: 'tessera', audience: 'tessera-api', algorithm: 'HS256' },
+    );
     expect((await refusal(guard.canActivate(httpContext(`Bearer ${eternal}`).context))).getStatus()).toBe(401);
   });
 

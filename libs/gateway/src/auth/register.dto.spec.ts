@@ -4,7 +4,11 @@ import { fieldProblems } from '../problems/validation-problem.factory';
 import { RegisterDto } from './register.dto';
 
 async function problemsOf(body: Record<string, unknown>) {
-  const errors = await validate(plainToInstance(RegisterDto, body), { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: true } });
+  const errors = await validate(plainToInstance(RegisterDto, body), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    validationError: { target: false, value: true },
+  });
   return fieldProblems(errors);
 }
 

@@ -14,7 +14,8 @@ const NOT_A_DTO: readonly unknown[] = [Object, Array, String, Number, Boolean];
 @Injectable()
 export class JsonObjectBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    const takesDto = metadata.type === 'body' && metadata.data === undefined && typeof metadata.metatype === 'function' && !NOT_A_DTO.includes(metadata.metatype);
+    const takesDto =
+      metadata.type === 'body' && metadata.data === undefined && typeof metadata.metatype === 'function' && !NOT_A_DTO.includes(metadata.metatype);
     if (!takesDto || isJsonObject(value)) return value;
     const message = value === undefined ? 'body is required: a JSON object' : `body must be a JSON object, not ${jsonKindOf(value)}`;
     throw new ProblemException(ERROR_CODES.VALIDATION_FAILED, message, { errors: [{ field: 'body', message }] });

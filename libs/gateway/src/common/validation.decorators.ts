@@ -12,8 +12,7 @@ export const IsOptionalField = (): PropertyDecorator => ValidateIf((_object, val
  * Turns a query string made only of digits into a number and leaves anything
  * else (`1.5`, `1e3`, `abc`, a repeated parameter) as it is, for @IsInt() to refuse.
  */
-export const ToInteger = (): PropertyDecorator =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value));
+export const ToInteger = (): PropertyDecorator => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value));
 
 // C0 controls, DEL and C1 controls: nobody types them, and some vanish further along (a NUL pads an HMAC key, ends a C string).
 const CONTROL_CHARACTERS = '\\u0000-\\u001F\\u007F-\\u009F';

@@ -33,7 +33,10 @@ export interface FastifyAdapterOptions {
  */
 export function trustedProxies(value: string | undefined): string[] | false {
   if (!value?.trim()) return false;
-  const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const proxies = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const invalid = proxies.filter((proxy) => !isAddressOrCidr(proxy));
   if (invalid.length > 0) throw new ConfigurationError(`TRUST_PROXY must list proxy addresses or CIDRs, comma-separated; "${invalid.join('", "')}" is neither`);
   return proxies;

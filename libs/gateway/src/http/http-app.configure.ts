@@ -65,7 +65,10 @@ const CONTENT_SECURITY_POLICY = {
 
 /** CORS_ORIGINS: comma-separated origins (`https://shop.example.com`); empty allows no cross-origin access. */
 export function corsOrigins(value: string): string[] {
-  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {

@@ -77,7 +77,9 @@ describe("the OpenAPI document of the gateway's routes", () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    app = await NestFactory.create<NestFastifyApplication>(DocumentedAppModule, createFastifyAdapter(createRootLogger('openapi-spec', 'silent')), { logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(DocumentedAppModule, createFastifyAdapter(createRootLogger('openapi-spec', 'silent')), {
+      logger: false,
+    });
     document = buildOpenApiDocument(app);
     operations = operationsOf(document);
   });
@@ -120,7 +122,11 @@ describe("the OpenAPI document of the gateway's routes", () => {
     const withBody = operations.filter(([, operation]) => operation.requestBody);
     expect(withBody.length).toBeGreaterThan(0);
     const undocumented = withBody.flatMap(([name, operation]) =>
-      [[400, 'MALFORMED_JSON'], [413, 'PAYLOAD_TOO_LARGE'], [415, 'UNSUPPORTED_MEDIA_TYPE']]
+      [
+        [400, 'MALFORMED_JSON'],
+        [413, 'PAYLOAD_TOO_LARGE'],
+        [415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ]
         .filter(([status, code]) => !operation.responses[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.[code])
         .map(([status, code]) => `${name} ${status} ${code}`),
     );

@@ -4,7 +4,15 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ContextClient, currentCorrelationId, InjectContextClient, MessagesController, MessagingModule, startContextServers, topologyFromEnv } from '@tessera/messaging';
+import {
+  ContextClient,
+  currentCorrelationId,
+  InjectContextClient,
+  MessagesController,
+  MessagingModule,
+  startContextServers,
+  topologyFromEnv,
+} from '@tessera/messaging';
 import { createRootLogger, PinoNestLogger, RuntimeSettings } from '@tessera/platform';
 import { Writable } from 'node:stream';
 import { GatewayThrottlerGuard } from '../throttling/gateway-throttler.guard';
@@ -49,7 +57,13 @@ class ProbeHttpController {
 const ENV = { NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE, LOGIN_RATE_LIMIT_PER_MINUTE: 5, CORS_ORIGINS: 'https://shop.example.com' };
 
 @Global()
-@Module({ providers: [{ provide: ConfigService, useValue: new ConfigService(ENV) }, { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) }], exports: [ConfigService, RuntimeSettings] })
+@Module({
+  providers: [
+    { provide: ConfigService, useValue: new ConfigService(ENV) },
+    { provide: RuntimeSettings, useValue: RuntimeSettings.fromEnvironment(ENV) },
+  ],
+  exports: [ConfigService, RuntimeSettings],
+})
 class TestConfigModule {}
 
 @Module({
@@ -89,12 +103,27 @@ describe('X-Request-Id at the gateway', () => {
 
   // Each test its own client address, so that only the test about rate limits meets them.
   async function call(url: string, options: { method?: 'GET' | 'POST'; requestId?: string; payload?: string; from?: string } = {}) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(options.requestId !== undefined ? { 'x-request-id': options.requestId } : {}) };
-    const response = await app.inject({ method: options.method ?? 'GET', url, headers, payload: options.payload, remoteAddress: options.from ?? `10.0.0.${nextClient++}` });
-    return { status: response.statusCode, requestId: response.headers['x-request-id'], contentType: String(response.headers['content-type']), body: response.body };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...(options.requestId !== undefined ? { 'x-request-id': options.requestId } : {}),
+    };
+    const response = await app.inject({
+      method: options.method ?? 'GET',
+      url,
+      headers,
+      payload: options.payload,
+      remoteAddress: options.from ?? `10.0.0.${nextClient++}`,
+    });
+    return {
+      status: response.statusCode,
+      requestId: response.headers['x-request-id'],
+      contentType: String(response.headers['content-type']),
+      body: response.body,
+    };
   }
 
-  const linesWith = (id: string) => logLines.filter((line) => line.includes(id)).map((line) => ({ raw: line, json: JSON.parse(line) as Record<string, unknown> }));
+  const linesWith = (id: string) =>
+    logLines.filter((line) => line.includes(id)).map((line) => ({ raw: line, json: JSON.parse(line) as Record<string, unknown> }));
 
   it('takes a usable X-Request-Id as the request’s id: echoed, carried to the contexts, on its log lines once under correlationId', async () => {
     const [first, second] = await Promise.all([call('/probe', { requestId: 'client-req-0001' }), call('/probe', { requestId: 'client-req-0002' })]);
@@ -132,6 +161,10 @@ describe('X-Request-Id at the gateway', () => {
 
     const from = '10.9.9.9';
     for (let i = 0; i < RATE_LIMIT_PER_MINUTE; i++) expect((await call('/probe', { from })).status).toBe(200);
-    expect(await call('/probe', { from, requestId: 'err-429' })).toMatchObject({ status: 429, requestId: 'err-429', contentType: expect.stringMatching(/^application\/problem\+json/) });
+    expect(await call('/probe', { from, requestId: 'err-429' })).toMatchObject({
+      status: 429,
+      requestId: 'err-429',
+      contentType: expect.stringMatching(/^application\/problem\+json/),
+    });
   });
 });

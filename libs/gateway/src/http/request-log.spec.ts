@@ -23,14 +23,27 @@ async function linesLoggedFor(oneLineRequests: boolean, urls: string[]): Promise
 describe('the request log', () => {
   it('is one line a request for a person: method, URL, status and duration, under the request id', async () => {
     const lines = await linesLoggedFor(true, ['/products?limit=5']);
-    expect(lines).toEqual([expect.objectContaining({ level: 30, correlationId: 'req-request-log-1', msg: expect.stringMatching(/^GET \/products\?limit=5 200 \d+\.\d ms$/) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 30, correlationId: 'req-request-log-1', msg: expect.stringMatching(/^GET \/products\?limit=5 200 \d+\.\d ms$/) }),
+    ]);
   });
 
   it('keeps Fastify’s two lines and every field of them for machines', async () => {
     const lines = await linesLoggedFor(false, ['/products']);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, msg: 'incoming request', correlationId: 'req-request-log-1', req: expect.objectContaining({ method: 'GET', url: '/products' }) }),
-      expect.objectContaining({ level: 30, msg: 'request completed', correlationId: 'req-request-log-1', res: { statusCode: 200 }, responseTime: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'incoming request',
+        correlationId: 'req-request-log-1',
+        req: expect.objectContaining({ method: 'GET', url: '/products' }),
+      }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'request completed',
+        correlationId: 'req-request-log-1',
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
     ]);
   });
 

@@ -2,7 +2,10 @@ import { securityHeadersOf } from './security-headers';
 
 describe('securityHeadersOf', () => {
   it("is helmet's headers for the options, worked out once", () => {
-    const headers = securityHeadersOf({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"] } }, frameguard: { action: 'deny' } });
+    const headers = securityHeadersOf({
+      contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"] } },
+      frameguard: { action: 'deny' },
+    });
 
     expect(headers).toMatchObject({
       'content-security-policy': expect.stringContaining("script-src 'self'"),

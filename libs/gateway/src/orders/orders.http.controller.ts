@@ -66,7 +66,8 @@ export class OrdersHttpController {
         // The URL names no product here: the body does, so the request is well-formed but cannot be processed.
         throw ProblemException.fromRemote(error, { status: HttpStatus.UNPROCESSABLE_ENTITY, passDetails: ['productId'] });
       }
-      if (error instanceof RemoteError && error.code === ERROR_CODES.INSUFFICIENT_STOCK) throw ProblemException.fromRemote(error, { passDetails: ['productId'] });
+      if (error instanceof RemoteError && error.code === ERROR_CODES.INSUFFICIENT_STOCK)
+        throw ProblemException.fromRemote(error, { passDetails: ['productId'] });
       throw error;
     } finally {
       // The reservation took stock (or may have, when the answer was lost): the next product read must show it.

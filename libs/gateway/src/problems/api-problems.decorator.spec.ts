@@ -26,7 +26,13 @@ class ThingsModule {}
 
 describe('@ApiProblems', () => {
   let app: NestFastifyApplication;
-  let responses: (method: 'get' | 'post') => Record<string, { description: string; content: Record<string, { schema: { $ref: string }; examples: Record<string, { summary: string; value: Record<string, unknown> }> }> }>;
+  let responses: (method: 'get' | 'post') => Record<
+    string,
+    {
+      description: string;
+      content: Record<string, { schema: { $ref: string }; examples: Record<string, { summary: string; value: Record<string, unknown> }> }>;
+    }
+  >;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
@@ -64,6 +70,8 @@ describe('@ApiProblems', () => {
   });
 
   it('refuses a code it has no example for, naming the table to add it to', () => {
-    expect(() => ApiProblems({ 418: ['TEAPOT'] })).toThrow('@ApiProblems: no example for the problem code TEAPOT; add one to PROBLEM_EXAMPLES in problem-examples.ts');
+    expect(() => ApiProblems({ 418: ['TEAPOT'] })).toThrow(
+      '@ApiProblems: no example for the problem code TEAPOT; add one to PROBLEM_EXAMPLES in problem-examples.ts',
+    );
   });
 });

@@ -15,10 +15,7 @@ const DOCUMENTED_EXAMPLES = 'tessera:documented-problem-examples';
  * `@ApiProblems({ 404: ['PRODUCT_NOT_FOUND'], 409: ['SKU_TAKEN: the SKU is in use'] })`.
  */
 export function ApiProblems(byStatus: Readonly<Record<number, readonly string[]>>): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiExtraModels(ProblemDto),
-    ...Object.entries(byStatus).map(([status, codes]) => problemResponse(Number(status), ProblemDto, codes)),
-  );
+  return applyDecorators(ApiExtraModels(ProblemDto), ...Object.entries(byStatus).map(([status, codes]) => problemResponse(Number(status), ProblemDto, codes)));
 }
 
 /**

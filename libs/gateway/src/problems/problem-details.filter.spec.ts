@@ -1,4 +1,13 @@
-import { ArgumentsHost, BadRequestException, ForbiddenException, HttpException, Logger, NotFoundException, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  Logger,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ERROR_CODES } from '@tessera/contracts';
 import { RemoteError } from '@tessera/messaging';
@@ -37,16 +46,34 @@ describe('mapToProblem', () => {
   });
 
   it("keeps a context's details out of the problem unless a route passes them on", () => {
-    const declined = new RemoteError(ERROR_CODES.PAYMENT_DECLINED, 'The card was declined', undefined, { paymentId: 'p-1', providerTrace: 'ch_3Nx', raw: { a: 1 } });
+    const declined = new RemoteError(ERROR_CODES.PAYMENT_DECLINED, 'The card was declined', undefined, {
+      paymentId: 'p-1',
+      providerTrace: 'ch_3Nx',
+      raw: { a: 1 },
+    });
     expect(mapToProblem(declined).problem).not.toHaveProperty('paymentId');
     const { problem } = mapToProblem(ProblemException.fromRemote(declined, { passDetails: ['paymentId', 'raw', 'absent'] }));
-    expect(problem).toEqual({ type: 'about:blank', title: 'Payment Required', status: 402, detail: 'The card was declined', code: 'PAYMENT_DECLINED', paymentId: 'p-1' });
+    expect(problem).toEqual({
+      type: 'about:blank',
+      title: 'Payment Required',
+      status: 402,
+      detail: 'The card was declined',
+      code: 'PAYMENT_DECLINED',
+      paymentId: 'p-1',
+    });
   });
 
   it('lets a route give a code another status, keeping its code, message and passed details', () => {
     const missing = new RemoteError(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product', undefined, { productId: 'p-9' });
     const { problem } = mapToProblem(ProblemException.fromRemote(missing, { status: 422, passDetails: ['productId'] }));
-    expect(problem).toEqual({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'No such product', code: 'PRODUCT_NOT_FOUND', productId: 'p-9' });
+    expect(problem).toEqual({
+      type: 'about:blank',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail: 'No such product',
+      code: 'PRODUCT_NOT_FOUND',
+      productId: 'p-9',
+    });
   });
 
   it('never lets a passed detail overwrite a member of the problem itself', () => {
@@ -82,7 +109,13 @@ describe('mapToProblem', () => {
   it('answers an unexpected error with a bare 500 INTERNAL: no message, stack or SQL', () => {
     const error = new Error('duplicate key value violates unique constraint "users_email_key"');
     const { problem, log } = mapToProblem(error);
-    expect(problem).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'The request could not be completed.', code: 'INTERNAL' });
+    expect(problem).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'The request could not be completed.',
+      code: 'INTERNAL',
+    });
     expect(JSON.stringify(problem)).not.toMatch(/duplicate|users_email_key|at /);
     expect(log).toMatchObject({ level: 'error', stack: error.stack });
   });
@@ -99,13 +132,24 @@ describe('mapToProblem', () => {
     ['PayloadTooLargeException', new PayloadTooLargeException('Request body is too large'), 413, 'PAYLOAD_TOO_LARGE', expect.stringMatching(/larger than/)],
     ['HttpException 415', new HttpException('Unsupported Media Type: text/plain', 415), 415, 'UNSUPPORTED_MEDIA_TYPE', expect.stringMatching(/must be JSON/)],
     ['ThrottlerException', new ThrottlerException(), 429, 'RATE_LIMITED', expect.any(String)],
-    ['BadRequestException with messages', new BadRequestException(['a must be a string', 'b must be a number']), 400, 'BAD_REQUEST', 'a must be a string; b must be a number'],
+    [
+      'BadRequestException with messages',
+      new BadRequestException(['a must be a string', 'b must be a number']),
+      400,
+      'BAD_REQUEST',
+      'a must be a string; b must be a number',
+    ],
   ])('gives Nest HTTP exceptions a code: %s', (_name, exception, status, code, detail) => {
     expect(mapToProblem(exception).problem).toMatchObject({ status, code, detail });
   });
 
   it('keeps what a failed readiness check names, as members of a 503 NOT_READY problem', () => {
-    const health = { status: 'error', info: { users: { status: 'up' } }, error: { catalog: { status: 'down', message: 'catalog is unavailable' } }, details: {} };
+    const health = {
+      status: 'error',
+      info: { users: { status: 'up' } },
+      error: { catalog: { status: 'down', message: 'catalog is unavailable' } },
+      details: {},
+    };
     const { problem, log } = mapToProblem(new ServiceUnavailableException(health));
     expect(problem).toMatchObject({ status: 503, code: 'NOT_READY', info: health.info, error: health.error, detail: expect.stringMatching(/catalog/) });
     expect(log).toMatchObject({ level: 'warn' });
@@ -113,7 +157,14 @@ describe('mapToProblem', () => {
 
   it('keeps a ProblemException as raised, with a status override and extension members', () => {
     const exception = new ProblemException('PAYMENT_DECLINED', 'The card was declined', { status: 402, extensions: { paymentId: 'p-1' } });
-    expect(mapToProblem(exception).problem).toEqual({ type: 'about:blank', title: 'Payment Required', status: 402, detail: 'The card was declined', code: 'PAYMENT_DECLINED', paymentId: 'p-1' });
+    expect(mapToProblem(exception).problem).toEqual({
+      type: 'about:blank',
+      title: 'Payment Required',
+      status: 402,
+      detail: 'The card was declined',
+      code: 'PAYMENT_DECLINED',
+      paymentId: 'p-1',
+    });
   });
 
   it('lets a route re-raise a context code with its own status', () => {
@@ -139,9 +190,18 @@ describe('ProblemDetailsFilter', () => {
     const sent: { status?: number; headers: Record<string, string>; body?: string } = { headers: {} };
     const reply = {
       sent: false,
-      code(status: number) { sent.status = status; return reply; },
-      header(name: string, value: string) { sent.headers[name.toLowerCase()] = value; return reply; },
-      send(body: string) { sent.body = body; return reply; },
+      code(status: number) {
+        sent.status = status;
+        return reply;
+      },
+      header(name: string, value: string) {
+        sent.headers[name.toLowerCase()] = value;
+        return reply;
+      },
+      send(body: string) {
+        sent.body = body;
+        return reply;
+      },
     };
     const request = { method: 'GET', url: '/products/x', routeOptions: { url: '/products/:id' }, id: 'req-1' };
     const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => reply, getRequest: () => request }) } as unknown as ArgumentsHost;

@@ -23,7 +23,13 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export function problemDetails(status: number, code: string, detail: string, errors?: FieldProblem[], extensions: Record<string, unknown> = {}): ProblemDetails {
+export function problemDetails(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldProblem[],
+  extensions: Record<string, unknown> = {},
+): ProblemDetails {
   const problem: ProblemDetails = { ...extensions, type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, code };
   if (errors && errors.length > 0) problem.errors = errors;
   return problem;

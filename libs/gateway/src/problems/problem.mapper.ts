@@ -43,7 +43,10 @@ export function mapToProblem(exception: unknown): MappedProblem {
     const retryAfterSeconds = retryAfterOf(exception);
     if (retryAfterSeconds === undefined) return fromCode(status, exception.code, exception.message, exception.errors);
     // A context that asks the client to come back later (an idempotency key still being resolved) says when.
-    return { ...fromCode(status, exception.code, exception.message, exception.errors, { retryAfterSeconds }), headers: { 'Retry-After': String(retryAfterSeconds) } };
+    return {
+      ...fromCode(status, exception.code, exception.message, exception.errors, { retryAfterSeconds }),
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -64,7 +67,14 @@ export function mapToProblem(exception: unknown): MappedProblem {
   return internal(`Unexpected ${error?.name ?? typeof exception}: ${error?.message ?? String(exception)}`, 'error', error?.stack);
 }
 
-function fromCode(status: number, code: string, detail: string, errors?: ProblemDetails['errors'], extensions?: Record<string, unknown>, stack?: string): MappedProblem {
+function fromCode(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: ProblemDetails['errors'],
+  extensions?: Record<string, unknown>,
+  stack?: string,
+): MappedProblem {
   if (status < 500) return { problem: problemDetails(status, code, detail, errors, extensions) };
   const expected = code === ERROR_CODES.CONTEXT_UNAVAILABLE || code === ERROR_CODES.NO_HANDLER;
   return {

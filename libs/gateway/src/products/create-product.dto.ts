@@ -13,7 +13,13 @@ export const SKU_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** POST /products (admin). */
 export class CreateProductDto implements CreateProductRequest {
-  @ApiProperty({ minLength: 1, maxLength: 64, pattern: SKU_PATTERN.source, example: 'TEE-BLK-M', description: 'Unique, compared case-insensitively; letters, digits, ".", "_" and "-"' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 64,
+    pattern: SKU_PATTERN.source,
+    example: 'TEE-BLK-M',
+    description: 'Unique, compared case-insensitively; letters, digits, ".", "_" and "-"',
+  })
   @IsString()
   @Length(1, 64)
   @Matches(SKU_PATTERN, { message: 'sku may contain only letters, digits, ".", "_" and "-"' })

@@ -82,7 +82,9 @@ export class ProductsHttpController {
     if (body.name !== undefined) request.name = body.name;
     if (body.description !== undefined) request.description = body.description;
     if (body.price !== undefined) request.price = money(body.price);
-    return ProductDto.of(await this.changing(request.productId, () => this.catalog.send<ProductView, UpdateProductRequest>(CATALOG_PATTERNS.UPDATE_PRODUCT, request)));
+    return ProductDto.of(
+      await this.changing(request.productId, () => this.catalog.send<ProductView, UpdateProductRequest>(CATALOG_PATTERNS.UPDATE_PRODUCT, request)),
+    );
   }
 
   @Post(':id/stock-adjustments')
@@ -96,7 +98,9 @@ export class ProductsHttpController {
   @ApiProblems({ 400: ['VALIDATION_FAILED'], 404: PRODUCT_NOT_FOUND, 409: ['INSUFFICIENT_STOCK: the stock would go below zero'] })
   async adjustStock(@Param('id') id: string, @Body() body: StockAdjustmentDto): Promise<ProductDto> {
     const request: AdjustStockRequest = { productId: productIdOrNotFound(id), delta: body.delta };
-    return ProductDto.of(await this.changing(request.productId, () => this.catalog.send<ProductView, AdjustStockRequest>(CATALOG_PATTERNS.ADJUST_STOCK, request)));
+    return ProductDto.of(
+      await this.changing(request.productId, () => this.catalog.send<ProductView, AdjustStockRequest>(CATALOG_PATTERNS.ADJUST_STOCK, request)),
+    );
   }
 
   /** Runs a change of the product, then forgets its cached copy before the change is answered, whatever the answer. */

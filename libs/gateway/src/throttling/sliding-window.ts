@@ -30,7 +30,12 @@ export function slidingWindowDecision(counts: WindowCounts, now: number, ttl: nu
   const estimate = counts.previous * weight + counts.current;
   const timeToExpire = Math.ceil((counts.windowStart + ttl - now) / 1000);
   if (estimate + 1 > limit) {
-    return { totalHits: Math.ceil(estimate) + 1, timeToExpire, isBlocked: true, timeToBlockExpire: Math.max(1, Math.ceil(waitUntilAllowed(counts, now, ttl, limit) / 1000)) };
+    return {
+      totalHits: Math.ceil(estimate) + 1,
+      timeToExpire,
+      isBlocked: true,
+      timeToBlockExpire: Math.max(1, Math.ceil(waitUntilAllowed(counts, now, ttl, limit) / 1000)),
+    };
   }
   return { totalHits: Math.ceil(estimate + 1), timeToExpire, isBlocked: false, timeToBlockExpire: 0 };
 }

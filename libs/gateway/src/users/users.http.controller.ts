@@ -1,15 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import {
-  DeactivateUserRequest,
-  ERROR_CODES,
-  GetUserRequest,
-  ListUsersRequest,
-  Page,
-  UpdateProfileRequest,
-  USERS_PATTERNS,
-  UserView,
-} from '@tessera/contracts';
+import { DeactivateUserRequest, ERROR_CODES, GetUserRequest, ListUsersRequest, Page, UpdateProfileRequest, USERS_PATTERNS, UserView } from '@tessera/contracts';
 import { ContextClient, InjectContextClient } from '@tessera/messaging';
 import { Authenticated, CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';

@@ -13,9 +13,18 @@ type Answer = () => Observable<unknown>;
 const refused: Answer = () => throwError(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4002'), { code: 'ECONNREFUSED' }));
 const connectionClosed: Answer = () => throwError(() => new Error('Connection closed'));
 const hangs: Answer = () => NEVER;
-const replies = (value: unknown): Answer => () => of(value);
-const closesAfter = (ms: number): Answer => () => timer(ms).pipe(mergeMap(() => throwError(() => new Error('Connection closed'))));
-const repliesAfter = (ms: number, value: unknown): Answer => () => of(value).pipe(delay(ms));
+const replies =
+  (value: unknown): Answer =>
+  () =>
+    of(value);
+const closesAfter =
+  (ms: number): Answer =>
+  () =>
+    timer(ms).pipe(mergeMap(() => throwError(() => new Error('Connection closed'))));
+const repliesAfter =
+  (ms: number, value: unknown): Answer =>
+  () =>
+    of(value).pipe(delay(ms));
 
 /** One replica's transport: it answers every request alike, as `answer` says now, and remembers what it was sent. */
 class FakeReplica {

@@ -176,7 +176,9 @@ export class ReplicaBalancedClient extends ClientProxy {
 
   private async probe(replica: ReplicaState): Promise<void> {
     if (this.closed || !replica.ejected) return;
-    const reached = await lastValueFrom(replica.proxy.send(this.ejection.probePattern, {}).pipe(timeout(this.ejection.probeTimeoutMs)), { defaultValue: undefined }).then(
+    const reached = await lastValueFrom(replica.proxy.send(this.ejection.probePattern, {}).pipe(timeout(this.ejection.probeTimeoutMs)), {
+      defaultValue: undefined,
+    }).then(
       () => true,
       (error: unknown) => !isUnreachableFailure(error),
     );

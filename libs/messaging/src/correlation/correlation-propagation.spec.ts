@@ -88,8 +88,7 @@ class ProbeMessagesController {
 @Module({ controllers: [ProbeMessagesController] })
 class ProbeModule {}
 
-const handledLinesOf = (logger: RecordingLogger, pattern: string) =>
-  logger.lines.filter((line) => (line.message as { pattern?: string })?.pattern === pattern);
+const handledLinesOf = (logger: RecordingLogger, pattern: string) => logger.lines.filter((line) => (line.message as { pattern?: string })?.pattern === pattern);
 
 describe("correlation over Nest's own TCP client and server", () => {
   let server: INestMicroservice;
@@ -104,7 +103,8 @@ describe("correlation over Nest's own TCP client and server", () => {
       logger,
     });
     await server.listen();
-    const tcpClient = () => ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port, serializer: new CorrelatingSerializer() } });
+    const tcpClient = () =>
+      ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port, serializer: new CorrelatingSerializer() } });
     // Neither client is connected yet: the first sends below serialize only after the connection is made.
     client = tcpClient();
     relayClient = tcpClient();

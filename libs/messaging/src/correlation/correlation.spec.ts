@@ -64,7 +64,11 @@ describe('CorrelatingSerializer', () => {
     const inner = new RecordingSerializer();
     const packet = { pattern: 'users.get-user', data: { userId: 'u-1' }, id: 'packet-1' };
     const out = runWithCorrelation('req-2', () => new CorrelatingSerializer(inner).serialize(packet));
-    expect(JSON.parse(out as string)).toEqual({ pattern: 'users.get-user', id: 'packet-1', data: { $data: { userId: 'u-1' }, $meta: { correlationId: 'req-2' } } });
+    expect(JSON.parse(out as string)).toEqual({
+      pattern: 'users.get-user',
+      id: 'packet-1',
+      data: { $data: { userId: 'u-1' }, $meta: { correlationId: 'req-2' } },
+    });
     expect(packet.data).toEqual({ userId: 'u-1' });
   });
 

@@ -20,7 +20,12 @@ describe('EventDeliveryRule', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  const event = (publication?: number) => ({ eventId: 'e0000000-0000-4000-8000-000000000001', occurredAt: '2026-11-30T00:00:00.000Z', version: 1, publication });
+  const event = (publication?: number) => ({
+    eventId: 'e0000000-0000-4000-8000-000000000001',
+    occurredAt: '2026-11-30T00:00:00.000Z',
+    version: 1,
+    publication,
+  });
   const failing = async () => {
     throw new Error('not yet');
   };

@@ -41,7 +41,9 @@ export class EventDeliveryRule {
     } catch (error) {
       const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts);
       if (failure.dead) {
-        this.logger.error(`Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`);
+        this.logger.error(
+          `Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`,
+        );
         return 'dead-lettered';
       }
       const retryAfterMs = redeliveryDelayMs(failure.attempts);

@@ -46,13 +46,19 @@ export class MessageHandling {
   ) {
     this.consumer = consumer;
     this.transport = topology?.transport ?? 'inproc';
-    if (deadLetters && consumer) this.delivery = new EventDeliveryRule(deadLetters, consumer, Number(config?.get('EVENT_MAX_ATTEMPTS') ?? DEFAULT_EVENT_MAX_ATTEMPTS));
+    if (deadLetters && consumer)
+      this.delivery = new EventDeliveryRule(deadLetters, consumer, Number(config?.get('EVENT_MAX_ATTEMPTS') ?? DEFAULT_EVENT_MAX_ATTEMPTS));
   }
 
   handle(pattern: string, kind: HandlerKind, payload: unknown, handler: () => unknown): Promise<unknown> {
     const correlationId = correlationIdOf(payload) ?? currentCorrelationId();
     // Under the span that sent the message, whichever process and however long ago (an event relayed by the outbox).
-    const span = { transport: this.transport, kind: kind === 'event' ? SpanKind.CONSUMER : SpanKind.SERVER, parent: contextOfCarrier(traceCarrierOf(payload)), attributes: spanAttributesOf(payload) };
+    const span = {
+      transport: this.transport,
+      kind: kind === 'event' ? SpanKind.CONSUMER : SpanKind.SERVER,
+      parent: contextOfCarrier(traceCarrierOf(payload)),
+      attributes: spanAttributesOf(payload),
+    };
     return runWithCorrelation(correlationId, () => inMessagingSpan('process', pattern, span, (traced) => this.run(pattern, kind, payload, handler, traced)));
   }
 
@@ -85,7 +91,14 @@ export class MessageHandling {
 
   /** One line per handled message, at info, so that a split's logs show the flow; health checks, asked all the time, at debug. */
   private logHandled(pattern: string, kind: HandlerKind, outcome: string, started: number): void {
-    const line = { msg: `${kind} ${pattern} ${outcome}`, pattern, kind, transport: this.transport, outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+    const line = {
+      msg: `${kind} ${pattern} ${outcome}`,
+      pattern,
+      kind,
+      transport: this.transport,
+      outcome,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    };
     if (isHealthCheckPattern(pattern)) this.logger.debug(line);
     else this.logger.log(line);
   }

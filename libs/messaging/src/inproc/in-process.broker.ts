@@ -11,7 +11,6 @@ export interface InProcessEndpoint {
   handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void>;
 }
 
-
 /**
  * Routes messages between the clients and servers of one process. Requests go
  * to the one endpoint that serves the pattern; events go to every endpoint that

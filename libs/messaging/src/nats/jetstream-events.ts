@@ -2,18 +2,7 @@ import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
-import {
-  AckPolicy,
-  connect,
-  DeliverPolicy,
-  JetStreamClient,
-  JsMsg,
-  JSONCodec,
-  NatsConnection,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-} from 'nats';
+import { AckPolicy, connect, DeliverPolicy, JetStreamClient, JsMsg, JSONCodec, NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
 import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';

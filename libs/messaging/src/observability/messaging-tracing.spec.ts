@@ -75,7 +75,9 @@ describe.each([
 
   async function startApp(env: NodeJS.ProcessEnv, role: Parameters<typeof topologyFromEnv>[1], withHandlers: boolean): Promise<INestApplication> {
     const topology = topologyFromEnv(env, role, ['catalog', 'payments']);
-    const moduleRef = await Test.createTestingModule({ imports: [MessagingModule.forTopology(topology, ['catalog', 'payments']), ...(withHandlers ? [TracedModule] : [])] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forTopology(topology, ['catalog', 'payments']), ...(withHandlers ? [TracedModule] : [])],
+    }).compile();
     const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     await startContextServers(app);
     await app.init();
@@ -88,7 +90,14 @@ describe.each([
       caller = await startApp({ TRANSPORT: 'inproc' }, { kind: 'monolith' }, true);
     } else {
       const address = `127.0.0.1:${await freePort()}`;
-      const env = { TRANSPORT: 'tcp', USERS_TCP_ADDRESS: address, CATALOG_TCP_ADDRESS: address, ORDERING_TCP_ADDRESS: address, PAYMENTS_TCP_ADDRESS: address, GATEWAY_TCP_ADDRESS: `127.0.0.1:${await freePort()}` };
+      const env = {
+        TRANSPORT: 'tcp',
+        USERS_TCP_ADDRESS: address,
+        CATALOG_TCP_ADDRESS: address,
+        ORDERING_TCP_ADDRESS: address,
+        PAYMENTS_TCP_ADDRESS: address,
+        GATEWAY_TCP_ADDRESS: `127.0.0.1:${await freePort()}`,
+      };
       await startApp(env, { kind: 'context', context: 'payments' }, true);
       caller = await startApp(env, { kind: 'gateway' }, false);
     }

@@ -24,10 +24,11 @@ export class DeadLetters {
 
   /** How this event's delivery to `consumer` failed so far, or undefined when it never did. A dead one is parked until an operator replays it. */
   async find(eventId: string, consumer: string): Promise<DeliveryFailure | undefined> {
-    const [row] = await queryRows<DeliveryFailure>(this.dataSource, `SELECT attempts, dead FROM "${this.schema}".dead_letters WHERE event_id = $1 AND consumer = $2`, [
-      eventId,
-      consumer,
-    ]);
+    const [row] = await queryRows<DeliveryFailure>(
+      this.dataSource,
+      `SELECT attempts, dead FROM "${this.schema}".dead_letters WHERE event_id = $1 AND consumer = $2`,
+      [eventId, consumer],
+    );
     return row;
   }
 

@@ -17,7 +17,6 @@ import { MessagingRetention } from './messaging-retention';
 import { Outbox } from './outbox';
 import { reportBacklog } from '../observability/messaging-metrics';
 
-
 /** How often the relay looks for events that were not published right after their commit. */
 const RELAY_INTERVAL_MS = 1000;
 
@@ -112,14 +111,19 @@ export class MessagingPersistenceModule {
         // Names the consumer of the context's event handlers; it also makes each context's dynamic module distinct,
         // so contexts in one process never share an outbox.
         { provide: MESSAGING_CONTEXT, useValue: context },
-        { provide: Outbox, inject: [dataSource, IntegrationEventPublisher], useFactory: (ds: DataSource, publisher: IntegrationEventPublisher) => new Outbox(context, ds, publisher) },
+        {
+          provide: Outbox,
+          inject: [dataSource, IntegrationEventPublisher],
+          useFactory: (ds: DataSource, publisher: IntegrationEventPublisher) => new Outbox(context, ds, publisher),
+        },
         { provide: Inbox, inject: [dataSource], useFactory: (ds: DataSource) => new Inbox(context, ds) },
         { provide: IdempotencyStore, inject: [dataSource], useFactory: (ds: DataSource) => new IdempotencyStore(context, ds) },
         { provide: DeadLetters, inject: [dataSource], useFactory: (ds: DataSource) => new DeadLetters(context, ds) },
         {
           provide: MessagingRetention,
           inject: [dataSource, ConfigService],
-          useFactory: (ds: DataSource, config: ConfigService) => new MessagingRetention(context, ds, Number(config.get('MESSAGING_RETENTION_HOURS') ?? DEFAULT_RETENTION_HOURS)),
+          useFactory: (ds: DataSource, config: ConfigService) =>
+            new MessagingRetention(context, ds, Number(config.get('MESSAGING_RETENTION_HOURS') ?? DEFAULT_RETENTION_HOURS)),
         },
         // What the context's message handlers run in: its dead letters make its events follow the delivery rule.
         MessageHandling,

@@ -41,7 +41,14 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
     drop = database.drop;
     dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
     await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...outboxTraceContextSql('probe'), ...idempotencyResourceSql('probe'), ...deadLettersSql('probe')]) await dataSource.query(sql);
+    for (const sql of [
+      ...messagingTablesSql('probe'),
+      ...messagingTablesUpgradeSql('probe'),
+      ...outboxTraceContextSql('probe'),
+      ...idempotencyResourceSql('probe'),
+      ...deadLettersSql('probe'),
+    ])
+      await dataSource.query(sql);
   });
 
   afterAll(async () => {
@@ -66,7 +73,13 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
       outbox.flush(committed);
       await outbox.publishPending();
       expect(publisher.published.map((event) => event.payload.thingId)).toEqual(['kept']);
-      expect(publisher.published[0].payload).toEqual({ thingId: 'kept', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), occurredAt: expect.any(String), version: 1, publication: 1 });
+      expect(publisher.published[0].payload).toEqual({
+        thingId: 'kept',
+        eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        occurredAt: expect.any(String),
+        version: 1,
+        publication: 1,
+      });
       const [row] = await dataSource.query(`SELECT published_at, claimed_until FROM probe.outbox WHERE payload->>'thingId' = 'kept'`);
       expect(row).toEqual({ published_at: expect.any(Date), claimed_until: null });
       await outbox.publishPending();
@@ -115,7 +128,7 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
       outbox.flush(committed);
       await outbox.publishPending();
       publisher.failing = false;
-      await dataSource.query('UPDATE probe.outbox SET claimed_until = now() - interval \'1 second\' WHERE published_at IS NULL');
+      await dataSource.query("UPDATE probe.outbox SET claimed_until = now() - interval '1 second' WHERE published_at IS NULL");
       await outbox.publishPending();
       expect(publisher.published.map((event) => [event.payload.thingId, event.payload.publication])).toEqual([['late', 2]]);
     });
@@ -146,7 +159,11 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
         runs += 1;
       };
       const id = '00000000-0000-4000-8000-000000000001';
-      const outcomes = await Promise.all([inbox.processOnce(event(id), 'a', work), inbox.processOnce(event(id), 'a', work), inbox.processOnce(event(id), 'b', work)]);
+      const outcomes = await Promise.all([
+        inbox.processOnce(event(id), 'a', work),
+        inbox.processOnce(event(id), 'a', work),
+        inbox.processOnce(event(id), 'b', work),
+      ]);
       expect(runs).toBe(2);
       expect(outcomes.filter(Boolean)).toHaveLength(2);
     });
@@ -180,7 +197,10 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
     it('answers IDEMPOTENCY_KEY_IN_USE with when to ask again until the outcome is recorded, then replays it', async () => {
       const store = new IdempotencyStore('probe', dataSource);
       await claim(store, 'k2', { items: [1] }, resource(2));
-      await expect(store.replay(scope('k2'), { items: [1] })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', details: { retryAfterSeconds: expect.any(Number) } });
+      await expect(store.replay(scope('k2'), { items: [1] })).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+        details: { retryAfterSeconds: expect.any(Number) },
+      });
       await store.record(resource(2), resultOutcome({ id: 'order-2' }));
       expect(await store.replay(scope('k2'), { items: [1] })).toEqual({ value: { id: 'order-2' } });
       await expect(store.replay(scope('k2'), { items: [2] })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
@@ -222,7 +242,11 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
     it('removes published outbox rows, inbox rows and answered keys older than the retention, and keeps the rest', async () => {
       await dataSource.query('TRUNCATE probe.outbox, probe.inbox, probe.idempotency_keys');
       const outbox = (id: string, publishedAt: Date | null) =>
-        dataSource.query(`INSERT INTO probe.outbox (event_id, pattern, payload, occurred_at, published_at) VALUES ($1, 'p', '{}', $2, $3)`, [id, hoursBefore(500), publishedAt]);
+        dataSource.query(`INSERT INTO probe.outbox (event_id, pattern, payload, occurred_at, published_at) VALUES ($1, 'p', '{}', $2, $3)`, [
+          id,
+          hoursBefore(500),
+          publishedAt,
+        ]);
       await outbox('00000000-0000-4000-8000-000000000a01', hoursBefore(200));
       await outbox('00000000-0000-4000-8000-000000000a02', hoursBefore(100));
       await outbox('00000000-0000-4000-8000-000000000a03', null);
@@ -248,8 +272,13 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
         '00000000-0000-4000-8000-000000000a02',
         '00000000-0000-4000-8000-000000000a03',
       ]);
-      expect((await dataSource.query('SELECT event_id FROM probe.inbox')).map((row: { event_id: string }) => row.event_id)).toEqual(['00000000-0000-4000-8000-000000000b02']);
-      expect((await dataSource.query('SELECT key FROM probe.idempotency_keys ORDER BY key')).map((row: { key: string }) => row.key)).toEqual(['new-done', 'old-running']);
+      expect((await dataSource.query('SELECT event_id FROM probe.inbox')).map((row: { event_id: string }) => row.event_id)).toEqual([
+        '00000000-0000-4000-8000-000000000b02',
+      ]);
+      expect((await dataSource.query('SELECT key FROM probe.idempotency_keys ORDER BY key')).map((row: { key: string }) => row.key)).toEqual([
+        'new-done',
+        'old-running',
+      ]);
     });
   });
 
@@ -261,12 +290,18 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
       const id = '00000000-0000-4000-8000-000000000d01';
       expect(await deadLetters.find(id, 'catalog')).toBeUndefined();
       expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new Error('first'), 3)).toEqual({ attempts: 1, dead: false });
-      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'payments', new Error('other consumer'), 3)).toEqual({ attempts: 1, dead: false });
+      expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'payments', new Error('other consumer'), 3)).toEqual({
+        attempts: 1,
+        dead: false,
+      });
       expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new Error('second'), 3)).toEqual({ attempts: 2, dead: false });
       expect(await deadLetters.recordFailure(event(id), 'ordering.order.cancelled', 'catalog', new TypeError('third'), 3)).toEqual({ attempts: 3, dead: true });
       expect(await deadLetters.find(id, 'catalog')).toEqual({ attempts: 3, dead: true });
 
-      const [row] = await dataSource.query(`SELECT pattern, payload, last_error, first_failed_at <= last_failed_at AS ordered FROM probe.dead_letters WHERE event_id = $1 AND consumer = 'catalog'`, [id]);
+      const [row] = await dataSource.query(
+        `SELECT pattern, payload, last_error, first_failed_at <= last_failed_at AS ordered FROM probe.dead_letters WHERE event_id = $1 AND consumer = 'catalog'`,
+        [id],
+      );
       expect(row).toEqual({ pattern: 'ordering.order.cancelled', payload: event(id), last_error: 'TypeError: third', ordered: true });
     });
 

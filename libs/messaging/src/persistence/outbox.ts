@@ -232,7 +232,10 @@ export class Outbox {
     // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
     // most likely fail the same way.
     for (const { eventId, retryAfterMs } of failed) {
-      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [eventId, retryAfterMs]);
+      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [
+        eventId,
+        retryAfterMs,
+      ]);
     }
   }
 
@@ -248,7 +251,9 @@ export class Outbox {
   }
 
   private async markPublished(eventIds: readonly string[]): Promise<void> {
-    await preparedQuery(this.dataSource, `UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [eventIds]);
+    await preparedQuery(this.dataSource, `UPDATE "${this.schema}".outbox SET published_at = now(), claimed_until = NULL WHERE event_id = ANY($1::uuid[])`, [
+      eventIds,
+    ]);
   }
 
   /** Publishes one event; answers why it failed, or undefined once delivered. */

@@ -36,7 +36,13 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
   beforeEach(() => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    policy = new ContextResiliencePolicy('catalog', { breakAfterFailures: 5, halfOpenAfterMs: 5000, retryInitialDelayMs: 10, retryMaxDelayMs: 20, minAttemptMs: 20 });
+    policy = new ContextResiliencePolicy('catalog', {
+      breakAfterFailures: 5,
+      halfOpenAfterMs: 5000,
+      retryInitialDelayMs: 10,
+      retryMaxDelayMs: 20,
+      minAttemptMs: 20,
+    });
     replicas = new TwoReplicas();
   });
 

@@ -58,10 +58,13 @@ export class ContextResiliencePolicy {
     options: Partial<ResilienceOptions> = {},
   ) {
     this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
-    this.breaker = circuitBreaker(handleWhen((error) => isUnreachable(error) && !(error instanceof ReplicaUnreachableError) && !this.outlived.has(error)), {
-      halfOpenAfter: this.options.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
-    });
+    this.breaker = circuitBreaker(
+      handleWhen((error) => isUnreachable(error) && !(error instanceof ReplicaUnreachableError) && !this.outlived.has(error)),
+      {
+        halfOpenAfter: this.options.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
+      },
+    );
     this.breaker.onBreak(() =>
       this.logger.warn(
         `${context} circuit opened after ${this.options.breakAfterFailures} consecutive failures to reach it: requests to ${context} fail at once for ${this.options.halfOpenAfterMs} ms`,
@@ -85,8 +88,7 @@ export class ContextResiliencePolicy {
     const throughBreaker = () => this.breaker.execute(() => this.tracked(() => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())))));
     try {
       if (!QUERY_PATTERNS.has(pattern)) return await throughBreaker();
-      const worthAnotherTry = (error: Error) =>
-        isUnreachable(error) && deadline - Date.now() >= this.options.retryMaxDelayMs + this.options.minAttemptMs;
+      const worthAnotherTry = (error: Error) => isUnreachable(error) && deadline - Date.now() >= this.options.retryMaxDelayMs + this.options.minAttemptMs;
       return await retry(handleWhen(worthAnotherTry), {
         maxAttempts: this.options.queryAttempts - 1,
         backoff: new ExponentialBackoff({ initialDelay: this.options.retryInitialDelayMs, maxDelay: this.options.retryMaxDelayMs }),

@@ -37,7 +37,12 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
     const eventId = (payload as { eventId?: unknown }).eventId;
-    this.publisher ??= this.connect().createChannel({ name: `${this.processName}-events-publisher`, confirm: true, publishTimeout: PUBLISH_TIMEOUT_MS, setup: (channel: ConfirmChannel) => this.declareTopology(channel) });
+    this.publisher ??= this.connect().createChannel({
+      name: `${this.processName}-events-publisher`,
+      confirm: true,
+      publishTimeout: PUBLISH_TIMEOUT_MS,
+      setup: (channel: ConfirmChannel) => this.declareTopology(channel),
+    });
     const [exchange, routingKey] = subscriber === GATEWAY ? [this.names.broadcastExchange, pattern] : [this.names.eventsExchange, subscriber];
     await this.publisher.publish(exchange, routingKey, Buffer.from(JSON.stringify(toWire(payload))), {
       persistent: true,
@@ -130,7 +135,11 @@ export class RabbitEvents implements RemoteEventDelivery {
   }
 
   private connect(): AmqpConnectionManager {
-    this.connection ??= connect([this.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: this.processName } } });
+    this.connection ??= connect([this.url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: { clientProperties: { connection_name: this.processName } },
+    });
     return this.connection;
   }
 }

@@ -56,7 +56,9 @@ export class RmqRequestServer extends ServerRMQ {
    * close the channel.
    */
   override sendMessage<T>(message: T, replyTo: string, correlationId: string, context: RmqContext): void {
-    const { options, ...packet } = this.serializer.serialize(message as Parameters<ServerRMQ['serializer']['serialize']>[0]) as { options?: Record<string, unknown> };
+    const { options, ...packet } = this.serializer.serialize(message as Parameters<ServerRMQ['serializer']['serialize']>[0]) as {
+      options?: Record<string, unknown>;
+    };
     const sent: Promise<unknown> = (this.channel as ChannelWrapper).sendToQueue(replyTo, Buffer.from(JSON.stringify(packet)), { correlationId, ...options });
     const request = context.getMessage() as Message;
     if (!this.noAck && !this.acknowledged.has(request) && this.getHandlerByPattern(context.getPattern())) {

@@ -16,7 +16,8 @@ export class FakeIdempotencyStore {
   async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
     const entry = this.entries.get(idOf(scope));
     if (!entry) return undefined;
-    if (entry.requestHash !== hashOf(request)) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+    if (entry.requestHash !== hashOf(request))
+      throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
     if (!entry.outcome) throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'Still being resolved', { retryAfterSeconds: 2 });
     return { value: settle<T>(JSON.parse(JSON.stringify(entry.outcome)) as IdempotencyOutcome) };
   }

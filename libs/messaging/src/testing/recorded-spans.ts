@@ -26,7 +26,13 @@ export function recordSpans(): RecordedSpans {
     all: () => exporter.getFinishedSpans(),
     named(name) {
       const spans = exporter.getFinishedSpans().filter((span) => span.name === name);
-      if (spans.length !== 1) throw new Error(`expected one span named "${name}", found ${spans.length}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+      if (spans.length !== 1)
+        throw new Error(
+          `expected one span named "${name}", found ${spans.length}: ${exporter
+            .getFinishedSpans()
+            .map((s) => s.name)
+            .join(', ')}`,
+        );
       return spans[0];
     },
     clear: () => exporter.reset(),

@@ -18,7 +18,10 @@ describe('topologyFromEnv', () => {
 
   it('reaches a context at every address <CONTEXT>_TCP_ADDRESS lists, and balances by least pending unless TCP_BALANCING says otherwise', () => {
     const gateway = topologyFromEnv({ TRANSPORT: 'tcp', CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002' }, { kind: 'gateway' }, available);
-    expect(gateway.tcpAddresses.catalog).toEqual([{ host: 'catalog-0', port: 4002 }, { host: 'catalog-1', port: 4002 }]);
+    expect(gateway.tcpAddresses.catalog).toEqual([
+      { host: 'catalog-0', port: 4002 },
+      { host: 'catalog-1', port: 4002 },
+    ]);
     expect(gateway.tcpBalancing).toBe('least-pending');
     expect(topologyFromEnv({ TCP_BALANCING: 'round-robin' }, { kind: 'gateway' }, available).tcpBalancing).toBe('round-robin');
     expect(() => topologyFromEnv({ TCP_BALANCING: 'fastest' }, { kind: 'gateway' }, available)).toThrow(/TCP_BALANCING/);
@@ -34,7 +37,9 @@ describe('topologyFromEnv', () => {
     expect(replica.tcpListenAddresses).toEqual({ catalog: { host: '0.0.0.0', port: 4002 } });
     expect(() => topologyFromEnv(replicas, { kind: 'context', context: 'catalog' }, available)).toThrow(/set CATALOG_TCP_LISTEN_ADDRESS/);
     // Only a process that hosts the context needs to know which replica it is.
-    expect(topologyFromEnv(replicas, { kind: 'context', context: 'users' }, available).tcpListenAddresses).toEqual({ users: { host: '127.0.0.1', port: 4001 } });
+    expect(topologyFromEnv(replicas, { kind: 'context', context: 'users' }, available).tcpListenAddresses).toEqual({
+      users: { host: '127.0.0.1', port: 4001 },
+    });
   });
 
   it('refuses in-process transport when a context is not hosted', () => {
@@ -59,7 +64,10 @@ describe('topologyFromEnv', () => {
     expect(gateway.gatewayTcpAddress).toEqual({ host: '10.0.0.7', port: 4100 });
     expect(gateway.gatewayTcpAddresses).toEqual([{ host: '10.0.0.7', port: 4100 }]);
     const users = topologyFromEnv({ GATEWAY_TCP_ADDRESSES: 'gw-1:4000, gw-2:4000' }, { kind: 'context', context: 'users' }, available);
-    expect(users.gatewayTcpAddresses).toEqual([{ host: 'gw-1', port: 4000 }, { host: 'gw-2', port: 4000 }]);
+    expect(users.gatewayTcpAddresses).toEqual([
+      { host: 'gw-1', port: 4000 },
+      { host: 'gw-2', port: 4000 },
+    ]);
     expect(() => topologyFromEnv({ GATEWAY_TCP_ADDRESSES: 'gw-1:4000,gw-2' }, { kind: 'gateway' }, available)).toThrow(/GATEWAY_TCP_ADDRESSES/);
   });
 

@@ -45,7 +45,9 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 /** Each context's own port, in the order of CONTEXT_NAMES: users 4001, catalog 4002, ordering 4003, payments 4004, a new context the next. */
-export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = Object.fromEntries(CONTEXT_NAMES.map((context, index) => [context, 4001 + index])) as Record<ContextName, number>;
+export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = Object.fromEntries(
+  CONTEXT_NAMES.map((context, index) => [context, 4001 + index]),
+) as Record<ContextName, number>;
 export const DEFAULT_GATEWAY_TCP_PORT = 4000;
 
 export function isHosted(topology: Topology, context: ContextName): boolean {
@@ -115,7 +117,10 @@ function parseTransport(value: string | undefined, role: ProcessRole): Transport
 
 function parseContexts(value: string | undefined, available: readonly ContextName[]): ContextName[] {
   if (!value || !value.trim()) return [...available];
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(available as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new ConfigurationError(`CONTEXTS names ${unknown.join(', ')}, which this build cannot host; choose from ${available.join(', ')}`);
@@ -166,7 +171,8 @@ function parseAddress(value: string, name: string): TcpAddress {
 
 function parseNamespace(value: string | undefined): string {
   if (!value) return 'tessera';
-  if (!NAMESPACE_RULE.test(value)) throw new ConfigurationError(`MESSAGING_NAMESPACE must be lowercase letters, digits and dashes, starting with a letter; got "${value}"`);
+  if (!NAMESPACE_RULE.test(value))
+    throw new ConfigurationError(`MESSAGING_NAMESPACE must be lowercase letters, digits and dashes, starting with a letter; got "${value}"`);
   return value;
 }
 

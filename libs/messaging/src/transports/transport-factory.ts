@@ -55,7 +55,10 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
     case 'rmq':
       return ClientProxyFactory.create({
         transport: Transport.RMQ,
-        options: { urls: [topology.rabbitmqUrl], queue: new BrokerNames(topology.namespace).requestQueue(context), queueOptions: requestQueueOptions(topology.requestTimeoutMs),
+        options: {
+          urls: [topology.rabbitmqUrl],
+          queue: new BrokerNames(topology.namespace).requestQueue(context),
+          queueOptions: requestQueueOptions(topology.requestTimeoutMs),
           persistent: false,
           serializer: new CorrelatingSerializer(new RmqRecordSerializer()),
         },
@@ -78,7 +81,11 @@ export function createBrokerEvents(topology: Topology): BrokerEvents | undefined
 }
 
 /** How this process's events reach subscribing contexts elsewhere. */
-export function createRemoteEventDelivery(topology: Topology, brokerEvents: BrokerEvents | undefined, clients: readonly ContextClient[]): RemoteEventDelivery | undefined {
+export function createRemoteEventDelivery(
+  topology: Topology,
+  brokerEvents: BrokerEvents | undefined,
+  clients: readonly ContextClient[],
+): RemoteEventDelivery | undefined {
   if (brokerEvents) return brokerEvents;
   if (topology.transport === 'tcp') return new TcpEventDelivery(clients, topology.gatewayTcpAddresses.map(tcpProxy));
   return undefined;

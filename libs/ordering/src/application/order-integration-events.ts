@@ -1,10 +1,4 @@
-import {
-  IntegrationEventPayload,
-  ORDERING_EVENTS,
-  OrderCancelledEvent,
-  OrderConfirmedEvent,
-  OrderPlacedEvent,
-} from '@tessera/contracts';
+import { IntegrationEventPayload, ORDERING_EVENTS, OrderCancelledEvent, OrderConfirmedEvent, OrderPlacedEvent } from '@tessera/contracts';
 import type { OrderDomainEvent } from '../domain/order-domain-events';
 
 /** An event's own fields; the outbox adds eventId and occurredAt when it publishes. */

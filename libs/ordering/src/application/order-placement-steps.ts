@@ -130,4 +130,3 @@ function placeFromReservation(placement: OrderPlacement, reservation: Reservatio
     throw error;
   }
 }
-

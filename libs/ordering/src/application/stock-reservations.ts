@@ -1,12 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CATALOG_PATTERNS,
-  CommitReservationRequest,
-  ERROR_CODES,
-  ReleaseReservationRequest,
-  ReservationView,
-  ReserveStockRequest,
-} from '@tessera/contracts';
+import { CATALOG_PATTERNS, CommitReservationRequest, ERROR_CODES, ReleaseReservationRequest, ReservationView, ReserveStockRequest } from '@tessera/contracts';
 import { ContextClient, InjectContextClient } from '@tessera/messaging';
 import { codeOf, passOn } from './remote-errors';
 

@@ -85,9 +85,7 @@ describe('Order', () => {
     });
 
     it.each([0, 1001, 1.5, Number.NaN])('refuses the quantity %s', (quantity) => {
-      expect(() => place([line(MUG, quantity)])).toThrow(
-        expect.objectContaining({ problems: [expect.objectContaining({ field: 'lines[0].quantity' })] }),
-      );
+      expect(() => place([line(MUG, quantity)])).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'lines[0].quantity' })] }));
     });
 
     it('refuses a fractional or negative unit price, and reports every bad line at once', () => {
@@ -101,7 +99,9 @@ describe('Order', () => {
     });
 
     it('keeps a large order total exact', () => {
-      const order = place(Array.from({ length: 50 }, (_, index) => line(`${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`, 1000, 100_000_000_000)));
+      const order = place(
+        Array.from({ length: 50 }, (_, index) => line(`${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`, 1000, 100_000_000_000)),
+      );
       expect(order.total.amount).toBe(5_000_000_000_000_000);
     });
   });

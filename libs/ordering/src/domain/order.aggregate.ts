@@ -97,7 +97,13 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
     const { version, ...state } = snapshot;
     if (!Number.isSafeInteger(version) || version < 1) throw new RangeError('An order snapshot has the version of its stream, from 1');
     const order = new Order();
-    order.state = { ...state, lines: [...state.lines], createdAt: new Date(state.createdAt), updatedAt: new Date(state.updatedAt), expiresAt: new Date(state.expiresAt) };
+    order.state = {
+      ...state,
+      lines: [...state.lines],
+      createdAt: new Date(state.createdAt),
+      updatedAt: new Date(state.updatedAt),
+      expiresAt: new Date(state.expiresAt),
+    };
     order.currentVersion = version;
     order.loadedVersion = version;
     order.historyKnown = false;

@@ -29,7 +29,10 @@ describe('RequestedLine.listFrom', () => {
   });
 
   it('accepts 50 items and quantities of 1 and 1000', () => {
-    const items = Array.from({ length: 50 }, (_, index) => ({ productId: `${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`, quantity: index === 0 ? 1000 : 1 }));
+    const items = Array.from({ length: 50 }, (_, index) => ({
+      productId: `${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`,
+      quantity: index === 0 ? 1000 : 1,
+    }));
     expect(RequestedLine.listFrom(items)).toHaveLength(50);
   });
 
@@ -43,17 +46,23 @@ describe('RequestedLine.listFrom', () => {
   });
 
   it('names every bad field at once', () => {
-    expect(problemsOf([{ productId: 'mug', quantity: 1 }, { productId: TEE, quantity: 0 }, { productId: TEE, quantity: 2.5 }, null, { productId: MUG, quantity: '3' }])).toEqual([
-      'items[0].productId',
-      'items[1].quantity',
-      'items[2].quantity',
-      'items[3].productId',
-      'items[3].quantity',
-      'items[4].quantity',
-    ]);
+    expect(
+      problemsOf([
+        { productId: 'mug', quantity: 1 },
+        { productId: TEE, quantity: 0 },
+        { productId: TEE, quantity: 2.5 },
+        null,
+        { productId: MUG, quantity: '3' },
+      ]),
+    ).toEqual(['items[0].productId', 'items[1].quantity', 'items[2].quantity', 'items[3].productId', 'items[3].quantity', 'items[4].quantity']);
   });
 
   it('refuses items of one product that add up to more than 1000', () => {
-    expect(problemsOf([{ productId: MUG, quantity: 1000 }, { productId: MUG, quantity: 1 }])).toEqual(['items']);
+    expect(
+      problemsOf([
+        { productId: MUG, quantity: 1000 },
+        { productId: MUG, quantity: 1 },
+      ]),
+    ).toEqual(['items']);
   });
 });

@@ -14,7 +14,10 @@ describe('OrderExpiryScheduler', () => {
     };
     return {
       handler,
-      scheduler: new OrderExpiryScheduler(handler as unknown as ExpireDueOrdersHandler, new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: timeoutSeconds }))),
+      scheduler: new OrderExpiryScheduler(
+        handler as unknown as ExpireDueOrdersHandler,
+        new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: timeoutSeconds })),
+      ),
     };
   };
 

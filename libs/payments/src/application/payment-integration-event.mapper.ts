@@ -16,7 +16,11 @@ export class PaymentIntegrationEventMapper {
         return { pattern: PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, payload };
       }
       case 'PaymentFailed': {
-        const payload: IntegrationEventPayload<PaymentFailedEvent> = { paymentId: event.aggregateId, orderId: event.orderId, failureReason: event.failureReason };
+        const payload: IntegrationEventPayload<PaymentFailedEvent> = {
+          paymentId: event.aggregateId,
+          orderId: event.orderId,
+          failureReason: event.failureReason,
+        };
         return { pattern: PAYMENTS_EVENTS.PAYMENT_FAILED, payload };
       }
       case 'PaymentRefunded': {

@@ -8,7 +8,11 @@ describe('asDomainError', () => {
     const converted = asDomainError(new RemoteError('VALIDATION_FAILED', 'bad', [{ field: 'orderId', message: 'must be a UUID' }], { hint: 'x' }));
 
     expect(converted).toBeInstanceOf(DomainError);
-    expect(converted).toMatchObject({ code: 'VALIDATION_FAILED', message: 'bad', details: { hint: 'x', errors: [{ field: 'orderId', message: 'must be a UUID' }] } });
+    expect(converted).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'bad',
+      details: { hint: 'x', errors: [{ field: 'orderId', message: 'must be a UUID' }] },
+    });
   });
 
   it('turns a silent provider into CONTEXT_UNAVAILABLE', () => {

@@ -15,7 +15,12 @@ import { PaymentViewMapper } from './payment-view.mapper';
  * request whose charge this re-checks) settled it first, their settlement
  * stands: the provider answers one charge the same way every time.
  */
-export async function settlePayment(payments: PaymentRepository, payment: Payment, outcome: ChargeOutcome, publication: EventPublication = 'on-commit'): Promise<Payment> {
+export async function settlePayment(
+  payments: PaymentRepository,
+  payment: Payment,
+  outcome: ChargeOutcome,
+  publication: EventPublication = 'on-commit',
+): Promise<Payment> {
   let loaded: Payment | null = payment;
   return retryOnVersionConflict(async () => {
     const current = loaded ?? (await payments.findById(payment.id));

@@ -10,7 +10,8 @@ describe('Payment', () => {
   const at = new Date('2030-01-02T03:04:05.000Z');
   const later = new Date('2030-01-02T03:04:09.000Z');
 
-  const newPayment = (amount = 4200) => Payment.create({ orderId, userId, amount: Money.of(amount, 'USD'), paymentMethod: PaymentMethod.of('pm_card_visa') }, at);
+  const newPayment = (amount = 4200) =>
+    Payment.create({ orderId, userId, amount: Money.of(amount, 'USD'), paymentMethod: PaymentMethod.of('pm_card_visa') }, at);
 
   /** A payment brought into `status` through its own verbs, with its events cleared. */
   function paymentIn(status: PaymentState): Payment {
@@ -79,7 +80,9 @@ describe('Payment', () => {
       payment.fail('insufficient_funds', later);
 
       expect(payment).toMatchObject({ status: 'FAILED', failureReason: 'insufficient_funds', providerReference: null, updatedAt: later });
-      expect(payment.pullEvents()).toEqual([{ type: 'PaymentFailed', aggregateId: payment.id, orderId, failureReason: 'insufficient_funds', occurredAt: later }]);
+      expect(payment.pullEvents()).toEqual([
+        { type: 'PaymentFailed', aggregateId: payment.id, orderId, failureReason: 'insufficient_funds', occurredAt: later },
+      ]);
     });
 
     it('SUCCEEDED -> REFUNDED records the refund of the whole amount', () => {

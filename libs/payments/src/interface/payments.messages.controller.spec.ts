@@ -10,7 +10,9 @@ describe('PaymentsMessagesController', () => {
   const prototype = PaymentsMessagesController.prototype as unknown as Record<string, object>;
   const methods = Object.getOwnPropertyNames(prototype).filter((name) => name !== 'constructor');
   const served = (kind: PatternHandler) =>
-    methods.filter((method) => Reflect.getMetadata(PATTERN_HANDLER_METADATA, prototype[method]) === kind).flatMap((method) => (Reflect.getMetadata(PATTERN_METADATA, prototype[method]) as string[]) ?? []);
+    methods
+      .filter((method) => Reflect.getMetadata(PATTERN_HANDLER_METADATA, prototype[method]) === kind)
+      .flatMap((method) => (Reflect.getMetadata(PATTERN_METADATA, prototype[method]) as string[]) ?? []);
 
   beforeEach(() => execute.mockClear());
 

@@ -28,7 +28,10 @@ describe('PendingPaymentsSweeper', () => {
   });
 
   it('takes its bound from REQUEST_TIMEOUT_MS', () => {
-    const sweeper = new PendingPaymentsSweeper({ execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler, new ConfigService({ REQUEST_TIMEOUT_MS: 2000 }));
+    const sweeper = new PendingPaymentsSweeper(
+      { execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler,
+      new ConfigService({ REQUEST_TIMEOUT_MS: 2000 }),
+    );
     expect(sweeper.staleAfterMs).toBe(6000);
     expect(sweeper.intervalMs).toBe(3000);
   });

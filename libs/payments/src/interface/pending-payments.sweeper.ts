@@ -39,7 +39,8 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
     @Optional() config?: ConfigService,
   ) {
     const requestTimeoutMs = Number(config?.get<number | string>('REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.staleAfterMs = REQUEST_TIMEOUTS_PER_PAYMENT * (Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS);
+    this.staleAfterMs =
+      REQUEST_TIMEOUTS_PER_PAYMENT * (Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   get intervalMs(): number {

@@ -55,7 +55,12 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     return true;
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication: EventPublication = 'on-commit'): Promise<void> {
+  async save(
+    payment: Payment,
+    events: readonly OutgoingIntegrationEvent[],
+    keyOutcome?: PaymentKeyOutcome,
+    publication: EventPublication = 'on-commit',
+  ): Promise<void> {
     await nextTurn();
     await this.runInterleavedWrite();
     const row = payment.toSnapshot();

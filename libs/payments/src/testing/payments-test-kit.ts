@@ -34,7 +34,9 @@ export function paymentsTestKit() {
     onOrderCancelled: new OnOrderCancelledHandler(refundOrder, inbox.asInbox()),
 
     /** Stores a payment in the given state directly, as if made earlier; nothing is charged or published. */
-    async givenPayment(options: { status?: PaymentState; orderId?: string; userId?: string; amount?: number; method?: string; at?: Date } = {}): Promise<Payment> {
+    async givenPayment(
+      options: { status?: PaymentState; orderId?: string; userId?: string; amount?: number; method?: string; at?: Date } = {},
+    ): Promise<Payment> {
       const payment = Payment.create(
         {
           orderId: options.orderId ?? randomUUID(),
@@ -45,11 +47,18 @@ export function paymentsTestKit() {
         options.at,
       );
       const status = options.status ?? 'SUCCEEDED';
-      if (status !== 'PENDING') payment.settle(status === 'FAILED' ? { outcome: 'declined', reason: 'card_declined' } : { outcome: 'succeeded', providerReference: TestPaymentProvider.referenceOf(payment.id) }, options.at);
+      if (status !== 'PENDING')
+        payment.settle(
+          status === 'FAILED'
+            ? { outcome: 'declined', reason: 'card_declined' }
+            : { outcome: 'succeeded', providerReference: TestPaymentProvider.referenceOf(payment.id) },
+          options.at,
+        );
       if (status === 'REFUNDED') payment.refund(options.at);
       await payments.given(payment);
       // A succeeded payment's charge is on the provider's ledger, so that refunding it gives money back.
-      if (status === 'SUCCEEDED') await provider.charge({ paymentId: payment.id, amount: payment.amount, paymentMethod: PaymentMethod.of(payment.paymentMethod) });
+      if (status === 'SUCCEEDED')
+        await provider.charge({ paymentId: payment.id, amount: payment.amount, paymentMethod: PaymentMethod.of(payment.paymentMethod) });
       provider.chargeCalls.length = 0;
       return payment;
     },

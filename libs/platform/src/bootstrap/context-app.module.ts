@@ -11,7 +11,12 @@ export class ContextAppModule {
     const topology = topologyFromEnv(env, { kind: 'context', context }, [context]);
     return {
       module: ContextAppModule,
-      imports: [PlatformModule, MessagingModule.forTopology(topology, CONTEXT_NAMES), contextModule, HealthModule.forContexts(CONTEXT_NAMES.filter((other) => other !== context))],
+      imports: [
+        PlatformModule,
+        MessagingModule.forTopology(topology, CONTEXT_NAMES),
+        contextModule,
+        HealthModule.forContexts(CONTEXT_NAMES.filter((other) => other !== context)),
+      ],
     };
   }
 }

@@ -66,9 +66,12 @@ export async function runApp(options: RunAppOptions): Promise<NestFastifyApplica
   await app.listen({ port, host });
   const topology = app.get<Topology>(TOPOLOGY);
   const hosted = topology.hosted.length > 0 ? topology.hosted.join(', ') : 'none';
-  app.getHttpAdapter().getInstance().log.info(
-    `Tessera ${options.name} ready in ${Date.now() - started} ms on ${urlOf(host, port)} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
-  );
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .log.info(
+      `Tessera ${options.name} ready in ${Date.now() - started} ms on ${urlOf(host, port)} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
+    );
   return app;
 }
 

@@ -32,7 +32,9 @@ describe('the stale build warning', () => {
 
   it('names the newest source changed since the build, and what to run', () => {
     checkout(5, 10);
-    expect(staleBuildWarning(dist())).toMatch(/older than the sources \(libs\/catalog\/src\/catalog\.module\.ts changed since\).*npm run build.*npm run start:dev/);
+    expect(staleBuildWarning(dist())).toMatch(
+      /older than the sources \(libs\/catalog\/src\/catalog\.module\.ts changed since\).*npm run build.*npm run start:dev/,
+    );
   });
 
   it('leaves out specs and test helpers, which the build does not compile', () => {

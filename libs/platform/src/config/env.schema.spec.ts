@@ -4,7 +4,12 @@ import { secretOrDevelopmentDefault } from './production-secret';
 
 describe('validateEnv', () => {
   it('fills the documented defaults', () => {
-    expect(validateEnv({})).toMatchObject({ RATE_LIMIT_PER_MINUTE: 100, LOGIN_RATE_LIMIT_PER_MINUTE: 10, ORDER_PAYMENT_TIMEOUT_SECONDS: 900, EMBEDDED_DB_DIR: '.data/db' });
+    expect(validateEnv({})).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 100,
+      LOGIN_RATE_LIMIT_PER_MINUTE: 10,
+      ORDER_PAYMENT_TIMEOUT_SECONDS: 900,
+      EMBEDDED_DB_DIR: '.data/db',
+    });
   });
 
   it('listens on this machine alone outside production, on every interface in production, unless HOST says', () => {
@@ -39,7 +44,9 @@ describe('validateEnv', () => {
 
   it('refuses a crash test fault point in production, and takes it elsewhere', () => {
     expect(() => validateEnv({ NODE_ENV: 'production', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toThrow(/TESSERA_FAULT_POINT/);
-    expect(validateEnv({ NODE_ENV: 'test', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toMatchObject({ TESSERA_FAULT_POINT: 'place-order:after-reserve' });
+    expect(validateEnv({ NODE_ENV: 'test', TESSERA_FAULT_POINT: 'place-order:after-reserve' })).toMatchObject({
+      TESSERA_FAULT_POINT: 'place-order:after-reserve',
+    });
   });
 });
 

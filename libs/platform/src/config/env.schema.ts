@@ -12,7 +12,11 @@ const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
 const perContext = Object.fromEntries(
   CONTEXT_NAMES.flatMap((context) => {
     const prefix = context.toUpperCase();
-    return [[`${prefix}_DATABASE_URL`, postgresUrl], [`${prefix}_TCP_ADDRESS`, tcpAddresses], [`${prefix}_TCP_LISTEN_ADDRESS`, tcpAddress]];
+    return [
+      [`${prefix}_DATABASE_URL`, postgresUrl],
+      [`${prefix}_TCP_ADDRESS`, tcpAddresses],
+      [`${prefix}_TCP_LISTEN_ADDRESS`, tcpAddress],
+    ];
   }),
 );
 
@@ -35,10 +39,16 @@ export const envSchema = Joi.object({
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),
   TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),
-  NATS_URL: Joi.string().uri({ scheme: ['nats', 'tls'] }).default('nats://127.0.0.1:4222'),
-  RABBITMQ_URL: Joi.string().uri({ scheme: ['amqp', 'amqps'] }).default('amqp://guest:guest@127.0.0.1:5672'),
+  NATS_URL: Joi.string()
+    .uri({ scheme: ['nats', 'tls'] })
+    .default('nats://127.0.0.1:4222'),
+  RABBITMQ_URL: Joi.string()
+    .uri({ scheme: ['amqp', 'amqps'] })
+    .default('amqp://guest:guest@127.0.0.1:5672'),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
-  MESSAGING_NAMESPACE: Joi.string().pattern(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes').default('tessera'),
+  MESSAGING_NAMESPACE: Joi.string()
+    .pattern(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes')
+    .default('tessera'),
   REQUEST_TIMEOUT_MS: positiveInt.default(5000),
   JWT_SECRET: Joi.string().min(16),
   JWT_EXPIRES_IN_SECONDS: positiveInt.default(3600),

@@ -2,7 +2,11 @@ import { parseRuntimeSettings, RuntimeSettingsRefusal, withRuntimeSettingsFile }
 
 describe('parseRuntimeSettings', () => {
   it('takes the runtime settings by their environment names, with the environment rules', () => {
-    expect(parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: 5\nLOG_LEVEL: debug\nREQUEST_TIMEOUT_MS: "2000"\n')).toEqual({ RATE_LIMIT_PER_MINUTE: 5, LOG_LEVEL: 'debug', REQUEST_TIMEOUT_MS: 2000 });
+    expect(parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: 5\nLOG_LEVEL: debug\nREQUEST_TIMEOUT_MS: "2000"\n')).toEqual({
+      RATE_LIMIT_PER_MINUTE: 5,
+      LOG_LEVEL: 'debug',
+      REQUEST_TIMEOUT_MS: 2000,
+    });
   });
 
   it('takes an empty file as setting nothing, so the environment decides', () => {
@@ -11,7 +15,9 @@ describe('parseRuntimeSettings', () => {
   });
 
   it('refuses a bad value in one line that names the key', () => {
-    expect(() => parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: -3')).toThrow(new RuntimeSettingsRefusal('RATE_LIMIT_PER_MINUTE must be greater than or equal to 1'));
+    expect(() => parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: -3')).toThrow(
+      new RuntimeSettingsRefusal('RATE_LIMIT_PER_MINUTE must be greater than or equal to 1'),
+    );
     expect(() => parseRuntimeSettings('LOG_LEVEL: loud')).toThrow(/^LOG_LEVEL must be one of/);
   });
 
@@ -19,7 +25,9 @@ describe('parseRuntimeSettings', () => {
     expect(() => parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: 4\nDATABASE_URL: postgres://db/shop')).toThrow(
       new RuntimeSettingsRefusal('DATABASE_URL is not a runtime setting: set it in the environment and restart'),
     );
-    expect(() => parseRuntimeSettings('TRANSPORT: nats\nJWT_SECRET: a-secret-long-enough')).toThrow(/^TRANSPORT is not a runtime setting.*; JWT_SECRET is not a runtime setting/);
+    expect(() => parseRuntimeSettings('TRANSPORT: nats\nJWT_SECRET: a-secret-long-enough')).toThrow(
+      /^TRANSPORT is not a runtime setting.*; JWT_SECRET is not a runtime setting/,
+    );
   });
 
   it('refuses a key that is no setting at all, and text that is not a YAML mapping', () => {
@@ -31,7 +39,9 @@ describe('parseRuntimeSettings', () => {
 
 describe('withRuntimeSettingsFile', () => {
   it('stops the start naming the file and the key when the file is bad or missing', () => {
-    expect(() => withRuntimeSettingsFile({ CONFIG_FILE: '/nonexistent/settings.yaml' })).toThrow('CONFIG_FILE /nonexistent/settings.yaml cannot be read: ENOENT');
+    expect(() => withRuntimeSettingsFile({ CONFIG_FILE: '/nonexistent/settings.yaml' })).toThrow(
+      'CONFIG_FILE /nonexistent/settings.yaml cannot be read: ENOENT',
+    );
   });
 
   it('leaves the environment alone without CONFIG_FILE', () => {

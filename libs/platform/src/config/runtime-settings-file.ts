@@ -5,7 +5,13 @@ import { envSchema } from './env.schema';
 import { ConfigurationError } from '@tessera/messaging';
 
 /** The settings CONFIG_FILE may change while the process runs; each keeps its environment variable's name and rules. */
-export const RUNTIME_SETTING_NAMES = ['RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'ORDER_PAYMENT_TIMEOUT_SECONDS', 'REQUEST_TIMEOUT_MS'] as const;
+export const RUNTIME_SETTING_NAMES = [
+  'RATE_LIMIT_PER_MINUTE',
+  'LOGIN_RATE_LIMIT_PER_MINUTE',
+  'LOG_LEVEL',
+  'ORDER_PAYMENT_TIMEOUT_SECONDS',
+  'REQUEST_TIMEOUT_MS',
+] as const;
 
 export type RuntimeSettingName = (typeof RUNTIME_SETTING_NAMES)[number];
 
@@ -21,7 +27,10 @@ export interface RuntimeSettingValues {
 const ENVIRONMENT_ONLY = new Set(Object.keys(envSchema.describe().keys ?? {}).filter((name) => !(RUNTIME_SETTING_NAMES as readonly string[]).includes(name)));
 
 const runtimeFileSchema = Joi.object(Object.fromEntries(RUNTIME_SETTING_NAMES.map((name) => [name, envSchema.extract(name)])))
-  .pattern(Joi.string().valid(...ENVIRONMENT_ONLY), Joi.any().forbidden().messages({ 'any.unknown': '{{#label}} is not a runtime setting: set it in the environment and restart' }))
+  .pattern(
+    Joi.string().valid(...ENVIRONMENT_ONLY),
+    Joi.any().forbidden().messages({ 'any.unknown': '{{#label}} is not a runtime setting: set it in the environment and restart' }),
+  )
   .messages({ 'object.unknown': `{{#label}} is not a setting (a runtime setting is one of ${RUNTIME_SETTING_NAMES.join(', ')})` });
 
 /** Why a CONFIG_FILE was not taken, in one line that names the key at fault. */

@@ -60,7 +60,10 @@ describe('RuntimeSettings', () => {
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(7);
     expect(heard).toHaveBeenCalledTimes(1);
     expect(infoLines).toEqual([
-      expect.objectContaining({ msg: `CONFIG_FILE ${file} applied: RATE_LIMIT_PER_MINUTE 5 -> 7, LOG_LEVEL info -> debug`, changes: { RATE_LIMIT_PER_MINUTE: { from: 5, to: 7 }, LOG_LEVEL: { from: 'info', to: 'debug' } } }),
+      expect.objectContaining({
+        msg: `CONFIG_FILE ${file} applied: RATE_LIMIT_PER_MINUTE 5 -> 7, LOG_LEVEL info -> debug`,
+        changes: { RATE_LIMIT_PER_MINUTE: { from: 5, to: 7 }, LOG_LEVEL: { from: 'info', to: 'debug' } },
+      }),
     ]);
   });
 
@@ -104,7 +107,9 @@ describe('RuntimeSettings', () => {
     writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\nDATABASE_URL: postgres://db/shop\n');
     started.reload();
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
-    expect(warnLines).toEqual([expect.stringMatching(/refused, the settings stay as they were: DATABASE_URL is not a runtime setting: set it in the environment and restart$/)]);
+    expect(warnLines).toEqual([
+      expect.stringMatching(/refused, the settings stay as they were: DATABASE_URL is not a runtime setting: set it in the environment and restart$/),
+    ]);
   });
 
   it('refuses to start on an invalid file', () => {

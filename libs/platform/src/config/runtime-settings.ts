@@ -2,7 +2,14 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import pino from 'pino';
 import { ConfigFileWatcher } from './config-file.watcher';
 import { validateEnv } from './env.schema';
-import { parseRuntimeSettings, readRuntimeSettingsText, startRefusedBy, RUNTIME_SETTING_NAMES, RuntimeSettingName, RuntimeSettingValues } from './runtime-settings-file';
+import {
+  parseRuntimeSettings,
+  readRuntimeSettingsText,
+  startRefusedBy,
+  RUNTIME_SETTING_NAMES,
+  RuntimeSettingName,
+  RuntimeSettingValues,
+} from './runtime-settings-file';
 
 /** One setting that a change of CONFIG_FILE moved, with its value before and after. */
 export interface RuntimeSettingChange<Name extends RuntimeSettingName = RuntimeSettingName> {
@@ -80,7 +87,9 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
       this.logger.warn(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
       return [];
     }
-    const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map((name) => ({ name, from: this.current[name], to: next[name] }) as RuntimeSettingChange);
+    const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map(
+      (name) => ({ name, from: this.current[name], to: next[name] }) as RuntimeSettingChange,
+    );
     if (changes.length === 0) return [];
     const logChanges = () =>
       this.logger.log({

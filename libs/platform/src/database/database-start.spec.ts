@@ -35,7 +35,11 @@ describe('initializeOnServer', () => {
   it('refuses the start, tries spent, when nothing listens at the URL', async () => {
     // Port 1 on the loopback: nothing listens there, so each try is refused at once.
     const url = 'postgres://postgres@127.0.0.1:1/tessera';
-    const refusal = await initializeOnServer({ type: 'postgres', url }, { variable: 'DATABASE_URL', url }, { budgetMs: 100, pauseMs: 20, connectTimeoutMs: 500 }).catch((error: Error) => error);
+    const refusal = await initializeOnServer(
+      { type: 'postgres', url },
+      { variable: 'DATABASE_URL', url },
+      { budgetMs: 100, pauseMs: 20, connectTimeoutMs: 500 },
+    ).catch((error: Error) => error);
     expect(refusal).toBeInstanceOf(DependencyUnavailableError);
     expect((refusal as Error).message).toContain('(ECONNREFUSED): start it, or set DATABASE_URL to where it runs');
   });

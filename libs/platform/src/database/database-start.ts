@@ -64,10 +64,15 @@ export function databaseRefusal(error: unknown, { variable, url }: DatabaseSetti
   if (code === DATABASE_MISSING) {
     const { hostname, port, username, pathname } = new URL(url);
     const name = decodeURIComponent(pathname.slice(1));
-    const createdb = ['createdb', `-h ${hostname}`, port ? `-p ${port}` : '', username ? `-U ${decodeURIComponent(username)}` : '', name].filter(Boolean).join(' ');
-    return new DependencyUnavailableError(`the database "${name}" of ${variable}=${shown} does not exist: create it (${createdb}) or set ${variable} to one that does`);
+    const createdb = ['createdb', `-h ${hostname}`, port ? `-p ${port}` : '', username ? `-U ${decodeURIComponent(username)}` : '', name]
+      .filter(Boolean)
+      .join(' ');
+    return new DependencyUnavailableError(
+      `the database "${name}" of ${variable}=${shown} does not exist: create it (${createdb}) or set ${variable} to one that does`,
+    );
   }
-  if (code && PERMANENT_CODES.has(code)) return new DependencyUnavailableError(`Postgres at ${shown} refused ${variable}'s credentials (${message}): fix the user or password in ${variable}`);
+  if (code && PERMANENT_CODES.has(code))
+    return new DependencyUnavailableError(`Postgres at ${shown} refused ${variable}'s credentials (${message}): fix the user or password in ${variable}`);
   return new DependencyUnavailableError(
     `Postgres at ${shown} did not accept a connection within ${budgetMs / 1000} s (${code ?? message}): start it, or set ${variable} to where it runs`,
   );

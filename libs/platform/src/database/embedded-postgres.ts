@@ -64,7 +64,12 @@ export class EmbeddedPostgres {
         return typeof value === 'function' ? value.bind(pool) : value;
       },
     });
-    return { ...pg, Pool: function SharedPool() { return borrowed; } } as unknown as typeof pg;
+    return {
+      ...pg,
+      Pool: function SharedPool() {
+        return borrowed;
+      },
+    } as unknown as typeof pg;
   }
 
   async stop(): Promise<void> {
@@ -75,4 +80,3 @@ export class EmbeddedPostgres {
     this.lock?.release();
   }
 }
-

@@ -8,7 +8,9 @@ describe('toSafeInteger', () => {
   });
 
   it('refuses what a number cannot hold exactly, naming the column', () => {
-    expect(() => toSafeInteger('9007199254740993', 'shop.things.amount')).toThrow(new RangeError('shop.things.amount holds 9007199254740993, which is not a safe integer'));
+    expect(() => toSafeInteger('9007199254740993', 'shop.things.amount')).toThrow(
+      new RangeError('shop.things.amount holds 9007199254740993, which is not a safe integer'),
+    );
     expect(() => toSafeInteger('12.5', 'shop.things.amount')).toThrow(RangeError);
     expect(() => toSafeInteger('', 'shop.things.amount')).toThrow(RangeError);
     expect(() => toSafeInteger(1.5, 'shop.things.version')).toThrow('shop.things.version holds 1.5');

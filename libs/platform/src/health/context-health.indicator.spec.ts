@@ -12,7 +12,10 @@ function indicator(clients: Partial<Record<ContextName, FakeClient>>): ContextHe
 }
 
 const answering = (reply: unknown): FakeClient => ({ circuitOpen: false, send: jest.fn(async () => reply) as FakeClient['send'] });
-const unreachable: FakeClient = { circuitOpen: false, send: jest.fn(() => Promise.reject(new Error('catalog did not answer catalog.check-health within 1500 ms'))) };
+const unreachable: FakeClient = {
+  circuitOpen: false,
+  send: jest.fn(() => Promise.reject(new Error('catalog did not answer catalog.check-health within 1500 ms'))),
+};
 
 describe('ContextHealthIndicator', () => {
   it('reaches a context that answers up, with the latency of its answer, through its health-check pattern', async () => {
@@ -24,7 +27,10 @@ describe('ContextHealthIndicator', () => {
 
   it('shows a context down when it does not answer, or answers that its database is down', async () => {
     await expect(indicator({ catalog: unreachable }).reach('catalog')).resolves.toEqual({ status: 'down' });
-    await expect(indicator({ payments: answering({ context: 'payments', status: 'down' }) }).reach('payments')).resolves.toEqual({ status: 'down', latencyMs: expect.any(Number) });
+    await expect(indicator({ payments: answering({ context: 'payments', status: 'down' }) }).reach('payments')).resolves.toEqual({
+      status: 'down',
+      latencyMs: expect.any(Number),
+    });
   });
 
   it('shows an open circuit as such, without a request the client would refuse anyway', async () => {
@@ -38,7 +44,11 @@ describe('ContextHealthIndicator', () => {
     await expect(indicator({ catalog: unreachable }).check('catalog')).resolves.toEqual({
       catalog: { status: 'down', message: 'catalog did not answer catalog.check-health within 1500 ms' },
     });
-    await expect(indicator({ payments: answering({ context: 'payments', status: 'down', details: { message: 'The payments database did not answer' } }) }).check('payments')).resolves.toEqual({
+    await expect(
+      indicator({ payments: answering({ context: 'payments', status: 'down', details: { message: 'The payments database did not answer' } }) }).check(
+        'payments',
+      ),
+    ).resolves.toEqual({
       payments: { status: 'down', message: 'The payments database did not answer' },
     });
   });

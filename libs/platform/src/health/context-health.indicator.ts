@@ -29,7 +29,9 @@ export class ContextHealthIndicator {
     const session = this.indicators.check(context);
     const probe = await this.probe(context);
     if (probe.reply?.status === 'up') return session.up();
-    return session.down(probe.reply ? { message: `${context} reports itself down`, ...probe.reply.details } : { message: probe.failure ?? `${context} did not answer` });
+    return session.down(
+      probe.reply ? { message: `${context} reports itself down`, ...probe.reply.details } : { message: probe.failure ?? `${context} did not answer` },
+    );
   }
 
   /**

@@ -31,7 +31,11 @@ describe('databaseHealth', () => {
     const log = logger();
     const dataSource = database(() => Promise.reject('socket hang up'));
 
-    await expect(databaseHealth('users', dataSource, log)).resolves.toEqual({ context: 'users', status: 'down', details: { message: 'The users database did not answer' } });
+    await expect(databaseHealth('users', dataSource, log)).resolves.toEqual({
+      context: 'users',
+      status: 'down',
+      details: { message: 'The users database did not answer' },
+    });
     expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('socket hang up'));
   });
 });

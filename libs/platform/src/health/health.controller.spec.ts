@@ -30,17 +30,25 @@ async function controllerIn(world: World): Promise<HealthController> {
       {
         provide: ContextHealthIndicator,
         useValue: {
-          check: async (context: ContextName) => (status(context) === 'up' ? indicators.check(context).up() : indicators.check(context).down({ message: `${context} is unavailable` })),
-          reach: async (context: ContextName): Promise<ContextReach> => (status(context) === 'up' ? { status: 'up', latencyMs: 2 } : { status: status(context) }),
+          check: async (context: ContextName) =>
+            status(context) === 'up' ? indicators.check(context).up() : indicators.check(context).down({ message: `${context} is unavailable` }),
+          reach: async (context: ContextName): Promise<ContextReach> =>
+            status(context) === 'up' ? { status: 'up', latencyMs: 2 } : { status: status(context) },
         },
       },
       {
         provide: BrokerHealthIndicator,
-        useValue: { applies: world.broker !== undefined, check: async () => (world.broker ? indicators.check('nats').up() : indicators.check('nats').down({ message: 'nats is not reachable' })) },
+        useValue: {
+          applies: world.broker !== undefined,
+          check: async () => (world.broker ? indicators.check('nats').up() : indicators.check('nats').down({ message: 'nats is not reachable' })),
+        },
       },
       {
         provide: RedisHealthIndicator,
-        useValue: { applies: world.redis !== undefined, check: async () => (world.redis ? indicators.check('redis').up() : indicators.check('redis').down({ message: 'redis is not reachable' })) },
+        useValue: {
+          applies: world.redis !== undefined,
+          check: async () => (world.redis ? indicators.check('redis').up() : indicators.check('redis').down({ message: 'redis is not reachable' })),
+        },
       },
     ],
   }).compile();
@@ -59,7 +67,12 @@ describe('HealthController', () => {
 
     await expect(controller.ready()).resolves.toMatchObject({ status: 'ok', details: { nats: { status: 'up' } } });
     await expect(controller.contextsHealth()).resolves.toEqual({
-      contexts: { users: { status: 'up', latencyMs: 2 }, catalog: { status: 'down' }, ordering: { status: 'up', latencyMs: 2 }, payments: { status: 'circuit-open' } },
+      contexts: {
+        users: { status: 'up', latencyMs: 2 },
+        catalog: { status: 'down' },
+        ordering: { status: 'up', latencyMs: 2 },
+        payments: { status: 'circuit-open' },
+      },
     });
   });
 

@@ -17,7 +17,12 @@ export interface ContextsHealth {
 }
 
 const CONTEXTS_EXAMPLE: ContextsHealth = {
-  contexts: { users: { status: 'up', latencyMs: 3 }, catalog: { status: 'down' }, ordering: { status: 'up', latencyMs: 4 }, payments: { status: 'circuit-open' } },
+  contexts: {
+    users: { status: 'up', latencyMs: 3 },
+    catalog: { status: 'down' },
+    ordering: { status: 'up', latencyMs: 4 },
+    payments: { status: 'circuit-open' },
+  },
   redis: { status: 'up' },
 };
 
@@ -51,7 +56,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Answers 200 when what this process owns answers: the databases of the contexts it hosts and its broker connection; 503 naming the failing part otherwise',
+    summary:
+      'Answers 200 when what this process owns answers: the databases of the contexts it hosts and its broker connection; 503 naming the failing part otherwise',
   })
   ready() {
     return this.health.check([
@@ -62,7 +68,8 @@ export class HealthController {
 
   @Get('contexts')
   @ApiOperation({
-    summary: 'Every context this process calls, probed now: up (with the latency of its answer), down, or circuit-open; and Redis where REDIS_URL is set. Always 200: for dashboards and people, not for load balancers',
+    summary:
+      'Every context this process calls, probed now: up (with the latency of its answer), down, or circuit-open; and Redis where REDIS_URL is set. Always 200: for dashboards and people, not for load balancers',
   })
   @ApiOkResponse({ description: 'How this process reaches each context now', schema: { type: 'object', example: CONTEXTS_EXAMPLE } })
   async contextsHealth(): Promise<ContextsHealth> {

@@ -94,7 +94,19 @@ describe('the log format', () => {
     const { lines, logger } = capturedLogger('json');
     runWithCorrelation('req-46', () => logger.info({ pattern: 'users.get-user', durationMs: 2 }, 'handled'));
     expect(logFormatOf(logger)).toBe('json');
-    expect(JSON.parse(lines[0])).toEqual(expect.objectContaining({ level: 30, time: expect.any(Number), pid: process.pid, hostname: expect.any(String), name: 'logger-spec', correlationId: 'req-46', pattern: 'users.get-user', durationMs: 2, msg: 'handled' }));
+    expect(JSON.parse(lines[0])).toEqual(
+      expect.objectContaining({
+        level: 30,
+        time: expect.any(Number),
+        pid: process.pid,
+        hostname: expect.any(String),
+        name: 'logger-spec',
+        correlationId: 'req-46',
+        pattern: 'users.get-user',
+        durationMs: 2,
+        msg: 'handled',
+      }),
+    );
   });
 });
 
@@ -139,7 +151,9 @@ describe('LOG_FORMAT=pretty where pino-pretty is not installed (the image)', () 
         expect(formatOf(logger)).toBe('json');
         expect(JSON.parse(lines[0])).toMatchObject({ msg: 'still written' });
       });
-      expect(said.mock.calls.map(([text]) => String(text))).toEqual(['LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON instead\n']);
+      expect(said.mock.calls.map(([text]) => String(text))).toEqual([
+        'LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON instead\n',
+      ]);
     } finally {
       said.mockRestore();
     }

@@ -43,7 +43,12 @@ export function logFormatOf(logger: object): LogFormat {
  * traces, the `trace_id` and `span_id` it was written in. Lines go to stdout
  * unless a destination is given, in JSON unless told otherwise.
  */
-export function createRootLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream, format: LogFormat = destination ? 'json' : chosenLogFormat()): PinoLogger {
+export function createRootLogger(
+  name: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+  format: LogFormat = destination ? 'json' : chosenLogFormat(),
+): PinoLogger {
   const options: pino.LoggerOptions = {
     name,
     level,

@@ -16,12 +16,20 @@ function toIntegrationEvent(event: UserDomainEvent): OutgoingIntegrationEvent | 
     case 'UserRegistered':
       return {
         pattern: USERS_EVENTS.USER_REGISTERED,
-        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies IntegrationEventPayload<UserRegisteredEvent>,
+        payload: {
+          userId: event.aggregateId,
+          email: event.email,
+          occurredAt: event.occurredAt.toISOString(),
+        } satisfies IntegrationEventPayload<UserRegisteredEvent>,
       };
     case 'UserEmailChanged':
       return {
         pattern: USERS_EVENTS.USER_EMAIL_CHANGED,
-        payload: { userId: event.aggregateId, email: event.email, occurredAt: event.occurredAt.toISOString() } satisfies IntegrationEventPayload<UserEmailChangedEvent>,
+        payload: {
+          userId: event.aggregateId,
+          email: event.email,
+          occurredAt: event.occurredAt.toISOString(),
+        } satisfies IntegrationEventPayload<UserEmailChangedEvent>,
       };
     case 'UserDeactivated':
       return {

@@ -5,8 +5,7 @@ const MAX_LOCAL_PART_LENGTH = 64;
 // The WHATWG HTML "valid e-mail address" grammar, which browsers apply to
 // <input type="email">, narrowed to require a dot in the domain as Joi's
 // default does, so the gateway's and this context's rules agree.
-const FORMAT =
-  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const FORMAT = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** An email address, trimmed and lower-cased, so that two spellings of one address are equal. */
 export class Email {

@@ -21,8 +21,12 @@ describe('PlainPassword', () => {
     ['a C1 control', 'hunter2\u0085hunter2'],
     ['the last C1 control', 'hunter2\u009fhunter2'],
   ])('refuses a password with %s, naming the field', (_name, raw) => {
-    expect(() => PlainPassword.of(raw)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', problems: [{ field: 'password', message: 'must not contain control characters' }] }));
-    expect(() => PlainPassword.of(raw, 'ADMIN_PASSWORD')).toThrow(expect.objectContaining({ problems: [{ field: 'ADMIN_PASSWORD', message: expect.any(String) }] }));
+    expect(() => PlainPassword.of(raw)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', problems: [{ field: 'password', message: 'must not contain control characters' }] }),
+    );
+    expect(() => PlainPassword.of(raw, 'ADMIN_PASSWORD')).toThrow(
+      expect.objectContaining({ problems: [{ field: 'ADMIN_PASSWORD', message: expect.any(String) }] }),
+    );
   });
 
   it('refuses a lone surrogate, which has no UTF-8 form to hash', () => {

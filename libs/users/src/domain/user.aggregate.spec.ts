@@ -31,7 +31,9 @@ describe('User', () => {
 
     it('records that the user registered, once', () => {
       const user = registerAda();
-      expect(user.pullEvents()).toEqual([expect.objectContaining({ type: 'UserRegistered', aggregateId: user.id, email: 'ada@example.com', occurredAt: registeredAt })]);
+      expect(user.pullEvents()).toEqual([
+        expect.objectContaining({ type: 'UserRegistered', aggregateId: user.id, email: 'ada@example.com', occurredAt: registeredAt }),
+      ]);
       expect(user.pullEvents()).toEqual([]);
     });
 

@@ -11,7 +11,9 @@ describe('UsersMessagesController', () => {
 
   it('serves every request of USERS_PATTERNS, each exactly once', () => {
     const prototype = UsersMessagesController.prototype as unknown as Record<string, object>;
-    const served = Object.getOwnPropertyNames(prototype).flatMap((method) => (Reflect.getMetadata(PATTERN_METADATA, prototype[method]) as string[] | undefined) ?? []);
+    const served = Object.getOwnPropertyNames(prototype).flatMap(
+      (method) => (Reflect.getMetadata(PATTERN_METADATA, prototype[method]) as string[] | undefined) ?? [],
+    );
     expect(served.sort()).toEqual(Object.values(USERS_PATTERNS).sort());
   });
 

@@ -18,9 +18,7 @@ export class AddCatalogReservationExpiry1795480000000 implements MigrationInterf
     await queryRunner.query(`ALTER TABLE catalog.reservations ALTER COLUMN expires_at SET DEFAULT now() + interval '1800 seconds'`);
     await queryRunner.query('ALTER TABLE catalog.reservations ALTER COLUMN expires_at SET NOT NULL');
     await queryRunner.query('ALTER TABLE catalog.reservations ADD COLUMN released_by_expiry boolean NOT NULL DEFAULT false');
-    await queryRunner.query(
-      `CREATE INDEX reservations_reserved_expires_at_idx ON catalog.reservations (expires_at, reservation_id) WHERE status = 'RESERVED'`,
-    );
+    await queryRunner.query(`CREATE INDEX reservations_reserved_expires_at_idx ON catalog.reservations (expires_at, reservation_id) WHERE status = 'RESERVED'`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -33,8 +33,15 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity], migrations: CATALOG_MIGRATIONS }));
-    repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
+    ({ dataSource, drop } = await createMigratedContextDatabase({
+      context: 'catalog',
+      entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
+      migrations: CATALOG_MIGRATIONS,
+    }));
+    repository = new TypeOrmProductRepository(
+      dataSource.getRepository(ProductOrmEntity),
+      new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -112,7 +119,16 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
 
   describe('list', () => {
     beforeEach(async () => {
-      for (const [index, name] of ['banana split', 'Apple Pie', '100% Juice', '1000 Piece Puzzle', 'snake_case mug', 'snakecase cup', 'Back\\slash', 'cherry'].entries()) {
+      for (const [index, name] of [
+        'banana split',
+        'Apple Pie',
+        '100% Juice',
+        '1000 Piece Puzzle',
+        'snake_case mug',
+        'snakecase cup',
+        'Back\\slash',
+        'cherry',
+      ].entries()) {
         await repository.add(product(`L-${index}`, name));
       }
     });
@@ -120,7 +136,16 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
     const names = async (q: string | undefined, offset = 0, limit = 100) => (await repository.list({ q, offset, limit })).items.map((item) => item.name);
 
     it('orders by name ignoring case, in code point order whatever the database collation', async () => {
-      expect(await names(undefined)).toEqual(['100% Juice', '1000 Piece Puzzle', 'Apple Pie', 'Back\\slash', 'banana split', 'cherry', 'snake_case mug', 'snakecase cup']);
+      expect(await names(undefined)).toEqual([
+        '100% Juice',
+        '1000 Piece Puzzle',
+        'Apple Pie',
+        'Back\\slash',
+        'banana split',
+        'cherry',
+        'snake_case mug',
+        'snakecase cup',
+      ]);
     });
 
     it('pages with the total of all matches', async () => {
@@ -157,15 +182,22 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       const kettle = product('OUT-1', 'Kettle');
       await repository.add(kettle, [{ pattern: 'catalog.product.created', payload: { productId: kettle.id } }]);
       const twin = product('out-1', 'Twin');
-      await expect(repository.add(twin, [{ pattern: 'catalog.product.created', payload: { productId: twin.id } }])).rejects.toMatchObject({ code: 'SKU_TAKEN' });
+      await expect(repository.add(twin, [{ pattern: 'catalog.product.created', payload: { productId: twin.id } }])).rejects.toMatchObject({
+        code: 'SKU_TAKEN',
+      });
       const stale = (await repository.findById(kettle.id))!;
       const fresh = (await repository.findById(kettle.id))!;
       fresh.adjustStock(1);
       await repository.save(fresh, [{ pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id } }]);
       stale.adjustStock(2);
-      await expect(repository.save(stale, [{ pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id, stale: true } }])).rejects.toBeInstanceOf(ProductVersionConflictError);
+      await expect(repository.save(stale, [{ pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id, stale: true } }])).rejects.toBeInstanceOf(
+        ProductVersionConflictError,
+      );
 
-      const rows = await dataSource.query(`SELECT pattern, payload FROM catalog.outbox WHERE payload->>'productId' IN ($1, $2) ORDER BY position`, [kettle.id, twin.id]);
+      const rows = await dataSource.query(`SELECT pattern, payload FROM catalog.outbox WHERE payload->>'productId' IN ($1, $2) ORDER BY position`, [
+        kettle.id,
+        twin.id,
+      ]);
       expect(rows).toEqual([
         { pattern: 'catalog.product.created', payload: { productId: kettle.id } },
         { pattern: 'catalog.stock.adjusted', payload: { productId: kettle.id } },
@@ -231,7 +263,12 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       await repository.add(lamp);
       await repository.add(pen);
 
-      const view = await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: pen.id, quantity: 4 }, { productId: lamp.id, quantity: 5 }]));
+      const view = await reserve.execute(
+        new ReserveStockCommand(orderId(1), [
+          { productId: pen.id, quantity: 4 },
+          { productId: lamp.id, quantity: 5 },
+        ]),
+      );
 
       expect(view).toEqual({
         reservationId: orderId(1),
@@ -257,11 +294,25 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       await repository.add(pen);
       const unknown = '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f';
 
-      await expect(reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 2 }, { productId: pen.id, quantity: 2 }]))).rejects.toMatchObject({
+      await expect(
+        reserve.execute(
+          new ReserveStockCommand(orderId(1), [
+            { productId: mug.id, quantity: 2 },
+            { productId: pen.id, quantity: 2 },
+          ]),
+        ),
+      ).rejects.toMatchObject({
         code: 'INSUFFICIENT_STOCK',
         details: expect.objectContaining({ productId: pen.id, available: 1, requested: 2 }),
       });
-      await expect(reserve.execute(new ReserveStockCommand(orderId(2), [{ productId: mug.id, quantity: 2 }, { productId: unknown, quantity: 1 }]))).rejects.toMatchObject({
+      await expect(
+        reserve.execute(
+          new ReserveStockCommand(orderId(2), [
+            { productId: mug.id, quantity: 2 },
+            { productId: unknown, quantity: 1 },
+          ]),
+        ),
+      ).rejects.toMatchObject({
         code: 'PRODUCT_NOT_FOUND',
         details: { productId: unknown },
       });
@@ -302,7 +353,10 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
 
       await Promise.all(
         Array.from({ length: 20 }, (_, n) => {
-          const lines = [{ productId: mug.id, quantity: 1 }, { productId: pen.id, quantity: 2 }];
+          const lines = [
+            { productId: mug.id, quantity: 1 },
+            { productId: pen.id, quantity: 2 },
+          ];
           return reserve.execute(new ReserveStockCommand(orderId(n), n % 2 === 0 ? lines : lines.reverse()));
         }),
       );
@@ -315,7 +369,9 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       const mug = product('R-MUG', 'Mug', 1200, 10);
       await repository.add(mug);
 
-      const views = await Promise.all(Array.from({ length: 6 }, () => reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 3 }]))));
+      const views = await Promise.all(
+        Array.from({ length: 6 }, () => reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 3 }]))),
+      );
 
       expect(views.every((view) => JSON.stringify(view) === JSON.stringify(views[0]))).toBe(true);
       expect(views[0]).toMatchObject({ status: 'RESERVED', lines: [expect.objectContaining({ quantity: 3 })] });
@@ -347,7 +403,9 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
 
       expect(await stockOf(mug.id)).toBe(10);
       expect((await reservations.findById(orderId(1)))?.status).toBe('RELEASED');
-      await expect(commit.execute(new CommitReservationCommand('7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f'))).rejects.toMatchObject({ code: 'RESERVATION_NOT_FOUND' });
+      await expect(commit.execute(new CommitReservationCommand('7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f'))).rejects.toMatchObject({
+        code: 'RESERVATION_NOT_FOUND',
+      });
     });
 
     it("does its work inside the caller's transaction, and undoes it with that transaction", async () => {

@@ -56,16 +56,7 @@ export class TypeOrmProductRepository implements ProductRepository {
             SET name = $3, description = $4, price_amount = $5, price_currency = $6, stock = $7, updated_at = $8,
                 version = version + 1
           WHERE id = $1 AND version = $2`,
-        [
-          product.id,
-          loadedVersion,
-          product.name,
-          product.description,
-          String(product.price.amount),
-          product.price.currency,
-          product.stock,
-          product.updatedAt,
-        ],
+        [product.id, loadedVersion, product.name, product.description, String(product.price.amount), product.price.currency, product.stock, product.updatedAt],
       )) as [unknown, number];
       if (affected !== 1) throw new ProductVersionConflictError(product.id, loadedVersion);
     });

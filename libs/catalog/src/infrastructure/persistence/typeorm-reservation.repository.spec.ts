@@ -46,7 +46,10 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
   beforeAll(async () => {
     ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities, migrations }));
-    products = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
+    products = new TypeOrmProductRepository(
+      dataSource.getRepository(ProductOrmEntity),
+      new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -130,7 +133,16 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   it('expires an overdue reservation: its units back in stock and catalog.reservation.expired in the outbox, published after commit', async () => {
     const mug = await givenProduct('E-MUG', 10);
     const pen = await givenProduct('E-PEN', 5);
-    await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 2 }], 60));
+    await reserve.execute(
+      new ReserveStockCommand(
+        orderId(1),
+        [
+          { productId: mug.id, quantity: 4 },
+          { productId: pen.id, quantity: 2 },
+        ],
+        60,
+      ),
+    );
     const now = new Date(Date.now() + HOUR_MS);
 
     await expect(sweep(now)).resolves.toBe(1);
@@ -146,7 +158,10 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     ]);
     await outbox.publishPending();
     expect(publisher.published).toEqual([
-      { pattern: 'catalog.reservation.expired', payload: { reservationId: orderId(1), lines, eventId: expect.any(String), occurredAt: expect.any(String), version: 1, publication: 1 } },
+      {
+        pattern: 'catalog.reservation.expired',
+        payload: { reservationId: orderId(1), lines, eventId: expect.any(String), occurredAt: expect.any(String), version: 1, publication: 1 },
+      },
     ]);
 
     await expect(sweep(now)).resolves.toBe(0);
@@ -170,7 +185,12 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   it('commits a RESERVED reservation in one step, answering it with its lines as a load would, and leaves any other as it is', async () => {
     const mug = await givenProduct('E-MUG', 10);
     const lamp = await givenProduct('E-LAMP', 10);
-    await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 2 }, { productId: lamp.id, quantity: 1 }]));
+    await reserve.execute(
+      new ReserveStockCommand(orderId(1), [
+        { productId: mug.id, quantity: 2 },
+        { productId: lamp.id, quantity: 1 },
+      ]),
+    );
     await reserve.execute(new ReserveStockCommand(orderId(2), [{ productId: mug.id, quantity: 1 }]));
     const released = (await reservations.findById(orderId(2)))!;
     released.release();
@@ -289,13 +309,15 @@ describeWith(['postgres'])('AddCatalogReservationExpiry1795480000000', () => {
     let after: DataSource | undefined;
     try {
       const madeAt = new Date('2030-01-02T03:04:05.000Z');
-      await before.query(`INSERT INTO catalog.reservations (reservation_id, status, created_at, updated_at) VALUES ($1, 'RESERVED', $3, $3), ($2, 'COMMITTED', $3, $3)`, [
-        orderId(1),
-        orderId(2),
-        madeAt,
-      ]);
+      await before.query(
+        `INSERT INTO catalog.reservations (reservation_id, status, created_at, updated_at) VALUES ($1, 'RESERVED', $3, $3), ($2, 'COMMITTED', $3, $3)`,
+        [orderId(1), orderId(2), madeAt],
+      );
 
-      after = await new DataSource({ ...contextDataSourceOptions({ context: 'catalog', entities, migrations }), url: (before.options as { url: string }).url }).initialize();
+      after = await new DataSource({
+        ...contextDataSourceOptions({ context: 'catalog', entities, migrations }),
+        url: (before.options as { url: string }).url,
+      }).initialize();
       await migrateContextSchema(after, 'catalog', true);
 
       const rows: { expires_at: Date; released_by_expiry: boolean }[] = await after.query(
@@ -305,9 +327,9 @@ describeWith(['postgres'])('AddCatalogReservationExpiry1795480000000', () => {
         { expires_at: new Date(madeAt.getTime() + 1800_000), released_by_expiry: false },
         { expires_at: new Date(madeAt.getTime() + 1800_000), released_by_expiry: false },
       ]);
-      await expect(after.query(`INSERT INTO catalog.reservations (reservation_id, status, expires_at) VALUES ($1, 'RESERVED', NULL)`, [orderId(3)])).rejects.toThrow(
-        /null value/,
-      );
+      await expect(
+        after.query(`INSERT INTO catalog.reservations (reservation_id, status, expires_at) VALUES ($1, 'RESERVED', NULL)`, [orderId(3)]),
+      ).rejects.toThrow(/null value/);
       const [index]: { indexdef: string }[] = await after.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'reservations_reserved_expires_at_idx'`);
       expect(index.indexdef).toMatch(/\(expires_at, reservation_id\) WHERE \(status = 'RESERVED'::text\)/);
     } finally {

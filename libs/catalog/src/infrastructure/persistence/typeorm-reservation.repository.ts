@@ -74,9 +74,11 @@ export class TypeOrmReservationRepository implements ReservationRepository {
 
   async findStatus(id: string): Promise<ReservationStatus | undefined> {
     if (!Reservation.isWellFormedId(id)) return undefined;
-    const [row] = await preparedQuery<{ status: ReservationStatus }>(this.held ?? this.dataSource, `SELECT status FROM catalog.reservations WHERE reservation_id = $1`, [
-      id.toLowerCase(),
-    ]);
+    const [row] = await preparedQuery<{ status: ReservationStatus }>(
+      this.held ?? this.dataSource,
+      `SELECT status FROM catalog.reservations WHERE reservation_id = $1`,
+      [id.toLowerCase()],
+    );
     return row?.status;
   }
 
@@ -208,10 +210,10 @@ export class TypeOrmReservationRepository implements ReservationRepository {
       if (affected !== 1) throw new ReservationStatusConflictError(reservation.id, reservation.storedStatus);
       // Only the one save that moved the status gets here, so the units go back once; by product id, as they were taken.
       for (const line of reservation.stockToReturn()) {
-        await manager.query(
-          `UPDATE catalog.products SET stock = stock + $2, version = version + 1, updated_at = now() WHERE id = $1`,
-          [line.productId, line.quantity],
-        );
+        await manager.query(`UPDATE catalog.products SET stock = stock + $2, version = version + 1, updated_at = now() WHERE id = $1`, [
+          line.productId,
+          line.quantity,
+        ]);
       }
       for (const event of events) await this.outbox.add(manager, event.pattern, event.payload);
       return manager;

@@ -21,13 +21,20 @@ export class FakeCatalog extends FakeContextClient {
 
   constructor() {
     super('catalog');
-    this.answer(CATALOG_PATTERNS.RESERVE_STOCK, (request) => this.reserve(request as { reservationId: string; lines: { productId: string; quantity: number }[] }));
+    this.answer(CATALOG_PATTERNS.RESERVE_STOCK, (request) =>
+      this.reserve(request as { reservationId: string; lines: { productId: string; quantity: number }[] }),
+    );
     this.answer(CATALOG_PATTERNS.COMMIT_RESERVATION, (request) => this.commit(String(request.reservationId)));
     this.answer(CATALOG_PATTERNS.RELEASE_RESERVATION, (request) => this.release(String(request.reservationId)));
   }
 
   givenProduct(product: Partial<FakeProduct> & { stock: number }, id: string = randomUUID()): string {
-    this.products.set(id, { sku: `SKU-${this.products.size + 1}`, name: `Product ${this.products.size + 1}`, price: { amount: 1000, currency: 'USD' }, ...product });
+    this.products.set(id, {
+      sku: `SKU-${this.products.size + 1}`,
+      name: `Product ${this.products.size + 1}`,
+      price: { amount: 1000, currency: 'USD' },
+      ...product,
+    });
     return id;
   }
 

@@ -50,7 +50,14 @@ export function orderingTestKit() {
   const users = new FakeContextClient('users').answer(USERS_PATTERNS.GET_USER, ({ userId }) => {
     const id = String(userId);
     if (id === UNKNOWN_USER) throw new DomainError(ERROR_CODES.USER_NOT_FOUND, 'No such user');
-    const user: UserView = { id, email: `${id}@example.com`, name: 'Ada', role: 'customer', status: inactiveUsers.has(id) ? 'inactive' : 'active', createdAt: '2029-01-01T00:00:00.000Z' };
+    const user: UserView = {
+      id,
+      email: `${id}@example.com`,
+      name: 'Ada',
+      role: 'customer',
+      status: inactiveUsers.has(id) ? 'inactive' : 'active',
+      createdAt: '2029-01-01T00:00:00.000Z',
+    };
     return user;
   });
   const payments = new FakeContextClient('payments').answer(PAYMENTS_PATTERNS.REFUND_ORDER, () => ({}));

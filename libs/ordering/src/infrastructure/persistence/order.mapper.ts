@@ -21,7 +21,12 @@ export class OrderMapper {
   }
 
   static toEvent(row: OrderEventOrmEntity): OrderDomainEvent {
-    return fromStoredEvent(row.orderId, { type: row.type, version: toSafeInteger(row.version, 'ordering.order_events.version'), occurredAt: new Date(row.occurredAt), data: row.data });
+    return fromStoredEvent(row.orderId, {
+      type: row.type,
+      version: toSafeInteger(row.version, 'ordering.order_events.version'),
+      occurredAt: new Date(row.occurredAt),
+      data: row.data,
+    });
   }
 
   static toRow(order: OrderSnapshot): OrderOrmEntity {
@@ -51,7 +56,9 @@ export class OrderMapper {
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
       expiresAt: new Date(row.expiresAt),
-      ...(row.cancellationReason ? { cancellationReason: oneOf(row.cancellationReason, CANCELLATION_REASONS, 'cancellation_reason') as CancellationReason } : {}),
+      ...(row.cancellationReason
+        ? { cancellationReason: oneOf(row.cancellationReason, CANCELLATION_REASONS, 'cancellation_reason') as CancellationReason }
+        : {}),
       ...(row.paymentId ? { paymentId: row.paymentId } : {}),
       version: toSafeInteger(row.version, 'ordering.orders.version'),
     };

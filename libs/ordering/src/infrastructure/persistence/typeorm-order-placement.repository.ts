@@ -70,10 +70,9 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
   }
 
   async giveUp(orderId: string): Promise<boolean> {
-    const [, affected] = (await this.dataSource.query(
-      `UPDATE ordering.order_placements SET stage = 'COMPENSATING' WHERE order_id = $1 AND stage = 'PLACING'`,
-      [orderId],
-    )) as [unknown, number];
+    const [, affected] = (await this.dataSource.query(`UPDATE ordering.order_placements SET stage = 'COMPENSATING' WHERE order_id = $1 AND stage = 'PLACING'`, [
+      orderId,
+    ])) as [unknown, number];
     return affected === 1;
   }
 

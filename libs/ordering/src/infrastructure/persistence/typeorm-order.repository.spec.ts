@@ -37,7 +37,11 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'ordering', entities: [OrderOrmEntity, OrderEventOrmEntity], migrations: ORDERING_MIGRATIONS }));
+    ({ dataSource, drop } = await createMigratedContextDatabase({
+      context: 'ordering',
+      entities: [OrderOrmEntity, OrderEventOrmEntity],
+      migrations: ORDERING_MIGRATIONS,
+    }));
   }, 60_000);
 
   afterAll(async () => {
@@ -72,12 +76,17 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
 
     const stored = await dataSource.query(`SELECT pattern, payload, published_at FROM ordering.outbox ORDER BY position`);
     expect(stored).toEqual([
-      expect.objectContaining({ pattern: 'ordering.order.placed', payload: expect.objectContaining({ orderId: order.id, total: { amount: 200_000_000_000, currency: 'USD' } }) }),
+      expect.objectContaining({
+        pattern: 'ordering.order.placed',
+        payload: expect.objectContaining({ orderId: order.id, total: { amount: 200_000_000_000, currency: 'USD' } }),
+      }),
       expect.objectContaining({ pattern: 'ordering.order.confirmed', payload: expect.objectContaining({ orderId: order.id, paymentId: 'pay-1' }) }),
     ]);
     expect(stored.every((row: { published_at: Date | null }) => row.published_at instanceof Date)).toBe(true);
     // Nobody consumes ordering.order.placed (EVENT_SUBSCRIBERS): it is kept for the record, never relayed.
-    expect(published).toEqual([{ pattern: 'ordering.order.confirmed', payload: expect.objectContaining({ orderId: order.id, paymentId: 'pay-1', eventId: expect.any(String) }) }]);
+    expect(published).toEqual([
+      { pattern: 'ordering.order.confirmed', payload: expect.objectContaining({ orderId: order.id, paymentId: 'pay-1', eventId: expect.any(String) }) },
+    ]);
   });
 
   it('appends a change only right after the version it was loaded at', async () => {
@@ -95,7 +104,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     expect(await dataSource.query('SELECT count(*)::int AS n FROM ordering.outbox')).toEqual([{ n: 2 }]);
   });
 
-  it('joins a transaction it is handed, such as the inbox\'s, and is rolled back with it', async () => {
+  it("joins a transaction it is handed, such as the inbox's, and is rolled back with it", async () => {
     const order = place();
     await repository.save(order);
     const inbox = new Inbox('ordering', dataSource);
@@ -125,9 +134,13 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     await expect(repository.findSnapshot('nope')).resolves.toBeNull();
   });
 
-  it('lists orders newest first, everyone\'s or one user\'s, with the total', async () => {
+  it("lists orders newest first, everyone's or one user's, with the total", async () => {
     const ada = randomUUID();
-    const orders = [place(ada, new Date('2030-01-01T10:00:00Z')), place(randomUUID(), new Date('2030-01-01T11:00:00Z')), place(ada, new Date('2030-01-01T12:00:00Z'))];
+    const orders = [
+      place(ada, new Date('2030-01-01T10:00:00Z')),
+      place(randomUUID(), new Date('2030-01-01T11:00:00Z')),
+      place(ada, new Date('2030-01-01T12:00:00Z')),
+    ];
     for (const order of orders) await repository.save(order);
 
     const all = await repository.list({ offset: 0, limit: 2 });
@@ -172,7 +185,9 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
         confirm.execute(new ConfirmPaymentCommand(order.id, 'pay-late')),
       ]);
 
-      const types = (await dataSource.query('SELECT type FROM ordering.order_events WHERE order_id = $1 ORDER BY version', [order.id])).map((row: { type: string }) => row.type);
+      const types = (await dataSource.query('SELECT type FROM ordering.order_events WHERE order_id = $1 ORDER BY version', [order.id])).map(
+        (row: { type: string }) => row.type,
+      );
       expect(types).toEqual(['OrderPlaced', 'OrderCancelled']);
       expect(outcomes[3]).toMatchObject({ status: 'rejected', reason: { code: 'ORDER_NOT_PAYABLE' } });
       expect(catalog.requestsOf('catalog.release-reservation')).toEqual([{ reservationId: order.id }]);

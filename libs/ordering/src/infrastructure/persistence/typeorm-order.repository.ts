@@ -45,7 +45,10 @@ export class TypeOrmOrderRepository implements OrderRepository {
     if (events.length === 0) return;
     const statement = new AtomicStatement();
     const stored = appendOrder(statement, this.outbox, order, events);
-    const [{ written }] = await statement.run<{ written: number }>(transaction ? asManager(transaction) : this.dataSource, `SELECT count(*)::int AS written FROM ${stored}`);
+    const [{ written }] = await statement.run<{ written: number }>(
+      transaction ? asManager(transaction) : this.dataSource,
+      `SELECT count(*)::int AS written FROM ${stored}`,
+    );
     if (written !== 1) throw new OrderVersionConflictError(order.id, order.storedVersion);
     order.markStored();
     if (transaction) {

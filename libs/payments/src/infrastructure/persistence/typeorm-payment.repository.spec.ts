@@ -33,7 +33,8 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
   const pending = (orderId = randomUUID(), amount = 4200, createdAt?: Date) =>
     Payment.create({ orderId, userId: randomUUID(), amount: Money.of(amount, 'USD'), paymentMethod: PaymentMethod.of('pm_card_visa') }, createdAt);
   const save = (payment: Payment) => repository.save(payment, PaymentIntegrationEventMapper.toOutgoing(payment.pullEvents()));
-  const outboxRows = async () => (await dataSource.query('SELECT pattern, payload FROM payments.outbox ORDER BY position')) as { pattern: string; payload: Record<string, unknown> }[];
+  const outboxRows = async () =>
+    (await dataSource.query('SELECT pattern, payload FROM payments.outbox ORDER BY position')) as { pattern: string; payload: Record<string, unknown> }[];
 
   beforeAll(async () => {
     ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'payments', entities: [PaymentOrmEntity], migrations: PAYMENTS_MIGRATIONS }));
@@ -69,7 +70,10 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
       const first = pending(orderId);
       await repository.add(first);
 
-      await expect(repository.add(pending(orderId))).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE', message: expect.not.stringMatching(/duplicate|unique|payments_/) });
+      await expect(repository.add(pending(orderId))).rejects.toMatchObject({
+        code: 'ORDER_NOT_PAYABLE',
+        message: expect.not.stringMatching(/duplicate|unique|payments_/),
+      });
 
       first.succeed(`test_ch_${first.id}`);
       await save(first);
@@ -99,7 +103,9 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
       const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => repository.add(pending(orderId))));
 
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
-      expect(new Set(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : [])))).toEqual(new Set(['ORDER_NOT_PAYABLE']));
+      expect(new Set(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : [])))).toEqual(
+        new Set(['ORDER_NOT_PAYABLE']),
+      );
       expect(await dataSource.query('SELECT count(*)::int AS n FROM payments.payments WHERE order_id = $1', [orderId])).toEqual([{ n: 1 }]);
     });
   });
@@ -107,7 +113,8 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
   describe('idempotency keys', () => {
     const keyOf = (key: string) => ({ scope: { userId: '00000000-0000-4000-8000-0000000000aa', key, operation: 'pay-order' }, request: { probe: key } });
     const stateOf = async (key: string) =>
-      (await dataSource.query('SELECT state, outcome, resource_id FROM payments.idempotency_keys WHERE key = $1', [key]))[0] as { state: string; outcome: unknown; resource_id: string } | undefined;
+      (await dataSource.query('SELECT state, outcome, resource_id FROM payments.idempotency_keys WHERE key = $1', [key]))[0] as
+        { state: string; outcome: unknown; resource_id: string } | undefined;
 
     it('claims the key with the payment, and answers it with the change that settles the payment', async () => {
       const payment = pending(randomUUID(), 1234);
@@ -147,7 +154,15 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
       expect(publisher.published).toEqual([
         {
           pattern: 'payments.payment.succeeded',
-          payload: { paymentId: payment.id, orderId: payment.orderId, amount: { amount: 1234, currency: 'USD' }, eventId: expect.any(String), occurredAt: expect.any(String), version: 1, publication: 1 },
+          payload: {
+            paymentId: payment.id,
+            orderId: payment.orderId,
+            amount: { amount: 1234, currency: 'USD' },
+            eventId: expect.any(String),
+            occurredAt: expect.any(String),
+            version: 1,
+            publication: 1,
+          },
         },
       ]);
     });

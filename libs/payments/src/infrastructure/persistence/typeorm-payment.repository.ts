@@ -73,7 +73,12 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
     }
   }
 
-  async save(payment: Payment, events: readonly OutgoingIntegrationEvent[], keyOutcome?: PaymentKeyOutcome, publication: EventPublication = 'on-commit'): Promise<void> {
+  async save(
+    payment: Payment,
+    events: readonly OutgoingIntegrationEvent[],
+    keyOutcome?: PaymentKeyOutcome,
+    publication: EventPublication = 'on-commit',
+  ): Promise<void> {
     const loadedVersion = payment.version;
     const statement = new AtomicStatement();
     const p = (value: unknown, type: string) => statement.param(value, type);

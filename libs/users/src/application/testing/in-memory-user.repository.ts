@@ -30,9 +30,7 @@ export class InMemoryUserRepository implements UserRepository {
   }
 
   async list(offset: number, limit: number): Promise<UserSlice> {
-    const ordered = [...this.rows.values()].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+    const ordered = [...this.rows.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { users: ordered.slice(offset, offset + limit).map((row) => User.reconstitute({ ...row })), total: ordered.length };
   }
 

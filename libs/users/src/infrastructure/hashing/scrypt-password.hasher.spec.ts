@@ -55,6 +55,8 @@ describe('ScryptPasswordHasher', () => {
 
   it('refuses to work on a stored hash that is corrupt or asks for absurd cost', async () => {
     await expect(hasher.verify('x', 'plain-text-password')).rejects.toThrow('PHC format');
-    await expect(hasher.verify('x', '$scrypt$ln=30,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow('out of bounds');
+    await expect(hasher.verify('x', '$scrypt$ln=30,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(
+      'out of bounds',
+    );
   });
 });

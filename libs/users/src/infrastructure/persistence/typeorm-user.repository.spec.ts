@@ -57,7 +57,9 @@ describeWith(['postgres'])('TypeOrmUserRepository', () => {
     const event = { pattern: 'users.user.registered', payload: { userId: user.id } };
     await repository.insert(user, [event]);
     const clash = newUser('OUTBOX@example.com');
-    await expect(repository.insert(clash, [{ pattern: 'users.user.registered', payload: { userId: clash.id } }])).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
+    await expect(repository.insert(clash, [{ pattern: 'users.user.registered', payload: { userId: clash.id } }])).rejects.toMatchObject({
+      code: 'EMAIL_TAKEN',
+    });
     const rows = (await dataSource.query(`SELECT pattern, payload FROM users.outbox WHERE payload->>'userId' IN ($1, $2)`, [user.id, clash.id])) as unknown[];
     expect(rows).toEqual([{ pattern: 'users.user.registered', payload: { userId: user.id } }]);
   });
@@ -106,7 +108,11 @@ describeWith(['postgres'])('TypeOrmUserRepository', () => {
 
   it('pages in registration order, ties broken by id, with the total', async () => {
     const sameInstant = new Date('2026-01-01T00:00:00.000Z');
-    const users = [newUser('c@example.com', new Date('2026-03-01T00:00:00.000Z')), newUser('a1@example.com', sameInstant), newUser('a2@example.com', sameInstant)];
+    const users = [
+      newUser('c@example.com', new Date('2026-03-01T00:00:00.000Z')),
+      newUser('a1@example.com', sameInstant),
+      newUser('a2@example.com', sameInstant),
+    ];
     for (const user of users) await repository.insert(user);
     const expected = [users[1], users[2]].map((user) => user.id).sort();
     const first = await repository.list(0, 2);

@@ -14,9 +14,7 @@ import { AdjustStockCommand } from './adjust-stock.command';
  */
 @Injectable()
 export class AdjustStockHandler {
-  constructor(
-    @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-  ) {}
+  constructor(@Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository) {}
 
   async execute(command: AdjustStockCommand): Promise<ProductView> {
     const product = await retryOnVersionConflict(async () => {

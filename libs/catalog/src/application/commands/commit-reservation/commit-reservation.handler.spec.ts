@@ -69,7 +69,9 @@ describe('CommitReservationHandler', () => {
 
     expect(view.status).toBe('RELEASED');
     expect(products.stored(mug.id)?.stock).toBe(10);
-    expect(warn).toHaveBeenCalledWith(`Reservation ${orderId} was asked to commit after it was released by expiry (it was not committed in time): it stays released`);
+    expect(warn).toHaveBeenCalledWith(
+      `Reservation ${orderId} was asked to commit after it was released by expiry (it was not committed in time): it stays released`,
+    );
   });
 
   it('commits a reservation past its expiry that no sweeper has released yet', async () => {

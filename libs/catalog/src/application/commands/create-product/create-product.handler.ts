@@ -9,9 +9,7 @@ import { CreateProductCommand } from './create-product.command';
 /** catalog.create-product: SKU_TAKEN when another product has the SKU, whatever its case. */
 @Injectable()
 export class CreateProductHandler {
-  constructor(
-    @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-  ) {}
+  constructor(@Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository) {}
 
   async execute(command: CreateProductCommand): Promise<ProductView> {
     const product = Product.create({

@@ -41,7 +41,16 @@ describe('ExpireOverdueReservationsHandler', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('releases a reservation nobody committed in time, gives its units back and stores its event with it', async () => {
-    await reserve.execute(new ReserveStockCommand(orderId(1), [{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 3 }], 60));
+    await reserve.execute(
+      new ReserveStockCommand(
+        orderId(1),
+        [
+          { productId: mug.id, quantity: 4 },
+          { productId: pen.id, quantity: 3 },
+        ],
+        60,
+      ),
+    );
     const now = secondsFromNow(61);
 
     await expect(sweep(now)).resolves.toBe(1);

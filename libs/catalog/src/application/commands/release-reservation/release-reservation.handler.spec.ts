@@ -26,7 +26,12 @@ describe('ReleaseReservationHandler', () => {
     mug = Product.create({ sku: 'MUG-1', name: 'Mug', price: { amount: 1200, currency: 'USD' }, stock: 10 });
     pen = Product.create({ sku: 'PEN-1', name: 'Pen', price: { amount: 300, currency: 'USD' }, stock: 3 });
     await products.given(mug, pen);
-    await reservations.reserve(ReservationRequest.of(orderId, [{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 3 }]));
+    await reservations.reserve(
+      ReservationRequest.of(orderId, [
+        { productId: mug.id, quantity: 4 },
+        { productId: pen.id, quantity: 3 },
+      ]),
+    );
   });
 
   it('gives every reserved unit back to stock', async () => {
@@ -64,7 +69,13 @@ describe('ReleaseReservationHandler', () => {
     expect(reservations.eventsStored).toEqual([
       {
         pattern: 'catalog.reservation.released',
-        payload: { reservationId: orderId, lines: expect.arrayContaining([{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 3 }]) },
+        payload: {
+          reservationId: orderId,
+          lines: expect.arrayContaining([
+            { productId: mug.id, quantity: 4 },
+            { productId: pen.id, quantity: 3 },
+          ]),
+        },
       },
     ]);
   });

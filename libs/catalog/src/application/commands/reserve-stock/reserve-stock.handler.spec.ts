@@ -24,7 +24,12 @@ describe('ReserveStockHandler', () => {
   });
 
   it('takes every line out of available stock and answers the lines named and priced by the catalog', async () => {
-    const view = await handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 3 }]));
+    const view = await handler.execute(
+      new ReserveStockCommand(orderId, [
+        { productId: mug.id, quantity: 4 },
+        { productId: pen.id, quantity: 3 },
+      ]),
+    );
 
     expect(view).toEqual({
       reservationId: orderId,
@@ -41,7 +46,12 @@ describe('ReserveStockHandler', () => {
   });
 
   it('reserves nothing at all when one line cannot be had, naming its product', async () => {
-    const refusal = handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 4 }, { productId: pen.id, quantity: 4 }]));
+    const refusal = handler.execute(
+      new ReserveStockCommand(orderId, [
+        { productId: mug.id, quantity: 4 },
+        { productId: pen.id, quantity: 4 },
+      ]),
+    );
 
     await expect(refusal).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK', details: expect.objectContaining({ productId: pen.id }) });
     expect(stockOf(mug)).toBe(10);
@@ -52,7 +62,14 @@ describe('ReserveStockHandler', () => {
   it('answers PRODUCT_NOT_FOUND naming an unknown product, and reserves nothing', async () => {
     const unknown = '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f';
 
-    await expect(handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 1 }, { productId: unknown, quantity: 1 }]))).rejects.toMatchObject({
+    await expect(
+      handler.execute(
+        new ReserveStockCommand(orderId, [
+          { productId: mug.id, quantity: 1 },
+          { productId: unknown, quantity: 1 },
+        ]),
+      ),
+    ).rejects.toMatchObject({
       code: 'PRODUCT_NOT_FOUND',
       details: { productId: unknown },
     });
@@ -74,7 +91,9 @@ describe('ReserveStockHandler', () => {
       code: 'VALIDATION_FAILED',
       problems: [expect.objectContaining({ field: 'reservationId' })],
     });
-    await expect(handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 1001 }]))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 1001 }]))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     expect(reservations.reserveCalls).toBe(0);
   });
 
@@ -104,7 +123,12 @@ describe('ReserveStockHandler', () => {
   });
 
   it('reserves the lines of one product as one line', async () => {
-    const view = await handler.execute(new ReserveStockCommand(orderId, [{ productId: mug.id, quantity: 2 }, { productId: mug.id, quantity: 5 }]));
+    const view = await handler.execute(
+      new ReserveStockCommand(orderId, [
+        { productId: mug.id, quantity: 2 },
+        { productId: mug.id, quantity: 5 },
+      ]),
+    );
 
     expect(view.lines).toEqual([expect.objectContaining({ productId: mug.id, quantity: 7 })]);
     expect(stockOf(mug)).toBe(3);

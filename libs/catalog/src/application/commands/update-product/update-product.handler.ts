@@ -10,9 +10,7 @@ import { UpdateProductCommand } from './update-product.command';
 /** catalog.update-product: an update to the same values changes nothing and announces nothing. */
 @Injectable()
 export class UpdateProductHandler {
-  constructor(
-    @Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository,
-  ) {}
+  constructor(@Inject(PRODUCT_REPOSITORY) private readonly products: ProductRepository) {}
 
   async execute(command: UpdateProductCommand): Promise<ProductView> {
     const product = await retryOnVersionConflict(async () => {

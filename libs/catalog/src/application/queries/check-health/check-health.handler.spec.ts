@@ -8,7 +8,10 @@ describe('CheckHealthHandler', () => {
   it('asks the catalog database and answers for the catalog context', async () => {
     const dataSource = { query: jest.fn(async () => [{ '?column?': 1 }]) };
 
-    await expect(new CheckHealthHandler(dataSource as unknown as DataSource).execute(new CheckHealthQuery())).resolves.toEqual({ context: 'catalog', status: 'up' });
+    await expect(new CheckHealthHandler(dataSource as unknown as DataSource).execute(new CheckHealthQuery())).resolves.toEqual({
+      context: 'catalog',
+      status: 'up',
+    });
     expect(dataSource.query).toHaveBeenCalledWith('SELECT 1');
   });
 

@@ -16,7 +16,7 @@ describe('CancelOrderHandler', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  it('cancels its owner\'s order awaiting payment, releases its stock and refunds nothing', async () => {
+  it("cancels its owner's order awaiting payment, releases its stock and refunds nothing", async () => {
     const order = await kit.givenOrder(ada, 3);
     kit.clock.advanceSeconds(30);
 
@@ -40,7 +40,7 @@ describe('CancelOrderHandler', () => {
     expect(kit.outbox.published).toEqual([{ pattern: 'ordering.order.cancelled', payload: { orderId: order.id, reason: 'CANCELLED_BY_CUSTOMER' } }]);
   });
 
-  it('lets an admin cancel anyone\'s order, as CANCELLED_BY_ADMIN', async () => {
+  it("lets an admin cancel anyone's order, as CANCELLED_BY_ADMIN", async () => {
     const order = await kit.givenOrder(ada);
 
     await expect(kit.cancelOrder.execute(new CancelOrderCommand(order.id, asAdmin))).resolves.toMatchObject({ cancellationReason: 'CANCELLED_BY_ADMIN' });
@@ -72,7 +72,7 @@ describe('CancelOrderHandler', () => {
   });
 
   it.each([
-    ['another customer\'s order', (id: string) => id, { userId: newUserId(), isAdmin: false }],
+    ["another customer's order", (id: string) => id, { userId: newUserId(), isAdmin: false }],
     ['an unknown order', () => '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f', { userId: ada, isAdmin: false }],
     ['a malformed id', () => "x' OR 1=1 --", { userId: ada, isAdmin: true }],
   ])('answers ORDER_NOT_FOUND for %s', async (_case, idOf, requester) => {

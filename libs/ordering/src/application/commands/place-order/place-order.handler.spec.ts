@@ -23,7 +23,10 @@ describe('PlaceOrderHandler', () => {
     const mug = kit.catalog.givenProduct({ sku: 'MUG-1', name: 'Mug', price: { amount: 1250, currency: 'USD' }, stock: 10 });
     const tee = kit.catalog.givenProduct({ sku: 'TEE-1', name: 'Tee', price: { amount: 1999, currency: 'USD' }, stock: 3 });
 
-    const order = await place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }]);
+    const order = await place([
+      { productId: mug, quantity: 2 },
+      { productId: tee, quantity: 1 },
+    ]);
 
     expect(order).toEqual({
       id: expect.any(String),
@@ -40,7 +43,14 @@ describe('PlaceOrderHandler', () => {
     });
     expect([kit.catalog.stockOf(mug), kit.catalog.stockOf(tee)]).toEqual([8, 2]);
     expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toEqual([
-      { reservationId: order.id, lines: [{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }], holdSeconds: 1800 },
+      {
+        reservationId: order.id,
+        lines: [
+          { productId: mug, quantity: 2 },
+          { productId: tee, quantity: 1 },
+        ],
+        holdSeconds: 1800,
+      },
     ]);
   });
 
@@ -50,7 +60,11 @@ describe('PlaceOrderHandler', () => {
     const order = await place([{ productId: mug, quantity: 1 }]);
 
     expect(kit.orders.streamOf(order.id)).toEqual([
-      expect.objectContaining({ type: 'OrderPlaced', version: 1, data: expect.objectContaining({ userId: ada, total: order.total, expiresAt: order.expiresAt }) }),
+      expect.objectContaining({
+        type: 'OrderPlaced',
+        version: 1,
+        data: expect.objectContaining({ userId: ada, total: order.total, expiresAt: order.expiresAt }),
+      }),
     ]);
     expect(kit.outbox.published).toEqual([
       { pattern: 'ordering.order.placed', payload: { orderId: order.id, userId: ada, total: { amount: 1250, currency: 'USD' }, expiresAt: order.expiresAt } },
@@ -62,10 +76,20 @@ describe('PlaceOrderHandler', () => {
     const mug = kit.givenProduct(10);
     const tee = kit.givenProduct(10);
 
-    const order = await place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 1 }, { productId: mug, quantity: 3 }]);
+    const order = await place([
+      { productId: mug, quantity: 2 },
+      { productId: tee, quantity: 1 },
+      { productId: mug, quantity: 3 },
+    ]);
 
-    expect(order.items.map((item) => [item.productId, item.quantity])).toEqual([[mug, 5], [tee, 1]]);
-    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)[0].lines).toEqual([{ productId: mug, quantity: 5 }, { productId: tee, quantity: 1 }]);
+    expect(order.items.map((item) => [item.productId, item.quantity])).toEqual([
+      [mug, 5],
+      [tee, 1],
+    ]);
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)[0].lines).toEqual([
+      { productId: mug, quantity: 5 },
+      { productId: tee, quantity: 1 },
+    ]);
     expect(kit.catalog.stockOf(mug)).toBe(5);
   });
 
@@ -84,7 +108,12 @@ describe('PlaceOrderHandler', () => {
     const mug = kit.givenProduct(10);
     const tee = kit.givenProduct(1);
 
-    await expect(place([{ productId: mug, quantity: 2 }, { productId: tee, quantity: 2 }])).rejects.toMatchObject({
+    await expect(
+      place([
+        { productId: mug, quantity: 2 },
+        { productId: tee, quantity: 2 },
+      ]),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_STOCK',
       details: { productId: tee },
     });
@@ -209,7 +238,16 @@ describe('PlaceOrderHandler', () => {
       const mug = kit.givenProduct(10);
       const first = await place([{ productId: mug, quantity: 2 }], ada, 'key-1');
 
-      await expect(place([{ productId: mug, quantity: 1 }, { productId: mug, quantity: 1 }], ada, 'key-1')).resolves.toEqual(first);
+      await expect(
+        place(
+          [
+            { productId: mug, quantity: 1 },
+            { productId: mug, quantity: 1 },
+          ],
+          ada,
+          'key-1',
+        ),
+      ).resolves.toEqual(first);
       await expect(place([{ productId: mug, quantity: 3 }], ada, 'key-1')).rejects.toMatchObject({ code: ERROR_CODES.IDEMPOTENCY_KEY_REUSED });
       expect(kit.orders.size).toBe(1);
     });

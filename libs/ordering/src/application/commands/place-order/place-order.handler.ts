@@ -92,4 +92,3 @@ function checkIdempotencyKey(key: unknown): string {
   }
   return key;
 }
-

@@ -12,7 +12,7 @@ describe('GetOrderHistoryHandler', () => {
     kit = orderingTestKit();
   });
 
-  it('answers every event of the order\'s stream, oldest first, with its version, time and data', async () => {
+  it("answers every event of the order's stream, oldest first, with its version, time and data", async () => {
     const order = await kit.givenOrder(ada, 2);
     kit.clock.advanceSeconds(60);
     await kit.confirmPayment.execute(new ConfirmPaymentCommand(order.id, 'pay-1'));
@@ -33,7 +33,7 @@ describe('GetOrderHistoryHandler', () => {
     ]);
   });
 
-  it('answers ORDER_NOT_FOUND for another customer\'s order, and the history to an admin', async () => {
+  it("answers ORDER_NOT_FOUND for another customer's order, and the history to an admin", async () => {
     const order = await kit.givenOrder(ada);
 
     await expect(kit.getOrderHistory.execute(new GetOrderHistoryQuery(order.id, { userId: newUserId(), isAdmin: false }))).rejects.toMatchObject({

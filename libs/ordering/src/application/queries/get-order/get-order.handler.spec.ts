@@ -19,13 +19,16 @@ describe('GetOrderHandler', () => {
     expect(view.items[0].productId).toBe(productId);
   });
 
-  it('answers anyone\'s order to an admin', async () => {
+  it("answers anyone's order to an admin", async () => {
     const order = await kit.givenOrder(ada);
-    await expect(kit.getOrder.execute(new GetOrderQuery(order.id, { userId: newUserId(), isAdmin: true }))).resolves.toMatchObject({ id: order.id, userId: ada });
+    await expect(kit.getOrder.execute(new GetOrderQuery(order.id, { userId: newUserId(), isAdmin: true }))).resolves.toMatchObject({
+      id: order.id,
+      userId: ada,
+    });
   });
 
   it.each([
-    ['another customer\'s order', (id: string) => id, { userId: newUserId(), isAdmin: false }],
+    ["another customer's order", (id: string) => id, { userId: newUserId(), isAdmin: false }],
     ['an unknown order', () => '7b0f9a0e-5d2c-4c1e-8f3a-6a1b2c3d4e5f', { userId: ada, isAdmin: true }],
     ['a malformed id', () => '../orders', { userId: ada, isAdmin: true }],
     ['a request without a requester', (id: string) => id, undefined],

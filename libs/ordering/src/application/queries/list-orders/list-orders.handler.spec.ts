@@ -34,7 +34,7 @@ describe('ListOrdersHandler', () => {
     expect(page.items.every((order) => order.userId === ada)).toBe(true);
   });
 
-  it('answers an admin everyone\'s orders, or one user\'s with userId', async () => {
+  it("answers an admin everyone's orders, or one user's with userId", async () => {
     const [first, second, third] = await given(ada, bob, ada);
 
     expect(await ids(new ListOrdersQuery(asAdmin))).toEqual([third, second, first]);

@@ -20,7 +20,7 @@ export class ListOrdersHandler {
 
   async execute(query: ListOrdersQuery): Promise<Page<OrderView>> {
     const { page, limit } = checkPage(query);
-    const owner = query.requester?.isAdmin === true ? query.userId ?? undefined : query.requester?.userId;
+    const owner = query.requester?.isAdmin === true ? (query.userId ?? undefined) : query.requester?.userId;
     const everyone = query.requester?.isAdmin === true && owner === undefined;
     if (!everyone && !isUuid(owner)) return { items: [], total: 0, page, limit };
 

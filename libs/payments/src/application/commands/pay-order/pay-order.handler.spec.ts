@@ -65,7 +65,9 @@ describe('PayOrderHandler', () => {
 
       const view = await pay(order.id);
 
-      expect(kit.payments.outbox).toEqual([{ pattern: 'payments.payment.succeeded', payload: { paymentId: view.id, orderId: order.id, amount: { amount: 999, currency: 'USD' } } }]);
+      expect(kit.payments.outbox).toEqual([
+        { pattern: 'payments.payment.succeeded', payload: { paymentId: view.id, orderId: order.id, amount: { amount: 999, currency: 'USD' } } },
+      ]);
     });
 
     it('publishes payments.payment.succeeded only once ordering was asked to confirm, so that its handler finds the order confirmed', async () => {
@@ -95,13 +97,16 @@ describe('PayOrderHandler', () => {
     it.each(['pm_card_amex', '', 'PM_CARD_VISA'])('answers VALIDATION_FAILED for the method %j without asking ordering', async (method) => {
       const order = kit.ordering.givenOrder({ userId });
 
-      await expect(pay(order.id, method)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ field: 'paymentMethod' })] } });
+      await expect(pay(order.id, method)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { errors: [expect.objectContaining({ field: 'paymentMethod' })] },
+      });
 
       expect(kit.ordering.requests).toEqual([]);
       expect(kit.provider.chargeCalls).toEqual([]);
     });
 
-    it('passes ORDER_NOT_FOUND on for an unknown order and for another user\'s order', async () => {
+    it("passes ORDER_NOT_FOUND on for an unknown order and for another user's order", async () => {
       const someoneElses = kit.ordering.givenOrder({ userId: randomUUID() });
 
       await expect(pay(randomUUID())).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND' });
@@ -331,7 +336,10 @@ describe('PayOrderHandler', () => {
       kit.provider.failNextCharge();
       await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
 
-      await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', details: { retryAfterSeconds: expect.any(Number) } });
+      await expect(pay(order.id, 'pm_card_visa', 'key-7')).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+        details: { retryAfterSeconds: expect.any(Number) },
+      });
       await kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(0, 10, new Date(Date.now() + 1000)));
 
       await expect(pay(order.id, 'pm_card_visa', 'key-7')).resolves.toMatchObject({ status: 'SUCCEEDED', orderId: order.id });
@@ -351,6 +359,5 @@ describe('PayOrderHandler', () => {
       await expect(pay(order.id, 'pm_card_visa', key)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(kit.provider.chargeCalls).toHaveLength(0);
     });
-
   });
 });

@@ -51,7 +51,12 @@ export class PayOrderHandler {
     const paymentMethod = PaymentMethod.of(command.paymentMethod);
     const raw = checkIdempotencyKey(command.idempotencyKey);
     const key: PaymentKeyClaim | undefined =
-      raw === undefined ? undefined : { scope: { userId: command.userId, key: raw, operation: PAY_ORDER_OPERATION }, request: { orderId: command.orderId, paymentMethod: paymentMethod.value } };
+      raw === undefined
+        ? undefined
+        : {
+            scope: { userId: command.userId, key: raw, operation: PAY_ORDER_OPERATION },
+            request: { orderId: command.orderId, paymentMethod: paymentMethod.value },
+          };
     try {
       return await this.pay(command.orderId, command.userId, paymentMethod, key);
     } catch (error) {
@@ -145,7 +150,10 @@ export class PayOrderHandler {
       await refundPayment(this.payments, this.provider, payment.id);
     } catch (error) {
       // ordering answers payments.payment.succeeded for a cancelled order with payments.refund-order, which retries this.
-      this.logger.error(`Refund of payment ${payment.id} for unpayable order ${payment.orderId} failed; it is retried through ordering`, (error as Error)?.stack);
+      this.logger.error(
+        `Refund of payment ${payment.id} for unpayable order ${payment.orderId} failed; it is retried through ordering`,
+        (error as Error)?.stack,
+      );
     }
   }
 }

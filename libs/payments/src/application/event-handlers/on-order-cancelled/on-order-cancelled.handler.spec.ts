@@ -9,7 +9,13 @@ describe('OnOrderCancelledHandler', () => {
     kit = paymentsTestKit();
   });
 
-  const cancelled = (orderId: string): OrderCancelledEvent => ({ eventId: randomUUID(), occurredAt: new Date().toISOString(), version: 1, orderId, reason: 'CANCELLED_BY_ADMIN' });
+  const cancelled = (orderId: string): OrderCancelledEvent => ({
+    eventId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    version: 1,
+    orderId,
+    reason: 'CANCELLED_BY_ADMIN',
+  });
 
   it("refunds the cancelled order's payment and records the event as processed", async () => {
     const payment = await kit.givenPayment({ status: 'SUCCEEDED', amount: 800 });

@@ -15,9 +15,7 @@ import { DeactivateUserCommand } from './deactivate-user.command';
  */
 @Injectable()
 export class DeactivateUserHandler {
-  constructor(
-    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
-  ) {}
+  constructor(@Inject(USER_REPOSITORY) private readonly users: UserRepository) {}
 
   async execute(command: DeactivateUserCommand): Promise<UserView> {
     const user = await retryOnVersionConflict(() => this.apply(command.userId));

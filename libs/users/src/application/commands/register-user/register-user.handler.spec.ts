@@ -29,9 +29,7 @@ describe('RegisterUserHandler', () => {
   it('publishes users.user.registered after saving', async () => {
     const { handler, outbox } = setup();
     const view = await handler.execute(new RegisterUserCommand('ada@example.com', 'correct horse', 'Ada'));
-    expect(outbox).toEqual([
-      { pattern: USERS_EVENTS.USER_REGISTERED, payload: { userId: view.id, email: 'ada@example.com', occurredAt: view.createdAt } },
-    ]);
+    expect(outbox).toEqual([{ pattern: USERS_EVENTS.USER_REGISTERED, payload: { userId: view.id, email: 'ada@example.com', occurredAt: view.createdAt } }]);
   });
 
   it('answers EMAIL_TAKEN for an email already used in any letter case, without hashing', async () => {

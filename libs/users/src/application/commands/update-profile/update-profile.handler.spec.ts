@@ -66,7 +66,9 @@ describe('UpdateProfileHandler', () => {
 
   it('answers USER_NOT_FOUND for an unknown or malformed id', async () => {
     const { handler } = await setup();
-    await expect(handler.execute(new UpdateProfileCommand('00000000-0000-4000-8000-000000000000', { name: 'X' }))).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    await expect(handler.execute(new UpdateProfileCommand('00000000-0000-4000-8000-000000000000', { name: 'X' }))).rejects.toMatchObject({
+      code: 'USER_NOT_FOUND',
+    });
     await expect(handler.execute(new UpdateProfileCommand('nope', { name: 'X' }))).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 

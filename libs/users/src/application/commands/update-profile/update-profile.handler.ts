@@ -21,9 +21,7 @@ interface Changes {
 /** users.update-profile: the user with the new name and/or email; USER_NOT_FOUND or EMAIL_TAKEN. */
 @Injectable()
 export class UpdateProfileHandler {
-  constructor(
-    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
-  ) {}
+  constructor(@Inject(USER_REPOSITORY) private readonly users: UserRepository) {}
 
   async execute(command: UpdateProfileCommand): Promise<UserView> {
     const { name: rawName, email: rawEmail } = command.changes;

@@ -47,6 +47,9 @@ describe('ListUsersHandler', () => {
     ['2' as unknown as number, 20, 'page'],
   ])('refuses page %j with limit %j, naming %s', async (page, limit, field) => {
     const { handler } = await setup();
-    await expect(handler.execute(new ListUsersQuery(page, limit))).rejects.toMatchObject({ code: 'VALIDATION_FAILED', problems: [expect.objectContaining({ field })] });
+    await expect(handler.execute(new ListUsersQuery(page, limit))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      problems: [expect.objectContaining({ field })],
+    });
   });
 });
