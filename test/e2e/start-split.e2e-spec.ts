@@ -80,6 +80,9 @@ describe('npm run start:split', () => {
       async () => {
         if (!isRunning(launcher)) throw new Error(`start:split ended while starting:\n${readLog(logFile).slice(-3000)}`);
         expect((await fetch(`${api}/health/ready`).catch(() => undefined))?.status).toBe(200);
+        // The gateway is ready on its own; the contexts it reaches are what /health/contexts shows.
+        const reached = (await (await fetch(`${api}/health/contexts`)).json()) as { contexts: Record<string, { status: string }> };
+        for (const context of CONTEXTS) expect(reached.contexts[context]?.status).toBe('up');
       },
       STARTED_WITHIN_MS,
       250,

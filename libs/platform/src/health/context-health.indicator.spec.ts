@@ -33,10 +33,19 @@ describe('ContextHealthIndicator', () => {
     });
   });
 
-  it('shows an open circuit as such, without a request the client would refuse anyway', async () => {
-    const ordering: FakeClient = { circuitOpen: true, send: jest.fn() };
+  it('shows a context whose circuit refused the probe as circuit-open', async () => {
+    const ordering: FakeClient = {
+      circuitOpen: true,
+      send: jest.fn(async () => {
+        throw new Error('ordering is unavailable: circuit open after repeated failures to reach it, next try within 5 s');
+      }) as FakeClient['send'],
+    };
     await expect(indicator({ ordering }).reach('ordering')).resolves.toEqual({ status: 'circuit-open' });
-    expect(ordering.send).not.toHaveBeenCalled();
+  });
+
+  it('probes a context whose circuit opened earlier, so the trial the breaker lets through can find it up again', async () => {
+    const ordering: FakeClient = { circuitOpen: true, send: jest.fn(async () => ({ context: 'ordering', status: 'up' })) as FakeClient['send'] };
+    await expect(indicator({ ordering }).reach('ordering')).resolves.toEqual({ status: 'up', latencyMs: expect.any(Number) });
   });
 
   it('checks a hosted context for readiness, naming why it is down', async () => {

@@ -35,13 +35,15 @@ export class ContextHealthIndicator {
   }
 
   /**
-   * Whether this process reaches `context` now. An open circuit is reported
-   * as such without a request: the client would refuse it at once anyway.
+   * Whether this process reaches `context` now. The probe goes through the
+   * circuit breaker like any request: while the circuit is open the client
+   * refuses it at once, and once the breaker lets a trial through, this probe
+   * can be the one that closes it, so a dashboard does not show a context
+   * "circuit-open" forever after an outage that no request has tried since.
    */
   async reach(context: ContextName): Promise<ContextReach> {
-    if (this.clientOf(context).circuitOpen) return { status: 'circuit-open' };
     const probe = await this.probe(context);
-    if (!probe.reply) return { status: 'down' };
+    if (!probe.reply) return { status: this.clientOf(context).circuitOpen ? 'circuit-open' : 'down' };
     return { status: probe.reply.status === 'up' ? 'up' : 'down', latencyMs: probe.latencyMs };
   }
 
