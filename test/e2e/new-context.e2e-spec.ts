@@ -70,6 +70,10 @@ describe(`npm run new:context -- ${name}, in a copy of the repository`, () => {
     expect(stdout).toContain('no dependency violations found');
   });
 
+  it('passes ESLint and Prettier as written', async () => {
+    await expect(inCopy('npm', ['run', 'lint'])).resolves.toBeDefined();
+  });
+
   it('builds every app, the new one included', async () => {
     await inCopy('npm', ['run', 'build']);
 

@@ -92,7 +92,7 @@ describe('new:context', () => {
       );
       expect(edited('libs/contracts/src/common/query-patterns.ts')).toMatch(/^ {2}\.\.\.SPECIMEN_QUERY_PATTERNS,$/m);
       expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/^import \{ SpecimenModule \} from '@tessera\/specimen';$/m);
-      expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/export const CONTEXT_MODULES\b.*, specimen: SpecimenModule \};$/m);
+      expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/export const CONTEXT_MODULES\b[^;]*PaymentsModule, specimen: SpecimenModule,?\s*\};/);
       for (const file of ['tsconfig.json', '.swcrc']) {
         const paths = JSON.parse(edited(file)) as { compilerOptions?: { paths: object }; jsc?: { paths: object } };
         expect((paths.compilerOptions ?? paths.jsc)!.paths).toMatchObject({ '@tessera/specimen': ['./libs/specimen/src/index.ts'] });

@@ -119,7 +119,8 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
     ),
     'apps/monolith/src/monolith.module.ts': chain(
       lineAfterLast(/^import \{ [A-Za-z]+Module \} from '@tessera\/[a-z-]+';$/, `import { ${Name}Module } from '@tessera/${name}';`),
-      replaceOnce(/(export const CONTEXT_MODULES\b[^=]*= \{[^}]*?)( \};)/, (_, entries, end) => `${entries}, ${name}: ${Name}Module${end}`),
+      // Prettier lays the entries out again afterwards, on one line or several.
+      replaceOnce(/(export const CONTEXT_MODULES\b[^=]*= \{[^}]*?)(,?\s*\};)/, (_, entries, end) => `${entries}, ${name}: ${Name}Module${end}`),
     ),
     'tsconfig.json': tsPath,
     '.swcrc': tsPath,
