@@ -15,7 +15,9 @@ class SkippedTestsReporter {
     for (const file of results.testResults) {
       for (const test of file.testResults) {
         if (test.status !== 'pending' && test.status !== 'skipped' && test.status !== 'todo') continue;
-        const suite = test.ancestorTitles[0] ?? test.title;
+        // Up to the describe that says why it was skipped (describeWith's), or the outermost one.
+        const marked = test.ancestorTitles.findIndex((title) => title.includes('(skipped'));
+        const suite = marked >= 0 ? test.ancestorTitles.slice(0, marked + 1).join(' › ') : (test.ancestorTitles[0] ?? test.title);
         const key = `${relative(this.rootDir, file.testFilePath)}\u0000${suite}`;
         groups.set(key, (groups.get(key) ?? 0) + 1);
       }
