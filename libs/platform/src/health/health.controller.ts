@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
 import { TOPOLOGY } from '@tessera/messaging';
@@ -40,6 +40,7 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Answers while the process runs' })
+  @ApiOkResponse({ description: 'The process runs', schema: { type: 'object', example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -58,6 +59,10 @@ export class HealthController {
   @ApiOperation({
     summary:
       'Answers 200 when what this process owns answers: the databases of the contexts it hosts and its broker connection; 503 naming the failing part otherwise',
+  })
+  @ApiOkResponse({ description: 'What this process owns answers: it can take traffic' })
+  @ApiServiceUnavailableResponse({
+    description: 'A part this process owns did not answer; the gateway and the monolith say which in a problem+json with the code NOT_READY',
   })
   ready() {
     return this.health.check([
