@@ -1,16 +1,5 @@
 // Unit specs live beside the code; the HTTP e2e suites live in test/.
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2023',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  },
-];
+const swc = ['@swc/jest', require('./test/harness/swc-options')];
 const moduleNameMapper = {
   '^@tessera/messaging/testing$': '<rootDir>/libs/messaging/src/testing',
   '^@tessera/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
