@@ -5,7 +5,7 @@ import { failuresOf, LoadSample, steadyLoad } from '../harness/load';
 import { PrivateNatsServer } from '../harness/nats-server';
 import { createTestDatabase } from '../harness/postgres';
 import { AppProcess, waitForStatus } from '../harness/processes';
-import { describeWith, RunningTopology, startSplit, TEST_ADMIN } from '../harness/topologies';
+import { describeWith, RunningTopology, startSplit, TEST_ADMIN, untilEveryContextAnswers } from '../harness/topologies';
 import { eventually, expectProblem } from './expectations';
 import { untilPasses } from '../harness/eventually';
 
@@ -54,9 +54,13 @@ async function until(condition: () => boolean, what: string, timeoutMs: number):
   }
 }
 
-/** The gateway's readiness, until it answers 200; `processes` are watched so that a crash fails at once. */
-function gatewayReady(topology: RunningTopology, processes: AppProcess[], timeoutMs = 30_000): Promise<void> {
-  return waitForStatus(`${topology.baseUrl}/health/ready`, 200, processes, timeoutMs);
+/**
+ * The gateway ready and reaching every context again, `processes` watched so that a crash fails at once. The
+ * gateway's readiness is its own (its broker): a context restarted behind it is reached once /health/contexts says so.
+ */
+async function gatewayReady(topology: RunningTopology, processes: AppProcess[], timeoutMs = 30_000): Promise<void> {
+  await waitForStatus(`${topology.baseUrl}/health/ready`, 200, processes, timeoutMs);
+  await untilEveryContextAnswers(topology.baseUrl);
 }
 
 describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () => {

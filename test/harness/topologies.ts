@@ -199,7 +199,7 @@ async function startTopology(name: string, apps: ProcessPlan[], front: string, c
  * readiness is about a process's own resources, so each process being ready
  * does not yet mean that the front has found the others.
  */
-async function untilEveryContextAnswers(baseUrl: string): Promise<void> {
+export async function untilEveryContextAnswers(baseUrl: string): Promise<void> {
   await untilPasses(
     async () => {
       const { contexts } = (await (await fetch(`${baseUrl}/health/contexts`)).json()) as { contexts: Record<string, { status: string }> };
