@@ -1,6 +1,4 @@
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 // Imported before anything else of the process (apps/*/src/instrument.ts): the instrumentations patch `http` and `pg`
 // as they are first loaded, so nothing of Nest, Fastify or TypeORM may load before them. Hence no import from the
@@ -40,6 +38,13 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   if (sdk || !exportsTraces(env)) return false;
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Loaded here, not imported: the SDK, its exporters and the instrumentations take about 0.4 s to load, which a
+  // process that does not trace (the default, and every restart of npm run start:dev) should not pay.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || `tessera-${name}`,
     instrumentations: [
