@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /** A small HTTP client for black-box tests: JSON in, status, headers and parsed body out. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -25,6 +27,36 @@ export class Api {
 
   patch<T = any>(path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     return this.request('PATCH', path, body, options);
+  }
+
+  /**
+   * A POST that declares a body of `contentLength` bytes but sends only its
+   * headers, answering what the server says to that. Sending the body too
+   * would race the server: it refuses by the declared length and closes the
+   * connection, and the client's unread answer can be lost to the reset that
+   * its unfinished upload then causes. A server that read the body before
+   * refusing would leave this request waiting, and the test failing.
+   */
+  postDeclaringLength(path: string, contentLength: number): Promise<ApiResponse> {
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(contentLength) },
+      });
+      outgoing.on('response', (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
+          resolve({ status: incoming.statusCode ?? 0, headers, body: /json/.test(incoming.headers['content-type'] ?? '') ? JSON.parse(text) : text });
+          outgoing.destroy();
+        });
+      });
+      outgoing.on('error', reject);
+      outgoing.flushHeaders();
+    });
   }
 
   async request<T = any>(method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {

@@ -1202,7 +1202,8 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(limited.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      // The budget slides: 50 logins made across a minute's edge only fade out during the next minute, so up to two.
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(120);
       expect(limited.headers['retry-after-login']).toBeUndefined();
       expect((await attempt('203.0.113.2')).status).toBe(401);
       expect((await call('GET', '/products', { from: '203.0.113.1' })).status).toBe(200);
