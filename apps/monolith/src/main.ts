@@ -1,7 +1,6 @@
 import './instrument';
 import 'reflect-metadata';
-import { configureHttpApp, createFastifyAdapter } from '@tessera/gateway';
-import { launch, runApp } from '@tessera/platform';
-import { MonolithModule } from './monolith.module';
+import { launch } from '@tessera/platform';
+import { startMonolith } from './monolith.app';
 
-launch(() => runApp({ name: 'monolith', module: MonolithModule.register(), defaultPort: 3000, adapter: createFastifyAdapter, configure: configureHttpApp }));
+launch(startMonolith);
