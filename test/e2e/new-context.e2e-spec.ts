@@ -1,11 +1,11 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import { ChildProcess, execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { untilPasses } from '../harness/eventually';
 import { endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
+import { copyRepository } from '../harness/repository-copy';
 import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 
 const run = promisify(execFile);
@@ -26,19 +26,13 @@ describe(`npm run new:context -- ${name}, in a copy of the repository`, () => {
   let copy: string;
   const inCopy = (command: string, args: string[]) => run(command, args, { cwd: copy, maxBuffer: 64 << 20 });
 
+  let removeCopy: () => void;
+
   beforeAll(async () => {
-    copy = mkdtempSync(join(tmpdir(), 'tessera-new-context-'));
-    const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, maxBuffer: 64 << 20 });
-    // A node_modules that is a link is no folder to git's ignore rules: it is linked below, like any other.
-    const files = stdout.split('\0').filter((file) => file && file !== 'node_modules' && existsSync(join(ROOT, file)));
-    for (const file of files) {
-      mkdirSync(dirname(join(copy, file)), { recursive: true });
-      cpSync(join(ROOT, file), join(copy, file));
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    ({ path: copy, remove: removeCopy } = await copyRepository('new-context'));
   });
 
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy?.());
 
   it('creates the context, says what it made and what comes next, and rewrites the context map', async () => {
     const { stdout } = await inCopy('npm', ['run', 'new:context', '--', name]);

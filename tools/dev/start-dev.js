@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run start:dev`: the monolith, rebuilt by swc on every change under apps/ and libs/ and restarted by Node's own
-// watch mode. `npm run start:debug` (--inspect) does the same with the inspector on 127.0.0.1:9229. Ctrl-C or SIGTERM
-// stops both.
+// `npm run start:dev`: the monolith, rebuilt by swc on every change under apps/ and libs/ and restarted in place by
+// dev-host.js, which keeps node_modules loaded between restarts. `npm run start:debug` (--inspect) does the same with
+// the inspector on 127.0.0.1:9229, which stays attached across restarts. Ctrl-C or SIGTERM stops both.
 //
 // swc's watch compiles everything once before it watches; the app starts only after that, or every file it loads
 // would change under it and restart it at once.
@@ -17,13 +17,20 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const inspect = args.includes('--inspect');
-const MAIN = join('dist', 'apps', 'monolith', 'src', 'main.js');
+const HOST = join(__dirname, 'dev-host.js');
 const WATCHING = 'Watching for file changes.';
+// swc's line for each file it compiled while watching, its path relative to the repository.
+const COMPILED = /^Successfully compiled (\S+\.ts) with swc/;
+// A save of several files (a checkout, a rename) comes as a burst of lines: one restart for the burst.
+const BURST_MS = 30;
 
 // A group of its own, so that stopping it stops npm, its shell and swc alike.
 const compiler = spawn(NPM, ['run', '--silent', 'compile', '--', '--watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let app;
+let watching = false;
 let stopping = false;
+let compiled = [];
+let burst;
 
 function relay(stream, target) {
   let pending = '';
@@ -34,18 +41,35 @@ function relay(stream, target) {
     for (const line of lines) {
       if (!line.trim()) continue;
       target.write(`[swc] ${line}\n`);
-      if (!app && line.includes(WATCHING)) startApp();
+      const file = COMPILED.exec(line)?.[1];
+      if (file && watching) changed(file);
+      if (!watching && line.includes(WATCHING)) {
+        watching = true;
+        startApp();
+      }
     }
   });
 }
 
+function changed(file) {
+  compiled.push(file);
+  clearTimeout(burst);
+  burst = setTimeout(() => {
+    const files = compiled;
+    compiled = [];
+    if (app?.connected) app.send({ compiled: files });
+    else startApp();
+  }, BURST_MS);
+}
+
 function startApp() {
-  // Node's watch mode restarts the app when a file it loaded changes, and preserves what it printed before.
-  // Its own group: a Ctrl-C reaches the app once, through the watcher, which waits for it to stop.
-  const flags = ['--watch', '--watch-preserve-output', '--enable-source-maps', ...(inspect ? ['--inspect'] : [])];
-  app = spawn(process.execPath, [...flags, MAIN], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-  app.on('exit', (code, signal) => {
-    if (!stopping) stop(`the app's watcher ended (${signal ?? `exit code ${code}`})`);
+  // Its own group: a Ctrl-C reaches the app once, from here, and stop() waits for it to close.
+  const flags = ['--enable-source-maps', ...(inspect ? ['--inspect'] : [])];
+  const started = spawn(process.execPath, [...flags, HOST], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+  app = started;
+  started.on('exit', (code, signal) => {
+    if (app === started) app = undefined;
+    if (!stopping) process.stderr.write(`start:dev: the monolith stopped (${signal ?? `exit code ${code}`}); it starts again when you save a change\n`);
   });
 }
 
