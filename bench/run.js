@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // Measures the shop from outside, as a client would, in parts run in this order, chosen by BENCH_PARTS (default
-// ratios,messaging,tracing,topologies; soak on request):
+// ratios,messaging,tracing,startup,topologies; soak on request):
 // - ratios: the monolith on Postgres against a bare Fastify + pg server doing the same work on the same database
 //   (bench/baseline-server.js), the two measured in turn, round after round (A B A B ...), each figure the median of
 //   the rounds and its ratio to the baseline's;
 // - messaging: one request/reply across the messaging boundary, on each transport (bench/messaging.js);
 // - tracing: the order flow (POST /orders then POST /payments) on the monolith on Postgres with OpenTelemetry tracing
 //   on, exporting over OTLP/HTTP to a receiver the bench runs itself, against tracing off, measured as the ratios are;
+// - startup: from spawning the monolith to its first 200 on /health/ready, on Postgres and on the embedded database,
+//   each on a new database and on one it started on before, against the bare baseline server's start;
 // - soak: a product read without a pause for BENCH_SOAK_SECONDS (default 70), the monolith then the baseline;
 // - topologies: req/s and latency of a product read and of the order flow on each topology in turn: the monolith, the
 //   gateway and four contexts over TCP, and the same over NATS.
 // `npm run bench` after `npm run build`; the ratios, the messaging boundary and tracing are also written to
-// .data/bench/ (ratios.json and .md, messaging.md, tracing.json and .md).
+// .data/bench/ (ratios.json and .md, messaging.md, tracing.json and .md, startup.json and .md).
 // BENCH_ROUNDS (default 3), BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per
 // side and scenario) for the ratios and tracing; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq);
 // BENCH_DATABASE_URL (default: a fresh database on the local Postgres per topology) or BENCH_DATABASE=embedded
@@ -21,7 +23,7 @@ const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { createServer: createHttpServer } = require('node:http');
 const { createServer } = require('node:net');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -32,7 +34,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 const TOPOLOGIES = (process.env.BENCH_TOPOLOGIES ?? 'monolith,tcp,nats').split(',').map((name) => name.trim());
-const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,tracing,topologies').split(',').map((name) => name.trim());
+const PARTS = (process.env.BENCH_PARTS ?? 'ratios,messaging,tracing,startup,topologies').split(',').map((name) => name.trim());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO_SECONDS = Number(process.env.BENCH_RATIO_SECONDS ?? 10);
 const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 2);
@@ -596,6 +598,103 @@ async function cpuSecondsDuring(serverPid, databaseUrl, work) {
   }
 }
 
+/** Milliseconds from `spawnServer()` to the first 2xx of `url`, asked every 10 ms; the process is stopped after. */
+async function msUntilAnswering(spawnServer, url, what) {
+  const started = performance.now();
+  const server = spawnServer();
+  try {
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`${what} exited with code ${server.exitCode} before answering`);
+      if (
+        await fetch(url).then(
+          (response) => response.ok,
+          () => false,
+        )
+      )
+        return performance.now() - started;
+      if (performance.now() - started > 120_000) throw new Error(`${what} did not answer within 120 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await stopAll([server]);
+  }
+}
+
+/**
+ * How long a start takes, from spawning the monolith to its first 200 on
+ * /health/ready (migrations run, the admin account and demo products there,
+ * every message server started): on a new Postgres database and on one it
+ * started on before, and the same for the embedded database in a new folder
+ * and in one it used before; against the bare baseline server's spawn to
+ * its first answer. Medians of ROUNDS starts, each on its own database or
+ * folder where new.
+ */
+async function benchStartup() {
+  if (process.env.BENCH_DATABASE || process.env.BENCH_DATABASE_URL) {
+    throw new Error('start-up is measured on new databases of its own: unset BENCH_DATABASE and BENCH_DATABASE_URL, or leave startup out of BENCH_PARTS');
+  }
+  const rows = [];
+  const measure = async (name, times) => {
+    const ms = [];
+    for (let round = 0; round < ROUNDS; round++) ms.push(await times(round));
+    rows.push({ name, ms: median(ms), all: ms });
+    console.log(`${name}: ${ms.map((m) => `${Math.round(m)} ms`).join(', ')}`);
+  };
+  const monolith = (env) => async () => {
+    const port = await freePort();
+    return msUntilAnswering(() => startApp('monolith', { ...env, PORT: String(port) }), `http://127.0.0.1:${port}/health/ready`, 'the monolith');
+  };
+  console.log(`\n## Start-up: spawn to the first 200 on /health/ready, ${ROUNDS} starts each`);
+  const reused = await database();
+  try {
+    await measure('the monolith on Postgres, a new database', async () => {
+      const db = await database();
+      try {
+        return await monolith(db.env)();
+      } finally {
+        await db.drop();
+      }
+    });
+    await monolith(reused.env)();
+    await measure('the monolith on Postgres, a database it started on before', monolith(reused.env));
+    const folders = join(ROOT, '.data', 'bench', `startup-${randomBytes(3).toString('hex')}`);
+    try {
+      await measure('the monolith on the embedded database, a new folder', (round) =>
+        monolith({ DATABASE_URL: undefined, EMBEDDED_DB_DIR: join(folders, `new-${round}`) })(),
+      );
+      await measure(
+        'the monolith on the embedded database, a folder it used before',
+        monolith({ DATABASE_URL: undefined, EMBEDDED_DB_DIR: join(folders, 'new-0') }),
+      );
+    } finally {
+      rmSync(folders, { recursive: true, force: true });
+    }
+    await measure('bare Fastify + pg (bench/baseline-server.js)', async () => {
+      const port = await freePort();
+      const spawnBaseline = () =>
+        spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: reused.env.DATABASE_URL, PORT: String(port) },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+      return msUntilAnswering(spawnBaseline, `http://127.0.0.1:${port}/health/live`, 'the baseline server');
+    });
+  } finally {
+    await reused.drop();
+  }
+  const markdown = [
+    `Start-up measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}; medians of ${ROUNDS} starts.`,
+    '',
+    '| start | spawn to ready | each start |',
+    '| --- | --- | --- |',
+    ...rows.map((row) => `| ${row.name} | ${(row.ms / 1000).toFixed(2)} s | ${row.all.map((m) => `${(m / 1000).toFixed(2)}`).join(', ')} s |`),
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
+  writeFileSync(join(ROOT, '.data', 'bench', 'startup.md'), `${markdown}\n`);
+  writeFileSync(join(ROOT, '.data', 'bench', 'startup.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), rows }, null, 2)}\n`);
+}
+
 async function waitUntil(check, what) {
   for (let i = 0; i <= 600; i++) {
     if (await check().catch(() => false)) return;
@@ -612,6 +711,7 @@ async function main() {
     writeFileSync(join(ROOT, '.data', 'bench', 'messaging.md'), `${markdown}\n`);
   }
   if (PARTS.includes('tracing')) await benchTracing();
+  if (PARTS.includes('startup')) await benchStartup();
   if (PARTS.includes('soak')) await benchSoak();
   if (!PARTS.includes('topologies')) return;
   const results = [];
