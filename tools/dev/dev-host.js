@@ -2,7 +2,8 @@
 // The process `npm run start:dev` runs the monolith in. It outlives the app: when start-dev says which files swc has
 // just compiled, and the app loaded one of them, it closes the app, forgets every module of dist/ and starts the app
 // again from the new build. What stays loaded is node_modules (Nest, TypeORM, Fastify, PGlite, pino...), about 2,300
-// of the 2,700 modules a cold start loads and most of its second, so a change is serving again well under a second.
+// of the 2,700 modules a cold start loads and most of its second, so a change is served again in under a second
+// (ADR 0014).
 //
 // A restart in a new process is start-dev's job, and the safe way out of anything unusual here: when the app fails to
 // start or to close, or fails while running, this process ends and start-dev starts a fresh one at the next change.
