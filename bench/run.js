@@ -178,6 +178,15 @@ function startApp(app, env) {
   });
 }
 
+/** The bare Fastify + pg server (bench/baseline-server.js) on `databaseUrl`, listening on `port`. */
+function startBaseline(databaseUrl, port) {
+  return spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 async function waitReady(url, what) {
   for (let i = 0; ; i++) {
     try {
@@ -290,11 +299,7 @@ async function benchRatios() {
     // One database, so both sides order the same products as the same customer.
     const shop = await seedShop(tessera.base, 'Ratio');
     const [product] = shop.products;
-    baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    baseline = startBaseline(db.env.DATABASE_URL, baselinePort);
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
 
@@ -671,13 +676,7 @@ async function benchStartup() {
     }
     await measure('bare Fastify + pg (bench/baseline-server.js)', async () => {
       const port = await freePort();
-      const spawnBaseline = () =>
-        spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: reused.env.DATABASE_URL, PORT: String(port) },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-      return msUntilAnswering(spawnBaseline, `http://127.0.0.1:${port}/health/live`, 'the baseline server');
+      return msUntilAnswering(() => startBaseline(reused.env.DATABASE_URL, port), `http://127.0.0.1:${port}/health/live`, 'the baseline server');
     });
   } finally {
     await reused.drop();
@@ -740,11 +739,7 @@ async function benchSoak() {
   const db = await database();
   const tessera = await startTopology('monolith', db);
   const baselinePort = await freePort();
-  const baseline = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.env.DATABASE_URL, PORT: String(baselinePort) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const baseline = startBaseline(db.env.DATABASE_URL, baselinePort);
   try {
     await waitReady(tessera.base, tessera.label);
     const adminToken = (await call(tessera.base, 'POST', '/auth/login', ADMIN)).accessToken;

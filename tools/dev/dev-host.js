@@ -35,7 +35,8 @@ async function start() {
 
 function isRefusal(error) {
   try {
-    return require(PLATFORM).exitCodeOf(error) !== require(PLATFORM).EXIT_CODES.failure;
+    const { exitCodeOf, EXIT_CODES } = require(PLATFORM);
+    return exitCodeOf(error) !== EXIT_CODES.failure;
   } catch {
     // The platform itself did not load, which is no refusal.
     return false;
