@@ -18,7 +18,8 @@ import { PaymentsHttpController } from './payments/payments.http.controller';
 import { ProductCacheMessagesController } from './products/product-cache.messages.controller';
 import { ProductCache } from './products/product.cache';
 import { ProductsHttpController } from './products/products.http.controller';
-import { GatewayThrottlerGuard } from './throttling/gateway-throttler.guard';
+import { MemoizedReflector } from './common/memoized-reflector';
+import { GatewayThrottlerGuard, RateLimiter } from './throttling/gateway-throttler.guard';
 import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-limit-counters.module';
 import { throttlingOptions } from './throttling/throttling.options';
 import { UsersHttpController } from './users/users.http.controller';
@@ -54,6 +55,8 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = CONTEXT_NAMES;
     AccessTokenService,
     UserStatusCache,
     ProductCache,
+    MemoizedReflector,
+    RateLimiter,
     // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work.
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+import { MemoizedReflector } from '../common/memoized-reflector';
 import { isOperationsRoute } from '../common/operations-route';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
@@ -21,18 +21,21 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
+    private readonly reflector: MemoizedReflector,
     private readonly tokens: AccessTokenService,
     private readonly statuses: UserStatusCache,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous where no token is needed: a promise a request is what Nest awaits, and probes come often. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Global guards also run for the message handlers of a hybrid app; those are not HTTP and carry no token.
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (this.isPublic(context) || isOperationsRoute(request)) return true;
+    return this.authenticate(request, context.switchToHttp().getResponse<FastifyReply>());
+  }
 
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
+  private async authenticate(request: AuthenticatedRequest, reply: FastifyReply): Promise<boolean> {
     const token = BEARER_SCHEME.exec(request.headers.authorization ?? '')?.[1]?.trim();
     if (!token) {
       void reply.header('WWW-Authenticate', 'Bearer');

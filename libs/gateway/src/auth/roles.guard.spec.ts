@@ -1,9 +1,9 @@
 import { ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@tessera/contracts';
 import { ProblemException } from '../problems/problem.exception';
 import { Roles } from './auth.decorators';
 import { RolesGuard } from './roles.guard';
+import { MemoizedReflector } from '../common/memoized-reflector';
 
 class Routes {
   anyone(): void {}
@@ -36,7 +36,7 @@ function thrown(run: () => unknown): ProblemException {
 }
 
 describe('RolesGuard', () => {
-  const guard = new RolesGuard(new Reflector());
+  const guard = new RolesGuard(new MemoizedReflector());
 
   it('lets an admin into an admin route', () => {
     expect(guard.canActivate(context(Routes.prototype.adminOnly, Routes, 'admin'))).toBe(true);

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@tessera/contracts';
+import { MemoizedReflector } from '../common/memoized-reflector';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { REQUIRED_ROLES } from './auth.decorators';
@@ -9,7 +9,7 @@ import type { AuthenticatedRequest } from './authenticated-user';
 /** Enforces @Roles(): runs after JwtAuthGuard, so the user is known; a signed-in user without the role gets 403. */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly reflector: MemoizedReflector) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;

@@ -15,7 +15,8 @@ import {
 } from '@tessera/messaging';
 import { createRootLogger, PinoNestLogger, RuntimeSettings } from '@tessera/platform';
 import { Writable } from 'node:stream';
-import { GatewayThrottlerGuard } from '../throttling/gateway-throttler.guard';
+import { MemoizedReflector } from '../common/memoized-reflector';
+import { GatewayThrottlerGuard, RateLimiter } from '../throttling/gateway-throttler.guard';
 import { throttlingOptions } from '../throttling/throttling.options';
 import { BODY_LIMIT_BYTES, createFastifyAdapter } from './fastify-adapter.factory';
 import { configureHttpApp } from './http-app.configure';
@@ -73,7 +74,7 @@ class TestConfigModule {}
     MessagingModule.forTopology(topologyFromEnv({ TRANSPORT: 'inproc' }, { kind: 'monolith' }, ['users']), ['users']),
   ],
   controllers: [ProbeHttpController, ProbeUsersMessagesController],
-  providers: [{ provide: APP_GUARD, useClass: GatewayThrottlerGuard }],
+  providers: [MemoizedReflector, RateLimiter, { provide: APP_GUARD, useClass: GatewayThrottlerGuard }],
 })
 class ProbeAppModule {}
 
