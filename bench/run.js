@@ -288,7 +288,8 @@ function medianFigure(figures) {
  * with the same connections; medians of the rounds, and the median of each
  * round's ratio of Tessera to the baseline.
  */
-async function benchRatios() {
+/** The ratios part; `only`, scenario names, measures those alone (the guard's second look at a low one). */
+async function benchRatios(only) {
   if (process.env.BENCH_DATABASE === 'embedded') throw new Error('the ratios are measured on Postgres: unset BENCH_DATABASE, or BENCH_PARTS=topologies');
   const db = await database();
   const tessera = await startTopology('monolith', db);
@@ -307,7 +308,7 @@ async function benchRatios() {
       { name: 'GET /products/:id', connections: 50, options: (side) => ({ url: `${side.base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
       { name: 'GET /health/live', connections: 50, options: (side) => ({ url: `${side.base}/health/live` }), perUnit: 1, unit: 'req/s' },
       ...orderFlowScenarios(),
-    ];
+    ].filter((scenario) => !only || only.includes(scenario.name));
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
     const sides = [
       { ...shop, name: 'tessera', base: tessera.base, pid: tessera.processes[0].pid, databaseUrl: db.env.DATABASE_URL },
