@@ -160,6 +160,24 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       120_000,
     );
 
+    it('place-order:after-reserve, the reservation taking the last units: a retry with the key answers that order', async () => {
+      // Recovery asks the catalog for the same reservation again, with the shelf now empty: it must be answered the
+      // reservation the first try made, not INSUFFICIENT_STOCK, or the order is refused while its units stay held.
+      const buyer = await newBuyer();
+      const productId = await newProduct(2);
+      const key = randomUUID();
+      await shop.process.stop();
+      await shop.start('place-order:after-reserve');
+
+      expect(await unlessKilled(() => placeOrder(buyer, productId, key))).toBeUndefined();
+      await shop.process.exitCode();
+      await shop.start();
+
+      const placed = await settledAnswer(() => placeOrder(buyer, productId, key));
+      expect([placed.status, placed.body.status]).toEqual([201, 'AWAITING_PAYMENT']);
+      expect((await shop.api.get(`/products/${productId}`)).body.stock).toBe(0);
+    }, 120_000);
+
     it.each(['pay-order:after-pending', 'pay-order:after-charge', 'pay-order:after-settle', 'confirm-payment:after-store'])(
       '%s: the order ends confirmed, charged once, its stock sold',
       async (faultPoint) => {

@@ -12,6 +12,7 @@ import { ReleaseReservationHandler } from '../../application/commands/release-re
 import { ReserveStockCommand } from '../../application/commands/reserve-stock/reserve-stock.command';
 import { ReserveStockHandler } from '../../application/commands/reserve-stock/reserve-stock.handler';
 import { Product } from '../../domain/product.aggregate';
+import { InsufficientStockError } from '../../domain/product.errors';
 import { ReservationStatusConflictError } from '../../domain/reservation.repository';
 import { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
@@ -109,6 +110,18 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     expect(repeated.expiresAt).toEqual(storedHeld.expiresAt);
     expect(await reservations.findById(orderId(2))).toMatchObject({ expiresAt: storedHeld.expiresAt, releasedByExpiry: false });
     expect(await stockOf(mug.id)).toBe(8);
+  });
+
+  it('answers a repeat of a reservation that took the last units with that reservation, not INSUFFICIENT_STOCK', async () => {
+    // What a placement retried after a crash asks: the first try's reservation emptied the shelf before the process died.
+    const lamp = await givenProduct('E-LAMP', 2);
+    const first = await reserve.execute(new ReserveStockCommand(orderId(3), [{ productId: lamp.id, quantity: 2 }]));
+
+    const repeated = await reserve.execute(new ReserveStockCommand(orderId(3), [{ productId: lamp.id, quantity: 2 }]));
+
+    expect(repeated).toEqual(first);
+    expect(await stockOf(lamp.id)).toBe(0);
+    await expect(reserve.execute(new ReserveStockCommand(orderId(4), [{ productId: lamp.id, quantity: 1 }]))).rejects.toBeInstanceOf(InsufficientStockError);
   });
 
   it('finds the RESERVED reservations whose expiry has come, the longest overdue first, up to the limit', async () => {

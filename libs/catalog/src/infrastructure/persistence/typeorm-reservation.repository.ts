@@ -107,7 +107,8 @@ export class TypeOrmReservationRepository implements ReservationRepository {
    * 3. only if the id was claimed, each line takes its units and is stored,
    *    named and priced as the product is now.
    * Every wanted line comes back with what its product had, so that a refusal
-   * names the first line that could not be had without another read.
+   * names the first line that could not be had. A request whose id was
+   * reserved before is answered that reservation, whatever stock is left.
    */
   async reserve(request: ReservationRequest): Promise<Reservation> {
     const { reservationId } = request;
@@ -165,12 +166,14 @@ export class TypeOrmReservationRepository implements ReservationRepository {
         releasedByExpiry: false,
       });
     }
+    // Not claimed: either the id is taken, and that reservation, made by an earlier or concurrent request, answers
+    // whatever stock is left now (it may be the one that took the last units: a placement retried after a crash must
+    // find it, not INSUFFICIENT_STOCK); or a line could not be had. Read only on this path.
+    const existing = await load(this.held ?? this.dataSource.manager, reservationId);
+    if (existing) return existing;
     const refused = refusalOf(rows);
     if (refused) throw refused;
-    // Every line could be had, so the id was taken: that reservation, made by an earlier or concurrent request, answers.
-    const existing = await load(this.held ?? this.dataSource.manager, reservationId);
-    if (!existing) throw new Error(`Reservation ${reservationId} conflicted with a reservation that cannot be read`);
-    return existing;
+    throw new Error(`Reservation ${reservationId} was neither made nor found, though every line could be had`);
   }
 
   async commitIfReserved(id: string, now: Date): Promise<Reservation | null> {
