@@ -2,8 +2,8 @@
 // The regression guard CI runs after the tests: a short bench (the ratios against bare Fastify + pg, and the
 // in-process hop against TCP), each figure compared with the one recorded in docs/benchmarks.md. It fails when a ratio
 // falls more than BENCH_GUARD_TOLERANCE (default 0.25, a quarter) below its recorded figure in BENCH_GUARD_READINGS
-// (default 3) measurements in a row. Ratios, not rates: the two sides of a ratio share the machine and its noise, which absolute figures on a shared
-// CI machine do not.
+// (default 3) measurements in a row. Ratios, not rates: the two sides of a ratio share the machine and its noise,
+// which absolute figures on a shared CI machine do not.
 // `npm run bench:guard` after `npm run build`; needs Postgres as `npm run bench` does.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');

@@ -26,7 +26,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly statuses: UserStatusCache,
   ) {}
 
-  /** Synchronous where no token is needed: a promise a request is what Nest awaits, and probes come often. */
+  /** Answers at once where no token is needed: Nest awaits any promise a guard returns, and probes come every few seconds. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Global guards also run for the message handlers of a hybrid app; those are not HTTP and carry no token.
     if (context.getType() !== 'http') return true;

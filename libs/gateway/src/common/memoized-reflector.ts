@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
+/** The handler and controller a guard asks about, as Reflector takes them. */
+type Targets = Parameters<Reflector['getAllAndOverride']>[1];
+
 /**
  * Nest's Reflector, remembering what getAllAndOverride found for a handler
  * and its controller. Decorators run once, when the classes load, so the
@@ -8,9 +11,6 @@ import { Reflector } from '@nestjs/core';
  * request: whether it is @Public(), its @Roles(), and @nestjs/throttler five
  * questions a budget, each a walk of reflect-metadata's prototype chain.
  */
-/** The handler and controller a guard asks about, as Reflector takes them. */
-type Targets = Parameters<Reflector['getAllAndOverride']>[1];
-
 @Injectable()
 export class MemoizedReflector extends Reflector {
   private readonly found = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
