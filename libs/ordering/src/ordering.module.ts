@@ -10,6 +10,8 @@ import { PlaceOrderHandler } from './application/commands/place-order/place-orde
 import { RecoverPlacementsHandler } from './application/commands/recover-placements/recover-placements.handler';
 import { OnPaymentSucceededHandler } from './application/event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
 import { OnReservationExpiredHandler } from './application/event-handlers/on-reservation-expired/on-reservation-expired.handler';
+import { OnUserDeactivatedHandler } from './application/event-handlers/on-user-deactivated/on-user-deactivated.handler';
+import { CUSTOMERS } from './application/customers';
 import { OrderPlacementSteps } from './application/order-placement-steps';
 import { ORDER_PLACEMENT_REPOSITORY } from './application/order-placements';
 import { OrderingSettings } from './application/ordering.settings';
@@ -23,6 +25,7 @@ import { ORDER_REPOSITORY } from './domain/order.repository';
 import { ORDERING_MIGRATIONS } from './infrastructure/migrations';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
+import { TypeOrmCustomers } from './infrastructure/persistence/typeorm-customers';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
 import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
 import { OrderExpiryScheduler } from './interface/order-expiry.scheduler';
@@ -50,6 +53,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
   providers: [
     { provide: ORDER_REPOSITORY, useClass: TypeOrmOrderRepository },
     { provide: ORDER_PLACEMENT_REPOSITORY, useClass: TypeOrmOrderPlacementRepository },
+    { provide: CUSTOMERS, useClass: TypeOrmCustomers },
     Clock,
     OrderingSettings,
     RecentConfirmations,
@@ -66,6 +70,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
     ExpireDueOrdersHandler,
     OnPaymentSucceededHandler,
     OnReservationExpiredHandler,
+    OnUserDeactivatedHandler,
     CheckHealthHandler,
     OrderExpiryScheduler,
     PlacementRecoveryScheduler,

@@ -18,5 +18,5 @@ export const EVENT_SUBSCRIBERS: Readonly<Record<string, readonly EventConsumer[]
   [CATALOG_EVENTS.RESERVATION_RELEASED]: ['gateway'],
   [CATALOG_EVENTS.PRODUCT_UPDATED]: ['gateway'],
   [CATALOG_EVENTS.STOCK_ADJUSTED]: ['gateway'],
-  [USERS_EVENTS.USER_DEACTIVATED]: ['gateway'],
+  [USERS_EVENTS.USER_DEACTIVATED]: ['ordering', 'gateway'],
 };

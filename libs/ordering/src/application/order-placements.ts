@@ -35,6 +35,14 @@ export interface PlacementKey {
 }
 
 /**
+ * How `begin` went: `begun`, the intent is stored and its key claimed;
+ * `key-taken`, the key was claimed before and nothing was stored;
+ * `customer-inactive` or `customer-unknown`, the user may not order or has
+ * not ordered before (Customers), and nothing was stored or claimed.
+ */
+export type PlacementStart = 'begun' | 'key-taken' | 'customer-inactive' | 'customer-unknown';
+
+/**
  * Unfinished placements, each change in one transaction with what it decides
  * (the order, the key's outcome), so that a crash between two steps leaves a
  * placement that recovery can finish: see ADR 0005.
@@ -42,10 +50,11 @@ export interface PlacementKey {
 export interface OrderPlacementRepository {
   /**
    * Stores the intent, PLACING, due for recovery at `recoverAfter`, and claims
-   * `key` for it in the same transaction. Answers false, storing nothing, when
-   * the key is taken: its first request answers.
+   * `key` for it in the same transaction, if the placement's user is an active
+   * customer (Customers). Stores nothing when the key is taken (its first
+   * request answers) or the customer is not known to be active.
    */
-  begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<boolean>;
+  begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<PlacementStart>;
 
   /**
    * Stores the placed order (its stream, projection and outbox events), ends

@@ -1,5 +1,5 @@
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { CATALOG_EVENTS, ORDERING_PATTERNS, PAYMENTS_EVENTS } from '@tessera/contracts';
+import { CATALOG_EVENTS, ORDERING_PATTERNS, PAYMENTS_EVENTS, USERS_EVENTS } from '@tessera/contracts';
 import type {
   CancelOrderRequest,
   ConfirmPaymentRequest,
@@ -13,6 +13,7 @@ import type {
   PaymentSucceededEvent,
   PlaceOrderRequest,
   ReservationExpiredEvent,
+  UserDeactivatedEvent,
 } from '@tessera/contracts';
 import { MessagesController } from '@tessera/messaging';
 import { CancelOrderCommand } from '../application/commands/cancel-order/cancel-order.command';
@@ -23,6 +24,7 @@ import { PlaceOrderCommand } from '../application/commands/place-order/place-ord
 import { PlaceOrderHandler } from '../application/commands/place-order/place-order.handler';
 import { OnPaymentSucceededHandler } from '../application/event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
 import { OnReservationExpiredHandler } from '../application/event-handlers/on-reservation-expired/on-reservation-expired.handler';
+import { OnUserDeactivatedHandler } from '../application/event-handlers/on-user-deactivated/on-user-deactivated.handler';
 import { CheckHealthHandler } from '../application/queries/check-health/check-health.handler';
 import { CheckHealthQuery } from '../application/queries/check-health/check-health.query';
 import { GetOrderHandler } from '../application/queries/get-order/get-order.handler';
@@ -45,6 +47,7 @@ export class OrderingMessagesController {
     private readonly checkHealthHandler: CheckHealthHandler,
     private readonly onPaymentSucceededHandler: OnPaymentSucceededHandler,
     private readonly onReservationExpiredHandler: OnReservationExpiredHandler,
+    private readonly onUserDeactivatedHandler: OnUserDeactivatedHandler,
   ) {}
 
   @MessagePattern(ORDERING_PATTERNS.PLACE_ORDER)
@@ -90,5 +93,10 @@ export class OrderingMessagesController {
   @EventPattern(CATALOG_EVENTS.RESERVATION_EXPIRED)
   onReservationExpired(@Payload() event: ReservationExpiredEvent): Promise<void> {
     return this.onReservationExpiredHandler.execute(event);
+  }
+
+  @EventPattern(USERS_EVENTS.USER_DEACTIVATED)
+  onUserDeactivated(@Payload() event: UserDeactivatedEvent): Promise<void> {
+    return this.onUserDeactivatedHandler.execute(event);
   }
 }

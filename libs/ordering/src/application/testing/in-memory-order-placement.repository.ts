@@ -1,12 +1,13 @@
 import type { IdempotencyOutcome } from '@tessera/messaging';
 import type { Order } from '../../domain/order.aggregate';
-import type { OrderPlacement, OrderPlacementRepository, PlacementKey } from '../order-placements';
+import type { OrderPlacement, OrderPlacementRepository, PlacementKey, PlacementStart } from '../order-placements';
+import type { InMemoryCustomers } from './in-memory-customers';
 import type { InMemoryOrderRepository } from './in-memory-order.repository';
 import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
 
 /**
- * The OrderPlacementRepository contract in memory, for specs: changes
- * conditional on the stage, the order stored through the in-memory order
+ * The OrderPlacementRepository contract in memory, for specs: an intent
+ * only for an active customer, changes conditional on the stage, the order stored through the in-memory order
  * repository, keys through the fake store, and a lease on takeDue that keeps
  * a placement from being taken again until `now` passes it.
  */
@@ -18,13 +19,17 @@ export class InMemoryOrderPlacementRepository implements OrderPlacementRepositor
   constructor(
     private readonly orders: InMemoryOrderRepository,
     private readonly idempotency: FakeIdempotencyStore,
+    private readonly customers: InMemoryCustomers,
   ) {}
 
-  async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<boolean> {
+  async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<PlacementStart> {
     await nextTurn();
-    if (key && !(await this.idempotency.claim(undefined, key.scope, key.request, placement.orderId))) return false;
+    const standing = this.customers.standingOf(placement.userId);
+    if (standing === undefined) return 'customer-unknown';
+    if (standing === 'inactive') return 'customer-inactive';
+    if (key && !(await this.idempotency.claim(undefined, key.scope, key.request, placement.orderId))) return 'key-taken';
     this.placements.set(placement.orderId, { placement: { ...placement, lines: placement.lines.map((line) => ({ ...line })) }, recoverAfter });
-    return true;
+    return 'begun';
   }
 
   async complete(order: Order, outcome: IdempotencyOutcome): Promise<boolean> {

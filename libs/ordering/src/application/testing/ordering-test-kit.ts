@@ -9,6 +9,7 @@ import { PlaceOrderCommand } from '../commands/place-order/place-order.command';
 import { PlaceOrderHandler } from '../commands/place-order/place-order.handler';
 import { RecoverPlacementsHandler } from '../commands/recover-placements/recover-placements.handler';
 import { OnPaymentSucceededHandler } from '../event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OnUserDeactivatedHandler } from '../event-handlers/on-user-deactivated/on-user-deactivated.handler';
 import { OrderPlacementSteps } from '../order-placement-steps';
 import { OrderingSettings } from '../ordering.settings';
 import { PaymentRefunds } from '../payment-refunds';
@@ -19,6 +20,7 @@ import { StockReservations } from '../stock-reservations';
 import { FakeCatalog } from './fake-catalog';
 import { FakeClock } from './fake-clock';
 import { FakeContextClient } from './fake-context-client';
+import { InMemoryCustomers } from './in-memory-customers';
 import { InMemoryOrderPlacementRepository } from './in-memory-order-placement.repository';
 import { InMemoryOrderRepository } from './in-memory-order.repository';
 import { FakeIdempotencyStore, FakeInbox, FakeOutbox } from '@tessera/messaging/testing';
@@ -63,12 +65,14 @@ export function orderingTestKit() {
   const payments = new FakeContextClient('payments').answer(PAYMENTS_PATTERNS.REFUND_ORDER, () => ({}));
   const reservations = new StockReservations(catalog.asClient());
   const refunds = new PaymentRefunds(payments.asClient());
-  const placements = new InMemoryOrderPlacementRepository(orders, idempotency);
+  const customers = new InMemoryCustomers();
+  const placements = new InMemoryOrderPlacementRepository(orders, idempotency, customers);
   const steps = new OrderPlacementSteps(placements, orders, reservations, settings);
   const recentConfirmations = new RecentConfirmations();
 
   const handlers = {
-    placeOrder: new PlaceOrderHandler(placements, users.asClient(), steps, idempotency.asStore(), settings, clock),
+    placeOrder: new PlaceOrderHandler(placements, customers, users.asClient(), steps, idempotency.asStore(), settings, clock),
+    onUserDeactivated: new OnUserDeactivatedHandler(customers),
     recoverPlacements: new RecoverPlacementsHandler(placements, steps, settings, clock),
     getOrder: new GetOrderHandler(orders),
     listOrders: new ListOrdersHandler(orders),
@@ -91,7 +95,14 @@ export function orderingTestKit() {
     users,
     payments,
     ...handlers,
-    deactivate(userId: string): void {
+    customers,
+    /** Users deactivates the user, and ordering hears of it. */
+    async deactivate(userId: string): Promise<void> {
+      inactiveUsers.add(userId);
+      await handlers.onUserDeactivated.execute({ eventId: randomUUID(), occurredAt: clock.now().toISOString(), version: 1, userId });
+    },
+    /** Users deactivates the user, and ordering has not heard of it yet. */
+    deactivateUnheard(userId: string): void {
       inactiveUsers.add(userId);
     },
     /** A product with stock in the catalog; answers its id. */

@@ -3,6 +3,7 @@ import { AddOrderingOutboxCorrelationId1795470000000 } from './1795470000000-add
 import { CreateOrderPlacements1795480000000 } from './1795480000000-create-order-placements.migration';
 import { CreateOrderingDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddOrderingOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
+import { CreateCustomers1795510000000 } from './1795510000000-create-customers.migration';
 
 /** Every migration of the ordering context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const ORDERING_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ORDERING_MIGRATIONS = [
   CreateOrderPlacements1795480000000,
   CreateOrderingDeadLetters1795490000000,
   AddOrderingOutboxTraceContext1795500000000,
+  CreateCustomers1795510000000,
 ];

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AtomicStatement, IdempotencyOutcome, IdempotencyStore, Outbox } from '@tessera/messaging';
 import { DataSource } from 'typeorm';
 import { appendOrder } from './typeorm-order.repository';
-import type { OrderPlacement, OrderPlacementRepository, PlacementKey, PlacementStage } from '../../application/order-placements';
+import type { OrderPlacement, OrderPlacementRepository, PlacementKey, PlacementStage, PlacementStart } from '../../application/order-placements';
 import type { Order } from '../../domain/order.aggregate';
 
 interface PlacementRow {
@@ -32,20 +32,27 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     private readonly outbox: Outbox,
   ) {}
 
-  async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<boolean> {
+  async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<PlacementStart> {
     const statement = new AtomicStatement();
-    // With a key, the intent is written only if the key was new: a taken key leaves both as they are.
-    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, placement.orderId);
     const p = (value: unknown, type: string) => statement.param(value, type);
+    const customer = statement.with(`SELECT active FROM ordering.customers WHERE user_id = ${p(placement.userId, 'uuid')}`);
+    const mayOrder = `EXISTS (SELECT 1 FROM ${customer} WHERE active)`;
+    // With a key, the intent is written only if the key was new: a taken key leaves both as they are.
+    const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, placement.orderId, mayOrder);
     const intent = statement.with(
       `INSERT INTO ordering.order_placements (order_id, user_id, lines, stage, created_at, recover_after, attempts)
        SELECT ${p(placement.orderId, 'uuid')}, ${p(placement.userId, 'uuid')}, ${p(JSON.stringify(placement.lines), 'jsonb')}, ${p(placement.stage, 'text')},
               ${p(placement.createdAt, 'timestamptz')}, ${p(recoverAfter, 'timestamptz')}, ${p(placement.attempts, 'integer')}
-        WHERE ${AtomicStatement.onlyIf(claimed)}
+        WHERE ${mayOrder} AND ${AtomicStatement.onlyIf(claimed)}
        RETURNING order_id`,
     );
-    const [{ stored }] = await statement.run<{ stored: number }>(this.dataSource, `SELECT count(*)::int AS stored FROM ${intent}`);
-    return stored === 1;
+    const [{ stored, active }] = await statement.run<{ stored: number; active: boolean | null }>(
+      this.dataSource,
+      `SELECT (SELECT count(*)::int FROM ${intent}) AS stored, (SELECT active FROM ${customer}) AS active`,
+    );
+    if (stored === 1) return 'begun';
+    if (active === null) return 'customer-unknown';
+    return active ? 'key-taken' : 'customer-inactive';
   }
 
   async complete(order: Order, outcome: IdempotencyOutcome): Promise<boolean> {

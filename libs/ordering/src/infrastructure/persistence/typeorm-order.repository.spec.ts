@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inbox, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
+import { createOrderingTestDatabase } from '../testing/ordering-test-database';
 import { ConfirmPaymentCommand } from '../../application/commands/confirm-payment/confirm-payment.command';
 import { ConfirmPaymentHandler } from '../../application/commands/confirm-payment/confirm-payment.handler';
 import { ExpireDueOrdersCommand } from '../../application/commands/expire-due-orders/expire-due-orders.command';
@@ -11,8 +11,6 @@ import { FakeCatalog } from '../../application/testing/fake-catalog';
 import { FakeClock } from '../../application/testing/fake-clock';
 import { Order } from '../../domain/order.aggregate';
 import { OrderVersionConflictError } from '../../domain/order.repository';
-import { ORDERING_MIGRATIONS } from '../migrations';
-import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderOrmEntity } from './order.orm-entity';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
 import { describeWith } from '../../../../../test/harness/services';
@@ -37,11 +35,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     });
 
   beforeAll(async () => {
-    ({ dataSource, drop } = await createMigratedContextDatabase({
-      context: 'ordering',
-      entities: [OrderOrmEntity, OrderEventOrmEntity],
-      migrations: ORDERING_MIGRATIONS,
-    }));
+    ({ dataSource, drop } = await createOrderingTestDatabase());
   }, 60_000);
 
   afterAll(async () => {

@@ -132,14 +132,59 @@ describe('PlaceOrderHandler', () => {
 
   it('refuses a deactivated or unknown user with INVALID_CREDENTIALS before reserving anything', async () => {
     const mug = kit.givenProduct();
-    kit.deactivate(ada);
+    await kit.deactivate(ada);
 
     await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(place([{ productId: mug, quantity: 1 }], UNKNOWN_USER)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(place([{ productId: mug, quantity: 1 }], 'not-a-uuid')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
 
-    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }, { userId: UNKNOWN_USER }]);
+    // The deactivation was heard, so only the user ordering has never met is asked of users.
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: UNKNOWN_USER }]);
     expect(kit.catalog.calls).toEqual([]);
+    expect(kit.orders.size).toBe(0);
+  });
+
+  it('asks users about a customer at their first order only', async () => {
+    const mug = kit.givenProduct();
+
+    await place([{ productId: mug, quantity: 1 }]);
+    await place([{ productId: mug, quantity: 1 }]);
+
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }]);
+    expect(kit.customers.standingOf(ada)).toBe('active');
+    expect(kit.orders.size).toBe(2);
+  });
+
+  it('refuses a known customer from the moment their deactivation is heard, asking users nothing', async () => {
+    const mug = kit.givenProduct();
+    await place([{ productId: mug, quantity: 1 }]);
+
+    await kit.deactivate(ada);
+
+    await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }]);
+    expect(kit.orders.size).toBe(1);
+  });
+
+  it('remembers a user users answers is inactive at their first order, and asks no more', async () => {
+    const mug = kit.givenProduct();
+    kit.deactivateUnheard(ada);
+
+    await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }]);
+    expect(kit.customers.standingOf(ada)).toBe('inactive');
+  });
+
+  it('passes on a users failure at a first order, storing nothing and remembering nothing', async () => {
+    const mug = kit.givenProduct();
+    kit.users.failNext(USERS_PATTERNS.GET_USER);
+
+    await expect(place([{ productId: mug, quantity: 1 }])).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+
+    expect(kit.customers.standingOf(ada)).toBeUndefined();
+    expect([kit.orders.size, kit.placements.unfinished, kit.catalog.calls.length]).toEqual([0, 0, 0]);
   });
 
   describe('compensation', () => {
@@ -264,7 +309,7 @@ describe('PlaceOrderHandler', () => {
     it('answers the recorded order to a user deactivated since, and refuses them a new key', async () => {
       const mug = kit.givenProduct(10);
       const first = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');
-      kit.deactivate(ada);
+      await kit.deactivate(ada);
 
       await expect(place([{ productId: mug, quantity: 1 }], ada, 'key-1')).resolves.toEqual(first);
       await expect(place([{ productId: mug, quantity: 1 }], ada, 'key-2')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });

@@ -6,6 +6,7 @@ import { CustomerCannotOrderError } from '../../../domain/order.errors';
 import { isUuid, newOrderId } from '../../../domain/order-id';
 import { RequestedLine } from '../../../domain/requested-line.value-object';
 import { Clock } from '../../clock';
+import { CUSTOMERS, type Customers, type CustomerStanding } from '../../customers';
 import { OrderPlacementSteps } from '../../order-placement-steps';
 import { ORDER_PLACEMENT_REPOSITORY, type OrderPlacement, type OrderPlacementRepository, type PlacementKey } from '../../order-placements';
 import { OrderingSettings } from '../../ordering.settings';
@@ -19,19 +20,22 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
  * ordering.place-order, a saga whose every step is durable before the next
  * one acts (ADR 0005):
  * 1. check and merge the items (VALIDATION_FAILED);
- * 2. the user must exist and be active (users.get-user), which changes nothing;
- * 3. store the intent, PLACING, with the key claimed in the same transaction;
- * 4. reserve and store the order (OrderPlacementSteps).
+ * 2. store the intent, PLACING, with the key claimed in the same statement,
+ *    if the user is an active customer (Customers, ADR 0015); a user ordering
+ *    for the first time is asked of users (users.get-user) and remembered,
+ *    and the intent tried again;
+ * 3. reserve and store the order (OrderPlacementSteps).
  * A known Idempotency-Key is answered from what it recorded, whatever step 2
- * or 3 finds: it is looked up only when one of them fails, so that a new key,
- * nearly every request, costs no read. A crash at any point leaves the intent
- * for recovery (RecoverPlacementsHandler), which finishes or undoes it and
- * answers the key; a key is never run twice.
+ * finds: it is looked up only when the intent was not stored, so that a new
+ * key, nearly every request, costs no read. A crash at any point leaves the
+ * intent for recovery (RecoverPlacementsHandler), which finishes or undoes it
+ * and answers the key; a key is never run twice.
  */
 @Injectable()
 export class PlaceOrderHandler {
   constructor(
     @Inject(ORDER_PLACEMENT_REPOSITORY) private readonly placements: OrderPlacementRepository,
+    @Inject(CUSTOMERS) private readonly customers: Customers,
     @InjectContextClient('users') private readonly users: ContextClient,
     private readonly steps: OrderPlacementSteps,
     private readonly idempotency: IdempotencyStore,
@@ -48,19 +52,28 @@ export class PlaceOrderHandler {
       command.idempotencyKey === undefined || command.idempotencyKey === null
         ? undefined
         : { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
-    try {
-      await this.assertMayOrder(userId);
-    } catch (error) {
-      // A user deactivated since still gets the answer their key recorded.
-      if (key) return this.replayOr(key, error);
-      throw error;
-    }
     const now = this.clock.now();
     const placement: OrderPlacement = { orderId: newOrderId(), userId, lines, stage: 'PLACING', createdAt: now, attempts: 0 };
     const recoverAfter = new Date(now.getTime() + this.settings.placementRecoveryAfterMs);
-    if (!(await this.placements.begin(placement, recoverAfter, key))) {
+    let start = await this.placements.begin(placement, recoverAfter, key);
+    if (start === 'customer-unknown') {
+      let standing: CustomerStanding;
+      try {
+        standing = await this.learnCustomer(userId);
+      } catch (error) {
+        if (key) return this.replayOr(key, error);
+        throw error;
+      }
+      start = standing === 'active' ? await this.placements.begin(placement, recoverAfter, key) : 'customer-inactive';
+    }
+    if (start === 'key-taken') {
       // The key was claimed before, by this request's first try or one running now: its answer is this one's.
       return this.replayOr(key!, new Error(`Idempotency key of user ${userId} was taken but has no record`));
+    }
+    if (start !== 'begun') {
+      // A user deactivated since still gets the answer their key recorded.
+      if (key) return this.replayOr(key, new CustomerCannotOrderError());
+      throw new CustomerCannotOrderError();
     }
     // Killed here: the intent and the key are stored and nothing was asked of the catalog; recovery places the order.
     faultPoint('place-order:after-intent');
@@ -74,7 +87,13 @@ export class PlaceOrderHandler {
     throw failure;
   }
 
-  private async assertMayOrder(userId: string): Promise<void> {
+  /**
+   * Asks users about a user ordering for the first time, and remembers the
+   * answer; a user users does not know may not order, and is not remembered.
+   * Killed after users answered and before the answer is stored: nothing of
+   * the order is stored either, and the client's retry asks again.
+   */
+  private async learnCustomer(userId: string): Promise<CustomerStanding> {
     let user: UserView;
     try {
       user = await this.users.send<UserView, GetUserRequest>(USERS_PATTERNS.GET_USER, { userId });
@@ -82,7 +101,9 @@ export class PlaceOrderHandler {
       if (error instanceof RemoteError && error.code === ERROR_CODES.USER_NOT_FOUND) throw new CustomerCannotOrderError();
       throw error;
     }
-    if (user?.status !== 'active') throw new CustomerCannotOrderError();
+    const standing: CustomerStanding = user?.status === 'active' ? 'active' : 'inactive';
+    await this.customers.record(userId, standing);
+    return standing;
   }
 }
 

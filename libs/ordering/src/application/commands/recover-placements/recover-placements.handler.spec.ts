@@ -25,13 +25,14 @@ describe('RecoverPlacementsHandler', () => {
   async function leftBehind(productId: string, quantity: number, withKey = true): Promise<OrderPlacement> {
     const placement: OrderPlacement = { orderId, userId: ada, lines: [{ productId, quantity }], stage: 'PLACING', createdAt: kit.clock.now(), attempts: 0 };
     const request = { items: placement.lines };
+    await kit.customers.record(ada, 'active');
     expect(
       await kit.placements.begin(
         placement,
         new Date(kit.clock.now().getTime() + kit.settings.placementRecoveryAfterMs),
         withKey ? { ...key, request } : undefined,
       ),
-    ).toBe(true);
+    ).toBe('begun');
     return placement;
   }
 

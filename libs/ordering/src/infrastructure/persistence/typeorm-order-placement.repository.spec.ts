@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyStore, IntegrationEventPublisher, Outbox } from '@tessera/messaging';
+import { DataSource } from 'typeorm';
+import { createOrderingTestDatabase } from '../testing/ordering-test-database';
+import { describeWith } from '../../../../../test/harness/services';
+import type { OrderPlacement, PlacementKey } from '../../application/order-placements';
+import { TypeOrmCustomers } from './typeorm-customers';
+import { TypeOrmOrderPlacementRepository } from './typeorm-order-placement.repository';
+
+// The statement that begins a placement, with the customer read model it is conditional on, against a real Postgres
+// (CI=true or TEST_POSTGRES_URL), as the repository spec beside it.
+describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers on Postgres', () => {
+  let drop: () => Promise<void>;
+  let dataSource: DataSource;
+  let placements: TypeOrmOrderPlacementRepository;
+  let customers: TypeOrmCustomers;
+  const recoverAfter = new Date('2030-01-01T10:00:30.000Z');
+
+  const placementOf = (userId: string): OrderPlacement => ({
+    orderId: randomUUID(),
+    userId,
+    lines: [{ productId: randomUUID(), quantity: 1 }],
+    stage: 'PLACING',
+    createdAt: new Date('2030-01-01T10:00:00.000Z'),
+    attempts: 0,
+  });
+  const keyOf = (userId: string, key = 'key-1'): PlacementKey => ({ scope: { userId, key, operation: 'place-order' }, request: { items: [] } });
+  const stored = async () => (await dataSource.query('SELECT count(*)::int AS n FROM ordering.order_placements'))[0].n as number;
+  const claimedKeys = async () => (await dataSource.query('SELECT count(*)::int AS n FROM ordering.idempotency_keys'))[0].n as number;
+
+  beforeAll(async () => {
+    ({ dataSource, drop } = await createOrderingTestDatabase());
+  }, 60_000);
+
+  afterAll(async () => {
+    await drop?.();
+  });
+
+  beforeEach(async () => {
+    await dataSource.query('TRUNCATE ordering.order_placements, ordering.idempotency_keys, ordering.customers');
+    const publisher = { publish: async () => undefined };
+    const outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
+    placements = new TypeOrmOrderPlacementRepository(dataSource, new IdempotencyStore('ordering', dataSource), outbox);
+    customers = new TypeOrmCustomers(dataSource);
+  });
+
+  it('stores nothing and claims no key for a user it has not met, and answers so', async () => {
+    const userId = randomUUID();
+    await expect(placements.begin(placementOf(userId), recoverAfter, keyOf(userId))).resolves.toBe('customer-unknown');
+    expect([await stored(), await claimedKeys()]).toEqual([0, 0]);
+  });
+
+  it('begins the placement of an active customer, and answers a second use of its key as taken', async () => {
+    const userId = randomUUID();
+    await customers.record(userId, 'active');
+
+    await expect(placements.begin(placementOf(userId), recoverAfter, keyOf(userId))).resolves.toBe('begun');
+    await expect(placements.begin(placementOf(userId), recoverAfter, keyOf(userId))).resolves.toBe('key-taken');
+    await expect(placements.begin(placementOf(userId), recoverAfter)).resolves.toBe('begun');
+    expect([await stored(), await claimedKeys()]).toEqual([2, 1]);
+  });
+
+  it('refuses an inactive customer, storing nothing and claiming no key', async () => {
+    const userId = randomUUID();
+    await customers.record(userId, 'inactive');
+
+    await expect(placements.begin(placementOf(userId), recoverAfter, keyOf(userId))).resolves.toBe('customer-inactive');
+    await expect(placements.begin(placementOf(userId), recoverAfter)).resolves.toBe('customer-inactive');
+    expect([await stored(), await claimedKeys()]).toEqual([0, 0]);
+  });
+
+  it('keeps a deactivation whatever older answer is recorded after it, and records it for a user not met before', async () => {
+    const known = randomUUID();
+    await customers.record(known, 'active');
+    await customers.record(known, 'inactive');
+    await customers.record(known, 'active');
+    const unmet = randomUUID();
+    await customers.record(unmet, 'inactive');
+    await customers.record(unmet, 'active');
+
+    await expect(placements.begin(placementOf(known), recoverAfter)).resolves.toBe('customer-inactive');
+    await expect(placements.begin(placementOf(unmet), recoverAfter)).resolves.toBe('customer-inactive');
+  });
+});
