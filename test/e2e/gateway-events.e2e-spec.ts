@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse } from '../harness/http';
+import { untilPasses } from '../harness/eventually';
 import { waitForStatus } from '../harness/processes';
 import { describeWith, RunningTopology, SplitTransport, startSplit, TEST_ADMIN } from '../harness/topologies';
 
@@ -50,7 +51,8 @@ for (const [name, transport, describeSplit] of splits) {
     let second: Api;
 
     beforeAll(async () => {
-      topology = await startSplit('embedded', transport, { gateways: 2 });
+      // Ordering logs each event it handles at info, which shows that the deactivation reached it too.
+      topology = await startSplit('embedded', transport, { gateways: 2, processEnv: { ordering: { LOG_LEVEL: 'info' } } });
       first = new Api(`http://127.0.0.1:${topology.processes.gateway.port}`);
       second = new Api(`http://127.0.0.1:${topology.processes['gateway-2'].port}`);
     }, 120_000);
@@ -69,6 +71,23 @@ for (const [name, transport, describeSplit] of splits) {
       const refused = await statusUntil(() => second.get('/users/me', { token }), 401, EVENT_DEADLINE_MS);
       expect(refused.status).toBe(401);
       expect((await first.get('/users/me', { token })).status).toBe(401);
+    });
+
+    it("delivers the deactivation to ordering, which keeps its customers' standing from it (ADR 0015)", async () => {
+      const { userId, adminToken } = await signedUpUserAndAdmin(first);
+      const requestId = randomUUID();
+
+      const deactivation = await first.post(`/users/${userId}/deactivate`, undefined, { token: adminToken, headers: { 'x-request-id': requestId } });
+      expect(deactivation.status).toBe(200);
+
+      // The event leaves users' outbox after the answer, under the request's correlation id; the log is read until it holds the line.
+      await untilPasses(() => {
+        const handled = topology.processes.ordering
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(requestId) && line.includes('users.user.deactivated'));
+        expect(handled.join('\n')).toContain('event users.user.deactivated handled');
+      }, EVENT_DEADLINE_MS);
     });
   });
 }
