@@ -7,9 +7,10 @@ import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
 
 /**
  * The OrderPlacementRepository contract in memory, for specs: an intent
- * only for an active customer, changes conditional on the stage, the order stored through the in-memory order
- * repository, keys through the fake store, and a lease on takeDue that keeps
- * a placement from being taken again until `now` passes it.
+ * only for an active customer, changes conditional on the stage, the order
+ * stored through the in-memory order repository, keys through the fake
+ * store, and a lease on takeDue that keeps a placement from being taken
+ * again until `now` passes it.
  */
 export class InMemoryOrderPlacementRepository implements OrderPlacementRepository {
   private readonly placements = new Map<string, { placement: OrderPlacement; recoverAfter: Date }>();

@@ -177,6 +177,19 @@ describe('PlaceOrderHandler', () => {
     expect(kit.customers.standingOf(ada)).toBe('inactive');
   });
 
+  it('stores nothing when the customer could not be remembered after users answered, and asks users again on the retry', async () => {
+    const mug = kit.givenProduct();
+    kit.customers.failNextRecord = new Error('connection terminated unexpectedly');
+
+    await expect(place([{ productId: mug, quantity: 1 }], ada, 'key-1')).rejects.toThrow('connection terminated unexpectedly');
+    expect([kit.orders.size, kit.placements.unfinished, kit.customers.standingOf(ada)]).toEqual([0, 0, undefined]);
+
+    const order = await place([{ productId: mug, quantity: 1 }], ada, 'key-1');
+    expect(order.status).toBe('AWAITING_PAYMENT');
+    expect(kit.users.requestsOf(USERS_PATTERNS.GET_USER)).toEqual([{ userId: ada }, { userId: ada }]);
+    expect(kit.orders.size).toBe(1);
+  });
+
   it('passes on a users failure at a first order, storing nothing and remembering nothing', async () => {
     const mug = kit.givenProduct();
     kit.users.failNext(USERS_PATTERNS.GET_USER);
