@@ -28,6 +28,7 @@ import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
 import { TypeOrmCustomers } from './infrastructure/persistence/typeorm-customers';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
 import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
+import { StoredOrdersAwaitingPayment } from './infrastructure/persistence/stored-orders-awaiting-payment';
 import { OrderExpiryScheduler } from './interface/order-expiry.scheduler';
 import { PlacementRecoveryScheduler } from './interface/placement-recovery.scheduler';
 import { OrderingMessagesController } from './interface/ordering.messages.controller';
@@ -57,6 +58,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
     Clock,
     OrderingSettings,
     RecentConfirmations,
+    StoredOrdersAwaitingPayment,
     StockReservations,
     PaymentRefunds,
     OrderPlacementSteps,

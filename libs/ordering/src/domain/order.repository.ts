@@ -26,6 +26,9 @@ export interface OrderRepository {
   /**
    * The order to change, from its projection row (which every save keeps at
    * the stream's version), or null when there is none (a malformed id included).
+   * It may be the state this process stored last, when another process has
+   * changed it since: the save refuses it then (OrderVersionConflictError).
+   * A decision that writes nothing reads findSnapshot instead.
    */
   load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null>;
 

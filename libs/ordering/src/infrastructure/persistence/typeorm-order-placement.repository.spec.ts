@@ -4,8 +4,12 @@ import { DataSource } from 'typeorm';
 import { createOrderingTestDatabase } from '../testing/ordering-test-database';
 import { describeWith } from '../../../../../test/harness/services';
 import type { OrderPlacement, PlacementKey } from '../../application/order-placements';
+import { Order } from '../../domain/order.aggregate';
+import { OrderOrmEntity } from './order.orm-entity';
+import { StoredOrdersAwaitingPayment } from './stored-orders-awaiting-payment';
 import { TypeOrmCustomers } from './typeorm-customers';
 import { TypeOrmOrderPlacementRepository } from './typeorm-order-placement.repository';
+import { TypeOrmOrderRepository } from './typeorm-order.repository';
 
 // The statement that begins a placement, with the customer read model it is conditional on, against a real Postgres
 // (CI=true or TEST_POSTGRES_URL), as the repository spec beside it.
@@ -14,6 +18,8 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
   let dataSource: DataSource;
   let placements: TypeOrmOrderPlacementRepository;
   let customers: TypeOrmCustomers;
+  let outbox: Outbox;
+  let awaitingPayment: StoredOrdersAwaitingPayment;
   const recoverAfter = new Date('2030-01-01T10:00:30.000Z');
 
   const placementOf = (userId: string): OrderPlacement => ({
@@ -37,10 +43,11 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
   });
 
   beforeEach(async () => {
-    await dataSource.query('TRUNCATE ordering.order_placements, ordering.idempotency_keys, ordering.customers');
+    await dataSource.query('TRUNCATE ordering.order_placements, ordering.idempotency_keys, ordering.customers, ordering.orders, ordering.order_events');
     const publisher = { publish: async () => undefined };
-    const outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
-    placements = new TypeOrmOrderPlacementRepository(dataSource, new IdempotencyStore('ordering', dataSource), outbox);
+    outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
+    awaitingPayment = new StoredOrdersAwaitingPayment();
+    placements = new TypeOrmOrderPlacementRepository(dataSource, new IdempotencyStore('ordering', dataSource), outbox, awaitingPayment);
     customers = new TypeOrmCustomers(dataSource);
   });
 
@@ -80,5 +87,34 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
 
     await expect(placements.begin(placementOf(known), recoverAfter)).resolves.toBe('customer-inactive');
     await expect(placements.begin(placementOf(unmet), recoverAfter)).resolves.toBe('customer-inactive');
+  });
+
+  it('completes a placement with its order, which this process then loads without a read, and another from the table', async () => {
+    const userId = randomUUID();
+    await customers.record(userId, 'active');
+    const placement = placementOf(userId);
+    await placements.begin(placement, recoverAfter);
+    const order = Order.place({
+      id: placement.orderId,
+      userId,
+      lines: [{ productId: placement.lines[0].productId, sku: 'MUG-1', name: 'Mug', unitPrice: { amount: 1200, currency: 'USD' }, quantity: 1 }],
+      paymentTimeoutSeconds: 900,
+      now: placement.createdAt,
+    });
+
+    await expect(placements.complete(order, { result: { id: order.id } })).resolves.toBe(true);
+
+    const orders = (memory?: StoredOrdersAwaitingPayment) => new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox, memory);
+    const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+    const query = jest.spyOn(pool, 'query');
+    try {
+      expect((await orders(awaitingPayment).load(order.id))?.toSnapshot()).toEqual(order.toSnapshot());
+      expect(query).not.toHaveBeenCalled();
+      expect((await orders().load(order.id))?.toSnapshot()).toEqual(order.toSnapshot());
+      expect(query).toHaveBeenCalledTimes(1);
+    } finally {
+      query.mockRestore();
+    }
+    expect(await stored()).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AtomicStatement, IdempotencyOutcome, IdempotencyStore, Outbox } from '@tessera/messaging';
 import { DataSource } from 'typeorm';
 import { appendOrder } from './typeorm-order.repository';
+import { StoredOrdersAwaitingPayment } from './stored-orders-awaiting-payment';
 import type { OrderPlacement, OrderPlacementRepository, PlacementKey, PlacementStage, PlacementStart } from '../../application/order-placements';
 import type { Order } from '../../domain/order.aggregate';
 
@@ -30,6 +31,7 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     @InjectDataSource('ordering') private readonly dataSource: DataSource,
     private readonly idempotency: IdempotencyStore,
     private readonly outbox: Outbox,
+    private readonly awaitingPayment: StoredOrdersAwaitingPayment = new StoredOrdersAwaitingPayment(),
   ) {}
 
   async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<PlacementStart> {
@@ -64,6 +66,8 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     const [{ written }] = await statement.run<{ written: number }>(this.dataSource, `SELECT count(*)::int AS written FROM ${stored}`);
     if (written !== 1) return false;
     order.markStored();
+    // Its payment's confirmation follows in milliseconds, and loads it from here (TypeOrmOrderRepository).
+    this.awaitingPayment.stored(order.toSnapshot());
     this.outbox.flush(statement);
     return true;
   }

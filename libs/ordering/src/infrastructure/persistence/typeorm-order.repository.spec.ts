@@ -47,14 +47,29 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     published = [];
     const publisher = { publish: async (pattern: string, payload: Record<string, unknown>) => void published.push({ pattern, payload }) };
     outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
-    repository = new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox);
+    repository = anotherProcess();
   });
+
+  /** The repository of another process on the same database: it remembers nothing this one stored. */
+  const anotherProcess = () => new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox);
+
+  /** Counts the statements `work` sends to Postgres through the pool. */
+  async function statementsOf(work: () => Promise<unknown>): Promise<number> {
+    const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+    const query = jest.spyOn(pool, 'query');
+    try {
+      await work();
+      return query.mock.calls.length;
+    } finally {
+      query.mockRestore();
+    }
+  }
 
   it('stores a new order as its stream and its row, and loads it back as it was, a total beyond 32 bits included', async () => {
     const order = place();
     await repository.save(order);
 
-    expect((await repository.load(order.id))?.toSnapshot()).toEqual(order.toSnapshot());
+    expect((await anotherProcess().load(order.id))?.toSnapshot()).toEqual(order.toSnapshot());
     expect(await repository.findSnapshot(order.id)).toEqual(order.toSnapshot());
     expect(order.total.amount).toBe(200_000_000_000);
     expect(order.storedVersion).toBe(1);
@@ -120,6 +135,51 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
       await repository.save(loaded, manager);
     });
     expect(await repository.findSnapshot(order.id)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_ADMIN', version: 2 });
+  });
+
+  it('loads an order it stored awaiting payment as it stored it, without a read; once it has moved on, from the table', async () => {
+    const order = place();
+    await repository.save(order);
+
+    let loaded: Order | null = null;
+    expect(await statementsOf(async () => (loaded = await repository.load(order.id)))).toBe(0);
+    expect(loaded!.toSnapshot()).toEqual(order.toSnapshot());
+
+    loaded!.confirm('pay-1', new Date('2030-01-01T10:01:00.000Z'));
+    await repository.save(loaded!);
+    expect(await statementsOf(async () => (loaded = await repository.load(order.id)))).toBe(1);
+    expect(loaded!.toSnapshot()).toMatchObject({ status: 'CONFIRMED', paymentId: 'pay-1', version: 2 });
+  });
+
+  it('has a payment confirmed on what another process stored since, not on what it remembers', async () => {
+    const order = place();
+    await repository.save(order);
+    const other = anotherProcess();
+    const cancelled = (await other.load(order.id))!;
+    cancelled.cancel('CANCELLED_BY_CUSTOMER', new Date('2030-01-01T10:02:00.000Z'));
+    await other.save(cancelled);
+
+    // This process remembers the order awaiting payment: the confirmation's write is refused, and its retry reads the table.
+    const clock = new FakeClock(new Date('2030-01-01T10:03:00.000Z'));
+    const confirm = new ConfirmPaymentHandler(repository, new StockReservations(new FakeCatalog().asClient()), clock);
+    await expect(confirm.execute(new ConfirmPaymentCommand(order.id, 'pay-1'))).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+
+    const types = await dataSource.query('SELECT type FROM ordering.order_events WHERE order_id = $1 ORDER BY version', [order.id]);
+    expect(types).toEqual([{ type: 'OrderPlaced' }, { type: 'OrderCancelled' }]);
+    expect((await repository.load(order.id))?.toSnapshot()).toMatchObject({ status: 'CANCELLED', version: 2 });
+  });
+
+  it('reads an order changed inside a transaction again, whether that transaction committed or not', async () => {
+    const order = place();
+    await repository.save(order);
+    const inbox = new Inbox('ordering', dataSource);
+    await inbox.processOnce({ eventId: randomUUID(), occurredAt: placedAt.toISOString(), version: 1 }, 'spec', async (manager) => {
+      const loaded = (await repository.load(order.id, manager))!;
+      loaded.cancel('CANCELLED_BY_ADMIN', new Date('2030-01-01T10:05:00.000Z'));
+      await repository.save(loaded, manager);
+    });
+
+    expect((await repository.load(order.id))?.toSnapshot()).toMatchObject({ status: 'CANCELLED', version: 2 });
   });
 
   it('answers null for an unknown order, and for a malformed id without an SQL error', async () => {

@@ -10,6 +10,7 @@ import { OrderCriteria, OrderRepository, OrderSlice, OrderVersionConflictError }
 import { OrderEventOrmEntity } from './order-event.orm-entity';
 import { OrderMapper } from './order.mapper';
 import { OrderOrmEntity } from './order.orm-entity';
+import { StoredOrdersAwaitingPayment } from './stored-orders-awaiting-payment';
 import type { EventPublication, JoinedTransaction } from '@tessera/shared-kernel';
 
 /**
@@ -17,7 +18,9 @@ import type { EventPublication, JoinedTransaction } from '@tessera/shared-kernel
  * projection in ordering.orders, the integration events in ordering.outbox,
  * all written in one transaction. Every write is guarded by the version the
  * order was loaded at: the stream's primary key refuses a second event of one
- * version, and the projection is updated only over the version it had.
+ * version, and the projection is updated only over the version it had. An
+ * order this process stored awaiting payment loads as it was stored, without
+ * a read (StoredOrdersAwaitingPayment).
  */
 @Injectable()
 export class TypeOrmOrderRepository implements OrderRepository {
@@ -25,11 +28,15 @@ export class TypeOrmOrderRepository implements OrderRepository {
     @InjectDataSource('ordering') private readonly dataSource: DataSource,
     @InjectRepository(OrderOrmEntity, 'ordering') private readonly rows: Repository<OrderOrmEntity>,
     private readonly outbox: Outbox,
+    private readonly awaitingPayment: StoredOrdersAwaitingPayment = new StoredOrdersAwaitingPayment(),
   ) {}
 
   async load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null> {
     // Postgres answers a malformed uuid with an error, not with no row.
     if (!isUuid(orderId)) return null;
+    // A change inside another's transaction reads what that transaction sees.
+    const stored = transaction ? undefined : this.awaitingPayment.find(orderId);
+    if (stored) return Order.fromSnapshot(stored);
     const snapshot = await findProjection(transaction ? asManager(transaction) : this.dataSource.manager, orderId);
     return snapshot ? Order.fromSnapshot(snapshot) : null;
   }
@@ -45,6 +52,8 @@ export class TypeOrmOrderRepository implements OrderRepository {
     if (events.length === 0) return;
     const statement = new AtomicStatement();
     const stored = appendOrder(statement, this.outbox, order, events);
+    // Until this write is known to have committed, the order is read; a conflict means another process changed it.
+    this.awaitingPayment.forget(order.id);
     const [{ written }] = await statement.run<{ written: number }>(
       transaction ? asManager(transaction) : this.dataSource,
       `SELECT count(*)::int AS written FROM ${stored}`,
@@ -52,9 +61,11 @@ export class TypeOrmOrderRepository implements OrderRepository {
     if (written !== 1) throw new OrderVersionConflictError(order.id, order.storedVersion);
     order.markStored();
     if (transaction) {
+      // Whether the joined transaction commits is its owner's to know: the order stays forgotten.
       this.outbox.joinTransaction(statement, asManager(transaction));
       return;
     }
+    this.awaitingPayment.stored(order.toSnapshot());
     if (publication === 'on-commit') this.outbox.flush(statement);
     else publication.hold(() => this.outbox.flush(statement));
   }

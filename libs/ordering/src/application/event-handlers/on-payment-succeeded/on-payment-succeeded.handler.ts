@@ -63,7 +63,8 @@ export class OnPaymentSucceededHandler {
     if (processed) {
       this.outbox.flush(processed);
     } else {
-      const order = await this.orders.load(event.orderId);
+      // Read, not loaded: a decision without a write must not rest on what this process remembers (ADR 0016).
+      const order = await this.orders.findSnapshot(event.orderId);
       outcome = order?.status === 'CANCELLED' ? 'cancelled' : 'already-confirmed';
     }
 
