@@ -8,7 +8,7 @@ import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
 import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
-import { RequestLogController } from './request-log';
+import { RequestLogController, RequestLogger } from './request-log';
 import { logFormatOf, measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
 import { ConfigurationError } from '@tessera/messaging';
 
@@ -57,7 +57,8 @@ function isAddressOrCidr(value: string): boolean {
  * bodies), reading JSON bodies only, up to 1 MiB, in UTF-8, nested at most
  * 32 levels deep and without lone surrogates. Each request is handled and
  * logged under its X-Request-Id (see request-id.ts); probes are logged at
- * debug, and a request in one line when the logs are pretty (request-log.ts).
+ * debug, and a request in one line when the logs are pretty (request-log.ts);
+ * a request's child logger is made only when it writes (RequestLogger).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -66,6 +67,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     trustProxy: options.trustProxy ?? trustedProxies(process.env.TRUST_PROXY),
     genReqId: requestIdOf,
     logController: new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' }),
+    childLoggerFactory: RequestLogger.factory,
     // A URL that cannot be decoded fails in Fastify's router, before Nest, its filters and the request hooks.
     frameworkErrors: (_error: unknown, request: { id: string }, reply: unknown) => {
       void (reply as FastifyReply).header(REQUEST_ID_HEADER, request.id);

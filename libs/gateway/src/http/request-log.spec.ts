@@ -3,7 +3,12 @@ import { Writable } from 'node:stream';
 import { createFastifyAdapter } from './fastify-adapter.factory';
 import { isProbeRequest, requestLine } from './request-log';
 
-async function linesLoggedFor(oneLineRequests: boolean, urls: string[]): Promise<Record<string, unknown>[]> {
+async function linesLoggedFor(
+  oneLineRequests: boolean,
+  urls: string[],
+  level = 'debug',
+  childrenMade: { count: number } = { count: 0 },
+): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -11,11 +16,21 @@ async function linesLoggedFor(oneLineRequests: boolean, urls: string[]): Promise
       done();
     },
   });
-  const fastify = createFastifyAdapter(createRootLogger('request-log-spec', 'debug', destination), { oneLineRequests, trustProxy: false }).getInstance();
+  const root = createRootLogger('request-log-spec', level, destination);
+  const fastify = createFastifyAdapter(root, { oneLineRequests, trustProxy: false }).getInstance();
   fastify.get('/products', async () => []);
   fastify.get('/health/ready', async () => ({ status: 'ok' }));
   fastify.get('/metrics', async () => '');
-  for (const url of urls) await fastify.inject({ method: 'GET', url, headers: { 'x-request-id': 'req-request-log-1' } });
+  fastify.get('/quiet', { logLevel: 'warn' }, async () => []);
+  await fastify.ready();
+  // Every pino logger makes its children through the one prototype method.
+  const children = jest.spyOn(Object.getPrototypeOf(root) as { child: typeof root.child }, 'child');
+  try {
+    for (const url of urls) await fastify.inject({ method: 'GET', url, headers: { 'x-request-id': 'req-request-log-1' } });
+  } finally {
+    childrenMade.count = children.mock.calls.length;
+    children.mockRestore();
+  }
   await fastify.close();
   return lines.map((line) => JSON.parse(line));
 }
@@ -51,6 +66,21 @@ describe('the request log', () => {
     const lines = [...(await linesLoggedFor(true, ['/health/ready', '/metrics'])), ...(await linesLoggedFor(false, ['/health/ready']))];
     expect(lines).toHaveLength(4);
     expect(lines.map(({ level }) => level)).toEqual(lines.map(() => 20));
+  });
+
+  it('makes no logger for a request that writes no line, and writes the lines of those that do under their id', async () => {
+    const childrenMade = { count: 0 };
+    const lines = await linesLoggedFor(false, ['/health/ready', '/metrics', '/products', '/health/ready'], 'info', childrenMade);
+    expect(childrenMade.count).toBe(1);
+    expect(lines.map(({ msg, correlationId }) => [msg, correlationId])).toEqual([
+      ['incoming request', 'req-request-log-1'],
+      ['request completed', 'req-request-log-1'],
+    ]);
+  });
+
+  it("keeps a route's own log level", async () => {
+    expect(await linesLoggedFor(false, ['/quiet'], 'info')).toEqual([]);
+    expect(await linesLoggedFor(false, ['/products'], 'info')).toHaveLength(2);
   });
 
   it('names probes by their paths alone', () => {
