@@ -93,7 +93,7 @@ export class RequestLogger implements FastifyBaseLogger {
   }
 
   set level(level: string) {
-    this.child$().level = level;
+    this.childLogger().level = level;
   }
 
   fatal: LogFn = (...args: unknown[]) => this.write('fatal', args);
@@ -105,16 +105,16 @@ export class RequestLogger implements FastifyBaseLogger {
   silent: LogFn = () => undefined;
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.child$().child(bindings, options);
+    return this.childLogger().child(bindings, options);
   }
 
   private write(level: LogLevelName, args: unknown[]): void {
     // A child made for a level set on it answers for itself; otherwise the parent's level decides, as it changes.
     if (!this.made && !this.parent.isLevelEnabled(level)) return;
-    (this.child$()[level] as (...line: unknown[]) => void)(...args);
+    (this.childLogger()[level] as (...line: unknown[]) => void)(...args);
   }
 
-  private child$(): FastifyBaseLogger {
+  private childLogger(): FastifyBaseLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 }
