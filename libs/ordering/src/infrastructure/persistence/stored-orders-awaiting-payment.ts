@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { RecentValues } from '@tessera/shared-kernel';
 import type { OrderSnapshot } from '../../domain/order.aggregate';
-
-/** How many orders are kept, the longest unchanged going first: more than a minute of orders at the rates measured. */
-const CAPACITY = 10_000;
 
 /**
  * The orders this process stored last while they awaited payment, as it
  * stored them, so that the change that nearly always follows (a payment's
  * confirmation, a few milliseconds after the order was placed) loads the
- * order without a read (ADR 0016).
+ * order without a read (ADR 0016). At most 10,000, the longest unchanged
+ * forgotten first: more than a minute of orders at the rates measured.
  *
  * Only an order awaiting payment is kept: every decision on one ends in a
  * write guarded by the version it was loaded at (confirmed, expired or
@@ -20,20 +19,18 @@ const CAPACITY = 10_000;
  */
 @Injectable()
 export class StoredOrdersAwaitingPayment {
-  private readonly snapshots = new Map<string, OrderSnapshot>();
+  private readonly snapshots = new RecentValues<OrderSnapshot>();
 
   /** What this process just stored of the order: kept while it awaits payment, forgotten otherwise. */
   stored(snapshot: OrderSnapshot): void {
     const id = snapshot.id.toLowerCase();
-    this.snapshots.delete(id);
-    if (snapshot.status !== 'AWAITING_PAYMENT') return;
-    this.snapshots.set(id, snapshot);
-    if (this.snapshots.size > CAPACITY) this.snapshots.delete(this.snapshots.keys().next().value as string);
+    if (snapshot.status === 'AWAITING_PAYMENT') this.snapshots.keep(id, snapshot);
+    else this.snapshots.forget(id);
   }
 
   /** The order may have changed otherwise: read it again next time. */
   forget(orderId: string): void {
-    this.snapshots.delete(orderId.toLowerCase());
+    this.snapshots.forget(orderId.toLowerCase());
   }
 
   /** The order as this process stored it last, if it awaited payment then and was not forgotten since. */

@@ -104,7 +104,8 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
 
     await expect(placements.complete(order, { result: { id: order.id } })).resolves.toBe(true);
 
-    const orders = (memory?: StoredOrdersAwaitingPayment) => new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox, memory);
+    const orders = (memory = new StoredOrdersAwaitingPayment()) =>
+      new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox, memory);
     const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
     const query = jest.spyOn(pool, 'query');
     try {

@@ -31,7 +31,7 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     @InjectDataSource('ordering') private readonly dataSource: DataSource,
     private readonly idempotency: IdempotencyStore,
     private readonly outbox: Outbox,
-    private readonly awaitingPayment: StoredOrdersAwaitingPayment = new StoredOrdersAwaitingPayment(),
+    private readonly awaitingPayment: StoredOrdersAwaitingPayment,
   ) {}
 
   async begin(placement: OrderPlacement, recoverAfter: Date, key?: PlacementKey): Promise<PlacementStart> {

@@ -12,6 +12,7 @@ import { FakeClock } from '../../application/testing/fake-clock';
 import { Order } from '../../domain/order.aggregate';
 import { OrderVersionConflictError } from '../../domain/order.repository';
 import { OrderOrmEntity } from './order.orm-entity';
+import { StoredOrdersAwaitingPayment } from './stored-orders-awaiting-payment';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
 import { describeWith } from '../../../../../test/harness/services';
 
@@ -51,7 +52,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
   });
 
   /** The repository of another process on the same database: it remembers nothing this one stored. */
-  const anotherProcess = () => new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox);
+  const anotherProcess = () => new TypeOrmOrderRepository(dataSource, dataSource.getRepository(OrderOrmEntity), outbox, new StoredOrdersAwaitingPayment());
 
   /** Counts the statements `work` sends to Postgres through the pool. */
   async function statementsOf(work: () => Promise<unknown>): Promise<number> {

@@ -28,7 +28,7 @@ export class TypeOrmOrderRepository implements OrderRepository {
     @InjectDataSource('ordering') private readonly dataSource: DataSource,
     @InjectRepository(OrderOrmEntity, 'ordering') private readonly rows: Repository<OrderOrmEntity>,
     private readonly outbox: Outbox,
-    private readonly awaitingPayment: StoredOrdersAwaitingPayment = new StoredOrdersAwaitingPayment(),
+    private readonly awaitingPayment: StoredOrdersAwaitingPayment,
   ) {}
 
   async load(orderId: string, transaction?: JoinedTransaction): Promise<Order | null> {
