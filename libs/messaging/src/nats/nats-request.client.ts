@@ -1,25 +1,38 @@
 import { ClientNats, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { ContextName } from '@tessera/contracts';
-import { ErrorCode, type Msg, type NatsError } from 'nats';
+import { createInbox, type Msg, type NatsConnection, type NatsError } from 'nats';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { BrokerNames } from '../transports/broker-names';
 
+/** The replies of one connection: one subscription to `<inbox>.*`, and who waits for each token under it. */
+interface ReplyInbox {
+  connection: NatsConnection;
+  prefix: string;
+  waiting: Map<string, (error: NatsError | null, reply: Msg | null) => void>;
+}
+
 /**
  * Nest's NATS client for one context, asking through the connection's one
- * multiplexed reply subscription. Nest's own client subscribes to a fresh
- * inbox for every request and unsubscribes after: two protocol messages more
- * per request and a subscription the server sets up and tears down, which
- * made a NATS request/reply twice the latency of the bare round trip
- * (docs/performance.md). When no process of the context is subscribed, NATS
- * says so at once ("no responders"); that is CONTEXT_UNAVAILABLE rather
- * than a wait for the timeout.
+ * reply subscription. Nest's own client subscribes to a fresh inbox for every
+ * request and unsubscribes after: two protocol messages more per request and
+ * a subscription the server sets up and tears down, which made a NATS
+ * request/reply twice the latency of the bare round trip
+ * (docs/performance.md). nats.js's `request` multiplexes too, but makes an
+ * error with a stack trace for every request it settles, a failed one or not,
+ * and a timer of its own: a sixth of a round trip's CPU. Here a reply is
+ * routed by its token to the caller waiting for it, and the caller's own
+ * timeout is the only one: when it gives up, its token is forgotten and a
+ * late reply is dropped. When no process of the context is subscribed, NATS
+ * says so at once ("no responders": an empty reply with status 503); that is
+ * CONTEXT_UNAVAILABLE rather than a wait for the timeout.
  */
 export class NatsRequestClient extends ClientNats {
+  private replies?: ReplyInbox;
+  private nextToken = 0;
+
   constructor(
     private readonly context: ContextName,
     private readonly names: BrokerNames,
-    /** How long NATS keeps waiting for a reply; the caller gives up after its own request timeout, well before. */
-    private readonly replyTimeoutMs: number,
     options: ConstructorParameters<typeof ClientNats>[0],
   ) {
     super(options);
@@ -30,28 +43,61 @@ export class NatsRequestClient extends ClientNats {
   }
 
   protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => unknown): () => void {
-    let waiting = true;
+    let forget = () => {};
     try {
       const packet = this.assignPacketId(partialPacket);
       const serialized = this.serializer.serialize(packet) as { data: Uint8Array; headers?: unknown };
       const answer = this.createSubscriptionHandler(packet, callback);
-      this.natsClient!.request(this.normalizePattern(partialPacket.pattern), serialized.data, {
-        timeout: this.replyTimeoutMs,
+      // Nest types its connection loosely; it is nats.js's, connected before publish is called.
+      const connection = this.natsClient as NatsConnection;
+      const replies = this.repliesOn(connection);
+      const token = (this.nextToken++).toString(36);
+      replies.waiting.set(token, (error, reply) => {
+        if (error) callback({ err: error, isDisposed: true });
+        else if (reply!.data.length === 0 && reply!.headers?.code === 503)
+          callback({ err: new ContextUnreachableError(`${this.context} is unavailable: no process serves it`), isDisposed: true });
+        else void answer(undefined, reply as Parameters<typeof answer>[1]);
+      });
+      forget = () => replies.waiting.delete(token);
+      connection.publish(this.normalizePattern(partialPacket.pattern), serialized.data, {
+        reply: `${replies.prefix}.${token}`,
         headers: this.mergeHeaders(serialized.headers),
-      }).then(
-        (reply: Msg) => waiting && answer(undefined, reply as Parameters<typeof answer>[1]),
-        (error: NatsError) => {
-          if (!waiting) return;
-          const unreachable = error?.code === ErrorCode.NoResponders;
-          callback({ err: unreachable ? new ContextUnreachableError(`${this.context} is unavailable: no process serves it`) : error, isDisposed: true });
-        },
-      );
+      });
     } catch (error) {
+      forget();
       callback({ err: error });
     }
-    // The caller gave up (its timeout): a reply that comes later is dropped.
-    return () => {
-      waiting = false;
-    };
+    // The caller is done: answered, or given up (its timeout); a reply that comes later finds nobody waiting.
+    return forget;
+  }
+
+  /**
+   * The reply subscription of `connection`, made at its first request. A
+   * connection Nest makes anew (after this one closed) gets its own; the
+   * callers still waiting on the old one are answered by their timeout.
+   */
+  private repliesOn(connection: NatsConnection): ReplyInbox {
+    if (this.replies?.connection === connection) return this.replies;
+    const replies: ReplyInbox = { connection, prefix: createInbox(), waiting: new Map() };
+    const tokenAt = replies.prefix.length + 1;
+    connection.subscribe(`${replies.prefix}.*`, {
+      callback: (error, reply) => {
+        if (error) {
+          // The subscription itself failed (a permission, the connection): nobody waiting will hear back on it.
+          const waiting = [...replies.waiting.values()];
+          replies.waiting.clear();
+          if (this.replies === replies) this.replies = undefined;
+          for (const answer of waiting) answer(error, null);
+          return;
+        }
+        const token = reply.subject.slice(tokenAt);
+        const answer = replies.waiting.get(token);
+        if (!answer) return;
+        replies.waiting.delete(token);
+        answer(null, reply);
+      },
+    });
+    this.replies = replies;
+    return replies;
   }
 }

@@ -42,14 +42,11 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
       );
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
-      // NATS waits for a reply twice as long as the caller does, so that it is always the caller's timeout that answers.
-      return new NatsRequestClient(context, new BrokerNames(topology.namespace), 2 * topology.requestTimeoutMs, {
+      return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
         servers: topology.natsUrl,
         name: `${name}-to-${context}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
-        // nats.js would otherwise capture a stack trace with every request, only to decorate a failure; ours have codes.
-        noAsyncTraces: true,
         serializer: new CorrelatingSerializer(new NatsRecordSerializer()),
       }) as unknown as ClientProxy;
     case 'rmq':
