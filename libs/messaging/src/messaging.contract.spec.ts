@@ -328,11 +328,13 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
 
   it('answers each of many requests in flight at once with its own reply, the late answer of one given up on included', async () => {
     const givenUp = setup.client.send('users.sleep', { ms: 400 }, { timeoutMs: 100 });
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, n) => setup.client.send<{ payload: { n: number } }>('users.echo', { n })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => setup.client.send<{ payload: { n: number } }>('users.echo', { n }, { timeoutMs: 10_000 })),
+    );
     expect(answers.map((answer) => answer.payload.n)).toEqual(Array.from({ length: 40 }, (_, n) => n));
     await expect(givenUp).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
     // The given-up request's answer comes while these wait; it must reach none of them.
-    const later = await Promise.all([450, 10, 200].map((ms) => setup.client.send<{ slept: number }>('users.sleep', { ms }, { timeoutMs: 5000 })));
+    const later = await Promise.all([450, 10, 200].map((ms) => setup.client.send<{ slept: number }>('users.sleep', { ms }, { timeoutMs: 10_000 })));
     expect(later).toEqual([{ slept: 450 }, { slept: 10 }, { slept: 200 }]);
   });
 
