@@ -17,8 +17,8 @@ const ORDERS = 20;
  * Where the order flow stands (8.3 statements, each its own transaction), with
  * room for the relay's and sweepers' timed rounds, which a busy machine that
  * takes longer over the 20 orders sees more of: a change that adds work
- * fails here. The goal is 15 statements in 4
- * transactions (docs/performance.md); these come down as the flow gets there.
+ * fails here. The goal is 15 statements in 4 transactions
+ * (docs/performance.md); these come down as the flow gets there.
  */
 const STATEMENTS_PER_ORDER = 11;
 const TRANSACTIONS_PER_ORDER = 11;

@@ -336,7 +336,7 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     // The given-up request's answer comes while these wait; it must reach none of them.
     const later = await Promise.all([450, 10, 200].map((ms) => setup.client.send<{ slept: number }>('users.sleep', { ms }, { timeoutMs: 10_000 })));
     expect(later).toEqual([{ slept: 450 }, { slept: 10 }, { slept: 200 }]);
-  });
+  }, 30_000);
 
   it('carries the correlation id of the request that sent a message, or none', async () => {
     await expect(runWithCorrelation('req-contract-1', () => setup.client.send('users.which-request', {}))).resolves.toEqual({

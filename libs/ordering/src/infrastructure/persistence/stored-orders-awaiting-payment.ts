@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { RecentValues } from '@tessera/shared-kernel';
 import type { OrderSnapshot } from '../../domain/order.aggregate';
 
+/** How many orders are kept, the longest unchanged forgotten first: more than a minute of orders at the rates measured. */
+const CAPACITY = 10_000;
+
 /**
  * The orders this process stored last while they awaited payment, as it
  * stored them, so that the change that nearly always follows (a payment's
  * confirmation, a few milliseconds after the order was placed) loads the
- * order without a read (ADR 0016). At most 10,000, the longest unchanged
- * forgotten first: more than a minute of orders at the rates measured.
+ * order without a read (ADR 0016).
  *
  * Only an order awaiting payment is kept: every decision on one ends in a
  * write guarded by the version it was loaded at (confirmed, expired or
@@ -19,7 +21,7 @@ import type { OrderSnapshot } from '../../domain/order.aggregate';
  */
 @Injectable()
 export class StoredOrdersAwaitingPayment {
-  private readonly snapshots = new RecentValues<OrderSnapshot>();
+  private readonly snapshots = new RecentValues<OrderSnapshot>(CAPACITY);
 
   /** What this process just stored of the order: kept while it awaits payment, forgotten otherwise. */
   stored(snapshot: OrderSnapshot): void {
