@@ -11,7 +11,7 @@ export * from './health/database-health';
 export * from './health/health.module';
 export * from './logging/logger';
 export * from './metrics/http-metrics';
-export * from './tracing/http-route';
+export * from './tracing/http-server-spans';
 export * from './platform.module';
 export * from './redis/shared-redis.module';
 export * from './bootstrap/run-app';

@@ -9,7 +9,8 @@ import { ProblemException } from '../problems/problem.exception';
 import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogController, RequestLogger } from './request-log';
-import { logFormatOf, measureHttpRequests, nameHttpSpansByRoute } from '@tessera/platform';
+import { logFormatOf, measureHttpRequests, traceHttpRequests } from '@tessera/platform';
+import { isTracing } from '@tessera/platform/tracing';
 import { ConfigurationError } from '@tessera/messaging';
 
 /** The largest request body the API reads; a larger one is refused with 413 before it is parsed. */
@@ -77,7 +78,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
   measureHttpRequests(fastify);
-  nameHttpSpansByRoute(fastify);
+  if (isTracing()) traceHttpRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
   // Fastify's own parser, refusing __proto__ and constructor keys; its failures become MALFORMED_JSON problems,

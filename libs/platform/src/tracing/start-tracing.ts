@@ -1,11 +1,8 @@
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 
-// Imported before anything else of the process (apps/*/src/instrument.ts): the instrumentations patch `http` and `pg`
-// as they are first loaded, so nothing of Nest, Fastify or TypeORM may load before them. Hence no import from the
+// Imported before anything else of the process (apps/*/src/instrument.ts): the pg instrumentation patches `pg` as it
+// is first loaded, so nothing of Nest, Fastify or TypeORM may load before them. Hence no import from the
 // platform's index here.
-
-/** Paths probes and scrapers ask all the time: a trace each would drown the ones people look for. */
-const UNTRACED_PATHS = /^\/(health\/|metrics(\?|$))/;
 
 let sdk: NodeSDK | undefined;
 
@@ -25,10 +22,10 @@ export function exportsTraces(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * Starts OpenTelemetry for the process `name` (monolith, gateway, catalog,
- * …) when it is to export traces (exportsTraces): spans of the HTTP requests
- * it serves and of the SQL it runs for them (the official http and pg
- * instrumentations), and, through the API, the messaging boundary's own
- * (libs/messaging). Configured by the standard OTEL_* variables alone:
+ * …) when it is to export traces (exportsTraces): spans of the SQL its
+ * requests run (the official pg instrumentation) and, through the API, those
+ * of the HTTP requests it serves (traceHttpRequests) and of the messaging
+ * boundary (libs/messaging). Configured by the standard OTEL_* variables alone:
  * OTEL_SERVICE_NAME (default `tessera-<name>`), the OTLP exporter's, and the
  * sampler's (OTEL_TRACES_SAMPLER, default parent-based always-on). Metrics
  * and logs stay Prometheus's and stdout's: their OTLP exporters are off
@@ -42,14 +39,11 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   // process that does not trace (the default, and every restart of npm run start:dev) should not pay.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   /* eslint-enable @typescript-eslint/no-require-imports */
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || `tessera-${name}`,
     instrumentations: [
-      // The processes call no HTTP service but the OTLP endpoint itself, whose requests are not to be traced.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''), disableOutgoingRequestInstrumentation: true }),
       // Queries of no request (the outbox relay's polls, the retention sweep) would each be a trace of one span.
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     ],
