@@ -9,6 +9,7 @@ export * from './messaging.module';
 export * from './messaging.tokens';
 export * from './topology/topology';
 export * from './observability/messaging-metrics';
+export * from './observability/duration-histogram';
 export * from './persistence/atomic-statement';
 export * from './persistence/dead-letters';
 export * from './persistence/idempotency.store';

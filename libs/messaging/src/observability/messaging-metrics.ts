@@ -1,15 +1,9 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { RemoteError } from '../errors/remote.error';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
-
-/**
- * The buckets of every duration histogram: from 100 µs, about an in-process
- * hop, to 10 s, past any request timeout, so that a dashboard compares the
- * monolith with a split on the same scale.
- */
-export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { DurationHistogram } from './duration-histogram';
 
 /** How a request or a handled message ended: answered, refused with a business error, unreachable, or failed unexpectedly. */
 export type MessageOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
@@ -18,20 +12,18 @@ export type MessageOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
 export type EventOutcome = 'processed' | 'failed' | 'dead-lettered' | 'skipped-dead-letter';
 
 /** Client side: one observation per ContextClient request, retries included, whatever the transport. */
-export const messagingRequestDuration = new Histogram({
-  name: 'messaging_request_duration_seconds',
-  help: 'Requests to a context, from sending to the answer, by pattern, transport and outcome',
-  labelNames: ['pattern', 'transport', 'outcome'] as const,
-  buckets: DURATION_BUCKETS,
-});
+export const messagingRequestDuration = new DurationHistogram(
+  'messaging_request_duration_seconds',
+  'Requests to a context, from sending to the answer, by pattern, transport and outcome',
+  ['pattern', 'transport', 'outcome'],
+);
 
 /** Server side: one observation per handled request or event. */
-export const messagingHandlerDuration = new Histogram({
-  name: 'messaging_handler_duration_seconds',
-  help: 'Messages handled by this process, by pattern, transport and outcome',
-  labelNames: ['pattern', 'transport', 'outcome'] as const,
-  buckets: DURATION_BUCKETS,
-});
+export const messagingHandlerDuration = new DurationHistogram(
+  'messaging_handler_duration_seconds',
+  'Messages handled by this process, by pattern, transport and outcome',
+  ['pattern', 'transport', 'outcome'],
+);
 
 export const messagingEventsProcessed = new Counter({
   name: 'messaging_events_processed_total',

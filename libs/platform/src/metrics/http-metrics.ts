@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { Histogram } from 'prom-client';
-import { DURATION_BUCKETS } from '@tessera/messaging';
+import { DurationHistogram } from '@tessera/messaging';
 
 /** The route label of a request that matched no route: raw paths would make a series per URL anyone cares to try. */
 const UNMATCHED_ROUTE = 'unmatched';
 
-const httpServerRequestDuration = new Histogram({
-  name: 'http_server_request_duration_seconds',
-  help: 'HTTP requests served, by method, route template and status code',
-  labelNames: ['method', 'route', 'status_code'] as const,
-  buckets: DURATION_BUCKETS,
-});
+const httpServerRequestDuration = new DurationHistogram(
+  'http_server_request_duration_seconds',
+  'HTTP requests served, by method, route template and status code',
+  ['method', 'route', 'status_code'],
+);
 
 /** Measures every request `fastify` answers, labelled with its route template (`/orders/:id`), never the raw path. */
 export function measureHttpRequests(fastify: FastifyInstance): void {
