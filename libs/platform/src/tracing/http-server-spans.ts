@@ -19,12 +19,13 @@ const tracer = trace.getTracer('@tessera/platform');
  * conventions have it: named by its route template (`GET /orders/:id`), a
  * child of the client's span when the request carries a `traceparent`, and
  * the parent of whatever the request sends, publishes and queries. Ours, not
- * the official http instrumentation: that one also reads every header,
- * wraps every listener of the request and the response, and measures what
- * Prometheus already does, which cost more main thread than the request's
- * span itself (docs/benchmarks.md, what tracing costs); and it would still
- * need a hook here to learn the route (ADR 0010). Only for a process that
- * traces (isTracing): one that does not should not pay for the hooks.
+ * the official http instrumentation: that one also reads a dozen headers,
+ * binds every listener of the request and the response to the context and
+ * records metrics Prometheus already has, even for a span sampled out, which
+ * cost the order flow more than this hook does (docs/benchmarks.md, what
+ * tracing costs); and it needed a hook here to learn the route anyway
+ * (ADR 0010). Only for a process that traces (isTracing): one that does not
+ * should not pay for the hooks.
  */
 export function traceHttpRequests(fastify: FastifyInstance): void {
   fastify.decorateRequest(SERVER_SPAN, undefined);
