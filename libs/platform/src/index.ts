@@ -9,6 +9,7 @@ export * from './database/safe-integer';
 export * from './database/unique-violation';
 export * from './health/database-health';
 export * from './health/health.module';
+export * from './health/operations-route';
 export * from './logging/logger';
 export * from './metrics/http-metrics';
 export * from './tracing/http-server-spans';

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { isOperationsRoute } from '@tessera/platform';
 import type { FastifyReply } from 'fastify';
 import { MemoizedReflector } from '../common/memoized-reflector';
-import { isOperationsRoute } from '../common/operations-route';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { AccessTokenService } from './access-token.service';

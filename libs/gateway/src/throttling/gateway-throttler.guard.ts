@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { isOperationsRoute } from '@tessera/platform';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MemoizedReflector } from '../common/memoized-reflector';
-import { isOperationsRoute } from '../common/operations-route';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 

@@ -33,6 +33,7 @@ describe('traceHttpRequests', () => {
       throw new Error('broken');
     });
     fastify.get('/health/live', async () => ({ status: 'ok' }));
+    fastify.get('/metrics', async () => '');
     fastify.get('/slow', () => new Promise((resolve) => (releaseSlow = () => resolve({ late: true }))));
     await fastify.listen({ port: 0, host: '127.0.0.1' });
   });

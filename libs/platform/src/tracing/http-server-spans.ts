@@ -1,8 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-/** Paths probes and scrapers ask all the time: a trace each would drown the ones people look for. */
-const UNTRACED_PATHS = /^\/(health\/|metrics(\?|$))/;
+import { isOperationsRoute } from '../health/operations-route';
 
 const SERVER_SPAN = Symbol('serverSpan');
 
@@ -30,7 +28,8 @@ const tracer = trace.getTracer('@tessera/platform');
 export function traceHttpRequests(fastify: FastifyInstance): void {
   fastify.decorateRequest(SERVER_SPAN, undefined);
   fastify.addHook('onRequest', (request, _reply, done) => {
-    if (UNTRACED_PATHS.test(request.url)) return done();
+    // Probes and scrapes come all the time: a trace each would drown the ones people look for.
+    if (isOperationsRoute(request)) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = request.routeOptions.url;
     const span = tracer.startSpan(

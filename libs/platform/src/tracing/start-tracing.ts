@@ -1,7 +1,7 @@
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 // Imported before anything else of the process (apps/*/src/instrument.ts): the pg instrumentation patches `pg` as it
-// is first loaded, so nothing of Nest, Fastify or TypeORM may load before them. Hence no import from the
+// is first loaded, so nothing of Nest, Fastify or TypeORM may load before it. Hence no import from the
 // platform's index here.
 
 let sdk: NodeSDK | undefined;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
-// Health and metrics live in @tessera/platform, which cannot know the gateway's decorators,
-// so their routes are recognised by their path: probes and scrapes need no token and no rate limit.
+// Health and metrics are served by every process, whatever its decorators, so their routes are recognised by their
+// path: probes and scrapes need no token and no rate limit (the gateway's guards), and make no trace.
 const OPERATIONS_ROUTE_PREFIX = '/health/';
 const METRICS_ROUTE = '/metrics';
 
