@@ -83,8 +83,23 @@ describe('RuntimeSettings', () => {
 
   it('gives a key taken out of the file back to the environment', () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { RATE_LIMIT_PER_MINUTE: '50' });
-    writeFileSync(file, '');
+    writeFileSync(file, '{}\n');
     expect(started.reload()).toEqual([{ name: 'RATE_LIMIT_PER_MINUTE', from: 5, to: 50 }]);
+  });
+
+  it('takes an empty file as a save in place under way, so a refused save still keeps the settings it had', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { RATE_LIMIT_PER_MINUTE: '50' });
+    writeFileSync(file, '');
+    expect(started.reload()).toEqual([]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+    expect(infoLines).toEqual([expect.stringMatching(/is empty: taken as a save under way, the settings stay as they were/)]);
+
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\nJWT_SECRET: a-secret-that-is-long-enough\n');
+    expect(started.reload()).toEqual([]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\n');
+    expect(started.reload()).toEqual([{ name: 'RATE_LIMIT_PER_MINUTE', from: 5, to: 6 }]);
   });
 
   it('refuses an invalid file whole, in one line naming the key, and keeps the settings it had', () => {

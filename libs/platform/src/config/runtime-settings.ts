@@ -82,6 +82,15 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
       // The several events of one save, and a SIGHUP with nothing new, read the same text: it is judged once.
       if (text === this.fileText) return [];
       this.fileText = text;
+      if (text === '') {
+        // A save in place truncates the file before it writes. Read in between, the file would give every setting
+        // back to the environment, and a refusal of what is then written would keep them there. The write's own
+        // event reads the file again.
+        this.logger.log(
+          `CONFIG_FILE ${this.file} is empty: taken as a save under way, the settings stay as they were ({} gives them all back to the environment)`,
+        );
+        return [];
+      }
       next = { ...this.environment, ...parseRuntimeSettings(text) };
     } catch (refusal) {
       this.logger.warn(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
