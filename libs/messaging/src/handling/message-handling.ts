@@ -10,7 +10,7 @@ import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule } from '../events/event-d
 import { DeadLetters } from '../persistence/dead-letters';
 import { MESSAGING_CONTEXT } from '../persistence/messaging-context';
 import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandlerDuration, outcomeOf } from '../observability/messaging-metrics';
-import { contextOfCarrier, inMessagingSpan, markFailed } from '../observability/messaging-tracing';
+import { inMessagingSpan, markFailed } from '../observability/messaging-tracing';
 import { TOPOLOGY } from '../messaging.tokens';
 import { isHealthCheckPattern } from './health-check-pattern';
 import type { Topology, TransportName } from '../topology/topology';
@@ -56,7 +56,7 @@ export class MessageHandling {
     const span = {
       transport: this.transport,
       kind: kind === 'event' ? SpanKind.CONSUMER : SpanKind.SERVER,
-      parent: contextOfCarrier(traceCarrierOf(payload)),
+      sentWith: traceCarrierOf(payload),
       attributes: spanAttributesOf(payload),
     };
     return runWithCorrelation(correlationId, () => inMessagingSpan('process', pattern, span, (traced) => this.run(pattern, kind, payload, handler, traced)));

@@ -1,4 +1,16 @@
-import { Attributes, context, Context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  Attributes,
+  context,
+  Context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { isHealthCheckPattern } from '../handling/health-check-pattern';
 import type { TransportName } from '../topology/topology';
 import { MessageOutcome } from './messaging-metrics';
@@ -26,15 +38,30 @@ const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 /** `messaging.system` of each transport: the broker's well-known name, or what carries the message otherwise. */
 const MESSAGING_SYSTEMS: Record<TransportName, string> = { inproc: 'in_process', tcp: 'tcp', nats: 'nats', rmq: 'rabbitmq' };
 
+// What a process that registered no tracer provider traces with: a fresh proxy has no delegate, so it answers this one.
+const NO_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether this process traces: a tracer provider is registered (startTracing,
+ * or a spec's). When none is, every span would be a no-op and, with no
+ * propagator either, no trace context would travel on; the messaging
+ * boundary then leaves the API alone, which is a tenth of an in-process hop.
+ */
+export function tracesMessages(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_TRACER_PROVIDER;
+}
+
 /** The trace context of the running code, to send along; undefined when there is none (tracing off, or no span). */
 export function currentTraceCarrier(): TraceCarrier | undefined {
+  if (!tracesMessages()) return undefined;
   const carrier: TraceCarrier = {};
   propagation.inject(context.active(), carrier);
   return carrier.traceparent ? carrier : undefined;
 }
 
 /** The context a message was sent from, to start its handling's span under; the running one when it came without. */
-export function contextOfCarrier(carrier: TraceCarrier | undefined): Context {
+function contextOfCarrier(carrier: TraceCarrier | undefined): Context {
   return carrier?.traceparent ? propagation.extract(ROOT_CONTEXT, carrier) : context.active();
 }
 
@@ -44,6 +71,7 @@ export function contextOfCarrier(carrier: TraceCarrier | undefined): Context {
  * caller is in.
  */
 export function inTraceContext<T>(carrier: TraceCarrier | null | undefined, work: () => T): T {
+  if (!tracesMessages()) return work();
   return context.with(carrier?.traceparent ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT, work);
 }
 
@@ -61,15 +89,16 @@ export function inMessagingSpan<T>(
   options: {
     transport: TransportName;
     kind?: SpanKind;
-    parent?: Context;
+    /** The trace context the message came with, for its handling; without it, the span is a child of the running one. */
+    sentWith?: TraceCarrier;
     attributes?: Attributes;
     /** How a failure of `work` ended, to mark the span; without it, `work` marks its own failures (markFailed). */
     outcomeOf?: (error: unknown) => MessageOutcome;
   },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  if (isHealthCheckPattern(pattern)) return work(UNTRACED);
-  const parent = options.parent ?? context.active();
+  if (isHealthCheckPattern(pattern) || !tracesMessages()) return work(UNTRACED);
+  const parent = contextOfCarrier(options.sentWith);
   const span = tracer.startSpan(
     `${operation} ${pattern}`,
     {
