@@ -57,7 +57,7 @@ export class ContextClient {
   private async attempt<TReply, TRequest>(pattern: string, request: TRequest, ms: number): Promise<TReply> {
     try {
       // In process, a promise: the observable plumbing of a ClientProxy costs more than the hop itself.
-      if (this.proxy instanceof InProcessClient) return await answerWithin(this.proxy.request<TReply>(pattern, request), ms);
+      if (this.proxy instanceof InProcessClient) return await this.proxy.request<TReply>(pattern, request, ms);
       return await lastValueFrom(this.proxy.send<TReply, TRequest>(pattern, request).pipe(timeout(ms)), { defaultValue: undefined as TReply });
     } catch (error) {
       if (error instanceof TimeoutError) throw this.unreachable(`${this.context} did not answer ${pattern} within ${ms} ms`);
@@ -87,23 +87,6 @@ export class ContextClient {
   get transport(): ClientProxy {
     return this.proxy;
   }
-}
-
-/** The answer, or a TimeoutError once `ms` have passed without one, as rxjs's `timeout` would fail. */
-function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError()), ms);
-    answer.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 export function contextClientToken(context: ContextName): string {

@@ -37,17 +37,35 @@ export class InProcessBroker {
     this.endpoints.delete(endpoint);
   }
 
-  /** Sends a request to the endpoint that serves its pattern: resolves with its answer, or rejects with its error. */
-  async request(pattern: string, data: unknown): Promise<unknown> {
-    const envelope = throughTheWire(toWire(data));
-    // As over a wire, the caller's code goes on before the handler starts; a microtask is enough for that, without
-    // setImmediate's wait for the event loop's next turn (most of the hop's latency).
-    await undefined;
-    const endpoint = this.endpointFor(pattern, false);
-    if (endpoint) return endpoint.handleRequest(pattern, envelope);
-    // With every server detached, the process is stopping, as a remote context that went away: not a pattern it lacks.
-    if (this.endpoints.size === 0) throw new ContextUnreachableError('the contexts of this process are stopping');
-    throw new Error(NO_HANDLER_MESSAGE);
+  /**
+   * Sends a request to the endpoint that serves its pattern: resolves with its
+   * answer, rejects with its error, or, `within` given, with `within.error()`
+   * once `within.ms` have passed without either. The deadline is kept in this
+   * one promise rather than in a wrapper around it, whose promise and callbacks
+   * were about 3% of the hop.
+   */
+  request(pattern: string, data: unknown, within?: { ms: number; error: () => Error }): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      // Copied now, as a wire would take it; a value no wire could carry rejects here, in the executor.
+      const envelope = throughTheWire(toWire(data));
+      const timer = within && setTimeout(() => reject(within.error()), within.ms);
+      const answered = (value: unknown) => {
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const failed = (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      // As over a wire, the caller's code goes on before the handler starts; a microtask is enough for that, without
+      // setImmediate's wait for the event loop's next turn (most of the hop's latency).
+      void Promise.resolve().then(() => {
+        const endpoint = this.endpointFor(pattern, false);
+        if (endpoint) return void endpoint.handleRequest(pattern, envelope).then(answered, failed);
+        // With every server detached, the process is stopping, as a remote context that went away: not a pattern it lacks.
+        failed(this.endpoints.size === 0 ? new ContextUnreachableError('the contexts of this process are stopping') : new Error(NO_HANDLER_MESSAGE));
+      });
+    });
   }
 
   private endpointFor(pattern: string, asEvent: boolean): InProcessEndpoint | undefined {

@@ -1,4 +1,5 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
+import { TimeoutError } from 'rxjs';
 import { InProcessBroker } from './in-process.broker';
 
 /**
@@ -23,9 +24,13 @@ export class InProcessClient extends ClientProxy {
     return this.broker as T;
   }
 
-  /** Resolves with the handler's answer, or rejects with the error it answered (the wire's error shape). */
-  request<T>(pattern: string, data: unknown): Promise<T> {
-    return this.broker.request(pattern, data) as Promise<T>;
+  /**
+   * Resolves with the handler's answer, or rejects with the error it answered
+   * (the wire's error shape), or with rxjs's TimeoutError once `timeoutMs`
+   * have passed without an answer, as a remote transport's `timeout` fails.
+   */
+  request<T>(pattern: string, data: unknown, timeoutMs?: number): Promise<T> {
+    return this.broker.request(pattern, data, timeoutMs === undefined ? undefined : { ms: timeoutMs, error: timedOut }) as Promise<T>;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -44,3 +49,5 @@ export class InProcessClient extends ClientProxy {
     return undefined as T;
   }
 }
+
+const timedOut = (): Error => new TimeoutError();
