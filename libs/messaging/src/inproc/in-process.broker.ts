@@ -22,6 +22,8 @@ export class InProcessBroker {
   private readonly endpoints = new Set<InProcessEndpoint>();
   private markAttached!: () => void;
   private readonly firstAttached = new Promise<void>((resolve) => (this.markAttached = resolve));
+  /** A server has detached: the process is stopping, and what finds no server now will not find one later in it. */
+  private stopping = false;
 
   attach(endpoint: InProcessEndpoint): void {
     this.endpoints.add(endpoint);
@@ -35,6 +37,7 @@ export class InProcessBroker {
 
   detach(endpoint: InProcessEndpoint): void {
     this.endpoints.delete(endpoint);
+    this.stopping = true;
   }
 
   /**
@@ -62,8 +65,11 @@ export class InProcessBroker {
       void Promise.resolve().then(() => {
         const endpoint = this.endpointFor(pattern, false);
         if (endpoint) return void endpoint.handleRequest(pattern, envelope).then(answered, failed);
-        // With every server detached, the process is stopping, as a remote context that went away: not a pattern it lacks.
-        failed(this.endpoints.size === 0 ? new ContextUnreachableError('the contexts of this process are stopping') : new Error(NO_HANDLER_MESSAGE));
+        // In a stopping process, or one whose servers do not listen yet, the context is out of reach, as a remote one
+        // that went away: not a pattern nobody serves.
+        if (this.stopping) return failed(new ContextUnreachableError('the contexts of this process are stopping'));
+        if (this.endpoints.size === 0) return failed(new ContextUnreachableError('the contexts of this process are not listening yet'));
+        failed(new Error(NO_HANDLER_MESSAGE));
       });
     });
   }
@@ -83,7 +89,9 @@ export class InProcessBroker {
     const envelope = throughTheWire(toWire(data));
     await Promise.resolve();
     const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
-    if (expectSubscribers && subscribers.length === 0) throw new Error(`No handler of ${pattern} is listening in this process yet`);
+    if (expectSubscribers && subscribers.length === 0) {
+      throw new Error(`No handler of ${pattern} is listening in this process ${this.stopping ? 'any more: it is stopping' : 'yet'}`);
+    }
     await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope)));
   }
 }
