@@ -49,6 +49,40 @@ describeWith(['postgres'])('the TCP split with two catalog processes at two addr
     for (const count of served) expect({ served, share: count * 3 >= total }).toEqual({ served, share: true });
   });
 
+  it('loses no order when one process is stopped (SIGTERM) under load, and takes its share again once restarted', async () => {
+    const email = `tcp-${randomUUID().slice(0, 8)}@example.com`;
+    expect((await api.post('/auth/register', { email, password: 'a long password', name: 'Rolling Update' })).status).toBe(201);
+    const token = (await api.post('/auth/login', { email, password: 'a long password' })).body.accessToken;
+    const stopped = topology.processes['catalog-2'];
+    const orders = steadyLoad(8, async (worker, iteration) => ({
+      label: 'POST /orders',
+      response: await api.post('/orders', { items: [{ productId: productIds[(worker + iteration) % productIds.length], quantity: 1 }] }, { token }),
+    }));
+    // Counted, not timed: the stop comes once both processes are surely reserving stock.
+    await untilPasses(() => expect(orders.samples.length).toBeGreaterThan(40), 30_000, 20);
+    const stoppedAt = Date.now();
+    await stopped.stop('SIGTERM');
+    await untilPasses(() => expect(orders.samples.filter((order) => order.startedAt > stoppedAt).length).toBeGreaterThan(40), 30_000, 50);
+    const samples = await orders.stop();
+
+    // A reservation the stopping process had taken is answered; one sent to it while it stops, or once it is gone,
+    // is sent to the other process, since it never ran.
+    expect(failuresOf(samples, stoppedAt)).toEqual([]);
+    expect(stopped.output()).not.toMatch(/"level":50/);
+
+    const restarted = stopped.restart();
+    topology.processes['catalog-2'] = restarted;
+    // Back in the gateway's rotation once a probe finds it answering; the pause between probes grows while it is down.
+    await untilPasses(
+      async () => {
+        for (const id of productIds) expect((await api.get(`/products/${id}`)).status).toBe(200);
+        expect(await productReadsServedBy(restarted)).toBeGreaterThan(0);
+      },
+      60_000,
+      200,
+    );
+  });
+
   it('loses no query when one process is killed (SIGKILL) under load, and the other serves on', async () => {
     const survivor = topology.processes.catalog;
     const reads = steadyLoad(8, async (worker, iteration) => ({

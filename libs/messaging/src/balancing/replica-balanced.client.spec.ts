@@ -5,6 +5,7 @@ import { delay, lastValueFrom, mergeMap, NEVER, Observable, of, throwError, time
 import { ContextClient } from '../context-client';
 import { RemoteError } from '../errors/remote.error';
 import { TcpEventDelivery } from '../events/tcp-event-delivery';
+import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import type { TcpBalancing } from '../topology/topology';
 import { ReplicaBalancedClient } from './replica-balanced.client';
 
@@ -12,6 +13,7 @@ type Answer = () => Observable<unknown>;
 
 const refused: Answer = () => throwError(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4002'), { code: 'ECONNREFUSED' }));
 const connectionClosed: Answer = () => throwError(() => new Error('Connection closed'));
+const stopping: Answer = () => throwError(() => ({ code: STOPPING_CODE, message: 'This process is stopping and did not handle the request' }));
 const hangs: Answer = () => NEVER;
 const replies =
   (value: unknown): Answer =>
@@ -116,8 +118,8 @@ describe('ReplicaBalancedClient', () => {
 
   it('takes a replica that failed out of the rotation, probes it after a pause growing while it fails, and takes it back once it answers', async () => {
     const balancer = balancerOver([a, b], 'round-robin');
-    a.answer = refused;
-    expect(await settled(balancer)).toMatchObject({ code: 'ECONNREFUSED' });
+    a.answer = connectionClosed;
+    expect(await settled(balancer)).toMatchObject({ message: 'Connection closed' });
     expect(balancer.replicasInRotation).toBe(1);
     for (let i = 0; i < 4; i++) expect(await settled(balancer)).toBe('ok');
     expect(requestsOf(a, b)).toEqual([1, 4]);
@@ -138,13 +140,13 @@ describe('ReplicaBalancedClient', () => {
 
   it('still tries every replica when all have failed, and takes back one that answers', async () => {
     const balancer = balancerOver([a, b], 'round-robin');
-    a.answer = refused;
+    a.answer = connectionClosed;
     b.answer = connectionClosed;
     await settled(balancer);
     await settled(balancer);
     expect(balancer.replicasInRotation).toBe(0);
     b.answer = replies('back');
-    expect(await settled(balancer)).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await settled(balancer)).toMatchObject({ message: 'Connection closed' });
     expect(await settled(balancer)).toBe('back');
     expect(balancer.replicasInRotation).toBe(1);
   });
@@ -187,6 +189,34 @@ describe('ReplicaBalancedClient', () => {
       expect(requestsOf(a, b)).toEqual([1, 0]);
     });
 
+    it('sends a request that did not run at one replica, as it stops or refuses connections, to another at once, a command too', async () => {
+      const client = clientOver([a, b]);
+      a.answer = stopping;
+      b.answer = replies('reserved');
+      expect(await outcome(client, COMMAND)).toBe('reserved');
+      expect(requestsOf(a, b)).toEqual([1, 1]);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('catalog replica catalog-0:4002 left the rotation as it is stopping'));
+      for (let i = 0; i < 2; i++) expect(await outcome(client, COMMAND)).toBe('reserved');
+      expect(requestsOf(a, b)).toEqual([1, 3]);
+
+      const c = new FakeReplica(refused);
+      const d = new FakeReplica(replies('reserved'));
+      expect(await outcome(clientOver([c, d]), COMMAND)).toBe('reserved');
+      expect(requestsOf(c, d)).toEqual([1, 1]);
+    });
+
+    it('answers CONTEXT_UNAVAILABLE for a request turned away by a stopping replica when no other is in rotation', async () => {
+      const client = clientOver([a, b]);
+      a.answer = stopping;
+      b.answer = stopping;
+      expect(await outcome(client, COMMAND)).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+      expect(requestsOf(a, b)).toEqual([1, 1]);
+      // A probe turned away too leaves it out: a stopping replica is not back.
+      await jest.advanceTimersByTimeAsync(FIRST_PAUSE_MS);
+      expect([a.sent, b.sent].map((sent) => sent.includes(PROBE))).toEqual([true, true]);
+      expect(Logger.prototype.log).not.toHaveBeenCalledWith(expect.stringContaining('back in the rotation'));
+    });
+
     it('keeps the circuit closed while one replica answers, however many requests the other loses', async () => {
       const client = clientOver([a, b]);
       // Killed with three requests in hand, all lost before the other replica answered anything.
@@ -203,7 +233,8 @@ describe('ReplicaBalancedClient', () => {
       const client = clientOver([a, b]);
       a.answer = refused;
       b.answer = refused;
-      for (let i = 0; i < 4; i++) expect(await outcome(client, COMMAND)).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+      // Each command is refused by both, the second as the last replica in rotation: three failures of the context.
+      for (let i = 0; i < 3; i++) expect(await outcome(client, COMMAND)).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('catalog circuit opened'));
       const sentBefore = requestsOf(a, b);
       expect(await outcome(client, COMMAND)).toMatchObject({ message: expect.stringMatching(/circuit open/) });

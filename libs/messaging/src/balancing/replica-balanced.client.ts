@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { lastValueFrom, Observable, timeout } from 'rxjs';
 import { reportReplicas } from '../observability/messaging-metrics';
-import { isUnreachableFailure } from '../resilience/context-unreachable.error';
+import { isUnreachableFailure, STOPPING_CODE, wasNotTaken } from '../resilience/context-unreachable.error';
 import type { TcpBalancing } from '../topology/topology';
 
 /** One address of a context, with the client that reaches it. */
@@ -46,8 +46,10 @@ interface ReplicaState extends Replica {
  * probe asks it again after a pause, growing while it stays down, until it
  * answers and rejoins. With every replica ejected, requests go to all of them
  * again, since failing them at once is the circuit breaker's job, not this one's.
- * Requests are not retried here: ContextClient's policy does that, for queries
- * only, and the replica that failed is no longer in rotation when it does.
+ * A failed request is not retried here: ContextClient's policy does that, for
+ * queries only, and the replica that failed is no longer in rotation when it
+ * does. One that surely did not run (wasNotTaken: the replica is stopping, or
+ * refuses connections) goes to another replica at once, whatever it is.
  */
 export class ReplicaBalancedClient extends ClientProxy {
   private readonly replicas: ReplicaState[];
@@ -70,40 +72,49 @@ export class ReplicaBalancedClient extends ClientProxy {
 
   /** How many replicas take requests now; 0 when every one has failed and none has answered a probe since. */
   get replicasInRotation(): number {
-    return this.replicas.filter((replica) => !replica.ejected).length;
+    return this.inRotation().length;
   }
 
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     return new Observable<TResult>((subscriber) => {
-      const replica = this.choose();
-      replica.pending++;
-      let settled = false;
-      const settle = (reached: boolean) => {
-        if (settled) return;
-        settled = true;
-        replica.pending--;
-        if (reached) this.readmit(replica);
-        else this.eject(replica);
+      let abandon: () => void = () => undefined;
+      const sendTo = (replica: ReplicaState) => {
+        replica.pending++;
+        let settled = false;
+        const settle = (reached: boolean, why?: string) => {
+          if (settled) return;
+          settled = true;
+          replica.pending--;
+          if (reached) this.readmit(replica);
+          else this.eject(replica, why);
+        };
+        const request = replica.proxy.send<TResult, TInput>(pattern, data).subscribe({
+          next: (value) => {
+            settle(true);
+            subscriber.next(value);
+          },
+          error: (error: unknown) => {
+            if (wasNotTaken(error)) {
+              settle(false, (error as { code: string }).code === STOPPING_CODE ? 'as it is stopping' : 'as it refuses connections');
+              // It did not run there, so another replica may run it, a command too; with none left, the caller hears why.
+              if (this.replicasInRotation > 0) return sendTo(this.choose());
+            }
+            settle(!isUnreachableFailure(error));
+            subscriber.error(error);
+          },
+          complete: () => {
+            settle(true);
+            subscriber.complete();
+          },
+        });
+        abandon = () => {
+          // Given up before any answer: the caller's timeout, which says as much about the replica as a lost connection.
+          settle(false);
+          request.unsubscribe();
+        };
       };
-      const request = replica.proxy.send<TResult, TInput>(pattern, data).subscribe({
-        next: (value) => {
-          settle(true);
-          subscriber.next(value);
-        },
-        error: (error: unknown) => {
-          settle(!isUnreachableFailure(error));
-          subscriber.error(error);
-        },
-        complete: () => {
-          settle(true);
-          subscriber.complete();
-        },
-      });
-      return () => {
-        // Given up before any answer: the caller's timeout, which says as much about the replica as a lost connection.
-        settle(false);
-        request.unsubscribe();
-      };
+      sendTo(this.choose());
+      return () => abandon();
     });
   }
 
@@ -135,8 +146,12 @@ export class ReplicaBalancedClient extends ClientProxy {
     return lastValueFrom(this.choose().proxy.emit<T>(packet.pattern, packet.data), { defaultValue: undefined as T });
   }
 
+  private inRotation(): ReplicaState[] {
+    return this.replicas.filter((replica) => !replica.ejected);
+  }
+
   private choose(): ReplicaState {
-    const inRotation = this.replicas.filter((replica) => !replica.ejected);
+    const inRotation = this.inRotation();
     const candidates = inRotation.length > 0 ? inRotation : this.replicas;
     switch (this.strategy) {
       case 'random':
@@ -152,10 +167,10 @@ export class ReplicaBalancedClient extends ClientProxy {
     }
   }
 
-  private eject(replica: ReplicaState): void {
+  private eject(replica: ReplicaState, why = 'after failing to answer'): void {
     if (replica.ejected || this.closed) return;
     replica.ejected = true;
-    this.logger.warn(`${this.context} replica ${replica.address} left the rotation after failing to answer; probing it again in ${replica.pauseMs} ms`);
+    this.logger.warn(`${this.context} replica ${replica.address} left the rotation ${why}; probing it again in ${replica.pauseMs} ms`);
     this.scheduleProbe(replica);
   }
 

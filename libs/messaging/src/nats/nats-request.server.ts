@@ -3,11 +3,9 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { ContextName } from '@tessera/contracts';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { answerOf } from '../handling/answer-of';
+import { DRAIN_MS, settledWithin } from '../handling/draining';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
-
-/** How long a stopping process keeps answering the requests it has already taken. */
-const DRAIN_MS = 5000;
 
 /**
  * Nest's NATS server, answering the requests of the contexts this process
@@ -51,12 +49,10 @@ export class NatsRequestServer extends ServerNats {
     const deadline = Date.now() + DRAIN_MS;
     // Drained, not dropped: a request the broker routed here before it saw the unsubscription is still handled.
     // Bounded, since a drain waits for the broker, which may be the thing that is gone.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.requestSubscriptions.map((subscription) => subscription.drain().catch(() => undefined))),
-      new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS))),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(
+      this.requestSubscriptions.map((subscription) => subscription.drain()),
+      DRAIN_MS,
+    );
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await super.close();
   }

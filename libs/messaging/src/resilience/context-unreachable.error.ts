@@ -14,8 +14,16 @@ export class ContextUnreachableError extends RemoteError {
   }
 }
 
+/**
+ * The code of the error a stopping TCP server answers a request with that
+ * arrived after it began to stop: it did not run it, so the request may go to
+ * another replica at once, a command too (see wasNotTaken).
+ */
+export const STOPPING_CODE = 'STOPPING';
+
 // Node's socket errors, then the NATS client's connection codes ('503' is "no responders").
 const UNREACHABLE_CODES = new Set([
+  STOPPING_CODE,
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
@@ -45,6 +53,17 @@ export function isUnreachableFailure(error: unknown): boolean {
   // An answer always carries a code, so a bare message can only come from the transport.
   const message = typeof error === 'string' ? error : (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+/**
+ * Whether a request surely did not run where it was sent: the server said it
+ * is stopping and turned it away, or there was no server to connect to.
+ * Unlike a connection lost or a timeout, which may come after the work was
+ * done, this leaves no doubt, so sending it elsewhere cannot do anything twice.
+ */
+export function wasNotTaken(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === STOPPING_CODE || code === 'ECONNREFUSED';
 }
 
 /**

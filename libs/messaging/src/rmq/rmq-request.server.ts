@@ -2,9 +2,7 @@ import { RmqContext, ServerRMQ } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
-
-/** How long a stopping process keeps answering the requests it has already taken. */
-const DRAIN_MS = 5000;
+import { DRAIN_MS, settledWithin } from '../handling/draining';
 
 /**
  * Nest's RabbitMQ server for the requests of one context, on its queue
@@ -77,9 +75,7 @@ export class RmqRequestServer extends ServerRMQ {
 
   override async close(): Promise<void> {
     await this.consumingChannel?.cancel(this.getOptionsProp(this.options, 'consumerTag') as string).catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.pending]), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
-    clearTimeout(timer);
+    await settledWithin([...this.pending], DRAIN_MS);
     await super.close();
   }
 

@@ -1,17 +1,44 @@
 import { BaseRpcContext, MessageHandler, ReadPacket, ServerTCP, TcpContext } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
+import type { Socket } from 'node:net';
 import { answerOf } from '../handling/answer-of';
+import { DRAIN_MS, settledWithin } from '../handling/draining';
+import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
+/** A stopping server ends a connection once its client has sent nothing for this long (see endConnectionsOnceQuiet). */
+const QUIET_MS = 200;
+/** How long a stopping server waits for its connections to fall quiet before it cuts them. */
+const FAREWELL_MS = 2000;
+
+// A peer that stopped or was killed resets its connections: nothing this process can act on.
+const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
 /**
- * Nest's TCP server, quiet about events this process does not subscribe to:
- * TCP has no broker, so publishers send each event to every context and each
- * keeps only what it handles.
+ * Nest's TCP server, quiet about events this process does not subscribe to
+ * (TCP has no broker, so publishers send each event to every context and each
+ * keeps only what it handles), and stopped without losing a request: see close().
  */
 export class TcpContextServer extends ServerTCP {
+  private readonly pending = new Set<Promise<unknown>>();
+  private stopping = false;
+  /** While stopping: when each connection last brought a message. */
+  private readonly lastHeard = new WeakMap<Socket, number>();
+
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
+  }
+
+  /** Nest's, but for what a connection's error is called in the log (see socketFailed). */
+  override bindHandler(socket: Socket): void {
+    this.trackOpenSocket(socket);
+    const connection = this.getSocketInstance(socket);
+    connection.on('message', (message: unknown) => {
+      if (this.stopping) this.lastHeard.set(socket, Date.now());
+      void this.handleMessage(connection, message).catch((error: unknown) => this.logger.error(error));
+    });
+    connection.on('error', (error: unknown) => this.socketFailed(socket, error));
   }
 
   /**
@@ -19,14 +46,70 @@ export class TcpContextServer extends ServerTCP {
    * `{ id, response, isDisposed }` or `{ id, err, isDisposed }`, the packet
    * Nest's own path sends after turning every answer into an observable and
    * scheduling its packets on the next tick, which cost a good part of a hop.
+   * Counted until then, so that a stop waits for the work and not just its start.
    */
-  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+  override handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    const handled = this.handle(socket, rawMessage).finally(() => this.pending.delete(handled));
+    this.pending.add(handled);
+    return handled;
+  }
+
+  override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
+    if (!this.getHandlerByPattern(pattern)) return undefined;
+    return super.handleEvent(pattern, packet, context);
+  }
+
+  /**
+   * Stops without losing a request, as the NATS and RabbitMQ servers do by
+   * leaving their queue: no new connection is taken; the requests taken are
+   * answered (for DRAIN_MS at most); a request arriving meanwhile on an open
+   * connection is turned away with STOPPING_CODE, which tells a client
+   * balancing over replicas to send it to another one at once, since it did not
+   * run here. Then each connection is ended once it has fallen quiet, and
+   * whatever is still open after FAREWELL_MS is cut.
+   *
+   * Killed in the middle of this, the process is a replica killed mid-request
+   * (ADR 0012): a query is asked again elsewhere, a command answers
+   * CONTEXT_UNAVAILABLE and the caller compensates. So is a request that a
+   * client still sending after FAREWELL_MS writes as its connection is cut.
+   */
+  override async close(): Promise<void> {
+    this.stopping = true;
+    this.isManuallyTerminated = true;
+    this.server.close();
+    const stoppedAt = Date.now();
+    await settledWithin(this.pending, DRAIN_MS);
+    await this.endConnectionsOnceQuiet(stoppedAt);
+    super.close();
+  }
+
+  /**
+   * Ends each open connection once its client has sent nothing for QUIET_MS:
+   * a balancing client turned away stops sending here, while ending a
+   * connection its client still writes to would lose the request in transit,
+   * which cannot be told apart from one that ran. FAREWELL_MS at most.
+   */
+  private async endConnectionsOnceQuiet(stoppedAt: number): Promise<void> {
+    const deadline = Date.now() + FAREWELL_MS;
+    const ended = new WeakSet<Socket>();
+    while (this.openSockets.size > 0 && Date.now() < deadline) {
+      for (const socket of this.openSockets) {
+        if (ended.has(socket) || Date.now() - (this.lastHeard.get(socket) ?? stoppedAt) < QUIET_MS) continue;
+        ended.add(socket);
+        socket.end();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private async handle(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
     const packet = (await this.deserializer.deserialize(rawMessage)) as ReadPacket & { id?: string };
     const pattern = this.getPatternAsString(packet.pattern);
     const context = new TcpContext([socket, pattern]);
     const { id } = packet;
     if (id === undefined) return this.handleEvent(pattern, packet, context);
     const respond = (reply: Record<string, unknown>) => socket.sendMessage(this.serializer.serialize({ ...reply, id }));
+    if (this.stopping) return respond({ err: { code: STOPPING_CODE, message: 'This process is stopping and did not handle the request' }, isDisposed: true });
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
     try {
@@ -38,8 +121,19 @@ export class TcpContextServer extends ServerTCP {
     return undefined;
   }
 
-  override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
-    if (!this.getHandlerByPattern(pattern)) return undefined;
-    return super.handleEvent(pattern, packet, context);
+  /**
+   * Nest calls every error of a connection "The invalid received message from
+   * tcp server", a peer that went away included. A reset is said as one, at
+   * debug: the peer's own log and its client's retries say what mattered; so
+   * is whatever a connection meets while this server stops. A
+   * framing error (Nest passes its message as a string) stays an error: what
+   * came in was not a message.
+   */
+  private socketFailed(socket: Socket, error: unknown): void {
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.stopping || PEER_GONE_CODES.has(reason)) return this.logger.debug?.(`The connection from ${peer} ended: ${reason}`);
+    this.logger.error(`The connection from ${peer} failed: ${reason}`);
   }
 }

@@ -1,0 +1,74 @@
+import { Logger } from '@nestjs/common';
+import { ClientTCP } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { createServer, type Socket } from 'node:net';
+import { STOPPING_CODE } from '../resilience/context-unreachable.error';
+import { TcpContextServer } from './tcp-context.server';
+
+const PATTERN = 'catalog.reserve-stock';
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A server whose handler answers each request only when the test lets it, and a client connected to it. */
+async function serverWithHeldRequests() {
+  const port = await freePort();
+  const server = new TcpContextServer({ host: '127.0.0.1', port });
+  const held: Array<() => void> = [];
+  server.addHandler(PATTERN, (data: { n: number }) => new Promise((resolve) => held.push(() => resolve({ reserved: data.n }))), false);
+  await new Promise<void>((resolve, reject) => server.listen((error?: unknown) => (error ? reject(error) : resolve())));
+  const client = new ClientTCP({ host: '127.0.0.1', port });
+  const ask = (n: number) => lastValueFrom(client.send(PATTERN, { n })).catch((error: unknown) => error);
+  return { server, client, held, ask };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('TcpContextServer', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers the requests it holds as it stops, turns away those that arrive meanwhile, and then lets its connections go', async () => {
+    const { server, client, held, ask } = await serverWithHeldRequests();
+    const first = ask(1);
+    await until(() => held.length === 1);
+
+    let stopped = false;
+    const stopping = server.close().then(() => (stopped = true));
+    // Arrived after the stop began: not run, and said so, so that a client may send it elsewhere.
+    expect(await ask(2)).toEqual({ code: STOPPING_CODE, message: expect.stringContaining('stopping') });
+    expect(held).toHaveLength(1);
+    expect(stopped).toBe(false);
+
+    held[0]();
+    expect(await first).toEqual({ reserved: 1 });
+    await stopping;
+    // No one listens any more: a new connection is refused.
+    expect(await ask(3)).toMatchObject({ code: 'ECONNREFUSED' });
+    await client.close();
+  }, 10_000);
+
+  it('says a peer that reset its connection at debug, not as an invalid message', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const { server, client, held, ask } = await serverWithHeldRequests();
+    void ask(1);
+    await until(() => held.length === 1);
+    client.unwrap<Socket>().resetAndDestroy();
+    await until(() => debug.mock.calls.length > 0);
+    expect(debug.mock.calls[0][0]).toMatch(/ended: ECONNRESET/);
+    expect(error).not.toHaveBeenCalled();
+    held[0]();
+    await server.close();
+  }, 10_000);
+});
