@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CATALOG_PATTERNS } from '@tessera/contracts';
 import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
-import { failuresOf, steadyLoad } from '../harness/load';
+import { failuresOf, ordersFailedAcrossStop, steadyLoad } from '../harness/load';
 import { metricsOf, sample } from '../harness/metrics';
 import { AppProcess } from '../harness/processes';
 import { describeWith, RunningTopology, startTcpSplit, TEST_ADMIN } from '../harness/topologies';
@@ -54,20 +54,9 @@ describeWith(['postgres'])('the TCP split with two catalog processes at two addr
     expect((await api.post('/auth/register', { email, password: 'a long password', name: 'Rolling Update' })).status).toBe(201);
     const token = (await api.post('/auth/login', { email, password: 'a long password' })).body.accessToken;
     const stopped = topology.processes['catalog-2'];
-    const orders = steadyLoad(8, async (worker, iteration) => ({
-      label: 'POST /orders',
-      response: await api.post('/orders', { items: [{ productId: productIds[(worker + iteration) % productIds.length], quantity: 1 }] }, { token }),
-    }));
-    // Counted, not timed: the stop comes once both processes are surely reserving stock.
-    await untilPasses(() => expect(orders.samples.length).toBeGreaterThan(40), 30_000, 20);
-    const stoppedAt = Date.now();
-    await stopped.stop('SIGTERM');
-    await untilPasses(() => expect(orders.samples.filter((order) => order.startedAt > stoppedAt).length).toBeGreaterThan(40), 30_000, 50);
-    const samples = await orders.stop();
-
     // A reservation the stopping process had taken is answered; one sent to it while it stops, or once it is gone,
     // is sent to the other process, since it never ran.
-    expect(failuresOf(samples, stoppedAt)).toEqual([]);
+    expect(await ordersFailedAcrossStop(api, token, productIds, () => stopped.stop('SIGTERM'))).toEqual([]);
     expect(stopped.output()).not.toMatch(/"level":50/);
 
     const restarted = stopped.restart();

@@ -1,4 +1,5 @@
-import type { ApiResponse } from './http';
+import { untilPasses } from './eventually';
+import type { Api, ApiResponse } from './http';
 
 /** One request a load worker made: what it was, when it started and ended (ms since the epoch), and what came back. */
 export interface LoadSample {
@@ -57,4 +58,29 @@ export function failuresOf(samples: readonly LoadSample[], origin = 0): string[]
   return samples
     .filter((sample) => sample.status < 200 || sample.status > 299)
     .map((sample) => `${sample.label}: ${sample.status} ${sample.code ?? ''} (from +${sample.startedAt - origin} ms to +${sample.endedAt - origin} ms)`);
+}
+
+/**
+ * What a rolling update of one process costs customers: `workers` loops place
+ * orders for `productIds` as the customer of `token`, `stop` runs once both
+ * replicas are surely at work, and the load goes on until 40 more orders were
+ * started after it. Answers the orders that failed from the stop on.
+ */
+export async function ordersFailedAcrossStop(
+  api: Api,
+  token: string,
+  productIds: readonly string[],
+  stop: () => Promise<void>,
+  workers = 8,
+): Promise<string[]> {
+  const orders = steadyLoad(workers, async (worker, iteration) => ({
+    label: 'POST /orders',
+    response: await api.post('/orders', { items: [{ productId: productIds[(worker + iteration) % productIds.length], quantity: 1 }] }, { token }),
+  }));
+  // Counted, not timed: the stop comes once every process is surely in the middle of the load.
+  await untilPasses(() => expect(orders.samples.length).toBeGreaterThan(40), 30_000, 20);
+  const stoppedAt = Date.now();
+  await stop();
+  await untilPasses(() => expect(orders.samples.filter((order) => order.startedAt > stoppedAt).length).toBeGreaterThan(40), 30_000, 50);
+  return failuresOf(await orders.stop(), stoppedAt);
 }
