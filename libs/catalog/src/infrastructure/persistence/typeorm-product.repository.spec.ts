@@ -28,6 +28,12 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let repository: TypeOrmProductRepository;
+  const outboxes: Outbox[] = [];
+  const anOutbox = () => {
+    const outbox = new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher());
+    outboxes.push(outbox);
+    return outbox;
+  };
 
   const product = (sku: string, name = `Product ${sku}`, amount = 1000, stock = 5) =>
     Product.create({ sku, name, description: `About ${name}`, price: { amount, currency: 'USD' }, stock });
@@ -38,13 +44,12 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       entities: [ProductOrmEntity, ReservationOrmEntity, ReservationLineOrmEntity],
       migrations: CATALOG_MIGRATIONS,
     }));
-    repository = new TypeOrmProductRepository(
-      dataSource.getRepository(ProductOrmEntity),
-      new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()),
-    );
+    repository = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), anOutbox());
   }, 60_000);
 
   afterAll(async () => {
+    // The last events' marks are still under way: the database stays until they are written.
+    await Promise.all(outboxes.map((outbox) => outbox.stop()));
     await drop?.();
   });
 
@@ -251,7 +256,7 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
     const count = async (table: string) => Number((await dataSource.query(`SELECT count(*) AS n FROM catalog.${table}`))[0].n);
 
     beforeEach(() => {
-      reservations = new TypeOrmReservationRepository(dataSource, new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()));
+      reservations = new TypeOrmReservationRepository(dataSource, anOutbox());
       reserve = new ReserveStockHandler(reservations);
       commit = new CommitReservationHandler(reservations);
       release = new ReleaseReservationHandler(reservations);

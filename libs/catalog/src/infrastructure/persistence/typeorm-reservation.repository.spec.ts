@@ -38,6 +38,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let products: TypeOrmProductRepository;
+  let productsOutbox: Outbox;
   let publisher: RecordingEventPublisher;
   let outbox: Outbox;
   let reservations: TypeOrmReservationRepository;
@@ -47,13 +48,13 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
   beforeAll(async () => {
     ({ dataSource, drop } = await createMigratedContextDatabase({ context: 'catalog', entities, migrations }));
-    products = new TypeOrmProductRepository(
-      dataSource.getRepository(ProductOrmEntity),
-      new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher()),
-    );
+    productsOutbox = new Outbox('catalog', dataSource, new RecordingEventPublisher().asPublisher());
+    products = new TypeOrmProductRepository(dataSource.getRepository(ProductOrmEntity), productsOutbox);
   }, 60_000);
 
   afterAll(async () => {
+    // The last events' marks are still under way: the database stays until they are written.
+    await Promise.all([productsOutbox?.stop(), outbox?.stop()]);
     await drop?.();
   });
 

@@ -40,6 +40,8 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
   }, 60_000);
 
   afterAll(async () => {
+    // The last events' marks are still under way: the database stays until they are written.
+    await outbox?.stop();
     await drop?.();
   });
 
