@@ -41,6 +41,8 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
   }, 60_000);
 
   afterAll(async () => {
+    // The last events' marks are still under way: the database stays until they are written.
+    await outbox?.stop();
     await drop?.();
   });
 
