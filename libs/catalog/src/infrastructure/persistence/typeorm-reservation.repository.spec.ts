@@ -41,6 +41,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   let productsOutbox: Outbox;
   let publisher: RecordingEventPublisher;
   let outbox: Outbox;
+  const outboxes: Outbox[] = [];
   let reservations: TypeOrmReservationRepository;
   let reserve: ReserveStockHandler;
   let commit: CommitReservationHandler;
@@ -54,7 +55,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
   afterAll(async () => {
     // The last events' marks are still under way: the database stays until they are written.
-    await Promise.all([productsOutbox?.stop(), outbox?.stop()]);
+    await Promise.all([productsOutbox, ...outboxes].map((each) => each?.stop()));
     await drop?.();
   });
 
@@ -62,6 +63,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     await dataSource.query('TRUNCATE catalog.outbox, catalog.reservation_lines, catalog.reservations, catalog.products');
     publisher = new RecordingEventPublisher();
     outbox = new Outbox('catalog', dataSource, publisher.asPublisher());
+    outboxes.push(outbox);
     reservations = new TypeOrmReservationRepository(dataSource, outbox);
     reserve = new ReserveStockHandler(reservations);
     commit = new CommitReservationHandler(reservations);

@@ -19,6 +19,7 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
   let placements: TypeOrmOrderPlacementRepository;
   let customers: TypeOrmCustomers;
   let outbox: Outbox;
+  const outboxes: Outbox[] = [];
   let awaitingPayment: StoredOrdersAwaitingPayment;
   const recoverAfter = new Date('2030-01-01T10:00:30.000Z');
 
@@ -39,6 +40,8 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
   }, 60_000);
 
   afterAll(async () => {
+    // The last events' marks may still be under way: the database stays until they are written.
+    await Promise.all(outboxes.map((each) => each.stop()));
     await drop?.();
   });
 
@@ -46,6 +49,7 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
     await dataSource.query('TRUNCATE ordering.order_placements, ordering.idempotency_keys, ordering.customers, ordering.orders, ordering.order_events');
     const publisher = { publish: async () => undefined };
     outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
+    outboxes.push(outbox);
     awaitingPayment = new StoredOrdersAwaitingPayment();
     placements = new TypeOrmOrderPlacementRepository(dataSource, new IdempotencyStore('ordering', dataSource), outbox, awaitingPayment);
     customers = new TypeOrmCustomers(dataSource);

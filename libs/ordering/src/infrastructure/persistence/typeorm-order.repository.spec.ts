@@ -24,6 +24,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
   let dataSource: DataSource;
   let published: { pattern: string; payload: Record<string, unknown> }[];
   let outbox: Outbox;
+  const outboxes: Outbox[] = [];
   let repository: TypeOrmOrderRepository;
 
   const place = (userId: string = randomUUID(), now = placedAt, quantity = 2) =>
@@ -41,7 +42,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
 
   afterAll(async () => {
     // The last events' marks are still under way: the database stays until they are written.
-    await outbox?.stop();
+    await Promise.all(outboxes.map((each) => each.stop()));
     await drop?.();
   });
 
@@ -50,6 +51,7 @@ describeWith(['postgres'])('TypeOrmOrderRepository on Postgres', () => {
     published = [];
     const publisher = { publish: async (pattern: string, payload: Record<string, unknown>) => void published.push({ pattern, payload }) };
     outbox = new Outbox('ordering', dataSource, publisher as unknown as IntegrationEventPublisher);
+    outboxes.push(outbox);
     repository = anotherProcess();
   });
 

@@ -27,6 +27,7 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let outbox: Outbox;
+  const outboxes: Outbox[] = [];
   let publisher: RecordingPublisher;
   let repository: TypeOrmPaymentRepository;
 
@@ -42,7 +43,7 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
 
   afterAll(async () => {
     // The last events' marks are still under way: the database stays until they are written.
-    await outbox?.stop();
+    await Promise.all(outboxes.map((each) => each.stop()));
     await drop?.();
   });
 
@@ -50,6 +51,7 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
     await dataSource.query('TRUNCATE payments.payments, payments.outbox');
     publisher = new RecordingPublisher();
     outbox = new Outbox('payments', dataSource, publisher as unknown as IntegrationEventPublisher);
+    outboxes.push(outbox);
     repository = new TypeOrmPaymentRepository(dataSource.getRepository(PaymentOrmEntity), outbox, new IdempotencyStore('payments', dataSource));
   });
 
