@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 
@@ -39,10 +39,12 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
 }
 
 @Injectable()
-class SharedRedisCloser implements OnModuleDestroy {
+class SharedRedisCloser implements OnApplicationShutdown {
   constructor(@Inject(SHARED_REDIS) private readonly redis: Redis | undefined) {}
 
-  onModuleDestroy(): void {
+  // Not at onModuleDestroy, which Nest runs before the HTTP server has answered the requests it holds: those still
+  // count against the rate limits and read the caches.
+  onApplicationShutdown(): void {
     this.redis?.disconnect(false);
   }
 }

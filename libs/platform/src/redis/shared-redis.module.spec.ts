@@ -1,0 +1,71 @@
+import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type Redis from 'ioredis';
+import { get } from 'node:http';
+import { connected, TEST_REDIS_URL } from '../../../../test/harness/redis';
+import { describeWith } from '../../../../test/harness/services';
+import { untilPasses } from '../../../../test/harness/eventually';
+import { SHARED_REDIS, SharedRedisModule } from './shared-redis.module';
+
+describeWith(['redis'])('SharedRedisModule', () => {
+  it('keeps Redis until the HTTP server has answered the requests it held when the app began to close', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+
+    @Controller()
+    class SlowController {
+      constructor(@Inject(SHARED_REDIS) private readonly redis: Redis) {}
+
+      @Get('slow')
+      async slow(): Promise<{ redis: string }> {
+        arrived();
+        await released;
+        return { redis: await this.redis.ping() };
+      }
+    }
+
+    // Let go once Nest has run every onModuleDestroy and before it closes the HTTP server: the request is still in flight.
+    @Injectable()
+    class ReleaseBeforeHttpCloses implements BeforeApplicationShutdown {
+      beforeApplicationShutdown(): void {
+        release();
+      }
+    }
+
+    @Module({
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ REDIS_URL: TEST_REDIS_URL, MESSAGING_NAMESPACE: 'shared-redis-spec' })] }),
+        SharedRedisModule,
+      ],
+      controllers: [SlowController],
+      providers: [ReleaseBeforeHttpCloses],
+    })
+    class AppModule {}
+
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    await connected(app.get<Redis>(SHARED_REDIS));
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { port } = app.getHttpServer().address() as { port: number };
+
+    // A connection of its own, closed after the answer: a kept-alive one would hold the HTTP server's close open.
+    const answer = new Promise<{ status?: number; body: unknown }>((resolve, reject) =>
+      get({ host: '127.0.0.1', port, path: '/slow', agent: false }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, body: JSON.parse(text) }));
+      }).on('error', reject),
+    );
+    await inFlight;
+    const closing = app.close();
+
+    expect(await answer).toEqual({ status: 200, body: { redis: 'PONG' } });
+    await closing;
+    // And closed with the app, once its requests are answered.
+    await untilPasses(() => expect(app.get<Redis>(SHARED_REDIS).status).toBe('end'));
+  }, 20_000);
+});
