@@ -6,6 +6,7 @@ import { ConfigurationError, DependencyUnavailableError, StartRefusal, startCont
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
+import { endIdleConnectionsWhileClosing } from './idle-connections';
 import { staleBuildWarning } from './stale-build';
 
 export interface RunAppOptions {
@@ -33,6 +34,7 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   // Not bufferLogs: buffered lines are stamped when they are flushed, seconds late, all with the same time.
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new StartLogger(logger), abortOnError: false });
   await options.configure?.(app);
+  endIdleConnectionsWhileClosing(app.getHttpAdapter().getInstance());
   const settings = app.get(RuntimeSettings);
   followLogLevel(logger, settings);
   // With a CONFIG_FILE, SIGHUP means "read it again" (RuntimeSettings), as for most daemons, not "stop".
