@@ -7,3 +7,9 @@ export async function settledWithin(work: Iterable<Promise<unknown>>, ms: number
   await Promise.race([Promise.allSettled(work), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 }
+
+/** Resolves once `condition` holds, asked every 20 ms, or after `ms`, whichever comes first. */
+export async function untilWithin(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}

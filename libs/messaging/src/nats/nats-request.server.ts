@@ -3,7 +3,7 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { ContextName } from '@tessera/contracts';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { answerOf } from '../handling/answer-of';
-import { DRAIN_MS, settledWithin } from '../handling/draining';
+import { DRAIN_MS, settledWithin, untilWithin } from '../handling/draining';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
@@ -46,14 +46,14 @@ export class NatsRequestServer extends ServerNats {
   }
 
   override async close(): Promise<void> {
-    const deadline = Date.now() + DRAIN_MS;
+    const drainStarted = Date.now();
     // Drained, not dropped: a request the broker routed here before it saw the unsubscription is still handled.
     // Bounded, since a drain waits for the broker, which may be the thing that is gone.
     await settledWithin(
       this.requestSubscriptions.map((subscription) => subscription.drain()),
       DRAIN_MS,
     );
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await untilWithin(() => this.inFlight === 0, DRAIN_MS - (Date.now() - drainStarted));
     await super.close();
   }
 

@@ -3,7 +3,7 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
 import type { Socket } from 'node:net';
 import { answerOf } from '../handling/answer-of';
-import { DRAIN_MS, settledWithin } from '../handling/draining';
+import { DRAIN_MS, untilWithin } from '../handling/draining';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 
@@ -21,7 +21,7 @@ const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE']);
  * keeps only what it handles), and stopped without losing a request: see close().
  */
 export class TcpContextServer extends ServerTCP {
-  private readonly pending = new Set<Promise<unknown>>();
+  private inFlight = 0;
   private stopping = false;
   /** While stopping: when each connection last brought a message. */
   private readonly lastHeard = new WeakMap<Socket, number>();
@@ -46,12 +46,31 @@ export class TcpContextServer extends ServerTCP {
    * `{ id, response, isDisposed }` or `{ id, err, isDisposed }`, the packet
    * Nest's own path sends after turning every answer into an observable and
    * scheduling its packets on the next tick, which cost a good part of a hop.
-   * Counted until then, so that a stop waits for the work and not just its start.
+   * Counted in flight until then, so that a stop waits for the work and not
+   * just its start.
    */
-  override handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
-    const handled = this.handle(socket, rawMessage).finally(() => this.pending.delete(handled));
-    this.pending.add(handled);
-    return handled;
+  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    this.inFlight++;
+    try {
+      const packet = (await this.deserializer.deserialize(rawMessage)) as ReadPacket & { id?: string };
+      const pattern = this.getPatternAsString(packet.pattern);
+      const context = new TcpContext([socket, pattern]);
+      const { id } = packet;
+      if (id === undefined) return await this.handleEvent(pattern, packet, context);
+      const respond = (reply: Record<string, unknown>) => socket.sendMessage(this.serializer.serialize({ ...reply, id }));
+      if (this.stopping) return respond({ err: { code: STOPPING_CODE, message: 'This process is stopping and did not handle the request' }, isDisposed: true });
+      const handler = this.getHandlerByPattern(pattern);
+      if (!handler) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
+      try {
+        respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
+      } catch (error) {
+        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
+        respond({ err: error, isDisposed: true });
+      }
+      return undefined;
+    } finally {
+      this.inFlight--;
+    }
   }
 
   override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
@@ -78,7 +97,7 @@ export class TcpContextServer extends ServerTCP {
     this.isManuallyTerminated = true;
     this.server.close();
     const stoppedAt = Date.now();
-    await settledWithin(this.pending, DRAIN_MS);
+    await untilWithin(() => this.inFlight === 0, DRAIN_MS);
     await this.endConnectionsOnceQuiet(stoppedAt);
     super.close();
   }
@@ -100,25 +119,6 @@ export class TcpContextServer extends ServerTCP {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-  }
-
-  private async handle(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
-    const packet = (await this.deserializer.deserialize(rawMessage)) as ReadPacket & { id?: string };
-    const pattern = this.getPatternAsString(packet.pattern);
-    const context = new TcpContext([socket, pattern]);
-    const { id } = packet;
-    if (id === undefined) return this.handleEvent(pattern, packet, context);
-    const respond = (reply: Record<string, unknown>) => socket.sendMessage(this.serializer.serialize({ ...reply, id }));
-    if (this.stopping) return respond({ err: { code: STOPPING_CODE, message: 'This process is stopping and did not handle the request' }, isDisposed: true });
-    const handler = this.getHandlerByPattern(pattern);
-    if (!handler) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
-    try {
-      respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
-    } catch (error) {
-      // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
-      respond({ err: error, isDisposed: true });
-    }
-    return undefined;
   }
 
   /**
