@@ -15,9 +15,9 @@ export class ContextUnreachableError extends RemoteError {
 }
 
 /**
- * The code of the error a stopping TCP server answers a request with that
- * arrived after it began to stop: it did not run it, so the request may go to
- * another replica at once, a command too (see wasNotTaken).
+ * What a stopping TCP server answers a request that reached it once it had
+ * begun to stop: the request did not run there, so it may go to another
+ * replica at once, a command too (see wasNotTaken).
  */
 export const STOPPING_CODE = 'STOPPING';
 
