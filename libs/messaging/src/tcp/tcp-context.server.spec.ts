@@ -1,19 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { ClientTCP } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { untilPasses } from '../../../../test/harness/eventually';
+import { freePort } from '../../../../test/harness/processes';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { TcpContextServer } from './tcp-context.server';
 
 const PATTERN = 'catalog.reserve-stock';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A server whose handler answers each request only when the test lets it, and a client connected to it. */
 async function serverWithHeldRequests() {
@@ -27,10 +21,6 @@ async function serverWithHeldRequests() {
   return { server, client, held, ask };
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe('TcpContextServer', () => {
   beforeEach(() => {
     jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
@@ -41,7 +31,7 @@ describe('TcpContextServer', () => {
   it('answers the requests it holds as it stops, turns away those that arrive meanwhile, and then lets its connections go', async () => {
     const { server, client, held, ask } = await serverWithHeldRequests();
     const first = ask(1);
-    await until(() => held.length === 1);
+    await untilPasses(() => expect(held).toHaveLength(1));
 
     let stopped = false;
     const stopping = server.close().then(() => (stopped = true));
@@ -63,9 +53,9 @@ describe('TcpContextServer', () => {
     const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
     const { server, client, held, ask } = await serverWithHeldRequests();
     void ask(1);
-    await until(() => held.length === 1);
+    await untilPasses(() => expect(held).toHaveLength(1));
     client.unwrap<Socket>().resetAndDestroy();
-    await until(() => debug.mock.calls.length > 0);
+    await untilPasses(() => expect(debug).toHaveBeenCalled());
     expect(debug.mock.calls[0][0]).toMatch(/ended: ECONNRESET/);
     expect(error).not.toHaveBeenCalled();
     held[0]();
