@@ -16,9 +16,10 @@ const FAREWELL_MS = 2000;
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
- * Nest's TCP server, quiet about events this process does not subscribe to
- * (TCP has no broker, so publishers send each event to every context and each
- * keeps only what it handles), and stopped without losing a request: see close().
+ * Nest's TCP server, answering each request with one packet (handleMessage),
+ * quiet about an event emitted fire-and-forget (ClientProxy's `emit`) that no
+ * handler here takes (the events a context subscribes to come as requests,
+ * TcpEventDelivery), and stopped without losing a request: see close().
  */
 export class TcpContextServer extends ServerTCP {
   private inFlight = 0;
