@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The jest part of `npm test`: the unit specs and the e2e suites as two jest processes side by side, rather than one
+// jest whose workers take them in turn. On CI's 2-core machine jest runs one worker, so the unit specs (about 2.5 min
+// alone) used to wait between e2e suites; the e2e suites themselves stay one at a time there, as their waits are
+// sized for a busy machine, not for two suites each starting processes at once. The e2e output streams as it comes;
+// the unit specs' is printed in one block when they end, so the two never interleave line by line. Arguments go to
+// both (a path or -t picks from either; the one that finds nothing passes). Exits non-zero when either fails.
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..', '..');
+const JEST = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+const args = process.argv.slice(2);
+const colors = process.stdout.isTTY ? ['--colors'] : [];
+
+function jest(project, stdio) {
+  return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...colors, ...args], { cwd: ROOT, stdio });
+}
+
+const exitOf = (child) => new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1))));
+
+async function main() {
+  const e2e = jest('e2e', 'inherit');
+  const unit = jest('unit', ['ignore', 'pipe', 'pipe']);
+  // A terminal's Ctrl-C reaches both already; a SIGTERM (CI's timeout, a supervisor) is sent on.
+  process.on('SIGTERM', () => [e2e, unit].forEach((child) => child.kill('SIGTERM')));
+  const unitOutput = [];
+  unit.stdout.on('data', (chunk) => unitOutput.push(chunk));
+  unit.stderr.on('data', (chunk) => unitOutput.push(chunk));
+  const unitEnded = exitOf(unit).then((code) => {
+    process.stdout.write(`\n── unit specs (${code === 0 ? 'passed' : 'failed'}) ──\n${Buffer.concat(unitOutput).toString()}\n── end of the unit specs ──\n\n`);
+    return code;
+  });
+  const [unitCode, e2eCode] = await Promise.all([unitEnded, exitOf(e2e)]);
+  if (unitCode !== 0 || e2eCode !== 0) {
+    console.error(`npm test: ${[unitCode !== 0 && 'the unit specs', e2eCode !== 0 && 'the e2e suites'].filter(Boolean).join(' and ')} failed`);
+    process.exit(1);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
