@@ -10,12 +10,13 @@
 // - startup: from spawning the monolith to its first 200 on /health/ready, on Postgres and on the embedded database,
 //   each on a new database and on one it started on before, against the bare baseline server's start;
 // - soak: a product read without a pause for BENCH_SOAK_SECONDS (default 70), the monolith then the baseline;
-// - topologies: req/s and latency of a product read and of the order flow on each topology in turn: the monolith, the
-//   gateway and four contexts over TCP, and the same over NATS.
-// `npm run bench` after `npm run build`; the ratios, the messaging boundary and tracing are also written to
-// .data/bench/ (ratios.json and .md, messaging.md, tracing.json and .md, startup.json and .md).
+// - topologies: a product read and the order flow on each split (the gateway and four contexts over TCP, then over
+//   NATS) against the monolith, the two up at once and measured in turn as the ratios are, with the CPU an order
+//   costs each; the monolith alone when no split is asked.
+// `npm run bench` after `npm run build`; the ratios, the messaging boundary, tracing and the topologies are also written to
+// .data/bench/ (ratios.json and .md, messaging.md, tracing.json and .md, startup.json and .md, topologies.json and .md).
 // BENCH_ROUNDS (default 3), BENCH_RATIO_SECONDS (default 10) and BENCH_WARM_UP_SECONDS (default 2, unmeasured, per
-// side and scenario) for the ratios and tracing; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq);
+// side and scenario) for the ratios, tracing and topologies; BENCH_TOPOLOGIES (default monolith,tcp,nats; also rmq);
 // BENCH_DATABASE_URL (default: a fresh database on the local Postgres per topology) or BENCH_DATABASE=embedded
 // (monolith only); BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 20); NATS_URL, RABBITMQ_URL as for the apps.
 const autocannon = require('autocannon');
@@ -227,31 +228,99 @@ async function startTopology(kind, db, env = {}) {
   return { base: `http://127.0.0.1:${gatewayPort}`, processes, label: `the gateway and four contexts over ${kind.toUpperCase()}`, namespace };
 }
 
-async function benchTopology(kind) {
-  if (kind !== 'monolith' && process.env.BENCH_DATABASE === 'embedded') throw new Error('a split topology needs Postgres: unset BENCH_DATABASE');
+/**
+ * Each split of BENCH_TOPOLOGIES against the monolith, measured as the ratios
+ * are: the monolith and one split up at once, each on a database of its own,
+ * a product read and the order flow run on one, then the other, ROUNDS times,
+ * by the same client; each split's figures as ratios to the monolith's of the
+ * same rounds, and the CPU an order costs each, all of its processes and their
+ * Postgres backends. A split and the monolith measured minutes apart differ
+ * by the machine's hour as much as by themselves. One split at a time beside
+ * the monolith keeps the two within Postgres's connections (each context's
+ * pool holds up to 10). With no split asked (the embedded database), the
+ * monolith is measured alone.
+ */
+async function benchTopologies() {
+  const splits = TOPOLOGIES.filter((kind) => kind !== 'monolith');
+  if (splits.length > 0 && process.env.BENCH_DATABASE === 'embedded') throw new Error('a split topology needs Postgres: unset BENCH_DATABASE');
+  const read = {
+    name: 'GET /products/:id',
+    connections: CONNECTIONS,
+    options: (side) => ({ url: `${side.base}/products/${side.productIds[0]}` }),
+    perUnit: 1,
+    unit: 'req/s',
+  };
+  const [, flow] = orderFlowScenarios();
+  const monolith = await startMeasurable('monolith');
+  const rows = [];
+  try {
+    console.log(`\nThe monolith, on ${monolith.databaseLabel}, was ready ${monolith.readySeconds.toFixed(1)} s after start.`);
+    if (splits.length === 0) {
+      console.log(`\n## Tessera as ${monolith.label}, alone; ${CONNECTIONS} connections, ${SECONDS} s each`);
+      await run(read.name, { connections: read.connections, ...read.options(monolith.side) });
+      await run(flow.name, { connections: flow.connections, ...flow.options(monolith.side) });
+      return [];
+    }
+    for (const kind of splits) {
+      const split = await startMeasurable(kind);
+      try {
+        console.log(
+          `\n## ${split.label}, ready ${split.readySeconds.toFixed(1)} s after start, against the monolith; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`,
+        );
+        const reads = await interleaved(read, [split.side, monolith.side]);
+        const flows = await interleaved(flow, [split.side, monolith.side]);
+        rows.push({ topology: kind, readySeconds: split.readySeconds, reads, flows });
+      } finally {
+        await split.stop();
+      }
+    }
+  } finally {
+    await monolith.stop();
+  }
+  const goals = { tcp: '≥ 80%', nats: '≥ 70%' };
+  const percent = (ratio) => `${Math.round(ratio * 100)}%`;
+  const markdown = [
+    `Topologies measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Postgres; each split against the monolith, ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians; the monolith ready ${monolith.readySeconds.toFixed(1)} s after start.`,
+    '',
+    `| split | ready after start | GET /products/:id, split and monolith | split / monolith | order flows, ${CONNECTIONS} clients, split and monolith | split / monolith | CPU an order, split and monolith | goal |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(({ topology, readySeconds, reads, flows }) => {
+      const [splitReads, monolithReads] = reads.figures;
+      const [splitFlows, monolithFlows] = flows.figures;
+      const cpu = flows.cpuMs ? `${flows.cpuMs[0].toFixed(2)} and ${flows.cpuMs[1].toFixed(2)} ms` : '—';
+      return `| ${topology.toUpperCase()} | ${readySeconds.toFixed(1)} s | ${splitReads.rate.toFixed(0)} and ${monolithReads.rate.toFixed(0)} req/s | ${percent(reads.ratio)} | ${splitFlows.rate.toFixed(1)} and ${monolithFlows.rate.toFixed(1)} orders/s, p99 ${splitFlows.p99} and ${monolithFlows.p99} ms | ${percent(flows.ratio)} | ${cpu} | ${goals[topology] ?? ''} |`;
+    }),
+  ].join('\n');
+  console.log(`\n${markdown}`);
+  writeResults('topologies', markdown, { monolithReadySeconds: monolith.readySeconds, rows });
+  return rows;
+}
+
+/**
+ * The topology `kind` started on a database of its own and seeded, as a side
+ * of `interleaved`, with the seconds from its first process spawned to its
+ * gateway's readiness (a split starts its four contexts one after another);
+ * `stop()` stops it and drops what it made.
+ */
+async function startMeasurable(kind) {
   const db = await database();
   const started = performance.now();
-  const topology = await startTopology(kind, db);
-  const base = topology.base;
-  try {
-    await waitReady(base, topology.label);
-    // From the first process spawned to the gateway ready; a split starts its contexts one after another.
-    const startupSeconds = (performance.now() - started) / 1000;
-    const { productIds, token } = await seedShop(base, 'Bench');
-    console.log(
-      `\n## Tessera as ${topology.label}, on ${db.label}; ${CONNECTIONS} connections, ${SECONDS} s each; ready ${startupSeconds.toFixed(1)} s after start`,
-    );
-
-    const read = await run('GET /products/:id', { url: `${base}/products/${productIds[0]}` });
-
-    const flow = await run(`order flows, ${CONNECTIONS} clients over ${CONNECTIONS} products`, { url: base, requests: orderFlowRequests(productIds, token) });
-    const orders = await call(base, 'GET', '/orders?limit=1', undefined, token);
-    console.log(`orders placed in the run: ${orders.total}`);
-    return { topology: kind, readRps: rate(read), flowsPerSecond: rate(flow) / 2, orders: orders.total, startupSeconds };
-  } finally {
-    await stopAll(topology.processes);
-    if (topology.namespace) await removeNamespace(kind, topology.namespace);
+  let topology;
+  const stop = async () => {
+    if (topology) await stopAll(topology.processes);
+    if (topology?.namespace) await removeNamespace(kind, topology.namespace);
     await db.drop();
+  };
+  try {
+    topology = await startTopology(kind, db);
+    await waitReady(topology.base, topology.label);
+    const readySeconds = (performance.now() - started) / 1000;
+    const shop = await seedShop(topology.base, 'Bench');
+    const side = { ...shop, name: kind, base: topology.base, pids: topology.processes.map((child) => child.pid), databaseUrl: db.env.DATABASE_URL };
+    return { label: topology.label, databaseLabel: db.label, readySeconds, side, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
@@ -261,10 +330,6 @@ async function stopAll(processes) {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-}
-
-function rate(result) {
-  return Math.round(result['2xx'] / (result.duration || SECONDS));
 }
 
 /** One measured figure of a run: successful requests (or order flows) a second, and latency percentiles in ms. */
@@ -311,8 +376,8 @@ async function benchRatios(only) {
     ].filter((scenario) => !only || only.includes(scenario.name));
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
     const sides = [
-      { ...shop, name: 'tessera', base: tessera.base, pid: tessera.processes[0].pid, databaseUrl: db.env.DATABASE_URL },
-      { ...shop, name: 'baseline', base: baselineBase, pid: baseline.pid, databaseUrl: db.env.DATABASE_URL },
+      { ...shop, name: 'tessera', base: tessera.base, pids: [tessera.processes[0].pid], databaseUrl: db.env.DATABASE_URL },
+      { ...shop, name: 'baseline', base: baselineBase, pids: [baseline.pid], databaseUrl: db.env.DATABASE_URL },
     ];
     const rows = [];
     for (const scenario of scenarios) {
@@ -356,17 +421,7 @@ async function benchRatios(only) {
         ),
     ].join('\n');
     console.log(`\n${markdown}`);
-    const out = join(ROOT, '.data', 'bench');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(
-      join(out, 'ratios.json'),
-      JSON.stringify(
-        { measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS, rows },
-        null,
-        2,
-      ),
-    );
-    writeFileSync(join(out, 'ratios.md'), `${markdown}\n`);
+    writeResults('ratios', markdown, { rows });
     return rows;
   } finally {
     if (baseline && baseline.exitCode === null) {
@@ -379,10 +434,23 @@ async function benchRatios(only) {
 }
 
 /**
+ * Writes a part's results to .data/bench: `<name>.json`, with when, where and
+ * in how many rounds of how long they were measured, and its table as `<name>.md`.
+ */
+function writeResults(name, markdown, results) {
+  const out = join(ROOT, '.data', 'bench');
+  mkdirSync(out, { recursive: true });
+  const measured = { measuredAt: new Date().toISOString(), cpus: cpus().length, node: process.version, rounds: ROUNDS, seconds: RATIO_SECONDS };
+  writeFileSync(join(out, `${name}.json`), JSON.stringify({ ...measured, ...results }, null, 2));
+  writeFileSync(join(out, `${name}.md`), `${markdown}\n`);
+}
+
+/**
  * One scenario on two sides, measured in turn ROUNDS times (A B A B ...) by
  * the same client with the same connections, after an unmeasured warm-up of
- * each. A side is a server's `base` URL, its `pid` and `databaseUrl` (for the
- * CPU of a scenario with `cpu`), and what `seedShop` answered. Answers each
+ * each. A side is a server's `base` URL, the `pids` of its processes and its
+ * `databaseUrl` (for the CPU of a scenario with `cpu`), and what `seedShop`
+ * answered. Answers each
  * side's median figure, for `cpu` each side's median CPU ms a unit cost, and
  * the median of each round's ratio of the first side's rate to the second's.
  */
@@ -397,7 +465,7 @@ async function interleaved(scenario, sides) {
     for (const [n, side] of sides.entries()) {
       const measure = () =>
         run(`${scenario.name}, ${side.name}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(side) });
-      const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side.pid, side.databaseUrl, measure) : { result: await measure() };
+      const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side.pids, side.databaseUrl, measure) : { result: await measure() };
       measured[n].push(figure(result, scenario.perUnit));
       if (cpuSeconds !== undefined) cpuMsPerUnit[n].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
     }
@@ -474,7 +542,7 @@ async function benchTracing() {
       // Ready before the next starts: with BENCH_DATABASE_URL the two share a database, whose migrations they would race on.
       await waitReady(entry.topology.base, `${entry.topology.label}, ${setup.name}`);
       const shop = await seedShop(entry.topology.base, 'Tracing');
-      sides.push({ ...shop, name: setup.name, base: entry.topology.base, pid: entry.topology.processes[0].pid, databaseUrl: entry.db.env.DATABASE_URL });
+      sides.push({ ...shop, name: setup.name, base: entry.topology.base, pids: [entry.topology.processes[0].pid], databaseUrl: entry.db.env.DATABASE_URL });
     }
     console.log(
       `\n## Tracing: the monolith on Postgres, tracing on (OTLP/HTTP to a local receiver) against off; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`,
@@ -535,25 +603,7 @@ async function benchTracing() {
       : []),
   ].join('\n');
   console.log(`\n${markdown}`);
-  const out = join(ROOT, '.data', 'bench');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'tracing.json'),
-    JSON.stringify(
-      {
-        measuredAt: new Date().toISOString(),
-        cpus: cpus().length,
-        node: process.version,
-        rounds: ROUNDS,
-        seconds: RATIO_SECONDS,
-        receiver: { requests, bytes, contentTypes },
-        rows,
-      },
-      null,
-      2,
-    ),
-  );
-  writeFileSync(join(out, 'tracing.md'), `${markdown}\n`);
+  writeResults('tracing', markdown, { receiver: { requests, bytes, contentTypes }, rows });
   return { rows, receiver: { requests, bytes, contentTypes } };
 }
 
@@ -578,18 +628,18 @@ function cpuSecondsOf(pid) {
 }
 
 /**
- * Runs `work` and answers the CPU seconds it cost a server process and the
- * Postgres backends serving the database, the measuring connection's own
+ * Runs `work` and answers the CPU seconds it cost a server's processes and the
+ * Postgres backends serving its database, the measuring connection's own
  * excepted: only one side runs at a time, and the other's idle connections
  * cost nothing. Undefined where /proc cannot be read.
  */
-async function cpuSecondsDuring(serverPid, databaseUrl, work) {
+async function cpuSecondsDuring(serverPids, databaseUrl, work) {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const backends = async () =>
     (await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid);
   try {
-    const pids = [serverPid, ...(await backends())];
+    const pids = [...serverPids, ...(await backends())];
     const before = new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
     const result = await work();
     let spent = 0;
@@ -598,7 +648,7 @@ async function cpuSecondsDuring(serverPid, databaseUrl, work) {
       // A backend that ended during the run took its CPU time with it; one that started spent all of its own in it.
       if (now !== undefined) spent += now - (before.get(pid) ?? 0);
     }
-    return { result, cpuSeconds: cpuSecondsOf(serverPid) === undefined ? undefined : spent };
+    return { result, cpuSeconds: serverPids.some((pid) => cpuSecondsOf(pid) === undefined) ? undefined : spent };
   } finally {
     await client.end();
   }
@@ -713,20 +763,7 @@ async function main() {
   if (PARTS.includes('tracing')) await benchTracing();
   if (PARTS.includes('startup')) await benchStartup();
   if (PARTS.includes('soak')) await benchSoak();
-  if (!PARTS.includes('topologies')) return;
-  const results = [];
-  for (const kind of TOPOLOGIES) results.push(await benchTopology(kind));
-  const monolith = results.find((r) => r.topology === 'monolith');
-  const ofMonolith = (value, base) => (monolith ? `${Math.round((value / base) * 100)}%` : '—');
-  console.log(
-    `\n| topology | ready after start | GET /products/:id | of the monolith | order flows, ${CONNECTIONS} clients | of the monolith | orders placed |`,
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of results) {
-    console.log(
-      `| ${r.topology} | ${r.startupSeconds.toFixed(1)} s | ${r.readRps} req/s | ${ofMonolith(r.readRps, monolith?.readRps)} | ${r.flowsPerSecond} orders/s | ${ofMonolith(r.flowsPerSecond, monolith?.flowsPerSecond)} | ${r.orders} |`,
-    );
-  }
+  if (PARTS.includes('topologies')) await benchTopologies();
 }
 
 /**
