@@ -9,9 +9,9 @@ const { NestFactory } = require('@nestjs/core');
 const { MessagePattern } = require('@nestjs/microservices');
 const { FastifyAdapter } = require('@nestjs/platform-fastify');
 const { randomBytes } = require('node:crypto');
-const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { removeNamespace } = require('./broker-namespace');
+const { freePort } = require('./free-port');
 
 const DIST = join(__dirname, '..', 'dist', 'libs');
 const TRANSPORTS = (process.env.BENCH_MESSAGING_TRANSPORTS ?? 'inproc,tcp,nats,rmq').split(',').map((name) => name.trim());
@@ -36,14 +36,6 @@ function echoControllerClass(messaging) {
   messaging.MessagesController()(BenchEchoMessagesController);
   return BenchEchoMessagesController;
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function startApp(messaging, contracts, topology, withHandler) {
   class BenchAppModule {}

@@ -23,12 +23,12 @@ const autocannon = require('autocannon');
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { createServer: createHttpServer } = require('node:http');
-const { createServer } = require('node:net');
 const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { removeNamespace } = require('./broker-namespace');
+const { freePort } = require('./free-port');
 
 const ROOT = join(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -49,14 +49,6 @@ const COMMON_ENV = {
   RATE_LIMIT_PER_MINUTE: '100000000',
   LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
 };
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function database() {
   if (process.env.BENCH_DATABASE === 'embedded') return { env: { EMBEDDED_DB_DIR: 'memory' }, label: 'embedded PGlite', drop: async () => {} };
