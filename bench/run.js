@@ -442,9 +442,9 @@ function writeResults(name, markdown, results) {
  * the same client with the same connections, after an unmeasured warm-up of
  * each. A side is a server's `base` URL, the `pids` of its processes and its
  * `databaseUrl` (for the CPU of a scenario with `cpu`), and what `seedShop`
- * answered. Answers each
- * side's median figure, for `cpu` each side's median CPU ms a unit cost, and
- * the median of each round's ratio of the first side's rate to the second's.
+ * answered. Answers each side's median figure, for `cpu` each side's median
+ * CPU ms a unit cost, and the median of each round's ratio of the first
+ * side's rate to the second's.
  */
 async function interleaved(scenario, sides) {
   const measured = sides.map(() => []);

@@ -17,7 +17,8 @@ function jest(project, stdio) {
   return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...colors, ...args], { cwd: ROOT, stdio });
 }
 
-const exitOf = (child) => new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1))));
+// 'close', not 'exit': a child's output may still be arriving when it exits.
+const exitOf = (child) => new Promise((resolve) => child.once('close', (code, signal) => resolve(signal ? 1 : (code ?? 1))));
 
 async function main() {
   const e2e = jest('e2e', 'inherit');
