@@ -114,10 +114,12 @@ export function readLog(logFile: string): string {
 // out the same port, and a port is handed out again only after the whole block has gone round. The blocks of a run
 // start at an offset taken from its jest process (the workers' parent), so that two runs at once (two checkouts of
 // the project on one machine) seldom share a block: a port one run found free could otherwise be taken by the
-// other's process before its own listened.
+// other's process before its own listened. `npm test` runs the unit specs and the e2e suites as two jest processes of
+// one parent, each running its tests in band as worker 1, so the offset alone would give both the same block:
+// tools/test/run-tests.js gives each its own part of the range in TESSERA_TEST_PORTS instead.
 const PORT_BLOCK = 250;
-const FIRST_PORT = 20_000;
-const BLOCKS = Math.floor((32_000 - FIRST_PORT) / PORT_BLOCK);
+const [FIRST_PORT, LAST_PORT] = portRange(process.env.TESSERA_TEST_PORTS ?? '20000-31999');
+const BLOCKS = Math.max(1, Math.floor((LAST_PORT + 1 - FIRST_PORT) / PORT_BLOCK));
 const RUN_OFFSET = process.ppid % BLOCKS;
 const workerBlock = (RUN_OFFSET + Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
 let nextInBlock = 0;
@@ -129,6 +131,14 @@ export async function freePort(): Promise<number> {
     if (await canListen(port)) return port;
   }
   throw new Error(`No free port between ${FIRST_PORT + workerBlock * PORT_BLOCK} and ${FIRST_PORT + (workerBlock + 1) * PORT_BLOCK - 1}`);
+}
+
+function portRange(range: string): [number, number] {
+  const [first, last] = range.split('-').map(Number);
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1024 || last > 32_767 || last - first + 1 < PORT_BLOCK) {
+    throw new Error(`TESSERA_TEST_PORTS must be two ports "first-last" between 1024 and 32767, a block of ${PORT_BLOCK} or more; got "${range}"`);
+  }
+  return [first, last];
 }
 
 function canListen(port: number): Promise<boolean> {

@@ -13,8 +13,14 @@ const JEST = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const args = process.argv.slice(2);
 const colors = process.stdout.isTTY ? ['--colors'] : [];
 
+// Both run their tests in a process of this one, so the test harness cannot tell them apart to hand out ports
+// (test/harness/processes.ts): each gets its own part of the range, and a port one hands a server it starts is never
+// taken first by the other's.
+const PORTS = { unit: '20000-25999', e2e: '26000-31999' };
+
 function jest(project, stdio) {
-  return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...colors, ...args], { cwd: ROOT, stdio });
+  const env = { ...process.env, TESSERA_TEST_PORTS: PORTS[project] };
+  return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...colors, ...args], { cwd: ROOT, stdio, env });
 }
 
 // 'close', not 'exit': a child's output may still be arriving when it exits.
