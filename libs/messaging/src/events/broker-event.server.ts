@@ -1,6 +1,7 @@
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { EventConsumer } from '@tessera/contracts';
 import { fromWire } from '../correlation/correlation.envelope';
+import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { invokeEventHandler } from './event-handler-invocation';
 import { markRedelivered } from './first-delivery';
 
@@ -42,6 +43,10 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
 
   async close(): Promise<void> {
     await Promise.all(this.stops.splice(0).map((stop) => stop()));
+  }
+
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
 
   on(): void {

@@ -132,7 +132,16 @@ export class JetStreamEvents implements RemoteEventDelivery {
 
   private connect(): Promise<NatsConnection> {
     this.connection ??= (async () => {
-      const connection = await connect({ servers: this.url, name: `${this.processName}-events`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      const connection = await connect({
+        servers: this.url,
+        name: `${this.processName}-events`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        // Otherwise nats.js makes two errors with stack traces for every publish (its request to the stream and that
+        // request's timer), whether it fails or not, only to append where it started to a timeout's stack; a failed
+        // publish is logged by its message, and the outbox relay retries it.
+        noAsyncTraces: true,
+      });
       await this.ensureStreamAndConsumers(connection);
       this.connected = true;
       void this.followStatus(connection);
