@@ -119,7 +119,7 @@ export function readLog(logFile: string): string {
 // tools/test/run-tests.js gives each its own part of the range in TESSERA_TEST_PORTS instead.
 const PORT_BLOCK = 250;
 const [FIRST_PORT, LAST_PORT] = portRange(process.env.TESSERA_TEST_PORTS ?? '20000-31999');
-const BLOCKS = Math.max(1, Math.floor((LAST_PORT + 1 - FIRST_PORT) / PORT_BLOCK));
+const BLOCKS = Math.floor((LAST_PORT + 1 - FIRST_PORT) / PORT_BLOCK);
 const RUN_OFFSET = process.ppid % BLOCKS;
 const workerBlock = (RUN_OFFSET + Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
 let nextInBlock = 0;
