@@ -3,7 +3,8 @@
 // ratios,messaging,tracing,startup,topologies; soak on request):
 // - ratios: the monolith on Postgres against a bare Fastify + pg server doing the same work on the same database
 //   (bench/baseline-server.js), the two measured in turn, round after round (A B A B ...), each figure the median of
-//   the rounds and its ratio to the baseline's;
+//   the rounds and its ratio to the baseline's; the health check against Nest on Fastify alone too
+//   (bench/nest-hello-server.js);
 // - messaging: one request/reply across the messaging boundary, on each transport (bench/messaging.js);
 // - tracing: the order flow (POST /orders then POST /payments) on the monolith on Postgres with OpenTelemetry tracing
 //   on, exporting over OTLP/HTTP to a receiver the bench runs itself, against tracing off, measured as the ratios are;
@@ -180,6 +181,21 @@ function startBaseline(databaseUrl, port) {
   });
 }
 
+/** Nest on Fastify with one controller (bench/nest-hello-server.js), listening on `port`. */
+function startNestHello(port) {
+  return spawn(process.execPath, [join(__dirname, 'nest-hello-server.js')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function stopServer(server) {
+  if (!server || server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+}
+
 async function waitReady(url, what) {
   for (let i = 0; ; i++) {
     try {
@@ -351,7 +367,9 @@ async function benchRatios(only) {
   const db = await database();
   const tessera = await startTopology('monolith', db);
   const baselinePort = await freePort();
+  const nestPort = await freePort();
   let baseline;
+  let nest;
   try {
     await waitReady(tessera.base, tessera.label);
     // One database, so both sides order the same products as the same customer.
@@ -360,10 +378,14 @@ async function benchRatios(only) {
     baseline = startBaseline(db.env.DATABASE_URL, baselinePort);
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
+    nest = startNestHello(nestPort);
+    const nestBase = `http://127.0.0.1:${nestPort}`;
+    await waitUntil(async () => (await fetch(`${nestBase}/health/live`)).ok, 'Nest on Fastify (bench/nest-hello-server.js)');
 
     const scenarios = [
       { name: 'GET /products/:id', connections: 50, options: (side) => ({ url: `${side.base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
-      { name: 'GET /health/live', connections: 50, options: (side) => ({ url: `${side.base}/health/live` }), perUnit: 1, unit: 'req/s' },
+      // Measured against Nest alone too, in the same rounds: how far Nest's own pipeline is from Fastify's hello.
+      { name: 'GET /health/live', connections: 50, options: (side) => ({ url: `${side.base}/health/live` }), perUnit: 1, unit: 'req/s', againstNest: true },
       ...orderFlowScenarios(),
     ].filter((scenario) => !only || only.includes(scenario.name));
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
@@ -371,13 +393,15 @@ async function benchRatios(only) {
       { ...shop, name: 'tessera', base: tessera.base, pids: [tessera.processes[0].pid], databaseUrl: db.env.DATABASE_URL },
       { ...shop, name: 'baseline', base: baselineBase, pids: [baseline.pid], databaseUrl: db.env.DATABASE_URL },
     ];
+    const nestSide = { name: 'Nest on Fastify', base: nestBase, pids: [nest.pid] };
     const rows = [];
     for (const scenario of scenarios) {
       const {
-        figures: [t, b],
+        figures: [t, b, n],
         ratio,
+        ratioOf,
         cpuMs,
-      } = await interleaved(scenario, sides);
+      } = await interleaved(scenario, scenario.againstNest ? [...sides, nestSide] : sides);
       const cpu = cpuMs && { tesseraMs: cpuMs[0], baselineMs: cpuMs[1] };
       // autocannon reports whole milliseconds: a baseline p99 under one has no ratio worth printing.
       rows.push({
@@ -389,6 +413,7 @@ async function benchRatios(only) {
         ratio,
         p99Ratio: b.p99 > 0 ? t.p99 / b.p99 : null,
         cpu,
+        ...(n && { nest: n, nestToBaseline: ratioOf(2, 1), tesseraToNest: ratioOf(0, 2) }),
       });
     }
     const markdown = [
@@ -411,15 +436,23 @@ async function benchRatios(only) {
           (r) =>
             `| ${r.scenario} | ${r.cpu.tesseraMs.toFixed(2)} ms | ${r.cpu.baselineMs.toFixed(2)} ms | ${(r.cpu.tesseraMs / r.cpu.baselineMs).toFixed(1)}× |`,
         ),
+      ...rows
+        .filter((r) => r.nest)
+        .flatMap((r) => [
+          '',
+          `${r.scenario} against Nest on Fastify with one controller and nothing else (bench/nest-hello-server.js), in the same rounds:`,
+          '',
+          '| what | bare Fastify | Nest on Fastify | Tessera | Nest / bare | Tessera / Nest |',
+          '| --- | --- | --- | --- | --- | --- |',
+          `| ${r.scenario} | ${r.baseline.rate.toFixed(1)} ${r.unit} | ${r.nest.rate.toFixed(1)} ${r.unit}, p50 ${r.nest.p50} ms, p99 ${r.nest.p99} ms | ${r.tessera.rate.toFixed(1)} ${r.unit} | ${(r.nestToBaseline * 100).toFixed(0)}% | ${(r.tesseraToNest * 100).toFixed(0)}% |`,
+        ]),
     ].join('\n');
     console.log(`\n${markdown}`);
     writeResults('ratios', markdown, { rows });
     return rows;
   } finally {
-    if (baseline && baseline.exitCode === null) {
-      baseline.kill('SIGTERM');
-      await new Promise((resolve) => baseline.once('exit', resolve));
-    }
+    await stopServer(baseline);
+    await stopServer(nest);
     await stopAll(tessera.processes);
     await db.drop();
   }
@@ -438,13 +471,14 @@ function writeResults(name, markdown, results) {
 }
 
 /**
- * One scenario on two sides, measured in turn ROUNDS times (A B A B ...) by
- * the same client with the same connections, after an unmeasured warm-up of
- * each. A side is a server's `base` URL, the `pids` of its processes and its
- * `databaseUrl` (for the CPU of a scenario with `cpu`), and what `seedShop`
- * answered. Answers each side's median figure, for `cpu` each side's median
- * CPU ms a unit cost, and the median of each round's ratio of the first
- * side's rate to the second's.
+ * One scenario on two sides or more, measured in turn ROUNDS times (A B A B
+ * ...) by the same client with the same connections, after an unmeasured
+ * warm-up of each. A side is a server's `base` URL, the `pids` of its
+ * processes and its `databaseUrl` (for the CPU of a scenario with `cpu`), and
+ * what `seedShop` answered. Answers each side's median figure, for `cpu` each
+ * side's median CPU ms a unit cost, the median of each round's ratio of the
+ * first side's rate to the second's, and `ratioOf(a, b)`, the same for any
+ * two sides by their index.
  */
 async function interleaved(scenario, sides) {
   const measured = sides.map(() => []);
@@ -464,9 +498,9 @@ async function interleaved(scenario, sides) {
   }
   // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state of
   // that moment, which a ratio of two medians taken across rounds would not.
-  const ratio = median(measured[0].map((first, round) => first.rate / measured[1][round].rate));
+  const ratioOf = (a, b) => median(measured[a].map((figureOfRound, round) => figureOfRound.rate / measured[b][round].rate));
   const cpuMs = cpuMsPerUnit.every((values) => values.length > 0) ? cpuMsPerUnit.map(median) : undefined;
-  return { figures: measured.map(medianFigure), ratio, cpuMs };
+  return { figures: measured.map(medianFigure), ratio: ratioOf(0, 1), ratioOf, cpuMs };
 }
 
 /**
@@ -803,10 +837,7 @@ async function benchSoak() {
     console.log(`| Tessera / bare | ${((t.first / b.first) * 100).toFixed(0)}% | ${((t.last / b.last) * 100).toFixed(0)}% | |`);
     return rows;
   } finally {
-    if (baseline.exitCode === null) {
-      baseline.kill('SIGTERM');
-      await new Promise((resolve) => baseline.once('exit', resolve));
-    }
+    await stopServer(baseline);
     await stopAll(tessera.processes);
     await db.drop();
   }
