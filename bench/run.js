@@ -378,22 +378,23 @@ async function benchRatios(only) {
     baseline = startBaseline(db.env.DATABASE_URL, baselinePort);
     const baselineBase = `http://127.0.0.1:${baselinePort}`;
     await waitUntil(async () => (await fetch(`${baselineBase}/health/live`)).ok, 'the baseline server');
-    nest = startNestHello(nestPort);
-    const nestBase = `http://127.0.0.1:${nestPort}`;
-    await waitUntil(async () => (await fetch(`${nestBase}/health/live`)).ok, 'Nest on Fastify (bench/nest-hello-server.js)');
-
     const scenarios = [
       { name: 'GET /products/:id', connections: 50, options: (side) => ({ url: `${side.base}/products/${product.id}` }), perUnit: 1, unit: 'req/s' },
       // Measured against Nest alone too, in the same rounds: how far Nest's own pipeline is from Fastify's hello.
       { name: 'GET /health/live', connections: 50, options: (side) => ({ url: `${side.base}/health/live` }), perUnit: 1, unit: 'req/s', againstNest: true },
       ...orderFlowScenarios(),
     ].filter((scenario) => !only || only.includes(scenario.name));
+    const nestBase = `http://127.0.0.1:${nestPort}`;
+    if (scenarios.some((scenario) => scenario.againstNest)) {
+      nest = startNestHello(nestPort);
+      await waitUntil(async () => (await fetch(`${nestBase}/health/live`)).ok, 'Nest on Fastify (bench/nest-hello-server.js)');
+    }
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
     const sides = [
       { ...shop, name: 'tessera', base: tessera.base, pids: [tessera.processes[0].pid], databaseUrl: db.env.DATABASE_URL },
       { ...shop, name: 'baseline', base: baselineBase, pids: [baseline.pid], databaseUrl: db.env.DATABASE_URL },
     ];
-    const nestSide = { name: 'Nest on Fastify', base: nestBase, pids: [nest.pid] };
+    const nestSide = nest && { name: 'Nest on Fastify', base: nestBase, pids: [nest.pid] };
     const rows = [];
     for (const scenario of scenarios) {
       const {
@@ -496,8 +497,8 @@ async function interleaved(scenario, sides) {
       if (cpuSeconds !== undefined) cpuMsPerUnit[n].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
     }
   }
-  // The ratio of each round's adjacent pair, then their median: the two runs of a round share the machine's state of
-  // that moment, which a ratio of two medians taken across rounds would not.
+  // The ratio of the two sides' runs in each round, then their median: the runs of a round share the machine's state
+  // of that moment, which a ratio of two medians taken across rounds would not.
   const ratioOf = (a, b) => median(measured[a].map((figureOfRound, round) => figureOfRound.rate / measured[b][round].rate));
   const cpuMs = cpuMsPerUnit.every((values) => values.length > 0) ? cpuMsPerUnit.map(median) : undefined;
   return { figures: measured.map(medianFigure), ratio: ratioOf(0, 1), ratioOf, cpuMs };
