@@ -172,22 +172,18 @@ function startApp(app, env) {
   });
 }
 
-/** The bare Fastify + pg server (bench/baseline-server.js) on `databaseUrl`, listening on `port`. */
-function startBaseline(databaseUrl, port) {
-  return spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+/** One of the bench's reference servers, `script` in bench/, listening on `port`, `env` added to the bench's own. */
+function startReferenceServer(script, port, env = {}) {
+  return spawn(process.execPath, [join(__dirname, script)], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
 
-/** Nest on Fastify with one controller (bench/nest-hello-server.js), listening on `port`. */
-function startNestHello(port) {
-  return spawn(process.execPath, [join(__dirname, 'nest-hello-server.js')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/** The bare Fastify + pg server (bench/baseline-server.js) on `databaseUrl`, listening on `port`. */
+function startBaseline(databaseUrl, port) {
+  return startReferenceServer('baseline-server.js', port, { DATABASE_URL: databaseUrl });
 }
 
 async function stopServer(server) {
@@ -386,7 +382,7 @@ async function benchRatios(only) {
     ].filter((scenario) => !only || only.includes(scenario.name));
     const nestBase = `http://127.0.0.1:${nestPort}`;
     if (scenarios.some((scenario) => scenario.againstNest)) {
-      nest = startNestHello(nestPort);
+      nest = startReferenceServer('nest-hello-server.js', nestPort);
       await waitUntil(async () => (await fetch(`${nestBase}/health/live`)).ok, 'Nest on Fastify (bench/nest-hello-server.js)');
     }
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
