@@ -4,7 +4,7 @@ import { orderFlowViolationsAtRest, ordersNoKeyAnswered, readPostgres } from '..
 import { orderLoad } from '../harness/order-load';
 import { createTestDatabase } from '../harness/postgres';
 import { waitForStatus } from '../harness/processes';
-import { describeWith, RunningTopology, startSplit, TEST_ADMIN } from '../harness/topologies';
+import { CRASH_TEST_OUTBOX_LEASE, describeWith, RunningTopology, startSplit, TEST_ADMIN } from '../harness/topologies';
 
 const PAYMENT_TIMEOUT_SECONDS = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,6 +23,7 @@ describeWith(['postgres', 'nats'])('the order flow on the NATS split, one contex
         CATALOG_DATABASE_URL: ledger.url,
         ORDERING_DATABASE_URL: ledger.url,
         PAYMENTS_DATABASE_URL: ledger.url,
+        ...CRASH_TEST_OUTBOX_LEASE,
       },
     });
   }, 120_000);

@@ -7,7 +7,7 @@ import { orderLoad, settledAnswer, unlessKilled } from '../harness/order-load';
 import { OrderFlowRows, orderFlowViolationsAtRest, ordersNoKeyAnswered, readEmbedded, readPostgres } from '../harness/order-invariants';
 import { createTestDatabase } from '../harness/postgres';
 import { AppProcess, freePort, waitForStatus } from '../harness/processes';
-import { databasesUnderTest, Database, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { CRASH_TEST_OUTBOX_LEASE, databasesUnderTest, Database, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 import { eventually } from './expectations';
 
 /** Long enough for a kill and a restart between placing and paying; the tests that need orders to expire set a short one. */
@@ -16,8 +16,9 @@ const SHORT_PAYMENT_TIMEOUT_SECONDS = 4;
 
 /**
  * A monolith on one database kept across kills: the embedded one on disk, or
- * a Postgres database. Short timeouts, so that recovery (three request
- * timeouts) and expiry come within a test's reach.
+ * a Postgres database. Short timeouts and outbox leases, so that recovery
+ * (three request timeouts), expiry and the events a killed process had leased
+ * come within a test's reach.
  */
 class CrashableShop {
   process!: AppProcess;
@@ -45,6 +46,7 @@ class CrashableShop {
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
       ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS),
       REQUEST_TIMEOUT_MS: '1000',
+      ...CRASH_TEST_OUTBOX_LEASE,
     };
     if (database === 'postgres') {
       const db = await createTestDatabase();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse } from '../harness/http';
 import { untilPasses } from '../harness/eventually';
 import { waitForStatus } from '../harness/processes';
-import { describeWith, RunningTopology, SplitTransport, startSplit, TEST_ADMIN } from '../harness/topologies';
+import { CRASH_TEST_OUTBOX_LEASE, describeWith, RunningTopology, SplitTransport, startSplit, TEST_ADMIN } from '../harness/topologies';
 
 /**
  * The gateway consumes events too: each gateway process keeps user statuses
@@ -99,7 +99,11 @@ for (const [name, transport, describeSplit] of splits.filter(([, kind]) => kind 
     let topology: RunningTopology;
 
     beforeAll(async () => {
-      topology = await startSplit('embedded', transport, { gateways: 2, onDisk: true, processEnv: { users: { TESSERA_FAULT_POINT: FAULT_POINT } } });
+      topology = await startSplit('embedded', transport, {
+        gateways: 2,
+        onDisk: true,
+        processEnv: { users: { TESSERA_FAULT_POINT: FAULT_POINT, ...CRASH_TEST_OUTBOX_LEASE } },
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -122,7 +126,7 @@ for (const [name, transport, describeSplit] of splits.filter(([, kind]) => kind 
       await waitForStatus(`http://127.0.0.1:${users.port}/health/ready`, 200, [users]);
       expect((await first.get(`/users/${userId}`, { token: adminToken })).body.status).toBe('inactive');
 
-      // The event's lease runs out (15 s) before the restarted relay may take it: wait for it until just before the second gateway's cached status would expire.
+      // The event's lease runs out before the restarted relay may take it: wait for it until just before the second gateway's cached status would expire.
       const refused = await statusUntil(() => second.get('/users/me', { token }), 401, cachedAt + STATUS_CACHE_TTL_MS - 5000 - Date.now());
       expect(refused.status).toBe(401);
     }, 120_000);

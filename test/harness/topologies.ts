@@ -12,6 +12,11 @@ import { createTestDatabase, realPostgresWanted } from './postgres';
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
 export const TEST_ADMIN = { email: 'admin@e2e.test', password: 'admin-e2e-password' };
 export const ALLOWED_ORIGIN = 'https://shop.example';
+/**
+ * For the tests that kill a process: what it had leased in its outbox comes back after this lease instead of
+ * production's 15 s, through the same takeover by a relay. Still as long as a remote delivery may take.
+ */
+export const CRASH_TEST_OUTBOX_LEASE = { TESSERA_OUTBOX_LEASE_SECONDS: '5' };
 
 /** The environment every process of a test topology shares; generous limits so the suite measures behaviour, not throttling. */
 const COMMON_ENV = {

@@ -48,6 +48,12 @@ describe('validateEnv', () => {
       TESSERA_FAULT_POINT: 'place-order:after-reserve',
     });
   });
+
+  it("refuses the crash tests' outbox lease in production, and takes a positive number of seconds elsewhere", () => {
+    expect(() => validateEnv({ NODE_ENV: 'production', TESSERA_OUTBOX_LEASE_SECONDS: '3' })).toThrow(/TESSERA_OUTBOX_LEASE_SECONDS/);
+    expect(() => validateEnv({ TESSERA_OUTBOX_LEASE_SECONDS: '0' })).toThrow(/TESSERA_OUTBOX_LEASE_SECONDS/);
+    expect(validateEnv({ NODE_ENV: 'test', TESSERA_OUTBOX_LEASE_SECONDS: '3' })).toMatchObject({ TESSERA_OUTBOX_LEASE_SECONDS: 3 });
+  });
 });
 
 describe('secretOrDevelopmentDefault', () => {

@@ -67,6 +67,8 @@ export const envSchema = Joi.object({
   TRUST_PROXY: Joi.string().allow(''),
   // A crash test's hook (see faultPoint): a production process must never be one step from killing itself.
   TESSERA_FAULT_POINT: Joi.string().when('NODE_ENV', { is: 'production', then: Joi.forbidden() }),
+  // The crash tests' shorter outbox lease (see Outbox): production keeps the one sized for remote deliveries.
+  TESSERA_OUTBOX_LEASE_SECONDS: positiveInt.when('NODE_ENV', { is: 'production', then: Joi.forbidden() }),
 });
 
 /** The process's environment checked against envSchema; throws naming every bad variable. */
