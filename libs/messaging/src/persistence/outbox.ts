@@ -14,13 +14,22 @@ import { preparedQuery } from './prepared-query';
 import { queryRows } from './query-rows';
 
 const BATCH = 100;
-// Longer than a batch takes to publish (remote deliveries time out after 5 s), so a live relay never loses its lease.
-// The crash tests shorten it (TESSERA_OUTBOX_LEASE_SECONDS, refused in production): what a killed process had leased
-// then comes back within a test's reach, through the same takeover as in production.
-const LEASE_SECONDS = (process.env.NODE_ENV !== 'production' && Number(process.env.TESSERA_OUTBOX_LEASE_SECONDS)) || 15;
+const LEASE_SECONDS = outboxLeaseSeconds(process.env);
 // How long a flush's published events wait to be marked with those of the flushes that follow: one UPDATE for many
 // orders instead of one each, well inside the lease that keeps the relay from taking them meanwhile.
 const MARK_BATCH_MS = 100;
+
+/**
+ * How long a write or a relay's claim leases an event: longer than a batch
+ * takes to publish (remote deliveries time out after 5 s), so a live relay
+ * never loses its lease. The crash tests shorten it outside production
+ * (TESSERA_OUTBOX_LEASE_SECONDS): what a killed process had leased then comes
+ * back within a test's reach, through the same takeover as in production.
+ */
+export function outboxLeaseSeconds(env: NodeJS.ProcessEnv): number {
+  const forTests = env.NODE_ENV === 'production' ? NaN : Number(env.TESSERA_OUTBOX_LEASE_SECONDS);
+  return Number.isInteger(forTests) && forTests > 0 ? forTests : 15;
+}
 
 interface OutboxRow {
   position: string;
