@@ -1,8 +1,7 @@
 import { ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
-import { endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
+import { acceptsConnections, endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
 
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 // Five processes start on a machine other suites share: each opens its embedded database and runs its migrations.
@@ -17,17 +16,6 @@ async function freePortRun(count: number): Promise<number> {
     if (rest.every((port, i) => port === first + i + 1)) return first;
   }
   throw new Error(`No ${count} consecutive free ports`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface Launch {
@@ -61,7 +49,7 @@ async function launchSplit(label: string): Promise<Launch> {
 }
 
 async function portsAccepting(ports: number[]): Promise<number[]> {
-  const open = await Promise.all(ports.map(async (port) => ((await accepts(port)) ? [port] : [])));
+  const open = await Promise.all(ports.map(async (port) => ((await acceptsConnections(port)) ? [port] : [])));
   return open.flat();
 }
 
