@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
-import { acceptsConnections, endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from '../harness/processes';
+import { acceptsConnections, endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
 import { copyRepository } from '../harness/repository-copy';
 
 // npm start builds the copy first (about 10-20 s on CI's machine when it is busy), then starts the monolith.
@@ -25,13 +25,14 @@ function pidsLoggedIn(logFile: string): number[] {
 
 /**
  * `npm start` as a newcomer runs it, in a copy of the repository (it
- * rebuilds dist): stopping npm must stop the shop. A process manager, an
+ * rebuilds dist), and the other scripts that start an app: stopping npm must
+ * stop the app. A process manager, an
  * editor's stop button or `kill` signal npm alone, not its process group as a
  * terminal's Ctrl-C does; npm passes the signal on to the script's shell, so
  * the shell must be the app (`exec`), or the app is left running, holding the
  * port and the embedded database, and the next `npm start` is refused.
  */
-describe('npm start', () => {
+describe('npm start and the scripts that start an app', () => {
   let copy: { path: string; remove: () => void };
   const logFiles: string[] = [];
 
@@ -73,4 +74,19 @@ describe('npm start', () => {
       await endChild(again, againExited);
     }
   }, 300_000);
+
+  it('stops an app started with npm run start:<app> when npm alone is told to stop', async () => {
+    const port = await freePort();
+    const logFile = testLogFile('npm-run-start-monolith');
+    logFiles.push(logFile);
+    const npm = spawnLogged('npm', ['run', 'start:monolith'], logFile, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, PORT: String(port), EMBEDDED_DB_DIR: 'memory' },
+    });
+    const npmExited = new Promise((resolve) => npm.once('exit', resolve));
+    await ready(port, npm, logFile, 60_000);
+
+    await endChild(npm, npmExited, 'SIGTERM');
+    await untilPasses(async () => expect(await acceptsConnections(port)).toBe(false), 30_000, 200);
+  }, 120_000);
 });
