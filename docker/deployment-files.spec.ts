@@ -125,7 +125,7 @@ describe('the Dockerfile', () => {
     expect(readFileSync(join(DOCKER, 'start-app.sh'), 'utf8')).toContain('main="dist/apps/${app}/src/main.js"');
     const scripts = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts as Record<string, string>;
     expect(readFileSync(join(DOCKER, 'start-app.sh'), 'utf8')).toContain('exec node --enable-source-maps "$main"');
-    for (const app of APPS) expect(scripts[`start:${app}`]).toBe(`node --enable-source-maps dist/apps/${app}/src/main.js`);
+    for (const app of APPS) expect(scripts[`start:${app}`]).toBe(`exec node --enable-source-maps dist/apps/${app}/src/main.js`);
     expect(scripts.build).toMatch(/npm run --silent compile/);
     expect(scripts.compile).toMatch(/swc apps libs -d dist/);
   });

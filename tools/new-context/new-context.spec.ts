@@ -97,7 +97,7 @@ describe('new:context', () => {
         const paths = JSON.parse(edited(file)) as { compilerOptions?: { paths: object }; jsc?: { paths: object } };
         expect((paths.compilerOptions ?? paths.jsc)!.paths).toMatchObject({ '@tessera/specimen': ['./libs/specimen/src/index.ts'] });
       }
-      expect(JSON.parse(edited('package.json')).scripts['start:specimen']).toBe('node --enable-source-maps dist/apps/specimen/src/main.js');
+      expect(JSON.parse(edited('package.json')).scripts['start:specimen']).toBe('exec node --enable-source-maps dist/apps/specimen/src/main.js');
       expect(JSON.parse(edited('nest-cli.json')).projects).toMatchObject({
         specimen: { root: 'apps/specimen' },
         'specimen-context': { root: 'libs/specimen' },

@@ -126,8 +126,8 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
     '.swcrc': tsPath,
     'nest-cli.json': nestProjects(name),
     'package.json': jsonEntryAfterLast(
-      /^\s*"start:[a-z-]+": "node --enable-source-maps dist\/apps\/[a-z-]+\/src\/main\.js",?$/,
-      `"start:${name}": "node --enable-source-maps dist/apps/${name}/src/main.js"`,
+      /^\s*"start:[a-z-]+": "exec node --enable-source-maps dist\/apps\/[a-z-]+\/src\/main\.js",?$/,
+      `"start:${name}": "exec node --enable-source-maps dist/apps/${name}/src/main.js"`,
     ),
     '.dependency-cruiser.js': replaceOnce(/(const CONTEXTS = '\()([^)]*)(\)';)/, (_, start, names, end) => `${start}${names}|${name}${end}`),
     'docker/Dockerfile': replaceOnce(/(\{[^{}]*: \d+)( \}\[process\.env\.APP\])/, (_, ports, end) => `${ports}, ${name}: ${healthPort}${end}`),
