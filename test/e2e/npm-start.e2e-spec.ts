@@ -1,26 +1,24 @@
-import { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
-import { acceptsConnections, endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
+import { acceptsConnections, endChild, freePort, readLog, ROOT, spawnLogged, testLogFile, waitForStatus, watched } from '../harness/processes';
 import { copyRepository } from '../harness/repository-copy';
 
 // npm start builds the copy first (about 10-20 s on CI's machine when it is busy), then starts the monolith.
 const STARTED_WITHIN_MS = 150_000;
 
-async function ready(port: number, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
-  await untilPasses(
-    async () => {
-      if (!isRunning(child)) throw new Error(`it exited before it was ready:\n${readLog(logFile).slice(-3000)}`);
-      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
-    },
-    timeoutMs,
-    200,
-  );
-}
-
 /** The pids the monolith wrote in its log lines, so that one left running by a failed test is stopped after it. */
 function pidsLoggedIn(logFile: string): number[] {
   return [...new Set([...readLog(logFile).matchAll(/"pid":(\d+)/g)].map((match) => Number(match[1])))];
+}
+
+/** Whether `pid` is still a monolith, not a process that took its pid since. */
+function isMonolith(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('apps/monolith/src/main.js');
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -41,13 +39,7 @@ describe('npm start and the scripts that start an app', () => {
   }, 60_000);
 
   afterAll(() => {
-    for (const pid of logFiles.flatMap(pidsLoggedIn)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already, as it should be.
-      }
-    }
+    for (const pid of logFiles.flatMap(pidsLoggedIn).filter(isMonolith)) process.kill(pid, 'SIGKILL');
     copy?.remove();
   });
 
@@ -58,7 +50,7 @@ describe('npm start and the scripts that start an app', () => {
     logFiles.push(logFile);
     const npm = spawnLogged('npm', ['start'], logFile, { cwd: copy.path, env });
     const npmExited = new Promise((resolve) => npm.once('exit', resolve));
-    await ready(port, npm, logFile, STARTED_WITHIN_MS);
+    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [watched('npm start', npm, logFile)], STARTED_WITHIN_MS);
 
     await endChild(npm, npmExited, 'SIGTERM');
     await untilPasses(async () => expect(await acceptsConnections(port)).toBe(false), 30_000, 200);
@@ -69,7 +61,7 @@ describe('npm start and the scripts that start an app', () => {
     const again = spawnLogged(process.execPath, [join('dist', 'apps', 'monolith', 'src', 'main.js')], againLog, { cwd: copy.path, env });
     const againExited = new Promise((resolve) => again.once('exit', resolve));
     try {
-      await ready(port, again, againLog, 60_000);
+      await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [watched('the monolith again', again, againLog)]);
     } finally {
       await endChild(again, againExited);
     }
@@ -84,7 +76,7 @@ describe('npm start and the scripts that start an app', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, PORT: String(port), EMBEDDED_DB_DIR: 'memory' },
     });
     const npmExited = new Promise((resolve) => npm.once('exit', resolve));
-    await ready(port, npm, logFile, 60_000);
+    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [watched('npm run start:monolith', npm, logFile)]);
 
     await endChild(npm, npmExited, 'SIGTERM');
     await untilPasses(async () => expect(await acceptsConnections(port)).toBe(false), 30_000, 200);

@@ -161,8 +161,26 @@ export function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
+/** What waitForStatus watches while it polls: an AppProcess, or any process a test started with spawnLogged. */
+export interface WatchedProcess {
+  readonly name: string;
+  readonly running: boolean;
+  output(): string;
+}
+
+/** A process `spawnLogged` started, to watch as an AppProcess is watched. */
+export function watched(name: string, child: ChildProcess, logFile: string): WatchedProcess {
+  return {
+    name,
+    get running() {
+      return isRunning(child);
+    },
+    output: () => readLog(logFile),
+  };
+}
+
 /** Polls `url` until it answers `status`, or fails naming the processes' last words. */
-export async function waitForStatus(url: string, status: number, processes: AppProcess[], timeoutMs = 60_000): Promise<void> {
+export async function waitForStatus(url: string, status: number, processes: readonly WatchedProcess[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
