@@ -284,7 +284,7 @@ describe('PayOrderHandler', () => {
 
       expect(again).toEqual(first);
       expect(kit.provider.chargeCalls).toHaveLength(1);
-      expect(kit.ordering.patterns().filter((pattern) => pattern === 'ordering.confirm-payment')).toHaveLength(1);
+      expect(kit.ordering.order(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: first.id });
     });
 
     it("keys the work by the user, the key and 'pay-order', and answers it with the payment it stored", async () => {
@@ -342,8 +342,36 @@ describe('PayOrderHandler', () => {
       });
       await kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(0, 10, new Date(Date.now() + 1000)));
 
-      await expect(pay(order.id, 'pm_card_visa', 'key-7')).resolves.toMatchObject({ status: 'SUCCEEDED', orderId: order.id });
+      const replayed = await pay(order.id, 'pm_card_visa', 'key-7');
+      expect(replayed).toMatchObject({ status: 'SUCCEEDED', orderId: order.id });
       expect(new Set(kit.provider.chargeCalls.map((call) => call.paymentId)).size).toBe(1);
+      // The sweeper only settles the charge; the success the key answers has the order confirmed first.
+      expect(kit.ordering.order(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: replayed.id });
+    });
+
+    it('answers ORDER_NOT_PAYABLE, not the success, for a charge the sweeper settled after the order expired, and refunds it', async () => {
+      const order = kit.ordering.givenOrder({ userId, total: 910 });
+      kit.provider.failNextCharge();
+      await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
+      kit.ordering.cancel(order.id, 'PAYMENT_EXPIRED');
+      await kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(0, 10, new Date(Date.now() + 1000)));
+      expect(kit.payments.ofOrder(order.id).map((payment) => payment.status)).toEqual(['SUCCEEDED']);
+
+      await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+
+      expect(kit.payments.ofOrder(order.id).map((payment) => payment.status)).toEqual(['REFUNDED']);
+      expect({ taken: kit.provider.moneyTaken, returned: kit.provider.moneyReturned }).toEqual({ taken: 910, returned: 910 });
+    });
+
+    it('answers ORDER_NOT_PAYABLE for a paid order cancelled since, whose charge was refunded', async () => {
+      const order = kit.ordering.givenOrder({ userId });
+      await pay(order.id, 'pm_card_visa', 'key-10');
+      kit.ordering.cancel(order.id);
+      await kit.refundOrder.execute({ orderId: order.id });
+
+      await expect(pay(order.id, 'pm_card_visa', 'key-10')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      expect(kit.provider.refundCalls).toHaveLength(1);
     });
 
     it('answers ORDER_NOT_PAYABLE again for a charge ordering refused and payments refunded', async () => {

@@ -33,7 +33,7 @@ export const PAY_ORDER_OPERATION = 'pay-order';
  * 5. on success have ordering confirm the order before answering.
  * A decline answers PAYMENT_DECLINED with the FAILED payment's id; an order
  * that stopped being payable during the charge is refunded at once and
- * answers ORDER_NOT_PAYABLE.
+ * answers ORDER_NOT_PAYABLE, the first time or when its key is replayed.
  */
 @Injectable()
 export class PayOrderHandler {
@@ -104,11 +104,18 @@ export class PayOrderHandler {
     }
   }
 
-  /** The answer the key recorded (or its refusal, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE); `failure` when it recorded none. */
+  /**
+   * The answer the key recorded (or its refusal, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE); `failure` when it
+   * recorded none. A recorded success is only the charge's: the sweeper records one for a request that died, and
+   * the order may have expired before ordering heard of it. A 201 promises a CONFIRMED order, so ordering is asked
+   * to confirm again (for the same payment it answers at once) and an order that refuses gets the refusal and the
+   * refund, as the first request would have.
+   */
   private async replayOr(key: PaymentKeyClaim, failure: unknown): Promise<PaymentView> {
     const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
-    if (replayed) return replayed.value;
-    throw failure;
+    if (!replayed) throw failure;
+    if (replayed.value.status === 'SUCCEEDED') await this.confirm(replayed.value);
+    return replayed.value;
   }
 
   private async payableOrder(orderId: string, userId: string): Promise<OrderView> {
@@ -128,7 +135,7 @@ export class PayOrderHandler {
     }
   }
 
-  private async confirm(payment: Payment): Promise<void> {
+  private async confirm(payment: Pick<Payment, 'id' | 'orderId'>): Promise<void> {
     try {
       await this.ordering.send<unknown, ConfirmPaymentRequest>(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: payment.orderId, paymentId: payment.id });
     } catch (error) {
@@ -145,7 +152,7 @@ export class PayOrderHandler {
     }
   }
 
-  private async refundRefusedCharge(payment: Payment): Promise<void> {
+  private async refundRefusedCharge(payment: Pick<Payment, 'id' | 'orderId'>): Promise<void> {
     try {
       await refundPayment(this.payments, this.provider, payment.id);
     } catch (error) {
