@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from '../harness/http';
@@ -48,6 +48,30 @@ describe('the monolith on its embedded database kept on disk', () => {
     } finally {
       await second.stop();
     }
+  }, 120_000);
+
+  it('is taken over by the next start after a SIGKILL, which also removes the socket folder the killed process left', async () => {
+    const socketFoldersOf = (pid: number | undefined) => readdirSync(tmpdir()).filter((name) => name.startsWith(`tessera-pg-${pid}-`));
+    const killed = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
+    const killedPid = killed.processes.monolith.pid;
+    expect(socketFoldersOf(killedPid)).toHaveLength(1);
+    const killedApi = new Api(killed.baseUrl);
+    const token = (await killedApi.post('/auth/login', TEST_ADMIN)).body.accessToken;
+    const product = { sku: 'SURVIVES-KILL', name: 'Survivor', price: { amount: 700, currency: 'USD' }, stock: 3 };
+    const created = await killedApi.post('/products', product, { token });
+    expect(created.status).toBe(201);
+    await killed.processes.monolith.stop('SIGKILL');
+    expect(socketFoldersOf(killedPid)).toHaveLength(1);
+
+    const next = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
+    try {
+      expect((await new Api(next.baseUrl).get(`/products/${created.body.id}`)).body).toMatchObject({ sku: 'SURVIVES-KILL', stock: 3 });
+      expect(socketFoldersOf(killedPid)).toEqual([]);
+      expect(socketFoldersOf(next.processes.monolith.pid)).toHaveLength(1);
+    } finally {
+      await next.stop();
+    }
+    expect(socketFoldersOf(next.processes.monolith.pid)).toEqual([]);
   }, 120_000);
 });
 

@@ -42,6 +42,11 @@ export class AppProcess {
     return AppProcess.start(this.app, `${this.name}-again`, env);
   }
 
+  /** Its process id, once started. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The HTTP port it was started on. */
   get port(): number {
     return Number(this.env.PORT);

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
+import { newSocketFolder } from './socket-folder';
 import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent } from './embedded-postgres.worker';
 
 const SOCKET_PORT = 5432;
@@ -39,7 +39,7 @@ export class EmbeddedPostgres {
       await mkdir(dataDir, { recursive: true });
       lock = EmbeddedDatabaseLock.acquire(dataDir);
     }
-    const socketDir = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
+    const socketDir = await newSocketFolder();
     const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
     const worker = new Worker(join(__dirname, 'embedded-postgres.worker.js'), { workerData });
     try {
