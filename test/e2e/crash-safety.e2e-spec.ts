@@ -8,11 +8,13 @@ import { OrderFlowRows, orderFlowViolationsAtRest, ordersNoKeyAnswered, readEmbe
 import { createTestDatabase } from '../harness/postgres';
 import { AppProcess, freePort, waitForStatus } from '../harness/processes';
 import { CRASH_TEST_OUTBOX_LEASE, databasesUnderTest, Database, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
-import { eventually } from './expectations';
+import { eventually, expectProblem } from './expectations';
 
 /** Long enough for a kill and a restart between placing and paying; the tests that need orders to expire set a short one. */
 const PAYMENT_TIMEOUT_SECONDS = 60;
 const SHORT_PAYMENT_TIMEOUT_SECONDS = 4;
+/** Short, so that recovery (three of them) comes soon. */
+const REQUEST_TIMEOUT_MS = 1000;
 
 /**
  * A monolith on one database kept across kills: the embedded one on disk, or
@@ -45,7 +47,7 @@ class CrashableShop {
       RATE_LIMIT_PER_MINUTE: '1000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
       ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS),
-      REQUEST_TIMEOUT_MS: '1000',
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       ...CRASH_TEST_OUTBOX_LEASE,
     };
     if (database === 'postgres') {
@@ -66,6 +68,11 @@ class CrashableShop {
   /** How long orders placed from the next start on wait for their payment. */
   setPaymentTimeout(seconds: number): void {
     this.env.ORDER_PAYMENT_TIMEOUT_SECONDS = String(seconds);
+  }
+
+  /** The request timeout of the next start on; the pending-payments sweeper takes a payment for dead after three of them. */
+  setRequestTimeout(ms: number): void {
+    this.env.REQUEST_TIMEOUT_MS = String(ms);
   }
 
   /** Starts the monolith, armed to die at `faultPoint` if given, and waits until it is ready. */
@@ -208,6 +215,39 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       },
       120_000,
     );
+
+    it('pay-order:after-pending, the order expiring before the charge is settled: its key answers ORDER_NOT_PAYABLE, never the charge, which is refunded', async () => {
+      const buyer = await newBuyer();
+      const productId = await newProduct(10);
+      await shop.process.stop();
+      shop.setPaymentTimeout(SHORT_PAYMENT_TIMEOUT_SECONDS);
+      await shop.start('pay-order:after-pending');
+      const order = (await placeOrder(buyer, productId, randomUUID())).body;
+      const key = randomUUID();
+
+      expect(await unlessKilled(() => pay(buyer, order.id, key))).toBeUndefined();
+      await shop.process.exitCode();
+      shop.setPaymentTimeout(PAYMENT_TIMEOUT_SECONDS);
+      // The pending-payments sweeper charges the payment the killed request left once it is 15 s old, well after the order expired.
+      shop.setRequestTimeout(5000);
+      await shop.start();
+      shop.setRequestTimeout(REQUEST_TIMEOUT_MS);
+      await eventually(
+        async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body,
+        (read) => read.status === 'CANCELLED',
+        30_000,
+      );
+
+      const retried = await settledAnswer(() => pay(buyer, order.id, key));
+      expectProblem(retried, 409, 'ORDER_NOT_PAYABLE');
+      expect((await shop.api.get(`/orders/${order.id}`, { token: buyer })).body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_EXPIRED' });
+      await eventually(
+        async () => (await shop.api.get(`/products/${productId}`)).body.stock,
+        (stock) => stock === 10,
+        30_000,
+      );
+      // That the charge was refunded, not kept, the consistency check at the end of these cases reads in the ledger.
+    }, 120_000);
 
     it('cancel-order:after-store: the order stays cancelled and its stock comes back', async () => {
       const buyer = await newBuyer();
