@@ -140,7 +140,7 @@ export class PayOrderHandler {
       await this.ordering.send<unknown, ConfirmPaymentRequest>(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: payment.orderId, paymentId: payment.id });
     } catch (error) {
       if (error instanceof RemoteError && error.code === ERROR_CODES.ORDER_NOT_PAYABLE) {
-        const refused = new OrderNotPayableError(payment.orderId, 'it was cancelled or expired during the payment; the charge was refunded');
+        const refused = new OrderNotPayableError(payment.orderId, 'it is cancelled or expired, and this charge is refunded');
         // The key answers the refusal from now on, as this request does. Killed after this: the charge stands, and its
         // payments.payment.succeeded event has ordering, which finds the order cancelled or expired, ask for the refund.
         await this.idempotency.record(payment.id, errorOutcome(refused));
