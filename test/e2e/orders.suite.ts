@@ -579,6 +579,22 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect((await pay(buyer.token, unpaid.id, 'pm_card_visa', { 'idempotency-key': randomUUID() })).status).toBe(201);
       });
 
+      it('answers a repeated POST /payments with its first payment once the order it paid is cancelled and refunded', async () => {
+        const buyer = await newCustomer();
+        const teapot = await newProduct(900, 10);
+        const order = await placed(buyer.token, [{ productId: teapot.id, quantity: 2 }]);
+        const key = randomUUID();
+        const first = await pay(buyer.token, order.id, 'pm_card_visa', { 'idempotency-key': key });
+        expect(first.status).toBe(201);
+        expect((await api().post(`/orders/${order.id}/cancel`, undefined, { token: buyer.token })).status).toBe(200);
+
+        const again = await pay(buyer.token, order.id, 'pm_card_visa', { 'idempotency-key': key });
+        expect([again.status, again.body]).toEqual([201, first.body]);
+        expect((await api().get(`/payments/${first.body.id}`, { token: buyer.token })).body).toEqual({ ...first.body, status: 'REFUNDED' });
+        expect((await orderOf(buyer.token, order.id)).status).toBe('CANCELLED');
+        expect(await stockOf(teapot.id)).toBe(10);
+      });
+
       it('refuses a key over 255 characters with 400, doing nothing', async () => {
         const buyer = await newCustomer();
         const teapot = await newProduct(900, 10);

@@ -74,8 +74,9 @@ export interface OrderHistoryEntry {
 /**
  * ordering.confirm-payment (v1): payments reports a successful charge. Confirms
  * an order awaiting payment (and commits its stock); idempotent for the same
- * payment; ORDER_NOT_PAYABLE when the order expired or was cancelled meanwhile,
- * and the charge must then be refunded.
+ * payment, also once the order it confirmed was cancelled (that cancellation
+ * refunds it); ORDER_NOT_PAYABLE when the order expired or was cancelled
+ * before this payment confirmed it, and the charge must then be refunded.
  */
 export interface ConfirmPaymentRequest {
   orderId: string;

@@ -144,6 +144,18 @@ describe('Order', () => {
       expect(order.status).toBe('CANCELLED');
     });
 
+    it('is a no-op for the payment that confirmed it, once it is cancelled: that confirmation happened', () => {
+      const order = place();
+      order.confirm('pay-1', secondsAfter(60));
+      order.cancel('CANCELLED_BY_ADMIN', secondsAfter(70));
+      order.pullEvents();
+
+      expect(order.confirm('pay-1', secondsAfter(80))).toBe(false);
+      expect(order.pullEvents()).toEqual([]);
+      expect(order.status).toBe('CANCELLED');
+      expect(() => order.confirm('pay-2', secondsAfter(80))).toThrow(expect.objectContaining({ code: 'ORDER_NOT_PAYABLE' }));
+    });
+
     it('refuses an order whose time to pay is over, even before it is expired, with ORDER_NOT_PAYABLE', () => {
       const order = place();
       expect(() => order.confirm('pay-1', DUE_AT)).toThrow(expect.objectContaining({ code: 'ORDER_NOT_PAYABLE' }));

@@ -178,9 +178,10 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
 
   /**
    * The order is paid by `paymentId`. Answers false, recording nothing, when
-   * this very payment confirmed it already. ORDER_NOT_PAYABLE when it is
-   * cancelled, when its payment time is over (expire it), or when another
-   * payment paid it.
+   * this very payment confirmed it already, even if it was cancelled since:
+   * that confirmation happened, and the cancellation refunds it on its own.
+   * ORDER_NOT_PAYABLE when it was cancelled unpaid, when its payment time is
+   * over (expire it), or when another payment paid it.
    */
   confirm(paymentId: string, now: Date = new Date()): boolean {
     if (typeof paymentId !== 'string' || paymentId.trim().length === 0) throw ValidationError.of('paymentId', 'must be a payment id');
@@ -189,6 +190,7 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
         if (this.state.paymentId === paymentId) return false;
         throw new OrderNotPayableError('it is paid already');
       case 'CANCELLED':
+        if (this.state.paymentId === paymentId) return false;
         throw new OrderNotPayableError('it is cancelled');
       case 'AWAITING_PAYMENT':
         if (this.isPastDue(now)) throw new OrderNotPayableError('its time to pay is over');

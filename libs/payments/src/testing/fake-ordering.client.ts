@@ -7,7 +7,8 @@ import { nextTurn } from '@tessera/messaging/testing';
 /**
  * The ordering context as payments sees it, for specs: get-order (another
  * user's order is ORDER_NOT_FOUND) and confirm-payment (idempotent for the
- * same payment, ORDER_NOT_PAYABLE once the order is not awaiting payment),
+ * payment that confirmed the order, even once cancelled; ORDER_NOT_PAYABLE
+ * for any other once the order is not awaiting payment),
  * through JSON as over a wire, with an event-loop turn per call.
  */
 export class FakeOrderingClient {
@@ -90,7 +91,7 @@ export class FakeOrderingClient {
     if (failure) throw failure;
     const order = this.orders.get(orderId);
     if (!order) throw new RemoteError(ERROR_CODES.ORDER_NOT_FOUND, 'Order not found');
-    if (order.status === 'CONFIRMED' && order.paymentId === paymentId) return order;
+    if (order.paymentId === paymentId) return order;
     if (order.status !== 'AWAITING_PAYMENT') throw new RemoteError(ERROR_CODES.ORDER_NOT_PAYABLE, `Order ${orderId} is ${order.status}`);
     const confirmed = { ...order, status: 'CONFIRMED' as const, paymentId, updatedAt: new Date().toISOString() };
     this.orders.set(orderId, confirmed);

@@ -72,6 +72,19 @@ describe('ConfirmPaymentHandler', () => {
     expect(kit.catalog.requestsOf(CATALOG_PATTERNS.COMMIT_RESERVATION)).toEqual([]);
   });
 
+  it('answers the order again for the payment that confirmed it, once it is cancelled, committing nothing and changing nothing', async () => {
+    const order = await kit.givenOrder(ada);
+    await confirm(order.id, 'pay-1');
+    await kit.cancelOrder.execute(new CancelOrderCommand(order.id, { userId: ada, isAdmin: false }));
+    const commits = kit.catalog.requestsOf(CATALOG_PATTERNS.COMMIT_RESERVATION).length;
+
+    await expect(confirm(order.id, 'pay-1')).resolves.toMatchObject({ id: order.id, status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER' });
+
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.COMMIT_RESERVATION)).toHaveLength(commits);
+    expect(kit.orders.streamOf(order.id).map((entry) => entry.type)).toEqual(['OrderPlaced', 'OrderConfirmed', 'OrderCancelled']);
+    await expect(confirm(order.id, 'pay-2')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+  });
+
   it('answers ORDER_NOT_PAYABLE for another payment of a confirmed order', async () => {
     const order = await kit.givenOrder(ada);
     await confirm(order.id, 'pay-1');

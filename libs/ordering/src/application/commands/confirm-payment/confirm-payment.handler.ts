@@ -14,11 +14,12 @@ import { RecentConfirmations } from '../../recent-confirmations';
 
 /**
  * ordering.confirm-payment, called by payments after a successful charge:
- * the order is CONFIRMED (idempotent for the same payment) and, once that is
- * stored with ordering.order.confirmed, its reservation committed. An order
+ * the order is CONFIRMED (idempotent for the same payment, also once the
+ * order it confirmed is cancelled) and, once that is stored with
+ * ordering.order.confirmed, its reservation committed. An order
  * whose time to pay is over but that the sweeper has not reached yet is
- * expired first (and its stock released). ORDER_NOT_PAYABLE when it is
- * cancelled, expired or paid by another payment: payments then refunds the charge.
+ * expired first (and its stock released). ORDER_NOT_PAYABLE when it was
+ * cancelled unpaid, expired or paid by another payment: payments then refunds the charge.
  */
 @Injectable()
 export class ConfirmPaymentHandler {
@@ -56,6 +57,8 @@ export class ConfirmPaymentHandler {
       await followUp(this.logger, `Releasing the stock of expired order ${order.id}`, () => this.reservations.release(order.id));
       throw new OrderNotPayableError('its time to pay is over');
     }
+    // Confirmed by this payment and cancelled since: the confirmation stands, and the stock is the cancellation's to release.
+    if (order.status === 'CANCELLED') return OrderViewMapper.toView(order.toSnapshot());
     if (order.status === 'CONFIRMED' && order.paymentId === command.paymentId) this.recentConfirmations.record(order.id, command.paymentId);
     // Committing again after a repeated confirmation is harmless and repairs a commit that failed the first time.
     await followUp(this.logger, `Committing the stock of confirmed order ${order.id}`, () => this.reservations.commit(order.id));

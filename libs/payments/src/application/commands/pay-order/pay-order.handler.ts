@@ -33,7 +33,7 @@ export const PAY_ORDER_OPERATION = 'pay-order';
  * 5. on success have ordering confirm the order before answering.
  * A decline answers PAYMENT_DECLINED with the FAILED payment's id; an order
  * that stopped being payable during the charge is refunded at once and
- * answers ORDER_NOT_PAYABLE, the first time or when its key is replayed.
+ * answers ORDER_NOT_PAYABLE, also when its key is replayed.
  */
 @Injectable()
 export class PayOrderHandler {
@@ -108,8 +108,9 @@ export class PayOrderHandler {
    * The answer the key recorded (or its refusal, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE); `failure` when it
    * recorded none. A recorded success is only the charge's: the sweeper records one for a request that died, and
    * the order may have expired before ordering heard of it. A 201 promises a CONFIRMED order, so ordering is asked
-   * to confirm again (for the same payment it answers at once) and an order that refuses gets the refusal and the
-   * refund, as the first request would have.
+   * to confirm again, and an order that refuses gets the refusal and the refund, as the first request would have.
+   * For the payment that confirmed the order ordering answers at once, even once the order is cancelled: the first
+   * answer stands, as a key's answer does.
    */
   private async replayOr(key: PaymentKeyClaim, failure: unknown): Promise<PaymentView> {
     const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
