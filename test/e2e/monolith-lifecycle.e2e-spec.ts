@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api } from '../harness/http';
+import { Api, ApiResponse } from '../harness/http';
 import { AppProcess, freePort } from '../harness/processes';
 import { startMonolith, TEST_ADMIN } from '../harness/topologies';
 
@@ -55,12 +55,17 @@ describe('the monolith on its embedded database kept on disk', () => {
     const killed = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
     const killedPid = killed.processes.monolith.pid;
     expect(socketFoldersOf(killedPid)).toHaveLength(1);
-    const killedApi = new Api(killed.baseUrl);
-    const token = (await killedApi.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = { sku: 'SURVIVES-KILL', name: 'Survivor', price: { amount: 700, currency: 'USD' }, stock: 3 };
-    const created = await killedApi.post('/products', product, { token });
-    expect(created.status).toBe(201);
-    await killed.processes.monolith.stop('SIGKILL');
+    let created: ApiResponse;
+    try {
+      const killedApi = new Api(killed.baseUrl);
+      const token = (await killedApi.post('/auth/login', TEST_ADMIN)).body.accessToken;
+      const product = { sku: 'SURVIVES-KILL', name: 'Survivor', price: { amount: 700, currency: 'USD' }, stock: 3 };
+      created = await killedApi.post('/products', product, { token });
+      expect(created.status).toBe(201);
+      await killed.processes.monolith.stop('SIGKILL');
+    } finally {
+      await killed.stop();
+    }
     expect(socketFoldersOf(killedPid)).toHaveLength(1);
 
     const next = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });
