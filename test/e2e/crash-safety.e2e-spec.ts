@@ -13,8 +13,6 @@ import { eventually, expectProblem } from './expectations';
 /** Long enough for a kill and a restart between placing and paying; the tests that need orders to expire set a short one. */
 const PAYMENT_TIMEOUT_SECONDS = 60;
 const SHORT_PAYMENT_TIMEOUT_SECONDS = 4;
-/** Short, so that recovery (three of them) comes soon. */
-const REQUEST_TIMEOUT_MS = 1000;
 
 /**
  * A monolith on one database kept across kills: the embedded one on disk, or
@@ -47,7 +45,7 @@ class CrashableShop {
       RATE_LIMIT_PER_MINUTE: '1000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
       ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS),
-      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      REQUEST_TIMEOUT_MS: '1000',
       ...CRASH_TEST_OUTBOX_LEASE,
     };
     if (database === 'postgres') {
@@ -70,14 +68,9 @@ class CrashableShop {
     this.env.ORDER_PAYMENT_TIMEOUT_SECONDS = String(seconds);
   }
 
-  /** The request timeout of the next start on; the pending-payments sweeper takes a payment for dead after three of them. */
-  setRequestTimeout(ms: number): void {
-    this.env.REQUEST_TIMEOUT_MS = String(ms);
-  }
-
-  /** Starts the monolith, armed to die at `faultPoint` if given, and waits until it is ready. */
-  async start(faultPoint?: string): Promise<void> {
-    const env = faultPoint ? { ...this.env, TESSERA_FAULT_POINT: faultPoint } : this.env;
+  /** Starts the monolith, armed to die at `faultPoint` if given, with `settings` for this start only, and waits until it is ready. */
+  async start(faultPoint?: string, settings: Record<string, string> = {}): Promise<void> {
+    const env = { ...this.env, ...settings, ...(faultPoint ? { TESSERA_FAULT_POINT: faultPoint } : {}) };
     this.process = AppProcess.start('monolith', `${this.label}-${this.restarts++}`, env);
     await waitForStatus(`${this.api.baseUrl}/health/ready`, 200, [this.process]);
   }
@@ -230,9 +223,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       shop.setPaymentTimeout(PAYMENT_TIMEOUT_SECONDS);
       // The pending-payments sweeper charges the payment the killed request left once it is three request timeouts (6 s)
       // old: after the order's time to pay (4 s from before the payment) is over, however slow the machine.
-      shop.setRequestTimeout(2000);
-      await shop.start();
-      shop.setRequestTimeout(REQUEST_TIMEOUT_MS);
+      await shop.start(undefined, { REQUEST_TIMEOUT_MS: '2000' });
       await eventually(
         async () => (await shop.api.get(`/orders/${order.id}`, { token: buyer })).body,
         (read) => read.status === 'CANCELLED',
