@@ -1,10 +1,13 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
+import '@tessera/gateway';
 import '@tessera/messaging';
 import '@tessera/platform';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'prom-client';
 import { parse } from 'yaml';
+import { MetricsController } from '../../libs/platform/src/metrics/metrics.controller';
 
 // No Docker engine runs the suite: these checks hold the dashboard, the scrape targets and the trace export to what the
 // processes serve, and the overlays to the services the compose files define.
@@ -47,6 +50,17 @@ function mounts(service: Service | undefined): { source: string; target: string 
   return (service?.volumes ?? []).map((volume) => volume.split(':')).map(([source, target]) => ({ source, target }));
 }
 
+/** Every series GET /metrics writes, Node's default metrics included: a histogram's as its three series. */
+async function exportedSeries(): Promise<Set<string>> {
+  // What GET /metrics does first: the default collectors, once per process.
+  new MetricsController();
+  return new Set(
+    (await register.getMetricsAsJSON()).flatMap(({ name, type }) =>
+      String(type) === 'histogram' ? HISTOGRAM_SERIES.map((suffix) => `${name}${suffix}`) : [name],
+    ),
+  );
+}
+
 /** The metric names a PromQL expression reads: a name before its labels or range, or alone inside an aggregation. */
 function metricsReadBy(expression: string): string[] {
   return [...expression.matchAll(/([a-z_:][a-z0-9_:]*)\s*[{[]/g), ...expression.matchAll(/\)\s*\(\s*([a-z_:][a-z0-9_:]*)\s*\)/g)].map(([, name]) => name);
@@ -63,11 +77,7 @@ const BASES = ['monolith', 'split'].map((name) => {
 
 describe('docker/observability', () => {
   it('charts only series the processes export, and every series the contract names', async () => {
-    const exported = new Set(
-      (await register.getMetricsAsJSON()).flatMap(({ name, type }) =>
-        String(type) === 'histogram' ? HISTOGRAM_SERIES.map((suffix) => `${name}${suffix}`) : [name],
-      ),
-    );
+    const exported = await exportedSeries();
     const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
     const expressions: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
     const charted = new Set(expressions.flatMap(metricsReadBy));
@@ -149,4 +159,112 @@ describe('docker/observability', () => {
       }
     });
   });
+});
+
+/** The series Prometheus writes itself for every target it scrapes, not the processes. */
+const PROMETHEUS_SERIES = ['up'];
+const SEVERITIES = ['critical', 'warning'];
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const alertRules: AlertRule[] = parse(readFileSync(join(HERE, 'alerts.yml'), 'utf8')).groups.flatMap((group: { rules: AlertRule[] }) => group.rules);
+const alertTests = parse(readFileSync(join(HERE, 'alerts.test.yml'), 'utf8'));
+
+/**
+ * promtool, which checks and unit-tests the rules: $PROMTOOL, or on PATH, or
+ * where .ci/run unpacks Debian's prometheus package (.data/tools).
+ */
+function findPromtool(): string | undefined {
+  const candidates = [process.env.PROMTOOL, 'promtool', join(DOCKER, '..', '.data', 'tools', 'prometheus', 'usr', 'bin', 'promtool')];
+  return candidates.find((candidate) => {
+    if (!candidate) return false;
+    try {
+      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Runs promtool, failing with what it printed. */
+function promtool(path: string | undefined, args: string[]): void {
+  if (!path) throw new Error('promtool not found: .ci/run unpacks it into .data/tools; PROMTOOL names another');
+  try {
+    execFileSync(path, args, { cwd: HERE, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`promtool ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
+  }
+}
+
+describe('docker/observability/alerts.yml', () => {
+  it("alerts only on series the processes export, or on Prometheus's own up", async () => {
+    const exported = await exportedSeries();
+    for (const rule of alertRules) {
+      const read = metricsReadBy(rule.expr);
+      expect({ alert: rule.alert, reads: read.length > 0 }).toEqual({ alert: rule.alert, reads: true });
+      expect({ alert: rule.alert, unknown: read.filter((name) => !exported.has(name) && !PROMETHEUS_SERIES.includes(name)) }).toEqual({
+        alert: rule.alert,
+        unknown: [],
+      });
+    }
+  });
+
+  it('gives every alert a severity, a summary and a description, and a unit test in alerts.test.yml', () => {
+    const tested = new Set(
+      alertTests.tests.flatMap((test: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }) =>
+        test.alert_rule_test.filter((check) => check.exp_alerts.length > 0).map((check) => check.alertname),
+      ),
+    );
+    expect(alertRules.length).toBeGreaterThan(0);
+    for (const { alert, labels, annotations } of alertRules) {
+      expect({ alert, severity: SEVERITIES.includes(labels?.severity ?? '') }).toEqual({ alert, severity: true });
+      expect({ alert, summary: typeof annotations?.summary, description: typeof annotations?.description }).toEqual({
+        alert,
+        summary: 'string',
+        description: 'string',
+      });
+      expect({ alert, firesInATest: tested.has(alert) }).toEqual({ alert, firesInATest: true });
+    }
+  });
+
+  it('is loaded by each Prometheus configuration, from beside it where compose.yml mounts it', () => {
+    const target = '/etc/prometheus/alerts.yml';
+    expect(mounts(backends.prometheus)).toContainEqual({ source: './observability/alerts.yml', target });
+    expect(alertTests.rule_files).toEqual(['alerts.yml']);
+    for (const { overlay } of BASES) {
+      const [config] = mounts(overlay.prometheus).filter((mount) => mount.target === '/etc/prometheus/prometheus.yml');
+      // A relative rule file is read from the configuration's directory: /etc/prometheus in the container, docker/observability here.
+      expect({ config: config.source, rules: parse(readFileSync(join(DOCKER, config.source), 'utf8')).rule_files }).toEqual({
+        config: config.source,
+        rules: ['alerts.yml'],
+      });
+    }
+  });
+
+  const promtoolPath = findPromtool();
+  // With CI=true a missing promtool fails these, as a missing service fails the e2e suites; .ci/run unpacks it.
+  const describePromtool = promtoolPath || process.env.CI === 'true' ? describe : describe.skip;
+  describePromtool(
+    `checked by promtool${promtoolPath || process.env.CI === 'true' ? '' : ' (skipped: promtool not found; set PROMTOOL, or CI=true to require it)'}`,
+    () => {
+      it('finds each Prometheus configuration valid, its rules included', () => {
+        for (const { overlay } of BASES) {
+          const [config] = mounts(overlay.prometheus).filter((mount) => mount.target === '/etc/prometheus/prometheus.yml');
+          promtool(promtoolPath, ['check', 'config', join(DOCKER, config.source)]);
+        }
+      });
+
+      it('fires every alert in its unit test, and only there', () => {
+        promtool(promtoolPath, ['test', 'rules', 'alerts.test.yml']);
+      });
+    },
+  );
 });
