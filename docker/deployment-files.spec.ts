@@ -385,6 +385,54 @@ describe('docker/k8s', () => {
   });
 });
 
+describe('docker/k8s/monitoring', () => {
+  const MONITORING = join(K8S, 'monitoring');
+  const deployments = readdirSync(K8S)
+    .filter((name) => name.endsWith('.yaml'))
+    .flatMap((name) => parseYaml(join(K8S, name)))
+    .filter((document) => document.kind === 'Deployment');
+  const [podMonitor] = parseYaml(join(MONITORING, 'podmonitor.yaml'));
+  const [rule] = parseYaml(join(MONITORING, 'prometheusrule.yaml'));
+
+  it('lists its objects in a kustomization of its own, which docker/k8s leaves out: they need the operator', () => {
+    const [kustomization] = parseYaml(join(MONITORING, 'kustomization.yaml'));
+    const manifests = readdirSync(MONITORING).filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml');
+    expect([...kustomization.resources].sort()).toEqual(manifests.sort());
+    expect(parseYaml(join(K8S, 'kustomization.yaml'))[0].resources).not.toContain('monitoring');
+    expect([podMonitor.kind, rule.kind]).toEqual(['PodMonitor', 'PrometheusRule']);
+  });
+
+  it('holds in its PrometheusRule the groups of docker/observability/alerts.yml, as they are there', () => {
+    const [alerts] = parseYaml(join(DOCKER, 'observability', 'alerts.yml'));
+    expect(rule.spec.groups).toEqual(alerts.groups);
+  });
+
+  it("scrapes every Deployment's pods on their http port as job tessera, labelled with the app and the pod", () => {
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints as Node[];
+    expect(endpoint.path).toBe('/metrics');
+    for (const deployment of deployments) {
+      const { labels } = deployment.spec.template.metadata;
+      const name = deployment.metadata.name;
+      expect({ name, namespace: podMonitor.metadata.namespace }).toEqual({ name, namespace: deployment.metadata.namespace });
+      expect({ name, selected: Object.entries(podMonitor.spec.selector.matchLabels).every(([key, value]) => labels[key] === value) }).toEqual({
+        name,
+        selected: true,
+      });
+      // The process label is the pod's app.kubernetes.io/name, which is the app it runs, as compose's scrape configurations name it.
+      expect({ name, app: labels['app.kubernetes.io/name'] }).toEqual({ name, app: name });
+      const ports = (deployment.spec.template.spec.containers as Node[]).flatMap((container) => (container.ports ?? []) as Node[]);
+      expect({ name, port: ports.some((port) => port.name === endpoint.port) }).toEqual({ name, port: true });
+    }
+    expect(endpoint.relabelings).toEqual(
+      expect.arrayContaining([
+        { targetLabel: 'job', replacement: 'tessera' },
+        { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'process' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' },
+      ]),
+    );
+  });
+});
+
 describe('docs/config.example.yaml', () => {
   it('is a CONFIG_FILE the apps take, setting every runtime setting', () => {
     const example = readFileSync(join(REPO, 'docs', 'config.example.yaml'), 'utf8');
