@@ -3,10 +3,11 @@ import '@tessera/gateway';
 import '@tessera/messaging';
 import '@tessera/platform';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'prom-client';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { MetricsController } from '../../libs/platform/src/metrics/metrics.controller';
 
 // No Docker engine runs the suite: these checks hold the dashboard, the scrape targets and the trace export to what the
@@ -259,6 +260,19 @@ describe('docker/observability/alerts.yml', () => {
         for (const { overlay } of BASES) {
           const [config] = mounts(overlay.prometheus).filter((mount) => mount.target === '/etc/prometheus/prometheus.yml');
           promtool(promtoolPath, ['check', 'config', join(DOCKER, config.source)]);
+        }
+      });
+
+      it("finds every query of the Grafana dashboard valid PromQL, each checked as a recording rule's", () => {
+        const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
+        const expressions: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
+        const folder = mkdtempSync(join(tmpdir(), 'tessera-dashboard-queries-'));
+        try {
+          const rules = { groups: [{ name: 'dashboard', rules: expressions.map((expr, index) => ({ record: `dashboard:query_${index}`, expr })) }] };
+          writeFileSync(join(folder, 'queries.yml'), stringify(rules));
+          promtool(promtoolPath, ['check', 'rules', join(folder, 'queries.yml')]);
+        } finally {
+          rmSync(folder, { recursive: true, force: true });
         }
       });
 
