@@ -51,6 +51,21 @@ function mounts(service: Service | undefined): { source: string; target: string 
   return (service?.volumes ?? []).map((volume) => volume.split(':')).map(([source, target]) => ({ source, target }));
 }
 
+/** Where compose.yml runs Prometheus with its configuration (--config.file), which each overlay mounts. */
+const PROMETHEUS_CONFIG = '/etc/prometheus/prometheus.yml';
+
+/** The file, relative to docker/, that an overlay mounts as Prometheus's configuration. */
+function prometheusConfigOf(overlay: Record<string, Service>): string {
+  const [mounted] = mounts(overlay.prometheus).filter((mount) => mount.target === PROMETHEUS_CONFIG);
+  return mounted.source;
+}
+
+/** Every PromQL query of the Grafana dashboard's panels. */
+function dashboardQueries(): string[] {
+  const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
+  return dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
+}
+
 /** Every series GET /metrics writes, Node's default metrics included: a histogram's as its three series. */
 async function exportedSeries(): Promise<Set<string>> {
   // What GET /metrics does first: the default collectors, once per process.
@@ -79,9 +94,7 @@ const BASES = ['monolith', 'split'].map((name) => {
 describe('docker/observability', () => {
   it('charts only series the processes export, and every series the contract names', async () => {
     const exported = await exportedSeries();
-    const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
-    const expressions: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
-    const charted = new Set(expressions.flatMap(metricsReadBy));
+    const charted = new Set(dashboardQueries().flatMap(metricsReadBy));
     expect([...charted].filter((name) => !exported.has(name))).toEqual([]);
     for (const name of ['http_server_request_duration_seconds', 'messaging_request_duration_seconds', 'messaging_handler_duration_seconds']) {
       expect({ name, charted: HISTOGRAM_SERIES.some((suffix) => charted.has(`${name}${suffix}`)) }).toEqual({ name, charted: true });
@@ -133,10 +146,8 @@ describe('docker/observability', () => {
     });
 
     it('has Prometheus scrape each of its processes on the PORT it gives it', () => {
-      const config = '/etc/prometheus/prometheus.yml';
-      expect(backends.prometheus.command).toContain(`--config.file=${config}`);
-      const [mounted] = mounts(overlay.prometheus).filter((mount) => mount.target === config);
-      const prometheus = parse(readFileSync(join(DOCKER, mounted.source), 'utf8'));
+      expect(backends.prometheus.command).toContain(`--config.file=${PROMETHEUS_CONFIG}`);
+      const prometheus = parse(readFileSync(join(DOCKER, prometheusConfigOf(overlay)), 'utf8'));
       const targets: string[] = prometheus.scrape_configs.flatMap((job: { metrics_path: string; static_configs: { targets: string[] }[] }) => {
         expect(job.metrics_path).toBe('/metrics');
         return job.static_configs.flatMap((static_config) => static_config.targets);
@@ -241,34 +252,26 @@ describe('docker/observability/alerts.yml', () => {
     expect(mounts(backends.prometheus)).toContainEqual({ source: './observability/alerts.yml', target });
     expect(alertTests.rule_files).toEqual(['alerts.yml']);
     for (const { overlay } of BASES) {
-      const [config] = mounts(overlay.prometheus).filter((mount) => mount.target === '/etc/prometheus/prometheus.yml');
+      const config = prometheusConfigOf(overlay);
       // A relative rule file is read from the configuration's directory: /etc/prometheus in the container, docker/observability here.
-      expect({ config: config.source, rules: parse(readFileSync(join(DOCKER, config.source), 'utf8')).rule_files }).toEqual({
-        config: config.source,
-        rules: ['alerts.yml'],
-      });
+      expect({ config, rules: parse(readFileSync(join(DOCKER, config), 'utf8')).rule_files }).toEqual({ config, rules: ['alerts.yml'] });
     }
   });
 
   const promtoolPath = findPromtool();
   // With CI=true a missing promtool fails these, as a missing service fails the e2e suites; .ci/run unpacks it.
-  const describePromtool = promtoolPath || process.env.CI === 'true' ? describe : describe.skip;
-  describePromtool(
-    `checked by promtool${promtoolPath || process.env.CI === 'true' ? '' : ' (skipped: promtool not found; set PROMTOOL, or CI=true to require it)'}`,
+  const promtoolWanted = promtoolPath !== undefined || process.env.CI === 'true';
+  (promtoolWanted ? describe : describe.skip)(
+    `checked by promtool${promtoolWanted ? '' : ' (skipped: promtool not found; set PROMTOOL, or CI=true to require it)'}`,
     () => {
       it('finds each Prometheus configuration valid, its rules included', () => {
-        for (const { overlay } of BASES) {
-          const [config] = mounts(overlay.prometheus).filter((mount) => mount.target === '/etc/prometheus/prometheus.yml');
-          promtool(promtoolPath, ['check', 'config', join(DOCKER, config.source)]);
-        }
+        for (const { overlay } of BASES) promtool(promtoolPath, ['check', 'config', join(DOCKER, prometheusConfigOf(overlay))]);
       });
 
       it("finds every query of the Grafana dashboard valid PromQL, each checked as a recording rule's", () => {
-        const dashboard = JSON.parse(readFileSync(join(HERE, 'grafana', 'dashboards', 'tessera.json'), 'utf8'));
-        const expressions: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr));
         const folder = mkdtempSync(join(tmpdir(), 'tessera-dashboard-queries-'));
         try {
-          const rules = { groups: [{ name: 'dashboard', rules: expressions.map((expr, index) => ({ record: `dashboard:query_${index}`, expr })) }] };
+          const rules = { groups: [{ name: 'dashboard', rules: dashboardQueries().map((expr, index) => ({ record: `dashboard:query_${index}`, expr })) }] };
           writeFileSync(join(folder, 'queries.yml'), stringify(rules));
           promtool(promtoolPath, ['check', 'rules', join(folder, 'queries.yml')]);
         } finally {
