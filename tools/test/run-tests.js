@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The jest part of `npm test`: the unit specs and the e2e suites as two jest processes side by side, rather than one
 // jest whose workers take them in turn. On CI's 2-core machine jest runs one worker, so the unit specs (about 2.5 min
-// alone) used to wait between e2e suites; the e2e suites themselves stay one at a time there, as their waits are
-// sized for a busy machine, not for two suites each starting processes at once. The e2e output streams as it comes;
-// the unit specs' is printed in one block when they end, so the two never interleave line by line. Arguments go to
-// both (a path or -t picks from either; the one that finds nothing passes). Exits non-zero when either fails.
+// alone) used to wait between e2e suites. The e2e suites run two at a time: most of a suite's time is spent waiting
+// (for processes to start, leases and timeouts to run out, events to arrive), and one at a time they took 21.6 min in
+// CI on 2026-12-02, which with npm ci and the bench guard left CI three minutes under its 30. Two at a time, on the
+// same machine the same hour, they took 17.1 min and every suite passed; each suite is slower (crash-safety 692 s
+// instead of 300-414), which the waits, sized for a busy machine and condition-based, allow. The e2e output streams as
+// it comes; the unit specs' is printed in one block when they end, so the two never interleave line by line. Arguments
+// go to both (a path or -t picks from either; the one that finds nothing passes). Exits non-zero when either fails.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 
@@ -20,7 +23,8 @@ const PORTS = { unit: '20000-25999', e2e: '26000-31999' };
 
 function jest(project, stdio) {
   const env = { ...process.env, TESSERA_TEST_PORTS: PORTS[project] };
-  return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...colors, ...args], { cwd: ROOT, stdio, env });
+  const workers = project === 'e2e' ? ['--maxWorkers=2'] : [];
+  return spawn(process.execPath, [JEST, '--selectProjects', project, '--passWithNoTests', ...workers, ...colors, ...args], { cwd: ROOT, stdio, env });
 }
 
 // 'close', not 'exit': a child's output may still be arriving when it exits.
