@@ -22,7 +22,9 @@ export class AppProcess {
     private readonly app: AppName,
     private readonly env: Record<string, string>,
   ) {
-    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    const exitCode = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    // A test that reads the log of a process that has ended must find all of it there, not what the pipe had passed on so far.
+    this.exited = Promise.all([exitCode, everythingLogged(child)]).then(([code]) => code);
   }
 
   static start(app: AppName, label: string, env: Record<string, string>): AppProcess {
@@ -56,7 +58,7 @@ export class AppProcess {
     return isRunning(this.child);
   }
 
-  /** Resolves with the exit code once the process ends. */
+  /** Resolves with the exit code once the process has ended and all it wrote is in its log file. */
   exitCode(): Promise<number | null> {
     return this.exited!;
   }
@@ -82,13 +84,22 @@ export function testLogFile(label: string): string {
   return join(LOG_DIR, `${label}.log`);
 }
 
+const logsWritten = new WeakMap<ChildProcess, Promise<void>>();
+
 /** Starts `command` with its stdout and stderr written to `logFile`, for a test to read (readLog) once it matters. */
 export function spawnLogged(command: string, args: readonly string[], logFile: string, options: SpawnOptions = {}): ChildProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile);
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  // Ended once both pipes have closed: whichever closed first would otherwise end the file while the other still writes.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  logsWritten.set(child, new Promise((resolveWritten) => child.once('close', () => log.end(resolveWritten))));
   return child;
+}
+
+/** Resolves once `child` (started by spawnLogged) has closed its output and all of it is in its log file. */
+export function everythingLogged(child: ChildProcess): Promise<void> {
+  return logsWritten.get(child) ?? Promise.resolve();
 }
 
 /** Whether `child` was started and has neither exited nor been killed. */
