@@ -46,7 +46,9 @@ buildIfNeeded();
 // Every context the build has, new ones (npm run new:context) included.
 const { CONTEXT_NAMES: CONTEXTS } = require(join(ROOT, 'dist', 'libs', 'contracts', 'src', 'common', 'context-name.js'));
 
-const node = `"${process.execPath}" --enable-source-maps`;
+// `exec`: concurrently runs each command under `sh -c`, which stays as node's parent otherwise, so that a signal sent
+// to the pid it reports would reach the shell and leave node running.
+const node = `exec "${process.execPath}" --enable-source-maps`;
 // The processes write to a pipe, where they would choose JSON: a person at this terminal reads them.
 const format = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty' } : {};
 const processes = [
