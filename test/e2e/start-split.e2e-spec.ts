@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
-import { acceptsConnections, endChild, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
+import { acceptsConnections, endChild, endedAndLogged, freePort, isRunning, readLog, ROOT, spawnLogged, testLogFile } from '../harness/processes';
 
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 // Five processes start on a machine other suites share: each opens its embedded database and runs its migrations.
@@ -44,7 +44,8 @@ async function launchSplit(label: string): Promise<Launch> {
     cwd: ROOT,
     env,
   });
-  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+  // The launcher's last lines (which process ended, and how) are read once it has ended: all of them are in the file then.
+  const exited = endedAndLogged(launcher);
   return { launcher, exited, logFile, httpPorts, tcpPorts };
 }
 

@@ -22,9 +22,8 @@ export class AppProcess {
     private readonly app: AppName,
     private readonly env: Record<string, string>,
   ) {
-    const exitCode = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     // A test that reads the log of a process that has ended must find all of it there, not what the pipe had passed on so far.
-    this.exited = Promise.all([exitCode, everythingLogged(child)]).then(([code]) => code);
+    this.exited = endedAndLogged(child);
   }
 
   static start(app: AppName, label: string, env: Record<string, string>): AppProcess {
@@ -84,7 +83,7 @@ export function testLogFile(label: string): string {
   return join(LOG_DIR, `${label}.log`);
 }
 
-const logsWritten = new WeakMap<ChildProcess, Promise<void>>();
+const endings = new WeakMap<ChildProcess, Promise<number | null>>();
 
 /** Starts `command` with its stdout and stderr written to `logFile`, for a test to read (readLog) once it matters. */
 export function spawnLogged(command: string, args: readonly string[], logFile: string, options: SpawnOptions = {}): ChildProcess {
@@ -93,13 +92,15 @@ export function spawnLogged(command: string, args: readonly string[], logFile: s
   // Ended once both pipes have closed: whichever closed first would otherwise end the file while the other still writes.
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
-  logsWritten.set(child, new Promise((resolveWritten) => child.once('close', () => log.end(resolveWritten))));
+  endings.set(child, new Promise((resolveEnded) => child.once('close', (code) => log.end(() => resolveEnded(code)))));
   return child;
 }
 
-/** Resolves once `child` (started by spawnLogged) has closed its output and all of it is in its log file. */
-export function everythingLogged(child: ChildProcess): Promise<void> {
-  return logsWritten.get(child) ?? Promise.resolve();
+/** Resolves with the exit code of `child` (started by spawnLogged) once it has ended and all it wrote is in its log file. */
+export function endedAndLogged(child: ChildProcess): Promise<number | null> {
+  const ended = endings.get(child);
+  if (!ended) throw new Error('endedAndLogged: the process was not started by spawnLogged');
+  return ended;
 }
 
 /** Whether `child` was started and has neither exited nor been killed. */
