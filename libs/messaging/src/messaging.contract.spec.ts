@@ -39,6 +39,10 @@ import { untilPasses } from '../../../test/harness/eventually';
 import { freePort } from '../../../test/harness/processes';
 import { describeWith } from '../../../test/harness/services';
 
+// Each case starts or stops Nest apps over its transport and waits on conditions for up to 20 s (untilPasses), which
+// jest's default 5 s per case and hook cut short on a busy 2-core machine: CI once failed a RabbitMQ case there.
+jest.setTimeout(30_000);
+
 /**
  * One suite of message scenarios, run over every transport: a test that
  * passes in process must mean the same thing over the wire.
