@@ -55,6 +55,8 @@ const inbox = new FakeInbox();
 const effects = new Map<string, number>();
 /** How many more times the probe's handler fails an event before it works; Infinity until a test "deploys the fix". */
 const failuresAhead = new Map<string, number>();
+/** How many `users.sleep` requests the handlers have begun, so that a case can stop a process once it holds them. */
+let sleepsBegun = 0;
 
 @MessagesController()
 class ProbeMessagesController {
@@ -93,6 +95,7 @@ class ProbeMessagesController {
 
   @MessagePattern('users.sleep')
   async sleep(@Payload() { ms }: { ms: number }) {
+    sleepsBegun++;
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { slept: ms };
   }
@@ -548,8 +551,11 @@ for (const [name, transport, wanted] of brokers) {
     it('answers the requests a stopping process had taken before it exits, and leaves new ones to the others', async () => {
       const stopping = await startApp(topology(transport, SERVED, namespace(), at), true);
       const client = caller.get<ContextClient>(contextClientToken('users'));
+      sleepsBegun = 0;
       const answers = Promise.all([50, 300, 600].map((ms) => client.send('users.sleep', { ms }, { timeoutMs: 5000 })));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Stopped once it has taken all three: one still in the broker's queue would wait there for the next process,
+      // which starts only after these are answered (a fixed 100 ms was too short on a busy machine).
+      await untilPasses(() => expect(sleepsBegun).toBe(3));
       const closing = stopping.close();
       await expect(answers).resolves.toEqual([{ slept: 50 }, { slept: 300 }, { slept: 600 }]);
       await closing;
