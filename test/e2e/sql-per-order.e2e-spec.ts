@@ -37,7 +37,7 @@ describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
     drop = database.drop;
     databaseUrl = database.url;
     const port = await freePort();
-    monolith = AppProcess.start('monolith', `sql-per-order-${randomUUID().slice(0, 6)}`, {
+    monolith = AppProcess.start('monolith', 'sql-per-order', {
       DATABASE_URL: counter.url(database.url),
       PORT: String(port),
       JWT_SECRET: TEST_JWT_SECRET,

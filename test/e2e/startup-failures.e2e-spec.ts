@@ -13,7 +13,7 @@ const EX_UNAVAILABLE = 69;
 
 /** Starts `app` from the build with `env` and waits until it ends by itself: it must, without a signal. */
 async function refusedStart(app: AppName, env: Record<string, string>): Promise<{ code: number | null; output: string; reasons: string[] }> {
-  const process = AppProcess.start(app, `startup-failure-${app}-${randomUUID().slice(0, 8)}`, {
+  const process = AppProcess.start(app, `startup-failure-${app}`, {
     PORT: String(await freePort()),
     EMBEDDED_DB_DIR: 'memory',
     ...env,
@@ -102,7 +102,7 @@ describe('a start that cannot succeed ends by itself with one line that says wha
 
     it('serves one process: a second one refuses, naming the first, and the lock goes with the first', async () => {
       const port = await freePort();
-      holder = AppProcess.start('monolith', `startup-failure-lock-holder-${randomUUID().slice(0, 8)}`, { PORT: String(port), EMBEDDED_DB_DIR: dir });
+      holder = AppProcess.start('monolith', 'startup-failure-lock-holder', { PORT: String(port), EMBEDDED_DB_DIR: dir });
       await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [holder], 90_000);
       const lockFile = join(dir, 'tessera.lock');
       expect(existsSync(lockFile)).toBe(true);

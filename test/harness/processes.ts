@@ -1,5 +1,6 @@
 import type { ContextName } from '@tessera/contracts';
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -77,10 +78,15 @@ export class AppProcess {
   }
 }
 
-/** Where the test logs of `label` go: `.data/test-logs/<label>.log`, the folder made if need be. */
+/**
+ * A log file of its own for `label`: `.data/test-logs/<label>-<6 hex digits>.log`, the folder made if need be. The
+ * e2e suites run two at a time, and suites that start the same kind of process (a monolith on the embedded database)
+ * give it the same label: one file for both would have the second opening empty it while the first still wrote, and
+ * their lines overwrite each other, so that a test waiting for a line of its process's could miss it.
+ */
 export function testLogFile(label: string): string {
   mkdirSync(LOG_DIR, { recursive: true });
-  return join(LOG_DIR, `${label}.log`);
+  return join(LOG_DIR, `${label}-${randomBytes(3).toString('hex')}.log`);
 }
 
 const endings = new WeakMap<ChildProcess, Promise<number | null>>();

@@ -1,5 +1,4 @@
 import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,8 +171,6 @@ function replicaName(context: ContextName | 'gateway', replica: number): string 
  * and cleaned up again.
  */
 async function startTopology(name: string, apps: ProcessPlan[], front: string, cleanups: (() => Promise<void>)[]): Promise<RunningTopology> {
-  // Log files of one run are told apart from those of a topology running at the same time in another jest worker.
-  const run = randomBytes(3).toString('hex');
   const processes: Record<string, AppProcess> = {};
   const ports: Record<string, number> = {};
   // Read at stop time: a test may have replaced a process with its restart.
@@ -187,7 +184,7 @@ async function startTopology(name: string, apps: ProcessPlan[], front: string, c
   try {
     for (const { processName, app, env } of apps) {
       ports[processName] = await freePort();
-      processes[processName] = AppProcess.start(app, `${name}-${run}-${processName}`, { ...env, PORT: String(ports[processName]) });
+      processes[processName] = AppProcess.start(app, `${name}-${processName}`, { ...env, PORT: String(ports[processName]) });
     }
     const all = Object.values(processes);
     await Promise.all(Object.keys(processes).map((processName) => waitForStatus(`http://127.0.0.1:${ports[processName]}/health/ready`, 200, all)));
