@@ -9,6 +9,7 @@
 // it comes; the unit specs' is printed in one block when they end, so the two never interleave line by line. Arguments
 // go to both (a path or -t picks from either; the one that finds nothing passes). Exits non-zero when either fails.
 const { spawn } = require('node:child_process');
+const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..');
@@ -31,6 +32,9 @@ function jest(project, stdio) {
 const exitOf = (child) => new Promise((resolve) => child.once('close', (code, signal) => resolve(signal ? 1 : (code ?? 1))));
 
 async function main() {
+  // Every process a test starts logs to a file of its own there (test/harness/processes.ts), so a run's files would
+  // otherwise add up run after run: the folder holds the last run's.
+  rmSync(join(ROOT, '.data', 'test-logs'), { recursive: true, force: true });
   const e2e = jest('e2e', 'inherit');
   const unit = jest('unit', ['ignore', 'pipe', 'pipe']);
   // A terminal's Ctrl-C reaches both already; a SIGTERM (CI's timeout, a supervisor) is sent on.
