@@ -1,3 +1,4 @@
+import { MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts';
 import { FieldProblem, ValidationError } from '@tessera/shared-kernel';
 import { Product } from './product.aggregate';
 import { ProductNotFoundError } from './product.errors';
@@ -9,7 +10,7 @@ export const RESERVATION_LIMITS = {
   // Per product, after the lines naming it are added up.
   maxQuantity: 1000,
   defaultHoldSeconds: 1800,
-  maxHoldSeconds: 604_800,
+  maxHoldSeconds: MAX_RESERVATION_HOLD_SECONDS,
 } as const;
 
 /** A quantity of one product to take out of stock. */

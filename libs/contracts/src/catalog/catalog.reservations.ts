@@ -2,6 +2,9 @@ import type { MoneyDto } from '../common/money.dto';
 
 export type ReservationStatus = 'RESERVED' | 'COMMITTED' | 'RELEASED';
 
+/** The longest a reservation's units may be held uncommitted (seven days): the bound of `holdSeconds`. */
+export const MAX_RESERVATION_HOLD_SECONDS = 604_800;
+
 /**
  * catalog.reserve-stock (v1): takes every line out of available stock at
  * once, or none (INSUFFICIENT_STOCK or PRODUCT_NOT_FOUND, with `details.productId`).
@@ -16,7 +19,7 @@ export interface ReserveStockRequest {
   lines: { productId: string; quantity: number }[];
   /**
    * How long the units are held uncommitted, in seconds: an integer from 1 to
-   * 604800 (seven days), 1800 when absent; anything else is VALIDATION_FAILED.
+   * MAX_RESERVATION_HOLD_SECONDS, 1800 when absent; anything else is VALIDATION_FAILED.
    * Ask for more than the time it may take to come back and commit.
    */
   holdSeconds?: number;

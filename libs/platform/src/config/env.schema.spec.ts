@@ -32,6 +32,11 @@ describe('validateEnv', () => {
     expect(validateEnv({ REDIS_URL: 'rediss://user:secret@cache.example:6380' })).toMatchObject({ REDIS_URL: 'rediss://user:secret@cache.example:6380' });
   });
 
+  it('refuses a time to pay longer than the catalog can hold the stock for it (twice that time, at most seven days)', () => {
+    expect(validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302400' })).toMatchObject({ ORDER_PAYMENT_TIMEOUT_SECONDS: 302_400 });
+    expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302401' })).toThrow(/"ORDER_PAYMENT_TIMEOUT_SECONDS" must be at most 302400/);
+  });
+
   it('takes one TCP address per replica of a context, and one to listen on', () => {
     expect(validateEnv({ CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002', CATALOG_TCP_LISTEN_ADDRESS: '0.0.0.0:4002' })).toMatchObject({
       CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002',

@@ -1,4 +1,4 @@
-import { CONTEXT_NAMES } from '@tessera/contracts';
+import { CONTEXT_NAMES, MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts';
 import Joi from 'joi';
 import { ConfigurationError } from '@tessera/messaging';
 
@@ -55,7 +55,13 @@ export const envSchema = Joi.object({
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),
   ADMIN_PASSWORD: Joi.string().min(8).max(128),
   SEED_DEMO_DATA: Joi.boolean(),
-  ORDER_PAYMENT_TIMEOUT_SECONDS: positiveInt.default(900),
+  // Ordering asks the catalog to hold an order's stock for twice this, and the catalog holds at most seven days.
+  ORDER_PAYMENT_TIMEOUT_SECONDS: positiveInt
+    .max(MAX_RESERVATION_HOLD_SECONDS / 2)
+    .default(900)
+    .messages({
+      'number.max': `{{#label}} must be at most {{#limit}} (3.5 days): the stock of an order is held for twice its time to pay, and at most seven days`,
+    }),
   MESSAGING_RETENTION_HOURS: positiveInt.default(168),
   EVENT_MAX_ATTEMPTS: positiveInt.default(8),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),

@@ -19,6 +19,7 @@ describe('parseRuntimeSettings', () => {
       new RuntimeSettingsRefusal('RATE_LIMIT_PER_MINUTE must be greater than or equal to 1'),
     );
     expect(() => parseRuntimeSettings('LOG_LEVEL: loud')).toThrow(/^LOG_LEVEL must be one of/);
+    expect(() => parseRuntimeSettings('ORDER_PAYMENT_TIMEOUT_SECONDS: 400000')).toThrow(/^ORDER_PAYMENT_TIMEOUT_SECONDS must be at most 302400/);
   });
 
   it('refuses the whole file when it names a secret or the topology, saying where that belongs', () => {
