@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { RuntimeSettings } from '@tessera/platform';
 import type { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 import { PENDING_PAYMENTS_SWEEP, PendingPaymentsSweeper } from './pending-payments.sweeper';
 
@@ -34,6 +35,21 @@ describe('PendingPaymentsSweeper', () => {
     );
     expect(sweeper.staleAfterMs).toBe(6000);
     expect(sweeper.intervalMs).toBe(3000);
+  });
+
+  it('follows REQUEST_TIMEOUT_MS as the runtime settings change it, so a raised timeout leaves live requests their payments', () => {
+    let requestTimeoutMs = 2000;
+    const runtime = { get: (name: string) => (name === 'REQUEST_TIMEOUT_MS' ? requestTimeoutMs : undefined) } as unknown as RuntimeSettings;
+    const sweeper = new PendingPaymentsSweeper(
+      { execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler,
+      new ConfigService({ REQUEST_TIMEOUT_MS: 2000 }),
+      runtime,
+    );
+    expect(sweeper.staleAfterMs).toBe(6000);
+
+    requestTimeoutMs = 20_000;
+
+    expect(sweeper.staleAfterMs).toBe(60_000);
   });
 
   it('runs one sweep at a time, and one more for the sweeps asked meanwhile', async () => {

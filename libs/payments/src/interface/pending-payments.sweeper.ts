@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PeriodicRound } from '@tessera/messaging';
+import { RuntimeSettings } from '@tessera/platform';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 
@@ -31,18 +32,28 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
     (error) => this.logger.warn(`Sweeping pending payments failed: ${(error as Error)?.message ?? error}`),
   );
 
-  /** After this long a PENDING payment is taken to belong to a request that died. */
-  readonly staleAfterMs: number;
+  private readonly requestTimeoutMsAtStart: number;
 
   constructor(
     private readonly resolvePendingPayments: ResolvePendingPaymentsHandler,
     @Optional() config?: ConfigService,
+    @Optional() private readonly runtime?: RuntimeSettings,
   ) {
     const requestTimeoutMs = Number(config?.get<number | string>('REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.staleAfterMs =
-      REQUEST_TIMEOUTS_PER_PAYMENT * (Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS);
+    this.requestTimeoutMsAtStart = Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
+  /**
+   * After this long a PENDING payment is taken to belong to a request that died. Read at every round, since
+   * REQUEST_TIMEOUT_MS is a runtime setting: a raised timeout must not have the sweeper settle payments whose
+   * requests are still live.
+   */
+  get staleAfterMs(): number {
+    return REQUEST_TIMEOUTS_PER_PAYMENT * (this.runtime?.get('REQUEST_TIMEOUT_MS') ?? this.requestTimeoutMsAtStart);
+  }
+
+  // Fixed at the start: a timeout changed later only makes the rounds come a little more often than they need to,
+  // or up to half a stale time late.
   get intervalMs(): number {
     return Math.max(250, Math.min(PENDING_PAYMENTS_SWEEP.intervalMs, this.staleAfterMs / 2));
   }
