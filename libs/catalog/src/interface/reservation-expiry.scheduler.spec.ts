@@ -8,7 +8,7 @@ describe('ReservationExpiryScheduler', () => {
   let handler: { execute: jest.Mock };
   let scheduler: ReservationExpiryScheduler | undefined;
 
-  const schedulerOf = (intervalMs?: number) => new ReservationExpiryScheduler(handler as unknown as ExpireOverdueReservationsHandler, intervalMs);
+  const schedulerOf = () => new ReservationExpiryScheduler(handler as unknown as ExpireOverdueReservationsHandler);
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -40,16 +40,6 @@ describe('ReservationExpiryScheduler', () => {
     rounds[0].resolve(2);
     await jest.advanceTimersByTimeAsync(5000);
     expect(handler.execute).toHaveBeenCalledTimes(2);
-  });
-
-  it('sweeps at the interval it is given', () => {
-    scheduler = schedulerOf(100);
-    scheduler.onApplicationBootstrap();
-
-    jest.advanceTimersByTime(100);
-
-    expect(scheduler.intervalMs).toBe(100);
-    expect(handler.execute).toHaveBeenCalledTimes(1);
   });
 
   it('answers a sweep asked for while a round runs once one more round has run', async () => {

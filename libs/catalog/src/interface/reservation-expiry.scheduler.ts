@@ -1,13 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicRound } from '@tessera/messaging';
 import { ExpireOverdueReservationsCommand } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
 import { ExpireOverdueReservationsHandler } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
 
-/** How often the sweeper looks for reservations whose hold ran out, unless told otherwise. */
+/** How often the sweeper looks for reservations whose hold ran out. */
 export const RESERVATION_EXPIRY_SWEEP_INTERVAL_MS = 5000;
-
-/** Injection token of a sweep interval, in milliseconds, other than RESERVATION_EXPIRY_SWEEP_INTERVAL_MS. */
-export const RESERVATION_EXPIRY_SWEEP_INTERVAL = Symbol('RESERVATION_EXPIRY_SWEEP_INTERVAL');
 
 /**
  * Runs a round of the reservation expiry sweeper every five seconds, from
@@ -23,13 +20,10 @@ export class ReservationExpiryScheduler implements OnApplicationBootstrap, OnMod
     (error) => this.logger.error(`A reservation expiry round failed: ${(error as Error)?.message ?? String(error)}`),
   );
 
-  constructor(
-    private readonly expireOverdueReservations: ExpireOverdueReservationsHandler,
-    @Optional() @Inject(RESERVATION_EXPIRY_SWEEP_INTERVAL) readonly intervalMs: number = RESERVATION_EXPIRY_SWEEP_INTERVAL_MS,
-  ) {}
+  constructor(private readonly expireOverdueReservations: ExpireOverdueReservationsHandler) {}
 
   onApplicationBootstrap(): void {
-    this.rounds.start(this.intervalMs);
+    this.rounds.start(RESERVATION_EXPIRY_SWEEP_INTERVAL_MS);
   }
 
   onModuleDestroy(): Promise<void> {

@@ -23,9 +23,4 @@ describe('PaymentMethod', () => {
       expect(error).toMatchObject({ code: 'VALIDATION_FAILED', problems: [{ field: 'paymentMethod', message: expect.stringContaining('pm_card_visa') }] });
     },
   );
-
-  it('compares by value', () => {
-    expect(PaymentMethod.of('pm_card_visa').equals(PaymentMethod.of('pm_card_visa'))).toBe(true);
-    expect(PaymentMethod.of('pm_card_visa').equals(PaymentMethod.of('pm_card_mastercard'))).toBe(false);
-  });
 });

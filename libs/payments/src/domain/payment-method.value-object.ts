@@ -19,10 +19,6 @@ export class PaymentMethod {
     return new PaymentMethod(raw as PaymentMethodId);
   }
 
-  equals(other: PaymentMethod): boolean {
-    return this.value === other.value;
-  }
-
   toString(): string {
     return this.value;
   }

@@ -28,16 +28,4 @@ export class ReservationMapper {
       quantity: toSafeInteger(row.quantity, 'catalog.reservation_lines.quantity'),
     };
   }
-
-  static toLineRow(reservationId: string, line: ReservationLine): ReservationLineOrmEntity {
-    const row = new ReservationLineOrmEntity();
-    row.reservationId = reservationId;
-    row.productId = line.productId;
-    row.sku = line.sku;
-    row.name = line.name;
-    row.unitPriceAmount = String(line.unitPrice.amount);
-    row.unitPriceCurrency = line.unitPrice.currency;
-    row.quantity = line.quantity;
-    return row;
-  }
 }

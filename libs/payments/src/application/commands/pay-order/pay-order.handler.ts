@@ -90,8 +90,8 @@ export class PayOrderHandler {
     const held = new HeldEvents();
     const settled = await settlePayment(this.payments, payment, charged, held);
     // Killed here: SUCCEEDED, payments.payment.succeeded and the key's answer are committed together; the event, held
-    // but in the outbox, goes out with the relay's next round (ADR 0007) and has ordering confirm the order (or have it
-    // refunded, if the order was cancelled meanwhile).
+    // but in the outbox, is published by a relay once this process's lease on its row runs out (ADR 0007, ADR 0008)
+    // and has ordering confirm the order (or have it refunded, if the order was cancelled meanwhile).
     faultPoint('pay-order:after-settle');
     try {
       if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
