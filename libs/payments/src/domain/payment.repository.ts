@@ -24,8 +24,8 @@ export interface PaymentRepository {
   /** The order's SUCCEEDED payment (there is at most one), or null. */
   findSucceededByOrderId(orderId: string): Promise<Payment | null>;
 
-  /** Up to `limit` PENDING payments created before `cutoff`, oldest first. */
-  findPendingCreatedBefore(cutoff: Date, limit: number): Promise<Payment[]>;
+  /** Up to `limit` PENDING payments created before `cutoff`, oldest first, but for those named in `passOver`. */
+  findPendingCreatedBefore(cutoff: Date, limit: number, passOver?: readonly string[]): Promise<Payment[]>;
 
   /**
    * Stores a new payment, and claims `key` for it in the same transaction.

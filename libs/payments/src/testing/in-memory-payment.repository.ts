@@ -35,10 +35,10 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     return row ? Payment.reconstitute(row) : null;
   }
 
-  async findPendingCreatedBefore(cutoff: Date, limit: number): Promise<Payment[]> {
+  async findPendingCreatedBefore(cutoff: Date, limit: number, passOver: readonly string[] = []): Promise<Payment[]> {
     await nextTurn();
     return [...this.rows.values()]
-      .filter((row) => row.status === 'PENDING' && row.createdAt.getTime() < cutoff.getTime())
+      .filter((row) => row.status === 'PENDING' && row.createdAt.getTime() < cutoff.getTime() && !passOver.includes(row.id))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
       .slice(0, limit)
       .map((row) => Payment.reconstitute(row));

@@ -205,6 +205,7 @@ describeWith(['postgres'])('TypeOrmPaymentRepository on Postgres', () => {
     expect((await repository.findSucceededByOrderId(orderId))?.id).toBe(paid.id);
     expect((await repository.findPendingCreatedBefore(new Date(Date.now() - 60_000), 10)).map((payment) => payment.id)).toEqual([older.id, old.id]);
     expect(await repository.findPendingCreatedBefore(new Date(Date.now() - 60_000), 1)).toHaveLength(1);
+    expect((await repository.findPendingCreatedBefore(new Date(Date.now() - 60_000), 10, [older.id])).map((payment) => payment.id)).toEqual([old.id]);
   });
 
   it('refuses in the table itself a settled state its outcome does not back', async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { AtomicStatement, IdempotencyStore, Outbox } from '@tessera/messaging';
 import { isUniqueViolation } from '@tessera/platform';
-import { LessThan, Repository } from 'typeorm';
+import { In, LessThan, Not, Repository } from 'typeorm';
 import { Payment } from '../../domain/payment.aggregate';
 import { OrderNotPayableError } from '../../domain/payment.errors';
 import { PaymentKeyClaim, PaymentKeyOutcome, PaymentRepository, PaymentVersionConflictError } from '../../domain/payment.repository';
@@ -35,8 +35,12 @@ export class TypeOrmPaymentRepository implements PaymentRepository {
     return row ? PaymentMapper.toDomain(row) : null;
   }
 
-  async findPendingCreatedBefore(cutoff: Date, limit: number): Promise<Payment[]> {
-    const rows = await this.rows.find({ where: { status: 'PENDING', createdAt: LessThan(cutoff) }, order: { createdAt: 'ASC', id: 'ASC' }, take: limit });
+  async findPendingCreatedBefore(cutoff: Date, limit: number, passOver: readonly string[] = []): Promise<Payment[]> {
+    const rows = await this.rows.find({
+      where: { status: 'PENDING', createdAt: LessThan(cutoff), ...(passOver.length > 0 ? { id: Not(In([...passOver])) } : {}) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
     return rows.map((row) => PaymentMapper.toDomain(row));
   }
 

@@ -50,6 +50,9 @@ describe('ResolvePendingPaymentsHandler', () => {
     expect(kit.provider.chargeCalls).toEqual([]);
   });
 
+  const sweepAt = (at: Date, limit = 20) => kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(60_000, limit, at));
+  const minutesLater = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+
   it('keeps a payment pending when the provider still does not answer, and settles it on a later run', async () => {
     const payment = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(2) });
     kit.provider.failNextCharge();
@@ -57,8 +60,27 @@ describe('ResolvePendingPaymentsHandler', () => {
     await expect(sweep()).resolves.toEqual({ settled: 0, stillPending: 1 });
     expect(kit.payments.stored(payment.id)?.status).toBe('PENDING');
 
-    await expect(sweep()).resolves.toEqual({ settled: 1, stillPending: 0 });
+    await expect(sweepAt(minutesLater(1))).resolves.toEqual({ settled: 1, stillPending: 0 });
     expect(kit.payments.stored(payment.id)?.status).toBe('SUCCEEDED');
+  });
+
+  it('passes over a payment the provider failed for longer after each failure, so that the payments behind it are reached', async () => {
+    const failing = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(9) });
+    const behind = await kit.givenPayment({ status: 'PENDING', at: minutesAgo(2) });
+
+    kit.provider.failNextCharge();
+    await expect(sweepAt(now, 1)).resolves.toEqual({ settled: 0, stillPending: 1 });
+    await expect(sweepAt(minutesLater(0.5), 1)).resolves.toEqual({ settled: 1, stillPending: 0 });
+    expect(kit.payments.stored(behind.id)?.status).toBe('SUCCEEDED');
+    // Asked again a stale time (a minute here) after its failure.
+    kit.provider.failNextCharge();
+    await expect(sweepAt(minutesLater(1), 1)).resolves.toEqual({ settled: 0, stillPending: 1 });
+
+    // Failed twice: passed over for two minutes now, not one.
+    await expect(sweepAt(minutesLater(2.5), 1)).resolves.toEqual({ settled: 0, stillPending: 0 });
+    await expect(sweepAt(minutesLater(3), 1)).resolves.toEqual({ settled: 1, stillPending: 0 });
+    expect(kit.payments.stored(failing.id)?.status).toBe('SUCCEEDED');
+    expect(kit.provider.chargeCalls.map((call) => call.paymentId)).toEqual([failing.id, behind.id, failing.id, failing.id]);
   });
 
   it('settles each payment once when two sweepers run at once', async () => {

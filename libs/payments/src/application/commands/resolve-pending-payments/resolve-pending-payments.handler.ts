@@ -21,9 +21,25 @@ export interface ResolvePendingPaymentsResult {
  * if the order was cancelled or expired meanwhile, asks payments.refund-order.
  * Safe with several instances: a payment settled by another one is left as it is.
  */
+/** The longest a payment the provider keeps failing is passed over between two attempts. */
+const MAX_RETRY_DELAY_MS = 10 * 60_000;
+
+/** When a payment the provider failed may be asked again, and how many attempts have failed. */
+interface RetryDelay {
+  failures: number;
+  notBefore: number;
+}
+
 @Injectable()
 export class ResolvePendingPaymentsHandler {
   private readonly logger = new Logger('Payments');
+  /**
+   * The payments the provider failed, each passed over for longer after every failure: without this, a batch's
+   * worth of payments the provider always fails would be taken first in every round, and the newer ones behind them
+   * never reached. Kept in the process, not the table: it only orders this sweeper's work, and another process or a
+   * restart asking a payment early does no harm, since the provider answers a payment id once.
+   */
+  private readonly retryDelays = new Map<string, RetryDelay>();
 
   constructor(
     @Inject(PAYMENT_REPOSITORY) private readonly payments: PaymentRepository,
@@ -31,14 +47,36 @@ export class ResolvePendingPaymentsHandler {
   ) {}
 
   async execute(command: ResolvePendingPaymentsCommand): Promise<ResolvePendingPaymentsResult> {
-    const cutoff = new Date(command.now.getTime() - command.staleAfterMs);
-    const stale = await this.payments.findPendingCreatedBefore(cutoff, command.limit);
+    const now = command.now.getTime();
+    const cutoff = new Date(now - command.staleAfterMs);
+    const stale = await this.payments.findPendingCreatedBefore(cutoff, command.limit, this.passedOver(now));
     let settled = 0;
     for (const payment of stale) {
-      if (await this.resolve(payment)) settled++;
+      if (await this.resolve(payment)) {
+        settled++;
+        this.retryDelays.delete(payment.id);
+      } else {
+        this.delayRetry(payment.id, now, command.staleAfterMs);
+      }
     }
     if (settled > 0) this.logger.log(`Settled ${settled} payment(s) left pending`);
     return { settled, stillPending: stale.length - settled };
+  }
+
+  private passedOver(now: number): string[] {
+    const passedOver: string[] = [];
+    for (const [paymentId, delay] of this.retryDelays) {
+      // Long due and not taken since: settled by another process, or no longer among the oldest; either way forgotten.
+      if (delay.notBefore + MAX_RETRY_DELAY_MS < now) this.retryDelays.delete(paymentId);
+      else if (delay.notBefore > now) passedOver.push(paymentId);
+    }
+    return passedOver;
+  }
+
+  private delayRetry(paymentId: string, now: number, firstDelayMs: number): void {
+    const failures = (this.retryDelays.get(paymentId)?.failures ?? 0) + 1;
+    const delayMs = Math.min(MAX_RETRY_DELAY_MS, firstDelayMs * 2 ** (failures - 1));
+    this.retryDelays.set(paymentId, { failures, notBefore: now + delayMs });
   }
 
   private async resolve(payment: Payment): Promise<boolean> {
