@@ -53,6 +53,23 @@ export class PaymentProviderUnavailableError extends Error {
   }
 }
 
+/**
+ * The charge went through but ordering could not be asked to confirm the order
+ * in time. A 201 promises a CONFIRMED order, so the request answers
+ * CONTEXT_UNAVAILABLE (see asDomainError) with the payment's id; the charge's
+ * event confirms the order when ordering can, and a retry with the same
+ * Idempotency-Key asks ordering again and answers 201 once it has. Not a
+ * DomainError, so that the key keeps the SUCCEEDED payment as its answer.
+ */
+export class OrderConfirmationUnavailableError extends Error {
+  readonly code = ERROR_CODES.CONTEXT_UNAVAILABLE;
+
+  constructor(readonly paymentId: string) {
+    super('The payment went through, but the order could not be confirmed yet; it will be, and a retry with the same Idempotency-Key answers it');
+    this.name = 'OrderConfirmationUnavailableError';
+  }
+}
+
 /** A verb called in a state that does not allow it: a bug in the caller, never a client's mistake. */
 export class IllegalPaymentTransitionError extends Error {
   constructor(paymentId: string, from: string, verb: string) {

@@ -81,15 +81,31 @@ describe('PayOrderHandler', () => {
       expect(kit.payments.published).toBe(1);
     });
 
-    it('answers the payment even when ordering cannot confirm right now: the charge stands and its event confirms later', async () => {
+    it('answers CONTEXT_UNAVAILABLE with the payment when ordering cannot confirm right now, since a 201 promises a CONFIRMED order; the charge stands and its event confirms later', async () => {
       const order = kit.ordering.givenOrder({ userId });
       kit.ordering.failNextConfirm(new RemoteError('CONTEXT_UNAVAILABLE', 'ordering did not answer'));
 
-      const view = await pay(order.id);
+      const error = await failure(pay(order.id));
 
-      expect(view.status).toBe('SUCCEEDED');
+      expect(error).toMatchObject({ code: 'CONTEXT_UNAVAILABLE', details: { paymentId: expect.any(String) } });
+      const paymentId = (error as { details: { paymentId: string } }).details.paymentId;
+      expect(kit.payments.stored(paymentId)?.status).toBe('SUCCEEDED');
       expect(kit.payments.patterns()).toEqual(['payments.payment.succeeded']);
       expect(kit.provider.moneyReturned).toBe(0);
+      expect(kit.ordering.order(order.id)?.status).toBe('AWAITING_PAYMENT');
+    });
+
+    it('answers 201 to a retry with the same key once ordering confirms, without charging again', async () => {
+      const order = kit.ordering.givenOrder({ userId });
+      kit.ordering.failNextConfirm(new RemoteError('CONTEXT_UNAVAILABLE', 'ordering did not answer'));
+      const error = await failure(pay(order.id, 'pm_card_visa', 'key-unconfirmed'));
+      expect(error).toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
+
+      const view = await pay(order.id, 'pm_card_visa', 'key-unconfirmed');
+
+      expect(view).toMatchObject({ id: (error as { details: { paymentId: string } }).details.paymentId, status: 'SUCCEEDED' });
+      expect(kit.ordering.order(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: view.id });
+      expect(kit.provider.chargeCalls).toHaveLength(1);
     });
   });
 
@@ -184,7 +200,7 @@ describe('PayOrderHandler', () => {
     it('refuses a second charge even while ordering still shows the order awaiting payment', async () => {
       const order = kit.ordering.givenOrder({ userId });
       kit.ordering.failNextConfirm(new RemoteError('CONTEXT_UNAVAILABLE', 'ordering did not answer'));
-      await pay(order.id);
+      await expect(pay(order.id)).rejects.toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
 
       await expect(pay(order.id)).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
 

@@ -4,7 +4,13 @@ import type { ConfirmPaymentRequest, GetOrderRequest, OrderView, PaymentView } f
 import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
 import { faultPoint, HeldEvents, Money, ValidationError } from '@tessera/shared-kernel';
 import { Payment } from '../../../domain/payment.aggregate';
-import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
+import {
+  OrderConfirmationUnavailableError,
+  OrderNotFoundError,
+  OrderNotPayableError,
+  PaymentDeclinedError,
+  PaymentProviderUnavailableError,
+} from '../../../domain/payment.errors';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
 import { PAYMENT_PROVIDER, type ChargeOutcome, type PaymentProvider } from '../../../domain/payment.provider';
 import { PAYMENT_REPOSITORY, type PaymentKeyClaim, type PaymentRepository } from '../../../domain/payment.repository';
@@ -30,7 +36,9 @@ export const PAY_ORDER_OPERATION = 'pay-order';
  *    the provider charges at most once however often it is asked;
  * 4. store SUCCEEDED or FAILED with its outbox event and the key's answer,
  *    in one transaction;
- * 5. on success have ordering confirm the order before answering.
+ * 5. on success have ordering confirm the order before answering; when it
+ *    cannot be asked in time, answer CONTEXT_UNAVAILABLE, since a 201 promises
+ *    a CONFIRMED order (the charge's event confirms it later).
  * A decline answers PAYMENT_DECLINED with the FAILED payment's id; an order
  * that stopped being payable during the charge is refunded at once and
  * answers ORDER_NOT_PAYABLE, also when its key is replayed.
@@ -148,8 +156,10 @@ export class PayOrderHandler {
         await this.refundRefusedCharge(payment);
         throw refused;
       }
-      // The charge stands and its payments.payment.succeeded event, already in the outbox, has ordering confirm the order.
+      // The charge stands and its payments.payment.succeeded event, already in the outbox, has ordering confirm the
+      // order. The key keeps the SUCCEEDED payment, so a retry with it asks ordering again (replayOr).
       this.logger.warn(`ordering did not confirm order ${payment.orderId} for payment ${payment.id}; its event will: ${(error as Error)?.message ?? error}`);
+      throw new OrderConfirmationUnavailableError(payment.id);
     }
   }
 
