@@ -15,12 +15,13 @@ export class RemoteError extends Error {
     this.name = 'RemoteError';
   }
 
-  /** Turns whatever a transport delivered as an error into a RemoteError. */
+  /**
+   * Turns whatever a transport delivered as an error into a RemoteError. A
+   * failure to reach the context is not one: the caller tells it apart first
+   * (isUnreachableFailure), since the resilience policy counts it.
+   */
   static from(error: unknown, context: string): RemoteError {
     if (error instanceof RemoteError) return error;
-    if (isConnectionFailure(error)) {
-      return new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, `${context} is unavailable`);
-    }
     if (isErrorPayload(error)) return new RemoteError(error.code, error.message, error.errors, error.details);
     const message = typeof error === 'string' ? error : (error as { message?: string })?.message;
     if (message === NO_HANDLER_MESSAGE) {
@@ -32,11 +33,4 @@ export class RemoteError extends Error {
 
 function isErrorPayload(value: unknown): value is ErrorPayload {
   return typeof value === 'object' && value !== null && typeof (value as ErrorPayload).code === 'string' && typeof (value as ErrorPayload).message === 'string';
-}
-
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'CONN_ERR']);
-
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
 }
