@@ -47,6 +47,15 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       );
     });
 
+    it.each([
+      ['LOG_LEVEL', 'verbose', /^Tessera could not start: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"$/],
+      ['LOG_FORMAT', 'xml', /^Tessera could not start: LOG_FORMAT must be pretty or json, not "xml"$/],
+    ])('refuses %s=%s before it logs a line, naming the variable', async (name, value, reason) => {
+      const result = await refusedStart('monolith', { [name]: value });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, reason);
+    });
+
     it('refuses a malformed DATABASE_URL', async () => {
       const result = await refusedStart('users', { DATABASE_URL: 'mysql://db/shop' });
       expect(result.code).toBe(EX_CONFIG);

@@ -1,8 +1,9 @@
 import { trace } from '@opentelemetry/api';
-import { runWithCorrelation } from '@tessera/messaging';
+import { ConfigurationError, runWithCorrelation } from '@tessera/messaging';
 import { recordSpans } from '@tessera/messaging/testing';
 import { Writable } from 'node:stream';
-import { chosenLogFormat, createRootLogger, logFormatOf, PinoNestLogger } from './logger';
+import { EXIT_CODES, exitCodeOf } from '../bootstrap/run-app';
+import { chosenLogFormat, chosenLogLevel, createRootLogger, logFormatOf, PinoNestLogger } from './logger';
 
 function capturedLogger(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
@@ -66,6 +67,46 @@ describe('the process logger', () => {
   });
 });
 
+describe('the log level', () => {
+  it('is what LOG_LEVEL says, and info when it is unset', () => {
+    expect(chosenLogLevel({ LOG_LEVEL: 'warn' })).toBe('warn');
+    expect(chosenLogLevel({ LOG_LEVEL: 'silent' })).toBe('silent');
+    expect(chosenLogLevel({})).toBe('info');
+  });
+
+  it.each(['verbose', 'INFO', ''])(
+    'refuses LOG_LEVEL=%p before pino sees it, naming the variable and the levels, as a configuration error (exit 78)',
+    (level) => {
+      const error = thrownBy(() => chosenLogLevel({ LOG_LEVEL: level }));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toBe(`LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "${level}"`);
+      expect(exitCodeOf(error)).toBe(EXIT_CODES.configuration);
+    },
+  );
+
+  it('is what a root logger made without one takes', () => {
+    const previous = process.env.LOG_LEVEL;
+    try {
+      process.env.LOG_LEVEL = 'error';
+      expect(createRootLogger('logger-spec', undefined, new Writable({ write: (_chunk, _encoding, done) => done() })).level).toBe('error');
+      process.env.LOG_LEVEL = 'verbose';
+      expect(() => createRootLogger('logger-spec')).toThrow(ConfigurationError);
+    } finally {
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+    }
+  });
+});
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}
+
 describe('the log format', () => {
   it('is what LOG_FORMAT says, wherever the lines go', () => {
     expect(chosenLogFormat({ LOG_FORMAT: 'json' }, true)).toBe('json');
@@ -78,8 +119,9 @@ describe('the log format', () => {
     expect(chosenLogFormat({}, false)).toBe('json');
   });
 
-  it('refuses an unknown LOG_FORMAT, naming the ones there are', () => {
+  it('refuses an unknown LOG_FORMAT, naming the ones there are, as a configuration error (exit 78)', () => {
     expect(() => chosenLogFormat({ LOG_FORMAT: 'text' }, true)).toThrow('LOG_FORMAT must be pretty or json, not "text"');
+    expect(exitCodeOf(thrownBy(() => chosenLogFormat({ LOG_FORMAT: 'xml' }, true)))).toBe(EXIT_CODES.configuration);
   });
 
   it('writes a pretty line as text a person reads: time, level, process, context, message and correlation id', () => {

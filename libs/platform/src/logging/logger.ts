@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { context, trace } from '@opentelemetry/api';
-import { currentCorrelationId } from '@tessera/messaging';
+import { ConfigurationError, currentCorrelationId } from '@tessera/messaging';
 import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 
 /** The key under which every log line written for a request carries its correlation id. */
@@ -22,10 +22,25 @@ export const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
 export function chosenLogFormat(env: NodeJS.ProcessEnv = process.env, terminal = Boolean(process.stdout.isTTY)): LogFormat {
   const asked = env.LOG_FORMAT?.trim();
   if (asked) {
-    if (!LOG_FORMATS.includes(asked as LogFormat)) throw new Error(`LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}, not "${asked}"`);
+    if (!LOG_FORMATS.includes(asked as LogFormat)) throw new ConfigurationError(`LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}, not "${asked}"`);
     return asked as LogFormat;
   }
   return terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
+}
+
+/** The levels LOG_LEVEL may name: pino's own, and silent. */
+export const LOG_LEVELS: readonly string[] = [...Object.keys(pino.levels.values), 'silent'];
+
+/**
+ * LOG_LEVEL, info when unset. Read when the logger is made, before the
+ * configuration is checked, so a bad value is refused here, naming the
+ * variable as the configuration check would, rather than by pino in its own words.
+ */
+export function chosenLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  const asked = env.LOG_LEVEL;
+  if (asked === undefined) return 'info';
+  if (!LOG_LEVELS.includes(asked)) throw new ConfigurationError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${asked}"`);
+  return asked;
 }
 
 // The format of each root logger, for the HTTP adapter, which logs a request in one line when it is pretty.
@@ -45,7 +60,7 @@ export function logFormatOf(logger: object): LogFormat {
  */
 export function createRootLogger(
   name: string,
-  level = process.env.LOG_LEVEL ?? 'info',
+  level = chosenLogLevel(),
   destination?: DestinationStream,
   format: LogFormat = destination ? 'json' : chosenLogFormat(),
 ): PinoLogger {
