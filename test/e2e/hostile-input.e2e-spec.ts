@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse } from '../harness/http';
 import { untilPasses } from '../harness/eventually';
-import { RunningTopology, startMonolith, TEST_ADMIN } from '../harness/topologies';
+import { metricsOf, sample } from '../harness/metrics';
+import { ALLOWED_ORIGIN, RunningTopology, startMonolith, TEST_ADMIN } from '../harness/topologies';
 import { expectProblem } from './expectations';
 
 /**
@@ -230,6 +231,83 @@ describe('hostile input, against the monolith on the embedded database', () => {
     expectProblem(await sendRaw('POST', '/products', '{"sku": "A", ', adminToken), 400, 'MALFORMED_JSON');
     expectProblem(await api.postDeclaringLength('/products', 1024 * 1024 + 1), 413, 'PAYLOAD_TOO_LARGE');
     await expectStillServing();
+  });
+
+  it('refuses a body on every route that takes none with 400 naming its fields, doing nothing, and takes no body or {}', async () => {
+    const teapot = await api.post(
+      '/products',
+      { sku: unique('BODYLESS'), name: 'Teapot', price: { amount: 2500, currency: 'USD' }, stock: 5 },
+      { token: adminToken },
+    );
+    const order = await api.post('/orders', { items: [{ productId: teapot.body.id, quantity: 1 }] }, { token: customer.token });
+    expect(order.status).toBe(201);
+    const leaving = await registered();
+    const leavingId = (await api.get('/users/me', { token: (await login(leaving.email, leaving.password)).body.accessToken })).body.id;
+    const bodyless: [method: string, path: string, token: string][] = [
+      ['POST', `/orders/${order.body.id}/cancel`, customer.token],
+      ['POST', `/users/${leavingId}/deactivate`, adminToken],
+      ['POST', `/admin/dead-letters/${randomUUID()}/replay`, adminToken],
+      ['DELETE', `/admin/dead-letters/${randomUUID()}`, adminToken],
+    ];
+    for (const [method, path, token] of bodyless) {
+      const fields = await sendRaw(method, path, '{"reason":"x"}', token);
+      expectProblem(fields, 400, 'VALIDATION_FAILED');
+      expect({ route: `${method} ${path}`, errors: fields.body.errors }).toEqual({
+        route: `${method} ${path}`,
+        errors: [{ field: 'reason', message: 'reason is not an accepted field' }],
+      });
+      const notAnObject = await sendRaw(method, path, '[]', token);
+      expectProblem(notAnObject, 400, 'VALIDATION_FAILED');
+      expect(notAnObject.body.errors).toEqual([{ field: 'body', message: expect.stringMatching(/^body is not accepted/) }]);
+    }
+    expect((await api.get(`/orders/${order.body.id}`, { token: customer.token })).body.status).toBe('AWAITING_PAYMENT');
+    expect((await login(leaving.email, leaving.password)).status).toBe(200);
+
+    const cancelled = await sendRaw('POST', `/orders/${order.body.id}/cancel`, '{}', customer.token);
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'CANCELLED']);
+    const deactivated = await api.post(`/users/${leavingId}/deactivate`, undefined, { token: adminToken });
+    expect([deactivated.status, deactivated.body.status]).toEqual([200, 'inactive']);
+    await expectStillServing();
+  });
+
+  it('refuses ?__proto__= and ?constructor= on a list as it refuses any unknown parameter, naming it', async () => {
+    for (const key of ['__proto__', 'constructor', 'foo']) {
+      const response = await api.get(`/products?${key}=x`);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors).toEqual([{ field: key, message: `${key} is not an accepted field` }]);
+    }
+    await expectStillServing();
+  });
+
+  it('answers a URL that cannot be decoded with 400, the security headers and X-Request-Id, and counts it under the unmatched route', async () => {
+    const unmatched = { method: 'GET', route: 'unmatched', status_code: '400' };
+    const before = sample(await metricsOf(topology.processes.monolith.port), 'http_server_request_duration_seconds_count', unmatched) ?? 0;
+    const response = await api.get('/users/%ZZ', { headers: { 'x-request-id': 'hostile-bad-url' } });
+    expectProblem(response, 400, 'BAD_REQUEST');
+    expect(response.headers.get('x-request-id')).toBe('hostile-bad-url');
+    expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const after = await metricsOf(topology.processes.monolith.port);
+    expect(sample(after, 'http_server_request_duration_seconds_count', unmatched)).toBe(before + 1);
+    expect(after).not.toMatch(/route="[^"]*%ZZ/);
+    await expectStillServing();
+  });
+
+  it("lets the allowed origin's admin page discard a dead letter with a trace context, and no other origin", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${topology.baseUrl}/admin/dead-letters/${randomUUID()}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization,traceparent,tracestate' },
+      });
+    const allowed = await preflight(ALLOWED_ORIGIN);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+    expect(allowed.headers.get('access-control-allow-methods')?.split(/,\s*/)).toContain('DELETE');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase().split(/,\s*/)).toEqual(
+      expect.arrayContaining(['authorization', 'traceparent', 'tracestate']),
+    );
+    expect((await preflight('https://elsewhere.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('documents the stock and delta limits the server enforces, 1,000,000,000, and enforces exactly those', async () => {

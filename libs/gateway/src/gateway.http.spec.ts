@@ -284,6 +284,8 @@ class FakeOrderingMessagesController {
 class FakePaymentsMessagesController {
   static readonly payments = new Map<string, PaymentView>();
   static readonly received = new Map<string, unknown>();
+  /** Charges the next payment but answers that ordering could not be asked to confirm it, as payments does. */
+  static leaveNextUnconfirmed = false;
 
   @MessagePattern(PAYMENTS_PATTERNS.PAY_ORDER)
   pay(@Payload() request: PayOrderRequest): PaymentView {
@@ -308,6 +310,10 @@ class FakePaymentsMessagesController {
     };
     FakePaymentsMessagesController.payments.set(payment.id, payment);
     if (declined) throw new DomainError('PAYMENT_DECLINED', 'The card was declined', { paymentId: payment.id, providerTrace: 'internal' });
+    if (FakePaymentsMessagesController.leaveNextUnconfirmed) {
+      FakePaymentsMessagesController.leaveNextUnconfirmed = false;
+      throw new DomainError('CONTEXT_UNAVAILABLE', 'ordering did not answer at orders-7.internal', { paymentId: payment.id, providerTrace: 'internal' });
+    }
     order.view.status = 'CONFIRMED';
     return payment;
   }
@@ -545,6 +551,53 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       }
     });
 
+    it.each([
+      ['POST /orders/:id/cancel', 'POST', () => `/orders/${randomUUID()}/cancel`, () => customer.token],
+      ['POST /users/:id/deactivate', 'POST', () => `/users/${randomUUID()}/deactivate`, () => admin.token],
+      ['POST /admin/dead-letters/:id/replay', 'POST', () => `/admin/dead-letters/${randomUUID()}/replay`, () => admin.token],
+      ['DELETE /admin/dead-letters/:id', 'DELETE', () => `/admin/dead-letters/${randomUUID()}`, () => admin.token],
+    ])('refuses a body on %s, which takes none, with 400 VALIDATION_FAILED naming its fields', async (_name, method, url, token) => {
+      const fields = await call(method, url(), { token: token(), body: { reason: 'x', status: 'CANCELLED' } });
+      expect([fields.status, fields.headers['content-type']]).toEqual([400, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(fields.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: 'reason is not an accepted field; status is not an accepted field',
+        errors: [
+          { field: 'reason', message: 'reason is not an accepted field' },
+          { field: 'status', message: 'status is not an accepted field' },
+        ],
+      });
+      for (const payload of ['null', '42', '"text"', '[]', 'true']) {
+        const response = await call(method, url(), { token: token(), payload, headers: { 'content-type': 'application/json' } });
+        expect([payload, response.status, response.body.code, response.body.errors]).toEqual([
+          payload,
+          400,
+          'VALIDATION_FAILED',
+          [{ field: 'body', message: expect.stringMatching(/^body is not accepted/) }],
+        ]);
+      }
+    });
+
+    it('takes no body, or {}, on a route that takes none, and asks for a token before it looks at the body', async () => {
+      const user = FakeUsersMessagesController.add('bodyless@example.com', 'bodyless-password');
+      const stranger = await call('POST', `/users/${user.id}/deactivate`, { body: { reason: 'x' } });
+      expect([stranger.status, stranger.body.code]).toEqual([401, 'UNAUTHORIZED']);
+      const customerAsks = await call('POST', `/users/${user.id}/deactivate`, { token: customer.token, body: { reason: 'x' } });
+      expect([customerAsks.status, customerAsks.body.code]).toEqual([403, 'FORBIDDEN']);
+      const empty = await call('POST', `/users/${user.id}/deactivate`, { token: admin.token, body: {} });
+      expect([empty.status, empty.body.status]).toEqual([200, 'inactive']);
+      const none = await call('POST', `/users/${user.id}/deactivate`, { token: admin.token });
+      expect([none.status, none.body.status]).toEqual([200, 'inactive']);
+    });
+
+    it.each(['__proto__', 'constructor', 'foo'])('refuses ?%s= on a list with 400 VALIDATION_FAILED naming it', async (key) => {
+      const response = await call('GET', `/products?${key}=x`);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: key, message: `${key} is not an accepted field` }] });
+      const alongside = await call('GET', `/products?q=cup&${key}=x&limit=5`);
+      expect([alongside.status, alongside.body.errors]).toEqual([400, [{ field: key, message: `${key} is not an accepted field` }]]);
+    });
+
     it('answers a body over 1 MiB with 413', async () => {
       const response = await call('POST', '/auth/register', {
         payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024) }),
@@ -560,10 +613,30 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(response.body).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     });
 
-    it('answers a URL that cannot be decoded with 400 problem+json', async () => {
-      const response = await call('GET', '/products/%E0%A4%A');
-      expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    it('answers a URL that cannot be decoded with 400 problem+json, its security headers and request id, counted under the unmatched route', async () => {
+      const counted = async () => {
+        const metrics = (await call('GET', '/metrics')).body as string;
+        const series = metrics
+          .split('\n')
+          .find((line) => line.startsWith('http_server_request_duration_seconds_count{method="GET",route="unmatched",status_code="400"}'));
+        return Number(series?.split(' ')[1] ?? 0);
+      };
+      const before = await counted();
+      for (const url of ['/products/%E0%A4%A', '/users/%ZZ']) {
+        const response = await call('GET', url, { headers: { 'x-request-id': 'bad-url-request' } });
+        expect(response.status).toBe(400);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.body).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+        expect(response.headers).toMatchObject({
+          'x-request-id': 'bad-url-request',
+          'content-security-policy': expect.stringMatching(/script-src 'self'/),
+          'strict-transport-security': expect.any(String),
+          'x-frame-options': 'DENY',
+          'x-content-type-options': 'nosniff',
+        });
+      }
+      expect(await counted()).toBe(before + 2);
+      expect((await call('GET', '/metrics')).body).not.toMatch(/route="[^"]*%/);
     });
 
     it('answers an unknown route or a wrong method with 404 problem+json', async () => {
@@ -1063,6 +1136,25 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       });
     });
 
+    it('answers a charge ordering could not confirm yet with 503 CONTEXT_UNAVAILABLE naming the payment, and nothing else of the context', async () => {
+      const order = await placeOrder(customer.token);
+      FakePaymentsMessagesController.leaveNextUnconfirmed = true;
+
+      const unconfirmed = await send('POST', '/payments', { token: customer.token, body: { orderId: order.id, paymentMethod: 'pm_card_visa' } });
+
+      expect(unconfirmed.status).toBe(503);
+      expect(unconfirmed.body).toEqual({
+        type: 'about:blank',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: expect.not.stringContaining('orders-7'),
+        code: 'CONTEXT_UNAVAILABLE',
+        paymentId: expect.any(String),
+      });
+      const payment = await send('GET', `/payments/${unconfirmed.body.paymentId}`, { token: customer.token });
+      expect(payment.body).toMatchObject({ orderId: order.id, status: 'SUCCEEDED' });
+    });
+
     it.each([
       ['an amount', (orderId: string) => ({ orderId, paymentMethod: 'pm_card_visa', amount: { amount: 1, currency: 'USD' } }), 'amount'],
       ['a status', (orderId: string) => ({ orderId, paymentMethod: 'pm_card_visa', status: 'SUCCEEDED' }), 'status'],
@@ -1136,6 +1228,36 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    it('lets an allowed origin use every method of the API and send a trace context, and read the headers answers carry', async () => {
+      const preflight = await app.inject({
+        method: 'OPTIONS',
+        url: `/admin/dead-letters/${randomUUID()}`,
+        headers: {
+          origin: 'https://shop.example.com',
+          'access-control-request-method': 'DELETE',
+          'access-control-request-headers': 'authorization,content-type,idempotency-key,x-request-id,traceparent,tracestate',
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      const allowed = (name: string) => String(preflight.headers[name]).toLowerCase().split(/,\s*/);
+      const documented = (await call('GET', '/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+      const methods = new Set(Object.values(documented.paths).flatMap((operations) => Object.keys(operations).map((method) => method.toLowerCase())));
+      expect([...methods]).toEqual(expect.arrayContaining(['get', 'post', 'patch', 'delete']));
+      expect(allowed('access-control-allow-methods')).toEqual(expect.arrayContaining([...methods]));
+      expect(allowed('access-control-allow-headers')).toEqual(
+        expect.arrayContaining(['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'traceparent', 'tracestate']),
+      );
+
+      const answer = await call('GET', '/products', { headers: { origin: 'https://shop.example.com' }, from: '192.0.2.60' });
+      expect(answer.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+      const exposed = String(answer.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+      expect(exposed).toEqual(expect.arrayContaining(['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']));
+      for (const name of exposed.filter((header) => header !== 'retry-after' && header !== 'www-authenticate')) {
+        expect([name, answer.headers[name]]).toEqual([name, expect.anything()]);
+      }
+      expect(exposed).not.toContain('location');
+    });
+
     it('serves Swagger UI at /docs and the OpenAPI document of every route at /docs-json', async () => {
       const ui = await call('GET', '/docs');
       expect(ui.status).toBe(200);
@@ -1188,6 +1310,7 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(schemas.MoneyDto.properties.amount).not.toHaveProperty('maximum');
       expect(schemas.RegisterDto.properties.password).toMatchObject({ minLength: 8, maxLength: 128, pattern: expect.stringContaining('\\u0000-\\u001F') });
       expect(document.info.description).toMatch(/32 levels/);
+      expect(document.info.description).toMatch(/a route that documents no body takes none/);
       expect(document.components.schemas.OrderDto.required).not.toContain('cancellationReason');
     });
   });

@@ -18,6 +18,7 @@ import { PaymentsHttpController } from './payments/payments.http.controller';
 import { ProductCacheMessagesController } from './products/product-cache.messages.controller';
 import { ProductCache } from './products/product.cache';
 import { ProductsHttpController } from './products/products.http.controller';
+import { BodylessRouteGuard } from './common/bodyless-route.guard';
 import { MemoizedReflector } from './common/memoized-reflector';
 import { GatewayThrottlerGuard, RateLimiter } from './throttling/gateway-throttler.guard';
 import { RATE_LIMIT_COUNTERS, RateLimitCountersModule } from './throttling/rate-limit-counters.module';
@@ -57,10 +58,12 @@ export const GATEWAY_REACHED_CONTEXTS: readonly ContextName[] = CONTEXT_NAMES;
     ProductCache,
     MemoizedReflector,
     RateLimiter,
-    // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work.
+    // Global guards run in this order: rate limits first, so that floods and password guessing are cut before any work;
+    // a body on a route that takes none last, where a route's body pipe would refuse one.
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: BodylessRouteGuard },
   ],
 })
 export class GatewayModule {}

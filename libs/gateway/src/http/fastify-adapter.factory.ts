@@ -1,6 +1,6 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ERROR_CODES } from '@tessera/contracts';
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import { isIP } from 'node:net';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
@@ -9,7 +9,8 @@ import { ProblemException } from '../problems/problem.exception';
 import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogController, RequestLogger } from './request-log';
-import { logFormatOf, measureHttpRequests, traceHttpRequests } from '@tessera/platform';
+import { securityHeadersSentBy } from './security-headers';
+import { logFormatOf, measureHttpRequests, observeHttpRequest, traceHttpRequests } from '@tessera/platform';
 import { isTracing } from '@tessera/platform/tracing';
 import { ConfigurationError } from '@tessera/messaging';
 
@@ -69,11 +70,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     genReqId: requestIdOf,
     logController: new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' }),
     childLoggerFactory: RequestLogger.factory,
-    // A URL that cannot be decoded fails in Fastify's router, before Nest, its filters and the request hooks.
-    frameworkErrors: (_error: unknown, request: { id: string }, reply: unknown) => {
-      void (reply as FastifyReply).header(REQUEST_ID_HEADER, request.id);
-      sendProblem(reply as FastifyReply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
-    },
+    frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply),
   });
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
@@ -106,4 +103,17 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     });
   });
   return adapter;
+}
+
+/**
+ * Answers a URL Fastify's router cannot take (one that does not decode, a parameter over its length) with 400
+ * problem+json. The router refuses it before Nest, its filters and every request hook: what those give each
+ * answer (X-Request-Id, the security headers, the request metric, under the route label of a URL that matched
+ * no route) is given here.
+ */
+function refuseUrl(request: FastifyRequest, reply: FastifyReply): void {
+  const started = performance.now();
+  reply.raw.once('finish', () => observeHttpRequest(request.method, undefined, reply.statusCode, (performance.now() - started) / 1000));
+  void reply.headers(securityHeadersSentBy(reply.server)).header(REQUEST_ID_HEADER, request.id);
+  sendProblem(reply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
 }

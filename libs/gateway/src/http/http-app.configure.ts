@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonObjectBodyPipe } from '../common/json-object-body.pipe';
+import { ReservedQueryKeyPipe } from '../common/reserved-query-key.pipe';
 import { ProblemDetailsFilter } from '../problems/problem-details.filter';
 import { validationProblem } from '../problems/validation-problem.factory';
 import { serveOpenApi } from './openapi.document';
@@ -22,14 +23,15 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   if (origins.length > 0) {
     app.enableCors({
       origin: origins,
-      methods: ['GET', 'HEAD', 'POST', 'PATCH'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-      exposedHeaders: ['Retry-After', 'Location', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'],
+      methods: [...CORS_METHODS],
+      allowedHeaders: [...CORS_REQUEST_HEADERS],
+      exposedHeaders: [...CORS_RESPONSE_HEADERS],
       maxAge: 600,
     });
   }
   app.useGlobalPipes(
     new JsonObjectBodyPipe(),
+    new ReservedQueryKeyPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -42,6 +44,26 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app);
 }
+
+/** Every method a route of the API answers to (the admin's DELETE of a dead letter included). */
+export const CORS_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'];
+
+/** The request headers the API reads, the W3C trace context among them: a browser sends no other across origins. */
+export const CORS_REQUEST_HEADERS: readonly string[] = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'traceparent', 'tracestate'];
+
+/**
+ * The response headers, beyond the CORS-safelisted ones, that some answer carries and a browser script may
+ * read: the rate limits' on every throttled route, Retry-After on an answer that says when to ask again,
+ * WWW-Authenticate on a 401.
+ */
+export const CORS_RESPONSE_HEADERS: readonly string[] = [
+  'X-Request-Id',
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'WWW-Authenticate',
+];
 
 /**
  * Helmet's defaults, with what Swagger UI at /docs needs (its inline styles

@@ -26,7 +26,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(RFC 9457) with a stable `code`. Send `Authorization: Bearer <accessToken>` from POST /auth/login. ' +
         `A request body is a JSON object in UTF-8 of at most ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (else 413 PAYLOAD_TOO_LARGE), ` +
         `nested at most ${MAX_JSON_DEPTH} levels of arrays and objects, with no lone UTF-16 surrogate in any string ` +
-        '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest).',
+        '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest). A field a route does not list is ' +
+        'refused with 400 VALIDATION_FAILED naming it; a route that documents no body takes none, or `{}`.',
     )
     .setVersion('1')
     // Relative, so that the document is right on whatever host, port and scheme (or proxy) serves it.

@@ -25,11 +25,23 @@ export function securityHeadersOf(options: HelmetOptions): Readonly<Record<strin
   return Object.freeze(headers);
 }
 
+// Kept per server for the answers Fastify gives before any hook runs (securityHeadersSentBy).
+const headersSentBy = new WeakMap<FastifyInstance, Readonly<Record<string, string>>>();
+
 /** Sets helmet's headers for `options` on every response, the 404s and errors included. */
 export function sendSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
   const headers = securityHeadersOf(options);
+  headersSentBy.set(fastify, headers);
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(headers);
     done();
   });
+}
+
+/**
+ * The headers sendSecurityHeaders sets on `fastify`'s answers (none when it was not called), for an answer
+ * given where the onRequest hooks do not run: a URL its router cannot decode.
+ */
+export function securityHeadersSentBy(fastify: FastifyInstance): Readonly<Record<string, string>> {
+  return headersSentBy.get(fastify) ?? {};
 }

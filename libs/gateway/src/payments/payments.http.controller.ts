@@ -32,6 +32,9 @@ export class PaymentsHttpController {
     400: ['VALIDATION_FAILED: orderId is not a UUID, or the payment method is unknown'],
     404: ["ORDER_NOT_FOUND: no such order, or another user's"],
     409: ['ORDER_NOT_PAYABLE: the order is paid, cancelled or expired'],
+    503: [
+      'CONTEXT_UNAVAILABLE: a context this payment needs did not answer. With paymentId, the charge went through and the order is confirmed shortly: a retry with the same Idempotency-Key answers 201 once it is',
+    ],
   })
   async pay(@CurrentUser() user: AuthenticatedUser, @Body() body: PayOrderDto, @IdempotencyKey() idempotencyKey?: string): Promise<PaymentDto> {
     const request: PayOrderRequest = { orderId: body.orderId.toLowerCase(), userId: user.id, paymentMethod: body.paymentMethod };
@@ -39,7 +42,10 @@ export class PaymentsHttpController {
     try {
       return PaymentDto.of(await this.payments.send<PaymentView, PayOrderRequest>(PAYMENTS_PATTERNS.PAY_ORDER, request));
     } catch (error) {
-      if (error instanceof RemoteError && error.code === ERROR_CODES.PAYMENT_DECLINED) throw ProblemException.fromRemote(error, { passDetails: ['paymentId'] });
+      // A declined payment, or a charge ordering could not be asked in time to confirm, names the payment it made.
+      if (error instanceof RemoteError && (error.code === ERROR_CODES.PAYMENT_DECLINED || error.code === ERROR_CODES.CONTEXT_UNAVAILABLE)) {
+        throw ProblemException.fromRemote(error, { passDetails: ['paymentId'] });
+      }
       throw error;
     }
   }

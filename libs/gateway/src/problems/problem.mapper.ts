@@ -78,7 +78,8 @@ function fromCode(
   if (status < 500) return { problem: problemDetails(status, code, detail, errors, extensions) };
   const expected = code === ERROR_CODES.CONTEXT_UNAVAILABLE || code === ERROR_CODES.NO_HANDLER;
   return {
-    problem: problemDetails(status, code, SERVER_SIDE_DETAIL[status] ?? INTERNAL_DETAIL),
+    // The extensions are values a handler chose for the client (a payment's id), unlike the detail.
+    problem: problemDetails(status, code, SERVER_SIDE_DETAIL[status] ?? INTERNAL_DETAIL, undefined, extensions),
     log: { level: expected ? 'warn' : 'error', message: `${code}: ${detail}`, stack: expected ? undefined : stack },
   };
 }

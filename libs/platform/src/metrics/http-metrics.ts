@@ -13,10 +13,15 @@ const httpServerRequestDuration = new DurationHistogram(
 /** Measures every request `fastify` answers, labelled with its route template (`/orders/:id`), never the raw path. */
 export function measureHttpRequests(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    httpServerRequestDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+}
+
+/**
+ * Counts one answered request; `route` is its template, undefined for one that matched no route. Called by the
+ * hook above, and by hand for an answer Fastify gives before any hook runs (a URL its router cannot decode).
+ */
+export function observeHttpRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
+  httpServerRequestDuration.observe({ method, route: route ?? UNMATCHED_ROUTE, status_code: String(statusCode) }, seconds);
 }
