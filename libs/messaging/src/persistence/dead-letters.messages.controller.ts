@@ -13,11 +13,12 @@ const MAX_PAGE = 1000;
 
 /**
  * The requests a context answers about its own dead letters, under its own
- * patterns (DEAD_LETTER_PATTERNS). A replay takes the letter out of the dead
- * ones and hands its event again to this process's handlers of the pattern:
- * the failing consumer processes it once, through its inbox (the others drop
- * it as already processed); if it fails again, it is a dead letter again, its
- * attempts counted. Every replay and discard is logged with who asked.
+ * patterns (DEAD_LETTER_PATTERNS). A replay hands the letter's event again to
+ * this process's handlers of the pattern: the failing consumer processes it
+ * once, through its inbox (the others drop it as already processed), and only
+ * then is the letter forgotten; if it fails again, it is still a dead letter,
+ * its attempts counted (ADR 0017). Every replay and discard is logged with who
+ * asked.
  */
 export function deadLettersMessagesControllerFor(context: ContextName): Type<unknown> {
   const patterns = DEAD_LETTER_PATTERNS[context];
@@ -43,12 +44,23 @@ export function deadLettersMessagesControllerFor(context: ContextName): Type<unk
 
     @MessagePattern(patterns.REPLAY)
     async replay(@Payload() request: DeadLetterActionRequest): Promise<{ id: string; status: 'REPLAYED' }> {
+      // Nothing is written before the consumer's own outcome, so a process killed right after this read, or during the
+      // publish, leaves the letter dead, listed and replayable. Killed after the consumer's inbox commit but before the
+      // rule forgets the letter, it stays listed: a second replay finds the event processed and forgets it. Killed after
+      // a new failure is counted, it is a dead letter again with one more attempt.
       const letter = await this.deadLetters.reopen(String(request?.id));
       if (!letter) throw notFound();
       this.logger.warn(`Dead letter ${request.id} (${letter.pattern}, event ${letter.eventId}) replayed by ${request.requestedBy}`);
       // As a redelivery, with no publication number: every consumer here looks up its own dead letter of the event.
       const { publication: _firstPublication, ...redelivery } = letter.payload;
-      await this.broker.publish(letter.pattern, redelivery, true);
+      try {
+        await this.broker.publish(letter.pattern, redelivery, true);
+      } catch (error) {
+        // No handler listening (a stopping process), a database error in the delivery rule, another subscriber failing:
+        // whatever the consumer did not process is still a dead letter, to replay again.
+        this.logger.error(`Replay of dead letter ${request.id} (event ${letter.eventId}) failed: ${(error as Error)?.message ?? error}`);
+        throw new DomainError(ERROR_CODES.INTERNAL, 'The replay failed; unless its consumer processed the event, it is still a dead letter: replay it again');
+      }
       return { id: request.id, status: 'REPLAYED' };
     }
 

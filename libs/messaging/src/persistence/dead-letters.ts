@@ -9,37 +9,58 @@ export interface DeliveryFailure {
   dead: boolean;
 }
 
+/** How long a replay lets its event through its consumer's rule in this process: the publish reaches the rule at once. */
+export const REPLAY_PASS_MS = 60_000;
+
 /**
  * The deliveries a context failed to process, per event and consumer, in the
  * context's own schema: each failure is counted, and at `maxAttempts` the event
  * becomes a dead letter of that one consumer (payload, attempts, first and last
  * failure, last error), which is then acknowledged so that the events behind it
  * keep flowing. A later success forgets the failures.
+ *
+ * A replay never takes a letter out of the dead ones (ADR 0017): it stays dead,
+ * listed and counted, until its consumer handles the event (forgotten) or fails
+ * it again (dead still, one more attempt). What lets the replayed event through
+ * is a pass held in this process's memory, where the replay delivers it, so a
+ * process killed at any point of a replay leaves the letter as it was.
  */
 export class DeadLetters {
+  /** The dead letters this process is replaying, by event and consumer, with when their pass runs out. */
+  private readonly replaying = new Map<string, number>();
+
   constructor(
     private readonly schema: string,
     private readonly dataSource: DataSource,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** How this event's delivery to `consumer` failed so far, or undefined when it never did. A dead one is parked until an operator replays it. */
+  /**
+   * How this event's delivery to `consumer` failed so far, or undefined when it never did. A dead one is parked until an
+   * operator replays it: while its replay's pass lasts, it is answered as not dead, so that the replayed event runs.
+   */
   async find(eventId: string, consumer: string): Promise<DeliveryFailure | undefined> {
     const [row] = await queryRows<DeliveryFailure>(
       this.dataSource,
       `SELECT attempts, dead FROM "${this.schema}".dead_letters WHERE event_id = $1 AND consumer = $2`,
       [eventId, consumer],
     );
-    return row;
+    const pass = this.replaying.get(keyOf(eventId, consumer));
+    return row?.dead && pass !== undefined && pass > this.now() ? { attempts: row.attempts, dead: false } : row;
   }
 
-  /** Counts a failure; at `maxAttempts` the event becomes a dead letter. One statement, so that concurrent deliveries count once each. */
+  /**
+   * Counts a failure; at `maxAttempts` the event becomes a dead letter, and a replayed one stays dead whatever the limit
+   * is now. One statement, so that concurrent deliveries count once each.
+   */
   async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
+    this.replaying.delete(keyOf(event.eventId, consumer));
     const [row] = await queryRows<DeliveryFailure>(
       this.dataSource,
       `INSERT INTO "${this.schema}".dead_letters AS d (event_id, consumer, pattern, payload, attempts, last_error, dead)
        VALUES ($1, $2, $3, $4, 1, $5, 1 >= $6)
        ON CONFLICT (event_id, consumer) DO UPDATE
-         SET attempts = d.attempts + 1, last_error = EXCLUDED.last_error, last_failed_at = now(), dead = d.attempts + 1 >= $6
+         SET attempts = d.attempts + 1, last_error = EXCLUDED.last_error, last_failed_at = now(), dead = d.dead OR d.attempts + 1 >= $6
        RETURNING attempts, dead`,
       [event.eventId, consumer, pattern, JSON.stringify(event), describe(error), maxAttempts],
     );
@@ -62,18 +83,24 @@ export class DeadLetters {
   }
 
   /**
-   * Takes a dead letter out of the dead ones, keeping its attempts, so that it
-   * can be delivered again: a failure puts it straight back. Answers what to
-   * deliver, or undefined when no dead letter has this id.
+   * Opens a dead letter for a replay by this process: answers what to deliver,
+   * or undefined when no dead letter has this id. Nothing is written: the
+   * letter stays dead, and its consumer's rule here lets the event through for
+   * REPLAY_PASS_MS, until it handles or fails it. A replay whose delivery never
+   * reaches that rule (a stopping process) leaves the letter as it was.
    */
   async reopen(id: string): Promise<{ pattern: string; payload: Record<string, unknown>; eventId: string } | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await queryRows<{ pattern: string; payload: Record<string, unknown>; event_id: string }>(
+    const [row] = await queryRows<{ pattern: string; payload: Record<string, unknown>; event_id: string; consumer: string }>(
       this.dataSource,
-      `UPDATE "${this.schema}".dead_letters SET dead = false WHERE id = $1 AND dead RETURNING pattern, payload, event_id`,
+      `SELECT pattern, payload, event_id, consumer FROM "${this.schema}".dead_letters WHERE id = $1 AND dead`,
       [id],
     );
-    return row && { pattern: row.pattern, payload: row.payload, eventId: row.event_id };
+    if (!row) return undefined;
+    const now = this.now();
+    for (const [key, until] of this.replaying) if (until <= now) this.replaying.delete(key);
+    this.replaying.set(keyOf(row.event_id, row.consumer), now + REPLAY_PASS_MS);
+    return { pattern: row.pattern, payload: row.payload, eventId: row.event_id };
   }
 
   /** Removes a dead letter for good; answers whether there was one with this id. */
@@ -97,10 +124,20 @@ export class DeadLetters {
     return Number(row.total);
   }
 
-  /** Forgets the failures of a delivery that has now succeeded. */
+  /** Forgets the failures of a delivery that has now succeeded: a dead letter only when it was a replay that succeeded. */
   async forget(eventId: string, consumer: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM "${this.schema}".dead_letters WHERE event_id = $1 AND consumer = $2 AND NOT dead`, [eventId, consumer]);
+    // A pass, even one run out since, means find let this very delivery through as a replay.
+    const replayed = this.replaying.delete(keyOf(eventId, consumer));
+    await this.dataSource.query(`DELETE FROM "${this.schema}".dead_letters WHERE event_id = $1 AND consumer = $2 AND (NOT dead OR $3)`, [
+      eventId,
+      consumer,
+      replayed,
+    ]);
   }
+}
+
+function keyOf(eventId: string, consumer: string): string {
+  return `${eventId}|${consumer}`;
 }
 
 interface DeadLetterRow {

@@ -16,21 +16,27 @@ interface FakeDeadLetter extends DeliveryFailure {
 /**
  * DeadLetters' rules in memory, for specs: failures counted per event and
  * consumer, dead at the limit, forgotten on success; listed newest first,
- * reopened for a replay with their attempts kept, and discarded.
+ * replayed through a pass that lets the event through while the letter stays
+ * dead until its consumer answers (ADR 0017), and discarded. The pass does
+ * not run out here: no spec waits a minute.
  */
 export class FakeDeadLetters {
   readonly failures = new Map<string, FakeDeadLetter>();
+  private readonly replaying = new Set<string>();
 
   async find(eventId: string, consumer: string): Promise<DeliveryFailure | undefined> {
-    const failure = this.failures.get(`${eventId}|${consumer}`);
-    return failure && { attempts: failure.attempts, dead: failure.dead };
+    const key = `${eventId}|${consumer}`;
+    const failure = this.failures.get(key);
+    return failure && { attempts: failure.attempts, dead: failure.dead && !this.replaying.has(key) };
   }
 
   async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
     const key = `${event.eventId}|${consumer}`;
+    this.replaying.delete(key);
     const now = new Date().toISOString();
     const earlier = this.failures.get(key);
     const attempts = (earlier?.attempts ?? 0) + 1;
+    const dead = earlier?.dead === true || attempts >= maxAttempts;
     this.failures.set(key, {
       id: earlier?.id ?? randomUUID(),
       eventId: event.eventId,
@@ -38,12 +44,12 @@ export class FakeDeadLetters {
       pattern,
       payload: { ...event },
       attempts,
-      dead: attempts >= maxAttempts,
+      dead,
       lastError: (error as Error)?.message ?? String(error),
       firstFailedAt: earlier?.firstFailedAt ?? now,
       lastFailedAt: now,
     });
-    return { attempts, dead: attempts >= maxAttempts };
+    return { attempts, dead };
   }
 
   async list(context: ContextName, criteria: { pattern?: string; offset: number; limit: number }): Promise<DeadLetterSlice> {
@@ -57,7 +63,7 @@ export class FakeDeadLetters {
   async reopen(id: string): Promise<{ pattern: string; payload: Record<string, unknown>; eventId: string } | undefined> {
     const letter = [...this.failures.values()].find((candidate) => candidate.id === id && candidate.dead);
     if (!letter) return undefined;
-    letter.dead = false;
+    this.replaying.add(`${letter.eventId}|${letter.consumer}`);
     return { pattern: letter.pattern, payload: letter.payload, eventId: letter.eventId };
   }
 
@@ -68,7 +74,7 @@ export class FakeDeadLetters {
 
   async forget(eventId: string, consumer: string): Promise<void> {
     const key = `${eventId}|${consumer}`;
-    if (!this.failures.get(key)?.dead) this.failures.delete(key);
+    if (this.replaying.delete(key) || !this.failures.get(key)?.dead) this.failures.delete(key);
   }
 
   /** The events that are dead letters of `consumer`. */

@@ -1,0 +1,154 @@
+import { ORDERING_EVENTS } from '@tessera/contracts';
+import type { DeadLetterActionRequest, DeadLetterSlice, IntegrationEventEnvelope, ListDeadLettersRequest } from '@tessera/contracts';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../../../../test/harness/postgres';
+import { describeWith } from '../../../../test/harness/services';
+import { EventDeliveryRule } from '../events/event-delivery.rule';
+import type { InProcessBroker } from '../inproc/in-process.broker';
+import { DeadLetters, REPLAY_PASS_MS } from './dead-letters';
+import { deadLettersMessagesControllerFor } from './dead-letters.messages.controller';
+import { deadLettersSql } from './messaging-tables.sql';
+
+const PATTERN = ORDERING_EVENTS.ORDER_CANCELLED;
+const CONSUMER = 'catalog';
+const MAX_ATTEMPTS = 3;
+
+interface DeadLettersController {
+  list(request: ListDeadLettersRequest): Promise<DeadLetterSlice>;
+  replay(request: DeadLetterActionRequest): Promise<{ id: string; status: 'REPLAYED' }>;
+}
+const Controller = deadLettersMessagesControllerFor(CONSUMER) as unknown as new (deadLetters: DeadLetters, broker: InProcessBroker) => DeadLettersController;
+
+/**
+ * This process's subscribers as a replay reaches them through the in-process
+ * broker: the consumer's handler behind its delivery rule. Told to, the
+ * publish fails before reaching it, as in a stopping process.
+ */
+class Subscribers {
+  readonly handled: string[] = [];
+  stopping = false;
+  handlerFails = false;
+
+  constructor(private readonly rule: EventDeliveryRule) {}
+
+  async publish(pattern: string, data: unknown): Promise<void> {
+    if (this.stopping) throw new Error(`No handler of ${pattern} is listening in this process any more: it is stopping`);
+    const event = JSON.parse(JSON.stringify(data)) as IntegrationEventEnvelope;
+    await this.rule.deliver(event, pattern, async () => {
+      if (this.handlerFails) throw new Error('still broken');
+      this.handled.push(event.eventId);
+    });
+  }
+
+  asBroker(): InProcessBroker {
+    return this as unknown as InProcessBroker;
+  }
+}
+
+describeWith(['postgres'])('replaying a dead letter', () => {
+  let drop: () => Promise<void>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    drop = database.drop;
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 4 } }).initialize();
+    await dataSource.query(`CREATE SCHEMA ${CONSUMER}`);
+    for (const sql of deadLettersSql(CONSUMER)) await dataSource.query(sql);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await drop?.();
+  });
+
+  beforeEach(() => dataSource.query(`TRUNCATE ${CONSUMER}.dead_letters`));
+
+  /** An event its consumer failed MAX_ATTEMPTS times: a dead letter, with its id. */
+  async function deadLetter(deadLetters: DeadLetters): Promise<{ id: string; eventId: string }> {
+    const event = { eventId: randomUUID(), occurredAt: new Date().toISOString(), version: 1, publication: 1, orderId: randomUUID() };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) await deadLetters.recordFailure(event, PATTERN, CONSUMER, new Error('broken'), MAX_ATTEMPTS);
+    const [{ id }] = await dataSource.query(`SELECT id FROM ${CONSUMER}.dead_letters WHERE event_id = $1`, [event.eventId]);
+    return { id, eventId: event.eventId };
+  }
+
+  async function listed(controller: DeadLettersController, id: string) {
+    const { items } = await controller.list({ offset: 0, limit: 1000 });
+    return items.find((item) => item.id === id);
+  }
+
+  const asked = (id: string): DeadLetterActionRequest => ({ id, requestedBy: 'admin@spec' });
+
+  it('answers that a replay whose publish failed failed, and leaves the dead letter listed, counted and replayable', async () => {
+    const deadLetters = new DeadLetters(CONSUMER, dataSource);
+    const subscribers = new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS));
+    const controller = new Controller(deadLetters, subscribers.asBroker());
+    const letter = await deadLetter(deadLetters);
+
+    subscribers.stopping = true;
+    await expect(controller.replay(asked(letter.id))).rejects.toMatchObject({ error: { code: 'INTERNAL', message: expect.stringMatching(/replay failed/) } });
+    expect(await listed(controller, letter.id)).toMatchObject({ eventId: letter.eventId, attempts: MAX_ATTEMPTS });
+    expect(await deadLetters.countDead()).toBe(1);
+
+    subscribers.stopping = false;
+    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(subscribers.handled).toEqual([letter.eventId]);
+    expect(await listed(controller, letter.id)).toBeUndefined();
+    expect(await deadLetters.countDead()).toBe(0);
+    await expect(controller.replay(asked(letter.id))).rejects.toMatchObject({ error: { code: 'DEAD_LETTER_NOT_FOUND' } });
+  });
+
+  it('keeps a replayed event that fails again a dead letter, with one more attempt', async () => {
+    const deadLetters = new DeadLetters(CONSUMER, dataSource);
+    const subscribers = new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS));
+    const controller = new Controller(deadLetters, subscribers.asBroker());
+    const letter = await deadLetter(deadLetters);
+
+    subscribers.handlerFails = true;
+    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(await listed(controller, letter.id)).toMatchObject({ attempts: MAX_ATTEMPTS + 1, lastError: 'Error: still broken' });
+    expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS + 1, dead: true });
+
+    subscribers.handlerFails = false;
+    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(subscribers.handled).toEqual([letter.eventId]);
+    expect(await listed(controller, letter.id)).toBeUndefined();
+  });
+
+  it('loses no dead letter to a process killed between opening a replay and publishing it', async () => {
+    const killed = new DeadLetters(CONSUMER, dataSource);
+    const letter = await deadLetter(killed);
+    // The replay's first step, then nothing: the process died before its publish.
+    expect(await killed.reopen(letter.id)).toMatchObject({ eventId: letter.eventId, pattern: PATTERN });
+
+    const restarted = new DeadLetters(CONSUMER, dataSource);
+    const subscribers = new Subscribers(new EventDeliveryRule(restarted, CONSUMER, MAX_ATTEMPTS));
+    const controller = new Controller(restarted, subscribers.asBroker());
+    expect(await listed(controller, letter.id)).toMatchObject({ eventId: letter.eventId, attempts: MAX_ATTEMPTS });
+    expect(await restarted.countDead()).toBe(1);
+    // A broker's redelivery of the event still finds it parked.
+    await subscribers.publish(PATTERN, { eventId: letter.eventId, occurredAt: new Date().toISOString(), version: 1 });
+    expect(subscribers.handled).toEqual([]);
+
+    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(subscribers.handled).toEqual([letter.eventId]);
+    expect(await listed(controller, letter.id)).toBeUndefined();
+  });
+
+  it('parks the event again once the pass a replay gave it has run out without a delivery', async () => {
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const deadLetters = new DeadLetters(CONSUMER, dataSource, () => now);
+    const subscribers = new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS));
+    const letter = await deadLetter(deadLetters);
+
+    // Opened for a replay whose publish never reached the consumer, in a process that lives on.
+    await deadLetters.reopen(letter.id);
+    expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS, dead: false });
+    now += REPLAY_PASS_MS + 1;
+    expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS, dead: true });
+    await subscribers.publish(PATTERN, { eventId: letter.eventId, occurredAt: new Date().toISOString(), version: 1 });
+    expect(subscribers.handled).toEqual([]);
+    expect(await deadLetters.countDead()).toBe(1);
+  });
+});
