@@ -20,9 +20,13 @@ const LEASE_SECONDS = outboxLeaseSeconds(process.env);
 const MARK_BATCH_MS = 100;
 
 /**
- * How long a write or a relay's claim leases an event: longer than a batch
- * takes to publish (remote deliveries time out after 5 s), so a live relay
- * never loses its lease. The crash tests shorten it outside production
+ * How long a write or a relay's claim leases an event before another relay
+ * may take it over: how long what a killed process held waits. A live
+ * publisher renews the lease of the rows it holds every third of it for as
+ * long as it publishes them, since a delivery's length has no bound (in-process
+ * handlers) and a batch of a hundred remote ones can take minutes; it loses
+ * the lease only when it stalls, or cannot reach its database, for two thirds
+ * of it. The crash tests shorten it outside production
  * (TESSERA_OUTBOX_LEASE_SECONDS): what a killed process had leased then comes
  * back within a test's reach, through the same takeover as in production.
  */
@@ -45,13 +49,16 @@ interface OutboxRow {
 /**
  * A context's transactional outbox. `add` writes an event in the caller's
  * transaction, so it leaves if and only if the change commits, leased to this
- * process for LEASE_SECONDS; `flush(committed)` publishes what that
+ * process for its lease (LEASE_SECONDS); `flush(committed)` publishes what that
  * transaction wrote right after its commit, from memory, with no claim to
  * make. A timer publishes what is pending: what a crash between commit and
  * publish left behind, once its lease has run out, and what failed. Rows are
- * leased with SKIP LOCKED, so several instances share the work; a lease that
- * outlives its publisher is taken over, which makes delivery at least once
- * and the consumers' inbox makes it once. An event keeps the correlation id
+ * leased with SKIP LOCKED, so several instances share the work; a lease is
+ * renewed while its holder publishes, and taken over once it outlives its
+ * publisher, which makes delivery at least once and the consumers' inbox
+ * makes it once. A row's `attempts` names its lease holder: every claim
+ * raises it, so what a publisher writes of a row it may have lost is matched
+ * by the attempts it claimed. An event keeps the correlation id
  * and the trace context of the request that caused it, and is published on
  * that request's behalf and in its trace, whenever and by whomever it is
  * relayed (ADR 0010).
@@ -76,6 +83,7 @@ export class Outbox {
     private readonly schema: string,
     private readonly dataSource: DataSource,
     private readonly publisher: IntegrationEventPublisher,
+    private readonly leaseSeconds = LEASE_SECONDS,
   ) {
     this.logger = new Logger(`Outbox(${schema})`);
   }
@@ -122,7 +130,7 @@ export class Outbox {
     }
     statement.with(
       `INSERT INTO "${this.schema}".outbox (event_id, pattern, payload, correlation_id, trace_context, occurred_at, claimed_until, attempts)
-       SELECT ${values}, now() + interval '${LEASE_SECONDS} seconds', 1 WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
+       SELECT ${values}, now() + interval '${this.leaseSeconds} seconds', 1 WHERE ${AtomicStatement.onlyIf(onlyIf)} RETURNING position`,
     );
     // The payload as the relay would read it back from the table. The position only orders a relay's batch; a flush
     // publishes its rows in the order they were added.
@@ -208,7 +216,7 @@ export class Outbox {
     // because in-process subscribers need the connection (the embedded database has only one).
     const rows = await queryRows<OutboxRow>(
       this.dataSource,
-      `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '${LEASE_SECONDS} seconds', attempts = attempts + 1
+      `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '${this.leaseSeconds} seconds', attempts = attempts + 1
        WHERE position IN (
          SELECT position FROM "${this.schema}".outbox
          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
@@ -221,33 +229,60 @@ export class Outbox {
   }
 
   /**
-   * Publishes leased rows in order, then marks each published, or leased
-   * until its next try. The relay marks its batch at once, before it takes
-   * the next; a flush's marks wait for the flushes that follow, up to
-   * MARK_BATCH_MS, to be marked with theirs in one statement. Killed before
-   * a mark, the event is published again once its lease is over, which the
-   * consumers' inbox makes harmless.
+   * Publishes leased rows in order, keeping their lease meanwhile, then marks
+   * each published, or leased until its next try. The relay marks its batch at
+   * once, before it takes the next; a flush's marks wait for the flushes that
+   * follow, up to MARK_BATCH_MS, to be marked with theirs in one statement.
+   * The renewals stop before the marks, which take far less than what is left
+   * of the lease after the last one. Killed before a mark, the event is published
+   * again once its lease is over, which the consumers' inbox makes harmless.
    */
   private async publishRows(rows: readonly OutboxRow[], marking: 'now' | 'batched'): Promise<void> {
     const published: string[] = [];
-    const failed: { eventId: string; retryAfterMs: number }[] = [];
-    for (const row of rows) {
-      const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => inTraceContext(row.trace_context, () => this.publishRow(row)));
-      if (failure === undefined) published.push(row.event_id);
-      else failed.push({ eventId: row.event_id, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
+    const failed: { row: OutboxRow; retryAfterMs: number }[] = [];
+    const lease = new KeptLease(
+      rows,
+      (held) => this.renewLease(held),
+      (this.leaseSeconds * 1000) / 3,
+      (error) => this.logger.warn(`Renewing the lease of events being published failed, will retry: ${(error as Error)?.message ?? error}`),
+    );
+    try {
+      for (const row of rows) {
+        // Another relay took it over while this publisher stalled past its lease: it is that relay's to publish now.
+        if (lease.lost(row)) continue;
+        const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => inTraceContext(row.trace_context, () => this.publishRow(row)));
+        if (failure === undefined) published.push(row.event_id);
+        else failed.push({ row, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
+      }
+    } finally {
+      await lease.release();
     }
     if (published.length > 0) {
       if (marking === 'now') await this.markPublished(published);
       else await this.markPublishedSoon(published);
     }
     // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
-    // most likely fail the same way.
-    for (const { eventId, retryAfterMs } of failed) {
-      await this.dataSource.query(`UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $2 WHERE event_id = $1`, [
-        eventId,
-        retryAfterMs,
-      ]);
+    // most likely fail the same way. Only while this publisher still holds it: a relay that took it over since has its
+    // own lease on it, and its own outcome to write.
+    for (const { row, retryAfterMs } of failed) {
+      await this.dataSource.query(
+        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $3 WHERE event_id = $1 AND attempts = $2 AND published_at IS NULL`,
+        [row.event_id, row.attempts, retryAfterMs],
+      );
     }
+  }
+
+  /** Extends the lease of the rows this publisher still holds; answers the ids of those, the others lost to another relay. */
+  private async renewLease(held: readonly OutboxRow[]): Promise<Set<string>> {
+    const kept = await queryRows<{ event_id: string }>(
+      this.dataSource,
+      `UPDATE "${this.schema}".outbox AS o SET claimed_until = now() + interval '${this.leaseSeconds} seconds'
+         FROM unnest($1::uuid[], $2::int[]) AS held(event_id, attempts)
+        WHERE o.event_id = held.event_id AND o.attempts = held.attempts AND o.published_at IS NULL
+        RETURNING o.event_id`,
+      [held.map((row) => row.event_id), held.map((row) => row.attempts)],
+    );
+    return new Set(kept.map((row) => row.event_id));
   }
 
   private markPublishedSoon(eventIds: readonly string[]): Promise<void> {
@@ -269,7 +304,7 @@ export class Outbox {
 
   /** Publishes one event; answers why it failed, or undefined once delivered. */
   private async publishRow(row: OutboxRow): Promise<unknown> {
-    // Killed here, the event is committed and leased but nobody has it: once the lease (LEASE_SECONDS) has run out,
+    // Killed here, the event is committed and leased but nobody has it: once its lease has run out,
     // the relay of a restarted or another process publishes it.
     faultPoint(`outbox:before-publish:${row.pattern}`);
     try {
@@ -284,6 +319,51 @@ export class Outbox {
     } catch (error) {
       this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error)?.message ?? JSON.stringify(error)}`);
       return error ?? new Error('delivery failed');
+    }
+  }
+}
+
+/**
+ * The lease of the rows one publication holds, renewed every `everyMs` until
+ * it is released. A row the renewal no longer finds (another relay claimed it,
+ * or published it) is lost for good. No renewal runs for a publication shorter
+ * than `everyMs`, as nearly every one is: it costs a timer, not a statement.
+ */
+class KeptLease {
+  private readonly timer: NodeJS.Timeout;
+  private readonly lostIds = new Set<string>();
+  private renewing?: Promise<void>;
+
+  constructor(
+    private readonly rows: readonly OutboxRow[],
+    private readonly renew: (held: readonly OutboxRow[]) => Promise<Set<string>>,
+    everyMs: number,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    this.timer = setInterval(() => {
+      this.renewing ??= this.renewOnce().finally(() => (this.renewing = undefined));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  lost(row: OutboxRow): boolean {
+    return this.lostIds.has(row.event_id);
+  }
+
+  /** No more renewals; resolves once the one under way, if any, has ended, so that it cannot undo what follows. */
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    const held = this.rows.filter((row) => !this.lostIds.has(row.event_id));
+    if (held.length === 0) return;
+    try {
+      const kept = await this.renew(held);
+      for (const row of held) if (!kept.has(row.event_id)) this.lostIds.add(row.event_id);
+    } catch (error) {
+      this.onFailure(error);
     }
   }
 }
