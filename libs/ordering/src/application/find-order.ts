@@ -11,9 +11,10 @@ export function maySee(requester: Requester | undefined, ownerId: string): boole
 }
 
 /**
- * The order rebuilt from its stream, for a change made on no one's behalf;
- * ORDER_NOT_FOUND when there is none or when the id is malformed (answered
- * here, without asking the store).
+ * The order to change (OrderRepository.load: its projection row, or the state
+ * this process stored it in while it awaits payment), for a change made on no
+ * one's behalf; ORDER_NOT_FOUND when there is none or when the id is
+ * malformed (answered here, without asking the store).
  */
 export async function loadOrder(orders: OrderRepository, orderId: unknown): Promise<Order> {
   const order = isUuid(orderId) ? await orders.load(orderId) : null;
@@ -22,9 +23,9 @@ export async function loadOrder(orders: OrderRepository, orderId: unknown): Prom
 }
 
 /**
- * The order rebuilt from its stream, for a change asked by `requester`: the
- * refusals of loadOrder, and ORDER_NOT_FOUND too when the requester may not
- * see it, so that its existence is not revealed.
+ * The order to change, as loadOrder has it, for a change asked by
+ * `requester`: the refusals of loadOrder, and ORDER_NOT_FOUND too when the
+ * requester may not see it, so that its existence is not revealed.
  */
 export async function loadOrderFor(orders: OrderRepository, orderId: unknown, requester: Requester | undefined): Promise<Order> {
   const order = await loadOrder(orders, orderId);

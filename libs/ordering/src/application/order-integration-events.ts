@@ -1,7 +1,6 @@
 import { IntegrationEventPayload, ORDERING_EVENTS, OrderCancelledEvent, OrderConfirmedEvent, OrderPlacedEvent } from '@tessera/contracts';
 import type { OrderDomainEvent } from '../domain/order-domain-events';
 
-/** An event's own fields; the outbox adds eventId and occurredAt when it publishes. */
 /** What goes into the outbox for one event of an order's stream. */
 export type OrderIntegrationEvent =
   | { pattern: typeof ORDERING_EVENTS.ORDER_PLACED; payload: IntegrationEventPayload<OrderPlacedEvent> }
