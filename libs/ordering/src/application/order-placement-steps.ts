@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ERROR_CODES, type OrderView, type ReservationView } from '@tessera/contracts';
 import { errorOutcome, resultOutcome } from '@tessera/messaging';
 import { DomainError, faultPoint, ValidationError } from '@tessera/shared-kernel';
-import { Order } from '../domain/order.aggregate';
+import { Order, type OrderSnapshot } from '../domain/order.aggregate';
 import type { OrderLineInput } from '../domain/order-line.value-object';
 import { ORDER_REPOSITORY, type OrderRepository } from '../domain/order.repository';
 import { ORDER_PLACEMENT_REPOSITORY, type OrderPlacement, type OrderPlacementRepository } from './order-placements';
@@ -21,6 +21,9 @@ import { StockReservations } from './stock-reservations';
  * A refusal (INSUFFICIENT_STOCK, PRODUCT_NOT_FOUND) ends the placement with
  * it. Any other failure gives the placement up: it is marked COMPENSATING,
  * so that nobody completes it any more, and its reservation is released.
+ * The hold asked of the catalog and the order's expiry both come from the
+ * payment timeout the placement was begun with, so that an attempt made
+ * after the setting grew places no order that outlives its stock.
  */
 @Injectable()
 export class OrderPlacementSteps {
@@ -35,14 +38,15 @@ export class OrderPlacementSteps {
 
   /** Carries a PLACING placement through to its order, or to the refusal or failure it meets (thrown). */
   async carryOut(placement: OrderPlacement): Promise<OrderView> {
+    const paymentTimeoutSeconds = this.paymentTimeoutOf(placement);
     let reservation: ReservationView;
     try {
-      reservation = await this.reservations.reserve(placement.orderId, placement.lines, this.settings.reservationHoldSeconds);
+      reservation = await this.reservations.reserve(placement.orderId, placement.lines, this.settings.reservationHoldSecondsFor(paymentTimeoutSeconds));
     } catch (error) {
       if (StockReservations.reservedNothing(error)) {
         // Killed after this commit: the refusal is the key's answer; nothing was reserved.
         if (await this.placements.refuse(placement.orderId, errorOutcome(error as DomainError))) throw error;
-        return this.answerOfEndedPlacement(placement.orderId);
+        return this.answerOfEndedPlacement(placement.orderId, false);
       }
       await this.giveUp(placement, error);
       throw error;
@@ -53,7 +57,7 @@ export class OrderPlacementSteps {
 
     let order: Order;
     try {
-      order = placeFromReservation(placement, reservation, this.settings.paymentTimeoutSeconds);
+      order = placeFromReservation(placement, reservation, paymentTimeoutSeconds);
     } catch (error) {
       await this.giveUp(placement, error);
       throw error;
@@ -69,22 +73,34 @@ export class OrderPlacementSteps {
     // Killed here: the order, its ordering.order.placed event and the key's answer are committed together; a retry
     // with the key replays the order, and the order expires (releasing its stock) if it is never paid.
     faultPoint('place-order:after-store');
-    return completed ? view : this.answerOfEndedPlacement(placement.orderId);
+    return completed ? view : this.answerOfEndedPlacement(placement.orderId, true);
+  }
+
+  /** ORDER_PAYMENT_TIMEOUT_SECONDS as the placement was begun with it; the setting of now for one begun without it. */
+  paymentTimeoutOf(placement: OrderPlacement): number {
+    return placement.paymentTimeoutSeconds ?? this.settings.paymentTimeoutSeconds;
   }
 
   /**
    * Gives a placement up and releases what it may hold. The placement is
    * COMPENSATING before the catalog is asked, so that no completion can
-   * follow the release; if the release fails, recovery asks again.
+   * follow the release; if the release fails, recovery asks again. One that
+   * another attempt ended first is released too, unless it was placed.
    */
   async giveUp(placement: OrderPlacement, cause: unknown): Promise<void> {
+    let releaser = 'recovery';
     try {
-      if (!(await this.placements.giveUp(placement.orderId))) return;
-      // Killed here: the placement is COMPENSATING; recovery releases the reservation and abandons it.
-      faultPoint('place-order:after-give-up');
-      await this.releaseAndAbandon(placement.orderId);
+      if (await this.placements.giveUp(placement.orderId)) {
+        // Killed here: the placement is COMPENSATING; recovery releases the reservation and abandons it.
+        faultPoint('place-order:after-give-up');
+        await this.releaseAndAbandon(placement.orderId);
+        return;
+      }
+      // Another attempt ended it first, and this one may have reserved all the same (a reply that timed out).
+      releaser = "the catalog's hold";
+      await this.releaseUnlessPlaced(placement.orderId);
     } catch (error) {
-      this.logger.warn(`Placing order ${placement.orderId} failed (${messageOf(cause)}); releasing its stock is left to recovery: ${messageOf(error)}`);
+      this.logger.warn(`Placing order ${placement.orderId} failed (${messageOf(cause)}); releasing its stock is left to ${releaser}: ${messageOf(error)}`);
     }
   }
 
@@ -96,13 +112,33 @@ export class OrderPlacementSteps {
   }
 
   /**
-   * What to answer when another request or recovery ended the placement
-   * first: its order, if it was placed; otherwise the caller may retry.
+   * What an attempt answers when another request or recovery ended the
+   * placement first: its order, if it was placed; otherwise the caller may
+   * retry, and an attempt that reserved has released what it reserved.
    */
-  private async answerOfEndedPlacement(orderId: string): Promise<OrderView> {
-    const order = await this.orders.findSnapshot(orderId);
-    if (order) return OrderViewMapper.toView(order);
+  private async answerOfEndedPlacement(orderId: string, reserved: boolean): Promise<OrderView> {
+    const placed = reserved ? await this.releaseUnlessPlaced(orderId) : await this.orders.findSnapshot(orderId);
+    if (placed) return OrderViewMapper.toView(placed);
     throw new DomainError(ERROR_CODES.CONCURRENT_MODIFICATION, 'The order was being placed by another attempt that did not place it; retry');
+  }
+
+  /**
+   * For an attempt that may hold a reservation when its placement is no
+   * longer PLACING (another attempt ended it, or is giving it up): the order,
+   * if one was placed, which the reservation is then for; otherwise no order
+   * can be placed any more, and the reservation, which would hold units for
+   * nothing, is released (once, whoever asks: the compensation may ask too).
+   * A refusal does not spend the reservation id, so a slow attempt can reserve
+   * after another one's refusal ended the placement, once stock came back.
+   */
+  private async releaseUnlessPlaced(orderId: string): Promise<OrderSnapshot | null> {
+    const placed = await this.orders.findSnapshot(orderId);
+    if (placed) return placed;
+    // Killed before the catalog releases it: nothing in ordering knows of this reservation any more, so its units stay
+    // RESERVED until the catalog's hold runs out and it releases them itself (catalog.reservation.expired, which
+    // ordering ignores for an order it does not have). Killed after: nothing is left, and the caller gets no answer.
+    await this.reservations.release(orderId);
+    return null;
   }
 }
 

@@ -22,8 +22,16 @@ export interface OrderPlacement {
   userId: string;
   lines: { productId: string; quantity: number }[];
   stage: PlacementStage;
-  /** When the customer asked: the order is placed as of then, and expires a payment timeout later. */
+  /** When the customer asked: the order is placed as of then, and expires `paymentTimeoutSeconds` later. */
   createdAt: Date;
+  /**
+   * ORDER_PAYMENT_TIMEOUT_SECONDS when the customer asked. The catalog's hold
+   * is fixed from it at the first reservation, so every later attempt derives
+   * the order's expiry from it too, never from the setting of its own moment,
+   * which may have grown since. Unknown for a placement begun by a process
+   * older than the column that keeps it.
+   */
+  paymentTimeoutSeconds?: number;
   /** How often recovery has taken it up. */
   attempts: number;
 }
@@ -74,9 +82,11 @@ export interface OrderPlacementRepository {
   abandon(orderId: string): Promise<void>;
 
   /**
-   * Up to `limit` placements due for recovery at `now`, oldest first, each
-   * leased to the caller (not due again until `now` plus a backoff that grows
-   * with its attempts), so that several instances share the work.
+   * The placement due for recovery at `now` the longest, if any, leased to
+   * the caller: not due again until `now` plus `leaseMs` plus a backoff that
+   * grows with its attempts. `leaseMs` is the longest the caller's work on it
+   * can take, so that no other instance takes it while that work may still
+   * be running; the backoff spaces the retries of a placement that keeps failing.
    */
-  takeDue(now: Date, limit: number): Promise<OrderPlacement[]>;
+  takeNextDue(now: Date, leaseMs: number): Promise<OrderPlacement | undefined>;
 }

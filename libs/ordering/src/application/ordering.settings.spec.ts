@@ -15,14 +15,19 @@ describe('OrderingSettings', () => {
     writeFileSync(file, 'ORDER_PAYMENT_TIMEOUT_SECONDS: 600\n');
     const runtime = RuntimeSettings.fromEnvironment({ CONFIG_FILE: file });
     const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: 600 }), runtime);
-    expect(settings).toMatchObject({ paymentTimeoutSeconds: 600, reservationHoldSeconds: 1200, placementRecoveryAfterMs: 15_000 });
+    expect(settings).toMatchObject({ paymentTimeoutSeconds: 600, placementRecoveryAfterMs: 15_000, placementRecoveryLeaseMs: 15_000 });
 
     writeFileSync(file, 'ORDER_PAYMENT_TIMEOUT_SECONDS: 30\nREQUEST_TIMEOUT_MS: 1000\n');
     runtime.reload();
-    expect(settings).toMatchObject({ paymentTimeoutSeconds: 30, reservationHoldSeconds: 90, placementRecoveryAfterMs: 3000 });
+    expect(settings).toMatchObject({ paymentTimeoutSeconds: 30, placementRecoveryAfterMs: 3000, placementRecoveryLeaseMs: 3000 });
   });
 
   it('keeps the values it started with when the process has no runtime settings', () => {
-    expect(new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: 120 }))).toMatchObject({ paymentTimeoutSeconds: 120, reservationHoldSeconds: 240 });
+    expect(new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: 120 }))).toMatchObject({ paymentTimeoutSeconds: 120 });
+  });
+
+  it('asks the catalog to hold the stock of an order for its payment timeout and as long again, at least a minute more', () => {
+    const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: 600 }));
+    expect([600, 30].map((timeout) => settings.reservationHoldSecondsFor(timeout))).toEqual([1200, 90]);
   });
 });

@@ -13,7 +13,8 @@ const MIN_RESERVATION_GRACE_SECONDS = 60;
  * The ordering context's configuration. The payment and request timeouts are
  * runtime settings: when the process has them (RuntimeSettings), each read
  * gives the value of the moment, so a changed CONFIG_FILE holds from the next
- * order placed; an order already placed keeps the expiry it was given.
+ * order placed; an order being placed keeps the payment timeout its placement
+ * was begun with, and an order placed the expiry it was given.
  */
 @Injectable()
 export class OrderingSettings {
@@ -44,12 +45,21 @@ export class OrderingSettings {
   }
 
   /**
-   * How long the catalog is asked to hold an order's stock before it releases
-   * it by itself: the payment timeout, and as long again (at least a minute)
-   * for a confirmation made in time to commit it.
+   * How long recovery keeps a placement it took from every other instance:
+   * its work on one (a reservation, and its release if that fails) waits on
+   * the catalog at most twice, and is given as long as a live request is.
    */
-  get reservationHoldSeconds(): number {
-    const paymentTimeoutSeconds = this.paymentTimeoutSeconds;
+  get placementRecoveryLeaseMs(): number {
+    return this.placementRecoveryAfterMs;
+  }
+
+  /**
+   * How long the catalog is asked to hold the stock of an order that waits
+   * `paymentTimeoutSeconds` for its payment before it releases it by itself:
+   * that long, and as long again (at least a minute) for a confirmation made
+   * in time to commit it.
+   */
+  reservationHoldSecondsFor(paymentTimeoutSeconds: number): number {
     return paymentTimeoutSeconds + Math.max(MIN_RESERVATION_GRACE_SECONDS, paymentTimeoutSeconds);
   }
 }

@@ -243,6 +243,30 @@ describe('Order', () => {
     });
   });
 
+  describe('expireForLostStock', () => {
+    it('expires an order awaiting payment before its time is over, and it cannot be paid afterwards', () => {
+      const order = place();
+      order.pullEvents();
+
+      expect(order.expireForLostStock(secondsAfter(60))).toBe(true);
+
+      expect(order.toSnapshot()).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_EXPIRED', version: 2 });
+      expect(order.pullEvents().map((event) => event.type)).toEqual(['OrderCancelled']);
+      expect(() => order.confirm('pay-1', secondsAfter(61))).toThrow(expect.objectContaining({ code: 'ORDER_NOT_PAYABLE' }));
+    });
+
+    it('leaves confirmed and cancelled orders alone', () => {
+      const paid = place();
+      paid.confirm('pay-1', secondsAfter(60));
+      const cancelled = place();
+      cancelled.cancel('CANCELLED_BY_CUSTOMER', secondsAfter(60));
+
+      expect(paid.expireForLostStock(secondsAfter(120))).toBe(false);
+      expect(cancelled.expireForLostStock(secondsAfter(120))).toBe(false);
+      expect([paid.status, cancelled.cancellationReason, paid.version, cancelled.version]).toEqual(['CONFIRMED', 'CANCELLED_BY_CUSTOMER', 2, 2]);
+    });
+  });
+
   describe('fromSnapshot', () => {
     it('is the order its projection holds, and changes from there as the order rebuilt from its stream would', () => {
       const stored = place();
@@ -294,10 +318,5 @@ describe('Order', () => {
     it('refuses an event type it does not know', () => {
       expect(() => fromStoredEvent(ORDER_ID, { type: 'OrderShipped', version: 2, occurredAt: PLACED_AT, data: {} })).toThrow(/cannot be read/);
     });
-  });
-
-  it('knows its owner', () => {
-    expect(place().isOwnedBy(ADA)).toBe(true);
-    expect(place().isOwnedBy(MUG)).toBe(false);
   });
 });

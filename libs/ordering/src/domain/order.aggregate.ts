@@ -167,10 +167,6 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
     return [...this.events];
   }
 
-  isOwnedBy(userId: unknown): boolean {
-    return typeof userId === 'string' && userId.toLowerCase() === this.state.userId.toLowerCase();
-  }
-
   /** Awaiting payment with its payment time over: the order can only expire now. */
   isPastDue(now: Date = new Date()): boolean {
     return this.state.status === 'AWAITING_PAYMENT' && now.getTime() >= this.state.expiresAt.getTime();
@@ -213,6 +209,18 @@ export class Order extends AggregateRoot<OrderDomainEvent> {
    */
   expire(now: Date = new Date()): boolean {
     if (!this.isPastDue(now)) return false;
+    this.raise(new OrderCancelledDomainEvent(this.id, this.currentVersion + 1, new Date(now), 'PAYMENT_EXPIRED'));
+    return true;
+  }
+
+  /**
+   * Expires (PAYMENT_EXPIRED) an order still awaiting payment whose stock was
+   * given back, whether or not its time is over: paid, it would be sold
+   * without the units to deliver. Otherwise changes nothing; answers whether
+   * it expired it.
+   */
+  expireForLostStock(now: Date = new Date()): boolean {
+    if (this.state.status !== 'AWAITING_PAYMENT') return false;
     this.raise(new OrderCancelledDomainEvent(this.id, this.currentVersion + 1, new Date(now), 'PAYMENT_EXPIRED'));
     return true;
   }

@@ -9,8 +9,8 @@ import { FakeIdempotencyStore, nextTurn } from '@tessera/messaging/testing';
  * The OrderPlacementRepository contract in memory, for specs: an intent
  * only for an active customer, changes conditional on the stage, the order
  * stored through the in-memory order repository, keys through the fake
- * store, and a lease on takeDue that keeps a placement from being taken
- * again until `now` passes it.
+ * store, and a lease on takeNextDue, as the table's, that keeps a placement
+ * from being taken again until `now` passes it.
  */
 export class InMemoryOrderPlacementRepository implements OrderPlacementRepository {
   private readonly placements = new Map<string, { placement: OrderPlacement; recoverAfter: Date }>();
@@ -69,17 +69,15 @@ export class InMemoryOrderPlacementRepository implements OrderPlacementRepositor
     await this.idempotency.forget(orderId);
   }
 
-  async takeDue(now: Date, limit: number): Promise<OrderPlacement[]> {
+  async takeNextDue(now: Date, leaseMs: number): Promise<OrderPlacement | undefined> {
     await nextTurn();
-    const due = [...this.placements.values()]
-      .filter((kept) => kept.recoverAfter.getTime() <= now.getTime())
-      .sort((a, b) => a.placement.createdAt.getTime() - b.placement.createdAt.getTime())
-      .slice(0, limit);
-    for (const kept of due) {
-      kept.placement.attempts++;
-      kept.recoverAfter = new Date(now.getTime() + 1000 * Math.min(2 ** kept.placement.attempts, 60));
-    }
-    return due.map((kept) => ({ ...kept.placement, lines: kept.placement.lines.map((line) => ({ ...line })) }));
+    const [kept] = [...this.placements.values()]
+      .filter((each) => each.recoverAfter.getTime() <= now.getTime())
+      .sort((a, b) => a.recoverAfter.getTime() - b.recoverAfter.getTime() || a.placement.createdAt.getTime() - b.placement.createdAt.getTime());
+    if (!kept) return undefined;
+    kept.recoverAfter = new Date(now.getTime() + leaseMs + 1000 * Math.min(2 ** kept.placement.attempts, 60));
+    kept.placement.attempts++;
+    return { ...kept.placement, lines: kept.placement.lines.map((line) => ({ ...line })) };
   }
 
   /** The stage of the placement of `orderId`, or undefined once it ended. */

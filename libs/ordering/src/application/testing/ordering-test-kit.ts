@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfigService } from '@nestjs/config';
+import type { RuntimeSettings } from '@tessera/platform';
 import { ERROR_CODES, OrderView, PAYMENTS_PATTERNS, UserView, USERS_PATTERNS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { CancelOrderHandler } from '../commands/cancel-order/cancel-order.handler';
@@ -9,6 +10,7 @@ import { PlaceOrderCommand } from '../commands/place-order/place-order.command';
 import { PlaceOrderHandler } from '../commands/place-order/place-order.handler';
 import { RecoverPlacementsHandler } from '../commands/recover-placements/recover-placements.handler';
 import { OnPaymentSucceededHandler } from '../event-handlers/on-payment-succeeded/on-payment-succeeded.handler';
+import { OnReservationExpiredHandler } from '../event-handlers/on-reservation-expired/on-reservation-expired.handler';
 import { OnUserDeactivatedHandler } from '../event-handlers/on-user-deactivated/on-user-deactivated.handler';
 import { OrderPlacementSteps } from '../order-placement-steps';
 import { OrderingSettings } from '../ordering.settings';
@@ -46,7 +48,9 @@ export function orderingTestKit() {
   const inbox = new FakeInbox();
   const idempotency = new FakeIdempotencyStore();
   const clock = new FakeClock();
-  const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: KIT_PAYMENT_TIMEOUT_SECONDS }));
+  const changedSettings: Record<string, unknown> = {};
+  const runtime = { get: (name: string) => changedSettings[name] } as unknown as RuntimeSettings;
+  const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: KIT_PAYMENT_TIMEOUT_SECONDS }), runtime);
   const catalog = new FakeCatalog();
   const inactiveUsers = new Set<string>();
   const users = new FakeContextClient('users').answer(USERS_PATTERNS.GET_USER, ({ userId }) => {
@@ -81,11 +85,13 @@ export function orderingTestKit() {
     confirmPayment: new ConfirmPaymentHandler(orders, reservations, clock, recentConfirmations),
     expireDueOrders: new ExpireDueOrdersHandler(orders, reservations, clock),
     onPaymentSucceeded: new OnPaymentSucceededHandler(orders, inbox.asInbox(), outbox.asOutbox(), reservations, refunds, clock, recentConfirmations),
+    onReservationExpired: new OnReservationExpiredHandler(orders, inbox.asInbox(), outbox.asOutbox(), clock),
   };
 
   return {
     orders,
     placements,
+    steps,
     outbox,
     inbox,
     idempotency,
@@ -96,6 +102,10 @@ export function orderingTestKit() {
     payments,
     ...handlers,
     customers,
+    /** Runtime settings change, as a saved CONFIG_FILE (or a restart with another environment) changes them. */
+    changeSettings(values: { ORDER_PAYMENT_TIMEOUT_SECONDS?: number; REQUEST_TIMEOUT_MS?: number }): void {
+      Object.assign(changedSettings, values);
+    },
     /** Users deactivates the user, and ordering hears of it. */
     async deactivate(userId: string): Promise<void> {
       inactiveUsers.add(userId);

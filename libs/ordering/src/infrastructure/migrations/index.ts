@@ -4,6 +4,7 @@ import { CreateOrderPlacements1795480000000 } from './1795480000000-create-order
 import { CreateOrderingDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddOrderingOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { CreateCustomers1795510000000 } from './1795510000000-create-customers.migration';
+import { AddPlacementPaymentTimeout1795520000000 } from './1795520000000-add-placement-payment-timeout.migration';
 
 /** Every migration of the ordering context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const ORDERING_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const ORDERING_MIGRATIONS = [
   CreateOrderingDeadLetters1795490000000,
   AddOrderingOutboxTraceContext1795500000000,
   CreateCustomers1795510000000,
+  AddPlacementPaymentTimeout1795520000000,
 ];

@@ -30,6 +30,7 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
     stage: 'PLACING',
     createdAt: new Date('2030-01-01T10:00:00.000Z'),
     attempts: 0,
+    paymentTimeoutSeconds: 900,
   });
   const keyOf = (userId: string, key = 'key-1'): PlacementKey => ({ scope: { userId, key, operation: 'place-order' }, request: { items: [] } });
   const stored = async () => (await dataSource.query('SELECT count(*)::int AS n FROM ordering.order_placements'))[0].n as number;
@@ -121,5 +122,36 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
       query.mockRestore();
     }
     expect(await stored()).toBe(0);
+  });
+
+  it('leases a taken placement to its taker: nobody else takes it while the lease runs, and it comes back after it', async () => {
+    const userId = randomUUID();
+    await customers.record(userId, 'active');
+    const placement = placementOf(userId);
+    await placements.begin(placement, recoverAfter);
+    const leaseMs = 15_000;
+    const at = (ms: number) => new Date(recoverAfter.getTime() + ms);
+
+    const taken = await Promise.all([placements.takeNextDue(at(0), leaseMs), placements.takeNextDue(at(0), leaseMs)]);
+
+    expect(taken.filter(Boolean)).toEqual([{ ...placement, attempts: 1 }]);
+    await expect(placements.takeNextDue(at(leaseMs - 1), leaseMs)).resolves.toBeUndefined();
+    await expect(placements.takeNextDue(at(leaseMs), leaseMs)).resolves.toBeUndefined();
+    const again = await placements.takeNextDue(at(leaseMs + 60_000), leaseMs);
+    expect(again).toMatchObject({ orderId: placement.orderId, attempts: 2 });
+  });
+
+  it('hands the placement due the longest out first, and one begun without its payment timeout without one', async () => {
+    const userId = randomUUID();
+    await customers.record(userId, 'active');
+    const later = placementOf(userId);
+    const { paymentTimeoutSeconds: _, ...older } = placementOf(userId);
+    await placements.begin(later, new Date(recoverAfter.getTime() + 1));
+    await placements.begin(older, recoverAfter);
+    const at = new Date(recoverAfter.getTime() + 1);
+
+    expect(await placements.takeNextDue(at, 15_000)).toEqual({ ...older, attempts: 1 });
+    expect(await placements.takeNextDue(at, 15_000)).toEqual({ ...later, attempts: 1 });
+    expect(await placements.takeNextDue(at, 15_000)).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ interface PlacementRow {
   stage: PlacementStage;
   created_at: Date;
   attempts: number;
+  payment_timeout_seconds: number | null;
 }
 
 /** The longest a placement that keeps failing waits between two recoveries. */
@@ -42,9 +43,10 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     // With a key, the intent is written only if the key was new: a taken key leaves both as they are.
     const claimed = key && this.idempotency.claimIn(statement, key.scope, key.request, placement.orderId, mayOrder);
     const intent = statement.with(
-      `INSERT INTO ordering.order_placements (order_id, user_id, lines, stage, created_at, recover_after, attempts)
+      `INSERT INTO ordering.order_placements (order_id, user_id, lines, stage, created_at, recover_after, attempts, payment_timeout_seconds)
        SELECT ${p(placement.orderId, 'uuid')}, ${p(placement.userId, 'uuid')}, ${p(JSON.stringify(placement.lines), 'jsonb')}, ${p(placement.stage, 'text')},
-              ${p(placement.createdAt, 'timestamptz')}, ${p(recoverAfter, 'timestamptz')}, ${p(placement.attempts, 'integer')}
+              ${p(placement.createdAt, 'timestamptz')}, ${p(recoverAfter, 'timestamptz')}, ${p(placement.attempts, 'integer')},
+              ${p(placement.paymentTimeoutSeconds ?? null, 'integer')}
         WHERE ${mayOrder} AND ${AtomicStatement.onlyIf(claimed)}
        RETURNING order_id`,
     );
@@ -94,26 +96,28 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     });
   }
 
-  async takeDue(now: Date, limit: number): Promise<OrderPlacement[]> {
+  async takeNextDue(now: Date, leaseMs: number): Promise<OrderPlacement | undefined> {
+    // The lease covers the caller's work; the backoff on top, from the attempts before this one, spaces the retries.
     const [rows] = (await this.dataSource.query(
       `UPDATE ordering.order_placements
           SET attempts = attempts + 1,
-              recover_after = $1::timestamptz + interval '1 second' * LEAST(POWER(2, attempts), ${MAX_RECOVERY_BACKOFF_SECONDS})
-        WHERE order_id IN (
-          SELECT order_id FROM ordering.order_placements WHERE recover_after <= $1 ORDER BY recover_after LIMIT $2 FOR UPDATE SKIP LOCKED)
-    RETURNING order_id, user_id, lines, stage, created_at, attempts`,
-      [now, limit],
+              recover_after = $1::timestamptz + interval '1 millisecond' * $2::double precision + interval '1 second' * LEAST(POWER(2, attempts), ${MAX_RECOVERY_BACKOFF_SECONDS})
+        WHERE order_id = (
+          SELECT order_id FROM ordering.order_placements WHERE recover_after <= $1 ORDER BY recover_after LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING order_id, user_id, lines, stage, created_at, attempts, payment_timeout_seconds`,
+      [now, leaseMs],
     )) as [PlacementRow[], number];
-    return rows
-      .map((row) => ({
-        orderId: row.order_id,
-        userId: row.user_id,
-        lines: row.lines,
-        stage: row.stage,
-        createdAt: new Date(row.created_at),
-        attempts: row.attempts,
-      }))
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const [row] = rows;
+    if (!row) return undefined;
+    return {
+      orderId: row.order_id,
+      userId: row.user_id,
+      lines: row.lines,
+      stage: row.stage,
+      createdAt: new Date(row.created_at),
+      attempts: row.attempts,
+      ...(row.payment_timeout_seconds === null ? {} : { paymentTimeoutSeconds: row.payment_timeout_seconds }),
+    };
   }
 }
 

@@ -54,6 +54,20 @@ describe('PlaceOrderHandler', () => {
     ]);
   });
 
+  it('keeps the payment timeout of when the customer asked for the hold and the expiry, whatever the setting becomes meanwhile', async () => {
+    const mug = kit.givenProduct();
+    const reserve = kit.catalog.handlerOf(CATALOG_PATTERNS.RESERVE_STOCK);
+    kit.catalog.answer(CATALOG_PATTERNS.RESERVE_STOCK, (request) => {
+      kit.changeSettings({ ORDER_PAYMENT_TIMEOUT_SECONDS: 3600 });
+      return reserve(request);
+    });
+
+    const order = await place([{ productId: mug, quantity: 1 }]);
+
+    expect(order.expiresAt).toBe('2030-01-01T10:15:00.000Z');
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toEqual([expect.objectContaining({ holdSeconds: 1800 })]);
+  });
+
   it('stores OrderPlaced as the first event of the stream and publishes ordering.order.placed after the commit', async () => {
     const mug = kit.givenProduct();
 

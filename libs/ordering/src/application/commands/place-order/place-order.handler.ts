@@ -53,7 +53,15 @@ export class PlaceOrderHandler {
         ? undefined
         : { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
     const now = this.clock.now();
-    const placement: OrderPlacement = { orderId: newOrderId(), userId, lines, stage: 'PLACING', createdAt: now, attempts: 0 };
+    const placement: OrderPlacement = {
+      orderId: newOrderId(),
+      userId,
+      lines,
+      stage: 'PLACING',
+      createdAt: now,
+      attempts: 0,
+      paymentTimeoutSeconds: this.settings.paymentTimeoutSeconds,
+    };
     const recoverAfter = new Date(now.getTime() + this.settings.placementRecoveryAfterMs);
     let start = await this.placements.begin(placement, recoverAfter, key);
     if (start === 'customer-unknown') {

@@ -6,6 +6,7 @@ import { newUserId, orderingTestKit } from '../../testing/ordering-test-kit';
 import { GetOrderQuery } from '../../queries/get-order/get-order.query';
 import { PlaceOrderCommand } from '../place-order/place-order.command';
 import { RecoverPlacementsCommand } from './recover-placements.command';
+import { RecoverPlacementsHandler } from './recover-placements.handler';
 
 // What a request killed between two steps leaves behind is made here by hand: the intent stored (and, for some, the
 // stock reserved), and nothing else, as after a SIGKILL. Recovery must finish each the way ADR 0005 says.
@@ -23,7 +24,15 @@ describe('RecoverPlacementsHandler', () => {
   afterEach(() => jest.restoreAllMocks());
 
   async function leftBehind(productId: string, quantity: number, withKey = true): Promise<OrderPlacement> {
-    const placement: OrderPlacement = { orderId, userId: ada, lines: [{ productId, quantity }], stage: 'PLACING', createdAt: kit.clock.now(), attempts: 0 };
+    const placement: OrderPlacement = {
+      orderId,
+      userId: ada,
+      lines: [{ productId, quantity }],
+      stage: 'PLACING',
+      createdAt: kit.clock.now(),
+      attempts: 0,
+      paymentTimeoutSeconds: kit.settings.paymentTimeoutSeconds,
+    };
     const request = { items: placement.lines };
     await kit.customers.record(ada, 'active');
     expect(
@@ -138,4 +147,74 @@ describe('RecoverPlacementsHandler', () => {
     expect(kit.catalog.stockOf(mug)).toBe(10);
     expect(kit.placements.unfinished).toBe(0);
   });
+
+  it('places the order with the expiry and the hold the placement was begun with, though the payment timeout grew since', async () => {
+    const mug = kit.givenProduct(10);
+    const placement = await leftBehind(mug, 2);
+    const begunWith = kit.settings.paymentTimeoutSeconds;
+    kit.changeSettings({ ORDER_PAYMENT_TIMEOUT_SECONDS: begunWith * 4 });
+    pastTheBound();
+
+    expect(await recover()).toBe(1);
+
+    const order = await kit.getOrder.execute(new GetOrderQuery(orderId, { userId: ada, isAdmin: false }));
+    expect(Date.parse(order.expiresAt) - placement.createdAt.getTime()).toBe(begunWith * 1000);
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK)).toEqual([
+      expect.objectContaining({ reservationId: orderId, holdSeconds: kit.settings.reservationHoldSecondsFor(begunWith) }),
+    ]);
+  });
+
+  it('gives up a placement whose time to pay, as it was begun, is over, though the payment timeout grew since', async () => {
+    const mug = kit.givenProduct(10);
+    const placement = await leftBehind(mug, 2);
+    await kit.catalog.asClient().send(CATALOG_PATTERNS.RESERVE_STOCK, { reservationId: orderId, lines: placement.lines });
+    kit.changeSettings({ ORDER_PAYMENT_TIMEOUT_SECONDS: kit.settings.paymentTimeoutSeconds * 4 });
+    kit.clock.advanceSeconds(placement.paymentTimeoutSeconds! + 1);
+
+    expect(await recover()).toBe(1);
+
+    expect(kit.catalog.statusOf(orderId)).toBe('RELEASED');
+    expect(kit.orders.size).toBe(0);
+  });
+
+  it('leaves a placement to the instance working on it for as long as that work can take, and the next one to another instance', async () => {
+    const mug = kit.givenProduct(10);
+    const first = await leftBehind(mug, 1, false);
+    kit.clock.advanceSeconds(1);
+    const second = { ...first, orderId: '5c1e9a0b-2f4d-4e6a-8b7c-9d0e1f2a3b4c', createdAt: kit.clock.now() };
+    await kit.placements.begin(second, new Date(kit.clock.now().getTime() + kit.settings.placementRecoveryAfterMs));
+    const reserve = kit.catalog.handlerOf(CATALOG_PATTERNS.RESERVE_STOCK);
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    let held = false;
+    kit.catalog.answer(CATALOG_PATTERNS.RESERVE_STOCK, async (request) => {
+      if (request.reservationId === first.orderId && !held) {
+        held = true;
+        await firstAnswered;
+      }
+      return reserve(request);
+    });
+    const otherInstance = new RecoverPlacementsHandler(kit.placements, kit.steps, kit.settings, kit.clock);
+    pastTheBound();
+
+    const round = recover();
+    await until(() => kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK).length === 1);
+    // The catalog answers the first placement's reservation a moment before its lease would run out.
+    kit.clock.advanceSeconds(kit.settings.placementRecoveryLeaseMs / 1000 - 1);
+    expect(await otherInstance.execute(new RecoverPlacementsCommand())).toBe(1);
+    answerFirst();
+    expect(await round).toBe(1);
+
+    expect(kit.catalog.requestsOf(CATALOG_PATTERNS.RESERVE_STOCK).map((request) => request.reservationId)).toEqual([first.orderId, second.orderId]);
+    expect(kit.orders.size).toBe(2);
+    expect(kit.placements.unfinished).toBe(0);
+  });
 });
+
+/** Waits, a turn of the event loop at a time, until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; !condition(); turn++) {
+    if (turn > 1000) throw new Error('The condition never held');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

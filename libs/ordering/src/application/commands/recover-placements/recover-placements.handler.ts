@@ -15,8 +15,9 @@ import { RecoverPlacementsCommand } from './recover-placements.command';
  * stored and the key answered. One whose time to pay is over by now is given
  * up instead: nobody is left to pay it. A COMPENSATING one has its stock
  * released and is forgotten. Safe with several instances: each placement is
- * leased to one of them, and every step is conditional on its stage.
- * Answers how many placements this round ended.
+ * leased to one of them for as long as its work can take (and longer after
+ * each failed attempt), and every step is conditional on its stage. Answers
+ * how many placements this round ended.
  */
 @Injectable()
 export class RecoverPlacementsHandler {
@@ -30,9 +31,12 @@ export class RecoverPlacementsHandler {
   ) {}
 
   async execute(command: RecoverPlacementsCommand): Promise<number> {
-    const due = await this.placements.takeDue(this.clock.now(), command.limit);
     let ended = 0;
-    for (const placement of due) {
+    for (let taken = 0; taken < command.limit; taken++) {
+      // Taken one at a time, just before its work: a lease taken for a whole round would run out while the placements
+      // before it were worked on, and another instance would take it up at the same time as this one.
+      const placement = await this.placements.takeNextDue(this.clock.now(), this.settings.placementRecoveryLeaseMs);
+      if (!placement) break;
       // One placement that cannot be finished now must not hold up the others; its lease runs out and it comes back.
       if (await this.recover(placement)) ended++;
     }
@@ -47,7 +51,7 @@ export class RecoverPlacementsHandler {
         this.logger.warn(`Recovered placement of order ${orderId}: its stock is released`);
         return true;
       }
-      const payableUntil = placement.createdAt.getTime() + this.settings.paymentTimeoutSeconds * 1000;
+      const payableUntil = placement.createdAt.getTime() + this.steps.paymentTimeoutOf(placement) * 1000;
       if (this.clock.now().getTime() >= payableUntil) {
         await this.steps.giveUp(placement, new Error('its time to pay is over'));
         this.logger.warn(`Recovered placement of order ${orderId}: too late to pay, so not placed; its stock is released`);

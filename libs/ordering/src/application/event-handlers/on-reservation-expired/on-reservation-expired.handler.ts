@@ -13,10 +13,13 @@ export const ON_RESERVATION_EXPIRED_CONSUMER = 'ordering.on-reservation-expired'
  * catalog.reservation.expired: the catalog gave an order's stock back because
  * nobody committed or released it in time (it holds units longer than an
  * order waits for its payment, so this follows a crash or an outage). An
- * order still awaiting payment is past its time and is expired here, once,
- * in the inbox's transaction; the release it would ask for has happened.
- * A confirmed order that lost its stock is logged as an error for a person:
- * its commit did not reach the catalog within the grace of the hold.
+ * order still awaiting payment is expired here, once, in the inbox's
+ * transaction, as the sweeper would: paid, it would be sold without stock.
+ * It is normally past its time; one that is not is expired all the same, and
+ * logged as an error, since its hold ran out first. The release the expiry
+ * would ask for has happened. A confirmed order that lost its stock is logged
+ * as an error for a person: its commit did not reach the catalog within the
+ * grace of the hold.
  */
 @Injectable()
 export class OnReservationExpiredHandler {
@@ -47,10 +50,10 @@ export class OnReservationExpiredHandler {
       this.logger.error(`Order ${orderId} is paid, but the catalog released its stock as never committed: it needs a person`);
       return;
     }
-    if (order.expire(this.clock.now())) {
-      await this.orders.save(order, transaction);
-      return;
-    }
-    this.logger.error(`The catalog released the stock of order ${orderId} before the order's time to pay was over`);
+    const now = this.clock.now();
+    const pastDue = order.isPastDue(now);
+    if (!order.expireForLostStock(now)) return;
+    await this.orders.save(order, transaction);
+    if (!pastDue) this.logger.error(`The catalog released the stock of order ${orderId} before the order's time to pay was over: the order is expired`);
   }
 }
