@@ -1,6 +1,6 @@
-import { MessageHandler, NatsContext, ReadPacket, ServerNats } from '@nestjs/microservices';
+import { MessageHandler, NatsContext, OutgoingResponse, ReadPacket, ServerNats } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
-import type { ContextName } from '@tessera/contracts';
+import { ERROR_CODES, type ContextName } from '@tessera/contracts';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, settledWithin, untilWithin } from '../handling/draining';
@@ -34,7 +34,10 @@ export class NatsRequestServer extends ServerNats {
           queue: this.names.requestQueue(context),
           callback: (error, message) => {
             if (error) return this.logger.error(error);
-            void this.handleRequest(this.names.patternOfRequestSubject(message.subject), message);
+            // Anyone can publish to these subjects: what one message makes go wrong must end with it, not with the process.
+            this.handleRequest(this.names.patternOfRequestSubject(message.subject), message).catch((failure: unknown) =>
+              this.logger.error(`A message on ${message.subject} failed: ${reasonOf(failure)}`),
+            );
           },
         }),
       );
@@ -68,31 +71,62 @@ export class NatsRequestServer extends ServerNats {
   private async handleRequest(pattern: string, message: Msg): Promise<void> {
     this.inFlight++;
     try {
-      const packet = (await this.deserializer.deserialize(message.data, { channel: pattern, replyTo: message.reply })) as ReadPacket & { id?: string };
+      let packet: ReadPacket & { id?: string };
+      try {
+        packet = (await this.deserializer.deserialize(message.data, { channel: pattern, replyTo: message.reply })) as ReadPacket & { id?: string };
+      } catch (error) {
+        // As the TCP server does with a frame that is not JSON; here a reply subject, when there is one, can say so at once.
+        this.logger.error(`A message on ${message.subject} is not a request: ${reasonOf(error)}`);
+        this.reply(message, { err: { code: ERROR_CODES.VALIDATION_FAILED, message: 'The request is not a JSON message' }, isDisposed: true });
+        return;
+      }
       const context = new NatsContext([message.subject, message.headers as Parameters<ServerNats['handleMessage']>[1]['headers']]);
       if (packet.id === undefined) {
         await this.handleEvent(pattern, packet, context);
         return;
       }
       const id = packet.id;
-      const respond = (reply: Record<string, unknown>) => {
-        if (!message.reply) return;
-        const outgoing = this.serializer.serialize({ ...reply, id }) as { data: Uint8Array; headers?: MsgHdrs };
-        message.respond(outgoing.data, { headers: outgoing.headers });
-      };
+      const respond = (reply: Partial<OutgoingResponse>) => this.reply(message, { ...reply, id });
       const handler = this.getHandlerByPattern(pattern);
       if (!handler) {
         respond({ status: 'error', err: NO_MESSAGE_HANDLER });
         return;
       }
       try {
-        respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
+        this.sendReply(message, { response: await answerOf(handler(packet.data, context)), isDisposed: true, id });
       } catch (error) {
-        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
+        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError;
+        // so is an answer that could not be sent (larger than the server's max_payload).
         respond({ err: error, isDisposed: true });
       }
     } finally {
       this.inFlight--;
     }
   }
+
+  /**
+   * Sends `packet` to the request's reply subject, if it has one, or logs
+   * that it could not. nats.js 2.x drops a reply to a connection that closed
+   * under its handler (one that outlasted a stop's drain) without a word; a
+   * reply that throws is lost as well. Either way its caller gives up by its
+   * timeout, as it would had this process been killed, and the process goes on.
+   */
+  private reply(message: Msg, packet: Partial<OutgoingResponse>): void {
+    try {
+      this.sendReply(message, packet);
+    } catch (error) {
+      this.logger.warn(`The reply to a request on ${message.subject} was lost: ${reasonOf(error)}`);
+    }
+  }
+
+  private sendReply(message: Msg, packet: Partial<OutgoingResponse>): void {
+    if (!message.reply) return;
+    // A reply without an id (to a message that had none to read) is still the caller's: a client matches it by its subject.
+    const outgoing = this.serializer.serialize(packet as OutgoingResponse) as { data: Uint8Array; headers?: MsgHdrs };
+    message.respond(outgoing.data, { headers: outgoing.headers });
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
