@@ -55,13 +55,20 @@ export class RabbitEvents implements RemoteEventDelivery {
   /**
    * Takes the events of one context and acknowledges each only after `handle`
    * resolved, one at a time in arrival order; a failed one goes back to the
-   * queue after a pause. Resolves to a function that stops consuming.
+   * queue after a pause. Resolves to a function that stops consuming once the
+   * event in hand is done.
    */
   async consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>> {
-    let queue: Promise<void> = Promise.resolve();
+    let chain: Promise<void> = Promise.resolve();
+    let stopping = false;
+    // The subscription on the channel of the moment: a reconnect runs `setup` again, on a new channel with a new tag.
+    let subscription: { channel: ConfirmChannel; consumerTag: string } | undefined;
     const take = (channel: ConfirmChannel, message: ConsumeMessage | null) => {
       if (!message) return;
-      queue = queue.then(() => this.process(channel, message, handle));
+      // Once stopping, the prefetched events not yet started go back to the queue unrun rather than all be handled
+      // here first: a stop then waits for one handler, not for up to PREFETCH of them, and another replica takes them at
+      // once. Their only cost is the redelivered mark, which makes the delivery rule look for a dead letter of each.
+      chain = chain.then(() => (stopping ? settle(() => channel.nack(message, false, true)) : this.process(channel, message, handle)));
     };
     const channelWrapper = this.connect().createChannel({
       name: `${this.processName}-${consumer}-events`,
@@ -69,14 +76,19 @@ export class RabbitEvents implements RemoteEventDelivery {
         await this.declareTopology(channel);
         await channel.prefetch(PREFETCH);
         const source = consumer === GATEWAY ? await this.declareGatewayQueue(channel) : this.names.eventQueue(consumer);
-        await channel.consume(source, (message) => take(channel, message), { noAck: false });
+        const { consumerTag } = await channel.consume(source, (message) => take(channel, message), { noAck: false });
+        subscription = { channel, consumerTag };
       },
     });
     this.consumers.push(channelWrapper);
     await channelWrapper.waitForConnect();
     return async () => {
+      stopping = true;
+      // Cancelled, not closed, first: a closed channel cannot acknowledge the events still in hand, and the broker would
+      // deliver each of them again to the next consumer, handled twice. A channel already gone has no consumer left.
+      if (subscription) await subscription.channel.cancel(subscription.consumerTag).catch(() => undefined);
+      await chain;
       await channelWrapper.close();
-      await queue;
     };
   }
 
