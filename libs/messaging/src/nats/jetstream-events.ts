@@ -2,7 +2,20 @@ import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
-import { AckPolicy, connect, DeliverPolicy, JetStreamClient, JsMsg, JSONCodec, NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
+import {
+  AckPolicy,
+  connect,
+  DeliverPolicy,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+  JSONCodec,
+  NatsConnection,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from 'nats';
 import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
@@ -11,8 +24,14 @@ import { BrokerNames } from '../transports/broker-names';
 const PUBLISH_TIMEOUT_MS = 5000;
 // An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
 const REDELIVERY_DELAY_MS = 2000;
-// Longer than a handler takes; a consumer that dies holding a message gives it back after this.
+// A consumer that dies holding a message gives it back after this. The wait starts when a message enters the client's
+// buffer and again when its handler starts (working()), so a handler has all of it; the events ahead of it in the
+// buffer (BUFFERED at most) must be handled within it too, which at tens of milliseconds each they are. One that waited
+// longer comes twice, and the inbox drops the second.
 const ACK_WAIT_MS = 30_000;
+const BUFFERED = 64;
+// How long to wait before declaring the streams and consumers again when the server that came back refused it.
+const REDECLARE_PAUSE_MS = 1000;
 // How long a gateway that lost its connection can still catch up on what it missed; its caches expire by themselves after that.
 const BROADCAST_KEPT_MS = 10 * 60 * 1000;
 const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
@@ -31,6 +50,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
   private readonly codec = JSONCodec<object>();
   private connection?: Promise<NatsConnection>;
   private connected = false;
+  private redeclaring?: Promise<void>;
 
   constructor(
     private readonly url: string,
@@ -58,7 +78,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
     if (consumer === GATEWAY) return this.consumeBroadcast(handle);
     const js = await this.jetStream();
     const durable = await js.consumers.get(this.names.eventsStream, consumer);
-    const messages = await durable.consume({ max_messages: 64 });
+    const messages = await durable.consume({ max_messages: BUFFERED });
     const done = (async () => {
       for await (const message of messages) await this.process(consumer, message, handle);
     })().catch((error: Error) => this.logger.error(`The event consumer of ${consumer} stopped: ${error.message}`));
@@ -116,6 +136,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       this.logger.error(`Dropped an unreadable event on ${message.subject}`);
       return message.term('unreadable payload');
     }
+    message.working();
     try {
       await handle(pattern, payload, message.info.redeliveryCount > 1);
       message.ack();
@@ -159,6 +180,21 @@ export class JetStreamEvents implements RemoteEventDelivery {
       } else if (status.type === 'reconnect') {
         this.connected = true;
         this.logger.log(`NATS connection back`);
+        // The server may be back without its JetStream state (a new node, a lost volume): then publishes have no stream
+        // and consumers nothing to pull from until they are declared again, as RabbitMQ's `setup` does on each reconnect.
+        this.redeclaring ??= this.declareUntilDone(connection).finally(() => (this.redeclaring = undefined));
+      }
+    }
+  }
+
+  private async declareUntilDone(connection: NatsConnection): Promise<void> {
+    for (let attempt = 1; !connection.isClosed(); attempt++) {
+      try {
+        await this.ensureStreamAndConsumers(connection);
+        return;
+      } catch (error) {
+        this.logger.warn(`Could not declare the event streams again (attempt ${attempt}): ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, REDECLARE_PAUSE_MS).unref());
       }
     }
   }
@@ -175,7 +211,9 @@ export class JetStreamEvents implements RemoteEventDelivery {
       subjects: [`${this.names.namespace}.events.>`],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
-      max_age: nanos(7 * 24 * 3600 * 1000),
+      // No age limit: an event stays until its context takes it, however long that context was down (ADR 0004); the
+      // outbox has marked it published and will not send it again.
+      max_age: 0,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     };
     const broadcast = {
@@ -186,9 +224,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       max_age: nanos(BROADCAST_KEPT_MS),
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     };
-    for (const config of [stream, broadcast]) {
-      await manager.streams.info(config.name).catch(() => manager.streams.add(config).catch(() => manager.streams.info(config.name)));
-    }
+    for (const config of [stream, broadcast]) await this.declareStream(manager, config);
     const name = this.names.eventsStream;
     for (const context of consumingContexts()) {
       await manager.consumers.add(name, {
@@ -199,6 +235,30 @@ export class JetStreamEvents implements RemoteEventDelivery {
         ack_wait: nanos(ACK_WAIT_MS),
         max_ack_pending: 1000,
       });
+    }
+  }
+
+  /**
+   * Adds the stream, or brings one that exists to `config`'s subjects and
+   * limits: one an earlier version made, with other limits, would go on
+   * applying them. Retention and storage are never changed, as JetStream
+   * refuses to.
+   */
+  private async declareStream(
+    manager: JetStreamManager,
+    config: Pick<StreamConfig, 'name' | 'subjects' | 'max_age' | 'duplicate_window'> & Partial<StreamConfig>,
+  ): Promise<void> {
+    // Of two processes starting at once, the one whose add loses finds the other's stream.
+    const { config: declared } = await manager.streams
+      .info(config.name)
+      .catch(() => manager.streams.add(config).catch(() => manager.streams.info(config.name)));
+    const same =
+      declared.max_age === config.max_age &&
+      declared.duplicate_window === config.duplicate_window &&
+      [...declared.subjects].sort().join() === [...config.subjects].sort().join();
+    if (!same) {
+      this.logger.log(`Updating the stream ${config.name} to its current subjects and limits`);
+      await manager.streams.update(config.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
     }
   }
 }

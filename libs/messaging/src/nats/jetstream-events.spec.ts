@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { connect, JetStreamManager, NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
+import { removeNatsNamespace, TEST_NATS_URL, testNamespace } from '../../../../test/harness/brokers';
+import { untilPasses } from '../../../../test/harness/eventually';
+import { describeWith } from '../../../../test/harness/services';
+import { consumingContexts } from '../events/event-routes';
+import { BrokerNames } from '../transports/broker-names';
+import { JetStreamEvents } from './jetstream-events';
+
+jest.setTimeout(30_000);
+
+describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
+  const namespaces: string[] = [];
+  const opened: JetStreamEvents[] = [];
+  let admin: NatsConnection;
+  let manager: JetStreamManager;
+
+  const open = (label: string) => {
+    const namespace = testNamespace(label);
+    namespaces.push(namespace);
+    const names = new BrokerNames(namespace);
+    const events = new JetStreamEvents(TEST_NATS_URL, names, `jetstream-events-spec-${label}`);
+    opened.push(events);
+    return { names, events };
+  };
+  const anEvent = () => ({ eventId: randomUUID() });
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    admin = await connect({ servers: TEST_NATS_URL });
+    manager = await admin.jetstreamManager();
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((events) => events.close()));
+    await admin?.close();
+    for (const namespace of namespaces) await removeNatsNamespace(namespace);
+    Logger.overrideLogger(true);
+  });
+
+  it('lifts the age limit of an events stream an earlier version declared with one, keeping what it holds', async () => {
+    const { names, events } = open('stream-update');
+    const subjects = [`${names.namespace}.events.>`];
+    await manager.streams.add({
+      name: names.eventsStream,
+      subjects,
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      max_age: nanos(7 * 24 * 3600 * 1000),
+      duplicate_window: nanos(2 * 60 * 1000),
+    });
+    const js = admin.jetstream();
+    await js.publish(names.eventSubject('ordering', 'ordering.probe.happened'), new TextEncoder().encode(JSON.stringify(anEvent())));
+
+    await events.deliver('ordering', 'ordering.probe.happened', anEvent());
+
+    const { config, state } = await manager.streams.info(names.eventsStream);
+    expect(config).toMatchObject({ max_age: 0, retention: RetentionPolicy.Workqueue, subjects });
+    expect(state.messages).toBe(2);
+  });
+
+  it('declares the streams and every consumer again when the server comes back without its JetStream state', async () => {
+    const { names, events } = open('redeclare');
+    await events.deliver('ordering', 'ordering.probe.happened', anEvent());
+    await manager.streams.delete(names.eventsStream);
+    await manager.streams.delete(names.broadcastStream);
+    // The client's view of a server that restarted with an empty store: its connection drops and comes back.
+    const connection = await (events as unknown as { connection: Promise<NatsConnection> }).connection;
+    await connection.reconnect();
+
+    await untilPasses(async () => {
+      await expect(manager.streams.info(names.broadcastStream)).resolves.toBeDefined();
+      for (const context of consumingContexts()) await expect(manager.consumers.info(names.eventsStream, context)).resolves.toBeDefined();
+    }, 10_000);
+    await events.deliver('ordering', 'ordering.probe.happened', anEvent());
+    expect((await manager.consumers.info(names.eventsStream, 'ordering')).num_pending).toBe(1);
+  });
+});
