@@ -1,4 +1,4 @@
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, MsPattern, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { fromWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
@@ -11,6 +11,8 @@ export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
 /** Serves this process's message handlers to the in-process broker. */
 export class InProcessServer extends Server implements CustomTransportStrategy, InProcessEndpoint {
   override readonly transportId = IN_PROCESS_TRANSPORT;
+  /** Every handler of an event pattern, by the first one, which Nest's lookup finds; see addHandler. */
+  private readonly eventSubscribers = new Map<MessageHandler, MessageHandler[]>();
 
   constructor(private readonly broker: InProcessBroker) {
     super();
@@ -33,6 +35,20 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     return this.broker as T;
   }
 
+  /**
+   * Nest chains the handlers of one event pattern in a server and hands all of
+   * them the one payload object, so in the monolith the contexts subscribing
+   * to an event would share it and see each other's changes. Here they are
+   * kept apart instead, each to be handed a copy of its own, as each would be
+   * in a process of its own: only the first is registered with Nest.
+   */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const first = this.messageHandlers.get(this.normalizePattern(pattern as MsPattern));
+    if (isEventHandler && first?.isEventHandler) return void this.eventSubscribers.get(first)!.push(callback);
+    super.addHandler(pattern, callback, isEventHandler, extras);
+    if (isEventHandler && !first) this.eventSubscribers.set(callback, [callback]);
+  }
+
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
@@ -53,11 +69,20 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     }
   }
 
-  /** Runs the subscribers of an event and fails if they fail, so the outbox delivers it again. */
+  /**
+   * Runs the subscribers of an event, each with a copy of its own, and fails
+   * if one failed, so the outbox delivers it again: only once all of them are
+   * done, so that a subscriber's next run never overlaps this one.
+   */
   async handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void> {
-    const handler = this.getHandlerByPattern(pattern)!;
-    // Each subscriber gets a copy of its own, as each process would over a wire.
-    const result = await handler(fromWire(throughTheWire(envelope)), new InProcessContext(pattern));
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    const first = this.getHandlerByPattern(pattern)!;
+    const runs = await Promise.allSettled(
+      (this.eventSubscribers.get(first) ?? [first]).map(async (handler) => {
+        const result = await handler(fromWire(throughTheWire(envelope)), new InProcessContext(pattern));
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      }),
+    );
+    const failed = runs.find((run): run is PromiseRejectedResult => run.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -1,0 +1,81 @@
+import { Controller, INestMicroservice } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { correlationIdOf } from '../correlation/correlation.envelope';
+import { runWithCorrelation } from '../correlation/correlation.store';
+import { InProcessBroker } from './in-process.broker';
+import { InProcessServer } from './in-process.server';
+
+type Cancelled = { orderId: string; lines: { sku: string }[] };
+
+/** What each subscriber was handed, as it was handed, and the correlation id it came with. */
+const handed: { by: string; event: Cancelled; correlationId?: string }[] = [];
+let secondFails = false;
+
+// Two contexts of one process subscribing to one event, as catalog and payments do to ordering.order.cancelled; each
+// changes what it was given, as a handler is free to.
+@Controller()
+class CatalogLikeSubscriber {
+  @EventPattern('ordering.order.cancelled')
+  async onCancelled(@Payload() event: Cancelled) {
+    handed.push({ by: 'first', event, correlationId: correlationIdOf(event) });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    event.lines.push({ sku: 'added-by-first' });
+  }
+}
+
+@Controller()
+class PaymentsLikeSubscriber {
+  @EventPattern('ordering.order.cancelled')
+  onCancelled(@Payload() event: Cancelled) {
+    handed.push({ by: 'second', event, correlationId: correlationIdOf(event) });
+    event.orderId = 'changed-by-second';
+    if (secondFails) throw new Error('the second subscriber could not process it');
+  }
+}
+
+describe('InProcessServer', () => {
+  let broker: InProcessBroker;
+  let server: INestMicroservice;
+
+  beforeAll(async () => {
+    broker = new InProcessBroker();
+    const moduleRef = await Test.createTestingModule({ controllers: [CatalogLikeSubscriber, PaymentsLikeSubscriber] }).compile();
+    server = moduleRef.createNestMicroservice({ strategy: new InProcessServer(broker), logger: false });
+    await server.listen();
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  beforeEach(() => {
+    handed.length = 0;
+    secondFails = false;
+  });
+
+  it('hands each subscriber of an event a copy of its own, with the correlation id it was published with', async () => {
+    const published: Cancelled = { orderId: 'o-1', lines: [{ sku: 'a' }] };
+    await runWithCorrelation('req-inproc-1', () => broker.publish('ordering.order.cancelled', published, true));
+
+    expect(handed.map(({ by }) => by).sort()).toEqual(['first', 'second']);
+    const [first, second] = ['first', 'second'].map((by) => handed.find((entry) => entry.by === by)!);
+    expect(first.event).not.toBe(second.event);
+    expect(first.event).toEqual({ orderId: 'o-1', lines: [{ sku: 'a' }, { sku: 'added-by-first' }] });
+    expect(second.event).toEqual({ orderId: 'changed-by-second', lines: [{ sku: 'a' }] });
+    expect(first.correlationId).toBe('req-inproc-1');
+    expect(second.correlationId).toBe('req-inproc-1');
+    expect(published).toEqual({ orderId: 'o-1', lines: [{ sku: 'a' }] });
+  });
+
+  it('fails the publish when one subscriber fails, once every subscriber has finished', async () => {
+    secondFails = true;
+    // What Nest's exception filter makes of a failure that is not an RpcException.
+    await expect(broker.publish('ordering.order.cancelled', { orderId: 'o-2', lines: [] }, true)).rejects.toEqual({
+      status: 'error',
+      message: 'Internal server error',
+    });
+    // Resent by the outbox only after the first subscriber is done, so that the two runs of it never overlap.
+    expect(handed.find(({ by }) => by === 'first')?.event.lines).toEqual([{ sku: 'added-by-first' }]);
+  });
+});
