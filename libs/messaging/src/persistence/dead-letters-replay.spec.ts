@@ -136,6 +136,22 @@ describeWith(['postgres'])('replaying a dead letter', () => {
     expect(await listed(controller, letter.id)).toBeUndefined();
   });
 
+  it('lists again, at start, a dead letter that a replay of an earlier version took out of the dead ones and lost', async () => {
+    const deadLetters = new DeadLetters(CONSUMER, dataSource);
+    const controller = new Controller(deadLetters, new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS)).asBroker());
+    const lost = await deadLetter(deadLetters);
+    await dataSource.query(`UPDATE ${CONSUMER}.dead_letters SET dead = false WHERE id = $1`, [lost.id]);
+    const event = { eventId: randomUUID(), occurredAt: new Date().toISOString(), version: 1, publication: 1 };
+    await deadLetters.recordFailure(event, PATTERN, CONSUMER, new Error('once'), MAX_ATTEMPTS);
+    expect(await listed(controller, lost.id)).toBeUndefined();
+
+    await expect(deadLetters.restoreLostReplays(MAX_ATTEMPTS)).resolves.toBe(1);
+
+    expect(await listed(controller, lost.id)).toMatchObject({ eventId: lost.eventId, attempts: MAX_ATTEMPTS });
+    expect(await deadLetters.find(event.eventId, CONSUMER)).toEqual({ attempts: 1, dead: false });
+    await expect(deadLetters.restoreLostReplays(MAX_ATTEMPTS)).resolves.toBe(0);
+  });
+
   it('parks the event again once the pass a replay gave it has run out without a delivery', async () => {
     let now = Date.parse('2030-01-01T00:00:00.000Z');
     const deadLetters = new DeadLetters(CONSUMER, dataSource, () => now);

@@ -110,6 +110,21 @@ export class DeadLetters {
     return removed.length === 1;
   }
 
+  /**
+   * Makes dead again the letters a replay of an earlier version lost: it took a letter out of the dead ones before
+   * handing its event on, and one whose delivery failed or was cut short stayed neither dead nor handled, out of every
+   * list, its event never delivered again. Such a row has its attempts at the limit, which this version's rows reach
+   * only dead. Answers how many it found.
+   */
+  async restoreLostReplays(maxAttempts: number): Promise<number> {
+    const restored = await queryRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE "${this.schema}".dead_letters SET dead = true WHERE NOT dead AND attempts >= $1 RETURNING id`,
+      [maxAttempts],
+    );
+    return restored.length;
+  }
+
   /** How many dead letters the context keeps. */
   countDead(): Promise<number> {
     return this.count();

@@ -4,6 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { PeriodicRound } from '../scheduling/periodic-round';
 import type { ContextName } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
+import { DEFAULT_EVENT_MAX_ATTEMPTS } from '../events/event-delivery.rule';
 import { MessageHandling } from '../handling/message-handling';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
@@ -46,18 +47,27 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** Has the metrics report the context's outbox backlog and dead letters while the application runs. */
+/**
+ * Has the metrics report the context's outbox backlog and dead letters while the application runs, once the dead
+ * letters an earlier version's replays lost are counted among them again (DeadLetters.restoreLostReplays).
+ */
 @Injectable()
 class MessagingBacklogReporting implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger: Logger;
   private stopReporting?: () => void;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly deadLetters: DeadLetters,
     @Inject(MESSAGING_CONTEXT) private readonly context: ContextName,
-  ) {}
+    private readonly config: ConfigService,
+  ) {
+    this.logger = new Logger(`DeadLetters(${context})`);
+  }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    const restored = await this.deadLetters.restoreLostReplays(Number(this.config.get('EVENT_MAX_ATTEMPTS') ?? DEFAULT_EVENT_MAX_ATTEMPTS));
+    if (restored > 0) this.logger.warn(`${restored} dead letter(s) that an earlier version's replay lost are listed again`);
     this.stopReporting = reportBacklog(this.context, { outbox: () => this.outbox.backlog(), deadLetters: () => this.deadLetters.countDead() });
   }
 
