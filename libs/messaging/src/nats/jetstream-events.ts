@@ -30,8 +30,11 @@ const REDELIVERY_DELAY_MS = 2000;
 // longer comes twice, and the inbox drops the second.
 const ACK_WAIT_MS = 30_000;
 const BUFFERED = 64;
-// How long to wait before declaring the streams and consumers again when the server that came back refused it.
-const REDECLARE_PAUSE_MS = 1000;
+// How long to wait before declaring the streams and consumers again when the server that came back refused it: a
+// second at first, twice as long after each refusal up to a minute, since a refusal that lasts (a consumer declared
+// otherwise by hand) would otherwise be asked and logged every second for as long as the connection lives.
+const REDECLARE_FIRST_PAUSE_MS = 1000;
+const REDECLARE_MAX_PAUSE_MS = 60_000;
 // How long a gateway that lost its connection can still catch up on what it missed; its caches expire by themselves after that.
 const BROADCAST_KEPT_MS = 10 * 60 * 1000;
 const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
@@ -194,7 +197,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
         return;
       } catch (error) {
         this.logger.warn(`Could not declare the event streams again (attempt ${attempt}): ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, REDECLARE_PAUSE_MS).unref());
+        const pauseMs = Math.min(REDECLARE_MAX_PAUSE_MS, REDECLARE_FIRST_PAUSE_MS * 2 ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
       }
     }
   }
