@@ -15,9 +15,12 @@ export async function unlessKilled(call: () => Promise<ApiResponse>): Promise<Ap
 /**
  * Asks again, as a careful client does while processes restart, until the
  * answer is not one that says "later": no answer, 503, or an idempotency key
- * still being resolved (waiting its Retry-After).
+ * still being resolved (waiting its Retry-After). The deadline is long: a key
+ * whose placement was taken up by recovery in several processes killed in
+ * turn waits for each restart, then for the placement's backoff (16 s after
+ * five takes) to run out.
  */
-export async function settledAnswer(call: () => Promise<ApiResponse>, deadlineMs = 60_000): Promise<ApiResponse> {
+export async function settledAnswer(call: () => Promise<ApiResponse>, deadlineMs = 120_000): Promise<ApiResponse> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const response = await unlessKilled(call);

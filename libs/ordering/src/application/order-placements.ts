@@ -83,10 +83,11 @@ export interface OrderPlacementRepository {
 
   /**
    * The placement due for recovery at `now` the longest, if any, leased to
-   * the caller: not due again until `now` plus `leaseMs` plus a backoff that
-   * grows with its attempts. `leaseMs` is the longest the caller's work on it
-   * can take, so that no other instance takes it while that work may still
-   * be running; the backoff spaces the retries of a placement that keeps failing.
+   * the caller: not due again until `now` plus `leaseMs`, or plus a backoff
+   * that grows with its attempts when that is longer. `leaseMs` is the longest
+   * the caller's work on it can take, so that no other instance takes it while
+   * that work may still be running; the backoff spaces the retries of a
+   * placement that keeps failing.
    */
   takeNextDue(now: Date, leaseMs: number): Promise<OrderPlacement | undefined>;
 }

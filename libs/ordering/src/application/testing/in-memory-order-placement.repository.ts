@@ -75,7 +75,7 @@ export class InMemoryOrderPlacementRepository implements OrderPlacementRepositor
       .filter((each) => each.recoverAfter.getTime() <= now.getTime())
       .sort((a, b) => a.recoverAfter.getTime() - b.recoverAfter.getTime() || a.placement.createdAt.getTime() - b.placement.createdAt.getTime());
     if (!kept) return undefined;
-    kept.recoverAfter = new Date(now.getTime() + leaseMs + 1000 * Math.min(2 ** kept.placement.attempts, 60));
+    kept.recoverAfter = new Date(now.getTime() + Math.max(leaseMs, 1000 * Math.min(2 ** kept.placement.attempts, 60)));
     kept.placement.attempts++;
     return { ...kept.placement, lines: kept.placement.lines.map((line) => ({ ...line })) };
   }

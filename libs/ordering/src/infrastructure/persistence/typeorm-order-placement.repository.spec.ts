@@ -136,9 +136,16 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
 
     expect(taken.filter(Boolean)).toEqual([{ ...placement, attempts: 1 }]);
     await expect(placements.takeNextDue(at(leaseMs - 1), leaseMs)).resolves.toBeUndefined();
-    await expect(placements.takeNextDue(at(leaseMs), leaseMs)).resolves.toBeUndefined();
-    const again = await placements.takeNextDue(at(leaseMs + 60_000), leaseMs);
+    const again = await placements.takeNextDue(at(leaseMs), leaseMs);
     expect(again).toMatchObject({ orderId: placement.orderId, attempts: 2 });
+    // After enough failed attempts the backoff outlasts the lease, and spaces the retries instead.
+    let takenAt = leaseMs;
+    for (let attempts = 2; attempts <= 5; attempts++) {
+      const next = takenAt + Math.max(leaseMs, 1000 * 2 ** (attempts - 1));
+      await expect(placements.takeNextDue(at(next - 1), leaseMs)).resolves.toBeUndefined();
+      await expect(placements.takeNextDue(at(next), leaseMs)).resolves.toMatchObject({ attempts: attempts + 1 });
+      takenAt = next;
+    }
   });
 
   it('hands the placement due the longest out first, and one begun without its payment timeout without one', async () => {

@@ -97,11 +97,12 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
   }
 
   async takeNextDue(now: Date, leaseMs: number): Promise<OrderPlacement | undefined> {
-    // The lease covers the caller's work; the backoff on top, from the attempts before this one, spaces the retries.
+    // The lease covers the caller's work; the backoff, from the attempts before this one, spaces the retries of one
+    // that keeps failing. Not one after the other: a taker killed mid-work would have the next instance wait for both.
     const [rows] = (await this.dataSource.query(
       `UPDATE ordering.order_placements
           SET attempts = attempts + 1,
-              recover_after = $1::timestamptz + interval '1 millisecond' * $2::double precision + interval '1 second' * LEAST(POWER(2, attempts), ${MAX_RECOVERY_BACKOFF_SECONDS})
+              recover_after = $1::timestamptz + GREATEST(interval '1 millisecond' * $2::double precision, interval '1 second' * LEAST(POWER(2, attempts), ${MAX_RECOVERY_BACKOFF_SECONDS}))
         WHERE order_id = (
           SELECT order_id FROM ordering.order_placements WHERE recover_after <= $1 ORDER BY recover_after LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING order_id, user_id, lines, stage, created_at, attempts, payment_timeout_seconds`,
