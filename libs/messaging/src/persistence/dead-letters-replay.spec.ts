@@ -2,13 +2,12 @@ import { ORDERING_EVENTS } from '@tessera/contracts';
 import type { DeadLetterActionRequest, DeadLetterSlice, IntegrationEventEnvelope, ListDeadLettersRequest } from '@tessera/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../../../test/harness/postgres';
+import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { describeWith } from '../../../../test/harness/services';
 import { EventDeliveryRule } from '../events/event-delivery.rule';
 import type { InProcessBroker } from '../inproc/in-process.broker';
 import { DeadLetters, REPLAY_PASS_MS } from './dead-letters';
 import { deadLettersMessagesControllerFor } from './dead-letters.messages.controller';
-import { deadLettersSql } from './messaging-tables.sql';
 
 const PATTERN = ORDERING_EVENTS.ORDER_CANCELLED;
 const CONSUMER = 'catalog';
@@ -51,17 +50,10 @@ describeWith(['postgres'])('replaying a dead letter', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 4 } }).initialize();
-    await dataSource.query(`CREATE SCHEMA ${CONSUMER}`);
-    for (const sql of deadLettersSql(CONSUMER)) await dataSource.query(sql);
+    ({ dataSource, drop } = await createMessagingTestDatabase(CONSUMER));
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
-  });
+  afterAll(() => drop?.());
 
   beforeEach(() => dataSource.query(`TRUNCATE ${CONSUMER}.dead_letters`));
 

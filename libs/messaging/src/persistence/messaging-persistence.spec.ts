@@ -1,7 +1,7 @@
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../../../test/harness/postgres';
+import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { errorOutcome, IdempotencyStore, resultOutcome } from './idempotency.store';
@@ -9,7 +9,6 @@ import { AtomicStatement } from './atomic-statement';
 import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
-import { deadLettersSql, idempotencyResourceSql, messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 import { describeWith } from '../../../../test/harness/services';
 
@@ -37,24 +36,10 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
-    await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [
-      ...messagingTablesSql('probe'),
-      ...messagingTablesUpgradeSql('probe'),
-      ...outboxTraceContextSql('probe'),
-      ...idempotencyResourceSql('probe'),
-      ...deadLettersSql('probe'),
-    ])
-      await dataSource.query(sql);
+    ({ dataSource, drop } = await createMessagingTestDatabase('probe'));
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
-  });
+  afterAll(() => drop?.());
 
   describe('outbox', () => {
     it('publishes an event if and only if its transaction commits, with an id and a time, right after the commit', async () => {

@@ -1,11 +1,11 @@
 import { context, trace } from '@opentelemetry/api';
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../../../test/harness/postgres';
+import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
+import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
 import { recordSpans } from '../testing/recorded-spans';
-import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 import { describeWith } from '../../../../test/harness/services';
 
@@ -31,17 +31,10 @@ describeWith(['postgres'])('the outbox keeps the correlation id of the request t
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 4 } }).initialize();
-    await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...outboxTraceContextSql('probe')]) await dataSource.query(sql);
+    ({ dataSource, drop } = await createMessagingTestDatabase('probe'));
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
-  });
+  afterAll(() => drop?.());
 
   it('publishes each event on behalf of the request that added it, whoever relays it', async () => {
     const { published, publisher } = recordingPublisher();

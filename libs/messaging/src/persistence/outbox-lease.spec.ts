@@ -2,10 +2,9 @@ import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../../../test/harness/postgres';
+import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { describeWith } from '../../../../test/harness/services';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
-import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { Outbox, outboxLeaseSeconds } from './outbox';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
@@ -34,17 +33,10 @@ describeWith(['postgres'])('the outbox lease while a relay publishes', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { max: 8 } }).initialize();
-    await dataSource.query('CREATE SCHEMA probe');
-    for (const sql of [...messagingTablesSql('probe'), ...messagingTablesUpgradeSql('probe'), ...outboxTraceContextSql('probe')]) await dataSource.query(sql);
+    ({ dataSource, drop } = await createMessagingTestDatabase('probe'));
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
-  });
+  afterAll(() => drop?.());
 
   beforeEach(() => dataSource.query('TRUNCATE probe.outbox'));
 
