@@ -20,7 +20,7 @@ import { join } from 'node:path';
 const topology = JSON.parse(process.env.PROBE_TOPOLOGY!) as Topology;
 const markers = process.env.PROBE_DIR!;
 
-@MessagesController()
+@MessagesController('ordering')
 class CrashProbeMessagesController {
   @EventPattern(CATALOG_EVENTS.RESERVATION_EXPIRED)
   async onReservationExpired(@Payload() event: ReservationExpiredEvent): Promise<void> {

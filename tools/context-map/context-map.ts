@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { PATTERN_EXTRAS_METADATA, PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
 import * as contracts from '@tessera/contracts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -60,7 +60,7 @@ export function readContextMap(root: string, load: (modulePath: string) => Recor
   const handled = handlersIn(root, load);
   const callers = callersIn(root, declaredRequests);
   const contractsByPattern = contractTypesIn(join(root, 'libs/contracts/src'));
-  const problems: string[] = [];
+  const problems: string[] = [...handled.misowned];
 
   const requests = [...declaredRequests.keys()].sort().map((pattern): RequestRow => {
     const owners = handled.requests.get(pattern) ?? [];
@@ -83,10 +83,17 @@ export function readContextMap(root: string, load: (modulePath: string) => Recor
   return { requests, events, problems };
 }
 
-/** The patterns each message controller handles, by its owner: the context whose lib it is in, or the gateway. */
-function handlersIn(root: string, load: (modulePath: string) => Record<string, unknown>): { requests: Map<string, Party[]>; events: Map<string, Party[]> } {
+/**
+ * The patterns each message controller handles, by its owner: the context whose lib it is in, or the gateway; and
+ * each event handler whose controller says it consumes for another (a process would hand it that one's deliveries).
+ */
+function handlersIn(
+  root: string,
+  load: (modulePath: string) => Record<string, unknown>,
+): { requests: Map<string, Party[]>; events: Map<string, Party[]>; misowned: string[] } {
   const requests = new Map<string, Party[]>();
   const events = new Map<string, Party[]>();
+  const misowned: string[] = [];
   const note = (map: Map<string, Party[]>, pattern: string, party: Party) => map.set(pattern, [...new Set([...(map.get(pattern) ?? []), party])]);
   for (const file of sourcesUnder(join(root, 'libs')).filter((path) => path.endsWith('.messages.controller.ts'))) {
     const lib = libOf(root, file);
@@ -107,12 +114,15 @@ function handlersIn(root: string, load: (modulePath: string) => Record<string, u
           for (const pattern of patterns.filter((p): p is string => typeof p === 'string')) {
             if (kind === REQUEST_HANDLER) note(requests, pattern, owner);
             if (kind === EVENT_HANDLER) note(events, pattern, owner);
+            const consumer = (Reflect.getMetadata(PATTERN_EXTRAS_METADATA, method) as { consumer?: string } | undefined)?.consumer;
+            if (kind === EVENT_HANDLER && consumer !== owner)
+              misowned.push(`${(controller as { name: string }).name}.${name} of ${owner} handles ${pattern} for ${consumer ?? 'no consumer'}`);
           }
         }
       }
     }
   }
-  return { requests, events };
+  return { requests, events, misowned };
 }
 
 /** Which lib names each request pattern's constant (or, for the dead letters, the table of them) outside the contracts. */

@@ -1,6 +1,8 @@
 import { applyDecorators, Controller, Inject, Optional } from '@nestjs/common';
-import { PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { PATTERN_EXTRAS_METADATA, PATTERN_HANDLER_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { PatternHandler } from '@nestjs/microservices/enums/pattern-handler.enum';
+import type { EventConsumer } from '@tessera/contracts';
+import { CONSUMER_EXTRA } from './events/event-subscribers';
 import { HandlerKind, MessageHandling } from './handling/message-handling';
 import { TOPOLOGY } from './messaging.tokens';
 import type { Topology } from './topology/topology';
@@ -24,9 +26,14 @@ type HandlerMethod = (this: HandlingController, payload: unknown, ...rest: unkno
  * than an in-process hop itself. So a handler method called directly, from
  * another method or a test, runs inside the handling too, and fails with the
  * wire's error shape: share code between handlers through a plain method.
+ *
+ * A controller with `@EventPattern` methods names the consumer (its context,
+ * or the gateway) whose events they handle: a process hosting several
+ * consumers of one event hands each delivery, from one consumer's queue or
+ * port, to that consumer's handlers only (EventSubscribers).
  */
-export function MessagesController(): ClassDecorator {
-  return applyDecorators(Controller(), (target: { prototype: object }) => {
+export function MessagesController(consumer?: EventConsumer): ClassDecorator {
+  return applyDecorators(Controller(), (target: { prototype: object; name?: string }) => {
     const prototype = target.prototype as Record<string | symbol, unknown>;
     Optional()(prototype, HANDLING);
     Inject(MessageHandling)(prototype, HANDLING);
@@ -35,10 +42,18 @@ export function MessagesController(): ClassDecorator {
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const method = Object.getOwnPropertyDescriptor(prototype, name)?.value;
       if (typeof method === 'function' && Reflect.hasMetadata(PATTERN_METADATA, method)) {
+        if (Reflect.getMetadata(PATTERN_HANDLER_METADATA, method) === PatternHandler.EVENT)
+          ownEvents(method as HandlerMethod, consumer, `${target.name}.${name}`);
         Object.defineProperty(prototype, name, { ...Object.getOwnPropertyDescriptor(prototype, name), value: handled(method as HandlerMethod) });
       }
     }
   });
+}
+
+/** Marks an event handler with its consumer, in the extras Nest hands to every server with the handler. */
+function ownEvents(method: HandlerMethod, consumer: EventConsumer | undefined, where: string): void {
+  if (!consumer) throw new Error(`${where} handles an event, so its controller must name the consumer: @MessagesController(consumer)`);
+  Reflect.defineMetadata(PATTERN_EXTRAS_METADATA, { ...Reflect.getMetadata(PATTERN_EXTRAS_METADATA, method), [CONSUMER_EXTRA]: consumer }, method);
 }
 
 function handled(method: HandlerMethod): HandlerMethod {

@@ -6,7 +6,7 @@ import { MessageHandling } from './handling/message-handling';
 import { FakeDeadLetters } from './testing/fake-dead-letters';
 import { FakeInbox } from './testing/fake-inbox';
 import { deadLettersMessagesControllerFor } from './persistence/dead-letters.messages.controller';
-import { Controller, INestApplication, Module } from '@nestjs/common';
+import { INestApplication, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -58,7 +58,7 @@ const failuresAhead = new Map<string, number>();
 /** How many `users.sleep` requests the handlers have begun, so that a case can stop a process once it holds them. */
 let sleepsBegun = 0;
 
-@MessagesController()
+@MessagesController('ordering')
 class ProbeMessagesController {
   private readonly stored = { items: ['kept'] };
   private readonly instance = randomUUID();
@@ -100,11 +100,6 @@ class ProbeMessagesController {
     return { slept: ms };
   }
 
-  @EventPattern('ordering.order.cancelled')
-  first(@Payload() event: unknown) {
-    received.push({ by: 'first', event, instance: this.instance, correlationId: currentCorrelationId() });
-  }
-
   @MessagePattern('users.which-request')
   whichRequest() {
     return { correlationId: currentCorrelationId() ?? null };
@@ -140,8 +135,18 @@ class ProbeMessagesController {
   }
 }
 
-@Controller()
-class SecondSubscriberController {
+/** The probe process's payments, a subscriber of ordering.order.cancelled. */
+@MessagesController('payments')
+class PaymentsProbeMessagesController {
+  @EventPattern('ordering.order.cancelled')
+  first(@Payload() event: unknown) {
+    received.push({ by: 'first', event, correlationId: currentCorrelationId() });
+  }
+}
+
+/** The probe process's catalog, the other subscriber of ordering.order.cancelled, hosted beside payments as a split may. */
+@MessagesController('catalog')
+class CatalogProbeMessagesController {
   @EventPattern('ordering.order.cancelled')
   second(@Payload() event: unknown) {
     received.push({ by: 'second', event });
@@ -153,7 +158,7 @@ const deadLetters = new FakeDeadLetters();
 const PROBE_MAX_ATTEMPTS = 3;
 
 @Module({
-  controllers: [ProbeMessagesController, SecondSubscriberController, deadLettersMessagesControllerFor('ordering')],
+  controllers: [ProbeMessagesController, deadLettersMessagesControllerFor('ordering')],
   providers: [
     { provide: DeadLetters, useValue: deadLetters.asDeadLetters() },
     { provide: MESSAGING_CONTEXT, useValue: 'ordering' },
@@ -163,19 +168,25 @@ const PROBE_MAX_ATTEMPTS = 3;
 })
 class ProbeContextModule {}
 
+// Without persistence of their own, so without the delivery rule: they count what they are handed.
+@Module({ controllers: [PaymentsProbeMessagesController] })
+class PaymentsProbeModule {}
+
+@Module({ controllers: [CatalogProbeMessagesController] })
+class CatalogProbeModule {}
+
 function topology(transport: Topology['transport'], hosted: Topology['hosted'], namespace: string, ports: Ports): Topology {
   const at = (port: number) => ({ host: '127.0.0.1', port });
-  const served: Partial<Record<ContextName, number>> = { users: ports.users, ordering: ports.ordering };
   return {
     transport,
     hosted,
     requestTimeoutMs: 400,
-    // Over TCP, catalog (a subscriber of the probe event), like any context the suite does not serve, is reached at the
-    // payments process: nothing else listens in this suite.
-    // In process, the gateway, another subscriber of it, is hosted as in every monolith, its handler left out as catalog's is.
+    // In process, the gateway, a subscriber of the reservation events, is hosted as in every monolith, its handlers left out.
     hostsGateway: transport === 'inproc',
-    tcpAddresses: Object.fromEntries(CONTEXT_NAMES.map((context) => [context, [at(served[context] ?? ports.payments)]])) as Record<ContextName, TcpAddress[]>,
-    tcpListenAddresses: { users: at(ports.users), ordering: at(ports.ordering), payments: at(ports.payments) },
+    tcpAddresses: Object.fromEntries(
+      CONTEXT_NAMES.map((context) => [context, [at((ports as Partial<Record<ContextName, number>>)[context] ?? ports.payments)]]),
+    ) as Record<ContextName, TcpAddress[]>,
+    tcpListenAddresses: { users: at(ports.users), ordering: at(ports.ordering), payments: at(ports.payments), catalog: at(ports.catalog) },
     tcpBalancing: 'least-pending',
     gatewayTcpAddress: at(ports.users),
     gatewayTcpAddresses: [],
@@ -185,12 +196,12 @@ function topology(transport: Topology['transport'], hosted: Topology['hosted'], 
   };
 }
 
-/** The probe context's process: it serves users' requests and consumes ordering's and payments' events. */
-const SERVED: Topology['hosted'] = ['users', 'ordering', 'payments'];
+/** The probe context's process: it serves users' requests, and hosts every context that consumes the events it publishes. */
+const SERVED: Topology['hosted'] = ['users', 'ordering', 'payments', 'catalog'];
 
 async function startApp(t: Topology, withContext: boolean): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [MessagingModule.forTopology(t, CONTEXT_NAMES), ...(withContext ? [ProbeContextModule] : [])],
+    imports: [MessagingModule.forTopology(t, CONTEXT_NAMES), ...(withContext ? [ProbeContextModule, PaymentsProbeModule, CatalogProbeModule] : [])],
   }).compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   await startContextServers(app);
@@ -198,11 +209,15 @@ async function startApp(t: Topology, withContext: boolean): Promise<INestApplica
   return app;
 }
 
-type Ports = { users: number; ordering: number; payments: number };
+/** A port for each context the probe process hosts; a context added to the contracts later is reached at payments'. */
+type Ports = Record<'users' | 'ordering' | 'payments' | 'catalog', number>;
 
 async function freePorts(): Promise<Ports> {
-  return { users: await freePort(), ordering: await freePort(), payments: await freePort() };
+  return { users: await freePort(), ordering: await freePort(), payments: await freePort(), catalog: await freePort() };
 }
+
+/** On a broker nobody listens on a port. */
+const NO_PORTS: Ports = { users: 0, ordering: 0, payments: 0, catalog: 0 };
 
 type NetworkTransport = Exclude<Topology['transport'], 'inproc'>;
 
@@ -254,9 +269,7 @@ const transports: [string, () => Promise<Setup>][] = [
     },
   ],
   ['over TCP', async () => overTheWire('tcp', await freePorts())],
-  ...brokers
-    .filter(([, , wanted]) => wanted)
-    .map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, { users: 0, ordering: 0, payments: 0 })]),
+  ...brokers.filter(([, , wanted]) => wanted).map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, NO_PORTS)]),
 ];
 
 afterAll(async () => {
@@ -433,13 +446,15 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     expect(effects.get(event.eventId)).toBe(1);
   });
 
-  it('delivers an event to every subscriber', async () => {
-    await setup.publisher.publish('ordering.order.cancelled', { orderId: 'o-1' });
-    await untilPasses(() =>
-      expect(received).toEqual(
-        expect.arrayContaining([expect.objectContaining({ by: 'first', event: { orderId: 'o-1' } }), { by: 'second', event: { orderId: 'o-1' } }]),
-      ),
-    );
+  it('delivers an event to each of its subscribers once, two of them hosted in one process', async () => {
+    const [event, next] = [{ orderId: `o-${randomUUID()}` }, { orderId: `o-next-${randomUUID()}` }];
+    const handed = (by: string, orderId: string) => received.filter((entry) => entry.by === by && (entry.event as { orderId: string }).orderId === orderId);
+    await setup.publisher.publish('ordering.order.cancelled', event);
+    await setup.publisher.publish('ordering.order.cancelled', next);
+    // Each subscriber takes its events in order: once both have the next one, whatever the first brought has been handed.
+    await untilPasses(() => expect([handed('first', next.orderId), handed('second', next.orderId)].map((entries) => entries.length)).toEqual([1, 1]));
+    expect(handed('first', event.orderId)).toEqual([expect.objectContaining({ event })]);
+    expect(handed('second', event.orderId)).toEqual([{ by: 'second', event }]);
   });
 });
 
@@ -512,7 +527,7 @@ for (const [name, transport, wanted] of brokers) {
   (wanted ? describe : describe.skip)(`messaging ${name}, a broker${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`, () => {
     let caller: INestApplication;
     const namespace = () => namespaceFor(transport);
-    const at = { users: 0, ordering: 0, payments: 0 };
+    const at = NO_PORTS;
 
     beforeAll(async () => {
       caller = await startApp(topology(transport, [], namespace(), at), false);
@@ -613,7 +628,7 @@ for (const [name, transport, wanted] of crashable) {
       });
 
       it('gets the event again once it is back, and processes it once', async () => {
-        const ports = transport === 'tcp' ? await freePorts() : { users: 0, ordering: 0, payments: 0 };
+        const ports = transport === 'tcp' ? await freePorts() : NO_PORTS;
         const namespace = namespaceFor(transport);
         const caller = await startApp(topology(transport, [], namespace, ports), false);
         try {
@@ -670,7 +685,7 @@ async function startProbeSubscriber(probeTopology: Topology, markers: string, ru
 
 describeWith(['nats'])('messaging over NATS to a context that is not running', () => {
   it('answers CONTEXT_UNAVAILABLE at once, as NATS reports no responders', async () => {
-    const caller = await startApp(topology('nats', [], namespaceFor('nats'), { users: 0, ordering: 0, payments: 0 }), false);
+    const caller = await startApp(topology('nats', [], namespaceFor('nats'), NO_PORTS), false);
     try {
       // No responders, not a timeout: a timeout would say "did not answer ... within".
       await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({

@@ -39,7 +39,7 @@ import { ListProductsHandler } from '../application/queries/list-products/list-p
 import { ListProductsQuery } from '../application/queries/list-products/list-products.query';
 
 /** The catalog's only face: the requests of CATALOG_PATTERNS, and the ordering events it acts on. */
-@MessagesController()
+@MessagesController('catalog')
 export class CatalogMessagesController {
   constructor(
     private readonly createProductHandler: CreateProductHandler,

@@ -1,5 +1,5 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { USERS_EVENTS } from '@tessera/contracts';
+import { USERS_EVENTS, GATEWAY } from '@tessera/contracts';
 import type { UserDeactivatedEvent } from '@tessera/contracts';
 import { MessagesController } from '@tessera/messaging';
 import { UserStatusCache } from './user-status.cache';
@@ -11,7 +11,7 @@ import { UserStatusCache } from './user-status.cache';
  * cached status twice is the same as once, and there is nothing to keep in a
  * transaction.
  */
-@MessagesController()
+@MessagesController(GATEWAY)
 export class UserStatusMessagesController {
   constructor(private readonly statuses: UserStatusCache) {}
 

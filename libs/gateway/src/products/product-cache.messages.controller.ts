@@ -1,5 +1,5 @@
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { CATALOG_EVENTS } from '@tessera/contracts';
+import { CATALOG_EVENTS, GATEWAY } from '@tessera/contracts';
 import type { ProductUpdatedEvent, ReservationExpiredEvent, ReservationReleasedEvent, StockAdjustedEvent } from '@tessera/contracts';
 import { MessagesController } from '@tessera/messaging';
 import { ProductCache } from './product.cache';
@@ -12,7 +12,7 @@ import { ProductCache } from './product.cache';
  * stock back. Like UserStatusMessagesController it needs no
  * inbox: forgetting twice is forgetting once.
  */
-@MessagesController()
+@MessagesController(GATEWAY)
 export class ProductCacheMessagesController {
   constructor(private readonly products: ProductCache) {}
 

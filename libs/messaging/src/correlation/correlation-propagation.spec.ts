@@ -55,7 +55,7 @@ class RecordingLogger implements LoggerService {
 const events: { event: unknown; correlationId?: string }[] = [];
 let relay: { send(pattern: string, data: object): Promise<{ correlationId: string | null }> };
 
-@MessagesController()
+@MessagesController('payments')
 class ProbeMessagesController {
   @MessagePattern('payments.whoami')
   async whoami() {

@@ -1,11 +1,11 @@
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, MsPattern, Server } from '@nestjs/microservices';
 import type { EventConsumer } from '@tessera/contracts';
 import { fromWire } from '../correlation/correlation.envelope';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { invokeEventHandler } from './event-handler-invocation';
+import { EventSubscribers, runEach } from './event-subscribers';
 import { markRedelivered } from './first-delivery';
 
-/** A broker's event queues: a durable one per consuming context, and one per gateway process. */
 /** How a source hands a consumer an event: its pattern, its payload, and whether the broker delivered it before. */
 export type EventHandoff = (pattern: string, payload: unknown, redelivered: boolean) => Promise<void>;
 
@@ -19,9 +19,12 @@ export interface DurableEventSource {
  * queues on the broker, and those of its gateway, to this process's event handlers. A handler's failure
  * reaches the source, which then delivers the event again later. Each event
  * is handled on behalf of the request that caused it (its correlation id).
+ * An event from a consumer's queue runs that consumer's handlers only: in a
+ * process hosting two subscribers of it, each queue brings it once for its own.
  */
 export class BrokerEventServer extends Server implements CustomTransportStrategy {
   private readonly stops: (() => Promise<void>)[] = [];
+  private readonly subscribers = new EventSubscribers();
 
   constructor(
     private readonly source: DurableEventSource,
@@ -45,6 +48,11 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
     await Promise.all(this.stops.splice(0).map((stop) => stop()));
   }
 
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const first = this.messageHandlers.get(this.normalizePattern(pattern as MsPattern));
+    this.subscribers.add(pattern, first, callback, isEventHandler, extras, () => super.addHandler(pattern, callback, isEventHandler, extras));
+  }
+
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
@@ -58,14 +66,17 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
   }
 
   private async dispatch(consumer: EventConsumer, pattern: string, payload: unknown, redelivered: boolean): Promise<void> {
-    const handler = this.getHandlerByPattern(pattern);
-    if (!handler?.isEventHandler) {
+    const first = this.getHandlerByPattern(pattern);
+    const handlers = first?.isEventHandler ? this.subscribers.of(first, consumer) : [];
+    if (handlers.length === 0) {
       // Taken off the queue, or it would come back forever: the contracts route it here but nothing here consumes it.
       this.logger.warn(`${consumer} has no handler for event ${pattern}; dropped`);
       return;
     }
-    const event = fromWire(payload);
-    if (redelivered) markRedelivered(event);
-    await invokeEventHandler(handler, event, { pattern });
+    await runEach(handlers, async (handler) => {
+      const event = fromWire(handlers.length === 1 ? payload : structuredClone(payload));
+      if (redelivered) markRedelivered(event);
+      await invokeEventHandler(handler, event, { pattern });
+    });
   }
 }

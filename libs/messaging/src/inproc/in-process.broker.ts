@@ -2,13 +2,16 @@ import { toWire, WireEnvelope } from '../correlation/correlation.envelope';
 import { NO_HANDLER_MESSAGE } from '../errors/remote.error';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { throughTheWire } from './wire';
+import type { EventConsumer } from '@tessera/contracts';
 
 /** What the broker needs from a server: can it serve a pattern, and serve it. Payloads arrive in their wire envelope. */
 export interface InProcessEndpoint {
-  canHandle(pattern: string, asEvent: boolean): boolean;
+  /** With `consumer`, whether that consumer has a handler of the event here. */
+  canHandle(pattern: string, asEvent: boolean, consumer?: EventConsumer): boolean;
   /** Resolves with the handler's answer, or rejects with the error it answered, each copied as by a wire. */
   handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown>;
-  handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void>;
+  /** Runs the event's handlers here: only `consumer`'s, when named. */
+  handleEventMessage(pattern: string, envelope: WireEnvelope, consumer?: EventConsumer): Promise<void>;
 }
 
 /**
@@ -84,14 +87,15 @@ export class InProcessBroker {
    * (a context of this process consumes it), no endpoint listening yet is a
    * failure, not a delivery: at start the outbox relay may run before the
    * servers attach, and an event handed to nobody would be lost for good.
+   * With `consumer`, only that consumer's handlers get it (a dead letter's replay).
    */
-  async publish(pattern: string, data: unknown, expectSubscribers = false): Promise<void> {
+  async publish(pattern: string, data: unknown, expectSubscribers = false, consumer?: EventConsumer): Promise<void> {
     const envelope = throughTheWire(toWire(data));
     await Promise.resolve();
-    const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
+    const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true, consumer));
     if (expectSubscribers && subscribers.length === 0) {
       throw new Error(`No handler of ${pattern} is listening in this process ${this.stopping ? 'any more: it is stopping' : 'yet'}`);
     }
-    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope)));
+    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope, consumer)));
   }
 }

@@ -13,10 +13,10 @@ const handed: { by: string; event: Cancelled; correlationId?: string }[] = [];
 let secondFails = false;
 
 // Two contexts of one process subscribing to one event, as catalog and payments do to ordering.order.cancelled; each
-// changes what it was given, as a handler is free to.
+// changes what it was given, as a handler is free to. Each names its consumer as @MessagesController(consumer) does.
 @Controller()
 class CatalogLikeSubscriber {
-  @EventPattern('ordering.order.cancelled')
+  @EventPattern('ordering.order.cancelled', { consumer: 'catalog' })
   async onCancelled(@Payload() event: Cancelled) {
     handed.push({ by: 'first', event, correlationId: correlationIdOf(event) });
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -26,7 +26,7 @@ class CatalogLikeSubscriber {
 
 @Controller()
 class PaymentsLikeSubscriber {
-  @EventPattern('ordering.order.cancelled')
+  @EventPattern('ordering.order.cancelled', { consumer: 'payments' })
   onCancelled(@Payload() event: Cancelled) {
     handed.push({ by: 'second', event, correlationId: correlationIdOf(event) });
     event.orderId = 'changed-by-second';
@@ -77,5 +77,26 @@ describe('InProcessServer', () => {
     });
     // Resent by the outbox only after the first subscriber is done, so that the two runs of it never overlap.
     expect(handed.find(({ by }) => by === 'first')?.event.lines).toEqual([{ sku: 'added-by-first' }]);
+  });
+
+  it("hands an event published for one consumer (a dead letter's replay) to that consumer's handlers only", async () => {
+    await broker.publish('ordering.order.cancelled', { orderId: 'o-3', lines: [] }, true, 'payments');
+    expect(handed.map(({ by }) => by)).toEqual(['second']);
+    await expect(broker.publish('ordering.order.cancelled', { orderId: 'o-4', lines: [] }, true, 'ordering')).rejects.toThrow(/No handler/);
+  });
+});
+
+describe('InProcessServer, an event handler that names no consumer', () => {
+  @Controller()
+  class Anonymous {
+    @EventPattern('ordering.order.cancelled')
+    onCancelled() {}
+  }
+
+  it('is refused at start, since a delivery by consumer would never reach it', async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [Anonymous] }).compile();
+    const server = moduleRef.createNestMicroservice({ strategy: new InProcessServer(new InProcessBroker()), logger: false });
+    await expect(server.listen()).rejects.toThrow(/ordering.order.cancelled names no consumer/);
+    await server.close();
   });
 });

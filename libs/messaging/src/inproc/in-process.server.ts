@@ -5,14 +5,16 @@ import { InProcessBroker, InProcessEndpoint } from './in-process.broker';
 import { InProcessContext } from './in-process.context';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { throughTheWire } from './wire';
+import { EventSubscribers, runEach } from '../events/event-subscribers';
+import { invokeEventHandler } from '../events/event-handler-invocation';
+import type { EventConsumer } from '@tessera/contracts';
 
 export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
 
 /** Serves this process's message handlers to the in-process broker. */
 export class InProcessServer extends Server implements CustomTransportStrategy, InProcessEndpoint {
   override readonly transportId = IN_PROCESS_TRANSPORT;
-  /** Every handler of an event pattern, by the first one, which Nest's lookup finds; see addHandler. */
-  private readonly eventSubscribers = new Map<MessageHandler, MessageHandler[]>();
+  private readonly subscribers = new EventSubscribers();
 
   constructor(private readonly broker: InProcessBroker) {
     super();
@@ -36,26 +38,23 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
   }
 
   /**
-   * Nest chains the handlers of one event pattern in a server and hands all of
-   * them the one payload object, so in the monolith the contexts subscribing
-   * to an event would share it and see each other's changes. Here they are
-   * kept apart instead, each to be handed a copy of its own, as each would be
-   * in a process of its own: only the first is registered with Nest.
+   * In the monolith the contexts subscribing to an event would share one
+   * payload object through Nest's chain, and see each other's changes: each is
+   * handed a copy of its own instead, as each would be in a process of its own.
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const first = this.messageHandlers.get(this.normalizePattern(pattern as MsPattern));
-    if (isEventHandler && first?.isEventHandler) return void this.eventSubscribers.get(first)!.push(callback);
-    super.addHandler(pattern, callback, isEventHandler, extras);
-    if (isEventHandler && !first) this.eventSubscribers.set(callback, [callback]);
+    this.subscribers.add(pattern, first, callback, isEventHandler, extras, () => super.addHandler(pattern, callback, isEventHandler, extras));
   }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
 
-  canHandle(pattern: string, asEvent: boolean): boolean {
+  canHandle(pattern: string, asEvent: boolean, consumer?: EventConsumer): boolean {
     const handler = this.getHandlerByPattern(pattern);
-    return !!handler && !!handler.isEventHandler === asEvent;
+    if (!handler || !!handler.isEventHandler !== asEvent) return false;
+    return consumer === undefined || this.subscribers.of(handler, consumer).length > 0;
   }
 
   async handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown> {
@@ -70,19 +69,12 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
   }
 
   /**
-   * Runs the subscribers of an event, each with a copy of its own, and fails
-   * if one failed, so the outbox delivers it again: only once all of them are
-   * done, so that a subscriber's next run never overlaps this one.
+   * Runs the subscribers of an event (only `consumer`'s, when named: a dead
+   * letter's replay), each with a copy of its own, and fails if one failed, so
+   * the outbox delivers it again.
    */
-  async handleEventMessage(pattern: string, envelope: WireEnvelope): Promise<void> {
-    const first = this.getHandlerByPattern(pattern)!;
-    const runs = await Promise.allSettled(
-      (this.eventSubscribers.get(first) ?? [first]).map(async (handler) => {
-        const result = await handler(fromWire(throughTheWire(envelope)), new InProcessContext(pattern));
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      }),
-    );
-    const failed = runs.find((run): run is PromiseRejectedResult => run.status === 'rejected');
-    if (failed) throw failed.reason;
+  async handleEventMessage(pattern: string, envelope: WireEnvelope, consumer?: EventConsumer): Promise<void> {
+    const handlers = this.subscribers.of(this.getHandlerByPattern(pattern)!, consumer);
+    await runEach(handlers, (handler) => invokeEventHandler(handler, fromWire(throughTheWire(envelope)), new InProcessContext(pattern)));
   }
 }

@@ -18,7 +18,7 @@ import { topologyFromEnv } from '../topology/topology';
 
 let relay: ContextClient;
 
-@MessagesController()
+@MessagesController('payments')
 class TracedMessagesController {
   @MessagePattern('payments.whoami')
   whoami() {
@@ -49,7 +49,14 @@ class TracedMessagesController {
   cancelled(@Payload() _event: unknown) {}
 }
 
-@Module({ controllers: [TracedMessagesController] })
+/** The event's other subscriber, hosted beside payments. */
+@MessagesController('catalog')
+class CatalogSubscriber {
+  @EventPattern('ordering.order.cancelled')
+  cancelled(@Payload() _event: unknown) {}
+}
+
+@Module({ controllers: [TracedMessagesController, CatalogSubscriber] })
 class TracedModule {}
 
 let spans: RecordedSpans;
@@ -93,12 +100,13 @@ describe.each([
       const env = {
         TRANSPORT: 'tcp',
         USERS_TCP_ADDRESS: address,
-        CATALOG_TCP_ADDRESS: address,
+        CATALOG_TCP_ADDRESS: `127.0.0.1:${await freePort()}`,
         ORDERING_TCP_ADDRESS: address,
         PAYMENTS_TCP_ADDRESS: address,
         GATEWAY_TCP_ADDRESS: `127.0.0.1:${await freePort()}`,
       };
-      await startApp(env, { kind: 'context', context: 'payments' }, true);
+      // One process hosting payments and catalog, each on its port, and a gateway process that sends and publishes.
+      await startApp({ ...env, CONTEXTS: 'catalog,payments', GATEWAY_TCP_ADDRESS: `127.0.0.1:${await freePort()}` }, { kind: 'monolith' }, true);
       caller = await startApp(env, { kind: 'gateway' }, false);
     }
     relay = caller.get<ContextClient>(contextClientToken('payments'));
@@ -137,7 +145,7 @@ describe.each([
 
   it('makes every subscriber’s handling of an event a child of its publication', async () => {
     await caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1', eventId: '7d1b1c52-1f0e-4a43-9c38-0d6f3f0e5a11' });
-    await untilPasses(() => expect(spans.all().filter((span) => span.name === 'process ordering.order.cancelled').length).toBeGreaterThan(0));
+    await untilPasses(() => expect(spans.all().filter((span) => span.name === 'process ordering.order.cancelled')).toHaveLength(2));
     const publication = spans.named('publish ordering.order.cancelled');
     expect(publication.kind).toBe(SpanKind.PRODUCER);
     for (const handling of spans.all().filter((span) => span.name === 'process ordering.order.cancelled')) {

@@ -14,8 +14,8 @@ const MAX_PAGE = 1000;
 /**
  * The requests a context answers about its own dead letters, under its own
  * patterns (DEAD_LETTER_PATTERNS). A replay hands the letter's event again to
- * this process's handlers of the pattern: the failing consumer processes it
- * once, through its inbox (the others drop it as already processed), and only
+ * this context's handlers of the pattern, and to no other subscriber of it in
+ * the process: the context processes it once, through its inbox, and only
  * then is the letter forgotten; if it fails again, it is still a dead letter,
  * its attempts counted (ADR 0017). Every replay and discard is logged with who
  * asked.
@@ -51,12 +51,12 @@ export function deadLettersMessagesControllerFor(context: ContextName): Type<unk
       const letter = await this.deadLetters.reopen(String(request?.id));
       if (!letter) throw notFound();
       this.logger.warn(`Dead letter ${request.id} (${letter.pattern}, event ${letter.eventId}) replayed by ${request.requestedBy}`);
-      // As a redelivery, with no publication number: every consumer here looks up its own dead letter of the event.
+      // As a redelivery, with no publication number, so that the delivery rule looks up the letter and finds its pass.
       const { publication: _firstPublication, ...redelivery } = letter.payload;
       try {
-        await this.broker.publish(letter.pattern, redelivery, true);
+        await this.broker.publish(letter.pattern, redelivery, true, context);
       } catch (error) {
-        // No handler listening (a stopping process), a database error in the delivery rule, another subscriber failing:
+        // No handler listening (a stopping process), a database error in the delivery rule, the handler failing again:
         // whatever the consumer did not process is still a dead letter, to replay again.
         this.logger.error(`Replay of dead letter ${request.id} (event ${letter.eventId}) failed: ${(error as Error)?.message ?? error}`);
         throw new DomainError(ERROR_CODES.INTERNAL, 'The replay failed; unless its consumer processed the event, it is still a dead letter: replay it again');

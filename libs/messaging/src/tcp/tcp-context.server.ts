@@ -1,4 +1,5 @@
-import { BaseRpcContext, MessageHandler, ReadPacket, ServerTCP, TcpContext } from '@nestjs/microservices';
+import { BaseRpcContext, MessageHandler, MsPattern, ReadPacket, ServerTCP, TcpContext, TcpOptions } from '@nestjs/microservices';
+import type { EventConsumer } from '@tessera/contracts';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
 import type { Socket } from 'node:net';
@@ -6,6 +7,7 @@ import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, untilWithin } from '../handling/draining';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
+import { EventSubscribers, runEach } from '../events/event-subscribers';
 
 /** A stopping server ends a connection once its client has sent nothing for this long (see endConnectionsOnceQuiet). */
 const QUIET_MS = 200;
@@ -20,12 +22,29 @@ const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE']);
  * quiet about an event emitted fire-and-forget (ClientProxy's `emit`) that no
  * handler here takes (the events a context subscribes to come as requests,
  * TcpEventDelivery), and stopped without losing a request: see close().
+ * Each hosted context (and a gateway) listens on a port of its own: an event
+ * sent to a context's port runs that consumer's handlers only, so that a
+ * process hosting two subscribers of an event runs each once.
  */
 export class TcpContextServer extends ServerTCP {
   private inFlight = 0;
   private stopping = false;
   /** While stopping: when each connection last brought a message. */
   private readonly lastHeard = new WeakMap<Socket, number>();
+  private readonly subscribers = new EventSubscribers();
+
+  /** `consumer`: whose events this port takes; every subscriber's when none is named. */
+  constructor(
+    options: Required<TcpOptions>['options'],
+    private readonly consumer?: EventConsumer,
+  ) {
+    super(options);
+  }
+
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const first = this.messageHandlers.get(this.normalizePattern(pattern as MsPattern));
+    this.subscribers.add(pattern, first, callback, isEventHandler, extras, () => super.addHandler(pattern, callback, isEventHandler, extras));
+  }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
@@ -61,9 +80,11 @@ export class TcpContextServer extends ServerTCP {
       const respond = (reply: Record<string, unknown>) => socket.sendMessage(this.serializer.serialize({ ...reply, id }));
       if (this.stopping) return respond({ err: { code: STOPPING_CODE, message: 'This process is stopping and did not handle the request' }, isDisposed: true });
       const handler = this.getHandlerByPattern(pattern);
-      if (!handler) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
+      const handlers = handler?.isEventHandler ? this.subscribers.of(handler, this.consumer) : handler ? [handler] : [];
+      if (handlers.length === 0) return respond({ status: 'error', err: NO_MESSAGE_HANDLER });
       try {
-        respond({ response: await answerOf(handler(packet.data, context)), isDisposed: true });
+        const response = handler!.isEventHandler ? await this.runEvent(handlers, packet.data, context) : await answerOf(handler!(packet.data, context));
+        respond({ response, isDisposed: true });
       } catch (error) {
         // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
         respond({ err: error, isDisposed: true });
@@ -75,8 +96,16 @@ export class TcpContextServer extends ServerTCP {
   }
 
   override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<unknown> {
-    if (!this.getHandlerByPattern(pattern)) return undefined;
-    return super.handleEvent(pattern, packet, context);
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler?.isEventHandler) return undefined;
+    // Sent fire-and-forget, nobody waits for the outcome: a failure is the handler's own log line.
+    return this.runEvent(this.subscribers.of(handler, this.consumer), packet.data, context).catch(() => undefined);
+  }
+
+  /** Runs the handlers of an event, each with a copy of its own when there are several. */
+  private async runEvent(handlers: MessageHandler[], data: unknown, context: BaseRpcContext): Promise<undefined> {
+    await runEach(handlers, async (handler) => void (await answerOf(handler(handlers.length === 1 ? data : structuredClone(data), context))));
+    return undefined;
   }
 
   /**

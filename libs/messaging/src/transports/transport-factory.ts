@@ -107,8 +107,8 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
   switch (topology.transport) {
     case 'tcp':
       return [
-        ...hosted.map((context) => new TcpContextServer({ ...topology.tcpListenAddresses[context]!, deserializer: new CorrelatingDeserializer() })),
-        ...(consumers.includes(GATEWAY) ? [new TcpContextServer({ ...topology.gatewayTcpAddress, deserializer: new CorrelatingDeserializer() })] : []),
+        ...hosted.map((context) => new TcpContextServer({ ...topology.tcpListenAddresses[context]!, deserializer: new CorrelatingDeserializer() }, context)),
+        ...(consumers.includes(GATEWAY) ? [new TcpContextServer({ ...topology.gatewayTcpAddress, deserializer: new CorrelatingDeserializer() }, GATEWAY)] : []),
       ];
     case 'nats':
       return [

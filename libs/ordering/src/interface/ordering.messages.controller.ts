@@ -35,7 +35,7 @@ import { ListOrdersHandler } from '../application/queries/list-orders/list-order
 import { ListOrdersQuery } from '../application/queries/list-orders/list-orders.query';
 
 /** The ordering context's only face: the requests of ORDERING_PATTERNS and the events it consumes. */
-@MessagesController()
+@MessagesController('ordering')
 export class OrderingMessagesController {
   constructor(
     private readonly placeOrderHandler: PlaceOrderHandler,

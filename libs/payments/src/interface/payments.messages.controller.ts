@@ -13,7 +13,7 @@ import { GetPaymentHandler } from '../application/queries/get-payment/get-paymen
 import { GetPaymentQuery } from '../application/queries/get-payment/get-payment.query';
 
 /** The payments context's only face: the requests of PAYMENTS_PATTERNS and the events it consumes. */
-@MessagesController()
+@MessagesController('payments')
 export class PaymentsMessagesController {
   constructor(
     private readonly payOrderHandler: PayOrderHandler,
