@@ -10,7 +10,7 @@ import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogController, RequestLogger } from './request-log';
 import { securityHeadersSentBy } from './security-headers';
-import { logFormatOf, measureHttpRequests, observeHttpRequest, traceHttpRequests } from '@tessera/platform';
+import { logFormatOf, measureHttpRequests, observeHttpRequest, traceHttpRequests, traceUnroutedRequest } from '@tessera/platform';
 import { isTracing } from '@tessera/platform/tracing';
 import { ConfigurationError } from '@tessera/messaging';
 
@@ -63,14 +63,15 @@ function isAddressOrCidr(value: string): boolean {
  * a request's child logger is made only when it writes (RequestLogger).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
+  const logController = new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' });
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? trustedProxies(process.env.TRUST_PROXY),
     genReqId: requestIdOf,
-    logController: new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' }),
+    logController,
     childLoggerFactory: RequestLogger.factory,
-    frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply),
+    frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply, logController),
   });
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
@@ -108,12 +109,17 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
 /**
  * Answers a URL Fastify's router cannot take (one that does not decode, a parameter over its length) with 400
  * problem+json. The router refuses it before Nest, its filters and every request hook: what those give each
- * answer (X-Request-Id, the security headers, the request metric, under the route label of a URL that matched
- * no route) is given here.
+ * answer (X-Request-Id, the security headers, the completed line in the log, the request metric and span, under
+ * the route label of a URL that matched no route) is given here.
  */
-function refuseUrl(request: FastifyRequest, reply: FastifyReply): void {
+function refuseUrl(request: FastifyRequest, reply: FastifyReply, logController: RequestLogController): void {
   const started = performance.now();
-  reply.raw.once('finish', () => observeHttpRequest(request.method, undefined, reply.statusCode, (performance.now() - started) / 1000));
+  if (isTracing()) traceUnroutedRequest(request, reply);
+  reply.raw.once('finish', () => {
+    const elapsedMs = performance.now() - started;
+    observeHttpRequest(request.method, undefined, reply.statusCode, elapsedMs / 1000);
+    logController.requestRefused(request, reply, elapsedMs);
+  });
   void reply.headers(securityHeadersSentBy(reply.server)).header(REQUEST_ID_HEADER, request.id);
   sendProblem(reply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
 }

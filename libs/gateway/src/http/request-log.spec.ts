@@ -19,6 +19,7 @@ async function linesLoggedFor(
   const root = createRootLogger('request-log-spec', level, destination);
   const fastify = createFastifyAdapter(root, { oneLineRequests, trustProxy: false }).getInstance();
   fastify.get('/products', async () => []);
+  fastify.get('/users/:id', async () => ({}));
   fastify.get('/health/ready', async () => ({ status: 'ok' }));
   fastify.get('/metrics', async () => '');
   fastify.get('/quiet', { logLevel: 'warn' }, async () => []);
@@ -36,6 +37,22 @@ async function linesLoggedFor(
 }
 
 describe('the request log', () => {
+  it('writes the completed line of a URL the router refuses before any route runs, in both formats', async () => {
+    expect(await linesLoggedFor(true, ['/users/%ZZ'])).toEqual([
+      expect.objectContaining({ level: 30, correlationId: 'req-request-log-1', msg: expect.stringMatching(/^GET \/users\/%ZZ 400 \d+\.\d ms$/) }),
+    ]);
+    expect(await linesLoggedFor(false, ['/users/%ZZ'])).toEqual([
+      expect.objectContaining({ msg: 'incoming request', req: expect.objectContaining({ url: '/users/%ZZ' }) }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'request completed',
+        correlationId: 'req-request-log-1',
+        res: { statusCode: 400 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+  });
+
   it('is one line a request for a person: method, URL, status and duration, under the request id', async () => {
     const lines = await linesLoggedFor(true, ['/products?limit=5']);
     expect(lines).toEqual([

@@ -50,6 +50,16 @@ export class RequestLogController extends LogController {
     else if (probe) reply.log.debug(requestLine(request, reply.statusCode, reply.elapsedTime));
     else reply.log.info(requestLine(request, reply.statusCode, reply.elapsedTime));
   }
+
+  /**
+   * The line of a request answered before routing (a URL Fastify's router
+   * cannot take): Fastify writes its incoming line but, with no route to run,
+   * never the completed one, nor knows how long the answer took.
+   */
+  requestRefused(request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void {
+    if (this.oneLine) reply.log.info(requestLine(request, reply.statusCode, elapsedMs));
+    else reply.log.info({ res: reply, responseTime: elapsedMs }, 'request completed');
+  }
 }
 
 type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

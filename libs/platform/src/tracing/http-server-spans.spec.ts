@@ -3,7 +3,7 @@ import { recordSpans, RecordedSpans } from '@tessera/messaging/testing';
 import Fastify, { FastifyInstance } from 'fastify';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { traceHttpRequests } from './http-server-spans';
+import { traceHttpRequests, traceUnroutedRequest } from './http-server-spans';
 
 describe('traceHttpRequests', () => {
   let spans: RecordedSpans;
@@ -84,6 +84,26 @@ describe('traceHttpRequests', () => {
       code: 404,
       route: undefined,
     });
+  });
+
+  it('makes the span of a URL the router refuses before any hook runs, a child of the client’s span', async () => {
+    const refusing = Fastify({
+      frameworkErrors: (_error, request, reply) => {
+        traceUnroutedRequest(request, reply);
+        void reply.code(400).send({ refused: true });
+      },
+    });
+    refusing.get('/users/:id', async () => ({}));
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    try {
+      await refusing.inject({ method: 'GET', url: '/users/%ZZ', headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    } finally {
+      await refusing.close();
+    }
+    const span = spans.named('GET');
+    expect(span.spanContext().traceId).toBe(traceId);
+    expect(span.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/users/%ZZ', 'http.response.status_code': 400 });
+    expect(span.attributes['http.route']).toBeUndefined();
   });
 
   it('leaves probes and scrapes untraced', async () => {

@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOperationsRoute } from '../health/operations-route';
 
 const SERVER_SPAN = Symbol('serverSpan');
@@ -50,6 +50,17 @@ export function traceHttpRequests(fastify: FastifyInstance): void {
     endServerSpan(request, undefined);
     done();
   });
+}
+
+/**
+ * The span of a request answered before routing (a URL Fastify's router
+ * cannot take), for which no hook runs: it begins here and ends once the
+ * answer is sent, named by the method alone, as a request that matched no route.
+ */
+export function traceUnroutedRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  request[SERVER_SPAN] = tracer.startSpan(request.method, { kind: SpanKind.SERVER, attributes: attributesOf(request, undefined) }, parent);
+  reply.raw.once('finish', () => endServerSpan(request, reply.statusCode));
 }
 
 function attributesOf(request: FastifyRequest, route: string | undefined) {
