@@ -54,6 +54,14 @@ export function fromWire<T = unknown>(value: unknown): T {
   return payload as T;
 }
 
+/** A copy of a received payload, for one of several handlers of it, that remembers what the payload arrived with. */
+export function receivedCopyOf<T>(payload: T): T {
+  const copy = structuredClone(payload);
+  const received = typeof payload === 'object' && payload !== null ? receivedWith.get(payload) : undefined;
+  if (received) receivedWith.set(copy as object, received);
+  return copy;
+}
+
 /** The correlation id a payload arrived with, when fromWire unwrapped it. */
 export function correlationIdOf(payload: unknown): string | undefined {
   return typeof payload === 'object' && payload !== null ? receivedWith.get(payload)?.correlationId : undefined;

@@ -4,6 +4,9 @@ import { lastValueFrom } from 'rxjs';
 import type { Socket } from 'node:net';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { freePort } from '../../../../test/harness/processes';
+import { CorrelatingDeserializer, CorrelatingSerializer } from '../correlation/correlating.serializer';
+import { correlationIdOf } from '../correlation/correlation.envelope';
+import { runWithCorrelation } from '../correlation/correlation.store';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { TcpContextServer } from './tcp-context.server';
 
@@ -22,6 +25,33 @@ async function serverWithHeldRequests() {
 }
 
 describe('TcpContextServer', () => {
+  it("runs an event sent to a context's port through that context's handlers only, each with a copy of its own from the same request", async () => {
+    const port = await freePort();
+    const server = new TcpContextServer({ host: '127.0.0.1', port, deserializer: new CorrelatingDeserializer() }, 'gateway');
+    const handed: { by: string; event: { touchedBy?: string }; correlationId?: string }[] = [];
+    const handler = (by: string) => async (event: { touchedBy?: string }) => {
+      handed.push({ by, event: { ...event }, correlationId: correlationIdOf(event) });
+      event.touchedBy = by;
+    };
+    const pattern = 'catalog.reservation.expired';
+    server.addHandler(pattern, handler('ordering'), true, { consumer: 'ordering' });
+    server.addHandler(pattern, handler('gateway cache'), true, { consumer: 'gateway' });
+    server.addHandler(pattern, handler('gateway log'), true, { consumer: 'gateway' });
+    await new Promise<void>((resolve, reject) => server.listen((error?: unknown) => (error ? reject(error) : resolve())));
+    const client = new ClientTCP({ host: '127.0.0.1', port, serializer: new CorrelatingSerializer() });
+    try {
+      await runWithCorrelation('req-tcp-event', () => lastValueFrom(client.send(pattern, { reservationId: 'r-1' }), { defaultValue: undefined }));
+      expect(handed.map(({ by }) => by).sort()).toEqual(['gateway cache', 'gateway log']);
+      expect(handed.map(({ event, correlationId }) => ({ event, correlationId }))).toEqual([
+        { event: { reservationId: 'r-1' }, correlationId: 'req-tcp-event' },
+        { event: { reservationId: 'r-1' }, correlationId: 'req-tcp-event' },
+      ]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  }, 10_000);
+
   beforeEach(() => {
     jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
   });

@@ -3,6 +3,7 @@ import type { EventConsumer } from '@tessera/contracts';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
 import type { Socket } from 'node:net';
+import { receivedCopyOf } from '../correlation/correlation.envelope';
 import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, untilWithin } from '../handling/draining';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
@@ -104,7 +105,7 @@ export class TcpContextServer extends ServerTCP {
 
   /** Runs the handlers of an event, each with a copy of its own when there are several. */
   private async runEvent(handlers: MessageHandler[], data: unknown, context: BaseRpcContext): Promise<undefined> {
-    await runEach(handlers, async (handler) => void (await answerOf(handler(handlers.length === 1 ? data : structuredClone(data), context))));
+    await runEach(handlers, async (handler) => void (await answerOf(handler(handlers.length === 1 ? data : receivedCopyOf(data), context))));
     return undefined;
   }
 

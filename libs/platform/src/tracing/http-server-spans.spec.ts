@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { recordSpans, RecordedSpans } from '@tessera/messaging/testing';
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify, { FastifyInstance, FastifyReply } from 'fastify';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { traceHttpRequests, traceUnroutedRequest } from './http-server-spans';
@@ -88,7 +88,7 @@ describe('traceHttpRequests', () => {
 
   it('makes the span of a URL the router refuses before any hook runs, a child of the client’s span', async () => {
     const refusing = Fastify({
-      frameworkErrors: (_error, request, reply) => {
+      frameworkErrors: (_error, request, reply: FastifyReply) => {
         traceUnroutedRequest(request, reply);
         void reply.code(400).send({ refused: true });
       },
