@@ -39,6 +39,8 @@ export const envSchema = Joi.object({
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),
   TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),
+  GATEWAY_TCP_ADDRESS: tcpAddress,
+  GATEWAY_TCP_ADDRESSES: tcpAddresses,
   NATS_URL: Joi.string()
     .uri({ scheme: ['nats', 'tls'] })
     .default('nats://127.0.0.1:4222'),
