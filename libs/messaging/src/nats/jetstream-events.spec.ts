@@ -4,6 +4,7 @@ import { connect, JetStreamManager, NatsConnection, nanos, RetentionPolicy, Stor
 import { removeNatsNamespace, TEST_NATS_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
+import { GATEWAY } from '@tessera/contracts';
 import { consumingContexts } from '../events/event-routes';
 import { BrokerNames } from '../transports/broker-names';
 import { JetStreamEvents } from './jetstream-events';
@@ -76,4 +77,32 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
     await events.deliver('ordering', 'ordering.probe.happened', anEvent());
     expect((await manager.consumers.info(names.eventsStream, 'ordering')).num_pending).toBe(1);
   });
+
+  it.each([
+    ['a context', 'ordering' as const],
+    ['a gateway', GATEWAY],
+  ])(
+    'goes on handing %s its events after the server comes back without its JetStream state',
+    async (_name, consumer) => {
+      const { names, events } = open(`resume-${consumer}`);
+      const handed: string[] = [];
+      const stop = await events.consume(consumer, async (_pattern, payload) => void handed.push((payload as { $data: { eventId: string } }).$data.eventId));
+      try {
+        const before = anEvent();
+        await events.deliver(consumer, 'catalog.probe.happened', before);
+        await untilPasses(() => expect(handed).toEqual([before.eventId]));
+        await manager.streams.delete(consumer === GATEWAY ? names.broadcastStream : names.eventsStream);
+        const connection = await (events as unknown as { connection: Promise<NatsConnection> }).connection;
+        await connection.reconnect();
+        await untilPasses(() => expect(manager.streams.info(consumer === GATEWAY ? names.broadcastStream : names.eventsStream)).resolves.toBeDefined(), 10_000);
+
+        const after = anEvent();
+        await events.deliver(consumer, 'catalog.probe.happened', after);
+        await untilPasses(() => expect(handed).toEqual([before.eventId, after.eventId]), 90_000, 100);
+      } finally {
+        await stop();
+      }
+    },
+    120_000,
+  );
 });

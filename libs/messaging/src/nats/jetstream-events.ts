@@ -30,6 +30,11 @@ const REDELIVERY_DELAY_MS = 2000;
 // longer comes twice, and the inbox drops the second.
 const ACK_WAIT_MS = 30_000;
 const BUFFERED = 64;
+// How long each pull the consumer keeps open lasts, which also paces nats.js's recovery of a consumer the server lost
+// (it asks for the consumer's info again after this, then after each heartbeat, expires / 2, that goes missing): with
+// its default of 30 s, a context took 30-45 s to take events again after a server came back without its JetStream
+// state. An idle consumer renews a pull this often, a message of a few bytes.
+const PULL_EXPIRES_MS = 5000;
 // How long to wait before declaring the streams and consumers again when the server that came back refused it: a
 // second at first, twice as long after each refusal up to a minute, since a refusal that lasts (a consumer declared
 // otherwise by hand) would otherwise be asked and logged every second for as long as the connection lives.
@@ -53,6 +58,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
   private readonly codec = JSONCodec<object>();
   private connection?: Promise<NatsConnection>;
   private connected = false;
+  /** How each gateway consumer of this process starts over on a broadcast stream declared anew; see consumeBroadcast. */
+  private readonly broadcastRestarts = new Set<() => Promise<void>>();
   private redeclaring?: Promise<void>;
 
   constructor(
@@ -81,7 +88,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
     if (consumer === GATEWAY) return this.consumeBroadcast(handle);
     const js = await this.jetStream();
     const durable = await js.consumers.get(this.names.eventsStream, consumer);
-    const messages = await durable.consume({ max_messages: BUFFERED });
+    const messages = await durable.consume({ max_messages: BUFFERED, expires: PULL_EXPIRES_MS });
     const done = (async () => {
       for await (const message of messages) await this.process(consumer, message, handle);
     })().catch((error: Error) => this.logger.error(`The event consumer of ${consumer} stopped: ${error.message}`));
@@ -95,16 +102,36 @@ export class JetStreamEvents implements RemoteEventDelivery {
    * Takes the gateway's events published from now on. The consumer is this
    * process's alone and follows the stream across reconnects; the gateway's
    * handlers only correct its caches, so one that fails is logged, not retried.
+   * A broadcast stream declared anew (the server came back without its
+   * JetStream state) numbers its messages from 1 again, and an ordered
+   * consumer waits for the number after the last it saw, so it would take
+   * nothing until the new stream got that far: the consumer is then made
+   * again, from the new stream's start.
    */
   private async consumeBroadcast(handle: EventHandoff): Promise<() => Promise<void>> {
+    let consuming = await this.openBroadcastConsumer(handle, 'from-now');
+    const restart = async () => {
+      await consuming();
+      consuming = await this.openBroadcastConsumer(handle, 'from-the-start');
+    };
+    this.broadcastRestarts.add(restart);
+    return async () => {
+      this.broadcastRestarts.delete(restart);
+      await consuming();
+    };
+  }
+
+  private async openBroadcastConsumer(handle: EventHandoff, from: 'from-now' | 'from-the-start'): Promise<() => Promise<void>> {
     const js = await this.jetStream();
     const prefix = this.names.broadcastSubject('');
     const ordered = await js.consumers.get(this.names.broadcastStream, {
       // Only the gateway's events are broadcast; one filter, as servers before 2.10 take no more.
       filterSubjects: this.names.broadcastSubject('>'),
-      deliver_policy: DeliverPolicy.New,
+      // Without a policy an ordered consumer starts at the stream's first message (DeliverPolicy.All is refused beside
+      // the start sequence nats.js sets).
+      ...(from === 'from-now' ? { deliver_policy: DeliverPolicy.New } : {}),
     });
-    const messages = await ordered.consume();
+    const messages = await ordered.consume({ expires: PULL_EXPIRES_MS });
     const done = (async () => {
       for await (const message of messages) {
         const pattern = message.subject.slice(prefix.length);
@@ -193,7 +220,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
   private async declareUntilDone(connection: NatsConnection): Promise<void> {
     for (let attempt = 1; !connection.isClosed(); attempt++) {
       try {
-        await this.ensureStreamAndConsumers(connection);
+        if ((await this.ensureStreamAndConsumers(connection)) === 'broadcast-created') await this.restartBroadcastConsumers();
         return;
       } catch (error) {
         this.logger.warn(`Could not declare the event streams again (attempt ${attempt}): ${(error as Error).message}`);
@@ -203,12 +230,18 @@ export class JetStreamEvents implements RemoteEventDelivery {
     }
   }
 
+  private async restartBroadcastConsumers(): Promise<void> {
+    for (const restart of this.broadcastRestarts) {
+      await restart().catch((error: Error) => this.logger.error(`Could not consume the gateway's events again: ${error.message}`));
+    }
+  }
+
   /**
    * Every process declares the stream and every context's consumer, the same
    * way each time: an event published before its consumer's first start must
-   * still be kept for it.
+   * still be kept for it. Says whether the broadcast stream had to be created.
    */
-  private async ensureStreamAndConsumers(connection: NatsConnection): Promise<void> {
+  private async ensureStreamAndConsumers(connection: NatsConnection): Promise<'broadcast-created' | 'broadcast-kept'> {
     const manager = await connection.jetstreamManager();
     const stream = {
       name: this.names.eventsStream,
@@ -228,7 +261,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
       max_age: nanos(BROADCAST_KEPT_MS),
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     };
-    for (const config of [stream, broadcast]) await this.declareStream(manager, config);
+    await this.declareStream(manager, stream);
+    const broadcastCreated = await this.declareStream(manager, broadcast);
     const name = this.names.eventsStream;
     for (const context of consumingContexts()) {
       await manager.consumers.add(name, {
@@ -240,22 +274,27 @@ export class JetStreamEvents implements RemoteEventDelivery {
         max_ack_pending: 1000,
       });
     }
+    return broadcastCreated ? 'broadcast-created' : 'broadcast-kept';
   }
 
   /**
    * Adds the stream, or brings one that exists to `config`'s subjects and
    * limits: one an earlier version made, with other limits, would go on
    * applying them. Retention and storage are never changed, as JetStream
-   * refuses to.
+   * refuses to. Resolves to whether this call created it.
    */
   private async declareStream(
     manager: JetStreamManager,
     config: Pick<StreamConfig, 'name' | 'subjects' | 'max_age' | 'duplicate_window'> & Partial<StreamConfig>,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let created = false;
     // Of two processes starting at once, the one whose add loses finds the other's stream.
-    const { config: declared } = await manager.streams
-      .info(config.name)
-      .catch(() => manager.streams.add(config).catch(() => manager.streams.info(config.name)));
+    const { config: declared } = await manager.streams.info(config.name).catch(() =>
+      manager.streams.add(config).then(
+        (info) => ((created = true), info),
+        () => manager.streams.info(config.name),
+      ),
+    );
     const same =
       declared.max_age === config.max_age &&
       declared.duplicate_window === config.duplicate_window &&
@@ -264,5 +303,6 @@ export class JetStreamEvents implements RemoteEventDelivery {
       this.logger.log(`Updating the stream ${config.name} to its current subjects and limits`);
       await manager.streams.update(config.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
     }
+    return created;
   }
 }
