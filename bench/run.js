@@ -164,10 +164,23 @@ async function seedShop(base, tag) {
   return { products, productIds: products.map((p) => p.id), token };
 }
 
+/**
+ * The bench's own environment, less what would make Tessera do other work than the baseline it is compared with: a
+ * Redis would serve product reads from its cache, a context's own database URL would take it off the bench's database,
+ * and a config file could set anything.
+ */
+function inheritedEnv() {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name === 'REDIS_URL' || name === 'CONFIG_FILE' || /^[A-Z]+_DATABASE_URL$/.test(name)) delete env[name];
+  }
+  return env;
+}
+
 function startApp(app, env) {
   return spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
-    env: { ...process.env, ...COMMON_ENV, ...env },
+    env: { ...inheritedEnv(), ...COMMON_ENV, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -181,9 +194,12 @@ function startReferenceServer(script, port, env = {}) {
   });
 }
 
+/** What the baseline's pool names its Postgres connections, so that their CPU is counted on its side. */
+const BASELINE_APPLICATION_NAME = 'tessera-bench-baseline';
+
 /** The bare Fastify + pg server (bench/baseline-server.js) on `databaseUrl`, listening on `port`. */
 function startBaseline(databaseUrl, port) {
-  return startReferenceServer('baseline-server.js', port, { DATABASE_URL: databaseUrl });
+  return startReferenceServer('baseline-server.js', port, { DATABASE_URL: databaseUrl, PGAPPNAME: BASELINE_APPLICATION_NAME });
 }
 
 async function stopServer(server) {
@@ -341,6 +357,19 @@ function figure(result, perUnit = 1) {
   return { rate: result['2xx'] / perUnit / (result.duration || RATIO_SECONDS), p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+/**
+ * A side that answered errors is not measured doing the work: its rate of successes would make a ratio that means
+ * nothing (a baseline failing every request would put Tessera at infinity times it). More than one request in a
+ * hundred failing, or none succeeding, ends the bench.
+ */
+function refuseFailing(title, result) {
+  // autocannon counts a timeout among the errors.
+  const failed = result.non2xx + result.errors;
+  if (result['2xx'] === 0 || failed > (result['2xx'] + failed) / 100) {
+    throw new Error(`${title}: ${failed} of ${result['2xx'] + failed} requests failed (${result.non2xx} non-2xx, ${result.errors} errors); not a measurement`);
+  }
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -388,7 +417,7 @@ async function benchRatios(only) {
     console.log(`\n## Ratios: the monolith against bare Fastify + pg, on Postgres; ${ROUNDS} rounds of ${RATIO_SECONDS} s each, interleaved`);
     const sides = [
       { ...shop, name: 'tessera', base: tessera.base, pids: [tessera.processes[0].pid], databaseUrl: db.env.DATABASE_URL },
-      { ...shop, name: 'baseline', base: baselineBase, pids: [baseline.pid], databaseUrl: db.env.DATABASE_URL },
+      { ...shop, name: 'baseline', base: baselineBase, pids: [baseline.pid], databaseUrl: db.env.DATABASE_URL, isBaseline: true },
     ];
     const nestSide = nest && { name: 'Nest on Fastify', base: nestBase, pids: [nest.pid] };
     const rows = [];
@@ -488,7 +517,8 @@ async function interleaved(scenario, sides) {
     for (const [n, side] of sides.entries()) {
       const measure = () =>
         run(`${scenario.name}, ${side.name}, round ${round}`, { duration: RATIO_SECONDS, connections: scenario.connections, ...scenario.options(side) });
-      const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side.pids, side.databaseUrl, measure) : { result: await measure() };
+      const { result, cpuSeconds } = scenario.cpu ? await cpuSecondsDuring(side, measure) : { result: await measure() };
+      refuseFailing(`${scenario.name}, ${side.name}, round ${round}`, result);
       measured[n].push(figure(result, scenario.perUnit));
       if (cpuSeconds !== undefined) cpuMsPerUnit[n].push((cpuSeconds * 1000) / (result['2xx'] / scenario.perUnit));
     }
@@ -651,16 +681,25 @@ function cpuSecondsOf(pid) {
 }
 
 /**
- * Runs `work` and answers the CPU seconds it cost a server's processes and the
- * Postgres backends serving its database, the measuring connection's own
- * excepted: only one side runs at a time, and the other's idle connections
- * cost nothing. Undefined where /proc cannot be read.
+ * Runs `work` and answers the CPU seconds it cost a side's server processes
+ * (`pids`) and the Postgres backends serving it on its database, the
+ * measuring connection's own excepted. The baseline's backends are told from
+ * Tessera's on a shared database by the application name its pool gives them:
+ * Tessera's background rounds (the relay's marks, the sweepers) go on while
+ * the baseline is measured, and are not the baseline's. Undefined where /proc
+ * cannot be read.
  */
-async function cpuSecondsDuring(serverPids, databaseUrl, work) {
+async function cpuSecondsDuring({ pids: serverPids, databaseUrl, isBaseline = false }, work) {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const backends = async () =>
-    (await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid);
+    (
+      await client.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND (application_name = $1) = $2`,
+        [BASELINE_APPLICATION_NAME, isBaseline],
+      )
+    ).rows.map((row) => row.pid);
   try {
     const pids = [...serverPids, ...(await backends())];
     const before = new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
@@ -840,12 +879,19 @@ async function benchSoak() {
   }
 }
 
-/** Runs autocannon and answers the responses counted in each second of the run. */
+/** Runs autocannon and answers the successful (2xx) responses of each second of the run. */
 function runPerSecond(options) {
   return new Promise((resolve, reject) => {
     const perSecond = [];
+    let successes = 0;
     const instance = autocannon(options, (error) => (error ? reject(error) : resolve(perSecond)));
-    instance.on('tick', ({ counter }) => perSecond.push(counter));
+    instance.on('response', (_client, statusCode) => {
+      if (statusCode >= 200 && statusCode < 300) successes++;
+    });
+    instance.on('tick', () => {
+      perSecond.push(successes);
+      successes = 0;
+    });
   });
 }
 
