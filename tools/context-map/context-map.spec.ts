@@ -16,6 +16,14 @@ describe('the context map', () => {
     expect(map.problems).toEqual([]);
   });
 
+  it("draws a diagram Mermaid's flowchart grammar takes: plain node ids, every other name a quoted label", () => {
+    const diagram = /```mermaid\n([\s\S]*?)```/.exec(renderContextMap(map))![1].trim().split('\n');
+    expect(diagram[0]).toBe('flowchart LR');
+    const node = /^ {2}\w+\["[^"]+"\]$/;
+    const edge = /^ {2}\w+ (-->|-\.->)\|[^|"]+\| \w+$/;
+    expect(diagram.slice(1).filter((line) => !node.test(line) && !edge.test(line))).toEqual([]);
+  });
+
   it('reads who answers, who asks and who hears from the code', () => {
     expect(map.requests.find((row) => row.pattern === 'catalog.reserve-stock')).toEqual({
       pattern: 'catalog.reserve-stock',

@@ -184,6 +184,17 @@ function isRecordOfStrings(value: unknown): value is Record<string, string> {
 
 const PARTIES: readonly Party[] = ['gateway', ...contracts.CONTEXT_NAMES];
 
+/** A Mermaid node id for a party or caller: a name such as "every process (health)" is only a node's label. */
+function nodeId(name: string): string {
+  return name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
+}
+
+/** `from|to` as a Mermaid edge between their nodes. */
+function arrow(edge: string, link: string): string {
+  const [from, to] = edge.split('|');
+  return `${nodeId(from)} ${link} ${nodeId(to)}`;
+}
+
 /** docs/context-map.md: a Mermaid diagram of who asks and who hears whom, and a table of every request and event. */
 export function renderContextMap(map: ContextMap): string {
   const edges = new Map<string, number>();
@@ -206,9 +217,11 @@ export function renderContextMap(map: ContextMap): string {
     '',
     '```mermaid',
     'flowchart LR',
-    ...PARTIES.map((party) => `  ${party}[${party}]`),
-    ...[...edges].sort().map(([edge, count]) => `  ${edge.replace('|', ` -->|${count} request${count === 1 ? '' : 's'}| `)}`),
-    ...[...eventEdges].sort().map(([edge, names]) => `  ${edge.replace('|', ` -.->|${names.join(', ')}| `)}`),
+    ...[...PARTIES, ...new Set(map.requests.flatMap((row) => row.callers).filter((caller) => !PARTIES.includes(caller as Party)))].map(
+      (node) => `  ${nodeId(node)}["${node}"]`,
+    ),
+    ...[...edges].sort().map(([edge, count]) => `  ${arrow(edge, `-->|${count} request${count === 1 ? '' : 's'}|`)}`),
+    ...[...eventEdges].sort().map(([edge, names]) => `  ${arrow(edge, `-.->|${names.join(', ')}|`)}`),
     '```',
     '',
     'Solid arrows: requests, from the caller to the context that answers. Dotted: events, from the publisher to each',
