@@ -68,6 +68,11 @@ describe(`npm run new:context -- ${name}, in a copy of the repository`, () => {
     await expect(inCopy('npm', ['run', 'lint'])).resolves.toBeDefined();
   });
 
+  it('passes the specs that hold every context to the lists it joins: settings, readiness, the generator itself', async () => {
+    const specs = ['libs/platform/src/config/env-example.spec.ts', 'libs/gateway/src/gateway.http.spec.ts', 'tools/new-context/new-context.spec.ts'];
+    await expect(inCopy(join(copy, 'node_modules', '.bin', 'jest'), [...specs, '--selectProjects=unit'])).resolves.toBeDefined();
+  });
+
   it('builds every app, the new one included', async () => {
     await inCopy('npm', ['run', 'build']);
 

@@ -92,7 +92,8 @@ describe('new:context', () => {
       );
       expect(edited('libs/contracts/src/common/query-patterns.ts')).toMatch(/^ {2}\.\.\.SPECIMEN_QUERY_PATTERNS,$/m);
       expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/^import \{ SpecimenModule \} from '@tessera\/specimen';$/m);
-      expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/export const CONTEXT_MODULES\b[^;]*PaymentsModule, specimen: SpecimenModule,?\s*\};/);
+      // After the last context's module, whichever context was added last.
+      expect(edited('apps/monolith/src/monolith.module.ts')).toMatch(/export const CONTEXT_MODULES\b[^;]*[A-Za-z]+Module, specimen: SpecimenModule,?\s*\};/);
       for (const file of ['tsconfig.json', '.swcrc']) {
         const paths = JSON.parse(edited(file)) as { compilerOptions?: { paths: object }; jsc?: { paths: object } };
         expect((paths.compilerOptions ?? paths.jsc)!.paths).toMatchObject({ '@tessera/specimen': ['./libs/specimen/src/index.ts'] });
@@ -103,6 +104,10 @@ describe('new:context', () => {
         'specimen-context': { root: 'libs/specimen' },
       });
       expect(edited('.dependency-cruiser.js')).toMatch(/^const CONTEXTS = '\([a-z|]+\|specimen\)';$/m);
+      const port = 4001 + existingContexts(root).length;
+      expect(edited('.env.example')).toMatch(/^# SPECIMEN_DATABASE_URL=$/m);
+      expect(edited('.env.example')).toMatch(new RegExp(`^# SPECIMEN_TCP_ADDRESS=127\\.0\\.0\\.1:${port}$`, 'm'));
+      expect(edited('.env.example')).toMatch(/^# SPECIMEN_TCP_LISTEN_ADDRESS=$/m);
     });
 
     it('gives it a process of its own in the deployment files, on the health port after the last context', () => {

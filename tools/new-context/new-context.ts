@@ -129,6 +129,12 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
       /^\s*"start:[a-z-]+": "exec node --enable-source-maps dist\/apps\/[a-z-]+\/src\/main\.js",?$/,
       `"start:${name}": "exec node --enable-source-maps dist/apps/${name}/src/main.js"`,
     ),
+    '.env.example': chain(
+      lineAfterLast(/^# [A-Z]+_DATABASE_URL=$/, `# ${NAME}_DATABASE_URL=`),
+      // Its TCP port is the one topology.ts gives it by default: its place in CONTEXT_NAMES after 4001.
+      lineAfterLast(/^# (?!GATEWAY_)[A-Z]+_TCP_ADDRESS=\S+$/, `# ${NAME}_TCP_ADDRESS=127.0.0.1:${healthPort + 1000}`),
+      lineAfterLast(/^# [A-Z]+_TCP_LISTEN_ADDRESS=$/, `# ${NAME}_TCP_LISTEN_ADDRESS=`),
+    ),
     '.dependency-cruiser.js': replaceOnce(/(const CONTEXTS = '\()([^)]*)(\)';)/, (_, start, names, end) => `${start}${names}|${name}${end}`),
     'docker/Dockerfile': replaceOnce(/(\{[^{}]*: \d+)( \}\[process\.env\.APP\])/, (_, ports, end) => `${ports}, ${name}: ${healthPort}${end}`),
     'docker/postgres/create-context-databases.sql': lineAfterLast(/^CREATE DATABASE \w+;$/, `CREATE DATABASE ${name};`),

@@ -25,6 +25,7 @@ import type {
 import {
   ContextClient,
   contextClientToken,
+  healthCheckPatternOf,
   IntegrationEventPublisher,
   MessagesController,
   MessagingModule,
@@ -352,8 +353,19 @@ const ENV = {
 })
 class TestConfigModule {}
 
-// Every context has a client, as in the apps; readiness asks the ones faked above, which a context generated since is not.
+// Every context has a client, as in the apps, and is hosted; readiness asks each hosted context for its health, which
+// a context generated since (npm run new:context) answers here, up, as its own module would.
 const faked: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
+const generatedContextsHealth = CONTEXT_NAMES.filter((context) => !faked.includes(context)).map((context) => {
+  @MessagesController()
+  class GeneratedContextHealth {
+    @MessagePattern(healthCheckPatternOf(context))
+    health() {
+      return { context, status: 'up' };
+    }
+  }
+  return GeneratedContextHealth;
+});
 
 @Module({
   imports: [
@@ -362,7 +374,13 @@ const faked: ContextName[] = ['users', 'catalog', 'ordering', 'payments'];
     HealthModule.forContexts(faked),
     GatewayModule,
   ],
-  controllers: [FakeUsersMessagesController, FakeCatalogMessagesController, FakeOrderingMessagesController, FakePaymentsMessagesController],
+  controllers: [
+    FakeUsersMessagesController,
+    FakeCatalogMessagesController,
+    FakeOrderingMessagesController,
+    FakePaymentsMessagesController,
+    ...generatedContextsHealth,
+  ],
 })
 class TestAppModule {}
 
