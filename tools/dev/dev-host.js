@@ -49,6 +49,7 @@ function loadsAnyOf(sources) {
 }
 
 async function restart(sources) {
+  if (stopping) return;
   const began = Date.now();
   const closing = app;
   app = undefined;
@@ -58,8 +59,14 @@ async function restart(sources) {
     process.stderr.write(`start:dev: the app failed to stop (${error?.message ?? error}); it restarts in a new process\n`);
     process.exit(1);
   }
+  if (stopping) process.exit(0);
   forgetBuild();
   await start();
+  // Asked to stop while the new app started, before its shutdown hooks listened.
+  if (stopping) {
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  }
   process.stdout.write(`start:dev: restarted in ${Date.now() - began} ms, after ${describe(sources)} changed\n`);
 }
 
@@ -87,8 +94,20 @@ function describe(sources) {
   return sources.length === 1 ? sources[0] : `${sources[0]} and ${sources.length - 1} more`;
 }
 
+let stopping = false;
+
 process.on('message', (message) => {
   if (message?.compiled && loadsAnyOf(message.compiled)) restarting = restarting.then(() => restart(message.compiled));
+});
+// Asked to stop (the app's own shutdown hooks close it), a restart queued behind it must not start the app again.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => (stopping = true));
+// start-dev is gone (killed, so it could not stop this): close the app, which holds the embedded database's lock and
+// the port the next start-dev needs, and end.
+process.once('disconnect', () => {
+  stopping = true;
+  void Promise.resolve(app?.close())
+    .catch(() => undefined)
+    .finally(() => process.exit(1));
 });
 // Whatever escapes the app while it runs ends this process, as it would end the app's own; start-dev waits for a change.
 process.on('uncaughtException', (error) => {

@@ -73,8 +73,16 @@ function startApp() {
   });
 }
 
+// The app answers what it holds for up to 5 s (DRAIN_MS) as it stops; one still running after this is stuck (a busy
+// loop, a hook that never ends), and is killed.
+const STOP_GRACE_MS = 10_000;
+
+/** Stops swc and the app, and then this process; a second Ctrl-C, or an app stuck in stopping, kills them at once. */
 function stop(reason) {
-  if (stopping) return;
+  if (stopping) {
+    process.stderr.write('start:dev: stopping at once\n');
+    return kill();
+  }
   stopping = true;
   if (reason) process.stderr.write(`start:dev: ${reason}; stopping\n`);
   const ended = [compiler, app]
@@ -82,7 +90,16 @@ function stop(reason) {
     .map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve))));
   signalGroup(compiler, 'SIGTERM');
   if (app) app.kill('SIGTERM');
+  setTimeout(() => {
+    process.stderr.write(`start:dev: the monolith did not stop within ${STOP_GRACE_MS / 1000} s; killing it\n`);
+    kill();
+  }, STOP_GRACE_MS).unref();
   void Promise.all(ended).then(() => process.exit(reason ? 1 : 0));
+}
+
+function kill() {
+  signalGroup(compiler, 'SIGKILL');
+  if (app) signalGroup(app, 'SIGKILL');
 }
 
 function signalGroup(child, signal) {

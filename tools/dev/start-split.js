@@ -4,13 +4,21 @@
 // process's name. Ctrl-C or SIGTERM stops them all; when one ends by itself, the others are stopped too.
 //
 // Each process gets what the README's split asks for by hand: TRANSPORT, and its HTTP port (the gateway `--port`, the
-// contexts the ports after it, as their defaults 3000 to 3004 are). The contexts' TCP addresses, the broker URLs and
-// everything else come from the environment or .env, as for any process. Without DATABASE_URL each context keeps its
-// own embedded database, in .data/split/<context>, or under EMBEDDED_DB_DIR when that is set (`memory`: in memory).
+// contexts the ports after it, as their defaults 3000 to 3004 are); over TCP, the addresses of the gateway and of each
+// context a thousand above those (4000 to 4004 by default, the apps' own defaults), so that a split moved with --port
+// takes no port of another. The broker URLs and everything else come from the environment or .env, as for any
+// process; so does a TCP address set there. Without DATABASE_URL each context keeps its own embedded database, in
+// .data/split/<context>, or under EMBEDDED_DB_DIR when that is set (`memory`: in memory).
 const { concurrently } = require('concurrently');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { parseArgs } = require('node:util');
+const { parseArgs, parseEnv } = require('node:util');
 const { buildIfNeeded, ROOT } = require('./build');
+
+// .env as every app reads it, the environment winning, before this chooses each process's PORT and EMBEDDED_DB_DIR:
+// set here for a process, they would win over the file the process reads.
+const ENV_FILE = join(ROOT, '.env');
+if (existsSync(ENV_FILE)) for (const [name, value] of Object.entries(parseEnv(readFileSync(ENV_FILE, 'utf8')))) process.env[name] ??= value;
 
 const TRANSPORTS = ['tcp', 'nats', 'rmq'];
 const USAGE = 'usage: npm run start:split -- [--transport tcp|nats|rmq] [--port 3000]';
@@ -26,7 +34,8 @@ function options() {
     }
     if (!TRANSPORTS.includes(values.transport)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}, not "${values.transport}"`);
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65531)
+    // The contexts' ports follow it, and over TCP their addresses a thousand above.
+    if (!Number.isInteger(port) || port < 1 || port > (values.transport === 'tcp' ? 64500 : 65500))
       throw new Error(`--port must be a port number whose next ports are free for the contexts, not "${values.port}"`);
     return { transport: values.transport, port };
   } catch (error) {
@@ -51,13 +60,23 @@ const { CONTEXT_NAMES: CONTEXTS } = require(join(ROOT, 'dist', 'libs', 'contract
 const node = `exec "${process.execPath}" --enable-source-maps`;
 // The processes write to a pipe, where they would choose JSON: a person at this terminal reads them.
 const format = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty' } : {};
+const TCP_ABOVE_HTTP = 1000;
+const tcpAddresses =
+  transport === 'tcp'
+    ? Object.fromEntries(
+        [['GATEWAY_TCP_ADDRESS', port], ...CONTEXTS.map((context, index) => [`${context.toUpperCase()}_TCP_ADDRESS`, port + index + 1])]
+          .filter(([name]) => process.env[name] === undefined)
+          .map(([name, httpPort]) => [name, `127.0.0.1:${httpPort + TCP_ABOVE_HTTP}`]),
+      )
+    : {};
+const common = { ...format, ...tcpAddresses, TRANSPORT: transport };
 const processes = [
   ...CONTEXTS.map((context, index) => ({
     name: context,
     command: `${node} dist/apps/${context}/src/main.js`,
-    env: { ...format, TRANSPORT: transport, PORT: String(port + index + 1), EMBEDDED_DB_DIR: embeddedDatabaseOf(context) },
+    env: { ...common, PORT: String(port + index + 1), EMBEDDED_DB_DIR: embeddedDatabaseOf(context) },
   })),
-  { name: 'gateway', command: `${node} dist/apps/gateway/src/main.js`, env: { ...format, TRANSPORT: transport, PORT: String(port) } },
+  { name: 'gateway', command: `${node} dist/apps/gateway/src/main.js`, env: { ...common, PORT: String(port) } },
 ];
 
 process.stdout.write(
