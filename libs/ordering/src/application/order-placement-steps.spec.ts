@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CATALOG_PATTERNS, ERROR_CODES } from '@tessera/contracts';
-import type { OrderPlacement } from './order-placements';
 import { newUserId, orderingTestKit } from './testing/ordering-test-kit';
 
 // Two attempts at one placement, each with its own copy of it, as a recoverer and a live request slower than three
@@ -18,19 +16,7 @@ describe('OrderPlacementSteps, when another attempt ended the placement first', 
 
   afterEach(() => jest.restoreAllMocks());
 
-  async function begun(productId: string, quantity: number): Promise<OrderPlacement> {
-    const placement: OrderPlacement = {
-      orderId: randomUUID(),
-      userId: ada,
-      lines: [{ productId, quantity }],
-      stage: 'PLACING',
-      createdAt: kit.clock.now(),
-      attempts: 0,
-      paymentTimeoutSeconds: kit.settings.paymentTimeoutSeconds,
-    };
-    expect(await kit.placements.begin(placement, new Date(kit.clock.now().getTime() + kit.settings.placementRecoveryAfterMs))).toBe('begun');
-    return placement;
-  }
+  const begun = (productId: string, quantity: number) => kit.begunPlacement(ada, productId, quantity);
 
   const restock = (productId: string, units: number) => kit.catalog.givenProduct({ stock: units }, productId);
 

@@ -13,6 +13,7 @@ import { OnPaymentSucceededHandler } from '../event-handlers/on-payment-succeede
 import { OnReservationExpiredHandler } from '../event-handlers/on-reservation-expired/on-reservation-expired.handler';
 import { OnUserDeactivatedHandler } from '../event-handlers/on-user-deactivated/on-user-deactivated.handler';
 import { OrderPlacementSteps } from '../order-placement-steps';
+import type { OrderPlacement, PlacementKey } from '../order-placements';
 import { OrderingSettings } from '../ordering.settings';
 import { PaymentRefunds } from '../payment-refunds';
 import { GetOrderHandler } from '../queries/get-order/get-order.handler';
@@ -114,6 +115,25 @@ export function orderingTestKit() {
     /** Users deactivates the user, and ordering has not heard of it yet. */
     deactivateUnheard(userId: string): void {
       inactiveUsers.add(userId);
+    },
+    /**
+     * A placement of `quantity` units of `productId` for `userId`, begun (its intent stored, PLACING) as a request
+     * begins it before it asks the catalog; with `key`, under that idempotency key.
+     */
+    async begunPlacement(userId: string, productId: string, quantity: number, options: { orderId?: string; key?: PlacementKey } = {}): Promise<OrderPlacement> {
+      const placement: OrderPlacement = {
+        orderId: options.orderId ?? randomUUID(),
+        userId,
+        lines: [{ productId, quantity }],
+        stage: 'PLACING',
+        createdAt: clock.now(),
+        attempts: 0,
+        paymentTimeoutSeconds: settings.paymentTimeoutSeconds,
+      };
+      const recoverAfter = new Date(clock.now().getTime() + settings.placementRecoveryAfterMs);
+      const begun = await placements.begin(placement, recoverAfter, options.key && { ...options.key, request: { items: placement.lines } });
+      if (begun !== 'begun') throw new Error(`The placement of ${placement.orderId} was not begun: ${begun}`);
+      return placement;
     },
     /** A product with stock in the catalog; answers its id. */
     givenProduct(stock = 10, amount = 1250): string {

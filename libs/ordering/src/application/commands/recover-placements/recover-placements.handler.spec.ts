@@ -24,25 +24,8 @@ describe('RecoverPlacementsHandler', () => {
   afterEach(() => jest.restoreAllMocks());
 
   async function leftBehind(productId: string, quantity: number, withKey = true): Promise<OrderPlacement> {
-    const placement: OrderPlacement = {
-      orderId,
-      userId: ada,
-      lines: [{ productId, quantity }],
-      stage: 'PLACING',
-      createdAt: kit.clock.now(),
-      attempts: 0,
-      paymentTimeoutSeconds: kit.settings.paymentTimeoutSeconds,
-    };
-    const request = { items: placement.lines };
     await kit.customers.record(ada, 'active');
-    expect(
-      await kit.placements.begin(
-        placement,
-        new Date(kit.clock.now().getTime() + kit.settings.placementRecoveryAfterMs),
-        withKey ? { ...key, request } : undefined,
-      ),
-    ).toBe('begun');
-    return placement;
+    return kit.begunPlacement(ada, productId, quantity, { orderId, key: withKey ? key : undefined });
   }
 
   const recover = () => kit.recoverPlacements.execute(new RecoverPlacementsCommand());
