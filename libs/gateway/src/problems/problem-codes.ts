@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@tessera/contracts';
+import { ERROR_CODES, type ErrorCode } from '@tessera/contracts';
 
 /** Codes the gateway raises itself, beside the ones that come from the contexts (ERROR_CODES). */
 export const GATEWAY_ERROR_CODES = {
@@ -14,14 +14,16 @@ export const GATEWAY_ERROR_CODES = {
   /** GET /health/ready: something this process needs does not answer. */
   NOT_READY: 'NOT_READY',
 } as const;
+type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[keyof typeof GATEWAY_ERROR_CODES];
 
 /**
- * The one table from error code to HTTP status. A context's new code gets its
- * line here; a code missing from it answers 500 and is logged, so a gap shows
- * up at once. A route where a code means something else overrides it there
- * (POST /orders: PRODUCT_NOT_FOUND is 422).
+ * The one table from error code to HTTP status. A code added to ERROR_CODES
+ * without its line here fails the typecheck; a code no contract names (a
+ * context deployed ahead of this gateway) answers 500 and is logged. A route
+ * where a code means something else overrides it there (POST /orders:
+ * PRODUCT_NOT_FOUND is 422).
  */
-export const PROBLEM_STATUS: Readonly<Record<string, number>> = {
+export const PROBLEM_STATUS: Readonly<Record<ErrorCode | GatewayErrorCode, number>> = {
   [ERROR_CODES.VALIDATION_FAILED]: 400,
   [ERROR_CODES.INVALID_CREDENTIALS]: 401,
   [ERROR_CODES.USER_NOT_FOUND]: 404,
@@ -81,7 +83,7 @@ const CODE_OF_STATUS: Readonly<Record<number, string>> = {
 };
 
 export function statusOfCode(code: string): number | undefined {
-  return PROBLEM_STATUS[code];
+  return Object.hasOwn(PROBLEM_STATUS, code) ? PROBLEM_STATUS[code as keyof typeof PROBLEM_STATUS] : undefined;
 }
 
 export function codeOfStatus(status: number): string {

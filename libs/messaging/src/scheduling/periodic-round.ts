@@ -19,6 +19,15 @@ export class PeriodicRound {
     private readonly onFailure: (error: unknown) => void,
   ) {}
 
+  /**
+   * How often to run a job that looks for work older than `staleAfterMs`: every `longestMs` at most, twice within
+   * `staleAfterMs` when that is shorter, so that stale work waits half of it at most, and never more often than
+   * every 250 ms however short it is.
+   */
+  static intervalFor(longestMs: number, staleAfterMs: number): number {
+    return Math.max(250, Math.min(longestMs, staleAfterMs / 2));
+  }
+
   /** Runs a round every `intervalMs` from now on; the timer keeps no process alive. */
   start(intervalMs: number): void {
     this.stopped = false;

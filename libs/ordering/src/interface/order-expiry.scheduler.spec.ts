@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ExpireDueOrdersHandler } from '../application/commands/expire-due-orders/expire-due-orders.handler';
 import { OrderingSettings } from '../application/ordering.settings';
-import { fakeConfig } from '../application/testing/ordering-test-kit';
+import { runtimeSettingsOf } from '../application/testing/ordering-test-kit';
 import { OrderExpiryScheduler } from './order-expiry.scheduler';
 
 describe('OrderExpiryScheduler', () => {
@@ -16,7 +16,7 @@ describe('OrderExpiryScheduler', () => {
       handler,
       scheduler: new OrderExpiryScheduler(
         handler as unknown as ExpireDueOrdersHandler,
-        new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: timeoutSeconds })),
+        new OrderingSettings(runtimeSettingsOf({ ORDER_PAYMENT_TIMEOUT_SECONDS: timeoutSeconds })),
       ),
     };
   };
@@ -78,7 +78,7 @@ describe('OrderExpiryScheduler', () => {
   it('logs a failed round and goes on', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const handler = { execute: jest.fn().mockRejectedValueOnce(new Error('database gone')).mockResolvedValue(0) };
-    scheduler = new OrderExpiryScheduler(handler as unknown as ExpireDueOrdersHandler, new OrderingSettings(fakeConfig({})));
+    scheduler = new OrderExpiryScheduler(handler as unknown as ExpireDueOrdersHandler, new OrderingSettings(runtimeSettingsOf({})));
 
     await scheduler.sweep();
     await scheduler.sweep();

@@ -31,8 +31,9 @@ export class OrderExpiryScheduler implements OnApplicationBootstrap, OnModuleDes
     private readonly settings: OrderingSettings,
   ) {}
 
+  /** Read as the rounds start: a payment timeout changed later only makes the rounds more frequent than they need be, or later. */
   get intervalMs(): number {
-    return Math.max(250, Math.min(EXPIRY_SWEEP_INTERVAL_MS, (this.settings.paymentTimeoutSeconds * 1000) / 2));
+    return PeriodicRound.intervalFor(EXPIRY_SWEEP_INTERVAL_MS, this.settings.paymentTimeoutSeconds * 1000);
   }
 
   onApplicationBootstrap(): void {

@@ -26,8 +26,9 @@ export class PlacementRecoveryScheduler implements OnApplicationBootstrap, OnMod
     private readonly settings: OrderingSettings,
   ) {}
 
+  /** Read as the rounds start: a request timeout changed later only makes the rounds more frequent than they need be, or later. */
   get intervalMs(): number {
-    return Math.max(250, Math.min(PLACEMENT_RECOVERY_INTERVAL_MS, this.settings.placementRecoveryAfterMs / 2));
+    return PeriodicRound.intervalFor(PLACEMENT_RECOVERY_INTERVAL_MS, this.settings.placementRecoveryAfterMs);
   }
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicRound } from '@tessera/messaging';
 import { RuntimeSettings } from '@tessera/platform';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
@@ -16,7 +15,6 @@ export const PENDING_PAYMENTS_SWEEP = {
  * request timeout. A PENDING payment older than that belongs to a request that died.
  */
 const REQUEST_TIMEOUTS_PER_PAYMENT = 3;
-const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
 /**
  * Settles, every few seconds, the payments a crash or a silent provider left
@@ -32,16 +30,10 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
     (error) => this.logger.warn(`Sweeping pending payments failed: ${(error as Error)?.message ?? error}`),
   );
 
-  private readonly requestTimeoutMsAtStart: number;
-
   constructor(
     private readonly resolvePendingPayments: ResolvePendingPaymentsHandler,
-    @Optional() config?: ConfigService,
-    @Optional() private readonly runtime?: RuntimeSettings,
-  ) {
-    const requestTimeoutMs = Number(config?.get<number | string>('REQUEST_TIMEOUT_MS') ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.requestTimeoutMsAtStart = Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS;
-  }
+    private readonly runtime: RuntimeSettings,
+  ) {}
 
   /**
    * After this long a PENDING payment is taken to belong to a request that died. Read at every round, since
@@ -49,13 +41,12 @@ export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleD
    * requests are still live.
    */
   get staleAfterMs(): number {
-    return REQUEST_TIMEOUTS_PER_PAYMENT * (this.runtime?.get('REQUEST_TIMEOUT_MS') ?? this.requestTimeoutMsAtStart);
+    return REQUEST_TIMEOUTS_PER_PAYMENT * this.runtime.get('REQUEST_TIMEOUT_MS');
   }
 
-  // Fixed at the start: a timeout changed later only makes the rounds come a little more often than they need to,
-  // or up to half a stale time late.
+  /** Read as the rounds start: a request timeout changed later only makes the rounds more frequent than they need be, or later. */
   get intervalMs(): number {
-    return Math.max(250, Math.min(PENDING_PAYMENTS_SWEEP.intervalMs, this.staleAfterMs / 2));
+    return PeriodicRound.intervalFor(PENDING_PAYMENTS_SWEEP.intervalMs, this.staleAfterMs);
   }
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConfigService } from '@nestjs/config';
-import type { RuntimeSettings } from '@tessera/platform';
+import { RuntimeSettings, type RuntimeSettingName } from '@tessera/platform';
 import { ERROR_CODES, OrderView, PAYMENTS_PATTERNS, UserView, USERS_PATTERNS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { CancelOrderHandler } from '../commands/cancel-order/cancel-order.handler';
@@ -32,9 +31,9 @@ import { RecentConfirmations } from '../recent-confirmations';
 /** The payment timeout every kit runs with, in seconds. */
 export const KIT_PAYMENT_TIMEOUT_SECONDS = 900;
 
-/** Configuration as ConfigService would answer it. */
-export function fakeConfig(values: Record<string, unknown>): ConfigService {
-  return { get: (name: string) => values[name] } as unknown as ConfigService;
+/** Runtime settings as a process with this environment (and no CONFIG_FILE) has them. */
+export function runtimeSettingsOf(env: Record<string, unknown>): RuntimeSettings {
+  return RuntimeSettings.fromEnvironment(env);
 }
 
 /**
@@ -50,8 +49,9 @@ export function orderingTestKit() {
   const idempotency = new FakeIdempotencyStore();
   const clock = new FakeClock();
   const changedSettings: Record<string, unknown> = {};
-  const runtime = { get: (name: string) => changedSettings[name] } as unknown as RuntimeSettings;
-  const settings = new OrderingSettings(fakeConfig({ ORDER_PAYMENT_TIMEOUT_SECONDS: KIT_PAYMENT_TIMEOUT_SECONDS }), runtime);
+  const started = runtimeSettingsOf({ ORDER_PAYMENT_TIMEOUT_SECONDS: KIT_PAYMENT_TIMEOUT_SECONDS });
+  const runtime = { get: (name: RuntimeSettingName) => changedSettings[name] ?? started.get(name) } as unknown as RuntimeSettings;
+  const settings = new OrderingSettings(runtime);
   const catalog = new FakeCatalog();
   const inactiveUsers = new Set<string>();
   const users = new FakeContextClient('users').answer(USERS_PATTERNS.GET_USER, ({ userId }) => {
