@@ -95,6 +95,12 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   const outboxRows = (): Promise<{ pattern: string; payload: Record<string, unknown> }[]> =>
     dataSource.query('SELECT pattern, payload FROM catalog.outbox ORDER BY position');
   const sweep = (now = new Date(Date.now() + HOUR_MS)) => expireOverdue.execute(new ExpireOverdueReservationsCommand(100, now));
+  const someoneWaitsOnALock = async () => {
+    const [row]: { waiting: number }[] = await dataSource.query(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return row.waiting > 0;
+  };
 
   it('stores an expiry 1800 s after the reservation by default, or holdSeconds after it, and keeps the first on a repeat', async () => {
     const mug = await givenProduct('E-MUG', 10);
@@ -125,6 +131,31 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     expect(repeated).toEqual(first);
     expect(await stockOf(lamp.id)).toBe(0);
     await expect(reserve.execute(new ReserveStockCommand(orderId(4), [{ productId: lamp.id, quantity: 1 }]))).rejects.toBeInstanceOf(InsufficientStockError);
+  });
+
+  it('answers a repeat of a reservation while a release of it is under way, without a deadlock', async () => {
+    // Recovery asks again under a placement's id while the live request, having given up, releases it.
+    const lamp = await givenProduct('E-LAMP', 5);
+    await reserve.execute(new ReserveStockCommand(orderId(5), [{ productId: lamp.id, quantity: 2 }]));
+    const release = dataSource.createQueryRunner();
+    await release.connect();
+    try {
+      // The release as save() runs it: the reservation's row first, then its products.
+      await release.startTransaction();
+      await release.query(`UPDATE catalog.reservations SET status = 'RELEASED' WHERE reservation_id = $1`, [orderId(5)]);
+      let repeatSettled = false;
+      const repeat = reservations.reserve(ReservationRequest.of(orderId(5), [{ productId: lamp.id, quantity: 2 }])).finally(() => (repeatSettled = true));
+      // The repeat either answers or waits on a lock; a deadlock needs the release to go on after it did.
+      while (!repeatSettled && !(await someoneWaitsOnALock())) await new Promise((resolve) => setTimeout(resolve, 10));
+      await release.query('UPDATE catalog.products SET stock = stock + 2 WHERE id = $1', [lamp.id]);
+      await release.commitTransaction();
+
+      await expect(repeat).resolves.toMatchObject({ id: orderId(5) });
+      expect(await stockOf(lamp.id)).toBe(5);
+    } finally {
+      if (release.isTransactionActive) await release.rollbackTransaction();
+      await release.release();
+    }
   });
 
   it('finds the RESERVED reservations whose expiry has come, the longest overdue first, up to the limit', async () => {

@@ -98,9 +98,13 @@ export class TypeOrmReservationRepository implements ReservationRepository {
   /**
    * One statement, so all or nothing, and one that never fails on a refusal
    * (an error would cost the embedded database its connection):
-   * 1. the products are locked by id (the request is sorted so), so that
-   *    concurrent reservations lock the rows they share in the same order and
-   *    cannot deadlock, and read as they are now that nobody else can change them;
+   * 1. unless the id is taken already, the products are locked by id (the
+   *    request is sorted so), so that concurrent reservations lock the rows
+   *    they share in the same order and cannot deadlock, and read as they are
+   *    now that nobody else can change them. A repeat of a reservation locks
+   *    nothing: a release of that reservation under way holds its row and
+   *    then takes its products, and a repeat that took the products first and
+   *    then waited on the row would deadlock with it;
    * 2. only if every line's product exists and has the units, the id is
    *    claimed: a concurrent reservation under it waits on the products, then
    *    finds the id taken and takes nothing;
@@ -121,6 +125,7 @@ export class TypeOrmReservationRepository implements ReservationRepository {
     const locked = statement.with(
       `SELECT product.id, product.sku, product.stock, line.quantity
          FROM catalog.products product JOIN ${wanted} line ON line.product_id = product.id
+        WHERE NOT EXISTS (SELECT 1 FROM catalog.reservations WHERE reservation_id = ${id})
         ORDER BY product.id FOR UPDATE OF product`,
     );
     // The hold counts from the database's clock, as created_at does.
