@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RemoteError } from '@tessera/messaging';
 import { DomainError } from '@tessera/shared-kernel';
+import { ORDERING_PATTERNS } from '@tessera/contracts';
 import { PaymentIntegrationEventMapper } from '../../payment-integration-event.mapper';
+import { settlePayment } from '../../settle-payment';
 import { paymentsTestKit } from '../../../testing/payments-test-kit';
 import { PayOrderCommand } from './pay-order.command';
 
@@ -397,6 +399,23 @@ describe('PayOrderHandler', () => {
       await expect(pay(order.id, 'pm_card_visa', 'key-8')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
 
       await expect(pay(order.id, 'pm_card_visa', 'key-8')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+    });
+
+    it('answers ORDER_NOT_PAYABLE again for a charge the sweeper settled, ordering confirmed and a cancellation refunded while it was asked', async () => {
+      const order = kit.ordering.givenOrder({ userId });
+      kit.payments.interleaveBeforeNextSave(async () => {
+        // The provider answered this request late: the sweeper settled the payment (and its key) first, its event had
+        // ordering confirm the order, and the customer cancelled it since, which refunded the charge.
+        const payment = (await kit.payments.findById(kit.payments.ofOrder(order.id)[0].id))!;
+        await settlePayment(kit.payments, payment, { outcome: 'succeeded', providerReference: `test_ch_${payment.id}` });
+        await kit.ordering.send(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: order.id, paymentId: payment.id });
+        kit.ordering.cancel(order.id);
+        await kit.refundOrder.execute({ orderId: order.id });
+      });
+
+      await expect(pay(order.id, 'pm_card_visa', 'key-11')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      await expect(pay(order.id, 'pm_card_visa', 'key-11')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+      expect(kit.provider.refundCalls).toHaveLength(1);
     });
 
     it.each(['', 'k'.repeat(256)])('answers VALIDATION_FAILED for the key %j', async (key) => {

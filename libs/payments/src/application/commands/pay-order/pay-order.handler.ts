@@ -103,8 +103,13 @@ export class PayOrderHandler {
     faultPoint('pay-order:after-settle');
     try {
       if (settled.status === 'FAILED') throw new PaymentDeclinedError(settled.id, settled.failureReason ?? 'declined');
-      // Only a cancellation's refund, racing this request, can have settled it further.
-      if (settled.status !== 'SUCCEEDED') throw new OrderNotPayableError(order.id, 'it was cancelled during the payment');
+      if (settled.status !== 'SUCCEEDED') {
+        // Only a cancellation's refund can have settled it further, after another settler (the sweeper, while the
+        // provider kept this request waiting) stored SUCCEEDED as the key's answer: the key must replay this refusal.
+        const refused = new OrderNotPayableError(order.id, 'it was cancelled during the payment, and the charge refunded');
+        await this.idempotency.record(settled.id, errorOutcome(refused));
+        throw refused;
+      }
       await this.confirm(settled);
       return PaymentViewMapper.toView(settled);
     } finally {
