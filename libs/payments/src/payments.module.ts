@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingPersistenceModule } from '@tessera/messaging';
 import { ContextDatabaseModule } from '@tessera/platform';
+import { OrderConfirmations } from './application/order-confirmations';
 import { PayOrderHandler } from './application/commands/pay-order/pay-order.handler';
 import { RefundOrderHandler } from './application/commands/refund-order/refund-order.handler';
 import { ResolvePendingPaymentsHandler } from './application/commands/resolve-pending-payments/resolve-pending-payments.handler';
@@ -33,6 +34,7 @@ import { PendingPaymentsSweeper } from './interface/pending-payments.sweeper';
     { provide: PAYMENT_REPOSITORY, useClass: TypeOrmPaymentRepository },
     // The one place a real provider would plug in, behind the same port.
     { provide: PAYMENT_PROVIDER, useClass: TestPaymentProvider },
+    OrderConfirmations,
     PayOrderHandler,
     GetPaymentHandler,
     RefundOrderHandler,

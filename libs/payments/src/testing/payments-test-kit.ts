@@ -4,6 +4,7 @@ import { PayOrderHandler } from '../application/commands/pay-order/pay-order.han
 import { RefundOrderHandler } from '../application/commands/refund-order/refund-order.handler';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
 import { OnOrderCancelledHandler } from '../application/event-handlers/on-order-cancelled/on-order-cancelled.handler';
+import { OrderConfirmations } from '../application/order-confirmations';
 import { GetPaymentHandler } from '../application/queries/get-payment/get-payment.handler';
 import { Payment, PaymentState } from '../domain/payment.aggregate';
 import { PaymentMethod } from '../domain/payment-method.value-object';
@@ -21,16 +22,17 @@ export function paymentsTestKit() {
   const ordering = new FakeOrderingClient();
   const inbox = new FakeInbox();
   const refundOrder = new RefundOrderHandler(payments, provider);
+  const confirmations = new OrderConfirmations(payments, provider, ordering.asClient(), idempotency.asStore());
   return {
     payments,
     provider,
     ordering,
     idempotency,
     inbox,
-    payOrder: new PayOrderHandler(payments, provider, ordering.asClient(), idempotency.asStore()),
+    payOrder: new PayOrderHandler(payments, provider, ordering.asClient(), idempotency.asStore(), confirmations),
     refundOrder,
     getPayment: new GetPaymentHandler(payments),
-    resolvePendingPayments: new ResolvePendingPaymentsHandler(payments, provider),
+    resolvePendingPayments: new ResolvePendingPaymentsHandler(payments, provider, confirmations),
     onOrderCancelled: new OnOrderCancelledHandler(refundOrder, inbox.asInbox()),
 
     /** Stores a payment in the given state directly, as if made earlier; nothing is charged or published. */

@@ -367,13 +367,13 @@ describe('PayOrderHandler', () => {
       expect(kit.ordering.order(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: replayed.id });
     });
 
-    it('answers ORDER_NOT_PAYABLE, not the success, for a charge the sweeper settled after the order expired, and refunds it', async () => {
+    it('answers ORDER_NOT_PAYABLE, not the success, for a charge the sweeper settled after the order expired and refunded', async () => {
       const order = kit.ordering.givenOrder({ userId, total: 910 });
       kit.provider.failNextCharge();
       await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
       kit.ordering.cancel(order.id, 'PAYMENT_EXPIRED');
       await kit.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(0, 10, new Date(Date.now() + 1000)));
-      expect(kit.payments.ofOrder(order.id).map((payment) => payment.status)).toEqual(['SUCCEEDED']);
+      expect(kit.payments.ofOrder(order.id).map((payment) => payment.status)).toEqual(['REFUNDED']);
 
       await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
       await expect(pay(order.id, 'pm_card_visa', 'key-9')).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });

@@ -1,21 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ERROR_CODES, ORDERING_PATTERNS } from '@tessera/contracts';
-import type { ConfirmPaymentRequest, GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
-import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { ORDERING_PATTERNS } from '@tessera/contracts';
+import type { GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
+import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient } from '@tessera/messaging';
 import { faultPoint, HeldEvents, Money, ValidationError } from '@tessera/shared-kernel';
 import { Payment } from '../../../domain/payment.aggregate';
-import {
-  OrderConfirmationUnavailableError,
-  OrderNotFoundError,
-  OrderNotPayableError,
-  PaymentDeclinedError,
-  PaymentProviderUnavailableError,
-} from '../../../domain/payment.errors';
+import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
 import { PAYMENT_PROVIDER, type ChargeOutcome, type PaymentProvider } from '../../../domain/payment.provider';
 import { PAYMENT_REPOSITORY, type PaymentKeyClaim, type PaymentRepository } from '../../../domain/payment.repository';
 import { PaymentViewMapper } from '../../payment-view.mapper';
-import { refundPayment } from '../../refund-payment';
+import { OrderConfirmations } from '../../order-confirmations';
 import { asDomainError } from '../../remote-errors';
 import { settlePayment } from '../../settle-payment';
 import { PayOrderCommand } from './pay-order.command';
@@ -52,6 +46,7 @@ export class PayOrderHandler {
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
     @InjectContextClient('ordering') private readonly ordering: ContextClient,
     private readonly idempotency: IdempotencyStore,
+    private readonly confirmations: OrderConfirmations,
   ) {}
 
   async execute(command: PayOrderCommand): Promise<PaymentView> {
@@ -110,7 +105,7 @@ export class PayOrderHandler {
         await this.idempotency.record(settled.id, errorOutcome(refused));
         throw refused;
       }
-      await this.confirm(settled);
+      await this.confirmations.confirm(settled);
       return PaymentViewMapper.toView(settled);
     } finally {
       held.release();
@@ -128,7 +123,7 @@ export class PayOrderHandler {
   private async replayOr(key: PaymentKeyClaim, failure: unknown): Promise<PaymentView> {
     const replayed = await this.idempotency.replay<PaymentView>(key.scope, key.request);
     if (!replayed) throw failure;
-    if (replayed.value.status === 'SUCCEEDED') await this.confirm(replayed.value);
+    if (replayed.value.status === 'SUCCEEDED') await this.confirmations.confirm(replayed.value);
     return replayed.value;
   }
 
@@ -146,37 +141,6 @@ export class PayOrderHandler {
       // The charge may or may not have gone through: the payment stays PENDING and the sweeper asks again later.
       this.logger.warn(`The provider did not answer the charge of payment ${payment.id}: ${(error as Error)?.message ?? error}`);
       throw new PaymentProviderUnavailableError();
-    }
-  }
-
-  private async confirm(payment: Pick<Payment, 'id' | 'orderId'>): Promise<void> {
-    try {
-      await this.ordering.send<unknown, ConfirmPaymentRequest>(ORDERING_PATTERNS.CONFIRM_PAYMENT, { orderId: payment.orderId, paymentId: payment.id });
-    } catch (error) {
-      if (error instanceof RemoteError && error.code === ERROR_CODES.ORDER_NOT_PAYABLE) {
-        const refused = new OrderNotPayableError(payment.orderId, 'it is cancelled or expired, and this charge is refunded');
-        // The key answers the refusal from now on, as this request does. Killed after this: the charge stands, and its
-        // payments.payment.succeeded event has ordering, which finds the order cancelled or expired, ask for the refund.
-        await this.idempotency.record(payment.id, errorOutcome(refused));
-        await this.refundRefusedCharge(payment);
-        throw refused;
-      }
-      // The charge stands and its payments.payment.succeeded event, already in the outbox, has ordering confirm the
-      // order. The key keeps the SUCCEEDED payment, so a retry with it asks ordering again (replayOr).
-      this.logger.warn(`ordering did not confirm order ${payment.orderId} for payment ${payment.id}; its event will: ${(error as Error)?.message ?? error}`);
-      throw new OrderConfirmationUnavailableError(payment.id);
-    }
-  }
-
-  private async refundRefusedCharge(payment: Pick<Payment, 'id' | 'orderId'>): Promise<void> {
-    try {
-      await refundPayment(this.payments, this.provider, payment.id);
-    } catch (error) {
-      // ordering answers payments.payment.succeeded for a cancelled order with payments.refund-order, which retries this.
-      this.logger.error(
-        `Refund of payment ${payment.id} for unpayable order ${payment.orderId} failed; it is retried through ordering`,
-        (error as Error)?.stack,
-      );
     }
   }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { ERROR_CODES } from '@tessera/contracts';
+import { RemoteError } from '@tessera/messaging';
 import { paymentsTestKit } from '../../../testing/payments-test-kit';
 import { ResolvePendingPaymentsCommand } from './resolve-pending-payments.command';
 
@@ -29,6 +31,40 @@ describe('ResolvePendingPaymentsHandler', () => {
       { pattern: 'payments.payment.failed', payload: { paymentId: declined.id, orderId: declined.orderId, failureReason: 'insufficient_funds' } },
       { pattern: 'payments.payment.succeeded', payload: { paymentId: paid.id, orderId: paid.orderId, amount: { amount: 1500, currency: 'USD' } } },
     ]);
+  });
+
+  it('finishes a success as its request would have: ordering confirms the order, then the event is published', async () => {
+    const order = kit.ordering.givenOrder();
+    const payment = await kit.givenPayment({ status: 'PENDING', orderId: order.id, userId: order.userId, at: minutesAgo(2) });
+
+    await sweep();
+
+    expect(kit.ordering.order(order.id)).toMatchObject({ status: 'CONFIRMED', paymentId: payment.id });
+    expect(kit.payments.patterns()).toEqual(['payments.payment.succeeded']);
+  });
+
+  it('refunds the charge of an order cancelled meanwhile itself, without waiting for ordering to ask', async () => {
+    const order = kit.ordering.givenOrder({ total: 700 });
+    const payment = await kit.givenPayment({ status: 'PENDING', orderId: order.id, userId: order.userId, amount: 700, at: minutesAgo(2) });
+    kit.ordering.cancel(order.id);
+
+    await expect(sweep()).resolves.toEqual({ settled: 1, stillPending: 0 });
+
+    expect(kit.payments.stored(payment.id)).toMatchObject({ status: 'REFUNDED' });
+    expect({ taken: kit.provider.moneyTaken, returned: kit.provider.moneyReturned }).toEqual({ taken: 700, returned: 700 });
+    expect(kit.payments.patterns()).toEqual(['payments.payment.succeeded', 'payments.payment.refunded']);
+  });
+
+  it('leaves the confirmation to the event when ordering cannot be asked', async () => {
+    const order = kit.ordering.givenOrder();
+    const payment = await kit.givenPayment({ status: 'PENDING', orderId: order.id, userId: order.userId, at: minutesAgo(2) });
+    kit.ordering.failNextConfirm(new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'ordering did not answer in time'));
+
+    await expect(sweep()).resolves.toEqual({ settled: 1, stillPending: 0 });
+
+    expect(kit.payments.stored(payment.id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(kit.payments.patterns()).toEqual(['payments.payment.succeeded']);
+    expect(kit.ordering.order(order.id)?.status).toBe('AWAITING_PAYMENT');
   });
 
   it('asks the provider again for the same payment id, so that a charge that went through is not taken twice', async () => {

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HeldEvents } from '@tessera/shared-kernel';
 import type { Payment } from '../../../domain/payment.aggregate';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
 import { PAYMENT_PROVIDER, type PaymentProvider } from '../../../domain/payment.provider';
 import { PAYMENT_REPOSITORY, type PaymentRepository } from '../../../domain/payment.repository';
+import { OrderConfirmations } from '../../order-confirmations';
 import { settlePayment } from '../../settle-payment';
 import { ResolvePendingPaymentsCommand } from './resolve-pending-payments.command';
 
@@ -14,12 +16,16 @@ export interface ResolvePendingPaymentsResult {
 
 /**
  * Recovers payments whose request died between storing PENDING and storing the
- * outcome. It asks the provider again for the same payment id, which (by the
- * PaymentProvider contract) charges at most once and answers the first outcome,
- * then stores SUCCEEDED or FAILED with its outbox event. The event carries the
- * recovery on: ordering confirms the order on payments.payment.succeeded, or,
- * if the order was cancelled or expired meanwhile, asks payments.refund-order.
- * Safe with several instances: a payment settled by another one is left as it is.
+ * outcome, and finishes them as the request would have. It asks the provider
+ * again for the same payment id, which (by the PaymentProvider contract)
+ * charges at most once and answers the first outcome, stores SUCCEEDED or
+ * FAILED with its outbox event, and has ordering confirm the order of a
+ * success; an order cancelled or expired meanwhile has its charge refunded
+ * here (OrderConfirmations), so that the refund does not wait on a call from
+ * ordering back to payments. When ordering cannot be asked, the event carries
+ * the recovery on: ordering confirms the order on payments.payment.succeeded,
+ * or asks payments.refund-order. Safe with several instances: a payment
+ * settled by another one is left as it is.
  */
 /** The longest a payment the provider keeps failing is passed over between two attempts. */
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
@@ -44,6 +50,7 @@ export class ResolvePendingPaymentsHandler {
   constructor(
     @Inject(PAYMENT_REPOSITORY) private readonly payments: PaymentRepository,
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    private readonly confirmations: OrderConfirmations,
   ) {}
 
   async execute(command: ResolvePendingPaymentsCommand): Promise<ResolvePendingPaymentsResult> {
@@ -80,13 +87,27 @@ export class ResolvePendingPaymentsHandler {
   }
 
   private async resolve(payment: Payment): Promise<boolean> {
+    let settled: Payment;
+    // Its event is held until ordering has been asked to confirm, as the request holds it (ADR 0007).
+    const held = new HeldEvents();
     try {
       const outcome = await this.provider.charge({ paymentId: payment.id, amount: payment.amount, paymentMethod: PaymentMethod.of(payment.paymentMethod) });
-      await settlePayment(this.payments, payment, outcome);
-      return true;
+      settled = await settlePayment(this.payments, payment, outcome, held);
     } catch (error) {
+      held.release();
       this.logger.warn(`Payment ${payment.id} stays pending, to be asked again: ${(error as Error)?.message ?? error}`);
       return false;
     }
+    // Killed here: SUCCEEDED and its event are committed, and the event, published by a relay once this process's
+    // lease on its row runs out, has ordering confirm the order or ask for the refund.
+    try {
+      if (settled.status === 'SUCCEEDED') await this.confirmations.confirm(settled);
+    } catch (error) {
+      // Refunded (ORDER_NOT_PAYABLE) or left to the event (CONTEXT_UNAVAILABLE): settled either way.
+      this.logger.log(`Payment ${settled.id} settled; its order: ${(error as Error)?.message ?? error}`);
+    } finally {
+      held.release();
+    }
+    return true;
   }
 }
