@@ -1,7 +1,8 @@
 import type { MoneyDto } from '../common/money.dto';
 import type { Requester } from '../common/requester';
 
-export type PaymentStatus = 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+/** PENDING while the provider's answer to its charge is not stored yet (a request under way, or one that died and waits for the sweeper). */
+export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
 
 /** A payment as API.md shows it. */
 export interface PaymentView {

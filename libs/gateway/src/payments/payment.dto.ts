@@ -3,7 +3,7 @@ import type { PaymentStatus, PaymentView } from '@tessera/contracts';
 import { MoneyDto } from '../common/money.dto';
 import { ProblemDto } from '../problems/problem.dto';
 
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['SUCCEEDED', 'FAILED', 'REFUNDED'];
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED'];
 
 /** A payment as the API shows it. */
 export class PaymentDto implements PaymentView {
@@ -16,7 +16,7 @@ export class PaymentDto implements PaymentView {
   @ApiProperty({ type: MoneyDto, description: "The order's total" })
   amount: MoneyDto;
 
-  @ApiProperty({ enum: PAYMENT_STATUSES, description: 'REFUNDED once its order is cancelled' })
+  @ApiProperty({ enum: PAYMENT_STATUSES, description: "PENDING while the provider's answer is not stored yet; REFUNDED once its order is cancelled" })
   status: PaymentStatus;
 
   @ApiProperty({ example: 'pm_card_visa' })

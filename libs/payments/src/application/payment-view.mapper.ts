@@ -1,10 +1,9 @@
 import type { PaymentStatus, PaymentView } from '@tessera/contracts';
 import type { Payment } from '../domain/payment.aggregate';
 
-/** Turns a settled payment into the view every other context sees; a pending one has no view. */
+/** Turns a payment into the view every other context sees. */
 export class PaymentViewMapper {
   static toView(payment: Payment): PaymentView {
-    if (payment.isPending) throw new Error(`Payment ${payment.id} is not settled yet and has no view`);
     const view: PaymentView = {
       id: payment.id,
       orderId: payment.orderId,

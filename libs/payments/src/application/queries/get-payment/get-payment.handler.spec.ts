@@ -57,8 +57,11 @@ describe('GetPaymentHandler', () => {
     await expect(get(id)).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
   });
 
-  it('answers PAYMENT_NOT_FOUND for a payment whose charge is still running', async () => {
+  it('answers a payment whose charge is still being settled as PENDING, to its owner and to an admin', async () => {
     const payment = await kit.givenPayment({ userId: owner, status: 'PENDING' });
-    await expect(get(payment.id, owner, true)).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+
+    await expect(get(payment.id, owner)).resolves.toMatchObject({ id: payment.id, status: 'PENDING' });
+    await expect(get(payment.id, randomUUID(), true)).resolves.toMatchObject({ id: payment.id, status: 'PENDING' });
+    await expect(get(payment.id, randomUUID())).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
   });
 });

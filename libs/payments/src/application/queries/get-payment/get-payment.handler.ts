@@ -7,9 +7,9 @@ import { PaymentViewMapper } from '../../payment-view.mapper';
 import { GetPaymentQuery } from './get-payment.query';
 
 /**
- * payments.get-payment: PAYMENT_NOT_FOUND for an unknown or malformed id, for
- * another user's payment unless an admin asks, and for a payment whose charge
- * is still running (it has no outcome to show yet).
+ * payments.get-payment: the payment in whatever status it is, PENDING while
+ * its charge is being settled; PAYMENT_NOT_FOUND for an unknown or malformed
+ * id, and for another user's payment unless an admin asks.
  */
 @Injectable()
 export class GetPaymentHandler {
@@ -17,7 +17,7 @@ export class GetPaymentHandler {
 
   async execute(query: GetPaymentQuery): Promise<PaymentView> {
     const payment = Payment.isWellFormedId(query.paymentId) ? await this.payments.findById(query.paymentId.toLowerCase()) : null;
-    if (!payment || payment.isPending || !query.requester || !payment.isVisibleTo(query.requester)) throw new PaymentNotFoundError();
+    if (!payment || !query.requester || !payment.isVisibleTo(query.requester)) throw new PaymentNotFoundError();
     return PaymentViewMapper.toView(payment);
   }
 }
