@@ -239,6 +239,15 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       expectProblem(await api.post('/auth/login', { email: user.email, password }), 401, 'INVALID_CREDENTIALS');
       expectProblem(await api.post(`/users/${randomUUID()}/deactivate`, undefined, { token: adminToken }), 404, 'USER_NOT_FOUND');
     });
+
+    it("refuses an admin's deactivation of their own account, which would leave the shop without its admin", async () => {
+      const admin = (await api.get('/users/me', { token: adminToken })).body;
+
+      expectProblem(await api.post(`/users/${admin.id}/deactivate`, undefined, { token: adminToken }), 403, 'FORBIDDEN');
+
+      expect((await api.get('/users/me', { token: adminToken })).body).toMatchObject({ id: admin.id, status: 'active' });
+      expect((await api.post('/auth/login', { email: TEST_ADMIN.email, password: TEST_ADMIN.password })).status).toBe(200);
+    });
   });
 
   describe('products', () => {

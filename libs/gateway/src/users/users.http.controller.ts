@@ -9,6 +9,7 @@ import { mapPage } from '../common/page.mapper';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { isUuid } from '../common/uuid';
 import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
+import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { UpdateProfileDto } from './update-profile.dto';
 import { UserDto, UserPageDto } from './user.dto';
@@ -71,9 +72,14 @@ export class UsersHttpController {
   @ApiOperation({ summary: "Deactivates a user (admin): from then on the user's tokens get 401 and login fails" })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: UserDto, description: 'The user, now inactive' })
-  @ApiProblems({ 404: USER_NOT_FOUND })
-  async deactivate(@Param('id') id: string): Promise<UserDto> {
+  @ApiProblems({ 403: ['FORBIDDEN: an admin named their own account'], 404: USER_NOT_FOUND })
+  async deactivate(@CurrentUser() admin: AuthenticatedUser, @Param('id') id: string): Promise<UserDto> {
     if (!isUuid(id)) throw userNotFound();
+    // An admin alone would lock the shop's administration out for good: a start ensures the admin account exists, but
+    // changes no account's status.
+    if (id.toLowerCase() === admin.id.toLowerCase()) {
+      throw new ProblemException(GATEWAY_ERROR_CODES.FORBIDDEN, 'An admin cannot deactivate their own account; another admin can.');
+    }
     try {
       return UserDto.of(await this.users.send<UserView, DeactivateUserRequest>(USERS_PATTERNS.DEACTIVATE_USER, { userId: id.toLowerCase() }));
     } finally {
