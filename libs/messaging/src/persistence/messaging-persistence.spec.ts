@@ -265,6 +265,24 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
         'old-running',
       ]);
     });
+
+    it('keeps answered idempotency keys a day however short the retention, as API.md promises', async () => {
+      const key = (key: string, at: Date) =>
+        dataSource.query(
+          `INSERT INTO probe.idempotency_keys (user_id, key, operation, request_hash, state, updated_at) VALUES ($1, $2, 'o', 'h', 'DONE', $3)`,
+          ['00000000-0000-4000-8000-0000000000ab', key, at],
+        );
+      await key('two-hours', hoursBefore(2));
+      await key('two-days', hoursBefore(48));
+
+      await new MessagingRetention('probe', dataSource, 1).purge(now);
+
+      expect(
+        (await dataSource.query(`SELECT key FROM probe.idempotency_keys WHERE user_id = '00000000-0000-4000-8000-0000000000ab'`)).map(
+          (row: { key: string }) => row.key,
+        ),
+      ).toEqual(['two-hours']);
+    });
   });
 
   describe('dead letters', () => {

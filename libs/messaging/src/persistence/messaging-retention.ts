@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 
 /** How many rows one statement removes, so that a purge never holds a table's locks for long. */
 const BATCH = 1000;
+/** API.md promises that an Idempotency-Key is answered again for at least a day, whatever the retention. */
+const IDEMPOTENCY_KEY_MIN_RETENTION_HOURS = 24;
 
 /** What one purge removed, per table. */
 export interface PurgedRows {
@@ -12,7 +14,8 @@ export interface PurgedRows {
 
 /**
  * Keeps a context's messaging tables bounded: published outbox rows, inbox
- * rows and answered idempotency keys older than the retention go. An event
+ * rows and answered idempotency keys older than the retention go (keys at
+ * least a day old, however short the retention). An event
  * not published yet is never removed, whatever its age; an inbox row is kept
  * the whole retention, far longer than any redelivery takes (the outbox retries
  * within seconds, the brokers within minutes). Safe with many instances: each
@@ -27,7 +30,8 @@ export class MessagingRetention {
 
   /** Removes what is older than the retention at `now`, batch after batch; answers how many rows went. */
   async purge(now: Date = new Date()): Promise<PurgedRows> {
-    const before = new Date(now.getTime() - this.retentionHours * 3600_000);
+    const before = hoursBefore(now, this.retentionHours);
+    const keysBefore = hoursBefore(now, Math.max(this.retentionHours, IDEMPOTENCY_KEY_MIN_RETENTION_HOURS));
     const s = `"${this.schema}"`;
     return {
       outbox: await this.inBatches(
@@ -37,7 +41,7 @@ export class MessagingRetention {
       inbox: await this.inBatches(`DELETE FROM ${s}.inbox WHERE ctid IN (SELECT ctid FROM ${s}.inbox WHERE processed_at < $1 LIMIT ${BATCH})`, before),
       idempotencyKeys: await this.inBatches(
         `DELETE FROM ${s}.idempotency_keys WHERE ctid IN (SELECT ctid FROM ${s}.idempotency_keys WHERE state = 'DONE' AND updated_at < $1 LIMIT ${BATCH})`,
-        before,
+        keysBefore,
       ),
     };
   }
@@ -50,4 +54,8 @@ export class MessagingRetention {
       if (count < BATCH) return removed;
     }
   }
+}
+
+function hoursBefore(now: Date, hours: number): Date {
+  return new Date(now.getTime() - hours * 3600_000);
 }
