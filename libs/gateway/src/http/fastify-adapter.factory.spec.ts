@@ -1,4 +1,5 @@
 import { createRootLogger } from '@tessera/platform';
+import { connect, type AddressInfo } from 'node:net';
 import { createFastifyAdapter, trustedProxies } from './fastify-adapter.factory';
 
 describe('trustedProxies (TRUST_PROXY)', () => {
@@ -28,5 +29,43 @@ describe('the client address the rate limits count by', () => {
     await expect(clientAddressSeen(['10.0.0.0/8'], '10.0.0.5', '203.0.113.9')).resolves.toBe('203.0.113.9');
     await expect(clientAddressSeen(['10.0.0.0/8'], '198.51.100.1', '203.0.113.9')).resolves.toBe('198.51.100.1');
     await expect(clientAddressSeen(false, '10.0.0.5', '203.0.113.9')).resolves.toBe('10.0.0.5');
+  });
+});
+
+describe('a request that Node cannot parse', () => {
+  async function rawAnswer(request: string): Promise<{ head: string[]; body: unknown }> {
+    const adapter = createFastifyAdapter(createRootLogger('adapter-spec', 'silent'));
+    const fastify = adapter.getInstance();
+    fastify.get('/hello', async () => ({ hello: 'world' }));
+    await fastify.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = fastify.server.address() as AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = connect(port, '127.0.0.1', () => socket.end(request));
+        socket.on('data', (chunk) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+      const [head, body] = answer.split('\r\n\r\n');
+      return { head: head.split('\r\n'), body: JSON.parse(body) };
+    } finally {
+      await fastify.close();
+    }
+  }
+
+  it('answers headers over the limit with 431 problem+json and an X-Request-Id', async () => {
+    const { head, body } = await rawAnswer(`GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`);
+
+    expect(head[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(head).toEqual(expect.arrayContaining(['content-type: application/problem+json; charset=utf-8', expect.stringMatching(/^x-request-id: \S+$/)]));
+    expect(body).toEqual(expect.objectContaining({ status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE', detail: expect.any(String) }));
+  });
+
+  it('answers bytes that are not HTTP with 400 BAD_REQUEST problem+json', async () => {
+    const { head, body } = await rawAnswer('this is not http\r\n\r\n');
+
+    expect(head[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(body).toEqual(expect.objectContaining({ status: 400, code: 'BAD_REQUEST' }));
   });
 });

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
+import { answerClientError } from './client-errors';
 import { findJsonBodyProblem } from './json-body-inspection';
 import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogController, RequestLogger } from './request-log';
@@ -72,6 +73,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     logController,
     childLoggerFactory: RequestLogger.factory,
     frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply, logController),
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
