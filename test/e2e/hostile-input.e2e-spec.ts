@@ -270,6 +270,27 @@ describe('hostile input, against the monolith on the embedded database', () => {
     await expectStillServing();
   });
 
+  it('takes an empty body as no body whatever Content-Type it names, and refuses a compressed one with 415', async () => {
+    const unknownLetter = `/admin/dead-letters/${randomUUID()}/replay`;
+    for (const contentType of ['application/x-www-form-urlencoded', 'application/json', 'text/plain']) {
+      const empty = await api.request('POST', unknownLetter, undefined, { raw: '', token: adminToken, headers: { 'content-type': contentType } });
+      expect({ contentType, answer: [empty.status, empty.body.code] }).toEqual({ contentType, answer: [404, 'DEAD_LETTER_NOT_FOUND'] });
+    }
+    expectProblem(await api.request('POST', '/auth/register', undefined, { raw: '' }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await api.request('POST', '/auth/login', undefined, { raw: 'hello', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+
+    const compressed = await api.request('POST', '/auth/login', undefined, {
+      raw: JSON.stringify({ email: customer.email, password: customer.password }),
+      headers: { 'content-encoding': 'gzip' },
+    });
+    expectProblem(compressed, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(compressed.body.detail).toMatch(/Content-Encoding gzip/);
+  });
+
   it('refuses ?__proto__= and ?constructor= on a list as it refuses any unknown parameter, naming it', async () => {
     for (const key of ['__proto__', 'constructor', 'foo']) {
       const response = await api.get(`/products?${key}=x`);

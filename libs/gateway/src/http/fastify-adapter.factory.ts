@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { isIP } from 'node:net';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
+import { CLIENT_SIDE_DETAIL } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
 import { answerClientError } from './client-errors';
 import { findJsonBodyProblem } from './json-body-inspection';
@@ -57,8 +58,9 @@ function isAddressOrCidr(value: string): boolean {
 /**
  * The HTTP server of every app: Fastify logging requests through the
  * process's pino logger (method, URL, status and timing; never headers or
- * bodies), reading JSON bodies only, up to 1 MiB, in UTF-8, nested at most
- * 32 levels deep and without lone surrogates. Each request is handled and
+ * bodies), reading JSON bodies only, uncompressed, up to 1 MiB, in UTF-8,
+ * nested at most 32 levels deep and without lone surrogates; an empty body is
+ * no body, whatever Content-Type it names. Each request is handled and
  * logged under its X-Request-Id (see request-id.ts); probes are logged at
  * debug, and a request in one line when the logs are pretty (request-log.ts);
  * a request's child logger is made only when it writes (RequestLogger).
@@ -81,12 +83,26 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
   if (isTracing()) traceHttpRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    // Many clients name a type on a POST that sends nothing (curl -d ''): no body is no body, whatever its type.
+    if (request.headers['content-length'] === '0') done(null, undefined);
+    else done(new ProblemException(GATEWAY_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, CLIENT_SIDE_DETAIL[415]), undefined);
+  });
   // Fastify's own parser, refusing __proto__ and constructor keys; its failures become MALFORMED_JSON problems,
   // because Nest would turn them into a bare 400 that no longer says what went wrong.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   adapter.useBodyParser('application/json', false, { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      done(
+        new ProblemException(GATEWAY_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not accepted: send the body as plain JSON.`),
+        undefined,
+      );
+      return;
+    }
+    // No body, as a request without Content-Type has none: a route that needs one says what is missing.
     if (body.length === 0) {
-      done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is empty, yet its Content-Type is application/json.'), undefined);
+      done(null, undefined);
       return;
     }
     // Decoding would replace each invalid byte with U+FFFD, silently changing what the client sent.
