@@ -1,14 +1,17 @@
 import { ERROR_CODES, ErrorPayload } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { RemoteError } from './remote.error';
 
 /**
  * The wire's error shape for what a message handler threw: a domain error
- * keeps its code and message; anything else leaves as INTERNAL (its caller
- * logs it), so no stack, SQL or class name ever crosses a boundary. An
- * unavailable downstream context stays CONTEXT_UNAVAILABLE.
+ * keeps its code and message; a database that cannot serve now, like an
+ * unavailable downstream context, is CONTEXT_UNAVAILABLE, which a caller may
+ * retry shortly; anything else leaves as INTERNAL. So no stack, SQL or class
+ * name ever crosses a boundary; the caller logs what was hidden.
  */
 export function errorPayloadOf(error: unknown): ErrorPayload {
+  if (isDatabaseUnavailable(error)) return { code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: 'The database this request needs is unavailable' };
   if (isUnexpectedFailure(error)) return { code: ERROR_CODES.INTERNAL, message: 'The request could not be completed' };
   if (error instanceof DomainError) {
     const { errors, ...details } = (error.details ?? {}) as { errors?: ErrorPayload['errors'] } & Record<string, unknown>;
@@ -23,7 +26,7 @@ export function errorPayloadOf(error: unknown): ErrorPayload {
   return { code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: (error as RemoteError).message };
 }
 
-/** Whether errorPayloadOf hides what happened behind INTERNAL: then the error itself is worth a log line. */
+/** Whether the error is no answer (a domain refusal, or a context unavailable downstream) but a failure here: then it is worth a log line. */
 export function isUnexpectedFailure(error: unknown): boolean {
   return !(error instanceof DomainError) && !(error instanceof RemoteError && error.code === ERROR_CODES.CONTEXT_UNAVAILABLE);
 }

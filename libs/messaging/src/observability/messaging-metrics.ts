@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { Counter, Gauge } from 'prom-client';
+import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { RemoteError } from '../errors/remote.error';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { DurationHistogram } from './duration-histogram';
@@ -118,7 +119,7 @@ new Gauge({
 
 /** The outcome a failure stands for: unreachable, a business refusal, or an unexpected failure. */
 export function outcomeOf(error: unknown): Exclude<MessageOutcome, 'ok'> {
-  if (error instanceof ContextUnreachableError) return 'unavailable';
+  if (error instanceof ContextUnreachableError || isDatabaseUnavailable(error)) return 'unavailable';
   if (error instanceof DomainError || error instanceof RemoteError) {
     if (error.code === ERROR_CODES.CONTEXT_UNAVAILABLE) return 'unavailable';
     return error.code === ERROR_CODES.INTERNAL ? 'error' : 'refused';

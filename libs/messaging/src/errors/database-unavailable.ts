@@ -1,0 +1,26 @@
+// SQLSTATE classes and codes of a server that cannot serve now: a connection exception (08), one shutting down or
+// starting (57P01-57P03), one with no connection left (53300).
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+// Node's socket errors on the way to the server.
+const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// What node-postgres and its pool say without a code, and what Postgres says where its code is not enough.
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /is not queryable/,
+  /is not currently accepting connections/,
+];
+
+/**
+ * Whether a handler failed because its context's database could not be
+ * reached or would not serve (down, restarting, out of connections), rather
+ * than because of the request: a caller may try again shortly, as with a
+ * context that does not answer. TypeORM's QueryFailedError carries the
+ * driver's code as its own.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNREACHABLE_SOCKET_CODES.has(code))) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
+}
