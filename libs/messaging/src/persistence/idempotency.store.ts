@@ -16,6 +16,14 @@ export type IdempotencyOutcome = { result: unknown } | { error: { code: string; 
 
 /** How long a client is told to wait before asking again about a key whose request is still being resolved. */
 export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 2;
+/**
+ * How long a request waits for the first request with its key to end, so that a retry sent while the first is
+ * still running (a double click, a client's retry after its own timeout) gets the first answer, as API.md promises,
+ * rather than IDEMPOTENCY_KEY_IN_USE. Well within a request timeout; a first request cut off by a crash stays
+ * RUNNING until recovery resolves it, and the wait ends in IDEMPOTENCY_KEY_IN_USE.
+ */
+const RUNNING_KEY_WAIT_MS = 1000;
+const RUNNING_KEY_POLL_MS = { first: 10, longest: 100 };
 
 /**
  * Idempotency keys of a context's client-facing writes (Stripe's semantics),
@@ -25,8 +33,8 @@ export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 2;
  * transaction as the change that decides it, so a crash can never leave a
  * key that says less or more than the data: a key whose request was cut off
  * stays RUNNING until the owner's recovery resolves its resource, and is
- * never run a second time. Meanwhile the same key answers
- * IDEMPOTENCY_KEY_IN_USE with `retryAfterSeconds`; with another request,
+ * never run a second time. Meanwhile the same key waits a moment for that
+ * answer, then answers IDEMPOTENCY_KEY_IN_USE with `retryAfterSeconds`; with another request,
  * IDEMPOTENCY_KEY_REUSED; once resolved, the recorded outcome.
  */
 export class IdempotencyStore {
@@ -37,21 +45,26 @@ export class IdempotencyStore {
 
   /**
    * The answer recorded for this key, as `{ value }`, or undefined when the key
-   * is new. Throws the recorded business error, IDEMPOTENCY_KEY_REUSED, or
-   * IDEMPOTENCY_KEY_IN_USE while the key's request is unresolved.
+   * is new. Throws the recorded business error, IDEMPOTENCY_KEY_REUSED, or,
+   * when the key's request is still unresolved after RUNNING_KEY_WAIT_MS,
+   * IDEMPOTENCY_KEY_IN_USE.
    */
   async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
-    const [stored] = await queryRows<{ request_hash: string; state: string; outcome: IdempotencyOutcome | null }>(
-      this.dataSource,
-      `SELECT request_hash, state, outcome FROM "${this.schema}".idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3`,
-      [scope.userId, scope.operation, scope.key],
-    );
-    if (!stored) return undefined;
-    if (stored.request_hash !== hashOf(request)) {
-      throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+    const deadline = performance.now() + RUNNING_KEY_WAIT_MS;
+    for (let pauseMs = RUNNING_KEY_POLL_MS.first; ; pauseMs = Math.min(pauseMs * 2, RUNNING_KEY_POLL_MS.longest)) {
+      const [stored] = await queryRows<{ request_hash: string; state: string; outcome: IdempotencyOutcome | null }>(
+        this.dataSource,
+        `SELECT request_hash, state, outcome FROM "${this.schema}".idempotency_keys WHERE user_id = $1 AND operation = $2 AND key = $3`,
+        [scope.userId, scope.operation, scope.key],
+      );
+      if (!stored) return undefined;
+      if (stored.request_hash !== hashOf(request)) {
+        throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+      }
+      if (stored.state === 'DONE' && stored.outcome) return { value: settle<T>(stored.outcome) };
+      if (performance.now() + pauseMs > deadline) throw keyInUse();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
-    if (stored.state !== 'DONE' || !stored.outcome) throw keyInUse();
-    return { value: settle<T>(stored.outcome) };
   }
 
   /**

@@ -191,6 +191,18 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
       await expect(store.replay(scope('k2'), { items: [2] })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     });
 
+    it('answers a key whose first request ends meanwhile with that answer, not IDEMPOTENCY_KEY_IN_USE', async () => {
+      const store = new IdempotencyStore('probe', dataSource);
+      await claim(store, 'k7', { items: [1] }, resource(7));
+
+      const retried = store.replay(scope('k7'), { items: [1] });
+      // The retry reads the key RUNNING before the first request records its answer.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await store.record(resource(7), resultOutcome({ id: 'order-7' }));
+
+      await expect(retried).resolves.toEqual({ value: { id: 'order-7' } });
+    });
+
     it('replays a recorded refusal with its details', async () => {
       const store = new IdempotencyStore('probe', dataSource);
       await claim(store, 'k3', {}, resource(3));
