@@ -8,3 +8,4 @@ export * from './integration-event';
 export * from './requester';
 export * from './event-subscribers';
 export * from './query-patterns';
+export * from './idempotency-key';

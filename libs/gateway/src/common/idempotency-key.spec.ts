@@ -1,5 +1,6 @@
 import { ProblemException } from '../problems/problem.exception';
-import { IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '@tessera/contracts';
+import { IdempotencyKeyPipe } from './idempotency-key';
 
 describe('IdempotencyKeyPipe', () => {
   const pipe = new IdempotencyKeyPipe();

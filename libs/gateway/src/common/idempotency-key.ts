@@ -1,12 +1,11 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { ERROR_CODES } from '@tessera/contracts';
+import { ERROR_CODES, MAX_IDEMPOTENCY_KEY_LENGTH } from '@tessera/contracts';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /** Lets an absent header through as undefined; a present one must be 1..255 characters, or the request is 400 VALIDATION_FAILED. */
 @Injectable()

@@ -1,4 +1,5 @@
 import { ERROR_CODES, ErrorPayload } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
 
 /** What Nest's transports, and the in-process one, answer for a pattern nobody serves. */
 export const NO_HANDLER_MESSAGE = 'There is no matching message handler defined in the remote service.';
@@ -13,6 +14,11 @@ export class RemoteError extends Error {
   ) {
     super(message);
     this.name = 'RemoteError';
+  }
+
+  /** The refusal as this context's own DomainError, to pass on to its caller unchanged: code, message, field problems and details. */
+  asDomainError(): DomainError {
+    return new DomainError(this.code, this.message, { ...(this.details ?? {}), ...(this.errors ? { errors: this.errors } : {}) });
   }
 
   /**

@@ -1,5 +1,5 @@
-import { ERROR_CODES } from '@tessera/contracts';
-import { DomainError } from '@tessera/shared-kernel';
+import { ERROR_CODES, MAX_IDEMPOTENCY_KEY_LENGTH } from '@tessera/contracts';
+import { DomainError, ValidationError } from '@tessera/shared-kernel';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AtomicStatement } from './atomic-statement';
@@ -121,6 +121,15 @@ function keyInUse(): DomainError {
   return new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'The first request with this Idempotency-Key is still being resolved; ask again shortly', {
     retryAfterSeconds: IDEMPOTENCY_RETRY_AFTER_SECONDS,
   });
+}
+
+/** A request's `idempotencyKey` as the contracts allow it (1..255 characters), undefined when none was sent; VALIDATION_FAILED otherwise. */
+export function idempotencyKeyOf(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw ValidationError.of('idempotencyKey', `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  return raw;
 }
 
 /** The outcome to keep for a successful result. */

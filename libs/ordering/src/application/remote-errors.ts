@@ -8,9 +8,7 @@ import { DomainError } from '@tessera/shared-kernel';
  * as INTERNAL.
  */
 export function passOn(error: unknown, codes: readonly string[]): unknown {
-  if (error instanceof RemoteError && codes.includes(error.code)) {
-    return new DomainError(error.code, error.message, { ...(error.details ?? {}), ...(error.errors ? { errors: error.errors } : {}) });
-  }
+  if (error instanceof RemoteError && codes.includes(error.code)) return error.asDomainError();
   return error;
 }
 

@@ -11,9 +11,7 @@ import { OrderConfirmationUnavailableError, PaymentProviderUnavailableError } fr
  * for the caller).
  */
 export function asDomainError(error: unknown): unknown {
-  if (error instanceof RemoteError) {
-    return new DomainError(error.code, error.message, { ...(error.details ?? {}), ...(error.errors ? { errors: error.errors } : {}) });
-  }
+  if (error instanceof RemoteError) return error.asDomainError();
   if (error instanceof PaymentProviderUnavailableError) return new DomainError(error.code, error.message);
   if (error instanceof OrderConfirmationUnavailableError) return new DomainError(error.code, error.message, { paymentId: error.paymentId });
   return error;

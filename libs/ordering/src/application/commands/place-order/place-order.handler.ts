@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ERROR_CODES, GetUserRequest, OrderView, USERS_PATTERNS, UserView } from '@tessera/contracts';
-import { ContextClient, IdempotencyStore, InjectContextClient, RemoteError } from '@tessera/messaging';
-import { faultPoint, ValidationError } from '@tessera/shared-kernel';
+import { ContextClient, IdempotencyStore, idempotencyKeyOf, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { faultPoint } from '@tessera/shared-kernel';
 import { CustomerCannotOrderError } from '../../../domain/order.errors';
 import { isUuid, newOrderId } from '../../../domain/order-id';
 import { RequestedLine } from '../../../domain/requested-line.value-object';
@@ -14,7 +14,6 @@ import { PlaceOrderCommand } from './place-order.command';
 
 /** The operation name of place-order's idempotency keys. */
 export const PLACE_ORDER_OPERATION = 'place-order';
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * ordering.place-order, a saga whose every step is durable before the next
@@ -51,7 +50,7 @@ export class PlaceOrderHandler {
     const key: PlacementKey | undefined =
       command.idempotencyKey === undefined || command.idempotencyKey === null
         ? undefined
-        : { scope: { userId, key: checkIdempotencyKey(command.idempotencyKey), operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
+        : { scope: { userId, key: idempotencyKeyOf(command.idempotencyKey)!, operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
     const now = this.clock.now();
     const placement: OrderPlacement = {
       orderId: newOrderId(),
@@ -113,11 +112,4 @@ export class PlaceOrderHandler {
     await this.customers.record(userId, standing);
     return standing;
   }
-}
-
-function checkIdempotencyKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw ValidationError.of('idempotencyKey', `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
-  }
-  return key;
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ORDERING_PATTERNS } from '@tessera/contracts';
 import type { GetOrderRequest, OrderView, PaymentView } from '@tessera/contracts';
-import { ContextClient, errorOutcome, IdempotencyStore, InjectContextClient } from '@tessera/messaging';
-import { faultPoint, HeldEvents, Money, ValidationError } from '@tessera/shared-kernel';
+import { ContextClient, errorOutcome, IdempotencyStore, idempotencyKeyOf, InjectContextClient } from '@tessera/messaging';
+import { faultPoint, HeldEvents, Money } from '@tessera/shared-kernel';
 import { Payment } from '../../../domain/payment.aggregate';
 import { OrderNotFoundError, OrderNotPayableError, PaymentDeclinedError, PaymentProviderUnavailableError } from '../../../domain/payment.errors';
 import { PaymentMethod } from '../../../domain/payment-method.value-object';
@@ -14,7 +14,6 @@ import { asDomainError } from '../../remote-errors';
 import { settlePayment } from '../../settle-payment';
 import { PayOrderCommand } from './pay-order.command';
 
-const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** The operation name of pay-order's idempotency keys. */
 export const PAY_ORDER_OPERATION = 'pay-order';
 
@@ -52,7 +51,7 @@ export class PayOrderHandler {
   async execute(command: PayOrderCommand): Promise<PaymentView> {
     // Checked before the idempotency key is looked at, so that a corrected request may reuse the key.
     const paymentMethod = PaymentMethod.of(command.paymentMethod);
-    const raw = checkIdempotencyKey(command.idempotencyKey);
+    const raw = idempotencyKeyOf(command.idempotencyKey);
     const key: PaymentKeyClaim | undefined =
       raw === undefined
         ? undefined
@@ -143,12 +142,4 @@ export class PayOrderHandler {
       throw new PaymentProviderUnavailableError();
     }
   }
-}
-
-function checkIdempotencyKey(raw: unknown): string | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw ValidationError.of('idempotencyKey', `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
-  }
-  return raw;
 }
