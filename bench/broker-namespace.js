@@ -18,7 +18,7 @@ async function removeNamespace(transport, namespace) {
     const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
     const channel = await connection.createChannel();
     for (const context of CONTEXTS) {
-      await channel.deleteQueue(names.requestQueue(context));
+      await channel.deleteQueue(names.rabbitRequestQueue(context));
       await channel.deleteQueue(names.eventQueue(context));
     }
     await channel.deleteExchange(names.eventsExchange);

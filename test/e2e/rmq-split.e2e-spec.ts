@@ -2,5 +2,7 @@ import { describeWith, startSplit } from '../harness/topologies';
 import { describeApi } from './api.suite';
 
 describeWith(['postgres', 'rmq'])('the gateway and the four contexts as five processes over RabbitMQ on Postgres', () => {
-  describeApi(() => startSplit('postgres', 'rmq'));
+  // One process with a timeout of its own, as during a rollout of a new REQUEST_TIMEOUT_MS: every process declares
+  // the request queues alike whatever its timeout, so none is refused by the broker.
+  describeApi(() => startSplit('postgres', 'rmq', { processEnv: { users: { REQUEST_TIMEOUT_MS: '8000' } } }));
 });

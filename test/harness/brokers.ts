@@ -43,7 +43,7 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
     const channel = await connection.createChannel();
     const names = new BrokerNames(namespace);
     for (const context of CONTEXT_NAMES) {
-      await channel.deleteQueue(names.requestQueue(context));
+      await channel.deleteQueue(names.rabbitRequestQueue(context));
       await channel.deleteQueue(names.eventQueue(context));
     }
     await channel.deleteExchange(names.eventsExchange);

@@ -34,7 +34,7 @@ export class MessagingModule implements OnApplicationShutdown {
       useFactory: (broker: InProcessBroker, requestTimeoutMs: (() => number) | undefined) =>
         new ContextClient(
           context,
-          createProxy(topology, context, broker),
+          createProxy(topology, context, broker, requestTimeoutMs ?? (() => topology.requestTimeoutMs)),
           requestTimeoutMs ?? topology.requestTimeoutMs,
           {},
           isHosted(topology, context) ? 'inproc' : topology.transport,
@@ -80,6 +80,6 @@ export class MessagingModule implements OnApplicationShutdown {
   }
 }
 
-function createProxy(topology: Topology, context: ContextName, broker: InProcessBroker): ClientProxy {
-  return isHosted(topology, context) ? new InProcessClient(broker) : createRemoteProxy(topology, context);
+function createProxy(topology: Topology, context: ContextName, broker: InProcessBroker, requestTimeoutMs: () => number): ClientProxy {
+  return isHosted(topology, context) ? new InProcessClient(broker) : createRemoteProxy(topology, context, requestTimeoutMs);
 }

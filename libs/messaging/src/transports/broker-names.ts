@@ -23,9 +23,19 @@ export class BrokerNames {
     return `${this.namespace}.${context}.*`;
   }
 
-  /** NATS queue group, and RabbitMQ queue, that a context's replicas share for its requests. */
+  /** NATS queue group that a context's replicas share for its requests. */
   requestQueue(context: ContextName): string {
     return `${this.namespace}.${context}.requests`;
+  }
+
+  /**
+   * RabbitMQ queue that a context's replicas share for its requests. Not `.requests`: that queue was declared with
+   * the callers' timeout as its message TTL, which RabbitMQ then holds every later declaration to, so a process
+   * started with another REQUEST_TIMEOUT_MS could not declare it. This one has no TTL of its own (each request
+   * carries its expiration), and is declared alike whatever the timeout.
+   */
+  rabbitRequestQueue(context: ContextName): string {
+    return `${this.namespace}.${context}.request-queue`;
   }
 
   /** JetStream stream holding every undelivered event (stream names allow no dots). */

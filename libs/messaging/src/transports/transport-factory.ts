@@ -3,7 +3,6 @@ import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contract
 import type { ContextClient } from '../context-client';
 import { NatsRequestJSONDeserializer } from '@nestjs/microservices/deserializers/nats-request-json.deserializer';
 import { NatsRecordSerializer } from '@nestjs/microservices/serializers/nats-record.serializer';
-import { RmqRecordSerializer } from '@nestjs/microservices/serializers/rmq-record.serializer';
 import { CorrelatingDeserializer, CorrelatingSerializer } from '../correlation/correlating.serializer';
 import { BrokerEventServer, DurableEventSource } from '../events/broker-event.server';
 import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
@@ -13,7 +12,7 @@ import { JetStreamEvents } from '../nats/jetstream-events';
 import { NatsRequestClient } from '../nats/nats-request.client';
 import { NatsRequestServer } from '../nats/nats-request.server';
 import { RabbitEvents } from '../rmq/rabbit-events';
-import { requestQueueOptions } from '../rmq/request-queue-options';
+import { REQUEST_QUEUE_OPTIONS, RequestExpiringSerializer } from '../rmq/request-queue-options';
 import { RmqRequestServer } from '../rmq/rmq-request.server';
 import { TcpContextServer } from '../tcp/tcp-context.server';
 import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
@@ -29,8 +28,11 @@ export function processNameOf(topology: Topology): string {
   return `tessera-${topology.hosted.length > 0 ? topology.hosted.join('+') : 'gateway'}`;
 }
 
-/** The client that reaches a context this process does not host, over the topology's network transport. */
-export function createRemoteProxy(topology: Topology, context: ContextName): ClientProxy {
+/**
+ * The client that reaches a context this process does not host, over the topology's network transport;
+ * `requestTimeoutMs` is the callers' timeout of the moment, which a RabbitMQ request carries as its expiration.
+ */
+export function createRemoteProxy(topology: Topology, context: ContextName, requestTimeoutMs: () => number = () => topology.requestTimeoutMs): ClientProxy {
   const name = processNameOf(topology);
   switch (topology.transport) {
     case 'tcp':
@@ -54,10 +56,10 @@ export function createRemoteProxy(topology: Topology, context: ContextName): Cli
         transport: Transport.RMQ,
         options: {
           urls: [topology.rabbitmqUrl],
-          queue: new BrokerNames(topology.namespace).requestQueue(context),
-          queueOptions: requestQueueOptions(topology.requestTimeoutMs),
+          queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
+          queueOptions: REQUEST_QUEUE_OPTIONS,
           persistent: false,
-          serializer: new CorrelatingSerializer(new RmqRecordSerializer()),
+          serializer: new CorrelatingSerializer(new RequestExpiringSerializer(requestTimeoutMs)),
         },
       });
     case 'inproc':
@@ -131,8 +133,8 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
           (context) =>
             new RmqRequestServer({
               urls: [topology.rabbitmqUrl],
-              queue: new BrokerNames(topology.namespace).requestQueue(context),
-              queueOptions: requestQueueOptions(topology.requestTimeoutMs),
+              queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
+              queueOptions: REQUEST_QUEUE_OPTIONS,
               noAck: false,
               prefetchCount: 32,
               deserializer: new CorrelatingDeserializer(),
