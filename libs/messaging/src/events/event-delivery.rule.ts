@@ -40,6 +40,11 @@ export class EventDeliveryRule {
       await handle();
     } catch (error) {
       const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts);
+      // A replay waits for this outcome, and must not be told the event went through: it is still a dead letter.
+      if (earlier?.replayed) {
+        this.logger.error(`Replayed event ${pattern} ${event.eventId} failed again in ${this.consumer}: ${(error as Error)?.message ?? error}`);
+        throw error;
+      }
       if (failure.dead) {
         this.logger.error(
           `Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`,

@@ -91,14 +91,14 @@ describeWith(['postgres'])('replaying a dead letter', () => {
     await expect(controller.replay(asked(letter.id))).rejects.toMatchObject({ error: { code: 'DEAD_LETTER_NOT_FOUND' } });
   });
 
-  it('keeps a replayed event that fails again a dead letter, with one more attempt', async () => {
+  it('answers that a replayed event failed again, and keeps it a dead letter with one more attempt', async () => {
     const deadLetters = new DeadLetters(CONSUMER, dataSource);
     const subscribers = new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS));
     const controller = new Controller(deadLetters, subscribers.asBroker());
     const letter = await deadLetter(deadLetters);
 
     subscribers.handlerFails = true;
-    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    await expect(controller.replay(asked(letter.id))).rejects.toMatchObject({ error: { code: 'INTERNAL', message: expect.stringMatching(/replay failed/) } });
     expect(await listed(controller, letter.id)).toMatchObject({ attempts: MAX_ATTEMPTS + 1, lastError: 'Error: still broken' });
     expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS + 1, dead: true });
 
@@ -152,7 +152,7 @@ describeWith(['postgres'])('replaying a dead letter', () => {
 
     // Opened for a replay whose publish never reached the consumer, in a process that lives on.
     await deadLetters.reopen(letter.id);
-    expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS, dead: false });
+    expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS, dead: false, replayed: true });
     now += REPLAY_PASS_MS + 1;
     expect(await deadLetters.find(letter.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS, dead: true });
     await subscribers.publish(PATTERN, { eventId: letter.eventId, occurredAt: new Date().toISOString(), version: 1 });

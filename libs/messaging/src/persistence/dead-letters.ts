@@ -7,6 +7,8 @@ import { queryRows } from './query-rows';
 export interface DeliveryFailure {
   attempts: number;
   dead: boolean;
+  /** A dead letter let through by an operator's replay, whose outcome the replay waits for. */
+  replayed?: true;
 }
 
 /** How long a replay lets its event through its consumer's rule in this process: the publish reaches the rule at once. */
@@ -46,7 +48,7 @@ export class DeadLetters {
       [eventId, consumer],
     );
     const pass = this.replaying.get(keyOf(eventId, consumer));
-    return row?.dead && pass !== undefined && pass > this.now() ? { attempts: row.attempts, dead: false } : row;
+    return row?.dead && pass !== undefined && pass > this.now() ? { attempts: row.attempts, dead: false, replayed: true } : row;
   }
 
   /**

@@ -27,7 +27,10 @@ export class FakeDeadLetters {
   async find(eventId: string, consumer: string): Promise<DeliveryFailure | undefined> {
     const key = `${eventId}|${consumer}`;
     const failure = this.failures.get(key);
-    return failure && { attempts: failure.attempts, dead: failure.dead && !this.replaying.has(key) };
+    if (!failure) return undefined;
+    return failure.dead && this.replaying.has(key)
+      ? { attempts: failure.attempts, dead: false, replayed: true }
+      : { attempts: failure.attempts, dead: failure.dead };
   }
 
   async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
