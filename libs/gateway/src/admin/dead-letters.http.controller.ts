@@ -52,7 +52,21 @@ export class DeadLettersHttpController {
       const message = `without context, a page reaches at most item ${MAX_MERGED_ITEMS}: narrow the list with ?context=`;
       throw new ProblemException(ERROR_CODES.VALIDATION_FAILED, message, { errors: [{ field: 'page', message }] });
     }
-    const slices = await Promise.all(CONTEXT_NAMES.map((context) => ask(context, { ...narrowed, offset: 0, limit: offset + query.limit })));
+    const answers = await Promise.allSettled(CONTEXT_NAMES.map((context) => ask(context, { ...narrowed, offset: 0, limit: offset + query.limit })));
+    const slices = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
+    const silent = CONTEXT_NAMES.filter((_context, index) => answers[index].status === 'rejected');
+    // A merged page without one context's letters would read as complete: say which did not answer, and how to list
+    // the others, at the moment an operator most needs the list.
+    if (silent.length > 0) {
+      const failures = answers.map((answer) => (answer.status === 'rejected' ? (answer.reason as unknown) : undefined)).filter(Boolean);
+      const unavailable = failures.every((reason) => reason instanceof RemoteError && reason.code === ERROR_CODES.CONTEXT_UNAVAILABLE);
+      if (!unavailable) throw failures[0];
+      const answered = CONTEXT_NAMES.filter((context) => !silent.includes(context)).map((context) => `?context=${context}`);
+      throw new ProblemException(
+        ERROR_CODES.CONTEXT_UNAVAILABLE,
+        `${silent.join(', ')} did not answer; the others' dead letters are listed with ${answered.join(', ')}.`,
+      );
+    }
     const merged = slices
       .flatMap((slice) => slice.items)
       .sort((a, b) => b.lastFailedAt.localeCompare(a.lastFailedAt) || a.id.localeCompare(b.id))
