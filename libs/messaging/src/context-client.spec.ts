@@ -4,6 +4,7 @@ import { CATALOG_PATTERNS, ERROR_CODES } from '@tessera/contracts';
 import { NEVER, Observable, of, throwError } from 'rxjs';
 import { ContextClient } from './context-client';
 import { RemoteError } from './errors/remote.error';
+import { wasNeverDelivered } from './resilience/context-unreachable.error';
 
 type Answer = () => Observable<unknown>;
 
@@ -128,6 +129,18 @@ describe('ContextClient resilience', () => {
     expect(settled).toBe(true);
     expect((await outcome).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
     expect(proxy.sent).toEqual([QUERY, QUERY]);
+  });
+
+  it('says whether a request that failed surely never reached the context: refused or circuit open, yes; timed out or cut off, no', async () => {
+    const neverDelivered = async (answer: Answer) => wasNeverDelivered((await sendAndWait(COMMAND, [answer])).error);
+    expect(await neverDelivered(refused)).toBe(true);
+    expect(await neverDelivered(connectionClosed)).toBe(false);
+    expect(await neverDelivered(hangs)).toBe(false);
+
+    // Three failures in a row: the circuit is open, and the next request is refused without being sent.
+    const { error } = await outcomeOf(client.send(COMMAND, {}));
+    expect(error?.message).toMatch(/circuit open/);
+    expect(wasNeverDelivered(error)).toBe(true);
   });
 
   it('sends a command once, since it may have run even though no answer came', async () => {

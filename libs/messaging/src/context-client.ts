@@ -5,7 +5,7 @@ import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { RemoteError } from './errors/remote.error';
 import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
-import { ContextUnreachableError, isUnreachableFailure, ReplicaUnreachableError } from './resilience/context-unreachable.error';
+import { ContextUnreachableError, isUnreachableFailure, ReplicaUnreachableError, wasNotTaken } from './resilience/context-unreachable.error';
 import { hasReplicaInRotation } from './balancing/replica-balanced.client';
 import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
 import { inMessagingSpan } from './observability/messaging-tracing';
@@ -61,16 +61,19 @@ export class ContextClient {
       return await lastValueFrom(this.proxy.send<TReply, TRequest>(pattern, request).pipe(timeout(ms)), { defaultValue: undefined as TReply });
     } catch (error) {
       if (error instanceof TimeoutError) throw this.unreachable(`${this.context} did not answer ${pattern} within ${ms} ms`);
-      if (isUnreachableFailure(error)) throw this.unreachable(`${this.context} is unavailable`);
+      if (isUnreachableFailure(error)) {
+        const notDelivered = wasNotTaken(error) || (error instanceof ContextUnreachableError && error.notDelivered);
+        throw this.unreachable(`${this.context} is unavailable`, notDelivered);
+      }
       throw RemoteError.from(error, this.context);
     }
   }
 
   /** The failure to reach the context, or only one of its replicas when another is still in rotation. */
-  private unreachable(message: string): ContextUnreachableError {
+  private unreachable(message: string, notDelivered = false): ContextUnreachableError {
     return hasReplicaInRotation(this.proxy)
-      ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`)
-      : new ContextUnreachableError(message);
+      ? new ReplicaUnreachableError(`${message} at one replica; another is in rotation`, notDelivered)
+      : new ContextUnreachableError(message, notDelivered);
   }
 
   /** Whether requests to the context fail at once now, its circuit open after repeated failures to reach it. */

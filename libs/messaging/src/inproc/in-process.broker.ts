@@ -70,8 +70,8 @@ export class InProcessBroker {
         if (endpoint) return void endpoint.handleRequest(pattern, envelope).then(answered, failed);
         // In a stopping process, or one whose servers do not listen yet, the context is out of reach, as a remote one
         // that went away: not a pattern nobody serves.
-        if (this.stopping) return failed(new ContextUnreachableError('the contexts of this process are stopping'));
-        if (this.endpoints.size === 0) return failed(new ContextUnreachableError('the contexts of this process are not listening yet'));
+        if (this.stopping) return failed(new ContextUnreachableError('the contexts of this process are stopping', true));
+        if (this.endpoints.size === 0) return failed(new ContextUnreachableError('the contexts of this process are not listening yet', true));
         failed(new Error(NO_HANDLER_MESSAGE));
       });
     });

@@ -55,7 +55,7 @@ export class NatsRequestClient extends ClientNats {
       replies.waiting.set(token, (error, reply) => {
         if (error) callback({ err: error, isDisposed: true });
         else if (reply!.data.length === 0 && reply!.headers?.code === 503)
-          callback({ err: new ContextUnreachableError(`${this.context} is unavailable: no process serves it`), isDisposed: true });
+          callback({ err: new ContextUnreachableError(`${this.context} is unavailable: no process serves it`, true), isDisposed: true });
         else void answer(undefined, reply as Parameters<typeof answer>[1]);
       });
       forget = () => replies.waiting.delete(token);

@@ -97,6 +97,7 @@ export class ContextResiliencePolicy {
       if (isBrokenCircuitError(error)) {
         throw new ContextUnreachableError(
           `${this.context} is unavailable: circuit open after repeated failures to reach it, next try within ${Math.ceil(this.options.halfOpenAfterMs / 1000)} s`,
+          true,
         );
       }
       throw error;

@@ -9,7 +9,14 @@ import { RemoteError } from '../errors/remote.error';
  * health of the one that answered.
  */
 export class ContextUnreachableError extends RemoteError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /**
+     * The request surely never reached the context (nobody listening, a connection refused, an open circuit), so
+     * it did nothing there; unlike a timeout or a lost connection, after which it may have run.
+     */
+    readonly notDelivered = false,
+  ) {
     super(ERROR_CODES.CONTEXT_UNAVAILABLE, message);
   }
 }
@@ -64,6 +71,11 @@ export function isUnreachableFailure(error: unknown): boolean {
 export function wasNotTaken(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === STOPPING_CODE || code === 'ECONNREFUSED';
+}
+
+/** Whether a request failed without ever reaching its context (ContextUnreachableError.notDelivered): it did nothing there. */
+export function wasNeverDelivered(error: unknown): boolean {
+  return error instanceof ContextUnreachableError && error.notDelivered;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ERROR_CODES, type OrderView, type ReservationView } from '@tessera/contracts';
-import { errorOutcome, resultOutcome } from '@tessera/messaging';
+import { errorOutcome, resultOutcome, wasNeverDelivered } from '@tessera/messaging';
 import { DomainError, faultPoint, ValidationError } from '@tessera/shared-kernel';
 import { Order, type OrderSnapshot } from '../domain/order.aggregate';
 import type { OrderLineInput } from '../domain/order-line.value-object';
@@ -90,8 +90,12 @@ export class OrderPlacementSteps {
   async giveUp(placement: OrderPlacement, cause: unknown): Promise<void> {
     let releaser = 'recovery';
     try {
-      if (await this.placements.giveUp(placement.orderId)) {
-        // Killed here: the placement is COMPENSATING; recovery releases the reservation and abandons it.
+      // A reservation that never reached the catalog (nobody listening, its circuit open) reserved nothing, and
+      // nothing of this placement can complete any more: the key is free at once for the client's retry, which runs
+      // as a new placement, rather than answering IDEMPOTENCY_KEY_IN_USE until recovery has released nothing.
+      if (await this.placements.giveUp(placement.orderId, { forgetKey: wasNeverDelivered(cause) })) {
+        // Killed here: the placement is COMPENSATING (its key forgotten with it, if it was); recovery releases the
+        // reservation and abandons it.
         faultPoint('place-order:after-give-up');
         await this.releaseAndAbandon(placement.orderId);
         return;

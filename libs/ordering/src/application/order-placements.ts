@@ -75,8 +75,11 @@ export interface OrderPlacementRepository {
   /** Ends a PLACING placement whose reservation was refused, recording `outcome` for its key; false when it was not PLACING. */
   refuse(orderId: string, outcome: IdempotencyOutcome): Promise<boolean>;
 
-  /** PLACING becomes COMPENSATING: nobody may complete it any more. False when it was not PLACING. */
-  giveUp(orderId: string): Promise<boolean>;
+  /**
+   * PLACING becomes COMPENSATING: nobody may complete it any more. False when it was not PLACING. With
+   * `forgetKey`, its idempotency key is forgotten in the same transaction, so that a retry with it runs as new.
+   */
+  giveUp(orderId: string, options?: { forgetKey?: boolean }): Promise<boolean>;
 
   /** Ends a COMPENSATING placement, whose reservation is released, and forgets its key: nothing of it remains. */
   abandon(orderId: string): Promise<void>;

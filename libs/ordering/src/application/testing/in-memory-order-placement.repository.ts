@@ -55,11 +55,12 @@ export class InMemoryOrderPlacementRepository implements OrderPlacementRepositor
     return true;
   }
 
-  async giveUp(orderId: string): Promise<boolean> {
+  async giveUp(orderId: string, options: { forgetKey?: boolean } = {}): Promise<boolean> {
     await nextTurn();
     const kept = this.placements.get(orderId);
     if (kept?.placement.stage !== 'PLACING') return false;
     kept.placement.stage = 'COMPENSATING';
+    if (options.forgetKey) await this.idempotency.forget(orderId);
     return true;
   }
 

@@ -82,11 +82,14 @@ export class TypeOrmOrderPlacementRepository implements OrderPlacementRepository
     return refused === 1;
   }
 
-  async giveUp(orderId: string): Promise<boolean> {
-    const [, affected] = (await this.dataSource.query(`UPDATE ordering.order_placements SET stage = 'COMPENSATING' WHERE order_id = $1 AND stage = 'PLACING'`, [
-      orderId,
-    ])) as [unknown, number];
-    return affected === 1;
+  async giveUp(orderId: string, options: { forgetKey?: boolean } = {}): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [, affected] = (await manager.query(`UPDATE ordering.order_placements SET stage = 'COMPENSATING' WHERE order_id = $1 AND stage = 'PLACING'`, [
+        orderId,
+      ])) as [unknown, number];
+      if (affected === 1 && options.forgetKey) await this.idempotency.forget(orderId, manager);
+      return affected === 1;
+    });
   }
 
   async abandon(orderId: string): Promise<void> {

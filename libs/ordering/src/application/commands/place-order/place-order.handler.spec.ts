@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CATALOG_PATTERNS, ERROR_CODES, USERS_PATTERNS } from '@tessera/contracts';
-import { RemoteError } from '@tessera/messaging';
+import { ContextUnreachableError, RemoteError } from '@tessera/messaging';
 import { GetOrderQuery } from '../../queries/get-order/get-order.query';
 import { newUserId, orderingTestKit, UNKNOWN_USER } from '../../testing/ordering-test-kit';
 import { RecoverPlacementsCommand } from '../recover-placements/recover-placements.command';
@@ -369,6 +369,25 @@ describe('PlaceOrderHandler', () => {
       expect(retried.status).toBe('AWAITING_PAYMENT');
       expect(kit.catalog.stockOf(mug)).toBe(8);
       expect(kit.orders.size).toBe(1);
+    });
+
+    it('frees the key at once when the reservation never reached the catalog, so that a retry runs as new', async () => {
+      const mug = kit.givenProduct(10);
+      const nobodyListening = new ContextUnreachableError('catalog is unavailable: no process serves it', true);
+      kit.catalog.failNext(CATALOG_PATTERNS.RESERVE_STOCK, nobodyListening);
+      kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION, nobodyListening);
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-2')).rejects.toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+
+      const retried = await place([{ productId: mug, quantity: 2 }], ada, 'key-2');
+
+      expect(retried.status).toBe('AWAITING_PAYMENT');
+      expect([kit.orders.size, kit.catalog.stockOf(mug)]).toEqual([1, 8]);
+      // The first placement, given up, is still released and ended by recovery.
+      kit.clock.advanceSeconds(60);
+      await kit.recoverPlacements.execute(new RecoverPlacementsCommand());
+      expect(kit.placements.unfinished).toBe(0);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-2')).resolves.toEqual(retried);
     });
 
     it('refuses a key longer than 255 characters', async () => {
