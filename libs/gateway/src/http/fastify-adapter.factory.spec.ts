@@ -69,3 +69,44 @@ describe('a request that Node cannot parse', () => {
     expect(body).toEqual(expect.objectContaining({ status: 400, code: 'BAD_REQUEST' }));
   });
 });
+
+describe('a request that arrives while the server closes', () => {
+  it('is answered 503 problem+json with Connection: close, after the one being served is answered', async () => {
+    const adapter = createFastifyAdapter(createRootLogger('adapter-spec', 'silent'));
+    const fastify = adapter.getInstance();
+    let served!: () => void;
+    const slowArrived = new Promise<void>((resolve) =>
+      fastify.get('/slow', () => new Promise((answer) => ((served = () => answer({ slow: true })), resolve()))),
+    );
+    fastify.get('/hello', async () => ({ hello: 'world' }));
+    const answering: string[] = [];
+    fastify.addHook('onSend', async (request) => void answering.push(request.url));
+    await fastify.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = fastify.server.address() as AddressInfo;
+
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1');
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await slowArrived;
+    const closed = fastify.close();
+    // The server stops listening once its close hooks ran; the keep-alive connection, busy, stays open.
+    while (fastify.server.listening) await new Promise((resolve) => setImmediate(resolve));
+    socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Answered (its answer queued behind the first one's) before the first is: the connection is still open for it.
+    while (!answering.includes('/hello')) await new Promise((resolve) => setImmediate(resolve));
+    served();
+    await Promise.all([closed, ended]);
+
+    const answers = Buffer.concat(chunks)
+      .toString('utf8')
+      .split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answers[1]).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(JSON.parse(answers[1].split('\r\n\r\n')[1])).toEqual(expect.objectContaining({ status: 503, code: 'SERVICE_UNAVAILABLE' }));
+  });
+});

@@ -1,9 +1,9 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ERROR_CODES } from '@tessera/contracts';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import { isIP } from 'node:net';
-import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
+import { codeOfStatus, GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { problemDetails, sendProblem } from '../problems/problem-details';
 import { CLIENT_SIDE_DETAIL } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
@@ -76,9 +76,12 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     childLoggerFactory: RequestLogger.factory,
     frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply, logController),
     clientErrorHandler: answerClientError,
+    // Its own 503 for a request that arrives while the server closes is plain JSON: refuseWhileClosing answers instead.
+    return503OnClosing: false,
   });
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
+  refuseWhileClosing(fastify);
   measureHttpRequests(fastify);
   if (isTracing()) traceHttpRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
@@ -140,4 +143,23 @@ function refuseUrl(request: FastifyRequest, reply: FastifyReply, logController: 
   });
   void reply.headers(securityHeadersSentBy(reply.server)).header(REQUEST_ID_HEADER, request.id);
   sendProblem(reply, problemDetails(400, GATEWAY_ERROR_CODES.BAD_REQUEST, 'The request URL is not valid.'));
+}
+
+/**
+ * Answers a request that arrives while the server closes (on a keep-alive connection, or pipelined behind one being
+ * served) with 503 problem+json, Retry-After and Connection: close, as the API answers everything, rather than
+ * running it against modules that are being torn down. The client's retry opens a new connection, to another
+ * replica behind a load balancer.
+ */
+function refuseWhileClosing(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    void reply.headers(securityHeadersSentBy(reply.server)).header('connection', 'close').header('retry-after', '1');
+    sendProblem(reply, problemDetails(503, codeOfStatus(503), 'This server is stopping: ask again, and another one will answer.'));
+  });
 }
