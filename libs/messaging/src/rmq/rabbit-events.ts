@@ -33,7 +33,11 @@ export class RabbitEvents implements RemoteEventDelivery {
     private readonly url: string,
     private readonly names: BrokerNames,
     private readonly processName: string,
-  ) {}
+  ) {
+    // At once, not at the first event: a process that consumes none (users) would otherwise open it at the first
+    // readiness probe, and answer that probe 503 while it connects.
+    this.connect();
+  }
 
   async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
     const eventId = (payload as { eventId?: unknown }).eventId;
