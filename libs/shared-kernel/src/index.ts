@@ -7,3 +7,4 @@ export * from './version-conflict';
 export * from './fault-point';
 export * from './repository-ports';
 export * from './recent-facts';
+export * from './page-request';

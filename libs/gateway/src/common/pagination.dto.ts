@@ -1,12 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { PageRequest } from '@tessera/contracts';
+import { PAGE_LIMITS } from '@tessera/shared-kernel';
 import { IsInt, Max, Min } from 'class-validator';
 import { ToInteger } from './validation.decorators';
 
-export const MAX_PAGE_LIMIT = 100;
-// Far beyond any real list, and keeps (page - 1) * limit a safe integer for every context.
-export const MAX_PAGE = 1_000_000;
-export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = PAGE_LIMITS.maxLimit;
+export const MAX_PAGE = PAGE_LIMITS.maxPage;
+export const DEFAULT_PAGE_LIMIT = PAGE_LIMITS.defaultLimit;
 
 /** `?page=&limit=` of every list: page from 1, limit 1..100 (default 20), integers only. */
 export class PaginationQueryDto implements PageRequest {

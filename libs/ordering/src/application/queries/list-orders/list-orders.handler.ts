@@ -1,13 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OrderView, Page } from '@tessera/contracts';
-import { FieldProblem, ValidationError } from '@tessera/shared-kernel';
+import { checkedPageRequest } from '@tessera/shared-kernel';
 import { isUuid } from '../../../domain/order-id';
 import { ORDER_REPOSITORY, type OrderRepository } from '../../../domain/order.repository';
 import { OrderViewMapper } from '../../order-view.mapper';
 import { ListOrdersQuery } from './list-orders.query';
-
-/** Page size when none is asked for, and the largest page served. */
-export const ORDER_PAGE_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
 
 /**
  * ordering.list-orders, newest first: a customer gets their own orders
@@ -19,7 +16,7 @@ export class ListOrdersHandler {
   constructor(@Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository) {}
 
   async execute(query: ListOrdersQuery): Promise<Page<OrderView>> {
-    const { page, limit } = checkPage(query);
+    const { page, limit } = checkedPageRequest(query);
     const owner = query.requester?.isAdmin === true ? (query.userId ?? undefined) : query.requester?.userId;
     const everyone = query.requester?.isAdmin === true && owner === undefined;
     if (!everyone && !isUuid(owner)) return { items: [], total: 0, page, limit };
@@ -27,15 +24,4 @@ export class ListOrdersHandler {
     const { items, total } = await this.orders.list({ userId: owner?.toLowerCase(), offset: (page - 1) * limit, limit });
     return { items: items.map((order) => OrderViewMapper.toView(order)), total, page, limit };
   }
-}
-
-function checkPage(query: ListOrdersQuery): { page: number; limit: number } {
-  const { defaultLimit, maxLimit } = ORDER_PAGE_LIMITS;
-  const page = query.page ?? 1;
-  const limit = query.limit ?? defaultLimit;
-  const problems: FieldProblem[] = [];
-  if (!Number.isSafeInteger(page) || page < 1) problems.push({ field: 'page', message: 'must be an integer of at least 1' });
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxLimit) problems.push({ field: 'limit', message: `must be an integer from 1 to ${maxLimit}` });
-  if (problems.length > 0) throw new ValidationError(problems);
-  return { page, limit };
 }
