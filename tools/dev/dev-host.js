@@ -20,6 +20,8 @@ require(join(DIST, 'apps', 'monolith', 'src', 'instrument.js'));
 
 let app;
 let restarting;
+// Set once the process is asked to stop: no restart may start the app again after that.
+let stopping = false;
 
 async function start() {
   try {
@@ -93,8 +95,6 @@ function forgetBuild() {
 function describe(sources) {
   return sources.length === 1 ? sources[0] : `${sources[0]} and ${sources.length - 1} more`;
 }
-
-let stopping = false;
 
 process.on('message', (message) => {
   if (message?.compiled && loadsAnyOf(message.compiled)) restarting = restarting.then(() => restart(message.compiled));

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { MoneyDto as MoneyContract } from '@tessera/contracts';
+import { SUPPORTED_CURRENCIES } from '@tessera/shared-kernel';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 
-export const SUPPORTED_CURRENCIES = ['USD'] as const;
 /** The largest price amount the API takes, in minor units; the catalog's own bound is higher, so this one is what a client meets. */
 export const MAX_PRICE_AMOUNT = 2_147_483_647;
 

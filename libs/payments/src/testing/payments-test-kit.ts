@@ -12,7 +12,7 @@ import { TestPaymentProvider } from '../infrastructure/provider/test-payment.pro
 import { FakeOrderingClient } from './fake-ordering.client';
 import { InMemoryPaymentRepository } from './in-memory-payment.repository';
 import { RecordingPaymentProvider } from './recording-payment.provider';
-import { FakeIdempotencyStore, FakeInbox } from '@tessera/messaging/testing';
+import { FakeIdempotencyStore } from '@tessera/messaging/testing';
 
 /** Every payments handler wired to in-memory collaborators. */
 export function paymentsTestKit() {
@@ -20,7 +20,6 @@ export function paymentsTestKit() {
   const payments = new InMemoryPaymentRepository(idempotency);
   const provider = new RecordingPaymentProvider();
   const ordering = new FakeOrderingClient();
-  const inbox = new FakeInbox();
   const refundOrder = new RefundOrderHandler(payments, provider);
   const confirmations = new OrderConfirmations(payments, provider, ordering.asClient(), idempotency.asStore());
   return {
@@ -28,12 +27,11 @@ export function paymentsTestKit() {
     provider,
     ordering,
     idempotency,
-    inbox,
     payOrder: new PayOrderHandler(payments, provider, ordering.asClient(), idempotency.asStore(), confirmations),
     refundOrder,
     getPayment: new GetPaymentHandler(payments),
     resolvePendingPayments: new ResolvePendingPaymentsHandler(payments, provider, confirmations),
-    onOrderCancelled: new OnOrderCancelledHandler(refundOrder, inbox.asInbox()),
+    onOrderCancelled: new OnOrderCancelledHandler(refundOrder),
 
     /** Stores a payment in the given state directly, as if made earlier; nothing is charged or published. */
     async givenPayment(

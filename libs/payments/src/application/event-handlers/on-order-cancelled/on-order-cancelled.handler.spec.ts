@@ -17,7 +17,7 @@ describe('OnOrderCancelledHandler', () => {
     reason: 'CANCELLED_BY_ADMIN',
   });
 
-  it("refunds the cancelled order's payment and records the event as processed", async () => {
+  it("refunds the cancelled order's payment", async () => {
     const payment = await kit.givenPayment({ status: 'SUCCEEDED', amount: 800 });
     const event = cancelled(payment.orderId);
 
@@ -25,7 +25,6 @@ describe('OnOrderCancelledHandler', () => {
 
     expect(kit.payments.stored(payment.id)?.status).toBe('REFUNDED');
     expect(kit.provider.moneyReturned).toBe(800);
-    expect(kit.inbox.has(event.eventId, 'payments')).toBe(true);
   });
 
   it('refunds once when the event arrives twice, and after the synchronous refund', async () => {
@@ -46,16 +45,15 @@ describe('OnOrderCancelledHandler', () => {
     await kit.onOrderCancelled.execute(event);
 
     expect(kit.provider.refundCalls).toEqual([]);
-    expect(kit.inbox.has(event.eventId, 'payments')).toBe(true);
   });
 
-  it('leaves the event unprocessed when the refund fails, so that its redelivery refunds', async () => {
+  it('fails the delivery when the refund fails, so that its redelivery refunds', async () => {
     const payment = await kit.givenPayment({ status: 'SUCCEEDED' });
     const event = cancelled(payment.orderId);
     kit.provider.failNextRefund();
 
     await expect(kit.onOrderCancelled.execute(event)).rejects.toThrow('provider timeout');
-    expect(kit.inbox.has(event.eventId, 'payments')).toBe(false);
+    expect(kit.payments.stored(payment.id)?.status).toBe('SUCCEEDED');
 
     await kit.onOrderCancelled.execute(event);
     expect(kit.payments.stored(payment.id)?.status).toBe('REFUNDED');

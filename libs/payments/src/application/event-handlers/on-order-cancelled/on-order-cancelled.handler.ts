@@ -1,28 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderCancelledEvent } from '@tessera/contracts';
-import { Inbox } from '@tessera/messaging';
 import { RefundOrderCommand } from '../../commands/refund-order/refund-order.command';
 import { RefundOrderHandler } from '../../commands/refund-order/refund-order.handler';
-
-/** The consumer name of payments in every inbox. */
-export const PAYMENTS_CONSUMER = 'payments';
 
 /**
  * ordering.order.cancelled: refunds what was charged for the order (the
  * recovery path of the refund ordering asks for synchronously when it cancels).
+ * Needs no inbox: a refund asked again gives nothing back twice, so a
+ * redelivery costs one read, and a failed refund fails the delivery, which
+ * comes again.
  */
 @Injectable()
 export class OnOrderCancelledHandler {
-  constructor(
-    private readonly refundOrder: RefundOrderHandler,
-    private readonly inbox: Inbox,
-  ) {}
+  constructor(private readonly refundOrder: RefundOrderHandler) {}
 
   async execute(event: OrderCancelledEvent): Promise<void> {
-    // The refund asks the provider, which must never happen inside the inbox's transaction (the embedded database has
-    // one connection). So it runs first, on its own: it is safe to repeat, and a failure leaves the event unrecorded,
-    // to be delivered again. The inbox then records the delivery, in a transaction that holds nothing else.
     await this.refundOrder.execute(new RefundOrderCommand(event.orderId));
-    await this.inbox.processOnce(event, PAYMENTS_CONSUMER, async () => undefined);
   }
 }

@@ -8,7 +8,7 @@ import { CheckHealthQuery } from './check-health.query';
 /** users.check-health: `up` when the users database answers, `down` otherwise, never the cause (see databaseHealth). */
 @Injectable()
 export class CheckHealthHandler {
-  private readonly logger = new Logger(CheckHealthHandler.name);
+  private readonly logger = new Logger('Users');
 
   constructor(@InjectDataSource('users') private readonly dataSource: DataSource) {}
 
