@@ -11,7 +11,7 @@ import { ReleaseReservationHandler } from './application/commands/release-reserv
 import { ReserveStockHandler } from './application/commands/reserve-stock/reserve-stock.handler';
 import { SeedDemoProductsCommand } from './application/commands/seed-demo-products/seed-demo-products.command';
 import { SeedDemoProductsHandler } from './application/commands/seed-demo-products/seed-demo-products.handler';
-import { isDemoDataWanted } from './application/commands/seed-demo-products/seed-demo-products.policy';
+import { isDemoDataWanted } from './application/commands/seed-demo-products/demo-data-wanted';
 import { UpdateProductHandler } from './application/commands/update-product/update-product.handler';
 import { OnOrderCancelledHandler } from './application/event-handlers/on-order-cancelled/on-order-cancelled.handler';
 import { OnOrderConfirmedHandler } from './application/event-handlers/on-order-confirmed/on-order-confirmed.handler';

@@ -25,7 +25,7 @@ import { ORDER_REPOSITORY } from './domain/order.repository';
 import { ORDERING_MIGRATIONS } from './infrastructure/migrations';
 import { OrderEventOrmEntity } from './infrastructure/persistence/order-event.orm-entity';
 import { OrderOrmEntity } from './infrastructure/persistence/order.orm-entity';
-import { TypeOrmCustomers } from './infrastructure/persistence/typeorm-customers';
+import { TypeOrmCustomerRepository } from './infrastructure/persistence/typeorm-customer.repository';
 import { TypeOrmOrderPlacementRepository } from './infrastructure/persistence/typeorm-order-placement.repository';
 import { TypeOrmOrderRepository } from './infrastructure/persistence/typeorm-order.repository';
 import { StoredOrdersAwaitingPayment } from './infrastructure/persistence/stored-orders-awaiting-payment';
@@ -54,7 +54,7 @@ import { RecentConfirmations } from './application/recent-confirmations';
   providers: [
     { provide: ORDER_REPOSITORY, useClass: TypeOrmOrderRepository },
     { provide: ORDER_PLACEMENT_REPOSITORY, useClass: TypeOrmOrderPlacementRepository },
-    { provide: CUSTOMERS, useClass: TypeOrmCustomers },
+    { provide: CUSTOMERS, useClass: TypeOrmCustomerRepository },
     Clock,
     OrderingSettings,
     RecentConfirmations,

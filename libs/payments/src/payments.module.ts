@@ -16,7 +16,7 @@ import { PaymentOrmEntity } from './infrastructure/persistence/payment.orm-entit
 import { TypeOrmPaymentRepository } from './infrastructure/persistence/typeorm-payment.repository';
 import { TestPaymentProvider } from './infrastructure/provider/test-payment.provider';
 import { PaymentsMessagesController } from './interface/payments.messages.controller';
-import { PendingPaymentsSweeper } from './interface/pending-payments.sweeper';
+import { PendingPaymentsScheduler } from './interface/pending-payments.scheduler';
 
 /**
  * The payments context: charges orders once, refunds them, in its own schema,
@@ -41,7 +41,7 @@ import { PendingPaymentsSweeper } from './interface/pending-payments.sweeper';
     ResolvePendingPaymentsHandler,
     OnOrderCancelledHandler,
     CheckHealthHandler,
-    PendingPaymentsSweeper,
+    PendingPaymentsScheduler,
   ],
 })
 export class PaymentsModule {}

@@ -1,5 +1,5 @@
-import { CreateCatalogProducts1795450000000 } from './create-catalog-products.migration';
-import { CreateCatalogReservations1795460000000 } from './create-catalog-reservations.migration';
+import { CreateCatalogProducts1795450000000 } from './1795450000000-create-catalog-products.migration';
+import { CreateCatalogReservations1795460000000 } from './1795460000000-create-catalog-reservations.migration';
 import { AddCatalogOutboxCorrelationId1795470000000 } from './1795470000000-add-outbox-correlation-id.migration';
 import { AddCatalogReservationExpiry1795480000000 } from './1795480000000-add-reservation-expiry.migration';
 import { CreateCatalogDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';

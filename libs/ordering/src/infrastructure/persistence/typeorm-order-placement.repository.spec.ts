@@ -7,17 +7,17 @@ import type { OrderPlacement, PlacementKey } from '../../application/order-place
 import { Order } from '../../domain/order.aggregate';
 import { OrderOrmEntity } from './order.orm-entity';
 import { StoredOrdersAwaitingPayment } from './stored-orders-awaiting-payment';
-import { TypeOrmCustomers } from './typeorm-customers';
+import { TypeOrmCustomerRepository } from './typeorm-customer.repository';
 import { TypeOrmOrderPlacementRepository } from './typeorm-order-placement.repository';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
 
 // The statement that begins a placement, with the customer read model it is conditional on, against a real Postgres
 // (CI=true or TEST_POSTGRES_URL), as the repository spec beside it.
-describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers on Postgres', () => {
+describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomerRepository on Postgres', () => {
   let drop: () => Promise<void>;
   let dataSource: DataSource;
   let placements: TypeOrmOrderPlacementRepository;
-  let customers: TypeOrmCustomers;
+  let customers: TypeOrmCustomerRepository;
   let outbox: Outbox;
   const outboxes: Outbox[] = [];
   let awaitingPayment: StoredOrdersAwaitingPayment;
@@ -53,7 +53,7 @@ describeWith(['postgres'])('TypeOrmOrderPlacementRepository and TypeOrmCustomers
     outboxes.push(outbox);
     awaitingPayment = new StoredOrdersAwaitingPayment();
     placements = new TypeOrmOrderPlacementRepository(dataSource, new IdempotencyStore('ordering', dataSource), outbox, awaitingPayment);
-    customers = new TypeOrmCustomers(dataSource);
+    customers = new TypeOrmCustomerRepository(dataSource);
   });
 
   it('stores nothing and claims no key for a user it has not met, and answers so', async () => {

@@ -1,5 +1,5 @@
 import type { NewProduct } from '../../../domain/product.aggregate';
-import { DEMO_PRODUCTS } from './demo-products.data';
+import { DEMO_PRODUCTS } from './demo-products';
 
 /** Fills an empty catalog with demo products; a catalog that has any product is left alone. */
 export class SeedDemoProductsCommand {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Product } from '../../../domain/product.aggregate';
 import { InMemoryProductRepository } from '../../../testing/in-memory-product.repository';
-import { DEMO_PRODUCTS } from './demo-products.data';
+import { DEMO_PRODUCTS } from './demo-products';
 import { SeedDemoProductsCommand } from './seed-demo-products.command';
 import { SeedDemoProductsHandler } from './seed-demo-products.handler';
 

@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { RuntimeSettings } from '@tessera/platform';
 import type { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
-import { PENDING_PAYMENTS_SWEEP, PendingPaymentsSweeper } from './pending-payments.sweeper';
+import { PENDING_PAYMENTS_SWEEP, PendingPaymentsScheduler } from './pending-payments.scheduler';
 
-describe('PendingPaymentsSweeper', () => {
+describe('PendingPaymentsScheduler', () => {
   afterEach(() => {
     jest.useRealTimers();
     jest.restoreAllMocks();
   });
 
   function sweeperWith(execute: jest.Mock) {
-    return new PendingPaymentsSweeper({ execute } as unknown as ResolvePendingPaymentsHandler, RuntimeSettings.fromEnvironment({}));
+    return new PendingPaymentsScheduler({ execute } as unknown as ResolvePendingPaymentsHandler, RuntimeSettings.fromEnvironment({}));
   }
 
   it('sweeps payments pending for longer than three request timeouts every interval once the application runs, and stops with the module', async () => {
@@ -28,7 +28,7 @@ describe('PendingPaymentsSweeper', () => {
   });
 
   it('takes its bound from REQUEST_TIMEOUT_MS', () => {
-    const sweeper = new PendingPaymentsSweeper(
+    const sweeper = new PendingPaymentsScheduler(
       { execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler,
       RuntimeSettings.fromEnvironment({ REQUEST_TIMEOUT_MS: '2000' }),
     );
@@ -39,7 +39,7 @@ describe('PendingPaymentsSweeper', () => {
   it('follows REQUEST_TIMEOUT_MS as the runtime settings change it, so a raised timeout leaves live requests their payments', () => {
     let requestTimeoutMs = 2000;
     const runtime = { get: (name: string) => (name === 'REQUEST_TIMEOUT_MS' ? requestTimeoutMs : undefined) } as unknown as RuntimeSettings;
-    const sweeper = new PendingPaymentsSweeper({ execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler, runtime);
+    const sweeper = new PendingPaymentsScheduler({ execute: jest.fn() } as unknown as ResolvePendingPaymentsHandler, runtime);
     expect(sweeper.staleAfterMs).toBe(6000);
 
     requestTimeoutMs = 20_000;

@@ -10,7 +10,7 @@ import type { Customers, CustomerStanding } from '../../application/customers';
  * event), so a row only ever goes from active to inactive.
  */
 @Injectable()
-export class TypeOrmCustomers implements Customers {
+export class TypeOrmCustomerRepository implements Customers {
   constructor(@InjectDataSource('ordering') private readonly dataSource: DataSource) {}
 
   async record(userId: string, standing: CustomerStanding): Promise<void> {

@@ -1,4 +1,4 @@
-import { isDemoDataWanted } from './seed-demo-products.policy';
+import { isDemoDataWanted } from './demo-data-wanted';
 
 describe('isDemoDataWanted', () => {
   it.each([

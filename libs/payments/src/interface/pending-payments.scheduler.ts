@@ -23,7 +23,7 @@ const REQUEST_TIMEOUTS_PER_PAYMENT = 3;
  * once, whoever wins, and the provider charges a payment id once).
  */
 @Injectable()
-export class PendingPaymentsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+export class PendingPaymentsScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Payments');
   private readonly rounds = new PeriodicRound(
     () => this.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(this.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize)),
