@@ -106,6 +106,12 @@ describe('mapToProblem', () => {
     expect(log?.message).toMatch(/10\.0\.0\.7/);
   });
 
+  it('asks the client to come back shortly when a context is unavailable, with Retry-After, and only then', () => {
+    expect(mapToProblem(new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'catalog is unavailable')).headers).toEqual({ 'Retry-After': '2' });
+    expect(mapToProblem(new RemoteError(ERROR_CODES.NO_HANDLER, 'nobody serves it')).headers).toBeUndefined();
+    expect(mapToProblem(new RemoteError(ERROR_CODES.INTERNAL, 'broken')).headers).toBeUndefined();
+  });
+
   it('answers an unexpected error with a bare 500 INTERNAL: no message, stack or SQL', () => {
     const error = new Error('duplicate key value violates unique constraint "users_email_key"');
     const { problem, log } = mapToProblem(error);

@@ -20,6 +20,8 @@ export const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
   504: 'A service this request needs did not answer in time; try again shortly.',
 };
 const INTERNAL_DETAIL = 'The request could not be completed.';
+/** How long a client is asked to wait after CONTEXT_UNAVAILABLE: a context restarting, or a circuit about to let a try through. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 // Fastify's own words for these say less than a client needs to fix the request.
 export const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
   413: 'The request body is larger than the API accepts (1 MiB).',
@@ -81,6 +83,8 @@ function fromCode(
     // The extensions are values a handler chose for the client (a payment's id), unlike the detail.
     problem: problemDetails(status, code, SERVER_SIDE_DETAIL[status] ?? INTERNAL_DETAIL, undefined, extensions),
     log: { level: expected ? 'warn' : 'error', message: `${code}: ${detail}`, stack: expected ? undefined : stack },
+    // Says "try again shortly" the way HTTP clients and proxies read it.
+    ...(code === ERROR_CODES.CONTEXT_UNAVAILABLE ? { headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } } : {}),
   };
 }
 
