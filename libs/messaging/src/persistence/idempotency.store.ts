@@ -17,10 +17,10 @@ export type IdempotencyOutcome = { result: unknown } | { error: { code: string; 
 /** How long a client is told to wait before asking again about a key whose request is still being resolved. */
 export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 2;
 /**
- * How long a request waits for the first request with its key to end, so that a retry sent while the first is
- * still running (a double click, a client's retry after its own timeout) gets the first answer, as API.md promises,
- * rather than IDEMPOTENCY_KEY_IN_USE. Well within a request timeout; a first request cut off by a crash stays
- * RUNNING until recovery resolves it, and the wait ends in IDEMPOTENCY_KEY_IN_USE.
+ * How long a request waits at most for the first request with its key to end, so that a retry sent while the first
+ * is still running (a double click, a client's retry after its own timeout) gets the first answer, as API.md
+ * promises, rather than IDEMPOTENCY_KEY_IN_USE. A first request cut off by a crash stays RUNNING until recovery
+ * resolves it, and the wait ends in IDEMPOTENCY_KEY_IN_USE.
  */
 const RUNNING_KEY_WAIT_MS = 1000;
 const RUNNING_KEY_POLL_MS = { first: 10, longest: 100 };
@@ -41,6 +41,8 @@ export class IdempotencyStore {
   constructor(
     private readonly schema: string,
     private readonly dataSource: DataSource,
+    /** The callers' request timeout of the moment: the wait for a running key takes half of it at most, so that its answer reaches them. */
+    private readonly requestTimeoutMs: () => number = () => Infinity,
   ) {}
 
   /**
@@ -50,7 +52,7 @@ export class IdempotencyStore {
    * IDEMPOTENCY_KEY_IN_USE.
    */
   async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {
-    const deadline = performance.now() + RUNNING_KEY_WAIT_MS;
+    const deadline = performance.now() + Math.min(RUNNING_KEY_WAIT_MS, this.requestTimeoutMs() / 2);
     for (let pauseMs = RUNNING_KEY_POLL_MS.first; ; pauseMs = Math.min(pauseMs * 2, RUNNING_KEY_POLL_MS.longest)) {
       const [stored] = await queryRows<{ request_hash: string; state: string; outcome: IdempotencyOutcome | null }>(
         this.dataSource,

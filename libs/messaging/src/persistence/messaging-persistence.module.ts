@@ -8,7 +8,7 @@ import { DEFAULT_EVENT_MAX_ATTEMPTS } from '../events/event-delivery.rule';
 import { MessageHandling } from '../handling/message-handling';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
-import { IN_PROCESS_BROKER } from '../messaging.tokens';
+import { IN_PROCESS_BROKER, REQUEST_TIMEOUT_MS } from '../messaging.tokens';
 import { IdempotencyStore } from './idempotency.store';
 import { DeadLetters } from './dead-letters';
 import { deadLettersMessagesControllerFor } from './dead-letters.messages.controller';
@@ -127,7 +127,11 @@ export class MessagingPersistenceModule {
           useFactory: (ds: DataSource, publisher: IntegrationEventPublisher) => new Outbox(context, ds, publisher),
         },
         { provide: Inbox, inject: [dataSource], useFactory: (ds: DataSource) => new Inbox(context, ds) },
-        { provide: IdempotencyStore, inject: [dataSource], useFactory: (ds: DataSource) => new IdempotencyStore(context, ds) },
+        {
+          provide: IdempotencyStore,
+          inject: [dataSource, { token: REQUEST_TIMEOUT_MS, optional: true }],
+          useFactory: (ds: DataSource, requestTimeoutMs?: () => number) => new IdempotencyStore(context, ds, requestTimeoutMs),
+        },
         { provide: DeadLetters, inject: [dataSource], useFactory: (ds: DataSource) => new DeadLetters(context, ds) },
         {
           provide: MessagingRetention,
