@@ -54,13 +54,15 @@ export class DeadLettersHttpController {
     }
     const answers = await Promise.allSettled(CONTEXT_NAMES.map((context) => ask(context, { ...narrowed, offset: 0, limit: offset + query.limit })));
     const slices = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
-    const silent = CONTEXT_NAMES.filter((_context, index) => answers[index].status === 'rejected');
+    const failures = answers.flatMap((answer, index) =>
+      answer.status === 'rejected' ? [{ context: CONTEXT_NAMES[index], reason: answer.reason as unknown }] : [],
+    );
     // A merged page without one context's letters would read as complete: say which did not answer, and how to list
     // the others, at the moment an operator most needs the list.
-    if (silent.length > 0) {
-      const failures = answers.map((answer) => (answer.status === 'rejected' ? (answer.reason as unknown) : undefined)).filter(Boolean);
-      const unavailable = failures.every((reason) => reason instanceof RemoteError && reason.code === ERROR_CODES.CONTEXT_UNAVAILABLE);
-      if (!unavailable) throw failures[0];
+    if (failures.length > 0) {
+      const other = failures.find(({ reason }) => !(reason instanceof RemoteError && reason.code === ERROR_CODES.CONTEXT_UNAVAILABLE));
+      if (other) throw other.reason;
+      const silent = failures.map(({ context }) => context);
       const answered = CONTEXT_NAMES.filter((context) => !silent.includes(context)).map((context) => `?context=${context}`);
       throw new ProblemException(
         ERROR_CODES.CONTEXT_UNAVAILABLE,

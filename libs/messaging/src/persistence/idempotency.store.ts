@@ -48,7 +48,8 @@ export class IdempotencyStore {
   /**
    * The answer recorded for this key, as `{ value }`, or undefined when the key
    * is new. Throws the recorded business error, IDEMPOTENCY_KEY_REUSED, or,
-   * when the key's request is still unresolved after RUNNING_KEY_WAIT_MS,
+   * when the key's request is still unresolved after the wait
+   * (RUNNING_KEY_WAIT_MS, or half the request timeout when that is shorter),
    * IDEMPOTENCY_KEY_IN_USE.
    */
   async replay<T>(scope: IdempotencyScope, request: unknown): Promise<{ value: T } | undefined> {

@@ -47,10 +47,9 @@ export class PlaceOrderHandler {
     // The user id comes from a verified token; one that is no UUID names no user, and must not reach SQL.
     if (!isUuid(command.userId)) throw new CustomerCannotOrderError();
     const userId = command.userId.toLowerCase();
+    const rawKey = idempotencyKeyOf(command.idempotencyKey);
     const key: PlacementKey | undefined =
-      command.idempotencyKey === undefined || command.idempotencyKey === null
-        ? undefined
-        : { scope: { userId, key: idempotencyKeyOf(command.idempotencyKey)!, operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
+      rawKey === undefined ? undefined : { scope: { userId, key: rawKey, operation: PLACE_ORDER_OPERATION }, request: { items: lines } };
     const now = this.clock.now();
     const placement: OrderPlacement = {
       orderId: newOrderId(),
