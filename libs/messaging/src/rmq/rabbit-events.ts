@@ -8,6 +8,7 @@ import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
+import { BrokerRefusalError, brokerRefusalOf } from './broker-refusal';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
@@ -26,7 +27,7 @@ const REDELIVERY_DELAY_MS = 2000;
 export class RabbitEvents implements RemoteEventDelivery {
   private readonly logger = new Logger('RabbitEvents');
   private connection?: AmqpConnectionManager;
-  private publisher?: ChannelWrapper;
+  private publisher?: { channel: ChannelWrapper; refusal: Refusal };
   private readonly consumers: ChannelWrapper[] = [];
 
   constructor(
@@ -41,19 +42,24 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
     const eventId = (payload as { eventId?: unknown }).eventId;
-    this.publisher ??= this.connect().createChannel({
-      name: `${this.processName}-events-publisher`,
-      confirm: true,
-      publishTimeout: PUBLISH_TIMEOUT_MS,
-      setup: (channel: ConfirmChannel) => this.declareTopology(channel),
-    });
+    const publisher = (this.publisher ??= this.openPublisher());
     const [exchange, routingKey] = subscriber === GATEWAY ? [this.names.broadcastExchange, pattern] : [this.names.eventsExchange, subscriber];
-    await this.publisher.publish(exchange, routingKey, Buffer.from(JSON.stringify(toWire(payload))), {
+    const published = publisher.channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(toWire(payload))), {
       persistent: true,
       contentType: 'application/json',
       headers: { pattern },
       ...(typeof eventId === 'string' ? { messageId: eventId } : {}),
     });
+    try {
+      await Promise.race([published, publisher.refusal.refused]);
+    } catch (error) {
+      if (error instanceof BrokerRefusalError && this.publisher === publisher) {
+        // The next event tries again on a new channel, and finds the broker as the operator has left it by then.
+        this.publisher = undefined;
+        void publisher.channel.close().catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -74,18 +80,25 @@ export class RabbitEvents implements RemoteEventDelivery {
       // once. Their only cost is the redelivered mark, which makes the delivery rule look for a dead letter of each.
       chain = chain.then(() => (stopping ? settle(() => channel.nack(message, false, true)) : this.process(channel, message, handle)));
     };
+    const refusal = new Refusal();
     const channelWrapper = this.connect().createChannel({
       name: `${this.processName}-${consumer}-events`,
-      setup: async (channel: ConfirmChannel) => {
-        await this.declareTopology(channel);
-        await channel.prefetch(PREFETCH);
-        const source = consumer === GATEWAY ? await this.declareGatewayQueue(channel) : this.names.eventQueue(consumer);
-        const { consumerTag } = await channel.consume(source, (message) => take(channel, message), { noAck: false });
-        subscription = { channel, consumerTag };
-      },
+      setup: (channel: ConfirmChannel) =>
+        this.refusalIn(
+          channel,
+          async () => {
+            await this.declareTopology(channel);
+            await channel.prefetch(PREFETCH);
+            const source = consumer === GATEWAY ? await this.declareGatewayQueue(channel) : this.names.eventQueue(consumer);
+            const { consumerTag } = await channel.consume(source, (message) => take(channel, message), { noAck: false });
+            subscription = { channel, consumerTag };
+          },
+          refusal,
+        ),
     });
     this.consumers.push(channelWrapper);
-    await channelWrapper.waitForConnect();
+    // A refusal fails the start (BrokerEventServer): no event of this consumer could be taken.
+    await Promise.race([channelWrapper.waitForConnect(), refusal.refused]);
     return async () => {
       stopping = true;
       // Cancelled, not closed, first: a closed channel cannot acknowledge the events still in hand, and the broker would
@@ -103,7 +116,7 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   async close(): Promise<void> {
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.close().catch(() => undefined)));
-    await this.publisher?.close().catch(() => undefined);
+    await this.publisher?.channel.close().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
   }
 
@@ -139,6 +152,36 @@ export class RabbitEvents implements RemoteEventDelivery {
     }
   }
 
+  private openPublisher(): { channel: ChannelWrapper; refusal: Refusal } {
+    const refusal = new Refusal();
+    const channel = this.connect().createChannel({
+      name: `${this.processName}-events-publisher`,
+      confirm: true,
+      publishTimeout: PUBLISH_TIMEOUT_MS,
+      setup: (confirmChannel: ConfirmChannel) => this.refusalIn(confirmChannel, () => this.declareTopology(confirmChannel), refusal),
+    });
+    return { channel, refusal };
+  }
+
+  /**
+   * Runs a channel's setup, and hands a refusal by the broker (a queue or
+   * exchange of ours declared otherwise by hand) to `refusal`, logged with
+   * what to change. Thrown on, it would reach amqp-connection-manager as an
+   * 'error' event nobody listens to, and end the process without a word.
+   */
+  private async refusalIn(channel: ConfirmChannel, setup: () => Promise<void>, refusal: Refusal): Promise<void> {
+    // amqplib also emits the refusal as the channel's 'error'; unheard, that ends the connection and every channel on it.
+    channel.on('error', () => undefined);
+    try {
+      await setup();
+    } catch (error) {
+      const refused = brokerRefusalOf(error, 'the event exchanges and queues');
+      if (!refused) throw error;
+      this.logger.error(refused.message);
+      refusal.refuse(refused);
+    }
+  }
+
   /**
    * This gateway process's own queue of the gateway's events: named by the
    * broker, bound to each pattern the gateway consumes, and gone with the
@@ -157,6 +200,17 @@ export class RabbitEvents implements RemoteEventDelivery {
       connectionOptions: { clientProperties: { connection_name: this.processName } },
     });
     return this.connection;
+  }
+}
+
+/** A channel's refusal by the broker, as a promise that whoever waits on the channel races against. */
+class Refusal {
+  refuse!: (refusal: BrokerRefusalError) => void;
+  readonly refused = new Promise<never>((_, reject) => (this.refuse = reject));
+
+  constructor() {
+    // Nobody may be racing it when it comes (a reconnect's setup, long after the start): it is logged, not unhandled.
+    this.refused.catch(() => undefined);
   }
 }
 

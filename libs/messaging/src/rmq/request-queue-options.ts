@@ -2,10 +2,11 @@ import { RmqRecordSerializer } from '@nestjs/microservices/serializers/rmq-recor
 import type { Serializer } from '@nestjs/microservices';
 
 /**
- * How the request queues are declared, the same by clients and servers (the
+ * How a context declares its request queue, alike in every replica (the
  * broker refuses a second declaration that differs), whatever each process's
  * REQUEST_TIMEOUT_MS: the timeout is each request's own expiration instead
- * (RequestExpiringSerializer).
+ * (RequestExpiringSerializer). Callers do not declare it: the context that
+ * consumes it owns it.
  */
 export const REQUEST_QUEUE_OPTIONS = { durable: true } as const;
 

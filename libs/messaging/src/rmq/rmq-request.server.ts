@@ -3,10 +3,11 @@ import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
 import { DRAIN_MS, settledWithin } from '../handling/draining';
+import { brokerRefusalOf } from './broker-refusal';
 
 /**
  * Nest's RabbitMQ server for the requests of one context, on its queue
- * `<ns>.<context>.requests`, shared by the context's replicas as competing
+ * `<ns>.<context>.request-queue`, shared by the context's replicas as competing
  * consumers. A request is acknowledged once its reply is sent: one taken by a
  * replica that dies first goes back to the queue and another replica answers
  * it, in time if the caller is still waiting. A replica that is stopped stops
@@ -14,6 +15,7 @@ import { DRAIN_MS, settledWithin } from '../handling/draining';
  */
 export class RmqRequestServer extends ServerRMQ {
   private consumingChannel?: Channel;
+  private setUp = false;
   private readonly pending = new Set<Promise<void>>();
   private readonly answered = new WeakMap<object, () => void>();
   private readonly acknowledged = new WeakSet<object>();
@@ -23,9 +25,26 @@ export class RmqRequestServer extends ServerRMQ {
     super({ consumerTag: `tessera-${randomUUID()}`, ...options });
   }
 
-  override async setupChannel(channel: Channel, callback: () => void): Promise<void> {
+  /**
+   * A queue the broker refuses to declare (one of that name made otherwise)
+   * fails the start with what to change. Thrown on instead, the refusal would
+   * reach amqp-connection-manager as an 'error' event nobody listens to, and
+   * end the process without a word about which queue.
+   */
+  override async setupChannel(channel: Channel, callback: (error?: unknown) => void): Promise<void> {
     this.consumingChannel = channel;
-    return super.setupChannel(channel, callback);
+    // amqplib also emits a refusal as the channel's 'error'; unheard, that ends the connection, reconnected in a loop.
+    channel.on('error', () => undefined);
+    try {
+      await super.setupChannel(channel, callback);
+      this.setUp = true;
+    } catch (error) {
+      const refusal = brokerRefusalOf(error, `the request queue ${this.queue}`);
+      if (!refusal) throw error;
+      // After a reconnect, the start that the callback would fail is long over.
+      if (this.setUp) this.logger.error(refusal.message);
+      else callback(refusal);
+    }
   }
 
   override async handleMessage(received: Record<string, unknown>, channel: Channel): Promise<void> {

@@ -57,7 +57,9 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
         options: {
           urls: [topology.rabbitmqUrl],
           queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
-          queueOptions: REQUEST_QUEUE_OPTIONS,
+          // The context declares its queue, and says so plainly when the broker refuses it (RmqRequestServer). A caller
+          // that declared it too would be refused the same way, and Nest's client ends the process at that.
+          noAssert: true,
           persistent: false,
           serializer: new CorrelatingSerializer(new RequestExpiringSerializer(requestTimeoutMs)),
         },
