@@ -158,6 +158,32 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     }
   });
 
+  it('reserves the units a release gives back while the reservation waits for them, not failing on the stock it read before', async () => {
+    // A cancellation releasing the last units of a product while a new order asks for them: the order's statement
+    // began when the shelf was empty and waited on the release's lock. Postgres checks the stock's constraint on the
+    // row as the statement first read it, before it finds the newer one, so taking from that read failed with
+    // "violates check constraint products_stock_not_negative", answered 500.
+    const lamp = await givenProduct('E-LAMP', 2);
+    await reserve.execute(new ReserveStockCommand(orderId(6), [{ productId: lamp.id, quantity: 2 }]));
+    const release = dataSource.createQueryRunner();
+    await release.connect();
+    try {
+      await release.startTransaction();
+      await release.query(`UPDATE catalog.reservations SET status = 'RELEASED' WHERE reservation_id = $1`, [orderId(6)]);
+      await release.query('UPDATE catalog.products SET stock = stock + 2 WHERE id = $1', [lamp.id]);
+      const reserving = reserve.execute(new ReserveStockCommand(orderId(7), [{ productId: lamp.id, quantity: 1 }]));
+      reserving.catch(() => undefined);
+      while (!(await someoneWaitsOnALock())) await new Promise((resolve) => setTimeout(resolve, 10));
+      await release.commitTransaction();
+
+      await expect(reserving).resolves.toMatchObject({ reservationId: orderId(7), status: 'RESERVED', lines: [expect.objectContaining({ quantity: 1 })] });
+      expect(await stockOf(lamp.id)).toBe(1);
+    } finally {
+      if (release.isTransactionActive) await release.rollbackTransaction();
+      await release.release();
+    }
+  });
+
   it('finds the RESERVED reservations whose expiry has come, the longest overdue first, up to the limit', async () => {
     const mug = await givenProduct('E-MUG', 100);
     for (let n = 1; n <= 6; n++) await reserve.execute(new ReserveStockCommand(orderId(n), [{ productId: mug.id, quantity: 1 }]));

@@ -136,9 +136,12 @@ export class TypeOrmReservationRepository implements ReservationRepository {
        ON CONFLICT (reservation_id) DO NOTHING
        RETURNING created_at, expires_at`,
     );
+    // From the stock as locked, not as the UPDATE reads it: a release committed while this statement waited on the
+    // lock is in the locked row, and Postgres checks products_stock_not_negative on the UPDATE's first read, the
+    // statement's older one, before it finds the newer row; taking from that read failed on a shelf refilled meanwhile.
     const taken = statement.with(
       `UPDATE catalog.products product
-          SET stock = product.stock - locked.quantity, version = product.version + 1, updated_at = now()
+          SET stock = locked.stock - locked.quantity, version = product.version + 1, updated_at = now()
          FROM ${locked} locked
         WHERE product.id = locked.id AND ${AtomicStatement.onlyIf(claimed)}
     RETURNING product.id, product.sku, product.name, product.price_amount, product.price_currency, locked.quantity`,
