@@ -65,7 +65,7 @@ export class IdempotencyStore {
         throw new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
       }
       if (stored.state === 'DONE' && stored.outcome) return { value: settle<T>(stored.outcome) };
-      if (performance.now() + pauseMs > deadline) throw keyInUse();
+      if (performance.now() + pauseMs > deadline) throw keyInUseError();
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
@@ -120,7 +120,8 @@ export class IdempotencyStore {
   }
 }
 
-function keyInUse(): DomainError {
+/** IDEMPOTENCY_KEY_IN_USE: the key's first request is still unresolved; the client is told when to ask again. */
+export function keyInUseError(): DomainError {
   return new DomainError(ERROR_CODES.IDEMPOTENCY_KEY_IN_USE, 'The first request with this Idempotency-Key is still being resolved; ask again shortly', {
     retryAfterSeconds: IDEMPOTENCY_RETRY_AFTER_SECONDS,
   });

@@ -371,6 +371,28 @@ describe('PlaceOrderHandler', () => {
       expect(kit.orders.size).toBe(1);
     });
 
+    it('runs a retry as new when its first request, failed without an answer, frees the key while the retry looks at it', async () => {
+      // Between the retry finding the key taken and reading its answer, the first request's placement was given up and
+      // its key forgotten: there is no answer to replay, and the key is free.
+      const mug = kit.givenProduct(10);
+      kit.catalog.failNext(CATALOG_PATTERNS.RESERVE_STOCK);
+      kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-3')).rejects.toBeInstanceOf(RemoteError);
+      const replay = kit.idempotency.replay.bind(kit.idempotency);
+      jest.spyOn(kit.idempotency, 'replay').mockImplementationOnce(async (scope, request) => {
+        kit.clock.advanceSeconds(60);
+        await kit.recoverPlacements.execute(new RecoverPlacementsCommand());
+        return replay(scope, request);
+      });
+
+      const retried = await place([{ productId: mug, quantity: 2 }], ada, 'key-3');
+
+      expect(retried.status).toBe('AWAITING_PAYMENT');
+      expect([kit.orders.size, kit.catalog.stockOf(mug)]).toEqual([1, 8]);
+      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-3')).resolves.toEqual(retried);
+    });
+
     it('frees the key at once when the reservation never reached the catalog, so that a retry runs as new', async () => {
       const mug = kit.givenProduct(10);
       const nobodyListening = new ContextUnreachableError('catalog is unavailable: no process serves it', true);

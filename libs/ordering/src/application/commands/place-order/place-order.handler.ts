@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ERROR_CODES, GetUserRequest, OrderView, USERS_PATTERNS, UserView } from '@tessera/contracts';
-import { ContextClient, IdempotencyStore, idempotencyKeyOf, InjectContextClient, RemoteError } from '@tessera/messaging';
+import { ContextClient, IdempotencyStore, idempotencyKeyOf, InjectContextClient, keyInUseError, RemoteError } from '@tessera/messaging';
 import { faultPoint } from '@tessera/shared-kernel';
 import { CustomerCannotOrderError } from '../../../domain/order.errors';
 import { isUuid, newOrderId } from '../../../domain/order-id';
@@ -74,7 +74,12 @@ export class PlaceOrderHandler {
     }
     if (start === 'key-taken') {
       // The key was claimed before, by this request's first try or one running now: its answer is this one's.
-      return this.replayOr(key!, new Error(`Idempotency key of user ${userId} was taken but has no record`));
+      const replayed = await this.idempotency.replay<OrderView>(key!.scope, key!.request);
+      if (replayed) return replayed.value;
+      // Claimed, then gone before its answer could be read: that request failed without one and its placement, given
+      // up, freed the key. This request is the key's first now.
+      start = await this.placements.begin(placement, recoverAfter, key);
+      if (start === 'key-taken') return this.replayOr(key!, keyInUseError());
     }
     if (start !== 'begun') {
       // A user deactivated since still gets the answer their key recorded.
