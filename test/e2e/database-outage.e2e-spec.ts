@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { metricsOf, sample } from '../harness/metrics';
 import { expectProblem } from './expectations';
 import { Api } from '../harness/http';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from '../harness/postgres';
@@ -39,6 +40,10 @@ describeWith(['postgres'])("a context's database that stops serving", () => {
     expectProblem(closed, 503, 'CONTEXT_UNAVAILABLE');
     expect(JSON.stringify(closed.body)).not.toMatch(/accepting connections|terminat|SELECT|catalog\./);
     expect((await api.get('/health/live')).status).toBe(200);
+    // Scraped as ever, so that Prometheus sees a database down and not a process down; the catalog's backlog is left out.
+    const scraped = await metricsOf(Number(new URL(topology.baseUrl).port));
+    expect(sample(scraped, 'outbox_pending_events', { context: 'catalog' })).toBeUndefined();
+    expect(sample(scraped, 'outbox_pending_events', { context: 'ordering' })).toBeGreaterThanOrEqual(0);
 
     await allowConnections(true);
     await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);

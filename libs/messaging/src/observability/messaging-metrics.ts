@@ -72,7 +72,13 @@ export function reportReplicas(context: string, read: () => ReplicaCounts): () =
   };
 }
 
-/** A gauge of one figure per context, read from each context's backlog source when Prometheus scrapes. */
+/**
+ * A gauge of one figure per context, read from each context's backlog source
+ * when Prometheus scrapes. A context whose database does not answer has no
+ * series in that scrape: the rest of the process's metrics must still reach
+ * Prometheus, or a database outage would read as the process being down, and
+ * hide every other series for as long as it lasts.
+ */
 function backlogGauge(name: string, help: string, read: (source: MessagingBacklogSource) => Promise<number>): void {
   new Gauge({
     name,
@@ -80,16 +86,35 @@ function backlogGauge(name: string, help: string, read: (source: MessagingBacklo
     labelNames: ['context'] as const,
     async collect() {
       this.reset();
-      for (const [context, source] of backlogs) this.set({ context }, await read(source));
+      const figures = await Promise.all(
+        [...backlogs].map(([context, source]) =>
+          read(source).then(
+            (figure) => ({ context, figure }),
+            () => undefined,
+          ),
+        ),
+      );
+      for (const read of figures) if (read) this.set({ context: read.context }, read.figure);
     },
   });
 }
 
-backlogGauge('outbox_pending_events', 'Events written to a context outbox and not yet published', async (source) => (await source.outbox()).pending);
+// The registry collects every gauge of a scrape at once: the two outbox gauges share one query of each outbox.
+const outboxReads = new Map<MessagingBacklogSource, ReturnType<MessagingBacklogSource['outbox']>>();
+function outboxOf(source: MessagingBacklogSource): ReturnType<MessagingBacklogSource['outbox']> {
+  let reading = outboxReads.get(source);
+  if (!reading) {
+    reading = source.outbox().finally(() => outboxReads.delete(source));
+    outboxReads.set(source, reading);
+  }
+  return reading;
+}
+
+backlogGauge('outbox_pending_events', 'Events written to a context outbox and not yet published', async (source) => (await outboxOf(source)).pending);
 backlogGauge(
   'outbox_oldest_pending_age_seconds',
   'How long the oldest unpublished event of a context outbox has waited; 0 when none waits',
-  async (source) => (await source.outbox()).oldestPendingAgeSeconds,
+  async (source) => (await outboxOf(source)).oldestPendingAgeSeconds,
 );
 backlogGauge('dead_letters', 'Dead letters a context keeps, waiting for an operator to replay or discard them', (source) => source.deadLetters());
 

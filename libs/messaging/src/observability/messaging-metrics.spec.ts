@@ -1,0 +1,32 @@
+import { register } from 'prom-client';
+import { reportBacklog, type MessagingBacklogSource } from './messaging-metrics';
+
+describe('the backlog gauges', () => {
+  const stops: (() => void)[] = [];
+  afterEach(() => stops.splice(0).forEach((stop) => stop()));
+
+  it("still answers a scrape when a context's database does not, leaving that context's series out of it", async () => {
+    const down: MessagingBacklogSource = {
+      outbox: () => Promise.reject(new Error('Connection terminated unexpectedly')),
+      deadLetters: () => Promise.reject(new Error('Connection terminated unexpectedly')),
+    };
+    const up: MessagingBacklogSource = { outbox: async () => ({ pending: 3, oldestPendingAgeSeconds: 1.5 }), deadLetters: async () => 2 };
+    stops.push(reportBacklog('catalog', down), reportBacklog('ordering', up));
+
+    const scraped = await register.metrics();
+
+    expect(scraped).toContain('outbox_pending_events{context="ordering"} 3');
+    expect(scraped).toContain('outbox_oldest_pending_age_seconds{context="ordering"} 1.5');
+    expect(scraped).toContain('dead_letters{context="ordering"} 2');
+    expect(scraped).not.toMatch(/^(outbox_pending_events|outbox_oldest_pending_age_seconds|dead_letters)\{context="catalog"\}/m);
+  });
+
+  it("reads each context's outbox once a scrape for its two gauges", async () => {
+    const outbox = jest.fn(async () => ({ pending: 0, oldestPendingAgeSeconds: 0 }));
+    stops.push(reportBacklog('payments', { outbox, deadLetters: async () => 0 }));
+
+    await register.metrics();
+
+    expect(outbox).toHaveBeenCalledTimes(1);
+  });
+});
