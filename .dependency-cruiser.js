@@ -22,6 +22,13 @@ module.exports = {
       to: { path: `^libs/${CONTEXTS}/` },
     },
     {
+      name: 'context-imports-the-gateway',
+      comment: 'The gateway calls contexts, never the other way: a context runs in processes without one.',
+      severity: 'error',
+      from: { path: `^libs/${CONTEXTS}/` },
+      to: { path: '^libs/gateway/' },
+    },
+    {
       name: 'shared-lib-imports-a-context-or-the-gateway',
       comment: 'contracts, shared-kernel, messaging and platform serve every context and know none of them.',
       severity: 'error',
@@ -47,6 +54,13 @@ module.exports = {
           '^libs/(messaging|platform|gateway)/',
         ],
       },
+    },
+    {
+      name: 'shared-kernel-imports-a-framework',
+      comment: 'Every domain/ imports the shared kernel, so it is plain TypeScript too: a framework there reaches them all.',
+      severity: 'error',
+      from: { path: '^libs/shared-kernel/' },
+      to: { path: '(^|/)node_modules/(@nestjs|typeorm|pg|@electric-sql)/' },
     },
     {
       name: 'context-internals-used-from-outside',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readContextMap, renderContextMap } from './context-map';
+import { PATTERN_REFERENCE, readContextMap, renderContextMap } from './context-map';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -33,5 +33,15 @@ describe('the context map', () => {
     });
     expect(map.events.find((row) => row.pattern === 'ordering.order.cancelled')).toMatchObject({ publisher: 'ordering', subscribers: ['catalog', 'payments'] });
     expect(map.requests.find((row) => row.pattern === 'payments.list-dead-letters')).toMatchObject({ owner: 'payments', callers: ['gateway'] });
+  });
+
+  it('names the contract of every pattern a comment opens with, not only the first', () => {
+    for (const pattern of ['catalog.replay-dead-letter', 'catalog.discard-dead-letter'])
+      expect(map.requests.find((row) => row.pattern === pattern)?.contract).toBe('DeadLetterActionRequest');
+  });
+
+  it('finds the callers of a context whose name holds a digit, as new:context allows', () => {
+    const named = [...'await this.stock2.send(STOCK2_PATTERNS.CHECK_HEALTH, {});'.matchAll(PATTERN_REFERENCE)].map(([, table, key]) => `${table}.${key}`);
+    expect(named).toEqual(['STOCK2_PATTERNS.CHECK_HEALTH']);
   });
 });

@@ -45,6 +45,9 @@ export interface ContextMap {
  * events' routes from EVENT_SUBSCRIBERS, and each pattern's contract type
  * from the doc comment that names it in libs/contracts.
  */
+/** A pattern named in code through its context's table: `CATALOG_PATTERNS.RESERVE_STOCK`; a context's name may hold digits. */
+export const PATTERN_REFERENCE = /\b([A-Z][A-Z0-9]*_PATTERNS)\.([A-Z0-9_]+)\b/g;
+
 export function readContextMap(root: string, load: (modulePath: string) => Record<string, unknown>): ContextMap {
   const declaredRequests = new Map<string, string>();
   const declaredEvents = new Map<string, string>();
@@ -139,7 +142,7 @@ function callersIn(root: string, declared: Map<string, string>): Map<string, Set
         for (const pattern of declared.keys()) if (pattern.endsWith('.check-health')) callers.set(pattern, new Set([EVERY_PROCESS]));
       continue;
     }
-    const named = [...source.matchAll(/\b([A-Z]+_PATTERNS)\.([A-Z_]+)\b/g)].map(([, table, key]) => byConstant.get(`${table}.${key}`));
+    const named = [...source.matchAll(PATTERN_REFERENCE)].map(([, table, key]) => byConstant.get(`${table}.${key}`));
     // The gateway asks every context about its dead letters, through the table rather than one constant.
     if (/\bDEAD_LETTER_PATTERNS\[/.test(source))
       for (const [constant, pattern] of byConstant) if (constant.startsWith('DEAD_LETTER_PATTERNS.')) named.push(pattern);
@@ -155,11 +158,17 @@ function callersIn(root: string, declared: Map<string, string>): Map<string, Set
  */
 function contractTypesIn(directory: string): Map<string, string> {
   const types = new Map<string, string>();
-  const comment = /\/\*\*\s*(?:\*\s*)?`?(<context>\.|[a-z]+\.)([a-z.-]+)`?\s*(?:\(v\d+\))?[^*]*(?:\*(?!\/)[^*]*)*\*\/\s*export\s+(?:interface|type)\s+(\w+)/g;
+  const documented = /\/\*\*((?:[^*]|\*(?!\/))*)\*\/\s*export\s+(?:interface|type)\s+(\w+)/g;
+  // The patterns a comment opens with: `catalog.reserve-stock (v1)`, or several, `a.x and a.y (v1)`.
+  const opening = /^\s*\*?\s*((?:`?(?:<context>|[a-z][a-z0-9]*)\.[a-z.-]+`?(?:,\s*|\s+and\s+|\s*\*\s*)?)+)/;
   for (const file of sourcesUnder(directory)) {
-    for (const [, prefix, rest, type] of readFileSync(file, 'utf8').matchAll(comment)) {
-      const patterns = prefix === '<context>.' ? contracts.CONTEXT_NAMES.map((context) => `${context}.${rest}`) : [`${prefix}${rest}`];
-      for (const pattern of patterns) if (!types.has(pattern)) types.set(pattern, type);
+    for (const [, body, type] of readFileSync(file, 'utf8').matchAll(documented)) {
+      const named = opening.exec(body)?.[1].match(/(?:<context>|[a-z][a-z0-9]*)\.[a-z.-]+/g) ?? [];
+      for (const pattern of named) {
+        const [prefix, rest] = [pattern.slice(0, pattern.indexOf('.')), pattern.slice(pattern.indexOf('.') + 1)];
+        const patterns = prefix === '<context>' ? contracts.CONTEXT_NAMES.map((context) => `${context}.${rest}`) : [pattern];
+        for (const each of patterns) if (!types.has(each)) types.set(each, type);
+      }
     }
   }
   return types;
