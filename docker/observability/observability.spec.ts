@@ -92,6 +92,11 @@ const BASES = ['monolith', 'split'].map((name) => {
 });
 
 describe('docker/observability', () => {
+  it('reads every series through job="tessera", as the alerts do, so that a shared Prometheus charts only Tessera\'s', () => {
+    const unscoped = dashboardQueries().flatMap((query) => metricsReadBy(query).filter((name) => !query.includes(`${name}{job="tessera"`)));
+    expect(unscoped).toEqual([]);
+  });
+
   it('charts only series the processes export, and every series the contract names', async () => {
     const exported = await exportedSeries();
     const charted = new Set(dashboardQueries().flatMap(metricsReadBy));
