@@ -8,6 +8,24 @@ import type { EventOutcome } from '../observability/messaging-metrics';
 
 export const DEFAULT_EVENT_MAX_ATTEMPTS = 8;
 
+/** How a delivery ended; a dead-lettered one with its handler's last failure, acknowledged though it failed. */
+export type EventDelivered = { outcome: Exclude<EventOutcome, 'dead-lettered' | 'failed'> } | { outcome: 'dead-lettered'; failure: unknown };
+
+/**
+ * EVENT_NOT_PROCESSED, the answer that has the event come again later, with
+ * the handler's own failure beside it: a database error there is an
+ * unexpected failure to measure and trace as one, not a business refusal.
+ */
+export class EventNotProcessedError extends DomainError {
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    readonly failure: unknown,
+  ) {
+    super(ERROR_CODES.EVENT_NOT_PROCESSED, message, { retryAfterMs });
+  }
+}
+
 /**
  * The one rule every event handler of a context follows, whatever the
  * transport: an event that is a dead letter of this context is acknowledged
@@ -32,10 +50,10 @@ export class EventDeliveryRule {
   }
 
   /** Delivers the event to `handle`, and says how that ended; a failure to retry later is thrown. */
-  async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<EventOutcome> {
+  async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<EventDelivered> {
     // Nearly every event arrives once: then it cannot have failed here before, and there is nothing to look up.
     const earlier = isFirstDelivery(event) ? undefined : await this.deadLetters.find(event.eventId, this.consumer);
-    if (earlier?.dead) return 'skipped-dead-letter';
+    if (earlier?.dead) return { outcome: 'skipped-dead-letter' };
     try {
       await handle();
     } catch (error) {
@@ -49,15 +67,15 @@ export class EventDeliveryRule {
         this.logger.error(
           `Event ${pattern} ${event.eventId} is a dead letter of ${this.consumer} after ${failure.attempts} attempts: ${(error as Error)?.message ?? error}`,
         );
-        return 'dead-lettered';
+        return { outcome: 'dead-lettered', failure: error };
       }
       const retryAfterMs = redeliveryDelayMs(failure.attempts);
       this.logger.warn(
         `Event ${pattern} ${event.eventId} failed in ${this.consumer} (attempt ${failure.attempts} of ${this.maxAttempts}), again in ${retryAfterMs} ms: ${(error as Error)?.message ?? error}`,
       );
-      throw new DomainError(ERROR_CODES.EVENT_NOT_PROCESSED, `${this.consumer} could not process ${pattern} yet`, { retryAfterMs });
+      throw new EventNotProcessedError(`${this.consumer} could not process ${pattern} yet`, retryAfterMs, error);
     }
     if (earlier) await this.deadLetters.forget(event.eventId, this.consumer);
-    return 'processed';
+    return { outcome: 'processed' };
   }
 }

@@ -6,7 +6,7 @@ import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { correlationIdOf, traceCarrierOf } from '../correlation/correlation.envelope';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import { errorPayloadOf, isUnexpectedFailure } from '../errors/error-payload';
-import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule } from '../events/event-delivery.rule';
+import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule, EventNotProcessedError } from '../events/event-delivery.rule';
 import { DeadLetters } from '../persistence/dead-letters';
 import { MESSAGING_CONTEXT } from '../persistence/messaging-context';
 import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandlerDuration, outcomeOf } from '../observability/messaging-metrics';
@@ -67,17 +67,29 @@ export class MessageHandling {
     try {
       let result: unknown;
       let delivered: EventOutcome = 'processed';
-      if (kind === 'event' && this.delivery?.appliesTo(payload)) delivered = await this.delivery.deliver(payload, pattern, async () => handler());
-      else result = await handler();
+      if (kind === 'event' && this.delivery?.appliesTo(payload)) {
+        const delivery = await this.delivery.deliver(payload, pattern, async () => handler());
+        if (delivery.outcome === 'dead-lettered') {
+          // Acknowledged, so that the events behind it flow; but its handler failed, and is measured and traced so.
+          const outcome = outcomeOf(delivery.failure);
+          this.logHandled(pattern, kind, `dead-lettered: ${errorPayloadOf(delivery.failure).code}`, started);
+          this.measure(pattern, kind, outcome, 'dead-lettered', started);
+          markFailed(span, delivery.failure, outcome);
+          return undefined;
+        }
+        delivered = delivery.outcome;
+      } else result = await handler();
       this.logHandled(pattern, kind, 'handled', started);
       this.measure(pattern, kind, 'ok', delivered, started);
       return result;
     } catch (error) {
       const answer = errorPayloadOf(error);
-      const outcome = outcomeOf(error);
-      this.logHandled(pattern, kind, `failed: ${answer.code}`, started);
+      // An event to deliver again later is measured by why its handler failed, not by the answer that brings it back.
+      const failure = error instanceof EventNotProcessedError ? error.failure : error;
+      const outcome = outcomeOf(failure);
+      this.logHandled(pattern, kind, `failed: ${errorPayloadOf(failure).code}`, started);
       this.measure(pattern, kind, outcome, 'failed', started);
-      markFailed(span, error, outcome);
+      markFailed(span, failure, outcome);
       if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
       // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
       throw new RpcException(answer);

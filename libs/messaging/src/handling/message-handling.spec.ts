@@ -1,0 +1,67 @@
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { DomainError } from '@tessera/shared-kernel';
+import { register } from 'prom-client';
+import { sample } from '../../../../test/harness/metrics';
+import { FakeDeadLetters } from '../testing/fake-dead-letters';
+import { recordSpans, type RecordedSpans } from '../testing/recorded-spans';
+import { MessageHandling } from './message-handling';
+
+describe('MessageHandling of an event whose handler fails', () => {
+  const pattern = 'ordering.order.cancelled';
+  let spans: RecordedSpans;
+  let handling: MessageHandling;
+  let eventNumber = 0;
+  const event = () => ({ eventId: `e0000000-0000-4000-8000-${String(++eventNumber).padStart(12, '0')}`, occurredAt: '2026-12-03T00:00:00.000Z', version: 1 });
+  const handlerSeconds = async (outcome: string) =>
+    sample(await register.metrics(), 'messaging_handler_duration_seconds_count', { pattern, transport: 'inproc', outcome }) ?? 0;
+  const eventsProcessed = async (outcome: string) =>
+    sample(await register.metrics(), 'messaging_events_processed_total', { pattern, consumer: 'catalog', outcome }) ?? 0;
+
+  beforeAll(() => (spans = recordSpans()));
+  afterAll(() => spans.stop());
+
+  beforeEach(() => {
+    const maxAttempts = new ConfigService({ EVENT_MAX_ATTEMPTS: 2 });
+    handling = new MessageHandling(new FakeDeadLetters().asDeadLetters(), 'catalog', maxAttempts);
+    spans.clear();
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('measures and traces an unexpected failure as an error, on the attempt to come again and on the one that dead-letters it', async () => {
+    const [errorsBefore, deadBefore] = [await handlerSeconds('error'), await eventsProcessed('dead-lettered')];
+    const failing = () => {
+      throw new Error('relation "catalog.inbox" is locked');
+    };
+    const payload = event();
+
+    await expect(handling.handle(pattern, 'event', payload, failing)).rejects.toMatchObject({ error: { code: 'EVENT_NOT_PROCESSED' } });
+    await expect(handling.handle(pattern, 'event', payload, failing)).resolves.toBeUndefined();
+
+    expect(await handlerSeconds('error')).toBe(errorsBefore + 2);
+    expect(await eventsProcessed('dead-lettered')).toBe(deadBefore + 1);
+    expect(spans.all().map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR]);
+    expect(jest.mocked(Logger.prototype.log).mock.calls.map(([line]) => (line as { outcome: string }).outcome)).toEqual([
+      'failed: INTERNAL',
+      'dead-lettered: INTERNAL',
+    ]);
+  });
+
+  it("counts a handler's business refusal as refused, and leaves its span's status alone", async () => {
+    const refusedBefore = await handlerSeconds('refused');
+
+    await expect(
+      handling.handle(pattern, 'event', event(), () => {
+        throw new DomainError('RESERVATION_NOT_FOUND', 'no such reservation');
+      }),
+    ).rejects.toMatchObject({ error: { code: 'EVENT_NOT_PROCESSED' } });
+
+    expect(await handlerSeconds('refused')).toBe(refusedBefore + 1);
+    expect(spans.all().map((span) => span.status.code)).toEqual([SpanStatusCode.UNSET]);
+  });
+});
