@@ -99,6 +99,16 @@ export class PrivateRedisServer {
     await endChild(this.child!, this.exited!);
   }
 
+  /** Stops the server without closing anything (SIGSTOP): its connections stay open and nothing answers, as when Redis hangs. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   output(): string {
     return readLog(this.logFile);
   }

@@ -4,10 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Redis from 'ioredis';
 import { get } from 'node:http';
-import { connected, TEST_REDIS_URL } from '../../../../test/harness/redis';
+import { connected, PrivateRedisServer, TEST_REDIS_URL } from '../../../../test/harness/redis';
 import { describeWith } from '../../../../test/harness/services';
 import { untilPasses } from '../../../../test/harness/eventually';
-import { SHARED_REDIS, SharedRedisModule } from './shared-redis.module';
+import { createSharedRedis, SHARED_REDIS, SharedRedisModule } from './shared-redis.module';
 
 describeWith(['redis'])('SharedRedisModule', () => {
   it('keeps Redis until the HTTP server has answered the requests it held when the app began to close', async () => {
@@ -68,4 +68,26 @@ describeWith(['redis'])('SharedRedisModule', () => {
     // And closed with the app, once its requests are answered.
     await untilPasses(() => expect(app.get<Redis>(SHARED_REDIS).status).toBe('end'));
   }, 20_000);
+
+  it('stops waiting on a Redis that hangs: after one command times out, the next fail at once until it answers again', async () => {
+    const server = await PrivateRedisServer.start('hanging');
+    const logger = { warn: jest.fn(), log: jest.fn() };
+    const redis = await connected(createSharedRedis(server.url, 'hang-spec', logger));
+    try {
+      await redis.set('k', 'v');
+      server.freeze();
+
+      await expect(redis.get('k')).rejects.toThrow('Command timed out');
+      // Not another timeout: the hung connection was dropped, and a client without an offline queue refuses at once.
+      await expect(redis.get('k')).rejects.toThrow(/Redis is not answering|Stream isn't writeable|Connection is closed/);
+      expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('Redis did not answer get within 500 ms'));
+
+      server.thaw();
+      await untilPasses(async () => expect(await redis.get('k')).toBe('v'), 15_000, 100);
+    } finally {
+      server.thaw();
+      redis.disconnect();
+      await server.stop();
+    }
+  }, 30_000);
 });

@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
+import Redis, { type Command, type RedisOptions } from 'ioredis';
+import type { WriteableStream } from 'ioredis/built/types';
 
 /** The token of this process's Redis client: a `Redis`, or undefined when REDIS_URL is not set. */
 export const SHARED_REDIS = Symbol('SHARED_REDIS');
@@ -16,7 +17,7 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * Its errors are logged once per outage, not once per reconnect attempt.
  */
 export function createSharedRedis(url: string, namespace: string, logger: Pick<Logger, 'warn' | 'log'> = new Logger('Redis')): Redis {
-  const redis = new Redis(url, {
+  const redis = new HangAwareRedis(url, logger, {
     keyPrefix: `${namespace}:`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -37,6 +38,51 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
   });
   return redis;
 }
+
+/**
+ * A client that stops waiting on a Redis that has stopped answering. A Redis
+ * that hangs (a frozen process, a network that drops packets) keeps the
+ * connection open, so every command would wait out its timeout, two or three a
+ * request. The first command that times out drops the connection instead:
+ * while it is made again, commands fail at once (no offline queue), and the
+ * reconnection's ready check, timed out too on a Redis still hung, goes on
+ * trying until Redis answers.
+ */
+class HangAwareRedis extends Redis {
+  private droppedForHanging = false;
+
+  constructor(
+    url: string,
+    private readonly logger: Pick<Logger, 'warn'>,
+    options: RedisOptions,
+  ) {
+    super(url, options);
+    this.on('ready', () => (this.droppedForHanging = false));
+  }
+
+  override sendCommand(command: Command, stream?: WriteableStream): unknown {
+    if (this.droppedForHanging && this.status === 'ready') {
+      // Not on the hung connection while it closes: at once, as while Redis is away. The reconnection's own
+      // commands (its ready check) go through: they come once the status has moved on.
+      command.reject(new Error(NOT_ANSWERING));
+      return command.promise;
+    }
+    const sent = super.sendCommand(command, stream);
+    command.promise.catch((error: Error) => {
+      if (error?.message !== COMMAND_TIMED_OUT || this.status !== 'ready' || this.droppedForHanging) return;
+      this.droppedForHanging = true;
+      this.logger.warn(
+        `Redis did not answer ${command.name} within ${COMMAND_TIMEOUT_MS} ms: reconnecting; until it answers, rate limits are not enforced and caches are bypassed`,
+      );
+      this.disconnect(true);
+    });
+    return sent;
+  }
+}
+
+// What ioredis rejects a command with once commandTimeout has passed.
+const COMMAND_TIMED_OUT = 'Command timed out';
+const NOT_ANSWERING = 'Redis is not answering: its connection is being made again';
 
 @Injectable()
 class SharedRedisCloser implements OnApplicationShutdown {
