@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { newCorrelationId } from '@tessera/messaging';
 import { codeOfStatus } from '../problems/problem-codes';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from '../problems/problem-details';
-import { REQUEST_ID_HEADER } from './request-id';
+import { REQUEST_ID_HEADER } from '@tessera/platform';
 import { securityHeadersSentBy } from './security-headers';
 
 /** What Node's HTTP parser refused, as the API says it: its status and detail. */

@@ -9,10 +9,19 @@ import { CLIENT_SIDE_DETAIL } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
 import { answerClientError } from './client-errors';
 import { findJsonBodyProblem } from './json-body-inspection';
-import { correlateRequests, REQUEST_ID_HEADER, requestIdOf } from './request-id';
-import { RequestLogController, RequestLogger } from './request-log';
 import { securityHeadersSentBy } from './security-headers';
-import { logFormatOf, measureHttpRequests, observeHttpRequest, traceHttpRequests, traceUnroutedRequest } from '@tessera/platform';
+import {
+  correlateRequests,
+  logFormatOf,
+  measureHttpRequests,
+  observeHttpRequest,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  RequestLogController,
+  RequestLogger,
+  traceHttpRequests,
+  traceUnroutedRequest,
+} from '@tessera/platform';
 import { isTracing } from '@tessera/platform/tracing';
 import { ConfigurationError } from '@tessera/messaging';
 

@@ -1,7 +1,6 @@
-import { createRootLogger } from '@tessera/platform';
+import { createRootLogger, isProbeRequest, requestLine } from '@tessera/platform';
 import { Writable } from 'node:stream';
 import { createFastifyAdapter } from './fastify-adapter.factory';
-import { isProbeRequest, requestLine } from './request-log';
 
 async function linesLoggedFor(
   oneLineRequests: boolean,

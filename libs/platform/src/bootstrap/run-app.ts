@@ -6,6 +6,7 @@ import { ConfigurationError, DependencyUnavailableError, StartRefusal, startCont
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
+import { createProcessHttpAdapter } from '../http/process-http-adapter';
 import { endIdleConnectionsWhileClosing } from './idle-connections';
 import { staleBuildWarning } from './stale-build';
 
@@ -15,7 +16,7 @@ export interface RunAppOptions {
   module: Type<unknown> | DynamicModule;
   /** Used when PORT is not set. */
   defaultPort: number;
-  /** Builds the HTTP adapter; a plain Fastify one with the process logger when absent. */
+  /** Builds the HTTP adapter; when absent, that of a process serving no API (createProcessHttpAdapter). */
   adapter?: (logger: Logger) => FastifyAdapter;
   /** Applies what the HTTP surface needs (security headers, validation, docs) before listening. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
@@ -30,7 +31,7 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   const logger = createRootLogger(options.name);
   const staleBuild = staleBuildWarning();
   if (staleBuild) logger.warn(staleBuild);
-  const adapter = options.adapter?.(logger) ?? new FastifyAdapter({ loggerInstance: logger });
+  const adapter = options.adapter?.(logger) ?? createProcessHttpAdapter(logger);
   // Not bufferLogs: buffered lines are stamped when they are flushed, seconds late, all with the same time.
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new StartLogger(logger), abortOnError: false });
   await options.configure?.(app);

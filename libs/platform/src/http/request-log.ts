@@ -1,4 +1,4 @@
-import { CORRELATION_ID_LOG_KEY } from '@tessera/platform';
+import { CORRELATION_ID_LOG_KEY } from '../logging/logger';
 import { FastifyBaseLogger, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger';
 import type { LogFn } from 'pino';
