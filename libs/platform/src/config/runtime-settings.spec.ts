@@ -10,15 +10,15 @@ describe('RuntimeSettings', () => {
   let file: string;
   let settings: RuntimeSettings | undefined;
   let infoLines: unknown[];
-  let warnLines: unknown[];
+  let errorLines: unknown[];
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-settings-'));
     file = join(dir, 'settings.yaml');
     infoLines = [];
-    warnLines = [];
+    errorLines = [];
     jest.spyOn(Logger.prototype, 'log').mockImplementation((message) => void infoLines.push(message));
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message) => void warnLines.push(message));
+    jest.spyOn(Logger.prototype, 'error').mockImplementation((message) => void errorLines.push(message));
   });
 
   afterEach(() => {
@@ -112,9 +112,9 @@ describe('RuntimeSettings', () => {
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
     expect(started.get('LOG_LEVEL')).toBe('info');
     expect(heard).not.toHaveBeenCalled();
-    expect(warnLines).toEqual([`CONFIG_FILE ${file} refused, the settings stay as they were: RATE_LIMIT_PER_MINUTE must be greater than or equal to 1`]);
+    expect(errorLines).toEqual([`CONFIG_FILE ${file} refused, the settings stay as they were: RATE_LIMIT_PER_MINUTE must be greater than or equal to 1`]);
     started.reload();
-    expect(warnLines).toHaveLength(1);
+    expect(errorLines).toHaveLength(1);
   });
 
   it('refuses a file that sets a secret or the topology, and keeps the settings it had', () => {
@@ -122,7 +122,7 @@ describe('RuntimeSettings', () => {
     writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\nDATABASE_URL: postgres://db/shop\n');
     started.reload();
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
-    expect(warnLines).toEqual([
+    expect(errorLines).toEqual([
       expect.stringMatching(/refused, the settings stay as they were: DATABASE_URL is not a runtime setting: set it in the environment and restart$/),
     ]);
   });

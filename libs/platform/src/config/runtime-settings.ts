@@ -93,7 +93,8 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
       }
       next = { ...this.environment, ...parseRuntimeSettings(text) };
     } catch (refusal) {
-      this.logger.warn(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
+      // An error, not a warning: the file's author must see it at any LOG_LEVEL, or the file seems applied.
+      this.logger.error(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
       return [];
     }
     const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map(
