@@ -80,5 +80,7 @@ describe('npm start and the scripts that start an app', () => {
 
     await endChild(npm, npmExited, 'SIGTERM');
     await untilPasses(async () => expect(await acceptsConnections(port)).toBe(false), 30_000, 200);
+    // The log says the stop was asked for, rather than ending mid-line.
+    expect(readLog(logFile)).toContain('SIGTERM: answering the requests in hand, then stopping');
   }, 120_000);
 });

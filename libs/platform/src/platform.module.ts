@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { REQUEST_TIMEOUT_MS } from '@tessera/messaging';
+import { StopAnnouncement } from './bootstrap/stop-announcement';
 import { validateEnv } from './config/env.schema';
 import { RuntimeSettings } from './config/runtime-settings';
 import { withRuntimeSettingsFile } from './config/runtime-settings-file';
@@ -9,7 +10,8 @@ import { TracingShutdown } from './tracing/tracing-shutdown';
 
 /**
  * Validated configuration (CONFIG_FILE's runtime settings over the environment, as they were at start), the runtime
- * settings as they are now, the embedded database, and the last spans exported at shutdown, for every app.
+ * settings as they are now, the embedded database, the last spans exported at shutdown, and a line saying a stop was
+ * asked for, for every app.
  */
 @Global()
 @Module({
@@ -27,6 +29,7 @@ import { TracingShutdown } from './tracing/tracing-shutdown';
   providers: [
     EmbeddedDatabaseService,
     TracingShutdown,
+    StopAnnouncement,
     { provide: RuntimeSettings, useFactory: () => RuntimeSettings.fromEnvironment(process.env) },
     // Context clients ask it at each call, so a changed REQUEST_TIMEOUT_MS applies without rebuilding them.
     { provide: REQUEST_TIMEOUT_MS, inject: [RuntimeSettings], useFactory: (settings: RuntimeSettings) => () => settings.get('REQUEST_TIMEOUT_MS') },
