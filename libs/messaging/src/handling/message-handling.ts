@@ -71,10 +71,7 @@ export class MessageHandling {
         const delivery = await this.delivery.deliver(payload, pattern, async () => handler());
         if (delivery.outcome === 'dead-lettered') {
           // Acknowledged, so that the events behind it flow; but its handler failed, and is measured and traced so.
-          const outcome = outcomeOf(delivery.failure);
-          this.logHandled(pattern, kind, `dead-lettered: ${errorPayloadOf(delivery.failure).code}`, started);
-          this.measure(pattern, kind, outcome, 'dead-lettered', started);
-          markFailed(span, delivery.failure, outcome);
+          this.reportFailure(pattern, kind, delivery.failure, 'dead-lettered', started, span);
           return undefined;
         }
         delivered = delivery.outcome;
@@ -85,15 +82,19 @@ export class MessageHandling {
     } catch (error) {
       const answer = errorPayloadOf(error);
       // An event to deliver again later is measured by why its handler failed, not by the answer that brings it back.
-      const failure = error instanceof EventNotProcessedError ? error.failure : error;
-      const outcome = outcomeOf(failure);
-      this.logHandled(pattern, kind, `failed: ${errorPayloadOf(failure).code}`, started);
-      this.measure(pattern, kind, outcome, 'failed', started);
-      markFailed(span, failure, outcome);
+      this.reportFailure(pattern, kind, error instanceof EventNotProcessedError ? error.failure : error, 'failed', started, span);
       if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
       // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
       throw new RpcException(answer);
     }
+  }
+
+  /** A handler's failure in the log line, the metrics and the span, by what the handler itself threw. */
+  private reportFailure(pattern: string, kind: HandlerKind, failure: unknown, delivered: 'failed' | 'dead-lettered', started: number, span: Span): void {
+    const outcome = outcomeOf(failure);
+    this.logHandled(pattern, kind, `${delivered}: ${errorPayloadOf(failure).code}`, started);
+    this.measure(pattern, kind, outcome, delivered, started);
+    markFailed(span, failure, outcome);
   }
 
   private measure(pattern: string, kind: HandlerKind, outcome: MessageOutcome, delivered: EventOutcome, started: number): void {

@@ -94,7 +94,7 @@ function backlogGauge(name: string, help: string, read: (source: MessagingBacklo
           ),
         ),
       );
-      for (const read of figures) if (read) this.set({ context: read.context }, read.figure);
+      for (const answered of figures) if (answered) this.set({ context: answered.context }, answered.figure);
     },
   });
 }

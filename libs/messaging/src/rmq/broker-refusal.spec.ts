@@ -85,8 +85,8 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   const started = (server: RmqRequestServer) => new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
 
   const catalogClient = () => {
-    const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: 1500 } as unknown as Topology;
-    const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), 1500, { queryAttempts: 1 }, 'rmq');
+    const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: 5000 } as unknown as Topology;
+    const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), 5000, { queryAttempts: 1 }, 'rmq');
     closing.push(() => client.close());
     return client;
   };

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Outbox } from '@tessera/messaging';
 import { contextDataSourceOptions, migrateContextSchema } from '@tessera/platform';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { createMigratedContextDatabase } from '../../../../../test/harness/postgres';
 import { CommitReservationCommand } from '../../application/commands/commit-reservation/commit-reservation.command';
 import { CommitReservationHandler } from '../../application/commands/commit-reservation/commit-reservation.handler';
@@ -95,6 +95,18 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
   const outboxRows = (): Promise<{ pattern: string; payload: Record<string, unknown> }[]> =>
     dataSource.query('SELECT pattern, payload FROM catalog.outbox ORDER BY position');
   const sweep = (now = new Date(Date.now() + HOUR_MS)) => expireOverdue.execute(new ExpireOverdueReservationsCommand(100, now));
+  /** Runs `work` with a transaction of its own begun on another connection, which `work` commits; rolled back if it does not. */
+  const inOpenTransaction = async (work: (transaction: QueryRunner) => Promise<void>) => {
+    const transaction = dataSource.createQueryRunner();
+    await transaction.connect();
+    try {
+      await transaction.startTransaction();
+      await work(transaction);
+    } finally {
+      if (transaction.isTransactionActive) await transaction.rollbackTransaction();
+      await transaction.release();
+    }
+  };
   const someoneWaitsOnALock = async () => {
     const [row]: { waiting: number }[] = await dataSource.query(
       `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
@@ -137,11 +149,8 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     // Recovery asks again under a placement's id while the live request, having given up, releases it.
     const lamp = await givenProduct('E-LAMP', 5);
     await reserve.execute(new ReserveStockCommand(orderId(5), [{ productId: lamp.id, quantity: 2 }]));
-    const release = dataSource.createQueryRunner();
-    await release.connect();
-    try {
+    await inOpenTransaction(async (release) => {
       // The release as save() runs it: the reservation's row first, then its products.
-      await release.startTransaction();
       await release.query(`UPDATE catalog.reservations SET status = 'RELEASED' WHERE reservation_id = $1`, [orderId(5)]);
       let repeatSettled = false;
       const repeat = reservations.reserve(ReservationRequest.of(orderId(5), [{ productId: lamp.id, quantity: 2 }])).finally(() => (repeatSettled = true));
@@ -152,10 +161,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
       await expect(repeat).resolves.toMatchObject({ id: orderId(5) });
       expect(await stockOf(lamp.id)).toBe(5);
-    } finally {
-      if (release.isTransactionActive) await release.rollbackTransaction();
-      await release.release();
-    }
+    });
   });
 
   it('reserves the units a release gives back while the reservation waits for them, not failing on the stock it read before', async () => {
@@ -165,10 +171,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
     // "violates check constraint products_stock_not_negative", answered 500.
     const lamp = await givenProduct('E-LAMP', 2);
     await reserve.execute(new ReserveStockCommand(orderId(6), [{ productId: lamp.id, quantity: 2 }]));
-    const release = dataSource.createQueryRunner();
-    await release.connect();
-    try {
-      await release.startTransaction();
+    await inOpenTransaction(async (release) => {
       await release.query(`UPDATE catalog.reservations SET status = 'RELEASED' WHERE reservation_id = $1`, [orderId(6)]);
       await release.query('UPDATE catalog.products SET stock = stock + 2 WHERE id = $1', [lamp.id]);
       const reserving = reserve.execute(new ReserveStockCommand(orderId(7), [{ productId: lamp.id, quantity: 1 }]));
@@ -178,10 +181,7 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
       await expect(reserving).resolves.toMatchObject({ reservationId: orderId(7), status: 'RESERVED', lines: [expect.objectContaining({ quantity: 1 })] });
       expect(await stockOf(lamp.id)).toBe(1);
-    } finally {
-      if (release.isTransactionActive) await release.rollbackTransaction();
-      await release.release();
-    }
+    });
   });
 
   it('finds the RESERVED reservations whose expiry has come, the longest overdue first, up to the limit', async () => {

@@ -350,12 +350,17 @@ describe('PlaceOrderHandler', () => {
       expect(other.id).not.toBe(first.id);
     });
 
-    it('answers IDEMPOTENCY_KEY_IN_USE, with when to ask again, while its first request is unresolved', async () => {
-      const mug = kit.givenProduct(10);
+    /** A first request with `key` that failed at the catalog without an answer, its placement left to recovery. */
+    const placementLeftUnresolved = async (product: string, key: string) => {
       kit.catalog.failNext(CATALOG_PATTERNS.RESERVE_STOCK);
       kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
       jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toBeInstanceOf(RemoteError);
+      await expect(place([{ productId: product, quantity: 2 }], ada, key)).rejects.toBeInstanceOf(RemoteError);
+    };
+
+    it('answers IDEMPOTENCY_KEY_IN_USE, with when to ask again, while its first request is unresolved', async () => {
+      const mug = kit.givenProduct(10);
+      await placementLeftUnresolved(mug, 'key-1');
 
       await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-1')).rejects.toMatchObject({
         code: ERROR_CODES.IDEMPOTENCY_KEY_IN_USE,
@@ -375,10 +380,7 @@ describe('PlaceOrderHandler', () => {
       // Between the retry finding the key taken and reading its answer, the first request's placement was given up and
       // its key forgotten: there is no answer to replay, and the key is free.
       const mug = kit.givenProduct(10);
-      kit.catalog.failNext(CATALOG_PATTERNS.RESERVE_STOCK);
-      kit.catalog.failNext(CATALOG_PATTERNS.RELEASE_RESERVATION);
-      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      await expect(place([{ productId: mug, quantity: 2 }], ada, 'key-3')).rejects.toBeInstanceOf(RemoteError);
+      await placementLeftUnresolved(mug, 'key-3');
       const replay = kit.idempotency.replay.bind(kit.idempotency);
       jest.spyOn(kit.idempotency, 'replay').mockImplementationOnce(async (scope, request) => {
         kit.clock.advanceSeconds(60);
