@@ -114,6 +114,29 @@ describe('hostile input, against the monolith on the embedded database', () => {
     await expectStillServing();
   });
 
+  it('refuses a body of 80,000 unknown members, or an order of 300,000 empty lines, on every JSON route with a short 400', async () => {
+    const unknownMembers = `{${Array.from({ length: 80_000 }, (_, index) => `"k${index}":1`).join(',')}}`;
+    const manyLines = `{"items":[${Array.from({ length: 300_000 }, () => '{}').join(',')}]}`;
+    for (const raw of [unknownMembers, manyLines]) expect(raw.length).toBeLessThan(1024 * 1024);
+    for (const [method, path, token] of bodyRoutes()) {
+      for (const raw of [unknownMembers, manyLines]) {
+        const response = await sendRaw(method, path, raw, token);
+        expectProblem(response, 400, 'VALIDATION_FAILED');
+        expect(response.body.errors).toEqual([{ field: 'body', message: expect.stringMatching(/too many members: at most 1000 /) }]);
+      }
+    }
+    await expectStillServing();
+  });
+
+  it('lists the first 20 problems of a body that fails many rules, and counts the rest', async () => {
+    const raw = `{${Array.from({ length: 900 }, (_, index) => `"k${index}":1`).join(',')}}`;
+    const response = await sendRaw('POST', '/auth/register', raw, undefined);
+    expectProblem(response, 400, 'VALIDATION_FAILED');
+    expect(response.body.errors).toHaveLength(20);
+    expect(response.body.detail).toMatch(/; and \d+ more problems not listed$/);
+    await expectStillServing();
+  });
+
   it('refuses a null body on PATCH /users/me with 400, changing nothing', async () => {
     const response = await sendRaw('PATCH', '/users/me', 'null', customer.token);
     expectProblem(response, 400, 'VALIDATION_FAILED');

@@ -1,4 +1,4 @@
-import { findJsonBodyProblem, MAX_JSON_DEPTH } from './json-body-inspection';
+import { findJsonBodyProblem, MAX_JSON_DEPTH, MAX_JSON_MEMBERS } from './json-body-inspection';
 
 /** `levels` arrays inside one another, as JSON text: `[[[]]]` is 3 levels. */
 function nestedArrays(levels: number): string {
@@ -39,9 +39,27 @@ describe('findJsonBodyProblem', () => {
     expect(findJsonBodyProblem(body)).toMatchObject({ field: 'body' });
   });
 
-  it('walks a wide body without a problem', () => {
-    const body = { items: Array.from({ length: 100_000 }, (_, index) => ({ productId: `p-${index}`, quantity: 1 })) };
+  /** An object of `count` members `k0`, `k1`, … */
+  function membersNamed(count: number): Record<string, number> {
+    return Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 1]));
+  }
+
+  it.each([
+    ['an order of 50 lines', { items: Array.from({ length: 50 }, (_, index) => ({ productId: `p-${index}`, quantity: 1 })) }],
+    [`${MAX_JSON_MEMBERS} members in one object`, membersNamed(MAX_JSON_MEMBERS)],
+    [`${MAX_JSON_MEMBERS} members over two levels`, { a: membersNamed(MAX_JSON_MEMBERS - 2), b: [] }],
+  ])('takes %s', (_name, body) => {
     expect(findJsonBodyProblem(body)).toBeUndefined();
+  });
+
+  it.each([
+    [`${MAX_JSON_MEMBERS + 1} members in one object`, membersNamed(MAX_JSON_MEMBERS + 1)],
+    ['80,000 unknown members, as fit in 1 MiB', membersNamed(80_000)],
+    [`an array of ${MAX_JSON_MEMBERS + 1} numbers`, Array.from({ length: MAX_JSON_MEMBERS + 1 }, () => 1)],
+    ['an order of 300,000 lines', { items: Array.from({ length: 300_000 }, () => ({ productId: 'p', quantity: 1 })) }],
+    ['members spread over many small objects', { items: Array.from({ length: 400 }, () => ({ productId: 'p', quantity: 1 })) }],
+  ])('refuses %s as too many members, naming the body', (_name, body) => {
+    expect(findJsonBodyProblem(body)).toEqual({ field: 'body', message: expect.stringMatching(/too many members: at most 1000 /) });
   });
 
   it.each([

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH } from '../auth/auth.decorators';
 import { BODY_LIMIT_BYTES } from './fastify-adapter.factory';
-import { MAX_JSON_DEPTH } from './json-body-inspection';
+import { MAX_JSON_DEPTH, MAX_JSON_MEMBERS } from './json-body-inspection';
+import { MAX_LISTED_FIELD_PROBLEMS } from '../problems/validation-problem.factory';
 
 export const DOCS_PATH = 'docs';
 
@@ -25,9 +26,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'The shop backend. JSON in and out; money is integer minor units. Errors are application/problem+json ' +
         '(RFC 9457) with a stable `code`. Send `Authorization: Bearer <accessToken>` from POST /auth/login. ' +
         `A request body is a JSON object in UTF-8 of at most ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (else 413 PAYLOAD_TOO_LARGE), ` +
-        `nested at most ${MAX_JSON_DEPTH} levels of arrays and objects, with no lone UTF-16 surrogate in any string ` +
+        `nested at most ${MAX_JSON_DEPTH} levels of arrays and objects, holding at most ${MAX_JSON_MEMBERS} object members and ` +
+        'array elements in all, with no lone UTF-16 surrogate in any string ' +
         '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest). A field a route does not list is ' +
-        'refused with 400 VALIDATION_FAILED naming it; a route that documents no body takes none, or `{}`.',
+        `refused with 400 VALIDATION_FAILED naming it; the \`errors\` of one answer list at most ${MAX_LISTED_FIELD_PROBLEMS} problems. ` +
+        'A route that documents no body takes none, or `{}`.',
     )
     .setVersion('1')
     // Relative, so that the document is right on whatever host, port and scheme (or proxy) serves it.

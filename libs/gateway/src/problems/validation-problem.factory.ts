@@ -3,11 +3,21 @@ import { ERROR_CODES } from '@tessera/contracts';
 import type { FieldProblem } from './problem-details';
 import { ProblemException } from './problem.exception';
 
-/** The ValidationPipe's exceptionFactory: the problems of every invalid field, as VALIDATION_FAILED. */
+/**
+ * The most field problems one answer lists. A body within the size and member limits can still fail a thousand
+ * rules; the client fixes the first ones and learns the rest on its next try, and the answer stays small.
+ */
+export const MAX_LISTED_FIELD_PROBLEMS = 20;
+
+/** The ValidationPipe's exceptionFactory: the problems of the invalid fields, as VALIDATION_FAILED. */
 export function validationProblem(errors: ValidationError[]): ProblemException {
   const problems = fieldProblems(errors);
-  const detail = problems.length > 0 ? problems.map((p) => p.message).join('; ') : 'The request is not valid.';
-  return new ProblemException(ERROR_CODES.VALIDATION_FAILED, detail, { errors: problems });
+  if (problems.length === 0) return new ProblemException(ERROR_CODES.VALIDATION_FAILED, 'The request is not valid.', { errors: [] });
+  const listed = problems.slice(0, MAX_LISTED_FIELD_PROBLEMS);
+  const unlisted = problems.length - listed.length;
+  const messages = listed.map((problem) => problem.message);
+  if (unlisted > 0) messages.push(`and ${unlisted} more ${unlisted === 1 ? 'problem' : 'problems'} not listed`);
+  return new ProblemException(ERROR_CODES.VALIDATION_FAILED, messages.join('; '), { errors: listed });
 }
 
 /**
