@@ -1235,6 +1235,18 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(missing.headers['x-frame-options']).toBe('DENY');
     });
 
+    it('tells browsers and proxies to keep no answer that may be personal: a login, a signed-in read, a refusal of either', async () => {
+      const personal = [
+        await call('POST', '/auth/login', { body: { email: 'ada@example.com', password: 'ada-password' } }),
+        await call('POST', '/auth/login', { body: { email: 'ada@example.com', password: 'nope-nope' } }),
+        await call('GET', '/users/me', { token: customer.token }),
+        await call('GET', '/users/me', { token: 'not-a-token' }),
+        await call('GET', '/products', { token: customer.token }),
+      ];
+      for (const response of personal) expect(response.headers['cache-control']).toBe('no-store');
+      expect((await call('GET', '/products')).headers['cache-control']).toBeUndefined();
+    });
+
     it('allows cross-origin calls from the configured origins only', async () => {
       const preflight = (origin: string) =>
         app.inject({

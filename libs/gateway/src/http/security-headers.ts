@@ -28,14 +28,24 @@ export function securityHeadersOf(options: HelmetOptions): Readonly<Record<strin
 // Kept per server for the answers Fastify gives before any hook runs (securityHeadersSentBy).
 const headersSentBy = new WeakMap<FastifyInstance, Readonly<Record<string, string>>>();
 
-/** Sets helmet's headers for `options` on every response, the 404s and errors included. */
+/**
+ * Sets helmet's headers for `options` on every response, the 404s and errors included, and `Cache-Control:
+ * no-store` on every answer that may be personal: to a request that carries credentials, or that is not a read (a
+ * login's token). A browser or a shared proxy then keeps none of them, for the next user of the machine to find.
+ * An anonymous read (the catalogue, the health routes) is the same for everybody, and left to HTTP's defaults.
+ */
 export function sendSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
   const headers = securityHeadersOf(options);
   headersSentBy.set(fastify, headers);
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers);
+    if (mayBePersonal(request.method, request.headers.authorization)) void reply.header('cache-control', 'no-store');
     done();
   });
+}
+
+function mayBePersonal(method: string, authorization: string | undefined): boolean {
+  return authorization !== undefined || (method !== 'GET' && method !== 'HEAD');
 }
 
 /**
