@@ -61,4 +61,22 @@ describe('ContextHealthIndicator', () => {
       payments: { status: 'down', message: 'The payments database did not answer' },
     });
   });
+
+  it('sends one probe for the requests that come while it is under way, and a new one after it answered', async () => {
+    let answer!: (reply: unknown) => void;
+    const catalog: FakeClient = { circuitOpen: false, send: jest.fn(() => new Promise<unknown>((resolve) => (answer = resolve))) as FakeClient['send'] };
+    const health = indicator({ catalog });
+    const together = [health.reach('catalog'), health.check('catalog'), health.reach('catalog')];
+    answer({ context: 'catalog', status: 'up' });
+    await expect(Promise.all(together)).resolves.toEqual([
+      { status: 'up', latencyMs: expect.any(Number) },
+      { catalog: { status: 'up' } },
+      { status: 'up', latencyMs: expect.any(Number) },
+    ]);
+    expect(catalog.send).toHaveBeenCalledTimes(1);
+    const later = health.reach('catalog');
+    answer({ context: 'catalog', status: 'down' });
+    await expect(later).resolves.toEqual({ status: 'down', latencyMs: expect.any(Number) });
+    expect(catalog.send).toHaveBeenCalledTimes(2);
+  });
 });

@@ -12,13 +12,26 @@ export interface ContextReach {
   latencyMs?: number;
 }
 
+interface Probe {
+  reply?: HealthReply;
+  latencyMs?: number;
+  failure?: string;
+}
+
 /**
  * A context is up when it answers its check-health request in time, which it
  * does only when its own database answers. The same check covers a context in
  * this process and one across the network.
+ *
+ * The health routes are not rate limited (a load balancer's probes must not be
+ * refused), so a request that finds a probe of the same context under way
+ * shares its answer instead of sending another: however many requests come at
+ * once, each context sees at most one probe from this process at a time.
  */
 @Injectable()
 export class ContextHealthIndicator {
+  private readonly probesUnderWay = new Map<ContextName, Promise<Probe>>();
+
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly indicators: HealthIndicatorService,
@@ -47,7 +60,15 @@ export class ContextHealthIndicator {
     return { status: probe.reply.status === 'up' ? 'up' : 'down', latencyMs: probe.latencyMs };
   }
 
-  private async probe(context: ContextName): Promise<{ reply?: HealthReply; latencyMs?: number; failure?: string }> {
+  private probe(context: ContextName): Promise<Probe> {
+    const underWay = this.probesUnderWay.get(context);
+    if (underWay) return underWay;
+    const probe = this.probeNow(context).finally(() => this.probesUnderWay.delete(context));
+    this.probesUnderWay.set(context, probe);
+    return probe;
+  }
+
+  private async probeNow(context: ContextName): Promise<Probe> {
     const started = performance.now();
     try {
       const reply = await this.clientOf(context).send<HealthReply>(healthCheckPatternOf(context), {}, { timeoutMs: HEALTH_TIMEOUT_MS });
