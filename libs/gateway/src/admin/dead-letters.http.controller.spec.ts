@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { CONTEXT_NAMES, ERROR_CODES, type ContextName, type DeadLetterSlice, type DeadLetterView } from '@tessera/contracts';
 import { contextClientToken, RemoteError } from '@tessera/messaging';
 import { DeadLettersHttpController } from './dead-letters.http.controller';
+import { mapToProblem } from '../problems/problem.mapper';
 import { ListDeadLettersQueryDto } from './dead-letter.dto';
 
 /** Each context's client answering its own dead letters, or failing as a context that is down. */
@@ -53,9 +54,13 @@ describe('DeadLettersHttpController, listing every context', () => {
       ordering: new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'ordering did not answer in time'),
     }).list(firstPage);
 
-    await expect(listing).rejects.toMatchObject({
+    const refusal = await listing.catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE });
+    // As the client reads it: the problem filter sends this detail, where a 503's own is otherwise replaced.
+    expect(mapToProblem(refusal).problem).toMatchObject({
+      status: 503,
       code: ERROR_CODES.CONTEXT_UNAVAILABLE,
-      message: expect.stringMatching(/^ordering did not answer; .*\?context=catalog/),
+      detail: expect.stringMatching(/^ordering did not answer; .*\?context=catalog/),
     });
   });
 });

@@ -67,6 +67,7 @@ export class DeadLettersHttpController {
       throw new ProblemException(
         ERROR_CODES.CONTEXT_UNAVAILABLE,
         `${silent.join(', ')} did not answer; the others' dead letters are listed with ${answered.join(', ')}.`,
+        { detailWrittenForClients: true },
       );
     }
     const merged = slices

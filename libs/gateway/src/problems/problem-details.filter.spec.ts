@@ -106,6 +106,16 @@ describe('mapToProblem', () => {
     expect(log?.message).toMatch(/10\.0\.0\.7/);
   });
 
+  it('sends the detail of a server-side problem that the gateway wrote for clients, and no other', () => {
+    const written = new ProblemException(ERROR_CODES.CONTEXT_UNAVAILABLE, 'ordering did not answer; list the others with ?context=users', {
+      detailWrittenForClients: true,
+    });
+    expect(mapToProblem(written).problem).toMatchObject({ status: 503, detail: 'ordering did not answer; list the others with ?context=users' });
+    expect(mapToProblem(written).headers).toEqual({ 'Retry-After': '2' });
+    const remote = ProblemException.fromRemote(new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'catalog at 10.0.0.7 did not answer'));
+    expect(mapToProblem(remote).problem.detail).not.toMatch(/10\.0\.0\.7/);
+  });
+
   it('asks the client to come back shortly when a context is unavailable, with Retry-After, and only then', () => {
     expect(mapToProblem(new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'catalog is unavailable')).headers).toEqual({ 'Retry-After': '2' });
     expect(mapToProblem(new RemoteError(ERROR_CODES.NO_HANDLER, 'nobody serves it')).headers).toBeUndefined();

@@ -9,12 +9,18 @@ export interface ProblemOptions {
   errors?: FieldProblem[];
   /** Extra members of the problem body (PAYMENT_DECLINED carries `paymentId`). */
   extensions?: Record<string, unknown>;
+  /**
+   * The detail of a 5xx was written for the client, and is sent as it is; otherwise a 5xx answers a generic
+   * detail, and its own goes to the log only (it may name a host, or hold SQL).
+   */
+  detailWrittenForClients?: boolean;
 }
 
 /** An error the gateway raises with a stable code; the problem filter turns it into problem+json. */
 export class ProblemException extends HttpException {
   readonly errors?: FieldProblem[];
   readonly extensions?: Record<string, unknown>;
+  readonly detailWrittenForClients: boolean;
 
   constructor(
     readonly code: string,
@@ -24,6 +30,7 @@ export class ProblemException extends HttpException {
     super(detail, options.status ?? statusOfCode(code) ?? 500);
     this.errors = options.errors;
     this.extensions = options.extensions;
+    this.detailWrittenForClients = options.detailWrittenForClients ?? false;
   }
 
   /**
@@ -43,7 +50,8 @@ export class ProblemException extends HttpException {
   }
 }
 
-export interface RemoteProblemOptions extends Omit<ProblemOptions, 'errors'> {
+// A context's message is written for its callers, not for clients.
+export interface RemoteProblemOptions extends Omit<ProblemOptions, 'errors' | 'detailWrittenForClients'> {
   /** Members of the RemoteError's `details` to copy into the problem body, when they are plain values. */
   passDetails?: readonly string[];
 }

@@ -35,7 +35,8 @@ export const CLIENT_SIDE_DETAIL: Readonly<Record<number, string>> = {
  */
 export function mapToProblem(exception: unknown): MappedProblem {
   if (exception instanceof ProblemException) {
-    return fromCode(exception.getStatus(), exception.code, exception.message, exception.errors, exception.extensions);
+    const mapped = fromCode(exception.getStatus(), exception.code, exception.message, exception.errors, exception.extensions);
+    return exception.detailWrittenForClients ? { ...mapped, problem: { ...mapped.problem, detail: exception.message } } : mapped;
   }
   if (exception instanceof RemoteError) {
     const status = statusOfCode(exception.code);
