@@ -9,7 +9,8 @@ async function removeNamespace(transport, namespace) {
   const names = new BrokerNames(namespace);
   if (transport === 'nats') {
     const { connect } = require('nats');
-    const connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    const { natsConnectionOptions } = require(join(__dirname, '..', 'dist', 'libs', 'messaging', 'src', 'nats', 'nats-connection-options'));
+    const connection = await connect(natsConnectionOptions(process.env.NATS_URL ?? 'nats://127.0.0.1:4222'));
     const manager = await connection.jetstreamManager();
     for (const stream of [names.eventsStream, names.broadcastStream]) await manager.streams.delete(stream).catch(() => undefined);
     await connection.close();

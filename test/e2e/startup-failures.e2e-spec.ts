@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
+import { PrivateNatsServer } from '../harness/nats-server';
 import { POSTGRES_ADMIN_URL } from '../harness/postgres';
 import { AppName, AppProcess, freePort, waitForStatus } from '../harness/processes';
 import { describeWith } from '../harness/topologies';
@@ -124,6 +125,41 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       await untilPasses(() => expect(existsSync(lockFile)).toBe(false), 10_000, 100);
     }, 120_000);
   });
+});
+
+describeWith(['nats'])('a NATS server that requires credentials', () => {
+  let nats: PrivateNatsServer;
+
+  beforeAll(async () => {
+    nats = await PrivateNatsServer.start('startup-failure-credentials', { user: 'tessera', password: 'hush-hush' });
+  });
+
+  afterAll(async () => {
+    await nats?.remove();
+  });
+
+  it('refuses a NATS_URL without them: exit 69 with one line that says how to give them', async () => {
+    const result = await refusedStart('gateway', { TRANSPORT: 'nats', NATS_URL: nats.urlWithoutCredentials });
+    expect(result.code).toBe(EX_UNAVAILABLE);
+    expectOneReason(
+      result,
+      new RegExp(
+        `^Tessera could not start: NATS at ${nats.urlWithoutCredentials} requires credentials and NATS_URL has none: put the user and password \\(nats://<user>:<password>@<host>:<port>\\) or the token`,
+      ),
+    );
+  }, 60_000);
+
+  it('refuses credentials the server does not accept: exit 69, naming the user and never the password', async () => {
+    const result = await refusedStart('gateway', { TRANSPORT: 'nats', NATS_URL: nats.url.replace('hush-hush', 'not-the-password') });
+    expect(result.code).toBe(EX_UNAVAILABLE);
+    expectOneReason(
+      result,
+      new RegExp(
+        `^Tessera could not start: NATS at nats://tessera@127\\.0\\.0\\.1:${nats.port} refused the credentials in NATS_URL \\(AUTHORIZATION_VIOLATION\\)`,
+      ),
+    );
+    expect(result.output).not.toContain('not-the-password');
+  }, 60_000);
 });
 
 describeWith(['postgres'])('a DATABASE_URL naming a database that does not exist', () => {

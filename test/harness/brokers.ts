@@ -1,5 +1,5 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
-import { BrokerNames } from '@tessera/messaging';
+import { BrokerNames, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
 import { randomBytes } from 'node:crypto';
 import { connect as connectAmqp } from 'amqplib';
 import { connect as connectNats } from 'nats';
@@ -26,7 +26,7 @@ export function testNamespace(label: string): string {
 
 /** Removes everything a namespace left on NATS: its JetStream streams (request subjects leave nothing behind). */
 export async function removeNatsNamespace(namespace: string, url = TEST_NATS_URL): Promise<void> {
-  const connection = await connectNats({ servers: url });
+  const connection = await connectNats(natsConnectionOptions(url));
   try {
     const manager = await connection.jetstreamManager();
     const names = new BrokerNames(namespace);
@@ -56,12 +56,12 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
 /** Fails with a clear message when a wanted broker does not answer. */
 export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void> {
   try {
-    if (kind === 'nats') await (await connectNats({ servers: TEST_NATS_URL, timeout: 2000 })).close();
+    if (kind === 'nats') await (await connectNats({ ...natsConnectionOptions(TEST_NATS_URL), timeout: 2000 })).close();
     else await (await connectAmqp(TEST_RABBITMQ_URL)).close();
   } catch (error) {
     const url = kind === 'nats' ? TEST_NATS_URL : TEST_RABBITMQ_URL;
     throw new Error(
-      `${kind === 'nats' ? 'NATS' : 'RabbitMQ'} is required for this run (CI=true, NATS_URL or RABBITMQ_URL) but ${url} refused: ${(error as Error).message}`,
+      `${kind === 'nats' ? 'NATS' : 'RabbitMQ'} is required for this run (CI=true, NATS_URL or RABBITMQ_URL) but ${withoutPassword(url)} refused: ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -2,17 +2,23 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { natsConnectionOptions } from '@tessera/messaging';
 import { connect } from 'nats';
 import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
 
 /** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
+/** What a private server requires of its clients: a user and password, a token, or nothing. */
+export type NatsServerAuth = { user: string; password: string } | { token: string };
+
 /**
  * A nats-server of the test's own, with JetStream on a temporary storage
  * directory, so a test may stop and start the broker without touching the
  * machine's. `stop()` and `start()` keep the port and the storage, as a broker
  * restarted in place would; `remove()` stops it and deletes the storage.
+ * Given `auth`, it refuses a client without those credentials, and `url`
+ * carries them as a NATS_URL does.
  */
 export class PrivateNatsServer {
   private child?: ChildProcess;
@@ -23,12 +29,13 @@ export class PrivateNatsServer {
     readonly port: number,
     readonly storeDir: string,
     private readonly label: string,
+    private readonly auth?: NatsServerAuth,
   ) {}
 
   /** A new server on a free port, started and accepting connections with JetStream ready. */
-  static async start(label: string): Promise<PrivateNatsServer> {
+  static async start(label: string, auth?: NatsServerAuth): Promise<PrivateNatsServer> {
     if (!existsSync(NATS_SERVER_BIN)) throw new Error(`This test needs nats-server at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN to another path)`);
-    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), label);
+    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), label, auth);
     try {
       await server.start();
     } catch (error) {
@@ -38,7 +45,15 @@ export class PrivateNatsServer {
     return server;
   }
 
+  /** The server's URL with the credentials it requires, percent-encoded as a NATS_URL holds them. */
   get url(): string {
+    if (!this.auth) return this.urlWithoutCredentials;
+    const credentials =
+      'token' in this.auth ? encodeURIComponent(this.auth.token) : `${encodeURIComponent(this.auth.user)}:${encodeURIComponent(this.auth.password)}`;
+    return `nats://${credentials}@127.0.0.1:${this.port}`;
+  }
+
+  get urlWithoutCredentials(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
@@ -54,7 +69,11 @@ export class PrivateNatsServer {
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
     this.starts++;
-    const child = spawnLogged(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], this.logFile);
+    const child = spawnLogged(
+      NATS_SERVER_BIN,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.authArguments()],
+      this.logFile,
+    );
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
     await this.waitUntilServing(timeoutMs);
@@ -76,13 +95,18 @@ export class PrivateNatsServer {
     return readLog(this.logFile);
   }
 
+  private authArguments(): string[] {
+    if (!this.auth) return [];
+    return 'token' in this.auth ? ['--auth', this.auth.token] : ['--user', this.auth.user, '--pass', this.auth.password];
+  }
+
   private async waitUntilServing(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`nats-server exited while starting:\n${this.output().slice(-2000)}`);
       try {
-        const connection = await connect({ servers: this.url, timeout: 1000, reconnect: false });
+        const connection = await connect({ ...natsConnectionOptions(this.url), timeout: 1000, reconnect: false });
         try {
           // JetStream answers only once its storage is recovered; the apps need it, not just the socket.
           await (await connection.jetstreamManager({ timeout: 1000 })).getAccountInfo();
@@ -95,6 +119,8 @@ export class PrivateNatsServer {
       }
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     }
-    throw new Error(`nats-server on ${this.url} did not serve JetStream within ${timeoutMs} ms (last: ${last}):\n${this.output().slice(-2000)}`);
+    throw new Error(
+      `nats-server on ${this.urlWithoutCredentials} did not serve JetStream within ${timeoutMs} ms (last: ${last}):\n${this.output().slice(-2000)}`,
+    );
   }
 }

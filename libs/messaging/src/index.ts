@@ -32,3 +32,4 @@ export * from './correlation/correlating.serializer';
 export type { BrokerEvents } from './transports/transport-factory';
 export * from './transports/broker-names';
 export * from './startup/start-refusal';
+export * from './nats/nats-connection-options';

@@ -8,6 +8,7 @@ import { GATEWAY } from '@tessera/contracts';
 import { consumingContexts } from '../events/event-routes';
 import { BrokerNames } from '../transports/broker-names';
 import { JetStreamEvents } from './jetstream-events';
+import { natsConnectionOptions } from './nats-connection-options';
 
 jest.setTimeout(30_000);
 
@@ -29,7 +30,7 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    admin = await connect({ servers: TEST_NATS_URL });
+    admin = await connect(natsConnectionOptions(TEST_NATS_URL));
     manager = await admin.jetstreamManager();
   });
 

@@ -20,6 +20,7 @@ import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
+import { natsConnectionOptions } from './nats-connection-options';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 // An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
@@ -184,7 +185,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
   private connect(): Promise<NatsConnection> {
     this.connection ??= (async () => {
       const connection = await connect({
-        servers: this.url,
+        ...natsConnectionOptions(this.url),
         name: `${this.processName}-events`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,

@@ -7,6 +7,7 @@ import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
 import { BrokerNames } from '../transports/broker-names';
+import { natsConnectionOptions } from './nats-connection-options';
 import { NatsRequestServer } from './nats-request.server';
 
 const json = JSONCodec<Record<string, unknown>>();
@@ -24,7 +25,7 @@ function newHolds(): Holds {
 /** A users server as the NATS topology makes it, with an echo and a request that waits for the test. */
 async function startServer(names: BrokerNames, holds: () => Holds): Promise<NatsRequestServer> {
   const server = new NatsRequestServer(['users'], names, {
-    servers: TEST_NATS_URL,
+    ...natsConnectionOptions(TEST_NATS_URL),
     deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
   });
   server.addHandler('users.echo', async (data: unknown) => data);
@@ -56,7 +57,7 @@ describeWith(['nats'])('NatsRequestServer on a real NATS', () => {
     process.on('unhandledRejection', recordUnhandled);
     Logger.overrideLogger(false);
     server = await startServer(names, () => holds);
-    publisher = await connect({ servers: TEST_NATS_URL });
+    publisher = await connect(natsConnectionOptions(TEST_NATS_URL));
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { ErrorCode, NatsError } from 'nats';
 import { topologyFromEnv } from '../topology/topology';
 import { assertBrokerReachable, BROKER_RETRY_PAUSE_MS, BROKER_START_BUDGET_MS } from './broker-reachability';
 import { ConfigurationError, DependencyUnavailableError, withoutPassword } from './start-refusal';
@@ -40,10 +41,51 @@ describe('assertBrokerReachable', () => {
   });
 });
 
+describe('assertBrokerReachable, when NATS refuses the credentials', () => {
+  const authorizationViolation = () => new NatsError("'Authorization Violation'", ErrorCode.AuthorizationViolation);
+  const natsTopology = (url: string) => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: url }, { kind: 'gateway' }, []);
+
+  it('refuses at the first answer, since waiting mends nothing, and says the URL has no credentials when it has none', async () => {
+    const tryConnection = jest.fn().mockRejectedValue(authorizationViolation());
+
+    const refusal = await assertBrokerReachable(natsTopology('nats://broker:4222'), { budgetMs: 5000, pauseMs: 1, tryConnection }).catch(
+      (error: Error) => error,
+    );
+
+    expect(tryConnection).toHaveBeenCalledTimes(1);
+    expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+    expect((refusal as Error).message).toBe(
+      'NATS at nats://broker:4222 requires credentials and NATS_URL has none: put the user and password (nats://<user>:<password>@<host>:<port>) or the token (nats://<token>@<host>:<port>) the server expects in NATS_URL',
+    );
+  });
+
+  it.each([
+    ['a user and password', 'nats://tessera:hush-hush@broker:4222', 'nats://tessera@broker:4222'],
+    ['a token', 'nats://hush-hush@broker:4222', 'nats://***@broker:4222'],
+  ])('names the refused credentials of %s without showing the secret', async (_kind, url, shown) => {
+    const tryConnection = jest.fn().mockRejectedValue(authorizationViolation());
+
+    const refusal = (await assertBrokerReachable(natsTopology(url), { budgetMs: 5000, pauseMs: 1, tryConnection }).catch((error: Error) => error)) as Error;
+
+    expect(refusal.message).toBe(
+      `NATS at ${shown} refused the credentials in NATS_URL (AUTHORIZATION_VIOLATION): set NATS_URL's user and password, or its token, to ones the server accepts`,
+    );
+    expect(refusal.message).not.toContain('hush-hush');
+  });
+});
+
 describe('withoutPassword', () => {
   it('drops the password and keeps the user', () => {
     expect(withoutPassword('postgres://shop:pa%40ss@db:5432/shop')).toBe('postgres://shop@db:5432/shop');
+    expect(withoutPassword('nats://tessera:pa%40ss@broker:4222')).toBe('nats://tessera@broker:4222');
+    expect(withoutPassword('redis://:hush-hush@cache:6379')).toBe('redis://cache:6379');
     expect(withoutPassword('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
+  });
+
+  it('hides a NATS token, which stands where a user would, and keeps a user without a password elsewhere', () => {
+    expect(withoutPassword('nats://hush-hush@broker:4222')).toBe('nats://***@broker:4222');
+    expect(withoutPassword('tls://hush-hush@broker:4222')).toBe('tls://***@broker:4222');
+    expect(withoutPassword('postgres://shop@db:5432/shop')).toBe('postgres://shop@db:5432/shop');
   });
 });
 

@@ -1,5 +1,6 @@
 import { connect as connectRabbitMq } from 'amqplib';
-import { connect as connectNats } from 'nats';
+import { connect as connectNats, NatsError } from 'nats';
+import { hasNatsCredentials, natsConnectionOptions } from '../nats/nats-connection-options';
 import type { Topology } from '../topology/topology';
 import { DependencyUnavailableError, withoutPassword } from './start-refusal';
 
@@ -18,15 +19,32 @@ export const BROKER_RETRY_PAUSE_MS = 500;
 /** Opens one connection to a broker and closes it again; rejects when the broker does not answer within `timeoutMs`. */
 export type BrokerConnectionTry = (url: string, timeoutMs: number) => Promise<void>;
 
-const BROKERS = {
-  nats: { label: 'NATS', variable: 'NATS_URL', urlOf: (topology: Topology) => topology.natsUrl, tryConnection: tryNats },
-  rmq: { label: 'RabbitMQ', variable: 'RABBITMQ_URL', urlOf: (topology: Topology) => topology.rabbitmqUrl, tryConnection: tryRabbitMq },
-} as const;
+interface Broker {
+  label: string;
+  variable: string;
+  urlOf(topology: Topology): string;
+  tryConnection: BrokerConnectionTry;
+  /** The refusal to start at once with, when `error` will not go away by waiting (credentials the broker refuses). */
+  lastingRefusal?(error: unknown, url: string): DependencyUnavailableError | undefined;
+}
+
+const BROKERS: Record<'nats' | 'rmq', Broker> = {
+  nats: {
+    label: 'NATS',
+    variable: 'NATS_URL',
+    urlOf: (topology) => topology.natsUrl,
+    tryConnection: tryNats,
+    lastingRefusal: natsCredentialsRefusal,
+  },
+  rmq: { label: 'RabbitMQ', variable: 'RABBITMQ_URL', urlOf: (topology) => topology.rabbitmqUrl, tryConnection: tryRabbitMq },
+};
 
 /**
  * Resolves once this process's broker accepts a connection; a process on TCP
  * or in process has none and resolves at once. Rejects with a
- * DependencyUnavailableError naming the broker, its URL and the variable to set.
+ * DependencyUnavailableError naming the broker, its URL and the variable to set:
+ * at once when the broker refuses the credentials (or their absence), which
+ * no retry mends; otherwise once the budget is spent.
  */
 export async function assertBrokerReachable(
   topology: Topology,
@@ -43,6 +61,8 @@ export async function assertBrokerReachable(
       return await tryConnection(url, remaining);
     } catch (error) {
       lastError = error;
+      const refusal = broker.lastingRefusal?.(error, url);
+      if (refusal) throw refusal;
     }
     if (deadline - Date.now() <= pauseMs) break;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -53,8 +73,21 @@ export async function assertBrokerReachable(
 }
 
 async function tryNats(url: string, timeoutMs: number): Promise<void> {
-  const connection = await connectNats({ servers: url, timeout: timeoutMs, reconnect: false, name: 'tessera-start-check' });
+  const connection = await connectNats({ ...natsConnectionOptions(url), timeout: timeoutMs, reconnect: false, name: 'tessera-start-check' });
   await connection.close();
+}
+
+function natsCredentialsRefusal(error: unknown, url: string): DependencyUnavailableError | undefined {
+  if (!(error instanceof NatsError) || !error.isAuthError()) return undefined;
+  const shown = withoutPassword(url);
+  if (!hasNatsCredentials(url)) {
+    return new DependencyUnavailableError(
+      `NATS at ${shown} requires credentials and NATS_URL has none: put the user and password (nats://<user>:<password>@<host>:<port>) or the token (nats://<token>@<host>:<port>) the server expects in NATS_URL`,
+    );
+  }
+  return new DependencyUnavailableError(
+    `NATS at ${shown} refused the credentials in NATS_URL (${error.code}): set NATS_URL's user and password, or its token, to ones the server accepts`,
+  );
 }
 
 async function tryRabbitMq(url: string, timeoutMs: number): Promise<void> {

@@ -9,6 +9,7 @@ import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { TcpEventDelivery } from '../events/tcp-event-delivery';
 import { JetStreamEvents } from '../nats/jetstream-events';
+import { natsConnectionOptions } from '../nats/nats-connection-options';
 import { NatsRequestClient } from '../nats/nats-request.client';
 import { NatsRequestServer } from '../nats/nats-request.server';
 import { RabbitEvents } from '../rmq/rabbit-events';
@@ -45,7 +46,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
       return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
-        servers: topology.natsUrl,
+        ...natsConnectionOptions(topology.natsUrl),
         name: `${name}-to-${context}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
@@ -119,7 +120,7 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
         ...(hosted.length > 0
           ? [
               new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
-                servers: topology.natsUrl,
+                ...natsConnectionOptions(topology.natsUrl),
                 name: processNameOf(topology),
                 maxReconnectAttempts: -1,
                 reconnectTimeWait: 500,

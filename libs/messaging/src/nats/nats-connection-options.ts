@@ -1,0 +1,40 @@
+/** The part of nats.js's ConnectionOptions that NATS_URL decides. */
+export interface NatsServerOptions {
+  servers: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
+/**
+ * What nats.js needs to connect to the server a NATS_URL names. nats.js 2.x
+ * reads only the host and port of a server URL and drops its user, password
+ * or token without a word, so a broker that requires them refuses every
+ * connection; worse, a password that starts with digits is taken for the
+ * port. The credentials are taken out of the URL here and handed over as
+ * options: `nats://<user>:<password>@host:port`, or `nats://<token>@host:port`
+ * (a user without a password is a token, as the NATS CLI and the other NATS
+ * clients read it). Percent-encoded characters are decoded, so a password may
+ * hold `@`, `:` or `/` written as %40, %3A, %2F.
+ */
+export function natsConnectionOptions(url: string): NatsServerOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL to take apart (NATS_URL is validated at start): nats.js says what it makes of it.
+    return { servers: url };
+  }
+  const servers = `${parsed.protocol}//${parsed.host}`;
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  if (user && pass) return { servers, user, pass };
+  if (user) return { servers, token: user };
+  return { servers };
+}
+
+/** Whether a NATS_URL carries a user and password or a token. */
+export function hasNatsCredentials(url: string): boolean {
+  const { user, token } = natsConnectionOptions(url);
+  return user !== undefined || token !== undefined;
+}

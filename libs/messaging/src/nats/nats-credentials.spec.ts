@@ -1,0 +1,121 @@
+import { INestApplication, Module, Type } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { ContextName, PAYMENTS_EVENTS } from '@tessera/contracts';
+import { randomUUID } from 'node:crypto';
+import { testNamespace } from '../../../../test/harness/brokers';
+import { untilPasses } from '../../../../test/harness/eventually';
+import { NatsServerAuth, PrivateNatsServer } from '../../../../test/harness/nats-server';
+import { describeWith } from '../../../../test/harness/services';
+import { contextClientToken, ContextClient } from '../context-client';
+import { startContextServers } from '../context-servers';
+import { IntegrationEventPublisher } from '../integration-event.publisher';
+import { MessagesController } from '../messages-controller.decorator';
+import { MessagingModule } from '../messaging.module';
+import { BROKER_START_BUDGET_MS } from '../startup/broker-reachability';
+import { DependencyUnavailableError } from '../startup/start-refusal';
+import { topologyFromEnv } from '../topology/topology';
+
+jest.setTimeout(30_000);
+
+/** What the ordering process of this suite was handed over NATS. */
+const handedEvents: unknown[] = [];
+
+@MessagesController('ordering')
+class OrderingProbeMessagesController {
+  @MessagePattern('ordering.echo')
+  echo(@Payload() payload: unknown) {
+    return { echoed: payload };
+  }
+
+  @EventPattern(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED)
+  paymentSucceeded(@Payload() event: unknown) {
+    handedEvents.push(event);
+  }
+}
+
+@Module({ controllers: [OrderingProbeMessagesController] })
+class OrderingProbeModule {}
+
+/** A process hosting `context` alone, as its app starts it from NATS_URL: its request server, its JetStream events and its clients. */
+async function startContextProcess(context: ContextName, natsUrl: string, namespace: string, modules: Type<unknown>[] = []): Promise<INestApplication> {
+  const topology = topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: natsUrl, MESSAGING_NAMESPACE: namespace }, { kind: 'context', context }, [context]);
+  const moduleRef = await Test.createTestingModule({
+    imports: [MessagingModule.forTopology(topology, ['ordering', 'payments']), ...modules],
+  }).compile();
+  const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+  await startContextServers(app);
+  await app.init();
+  return app;
+}
+
+/** How long a start takes to refuse, and with what. */
+async function refusedStart(natsUrl: string): Promise<{ elapsedMs: number; refusal: unknown }> {
+  const startedAt = Date.now();
+  const refusal = await startContextProcess('ordering', natsUrl, testNamespace('nats-refused')).then(
+    async (app) => {
+      await app.close();
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
+  return { elapsedMs: Date.now() - startedAt, refusal };
+}
+
+const AUTH_KINDS: [string, NatsServerAuth][] = [
+  // Characters a URL must percent-encode, and digits first, which nats.js alone would take for the port.
+  ['a user and password', { user: 'tessera', password: '4711:p@ss/w?rd' }],
+  ['a token', { token: 't0k3n@with:signs' }],
+];
+
+describeWith(['nats'])('NATS_URL with credentials, against a nats-server that requires them', () => {
+  describe.each(AUTH_KINDS)('%s', (_kind, auth) => {
+    let nats: PrivateNatsServer;
+    let ordering: INestApplication | undefined;
+    let payments: INestApplication | undefined;
+
+    beforeAll(async () => {
+      nats = await PrivateNatsServer.start(`credentials-${'token' in auth ? 'token' : 'user'}`, auth);
+    });
+
+    afterAll(async () => {
+      await payments?.close();
+      await ordering?.close();
+      await nats?.remove();
+    });
+
+    it('connects a context server and its callers with the credentials in the URL: a request is answered and an event delivered', async () => {
+      const namespace = testNamespace('nats-credentials');
+      ordering = await startContextProcess('ordering', nats.url, namespace, [OrderingProbeModule]);
+      payments = await startContextProcess('payments', nats.url, namespace);
+
+      const client = payments.get<ContextClient>(contextClientToken('ordering'));
+      expect(await client.send('ordering.echo', { hello: 'over an authenticated NATS' })).toEqual({ echoed: { hello: 'over an authenticated NATS' } });
+
+      const eventId = randomUUID();
+      await payments.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
+      await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 10_000);
+    });
+
+    it('refuses to start at once, saying so, when NATS_URL has no credentials', async () => {
+      const { elapsedMs, refusal } = await refusedStart(nats.urlWithoutCredentials);
+
+      expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+      expect((refusal as Error).message).toMatch(new RegExp(`^NATS at ${nats.urlWithoutCredentials} requires credentials and NATS_URL has none: `));
+      // Refused on the broker's first answer, not after the budget a broker that is not there yet gets.
+      expect(elapsedMs).toBeLessThan(BROKER_START_BUDGET_MS);
+    });
+
+    it('refuses to start, at once and without the secret, when the broker does not accept the credentials', async () => {
+      const credentials = 'token' in auth ? 'wrong-secret' : `${auth.user}:wrong-secret`;
+
+      const { elapsedMs, refusal } = await refusedStart(`nats://${credentials}@127.0.0.1:${nats.port}`);
+
+      expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+      expect((refusal as Error).message).toMatch(/refused the credentials in NATS_URL \(AUTHORIZATION_VIOLATION\)/);
+      expect((refusal as Error).message).not.toContain('wrong-secret');
+      expect(elapsedMs).toBeLessThan(BROKER_START_BUDGET_MS);
+    });
+  });
+});
