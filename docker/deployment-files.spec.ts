@@ -1,4 +1,5 @@
 import { CONTEXT_NAMES, ContextName } from '@tessera/contracts';
+import { DEFAULT_GATEWAY_TCP_PORT, DEFAULT_TCP_PORTS } from '@tessera/messaging';
 import { defaultHealthPort, envSchema, parseRuntimeSettings, RUNTIME_SETTING_NAMES } from '@tessera/platform';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -373,6 +374,87 @@ describe('docker/k8s', () => {
       const ports = (target?.spec.template.spec.containers as Node[]).flatMap((container) => container.ports as Node[]);
       for (const port of service.spec.ports as Node[]) expect(ports.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)).toBe(true);
     }
+  });
+
+  describe('NetworkPolicies', () => {
+    const policies = ofKind('NetworkPolicy');
+    const matchLabelsOf = (policy: Node) => (policy.spec.podSelector?.matchLabels ?? {}) as Record<string, string>;
+    const [podMonitor] = parseYaml(join(K8S, 'monitoring', 'podmonitor.yaml'));
+    const scrapedPortName = (podMonitor.spec.podMetricsEndpoints as Node[])[0].port as string;
+    const TESSERA_PODS = [{ podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'tessera' } } }];
+    const PROMETHEUS_PODS = [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }];
+    /** Where an app listens for messages in TCP mode, by default: the gateway for the events it consumes, a context for its requests. */
+    const messagePortOf = (app: string) => (app === 'gateway' ? DEFAULT_GATEWAY_TCP_PORT : DEFAULT_TCP_PORTS[app as ContextName]);
+    const ascending = (a: number, b: number) => a - b;
+
+    /** The ports a Deployment's own policies open, each with whom from (undefined: anywhere). */
+    function openedPorts(deployment: Node): { port: number; from: unknown }[] {
+      const labels = deployment.spec.template.metadata.labels as Record<string, string>;
+      const containerPorts = (deployment.spec.template.spec.containers as Node[]).flatMap((container) => (container.ports ?? []) as Node[]);
+      const numberOf = (port: string | number) =>
+        typeof port === 'number' ? port : containerPorts.find((candidate) => candidate.name === port)?.containerPort;
+      return policies
+        .filter((policy) => Object.keys(matchLabelsOf(policy)).length > 0)
+        .filter((policy) => Object.entries(matchLabelsOf(policy)).every(([key, value]) => labels[key] === value))
+        .flatMap((policy) => (policy.spec.ingress ?? []) as Node[])
+        .flatMap((rule) => ((rule.ports ?? [{ port: 'every port' }]) as Node[]).map((port) => ({ port: numberOf(port.port) as number, from: rule.from })));
+    }
+
+    it('deny every connection to the pods of the namespace unless another policy allows it', () => {
+      const defaultDeny = policies.filter((policy) => Object.keys(policy.spec.podSelector ?? {}).length === 0);
+      expect(defaultDeny).toHaveLength(1);
+      expect(defaultDeny[0].metadata.namespace).toBe('tessera');
+      expect(defaultDeny[0].spec.policyTypes).toEqual(['Ingress']);
+      expect(defaultDeny[0].spec.ingress).toBeUndefined();
+      for (const policy of policies)
+        expect({ policy: policy.metadata.name, namespace: policy.metadata.namespace }).toEqual({ policy: policy.metadata.name, namespace: 'tessera' });
+    });
+
+    it("open each Deployment's container ports and its default TCP message port, and no other (a rule without ports would open all)", () => {
+      for (const deployment of deployments) {
+        const name = deployment.metadata.name as string;
+        const containerPorts = (deployment.spec.template.spec.containers as Node[]).flatMap((container) =>
+          ((container.ports ?? []) as Node[]).map((port) => port.containerPort),
+        );
+        expect({ name, opened: [...new Set(openedPorts(deployment).map(({ port }) => port))].sort(ascending) }).toEqual({
+          name,
+          opened: [...containerPorts, messagePortOf(name)].sort(ascending),
+        });
+      }
+    });
+
+    it('open the TCP message ports to the Tessera pods of the namespace alone', () => {
+      for (const deployment of deployments) {
+        const name = deployment.metadata.name as string;
+        const rules = openedPorts(deployment).filter(({ port }) => port === messagePortOf(name));
+        expect({ name, from: rules.map(({ from }) => from) }).toEqual({ name, from: [TESSERA_PODS] });
+        expect(deployment.spec.template.metadata.labels).toMatchObject(TESSERA_PODS[0].podSelector.matchLabels);
+      }
+    });
+
+    it("open the gateway's API to anyone, and a context's health port, which the PodMonitor scrapes, to Prometheus alone", () => {
+      for (const deployment of deployments) {
+        const name = deployment.metadata.name as string;
+        const [container] = deployment.spec.template.spec.containers as Node[];
+        const healthPort = ((container.ports ?? []) as Node[]).find((port) => port.name === scrapedPortName)?.containerPort;
+        expect({ name, healthPort }).toEqual({ name, healthPort: Number(literalEnv(container).PORT) });
+        const rules = openedPorts(deployment).filter(({ port }) => port === healthPort);
+        expect({ name, from: rules.map(({ from }) => from) }).toEqual({ name, from: [name === 'gateway' ? undefined : PROMETHEUS_PODS] });
+      }
+    });
+  });
+
+  it('gives every app NATS_URL from the Secret, whose placeholder carries credentials, and no ConfigMap has it', () => {
+    for (const [name, data] of configMaps) expect({ name, natsUrl: data.NATS_URL }).toEqual({ name, natsUrl: undefined });
+    expect(configMaps.get('tessera-config')?.TRANSPORT).toBe('nats');
+    for (const { deployment, container } of containers) {
+      const natsUrl = ((container.env ?? []) as Node[]).find((entry) => entry.name === 'NATS_URL');
+      expect({ deployment: deployment.metadata.name, from: natsUrl?.valueFrom?.secretKeyRef }).toEqual({
+        deployment: deployment.metadata.name,
+        from: { name: 'tessera-secrets', key: 'NATS_URL' },
+      });
+    }
+    expect(secrets.get('tessera-secrets')?.NATS_URL).toMatch(/^nats:\/\/<user>:<password>@[^/@]+:\d+$/);
   });
 
   it('scales catalog on CPU from two replicas', () => {

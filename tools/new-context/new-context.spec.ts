@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { applyPlan, existingContexts, nameProblem, planContext } from './new-context';
 
 const root = resolve(__dirname, '..', '..');
@@ -122,6 +122,19 @@ describe('new:context', () => {
       expect(parseYaml(edited('docker/observability/compose.split.yml'), { merge: true }).services.specimen).toBeDefined();
       expect(edited('docker/observability/prometheus.split.yml')).toContain(`- targets: ["specimen:${port}"]`);
       expect(created('docker/k8s/specimen.yaml')).toContain(`containerPort: ${port}`);
+    });
+
+    it('lets Prometheus reach its health port and the deployment its TCP message port, and nothing else, with NATS_URL from the Secret', () => {
+      const [deployment, policy] = parseAllDocuments(created('docker/k8s/specimen.yaml')).map((document) => document.toJS());
+      expect(deployment.spec.template.spec.containers[0].env).toContainEqual({
+        name: 'NATS_URL',
+        valueFrom: { secretKeyRef: { name: 'tessera-secrets', key: 'NATS_URL' } },
+      });
+      expect(policy).toMatchObject({ kind: 'NetworkPolicy', spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'specimen' } } } });
+      expect(policy.spec.ingress.map((rule: { ports: { port: number }[] }) => rule.ports.map(({ port }) => port))).toEqual([
+        [3001 + existingContexts(root).length],
+        [4001 + existingContexts(root).length],
+      ]);
     });
   });
 

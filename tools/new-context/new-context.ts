@@ -67,8 +67,9 @@ export function planContext(root: string, name: string, now = new Date()): Conte
     __NAME__: spelling.NAME,
     __MIGRATION_TIMESTAMP__: String(now.getTime()),
     __HEALTH_PORT__: String(healthPort),
+    __TCP_PORT__: String(tcpPortOf(healthPort)),
   };
-  const fill = (text: string) => text.replace(/__(name|Name|NAME|MIGRATION_TIMESTAMP|HEALTH_PORT)__/g, (token) => tokens[token]);
+  const fill = (text: string) => text.replace(/__(name|Name|NAME|MIGRATION_TIMESTAMP|HEALTH_PORT|TCP_PORT)__/g, (token) => tokens[token]);
   const templates = join(root, TEMPLATES);
   const created = Object.fromEntries(
     templateFiles(templates).map((template) => [fill(relative(templates, template).slice(0, -TEMPLATE_SUFFIX.length)), fill(readFileSync(template, 'utf8'))]),
@@ -97,6 +98,11 @@ function templateFiles(dir: string): string[] {
     const path = join(dir, entry);
     return statSync(path).isDirectory() ? templateFiles(path) : entry.endsWith(TEMPLATE_SUFFIX) ? [path] : [];
   });
+}
+
+/** The context's TCP port: the one topology.ts gives it by default, its place in CONTEXT_NAMES after 4001, as its health port's after 3001. */
+function tcpPortOf(healthPort: number): number {
+  return healthPort + 1000;
 }
 
 type Edit = (text: string) => string;
@@ -131,8 +137,7 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
     ),
     '.env.example': chain(
       lineAfterLast(/^# [A-Z]+_DATABASE_URL=$/, `# ${NAME}_DATABASE_URL=`),
-      // Its TCP port is the one topology.ts gives it by default: its place in CONTEXT_NAMES after 4001.
-      lineAfterLast(/^# (?!GATEWAY_)[A-Z]+_TCP_ADDRESS=\S+$/, `# ${NAME}_TCP_ADDRESS=127.0.0.1:${healthPort + 1000}`),
+      lineAfterLast(/^# (?!GATEWAY_)[A-Z]+_TCP_ADDRESS=\S+$/, `# ${NAME}_TCP_ADDRESS=127.0.0.1:${tcpPortOf(healthPort)}`),
       lineAfterLast(/^# [A-Z]+_TCP_LISTEN_ADDRESS=$/, `# ${NAME}_TCP_LISTEN_ADDRESS=`),
     ),
     '.dependency-cruiser.js': replaceOnce(/(const CONTEXTS = '\()([^)]*)(\)';)/, (_, start, names, end) => `${start}${names}|${name}${end}`),
