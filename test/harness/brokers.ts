@@ -1,5 +1,5 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
-import { BrokerNames, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
+import { BrokerNames, EVENT_RETRY_DELAYS_MS, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
 import { randomBytes } from 'node:crypto';
 import { connect as connectAmqp } from 'amqplib';
 import { connect as connectNats } from 'nats';
@@ -36,7 +36,7 @@ export async function removeNatsNamespace(namespace: string, url = TEST_NATS_URL
   }
 }
 
-/** Removes everything a namespace left on RabbitMQ: its request and event queues and its exchanges. */
+/** Removes everything a namespace left on RabbitMQ: its request, event and retry queues and its exchanges. */
 export async function removeRabbitNamespace(namespace: string, url = TEST_RABBITMQ_URL): Promise<void> {
   const connection = await connectAmqp(url);
   try {
@@ -45,6 +45,7 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
     for (const context of CONTEXT_NAMES) {
       await channel.deleteQueue(names.rabbitRequestQueue(context));
       await channel.deleteQueue(names.eventQueue(context));
+      for (const delayMs of EVENT_RETRY_DELAYS_MS) await channel.deleteQueue(names.eventRetryQueue(context, delayMs));
     }
     await channel.deleteExchange(names.eventsExchange);
     await channel.deleteExchange(names.broadcastExchange);

@@ -1,7 +1,7 @@
 import type { IntegrationEventEnvelope } from '@tessera/contracts';
 
-// The events a broker delivered again (nak, requeue, a consumer that died holding them), as the payload object the
-// handler takes; they go when the payload does.
+// The events a broker delivered again (nak, requeue, a RabbitMQ retry queue, a consumer that died holding them), as
+// the payload object the handler takes; they go when the payload does.
 const redelivered = new WeakSet<object>();
 
 /** Notes that a broker delivered this received event before: its consumer may have failed it already. */

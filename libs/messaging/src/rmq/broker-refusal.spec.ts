@@ -6,7 +6,7 @@ import { ContextClient } from '../context-client';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
 import type { Topology } from '../topology/topology';
 import { ConfigurationError } from '../startup/start-refusal';
-import { BrokerNames } from '../transports/broker-names';
+import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { brokerRefusalOf, BrokerRefusalError } from './broker-refusal';
 import { RabbitEvents } from './rabbit-events';
 import { createRemoteProxy } from '../transports/transport-factory';
@@ -135,5 +135,18 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
 
     await deleteQueue(names.eventQueue('catalog'));
     await expect(events.deliver('catalog', 'ordering.order.confirmed', { eventId: 'e-2' })).resolves.toBeUndefined();
+  });
+
+  it("a context's event consumer refuses to start, saying what to change, on a retry queue declared otherwise by hand", async () => {
+    const retryQueue = names.eventRetryQueue('catalog', EVENT_RETRY_DELAYS_MS[0]);
+    await declareByHand(retryQueue);
+    const events = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec');
+    closing.push(() => events.close());
+
+    const failure = await events.consume('catalog', async () => undefined).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BrokerRefusalError);
+    expect((failure as Error).message).toContain(`inequivalent arg 'x-message-ttl' for queue '${retryQueue}'`);
+    await deleteQueue(retryQueue);
   });
 });

@@ -28,8 +28,9 @@ export function brokerRefusalOf(error: unknown, settingUp: string): BrokerRefusa
 function adviceFor(code: number): string {
   if (code === PRECONDITION_FAILED)
     return (
-      ' A queue or exchange of that name exists with other arguments; Tessera declares its own durable, with no' +
-      ' arguments, alike in every process. Delete it (rabbitmqctl delete_queue <name>) and the next start declares it' +
+      ' A queue or exchange of that name exists with other arguments; Tessera declares its own durable, alike in every' +
+      ' process, with no arguments but for the TTL and dead-letter route of an event retry queue. Delete it' +
+      ' (rabbitmqctl delete_queue <name>) and the next start declares it' +
       ' again; limits such as a TTL or a maximum length belong in a policy (rabbitmqctl set_policy), which no' +
       ' declaration contradicts.'
     );

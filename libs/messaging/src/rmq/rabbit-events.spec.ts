@@ -1,35 +1,170 @@
 import { Logger } from '@nestjs/common';
+import { GATEWAY, USERS_EVENTS, type EventConsumer } from '@tessera/contracts';
+import { connect as connectAmqp, type Channel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import type { WireEnvelope } from '../correlation/correlation.envelope';
+import type { EventHandoff } from '../events/broker-event.server';
+import { runWithCorrelation } from '../correlation/correlation.store';
 import { BrokerNames } from '../transports/broker-names';
-import { RabbitEvents } from './rabbit-events';
+import { RabbitEvents, retryDelayFor } from './rabbit-events';
 
 jest.setTimeout(30_000);
 
 /** More than a consumer's prefetch (32), so that a stop finds events taken from the queue and not yet handled. */
 const EVENTS = 48;
 const HANDLING_MS = 15;
+/** More failing events than a consumer's prefetch (32), each of which once held a place in it for its whole pause. */
+const FAILING = 40;
+/** The pause the failing events ask for: longer than a case lasts, so that they are all still waiting at its end. */
+const FAILING_PAUSE_MS = 60_000;
+
+type Probe = { eventId: string; failing?: boolean };
+
+/** A handler's failure that asks for the event again after `retryAfterMs`, as EventDeliveryRule's does. */
+const notYet = (retryAfterMs: number) => Object.assign(new Error('not processed yet'), { details: { retryAfterMs } });
+
+describe('retryDelayFor', () => {
+  it('waits the shortest retry delay at least as long as the pause asked for, or the longest', () => {
+    expect([0, 1000, 1001, 2000, 4999, 16_000, 60_000, 600_000].map(retryDelayFor)).toEqual([1000, 1000, 2000, 2000, 5000, 30_000, 60_000, 60_000]);
+  });
+});
 
 describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   const namespace = testNamespace('rabbit-events');
   const names = new BrokerNames(namespace);
+  const namespaces = [namespace];
   const opened: RabbitEvents[] = [];
 
-  const open = () => {
-    const events = new RabbitEvents(TEST_RABBITMQ_URL, names, `rabbit-events-spec-${opened.length}`);
+  const open = (on = names) => {
+    const events = new RabbitEvents(TEST_RABBITMQ_URL, on, `rabbit-events-spec-${opened.length}`);
     opened.push(events);
     return events;
+  };
+
+  /** Names of their own, for a case whose events must not meet another's. */
+  const freshNames = () => {
+    const fresh = testNamespace('rabbit-events');
+    namespaces.push(fresh);
+    return new BrokerNames(fresh);
+  };
+
+  /** Runs `body` with a publisher while a consumer, on names of their own, hands `consumer`'s events to `handle`; then stops it. */
+  const whileConsuming = async (consumer: EventConsumer, handle: EventHandoff, body: (publisher: RabbitEvents, on: BrokerNames) => Promise<void>) => {
+    const on = freshNames();
+    const publisher = open(on);
+    const stop = await open(on).consume(consumer, handle);
+    try {
+      await body(publisher, on);
+    } finally {
+      await stop();
+    }
+  };
+
+  /** A look at a queue as an operator has it, over a connection of the spec's own. */
+  const onBroker = async <T>(look: (channel: Channel) => Promise<T>): Promise<T> => {
+    const connection = await connectAmqp(TEST_RABBITMQ_URL);
+    try {
+      return await look(await connection.createChannel());
+    } finally {
+      await connection.close();
+    }
   };
 
   beforeAll(() => Logger.overrideLogger(false));
 
   afterAll(async () => {
     await Promise.all(opened.map((events) => events.close()));
-    await removeRabbitNamespace(namespace);
+    for (const each of namespaces) await removeRabbitNamespace(each);
     Logger.overrideLogger(true);
+  });
+
+  const consumers: [string, EventConsumer][] = [
+    ['a context', 'ordering'],
+    ['a gateway process', GATEWAY],
+  ];
+
+  it.each(consumers)(
+    '%s takes a healthy event published behind more failing events than it prefetches, while those wait out their pause',
+    async (_, consumer) => {
+      const failures: string[] = [];
+      const handled: string[] = [];
+      const handle: EventHandoff = async (_pattern, payload) => {
+        const { eventId, failing } = (payload as WireEnvelope<Probe>).$data;
+        if (failing) {
+          failures.push(eventId);
+          throw notYet(FAILING_PAUSE_MS);
+        }
+        handled.push(eventId);
+      };
+      await whileConsuming(consumer, handle, async (publisher) => {
+        const failing = Array.from({ length: FAILING }, () => randomUUID());
+        for (const eventId of failing) await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId, failing: true });
+        const healthy = randomUUID();
+        await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId: healthy });
+
+        await untilPasses(() => expect(handled).toEqual([healthy]), 20_000);
+        // Each failed once, and none is back yet: they wait their pause out of the consumer's way.
+        expect([...failures].sort()).toEqual([...failing].sort());
+      });
+    },
+  );
+
+  it.each(consumers)('%s gets a failed event again, marked redelivered and as it was published, until its handler recovers', async (_, consumer) => {
+    const FAILURES = 3;
+    const deliveries: { pattern: string; payload: unknown; redelivered: boolean }[] = [];
+    const handle: EventHandoff = async (pattern, payload, redelivered) => {
+      deliveries.push({ pattern, payload, redelivered });
+      // No pause asked for: every retry goes through the same, shortest, retry queue.
+      if (deliveries.length <= FAILURES) throw notYet(0);
+    };
+    await whileConsuming(consumer, handle, async (publisher) => {
+      const eventId = randomUUID();
+      await runWithCorrelation('req-retried-event', () => publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId }));
+
+      await untilPasses(() => expect(deliveries).toHaveLength(FAILURES + 1), 20_000, 50);
+      const published = { pattern: USERS_EVENTS.USER_DEACTIVATED, payload: { $data: { eventId }, $meta: { correlationId: 'req-retried-event' } } };
+      expect(deliveries).toEqual([{ ...published, redelivered: false }, ...Array.from({ length: FAILURES }, () => ({ ...published, redelivered: true }))]);
+    });
+  });
+
+  it("keeps a context's failed event in a retry queue while it waits, persistent, with its id, pattern and envelope", async () => {
+    const failures: string[] = [];
+    const handle: EventHandoff = async (_pattern, payload) => {
+      failures.push((payload as WireEnvelope<Probe>).$data.eventId);
+      throw notYet(FAILING_PAUSE_MS);
+    };
+    await whileConsuming('ordering', handle, async (publisher, on) => {
+      const eventId = randomUUID();
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId });
+      await untilPasses(() => expect(failures).toEqual([eventId]));
+
+      const retryQueue = on.eventRetryQueue('ordering', retryDelayFor(FAILING_PAUSE_MS));
+      const waiting = await untilTaken(() => onBroker((channel) => channel.get(retryQueue, { noAck: true })));
+      expect(waiting.properties).toMatchObject({
+        messageId: eventId,
+        deliveryMode: 2,
+        contentType: 'application/json',
+        headers: { pattern: USERS_EVENTS.USER_DEACTIVATED },
+      });
+      expect(JSON.parse(waiting.content.toString('utf8'))).toEqual({ $data: { eventId }, $meta: {} });
+    });
+  });
+
+  it('gets a failed event again when its retry queue was deleted by hand meanwhile, held for its pause as before there were any', async () => {
+    const deliveries: boolean[] = [];
+    const handle: EventHandoff = async (_pattern, _payload, redelivered) => {
+      deliveries.push(redelivered);
+      if (deliveries.length === 1) throw notYet(0);
+    };
+    await whileConsuming('ordering', handle, async (publisher, on) => {
+      await onBroker((channel) => channel.deleteQueue(on.eventRetryQueue('ordering', retryDelayFor(0))));
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
+
+      await untilPasses(() => expect(deliveries).toEqual([false, true]), 10_000);
+    });
   });
 
   it('leaves the next consumer the events a stopped one had not handled, and none of those it had', async () => {
@@ -61,3 +196,13 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     expect(handled.map(({ eventId }) => eventId).sort()).toEqual([...eventIds].sort());
   });
 });
+
+/** The message `get` returns once there is one: the broker may confirm a copy a moment before a `get` on another connection sees it. */
+async function untilTaken<T>(get: () => Promise<T | false>): Promise<T> {
+  let taken: T | false = false;
+  await untilPasses(async () => {
+    taken = await get();
+    expect(taken).not.toBe(false);
+  });
+  return taken as T;
+}

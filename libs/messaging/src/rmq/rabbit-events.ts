@@ -1,19 +1,33 @@
 import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
-import { GATEWAY, type EventConsumer } from '@tessera/contracts';
+import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
 import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
-import { BrokerNames } from '../transports/broker-names';
+import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { BrokerRefusalError, brokerRefusalOf } from './broker-refusal';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
-// An event whose handler fails goes back to its queue after the pause its subscriber asked for (EventDeliveryRule), or this long.
+// An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long,
+// rounded up to a retry queue's delay.
 const REDELIVERY_DELAY_MS = 2000;
+// Marks a failed event's copy that comes back from a retry queue: the broker delivers that copy as a new message
+// (`redelivered` false), and the delivery rule must still know that its consumer may have failed it before.
+const RETRIED_HEADER = 'x-tessera-redelivered';
+// The records the broker adds to a message it dead-letters (x-death and its summaries). They are the broker's own, and
+// its versions read them differently when a client publishes them again (3.13 changed it, 3.13.3 partly undid it): a
+// copy goes without them, and the broker writes fresh ones when its retry queue expires it.
+const DEATH_RECORD = /^x-(first-|last-)?death/;
+
+/** Where a consumer takes its events from, and the retry queue of each delay, keyed by the delay. */
+interface ConsumedQueue {
+  name: string;
+  retryQueues: ReadonlyMap<number, string>;
+}
 
 /**
  * Integration events over RabbitMQ: a direct exchange routes each event to the
@@ -21,8 +35,12 @@ const REDELIVERY_DELAY_MS = 2000;
  * are persistent and published with confirms; consumers acknowledge only after
  * the handler finished, so an event outlives a consumer that is down or dies
  * while handling it, and replicas of a context compete for its queue.
+ * A failed event is acknowledged once a copy of it is stored in a retry
+ * queue, whence it comes back after its pause: the consumer goes on with the
+ * events behind it meanwhile, however many of them fail.
  * The gateway's events go through an exchange of their own to a queue that
- * each gateway process declares for itself while it runs.
+ * each gateway process declares for itself while it runs, with retry queues
+ * of its own that lead back to it.
  */
 export class RabbitEvents implements RemoteEventDelivery {
   private readonly logger = new Logger('RabbitEvents');
@@ -64,21 +82,21 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   /**
    * Takes the events of one context and acknowledges each only after `handle`
-   * resolved, one at a time in arrival order; a failed one goes back to the
-   * queue after a pause. Resolves to a function that stops consuming once the
-   * event in hand is done.
+   * resolved, one at a time in arrival order; a failed one comes back after a
+   * pause, through a retry queue. Resolves to a function that stops consuming
+   * once the event in hand is done.
    */
   async consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>> {
     let chain: Promise<void> = Promise.resolve();
     let stopping = false;
     // The subscription on the channel of the moment: a reconnect runs `setup` again, on a new channel with a new tag.
     let subscription: { channel: ConfirmChannel; consumerTag: string } | undefined;
-    const take = (channel: ConfirmChannel, message: ConsumeMessage | null) => {
+    const take = (channel: ConfirmChannel, queue: ConsumedQueue, message: ConsumeMessage | null) => {
       if (!message) return;
       // Once stopping, the prefetched events not yet started go back to the queue unrun rather than all be handled
       // here first: a stop then waits for one handler, not for up to PREFETCH of them, and another replica takes them at
       // once. Their only cost is the redelivered mark, which makes the delivery rule look for a dead letter of each.
-      chain = chain.then(() => (stopping ? settle(() => channel.nack(message, false, true)) : this.process(channel, message, handle)));
+      chain = chain.then(() => (stopping ? settle(() => channel.nack(message, false, true)) : this.process(channel, queue, message, handle)));
     };
     const refusal = new Refusal();
     const channelWrapper = this.connect().createChannel({
@@ -89,8 +107,8 @@ export class RabbitEvents implements RemoteEventDelivery {
           async () => {
             await this.declareTopology(channel);
             await channel.prefetch(PREFETCH);
-            const source = consumer === GATEWAY ? await this.declareGatewayQueue(channel) : this.names.eventQueue(consumer);
-            const { consumerTag } = await channel.consume(source, (message) => take(channel, message), { noAck: false });
+            const queue = consumer === GATEWAY ? await this.declareGatewayQueues(channel) : await this.declareRetryQueues(channel, consumer);
+            const { consumerTag } = await channel.consume(queue.name, (message) => take(channel, queue, message), { noAck: false });
             subscription = { channel, consumerTag };
           },
           refusal,
@@ -120,7 +138,7 @@ export class RabbitEvents implements RemoteEventDelivery {
     await this.connection?.close().catch(() => undefined);
   }
 
-  private async process(channel: ConfirmChannel, message: ConsumeMessage, handle: EventHandoff): Promise<void> {
+  private async process(channel: ConfirmChannel, queue: ConsumedQueue, message: ConsumeMessage, handle: EventHandoff): Promise<void> {
     const pattern = String(message.properties.headers?.pattern ?? '');
     let payload: unknown;
     try {
@@ -130,12 +148,66 @@ export class RabbitEvents implements RemoteEventDelivery {
       return settle(() => channel.nack(message, false, false));
     }
     try {
-      await handle(pattern, payload, message.fields.redelivered);
+      await handle(pattern, payload, message.fields.redelivered || message.properties.headers?.[RETRIED_HEADER] === true);
       settle(() => channel.ack(message));
     } catch (error) {
-      this.logger.warn(`Event ${pattern} failed, will come back: ${(error as Error).message}`);
-      setTimeout(() => settle(() => channel.nack(message, false, true)), retryAfterMsOf(error) ?? REDELIVERY_DELAY_MS).unref();
+      const pauseMs = retryAfterMsOf(error) ?? REDELIVERY_DELAY_MS;
+      const delayMs = retryDelayFor(pauseMs);
+      const retryQueue = queue.retryQueues.get(delayMs)!;
+      // The copy first, confirmed, and only then the acknowledgement, so that the event is always kept somewhere.
+      // Killed before the copy is published, the process leaves the event unacknowledged, and the broker gives it to the
+      // next consumer at once. Killed after the copy is stored (confirmed or not yet) and before the acknowledgement
+      // reaches the broker, both come back, the event at once and the copy after its delay: the consumer's inbox drops
+      // whichever comes second once the other is processed, and each failure of either counts towards the dead letter.
+      // Killed after the acknowledgement, the copy alone is kept, and comes back to whatever process runs then. (A
+      // gateway's queues go with its process, copies and all.)
+      try {
+        await this.storeRetry(channel, message, retryQueue);
+      } catch (storing) {
+        // Not stored (the channel closed, or the retry queue was deleted by hand): held for its pause and given back, as
+        // before retry queues. The window of events in hand shrinks by one meanwhile; a reconnect declares the queue again.
+        this.logger.error(`Event ${pattern} failed and could not wait in ${retryQueue} (${(storing as Error).message}); held ${pauseMs} ms instead`);
+        setTimeout(() => settle(() => channel.nack(message, false, true)), pauseMs).unref();
+        return;
+      }
+      settle(() => channel.ack(message));
+      this.logger.warn(`Event ${pattern} failed, will come back in ${delayMs} ms: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Publishes a copy of a failed event to a retry queue, and resolves once the
+   * broker confirmed that the queue holds it. Mandatory: a retry queue deleted
+   * meanwhile would otherwise take nothing, and the broker confirm the copy all
+   * the same.
+   */
+  private storeRetry(channel: ConfirmChannel, message: ConsumeMessage, retryQueue: string): Promise<void> {
+    const { messageId, contentType, headers } = message.properties;
+    const keptHeaders = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !DEATH_RECORD.test(name)));
+    return new Promise<void>((resolve, reject) => {
+      let returned = false;
+      // The broker returns an unroutable mandatory message before it confirms it; a consumer's channel has one in
+      // flight at a time (its events are handled one after another), so a return on it is this copy's.
+      const onReturn = () => (returned = true);
+      channel.on('return', onReturn);
+      const confirmed = (error: unknown) => {
+        channel.off('return', onReturn);
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else if (returned) reject(new Error('returned by the broker: no queue of that name'));
+        else resolve();
+      };
+      try {
+        channel.publish(
+          '',
+          retryQueue,
+          message.content,
+          { persistent: true, mandatory: true, contentType, messageId, headers: { ...keptHeaders, [RETRIED_HEADER]: true } },
+          confirmed,
+        );
+      } catch (error) {
+        confirmed(error);
+      }
+    });
   }
 
   /**
@@ -183,14 +255,44 @@ export class RabbitEvents implements RemoteEventDelivery {
   }
 
   /**
+   * A context's retry queues: each keeps a failed event for its delay, then
+   * dead-letters it through the events exchange to the context's queue. Only
+   * the context's consumers publish to them, so they declare them; an event
+   * waiting in one outlives any process, as one in the context's queue does.
+   */
+  private async declareRetryQueues(channel: ConfirmChannel, context: ContextName): Promise<ConsumedQueue> {
+    const retryQueues = new Map<number, string>();
+    for (const delayMs of EVENT_RETRY_DELAYS_MS) {
+      const retryQueue = this.names.eventRetryQueue(context, delayMs);
+      await channel.assertQueue(retryQueue, {
+        durable: true,
+        messageTtl: delayMs,
+        deadLetterExchange: this.names.eventsExchange,
+        deadLetterRoutingKey: context,
+      });
+      retryQueues.set(delayMs, retryQueue);
+    }
+    return { name: this.names.eventQueue(context), retryQueues };
+  }
+
+  /**
    * This gateway process's own queue of the gateway's events: named by the
    * broker, bound to each pattern the gateway consumes, and gone with the
    * connection. After a reconnect, a new one takes the events from then on.
+   * Its retry queues lead back to it alone, through the default exchange, and
+   * go with the connection too: through the broadcast exchange a retry would
+   * reach every gateway process, and a retry queue that outlived this one
+   * would hand its events to nobody.
    */
-  private async declareGatewayQueue(channel: ConfirmChannel): Promise<string> {
+  private async declareGatewayQueues(channel: ConfirmChannel): Promise<ConsumedQueue> {
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     for (const pattern of patternsConsumedBy(GATEWAY)) await channel.bindQueue(queue, this.names.broadcastExchange, pattern);
-    return queue;
+    const retryQueues = new Map<number, string>();
+    for (const delayMs of EVENT_RETRY_DELAYS_MS) {
+      const retryQueue = await channel.assertQueue('', { exclusive: true, messageTtl: delayMs, deadLetterExchange: '', deadLetterRoutingKey: queue });
+      retryQueues.set(delayMs, retryQueue.queue);
+    }
+    return { name: queue, retryQueues };
   }
 
   private connect(): AmqpConnectionManager {
@@ -201,6 +303,11 @@ export class RabbitEvents implements RemoteEventDelivery {
     });
     return this.connection;
   }
+}
+
+/** The retry queue's delay a failed event waits for a pause of `pauseMs`: the shortest at least as long, or the longest. */
+export function retryDelayFor(pauseMs: number): number {
+  return EVENT_RETRY_DELAYS_MS.find((delayMs) => delayMs >= pauseMs) ?? EVENT_RETRY_DELAYS_MS[EVENT_RETRY_DELAYS_MS.length - 1];
 }
 
 /** A channel's refusal by the broker, as a promise that whoever waits on the channel races against. */

@@ -1,6 +1,15 @@
 import type { ContextName } from '@tessera/contracts';
 
 /**
+ * The pauses a failed event waits out on RabbitMQ, one retry queue of each per
+ * consuming context. A queue expires messages only from its head, so a pause
+ * of its own per message would wait behind a longer one ahead of it; a failure
+ * waits in the shortest of these at least as long as the pause its subscriber
+ * asked for, or in the longest.
+ */
+export const EVENT_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 5000, 15_000, 30_000, 60_000];
+
+/**
  * The names Tessera uses on a broker, all under one namespace
  * (MESSAGING_NAMESPACE, default `tessera`), so that several deployments, or
  * several test runs, can share a broker without meeting.
@@ -60,6 +69,15 @@ export class BrokerNames {
   /** RabbitMQ durable queue of one context's events. */
   eventQueue(context: ContextName): string {
     return `${this.namespace}.${context}.events`;
+  }
+
+  /**
+   * RabbitMQ durable queue where a context's failed events wait `delayMs` (the queue's message TTL), then go back
+   * through the events exchange to the context's queue. Named by its delay: a queue's TTL cannot change once declared,
+   * so another delay is another queue, never a refusal.
+   */
+  eventRetryQueue(context: ContextName, delayMs: number): string {
+    return `${this.eventQueue(context)}.retry-${delayMs}ms`;
   }
 
   /** JetStream stream of the events every gateway process hears, kept a short while so a gateway that reconnects catches up. */
