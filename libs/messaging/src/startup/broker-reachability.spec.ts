@@ -1,5 +1,7 @@
 import { ErrorCode, NatsError } from 'nats';
 import { topologyFromEnv } from '../topology/topology';
+import { TEST_RABBITMQ_URL } from '../../../../test/harness/brokers';
+import { describeWith } from '../../../../test/harness/services';
 import { assertBrokerReachable, BROKER_RETRY_PAUSE_MS, BROKER_START_BUDGET_MS } from './broker-reachability';
 import { ConfigurationError, DependencyUnavailableError, withoutPassword } from './start-refusal';
 
@@ -71,6 +73,54 @@ describe('assertBrokerReachable, when NATS refuses the credentials', () => {
       `NATS at ${shown} refused the credentials in NATS_URL (AUTHORIZATION_VIOLATION): set NATS_URL's user and password, or its token, to ones the server accepts`,
     );
     expect(refusal.message).not.toContain('hush-hush');
+  });
+});
+
+describe('assertBrokerReachable, when RabbitMQ refuses the login or the virtual host', () => {
+  const rabbitTopology = (url: string) => topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: url }, { kind: 'gateway' }, []);
+  // amqplib's words for each, as a RabbitMQ broker answers (the spec below asks a real one).
+  const accessRefused = () =>
+    new Error(
+      'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."',
+    );
+  const vhostRefused = () => new Error('Expected ConnectionOpenOk; got <ConnectionClose channel:0>');
+
+  it.each([
+    ['a refused login', accessRefused, /refused the login in RABBITMQ_URL \(ACCESS_REFUSED\)/],
+    ['a refused virtual host', vhostRefused, /closed the connection on opening the virtual host/],
+  ])('refuses at the first answer with %s, since waiting mends nothing, without showing the password', async (_case, failure, expected) => {
+    const tryConnection = jest.fn().mockRejectedValue(failure());
+
+    const refusal = (await assertBrokerReachable(rabbitTopology('amqp://shop:hush-hush@rabbit:5672/shop'), { budgetMs: 5000, pauseMs: 1, tryConnection }).catch(
+      (error: Error) => error,
+    )) as Error;
+
+    expect(tryConnection).toHaveBeenCalledTimes(1);
+    expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+    expect(refusal.message).toMatch(expected);
+    expect(refusal.message).not.toContain('hush-hush');
+  });
+});
+
+describeWith(['rmq'])('assertBrokerReachable, against a real RabbitMQ that refuses', () => {
+  const broker = new URL(TEST_RABBITMQ_URL);
+  const withLogin = (user: string, password: string, vhost = '') => `amqp://${user}:${password}@${broker.host}/${vhost}`;
+
+  it.each([
+    ['a wrong password', withLogin(decodeURIComponent(broker.username), 'not-the-password'), /refused the login in RABBITMQ_URL/],
+    ['a user it does not know', withLogin('nobody-at-all', 'whatever'), /refused the login in RABBITMQ_URL/],
+    [
+      'a virtual host that does not exist',
+      withLogin(decodeURIComponent(broker.username), decodeURIComponent(broker.password), 'no-such-vhost'),
+      /closed the connection on opening the virtual host/,
+    ],
+  ])('says so for %s, rather than that the broker is not there', async (_case, url, expected) => {
+    const topology = topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: url }, { kind: 'gateway' }, []);
+
+    const refusal = (await assertBrokerReachable(topology, { budgetMs: 2000 }).catch((error: Error) => error)) as Error;
+
+    expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+    expect(refusal.message).toMatch(expected);
   });
 });
 

@@ -36,7 +36,13 @@ const BROKERS: Record<'nats' | 'rmq', Broker> = {
     tryConnection: tryNats,
     lastingRefusal: natsCredentialsRefusal,
   },
-  rmq: { label: 'RabbitMQ', variable: 'RABBITMQ_URL', urlOf: (topology) => topology.rabbitmqUrl, tryConnection: tryRabbitMq },
+  rmq: {
+    label: 'RabbitMQ',
+    variable: 'RABBITMQ_URL',
+    urlOf: (topology) => topology.rabbitmqUrl,
+    tryConnection: tryRabbitMq,
+    lastingRefusal: rabbitMqLoginRefusal,
+  },
 };
 
 /**
@@ -93,6 +99,27 @@ function natsCredentialsRefusal(error: unknown, url: string): DependencyUnavaila
 async function tryRabbitMq(url: string, timeoutMs: number): Promise<void> {
   const connection = await connectRabbitMq(url, { timeout: timeoutMs });
   await connection.close();
+}
+
+// amqplib gives no code for either, only the broker's words: a refused login (bad credentials, or guest from another
+// host), and a connection closed at once after the login (a virtual host that does not exist or the user may not use).
+const RABBITMQ_LOGIN_REFUSED = /\(ACCESS-REFUSED\)/;
+const RABBITMQ_VHOST_REFUSED = /^Expected ConnectionOpenOk; got <ConnectionClose/;
+
+function rabbitMqLoginRefusal(error: unknown, url: string): DependencyUnavailableError | undefined {
+  const message = (error as Error | undefined)?.message ?? '';
+  const shown = withoutPassword(url);
+  if (RABBITMQ_LOGIN_REFUSED.test(message)) {
+    return new DependencyUnavailableError(
+      `RabbitMQ at ${shown} refused the login in RABBITMQ_URL (ACCESS_REFUSED): set RABBITMQ_URL's user and password to ones the broker accepts (its guest user logs in from the broker's own host only)`,
+    );
+  }
+  if (RABBITMQ_VHOST_REFUSED.test(message)) {
+    return new DependencyUnavailableError(
+      `RabbitMQ at ${shown} took the login but closed the connection on opening the virtual host in RABBITMQ_URL: create the virtual host, or give the user access to it (rabbitmqctl set_permissions)`,
+    );
+  }
+  return undefined;
 }
 
 function causeOf(error: unknown): string {
