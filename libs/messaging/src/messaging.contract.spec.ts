@@ -446,6 +446,17 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     expect(effects.get(event.eventId)).toBe(1);
   });
 
+  it('delivers an event to the subscribers it is sent to only, as the outbox sends it again to those that did not take it', async () => {
+    const [event, next] = [{ orderId: `o-only-${randomUUID()}` }, { orderId: `o-only-next-${randomUUID()}` }];
+    const handed = (by: string, orderId: string) => received.filter((entry) => entry.by === by && (entry.event as { orderId: string }).orderId === orderId);
+    await setup.publisher.publish('ordering.order.cancelled', event, ['catalog']);
+    await setup.publisher.publish('ordering.order.cancelled', next);
+    // Each subscriber takes its events in order: once both have the next one, whatever the first brought has been handed.
+    await untilPasses(() => expect([handed('first', next.orderId), handed('second', next.orderId)].map((entries) => entries.length)).toEqual([1, 1]));
+    expect(handed('first', event.orderId)).toEqual([]);
+    expect(handed('second', event.orderId)).toEqual([{ by: 'second', event }]);
+  });
+
   it('delivers an event to each of its subscribers once, two of them hosted in one process', async () => {
     const [event, next] = [{ orderId: `o-${randomUUID()}` }, { orderId: `o-next-${randomUUID()}` }];
     const handed = (by: string, orderId: string) => received.filter((entry) => entry.by === by && (entry.event as { orderId: string }).orderId === orderId);
@@ -475,6 +486,17 @@ describe.each(transports.slice(0, 2))('event delivery without a broker, %s', (_n
     await expect(setup.publisher.publish('payments.payment.succeeded', { paymentId })).rejects.toBeDefined();
     await expect(setup.publisher.publish('payments.payment.succeeded', { paymentId })).resolves.toBeUndefined();
     expect(deliveries.get(paymentId)).toBe(2);
+  });
+
+  it('names the subscribers that took an event another one failed, so that the outbox sends it again to that one only', async () => {
+    const event = reservationExpired();
+    failuresAhead.set(event.eventId, 1);
+    await expect(setup.publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event)).rejects.toMatchObject({
+      taken: ['gateway'],
+      failures: [{ subscriber: 'ordering' }],
+    });
+    await setup.publisher.publish(CATALOG_EVENTS.RESERVATION_EXPIRED, event, ['ordering']);
+    expect(effects.get(event.eventId)).toBe(1);
   });
 });
 
@@ -510,7 +532,11 @@ describe('messaging over TCP to a context that is not running', () => {
     const caller = await startApp(topology('tcp', [], 'unused', await freePorts()), false);
     try {
       await expect(caller.get(IntegrationEventPublisher).publish('ordering.order.cancelled', { orderId: 'o-1' })).rejects.toMatchObject({
-        code: 'ECONNREFUSED',
+        taken: [],
+        failures: [
+          { subscriber: 'catalog', error: { code: 'ECONNREFUSED' } },
+          { subscriber: 'payments', error: { code: 'ECONNREFUSED' } },
+        ],
       });
       // Refused, not timed out: a timeout would say "did not answer ... within".
       await expect(caller.get<ContextClient>(contextClientToken('users')).send('users.echo', {}, { timeoutMs: 60_000 })).rejects.toMatchObject({

@@ -38,6 +38,9 @@ describe('InProcessBroker', () => {
     const broker = new InProcessBroker();
     await expect(broker.request('users.echo', {})).rejects.toThrow(new ContextUnreachableError('the contexts of this process are not listening yet'));
     await expect(broker.publish('users.user.registered', {}, true)).rejects.toThrow('No handler of users.user.registered is listening in this process yet');
+    await expect(broker.deliver('users.user.registered', {}, 'ordering')).rejects.toThrow(
+      'No handler of users.user.registered is listening in this process yet',
+    );
 
     const users = serverOf(['users.echo']);
     const catalog = serverOf(['catalog.get-product']);
@@ -49,6 +52,9 @@ describe('InProcessBroker', () => {
     broker.detach(users);
     await expect(broker.request('users.echo', {})).rejects.toThrow(new ContextUnreachableError('the contexts of this process are stopping'));
     await expect(broker.publish('users.user.registered', {}, true)).rejects.toThrow(
+      'No handler of users.user.registered is listening in this process any more: it is stopping',
+    );
+    await expect(broker.deliver('users.user.registered', {}, 'ordering')).rejects.toThrow(
       'No handler of users.user.registered is listening in this process any more: it is stopping',
     );
     await expect(broker.request('catalog.get-product', { id: 'p1' })).resolves.toEqual({ id: 'p1' });

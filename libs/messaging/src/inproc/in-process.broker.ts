@@ -93,9 +93,31 @@ export class InProcessBroker {
     const envelope = throughTheWire(toWire(data));
     await Promise.resolve();
     const subscribers = [...this.endpoints].filter((e) => e.canHandle(pattern, true, consumer));
-    if (expectSubscribers && subscribers.length === 0) {
-      throw new Error(`No handler of ${pattern} is listening in this process ${this.stopping ? 'any more: it is stopping' : 'yet'}`);
-    }
+    if (expectSubscribers && subscribers.length === 0) this.refuseUnheard(pattern);
     await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope, consumer)));
+  }
+
+  /**
+   * Hands an event to `consumer`'s handlers in this process: the outbox's
+   * delivery to that one subscriber, taken once this resolves. It fails while
+   * no handler of the event listens here (servers not attached yet, or a
+   * stopping process), as `publish` expecting subscribers does. It does not
+   * fail for a consumer with no handler of the event among those that listen:
+   * in an application a hosted consumer's handlers are served by the one
+   * server that listens, and a process of the specs that hosts a consumer
+   * without its handlers had it take its events, handed to nobody, when every
+   * local subscriber was handed them at once.
+   */
+  async deliver(pattern: string, data: unknown, consumer: EventConsumer): Promise<void> {
+    const envelope = throughTheWire(toWire(data));
+    await Promise.resolve();
+    const listening = [...this.endpoints].filter((e) => e.canHandle(pattern, true));
+    if (listening.length === 0) this.refuseUnheard(pattern);
+    const subscribers = listening.filter((e) => e.canHandle(pattern, true, consumer));
+    await Promise.all(subscribers.map((endpoint) => endpoint.handleEventMessage(pattern, envelope, consumer)));
+  }
+
+  private refuseUnheard(pattern: string): never {
+    throw new Error(`No handler of ${pattern} is listening in this process ${this.stopping ? 'any more: it is stopping' : 'yet'}`);
   }
 }

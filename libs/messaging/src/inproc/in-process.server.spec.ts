@@ -84,6 +84,14 @@ describe('InProcessServer', () => {
     expect(handed.map(({ by }) => by)).toEqual(['second']);
     await expect(broker.publish('ordering.order.cancelled', { orderId: 'o-4', lines: [] }, true, 'ordering')).rejects.toThrow(/No handler/);
   });
+
+  it("delivers an event to one subscriber's handlers only, as the outbox does to each subscriber it has not reached yet", async () => {
+    await broker.deliver('ordering.order.cancelled', { orderId: 'o-5', lines: [] }, 'catalog');
+    expect(handed.map(({ by }) => by)).toEqual(['first']);
+    // A consumer hosted here with no handler of the event among those that listen takes it as before: nothing runs.
+    await broker.deliver('ordering.order.cancelled', { orderId: 'o-6', lines: [] }, 'gateway');
+    expect(handed.map(({ by }) => by)).toEqual(['first']);
+  });
 });
 
 describe('InProcessServer, an event handler that names no consumer', () => {

@@ -110,7 +110,11 @@ function outboxOf(source: MessagingBacklogSource): ReturnType<MessagingBacklogSo
   return reading;
 }
 
-backlogGauge('outbox_pending_events', 'Events written to a context outbox and not yet published', async (source) => (await outboxOf(source)).pending);
+backlogGauge(
+  'outbox_pending_events',
+  'Events written to a context outbox that some subscriber has not taken yet',
+  async (source) => (await outboxOf(source)).pending,
+);
 backlogGauge(
   'outbox_oldest_pending_age_seconds',
   'How long the oldest unpublished event of a context outbox has waited; 0 when none waits',

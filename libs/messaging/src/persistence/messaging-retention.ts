@@ -15,11 +15,19 @@ export interface PurgedRows {
 /**
  * Keeps a context's messaging tables bounded: published outbox rows, inbox
  * rows and answered idempotency keys older than the retention go (keys at
- * least a day old, however short the retention). An event
- * not published yet is never removed, whatever its age; an inbox row is kept
- * the whole retention, far longer than any redelivery takes (the outbox retries
- * within seconds, the brokers within minutes). Safe with many instances: each
- * statement removes what is old at that moment, and removing twice removes nothing.
+ * least a day old, however short the retention). An event not published yet
+ * (some subscriber has not taken it) is never removed, whatever its age.
+ *
+ * An inbox row can go while the event is still pending in its publisher's
+ * outbox for another subscriber, however long that one stays down: the
+ * outbox remembers which subscribers took the event and sends it again to
+ * the others only (ADR 0018), so this consumer is not sent it again. It gets
+ * an event it processed again only from a publisher killed between the
+ * delivery and writing it down, once that lease (seconds) is over, and from a
+ * broker that lost its acknowledgement, within minutes: both far inside the
+ * retention, unless the publishing context stays down for all of it. Safe
+ * with many instances: each statement removes what is old at that moment,
+ * and removing twice removes nothing.
  */
 export class MessagingRetention {
   constructor(

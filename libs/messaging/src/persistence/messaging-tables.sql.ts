@@ -53,6 +53,16 @@ export function outboxTraceContextSql(schema: string): string[] {
 }
 
 /**
+ * What came later still: the subscribers that took an event at a try that
+ * some other subscriber did not take, so that the next try goes to the others
+ * only (see Outbox). A row without them, as every row written before, was
+ * taken by nobody yet. Run it in a later migration.
+ */
+export function outboxDeliveredToSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".outbox ADD COLUMN IF NOT EXISTS delivered_to text[] NOT NULL DEFAULT '{}'`];
+}
+
+/**
  * Binds each idempotency key to the resource its request works on, so that the
  * key's outcome commits with that resource's change. Keys left RUNNING by the
  * earlier store belong to requests long gone, which that store let run again

@@ -1,7 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
-import { messagingTablesSql, messagingTablesUpgradeSql, outboxTraceContextSql } from './messaging-tables.sql';
+import { messagingTablesSql, messagingTablesUpgradeSql, outboxDeliveredToSql, outboxTraceContextSql } from './messaging-tables.sql';
 import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
@@ -62,11 +62,12 @@ describeWith(['postgres'])('the outbox keeps the correlation id of the request t
     ]);
   });
 
-  it('keeps relaying what an outbox of the first release held once its upgrade migration ran', async () => {
+  it('keeps relaying what an outbox of the first release held once its upgrade migrations ran', async () => {
     await dataSource.query('CREATE SCHEMA legacy');
     for (const sql of messagingTablesSql('legacy')) await dataSource.query(sql);
     await dataSource.query(`INSERT INTO legacy.outbox (event_id, pattern, payload) VALUES (gen_random_uuid(), $1, '{"thing":"old"}')`, [CONSUMED]);
-    for (const sql of [...messagingTablesUpgradeSql('legacy'), ...outboxTraceContextSql('legacy')]) await dataSource.query(sql);
+    for (const sql of [...messagingTablesUpgradeSql('legacy'), ...outboxTraceContextSql('legacy'), ...outboxDeliveredToSql('legacy')])
+      await dataSource.query(sql);
     const { published, publisher } = recordingPublisher();
     const outbox = new Outbox('legacy', dataSource, publisher);
     await runWithCorrelation('req-new', () => dataSource.transaction((manager) => outbox.add(manager, CONSUMED, { thing: 'new' })));

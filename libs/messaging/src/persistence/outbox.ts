@@ -4,6 +4,7 @@ import { faultPoint } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
+import { EventNotTakenError } from '../events/event-not-taken.error';
 import { subscribersOf } from '../events/event-routes';
 import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
@@ -44,7 +45,12 @@ interface OutboxRow {
   correlation_id: string | null;
   trace_context: TraceCarrier | null;
   attempts: number;
+  /** The subscribers that took the event at an earlier try: the next one leaves them out. */
+  delivered_to: readonly string[];
 }
+
+/** How one try of an event ended: every subscriber it went to took it, or not, to try again after a pause without those that did. */
+type TryOutcome = { done: true } | { done: false; takenBy: readonly string[]; retryAfterMs: number };
 
 /**
  * A context's transactional outbox. `add` writes an event in the caller's
@@ -62,6 +68,14 @@ interface OutboxRow {
  * and the trace context of the request that caused it, and is published on
  * that request's behalf and in its trace, whenever and by whomever it is
  * relayed (ADR 0010).
+ *
+ * A row is one event however many subscribers it has, and is published once
+ * every one of them took it. A try that some subscriber did not take writes,
+ * with the pause before the next try, the subscribers that did take it
+ * (`delivered_to`), and the next try goes to the others only: a subscriber
+ * that is down holds up nobody else, and nobody else gets the event again
+ * meanwhile (ADR 0018). A try that every subscriber took writes nothing of
+ * them: the row is marked published, as ever.
  */
 export class Outbox {
   private readonly logger: Logger;
@@ -143,6 +157,7 @@ export class Outbox {
       correlation_id: correlationId,
       trace_context: traceContext,
       attempts: 1,
+      delivered_to: [],
     };
     const queued = this.queued.get(statement);
     if (queued) queued.push(row);
@@ -221,7 +236,7 @@ export class Outbox {
          SELECT position FROM "${this.schema}".outbox
          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY position LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, trace_context, attempts`,
+       RETURNING event_id, pattern, payload, occurred_at, position, correlation_id, trace_context, attempts, delivered_to`,
     );
     rows.sort((a, b) => Number(a.position) - Number(b.position));
     await this.publishRows(rows, 'now');
@@ -230,16 +245,24 @@ export class Outbox {
 
   /**
    * Publishes leased rows in order, keeping their lease meanwhile, then marks
-   * each published, or leased until its next try. The relay marks its batch at
-   * once, before it takes the next; a flush's marks wait for the flushes that
-   * follow, up to MARK_BATCH_MS, to be marked with theirs in one statement.
-   * The renewals stop before the marks, which take far less than what is left
-   * of the lease after the last one. Killed before a mark, the event is published
-   * again once its lease is over, which the consumers' inbox makes harmless.
+   * each published, or leased until its next try with the subscribers that
+   * took it. The relay marks its batch at once, before it takes the next; a
+   * flush's marks wait for the flushes that follow, up to MARK_BATCH_MS, to be
+   * marked with theirs in one statement. The renewals stop before the marks,
+   * which take far less than what is left of the lease after the last one.
+   *
+   * Killed after a subscriber took an event and before this writes so (a mark,
+   * or the subscribers that took a failed try), the row does not list that
+   * subscriber: once the lease is over, the relay of a restarted or another
+   * process sends it the event again, and its inbox drops it, an inbox row
+   * being kept the whole retention (MESSAGING_RETENTION_HOURS, an hour at the
+   * least) where the copy comes a lease after the first (the gateway, which
+   * keeps no inbox, forgets a cached status twice). That is the only way a
+   * subscriber that took an event gets it again from the outbox.
    */
   private async publishRows(rows: readonly OutboxRow[], marking: 'now' | 'batched'): Promise<void> {
     const published: string[] = [];
-    const failed: { row: OutboxRow; retryAfterMs: number }[] = [];
+    const failed: { row: OutboxRow; takenBy: readonly string[]; retryAfterMs: number }[] = [];
     const lease = new KeptLease(
       rows,
       (held) => this.renewLease(held),
@@ -250,9 +273,9 @@ export class Outbox {
       for (const row of rows) {
         // Another relay took it over while this publisher stalled past its lease: it is that relay's to publish now.
         if (lease.lost(row)) continue;
-        const failure = await runWithCorrelation(row.correlation_id ?? undefined, () => inTraceContext(row.trace_context, () => this.publishRow(row)));
-        if (failure === undefined) published.push(row.event_id);
-        else failed.push({ row, retryAfterMs: retryAfterMsOf(failure) ?? redeliveryDelayMs(row.attempts) });
+        const outcome = await runWithCorrelation(row.correlation_id ?? undefined, () => inTraceContext(row.trace_context, () => this.publishRow(row)));
+        if (outcome.done) published.push(row.event_id);
+        else failed.push({ row, takenBy: outcome.takenBy, retryAfterMs: outcome.retryAfterMs });
       }
     } finally {
       await lease.release();
@@ -263,11 +286,15 @@ export class Outbox {
     }
     // A failed event waits the pause its subscriber asked for, or an exponential, jittered one: a retry right now would
     // most likely fail the same way. Only while this publisher still holds it: a relay that took it over since has its
-    // own lease on it, and its own outcome to write.
-    for (const { row, retryAfterMs } of failed) {
+    // own lease on it, and its own outcome to write. The subscribers that took it did so whoever holds it now, and are
+    // added to those the row lists either way (one statement, which reads the list as it stands when it writes).
+    for (const { row, takenBy, retryAfterMs } of failed) {
       await this.dataSource.query(
-        `UPDATE "${this.schema}".outbox SET claimed_until = now() + interval '1 millisecond' * $3 WHERE event_id = $1 AND attempts = $2 AND published_at IS NULL`,
-        [row.event_id, row.attempts, retryAfterMs],
+        `UPDATE "${this.schema}".outbox
+            SET claimed_until = CASE WHEN attempts = $2 THEN now() + interval '1 millisecond' * $3 ELSE claimed_until END,
+                delivered_to = ARRAY(SELECT DISTINCT unnest(delivered_to || $4::text[]))
+          WHERE event_id = $1 AND published_at IS NULL`,
+        [row.event_id, row.attempts, retryAfterMs, takenBy],
       );
     }
   }
@@ -302,25 +329,49 @@ export class Outbox {
     ]);
   }
 
-  /** Publishes one event; answers why it failed, or undefined once delivered. */
-  private async publishRow(row: OutboxRow): Promise<unknown> {
+  /** Publishes one event to the subscribers that have not taken it yet; answers how that ended. */
+  private async publishRow(row: OutboxRow): Promise<TryOutcome> {
+    const toTake = subscribersOf(row.pattern).filter((subscriber) => !row.delivered_to.includes(subscriber));
+    // Each subscriber it has now took it at an earlier try (two relays that each failed another one, a subscriber no
+    // longer routed): nothing is left to deliver, only the mark.
+    if (toTake.length === 0) return { done: true };
     // Killed here, the event is committed and leased but nobody has it: once its lease has run out,
     // the relay of a restarted or another process publishes it.
     faultPoint(`outbox:before-publish:${row.pattern}`);
     try {
-      await this.publisher.publish(row.pattern, {
-        ...row.payload,
-        eventId: row.event_id,
-        occurredAt: typeof row.payload.occurredAt === 'string' ? row.payload.occurredAt : new Date(row.occurred_at).toISOString(),
-        version: INTEGRATION_EVENT_VERSION,
-        publication: row.attempts,
-      });
-      return undefined;
+      await this.publisher.publish(
+        row.pattern,
+        {
+          ...row.payload,
+          eventId: row.event_id,
+          occurredAt: typeof row.payload.occurredAt === 'string' ? row.payload.occurredAt : new Date(row.occurred_at).toISOString(),
+          version: INTEGRATION_EVENT_VERSION,
+          publication: row.attempts,
+        },
+        toTake,
+      );
+      return { done: true };
     } catch (error) {
       this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error)?.message ?? JSON.stringify(error)}`);
-      return error ?? new Error('delivery failed');
+      return failedTry(error ?? new Error('delivery failed'), row.attempts);
     }
   }
+}
+
+/**
+ * What a failed try leaves to the next: the subscribers that took the event
+ * (none, unless the publisher says which did), and the longest pause one of
+ * the others asked for, or an exponential, jittered one for those that asked
+ * for none, so that no subscriber gets it again sooner than it asked.
+ */
+function failedTry(error: unknown, attempts: number): TryOutcome {
+  const failures = error instanceof EventNotTakenError ? error.failures.map((failure) => failure.error) : [error];
+  const unasked = redeliveryDelayMs(attempts);
+  return {
+    done: false,
+    takenBy: error instanceof EventNotTakenError ? error.taken : [],
+    retryAfterMs: Math.max(...failures.map((failure) => retryAfterMsOf(failure) ?? unasked)),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { AddCatalogOutboxCorrelationId1795470000000 } from './1795470000000-add-
 import { AddCatalogReservationExpiry1795480000000 } from './1795480000000-add-reservation-expiry.migration';
 import { CreateCatalogDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddCatalogOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
+import { AddCatalogOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 
 /** Every migration of the catalog context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const CATALOG_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const CATALOG_MIGRATIONS = [
   AddCatalogReservationExpiry1795480000000,
   CreateCatalogDeadLetters1795490000000,
   AddCatalogOutboxTraceContext1795500000000,
+  AddCatalogOutboxDeliveredTo1795530000000,
 ];

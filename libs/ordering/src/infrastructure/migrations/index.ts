@@ -5,6 +5,7 @@ import { CreateOrderingDeadLetters1795490000000 } from './1795490000000-create-d
 import { AddOrderingOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { CreateCustomers1795510000000 } from './1795510000000-create-customers.migration';
 import { AddPlacementPaymentTimeout1795520000000 } from './1795520000000-add-placement-payment-timeout.migration';
+import { AddOrderingOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 
 /** Every migration of the ordering context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const ORDERING_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const ORDERING_MIGRATIONS = [
   AddOrderingOutboxTraceContext1795500000000,
   CreateCustomers1795510000000,
   AddPlacementPaymentTimeout1795520000000,
+  AddOrderingOutboxDeliveredTo1795530000000,
 ];

@@ -3,6 +3,7 @@ import { AddPaymentsOutboxCorrelationId1795470000000 } from './1795470000000-add
 import { BindIdempotencyKeysToPayments1795480000000 } from './1795480000000-bind-idempotency-keys-to-payments.migration';
 import { CreatePaymentsDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddPaymentsOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
+import { AddPaymentsOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 
 /** Every migration of the payments context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const PAYMENTS_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const PAYMENTS_MIGRATIONS = [
   BindIdempotencyKeysToPayments1795480000000,
   CreatePaymentsDeadLetters1795490000000,
   AddPaymentsOutboxTraceContext1795500000000,
+  AddPaymentsOutboxDeliveredTo1795530000000,
 ];

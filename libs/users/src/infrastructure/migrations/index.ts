@@ -2,6 +2,7 @@ import { CreateUsersTable1795449600000 } from './1795449600000-create-users-tabl
 import { CreateUsersMessagingTables1795480000000 } from './1795480000000-create-users-messaging-tables.migration';
 import { CreateUsersDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddUsersOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
+import { AddUsersOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 
 /** Every migration of the users context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const USERS_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const USERS_MIGRATIONS = [
   CreateUsersMessagingTables1795480000000,
   CreateUsersDeadLetters1795490000000,
   AddUsersOutboxTraceContext1795500000000,
+  AddUsersOutboxDeliveredTo1795530000000,
 ];
