@@ -129,6 +129,14 @@ describe.each(TOPOLOGIES)('one trace per order and payment, on %s', (_name, desc
           expect(lines).toContainEqual(
             expect.objectContaining({ msg: 'message ordering.place-order handled', trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
           );
+          // The front process's lines of the request, its first one included.
+          const front = topology.processes.monolith ?? topology.processes.gateway;
+          const requestLines = front
+            .output()
+            .split('\n')
+            .filter((line) => line.includes('"POST","url":"/orders"'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(requestLines).toContainEqual(expect.objectContaining({ msg: 'incoming request', trace_id: traceId }));
         },
         10_000,
         100,

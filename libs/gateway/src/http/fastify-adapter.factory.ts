@@ -90,9 +90,13 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
   });
   const fastify = adapter.getInstance();
   correlateRequests(fastify);
+  if (isTracing()) {
+    traceHttpRequests(fastify);
+    // After the span begins, so that the request's first line is written in it and names its trace.
+    logController.writeIncomingInHook(fastify);
+  }
   refuseWhileClosing(fastify);
   measureHttpRequests(fastify);
-  if (isTracing()) traceHttpRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, _payload, done) => {
@@ -144,6 +148,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
  */
 function refuseUrl(request: FastifyRequest, reply: FastifyReply, logController: RequestLogController): void {
   const started = performance.now();
+  logController.incomingRequestRefused(request, reply);
   if (isTracing()) traceUnroutedRequest(request, reply);
   reply.raw.once('finish', () => {
     const elapsedMs = performance.now() - started;

@@ -1,22 +1,11 @@
-import { Writable } from 'node:stream';
+import { captureLogLines } from '../../../../test/harness/log-lines';
 import { createRootLogger } from '../logging/logger';
 import { createProcessHttpAdapter } from './process-http-adapter';
 
 describe("a context process's HTTP server", () => {
   async function served(urls: { url: string; requestId?: string }[]) {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(
-          ...String(chunk)
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-        );
-        done();
-      },
-    });
-    const fastify = createProcessHttpAdapter(createRootLogger('process-http-spec', 'info', destination)).getInstance();
+    const log = captureLogLines();
+    const fastify = createProcessHttpAdapter(createRootLogger('process-http-spec', 'info', log.destination)).getInstance();
     fastify.get('/health/live', async () => ({ status: 'ok' }));
     fastify.get('/metrics', async () => '');
     fastify.get('/admin/dead-letters', async () => ({ items: [] }));
@@ -24,7 +13,7 @@ describe("a context process's HTTP server", () => {
     const answers = [];
     for (const { url, requestId } of urls) answers.push(await fastify.inject({ method: 'GET', url, headers: requestId ? { 'x-request-id': requestId } : {} }));
     await fastify.close();
-    return { answers, lines };
+    return { answers, lines: log.records() };
   }
 
   it('names every answer by its request, the id the client sent or a new one, as every answer of the shop does', async () => {

@@ -1,5 +1,5 @@
 import { CORRELATION_ID_LOG_KEY } from '../logging/logger';
-import { FastifyBaseLogger, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger';
 import type { LogFn } from 'pino';
 
@@ -28,14 +28,39 @@ export interface RequestLogOptions {
  */
 export class RequestLogController extends LogController {
   private readonly oneLine: boolean;
+  private incomingFromHook = false;
 
   constructor(options: RequestLogOptions) {
     super({ requestIdLogLabel: CORRELATION_ID_LOG_KEY });
     this.oneLine = options.oneLine;
   }
 
-  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+  /**
+   * Writes the incoming line from an onRequest hook of `fastify` rather than where Fastify writes it, before any
+   * hook. Added after the hook that begins the request's span, the line is written in that span and carries its
+   * `trace_id`, as every later line of the request does. A URL the router refuses runs no hook: its line is
+   * written by incomingRequestRefused.
+   */
+  writeIncomingInHook(fastify: FastifyInstance): void {
     if (this.oneLine) return;
+    this.incomingFromHook = true;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      this.writeIncoming(request, reply);
+      done();
+    });
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (this.oneLine || this.incomingFromHook) return;
+    this.writeIncoming(request, reply, metadata);
+  }
+
+  /** The incoming line of a request answered before routing, where no hook runs to write it (writeIncomingInHook). */
+  incomingRequestRefused(request: FastifyRequest, reply: FastifyReply): void {
+    if (this.incomingFromHook) this.writeIncoming(request, reply);
+  }
+
+  private writeIncoming(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
     if (isProbeRequest(request.url)) request.log.debug({ req: request }, 'incoming request');
     else super.incomingRequest(request, reply, metadata);
   }
