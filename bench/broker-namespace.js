@@ -5,7 +5,7 @@ const { join } = require('node:path');
 const CONTEXTS = ['users', 'catalog', 'ordering', 'payments'];
 
 async function removeNamespace(transport, namespace) {
-  const { BrokerNames } = require(join(__dirname, '..', 'dist', 'libs', 'messaging', 'src', 'transports', 'broker-names'));
+  const { BrokerNames, EVENT_RETRY_DELAYS_MS } = require(join(__dirname, '..', 'dist', 'libs', 'messaging', 'src', 'transports', 'broker-names'));
   const names = new BrokerNames(namespace);
   if (transport === 'nats') {
     const { connect } = require('nats');
@@ -21,6 +21,7 @@ async function removeNamespace(transport, namespace) {
     for (const context of CONTEXTS) {
       await channel.deleteQueue(names.rabbitRequestQueue(context));
       await channel.deleteQueue(names.eventQueue(context));
+      for (const delayMs of EVENT_RETRY_DELAYS_MS) await channel.deleteQueue(names.eventRetryQueue(context, delayMs));
     }
     await channel.deleteExchange(names.eventsExchange);
     await channel.deleteExchange(names.broadcastExchange);

@@ -1,6 +1,8 @@
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { connect as connectAmqp } from 'amqplib';
 import { connect as connectNats } from 'nats';
 
@@ -18,6 +20,8 @@ export function natsWanted(): boolean {
 export function rabbitmqWanted(): boolean {
   return process.env.CI === 'true' || !!process.env.RABBITMQ_URL;
 }
+
+const execFileAsync = promisify(execFile);
 
 /** A namespace of its own for one test topology, so runs sharing a broker never meet. */
 export function testNamespace(label: string): string {
@@ -66,4 +70,21 @@ export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void>
       { cause: error },
     );
   }
+}
+
+/**
+ * A RabbitMQ user allowed only `namespace`'s exchanges and queues, and the queues the broker names (a gateway's), as
+ * an operator scopes a deployment's user: no default exchange. Made with rabbitmqctl, so on the broker's own host.
+ */
+export async function rabbitUserScopedTo(namespace: string, url = TEST_RABBITMQ_URL): Promise<{ url: string; remove(): Promise<void> }> {
+  const user = `${namespace}-user`;
+  const password = randomBytes(8).toString('hex');
+  const names = `^(${namespace.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\.|amq\\.gen-)`;
+  const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
+  await execFileAsync('rabbitmqctl', ['add_user', user, password]);
+  await execFileAsync('rabbitmqctl', ['set_permissions', '-p', vhost, user, names, names, names]);
+  const scoped = new URL(url);
+  scoped.username = user;
+  scoped.password = password;
+  return { url: scoped.toString(), remove: async () => void (await execFileAsync('rabbitmqctl', ['delete_user', user])) };
 }

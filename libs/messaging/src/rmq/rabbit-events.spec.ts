@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { GATEWAY, USERS_EVENTS, type EventConsumer } from '@tessera/contracts';
 import { connect as connectAmqp, type Channel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { rabbitUserScopedTo, removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import type { WireEnvelope } from '../correlation/correlation.envelope';
@@ -38,8 +38,8 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   const namespaces = [namespace];
   const opened: RabbitEvents[] = [];
 
-  const open = (on = names) => {
-    const events = new RabbitEvents(TEST_RABBITMQ_URL, on, `rabbit-events-spec-${opened.length}`);
+  const open = (on = names, url = TEST_RABBITMQ_URL) => {
+    const events = new RabbitEvents(url, on, `rabbit-events-spec-${opened.length}`);
     opened.push(events);
     return events;
   };
@@ -52,10 +52,15 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   };
 
   /** Runs `body` with a publisher while a consumer, on names of their own, hands `consumer`'s events to `handle`; then stops it. */
-  const whileConsuming = async (consumer: EventConsumer, handle: EventHandoff, body: (publisher: RabbitEvents, on: BrokerNames) => Promise<void>) => {
-    const on = freshNames();
-    const publisher = open(on);
-    const stop = await open(on).consume(consumer, handle);
+  const whileConsuming = async (
+    consumer: EventConsumer,
+    handle: EventHandoff,
+    body: (publisher: RabbitEvents, on: BrokerNames) => Promise<void>,
+    on = freshNames(),
+    url = TEST_RABBITMQ_URL,
+  ) => {
+    const publisher = open(on, url);
+    const stop = await open(on, url).consume(consumer, handle);
     try {
       await body(publisher, on);
     } finally {
@@ -128,6 +133,30 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
       const published = { pattern: USERS_EVENTS.USER_DEACTIVATED, payload: { $data: { eventId }, $meta: { correlationId: 'req-retried-event' } } };
       expect(deliveries).toEqual([{ ...published, redelivered: false }, ...Array.from({ length: FAILURES }, () => ({ ...published, redelivered: true }))]);
     });
+  });
+
+  it.each(consumers)('%s retries a failed event with a user allowed its namespace only, as an operator scopes one', async (_, consumer) => {
+    const deliveries: boolean[] = [];
+    const handle: EventHandoff = async (_pattern, _payload, redelivered) => {
+      deliveries.push(redelivered);
+      if (deliveries.length === 1) throw notYet(0);
+    };
+    const on = freshNames();
+    const user = await rabbitUserScopedTo(on.namespace);
+    try {
+      await whileConsuming(
+        consumer,
+        handle,
+        async (publisher) => {
+          await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
+          await untilPasses(() => expect(deliveries).toEqual([false, true]), 20_000);
+        },
+        on,
+        user.url,
+      );
+    } finally {
+      await user.remove();
+    }
   });
 
   it("keeps a context's failed event in a retry queue while it waits, persistent, with its id, pattern and envelope", async () => {

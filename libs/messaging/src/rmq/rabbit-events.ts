@@ -23,10 +23,20 @@ const RETRIED_HEADER = 'x-tessera-redelivered';
 // copy goes without them, and the broker writes fresh ones when its retry queue expires it.
 const DEATH_RECORD = /^x-(first-|last-)?death/;
 
+/**
+ * A retry queue, and how a copy reaches it: through the consumer's own events exchange, bound to it under its name,
+ * so that a consumer needs no permission beyond the exchanges Tessera declares (the default exchange may be closed to
+ * it, as it is to a user whose permissions are scoped to the namespace).
+ */
+interface RetryQueue {
+  name: string;
+  exchange: string;
+}
+
 /** Where a consumer takes its events from, and the retry queue of each delay, keyed by the delay. */
 interface ConsumedQueue {
   name: string;
-  retryQueues: ReadonlyMap<number, string>;
+  retryQueues: ReadonlyMap<number, RetryQueue>;
 }
 
 /**
@@ -164,9 +174,11 @@ export class RabbitEvents implements RemoteEventDelivery {
       try {
         await this.storeRetry(channel, message, retryQueue);
       } catch (storing) {
-        // Not stored (the channel closed, or the retry queue was deleted by hand): held for its pause and given back, as
-        // before retry queues. The window of events in hand shrinks by one meanwhile; a reconnect declares the queue again.
-        this.logger.error(`Event ${pattern} failed and could not wait in ${retryQueue} (${(storing as Error).message}); held ${pauseMs} ms instead`);
+        // Not stored (the channel closed, the retry queue was deleted by hand, or the broker, blocking publishers on a
+        // memory or disk alarm, did not confirm within PUBLISH_TIMEOUT_MS): held for its pause and given back, as
+        // before retry queues. The window of events in hand shrinks by one meanwhile. A copy the broker confirms after
+        // the timeout comes back too, and the inbox drops whichever of the two is processed second.
+        this.logger.error(`Event ${pattern} failed and could not wait in ${retryQueue.name} (${(storing as Error).message}); held ${pauseMs} ms instead`);
         setTimeout(() => settle(() => channel.nack(message, false, true)), pauseMs).unref();
         return;
       }
@@ -177,29 +189,38 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   /**
    * Publishes a copy of a failed event to a retry queue, and resolves once the
-   * broker confirmed that the queue holds it. Mandatory: a retry queue deleted
+   * broker confirmed that the queue holds it; rejects when it did not within
+   * PUBLISH_TIMEOUT_MS, so that a blocked connection does not hold the
+   * consumer's events, or its stop. Mandatory: a retry queue deleted
    * meanwhile would otherwise take nothing, and the broker confirm the copy all
    * the same.
    */
-  private storeRetry(channel: ConfirmChannel, message: ConsumeMessage, retryQueue: string): Promise<void> {
+  private storeRetry(channel: ConfirmChannel, message: ConsumeMessage, retryQueue: RetryQueue): Promise<void> {
     const { messageId, contentType, headers } = message.properties;
     const keptHeaders = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !DEATH_RECORD.test(name)));
     return new Promise<void>((resolve, reject) => {
       let returned = false;
+      let settled = false;
       // The broker returns an unroutable mandatory message before it confirms it; a consumer's channel has one in
-      // flight at a time (its events are handled one after another), so a return on it is this copy's.
+      // flight at a time (its events are handled one after another), so a return on it is this copy's, short of a
+      // late return of one given up unconfirmed, which at worst holds a stored copy's event for its pause as well.
       const onReturn = () => (returned = true);
-      channel.on('return', onReturn);
       const confirmed = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(unconfirmed);
         channel.off('return', onReturn);
         if (error) reject(error instanceof Error ? error : new Error(String(error)));
         else if (returned) reject(new Error('returned by the broker: no queue of that name'));
         else resolve();
       };
+      const unconfirmed = setTimeout(() => confirmed(new Error(`not confirmed within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+      unconfirmed.unref();
+      channel.on('return', onReturn);
       try {
         channel.publish(
-          '',
-          retryQueue,
+          retryQueue.exchange,
+          retryQueue.name,
           message.content,
           { persistent: true, mandatory: true, contentType, messageId, headers: { ...keptHeaders, [RETRIED_HEADER]: true } },
           confirmed,
@@ -259,18 +280,18 @@ export class RabbitEvents implements RemoteEventDelivery {
    * dead-letters it through the events exchange to the context's queue. Only
    * the context's consumers publish to them, so they declare them; an event
    * waiting in one outlives any process, as one in the context's queue does.
+   * The broker dead-letters it at most once, though: a context queue that
+   * cannot take it when its delay is over loses it (ADR 0004, consequences).
    */
   private async declareRetryQueues(channel: ConfirmChannel, context: ContextName): Promise<ConsumedQueue> {
-    const retryQueues = new Map<number, string>();
+    const retryQueues = new Map<number, RetryQueue>();
+    const exchange = this.names.eventsExchange;
     for (const delayMs of EVENT_RETRY_DELAYS_MS) {
-      const retryQueue = this.names.eventRetryQueue(context, delayMs);
-      await channel.assertQueue(retryQueue, {
-        durable: true,
-        messageTtl: delayMs,
-        deadLetterExchange: this.names.eventsExchange,
-        deadLetterRoutingKey: context,
-      });
-      retryQueues.set(delayMs, retryQueue);
+      const name = this.names.eventRetryQueue(context, delayMs);
+      await channel.assertQueue(name, { durable: true, messageTtl: delayMs, deadLetterExchange: exchange, deadLetterRoutingKey: context });
+      // Under its own name, which no context shares: the events exchange routes by the bare context name.
+      await channel.bindQueue(name, exchange, name);
+      retryQueues.set(delayMs, { name, exchange });
     }
     return { name: this.names.eventQueue(context), retryQueues };
   }
@@ -279,18 +300,27 @@ export class RabbitEvents implements RemoteEventDelivery {
    * This gateway process's own queue of the gateway's events: named by the
    * broker, bound to each pattern the gateway consumes, and gone with the
    * connection. After a reconnect, a new one takes the events from then on.
-   * Its retry queues lead back to it alone, through the default exchange, and
-   * go with the connection too: through the broadcast exchange a retry would
-   * reach every gateway process, and a retry queue that outlived this one
-   * would hand its events to nobody.
+   * Its retry queues lead back to it alone, through the broadcast exchange
+   * under this queue's own name (a broker-made name, which no pattern is),
+   * and go with the connection too: routed by the event's pattern a retry
+   * would reach every gateway process, and a retry queue that outlived this
+   * one would hand its events to nobody.
    */
   private async declareGatewayQueues(channel: ConfirmChannel): Promise<ConsumedQueue> {
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     for (const pattern of patternsConsumedBy(GATEWAY)) await channel.bindQueue(queue, this.names.broadcastExchange, pattern);
-    const retryQueues = new Map<number, string>();
+    const exchange = this.names.broadcastExchange;
+    await channel.bindQueue(queue, exchange, queue);
+    const retryQueues = new Map<number, RetryQueue>();
     for (const delayMs of EVENT_RETRY_DELAYS_MS) {
-      const retryQueue = await channel.assertQueue('', { exclusive: true, messageTtl: delayMs, deadLetterExchange: '', deadLetterRoutingKey: queue });
-      retryQueues.set(delayMs, retryQueue.queue);
+      const { queue: name } = await channel.assertQueue('', {
+        exclusive: true,
+        messageTtl: delayMs,
+        deadLetterExchange: exchange,
+        deadLetterRoutingKey: queue,
+      });
+      await channel.bindQueue(name, exchange, name);
+      retryQueues.set(delayMs, { name, exchange });
     }
     return { name: queue, retryQueues };
   }
