@@ -63,4 +63,14 @@ describe('DeadLettersHttpController, listing every context', () => {
       detail: expect.stringMatching(/^ordering did not answer; .*\?context=catalog/),
     });
   });
+
+  it('says that no context answered when none did, rather than name every one and list none', async () => {
+    const down = () => new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'did not answer in time');
+    const listing = controllerWith({ users: down(), catalog: down(), ordering: down(), payments: down() }).list(firstPage);
+
+    expect(mapToProblem(await listing.catch((error: unknown) => error)).problem).toMatchObject({
+      status: 503,
+      detail: 'No context answered; try again shortly.',
+    });
+  });
 });

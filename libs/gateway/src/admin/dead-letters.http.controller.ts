@@ -64,11 +64,11 @@ export class DeadLettersHttpController {
       if (other) throw other.reason;
       const silent = failures.map(({ context }) => context);
       const answered = CONTEXT_NAMES.filter((context) => !silent.includes(context)).map((context) => `?context=${context}`);
-      throw new ProblemException(
-        ERROR_CODES.CONTEXT_UNAVAILABLE,
-        `${silent.join(', ')} did not answer; the others' dead letters are listed with ${answered.join(', ')}.`,
-        { detailWrittenForClients: true },
-      );
+      const detail =
+        answered.length > 0
+          ? `${silent.join(', ')} did not answer; the others' dead letters are listed with ${answered.join(', ')}.`
+          : 'No context answered; try again shortly.';
+      throw new ProblemException(ERROR_CODES.CONTEXT_UNAVAILABLE, detail, { detailWrittenForClients: true });
     }
     const merged = slices
       .flatMap((slice) => slice.items)

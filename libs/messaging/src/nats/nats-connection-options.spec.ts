@@ -13,8 +13,9 @@ describe('natsConnectionOptions', () => {
     expect(natsConnectionOptions('nats://tessera:4711secret@broker:4222')).toEqual({ servers: 'nats://broker:4222', user: 'tessera', pass: '4711secret' });
   });
 
-  it('reads a user without a password as a token', () => {
+  it('reads a user without a password as a token, and a password without a user', () => {
     expect(natsConnectionOptions('nats://s3cr3t-t0ken@broker:4222')).toEqual({ servers: 'nats://broker:4222', token: 's3cr3t-t0ken' });
+    expect(natsConnectionOptions('nats://:s3cr3t-t0ken@broker:4222')).toEqual({ servers: 'nats://broker:4222', token: 's3cr3t-t0ken' });
   });
 
   it('passes a URL without credentials through, the scheme and an IPv6 host included', () => {

@@ -14,7 +14,7 @@ export interface NatsServerOptions {
  * port. The credentials are taken out of the URL here and handed over as
  * options: `nats://<user>:<password>@host:port`, or `nats://<token>@host:port`
  * (a user without a password is a token, as the NATS CLI and the other NATS
- * clients read it). Percent-encoded characters are decoded, so a password may
+ * clients read it, and so is a password without a user). Percent-encoded characters are decoded, so a password may
  * hold `@`, `:` or `/` written as %40, %3A, %2F.
  */
 export function natsConnectionOptions(url: string): NatsServerOptions {
@@ -29,7 +29,8 @@ export function natsConnectionOptions(url: string): NatsServerOptions {
   const user = decodeURIComponent(parsed.username);
   const pass = decodeURIComponent(parsed.password);
   if (user && pass) return { servers, user, pass };
-  if (user) return { servers, token: user };
+  // A token alone, written where a user would be or, as some clients write it, where a password would.
+  if (user || pass) return { servers, token: user || pass };
   return { servers };
 }
 

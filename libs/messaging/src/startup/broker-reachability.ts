@@ -26,6 +26,8 @@ interface Broker {
   tryConnection: BrokerConnectionTry;
   /** The refusal to start at once with, when `error` will not go away by waiting (credentials the broker refuses). */
   lastingRefusal?(error: unknown, url: string): DependencyUnavailableError | undefined;
+  /** What the broker's last answer says, when it says more than that it was not reached, once the budget is spent. */
+  refusalAtTheEnd?(error: unknown, url: string, budgetMs: number): DependencyUnavailableError | undefined;
 }
 
 const BROKERS: Record<'nats' | 'rmq', Broker> = {
@@ -42,6 +44,7 @@ const BROKERS: Record<'nats' | 'rmq', Broker> = {
     urlOf: (topology) => topology.rabbitmqUrl,
     tryConnection: tryRabbitMq,
     lastingRefusal: rabbitMqLoginRefusal,
+    refusalAtTheEnd: rabbitMqOpenRefusal,
   },
 };
 
@@ -73,8 +76,11 @@ export async function assertBrokerReachable(
     if (deadline - Date.now() <= pauseMs) break;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
-  throw new DependencyUnavailableError(
-    `${broker.label} at ${withoutPassword(url)} did not accept a connection within ${budgetMs / 1000} s (${causeOf(lastError)}): start it, or set ${broker.variable} to where it runs`,
+  throw (
+    broker.refusalAtTheEnd?.(lastError, url, budgetMs) ??
+    new DependencyUnavailableError(
+      `${broker.label} at ${withoutPassword(url)} did not accept a connection within ${budgetMs / 1000} s (${causeOf(lastError)}): start it, or set ${broker.variable} to where it runs`,
+    )
   );
 }
 
@@ -101,25 +107,25 @@ async function tryRabbitMq(url: string, timeoutMs: number): Promise<void> {
   await connection.close();
 }
 
-// amqplib gives no code for either, only the broker's words: a refused login (bad credentials, or guest from another
-// host), and a connection closed at once after the login (a virtual host that does not exist or the user may not use).
+// amqplib gives no code for either, only the broker's words. A refused login (bad credentials, or guest from another
+// host) lasts. A connection closed on opening the virtual host, which amqplib prints without the broker's reason, may
+// not: a virtual host that does not exist or the user may not use, but also a connection limit reached while old
+// processes still hold theirs, or a virtual host restarting.
 const RABBITMQ_LOGIN_REFUSED = /\(ACCESS-REFUSED\)/;
-const RABBITMQ_VHOST_REFUSED = /^Expected ConnectionOpenOk; got <ConnectionClose/;
+const RABBITMQ_OPEN_REFUSED = /^Expected ConnectionOpenOk; got <ConnectionClose/;
 
 function rabbitMqLoginRefusal(error: unknown, url: string): DependencyUnavailableError | undefined {
-  const message = (error as Error | undefined)?.message ?? '';
-  const shown = withoutPassword(url);
-  if (RABBITMQ_LOGIN_REFUSED.test(message)) {
-    return new DependencyUnavailableError(
-      `RabbitMQ at ${shown} refused the login in RABBITMQ_URL (ACCESS_REFUSED): set RABBITMQ_URL's user and password to ones the broker accepts (its guest user logs in from the broker's own host only)`,
-    );
-  }
-  if (RABBITMQ_VHOST_REFUSED.test(message)) {
-    return new DependencyUnavailableError(
-      `RabbitMQ at ${shown} took the login but closed the connection on opening the virtual host in RABBITMQ_URL: create the virtual host, or give the user access to it (rabbitmqctl set_permissions)`,
-    );
-  }
-  return undefined;
+  if (!RABBITMQ_LOGIN_REFUSED.test((error as Error | undefined)?.message ?? '')) return undefined;
+  return new DependencyUnavailableError(
+    `RabbitMQ at ${withoutPassword(url)} refused the login in RABBITMQ_URL (ACCESS_REFUSED): set RABBITMQ_URL's user and password to ones the broker accepts (its guest user logs in from the broker's own host only)`,
+  );
+}
+
+function rabbitMqOpenRefusal(error: unknown, url: string, budgetMs: number): DependencyUnavailableError | undefined {
+  if (!RABBITMQ_OPEN_REFUSED.test((error as Error | undefined)?.message ?? '')) return undefined;
+  return new DependencyUnavailableError(
+    `RabbitMQ at ${withoutPassword(url)} took the login but closed every connection on opening the virtual host in RABBITMQ_URL for ${budgetMs / 1000} s: the virtual host does not exist, the user may not use it (rabbitmqctl set_permissions), or a connection limit is reached`,
+  );
 }
 
 function causeOf(error: unknown): string {
