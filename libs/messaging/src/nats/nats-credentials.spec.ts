@@ -13,7 +13,6 @@ import { startContextServers } from '../context-servers';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { MessagesController } from '../messages-controller.decorator';
 import { MessagingModule } from '../messaging.module';
-import { BROKER_START_BUDGET_MS } from '../startup/broker-reachability';
 import { DependencyUnavailableError } from '../startup/start-refusal';
 import { topologyFromEnv } from '../topology/topology';
 
@@ -50,17 +49,18 @@ async function startContextProcess(context: ContextName, natsUrl: string, namesp
   return app;
 }
 
-/** How long a start takes to refuse, and with what. */
-async function refusedStart(natsUrl: string): Promise<{ elapsedMs: number; refusal: unknown }> {
-  const startedAt = Date.now();
-  const refusal = await startContextProcess('ordering', natsUrl, testNamespace('nats-refused')).then(
+/**
+ * What a start is refused with. A refusal at the broker's first answer names the credentials; one after the budget a
+ * broker that is not there yet gets says it did not accept a connection (the count of tries is in broker-reachability.spec).
+ */
+async function refusedStart(natsUrl: string): Promise<unknown> {
+  return startContextProcess('ordering', natsUrl, testNamespace('nats-refused')).then(
     async (app) => {
       await app.close();
       return undefined;
     },
     (error: unknown) => error,
   );
-  return { elapsedMs: Date.now() - startedAt, refusal };
 }
 
 const AUTH_KINDS: [string, NatsServerAuth][] = [
@@ -99,23 +99,20 @@ describeWith(['nats'])('NATS_URL with credentials, against a nats-server that re
     });
 
     it('refuses to start at once, saying so, when NATS_URL has no credentials', async () => {
-      const { elapsedMs, refusal } = await refusedStart(nats.urlWithoutCredentials);
+      const refusal = await refusedStart(nats.urlWithoutCredentials);
 
       expect(refusal).toBeInstanceOf(DependencyUnavailableError);
       expect((refusal as Error).message).toMatch(new RegExp(`^NATS at ${nats.urlWithoutCredentials} requires credentials and NATS_URL has none: `));
-      // Refused on the broker's first answer, not after the budget a broker that is not there yet gets.
-      expect(elapsedMs).toBeLessThan(BROKER_START_BUDGET_MS);
     });
 
     it('refuses to start, at once and without the secret, when the broker does not accept the credentials', async () => {
       const credentials = 'token' in auth ? 'wrong-secret' : `${auth.user}:wrong-secret`;
 
-      const { elapsedMs, refusal } = await refusedStart(`nats://${credentials}@127.0.0.1:${nats.port}`);
+      const refusal = await refusedStart(`nats://${credentials}@127.0.0.1:${nats.port}`);
 
       expect(refusal).toBeInstanceOf(DependencyUnavailableError);
       expect((refusal as Error).message).toMatch(/refused the credentials in NATS_URL \(AUTHORIZATION_VIOLATION\)/);
       expect((refusal as Error).message).not.toContain('wrong-secret');
-      expect(elapsedMs).toBeLessThan(BROKER_START_BUDGET_MS);
     });
   });
 });
