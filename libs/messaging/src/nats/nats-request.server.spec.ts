@@ -103,4 +103,14 @@ describeWith(['nats'])('NatsRequestServer on a real NATS', () => {
     server = await startServer(names, () => holds);
     await expect(ask('users.echo', packet('users.echo', { n: 2 }, 'after-restart'))).resolves.toMatchObject({ response: { n: 2 } });
   });
+
+  it('answers a request sent the moment it says it listens, restart after restart', async () => {
+    for (let restart = 0; restart < 5; restart++) {
+      await server.close();
+      server = await startServer(names, () => holds);
+      await expect(ask('users.echo', packet('users.echo', { restart }, `restart-${restart}`))).resolves.toMatchObject({
+        response: { restart },
+      });
+    }
+  });
 });

@@ -27,6 +27,23 @@ export class NatsRequestServer extends ServerNats {
     super(options);
   }
 
+  /**
+   * Says it listens once the broker has the subscriptions, not when they are
+   * queued on the connection: a caller sent here right after the start (a
+   * restarted replica, the first request after a deploy) would otherwise meet
+   * "no responders" while the SUB is still on its way.
+   */
+  override start(callback: (error?: unknown) => void): void {
+    const client = this.unwrap<NatsConnection>();
+    try {
+      this.bindEvents(client);
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    client.flush().then(() => callback(), callback);
+  }
+
   override bindEvents(client: NatsConnection): void {
     for (const context of this.contexts) {
       this.requestSubscriptions.push(
