@@ -3,7 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ERROR_CODES } from '@tessera/contracts';
 import type { FastifyRequest } from 'fastify';
-import type { FieldProblem } from '../problems/problem-details';
+import type { FieldProblem } from '@tessera/platform';
 import { ProblemException } from '../problems/problem.exception';
 
 /**

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { newCorrelationId } from '@tessera/messaging';
 import { codeOfStatus } from '../problems/problem-codes';
-import { PROBLEM_CONTENT_TYPE, problemDetails } from '../problems/problem-details';
+import { PROBLEM_CONTENT_TYPE, problemDetails } from '@tessera/platform';
 import { REQUEST_ID_HEADER } from '@tessera/platform';
 import { securityHeadersSentBy } from './security-headers';
 

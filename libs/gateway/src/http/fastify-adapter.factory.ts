@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { isUtf8 } from 'node:buffer';
 import { isIP } from 'node:net';
 import { codeOfStatus, GATEWAY_ERROR_CODES } from '../problems/problem-codes';
-import { problemDetails, sendProblem } from '../problems/problem-details';
+import { problemDetails, sendProblem } from '@tessera/platform';
 import { CLIENT_SIDE_DETAIL } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
 import { answerClientError } from './client-errors';

@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../problems/problem-details';
+import type { FieldProblem } from '@tessera/platform';
 
 /** The deepest nesting of arrays and objects a request body may have; the outermost one is level 1. */
 export const MAX_JSON_DEPTH = 32;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { GATEWAY_REACHED_CONTEXTS, GatewayModule } from '../gateway.module';
-import { PROBLEM_CONTENT_TYPE } from '../problems/problem-details';
+import { PROBLEM_CONTENT_TYPE } from '@tessera/platform';
 import { createFastifyAdapter } from './fastify-adapter.factory';
 import { buildOpenApiDocument } from './openapi.document';
 

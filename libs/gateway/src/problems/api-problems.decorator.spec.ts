@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiProblemOf, ApiProblems } from './api-problems.decorator';
-import { PROBLEM_CONTENT_TYPE } from './problem-details';
+import { PROBLEM_CONTENT_TYPE } from '@tessera/platform';
 import { ProblemDto } from './problem.dto';
 
 class StockProblemDto extends ProblemDto {}

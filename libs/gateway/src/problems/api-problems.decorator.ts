@@ -1,7 +1,7 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_EXAMPLES } from './problem-examples';
-import { PROBLEM_CONTENT_TYPE, problemDetails, ProblemDetails } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, problemDetails, ProblemDetails } from '@tessera/platform';
 import { ProblemDto } from './problem.dto';
 
 type ExamplesByCode = Record<string, { summary: string; value: ProblemDetails }>;

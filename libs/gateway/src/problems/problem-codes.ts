@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from '@tessera/contracts';
+import { NOT_READY } from '@tessera/platform';
 
 /** Codes the gateway raises itself, beside the ones that come from the contexts (ERROR_CODES). */
 export const GATEWAY_ERROR_CODES = {
@@ -11,8 +12,8 @@ export const GATEWAY_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED: 'RATE_LIMITED',
-  /** GET /health/ready: something this process needs does not answer. */
-  NOT_READY: 'NOT_READY',
+  /** GET /health/ready: something this process needs does not answer (raised by the health controller itself). */
+  NOT_READY,
 } as const;
 type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[keyof typeof GATEWAY_ERROR_CODES];
 

@@ -1,13 +1,4 @@
-import {
-  ArgumentsHost,
-  BadRequestException,
-  ForbiddenException,
-  HttpException,
-  Logger,
-  NotFoundException,
-  PayloadTooLargeException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, ForbiddenException, HttpException, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ERROR_CODES } from '@tessera/contracts';
 import { RemoteError } from '@tessera/messaging';
@@ -157,18 +148,6 @@ describe('mapToProblem', () => {
     ],
   ])('gives Nest HTTP exceptions a code: %s', (_name, exception, status, code, detail) => {
     expect(mapToProblem(exception).problem).toMatchObject({ status, code, detail });
-  });
-
-  it('keeps what a failed readiness check names, as members of a 503 NOT_READY problem', () => {
-    const health = {
-      status: 'error',
-      info: { users: { status: 'up' } },
-      error: { catalog: { status: 'down', message: 'catalog is unavailable' } },
-      details: {},
-    };
-    const { problem, log } = mapToProblem(new ServiceUnavailableException(health));
-    expect(problem).toMatchObject({ status: 503, code: 'NOT_READY', info: health.info, error: health.error, detail: expect.stringMatching(/catalog/) });
-    expect(log).toMatchObject({ level: 'warn' });
   });
 
   it('keeps a ProblemException as raised, with a status override and extension members', () => {

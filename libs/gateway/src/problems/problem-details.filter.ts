@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { RpcErrorFilter } from '@tessera/messaging';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mapToProblem } from './problem.mapper';
-import { sendProblem } from './problem-details';
+import { sendProblem } from '@tessera/platform';
 
 /**
  * The one place an HTTP error becomes a response: problem+json with a stable

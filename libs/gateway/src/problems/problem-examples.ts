@@ -1,6 +1,6 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { GATEWAY_ERROR_CODES } from './problem-codes';
-import type { FieldProblem } from './problem-details';
+import type { FieldProblem } from '@tessera/platform';
 import { CLIENT_SIDE_DETAIL, SERVER_SIDE_DETAIL } from './problem.mapper';
 
 /** What an answer with a given code says, for the examples of the OpenAPI document. */

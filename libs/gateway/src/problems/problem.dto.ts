@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { FieldProblem, ProblemDetails } from './problem-details';
+import type { FieldProblem, ProblemDetails } from '@tessera/platform';
 
 export class FieldProblemDto implements FieldProblem {
   @ApiProperty({ example: 'price.amount' })

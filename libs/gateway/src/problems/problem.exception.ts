@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import type { RemoteError } from '@tessera/messaging';
-import type { FieldProblem } from './problem-details';
+import type { FieldProblem } from '@tessera/platform';
 import { statusOfCode } from './problem-codes';
 
 export interface ProblemOptions {

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES } from '@tessera/contracts';
 import { RemoteError } from '@tessera/messaging';
 import { codeOfStatus, GATEWAY_ERROR_CODES, statusOfCode } from './problem-codes';
-import { problemDetails, ProblemDetails } from './problem-details';
+import { problemDetails, ProblemDetails } from '@tessera/platform';
 import { ProblemException } from './problem.exception';
 
 /** What the filter sends, and what it should log: only failures the client could not have caused. */
@@ -53,8 +53,6 @@ export function mapToProblem(exception: unknown): MappedProblem {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const readiness = failedReadiness(exception);
-    if (readiness) return readiness;
     return fromCode(status, codeOfStatus(status), CLIENT_SIDE_DETAIL[status] ?? httpExceptionDetail(exception), undefined, undefined, exception.stack);
   }
   const clientErrorStatus = clientErrorStatusOf(exception);
@@ -97,30 +95,6 @@ function retryAfterOf(error: RemoteError): number | undefined {
 
 function internal(message: string, level: 'error' | 'warn', stack?: string): MappedProblem {
   return { problem: problemDetails(500, ERROR_CODES.INTERNAL, INTERNAL_DETAIL), log: { level, message, stack } };
-}
-
-/**
- * Terminus answers a failed readiness check by throwing a 503 whose body names
- * what is down (`{ status: 'error', info, error, details }`). Probes and
- * operators need those names, so they stay, as members of the problem.
- */
-function failedReadiness(exception: HttpException): MappedProblem | undefined {
-  const response = exception.getResponse() as { status?: unknown; info?: unknown; error?: unknown; details?: unknown };
-  const isHealthResult = exception.getStatus() === 503 && response?.status === 'error' && isRecord(response.details) && isRecord(response.error);
-  if (!isHealthResult) return undefined;
-  const failing = Object.keys(response.error as Record<string, unknown>).join(', ') || 'a dependency';
-  return {
-    problem: problemDetails(503, GATEWAY_ERROR_CODES.NOT_READY, `Not ready: ${failing} did not answer its health check.`, undefined, {
-      info: response.info,
-      error: response.error,
-      details: response.details,
-    }),
-    log: { level: 'warn', message: `Not ready: ${failing}` },
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 function httpExceptionDetail(exception: HttpException): string {

@@ -1,6 +1,6 @@
 import { ValidationError } from 'class-validator';
 import { ERROR_CODES } from '@tessera/contracts';
-import type { FieldProblem } from './problem-details';
+import type { FieldProblem } from '@tessera/platform';
 import { ProblemException } from './problem.exception';
 
 /**

@@ -1,5 +1,6 @@
 import { ServiceUnavailableException } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, TestingModule } from '@nestjs/testing';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
 import { TOPOLOGY, topologyFromEnv } from '@tessera/messaging';
@@ -17,11 +18,11 @@ interface World {
   redis?: boolean;
 }
 
-async function controllerIn(world: World): Promise<HealthController> {
+async function moduleIn(world: World): Promise<TestingModule> {
   const indicators = new HealthIndicatorService();
   const status = (context: ContextName) => world.contexts[context] ?? 'up';
   const topology = { ...topologyFromEnv({ TRANSPORT: 'nats' }, { kind: 'gateway' }, []), hosted: world.hosted };
-  const module = await Test.createTestingModule({
+  return Test.createTestingModule({
     imports: [TerminusModule.forRoot({ logger: false })],
     controllers: [HealthController],
     providers: [
@@ -52,7 +53,10 @@ async function controllerIn(world: World): Promise<HealthController> {
       },
     ],
   }).compile();
-  return module.get(HealthController);
+}
+
+async function controllerIn(world: World): Promise<HealthController> {
+  return (await moduleIn(world)).get(HealthController);
 }
 
 async function readinessFailure(controller: HealthController): Promise<Record<string, unknown>> {
@@ -96,5 +100,28 @@ describe('HealthController', () => {
 
   it('shows no Redis where REDIS_URL is not set', async () => {
     expect(await (await controllerIn({ hosted: [], contexts: {} })).contextsHealth()).not.toHaveProperty('redis');
+  });
+
+  it('answers a failed readiness over HTTP as a problem+json 503 NOT_READY naming the part, as a context process does too', async () => {
+    const app = (await moduleIn({ hosted: ['payments'], contexts: { payments: 'down' }, broker: true })).createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter(),
+      { logger: false },
+    );
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    try {
+      const answer = await app.inject({ method: 'GET', url: '/health/ready' });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(answer.json()).toMatchObject({
+        status: 503,
+        code: 'NOT_READY',
+        detail: expect.stringMatching(/payments/),
+        error: { payments: { status: 'down' } },
+        info: { nats: { status: 'up' } },
+      });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { ContextName } from '@tessera/contracts';
@@ -6,6 +6,7 @@ import { TOPOLOGY } from '@tessera/messaging';
 import type { Topology } from '@tessera/messaging';
 import { BrokerHealthIndicator } from './broker-health.indicator';
 import { ContextHealthIndicator, ContextReach } from './context-health.indicator';
+import { ReadinessProblemFilter } from './readiness-problem.filter';
 import { RedisHealthIndicator } from './redis-health.indicator';
 
 export const REACHED_CONTEXTS = Symbol('REACHED_CONTEXTS');
@@ -56,13 +57,14 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
+  @UseFilters(ReadinessProblemFilter)
   @ApiOperation({
     summary:
       'Answers 200 when what this process owns answers: the databases of the contexts it hosts and its broker connection; 503 naming the failing part otherwise',
   })
   @ApiOkResponse({ description: 'What this process owns answers: it can take traffic' })
   @ApiServiceUnavailableResponse({
-    description: 'A part this process owns did not answer; the gateway and the monolith say which in a problem+json with the code NOT_READY',
+    description: 'A part this process owns did not answer: a problem+json with the code NOT_READY naming it (under `error`)',
   })
   ready() {
     return this.health.check([
