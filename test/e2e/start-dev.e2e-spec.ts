@@ -1,8 +1,8 @@
 import { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
-import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from '../harness/processes';
+import { endChild, freePort, isRunning, processesWorkingIn, readLog, spawnLogged, testLogFile } from '../harness/processes';
 import { copyRepository } from '../harness/repository-copy';
 import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 
@@ -10,6 +10,8 @@ import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 // suites share; each later step restarts the app once.
 const STARTED_WITHIN_MS = 180_000;
 const RESTARTED_WITHIN_MS = 60_000;
+// The monolith closes its embedded database as it ends.
+const ENDED_WITHIN_MS = 30_000;
 const EDITED = join('libs', 'gateway', 'src', 'http', 'openapi.document.ts');
 const ADMIN_TAG = 'Operators: the dead letters of every context, to list, replay or discard';
 
@@ -38,9 +40,7 @@ describe('npm run start:dev, in a copy of the repository', () => {
     expect((await api('/health/ready').catch(() => undefined))?.status).toBe(200);
   };
 
-  beforeAll(async () => {
-    copy = await copyRepository('start-dev');
-    port = await freePort();
+  const startDev = async () => {
     dev = spawnLogged(process.execPath, [join('tools', 'dev', 'start-dev.js')], logFile, {
       cwd: copy.path,
       env: {
@@ -53,6 +53,12 @@ describe('npm run start:dev, in a copy of the repository', () => {
     });
     exited = new Promise((resolve) => dev.once('exit', (code) => resolve(code)));
     await untilPasses(serving, STARTED_WITHIN_MS, 250);
+  };
+
+  beforeAll(async () => {
+    copy = await copyRepository('start-dev');
+    port = await freePort();
+    await startDev();
   }, STARTED_WITHIN_MS + 60_000);
 
   afterAll(async () => {
@@ -108,4 +114,21 @@ describe('npm run start:dev, in a copy of the repository', () => {
     await expect(exited).resolves.toBe(0);
     await expect(api('/health/live')).rejects.toThrow();
   });
+
+  it(
+    'leaves nothing running when it is killed outright, as a closed terminal or an IDE does',
+    async () => {
+      if (isRunning(dev)) await endChild(dev, exited);
+      await startDev();
+      const directory = realpathSync(copy.path);
+      expect(processesWorkingIn(directory).some((line) => line.includes('swc'))).toBe(true);
+
+      dev.kill('SIGKILL');
+
+      // swc's watch (under npm and its shell) and the monolith, each in a group of its own, end by themselves.
+      await untilPasses(() => expect(processesWorkingIn(directory)).toEqual([]), ENDED_WITHIN_MS, 250);
+      await expect(api('/health/live')).rejects.toThrow();
+    },
+    STARTED_WITHIN_MS + ENDED_WITHIN_MS + 30_000,
+  );
 });

@@ -1,7 +1,7 @@
 import type { ContextName } from '@tessera/contracts';
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -146,6 +146,24 @@ const BLOCKS = Math.floor((LAST_PORT + 1 - FIRST_PORT) / PORT_BLOCK);
 const RUN_OFFSET = process.ppid % BLOCKS;
 const workerBlock = (RUN_OFFSET + Number(process.env.JEST_WORKER_ID ?? 1) - 1) % BLOCKS;
 let nextInBlock = 0;
+
+/**
+ * The processes (`pid command line`) whose working directory is `directory`, read from /proc: what a tool started
+ * there left running, whichever process group it is in. Those of other users, and those that end meanwhile, are
+ * skipped.
+ */
+export function processesWorkingIn(directory: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== directory) continue;
+      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
 
 /** A port on 127.0.0.1 that nothing listens on now, and that this process has not handed out lately. */
 export async function freePort(): Promise<number> {

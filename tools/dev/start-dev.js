@@ -24,8 +24,13 @@ const COMPILED = /^Successfully compiled (\S+\.ts) with swc/;
 // A save of several files (a checkout, a rename) comes as a burst of lines: one restart for the burst.
 const BURST_MS = 30;
 
-// A group of its own, so that stopping it stops npm, its shell and swc alike.
-const compiler = spawn(NPM, ['run', '--silent', 'compile', '--', '--watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+// A group of its own, so that stopping it stops npm, its shell and swc alike; through group-of-parent.js, which ends
+// that group should this process be killed without a chance to.
+const compiler = spawn(process.execPath, [join(__dirname, 'group-of-parent.js'), NPM, 'run', '--silent', 'compile', '--', '--watch'], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  detached: true,
+});
 let app;
 let watching = false;
 let stopping = false;
