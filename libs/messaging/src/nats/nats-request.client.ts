@@ -1,14 +1,20 @@
 import { ClientNats, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { ContextName } from '@tessera/contracts';
-import { createInbox, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { createInbox, type Msg, type NatsConnection } from 'nats';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { BrokerNames } from '../transports/broker-names';
+
+/** A caller waiting for the reply to a request it published to `subject`. */
+interface Waiting {
+  subject: string;
+  answer: (error: Error | null, reply: Msg | null) => void;
+}
 
 /** The replies of one connection: one subscription to `<inbox>.*`, and who waits for each token under it. */
 interface ReplyInbox {
   connection: NatsConnection;
   prefix: string;
-  waiting: Map<string, (error: NatsError | null, reply: Msg | null) => void>;
+  waiting: Map<string, Waiting>;
 }
 
 /**
@@ -24,7 +30,10 @@ interface ReplyInbox {
  * timeout is the only one: when it gives up, its token is forgotten and a
  * late reply is dropped. When no process of the context is subscribed, NATS
  * says so at once ("no responders": an empty reply with status 503); that is
- * CONTEXT_UNAVAILABLE rather than a wait for the timeout.
+ * CONTEXT_UNAVAILABLE rather than a wait for the timeout. So is a request
+ * the server refused to take from this process's user (a permissions
+ * violation, docker/nats/authorization.conf), which would otherwise be a
+ * timeout that names nothing.
  */
 export class NatsRequestClient extends ClientNats {
   private replies?: ReplyInbox;
@@ -52,14 +61,18 @@ export class NatsRequestClient extends ClientNats {
       const connection = this.natsClient as NatsConnection;
       const replies = this.repliesOn(connection);
       const token = (this.nextToken++).toString(36);
-      replies.waiting.set(token, (error, reply) => {
-        if (error) callback({ err: error, isDisposed: true });
-        else if (reply!.data.length === 0 && reply!.headers?.code === 503)
-          callback({ err: new ContextUnreachableError(`${this.context} is unavailable: no process serves it`, true), isDisposed: true });
-        else void answer(undefined, reply as Parameters<typeof answer>[1]);
+      const subject = this.normalizePattern(partialPacket.pattern);
+      replies.waiting.set(token, {
+        subject,
+        answer: (error, reply) => {
+          if (error) callback({ err: error, isDisposed: true });
+          else if (reply!.data.length === 0 && reply!.headers?.code === 503)
+            callback({ err: new ContextUnreachableError(`${this.context} is unavailable: no process serves it`, true), isDisposed: true });
+          else void answer(undefined, reply as Parameters<typeof answer>[1]);
+        },
       });
       forget = () => replies.waiting.delete(token);
-      connection.publish(this.normalizePattern(partialPacket.pattern), serialized.data, {
+      connection.publish(subject, serialized.data, {
         reply: `${replies.prefix}.${token}`,
         headers: this.mergeHeaders(serialized.headers),
       });
@@ -87,17 +100,36 @@ export class NatsRequestClient extends ClientNats {
           const waiting = [...replies.waiting.values()];
           replies.waiting.clear();
           if (this.replies === replies) this.replies = undefined;
-          for (const answer of waiting) answer(error, null);
+          for (const { answer } of waiting) answer(error, null);
           return;
         }
         const token = reply.subject.slice(tokenAt);
-        const answer = replies.waiting.get(token);
-        if (!answer) return;
+        const waiting = replies.waiting.get(token);
+        if (!waiting) return;
         replies.waiting.delete(token);
-        answer(null, reply);
+        waiting.answer(null, reply);
       },
     });
+    void this.refuseWhatTheServerRefuses(replies);
     this.replies = replies;
     return replies;
+  }
+
+  /**
+   * Answers at once every caller waiting on a subject the server would not take from this connection's user: it
+   * dropped their requests, so no reply will come, and each would otherwise wait out its timeout.
+   */
+  private async refuseWhatTheServerRefuses(replies: ReplyInbox): Promise<void> {
+    for await (const status of replies.connection.status()) {
+      const refused = (status as { permissionContext?: { operation: string; subject: string } }).permissionContext;
+      if (status.type !== 'error' || refused?.operation !== 'publish') continue;
+      // Nest logs the violation without its subject, which is what tells a stale authorization from a wrong user.
+      this.logger.error(`NATS refused a request to ${refused.subject}: this process's NATS user may not publish there (permissions violation)`);
+      for (const [token, { subject, answer }] of replies.waiting) {
+        if (subject !== refused.subject) continue;
+        replies.waiting.delete(token);
+        answer(new ContextUnreachableError(`${this.context} is unavailable: NATS refused the request to ${subject} (permissions violation)`, true), null);
+      }
+    }
   }
 }
