@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PATTERN_REFERENCE, readContextMap, renderContextMap } from './context-map';
+import { DEFAULT_NATS_NAMESPACE, NATS_PROCESSES, natsUsersOf, renderNatsAuthorization } from './nats-authorization';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -10,6 +11,12 @@ describe('the context map', () => {
 
   it('is what docs/context-map.md says: run `npm run context-map` after changing a pattern, a handler or a caller', () => {
     expect(readFileSync(join(root, 'docs', 'context-map.md'), 'utf8')).toBe(renderContextMap(map));
+  });
+
+  it('gives each process the NATS permissions docker/nats/authorization.conf grants: run `npm run context-map` after changing a pattern, a handler or a caller', () => {
+    expect(readFileSync(join(root, 'docker', 'nats', 'authorization.conf'), 'utf8')).toBe(
+      renderNatsAuthorization(natsUsersOf(map, DEFAULT_NATS_NAMESPACE, NATS_PROCESSES), DEFAULT_NATS_NAMESPACE),
+    );
   });
 
   it('has a handler for every pattern somebody sends and every event routed to a consumer, and nothing handled undeclared', () => {
