@@ -9,8 +9,12 @@ import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from
 /** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
-/** What a private server requires of its clients: a user and password, a token, or nothing. */
-export type NatsServerAuth = { user: string; password: string } | { token: string };
+/**
+ * What a private server requires of its clients: a user and password, a token, or nothing; or what a configuration
+ * file says, with the environment it reads (its users' passwords) and the user the harness logs in as to see it serve.
+ */
+export type NatsServerAuth =
+  { user: string; password: string } | { token: string } | { configFile: string; environment: Record<string, string>; user: string; password: string };
 
 /**
  * A nats-server of the test's own, with JetStream on a temporary storage
@@ -24,6 +28,7 @@ export class PrivateNatsServer {
   private child?: ChildProcess;
   private exited?: Promise<void>;
   private starts = 0;
+  private latestLogFile?: string;
 
   private constructor(
     readonly port: number,
@@ -48,9 +53,12 @@ export class PrivateNatsServer {
   /** The server's URL with the credentials it requires, percent-encoded as a NATS_URL holds them. */
   get url(): string {
     if (!this.auth) return this.urlWithoutCredentials;
-    const credentials =
-      'token' in this.auth ? encodeURIComponent(this.auth.token) : `${encodeURIComponent(this.auth.user)}:${encodeURIComponent(this.auth.password)}`;
-    return `nats://${credentials}@127.0.0.1:${this.port}`;
+    return 'token' in this.auth ? `nats://${encodeURIComponent(this.auth.token)}@127.0.0.1:${this.port}` : this.urlOf(this.auth.user, this.auth.password);
+  }
+
+  /** The server's URL with another user's credentials, for a server whose configuration has several. */
+  urlOf(user: string, password: string): string {
+    return `nats://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}`;
   }
 
   get urlWithoutCredentials(): string {
@@ -61,18 +69,21 @@ export class PrivateNatsServer {
     return isRunning(this.child);
   }
 
+  /** Where the server of the latest start writes its log: a name of its own each time, made once per start. */
   get logFile(): string {
-    return testLogFile(`${this.label}-nats-${this.starts}`);
+    return this.latestLogFile ?? '';
   }
 
   /** Starts the server (again) on its port and storage, and resolves once a client can use JetStream on it. */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
     this.starts++;
+    this.latestLogFile = testLogFile(`${this.label}-nats-${this.starts}`);
     const child = spawnLogged(
       NATS_SERVER_BIN,
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.authArguments()],
+      [...this.authArguments(), '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
       this.logFile,
+      this.auth && 'configFile' in this.auth ? { env: { ...process.env, ...this.auth.environment } } : {},
     );
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
@@ -97,6 +108,8 @@ export class PrivateNatsServer {
 
   private authArguments(): string[] {
     if (!this.auth) return [];
+    // Flags after the file override it: the test's own port, storage and interface.
+    if ('configFile' in this.auth) return ['-c', this.auth.configFile];
     return 'token' in this.auth ? ['--auth', this.auth.token] : ['--user', this.auth.user, '--pass', this.auth.password];
   }
 
