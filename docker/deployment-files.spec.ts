@@ -4,6 +4,7 @@ import { defaultHealthPort, envSchema, parseRuntimeSettings, RUNTIME_SETTING_NAM
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_NATS_NAMESPACE, NATS_PROCESSES, natsPasswordVariable, natsUserName, type NatsProcess } from '../tools/context-map/nats-authorization';
 
 // No Docker engine or Kubernetes cluster runs the suite: these checks hold the
 // deployment files to the code they start (apps, configuration names, ports).
@@ -13,12 +14,28 @@ const DOCKER = __dirname;
 const K8S = join(DOCKER, 'k8s');
 const IMAGE = 'tessera:local';
 
-/** Variables the files may name that the apps do not read: the image's app switch and the postgres image's own. */
-const NOT_APP_VARIABLES = new Set(['APP', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'SCARF_ANALYTICS']);
+/**
+ * Variables the files may name that the apps do not read: the image's app switch, the postgres image's own, and the
+ * NATS users' passwords, which nats-server reads (docker/nats/authorization.conf).
+ */
+const NOT_APP_VARIABLES = new Set(['APP', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'SCARF_ANALYTICS', ...NATS_PROCESSES.map(natsPasswordVariable)]);
 const APP_VARIABLES = new Set(Object.keys(envSchema.describe().keys ?? {}));
 const APPS = readdirSync(join(REPO, 'apps')).filter((app) => existsSync(join(REPO, 'apps', app, 'src', 'main.ts')));
 
 type Node = Record<string, any>;
+
+/** The users docker/nats/authorization.conf defines, each with the variable its password is read from. */
+const NATS_USERS = new Map(
+  [...readFileSync(join(DOCKER, 'nats', 'authorization.conf'), 'utf8').matchAll(/user: "([^"]+)"\s+password: \$(\w+)/g)].map(([, user, variable]) => [
+    user,
+    variable,
+  ]),
+);
+
+/** The Secret key that holds an app's NATS_URL: each app has a NATS user of its own. */
+function natsUrlKeyOf(app: string): string {
+  return `${app.toUpperCase()}_NATS_URL`;
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -232,12 +249,42 @@ describe('docker/compose.split.yml', () => {
   const services = composeServices(join(DOCKER, 'compose.split.yml'));
   const byApp = new Map(services.filter((service) => service.env.APP).map((service) => [service.env.APP, service]));
 
-  it('runs the gateway and every context in its own process over NATS with JetStream', () => {
+  const nats = services.find((service) => service.name === 'nats')!;
+  /** Where the nats container finds each file the compose file mounts into it. */
+  const natsMounts = new Map(((nats.spec.volumes ?? []) as string[]).map((volume) => volume.split(':')).map(([source, target]) => [target, source] as const));
+
+  it('runs the gateway and every context in its own process over NATS with JetStream, kept on a volume', () => {
     expect([...byApp.keys()].sort()).toEqual(['gateway', ...CONTEXT_NAMES].sort());
     for (const app of byApp.values()) expect(app.env.TRANSPORT).toBe('nats');
-    const nats = services.find((service) => service.name === 'nats');
-    expect(nats?.spec.command).toContain('--jetstream');
-    expect(nats?.spec.command).toContain('--store_dir');
+    const [, flag, configFile] = nats.spec.command as string[];
+    expect(flag).toBe('--config');
+    const config = readFileSync(join(DOCKER, natsMounts.get(configFile)!), 'utf8');
+    const storeDir = /jetstream\s*\{[^}]*store_dir:\s*(\S+)/.exec(config)?.[1];
+    expect(natsMounts.get(storeDir!)).toBe('nats-data');
+  });
+
+  it('runs NATS with the generated authorization, mounted beside the configuration that includes it, and every password it reads', () => {
+    const configFile = (nats.spec.command as string[])[2];
+    const include = /^include\s+(\S+)$/m.exec(readFileSync(join(DOCKER, natsMounts.get(configFile)!), 'utf8'))?.[1];
+    expect(include).toBeDefined();
+    expect(natsMounts.get(join(dirname(configFile), include!))).toBe('./nats/authorization.conf');
+    expect(Object.keys(nats.env).sort()).toEqual([...NATS_USERS.values()].sort());
+    // Required, not defaulted: a password written here would be everyone's.
+    for (const [variable, value] of Object.entries(nats.env))
+      expect({ variable, value }).toEqual({ variable, value: expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?`)) });
+  });
+
+  it('logs each app in to NATS as its own user, with the password NATS reads for that user', () => {
+    for (const [app, service] of byApp) {
+      const url = new URL(service.env.NATS_URL.replace(/\$\{(\w+)\}/g, '$1'));
+      const user = natsUserName(DEFAULT_NATS_NAMESPACE, app as NatsProcess);
+      expect({ app, user: url.username, password: url.password, host: url.host }).toEqual({
+        app,
+        user,
+        password: NATS_USERS.get(user),
+        host: 'nats:4222',
+      });
+    }
   });
 
   it('gives each context a database of its own that the init script creates', () => {
@@ -278,6 +325,8 @@ describe('docker/k8s', () => {
   const secrets = new Map(ofKind('Secret').map((secret) => [secret.metadata.name, secret.stringData as Record<string, string>]));
   const deployments = deploymentsOf();
   const containers = deployments.flatMap((deployment) => (deployment.spec.template.spec.containers as Node[]).map((container) => ({ deployment, container })));
+  /** The variable a Secret key is read as: an app's own NATS URL is its NATS_URL. */
+  const variableOfSecretKey = (key: string) => (APPS.some((app) => natsUrlKeyOf(app) === key) ? 'NATS_URL' : key);
   const literalEnv = (container: Node): Record<string, string> =>
     Object.fromEntries(((container.env ?? []) as Node[]).filter((entry) => entry.value !== undefined).map((entry) => [entry.name, String(entry.value)]));
 
@@ -292,13 +341,13 @@ describe('docker/k8s', () => {
       expect({ name, unknown: unknownVariables(Object.keys(data)) }).toEqual({ name, unknown: [] });
       expect({ name, complaint: schemaComplaint(data) }).toEqual({ name, complaint: undefined });
     }
-    for (const [name, data] of secrets) expect({ name, unknown: unknownVariables(Object.keys(data)) }).toEqual({ name, unknown: [] });
+    for (const [name, data] of secrets) expect({ name, unknown: unknownVariables(Object.keys(data).map(variableOfSecretKey)) }).toEqual({ name, unknown: [] });
   });
 
   it('ships Secret placeholders that the apps refuse, so nobody runs on them by mistake', () => {
     for (const data of secrets.values()) {
       for (const [name, value] of Object.entries(data)) {
-        expect({ name, refused: envSchema.extract(name).validate(value).error !== undefined }).toEqual({ name, refused: true });
+        expect({ name, refused: envSchema.extract(variableOfSecretKey(name)).validate(value).error !== undefined }).toEqual({ name, refused: true });
       }
     }
   });
@@ -444,17 +493,22 @@ describe('docker/k8s', () => {
     });
   });
 
-  it('gives every app NATS_URL from the Secret, whose placeholder carries credentials, and no ConfigMap has it', () => {
+  it("gives every app NATS_URL from the Secret, its own key there, whose placeholder logs in as the app's NATS user; no ConfigMap has it", () => {
     for (const [name, data] of configMaps) expect({ name, natsUrl: data.NATS_URL }).toEqual({ name, natsUrl: undefined });
     expect(configMaps.get('tessera-config')?.TRANSPORT).toBe('nats');
+    const secret = secrets.get('tessera-secrets')!;
+    expect(secret.NATS_URL).toBeUndefined();
     for (const { deployment, container } of containers) {
+      const app = deployment.metadata.name as string;
       const natsUrl = ((container.env ?? []) as Node[]).find((entry) => entry.name === 'NATS_URL');
-      expect({ deployment: deployment.metadata.name, from: natsUrl?.valueFrom?.secretKeyRef }).toEqual({
-        deployment: deployment.metadata.name,
-        from: { name: 'tessera-secrets', key: 'NATS_URL' },
+      expect({ app, from: natsUrl?.valueFrom?.secretKeyRef }).toEqual({ app, from: { name: 'tessera-secrets', key: natsUrlKeyOf(app) } });
+      const user = natsUserName(DEFAULT_NATS_NAMESPACE, app as NatsProcess);
+      expect({ app, placeholder: secret[natsUrlKeyOf(app)], userExists: NATS_USERS.has(user) }).toEqual({
+        app,
+        placeholder: expect.stringMatching(new RegExp(`^nats://${user}:<password>@[^/@]+:\\d+$`)),
+        userExists: true,
       });
     }
-    expect(secrets.get('tessera-secrets')?.NATS_URL).toMatch(/^nats:\/\/<user>:<password>@[^/@]+:\d+$/);
   });
 
   it('scales catalog on CPU from two replicas', () => {
