@@ -14,7 +14,10 @@ const namespaceAt = process.argv.indexOf('--namespace');
 if (namespaceAt >= 0) {
   // Another deployment's MESSAGING_NAMESPACE: its authorization goes to stdout, and the committed files stay as they are.
   const namespace = process.argv[namespaceAt + 1] ?? '';
-  if (!NAMESPACE_RULE.test(namespace)) throw new Error(`--namespace takes a MESSAGING_NAMESPACE (${NAMESPACE_RULE}), not "${namespace}"`);
+  if (!NAMESPACE_RULE.test(namespace)) {
+    process.stderr.write(`--namespace takes a MESSAGING_NAMESPACE (${NAMESPACE_RULE}), not "${namespace}"\n`);
+    process.exit(78);
+  }
   process.stdout.write(renderNatsAuthorization(natsUsersOf(map, namespace, NATS_PROCESSES), namespace));
 } else {
   writeFileSync(join(root, 'docs', 'context-map.md'), renderContextMap(map));
