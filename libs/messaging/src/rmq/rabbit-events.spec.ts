@@ -196,6 +196,60 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     });
   });
 
+  it.each(consumers)(
+    '%s takes the next event on a new channel once the broker closed the one it had (a retry copy sent to an exchange deleted by hand)',
+    async (_, consumer) => {
+      const handled: string[] = [];
+      let failed = false;
+      let deleted = false;
+      const handle: EventHandoff = async (_pattern, payload) => {
+        if (!failed) {
+          failed = true;
+          // The copy then goes to an exchange that is no more: the broker answers NOT_FOUND and closes the channel.
+          await onBroker((channel) => channel.deleteExchange(exchangeOf(consumer)));
+          deleted = true;
+          throw notYet(0);
+        }
+        handled.push((payload as WireEnvelope<Probe>).$data.eventId);
+      };
+      let exchangeOf!: (consumer: EventConsumer) => string;
+      await whileConsuming(consumer, handle, async (publisher, on) => {
+        exchangeOf = (of) => (of === GATEWAY ? on.broadcastExchange : on.eventsExchange);
+        const first = randomUUID();
+        await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId: first });
+        await untilPasses(() => expect(deleted).toBe(true), 20_000);
+        // A context's event was in hand, unacknowledged, and comes back; a gateway's went with the queue of the closed channel.
+        if (consumer !== GATEWAY) await untilPasses(() => expect(handled).toEqual([first]), 45_000, 100);
+
+        const next = randomUUID();
+        await untilPasses(
+          async () => {
+            await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId: next });
+            await untilPasses(() => expect(handled).toContain(next), 2000);
+          },
+          45_000,
+          200,
+        );
+      });
+    },
+    60_000,
+  );
+
+  it('publishes the next event on a new channel once the broker closed the one it had (the events exchange deleted by hand)', async () => {
+    const handled: string[] = [];
+    const handle: EventHandoff = async (_pattern, payload) => void handled.push((payload as WireEnvelope<Probe>).$data.eventId);
+    await whileConsuming('ordering', handle, async (publisher, on) => {
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
+      await onBroker((channel) => channel.deleteExchange(on.eventsExchange));
+      // Published to an exchange that is no more: the broker answers NOT_FOUND and closes the publisher's channel.
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() }).catch(() => undefined);
+
+      const next = randomUUID();
+      await untilPasses(() => publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: next }), 45_000, 200);
+      await untilPasses(() => expect(handled).toContain(next), 20_000);
+    });
+  }, 60_000);
+
   it('leaves the next consumer the events a stopped one had not handled, and none of those it had', async () => {
     const publisher = open();
     const eventIds = Array.from({ length: EVENTS }, () => randomUUID());

@@ -3,12 +3,13 @@ import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
+import { AmqpConnectionManager, ChannelWrapper, connect, type CreateChannelOpts } from 'amqp-connection-manager';
 import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { BrokerRefusalError, brokerRefusalOf } from './broker-refusal';
+import { ChannelReopener, KeptChannels } from './channel-reopener';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
@@ -57,6 +58,8 @@ export class RabbitEvents implements RemoteEventDelivery {
   private connection?: AmqpConnectionManager;
   private publisher?: { channel: ChannelWrapper; refusal: Refusal };
   private readonly consumers: ChannelWrapper[] = [];
+  /** Every channel this process keeps on the broker, its request servers' too, brought back after the broker closed it. */
+  readonly channels = new KeptChannels();
 
   constructor(
     private readonly url: string,
@@ -99,7 +102,10 @@ export class RabbitEvents implements RemoteEventDelivery {
   async consume(consumer: EventConsumer, handle: EventHandoff): Promise<() => Promise<void>> {
     let chain: Promise<void> = Promise.resolve();
     let stopping = false;
-    // The subscription on the channel of the moment: a reconnect runs `setup` again, on a new channel with a new tag.
+    // The subscription on the channel of the moment: a reconnect, or a new channel after the broker closed one
+    // (ChannelReopener), runs `setup` again, on a new channel with a new tag. The events in hand on a channel the broker
+    // closed went back to the queue as it closed it: their acknowledgements fail (settle), and they come again, on the
+    // new channel or to another replica, whose inbox drops those already processed.
     let subscription: { channel: ConfirmChannel; consumerTag: string } | undefined;
     const take = (channel: ConfirmChannel, queue: ConsumedQueue, message: ConsumeMessage | null) => {
       if (!message) return;
@@ -109,26 +115,19 @@ export class RabbitEvents implements RemoteEventDelivery {
       chain = chain.then(() => (stopping ? settle(() => channel.nack(message, false, true)) : this.process(channel, queue, message, handle)));
     };
     const refusal = new Refusal();
-    const channelWrapper = this.connect().createChannel({
-      name: `${this.processName}-${consumer}-events`,
-      setup: (channel: ConfirmChannel) =>
-        this.refusalIn(
-          channel,
-          async () => {
-            await this.declareTopology(channel);
-            await channel.prefetch(PREFETCH);
-            const queue = consumer === GATEWAY ? await this.declareGatewayQueues(channel) : await this.declareRetryQueues(channel, consumer);
-            const { consumerTag } = await channel.consume(queue.name, (message) => take(channel, queue, message), { noAck: false });
-            subscription = { channel, consumerTag };
-          },
-          refusal,
-        ),
+    const { channel: channelWrapper, reopener } = this.openChannel(`${this.processName}-${consumer}-events`, refusal, async (channel) => {
+      await this.declareTopology(channel);
+      await channel.prefetch(PREFETCH);
+      const queue = consumer === GATEWAY ? await this.declareGatewayQueues(channel) : await this.declareRetryQueues(channel, consumer);
+      const { consumerTag } = await channel.consume(queue.name, (message) => take(channel, queue, message), { noAck: false });
+      subscription = { channel, consumerTag };
     });
     this.consumers.push(channelWrapper);
     // A refusal fails the start (BrokerEventServer): no event of this consumer could be taken.
     await Promise.race([channelWrapper.waitForConnect(), refusal.refused]);
     return async () => {
       stopping = true;
+      reopener.stop();
       // Cancelled, not closed, first: a closed channel cannot acknowledge the events still in hand, and the broker would
       // deliver each of them again to the next consumer, handled twice. A channel already gone has no consumer left.
       if (subscription) await subscription.channel.cancel(subscription.consumerTag).catch(() => undefined);
@@ -247,13 +246,39 @@ export class RabbitEvents implements RemoteEventDelivery {
 
   private openPublisher(): { channel: ChannelWrapper; refusal: Refusal } {
     const refusal = new Refusal();
-    const channel = this.connect().createChannel({
-      name: `${this.processName}-events-publisher`,
-      confirm: true,
+    const { channel } = this.openChannel(`${this.processName}-events-publisher`, refusal, (confirmChannel) => this.declareTopology(confirmChannel), {
       publishTimeout: PUBLISH_TIMEOUT_MS,
-      setup: (confirmChannel: ConfirmChannel) => this.refusalIn(confirmChannel, () => this.declareTopology(confirmChannel), refusal),
     });
     return { channel, refusal };
+  }
+
+  /**
+   * A confirm channel named `name`, set up by `setup` (a refusal handed to
+   * `refusal`), and set up again on a new channel whenever the broker closes
+   * it with the connection up.
+   */
+  private openChannel(
+    name: string,
+    refusal: Refusal,
+    setup: (channel: ConfirmChannel) => Promise<void>,
+    options: Omit<CreateChannelOpts, 'name' | 'setup'> = {},
+  ): { channel: ChannelWrapper; reopener: ChannelReopener } {
+    const reopener = this.channels.reopener(name, this.connect(), this.logger);
+    const channel = this.connect().createChannel({
+      ...options,
+      name,
+      confirm: true,
+      setup: (confirmChannel: ConfirmChannel) =>
+        this.refusalIn(
+          confirmChannel,
+          async () => {
+            reopener.follow(confirmChannel);
+            await setup(confirmChannel);
+          },
+          refusal,
+        ),
+    });
+    return { channel, reopener: reopener.keep(channel) };
   }
 
   /**

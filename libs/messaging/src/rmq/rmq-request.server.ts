@@ -4,6 +4,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
 import { DRAIN_MS, settledWithin } from '../handling/draining';
 import { brokerRefusalOf } from './broker-refusal';
+import { ChannelReopener, KeptChannels } from './channel-reopener';
 
 /**
  * Nest's RabbitMQ server for the requests of one context, on its queue
@@ -12,6 +13,12 @@ import { brokerRefusalOf } from './broker-refusal';
  * replica that dies first goes back to the queue and another replica answers
  * it, in time if the caller is still waiting. A replica that is stopped stops
  * taking requests first and answers those it holds before it closes.
+ * A channel the broker closed while the connection stayed up (a handler that
+ * acknowledged what it should not have, say) is set up again (ChannelReopener),
+ * so that the context does not stop taking requests with its connection up.
+ * The requests that channel held went back to the queue as the broker closed
+ * it: another replica, or the new channel, answers those whose callers still
+ * wait, and the process killed meanwhile leaves them there all the same.
  */
 export class RmqRequestServer extends ServerRMQ {
   private consumingChannel?: Channel;
@@ -19,8 +26,13 @@ export class RmqRequestServer extends ServerRMQ {
   private readonly pending = new Set<Promise<void>>();
   private readonly answered = new WeakMap<object, () => void>();
   private readonly acknowledged = new WeakSet<object>();
+  private reopener?: ChannelReopener;
 
-  constructor(options: ConstructorParameters<typeof ServerRMQ>[0]) {
+  /** `channels`: where readiness finds this server's channel when the broker closed it (the process's RabbitEvents'). */
+  constructor(
+    options: ConstructorParameters<typeof ServerRMQ>[0],
+    private readonly channels = new KeptChannels(),
+  ) {
     // Nest names no consumer by default; a name lets close() stop taking requests while it answers those it holds.
     super({ consumerTag: `tessera-${randomUUID()}`, ...options });
   }
@@ -35,6 +47,9 @@ export class RmqRequestServer extends ServerRMQ {
     this.consumingChannel = channel;
     // amqplib also emits a refusal as the channel's 'error'; unheard, that ends the connection, reconnected in a loop.
     channel.on('error', () => undefined);
+    // Nest makes one wrapper, on the first connect, and has it by the time the wrapper runs this setup.
+    this.reopener ??= this.channels.reopener(this.queue, this.server!, this.logger).keep(this.channel!);
+    this.reopener.follow(channel);
     try {
       await super.setupChannel(channel, callback);
       this.setUp = true;
@@ -93,6 +108,7 @@ export class RmqRequestServer extends ServerRMQ {
   }
 
   override async close(): Promise<void> {
+    this.reopener?.stop();
     await this.consumingChannel?.cancel(this.getOptionsProp(this.options, 'consumerTag') as string).catch(() => undefined);
     await settledWithin([...this.pending], DRAIN_MS);
     await super.close();

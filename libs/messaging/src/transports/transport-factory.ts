@@ -22,7 +22,11 @@ import { DEFAULT_EJECTION_OPTIONS, ReplicaBalancedClient } from '../balancing/re
 import { healthCheckPatternOf } from '../handling/health-check-pattern';
 
 /** A broker's event queues: where events are delivered to and consumed from, and whether the broker is reachable. */
-export type BrokerEvents = RemoteEventDelivery & DurableEventSource & { isConnected(): Promise<boolean>; close(): Promise<void> };
+export type BrokerEvents = RemoteEventDelivery &
+  DurableEventSource & {
+    isConnected(): Promise<boolean>;
+    close(): Promise<void>;
+  };
 
 /** Names this process on the broker, so its connections can be told apart in the broker's own tools. */
 export function processNameOf(topology: Topology): string {
@@ -134,14 +138,18 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
       return [
         ...hosted.map(
           (context) =>
-            new RmqRequestServer({
-              urls: [topology.rabbitmqUrl],
-              queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
-              queueOptions: REQUEST_QUEUE_OPTIONS,
-              noAck: false,
-              prefetchCount: 32,
-              deserializer: new CorrelatingDeserializer(),
-            }),
+            new RmqRequestServer(
+              {
+                urls: [topology.rabbitmqUrl],
+                queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
+                queueOptions: REQUEST_QUEUE_OPTIONS,
+                noAck: false,
+                prefetchCount: 32,
+                deserializer: new CorrelatingDeserializer(),
+              },
+              // Readiness asks the process's RabbitEvents, which createBrokerEvents made for this transport.
+              (brokerEvents as RabbitEvents).channels,
+            ),
         ),
         ...eventServers(brokerEvents!, consumers),
       ];
