@@ -18,6 +18,8 @@ const EVENTS = 48;
 const HANDLING_MS = 15;
 /** More failing events than a consumer's prefetch (32), each of which once held a place in it for its whole pause. */
 const FAILING = 40;
+/** Longer than the pause before the first new channel after the broker closed one (ChannelReopener). */
+const LONGER_THAN_A_FIRST_PAUSE_MS = 3000;
 /** The pause the failing events ask for: longer than a case lasts, so that they are all still waiting at its end. */
 const FAILING_PAUSE_MS = 60_000;
 
@@ -248,6 +250,43 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
       await untilPasses(() => publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: next }), 45_000, 200);
       await untilPasses(() => expect(handled).toContain(next), 20_000);
     });
+  }, 60_000);
+
+  it("is not ready, naming the consumer, while the broker refuses its new channel's setup, and takes its events again once an operator mended it", async () => {
+    const on = freshNames();
+    const retryQueue = on.eventRetryQueue('ordering', retryDelayFor(0));
+    const handled: string[] = [];
+    let refusing = false;
+    const handle: EventHandoff = async (_pattern, payload) => {
+      if (!refusing) {
+        refusing = true;
+        // A retry queue declared otherwise by hand makes the new channel's setup refused; the copy sent to an
+        // exchange that is no more makes the broker close the channel the consumer has.
+        await onBroker(async (channel) => {
+          await channel.deleteQueue(retryQueue);
+          await channel.assertQueue(retryQueue, { durable: true, arguments: { 'x-message-ttl': 5000 } });
+          await channel.deleteExchange(on.eventsExchange);
+        });
+        throw notYet(0);
+      }
+      handled.push((payload as WireEnvelope<Probe>).$data.eventId);
+    };
+    const consuming = open(on);
+    const stop = await consuming.consume('ordering', handle);
+    try {
+      expect(consuming.lostChannels(0)).toEqual([]);
+      const eventId = randomUUID();
+      await open(on).deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId });
+
+      // Longer without a channel than the first pause before a new one: that one was refused too.
+      await untilPasses(() => expect(consuming.lostChannels(LONGER_THAN_A_FIRST_PAUSE_MS)).toEqual([expect.stringMatching(/-ordering-events$/)]), 45_000, 100);
+      await onBroker((channel) => channel.deleteQueue(retryQueue));
+
+      await untilPasses(() => expect(handled).toEqual([eventId]), 45_000, 100);
+      expect(consuming.lostChannels(0)).toEqual([]);
+    } finally {
+      await stop();
+    }
   }, 60_000);
 
   it('leaves the next consumer the events a stopped one had not handled, and none of those it had', async () => {

@@ -23,6 +23,9 @@ const RETRIED_HEADER = 'x-tessera-redelivered';
 // its versions read them differently when a client publishes them again (3.13 changed it, 3.13.3 partly undid it): a
 // copy goes without them, and the broker writes fresh ones when its retry queue expires it.
 const DEATH_RECORD = /^x-(first-|last-)?death/;
+// How long a channel the broker closed may go without a new one before readiness says so: a new channel normally
+// follows within the first pause (ChannelReopener), and readiness need not flap for it.
+const LOST_CHANNEL_GRACE_MS = 10_000;
 
 /**
  * A retry queue, and how a copy reaches it: through the consumer's own events exchange, bound to it under its name,
@@ -139,6 +142,19 @@ export class RabbitEvents implements RemoteEventDelivery {
   /** Whether the broker connection is up right now, for readiness. */
   async isConnected(): Promise<boolean> {
     return this.connect().isConnected();
+  }
+
+  /**
+   * For readiness, the channels the broker closed more than `graceMs` ago
+   * and that have no new one yet: with the connection up, a consumer without
+   * its channel takes nothing (nor a request server requests), and no other
+   * sign of it reaches a probe. A process whose consumer the broker keeps
+   * refusing (its queue declared otherwise by hand) is not ready: a rollout
+   * stops at it, and the probe names the channel to look at. A moment
+   * without one is not: the reopener sets a new one up within its first pause.
+   */
+  lostChannels(graceMs = LOST_CHANNEL_GRACE_MS): string[] {
+    return this.channels.lostLongerThan(graceMs);
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,8 @@ import { healthCheckPatternOf } from '../handling/health-check-pattern';
 export type BrokerEvents = RemoteEventDelivery &
   DurableEventSource & {
     isConnected(): Promise<boolean>;
+    /** The channels the broker closed a while ago and that have no new one yet, where a broker closes channels alone. */
+    lostChannels?(): string[];
     close(): Promise<void>;
   };
 

@@ -6,8 +6,10 @@ import type { BrokerEvents, Topology } from '@tessera/messaging';
 const BROKER_NAMES = { nats: 'nats', rmq: 'rabbitmq' } as const;
 
 /**
- * The message broker is up for this process when its connection is. Without
- * it a context takes no events and, on a broker transport, no requests.
+ * The message broker is up for this process when its connection is, and, on
+ * RabbitMQ, when no channel of it has been closed by the broker for a while
+ * without a new one (a consumer's, a request server's). Without either a
+ * context takes no events and, on a broker transport, no requests.
  */
 @Injectable()
 export class BrokerHealthIndicator {
@@ -25,6 +27,8 @@ export class BrokerHealthIndicator {
   async check(): Promise<HealthIndicatorResult> {
     const name = BROKER_NAMES[this.topology.transport as keyof typeof BROKER_NAMES] ?? 'broker';
     const session = this.indicators.check(name);
-    return (await this.broker?.isConnected()) ? session.up() : session.down({ message: `${name} is not reachable` });
+    if (!(await this.broker?.isConnected())) return session.down({ message: `${name} is not reachable` });
+    const lost = this.broker?.lostChannels?.() ?? [];
+    return lost.length === 0 ? session.up() : session.down({ message: `${name} closed ${lost.join(', ')}, not set up again since` });
   }
 }
