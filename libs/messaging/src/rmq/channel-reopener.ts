@@ -64,8 +64,21 @@ export class ChannelReopener {
     // amqplib emits the broker's close frame as an 'error' just before 'close'; unheard, it would end the connection.
     channel.on('error', (error: Error) => (closeFrame ??= error));
     channel.once('close', () => {
-      if (closeFrame) this.closedByBroker(channel, closeFrame);
+      if (closeFrame) this.lostToBroker(channel, `RabbitMQ closed the channel ${this.name} (${closeFrame.message})`);
     });
+  }
+
+  /**
+   * The broker cancelled the channel's consumer and kept the channel: its queue was deleted (by hand, or by a policy).
+   * Nothing more would come on it, so it is closed, and a new one set up as after a close by the broker, which
+   * declares the queue again; what was published to the queue between its deletion and then went nowhere.
+   */
+  consumerCancelled(channel: Channel): void {
+    if (this.stopped || !this.setUpOnce) return;
+    this.lostToBroker(channel, `RabbitMQ cancelled the consumer of the channel ${this.name} (its queue was deleted)`);
+    void Promise.resolve()
+      .then(() => channel.close())
+      .catch(() => undefined);
   }
 
   /** How long the broker's close of this channel has gone without a new channel set up; undefined when it has one. */
@@ -81,12 +94,12 @@ export class ChannelReopener {
     clearTimeout(this.pendingReopen);
   }
 
-  private closedByBroker(channel: Channel, closeFrame: Error): void {
+  private lostToBroker(channel: Channel, what: string): void {
     if (this.stopped || !this.setUpOnce) return;
     this.closedByBrokerAt ??= Date.now();
     this.backoff = this.backoff ? this.backoff.next(undefined) : new ExponentialBackoff({ initialDelay: FIRST_PAUSE_MS, maxDelay: LONGEST_PAUSE_MS }).next();
     const pauseMs = Math.round(this.backoff.duration);
-    this.logger.warn(`RabbitMQ closed the channel ${this.name} (${closeFrame.message}); a new one in ${pauseMs} ms`);
+    this.logger.warn(`${what}; a new one in ${pauseMs} ms`);
     this.pendingReopen = setTimeout(() => void this.reopen(channel), pauseMs);
     this.pendingReopen.unref();
   }

@@ -252,6 +252,27 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     });
   }, 60_000);
 
+  it("takes a context's next events again once its queue, deleted by hand while it consumed, is declared anew", async () => {
+    const handled: string[] = [];
+    const handle: EventHandoff = async (_pattern, payload) => void handled.push((payload as WireEnvelope<Probe>).$data.eventId);
+    await whileConsuming('ordering', handle, async (publisher, on) => {
+      const queue = on.eventQueue('ordering');
+      // The broker cancels the consumer of a deleted queue and keeps its channel open: nothing more would come on it.
+      await onBroker((channel) => channel.deleteQueue(queue));
+      const consumersOfQueue = () =>
+        onBroker(async (channel) => {
+          // A queue not there yet closes the channel, which says so as an 'error' too.
+          channel.on('error', () => undefined);
+          return (await channel.checkQueue(queue)).consumerCount;
+        });
+      await untilPasses(async () => expect(await consumersOfQueue()).toBe(1), 45_000, 200);
+
+      const next = randomUUID();
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: next });
+      await untilPasses(() => expect(handled).toEqual([next]), 20_000, 100);
+    });
+  }, 60_000);
+
   it("is not ready, naming the consumer, while the broker refuses its new channel's setup, and takes its events again once an operator mended it", async () => {
     const on = freshNames();
     const retryQueue = on.eventRetryQueue('ordering', retryDelayFor(0));

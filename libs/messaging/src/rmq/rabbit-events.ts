@@ -111,7 +111,11 @@ export class RabbitEvents implements RemoteEventDelivery {
     // new channel or to another replica, whose inbox drops those already processed.
     let subscription: { channel: ConfirmChannel; consumerTag: string } | undefined;
     const take = (channel: ConfirmChannel, queue: ConsumedQueue, message: ConsumeMessage | null) => {
-      if (!message) return;
+      if (!message) {
+        // amqplib's sign that the broker cancelled the consumer (its queue deleted), with the channel left open.
+        if (!stopping) reopener.consumerCancelled(channel);
+        return;
+      }
       // Once stopping, the prefetched events not yet started go back to the queue unrun rather than all be handled
       // here first: a stop then waits for one handler, not for up to PREFETCH of them, and another replica takes them at
       // once. Their only cost is the redelivered mark, which makes the delivery rule look for a dead letter of each.
