@@ -32,4 +32,5 @@ export * from './correlation/correlating.serializer';
 export type { BrokerEvents } from './transports/transport-factory';
 export * from './transports/broker-names';
 export * from './startup/start-refusal';
+export * from './startup/certificate-refusal';
 export * from './nats/nats-connection-options';

@@ -2,6 +2,7 @@ import { connect as connectRabbitMq } from 'amqplib';
 import { connect as connectNats, NatsError } from 'nats';
 import { hasNatsCredentials, natsConnectionOptions } from '../nats/nats-connection-options';
 import type { Topology } from '../topology/topology';
+import { untrustedCertificateRefusal } from './certificate-refusal';
 import { DependencyUnavailableError, withoutPassword } from './start-refusal';
 
 /**
@@ -24,7 +25,10 @@ interface Broker {
   variable: string;
   urlOf(topology: Topology): string;
   tryConnection: BrokerConnectionTry;
-  /** The refusal to start at once with, when `error` will not go away by waiting (credentials the broker refuses). */
+  /**
+   * The refusal to start at once with, when `error` will not go away by waiting (credentials the broker refuses);
+   * a certificate this process does not take is one for every broker.
+   */
   lastingRefusal?(error: unknown, url: string): DependencyUnavailableError | undefined;
   /** What the broker's last answer says, when it says more than that it was not reached, once the budget is spent. */
   refusalAtTheEnd?(error: unknown, url: string, budgetMs: number): DependencyUnavailableError | undefined;
@@ -52,8 +56,9 @@ const BROKERS: Record<'nats' | 'rmq', Broker> = {
  * Resolves once this process's broker accepts a connection; a process on TCP
  * or in process has none and resolves at once. Rejects with a
  * DependencyUnavailableError naming the broker, its URL and the variable to set:
- * at once when the broker refuses the credentials (or their absence), which
- * no retry mends; otherwise once the budget is spent.
+ * at once when the broker refuses the credentials (or their absence), or
+ * answers TLS with a certificate this process does not take, which no retry
+ * mends; otherwise once the budget is spent.
  */
 export async function assertBrokerReachable(
   topology: Topology,
@@ -70,7 +75,7 @@ export async function assertBrokerReachable(
       return await tryConnection(url, remaining);
     } catch (error) {
       lastError = error;
-      const refusal = broker.lastingRefusal?.(error, url);
+      const refusal = broker.lastingRefusal?.(error, url) ?? untrustedCertificateRefusal(error, `${broker.label} at ${withoutPassword(url)}`, broker.variable);
       if (refusal) throw refusal;
     }
     if (deadline - Date.now() <= pauseMs) break;

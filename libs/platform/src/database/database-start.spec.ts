@@ -1,4 +1,5 @@
 import { DependencyUnavailableError } from '@tessera/messaging';
+import { startTlsServer, testCertificates } from '../../../../test/harness/test-certificates';
 import { databaseRefusal, DATABASE_CONNECT_TIMEOUT_MS, DATABASE_RETRY_PAUSE_MS, DATABASE_START_BUDGET_MS, initializeOnServer } from './database-start';
 
 const setting = { variable: 'CATALOG_DATABASE_URL', url: 'postgres://shop:s3cret@db.internal:6543/tessera_catalog' };
@@ -42,5 +43,25 @@ describe('initializeOnServer', () => {
     ).catch((error: Error) => error);
     expect(refusal).toBeInstanceOf(DependencyUnavailableError);
     expect((refusal as Error).message).toContain('(ECONNREFUSED): start it, or set DATABASE_URL to where it runs');
+  });
+
+  it('refuses the start at the first answer when the server presents a certificate a private authority signed, saying what to trust', async () => {
+    const certificates = await testCertificates();
+    const server = await startTlsServer(certificates, { postgres: true });
+    try {
+      const url = `postgres://shop:s3cret@127.0.0.1:${server.port}/tessera?sslmode=verify-full`;
+      const refusal = await initializeOnServer(
+        { type: 'postgres', url },
+        { variable: 'DATABASE_URL', url },
+        { budgetMs: 2000, pauseMs: 10, connectTimeoutMs: 1000 },
+      ).catch((error: Error) => error);
+      expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+      expect((refusal as Error).message).toBe(
+        `Postgres at postgres://shop@127.0.0.1:${server.port}/tessera?sslmode=verify-full presented a certificate signed by an authority this process does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE): set NODE_EXTRA_CA_CERTS to the PEM file of that authority`,
+      );
+    } finally {
+      await server.close();
+      certificates.remove();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError, withoutPassword } from '@tessera/messaging';
+import { DependencyUnavailableError, untrustedCertificateRefusal, withoutPassword } from '@tessera/messaging';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
@@ -8,7 +8,8 @@ import { DataSource, DataSourceOptions } from 'typeorm';
  * first try. One try waits at most DATABASE_CONNECT_TIMEOUT_MS, so a server
  * that does not answer at all costs one try; a refused connection is tried
  * again every DATABASE_RETRY_PAUSE_MS while the budget lasts. A missing
- * database or refused credentials fail at the first answer.
+ * database, refused credentials or a certificate this process does not take
+ * (a TLS DATABASE_URL) fail at the first answer.
  */
 export const DATABASE_START_BUDGET_MS = 1500;
 export const DATABASE_CONNECT_TIMEOUT_MS = 1500;
@@ -48,6 +49,8 @@ export async function initializeOnServer(
       break;
     } catch (error) {
       const code = (error as { code?: string }).code;
+      const untrusted = untrustedCertificateRefusal(error, `Postgres at ${withoutPassword(setting.url)}`, setting.variable);
+      if (untrusted) throw untrusted;
       if ((code && PERMANENT_CODES.has(code)) || deadline - Date.now() <= budget.pauseMs) throw databaseRefusal(error, setting, budget.budgetMs);
     } finally {
       await probe.end().catch(() => undefined);
