@@ -67,6 +67,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
     private readonly url: string,
     private readonly names: BrokerNames,
     private readonly processName: string,
+    private readonly inboxPrefix: string,
   ) {}
 
   async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
@@ -187,6 +188,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
       const connection = await connect({
         ...natsConnectionOptions(this.url),
         name: `${this.processName}-events`,
+        // The JetStream API's answers and the events a pull brings come to inboxes under it.
+        inboxPrefix: this.inboxPrefix,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         // Otherwise nats.js makes two errors with stack traces for every publish (its request to the stream and that

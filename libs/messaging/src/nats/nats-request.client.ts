@@ -91,7 +91,8 @@ export class NatsRequestClient extends ClientNats {
    */
   private repliesOn(connection: NatsConnection): ReplyInbox {
     if (this.replies?.connection === connection) return this.replies;
-    const replies: ReplyInbox = { connection, prefix: createInbox(), waiting: new Map() };
+    // Under this process's own prefix, the only one its NATS user may subscribe to.
+    const replies: ReplyInbox = { connection, prefix: createInbox(this.options.inboxPrefix), waiting: new Map() };
     const tokenAt = replies.prefix.length + 1;
     connection.subscribe(`${replies.prefix}.*`, {
       callback: (error, reply) => {

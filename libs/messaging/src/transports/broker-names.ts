@@ -32,6 +32,16 @@ export class BrokerNames {
     return `${this.namespace}.${context}.*`;
   }
 
+  /**
+   * The prefix of one process's NATS reply inboxes, `_INBOX.<ns>-<process>`: its requests' replies, its JetStream API
+   * answers and the events it pulls all come under it. `process` is `gateway` or the context the process hosts, as
+   * its NATS user is named, or what a process that hosts several serves, joined by `+`. nats-server lets each user
+   * subscribe under its own prefix alone, so a process cannot read another's replies.
+   */
+  natsInboxPrefix(process: string): string {
+    return `_INBOX.${this.namespace}-${process}`;
+  }
+
   /** NATS queue group that a context's replicas share for its requests. */
   requestQueue(context: ContextName): string {
     return `${this.namespace}.${context}.requests`;

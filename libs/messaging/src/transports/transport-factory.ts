@@ -36,6 +36,15 @@ export function processNameOf(topology: Topology): string {
 }
 
 /**
+ * Where this process's NATS replies come: under the name of what it serves, the gateway and the contexts it hosts, so
+ * a monolith over NATS has a prefix of its own too (`gateway+users+catalog+ordering+payments`).
+ */
+export function natsInboxPrefixOf(topology: Topology): string {
+  const served = [...(topology.hostsGateway ? [GATEWAY] : []), ...topology.hosted];
+  return new BrokerNames(topology.namespace).natsInboxPrefix(served.join('+'));
+}
+
+/**
  * The client that reaches a context this process does not host, over the topology's network transport;
  * `requestTimeoutMs` is the callers' timeout of the moment, which a RabbitMQ request carries as its expiration.
  */
@@ -53,6 +62,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
       return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
         ...natsConnectionOptions(topology.natsUrl),
+        inboxPrefix: natsInboxPrefixOf(topology),
         name: `${name}-to-${context}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
@@ -80,7 +90,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
 export function createBrokerEvents(topology: Topology): BrokerEvents | undefined {
   switch (topology.transport) {
     case 'nats':
-      return new JetStreamEvents(topology.natsUrl, new BrokerNames(topology.namespace), processNameOf(topology));
+      return new JetStreamEvents(topology.natsUrl, new BrokerNames(topology.namespace), processNameOf(topology), natsInboxPrefixOf(topology));
     case 'rmq':
       return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology));
     default:
@@ -127,6 +137,7 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
           ? [
               new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
                 ...natsConnectionOptions(topology.natsUrl),
+                inboxPrefix: natsInboxPrefixOf(topology),
                 name: processNameOf(topology),
                 maxReconnectAttempts: -1,
                 reconnectTimeWait: 500,
