@@ -2,8 +2,9 @@ import { INestApplication, Module, Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { CATALOG_EVENTS, CONTEXT_NAMES, GATEWAY, ORDERING_EVENTS, ORDERING_PATTERNS } from '@tessera/contracts';
+import { CATALOG_EVENTS, CATALOG_PATTERNS, CONTEXT_NAMES, GATEWAY, ORDERING_EVENTS, ORDERING_PATTERNS } from '@tessera/contracts';
 import {
+  BrokerNames,
   ContextClient,
   contextClientToken,
   IntegrationEventPublisher,
@@ -59,6 +60,12 @@ class OrderingProbeMessagesController {
 
 @MessagesController('catalog')
 class CatalogProbeMessagesController {
+  @MessagePattern(CATALOG_PATTERNS.RESERVE_STOCK)
+  reserveStock(@Payload() payload: { orderId: string }) {
+    handled.push({ by: 'catalog', pattern: CATALOG_PATTERNS.RESERVE_STOCK, payload });
+    return { orderId: payload.orderId, reserved: true };
+  }
+
   @EventPattern(ORDERING_EVENTS.ORDER_CANCELLED)
   orderCancelled(@Payload() event: { eventId: string }) {
     handled.push({ by: 'catalog', pattern: ORDERING_EVENTS.ORDER_CANCELLED, payload: event });
@@ -108,6 +115,10 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   const urlOf = (process: NatsProcess) => nats.urlOf(natsUserName(namespace, process), passwords[process]);
   const app = (process: NatsProcess) => apps.get(process)!;
   const clientTo = (process: NatsProcess, context: (typeof CONTEXT_NAMES)[number]) => app(process).get<ContextClient>(contextClientToken(context));
+  const inboxPrefixOf = (process: NatsProcess) => new BrokerNames(namespace).natsInboxPrefix(process);
+  /** A connection of the gateway's user of its own, beside the gateway's app, as a compromised gateway could open. */
+  const connectAsGateway = () =>
+    connect({ servers: nats.urlWithoutCredentials, user: natsUserName(namespace, 'gateway'), pass: passwords.gateway, inboxPrefix: inboxPrefixOf('gateway') });
 
   /** A process of the split deployment as its app starts it, logged in as its own user. */
   async function startProcess(process: NatsProcess): Promise<INestApplication> {
@@ -133,6 +144,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
       environment,
       user: natsUserName(namespace, 'gateway'),
       password: passwords.gateway,
+      inboxPrefix: inboxPrefixOf('gateway'),
     });
     for (const process of NATS_PROCESSES) apps.set(process, await startProcess(process));
   });
@@ -201,7 +213,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   });
 
   it("refuses the gateway's user a context's requests and events: it can neither answer for ordering nor take catalog's events", async () => {
-    const connection = await connect({ servers: nats.urlWithoutCredentials, user: natsUserName(namespace, 'gateway'), pass: passwords.gateway });
+    const connection = await connectAsGateway();
     try {
       let answering: unknown;
       connection.subscribe(`${namespace}.ordering.*`, { callback: (error) => (answering ??= error) });
@@ -215,6 +227,43 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
         code?: string;
       };
       expect(stealing.code).toBe('PERMISSIONS_VIOLATION');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it("refuses the gateway's user ordering's reply inboxes, and every inbox but its own: it cannot read what catalog answers ordering", async () => {
+    const connection = await connectAsGateway();
+    try {
+      const refusals = new Map<string, unknown>();
+      const overheard: string[] = [];
+      for (const inboxes of [`${inboxPrefixOf('ordering')}.>`, '_INBOX.>']) {
+        connection.subscribe(inboxes, {
+          callback: (error, message) => {
+            if (error) refusals.set(inboxes, error);
+            else overheard.push(message.subject);
+          },
+        });
+      }
+      let ownRefused: unknown;
+      connection.subscribe(`${inboxPrefixOf('gateway')}.>`, { callback: (error) => (ownRefused ??= error) });
+      // The server answers a subscription it refuses before the flush's PONG.
+      await connection.flush();
+
+      expect(Object.fromEntries(refusals)).toEqual({
+        [`${inboxPrefixOf('ordering')}.>`]: expect.objectContaining({ code: 'PERMISSIONS_VIOLATION' }),
+        '_INBOX.>': expect.objectContaining({ code: 'PERMISSIONS_VIOLATION' }),
+      });
+      expect(ownRefused).toBeUndefined();
+      await untilPasses(() =>
+        expect(nats.output()).toContain(`Subscription Violation - User "${natsUserName(namespace, 'gateway')}", Subject "${inboxPrefixOf('ordering')}.>"`),
+      );
+      // Ordering's own work goes on: a request answered, and an event JetStream acknowledges, both to its inboxes.
+      const orderId = randomUUID();
+      expect(await clientTo('ordering', 'catalog').send(CATALOG_PATTERNS.RESERVE_STOCK, { orderId })).toEqual({ orderId, reserved: true });
+      await app('ordering').get(IntegrationEventPublisher).publish(ORDERING_EVENTS.ORDER_CANCELLED, { eventId: randomUUID(), orderId });
+      await connection.flush();
+      expect(overheard).toEqual([]);
     } finally {
       await connection.close();
     }

@@ -11,10 +11,13 @@ const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
 /**
  * What a private server requires of its clients: a user and password, a token, or nothing; or what a configuration
- * file says, with the environment it reads (its users' passwords) and the user the harness logs in as to see it serve.
+ * file says, with the environment it reads (its users' passwords) and the user the harness logs in as to see it serve,
+ * with the reply inbox prefix that user may subscribe to when it may not to `_INBOX.>`.
  */
 export type NatsServerAuth =
-  { user: string; password: string } | { token: string } | { configFile: string; environment: Record<string, string>; user: string; password: string };
+  | { user: string; password: string }
+  | { token: string }
+  | { configFile: string; environment: Record<string, string>; user: string; password: string; inboxPrefix?: string };
 
 /**
  * A nats-server of the test's own, with JetStream on a temporary storage
@@ -119,7 +122,8 @@ export class PrivateNatsServer {
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`nats-server exited while starting:\n${this.output().slice(-2000)}`);
       try {
-        const connection = await connect({ ...natsConnectionOptions(this.url), timeout: 1000, reconnect: false });
+        const inboxPrefix = this.auth && 'inboxPrefix' in this.auth ? this.auth.inboxPrefix : undefined;
+        const connection = await connect({ ...natsConnectionOptions(this.url), inboxPrefix, timeout: 1000, reconnect: false });
         try {
           // JetStream answers only once its storage is recovered; the apps need it, not just the socket.
           await (await connection.jetstreamManager({ timeout: 1000 })).getAccountInfo();

@@ -79,8 +79,9 @@ export function natsUsersOf(map: ContextMap, namespace: string, processes: reado
       user: natsUserName(namespace, process),
       passwordVariable: natsPasswordVariable(process),
       publish: [...sorted(sent), ...sorted(published), ...declaring, ...consuming],
-      // Replies to its requests and to its JetStream API calls, and the events it pulls, all come to its inboxes.
-      subscribe: [...(answers ? [names.requestWildcard(process as ContextName)] : []), '_INBOX.>'],
+      // Replies to its requests and to its JetStream API calls, and the events it pulls, all come to its inboxes; under
+      // its own prefix alone, so that it cannot read the replies meant for another process.
+      subscribe: [...(answers ? [names.requestWildcard(process as ContextName)] : []), `${names.natsInboxPrefix(process)}.>`],
       allowResponses: answers,
     };
   });
