@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { natsConnectionOptions } from '@tessera/messaging';
 import { connect } from 'nats';
 import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
+import type { TestCertificates } from './test-certificates';
 
 /** Where the test looks for the server binary; NATS_SERVER_BIN overrides it. */
 const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
@@ -25,7 +26,8 @@ export type NatsServerAuth =
  * machine's. `stop()` and `start()` keep the port and the storage, as a broker
  * restarted in place would; `remove()` stops it and deletes the storage.
  * Given `auth`, it refuses a client without those credentials, and `url`
- * carries them as a NATS_URL does.
+ * carries them as a NATS_URL does. Given `tls`, it takes TLS connections only,
+ * with that certificate, and `url` is a `tls://` one.
  */
 export class PrivateNatsServer {
   private child?: ChildProcess;
@@ -38,12 +40,13 @@ export class PrivateNatsServer {
     readonly storeDir: string,
     private readonly label: string,
     private readonly auth?: NatsServerAuth,
+    private readonly tls?: TestCertificates,
   ) {}
 
   /** A new server on a free port, started and accepting connections with JetStream ready. */
-  static async start(label: string, auth?: NatsServerAuth): Promise<PrivateNatsServer> {
+  static async start(label: string, auth?: NatsServerAuth, tls?: TestCertificates): Promise<PrivateNatsServer> {
     if (!existsSync(NATS_SERVER_BIN)) throw new Error(`This test needs nats-server at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN to another path)`);
-    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), label, auth);
+    const server = new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), label, auth, tls);
     try {
       await server.start();
     } catch (error) {
@@ -56,16 +59,22 @@ export class PrivateNatsServer {
   /** The server's URL with the credentials it requires, percent-encoded as a NATS_URL holds them. */
   get url(): string {
     if (!this.auth) return this.urlWithoutCredentials;
-    return 'token' in this.auth ? `nats://${encodeURIComponent(this.auth.token)}@127.0.0.1:${this.port}` : this.urlOf(this.auth.user, this.auth.password);
+    return 'token' in this.auth
+      ? `${this.scheme}://${encodeURIComponent(this.auth.token)}@127.0.0.1:${this.port}`
+      : this.urlOf(this.auth.user, this.auth.password);
   }
 
   /** The server's URL with another user's credentials, for a server whose configuration has several. */
   urlOf(user: string, password: string): string {
-    return `nats://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}`;
+    return `${this.scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}`;
   }
 
   get urlWithoutCredentials(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
+  }
+
+  private get scheme(): 'nats' | 'tls' {
+    return this.tls ? 'tls' : 'nats';
   }
 
   get running(): boolean {
@@ -84,7 +93,7 @@ export class PrivateNatsServer {
     this.latestLogFile = testLogFile(`${this.label}-nats-${this.starts}`);
     const child = spawnLogged(
       NATS_SERVER_BIN,
-      [...this.authArguments(), '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      [...this.authArguments(), ...this.tlsArguments(), '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
       this.logFile,
       this.auth && 'configFile' in this.auth ? { env: { ...process.env, ...this.auth.environment } } : {},
     );
@@ -116,6 +125,10 @@ export class PrivateNatsServer {
     return 'token' in this.auth ? ['--auth', this.auth.token] : ['--user', this.auth.user, '--pass', this.auth.password];
   }
 
+  private tlsArguments(): string[] {
+    return this.tls ? ['--tls', '--tlscert', this.tls.certFile, '--tlskey', this.tls.keyFile] : [];
+  }
+
   private async waitUntilServing(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
@@ -123,7 +136,13 @@ export class PrivateNatsServer {
       if (!this.running) throw new Error(`nats-server exited while starting:\n${this.output().slice(-2000)}`);
       try {
         const inboxPrefix = this.auth && 'inboxPrefix' in this.auth ? this.auth.inboxPrefix : undefined;
-        const connection = await connect({ ...natsConnectionOptions(this.url), inboxPrefix, timeout: 1000, reconnect: false });
+        const connection = await connect({
+          ...natsConnectionOptions(this.url),
+          inboxPrefix,
+          ...(this.tls ? { tls: { caFile: this.tls.caFile } } : {}),
+          timeout: 1000,
+          reconnect: false,
+        });
         try {
           // JetStream answers only once its storage is recovered; the apps need it, not just the socket.
           await (await connection.jetstreamManager({ timeout: 1000 })).getAccountInfo();

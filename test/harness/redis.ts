@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
+import type { TestCertificates } from './test-certificates';
 
 /**
  * The Redis the suites also run on: with CI=true, or when REDIS_URL is set.
@@ -13,8 +15,14 @@ export function redisWanted(): boolean {
 }
 
 /** Fails with a clear message when the wanted Redis does not answer. */
-export async function assertRedisReachable(url = TEST_REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+export async function assertRedisReachable(url = TEST_REDIS_URL, trusting?: TestCertificates): Promise<void> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+    ...(trusting ? { tls: { ca: readFileSync(trusting.caFile) } } : {}),
+  });
   try {
     await redis.connect();
     await redis.ping();
@@ -47,11 +55,12 @@ export class PrivateRedisServer {
   private constructor(
     readonly port: number,
     private readonly label: string,
+    private readonly tls?: TestCertificates,
   ) {}
 
-  /** A new server on a free port, started and answering PING. */
-  static async start(label: string): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort(), label);
+  /** A new server on a free port, started and answering PING; given `tls`, it takes TLS connections only, with that certificate. */
+  static async start(label: string, tls?: TestCertificates): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort(), label, tls);
     try {
       await server.start();
     } catch (error) {
@@ -62,7 +71,7 @@ export class PrivateRedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -76,7 +85,10 @@ export class PrivateRedisServer {
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
     this.starts++;
-    const child = spawnLogged(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], this.logFile);
+    const listening = this.tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.certFile, '--tls-key-file', this.tls.keyFile, '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
+    const child = spawnLogged(REDIS_SERVER_BIN, [...listening, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], this.logFile);
     child.once('error', () => undefined);
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('close', () => resolveExit()));
@@ -85,7 +97,7 @@ export class PrivateRedisServer {
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`redis-server exited while starting:\n${this.output().slice(-2000)}`);
       try {
-        return await assertRedisReachable(this.url);
+        return await assertRedisReachable(this.url, this.tls);
       } catch (error) {
         last = error;
       }
