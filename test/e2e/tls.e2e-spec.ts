@@ -66,7 +66,7 @@ describeWith(['nats'])('the NATS split over TLS, with Redis over TLS', () => {
       contexts: { users: { status: 'up' }, catalog: { status: 'up' }, ordering: { status: 'up' }, payments: { status: 'up' } },
       redis: { status: 'up' },
     });
-  });
+  }, 90_000);
 
   it('refuses to start a process that does not trust the authority, at once, saying to set NODE_EXTRA_CA_CERTS', async () => {
     const users = AppProcess.start('users', 'tls-untrusting-users', {

@@ -102,7 +102,7 @@ describeWith(['nats'])('NatsRequestServer on a real NATS', () => {
     await server.close();
     server = await startServer(names, () => holds);
     await expect(ask('users.echo', packet('users.echo', { n: 2 }, 'after-restart'))).resolves.toMatchObject({ response: { n: 2 } });
-  });
+  }, 30_000);
 
   it('answers a request sent the moment it says it listens, restart after restart', async () => {
     for (let restart = 0; restart < 5; restart++) {
@@ -112,5 +112,6 @@ describeWith(['nats'])('NatsRequestServer on a real NATS', () => {
         response: { restart },
       });
     }
-  });
+    // Five stops and starts against a real broker, each waiting for its drain.
+  }, 60_000);
 });

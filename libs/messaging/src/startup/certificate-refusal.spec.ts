@@ -31,7 +31,8 @@ describe('assertBrokerReachable, against a server whose certificate a private au
   beforeAll(async () => {
     certificates = await testCertificates();
     server = await startTlsServer(certificates);
-  });
+    // openssl makes two RSA keys: seconds on a busy machine.
+  }, 30_000);
 
   afterAll(async () => {
     await server?.close();
@@ -47,5 +48,5 @@ describe('assertBrokerReachable, against a server whose certificate a private au
     expect((refusal as Error).message).toBe(
       `RabbitMQ at amqps://shop@127.0.0.1:${server.port} presented a certificate signed by an authority this process does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE): set NODE_EXTRA_CA_CERTS to the PEM file of that authority`,
     );
-  });
+  }, 30_000);
 });

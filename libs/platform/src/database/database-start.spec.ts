@@ -63,5 +63,6 @@ describe('initializeOnServer', () => {
       await server.close();
       certificates.remove();
     }
-  });
+    // openssl makes two RSA keys first: seconds on a busy machine.
+  }, 30_000);
 });
