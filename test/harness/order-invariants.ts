@@ -52,6 +52,7 @@ export async function readEmbedded(dir: string): Promise<OrderFlowRows> {
  *   no reservation holds units without such an order;
  * - no order awaits payment past its expiry;
  * - a confirmed order has exactly one SUCCEEDED payment, a cancelled one none; no order was charged twice;
+ *   no payment is left PENDING (the sweeper settles those of requests that died);
  * - no placement is left unfinished, and the catalog never had to release stock nobody came back for.
  */
 export function orderFlowViolations(rows: OrderFlowRows, initialStock: ReadonlyMap<string, number>, now = new Date()): string[] {
@@ -91,6 +92,8 @@ export function orderFlowViolations(rows: OrderFlowRows, initialStock: ReadonlyM
     if (order.status === 'CONFIRMED' && succeeded !== 1) violations.push(`order ${order.id} is CONFIRMED with ${succeeded} SUCCEEDED payments`);
     if (order.status === 'CANCELLED' && succeeded !== 0) violations.push(`order ${order.id} is CANCELLED but keeps a SUCCEEDED payment`);
     if (charged > 1) violations.push(`order ${order.id} was charged ${charged} times`);
+    const pending = payments.filter((payment) => payment.status === 'PENDING').length;
+    if (pending > 0) violations.push(`order ${order.id} has ${pending} payment(s) left PENDING`);
   }
   for (const [reservationId, reservation] of heldBy) {
     if (reservation.status !== 'RELEASED' && !orderIds.has(reservationId))
