@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
@@ -159,6 +159,56 @@ describeWith(['nats'])('a NATS server that requires credentials', () => {
       ),
     );
     expect(result.output).not.toContain('not-the-password');
+  }, 60_000);
+});
+
+describeWith(['nats'])("a NATS server whose authorization does not let the process's user do its work", () => {
+  const NAMESPACE = `refused-${randomUUID().slice(0, 8)}`;
+  let nats: PrivateNatsServer;
+  let configDir: string;
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'tessera-nats-authorization-'));
+    const configFile = join(configDir, 'nats-server.conf');
+    writeFileSync(
+      configFile,
+      `authorization {
+  users = [
+    { user: "harness", password: "harness-password" }
+    { user: "catalog", password: "catalog-password", permissions: { publish: ">", subscribe: { allow: ">", deny: "${NAMESPACE}.catalog.*" } } }
+    { user: "no-jetstream", password: "no-jetstream-password", permissions: { publish: { allow: ">", deny: "$JS.API.>" }, subscribe: ">" } }
+  ]
+}
+`,
+    );
+    nats = await PrivateNatsServer.start('startup-failure-permissions', { configFile, environment: {}, user: 'harness', password: 'harness-password' });
+  });
+
+  afterAll(async () => {
+    await nats?.remove();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it("refuses a user that may not take the context's requests: exit 69, naming the subject and the file that grants it", async () => {
+    const result = await refusedStart('catalog', { TRANSPORT: 'nats', MESSAGING_NAMESPACE: NAMESPACE, NATS_URL: nats.urlOf('catalog', 'catalog-password') });
+    expect(result.code).toBe(EX_UNAVAILABLE);
+    expectOneReason(
+      result,
+      new RegExp(
+        `^Tessera could not start: NATS refused this process's user the subscription to ${NAMESPACE}\\.catalog\\.\\* in queue ${NAMESPACE}\\.catalog\\.requests, so it takes none of catalog's requests: .*docker/nats/authorization\\.conf.*NATS_URL`,
+      ),
+    );
+    expect(result.output).not.toMatch(/ready in/);
+  }, 60_000);
+
+  it('refuses a user that may not use JetStream: exit 69, naming the refused API subject', async () => {
+    const result = await refusedStart('catalog', {
+      TRANSPORT: 'nats',
+      MESSAGING_NAMESPACE: NAMESPACE,
+      NATS_URL: nats.urlOf('no-jetstream', 'no-jetstream-password'),
+    });
+    expect(result.code).toBe(EX_UNAVAILABLE);
+    expectOneReason(result, /^Tessera could not start: NATS refused this process's user a publish to \$JS\.API\.\S+, so it can keep no events in JetStream/);
   }, 60_000);
 });
 

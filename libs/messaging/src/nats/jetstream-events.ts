@@ -21,6 +21,7 @@ import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 import { natsConnectionOptions } from './nats-connection-options';
+import { natsPermissionRefusal } from './permission-refusal';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 // An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
@@ -197,7 +198,13 @@ export class JetStreamEvents implements RemoteEventDelivery {
         // publish is logged by its message, and the outbox relay retries it.
         noAsyncTraces: true,
       });
-      await this.ensureStreamAndConsumers(connection);
+      try {
+        await this.ensureStreamAndConsumers(connection);
+      } catch (error) {
+        // Closed, or it would go on reconnecting for a caller that has been told it failed.
+        await connection.close().catch(() => undefined);
+        throw natsPermissionRefusal(error, 'it can keep no events in JetStream, nor take any') ?? error;
+      }
       this.connected = true;
       void this.followStatus(connection);
       return connection;

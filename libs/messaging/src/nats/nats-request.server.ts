@@ -1,11 +1,13 @@
 import { MessageHandler, NatsContext, OutgoingResponse, ReadPacket, ServerNats } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { ERROR_CODES, type ContextName } from '@tessera/contracts';
-import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import type { Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
 import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, settledWithin, untilWithin } from '../handling/draining';
+import type { DependencyUnavailableError } from '../startup/start-refusal';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
+import { natsPermissionRefusal } from './permission-refusal';
 
 /**
  * Nest's NATS server, answering the requests of the contexts this process
@@ -18,6 +20,8 @@ import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 export class NatsRequestServer extends ServerNats {
   private readonly requestSubscriptions: Subscription[] = [];
   private inFlight = 0;
+  private refusedSubscription?: DependencyUnavailableError;
+  private listening = false;
 
   constructor(
     private readonly contexts: readonly ContextName[],
@@ -31,7 +35,11 @@ export class NatsRequestServer extends ServerNats {
    * Says it listens once the broker has the subscriptions, not when they are
    * queued on the connection: a caller sent here right after the start (a
    * restarted replica, the first request after a deploy) would otherwise meet
-   * "no responders" while the SUB is still on its way.
+   * "no responders" while the SUB is still on its way. A subscription the
+   * server refused (this process's NATS user may not take the context's
+   * requests) fails the start: the server answers the SUB before the flush's
+   * PONG, and a process that took no requests would otherwise report itself
+   * ready.
    */
   override start(callback: (error?: unknown) => void): void {
     const client = this.unwrap<NatsConnection>();
@@ -41,7 +49,10 @@ export class NatsRequestServer extends ServerNats {
       callback(error);
       return;
     }
-    client.flush().then(() => callback(), callback);
+    client.flush().then(() => {
+      this.listening = !this.refusedSubscription;
+      callback(this.refusedSubscription);
+    }, callback);
   }
 
   override bindEvents(client: NatsConnection): void {
@@ -50,7 +61,7 @@ export class NatsRequestServer extends ServerNats {
         client.subscribe(this.names.requestWildcard(context), {
           queue: this.names.requestQueue(context),
           callback: (error, message) => {
-            if (error) return this.logger.error(error);
+            if (error) return this.subscriptionFailed(context, error);
             // Anyone can publish to these subjects: what one message makes go wrong must end with it, not with the process.
             this.handleRequest(this.names.patternOfRequestSubject(message.subject), message).catch((failure: unknown) =>
               this.logger.error(`A message on ${message.subject} failed: ${reasonOf(failure)}`),
@@ -59,6 +70,19 @@ export class NatsRequestServer extends ServerNats {
         }),
       );
     }
+  }
+
+  /**
+   * nats.js has closed a subscription the server refused: at the start that ends the start; later (a reconnect
+   * meeting an authorization reloaded meanwhile) this process takes none of the context's requests from then on,
+   * which the log says with the subject, as Nest's line about the violation does not.
+   */
+  private subscriptionFailed(context: ContextName, error: NatsError): void {
+    const refusal = natsPermissionRefusal(error, `it takes none of ${context}'s requests`);
+    if (!refusal) return this.logger.error(error);
+    // Before the start is over, the refusal ends it and is said once, by whoever started the process.
+    if (this.listening) this.logger.error(refusal.message);
+    else this.refusedSubscription ??= refusal;
   }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {

@@ -42,7 +42,13 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
   app.enableShutdownHooks(settings.file ? Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGHUP) : undefined);
   // Bootstrap hooks (the admin account, demo data) finish before any message is taken in.
   await app.init();
-  await startContextServers(app);
+  try {
+    await startContextServers(app);
+  } catch (error) {
+    // What did start (connections to the broker, the database's pool) would keep a process that is not exiting alive.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }
 
