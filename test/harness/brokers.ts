@@ -73,13 +73,13 @@ export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void>
 }
 
 /**
- * A RabbitMQ user allowed only `namespace`'s exchanges and queues, and the queues the broker names (a gateway's), as
- * an operator scopes a deployment's user: no default exchange. Made with rabbitmqctl, so on the broker's own host.
+ * A RabbitMQ user allowed only `namespace`'s exchanges and queues, as an operator scopes a deployment's user: no
+ * default exchange, no queue the broker names. Made with rabbitmqctl, so on the broker's own host.
  */
 export async function rabbitUserScopedTo(namespace: string, url = TEST_RABBITMQ_URL): Promise<{ url: string; remove(): Promise<void> }> {
   const user = `${namespace}-user`;
   const password = randomBytes(8).toString('hex');
-  const names = `^(${namespace.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\.|amq\\.gen-)`;
+  const names = `^${namespace.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\.`;
   const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
   await execFileAsync('rabbitmqctl', ['add_user', user, password]);
   await execFileAsync('rabbitmqctl', ['set_permissions', '-p', vhost, user, names, names, names]);
@@ -87,4 +87,31 @@ export async function rabbitUserScopedTo(namespace: string, url = TEST_RABBITMQ_
   scoped.username = user;
   scoped.password = password;
   return { url: scoped.toString(), remove: async () => void (await execFileAsync('rabbitmqctl', ['delete_user', user])) };
+}
+
+/** A connection to RabbitMQ as the broker has it: its process id, and its name in the broker's tools (close_connection). */
+export interface RabbitConnection {
+  pid: string;
+  name: string;
+}
+
+/** The connections a client named `connectionName` (its `connection_name` property). Read with rabbitmqctl, on the broker's own host. */
+export async function rabbitConnectionsNamed(connectionName: string): Promise<RabbitConnection[]> {
+  const { stdout } = await execFileAsync('rabbitmqctl', ['list_connections', 'pid', 'name', 'client_properties', '--formatter', 'json']);
+  const connections = JSON.parse(stdout) as { pid: string; name: string; client_properties: [string, string, unknown][] }[];
+  return connections
+    .filter((connection) => connection.client_properties.some(([key, , value]) => key === 'connection_name' && value === connectionName))
+    .map(({ pid, name }) => ({ pid, name }));
+}
+
+/** The queues exclusive to a connection, each with the messages it holds ready for a consumer. */
+export async function rabbitQueuesOwnedBy(connection: RabbitConnection): Promise<{ name: string; ready: number }[]> {
+  const { stdout } = await execFileAsync('rabbitmqctl', ['list_queues', 'name', 'owner_pid', 'messages_ready', '--formatter', 'json']);
+  const queues = JSON.parse(stdout) as { name: string; owner_pid: string; messages_ready: number }[];
+  return queues.filter((queue) => queue.owner_pid === connection.pid).map(({ name, messages_ready }) => ({ name, ready: messages_ready }));
+}
+
+/** Closes a connection from the broker's side, as an operator or a broker's restart would. */
+export async function closeRabbitConnection(connection: RabbitConnection, reason: string): Promise<void> {
+  await execFileAsync('rabbitmqctl', ['close_connection', connection.name, reason]);
 }

@@ -1,14 +1,21 @@
 import { Logger } from '@nestjs/common';
 import { GATEWAY, USERS_EVENTS, type EventConsumer } from '@tessera/contracts';
-import { connect as connectAmqp, type Channel } from 'amqplib';
+import { connect as connectAmqp, type Channel, type ConfirmChannel, type Message } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { rabbitUserScopedTo, removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import {
+  rabbitConnectionsNamed,
+  rabbitQueuesOwnedBy,
+  rabbitUserScopedTo,
+  removeRabbitNamespace,
+  TEST_RABBITMQ_URL,
+  testNamespace,
+} from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import type { WireEnvelope } from '../correlation/correlation.envelope';
 import type { EventHandoff } from '../events/broker-event.server';
 import { runWithCorrelation } from '../correlation/correlation.store';
-import { BrokerNames } from '../transports/broker-names';
+import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { RabbitEvents, retryDelayFor } from './rabbit-events';
 
 jest.setTimeout(30_000);
@@ -20,6 +27,10 @@ const HANDLING_MS = 15;
 const FAILING = 40;
 /** Longer than the pause before the first new channel after the broker closed one (ChannelReopener). */
 const LONGER_THAN_A_FIRST_PAUSE_MS = 3000;
+/** A delivery tag no channel ever handed out: acknowledging it is a protocol error, for which the broker closes the channel. */
+const UNKNOWN_DELIVERY_TAG = 1_000_000;
+/** A pause far longer than it takes to close a channel and set a new one up: the retry still waits when that is done. */
+const OUTLASTING_A_NEW_CHANNEL_MS = 15_000;
 /** The pause the failing events ask for: longer than a case lasts, so that they are all still waiting at its end. */
 const FAILING_PAUSE_MS = 60_000;
 
@@ -220,8 +231,8 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
         const first = randomUUID();
         await publisher.deliver(consumer, USERS_EVENTS.USER_DEACTIVATED, { eventId: first });
         await untilPasses(() => expect(deleted).toBe(true), 20_000);
-        // A context's event was in hand, unacknowledged, and comes back; a gateway's went with the queue of the closed channel.
-        if (consumer !== GATEWAY) await untilPasses(() => expect(handled).toEqual([first]), 45_000, 100);
+        // The event was in hand, unacknowledged, and comes back: a gateway's queue outlives the channel too.
+        await untilPasses(() => expect(handled).toEqual([first]), 45_000, 100);
 
         const next = randomUUID();
         await untilPasses(
@@ -236,6 +247,40 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     },
     60_000,
   );
+
+  it("keeps a gateway process's queue and retry queues on the new channel after the broker closed the one it had, and the retry waiting then comes back", async () => {
+    const on = freshNames();
+    const processName = `rabbit-events-spec-gateway-${randomUUID()}`;
+    const consuming = new RabbitEvents(TEST_RABBITMQ_URL, on, processName);
+    opened.push(consuming);
+    // Every amqplib channel's consume, to have the consumer's channel: acknowledging on it is how a handler could make
+    // the broker close that channel alone.
+    const consumed = jest.spyOn(await onBroker(async (channel) => Object.getPrototypeOf(channel) as Channel), 'consume');
+    const deliveries: boolean[] = [];
+    const handle: EventHandoff = async (_pattern, _payload, redelivered) => {
+      deliveries.push(redelivered);
+      if (deliveries.length === 1) throw notYet(OUTLASTING_A_NEW_CHANNEL_MS);
+    };
+    const stop = await consuming.consume(GATEWAY, handle);
+    try {
+      const [connection] = await rabbitConnectionsNamed(processName);
+      const queuesOfTheProcess = () => rabbitQueuesOwnedBy(connection);
+      await open(on).deliver(GATEWAY, USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
+      // The event failed, and its copy waits in a retry queue, the event itself acknowledged.
+      await untilPasses(async () => expect((await queuesOfTheProcess()).map(({ ready }) => ready)).toContain(1), 20_000, 100);
+      expect(deliveries).toEqual([false]);
+
+      const channel = consumed.mock.contexts[0] as ConfirmChannel;
+      channel.ack({ fields: { deliveryTag: UNKNOWN_DELIVERY_TAG } } as Message);
+
+      await untilPasses(() => expect(consumed.mock.contexts).toHaveLength(2), 45_000, 100);
+      await untilPasses(() => expect(deliveries).toEqual([false, true]), 45_000, 100);
+      expect(await queuesOfTheProcess()).toHaveLength(1 + EVENT_RETRY_DELAYS_MS.length);
+    } finally {
+      consumed.mockRestore();
+      await stop();
+    }
+  }, 90_000);
 
   it('publishes the next event on a new channel once the broker closed the one it had (the events exchange deleted by hand)', async () => {
     const handled: string[] = [];

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, Connection, ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
 import { AmqpConnectionManager, ChannelWrapper, connect, type CreateChannelOpts } from 'amqp-connection-manager';
 import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
@@ -61,6 +62,11 @@ export class RabbitEvents implements RemoteEventDelivery {
   private connection?: AmqpConnectionManager;
   private publisher?: { channel: ChannelWrapper; refusal: Refusal };
   private readonly consumers: ChannelWrapper[] = [];
+  /**
+   * The name of this gateway process's queue on each connection it has had: made once per connection, since an exclusive
+   * queue goes with its connection, and found again by every channel set up on it.
+   */
+  private readonly gatewayQueues = new WeakMap<Connection, string>();
   /** Every channel this process keeps on the broker, its request servers' too, brought back after the broker closed it. */
   readonly channels = new KeptChannels();
 
@@ -342,28 +348,29 @@ export class RabbitEvents implements RemoteEventDelivery {
   }
 
   /**
-   * This gateway process's own queue of the gateway's events: named by the
-   * broker, bound to each pattern the gateway consumes, and gone with the
-   * connection. After a reconnect, a new one takes the events from then on.
-   * Its retry queues lead back to it alone, through the broadcast exchange
-   * under this queue's own name (a broker-made name, which no pattern is),
-   * and go with the connection too: routed by the event's pattern a retry
-   * would reach every gateway process, and a retry queue that outlived this
-   * one would hand its events to nobody.
+   * This gateway process's own queue of the gateway's events: bound to each
+   * pattern the gateway consumes, and exclusive to the connection, so gone
+   * with it. After a reconnect, a new one takes the events from then on. Its
+   * retry queues lead back to it alone, through the broadcast exchange under
+   * this queue's own name (which no pattern is), and go with the connection
+   * too: routed by the event's pattern a retry would reach every gateway
+   * process, and a retry queue that outlived this one would hand its events to
+   * nobody. A channel set up again on the same connection (ChannelReopener)
+   * declares the same queues, and finds the events and retries waiting there.
    */
   private async declareGatewayQueues(channel: ConfirmChannel): Promise<ConsumedQueue> {
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    let queue = this.gatewayQueues.get(channel.connection);
+    if (!queue) this.gatewayQueues.set(channel.connection, (queue = this.names.gatewayEventQueue(randomUUID())));
+    // Not auto-deleted: a channel the broker closes takes its consumer with it, and with an auto-deleted queue the
+    // events in it, and the retries on their way to it, which the broker would then drop.
+    await channel.assertQueue(queue, { exclusive: true });
     for (const pattern of patternsConsumedBy(GATEWAY)) await channel.bindQueue(queue, this.names.broadcastExchange, pattern);
     const exchange = this.names.broadcastExchange;
     await channel.bindQueue(queue, exchange, queue);
     const retryQueues = new Map<number, RetryQueue>();
     for (const delayMs of EVENT_RETRY_DELAYS_MS) {
-      const { queue: name } = await channel.assertQueue('', {
-        exclusive: true,
-        messageTtl: delayMs,
-        deadLetterExchange: exchange,
-        deadLetterRoutingKey: queue,
-      });
+      const name = this.names.gatewayEventRetryQueue(queue, delayMs);
+      await channel.assertQueue(name, { exclusive: true, messageTtl: delayMs, deadLetterExchange: exchange, deadLetterRoutingKey: queue });
       await channel.bindQueue(name, exchange, name);
       retryQueues.set(delayMs, { name, exchange });
     }

@@ -90,6 +90,20 @@ export class BrokerNames {
     return `${this.eventQueue(context)}.retry-${delayMs}ms`;
   }
 
+  /**
+   * RabbitMQ queue of the gateway's events for one gateway process, on one of its connections: `<ns>.gateway.events.<id>`,
+   * `id` being that connection's alone. No event pattern is such a name, so the broadcast exchange can route a retry
+   * back to this queue under its name.
+   */
+  gatewayEventQueue(id: string): string {
+    return `${this.namespace}.gateway.events.${id}`;
+  }
+
+  /** RabbitMQ queue where a gateway process's failed events wait `delayMs`, then go back to its queue `queue`. */
+  gatewayEventRetryQueue(queue: string, delayMs: number): string {
+    return `${queue}.retry-${delayMs}ms`;
+  }
+
   /** JetStream stream of the events every gateway process hears, kept a short while so a gateway that reconnects catches up. */
   get broadcastStream(): string {
     return `${this.namespace.toUpperCase().replace(/-/g, '_')}_BROADCAST`;
