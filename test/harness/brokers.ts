@@ -89,29 +89,33 @@ export async function rabbitUserScopedTo(namespace: string, url = TEST_RABBITMQ_
   return { url: scoped.toString(), remove: async () => void (await execFileAsync('rabbitmqctl', ['delete_user', user])) };
 }
 
-/** A connection to RabbitMQ as the broker has it: its process id, and its name in the broker's tools (close_connection). */
+/** A connection to RabbitMQ as the broker has it: the Erlang process that serves it, as its tools name it. */
 export interface RabbitConnection {
   pid: string;
-  name: string;
+}
+
+/** Rows of a rabbitmqctl listing, tab-separated: pids come out as close_connection takes them (the JSON formatter's do not). */
+async function rabbitmqctlRows(command: string, columns: string[]): Promise<string[][]> {
+  const { stdout } = await execFileAsync('rabbitmqctl', [command, ...columns, '--quiet', '--no-table-headers']);
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split('\t'));
 }
 
 /** The connections a client named `connectionName` (its `connection_name` property). Read with rabbitmqctl, on the broker's own host. */
 export async function rabbitConnectionsNamed(connectionName: string): Promise<RabbitConnection[]> {
-  const { stdout } = await execFileAsync('rabbitmqctl', ['list_connections', 'pid', 'name', 'client_properties', '--formatter', 'json']);
-  const connections = JSON.parse(stdout) as { pid: string; name: string; client_properties: [string, string, unknown][] }[];
-  return connections
-    .filter((connection) => connection.client_properties.some(([key, , value]) => key === 'connection_name' && value === connectionName))
-    .map(({ pid, name }) => ({ pid, name }));
+  const rows = await rabbitmqctlRows('list_connections', ['pid', 'client_properties']);
+  return rows.filter(([, properties]) => properties.includes(`{"connection_name","${connectionName}"}`)).map(([pid]) => ({ pid }));
 }
 
 /** The queues exclusive to a connection, each with the messages it holds ready for a consumer. */
 export async function rabbitQueuesOwnedBy(connection: RabbitConnection): Promise<{ name: string; ready: number }[]> {
-  const { stdout } = await execFileAsync('rabbitmqctl', ['list_queues', 'name', 'owner_pid', 'messages_ready', '--formatter', 'json']);
-  const queues = JSON.parse(stdout) as { name: string; owner_pid: string; messages_ready: number }[];
-  return queues.filter((queue) => queue.owner_pid === connection.pid).map(({ name, messages_ready }) => ({ name, ready: messages_ready }));
+  const rows = await rabbitmqctlRows('list_queues', ['name', 'owner_pid', 'messages_ready']);
+  return rows.filter(([, owner]) => owner === connection.pid).map(([name, , ready]) => ({ name, ready: Number(ready) }));
 }
 
 /** Closes a connection from the broker's side, as an operator or a broker's restart would. */
 export async function closeRabbitConnection(connection: RabbitConnection, reason: string): Promise<void> {
-  await execFileAsync('rabbitmqctl', ['close_connection', connection.name, reason]);
+  await execFileAsync('rabbitmqctl', ['close_connection', connection.pid, reason]);
 }

@@ -118,10 +118,13 @@ export class ChannelReopener {
 
 /**
  * The channels a process keeps on RabbitMQ, for readiness: which of them the
- * broker closed and has not let be set up again for a while.
+ * broker closed and has not let be set up again for a while; and the
+ * connections its request servers keep apart from the process's own (Nest's
+ * RabbitMQ server opens one of its own), which of them have been down a while.
  */
 export class KeptChannels {
   private readonly reopeners = new Set<ChannelReopener>();
+  private readonly connections = new Set<FollowedConnection>();
 
   /** A reopener for a channel named `name`, counted here until it stops. */
   reopener(name: string, manager: AmqpConnectionManager, logger: LoggerService): ChannelReopener {
@@ -130,10 +133,42 @@ export class KeptChannels {
     return reopener;
   }
 
-  /** The names of the channels the broker closed more than `graceMs` ago and that have no new channel set up yet. */
-  lostLongerThan(graceMs: number, now = Date.now()): string[] {
-    return [...this.reopeners].filter((reopener) => (reopener.lostForMs(now) ?? -1) > graceMs).map((reopener) => reopener.name);
+  /**
+   * Counts `manager`'s connection, named `name`, while it is down, until the
+   * returned function is called (its owner closing it): amqp-connection-manager
+   * connects again by itself, so down long is a broker that refuses it, or is
+   * not there, and every channel on it is gone meanwhile.
+   */
+  connection(name: string, manager: AmqpConnectionManager): () => void {
+    const followed: FollowedConnection = { name, downSince: manager.isConnected() ? undefined : Date.now() };
+    const up = () => (followed.downSince = undefined);
+    const down = () => (followed.downSince ??= Date.now());
+    manager.on('connect', up);
+    manager.on('disconnect', down);
+    this.connections.add(followed);
+    return () => {
+      manager.off('connect', up);
+      manager.off('disconnect', down);
+      this.connections.delete(followed);
+    };
   }
+
+  /**
+   * The names of the channels the broker closed more than `graceMs` ago and that have no new channel set up yet, and
+   * of the connections down for longer than that.
+   */
+  lostLongerThan(graceMs: number, now = Date.now()): string[] {
+    return [
+      ...[...this.reopeners].filter((reopener) => (reopener.lostForMs(now) ?? -1) > graceMs).map((reopener) => reopener.name),
+      ...[...this.connections].filter(({ downSince }) => downSince !== undefined && now - downSince > graceMs).map(({ name }) => name),
+    ];
+  }
+}
+
+/** A connection KeptChannels counts while it is down: since when, if it is. */
+interface FollowedConnection {
+  name: string;
+  downSince?: number;
 }
 
 /**

@@ -263,8 +263,9 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     };
     const stop = await consuming.consume(GATEWAY, handle);
     try {
-      const [connection] = await rabbitConnectionsNamed(processName);
-      const queuesOfTheProcess = () => rabbitQueuesOwnedBy(connection);
+      const connections = await rabbitConnectionsNamed(processName);
+      expect(connections).toHaveLength(1);
+      const queuesOfTheProcess = () => rabbitQueuesOwnedBy(connections[0]);
       await open(on).deliver(GATEWAY, USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
       // The event failed, and its copy waits in a retry queue, the event itself acknowledged.
       await untilPasses(async () => expect((await queuesOfTheProcess()).map(({ ready }) => ready)).toContain(1), 20_000, 100);

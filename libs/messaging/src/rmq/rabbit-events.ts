@@ -24,8 +24,9 @@ const RETRIED_HEADER = 'x-tessera-redelivered';
 // its versions read them differently when a client publishes them again (3.13 changed it, 3.13.3 partly undid it): a
 // copy goes without them, and the broker writes fresh ones when its retry queue expires it.
 const DEATH_RECORD = /^x-(first-|last-)?death/;
-// How long a channel the broker closed may go without a new one before readiness says so: a new channel normally
-// follows within the first pause (ChannelReopener), and readiness need not flap for it.
+// How long a channel the broker closed may go without a new one, or a request server's connection be down, before
+// readiness says so: a new channel normally follows within the first pause (ChannelReopener), a new connection within
+// amqp-connection-manager's pause (5 s for Nest's), and readiness need not flap for either.
 const LOST_CHANNEL_GRACE_MS = 10_000;
 
 /**
@@ -158,7 +159,8 @@ export class RabbitEvents implements RemoteEventDelivery {
    * For readiness, the channels the broker closed more than `graceMs` ago
    * and that have no new one yet: with the connection up, a consumer without
    * its channel takes nothing (nor a request server requests), and no other
-   * sign of it reaches a probe. A process whose consumer the broker keeps
+   * sign of it reaches a probe. Likewise the request servers' own connections
+   * down for longer than that. A process whose consumer the broker keeps
    * refusing (its queue declared otherwise by hand) is not ready: a rollout
    * stops at it, and the probe names the channel to look at. A moment
    * without one is not: the reopener sets a new one up within its first pause.

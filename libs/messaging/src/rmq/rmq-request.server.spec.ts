@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
-import { removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { randomUUID } from 'node:crypto';
+import { closeRabbitConnection, rabbitConnectionsNamed, removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
@@ -9,6 +10,7 @@ import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
 import type { Topology } from '../topology/topology';
 import { BrokerNames } from '../transports/broker-names';
 import { createRemoteProxy } from '../transports/transport-factory';
+import { RabbitEvents } from './rabbit-events';
 import { REQUEST_QUEUE_OPTIONS } from './request-queue-options';
 import { RmqRequestServer } from './rmq-request.server';
 
@@ -19,20 +21,28 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** A delivery tag no channel ever handed out: acknowledging it is a protocol error, for which the broker closes the channel. */
 const UNKNOWN_DELIVERY_TAG = 1_000_000;
 
-describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker closed its channel', () => {
+describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker closed its channel or its connection', () => {
   const namespace = testNamespace('rmq-requests');
   const requestQueue = new BrokerNames(namespace).rabbitRequestQueue('catalog');
   const closing: (() => Promise<unknown>)[] = [];
 
-  const catalogServer = async (handlers: Record<string, (request: { n: number }, context: RmqContext) => Promise<unknown>>) => {
-    const server = new RmqRequestServer({
-      urls: [TEST_RABBITMQ_URL],
-      queue: requestQueue,
-      queueOptions: REQUEST_QUEUE_OPTIONS,
-      noAck: false,
-      prefetchCount: 32,
-      deserializer: new CorrelatingDeserializer(),
-    });
+  /** Catalog's request server; `events`, the process's RabbitEvents that readiness asks, and `connectionName`, its connection's name on the broker. */
+  const catalogServer = async (
+    handlers: Record<string, (request: { n: number }, context: RmqContext) => Promise<unknown>>,
+    { events, connectionName }: { events?: RabbitEvents; connectionName?: string } = {},
+  ) => {
+    const server = new RmqRequestServer(
+      {
+        urls: [TEST_RABBITMQ_URL],
+        queue: requestQueue,
+        queueOptions: REQUEST_QUEUE_OPTIONS,
+        noAck: false,
+        prefetchCount: 32,
+        deserializer: new CorrelatingDeserializer(),
+        ...(connectionName ? { socketOptions: { connectionOptions: { clientProperties: { connection_name: connectionName } } } } : {}),
+      },
+      events?.channels,
+    );
     closing.push(() => server.close());
     for (const [pattern, handler] of Object.entries(handlers)) server.addHandler(pattern, handler);
     const failure = await new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
@@ -79,6 +89,27 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
     await catalog.send('catalog.acknowledge-a-stranger', { n: 0 }).catch(() => undefined);
     expect(acknowledgedAStranger).toBe(true);
 
+    await untilPasses(() => expect(catalog.send('catalog.probe', { n: 2 })).resolves.toEqual({ answered: 3 }), 45_000, 200);
+  });
+
+  it("is not ready, naming it, while its own connection is down with the process's other connection up, and ready again once it is back", async () => {
+    const events = new RabbitEvents(TEST_RABBITMQ_URL, new BrokerNames(namespace), `rmq-requests-spec-events-${randomUUID()}`);
+    closing.push(() => events.close());
+    const connectionName = `rmq-requests-spec-${randomUUID()}`;
+    await catalogServer({ 'catalog.probe': answersProbes }, { events, connectionName });
+    const catalog = catalogClient();
+    await expect(catalog.send('catalog.probe', { n: 1 })).resolves.toEqual({ answered: 2 });
+    await untilPasses(async () => expect(await events.isConnected()).toBe(true));
+    expect(events.lostChannels(0)).toEqual([]);
+
+    const connections = await rabbitConnectionsNamed(connectionName);
+    expect(connections).toHaveLength(1);
+    await closeRabbitConnection(connections[0], 'closed by the spec, as a broker restart would');
+
+    // No grace: amqp-connection-manager connects again after a pause of a few seconds, which is what is looked at here.
+    await untilPasses(() => expect(events.lostChannels(0)).toEqual([`the connection of ${requestQueue}`]), 20_000, 20);
+    expect(await events.isConnected()).toBe(true);
+    await untilPasses(() => expect(events.lostChannels(0)).toEqual([]), 45_000, 100);
     await untilPasses(() => expect(catalog.send('catalog.probe', { n: 2 })).resolves.toEqual({ answered: 3 }), 45_000, 200);
   });
 });

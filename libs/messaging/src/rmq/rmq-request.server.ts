@@ -1,6 +1,6 @@
 import { RmqContext, ServerRMQ } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
-import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
 import { DRAIN_MS, settledWithin } from '../handling/draining';
 import { brokerRefusalOf } from './broker-refusal';
@@ -27,14 +27,30 @@ export class RmqRequestServer extends ServerRMQ {
   private readonly answered = new WeakMap<object, () => void>();
   private readonly acknowledged = new WeakSet<object>();
   private reopener?: ChannelReopener;
+  private stopFollowingConnection?: () => void;
 
-  /** `channels`: where readiness finds this server's channel when the broker closed it (the process's RabbitEvents'). */
+  /**
+   * `channels`: where readiness finds this server's channel when the broker closed it, and its connection while that
+   * is down (the process's RabbitEvents').
+   */
   constructor(
     options: ConstructorParameters<typeof ServerRMQ>[0],
     private readonly channels = new KeptChannels(),
   ) {
     // Nest names no consumer by default; a name lets close() stop taking requests while it answers those it holds.
     super({ consumerTag: `tessera-${randomUUID()}`, ...options });
+  }
+
+  /**
+   * Nest's connection, this server's own: readiness counts it apart from the
+   * process's RabbitEvents', whose connection may well be up while this one is
+   * not (the broker restarted, and this one not yet connected again), and no
+   * request is taken meanwhile.
+   */
+  override createClient<T = AmqpConnectionManager>(): T {
+    const connection = super.createClient<AmqpConnectionManager>();
+    this.stopFollowingConnection = this.channels.connection(`the connection of ${this.queue}`, connection);
+    return connection as T;
   }
 
   /**
@@ -109,6 +125,7 @@ export class RmqRequestServer extends ServerRMQ {
 
   override async close(): Promise<void> {
     this.reopener?.stop();
+    this.stopFollowingConnection?.();
     await this.consumingChannel?.cancel(this.getOptionsProp(this.options, 'consumerTag') as string).catch(() => undefined);
     await settledWithin([...this.pending], DRAIN_MS);
     await super.close();

@@ -159,6 +159,8 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
                 noAck: false,
                 prefetchCount: 32,
                 deserializer: new CorrelatingDeserializer(),
+                // Names its connection in the broker's own tools, apart from the process's other connections.
+                socketOptions: { connectionOptions: { clientProperties: { connection_name: `${processNameOf(topology)}-${context}-requests` } } },
               },
               // Readiness asks the process's RabbitEvents, which createBrokerEvents made for this transport.
               (brokerEvents as RabbitEvents).channels,

@@ -8,8 +8,9 @@ const BROKER_NAMES = { nats: 'nats', rmq: 'rabbitmq' } as const;
 /**
  * The message broker is up for this process when its connection is, and, on
  * RabbitMQ, when no channel of it has been closed by the broker for a while
- * without a new one (a consumer's, a request server's). Without either a
- * context takes no events and, on a broker transport, no requests.
+ * without a new one (a consumer's, a request server's), and no request
+ * server's own connection has been down for a while. Without them a context
+ * takes no events and, on a broker transport, no requests.
  */
 @Injectable()
 export class BrokerHealthIndicator {
