@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { GATEWAY, USERS_EVENTS, type EventConsumer } from '@tessera/contracts';
 import { connect as connectAmqp, type Channel, type ConfirmChannel, type Message } from 'amqplib';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
 import {
   rabbitConnectionsNamed,
   rabbitQueuesOwnedBy,
@@ -11,10 +16,12 @@ import {
   testNamespace,
 } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
+import { createTestDatabase } from '../../../../test/harness/postgres';
 import { describeWith } from '../../../../test/harness/services';
 import type { WireEnvelope } from '../correlation/correlation.envelope';
 import type { EventHandoff } from '../events/broker-event.server';
 import { runWithCorrelation } from '../correlation/correlation.store';
+import { messagingTablesSql } from '../persistence/messaging-tables.sql';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { RabbitEvents, retryDelayFor } from './rabbit-events';
 
@@ -31,6 +38,8 @@ const LONGER_THAN_A_FIRST_PAUSE_MS = 3000;
 const UNKNOWN_DELIVERY_TAG = 1_000_000;
 /** A pause far longer than it takes to close a channel and set a new one up: the retry still waits when that is done. */
 const OUTLASTING_A_NEW_CHANNEL_MS = 15_000;
+/** The pause the killed consumer's failed event asks for: its copy comes back after the event itself. */
+const RETRY_PAUSE_MS = 5000;
 /** The pause the failing events ask for: longer than a case lasts, so that they are all still waiting at its end. */
 const FAILING_PAUSE_MS = 60_000;
 
@@ -78,16 +87,6 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
       await body(publisher, on);
     } finally {
       await stop();
-    }
-  };
-
-  /** A look at a queue as an operator has it, over a connection of the spec's own. */
-  const onBroker = async <T>(look: (channel: Channel) => Promise<T>): Promise<T> => {
-    const connection = await connectAmqp(TEST_RABBITMQ_URL);
-    try {
-      return await look(await connection.createChannel());
-    } finally {
-      await connection.close();
     }
   };
 
@@ -386,6 +385,109 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
     expect(handled.map(({ eventId }) => eventId).sort()).toEqual([...eventIds].sort());
   });
 });
+
+describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed event's retry copy and its acknowledgement", () => {
+  const names = new BrokerNames(testNamespace('rabbit-events-kill'));
+  const markers = mkdtempSync(join(tmpdir(), 'tessera-retrying-'));
+  const running: ChildProcess[] = [];
+  let database: { url: string; drop: () => Promise<void> };
+  let publisher: RabbitEvents;
+
+  const onDatabase = async <T>(query: (client: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return await query(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** test/harness/retrying-consumer.ts in a process of its own, once it takes events; `faultPoint`, where it dies. */
+  const startConsumer = async (faultPoint?: string): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> => {
+    const harness = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
+    const child = spawn(process.execPath, [join(harness, 'run-typescript.js'), join(harness, 'retrying-consumer.ts')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        PROBE_RABBITMQ_URL: TEST_RABBITMQ_URL,
+        PROBE_NAMESPACE: names.namespace,
+        PROBE_DATABASE_URL: database.url,
+        PROBE_DIR: markers,
+        PROBE_PAUSE_MS: String(RETRY_PAUSE_MS),
+        ...(faultPoint ? { TESSERA_FAULT_POINT: faultPoint } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(child);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('listening')) resolve();
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      void exited.then(() => reject(new Error(`The retrying consumer exited before it listened:\n${output}`)));
+    });
+    return { child, exited };
+  };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await createTestDatabase();
+    await onDatabase(async (client) => {
+      await client.query('CREATE SCHEMA probe');
+      for (const statement of messagingTablesSql('probe')) await client.query(statement);
+      await client.query('CREATE TABLE probe.effects (event_id uuid NOT NULL, pid integer NOT NULL)');
+    });
+    publisher = new RabbitEvents(TEST_RABBITMQ_URL, names, `rabbit-events-kill-spec-${randomUUID()}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    running.forEach((child) => child.kill('SIGKILL'));
+    await publisher?.close();
+    await removeRabbitNamespace(names.namespace);
+    await database?.drop();
+    rmSync(markers, { recursive: true, force: true });
+    Logger.overrideLogger(true);
+  }, 60_000);
+
+  it('processes the event once: the event comes back at once, its copy after its pause, and the inbox drops the second', async () => {
+    const eventId = randomUUID();
+    const first = await startConsumer(`rmq-retry:after-copy:${USERS_EVENTS.USER_DEACTIVATED}`);
+    await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId });
+    let firstEnded: NodeJS.Signals | null | undefined;
+    void first.exited.then((signal) => (firstEnded = signal));
+    // Its handler failed, the copy was confirmed, and the process died before acknowledging the event.
+    await untilPasses(() => expect(firstEnded).toBe('SIGKILL'), 60_000, 100);
+    expect(existsSync(join(markers, `${eventId}.failed`))).toBe(true);
+
+    const next = await startConsumer();
+    const deliveries = join(markers, `${eventId}.deliveries`);
+    const deliveredTo = () => readFileSync(deliveries, 'utf8').trim().split('\n').map(Number);
+    // Once by the killed process, then twice by the next: the event given back, and its copy.
+    await untilPasses(() => expect(deliveredTo()).toEqual([first.child.pid, next.child.pid, next.child.pid]), 60_000, 100);
+
+    const effects = await onDatabase(async (client) => (await client.query('SELECT event_id, pid FROM probe.effects')).rows);
+    expect(effects).toEqual([{ event_id: eventId, pid: next.child.pid }]);
+    const waiting = await onBroker(async (channel) => {
+      const queues = [names.eventQueue('ordering'), ...EVENT_RETRY_DELAYS_MS.map((delayMs) => names.eventRetryQueue('ordering', delayMs))];
+      return Promise.all(queues.map(async (queue) => (await channel.checkQueue(queue)).messageCount));
+    });
+    expect(waiting.every((count) => count === 0)).toBe(true);
+  }, 120_000);
+});
+
+/** A look at a queue as an operator has it, over a connection of the spec's own. */
+async function onBroker<T>(look: (channel: Channel) => Promise<T>): Promise<T> {
+  const connection = await connectAmqp(TEST_RABBITMQ_URL);
+  try {
+    return await look(await connection.createChannel());
+  } finally {
+    await connection.close();
+  }
+}
 
 /** The message `get` returns once there is one: the broker may confirm a copy a moment before a `get` on another connection sees it. */
 async function untilTaken<T>(get: () => Promise<T | false>): Promise<T> {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
+import { faultPoint } from '@tessera/shared-kernel';
 import type { ConfirmChannel, Connection, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { AmqpConnectionManager, ChannelWrapper, connect, type CreateChannelOpts } from 'amqp-connection-manager';
@@ -209,6 +210,9 @@ export class RabbitEvents implements RemoteEventDelivery {
         setTimeout(() => settle(() => channel.nack(message, false, true)), pauseMs).unref();
         return;
       }
+      // Killed here, the copy is stored and the event not acknowledged: the broker gives the event to the next consumer
+      // at once, and the copy comes back after its delay; the inbox drops whichever is processed second.
+      faultPoint(`rmq-retry:after-copy:${pattern}`);
       settle(() => channel.ack(message));
       this.logger.warn(`Event ${pattern} failed, will come back in ${delayMs} ms: ${(error as Error).message}`);
     }
