@@ -147,7 +147,8 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
           : []),
         ...eventServers(brokerEvents!, consumers),
       ];
-    case 'rmq':
+    case 'rmq': {
+      const rabbitEvents = rabbitEventsOf(brokerEvents);
       return [
         ...hosted.map(
           (context) =>
@@ -162,15 +163,24 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
                 // Names its connection in the broker's own tools, apart from the process's other connections.
                 socketOptions: { connectionOptions: { clientProperties: { connection_name: `${processNameOf(topology)}-${context}-requests` } } },
               },
-              // Readiness asks the process's RabbitEvents, which createBrokerEvents made for this transport.
-              (brokerEvents as RabbitEvents).channels,
+              rabbitEvents.channels,
             ),
         ),
-        ...eventServers(brokerEvents!, consumers),
+        ...eventServers(rabbitEvents, consumers),
       ];
+    }
     case 'inproc':
       return [];
   }
+}
+
+/**
+ * The process's RabbitEvents, which createBrokerEvents makes for TRANSPORT=rmq: readiness asks it, so the request
+ * servers report their channels and connections to it.
+ */
+function rabbitEventsOf(brokerEvents: BrokerEvents | undefined): RabbitEvents {
+  if (brokerEvents instanceof RabbitEvents) return brokerEvents;
+  throw new Error("TRANSPORT=rmq needs createBrokerEvents' RabbitEvents, where readiness finds the request servers' channels");
 }
 
 function eventServers(source: DurableEventSource, consumers: readonly EventConsumer[]): CustomTransportStrategy[] {
