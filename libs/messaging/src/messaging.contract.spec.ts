@@ -73,6 +73,12 @@ class ProbeMessagesController {
     return this.stored;
   }
 
+  /** A page of `rows` rows of about 1.6 KB each, as a long list of large orders is. */
+  @MessagePattern('users.large-page')
+  largePage(@Payload() { rows }: { rows: number }) {
+    return { rows: Array.from({ length: rows }, (_, n) => ({ n, text: `${n}:${'x€'.repeat(400)}` })) };
+  }
+
   @MessagePattern('users.refuse')
   refuse() {
     throw new ValidationError([{ field: 'email', message: 'must be an email' }]);
@@ -318,6 +324,12 @@ describe.each(transports)('messaging contract %s', (_name, setUp) => {
     const first = await setup.client.send<{ items: string[] }>('users.get-stored', {});
     first.items.push('changed by caller');
     expect(await setup.client.send('users.get-stored', {})).toEqual({ items: ['kept'] });
+  });
+
+  it("answers a reply of several megabytes whole, past NATS' one-megabyte message limit", async () => {
+    const reply = await setup.client.send<{ rows: { n: number; text: string }[] }>('users.large-page', { rows: 1500 });
+    expect(reply.rows).toHaveLength(1500);
+    expect(reply.rows.every((row, n) => row.n === n && row.text === `${n}:${'x€'.repeat(400)}`)).toBe(true);
   });
 
   it('carries a domain error as its code, message and field problems', async () => {

@@ -3,11 +3,13 @@ import type { ContextName } from '@tessera/contracts';
 import { createInbox, type Msg, type NatsConnection } from 'nats';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { BrokerNames } from '../transports/broker-names';
+import { REPLY_PART_HEADER, ReplyAssembly } from './reply-parts';
 
-/** A caller waiting for the reply to a request it published to `subject`. */
+/** A caller waiting for the reply to a request it published to `subject`, and the parts of it come so far. */
 interface Waiting {
   subject: string;
-  answer: (error: Error | null, reply: Msg | null) => void;
+  answer: (error: Error | null, reply: Pick<Msg, 'data' | 'headers'> | null) => void;
+  parts?: ReplyAssembly;
 }
 
 /** The replies of one connection: one subscription to `<inbox>.*`, and who waits for each token under it. */
@@ -33,7 +35,9 @@ interface ReplyInbox {
  * CONTEXT_UNAVAILABLE rather than a wait for the timeout. So is a request
  * the server refused to take from this process's user (a permissions
  * violation, docker/nats/authorization.conf), which would otherwise be a
- * timeout that names nothing.
+ * timeout that names nothing. A reply larger than the server's max_payload
+ * comes in parts (NatsRequestServer), put together here before the caller
+ * is answered.
  */
 export class NatsRequestClient extends ClientNats {
   private replies?: ReplyInbox;
@@ -107,8 +111,24 @@ export class NatsRequestClient extends ClientNats {
         const token = reply.subject.slice(tokenAt);
         const waiting = replies.waiting.get(token);
         if (!waiting) return;
+        const part = reply.headers?.get(REPLY_PART_HEADER);
+        if (!part) {
+          replies.waiting.delete(token);
+          waiting.answer(null, reply);
+          return;
+        }
+        // A reply larger than the server's max_payload, in parts (NatsRequestServer): the caller waits for the last.
+        let whole: Uint8Array | undefined;
+        try {
+          whole = (waiting.parts ??= new ReplyAssembly()).add(part, reply.data);
+        } catch (error) {
+          replies.waiting.delete(token);
+          waiting.answer(error as Error, null);
+          return;
+        }
+        if (!whole) return;
         replies.waiting.delete(token);
-        waiting.answer(null, reply);
+        waiting.answer(null, { data: whole, headers: reply.headers });
       },
     });
     void this.refuseWhatTheServerRefuses(replies);

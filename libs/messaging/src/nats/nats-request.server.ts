@@ -8,6 +8,7 @@ import type { DependencyUnavailableError } from '../startup/start-refusal';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { natsPermissionRefusal } from './permission-refusal';
+import { replyParts } from './reply-parts';
 
 /**
  * Nest's NATS server, answering the requests of the contexts this process
@@ -133,11 +134,19 @@ export class NatsRequestServer extends ServerNats {
         respond({ status: 'error', err: NO_MESSAGE_HANDLER });
         return;
       }
+      let response: unknown;
       try {
-        this.sendReply(message, { response: await answerOf(handler(packet.data, context)), isDisposed: true, id });
+        response = await answerOf(handler(packet.data, context));
       } catch (error) {
-        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError;
-        // so is an answer that could not be sent (larger than the server's max_payload).
+        // A handler's failure, through Nest's exception filter, is the error payload the client turns into a RemoteError.
+        respond({ err: error, isDisposed: true });
+        return;
+      }
+      try {
+        this.sendReply(message, { response, isDisposed: true, id });
+      } catch (error) {
+        // An answer too large to send even in parts: the caller hears INTERNAL, and this log says why.
+        this.logger.error(`The answer to ${pattern} could not be sent: ${reasonOf(error)}`);
         respond({ err: error, isDisposed: true });
       }
     } finally {
@@ -160,11 +169,16 @@ export class NatsRequestServer extends ServerNats {
     }
   }
 
+  /**
+   * A reply larger than the server takes in one message (its max_payload) goes in parts, which NatsRequestClient puts
+   * together: NATS would refuse it whole, where every other transport carries it.
+   */
   private sendReply(message: Msg, packet: Partial<OutgoingResponse>): void {
     if (!message.reply) return;
     // A reply without an id (to a message that had none to read) is still the caller's: a client matches it by its subject.
     const outgoing = this.serializer.serialize(packet as OutgoingResponse) as { data: Uint8Array; headers?: MsgHdrs };
-    message.respond(outgoing.data, { headers: outgoing.headers });
+    const maxPayload = this.unwrap<NatsConnection>().info?.max_payload ?? Number.POSITIVE_INFINITY;
+    for (const part of replyParts(outgoing.data, outgoing.headers, maxPayload)) message.respond(part.data, { headers: part.headers });
   }
 }
 
