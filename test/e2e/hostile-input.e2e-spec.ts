@@ -180,6 +180,16 @@ describe('hostile input, against the monolith on the embedded database', () => {
     await expectStillServing();
   });
 
+  it('refuses a dead-letter filter with a NUL or another control character, naming the field', async () => {
+    for (const pattern of ['a\u0000', 'ordering.order.cancelled\u0000', 'ordering\u001b.order']) {
+      const response = await api.get(`/admin/dead-letters?pattern=${encodeURIComponent(pattern)}`, { token: adminToken });
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors).toEqual([{ field: 'pattern', message: 'pattern must not contain control characters' }]);
+    }
+    expect((await api.get('/admin/dead-letters?pattern=ordering.order.cancelled', { token: adminToken })).status).toBe(200);
+    await expectStillServing();
+  });
+
   it('refuses to register a password with any other control character, naming the field', async () => {
     for (const password of [
       'correct\thorse battery',

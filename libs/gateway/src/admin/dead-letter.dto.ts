@@ -3,7 +3,7 @@ import { CONTEXT_NAMES } from '@tessera/contracts';
 import type { ContextName, DeadLetterView, Page } from '@tessera/contracts';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination.dto';
-import { IsOptionalField } from '../common/validation.decorators';
+import { HasNoControlCharacters, IsOptionalField, NO_CONTROL_CHARACTERS_PATTERN } from '../common/validation.decorators';
 
 /** GET /admin/dead-letters?context=&pattern=&page=&limit= */
 export class ListDeadLettersQueryDto extends PaginationQueryDto {
@@ -12,10 +12,17 @@ export class ListDeadLettersQueryDto extends PaginationQueryDto {
   @IsIn(CONTEXT_NAMES)
   context?: ContextName;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'ordering.order.cancelled', description: 'Only the dead letters of this event pattern' })
+  @ApiPropertyOptional({
+    maxLength: 200,
+    pattern: NO_CONTROL_CHARACTERS_PATTERN,
+    example: 'ordering.order.cancelled',
+    description: 'Only the dead letters of this event pattern',
+  })
   @IsOptionalField()
   @IsString()
   @MaxLength(200)
+  // No pattern holds one, and a NUL would reach each context's Postgres, which refuses it in text.
+  @HasNoControlCharacters()
   pattern?: string;
 }
 
