@@ -114,6 +114,21 @@ export class PrivateNatsServer {
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 
+  /** Has the server read its configuration file again (SIGHUP), as an operator's `nats-server --signal reload` does; resolves once its log says it has. */
+  async reload(timeoutMs = 10_000): Promise<void> {
+    const reloadsBefore = this.reloads();
+    this.child?.kill('SIGHUP');
+    const deadline = Date.now() + timeoutMs;
+    while (this.reloads() === reloadsBefore) {
+      if (Date.now() > deadline) throw new Error(`nats-server did not reload its configuration:\n${this.output().slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private reloads(): number {
+    return this.output().split('Reloaded server configuration').length - 1;
+  }
+
   output(): string {
     return readLog(this.logFile);
   }

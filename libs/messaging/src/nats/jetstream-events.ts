@@ -22,6 +22,7 @@ import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 import { natsConnectionOptions } from './nats-connection-options';
 import { natsPermissionRefusal } from './permission-refusal';
+import { RefusedSubscriptions } from './refused-subscriptions';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 // An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
@@ -55,6 +56,9 @@ const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
  * The gateway's events go to a stream of their own, which every gateway
  * process reads from the moment it starts (an ordered consumer of its own).
  */
+// How long a request subscription the server refused may go without being taken again before readiness says so.
+const REFUSED_SUBSCRIPTION_GRACE_MS = 10_000;
+
 export class JetStreamEvents implements RemoteEventDelivery {
   private readonly logger = new Logger('JetStreamEvents');
   private readonly codec = JSONCodec<object>();
@@ -63,6 +67,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
   /** How each gateway consumer of this process starts over on a broadcast stream declared anew; see consumeBroadcast. */
   private readonly broadcastRestarts = new Set<() => Promise<void>>();
   private redeclaring?: Promise<void>;
+  /** The request subscriptions of this process's NatsRequestServer that the server refused after the start, for readiness. */
+  readonly refusedSubscriptions = new RefusedSubscriptions();
 
   constructor(
     private readonly url: string,
@@ -153,6 +159,15 @@ export class JetStreamEvents implements RemoteEventDelivery {
   async isConnected(): Promise<boolean> {
     const connection = await this.connect().catch(() => undefined);
     return !!connection && !connection.isClosed() && this.connected;
+  }
+
+  /**
+   * For readiness, the request subscriptions the server refused more than `graceMs` ago and has not taken again: the
+   * connection is up and the process takes none of that context's requests. A moment without is not: the server
+   * resubscribes after its first pause, and readiness need not flap for an authorization reloaded back at once.
+   */
+  lostChannels(graceMs = REFUSED_SUBSCRIPTION_GRACE_MS): string[] {
+    return this.refusedSubscriptions.longerThan(graceMs);
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { NatsRequestJSONDeserializer } from '@nestjs/microservices/deserializers/nats-request-json.deserializer';
 import { ERROR_CODES } from '@tessera/contracts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, JSONCodec, NatsConnection, StringCodec } from 'nats';
 import { TEST_NATS_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
+import { PrivateNatsServer } from '../../../../test/harness/nats-server';
 import { describeWith } from '../../../../test/harness/services';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
 import { BrokerNames } from '../transports/broker-names';
 import { natsConnectionOptions } from './nats-connection-options';
 import { NatsRequestServer } from './nats-request.server';
+import { RefusedSubscriptions } from './refused-subscriptions';
 
 const json = JSONCodec<Record<string, unknown>>();
 const text = StringCodec();
@@ -114,4 +119,76 @@ describeWith(['nats'])('NatsRequestServer on a real NATS', () => {
     }
     // Five stops and starts against a real broker, each waiting for its drain.
   }, 60_000);
+});
+
+describeWith(['nats'])("NatsRequestServer when the server's authorization is reloaded without its subscription", () => {
+  const names = new BrokerNames(testNamespace('nats-refused-subscription'));
+  const requests = names.requestWildcard('users');
+  let configDir: string;
+  let configFile: string;
+  let nats: PrivateNatsServer;
+  let server: NatsRequestServer | undefined;
+  let caller: NatsConnection | undefined;
+
+  /** The harness may do anything; the users process may subscribe to its requests unless `denied`. */
+  const writeAuthorization = (denied: boolean) =>
+    writeFileSync(
+      configFile,
+      `authorization {
+  users = [
+    { user: "harness", password: "harness-password" }
+    { user: "users", password: "users-password", permissions: { publish: ">", subscribe: { allow: ">"${denied ? `, deny: "${requests}"` : ''} } } }
+  ]
+}
+`,
+    );
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'tessera-nats-reload-'));
+    configFile = join(configDir, 'nats-server.conf');
+    writeAuthorization(false);
+    nats = await PrivateNatsServer.start('refused-subscription', { configFile, environment: {}, user: 'harness', password: 'harness-password' });
+  });
+
+  afterAll(async () => {
+    await caller?.close();
+    await server?.close();
+    await nats?.remove();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('is named for readiness while refused, and takes requests again once the authorization lets it, without a restart', async () => {
+    const refused = new RefusedSubscriptions();
+    server = new NatsRequestServer(
+      ['users'],
+      names,
+      { ...natsConnectionOptions(nats.urlOf('users', 'users-password')), deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()) },
+      refused,
+    );
+    server.addHandler('users.echo', async (data: unknown) => data);
+    const listening = server;
+    await new Promise<void>((resolve, reject) => listening.listen((error?: unknown) => (error ? reject(error as Error) : resolve())));
+    caller = await connect(natsConnectionOptions(nats.url));
+    const connection = caller;
+    const echo = async (n: number) =>
+      json.decode(
+        (await connection.request(names.requestSubject('users.echo'), json.encode({ pattern: 'users.echo', data: { n }, id: `n-${n}` }), { timeout: 2000 }))
+          .data,
+      );
+    await expect(echo(1)).resolves.toMatchObject({ response: { n: 1 } });
+
+    writeAuthorization(true);
+    await nats.reload();
+    await untilPasses(() => expect(refused.longerThan(0)).toEqual([`the subscription to ${requests} (permissions violation)`]), 10_000);
+    // Nobody takes the context's requests meanwhile: NATS says so at once.
+    await expect(echo(2)).rejects.toThrow(/503|no responders/i);
+    // Still refused after the next attempts to subscribe again, it stays named since the first refusal.
+    await untilPasses(() => expect(refused.longerThan(3000)).toEqual([`the subscription to ${requests} (permissions violation)`]), 15_000, 200);
+
+    writeAuthorization(false);
+    await nats.reload();
+    // Subscribed again at its next attempt, a few seconds after the first refusals at most.
+    await untilPasses(() => expect(refused.longerThan(0)).toEqual([]), 45_000, 200);
+    await expect(echo(3)).resolves.toMatchObject({ response: { n: 3 } });
+  }, 90_000);
 });

@@ -1,14 +1,21 @@
 import { MessageHandler, NatsContext, OutgoingResponse, ReadPacket, ServerNats } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { ERROR_CODES, type ContextName } from '@tessera/contracts';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
 import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, settledWithin, untilWithin } from '../handling/draining';
 import type { DependencyUnavailableError } from '../startup/start-refusal';
 import { BrokerNames } from '../transports/broker-names';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
-import { natsPermissionRefusal } from './permission-refusal';
+import { natsPermissionRefusal, subscriptionRefusal } from './permission-refusal';
+import { RefusedSubscriptions } from './refused-subscriptions';
 import { replyParts } from './reply-parts';
+
+/** The pause before subscribing again to requests the server refused: its authorization may be reloaded back soon. */
+const FIRST_RESUBSCRIBE_PAUSE_MS = 1000;
+/** The longest pause between two subscriptions the server keeps refusing. */
+const LONGEST_RESUBSCRIBE_PAUSE_MS = 30_000;
 
 /**
  * Nest's NATS server, answering the requests of the contexts this process
@@ -19,15 +26,19 @@ import { replyParts } from './reply-parts';
  * way: they are durable and come from JetStream.
  */
 export class NatsRequestServer extends ServerNats {
-  private readonly requestSubscriptions: Subscription[] = [];
+  private readonly requestSubscriptions = new Map<ContextName, Subscription>();
+  private readonly resubscribing = new Map<ContextName, { backoff: IBackoff<unknown>; timer?: NodeJS.Timeout }>();
   private inFlight = 0;
   private refusedSubscription?: DependencyUnavailableError;
   private listening = false;
+  private closing = false;
 
+  /** `refused`: where readiness finds the subscriptions the server refused after the start (the process's JetStreamEvents'). */
   constructor(
     private readonly contexts: readonly ContextName[],
     private readonly names: BrokerNames,
     options: ConstructorParameters<typeof ServerNats>[0],
+    private readonly refused = new RefusedSubscriptions(),
   ) {
     super(options);
   }
@@ -52,38 +63,85 @@ export class NatsRequestServer extends ServerNats {
     }
     client.flush().then(() => {
       this.listening = !this.refusedSubscription;
+      if (this.listening) void this.followRefusals(client);
       callback(this.refusedSubscription);
     }, callback);
   }
 
   override bindEvents(client: NatsConnection): void {
-    for (const context of this.contexts) {
-      this.requestSubscriptions.push(
-        client.subscribe(this.names.requestWildcard(context), {
-          queue: this.names.requestQueue(context),
-          callback: (error, message) => {
-            if (error) return this.subscriptionFailed(context, error);
-            // Anyone can publish to these subjects: what one message makes go wrong must end with it, not with the process.
-            this.handleRequest(this.names.patternOfRequestSubject(message.subject), message).catch((failure: unknown) =>
-              this.logger.error(`A message on ${message.subject} failed: ${reasonOf(failure)}`),
-            );
-          },
-        }),
-      );
-    }
+    for (const context of this.contexts) this.subscribe(client, context);
   }
 
-  /**
-   * nats.js has closed a subscription the server refused: at the start that ends the start; later (a reconnect
-   * meeting an authorization reloaded meanwhile) this process takes none of the context's requests from then on,
-   * which the log says with the subject, as Nest's line about the violation does not.
-   */
+  private subscribe(client: NatsConnection, context: ContextName): void {
+    this.requestSubscriptions.set(
+      context,
+      client.subscribe(this.names.requestWildcard(context), {
+        queue: this.names.requestQueue(context),
+        callback: (error, message) => {
+          if (error) return this.subscriptionFailed(context, error);
+          // Anyone can publish to these subjects: what one message makes go wrong must end with it, not with the process.
+          this.handleRequest(this.names.patternOfRequestSubject(message.subject), message).catch((failure: unknown) =>
+            this.logger.error(`A message on ${message.subject} failed: ${reasonOf(failure)}`),
+          );
+        },
+      }),
+    );
+  }
+
+  /** At the start, a subscription the server refused ends the start, and is said once, by whoever started the process. */
   private subscriptionFailed(context: ContextName, error: NatsError): void {
     const refusal = natsPermissionRefusal(error, `it takes none of ${context}'s requests`);
     if (!refusal) return this.logger.error(error);
-    // Before the start is over, the refusal ends it and is said once, by whoever started the process.
-    if (this.listening) this.logger.error(refusal.message);
-    else this.refusedSubscription ??= refusal;
+    if (!this.listening) this.refusedSubscription ??= refusal;
+  }
+
+  /**
+   * After the start, the server refuses a subscription by removing it when its authorization is reloaded without
+   * it; it says so in an error whose subject is all nats.js may match it by, so the subscription may still look open
+   * here. This process would take none of the context's requests while it looked ready: it subscribes again after
+   * growing pauses, and readiness names the subscription meanwhile.
+   */
+  private async followRefusals(client: NatsConnection): Promise<void> {
+    for await (const status of client.status()) {
+      const refused = (status as { permissionContext?: { operation: string; subject: string } }).permissionContext;
+      if (status.type !== 'error' || refused?.operation !== 'subscription') continue;
+      const context = this.contexts.find((hosted) => this.names.requestWildcard(hosted) === refused.subject);
+      // One being subscribed again learns of its own refusal from its subscription, at once.
+      if (context && !this.closing && !this.resubscribing.has(context)) this.subscriptionRefused(client, context);
+    }
+  }
+
+  private subscriptionRefused(client: NatsConnection, context: ContextName): void {
+    const subject = this.names.requestWildcard(context);
+    this.refused.refused(subject);
+    const attempt = this.resubscribing.get(context);
+    const backoff = attempt
+      ? attempt.backoff.next(undefined)
+      : new ExponentialBackoff({ initialDelay: FIRST_RESUBSCRIBE_PAUSE_MS, maxDelay: LONGEST_RESUBSCRIBE_PAUSE_MS }).next();
+    const pauseMs = Math.round(backoff.duration);
+    this.logger.error(`${subscriptionRefusal(subject, `it takes none of ${context}'s requests`).message}; subscribing again in ${pauseMs} ms`);
+    const timer = setTimeout(() => void this.subscribeAgain(client, context), pauseMs);
+    timer.unref();
+    this.resubscribing.set(context, { backoff, timer });
+  }
+
+  /** Taken again when the server has not refused the new subscription by the time it answers the flush after it. */
+  private async subscribeAgain(client: NatsConnection, context: ContextName): Promise<void> {
+    if (this.closing || client.isClosed()) return;
+    // The server has dropped the one it refused; nats.js may not know it has.
+    this.requestSubscriptions.get(context)?.unsubscribe();
+    this.subscribe(client, context);
+    await client.flush().catch(() => undefined);
+    if (this.closing) return;
+    // Refused again: the server's error, naming the queue this time, came before the flush's answer, and nats.js has
+    // closed the subscription it matched.
+    if (this.requestSubscriptions.get(context)?.isClosed()) {
+      this.subscriptionRefused(client, context);
+      return;
+    }
+    this.resubscribing.delete(context);
+    this.refused.restored(this.names.requestWildcard(context));
+    this.logger.log(`NATS takes the subscription to ${this.names.requestWildcard(context)} again`);
   }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {
@@ -91,11 +149,14 @@ export class NatsRequestServer extends ServerNats {
   }
 
   override async close(): Promise<void> {
+    this.closing = true;
+    for (const { timer } of this.resubscribing.values()) clearTimeout(timer);
+    for (const context of this.resubscribing.keys()) this.refused.restored(this.names.requestWildcard(context));
     const drainStarted = Date.now();
     // Drained, not dropped: a request the broker routed here before it saw the unsubscription is still handled.
     // Bounded, since a drain waits for the broker, which may be the thing that is gone.
     await settledWithin(
-      this.requestSubscriptions.map((subscription) => subscription.drain()),
+      [...this.requestSubscriptions.values()].filter((subscription) => !subscription.isClosed()).map((subscription) => subscription.drain()),
       DRAIN_MS,
     );
     await untilWithin(() => this.inFlight === 0, DRAIN_MS - (Date.now() - drainStarted));

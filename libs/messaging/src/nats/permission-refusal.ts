@@ -15,6 +15,15 @@ export function natsPermissionRefusal(error: unknown, consequence: string): Depe
   const what = refused
     ? `${refused.operation === 'publish' ? 'a publish to' : 'the subscription to'} ${refused.subject}${refused.queue ? ` in queue ${refused.queue}` : ''}`
     : `what it asked (${(error as Error).message})`;
+  return refusalOf(what, consequence);
+}
+
+/** The server's refusal of this process's subscription to `subject`, as natsPermissionRefusal says it. */
+export function subscriptionRefusal(subject: string, consequence: string): DependencyUnavailableError {
+  return refusalOf(`the subscription to ${subject}`, consequence);
+}
+
+function refusalOf(what: string, consequence: string): DependencyUnavailableError {
   return new DependencyUnavailableError(
     `NATS refused this process's user ${what}, so ${consequence}: give the process a user that may ` +
       '(docker/nats/authorization.conf, written by npm run context-map), or fix the user in NATS_URL',

@@ -131,24 +131,31 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
         ...hosted.map((context) => new TcpContextServer({ ...topology.tcpListenAddresses[context]!, deserializer: new CorrelatingDeserializer() }, context)),
         ...(consumers.includes(GATEWAY) ? [new TcpContextServer({ ...topology.gatewayTcpAddress, deserializer: new CorrelatingDeserializer() }, GATEWAY)] : []),
       ];
-    case 'nats':
+    case 'nats': {
+      const jetStreamEvents = brokerEventsOf(JetStreamEvents, brokerEvents);
       return [
         ...(hosted.length > 0
           ? [
-              new NatsRequestServer(hosted, new BrokerNames(topology.namespace), {
-                ...natsConnectionOptions(topology.natsUrl),
-                inboxPrefix: natsInboxPrefixOf(topology),
-                name: processNameOf(topology),
-                maxReconnectAttempts: -1,
-                reconnectTimeWait: 500,
-                deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
-              }),
+              new NatsRequestServer(
+                hosted,
+                new BrokerNames(topology.namespace),
+                {
+                  ...natsConnectionOptions(topology.natsUrl),
+                  inboxPrefix: natsInboxPrefixOf(topology),
+                  name: processNameOf(topology),
+                  maxReconnectAttempts: -1,
+                  reconnectTimeWait: 500,
+                  deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
+                },
+                jetStreamEvents.refusedSubscriptions,
+              ),
             ]
           : []),
-        ...eventServers(brokerEvents!, consumers),
+        ...eventServers(jetStreamEvents, consumers),
       ];
+    }
     case 'rmq': {
-      const rabbitEvents = rabbitEventsOf(brokerEvents);
+      const rabbitEvents = brokerEventsOf(RabbitEvents, brokerEvents);
       return [
         ...hosted.map(
           (context) =>
@@ -175,12 +182,12 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
 }
 
 /**
- * The process's RabbitEvents, which createBrokerEvents makes for TRANSPORT=rmq: readiness asks it, so the request
- * servers report their channels and connections to it.
+ * The process's BrokerEvents as the class createBrokerEvents makes for its transport: readiness asks it, so the
+ * request servers report to it what the broker closed or refused.
  */
-function rabbitEventsOf(brokerEvents: BrokerEvents | undefined): RabbitEvents {
-  if (brokerEvents instanceof RabbitEvents) return brokerEvents;
-  throw new Error("TRANSPORT=rmq needs createBrokerEvents' RabbitEvents, where readiness finds the request servers' channels");
+function brokerEventsOf<T extends BrokerEvents>(kind: abstract new (...args: never[]) => T, brokerEvents: BrokerEvents | undefined): T {
+  if (brokerEvents instanceof kind) return brokerEvents;
+  throw new Error(`This transport needs createBrokerEvents' ${kind.name}, where readiness finds what its request servers lost`);
 }
 
 function eventServers(source: DurableEventSource, consumers: readonly EventConsumer[]): CustomTransportStrategy[] {
