@@ -111,5 +111,5 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
     expect(await events.isConnected()).toBe(true);
     await untilPasses(() => expect(events.lostChannels(0)).toEqual([]), 45_000, 100);
     await untilPasses(() => expect(catalog.send('catalog.probe', { n: 2 })).resolves.toEqual({ answered: 3 }), 45_000, 200);
-  });
+  }, 120_000);
 });
