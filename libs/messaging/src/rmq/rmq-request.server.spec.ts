@@ -92,6 +92,38 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
     await untilPasses(() => expect(catalog.send('catalog.probe', { n: 2 })).resolves.toEqual({ answered: 3 }), 45_000, 200);
   });
 
+  it('answers CONTEXT_UNAVAILABLE to a command the broker delivers again after the consumer that took it lost its channel, without running it twice; a query it runs again', async () => {
+    const runs = { 'catalog.adjust-stock': 0, 'catalog.get-product': 0 };
+    let releaseFirstRuns!: () => void;
+    const firstRunsReleased = new Promise<void>((resolve) => (releaseFirstRuns = resolve));
+    // The first run of each takes the request, has the broker close its channel, and never answers in time: a process
+    // that died while handling it, as far as the broker and the caller can tell.
+    const diesOnItsFirstRun = (pattern: keyof typeof runs) => async (request: { n: number }, context: RmqContext) => {
+      if (++runs[pattern] === 1) {
+        (context.getChannelRef() as Channel).ack({ fields: { deliveryTag: UNKNOWN_DELIVERY_TAG } } as Message);
+        await firstRunsReleased;
+      }
+      return { answered: request.n };
+    };
+    await catalogServer({
+      'catalog.adjust-stock': diesOnItsFirstRun('catalog.adjust-stock'),
+      'catalog.get-product': diesOnItsFirstRun('catalog.get-product'),
+    });
+    const catalog = catalogClient();
+    try {
+      await expect(catalog.send('catalog.adjust-stock', { n: 1 })).rejects.toMatchObject({
+        code: 'CONTEXT_UNAVAILABLE',
+        message: expect.stringContaining('a command is not run twice'),
+      });
+      expect(runs['catalog.adjust-stock']).toBe(1);
+
+      await expect(catalog.send('catalog.get-product', { n: 2 })).resolves.toEqual({ answered: 2 });
+      expect(runs['catalog.get-product']).toBe(2);
+    } finally {
+      releaseFirstRuns();
+    }
+  }, 60_000);
+
   it("is not ready, naming it, while its own connection is down with the process's other connection up, and ready again once it is back", async () => {
     const events = new RabbitEvents(TEST_RABBITMQ_URL, new BrokerNames(namespace), `rmq-requests-spec-events-${randomUUID()}`);
     closing.push(() => events.close());

@@ -2,6 +2,7 @@ import { RmqContext, ServerRMQ } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
+import { ERROR_CODES, QUERY_PATTERNS } from '@tessera/contracts';
 import { DRAIN_MS, settledWithin } from '../handling/draining';
 import { brokerRefusalOf } from './broker-refusal';
 import { ChannelReopener, KeptChannels } from './channel-reopener';
@@ -10,15 +11,16 @@ import { ChannelReopener, KeptChannels } from './channel-reopener';
  * Nest's RabbitMQ server for the requests of one context, on its queue
  * `<ns>.<context>.request-queue`, shared by the context's replicas as competing
  * consumers. A request is acknowledged once its reply is sent: one taken by a
- * replica that dies first goes back to the queue and another replica answers
- * it, in time if the caller is still waiting. A replica that is stopped stops
+ * replica that dies first goes back to the queue, and the broker delivers it
+ * again, marked redelivered. Another replica runs it again if it is a query;
+ * a command, which may have taken effect, it answers CONTEXT_UNAVAILABLE
+ * without running it (refuseRedelivered). A replica that is stopped stops
  * taking requests first and answers those it holds before it closes.
  * A channel the broker closed while the connection stayed up (a handler that
  * acknowledged what it should not have, say) is set up again (ChannelReopener),
  * so that the context does not stop taking requests with its connection up.
  * The requests that channel held went back to the queue as the broker closed
- * it: another replica, or the new channel, answers those whose callers still
- * wait, and the process killed meanwhile leaves them there all the same.
+ * it, and come again as above, to another replica or the new channel.
  */
 export class RmqRequestServer extends ServerRMQ {
   private consumingChannel?: Channel;
@@ -81,6 +83,10 @@ export class RmqRequestServer extends ServerRMQ {
   override async handleMessage(received: Record<string, unknown>, channel: Channel): Promise<void> {
     const message = received as unknown as ConsumeMessage | null;
     if (!message?.properties.replyTo) return super.handleMessage(received, channel);
+    const pattern = this.patternOf(message);
+    // A message that is not JSON has no pattern here: Nest's own path answers it.
+    if (message.fields.redelivered && pattern && !QUERY_PATTERNS.has(pattern) && this.getHandlerByPattern(pattern))
+      return this.refuseRedelivered(message, channel, pattern);
     let sent!: () => void;
     const answered = new Promise<void>((resolve) => (sent = resolve));
     this.answered.set(message, sent);
@@ -121,6 +127,29 @@ export class RmqRequestServer extends ServerRMQ {
     void sent
       .catch((error: Error) => this.logger.warn(`The reply to ${context.getPattern()} was not sent: ${error.message}`))
       .finally(() => last && this.answered.get(request)?.());
+  }
+
+  /**
+   * A command the broker delivers again: a consumer took it and was gone before acknowledging it (killed, its
+   * connection or channel lost), after running it or not. Run again, it could take effect twice (a stock adjustment
+   * applied twice, a cancellation answered "not cancellable" by its own first run), where commands are sent once on
+   * every transport: its caller hears CONTEXT_UNAVAILABLE, as a TCP or NATS caller does when the process answering it
+   * dies, and may repeat it with its idempotency key where the command takes one. A query is run again: it changes
+   * nothing, and so a replica's death costs a read nothing (ADR 0019).
+   */
+  private async refuseRedelivered(message: ConsumeMessage, channel: Channel, pattern: string): Promise<void> {
+    const packet = (await this.deserializer.deserialize(JSON.parse(message.content.toString()), message.properties)) as { id?: string };
+    this.logger.warn(`${pattern} came again after the process that took it stopped before answering: answered CONTEXT_UNAVAILABLE, not run again`);
+    const refusal = {
+      code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+      message: `${pattern} was taken by a process that stopped before answering; whether it took effect is unknown, and a command is not run twice`,
+    };
+    this.sendMessage(
+      { id: packet.id, err: refusal, isDisposed: true },
+      message.properties.replyTo as string,
+      message.properties.correlationId as string,
+      new RmqContext([message, channel, pattern]),
+    );
   }
 
   override async close(): Promise<void> {
