@@ -48,4 +48,19 @@ describe('EventDeliveryRule', () => {
     for (const again of [event(3), redelivered, event(undefined)]) await rule.deliver(again, 'ordering.order.confirmed', handled);
     expect(handled).not.toHaveBeenCalled();
   });
+
+  it.each(['not-a-uuid-1', '', 'e0000000-0000-4000-8000-00000000000Z'])(
+    'drops an event whose id is not a UUID (%j) without running it or counting it, so that it does not come back forever',
+    async (eventId) => {
+      const handled = jest.fn(async () => undefined);
+      const recorded = jest.spyOn(deadLetters, 'recordFailure');
+
+      await expect(rule.deliver({ ...event(1), eventId }, 'ordering.order.confirmed', handled)).resolves.toMatchObject({
+        outcome: 'rejected',
+        failure: { code: ERROR_CODES.VALIDATION_FAILED },
+      });
+      expect(handled).not.toHaveBeenCalled();
+      expect(recorded).not.toHaveBeenCalled();
+    },
+  );
 });

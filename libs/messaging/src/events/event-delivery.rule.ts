@@ -8,8 +8,15 @@ import type { EventOutcome } from '../observability/messaging-metrics';
 
 export const DEFAULT_EVENT_MAX_ATTEMPTS = 8;
 
-/** How a delivery ended; a dead-lettered one with its handler's last failure, acknowledged though it failed. */
-export type EventDelivered = { outcome: Exclude<EventOutcome, 'dead-lettered' | 'failed'> } | { outcome: 'dead-lettered'; failure: unknown };
+/**
+ * How a delivery ended; a dead-lettered one with its handler's last failure, and a rejected one (not an event of
+ * ours) with why, each acknowledged though it failed.
+ */
+export type EventDelivered =
+  { outcome: Exclude<EventOutcome, 'dead-lettered' | 'rejected' | 'failed'> } | { outcome: 'dead-lettered' | 'rejected'; failure: unknown };
+
+// What every outbox writes as an event's id; the inbox and the dead letters key on it.
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * EVENT_NOT_PROCESSED, the answer that has the event come again later, with
@@ -51,6 +58,13 @@ export class EventDeliveryRule {
 
   /** Delivers the event to `handle`, and says how that ended; a failure to retry later is thrown. */
   async deliver(event: IntegrationEventEnvelope, pattern: string, handle: () => Promise<unknown>): Promise<EventDelivered> {
+    // Not one an outbox wrote (published by hand on the broker): its failures could be neither counted nor kept as a
+    // dead letter, so it would come back forever; it is dropped, once, with an error naming it.
+    if (!EVENT_ID.test(event.eventId)) {
+      const id = JSON.stringify(event.eventId.slice(0, 100));
+      this.logger.error(`Event ${pattern} with the id ${id} is dropped by ${this.consumer}: an event's id is a UUID, by which it is counted and deduplicated`);
+      return { outcome: 'rejected', failure: new DomainError(ERROR_CODES.VALIDATION_FAILED, `The event id ${id} is not a UUID`) };
+    }
     // Nearly every event arrives once: then it cannot have failed here before, and there is nothing to look up.
     const earlier = isFirstDelivery(event) ? undefined : await this.deadLetters.find(event.eventId, this.consumer);
     if (earlier?.dead) return { outcome: 'skipped-dead-letter' };

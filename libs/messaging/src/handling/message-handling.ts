@@ -69,9 +69,9 @@ export class MessageHandling {
       let delivered: EventOutcome = 'processed';
       if (kind === 'event' && this.delivery?.appliesTo(payload)) {
         const delivery = await this.delivery.deliver(payload, pattern, async () => handler());
-        if (delivery.outcome === 'dead-lettered') {
-          // Acknowledged, so that the events behind it flow; but its handler failed, and is measured and traced so.
-          this.reportFailure(pattern, kind, delivery.failure, 'dead-lettered', started, span);
+        if (delivery.outcome === 'dead-lettered' || delivery.outcome === 'rejected') {
+          // Acknowledged, so that the events behind it flow; but it failed, and is measured and traced so.
+          this.reportFailure(pattern, kind, delivery.failure, delivery.outcome, started, span);
           return undefined;
         }
         delivered = delivery.outcome;
@@ -90,7 +90,14 @@ export class MessageHandling {
   }
 
   /** A handler's failure in the log line, the metrics and the span, by what the handler itself threw. */
-  private reportFailure(pattern: string, kind: HandlerKind, failure: unknown, delivered: 'failed' | 'dead-lettered', started: number, span: Span): void {
+  private reportFailure(
+    pattern: string,
+    kind: HandlerKind,
+    failure: unknown,
+    delivered: 'failed' | 'dead-lettered' | 'rejected',
+    started: number,
+    span: Span,
+  ): void {
     const outcome = outcomeOf(failure);
     this.logHandled(pattern, kind, `${delivered}: ${errorPayloadOf(failure).code}`, started);
     this.measure(pattern, kind, outcome, delivered, started);

@@ -10,7 +10,7 @@ import { DurationHistogram } from './duration-histogram';
 export type MessageOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
 
 /** How the delivery of an event to its consumer ended. */
-export type EventOutcome = 'processed' | 'failed' | 'dead-lettered' | 'skipped-dead-letter';
+export type EventOutcome = 'processed' | 'failed' | 'dead-lettered' | 'skipped-dead-letter' | 'rejected';
 
 /** Client side: one observation per ContextClient request, retries included, whatever the transport. */
 export const messagingRequestDuration = new DurationHistogram(
