@@ -18,7 +18,8 @@ const { buildIfNeeded, ROOT } = require('./build');
 // .env as every app reads it, the environment winning, before this chooses each process's PORT and EMBEDDED_DB_DIR:
 // set here for a process, they would win over the file the process reads.
 const ENV_FILE = join(ROOT, '.env');
-if (existsSync(ENV_FILE)) for (const [name, value] of Object.entries(parseEnv(readFileSync(ENV_FILE, 'utf8')))) process.env[name] ??= value;
+if (existsSync(ENV_FILE))
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(ENV_FILE, 'utf8').replace(/^\uFEFF/, '')))) process.env[name] ??= value;
 
 const TRANSPORTS = ['tcp', 'nats', 'rmq'];
 const USAGE = 'usage: npm run start:split -- [--transport tcp|nats|rmq] [--port 3000]';

@@ -22,6 +22,14 @@ describe('the .env file', () => {
     expect(env).toEqual({ PORT: '3000', HOST: '', LOG_FORMAT: 'json', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/dev' });
   });
 
+  // Windows editors (Notepad, and VS Code with "UTF-8 with BOM") start a file with a byte order mark, which would
+  // otherwise be part of the first name.
+  it('reads the first line of a file saved with a byte order mark', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(loadEnvFile(envFile('\uFEFFPORT=4100\r\nLOG_LEVEL=debug\r\n'), env).sort()).toEqual(['LOG_LEVEL', 'PORT']);
+    expect(env).toEqual({ PORT: '4100', LOG_LEVEL: 'debug' });
+  });
+
   it('changes nothing when there is no file', () => {
     const env: NodeJS.ProcessEnv = { PORT: '3000' };
     expect(loadEnvFile(join(dir, '.env'), env)).toEqual([]);

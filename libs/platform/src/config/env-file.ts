@@ -19,7 +19,8 @@ export function loadEnvFile(path = ENV_FILE, env: NodeJS.ProcessEnv = process.en
     throw new Error(`${path} could not be read: ${(error as Error).message}`, { cause: error });
   }
   const set: string[] = [];
-  for (const [name, value] of Object.entries(parseEnv(text))) {
+  // A byte order mark (Windows editors write one) would otherwise be part of the first name, which then sets nothing.
+  for (const [name, value] of Object.entries(parseEnv(text.replace(/^\uFEFF/, '')))) {
     if (env[name] !== undefined || value === undefined) continue;
     env[name] = value;
     set.push(name);
