@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadEnvFile } from './env-file';
+import { loadEnvFile, loadEnvFileOrExit } from './env-file';
 
 describe('the .env file', () => {
   let dir: string;
@@ -38,5 +38,20 @@ describe('the .env file', () => {
 
   it('names the file that is there but cannot be read', () => {
     expect(() => loadEnvFile(dir, {})).toThrow(`${dir} could not be read: EISDIR`);
+  });
+
+  // README, "Configuration": a configuration that only a change mends ends with 78 (EX_CONFIG), so a supervisor stops
+  // restarting it.
+  it('ends the start with one line and exit code 78 when the file is there but cannot be read', () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation(() => undefined as never);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      loadEnvFileOrExit(dir);
+      expect(exit).toHaveBeenCalledWith(78);
+      expect(stderr).toHaveBeenCalledWith(`\nTessera could not start: ${dir} could not be read: EISDIR: illegal operation on a directory, read\n\n`);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });

@@ -28,15 +28,18 @@ export function loadEnvFile(path = ENV_FILE, env: NodeJS.ProcessEnv = process.en
   return set;
 }
 
+// EXIT_CODES.configuration of launch(), which this runs before: nothing of Nest may load yet (see instrument.ts).
+const EX_CONFIG = 78;
+
 /**
  * loadEnvFile for a process's first line (apps/<app>/src/instrument.ts), before anything reads the environment:
- * a file that cannot be read ends the process with one line, as a bad configuration does (see launch).
+ * a file that cannot be read ends the process with one line and the exit code of a bad configuration (see launch).
  */
 export function loadEnvFileOrExit(path = ENV_FILE): void {
   try {
     loadEnvFile(path);
   } catch (error) {
     process.stderr.write(`\nTessera could not start: ${(error as Error).message}\n\n`);
-    process.exit(1);
+    process.exit(EX_CONFIG);
   }
 }
