@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse } from '../harness/http';
+import { untilPasses } from '../harness/eventually';
 import { AppProcess, freePort } from '../harness/processes';
 import { startMonolith, TEST_ADMIN } from '../harness/topologies';
 
@@ -133,4 +134,22 @@ describe('configuration at start', () => {
     expect(output).toMatch(/RATE_LIMIT_PER_MINUTE/);
     expect(output).not.toMatch(/^\s+at /m);
   }, 60_000);
+
+  // The system picks the port: the ready line is where a person or a script learns which (it said :0).
+  it('with PORT=0, says in its ready line the port the system gave it', async () => {
+    const app = AppProcess.start('monolith', 'port-zero', { EMBEDDED_DB_DIR: 'memory', PORT: '0', LOG_LEVEL: 'info' });
+    try {
+      let port = 0;
+      await untilPasses(() => {
+        const ready = /Tessera monolith ready in \d+ ms on http:\/\/127\.0\.0\.1:(\d+) /.exec(app.output());
+        expect(ready).not.toBeNull();
+        port = Number(ready![1]);
+      }, 60_000);
+      expect(port).toBeGreaterThan(0);
+      const health = await fetch(`http://127.0.0.1:${port}/health/live`);
+      expect(health.status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  }, 90_000);
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
@@ -57,6 +58,23 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       expectOneReason(result, reason);
     });
 
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it.
+    it('refuses a HOST that is not an address of this machine, naming HOST', async () => {
+      const result = await refusedStart('monolith', { HOST: '192.0.2.1' });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, /^Tessera could not start: 192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\): set HOST to one of its addresses/);
+    });
+
+    // It waited forever, its health port never open, with one line logged as an error of a running server.
+    it("refuses a context's TCP address that is not of this machine, naming the setting", async () => {
+      const result = await refusedStart('catalog', { CATALOG_TCP_ADDRESS: `192.0.2.1:${await freePort()}` });
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(
+        result,
+        /^Tessera could not start: 192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\): set CATALOG_TCP_LISTEN_ADDRESS \(or CATALOG_TCP_ADDRESS\) to one/,
+      );
+    });
+
     it('refuses a malformed DATABASE_URL', async () => {
       const result = await refusedStart('users', { DATABASE_URL: 'mysql://db/shop' });
       expect(result.code).toBe(EX_CONFIG);
@@ -65,6 +83,32 @@ describe('a start that cannot succeed ends by itself with one line that says wha
   });
 
   describe('what the process needs and cannot reach exits 69', () => {
+    it.each([
+      ['monolith', 'PORT', (port: number) => ({ PORT: String(port) })],
+      ['users', 'USERS_TCP_LISTEN_ADDRESS (or USERS_TCP_ADDRESS)', (port: number) => ({ USERS_TCP_ADDRESS: `127.0.0.1:${port}` })],
+    ] as const)(
+      'refuses a port another process holds (%s), naming %s and nothing else',
+      async (app, setting, envOf) => {
+        const port = await freePort();
+        const holder = createServer();
+        await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+        try {
+          const result = await refusedStart(app, envOf(port));
+          expect(result.code).toBe(EX_UNAVAILABLE);
+          expectOneReason(
+            result,
+            new RegExp(
+              `^Tessera could not start: 127\\.0\\.0\\.1:${port} is in use by another process \\(EADDRINUSE\\): stop it, or set ${setting.replace(/[()]/g, '\\$&')} to a free port$`,
+            ),
+          );
+          expect(result.output).not.toMatch(/"level":50/);
+        } finally {
+          await new Promise((resolve) => holder.close(resolve));
+        }
+      },
+      60_000,
+    );
+
     it('gives up on a NATS server that is not there, naming it, its URL and NATS_URL', async () => {
       const url = `nats://127.0.0.1:${await freePort()}`;
       const result = await refusedStart('gateway', { TRANSPORT: 'nats', NATS_URL: url });

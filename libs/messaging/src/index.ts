@@ -33,4 +33,5 @@ export type { BrokerEvents } from './transports/transport-factory';
 export * from './transports/broker-names';
 export * from './startup/start-refusal';
 export * from './startup/certificate-refusal';
+export * from './startup/listen-refusal';
 export * from './nats/nats-connection-options';

@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { ClientTCP } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import type { Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { freePort } from '../../../../test/harness/processes';
 import { CorrelatingDeserializer, CorrelatingSerializer } from '../correlation/correlating.serializer';
 import { correlationIdOf } from '../correlation/correlation.envelope';
 import { runWithCorrelation } from '../correlation/correlation.store';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
+import { ConfigurationError, DependencyUnavailableError } from '../startup/start-refusal';
 import { TcpContextServer } from './tcp-context.server';
 
 const PATTERN = 'catalog.reserve-stock';
@@ -91,4 +92,37 @@ describe('TcpContextServer', () => {
     held[0]();
     await server.close();
   }, 10_000);
+
+  describe('that cannot listen', () => {
+    function listening(server: TcpContextServer): Promise<void> {
+      return new Promise<void>((resolve, reject) => server.listen((error?: unknown) => (error ? reject(error) : resolve())));
+    }
+
+    it("ends the start on a port another process holds, naming the context's address setting, and logs nothing itself", async () => {
+      const port = await freePort();
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        const server = new TcpContextServer({ host: '127.0.0.1', port }, 'catalog');
+        const refusal = await listening(server).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+        expect((refusal as Error).message).toBe(
+          `127.0.0.1:${port} is in use by another process (EADDRINUSE): stop it, or set CATALOG_TCP_LISTEN_ADDRESS (or CATALOG_TCP_ADDRESS) to a free port`,
+        );
+        expect(logged).not.toHaveBeenCalled();
+      } finally {
+        logged.mockRestore();
+        await new Promise((resolve) => holder.close(resolve));
+      }
+    });
+
+    // Nest's own listen answers only EADDRINUSE: on any other error the start waited forever, its health port closed.
+    it('ends the start on an address this machine does not have, instead of waiting forever', async () => {
+      const server = new TcpContextServer({ host: '192.0.2.1', port: await freePort() }, 'gateway');
+      const refusal = await listening(server).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(ConfigurationError);
+      expect((refusal as Error).message).toMatch(/^192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\): set GATEWAY_TCP_ADDRESS to one/);
+    });
+  });
 });

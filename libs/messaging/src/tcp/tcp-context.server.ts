@@ -1,12 +1,13 @@
 import { BaseRpcContext, MessageHandler, MsPattern, ReadPacket, ServerTCP, TcpContext, TcpOptions } from '@nestjs/microservices';
-import type { EventConsumer } from '@tessera/contracts';
+import { GATEWAY, type EventConsumer } from '@tessera/contracts';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { TcpSocket } from '@nestjs/microservices/helpers/tcp-socket';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { receivedCopyOf } from '../correlation/correlation.envelope';
 import { answerOf } from '../handling/answer-of';
 import { DRAIN_MS, untilWithin } from '../handling/draining';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
+import { listenRefusal, ListenSettings } from '../startup/listen-refusal';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { EventSubscribers, runEach } from '../events/event-subscribers';
 
@@ -45,6 +46,24 @@ export class TcpContextServer extends ServerTCP {
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const first = this.messageHandlers.get(this.normalizePattern(pattern as MsPattern));
     this.subscribers.add(pattern, first, callback, isEventHandler, extras, () => super.addHandler(pattern, callback, isEventHandler, extras));
+  }
+
+  /**
+   * Nest's, but a listen that fails ends the start with a refusal naming the setting of the address (listenRefusal):
+   * Nest's own answers EADDRINUSE alone, and on any other error (an address this machine does not have) left the start
+   * waiting forever, its health port never opened.
+   */
+  override listen(callback: (error?: unknown) => void): void {
+    const server = this.server as unknown as Server;
+    // Nest's error listener would log the failure first, as an error of a running server.
+    server.removeAllListeners('error');
+    const failed = (error: unknown) => callback(listenRefusal(error, this.host, this.port, listenSettingsOf(this.consumer)));
+    server.once('error', failed);
+    server.listen(this.port, this.host, () => {
+      server.off('error', failed);
+      this.registerErrorListener(server);
+      callback();
+    });
   }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {
@@ -167,4 +186,14 @@ export class TcpContextServer extends ServerTCP {
     if (this.stopping || PEER_GONE_CODES.has(reason)) return this.logger.debug?.(`The connection from ${peer} ended: ${reason}`);
     this.logger.error(`The connection from ${peer} failed: ${reason}`);
   }
+}
+
+/** The setting that chose where the server of `consumer` listens (see the topology), for the refusal of a failed listen. */
+function listenSettingsOf(consumer: EventConsumer | undefined): ListenSettings {
+  const setting = !consumer
+    ? 'its TCP address'
+    : consumer === GATEWAY
+      ? 'GATEWAY_TCP_ADDRESS'
+      : `${consumer.toUpperCase()}_TCP_LISTEN_ADDRESS (or ${consumer.toUpperCase()}_TCP_ADDRESS)`;
+  return { host: setting, port: setting };
 }

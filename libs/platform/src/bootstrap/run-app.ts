@@ -2,7 +2,8 @@ import { DynamicModule, ShutdownSignal, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigurationError, DependencyUnavailableError, StartRefusal, startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
+import { ConfigurationError, DependencyUnavailableError, listenRefusal, StartRefusal, startContextServers, TOPOLOGY, Topology } from '@tessera/messaging';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RuntimeSettings } from '../config/runtime-settings';
 import { createRootLogger, PinoNestLogger } from '../logging/logger';
@@ -55,8 +56,15 @@ export async function createApp(options: RunAppOptions): Promise<NestFastifyAppl
 /** Nest logs whatever fails its start before it rethrows it; a StartRefusal is said once, by launch(). */
 class StartLogger extends PinoNestLogger {
   override error(message: unknown, trace?: string, context?: string): void {
-    if (!(message instanceof StartRefusal)) super.error(message, trace, context);
+    if (message instanceof StartRefusal || isFailedListen(message, context)) return;
+    super.error(message, trace, context);
   }
+}
+
+// What NestApplication logs of a listen that failed (or of HOST's lookup), as text, before runApp turns it into a
+// refusal naming PORT or HOST.
+function isFailedListen(message: unknown, context?: string): boolean {
+  return context === 'NestApplication' && typeof message === 'string' && /^Error: (listen|getaddrinfo) /.test(message);
 }
 
 // Fastify's per-request loggers are children made per request, so they take a new level from the next request on.
@@ -72,14 +80,21 @@ export async function runApp(options: RunAppOptions): Promise<NestFastifyApplica
   const config = app.get(ConfigService);
   const port = config.get<number>('PORT') ?? options.defaultPort;
   const host = config.get<string>('HOST')!;
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw listenRefusal(error, host, port, { host: 'HOST', port: 'PORT' });
+  }
+  // PORT=0 asks the system for a free port: the line says which one it gave.
+  const listening = (app.getHttpServer().address() as AddressInfo | null)?.port ?? port;
   const topology = app.get<Topology>(TOPOLOGY);
   const hosted = topology.hosted.length > 0 ? topology.hosted.join(', ') : 'none';
   app
     .getHttpAdapter()
     .getInstance()
     .log.info(
-      `Tessera ${options.name} ready in ${Date.now() - started} ms on ${urlOf(host, port)} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
+      `Tessera ${options.name} ready in ${Date.now() - started} ms on ${urlOf(host, listening)} (contexts hosted: ${hosted}; transport: ${topology.transport})`,
     );
   return app;
 }
