@@ -58,6 +58,19 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       expectOneReason(result, reason);
     });
 
+    // The SDK took each with a diagnostic line nobody sees, and exported nothing or sampled every trace.
+    it.each([
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL; got "collector"'],
+      [
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '10' },
+        'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1',
+      ],
+    ])('refuses tracing settings the SDK would ignore, naming the variable: %j', async (env, reason) => {
+      const result = await refusedStart('gateway', env);
+      expect(result.code).toBe(EX_CONFIG);
+      expectOneReason(result, new RegExp(`^Tessera could not start: Invalid configuration: ${reason.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    });
+
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it.
     it('refuses a HOST that is not an address of this machine, naming HOST', async () => {
       const result = await refusedStart('monolith', { HOST: '192.0.2.1' });

@@ -39,7 +39,12 @@ export function loadEnvFileOrExit(path = ENV_FILE): void {
   try {
     loadEnvFile(path);
   } catch (error) {
-    process.stderr.write(`\nTessera could not start: ${(error as Error).message}\n\n`);
-    process.exit(EX_CONFIG);
+    refuseStartBeforeLaunch((error as Error).message);
   }
+}
+
+/** Ends a process whose configuration is refused before launch() runs (see instrument.ts), as launch() would. */
+export function refuseStartBeforeLaunch(reason: string): never {
+  process.stderr.write(`\nTessera could not start: ${reason}\n\n`);
+  process.exit(EX_CONFIG);
 }

@@ -1,4 +1,5 @@
 import type { NodeSDK } from '@opentelemetry/sdk-node';
+import { refuseStartBeforeLaunch } from '../config/env-file';
 
 // Imported before anything else of the process (apps/*/src/instrument.ts): the pg instrumentation patches `pg` as it
 // is first loaded, so nothing of Nest, Fastify or TypeORM may load before it. Hence no import from the
@@ -14,7 +15,7 @@ let sdk: NodeSDK | undefined;
  * calls of the OpenTelemetry API.
  */
 export function exportsTraces(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  if (isSdkDisabled(env)) return false;
   const exporter = env.OTEL_TRACES_EXPORTER?.trim();
   if (exporter === 'none') return false;
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || exporter);
@@ -32,6 +33,8 @@ export function exportsTraces(env: NodeJS.ProcessEnv = process.env): boolean {
  * unless asked for.
  */
 export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const problems = tracingSettingsProblems(env);
+  if (problems.length > 0) throw new TracingSettingsRefusal(`Invalid configuration: ${problems.join('; ')}`);
   if (sdk || !exportsTraces(env)) return false;
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
@@ -50,6 +53,86 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   });
   sdk.start();
   return true;
+}
+
+/** Why startTracing refused the OTEL_* settings, in one line that names each variable at fault. */
+export class TracingSettingsRefusal extends Error {}
+
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'];
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio']);
+const EXPORTERS = ['otlp', 'zipkin', 'console', 'none'];
+
+// As the SDK reads it (OpenTelemetry's boolean variables): true in any case.
+function isSdkDisabled(env: NodeJS.ProcessEnv): boolean {
+  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+}
+
+/**
+ * What is wrong with the OTEL_* settings this process's tracing would start
+ * with, each naming its variable. The SDK takes a value it does not know with
+ * a diagnostic line that nobody sees (its diagnostic logger is off) and goes
+ * on without exporting, or sampling every trace; the process refuses to start
+ * instead, as for any other bad setting. What tracing that does not start
+ * would read is not checked, so OTEL_SDK_DISABLED=true switches a broken
+ * setting off at once.
+ */
+export function tracingSettingsProblems(env: NodeJS.ProcessEnv): string[] {
+  const disabled = env.OTEL_SDK_DISABLED?.trim();
+  if (disabled && !/^(true|false)$/i.test(disabled)) return [`OTEL_SDK_DISABLED must be true or false; got "${disabled}"`];
+  const problems: string[] = [];
+  const exporters =
+    env.OTEL_TRACES_EXPORTER?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean) ?? [];
+  for (const exporter of exporters.filter((name) => !EXPORTERS.includes(name))) {
+    problems.push(`OTEL_TRACES_EXPORTER must name otlp, zipkin, console or none; got "${exporter}"`);
+  }
+  if (problems.length > 0 || !exportsTraces(env)) return problems;
+  const protocolName = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = env[protocolName]?.trim() || 'http/protobuf';
+  if (!PROTOCOLS.includes(protocol)) problems.push(`${protocolName} must be one of ${PROTOCOLS.join(', ')}; got "${protocol}"`);
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    const endpoint = env[name]?.trim();
+    if (endpoint && !isEndpoint(endpoint, protocol)) {
+      problems.push(`${name} must be an http:// or https:// URL${protocol === 'grpc' ? ' or host:port' : ''}; got "${endpoint}"`);
+    }
+  }
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (sampler && !SAMPLERS.includes(sampler)) problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}; got "${sampler}"`);
+  if (sampler && RATIO_SAMPLERS.has(sampler)) {
+    const ratio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+    // Out of range or unset, the SDK samples every trace: the opposite of what a ratio is set for.
+    if (!ratio || !(Number(ratio) >= 0 && Number(ratio) <= 1)) {
+      problems.push(
+        `OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 with OTEL_TRACES_SAMPLER=${sampler} (the share of traces kept); got "${ratio ?? ''}"`,
+      );
+    }
+  }
+  return problems;
+}
+
+// The gRPC exporter also takes a bare host:port, which it reaches over https.
+function isEndpoint(endpoint: string, protocol: string): boolean {
+  if (protocol === 'grpc' && /^[^\s/:]+:\d{1,5}$/.test(endpoint)) return true;
+  try {
+    return ['http:', 'https:'].includes(new URL(endpoint).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * startTracing for a process's first line (apps/<app>/src/instrument.ts), after the .env file is read: OTEL_*
+ * settings it refuses end the process with one line and the exit code of a bad configuration, as launch() would.
+ */
+export function startTracingOrExit(name: string): void {
+  try {
+    startTracing(name);
+  } catch (error) {
+    if (!(error instanceof TracingSettingsRefusal)) throw error;
+    refuseStartBeforeLaunch(error.message);
+  }
 }
 
 /** Whether this process traces (startTracing started the SDK): what only matters to spans can be left out otherwise. */
