@@ -79,6 +79,11 @@ describe('new:context', () => {
       expect(created('apps/specimen/src/main.ts')).toContain("ContextAppModule.register('specimen', SpecimenModule)");
     });
 
+    // A generated app read no .env and started tracing without checking its OTEL_* settings.
+    it("starts its process as the other contexts' apps do: the .env file, then tracing, each refused in one line", () => {
+      expect(created('apps/specimen/src/instrument.ts')).toBe(readFileSync(join(root, 'apps/users/src/instrument.ts'), 'utf8').replace(/users/g, 'specimen'));
+    });
+
     it('adds the context to CONTEXT_NAMES, last, so that what derives from the list keeps its order (TCP ports)', () => {
       expect(edited('libs/contracts/src/common/context-name.ts')).toContain(
         `export const CONTEXT_NAMES = [${[...existingContexts(root), 'specimen'].map((context) => `'${context}'`).join(', ')}] as const;`,
