@@ -37,6 +37,12 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302401' })).toThrow(/"ORDER_PAYMENT_TIMEOUT_SECONDS" must be at most 302400/);
   });
 
+  // A longer one is set to 1 ms by Node's timers (TimeoutOverflowWarning): every call to a context failed at once, 503.
+  it('refuses a request timeout longer than a timer can wait', () => {
+    expect(validateEnv({ REQUEST_TIMEOUT_MS: '2147483647' })).toMatchObject({ REQUEST_TIMEOUT_MS: 2_147_483_647 });
+    expect(() => validateEnv({ REQUEST_TIMEOUT_MS: '3000000000' })).toThrow(/"REQUEST_TIMEOUT_MS" must be at most 2147483647/);
+  });
+
   it('takes one TCP address per replica of a context, and one to listen on', () => {
     expect(validateEnv({ CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002', CATALOG_TCP_LISTEN_ADDRESS: '0.0.0.0:4002' })).toMatchObject({
       CATALOG_TCP_ADDRESS: 'catalog-0:4002, catalog-1:4002',

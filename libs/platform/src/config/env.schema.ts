@@ -51,7 +51,11 @@ export const envSchema = Joi.object({
   MESSAGING_NAMESPACE: Joi.string()
     .pattern(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes')
     .default('tessera'),
-  REQUEST_TIMEOUT_MS: positiveInt.default(5000),
+  // Node's timers wait at most 2^31 - 1 ms, and set a longer wait to 1 ms: every call to a context would time out at once.
+  REQUEST_TIMEOUT_MS: positiveInt
+    .max(2_147_483_647)
+    .default(5000)
+    .messages({ 'number.max': '{{#label}} must be at most {{#limit}} (about 24.8 days, the longest a timer waits)' }),
   JWT_SECRET: Joi.string().min(16),
   JWT_EXPIRES_IN_SECONDS: positiveInt.default(3600),
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),

@@ -20,6 +20,7 @@ describe('parseRuntimeSettings', () => {
     );
     expect(() => parseRuntimeSettings('LOG_LEVEL: loud')).toThrow(/^LOG_LEVEL must be one of/);
     expect(() => parseRuntimeSettings('ORDER_PAYMENT_TIMEOUT_SECONDS: 400000')).toThrow(/^ORDER_PAYMENT_TIMEOUT_SECONDS must be at most 302400/);
+    expect(() => parseRuntimeSettings('REQUEST_TIMEOUT_MS: 3000000000')).toThrow(/^REQUEST_TIMEOUT_MS must be at most 2147483647/);
   });
 
   it('refuses the whole file when it names a secret or the topology, saying where that belongs', () => {
