@@ -117,6 +117,38 @@ describe('RuntimeSettings', () => {
     expect(errorLines).toHaveLength(1);
   });
 
+  // The watch on the directory and the poll of the file each hear it go: the refusal was logged twice.
+  it('says once that a file deleted or replaced by a directory cannot be read, and applies it once it is back', () => {
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
+    rmSync(file);
+    expect(started.reload()).toEqual([]);
+    expect(started.reload()).toEqual([]);
+    mkdirSync(file);
+    started.reload();
+    started.reload();
+    expect(errorLines).toEqual([
+      `CONFIG_FILE ${file} refused, the settings stay as they were: cannot be read: ENOENT`,
+      `CONFIG_FILE ${file} refused, the settings stay as they were: cannot be read: EISDIR`,
+    ]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(5);
+
+    rmSync(file, { recursive: true });
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\n');
+    expect(started.reload()).toEqual([{ name: 'RATE_LIMIT_PER_MINUTE', from: 5, to: 6 }]);
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 0\n');
+    started.reload();
+    rmSync(file);
+    started.reload();
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 0\n');
+    started.reload();
+    expect(errorLines.slice(2)).toEqual([
+      expect.stringMatching(/RATE_LIMIT_PER_MINUTE must be greater than or equal to 1$/),
+      expect.stringMatching(/cannot be read: ENOENT$/),
+      expect.stringMatching(/RATE_LIMIT_PER_MINUTE must be greater than or equal to 1$/),
+    ]);
+    expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(6);
+  });
+
   it('refuses a file that sets a secret or the topology, and keeps the settings it had', () => {
     const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n');
     writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 6\nDATABASE_URL: postgres://db/shop\n');

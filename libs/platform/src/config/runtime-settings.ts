@@ -34,6 +34,8 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
   private readonly listeners = new Set<ChangeListener>();
   private current: RuntimeSettingValues;
   private fileText?: string;
+  /** Why the file could not be read the last time it was read, if it could not. */
+  private unreadableBecause?: string;
   private watcher?: ConfigFileWatcher;
   private readonly reloadOnHangup = () => {
     this.logger.log(`SIGHUP: reading CONFIG_FILE ${this.file} again`);
@@ -76,9 +78,20 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
   /** Reads CONFIG_FILE again and applies it if it changed and is valid; answers the settings that moved. */
   reload(): readonly RuntimeSettingChange[] {
     if (!this.file) return [];
+    let text: string;
+    try {
+      text = readRuntimeSettingsText(this.file);
+    } catch (refusal) {
+      // The watch on the directory and the poll of the file each hear a file go: one line says it.
+      if ((refusal as Error).message === this.unreadableBecause) return [];
+      this.unreadableBecause = (refusal as Error).message;
+      // What comes back in its place is judged again, even when it is the text refused before it went.
+      this.fileText = undefined;
+      return this.refused(refusal);
+    }
+    this.unreadableBecause = undefined;
     let next: RuntimeSettingValues;
     try {
-      const text = readRuntimeSettingsText(this.file);
       // The several events of one save, and a SIGHUP with nothing new, read the same text: it is judged once.
       if (text === this.fileText) return [];
       this.fileText = text;
@@ -93,9 +106,7 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
       }
       next = { ...this.environment, ...parseRuntimeSettings(text) };
     } catch (refusal) {
-      // An error, not a warning: the file's author must see it at any LOG_LEVEL, or the file seems applied.
-      this.logger.error(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
-      return [];
+      return this.refused(refusal);
     }
     const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map(
       (name) => ({ name, from: this.current[name], to: next[name] }) as RuntimeSettingChange,
@@ -119,6 +130,12 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
       tellListeners();
     }
     return changes;
+  }
+
+  private refused(refusal: unknown): readonly RuntimeSettingChange[] {
+    // An error, not a warning: the file's author must see it at any LOG_LEVEL, or the file seems applied.
+    this.logger.error(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
+    return [];
   }
 
   onApplicationBootstrap(): void {
