@@ -84,6 +84,8 @@ describeWith(['redis'])('SharedRedisModule', () => {
 
       server.thaw();
       await untilPasses(async () => expect(await redis.get('k')).toBe('v'), 15_000, 100);
+      // Said as after an outage: "until it answers" was never followed by a line saying that it did.
+      expect(logger.log).toHaveBeenCalledWith('Redis is reachable again');
     } finally {
       server.thaw();
       redis.disconnect();

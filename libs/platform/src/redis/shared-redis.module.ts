@@ -17,7 +17,10 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * Its errors are logged once per outage, not once per reconnect attempt.
  */
 export function createSharedRedis(url: string, namespace: string, logger: Pick<Logger, 'warn' | 'log'> = new Logger('Redis')): Redis {
-  const redis = new HangAwareRedis(url, logger, {
+  let down = false;
+  // A Redis that hangs is away too: its return is said like the end of any outage, and the errors of the reconnection
+  // meanwhile add no line.
+  const redis = new HangAwareRedis(url, logger, () => (down = true), {
     keyPrefix: `${namespace}:`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -25,7 +28,6 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   });
-  let down = false;
   redis.on('error', (error: Error) => {
     if (down) return;
     down = true;
@@ -54,6 +56,7 @@ class HangAwareRedis extends Redis {
   constructor(
     url: string,
     private readonly logger: Pick<Logger, 'warn'>,
+    private readonly droppedHungConnection: () => void,
     options: RedisOptions,
   ) {
     super(url, options);
@@ -74,6 +77,7 @@ class HangAwareRedis extends Redis {
       this.logger.warn(
         `Redis did not answer ${command.name} within ${COMMAND_TIMEOUT_MS} ms: reconnecting; until it answers, rate limits are not enforced and caches are bypassed`,
       );
+      this.droppedHungConnection();
       this.disconnect(true);
     });
     return sent;
