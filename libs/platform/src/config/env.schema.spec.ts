@@ -26,6 +26,23 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ REDIS_URL: '127.0.0.1:6379' })).toThrow(/REDIS_URL/);
   });
 
+  // As .env.example writes a name whose default is "unset" (`# REDIS_URL=`), and as a manifest's `value: ""` sets it:
+  // uncommented, such a line refused the start with "is not allowed to be empty".
+  it('takes a name set to nothing as unset', () => {
+    const validated = validateEnv({
+      REDIS_URL: '',
+      CONFIG_FILE: '',
+      LOG_FORMAT: '',
+      PORT: '',
+      USERS_DATABASE_URL: '',
+      JWT_SECRET: '',
+      NODE_ENV: '',
+      CONTEXTS: '',
+    });
+    expect(validated).toMatchObject({ NODE_ENV: 'development', HOST: '127.0.0.1' });
+    for (const name of ['REDIS_URL', 'CONFIG_FILE', 'LOG_FORMAT', 'PORT', 'USERS_DATABASE_URL', 'JWT_SECRET']) expect(validated).not.toHaveProperty(name);
+  });
+
   it('leaves REDIS_URL unset unless given, and takes a redis or rediss URL', () => {
     expect(validateEnv({})).not.toHaveProperty('REDIS_URL');
     expect(validateEnv({ REDIS_URL: 'redis://cache:6379/2' })).toMatchObject({ REDIS_URL: 'redis://cache:6379/2' });

@@ -83,9 +83,13 @@ export const envSchema = Joi.object({
   TESSERA_OUTBOX_LEASE_SECONDS: positiveInt.when('NODE_ENV', { is: 'production', then: Joi.forbidden() }),
 });
 
-/** The process's environment checked against envSchema; throws naming every bad variable. */
+/**
+ * The process's environment checked against envSchema; throws naming every bad variable. A name set to nothing is
+ * unset, as .env.example writes a name whose default is "unset" (`# REDIS_URL=`) and a manifest's `value: ""` sets it.
+ */
 export function validateEnv(env: Record<string, unknown>): Record<string, unknown> {
-  const { error, value } = envSchema.validate(env, { abortEarly: false, allowUnknown: true, convert: true });
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const { error, value } = envSchema.validate(set, { abortEarly: false, allowUnknown: true, convert: true });
   if (error) {
     throw new ConfigurationError(`Invalid configuration: ${error.details.map((detail) => detail.message).join('; ')}`);
   }
