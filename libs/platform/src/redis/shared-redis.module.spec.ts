@@ -92,4 +92,24 @@ describeWith(['redis'])('SharedRedisModule', () => {
       await server.stop();
     }
   }, 30_000);
+
+  // Redis answers SELECT of a database it does not have with an error and ioredis goes on in database 0: the log said
+  // "Redis is not reachable" of a Redis in use, and then nothing of a real outage, taken as the same one.
+  it('says that REDIS_URL names a database Redis does not have, not that Redis is away, and still says a real outage', async () => {
+    const server = await PrivateRedisServer.start('missing-database');
+    const logger = { warn: jest.fn(), log: jest.fn() };
+    const redis = createSharedRedis(`${server.url}/99`, 'missing-database-spec', logger);
+    try {
+      await untilPasses(() => expect(logger.warn).toHaveBeenCalled(), 10_000, 50);
+      expect(logger.warn.mock.calls).toEqual([
+        [expect.stringMatching(/^REDIS_URL names database 99, which this Redis does not have \(ERR DB index is out of range\): .*database 0/)],
+      ]);
+
+      await server.stop();
+      await untilPasses(() => expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^Redis is not reachable/)), 10_000, 50);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  }, 30_000);
 });

@@ -28,7 +28,17 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   });
+  let saidMissingDatabase = false;
   redis.on('error', (error: Error) => {
+    // Redis refuses SELECT of a database it does not have, and ioredis goes on in database 0: Redis is in use, not away.
+    if (error.message.startsWith(NO_SUCH_DATABASE)) {
+      if (!saidMissingDatabase)
+        logger.warn(
+          `REDIS_URL names database ${redis.options.db}, which this Redis does not have (${error.message}): the counters and caches are kept in database 0 instead; set REDIS_URL to a database the server has (its \`databases\` setting, 16 by default)`,
+        );
+      saidMissingDatabase = true;
+      return;
+    }
     if (down) return;
     down = true;
     logger.warn(`Redis is not reachable (${error.message}): rate limits are not enforced and caches are bypassed until it is back`);
@@ -84,6 +94,8 @@ class HangAwareRedis extends Redis {
   }
 }
 
+// What Redis answers SELECT of a database number at or above its `databases` setting.
+const NO_SUCH_DATABASE = 'ERR DB index is out of range';
 // What ioredis rejects a command with once commandTimeout has passed.
 const COMMAND_TIMED_OUT = 'Command timed out';
 const NOT_ANSWERING = 'Redis is not answering: its connection is being made again';
