@@ -9,6 +9,8 @@ describe('the OTEL_* settings', () => {
     [{ ...EXPORTING, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }],
     [{ ...EXPORTING, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example/v1/traces', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }],
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }],
+    // Unset, the ratio is the standard's default of 1.
+    [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'traceidratio' }],
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'always_off', OTEL_TRACES_EXPORTER: 'otlp,console' }],
     // Switched off, what else is set does not matter: it is how an operator turns a broken setting off at once.
     [{ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_SAMPLER: 'bogus' }],
@@ -24,7 +26,10 @@ describe('the OTEL_* settings', () => {
     [{ ...EXPORTING, OTEL_EXPORTER_OTLP_PROTOCOL: 'http' }, 'OTEL_EXPORTER_OTLP_PROTOCOL must be one of http/protobuf, http/json, grpc; got "http"'],
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'ratio' }, 'OTEL_TRACES_SAMPLER must be one of'],
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '10' }, 'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1'],
-    [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }, 'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1'],
+    [
+      { ...EXPORTING, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' },
+      'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1',
+    ],
     [{ ...EXPORTING, OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER must name otlp, zipkin, console or none; got "jaeger"'],
     [{ ...EXPORTING, OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED must be true or false; got "yes"'],
   ])('refuses %j, naming the variable', (env, problem) => {

@@ -102,11 +102,9 @@ export function tracingSettingsProblems(env: NodeJS.ProcessEnv): string[] {
   if (sampler && !SAMPLERS.includes(sampler)) problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}; got "${sampler}"`);
   if (sampler && RATIO_SAMPLERS.has(sampler)) {
     const ratio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-    // Out of range or unset, the SDK samples every trace: the opposite of what a ratio is set for.
-    if (!ratio || !(Number(ratio) >= 0 && Number(ratio) <= 1)) {
-      problems.push(
-        `OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 with OTEL_TRACES_SAMPLER=${sampler} (the share of traces kept); got "${ratio ?? ''}"`,
-      );
+    // Out of range, the SDK samples every trace: the opposite of what a ratio is set for. Unset is the standard's 1.
+    if (ratio && !(Number(ratio) >= 0 && Number(ratio) <= 1)) {
+      problems.push(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 with OTEL_TRACES_SAMPLER=${sampler} (the share of traces kept); got "${ratio}"`);
     }
   }
   return problems;
