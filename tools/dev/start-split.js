@@ -66,7 +66,8 @@ const tcpAddresses =
   transport === 'tcp'
     ? Object.fromEntries(
         [['GATEWAY_TCP_ADDRESS', port], ...CONTEXTS.map((context, index) => [`${context.toUpperCase()}_TCP_ADDRESS`, port + index + 1])]
-          .filter(([name]) => process.env[name] === undefined)
+          // Set to nothing is unset, as for every other setting.
+          .filter(([name]) => !process.env[name])
           .map(([name, httpPort]) => [name, `127.0.0.1:${httpPort + TCP_ABOVE_HTTP}`]),
       )
     : {};
