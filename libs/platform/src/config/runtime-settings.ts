@@ -133,7 +133,7 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private refused(refusal: unknown): readonly RuntimeSettingChange[] {
-    // An error, not a warning: the file's author must see it at any LOG_LEVEL, or the file seems applied.
+    // An error, not a warning: the file's author must see it at any LOG_LEVEL but silent, or the file seems applied.
     this.logger.error(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
     return [];
   }
