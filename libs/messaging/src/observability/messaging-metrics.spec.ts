@@ -21,6 +21,23 @@ describe('the backlog gauges', () => {
     expect(scraped).not.toMatch(/^(outbox_pending_events|outbox_oldest_pending_age_seconds|dead_letters)\{context="catalog"\}/m);
   });
 
+  it("still answers a scrape when a context's database hangs, and does not ask it again while the first read waits", async () => {
+    // A network partition: the queries are neither answered nor refused.
+    const outbox = jest.fn(() => new Promise<never>(() => undefined));
+    const deadLetters = jest.fn(() => new Promise<never>(() => undefined));
+    const up: MessagingBacklogSource = { outbox: async () => ({ pending: 1, oldestPendingAgeSeconds: 0.5 }), deadLetters: async () => 0 };
+    stops.push(reportBacklog('catalog', { outbox, deadLetters }), reportBacklog('ordering', up));
+
+    const scraped = await register.metrics();
+    await register.metrics();
+
+    expect(scraped).toContain('outbox_pending_events{context="ordering"} 1');
+    expect(scraped).not.toMatch(/^(outbox_pending_events|outbox_oldest_pending_age_seconds|dead_letters)\{context="catalog"\}/m);
+    // Each scrape asking again would hold one more of the pool's connections for as long as the partition lasts.
+    expect(outbox).toHaveBeenCalledTimes(1);
+    expect(deadLetters).toHaveBeenCalledTimes(1);
+  });
+
   it("reads each context's outbox once a scrape for its two gauges", async () => {
     const outbox = jest.fn(async () => ({ pending: 0, oldestPendingAgeSeconds: 0 }));
     stops.push(reportBacklog('payments', { outbox, deadLetters: async () => 0 }));

@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
+import { timeout, TimeoutStrategy } from 'cockatiel';
 import { Counter, Gauge } from 'prom-client';
 import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { RemoteError } from '../errors/remote.error';
@@ -73,11 +74,20 @@ export function reportReplicas(context: string, read: () => ReplicaCounts): () =
 }
 
 /**
+ * How long a scrape waits for a context's backlog. A database that hangs (a network partition: its queries neither
+ * answered nor refused) must not hold the scrape past Prometheus's scrape timeout (10 s by default), or the process
+ * reads as down and every other series of it is lost with the scrape.
+ */
+export const BACKLOG_READ_TIMEOUT_MS = 1000;
+const withinBacklogReadTimeout = timeout(BACKLOG_READ_TIMEOUT_MS, TimeoutStrategy.Aggressive);
+
+/**
  * A gauge of one figure per context, read from each context's backlog source
- * when Prometheus scrapes. A context whose database does not answer has no
- * series in that scrape: the rest of the process's metrics must still reach
- * Prometheus, or a database outage would read as the process being down, and
- * hide every other series for as long as it lasts.
+ * when Prometheus scrapes. A context whose database does not answer, or not
+ * within BACKLOG_READ_TIMEOUT_MS, has no series in that scrape: the rest of
+ * the process's metrics must still reach Prometheus, or a database outage
+ * would read as the process being down, and hide every other series for as
+ * long as it lasts.
  */
 function backlogGauge(name: string, help: string, read: (source: MessagingBacklogSource) => Promise<number>): void {
   new Gauge({
@@ -88,10 +98,12 @@ function backlogGauge(name: string, help: string, read: (source: MessagingBacklo
       this.reset();
       const figures = await Promise.all(
         [...backlogs].map(([context, source]) =>
-          read(source).then(
-            (figure) => ({ context, figure }),
-            () => undefined,
-          ),
+          withinBacklogReadTimeout
+            .execute(() => read(source))
+            .then(
+              (figure) => ({ context, figure }),
+              () => undefined,
+            ),
         ),
       );
       for (const answered of figures) if (answered) this.set({ context: answered.context }, answered.figure);
@@ -99,16 +111,25 @@ function backlogGauge(name: string, help: string, read: (source: MessagingBacklo
   });
 }
 
-// The registry collects every gauge of a scrape at once: the two outbox gauges share one query of each outbox.
-const outboxReads = new Map<MessagingBacklogSource, ReturnType<MessagingBacklogSource['outbox']>>();
-function outboxOf(source: MessagingBacklogSource): ReturnType<MessagingBacklogSource['outbox']> {
-  let reading = outboxReads.get(source);
-  if (!reading) {
-    reading = source.outbox().finally(() => outboxReads.delete(source));
-    outboxReads.set(source, reading);
-  }
-  return reading;
+/**
+ * One read of a source at a time, shared by whoever asks while it is under way: the registry collects every gauge of
+ * a scrape at once, so the two outbox gauges share one query of each outbox; and a read that hangs is waited for by
+ * the scrapes after it rather than asked again, each time holding one more of the pool's connections.
+ */
+function readsSharedUntilSettled<T>(read: (source: MessagingBacklogSource) => Promise<T>): (source: MessagingBacklogSource) => Promise<T> {
+  const underWay = new Map<MessagingBacklogSource, Promise<T>>();
+  return (source) => {
+    let reading = underWay.get(source);
+    if (!reading) {
+      reading = read(source).finally(() => underWay.delete(source));
+      underWay.set(source, reading);
+    }
+    return reading;
+  };
 }
+
+const outboxOf = readsSharedUntilSettled((source) => source.outbox());
+const deadLettersOf = readsSharedUntilSettled((source) => source.deadLetters());
 
 backlogGauge(
   'outbox_pending_events',
@@ -120,7 +141,7 @@ backlogGauge(
   'How long the oldest unpublished event of a context outbox has waited; 0 when none waits',
   async (source) => (await outboxOf(source)).oldestPendingAgeSeconds,
 );
-backlogGauge('dead_letters', 'Dead letters a context keeps, waiting for an operator to replay or discard them', (source) => source.deadLetters());
+backlogGauge('dead_letters', 'Dead letters a context keeps, waiting for an operator to replay or discard them', deadLettersOf);
 
 new Gauge({
   name: 'circuit_breaker_open',
