@@ -4,7 +4,8 @@ import { expectProblem } from './expectations';
 import { Api } from '../harness/http';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from '../harness/postgres';
 import { describeWith } from '../harness/services';
-import { RunningTopology, startMonolith } from '../harness/topologies';
+import { TcpProxy } from '../harness/tcp-proxy';
+import { RunningTopology, startMonolith, startSplit, untilEveryContextAnswers } from '../harness/topologies';
 import { untilPasses } from '../harness/eventually';
 
 // The catalog's database closed to connections while the monolith runs: what a client meets is a 503 to retry, not a
@@ -48,4 +49,61 @@ describeWith(['postgres'])("a context's database that stops serving", () => {
     await allowConnections(true);
     await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);
   }, 60_000);
+});
+
+// The catalog process's database cut off by a network partition in a TCP split: its queries are neither answered nor
+// refused. Its process says it is not ready and still answers Prometheus, the gateway stays ready and names catalog in
+// /health/contexts, clients get a 503 to retry, and all of it mends once the database answers again.
+describeWith(['postgres'])("a context's database that hangs, in a split", () => {
+  let topology: RunningTopology;
+  let catalogDb: { url: string; drop: () => Promise<void> };
+  let partition: TcpProxy;
+
+  beforeAll(async () => {
+    catalogDb = await createTestDatabase();
+    partition = await TcpProxy.to(catalogDb.url);
+    topology = await startSplit('postgres', 'tcp', { processEnv: { catalog: { CATALOG_DATABASE_URL: partition.urlThrough(catalogDb.url) } } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await partition?.restore();
+    await topology?.stop();
+    await partition?.cut();
+    await catalogDb?.drop();
+  }, 60_000);
+
+  it("is not ready, answers its metrics without the catalog's backlog, and the gateway answers 503 CONTEXT_UNAVAILABLE until it answers again", async () => {
+    const api = new Api(topology.baseUrl);
+    const catalog = topology.processes.catalog;
+    const catalogApi = new Api(`http://127.0.0.1:${catalog.port}`);
+    expect((await api.get('/products')).status).toBe(200);
+
+    partition.hang();
+
+    await untilPasses(
+      async () => {
+        const ready = await catalogApi.get('/health/ready');
+        expect({ status: ready.status, failing: Object.keys(ready.body?.error ?? {}) }).toEqual({ status: 503, failing: ['catalog'] });
+      },
+      30_000,
+      200,
+    );
+    expectProblem(await api.get('/products'), 503, 'CONTEXT_UNAVAILABLE');
+    // Two scrapes, the second while the first one's backlog query still waits: Prometheus must not see the process down.
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const scraped = await metricsOf(catalog.port);
+      expect(sample(scraped, 'outbox_pending_events', { context: 'catalog' })).toBeUndefined();
+      expect(sample(scraped, 'dead_letters', { context: 'catalog' })).toBeUndefined();
+      expect(scraped).toContain('process_cpu_seconds_total');
+    }
+    expect((await api.get('/health/ready')).status).toBe(200);
+    expect((await api.get('/health/contexts')).body.contexts.catalog.status).not.toBe('up');
+
+    await partition.restore();
+
+    await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);
+    await untilPasses(async () => expect((await catalogApi.get('/health/ready')).status).toBe(200), 30_000, 200);
+    await untilPasses(async () => expect(sample(await metricsOf(catalog.port), 'outbox_pending_events', { context: 'catalog' })).toBe(0), 30_000, 200);
+    await untilEveryContextAnswers(topology.baseUrl);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { createServer, Server, Socket, connect } from 'node:net';
+import { urlThroughProxy } from './tcp-proxy';
 
 /** What went through a PgStatementCounter so far. */
 export interface StatementCount {
@@ -37,10 +38,7 @@ export class PgStatementCounter {
 
   /** `databaseUrl` with its host and port replaced by this proxy's. */
   url(databaseUrl: string): string {
-    const url = new URL(databaseUrl);
-    url.hostname = '127.0.0.1';
-    url.port = String(this.port);
-    return url.toString();
+    return urlThroughProxy(databaseUrl, this.port);
   }
 
   snapshot(): StatementCount {

@@ -1,0 +1,86 @@
+import { createServer, Server, Socket, connect } from 'node:net';
+import { freePort } from './processes';
+
+/** `url` with its host and port replaced by those of a proxy on 127.0.0.1:`port`. */
+export function urlThroughProxy(url: string, port: number): string {
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(port);
+  return proxied.toString();
+}
+
+/**
+ * A TCP proxy of the test's own between the processes and a service the machine shares (Postgres, a broker), so that
+ * a test can cut the processes off it without touching the service other tests use: `hang` stops every byte both
+ * ways without closing anything (a network partition: queries neither answered nor refused), `cut` resets every
+ * connection and refuses new ones (a service that went away), and `restore` mends either, a hung connection going on
+ * with what was held back.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private hanging = false;
+  private readonly heldBack: (() => void)[] = [];
+
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  /** A proxy to the host and port of `url`, accepting connections. */
+  static async to(url: string): Promise<TcpProxy> {
+    const { hostname, port } = new URL(url);
+    const proxy = new TcpProxy(await freePort(), { host: hostname, port: Number(port) });
+    await proxy.restore();
+    return proxy;
+  }
+
+  /** `url` with its host and port replaced by the proxy's. */
+  urlThrough(url: string): string {
+    return urlThroughProxy(url, this.port);
+  }
+
+  hang(): void {
+    this.hanging = true;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.heldBack.length = 0;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    this.hanging = false;
+    for (const release of this.heldBack.splice(0)) release();
+    if (this.server) return;
+    const server = createServer((client) => this.relay(client));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', () => resolve()));
+    this.server = server;
+  }
+
+  private relay(client: Socket): void {
+    const upstream = connect(this.target.port, this.target.host);
+    const close = () => {
+      for (const socket of [client, upstream]) {
+        socket.destroy();
+        this.sockets.delete(socket);
+      }
+    };
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      this.sockets.add(from);
+      from.on('error', close).on('close', close);
+      // In order, whether sent at once or held back: what is held back goes before anything that comes after it.
+      from.on('data', (chunk: Buffer) => {
+        if (this.hanging || this.heldBack.length > 0) this.heldBack.push(() => to.write(chunk));
+        else to.write(chunk);
+      });
+    }
+  }
+}
