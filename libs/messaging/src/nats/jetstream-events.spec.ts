@@ -4,6 +4,7 @@ import { connect, JetStreamManager, NatsConnection, nanos, RetentionPolicy, Stor
 import { removeNatsNamespace, TEST_NATS_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
+import { TcpProxy } from '../../../../test/harness/tcp-proxy';
 import { GATEWAY } from '@tessera/contracts';
 import { consumingContexts } from '../events/event-routes';
 import { BrokerNames } from '../transports/broker-names';
@@ -18,11 +19,11 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
   let admin: NatsConnection;
   let manager: JetStreamManager;
 
-  const open = (label: string) => {
+  const open = (label: string, url = TEST_NATS_URL) => {
     const namespace = testNamespace(label);
     namespaces.push(namespace);
     const names = new BrokerNames(namespace);
-    const events = new JetStreamEvents(TEST_NATS_URL, names, `jetstream-events-spec-${label}`, names.natsInboxPrefix(label));
+    const events = new JetStreamEvents(url, names, `jetstream-events-spec-${label}`, names.natsInboxPrefix(label));
     opened.push(events);
     return { names, events };
   };
@@ -60,6 +61,26 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
     const { config, state } = await manager.streams.info(names.eventsStream);
     expect(config).toMatchObject({ max_age: 0, retention: RetentionPolicy.Workqueue, subjects });
     expect(state.messages).toBe(2);
+  });
+
+  it('says it is not connected while the server does not answer over a connection that stays open, and connected once it answers', async () => {
+    // A network partition: nothing closes the connection, so the client, pinging every two minutes, still counts it up.
+    const partition = await TcpProxy.to(TEST_NATS_URL);
+    try {
+      const { events } = open('partition', partition.urlThrough(TEST_NATS_URL));
+      expect(await events.isConnected()).toBe(true);
+
+      partition.hang();
+      expect(await events.isConnected()).toBe(false);
+      expect(await events.isConnected()).toBe(false);
+
+      await partition.restore();
+      await untilPasses(async () => expect(await events.isConnected()).toBe(true), 10_000);
+    } finally {
+      await partition.restore();
+      await Promise.all(opened.splice(-1).map((events) => events.close()));
+      await partition.cut();
+    }
   });
 
   it('declares the streams and every consumer again when the server comes back without its JetStream state', async () => {

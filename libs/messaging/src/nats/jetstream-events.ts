@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { timeout, TimeoutStrategy } from 'cockatiel';
 import { retryAfterMsOf } from '../events/redelivery-delay';
 import type { EventHandoff } from '../events/broker-event.server';
 import { GATEWAY, type ContextName, type EventConsumer } from '@tessera/contracts';
@@ -45,6 +46,12 @@ const REDECLARE_FIRST_PAUSE_MS = 1000;
 const REDECLARE_MAX_PAUSE_MS = 60_000;
 // How long a gateway that lost its connection can still catch up on what it missed; its caches expire by themselves after that.
 const BROADCAST_KEPT_MS = 10 * 60 * 1000;
+// How long readiness waits for the server to answer a ping on the events connection, as long as a context's database
+// gets to answer its health check. A server that does not answer over a connection that stays open (a network
+// partition, a host gone without closing anything) would otherwise count as up until the client's own pings, two
+// minutes apart by default, gave the connection up.
+const ROUND_TRIP_TIMEOUT_MS = 1500;
+const withinRoundTripTimeout = timeout(ROUND_TRIP_TIMEOUT_MS, TimeoutStrategy.Aggressive);
 const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 
 /**
@@ -67,6 +74,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
   /** How each gateway consumer of this process starts over on a broadcast stream declared anew; see consumeBroadcast. */
   private readonly broadcastRestarts = new Set<() => Promise<void>>();
   private redeclaring?: Promise<void>;
+  /** The ping readiness sent and the server has not answered yet, waited for by the checks after it rather than sent again. */
+  private pong?: Promise<void>;
   /** The request subscriptions of this process's NatsRequestServer that the server refused after the start, for readiness. */
   readonly refusedSubscriptions = new RefusedSubscriptions();
 
@@ -155,10 +164,22 @@ export class JetStreamEvents implements RemoteEventDelivery {
     };
   }
 
-  /** Whether the broker connection is up right now, for readiness. */
+  /** Whether the broker connection is up right now and the server answers a ping on it in time, for readiness. */
   async isConnected(): Promise<boolean> {
     const connection = await this.connect().catch(() => undefined);
-    return !!connection && !connection.isClosed() && this.connected;
+    if (!connection || connection.isClosed() || !this.connected) return false;
+    if (!this.pong) {
+      this.pong = connection.flush().finally(() => (this.pong = undefined));
+      // Answered or not after the timeout, no check may be waiting for it any more.
+      this.pong.catch(() => undefined);
+    }
+    const pong = this.pong;
+    return withinRoundTripTimeout
+      .execute(() => pong)
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   /**
