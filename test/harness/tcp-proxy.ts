@@ -44,6 +44,11 @@ export class TcpProxy {
     this.hanging = true;
   }
 
+  /** Whether bytes sent since `hang` are held back: what a client wrote during the partition went out of it. */
+  get holdsBytes(): boolean {
+    return this.heldBack.length > 0;
+  }
+
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;

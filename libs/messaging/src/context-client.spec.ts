@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { CATALOG_PATTERNS, ERROR_CODES } from '@tessera/contracts';
+import { connect as connectAmqp } from 'amqplib';
 import { NEVER, Observable, of, throwError } from 'rxjs';
+import { TEST_RABBITMQ_URL, testNamespace } from '../../../test/harness/brokers';
+import { untilPasses } from '../../../test/harness/eventually';
+import { describeWith } from '../../../test/harness/services';
+import { TcpProxy } from '../../../test/harness/tcp-proxy';
 import { ContextClient } from './context-client';
 import { RemoteError } from './errors/remote.error';
 import { wasNeverDelivered } from './resilience/context-unreachable.error';
@@ -11,6 +16,8 @@ type Answer = () => Observable<unknown>;
 const refused: Answer = () => throwError(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4002'), { code: 'ECONNREFUSED' }));
 const connectionClosed: Answer = () => throwError(() => new Error('Connection closed'));
 const noResponders: Answer = () => throwError(() => new Error('Empty response. There are no subscribers listening to that message ("catalog.get-product")'));
+// amqplib's, through Nest's RabbitMQ client, for a request the broker had not confirmed when the connection closed.
+const rabbitChannelClosed: Answer = () => throwError(() => new Error('channel closed'));
 const hangs: Answer = () => NEVER;
 const replies =
   (value: unknown): Answer =>
@@ -92,6 +99,9 @@ describe('ContextClient resilience', () => {
 
     expect(await sendAndWait(QUERY, [connectionClosed, noResponders, replies({ id: 'p-2' })])).toEqual({ reply: { id: 'p-2' } });
     expect(proxy.sent).toHaveLength(5);
+
+    expect(await sendAndWait(QUERY, [rabbitChannelClosed, replies({ id: 'p-3' })])).toEqual({ reply: { id: 'p-3' } });
+    expect(proxy.sent).toHaveLength(7);
   });
 
   it('gives up on a query after three tries, with CONTEXT_UNAVAILABLE', async () => {
@@ -201,4 +211,42 @@ describe('ContextClient resilience', () => {
     expect((await sendAndWait(QUERY, [replies({ id: 'p-1' })])).error?.message).toMatch(/^catalog is unavailable: circuit open/);
     expect(proxy.sent).toHaveLength(4);
   });
+});
+
+describeWith(['rmq'])('ContextClient over a real RabbitMQ', () => {
+  it('answers CONTEXT_UNAVAILABLE, not INTERNAL, when the broker connection is lost before the broker confirmed the request', async () => {
+    Logger.overrideLogger(false);
+    const queue = `${testNamespace('context-client')}.catalog.requests`;
+    const admin = await connectAmqp(TEST_RABBITMQ_URL);
+    const channel = await admin.createChannel();
+    await channel.assertQueue(queue, { durable: false });
+    const partition = await TcpProxy.to(TEST_RABBITMQ_URL);
+    const proxy = ClientProxyFactory.create({
+      transport: Transport.RMQ,
+      options: { urls: [partition.urlThrough(TEST_RABBITMQ_URL)], queue, noAssert: true, persistent: false },
+    });
+    // Longer than the test: a failure that came from the timeout would say so.
+    const client = new ContextClient('catalog', proxy, 60_000, {}, 'rmq');
+    try {
+      await proxy.connect();
+      partition.hang();
+      const sent = outcomeOf(client.send(COMMAND, { productId: 'p-1' }));
+      await untilPasses(() => expect(partition.holdsBytes).toBe(true), 10_000);
+      // The broker's host gone: the connection under the unconfirmed request closes, as after a missed heartbeat.
+      await partition.cut();
+
+      const { error } = await sent;
+      expect({ type: error?.constructor.name, code: error?.code, message: error?.message }).toEqual({
+        type: 'ContextUnreachableError',
+        code: ERROR_CODES.CONTEXT_UNAVAILABLE,
+        message: 'catalog is unavailable',
+      });
+    } finally {
+      await client.close().catch(() => undefined);
+      await partition.cut();
+      await channel.deleteQueue(queue);
+      await admin.close();
+      Logger.overrideLogger(true);
+    }
+  }, 30_000);
 });

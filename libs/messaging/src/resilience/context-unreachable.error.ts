@@ -48,8 +48,10 @@ const UNREACHABLE_CODES = new Set([
 
 // What Nest's clients report without a code: TCP when the socket closes under a
 // pending request, NATS when nobody subscribes to the subject, RabbitMQ when the
-// broker connection is lost.
-const UNREACHABLE_MESSAGES = [/^Connection closed$/, /^Empty response\. There are no subscribers/, /Connection lost/];
+// broker connection is lost; and amqplib, through Nest's RabbitMQ client, when the
+// connection closes under a request the broker has not confirmed yet (a missed
+// heartbeat, the broker's host gone), which may or may not have reached its queue.
+const UNREACHABLE_MESSAGES = [/^Connection closed$/, /^Empty response\. There are no subscribers/, /Connection lost/, /^channel closed$/i];
 
 /** Whether what a transport delivered instead of an answer means the context could not be reached at all. */
 export function isUnreachableFailure(error: unknown): boolean {
