@@ -21,6 +21,9 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private hanging = false;
   private readonly heldBack: (() => void)[] = [];
+  private connections = 0;
+  /** Connections up to this one lead nowhere for good (see `abandon`). */
+  private abandonedUpTo = 0;
 
   private constructor(
     readonly port: number,
@@ -58,6 +61,16 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Ends a `hang` as a service that came back on another host does: the connections made before lead nowhere for good
+   * (nothing forwarded, nothing closed, what was held back dropped), and new ones are forwarded.
+   */
+  abandon(): void {
+    this.abandonedUpTo = this.connections;
+    this.heldBack.length = 0;
+    this.hanging = false;
+  }
+
   async restore(): Promise<void> {
     this.hanging = false;
     for (const release of this.heldBack.splice(0)) release();
@@ -68,6 +81,7 @@ export class TcpProxy {
   }
 
   private relay(client: Socket): void {
+    const connection = ++this.connections;
     const upstream = connect(this.target.port, this.target.host);
     const close = () => {
       for (const socket of [client, upstream]) {
@@ -83,6 +97,7 @@ export class TcpProxy {
       from.on('error', close).on('close', close);
       // In order, whether sent at once or held back: what is held back goes before anything that comes after it.
       from.on('data', (chunk: Buffer) => {
+        if (connection <= this.abandonedUpTo) return;
         if (this.hanging || this.heldBack.length > 0) this.heldBack.push(() => to.write(chunk));
         else to.write(chunk);
       });

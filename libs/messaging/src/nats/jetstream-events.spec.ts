@@ -63,25 +63,45 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
     expect(state.messages).toBe(2);
   });
 
-  it('says it is not connected while the server does not answer over a connection that stays open, and connected once it answers', async () => {
-    // A network partition: nothing closes the connection, so the client, pinging every two minutes, still counts it up.
+  /** Runs `body` with a JetStreamEvents that reaches the server through a proxy the test partitions; closes both after. */
+  async function throughAPartition(label: string, body: (events: JetStreamEvents, partition: TcpProxy) => Promise<void>): Promise<void> {
     const partition = await TcpProxy.to(TEST_NATS_URL);
     try {
-      const { events } = open('partition', partition.urlThrough(TEST_NATS_URL));
+      const { events } = open(label, partition.urlThrough(TEST_NATS_URL));
       expect(await events.isConnected()).toBe(true);
+      await body(events, partition);
+    } finally {
+      await partition.restore();
+      await Promise.all(opened.splice(-1).map((events) => events.close()));
+      await partition.cut();
+    }
+  }
 
+  it('says it is not connected while the server does not answer over a connection that stays open, and connected once it answers', () =>
+    throughAPartition('partition', async (events, partition) => {
+      // Nothing closes the connection: the client counts it up until its own pings go unanswered.
       partition.hang();
       expect(await events.isConnected()).toBe(false);
       expect(await events.isConnected()).toBe(false);
 
       await partition.restore();
       await untilPasses(async () => expect(await events.isConnected()).toBe(true), 10_000);
-    } finally {
-      await partition.restore();
-      await Promise.all(opened.splice(-1).map((events) => events.close()));
-      await partition.cut();
-    }
-  });
+    }));
+
+  it(
+    'connects again when the server comes back at an address whose old connections lead nowhere',
+    () =>
+      throughAPartition('host-gone', async (events, partition) => {
+        partition.hang();
+        expect(await events.isConnected()).toBe(false);
+
+        // The server's host replaced: nothing ever closes the old connection, and a new one would be served.
+        partition.abandon();
+
+        await untilPasses(async () => expect(await events.isConnected()).toBe(true), 40_000, 500);
+      }),
+    60_000,
+  );
 
   it('declares the streams and every consumer again when the server comes back without its JetStream state', async () => {
     const { names, events } = open('redeclare');

@@ -21,7 +21,7 @@ import { toWire } from '../correlation/correlation.envelope';
 import { consumingContexts } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
-import { natsConnectionOptions } from './nats-connection-options';
+import { NATS_CONNECTION_UPKEEP, natsConnectionOptions } from './nats-connection-options';
 import { natsPermissionRefusal } from './permission-refusal';
 import { RefusedSubscriptions } from './refused-subscriptions';
 
@@ -227,8 +227,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
         name: `${this.processName}-events`,
         // The JetStream API's answers and the events a pull brings come to inboxes under it.
         inboxPrefix: this.inboxPrefix,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
+        ...NATS_CONNECTION_UPKEEP,
         // Otherwise nats.js makes two errors with stack traces for every publish (its request to the stream and that
         // request's timer), whether it fails or not, only to append where it started to a timeout's stack; a failed
         // publish is logged by its message, and the outbox relay retries it.

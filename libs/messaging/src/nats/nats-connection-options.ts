@@ -39,3 +39,12 @@ export function hasNatsCredentials(url: string): boolean {
   const { user, token } = natsConnectionOptions(url);
   return user !== undefined || token !== undefined;
 }
+
+/**
+ * How every long-lived NATS connection of a process keeps itself: it reconnects for as long as the process runs, and
+ * pings the server every 5 s, giving the connection up (and reconnecting) once two pings go unanswered, as RabbitMQ's
+ * connections beat every 5 s. With nats.js's two minutes between pings, a connection to a server whose host was gone
+ * (nothing ever closes its socket) counted as up for four minutes and more after a new server answered at the same
+ * address, and the process took nothing meanwhile.
+ */
+export const NATS_CONNECTION_UPKEEP = { maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 5000, maxPingOut: 2 } as const;

@@ -9,7 +9,7 @@ import { consumingContexts, patternsConsumedBy } from '../events/event-routes';
 import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { TcpEventDelivery } from '../events/tcp-event-delivery';
 import { JetStreamEvents } from '../nats/jetstream-events';
-import { natsConnectionOptions } from '../nats/nats-connection-options';
+import { NATS_CONNECTION_UPKEEP, natsConnectionOptions } from '../nats/nats-connection-options';
 import { NatsRequestClient } from '../nats/nats-request.client';
 import { NatsRequestServer } from '../nats/nats-request.server';
 import { RabbitEvents } from '../rmq/rabbit-events';
@@ -64,8 +64,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
         ...natsConnectionOptions(topology.natsUrl),
         inboxPrefix: natsInboxPrefixOf(topology),
         name: `${name}-to-${context}`,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
+        ...NATS_CONNECTION_UPKEEP,
         serializer: new CorrelatingSerializer(new NatsRecordSerializer()),
       }) as unknown as ClientProxy;
     case 'rmq':
@@ -143,8 +142,7 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
                   ...natsConnectionOptions(topology.natsUrl),
                   inboxPrefix: natsInboxPrefixOf(topology),
                   name: processNameOf(topology),
-                  maxReconnectAttempts: -1,
-                  reconnectTimeWait: 500,
+                  ...NATS_CONNECTION_UPKEEP,
                   deserializer: new CorrelatingDeserializer(new NatsRequestJSONDeserializer()),
                 },
                 jetStreamEvents.refusedSubscriptions,
