@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ERROR_CODES } from '@tessera/contracts';
+import { RemoteError } from '../errors/remote.error';
+import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { FakeDeadLetters } from '../testing/fake-dead-letters';
 import { EventDeliveryRule } from './event-delivery.rule';
 import { markRedelivered } from './first-delivery';
@@ -47,6 +49,37 @@ describe('EventDeliveryRule', () => {
     markRedelivered(redelivered);
     for (const again of [event(3), redelivered, event(undefined)]) await rule.deliver(again, 'ordering.order.confirmed', handled);
     expect(handled).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a context it asks is unreachable', new ContextUnreachableError('payments did not answer')],
+    ['a context it asks answers that it is unavailable', new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'payments is unavailable')],
+    ['its own database cannot serve', Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined })],
+  ])('keeps an event its handler fails while %s, past the limit of a dead letter, and processes it once the outage ends', async (_, outage) => {
+    const failingAsAway = async () => {
+      throw outage;
+    };
+    for (let publication = 1; publication <= MAX_ATTEMPTS * 3; publication++) {
+      await expect(rule.deliver(event(publication), 'payments.payment.succeeded', failingAsAway)).rejects.toMatchObject({
+        code: ERROR_CODES.EVENT_NOT_PROCESSED,
+      });
+    }
+    expect(deadLetters.deadOf('catalog')).toEqual([]);
+
+    const handled = jest.fn(async () => undefined);
+    await expect(rule.deliver(event(MAX_ATTEMPTS * 3 + 1), 'payments.payment.succeeded', handled)).resolves.toEqual({ outcome: 'processed' });
+    expect(handled).toHaveBeenCalledTimes(1);
+    expect(deadLetters.failures.size).toBe(0);
+  });
+
+  it('makes a dead letter of an event whose handler fails of itself the limit of times, its failures during an outage apart', async () => {
+    const unavailable = async () => {
+      throw new ContextUnreachableError('payments did not answer');
+    };
+    await expect(rule.deliver(event(1), 'payments.payment.succeeded', unavailable)).rejects.toMatchObject({ code: ERROR_CODES.EVENT_NOT_PROCESSED });
+    await expect(rule.deliver(event(2), 'payments.payment.succeeded', failing)).rejects.toMatchObject({ code: ERROR_CODES.EVENT_NOT_PROCESSED });
+    await expect(rule.deliver(event(3), 'payments.payment.succeeded', failing)).resolves.toMatchObject({ outcome: 'dead-lettered' });
+    expect(deadLetters.deadOf('catalog')).toEqual([event().eventId]);
   });
 
   it.each(['not-a-uuid-1', '', 'e0000000-0000-4000-8000-00000000000Z'])(

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ERROR_CODES, type ContextName, type IntegrationEventEnvelope } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { DeadLetters } from '../persistence/dead-letters';
+import { isDependencyOutage } from './dependency-outage';
 import { isFirstDelivery } from './first-delivery';
 import { redeliveryDelayMs } from './redelivery-delay';
 import type { EventOutcome } from '../observability/messaging-metrics';
@@ -40,7 +41,10 @@ export class EventNotProcessedError extends DomainError {
  * event comes again after an exponential, jittered pause
  * (EVENT_NOT_PROCESSED with `retryAfterMs`); at EVENT_MAX_ATTEMPTS it
  * becomes a dead letter of this context and is acknowledged, so that the
- * events behind it keep flowing.
+ * events behind it keep flowing. A failure that was an outage of what the
+ * handler needs (isDependencyOutage) is retried the same way but never makes
+ * a dead letter: the event is processed when the outage ends, not parked
+ * for an operator (ADR 0020).
  */
 export class EventDeliveryRule {
   private readonly logger = new Logger('Events');
@@ -71,7 +75,8 @@ export class EventDeliveryRule {
     try {
       await handle();
     } catch (error) {
-      const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts);
+      const outage = isDependencyOutage(error);
+      const failure = await this.deadLetters.recordFailure(event, pattern, this.consumer, error, this.maxAttempts, outage);
       // A replay waits for this outcome, and must not be told the event went through: it is still a dead letter.
       if (earlier?.replayed) {
         this.logger.error(`Replayed event ${pattern} ${event.eventId} failed again in ${this.consumer}: ${(error as Error)?.message ?? error}`);
@@ -84,8 +89,11 @@ export class EventDeliveryRule {
         return { outcome: 'dead-lettered', failure: error };
       }
       const retryAfterMs = redeliveryDelayMs(failure.attempts);
+      const attempt = outage
+        ? `attempt ${failure.attempts}, an outage not counted towards ${this.maxAttempts}`
+        : `attempt ${failure.attempts} of ${this.maxAttempts}`;
       this.logger.warn(
-        `Event ${pattern} ${event.eventId} failed in ${this.consumer} (attempt ${failure.attempts} of ${this.maxAttempts}), again in ${retryAfterMs} ms: ${(error as Error)?.message ?? error}`,
+        `Event ${pattern} ${event.eventId} failed in ${this.consumer} (${attempt}), again in ${retryAfterMs} ms: ${(error as Error)?.message ?? error}`,
       );
       throw new EventNotProcessedError(`${this.consumer} could not process ${pattern} yet`, retryAfterMs, error);
     }

@@ -135,12 +135,18 @@ describeWith(['postgres'])('replaying a dead letter', () => {
     await dataSource.query(`UPDATE ${CONSUMER}.dead_letters SET dead = false WHERE id = $1`, [lost.id]);
     const event = { eventId: randomUUID(), occurredAt: new Date().toISOString(), version: 1, publication: 1 };
     await deadLetters.recordFailure(event, PATTERN, CONSUMER, new Error('once'), MAX_ATTEMPTS);
+    // Failed past the limit, but in an outage of what its handler needs: still to be delivered, not a dead letter.
+    const waiting = { ...event, eventId: randomUUID() };
+    for (let attempt = 0; attempt <= MAX_ATTEMPTS; attempt++) {
+      await deadLetters.recordFailure(waiting, PATTERN, CONSUMER, new Error('payments is unavailable'), MAX_ATTEMPTS, true);
+    }
     expect(await listed(controller, lost.id)).toBeUndefined();
 
     await expect(deadLetters.restoreLostReplays(MAX_ATTEMPTS)).resolves.toBe(1);
 
     expect(await listed(controller, lost.id)).toMatchObject({ eventId: lost.eventId, attempts: MAX_ATTEMPTS });
     expect(await deadLetters.find(event.eventId, CONSUMER)).toEqual({ attempts: 1, dead: false });
+    expect(await deadLetters.find(waiting.eventId, CONSUMER)).toEqual({ attempts: MAX_ATTEMPTS + 1, dead: false });
     await expect(deadLetters.restoreLostReplays(MAX_ATTEMPTS)).resolves.toBe(0);
   });
 

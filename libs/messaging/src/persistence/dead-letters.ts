@@ -52,19 +52,29 @@ export class DeadLetters {
   }
 
   /**
-   * Counts a failure; at `maxAttempts` the event becomes a dead letter, and a replayed one stays dead whatever the limit
-   * is now. One statement, so that concurrent deliveries count once each.
+   * Counts a failure; at `maxAttempts` failures of the event's own the event becomes a dead letter, and a replayed one
+   * stays dead whatever the limit is now. A failure that was an `outage` of something the handler needed is counted
+   * too, for the pause before the next delivery, but not towards the limit (ADR 0020). One statement, so that
+   * concurrent deliveries count once each.
    */
-  async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
+  async recordFailure(
+    event: IntegrationEventEnvelope,
+    pattern: string,
+    consumer: string,
+    error: unknown,
+    maxAttempts: number,
+    outage = false,
+  ): Promise<DeliveryFailure> {
     this.replaying.delete(keyOf(event.eventId, consumer));
     const [row] = await queryRows<DeliveryFailure>(
       this.dataSource,
-      `INSERT INTO "${this.schema}".dead_letters AS d (event_id, consumer, pattern, payload, attempts, last_error, dead)
-       VALUES ($1, $2, $3, $4, 1, $5, 1 >= $6)
+      `INSERT INTO "${this.schema}".dead_letters AS d (event_id, consumer, pattern, payload, attempts, outages, last_error, dead)
+       VALUES ($1, $2, $3, $4, 1, CASE WHEN $7 THEN 1 ELSE 0 END, $5, NOT $7 AND 1 >= $6)
        ON CONFLICT (event_id, consumer) DO UPDATE
-         SET attempts = d.attempts + 1, last_error = EXCLUDED.last_error, last_failed_at = now(), dead = d.dead OR d.attempts + 1 >= $6
+         SET attempts = d.attempts + 1, outages = d.outages + CASE WHEN $7 THEN 1 ELSE 0 END, last_error = EXCLUDED.last_error,
+             last_failed_at = now(), dead = d.dead OR (NOT $7 AND d.attempts + 1 - d.outages >= $6)
        RETURNING attempts, dead`,
-      [event.eventId, consumer, pattern, JSON.stringify(event), describe(error), maxAttempts],
+      [event.eventId, consumer, pattern, JSON.stringify(event), describe(error), maxAttempts, outage],
     );
     return row;
   }
@@ -116,12 +126,12 @@ export class DeadLetters {
    * Makes dead again the letters a replay of an earlier version lost: it took a letter out of the dead ones before
    * handing its event on, and one whose delivery failed or was cut short stayed neither dead nor handled, out of every
    * list, its event never delivered again. Such a row has its attempts at the limit, which this version's rows reach
-   * only dead. Answers how many it found.
+   * only dead; its failures during outages apart, which are not counted towards it. Answers how many it found.
    */
   async restoreLostReplays(maxAttempts: number): Promise<number> {
     const restored = await queryRows<{ id: string }>(
       this.dataSource,
-      `UPDATE "${this.schema}".dead_letters SET dead = true WHERE NOT dead AND attempts >= $1 RETURNING id`,
+      `UPDATE "${this.schema}".dead_letters SET dead = true WHERE NOT dead AND attempts - outages >= $1 RETURNING id`,
       [maxAttempts],
     );
     return restored.length;

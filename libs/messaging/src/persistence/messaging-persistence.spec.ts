@@ -320,6 +320,17 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
       expect(row).toEqual({ pattern: 'ordering.order.cancelled', payload: event(id), last_error: 'TypeError: third', ordered: true });
     });
 
+    it('counts an outage of what the handler needs in the attempts, never towards the limit of a dead letter', async () => {
+      const deadLetters = new DeadLetters('probe', dataSource);
+      const id = '00000000-0000-4000-8000-000000000d04';
+      const unavailable = new Error('payments is unavailable');
+      for (let outage = 1; outage <= 4; outage++) {
+        expect(await deadLetters.recordFailure(event(id), 'p', 'ordering', unavailable, 2, true)).toEqual({ attempts: outage, dead: false });
+      }
+      expect(await deadLetters.recordFailure(event(id), 'p', 'ordering', new Error('its own'), 2)).toEqual({ attempts: 5, dead: false });
+      expect(await deadLetters.recordFailure(event(id), 'p', 'ordering', new Error('its own'), 2)).toEqual({ attempts: 6, dead: true });
+    });
+
     it('forgets the failures of a delivery that then succeeded, but never a dead letter', async () => {
       const deadLetters = new DeadLetters('probe', dataSource);
       const recovered = '00000000-0000-4000-8000-000000000d02';

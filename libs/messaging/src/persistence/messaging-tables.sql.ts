@@ -100,3 +100,11 @@ export function deadLettersSql(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS dead_letters_dead ON ${s}.dead_letters (last_failed_at DESC) WHERE dead`,
   ];
 }
+
+/**
+ * Counts apart the failures of a delivery that were an outage of something its handler needed (another context
+ * unreachable, its own database away), which never make a dead letter (ADR 0020). Run it in a later migration.
+ */
+export function deadLetterOutagesSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".dead_letters ADD COLUMN IF NOT EXISTS outages integer NOT NULL DEFAULT 0`];
+}

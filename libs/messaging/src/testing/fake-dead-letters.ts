@@ -4,6 +4,7 @@ import type { DeadLetters, DeliveryFailure } from '../persistence/dead-letters';
 
 interface FakeDeadLetter extends DeliveryFailure {
   id: string;
+  outages: number;
   eventId: string;
   consumer: string;
   pattern: string;
@@ -15,7 +16,7 @@ interface FakeDeadLetter extends DeliveryFailure {
 
 /**
  * DeadLetters' rules in memory, for specs: failures counted per event and
- * consumer, dead at the limit, forgotten on success; listed newest first,
+ * consumer, dead at the limit (outages apart), forgotten on success; listed newest first,
  * replayed through a pass that lets the event through while the letter stays
  * dead until its consumer answers (ADR 0017), and discarded. The pass does
  * not run out here: no spec waits a minute.
@@ -33,13 +34,21 @@ export class FakeDeadLetters {
       : { attempts: failure.attempts, dead: failure.dead };
   }
 
-  async recordFailure(event: IntegrationEventEnvelope, pattern: string, consumer: string, error: unknown, maxAttempts: number): Promise<DeliveryFailure> {
+  async recordFailure(
+    event: IntegrationEventEnvelope,
+    pattern: string,
+    consumer: string,
+    error: unknown,
+    maxAttempts: number,
+    outage = false,
+  ): Promise<DeliveryFailure> {
     const key = `${event.eventId}|${consumer}`;
     this.replaying.delete(key);
     const now = new Date().toISOString();
     const earlier = this.failures.get(key);
     const attempts = (earlier?.attempts ?? 0) + 1;
-    const dead = earlier?.dead === true || attempts >= maxAttempts;
+    const outages = (earlier?.outages ?? 0) + (outage ? 1 : 0);
+    const dead = earlier?.dead === true || (!outage && attempts - outages >= maxAttempts);
     this.failures.set(key, {
       id: earlier?.id ?? randomUUID(),
       eventId: event.eventId,
@@ -47,6 +56,7 @@ export class FakeDeadLetters {
       pattern,
       payload: { ...event },
       attempts,
+      outages,
       dead,
       lastError: (error as Error)?.message ?? String(error),
       firstFailedAt: earlier?.firstFailedAt ?? now,
@@ -59,7 +69,9 @@ export class FakeDeadLetters {
     const dead = [...this.failures.values()]
       .filter((letter) => letter.dead && (criteria.pattern === undefined || letter.pattern === criteria.pattern))
       .reverse();
-    const items = dead.slice(criteria.offset, criteria.offset + criteria.limit).map(({ dead: _dead, ...letter }) => ({ ...letter, context }));
+    const items = dead
+      .slice(criteria.offset, criteria.offset + criteria.limit)
+      .map(({ dead: _dead, outages: _outages, ...letter }) => ({ ...letter, context }));
     return { items, total: dead.length };
   }
 

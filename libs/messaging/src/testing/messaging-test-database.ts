@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { startEmbeddedTestDatabase } from '../../../../test/harness/embedded-database';
 import { createTestDatabase, realPostgresWanted } from '../../../../test/harness/postgres';
 import {
+  deadLetterOutagesSql,
   deadLettersSql,
   idempotencyResourceSql,
   messagingTablesSql,
@@ -35,6 +36,7 @@ export async function createMessagingTestDatabase(
     ...outboxTraceContextSql(schema),
     ...idempotencyResourceSql(schema),
     ...deadLettersSql(schema),
+    ...deadLetterOutagesSql(schema),
     ...outboxDeliveredToSql(schema),
   ])
     await dataSource.query(sql);

@@ -5,6 +5,7 @@ import { AddCatalogReservationExpiry1795480000000 } from './1795480000000-add-re
 import { CreateCatalogDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddCatalogOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { AddCatalogOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
+import { AddCatalogDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
 
 /** Every migration of the catalog context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const CATALOG_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const CATALOG_MIGRATIONS = [
   CreateCatalogDeadLetters1795490000000,
   AddCatalogOutboxTraceContext1795500000000,
   AddCatalogOutboxDeliveredTo1795530000000,
+  AddCatalogDeadLetterOutages1795540000000,
 ];

@@ -4,6 +4,7 @@ import { BindIdempotencyKeysToPayments1795480000000 } from './1795480000000-bind
 import { CreatePaymentsDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddPaymentsOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { AddPaymentsOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
+import { AddPaymentsDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
 
 /** Every migration of the payments context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const PAYMENTS_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const PAYMENTS_MIGRATIONS = [
   CreatePaymentsDeadLetters1795490000000,
   AddPaymentsOutboxTraceContext1795500000000,
   AddPaymentsOutboxDeliveredTo1795530000000,
+  AddPaymentsDeadLetterOutages1795540000000,
 ];

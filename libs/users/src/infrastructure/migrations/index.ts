@@ -3,6 +3,7 @@ import { CreateUsersMessagingTables1795480000000 } from './1795480000000-create-
 import { CreateUsersDeadLetters1795490000000 } from './1795490000000-create-dead-letters.migration';
 import { AddUsersOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { AddUsersOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
+import { AddUsersDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
 
 /** Every migration of the users context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const USERS_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const USERS_MIGRATIONS = [
   CreateUsersDeadLetters1795490000000,
   AddUsersOutboxTraceContext1795500000000,
   AddUsersOutboxDeliveredTo1795530000000,
+  AddUsersDeadLetterOutages1795540000000,
 ];
