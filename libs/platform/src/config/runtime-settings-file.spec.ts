@@ -14,6 +14,13 @@ describe('parseRuntimeSettings', () => {
     expect(parseRuntimeSettings('# nothing yet\n')).toEqual({});
   });
 
+  it('leaves a setting the file sets to nothing to the environment, as the environment takes a name set to nothing as unset', () => {
+    expect(parseRuntimeSettings('RATE_LIMIT_PER_MINUTE:\nLOG_LEVEL: ~\nREQUEST_TIMEOUT_MS: ""\nORDER_PAYMENT_TIMEOUT_SECONDS: 60\n')).toEqual({
+      ORDER_PAYMENT_TIMEOUT_SECONDS: 60,
+    });
+    expect(() => parseRuntimeSettings('DATABASE_URL:')).toThrow(/^DATABASE_URL is not a runtime setting/);
+  });
+
   it('refuses a bad value in one line that names the key', () => {
     expect(() => parseRuntimeSettings('RATE_LIMIT_PER_MINUTE: -3')).toThrow(
       new RuntimeSettingsRefusal('RATE_LIMIT_PER_MINUTE must be greater than or equal to 1'),

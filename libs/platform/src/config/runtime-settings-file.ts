@@ -24,7 +24,7 @@ export interface RuntimeSettingValues {
   REQUEST_TIMEOUT_MS: number;
 }
 
-const ENVIRONMENT_ONLY = new Set(Object.keys(envSchema.describe().keys ?? {}).filter((name) => !(RUNTIME_SETTING_NAMES as readonly string[]).includes(name)));
+const ENVIRONMENT_ONLY = new Set(Object.keys(envSchema.describe().keys ?? {}).filter((name) => !isRuntimeSettingName(name)));
 
 const runtimeFileSchema = Joi.object(Object.fromEntries(RUNTIME_SETTING_NAMES.map((name) => [name, envSchema.extract(name)])))
   .pattern(
@@ -32,6 +32,10 @@ const runtimeFileSchema = Joi.object(Object.fromEntries(RUNTIME_SETTING_NAMES.ma
     Joi.any().forbidden().messages({ 'any.unknown': '{{#label}} is not a runtime setting: set it in the environment and restart' }),
   )
   .messages({ 'object.unknown': `{{#label}} is not a setting (a runtime setting is one of ${RUNTIME_SETTING_NAMES.join(', ')})` });
+
+function isRuntimeSettingName(name: string): name is RuntimeSettingName {
+  return (RUNTIME_SETTING_NAMES as readonly string[]).includes(name);
+}
 
 /** Why a CONFIG_FILE was not taken, in one line that names the key at fault. */
 export class RuntimeSettingsRefusal extends Error {}
@@ -45,9 +49,11 @@ export function parseRuntimeSettings(text: string): Partial<RuntimeSettingValues
   const document = parseDocument(text, { prettyErrors: false });
   if (document.errors.length > 0) throw new RuntimeSettingsRefusal(`not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
   const content: unknown = document.toJS() ?? {};
-  if (typeof content !== 'object' || Array.isArray(content)) throw new RuntimeSettingsRefusal('not a mapping of setting names to values');
-  // Without defaults: a key the file leaves out keeps the environment's value.
-  const { error, value } = runtimeFileSchema.validate(content, { abortEarly: false, convert: true, noDefaults: true });
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new RuntimeSettingsRefusal('not a mapping of setting names to values');
+  // Without defaults: a key the file leaves out keeps the environment's value, as does one it sets to nothing
+  // (`LOG_LEVEL:`), which the environment reads as unset too.
+  const set = Object.fromEntries(Object.entries(content).filter(([name, setting]) => !(isRuntimeSettingName(name) && (setting === null || setting === ''))));
+  const { error, value } = runtimeFileSchema.validate(set, { abortEarly: false, convert: true, noDefaults: true });
   if (error) throw new RuntimeSettingsRefusal(error.details.map((detail) => detail.message.replace(/"/g, '')).join('; '));
   return value as Partial<RuntimeSettingValues>;
 }
