@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ERROR_CODES } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
 import { RemoteError } from '../errors/remote.error';
 import { ContextUnreachableError } from '../resilience/context-unreachable.error';
 import { FakeDeadLetters } from '../testing/fake-dead-letters';
@@ -54,6 +55,7 @@ describe('EventDeliveryRule', () => {
   it.each([
     ['a context it asks is unreachable', new ContextUnreachableError('payments did not answer')],
     ['a context it asks answers that it is unavailable', new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'payments is unavailable')],
+    ['a service outside the shop does not answer it', new DomainError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'The payment provider did not answer the refund')],
     ['its own database cannot serve', Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined })],
   ])('keeps an event its handler fails while %s, past the limit of a dead letter, and processes it once the outage ends', async (_, outage) => {
     const failingAsAway = async () => {

@@ -1,5 +1,6 @@
 import { retryOnVersionConflict } from '@tessera/shared-kernel';
 import type { Payment } from '../domain/payment.aggregate';
+import { PaymentProviderUnavailableError } from '../domain/payment.errors';
 import type { PaymentProvider } from '../domain/payment.provider';
 import type { PaymentRepository } from '../domain/payment.repository';
 import { PaymentIntegrationEventMapper } from './payment-integration-event.mapper';
@@ -16,7 +17,13 @@ export async function refundPayment(payments: PaymentRepository, provider: Payme
   return retryOnVersionConflict(async () => {
     const payment = await payments.findById(paymentId);
     if (!payment?.isRefundable) return null;
-    await provider.refund({ providerReference: payment.providerReference!, amount: payment.amount });
+    try {
+      await provider.refund({ providerReference: payment.providerReference!, amount: payment.amount });
+    } catch (error) {
+      // A provider throws when it does not answer (PaymentProvider); the payment stays SUCCEEDED, to be refunded when asked again.
+      const reason = (error as Error)?.message ?? String(error);
+      throw new PaymentProviderUnavailableError(`The payment provider did not answer the refund of payment ${payment.id}: ${reason}`, { cause: error });
+    }
     payment.refund();
     await payments.save(payment, PaymentIntegrationEventMapper.toOutgoing(payment.pullEvents()));
     return payment;

@@ -39,16 +39,21 @@ export class PaymentDeclinedError extends DomainError {
 }
 
 /**
- * The provider did not answer the charge; the payment stays pending until the
- * pending-payments sweeper settles it. Not a DomainError, so that an
+ * The provider did not answer: a charge, whose payment stays pending until the
+ * pending-payments sweeper settles it, or a refund, whose payment stays
+ * SUCCEEDED until it is asked again. Not a DomainError, so that an
  * idempotency key does not keep it as the request's outcome; it reaches the
- * caller as CONTEXT_UNAVAILABLE (see asDomainError).
+ * caller as CONTEXT_UNAVAILABLE (see asDomainError), which an event's delivery
+ * rule takes for an outage, not a failure of the event.
  */
 export class PaymentProviderUnavailableError extends Error {
   readonly code = ERROR_CODES.CONTEXT_UNAVAILABLE;
 
-  constructor() {
-    super('The payment provider did not answer; the payment is settled later, and the order confirmed if the charge went through');
+  constructor(
+    message = 'The payment provider did not answer; the payment is settled later, and the order confirmed if the charge went through',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
     this.name = 'PaymentProviderUnavailableError';
   }
 }

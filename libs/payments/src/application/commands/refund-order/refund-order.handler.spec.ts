@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ERROR_CODES } from '@tessera/contracts';
+import { DomainError } from '@tessera/shared-kernel';
 import { paymentsTestKit } from '../../../testing/payments-test-kit';
 import { RefundOrderCommand } from './refund-order.command';
 
@@ -74,11 +76,13 @@ describe('RefundOrderHandler', () => {
     await expect(refund(orderId)).resolves.toEqual({ orderId, refundedPaymentId: null });
   });
 
-  it('keeps the payment SUCCEEDED when the provider fails, so that a retry refunds it', async () => {
+  it('answers CONTEXT_UNAVAILABLE when the provider does not answer, keeping the payment SUCCEEDED, so that a retry refunds it', async () => {
     const payment = await kit.givenPayment({ status: 'SUCCEEDED' });
     kit.provider.failNextRefund();
 
-    await expect(refund(payment.orderId)).rejects.toThrow('provider timeout');
+    const failure = await refund(payment.orderId).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DomainError);
+    expect(failure).toMatchObject({ code: ERROR_CODES.CONTEXT_UNAVAILABLE, message: expect.stringContaining('provider timeout') });
     expect(kit.payments.stored(payment.id)?.status).toBe('SUCCEEDED');
 
     await expect(refund(payment.orderId)).resolves.toEqual({ orderId: payment.orderId, refundedPaymentId: payment.id });

@@ -3,6 +3,7 @@ import { Payment } from '../../../domain/payment.aggregate';
 import { PAYMENT_PROVIDER, type PaymentProvider } from '../../../domain/payment.provider';
 import { PAYMENT_REPOSITORY, type PaymentRepository } from '../../../domain/payment.repository';
 import { refundPayment } from '../../refund-payment';
+import { asDomainError } from '../../remote-errors';
 import { RefundOrderCommand } from './refund-order.command';
 
 /**
@@ -33,7 +34,12 @@ export class RefundOrderHandler {
   async execute(command: RefundOrderCommand): Promise<RefundOrderReply> {
     const orderId = String(command.orderId);
     const payment = Payment.isWellFormedId(orderId) ? await this.payments.findSucceededByOrderId(orderId.toLowerCase()) : null;
-    const refunded = payment ? await refundPayment(this.payments, this.provider, payment.id) : null;
-    return { orderId, refundedPaymentId: refunded?.id ?? null };
+    try {
+      const refunded = payment ? await refundPayment(this.payments, this.provider, payment.id) : null;
+      return { orderId, refundedPaymentId: refunded?.id ?? null };
+    } catch (error) {
+      // A provider that did not answer is CONTEXT_UNAVAILABLE to ordering, whose event asks again once it answers.
+      throw asDomainError(error);
+    }
   }
 }
