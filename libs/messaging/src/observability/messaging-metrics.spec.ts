@@ -36,7 +36,8 @@ describe('the backlog gauges', () => {
     // Each scrape asking again would hold one more of the pool's connections for as long as the partition lasts.
     expect(outbox).toHaveBeenCalledTimes(1);
     expect(deadLetters).toHaveBeenCalledTimes(1);
-  });
+    // Two scrapes, each waiting out BACKLOG_READ_TIMEOUT_MS: more than jest's default leaves room for on a busy machine.
+  }, 15_000);
 
   it("reads each context's outbox once a scrape for its two gauges", async () => {
     const outbox = jest.fn(async () => ({ pending: 0, oldestPendingAgeSeconds: 0 }));
