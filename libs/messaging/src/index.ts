@@ -2,6 +2,7 @@ export * from './context-client';
 export * from './context-servers';
 export * from './errors/remote.error';
 export { ContextUnreachableError, wasNeverDelivered } from './resilience/context-unreachable.error';
+export * from './errors/database-unavailable';
 export * from './errors/error-payload';
 export * from './errors/rpc-error.filter';
 export * from './integration-event.publisher';

@@ -2,7 +2,7 @@ import { ERROR_CODES } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
 import { createServer, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { errorPayloadOf, isUnexpectedFailure } from './error-payload';
 
@@ -30,8 +30,11 @@ describe('a database that cannot serve now', () => {
     expect(isDatabaseUnavailable(failedQuery('57P03', 'the database system is starting up'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('08006', 'connection failure'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('53300', 'sorry, too many clients already'))).toBe(true);
+    expect(isDatabaseUnavailable(failedQuery('57014', 'canceling statement due to statement timeout'))).toBe(true);
+    expect(isDatabaseUnavailable(failedQuery('25P03', 'terminating connection due to idle-in-transaction timeout'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error('database "shop" is not currently accepting connections'), { code: '55000' }))).toBe(true);
 
     expect(isDatabaseUnavailable(failedQuery('42601', 'syntax error at or near "SELEC"'))).toBe(false);
