@@ -62,7 +62,9 @@ describeWith(['postgres'])("a context's database that hangs, in a split", () => 
   beforeAll(async () => {
     catalogDb = await createTestDatabase();
     partition = await TcpProxy.to(catalogDb.url);
-    topology = await startSplit('postgres', 'tcp', { processEnv: { catalog: { CATALOG_DATABASE_URL: partition.urlThrough(catalogDb.url) } } });
+    // A short statement timeout, so that a connection nothing answers is given up within seconds (ADR 0021).
+    const catalogEnv = { CATALOG_DATABASE_URL: partition.urlThrough(catalogDb.url), DATABASE_STATEMENT_TIMEOUT_MS: '2000' };
+    topology = await startSplit('postgres', 'tcp', { processEnv: { catalog: catalogEnv } });
   }, 120_000);
 
   afterAll(async () => {
@@ -104,6 +106,27 @@ describeWith(['postgres'])("a context's database that hangs, in a split", () => 
     await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);
     await untilPasses(async () => expect((await catalogApi.get('/health/ready')).status).toBe(200), 30_000, 200);
     await untilPasses(async () => expect(sample(await metricsOf(catalog.port), 'outbox_pending_events', { context: 'catalog' })).toBe(0), 30_000, 200);
+    await untilEveryContextAnswers(topology.baseUrl);
+  }, 120_000);
+
+  // A failover to a server on another address, or a NAT that forgot its table: the connections made before lead
+  // nowhere for good, neither answered nor closed. Only the deadline on an answer lets the context give them up.
+  it('serves again once its database is back on another host, the connections that led to the old one given up', async () => {
+    const api = new Api(topology.baseUrl);
+    const catalogApi = new Api(`http://127.0.0.1:${topology.processes.catalog.port}`);
+    await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);
+
+    partition.hang();
+    await untilPasses(async () => expect((await catalogApi.get('/health/ready')).status).toBe(503), 30_000, 200);
+    // More reads at once than the catalog's pool has connections, as a shop under load sends: each of its
+    // connections is then one that leads to the old host.
+    const reads = await Promise.all(Array.from({ length: 15 }, () => api.get('/products')));
+    for (const read of reads) expectProblem(read, 503, 'CONTEXT_UNAVAILABLE');
+
+    partition.abandon();
+
+    await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 60_000, 200);
+    await untilPasses(async () => expect((await catalogApi.get('/health/ready')).status).toBe(200), 30_000, 200);
     await untilEveryContextAnswers(topology.baseUrl);
   }, 120_000);
 });

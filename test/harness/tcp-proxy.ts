@@ -89,12 +89,20 @@ export class TcpProxy {
         this.sockets.delete(socket);
       }
     };
+    // An abandoned connection's client is left waiting: the service may close its end (Postgres drops a connection
+    // that never finished its handshake after a minute), but no word of it reaches a client cut off from that host.
+    const closeFromUpstream = () => {
+      if (connection > this.abandonedUpTo) return close();
+      upstream.destroy();
+      this.sockets.delete(upstream);
+    };
     for (const [from, to] of [
       [client, upstream],
       [upstream, client],
     ]) {
       this.sockets.add(from);
-      from.on('error', close).on('close', close);
+      const closeBoth = from === upstream ? closeFromUpstream : close;
+      from.on('error', closeBoth).on('close', closeBoth);
       // In order, whether sent at once or held back: what is held back goes before anything that comes after it.
       from.on('data', (chunk: Buffer) => {
         if (connection <= this.abandonedUpTo) return;

@@ -1,6 +1,7 @@
 import { CONTEXT_NAMES, MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts';
 import Joi from 'joi';
 import { ConfigurationError } from '@tessera/messaging';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, MAX_STATEMENT_TIMEOUT_MS } from '../database/database-timeouts';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
@@ -35,6 +36,13 @@ export const envSchema = Joi.object({
   LOG_FORMAT: Joi.string().valid('pretty', 'json'),
   DATABASE_URL: postgresUrl,
   ...perContext,
+  // A statement longer than a day is no serving query; 0 sets no limit, as Postgres's own statement_timeout does.
+  DATABASE_STATEMENT_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(0)
+    .max(MAX_STATEMENT_TIMEOUT_MS)
+    .default(DEFAULT_STATEMENT_TIMEOUT_MS)
+    .messages({ 'number.max': '{{#label}} must be at most {{#limit}} (a day); 0 sets no limit' }),
   EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),

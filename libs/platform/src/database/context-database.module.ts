@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseSetting, initializeOnServer } from './database-start';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, servingPoolOptions } from './database-timeouts';
 import { EmbeddedDatabaseService } from './embedded-database.service';
 
 export interface ContextDatabaseOptions {
@@ -30,7 +31,8 @@ export class ContextDatabaseModule {
         const variable = [`${context.toUpperCase()}_DATABASE_URL`, 'DATABASE_URL'].find((name) => config.get<string>(name));
         if (variable) {
           server = { variable, url: config.get<string>(variable)! };
-          return { ...base, url: server.url, extra: { max: 10 } };
+          const statementTimeoutMs = config.get<number>('DATABASE_STATEMENT_TIMEOUT_MS') ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+          return { ...base, url: server.url, extra: servingPoolOptions(statementTimeoutMs) };
         }
         // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
         // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,
@@ -38,9 +40,22 @@ export class ContextDatabaseModule {
         return { ...base, driver: (await embedded.get()).driver(), extra: { preparedStatements: false } };
       },
       dataSourceFactory: async (dataSourceOptions) => {
-        const dataSource = server ? await initializeOnServer(dataSourceOptions!, server) : await new DataSource(dataSourceOptions!).initialize();
-        await migrateContextSchema(dataSource, context, !!server);
-        return dataSource;
+        if (!server) {
+          const embedded = await new DataSource(dataSourceOptions!).initialize();
+          await migrateContextSchema(embedded, context, false);
+          return embedded;
+        }
+        // Migrations run on connections of their own, without the serving timeouts (ADR 0021): a migration may build
+        // an index for minutes, and waits for another replica's migrations under an advisory lock. The serving pool
+        // opens meanwhile, as opening it reads no table.
+        const migrating = await initializeOnServer({ ...dataSourceOptions!, entities: [], extra: { max: 2 } } as DataSourceOptions, server);
+        const [migrated, serving] = await Promise.allSettled([
+          migrateContextSchema(migrating, context, true).finally(() => migrating.destroy()),
+          new DataSource(dataSourceOptions!).initialize(),
+        ]);
+        if (migrated.status === 'fulfilled' && serving.status === 'fulfilled') return serving.value;
+        if (serving.status === 'fulfilled') await serving.value.destroy();
+        throw migrated.status === 'rejected' ? migrated.reason : (serving as PromiseRejectedResult).reason;
       },
     });
   }

@@ -1,0 +1,84 @@
+import { Client, type PoolConfig } from 'pg';
+
+/** The statement timeout of a context's serving connections when DATABASE_STATEMENT_TIMEOUT_MS is not set. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** The longest DATABASE_STATEMENT_TIMEOUT_MS taken: a day. */
+export const MAX_STATEMENT_TIMEOUT_MS = 86_400_000;
+
+/**
+ * How long past the statement timeout a query may go unanswered before its connection is given up: the server's own
+ * cancel answers well within it, so what is still silent then is a server, or a network, that answers nothing.
+ */
+export const ANSWER_GRACE_MS = 2_000;
+
+/** The size of a context's pool on a Postgres server. */
+const SERVING_POOL_SIZE = 10;
+
+/**
+ * A query that got no answer, not even the server's own timeout, within its deadline. Its connection was closed, so
+ * whether the server ran it is unknown, as after a connection lost in any other way; its code is Node's for a
+ * connection that timed out, so that it reads as the database being unavailable (isDatabaseUnavailable).
+ */
+export class UnansweredQueryError extends Error {
+  readonly code = 'ETIMEDOUT';
+
+  constructor(deadlineMs: number) {
+    super(`Postgres answered nothing within ${deadlineMs} ms; the connection was closed`);
+    this.name = 'UnansweredQueryError';
+  }
+}
+
+/**
+ * The pool options of a context's connections on a Postgres server, bounded everywhere a partition or a hung
+ * server would otherwise hold them for as long as TCP keeps trying (forever, through a proxy that stays up):
+ * - the server cancels a statement after `statementTimeoutMs`, and ends a session left idle inside a transaction
+ *   as long, which frees the locks of a process that lost its connection mid-transaction;
+ * - a query nothing answers, not even that cancel, within `statementTimeoutMs` + ANSWER_GRACE_MS closes its
+ *   connection (UnansweredQueryError), so the pool opens new ones once the server is there again;
+ * - a connection, new or from a full pool, is waited for at most `statementTimeoutMs`.
+ * Each of these fails the query as the database being unavailable: a request answers 503 CONTEXT_UNAVAILABLE, an
+ * event is retried as an outage (ADR 0020). A `statementTimeoutMs` of 0 sets none of them. See ADR 0021.
+ */
+export function servingPoolOptions(statementTimeoutMs: number): PoolConfig {
+  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE };
+  return {
+    max: SERVING_POOL_SIZE,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+    connectionTimeoutMillis: statementTimeoutMs,
+    Client: clientAnsweringWithin(statementTimeoutMs + ANSWER_GRACE_MS),
+  };
+}
+
+/**
+ * A node-postgres Client whose promise-returning queries (the form TypeORM uses) fail with UnansweredQueryError
+ * when nothing answers within `deadlineMs`. node-postgres' own `query_timeout` rejects such a query but leaves it
+ * on the connection, which then holds every later query behind it; this one ends the connection, which the pool
+ * then drops instead of handing it out again.
+ */
+export function clientAnsweringWithin(deadlineMs: number): typeof Client {
+  class ClientAnsweringWithin extends Client {}
+  const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+  ClientAnsweringWithin.prototype.query = function (this: Client, ...args: unknown[]) {
+    const answer = query.apply(this, args);
+    if (!(answer instanceof Promise)) return answer;
+    return new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => {
+        // Ended before the rejection is seen, so that whoever releases it on that rejection releases a closed client.
+        void this.end().catch(() => undefined);
+        reject(new UnansweredQueryError(deadlineMs));
+      }, deadlineMs);
+      answer.then(
+        (result) => {
+          clearTimeout(deadline);
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          reject(error);
+        },
+      );
+    });
+  } as Client['query'];
+  return ClientAnsweringWithin;
+}
