@@ -81,7 +81,9 @@ export class DeadLettersHttpController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Delivers a dead letter again to the one consumer that failed it',
-    description: "It is processed once, through that consumer's inbox; if it fails again it is a dead letter again, its attempts counted.",
+    description:
+      "It is processed once, through that consumer's inbox; if it fails again it is a dead letter again, its attempts counted " +
+      '(500 INTERNAL), or 503 CONTEXT_UNAVAILABLE when what the consumer needs is away: replay it again once that is back.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: DeadLetterReplayedDto, description: 'Handed back to its one consumer, which processes it once' })

@@ -28,6 +28,7 @@ class Subscribers {
   readonly handled: string[] = [];
   stopping = false;
   handlerFails = false;
+  handlerFailure = new Error('still broken');
 
   constructor(private readonly rule: EventDeliveryRule) {}
 
@@ -35,7 +36,7 @@ class Subscribers {
     if (this.stopping) throw new Error(`No handler of ${pattern} is listening in this process any more: it is stopping`);
     const event = JSON.parse(JSON.stringify(data)) as IntegrationEventEnvelope;
     await this.rule.deliver(event, pattern, async () => {
-      if (this.handlerFails) throw new Error('still broken');
+      if (this.handlerFails) throw this.handlerFailure;
       this.handled.push(event.eventId);
     });
   }
@@ -106,6 +107,25 @@ describeWith(['postgres'])('replaying a dead letter', () => {
     await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
     expect(subscribers.handled).toEqual([letter.eventId]);
     expect(await listed(controller, letter.id)).toBeUndefined();
+  });
+
+  it('answers CONTEXT_UNAVAILABLE to a replay that met an outage of what its consumer needs, keeping it a dead letter to replay later', async () => {
+    const deadLetters = new DeadLetters(CONSUMER, dataSource);
+    const subscribers = new Subscribers(new EventDeliveryRule(deadLetters, CONSUMER, MAX_ATTEMPTS));
+    const controller = new Controller(deadLetters, subscribers.asBroker());
+    const letter = await deadLetter(deadLetters);
+
+    subscribers.handlerFails = true;
+    subscribers.handlerFailure = Object.assign(new Error('payments did not answer'), { code: 'CONTEXT_UNAVAILABLE' });
+    await expect(controller.replay(asked(letter.id))).rejects.toMatchObject({
+      error: { code: 'CONTEXT_UNAVAILABLE', message: expect.stringMatching(/still a dead letter/) },
+    });
+    expect(await listed(controller, letter.id)).toMatchObject({ eventId: letter.eventId });
+    expect(await deadLetters.countDead()).toBe(1);
+
+    subscribers.handlerFails = false;
+    await expect(controller.replay(asked(letter.id))).resolves.toEqual({ id: letter.id, status: 'REPLAYED' });
+    expect(subscribers.handled).toEqual([letter.eventId]);
   });
 
   it('loses no dead letter to a process killed between opening a replay and publishing it', async () => {

@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { DEAD_LETTER_PATTERNS, ERROR_CODES } from '@tessera/contracts';
 import type { ContextName, DeadLetterActionRequest, DeadLetterSlice, ListDeadLettersRequest } from '@tessera/contracts';
 import { DomainError, ValidationError } from '@tessera/shared-kernel';
+import { isDependencyOutage } from '../events/dependency-outage';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { MessagesController } from '../messages-controller.decorator';
 import { IN_PROCESS_BROKER } from '../messaging.tokens';
@@ -59,6 +60,12 @@ export function deadLettersMessagesControllerFor(context: ContextName): Type<unk
         // No handler listening (a stopping process), a database error in the delivery rule, the handler failing again:
         // whatever the consumer did not process is still a dead letter, to replay again.
         this.logger.error(`Replay of dead letter ${request.id} (event ${letter.eventId}) failed: ${(error as Error)?.message ?? error}`);
+        // An outage is no fault of the event's (ADR 0020): the operator is told to try again later, as for any 503.
+        if (isDependencyOutage(error))
+          throw new DomainError(
+            ERROR_CODES.CONTEXT_UNAVAILABLE,
+            'The replay met an outage of something its consumer needs; it is still a dead letter: replay it again once that is back',
+          );
         throw new DomainError(ERROR_CODES.INTERNAL, 'The replay failed; unless its consumer processed the event, it is still a dead letter: replay it again');
       }
       return { id: request.id, status: 'REPLAYED' };
