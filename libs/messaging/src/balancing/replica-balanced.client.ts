@@ -4,6 +4,7 @@ import { lastValueFrom, Observable, timeout } from 'rxjs';
 import { reportReplicas } from '../observability/messaging-metrics';
 import { isUnreachableFailure, STOPPING_CODE, wasNotTaken } from '../resilience/context-unreachable.error';
 import type { TcpBalancing } from '../topology/topology';
+import { publishThroughSend } from '../transports/publish-through-send';
 
 /** One address of a context, with the client that reaches it. */
 export interface Replica {
@@ -134,12 +135,7 @@ export class ReplicaBalancedClient extends ClientProxy {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const subscription = this.send(packet.pattern, packet.data).subscribe({
-      next: (response) => callback({ response }),
-      error: (err: unknown) => callback({ err }),
-      complete: () => callback({ isDisposed: true }),
-    });
-    return () => subscription.unsubscribe();
+    return publishThroughSend(this, packet, callback);
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {

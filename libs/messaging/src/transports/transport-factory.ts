@@ -15,6 +15,7 @@ import { NatsRequestServer } from '../nats/nats-request.server';
 import { RabbitEvents } from '../rmq/rabbit-events';
 import { REQUEST_QUEUE_OPTIONS, RequestExpiringSerializer } from '../rmq/request-queue-options';
 import { RmqRequestServer } from '../rmq/rmq-request.server';
+import { RenewingTcpClient } from '../tcp/renewing-tcp.client';
 import { TcpContextServer } from '../tcp/tcp-context.server';
 import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
 import { BrokerNames } from './broker-names';
@@ -109,7 +110,9 @@ export function createRemoteEventDelivery(
 }
 
 function tcpProxy(address: TcpAddress): ClientProxy {
-  return ClientProxyFactory.create({ transport: Transport.TCP, options: { ...address, serializer: new CorrelatingSerializer() } });
+  return new RenewingTcpClient(`${address.host}:${address.port}`, () =>
+    ClientProxyFactory.create({ transport: Transport.TCP, options: { ...address, serializer: new CorrelatingSerializer() } }),
+  );
 }
 
 /**
