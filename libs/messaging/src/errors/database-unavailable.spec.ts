@@ -32,6 +32,7 @@ describe('a database that cannot serve now', () => {
     expect(isDatabaseUnavailable(failedQuery('53300', 'sorry, too many clients already'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('57014', 'canceling statement due to statement timeout'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('25P03', 'terminating connection due to idle-in-transaction timeout'))).toBe(true);
+    expect(isDatabaseUnavailable(failedQuery('25006', 'cannot execute INSERT in a read-only transaction'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);

@@ -1,7 +1,9 @@
 // SQLSTATE classes and codes of a server that cannot serve now: a connection exception (08), one shutting down or
-// starting (57P01-57P03), one with no connection left (53300), and one that did not serve in time: a statement it
-// cancelled at the statement timeout (57014), a session it ended idle in a transaction that long (25P03), ADR 0021.
-const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014|25P03)$/;
+// starting (57P01-57P03), one with no connection left (53300), one that did not serve in time: a statement it
+// cancelled at the statement timeout (57014), a session it ended idle in a transaction that long (25P03); and one that
+// takes no write (25006): a standby, such as a primary demoted by a failover, or a database an operator made read-only
+// for maintenance (ADR 0021).
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014|25P03|25006)$/;
 // Node's socket errors on the way to the server.
 const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // What node-postgres and its pool say without a code, what Postgres says where its code is not enough, and what

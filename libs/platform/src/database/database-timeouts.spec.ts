@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../../test/harness/postgres';
 import { describeWith } from '../../../../test/harness/services';
 import { untilPasses } from '../../../../test/harness/eventually';
-import { clientAnsweringWithin, servingPoolOptions, UnansweredQueryError } from './database-timeouts';
+import { servingClient, servingPoolOptions, UnansweredQueryError } from './database-timeouts';
 
 /**
  * A Postgres that lets clients in and answers each simple query with an empty result until `silence`, and nothing
@@ -45,7 +45,7 @@ const QUERY = 0x51;
 describe('a query on a client answering within a deadline', () => {
   it('answers as usual in time; unanswered, it fails as the database being unavailable and its connection is closed for good', async () => {
     const postgres = await fakePostgres();
-    const pool = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'shop', max: 1, Client: clientAnsweringWithin(300) });
+    const pool = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'shop', max: 1, Client: servingClient({ answerDeadlineMs: 300 }) });
     try {
       // As TypeORM does: a client of its own, the promise form of query, released once the query settled.
       const client = await pool.connect();
@@ -85,7 +85,7 @@ describe('the serving pool options', () => {
   });
 
   it('set no bound at 0, as Postgres reads a statement_timeout of 0', () => {
-    expect(servingPoolOptions(0)).toEqual({ max: 10 });
+    expect(servingPoolOptions(0)).toEqual({ max: 10, Client: expect.any(Function) });
   });
 });
 
@@ -119,6 +119,23 @@ describeWith(['postgres'])('a serving pool on Postgres', () => {
     } finally {
       await runner.release();
     }
+  }, 30_000);
+
+  it('gives up a connection whose server refused a write as read-only, as a standby reached after a failover does, and writes on a new one', async () => {
+    const stale = dataSource.createQueryRunner();
+    const staleBackend = (await stale.query('SELECT pg_backend_pid() AS pid'))[0].pid;
+    // What this session now is, a standby's sessions all are: a write is refused, a read served.
+    await stale.query('SET default_transaction_read_only = on');
+    const failure = await stale.query('UPDATE stock SET quantity = quantity WHERE id = 1').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await stale.release();
+
+    expect((failure as { code?: string }).code).toBe('25006');
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    await untilPasses(async () => expect(await dataSource.query('SELECT pid FROM pg_stat_activity WHERE pid = $1', [staleBackend])).toEqual([]), 10_000, 50);
+    await expect(dataSource.query('UPDATE stock SET quantity = quantity WHERE id = 1')).resolves.toBeDefined();
   }, 30_000);
 
   it('frees the locks of a transaction left idle past the timeout, as a process cut off mid-transaction would leave it', async () => {

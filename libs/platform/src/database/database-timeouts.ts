@@ -28,6 +28,9 @@ export class UnansweredQueryError extends Error {
   }
 }
 
+/** What Postgres answers a write on a server that takes none: a standby, such as a primary demoted by a failover. */
+const READ_ONLY_TRANSACTION = '25006';
+
 /**
  * The pool options of a context's connections on a Postgres server, bounded everywhere a partition or a hung
  * server would otherwise hold them for as long as TCP keeps trying (forever, through a proxy that stays up):
@@ -37,37 +40,45 @@ export class UnansweredQueryError extends Error {
  *   connection (UnansweredQueryError), so the pool opens new ones once the server is there again;
  * - a connection, new or from a full pool, is waited for at most `statementTimeoutMs`.
  * Each of these fails the query as the database being unavailable: a request answers 503 CONTEXT_UNAVAILABLE, an
- * event is retried as an outage (ADR 0020). A `statementTimeoutMs` of 0 sets none of them. See ADR 0021.
+ * event is retried as an outage (ADR 0020). A `statementTimeoutMs` of 0 sets none of them. Whatever the timeout, a
+ * connection whose server refused a write as read-only is closed too (see servingClient). See ADR 0021.
  */
 export function servingPoolOptions(statementTimeoutMs: number): PoolConfig {
-  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE };
+  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE, Client: servingClient({}) };
   return {
     max: SERVING_POOL_SIZE,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
     connectionTimeoutMillis: statementTimeoutMs,
-    Client: clientAnsweringWithin(statementTimeoutMs + ANSWER_GRACE_MS),
+    Client: servingClient({ answerDeadlineMs: statementTimeoutMs + ANSWER_GRACE_MS }),
   };
 }
 
 /**
- * A node-postgres Client whose promise-returning queries (the form TypeORM uses) fail with UnansweredQueryError
- * when nothing answers within `deadlineMs`. node-postgres' own `query_timeout` rejects such a query but leaves it
- * on the connection, which then holds every later query behind it; this one ends the connection, which the pool
- * then drops instead of handing it out again.
+ * A node-postgres Client that gives up its connection, which the pool then drops instead of handing it out again,
+ * when one of its promise-returning queries (the form TypeORM uses):
+ * - gets no answer within `answerDeadlineMs`, failing with UnansweredQueryError. node-postgres' own `query_timeout`
+ *   rejects such a query but leaves it on the connection, which then holds every later query behind it;
+ * - has a write refused because the server is read-only: a standby, reached by a connection made before a failover
+ *   or through a name still resolving to the old primary. A connection made anew reaches the primary the name
+ *   resolves to now; this one would be refused every write for as long as it lasts.
  */
-export function clientAnsweringWithin(deadlineMs: number): typeof Client {
-  class ClientAnsweringWithin extends Client {}
+export function servingClient({ answerDeadlineMs }: { answerDeadlineMs?: number }): typeof Client {
+  class ServingClient extends Client {}
   const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
-  ClientAnsweringWithin.prototype.query = function (this: Client, ...args: unknown[]) {
+  ServingClient.prototype.query = function (this: Client, ...args: unknown[]) {
     const answer = query.apply(this, args);
     if (!(answer instanceof Promise)) return answer;
+    // Ended before the rejection is seen, so that whoever releases it on that rejection releases a closed client.
+    const giveUp = () => void this.end().catch(() => undefined);
     return new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => {
-        // Ended before the rejection is seen, so that whoever releases it on that rejection releases a closed client.
-        void this.end().catch(() => undefined);
-        reject(new UnansweredQueryError(deadlineMs));
-      }, deadlineMs);
+      const deadline =
+        answerDeadlineMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              giveUp();
+              reject(new UnansweredQueryError(answerDeadlineMs));
+            }, answerDeadlineMs);
       answer.then(
         (result) => {
           clearTimeout(deadline);
@@ -75,10 +86,11 @@ export function clientAnsweringWithin(deadlineMs: number): typeof Client {
         },
         (error: unknown) => {
           clearTimeout(deadline);
+          if ((error as { code?: unknown })?.code === READ_ONLY_TRANSACTION) giveUp();
           reject(error);
         },
       );
     });
   } as Client['query'];
-  return ClientAnsweringWithin;
+  return ServingClient;
 }
