@@ -128,5 +128,12 @@ describeWith(['postgres'])("a context's database that hangs, in a split", () => 
     await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 60_000, 200);
     await untilPasses(async () => expect((await catalogApi.get('/health/ready')).status).toBe(200), 30_000, 200);
     await untilEveryContextAnswers(topology.baseUrl);
+    // What an operator sees of it: the connections given up, and the pool serving on new ones.
+    const scraped = await metricsOf(topology.processes.catalog.port);
+    expect(sample(scraped, 'db_client_connections_given_up_total', { context: 'catalog', reason: 'unanswered' })).toBeGreaterThan(0);
+    expect(sample(scraped, 'db_client_connections_given_up_total', { context: 'catalog', reason: 'read_only' })).toBe(0);
+    expect(sample(scraped, 'db_client_connection_count', { context: 'catalog', state: 'idle' })).toBeGreaterThan(0);
+    // Present, whatever it reads: the scrape's own backlog queries may be waiting for a connection as it is read.
+    expect(sample(scraped, 'db_client_connection_pending_requests', { context: 'catalog' })).toEqual(expect.any(Number));
   }, 120_000);
 });

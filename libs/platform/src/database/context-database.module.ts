@@ -6,6 +6,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseSetting, initializeOnServer } from './database-start';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, servingPoolOptions } from './database-timeouts';
 import { EmbeddedDatabaseService } from './embedded-database.service';
+import { databaseConnectionsGivenUp, GiveUpReason, PoolCounts, reportDatabasePool } from '../metrics/database-metrics';
 
 export interface ContextDatabaseOptions {
   context: ContextName;
@@ -32,7 +33,8 @@ export class ContextDatabaseModule {
         if (variable) {
           server = { variable, url: config.get<string>(variable)! };
           const statementTimeoutMs = config.get<number>('DATABASE_STATEMENT_TIMEOUT_MS') ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-          return { ...base, url: server.url, extra: servingPoolOptions(statementTimeoutMs) };
+          const gaveUp = (reason: GiveUpReason) => databaseConnectionsGivenUp.inc({ context, reason });
+          return { ...base, url: server.url, extra: servingPoolOptions(statementTimeoutMs, gaveUp) };
         }
         // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
         // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,
@@ -53,7 +55,10 @@ export class ContextDatabaseModule {
           migrateContextSchema(migrating, context, true).finally(() => migrating.destroy()),
           new DataSource(dataSourceOptions!).initialize(),
         ]);
-        if (migrated.status === 'fulfilled' && serving.status === 'fulfilled') return serving.value;
+        if (migrated.status === 'fulfilled' && serving.status === 'fulfilled') {
+          reportDatabasePool(context, (serving.value.driver as unknown as { master: PoolCounts }).master);
+          return serving.value;
+        }
         if (serving.status === 'fulfilled') await serving.value.destroy();
         throw migrated.status === 'rejected' ? migrated.reason : (serving as PromiseRejectedResult).reason;
       },

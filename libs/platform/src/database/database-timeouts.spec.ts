@@ -45,7 +45,8 @@ const QUERY = 0x51;
 describe('a query on a client answering within a deadline', () => {
   it('answers as usual in time; unanswered, it fails as the database being unavailable and its connection is closed for good', async () => {
     const postgres = await fakePostgres();
-    const pool = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'shop', max: 1, Client: servingClient({ answerDeadlineMs: 300 }) });
+    const gaveUp = jest.fn();
+    const pool = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'shop', max: 1, Client: servingClient({ answerDeadlineMs: 300, gaveUp }) });
     try {
       // As TypeORM does: a client of its own, the promise form of query, released once the query settled.
       const client = await pool.connect();
@@ -62,6 +63,7 @@ describe('a query on a client answering within a deadline', () => {
       same.release();
 
       expect(failure).toBeInstanceOf(UnansweredQueryError);
+      expect(gaveUp.mock.calls).toEqual([['unanswered']]);
       expect(isDatabaseUnavailable(failure)).toBe(true);
       expect(pool.totalCount).toBe(0);
       await untilPasses(() => expect(postgres.open()).toBe(0), 10_000, 20);
@@ -92,10 +94,11 @@ describe('the serving pool options', () => {
 describeWith(['postgres'])('a serving pool on Postgres', () => {
   let database: { url: string; drop: () => Promise<void> };
   let dataSource: DataSource;
+  const gaveUp = jest.fn();
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { ...servingPoolOptions(300), max: 2 } }).initialize();
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, extra: { ...servingPoolOptions(300, gaveUp), max: 2 } }).initialize();
     await dataSource.query('CREATE TABLE stock (id int PRIMARY KEY, quantity int NOT NULL)');
     await dataSource.query('INSERT INTO stock VALUES (1, 5)');
   }, 30_000);
@@ -133,6 +136,7 @@ describeWith(['postgres'])('a serving pool on Postgres', () => {
     await stale.release();
 
     expect((failure as { code?: string }).code).toBe('25006');
+    expect(gaveUp).toHaveBeenCalledWith('read_only');
     expect(isDatabaseUnavailable(failure)).toBe(true);
     await untilPasses(async () => expect(await dataSource.query('SELECT pid FROM pg_stat_activity WHERE pid = $1', [staleBackend])).toEqual([]), 10_000, 50);
     await expect(dataSource.query('UPDATE stock SET quantity = quantity WHERE id = 1')).resolves.toBeDefined();

@@ -1,4 +1,5 @@
 import { Client, type PoolConfig } from 'pg';
+import type { GiveUpReason } from '../metrics/database-metrics';
 
 /** The statement timeout of a context's serving connections when DATABASE_STATEMENT_TIMEOUT_MS is not set. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
@@ -43,14 +44,14 @@ const READ_ONLY_TRANSACTION = '25006';
  * event is retried as an outage (ADR 0020). A `statementTimeoutMs` of 0 sets none of them. Whatever the timeout, a
  * connection whose server refused a write as read-only is closed too (see servingClient). See ADR 0021.
  */
-export function servingPoolOptions(statementTimeoutMs: number): PoolConfig {
-  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE, Client: servingClient({}) };
+export function servingPoolOptions(statementTimeoutMs: number, gaveUp: (reason: GiveUpReason) => void = () => undefined): PoolConfig {
+  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE, Client: servingClient({ gaveUp }) };
   return {
     max: SERVING_POOL_SIZE,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
     connectionTimeoutMillis: statementTimeoutMs,
-    Client: servingClient({ answerDeadlineMs: statementTimeoutMs + ANSWER_GRACE_MS }),
+    Client: servingClient({ answerDeadlineMs: statementTimeoutMs + ANSWER_GRACE_MS, gaveUp }),
   };
 }
 
@@ -63,20 +64,30 @@ export function servingPoolOptions(statementTimeoutMs: number): PoolConfig {
  *   or through a name still resolving to the old primary. A connection made anew reaches the primary the name
  *   resolves to now; this one would be refused every write for as long as it lasts.
  */
-export function servingClient({ answerDeadlineMs }: { answerDeadlineMs?: number }): typeof Client {
+export function servingClient({
+  answerDeadlineMs,
+  gaveUp = () => undefined,
+}: {
+  answerDeadlineMs?: number;
+  /** Told each time a connection is given up, and why. */
+  gaveUp?: (reason: GiveUpReason) => void;
+}): typeof Client {
   class ServingClient extends Client {}
   const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
   ServingClient.prototype.query = function (this: Client, ...args: unknown[]) {
     const answer = query.apply(this, args);
     if (!(answer instanceof Promise)) return answer;
     // Ended before the rejection is seen, so that whoever releases it on that rejection releases a closed client.
-    const giveUp = () => void this.end().catch(() => undefined);
+    const giveUp = (reason: GiveUpReason) => {
+      void this.end().catch(() => undefined);
+      gaveUp(reason);
+    };
     return new Promise((resolve, reject) => {
       const deadline =
         answerDeadlineMs === undefined
           ? undefined
           : setTimeout(() => {
-              giveUp();
+              giveUp('unanswered');
               reject(new UnansweredQueryError(answerDeadlineMs));
             }, answerDeadlineMs);
       answer.then(
@@ -86,7 +97,7 @@ export function servingClient({ answerDeadlineMs }: { answerDeadlineMs?: number 
         },
         (error: unknown) => {
           clearTimeout(deadline);
-          if ((error as { code?: unknown })?.code === READ_ONLY_TRANSACTION) giveUp();
+          if ((error as { code?: unknown })?.code === READ_ONLY_TRANSACTION) giveUp('read_only');
           reject(error);
         },
       );
