@@ -1,10 +1,8 @@
-import { expectProblem } from './expectations';
-import { Api } from '../harness/http';
+import { expectToServeAgainAfterAbandon } from './link-partition';
 import { TEST_NATS_URL, TEST_RABBITMQ_URL } from '../harness/brokers';
 import { describeWith } from '../harness/services';
 import { TcpProxy } from '../harness/tcp-proxy';
-import { RunningTopology, startSplit, untilEveryContextAnswers } from '../harness/topologies';
-import { untilPasses } from '../harness/eventually';
+import { RunningTopology, startSplit } from '../harness/topologies';
 
 // The gateway reaches the broker over a link of the test's own, which then stops carrying anything and is abandoned, as
 // a partition, or a broker back on another machine behind the same address, leaves a connection: neither answered
@@ -29,14 +27,8 @@ for (const [transport, url, variable] of [
     }, 60_000);
 
     it('answers 503 while the link carries nothing, and serves again once the broker is reachable again', async () => {
-      const api = new Api(topology.baseUrl);
-      expect((await api.get('/products')).status).toBe(200);
-      link.hang();
-      expectProblem(await api.get('/products'), 503, 'CONTEXT_UNAVAILABLE');
-      link.abandon();
       // The client's own keepalive finds the connection dead (two missed heartbeats or pings, 5 s apart) and makes a new one.
-      await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 90_000, 200);
-      await untilEveryContextAnswers(topology.baseUrl);
+      await expectToServeAgainAfterAbandon(topology, link, 90_000);
     }, 180_000);
   });
 }

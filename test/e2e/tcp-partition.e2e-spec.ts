@@ -1,9 +1,7 @@
-import { expectProblem } from './expectations';
-import { Api } from '../harness/http';
+import { expectToServeAgainAfterAbandon } from './link-partition';
 import { freePort } from '../harness/processes';
 import { TcpProxy } from '../harness/tcp-proxy';
-import { RunningTopology, startSplit, untilEveryContextAnswers } from '../harness/topologies';
-import { untilPasses } from '../harness/eventually';
+import { RunningTopology, startSplit } from '../harness/topologies';
 
 // The gateway reaches the catalog over a link of the test's own: a partition on it neither answers nor closes what the
 // gateway sent, as a network that dropped its packets, or a context back on another address, leaves a connection.
@@ -27,15 +25,6 @@ describe('a TCP link to a context that stops carrying anything, in a split', () 
   }, 60_000);
 
   it('answers 503 while the link carries nothing, and serves again once the context is reachable at its address again', async () => {
-    const api = new Api(topology.baseUrl);
-    expect((await api.get('/products')).status).toBe(200);
-
-    link.hang();
-    expectProblem(await api.get('/products'), 503, 'CONTEXT_UNAVAILABLE');
-
-    link.abandon();
-
-    await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 60_000, 200);
-    await untilEveryContextAnswers(topology.baseUrl);
+    await expectToServeAgainAfterAbandon(topology, link, 60_000);
   }, 120_000);
 });
