@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientTCP } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { freePort } from '../../../../test/harness/processes';
@@ -9,7 +10,7 @@ import { correlationIdOf } from '../correlation/correlation.envelope';
 import { runWithCorrelation } from '../correlation/correlation.store';
 import { STOPPING_CODE } from '../resilience/context-unreachable.error';
 import { ConfigurationError, DependencyUnavailableError } from '../startup/start-refusal';
-import { TcpContextServer } from './tcp-context.server';
+import { CLIENT_GONE_PROBE_AFTER_MS, TcpContextServer } from './tcp-context.server';
 
 const PATTERN = 'catalog.reserve-stock';
 
@@ -22,7 +23,7 @@ async function serverWithHeldRequests() {
   await new Promise<void>((resolve, reject) => server.listen((error?: unknown) => (error ? reject(error) : resolve())));
   const client = new ClientTCP({ host: '127.0.0.1', port });
   const ask = (n: number) => lastValueFrom(client.send(PATTERN, { n })).catch((error: unknown) => error);
-  return { server, client, held, ask };
+  return { server, client, held, ask, port };
 }
 
 describe('TcpContextServer', () => {
@@ -92,6 +93,29 @@ describe('TcpContextServer', () => {
     held[0]();
     await server.close();
   }, 10_000);
+
+  // Read from the kernel's own table of connections (ss, Linux's iproute2): what it will do with one gone quiet.
+  const onLinux = process.platform === 'linux' ? it : it.skip;
+  onLinux(
+    "has the kernel probe a connection once it falls quiet, so that one whose client's machine vanished is ended",
+    async () => {
+      const { server, client, ask, held, port } = await serverWithHeldRequests();
+      try {
+        const answer = ask(1);
+        await untilPasses(() => expect(held).toHaveLength(1));
+        held[0]();
+        expect(await answer).toEqual({ reserved: 1 });
+        const serverSide = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+        const seconds = Number(/timer:\(keepalive,(\d+)sec/.exec(serverSide)?.[1]);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(CLIENT_GONE_PROBE_AFTER_MS / 1000);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    },
+    10_000,
+  );
 
   describe('that cannot listen', () => {
     function listening(server: TcpContextServer): Promise<void> {

@@ -20,6 +20,15 @@ const FAREWELL_MS = 2000;
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
+ * How long a connection carries nothing before the kernel starts asking its client whether it is still there (TCP
+ * keepalive): a client whose machine vanished (powered off, partitioned, its pod's address given to another) sends
+ * no reset, and without keepalive its connection, its socket and its buffers are kept for as long as this server
+ * runs. After this, Linux probes every 75 s and ends the connection after nine unanswered probes, about 12 minutes
+ * in all (ADR 0012). A live client's connection is only probed when idle, so this costs nothing under load.
+ */
+export const CLIENT_GONE_PROBE_AFTER_MS = 30_000;
+
+/**
  * Nest's TCP server, answering each request with one packet (handleMessage),
  * quiet about an event emitted fire-and-forget (ClientProxy's `emit`) that no
  * handler here takes (the events a context subscribes to come as requests,
@@ -70,8 +79,9 @@ export class TcpContextServer extends ServerTCP {
     return handlerOfPattern(this.messageHandlers, pattern, (json) => super.getHandlerByPattern(json));
   }
 
-  /** Nest's, but for what a connection's error is called in the log (see socketFailed). */
+  /** Nest's, but for what a connection's error is called in the log (see socketFailed), and probed once idle. */
   override bindHandler(socket: Socket): void {
+    socket.setKeepAlive(true, CLIENT_GONE_PROBE_AFTER_MS);
     this.trackOpenSocket(socket);
     const connection = this.getSocketInstance(socket);
     connection.on('message', (message: unknown) => {
