@@ -30,6 +30,8 @@ describe('a database that cannot serve now', () => {
     expect(isDatabaseUnavailable(failedQuery('57P03', 'the database system is starting up'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('08006', 'connection failure'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('53300', 'sorry, too many clients already'))).toBe(true);
+    expect(isDatabaseUnavailable(failedQuery('53100', 'could not extend file "base/16384/16385": No space left on device'))).toBe(true);
+    expect(isDatabaseUnavailable(failedQuery('53200', 'out of memory'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('57014', 'canceling statement due to statement timeout'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('25P03', 'terminating connection due to idle-in-transaction timeout'))).toBe(true);
     expect(isDatabaseUnavailable(failedQuery('25006', 'cannot execute INSERT in a read-only transaction'))).toBe(true);
@@ -40,6 +42,8 @@ describe('a database that cannot serve now', () => {
 
     expect(isDatabaseUnavailable(failedQuery('42601', 'syntax error at or near "SELEC"'))).toBe(false);
     expect(isDatabaseUnavailable(failedQuery('23505', 'duplicate key value violates unique constraint'))).toBe(false);
+    // A limit the statement itself goes over fails it wherever and whenever it runs.
+    expect(isDatabaseUnavailable(failedQuery('53400', 'temporary file size exceeds temp_file_limit (1024kB)'))).toBe(false);
     expect(isDatabaseUnavailable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false);
     expect(isDatabaseUnavailable(new DomainError(ERROR_CODES.ORDER_NOT_FOUND, 'No such order'))).toBe(false);
   });

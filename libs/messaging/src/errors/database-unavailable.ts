@@ -1,9 +1,11 @@
 // SQLSTATE classes and codes of a server that cannot serve now: a connection exception (08), one shutting down or
-// starting (57P01-57P03), one with no connection left (53300), one that did not serve in time: a statement it
-// cancelled at the statement timeout (57014), a session it ended idle in a transaction that long (25P03); and one that
-// takes no write (25006): a standby, such as a primary demoted by a failover, or a database an operator made read-only
-// for maintenance (ADR 0021).
-const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014|25P03|25006)$/;
+// starting (57P01-57P03), one out of a resource the request does not decide: disk (53100, a write that needs a new
+// page while reads go on), memory (53200), connections (53300) or unnamed (53000), though not a limit this statement
+// itself exceeds (53400, such as temp_file_limit); one that did not serve in time: a statement it cancelled at the
+// statement timeout (57014), a session it ended idle in a transaction that long (25P03); and one that takes no write
+// (25006): a standby, such as a primary demoted by a failover, or a database an operator made read-only for
+// maintenance (ADR 0021).
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53[0-3]00|57014|25P03|25006)$/;
 // Node's socket errors on the way to the server.
 const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // What node-postgres and its pool say without a code, what Postgres says where its code is not enough, and what
@@ -19,7 +21,7 @@ const UNAVAILABLE_MESSAGES = [
 
 /**
  * Whether a handler failed because its context's database could not be
- * reached or would not serve (down, restarting, out of connections), rather
+ * reached or would not serve (down, restarting, out of connections or disk), rather
  * than because of the request: a caller may try again shortly, as with a
  * context that does not answer. TypeORM's QueryFailedError carries the
  * driver's code as its own.
