@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Api, ApiResponse } from '../harness/http';
+import { orderFlowViolationsAtRest, readPostgres } from '../harness/order-invariants';
+import { AppProcess, freePort, waitForStatus } from '../harness/processes';
+import { PostgresOnSmallDisk, smallDiskUnavailable, startPostgresOnSmallDisk } from '../harness/small-disk';
+import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { eventually, expectProblem } from './expectations';
+
+const cannotRun = smallDiskUnavailable();
+const describeOnSmallDisk: (name: string, body: () => void) => void = cannotRun
+  ? (name, body) => describe.skip(`${name} (skipped: ${cannotRun})`, body)
+  : (name, body) => describe(name, body);
+
+const STOCK = 1000;
+
+// The shop's database runs out of disk space under orders, then an operator frees some. A write that needs a new page
+// fails (53100) while reads go on: a client is answered a 503 to retry, never a 500, the shop stays ready, and once
+// there is room again it takes orders and payments, with no stock held for an order that does not exist.
+describeOnSmallDisk("a shop whose database's disk fills up", () => {
+  let disk: PostgresOnSmallDisk;
+  let shop: AppProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    disk = await startPostgresOnSmallDisk(24);
+    const port = await freePort();
+    shop = AppProcess.start('monolith', 'disk-full', {
+      PORT: String(port),
+      DATABASE_URL: disk.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      // Short, so that recovery (after three of them) finishes within the test a placement the full disk cut.
+      REQUEST_TIMEOUT_MS: '1000',
+    });
+    api = new Api(`http://127.0.0.1:${port}`);
+    await waitForStatus(`${api.baseUrl}/health/ready`, 200, [shop]);
+  }, 120_000);
+
+  afterAll(async () => {
+    disk?.free();
+    await shop?.stop();
+    await disk?.stop();
+  }, 60_000);
+
+  it('answers writes 503 CONTEXT_UNAVAILABLE while still serving reads, and takes orders and payments again once there is room', async () => {
+    const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
+    const product = await api.post(
+      '/products',
+      { sku: `DISK-${randomUUID().slice(0, 8)}`, name: 'Ballast', price: { amount: 700, currency: 'USD' }, stock: STOCK },
+      { token: adminToken },
+    );
+    expect(product.status).toBe(201);
+    const email = `disk-${randomUUID().slice(0, 8)}@example.com`;
+    expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Disk' })).status).toBe(201);
+    const token = (await api.post('/auth/login', { email, password: 'correct horse battery' })).body.accessToken;
+    const placeOrder = () => api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token });
+    const paymentKey = randomUUID();
+    const pay = (orderId: string) => api.post('/payments', { orderId, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': paymentKey } });
+    const unpaid = await placeOrder();
+    expect(unpaid.status).toBe(201);
+
+    disk.fill();
+    // The tables' last pages still have room for a few rows: orders go through until one needs a new page.
+    let refused: ApiResponse | undefined;
+    for (let tries = 0; tries < 500 && !refused; tries++) {
+      const answer = await placeOrder();
+      if (answer.status !== 201) refused = answer;
+    }
+    expect(refused).toBeDefined();
+    expectProblem(refused!, 503, 'CONTEXT_UNAVAILABLE');
+    expect([201, 503]).toContain((await pay(unpaid.body.id)).status);
+    expect((await api.get(`/products/${product.body.id}`)).status).toBe(200);
+    expect((await api.get('/orders', { token })).status).toBe(200);
+    expect((await api.get('/health/ready')).status).toBe(200);
+
+    disk.free();
+    expect((await eventually(placeOrder, (answer) => answer.status !== 503, 30_000)).status).toBe(201);
+    const paid = await eventually(
+      () => pay(unpaid.body.id),
+      (answer) => answer.status !== 503,
+      30_000,
+    );
+    expect(paid.status).toBe(201);
+    expect(
+      (
+        await eventually(
+          () => api.get(`/orders/${unpaid.body.id}`, { token }),
+          (order) => order.body.status !== 'AWAITING_PAYMENT',
+        )
+      ).body.status,
+    ).toBe('CONFIRMED');
+    expect(await orderFlowViolationsAtRest(() => readPostgres(disk.url), new Map([[product.body.id as string, STOCK]]), { timeoutMs: 60_000 })).toEqual([]);
+  }, 180_000);
+});
