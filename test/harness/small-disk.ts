@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -58,7 +58,8 @@ export async function startPostgresOnSmallDisk(megabytes: number): Promise<Postg
   const asServerUser = (program: string, args: string[]) =>
     execFileSync('runuser', ['-u', SERVER_USER, '--', join(bin, program), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 
-  execFileSync('mkdir', [dataDir, disk]);
+  mkdirSync(dataDir);
+  mkdirSync(disk);
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', disk]);
   let mounted = true;
   let running = false;
