@@ -19,6 +19,7 @@ export * from './persistence/messaging-context';
 export * from './events/event-delivery.rule';
 export * from './handling/message-handling';
 export * from './handling/health-check-pattern';
+export * from './handling/lateness';
 export * from './events/redelivery-delay';
 export * from './persistence/inbox';
 export * from './persistence/messaging-persistence.module';

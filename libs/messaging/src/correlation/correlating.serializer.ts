@@ -5,22 +5,28 @@ import { fromWire, toWire } from './correlation.envelope';
 
 /**
  * A client's serializer that puts every outgoing request and event in the wire
- * envelope, with the current correlation id, then hands it to the transport's
- * own serializer (Nest's default when none is given). Transport records
- * (NatsRecord, RmqRecord) keep their headers or options; their data is wrapped.
+ * envelope, with the current correlation id and, given the callers' timeout of
+ * the moment (`requestTimeoutMs`), the deadline of a request (one with an id),
+ * then hands it to the transport's own serializer (Nest's default when none is
+ * given). Transport records (NatsRecord, RmqRecord) keep their headers or
+ * options; their data is wrapped.
  */
 export class CorrelatingSerializer implements ProducerSerializer {
-  constructor(private readonly inner: Serializer = new IdentitySerializer()) {}
+  constructor(
+    private readonly inner: Serializer = new IdentitySerializer(),
+    private readonly requestTimeoutMs?: () => number,
+  ) {}
 
   serialize(packet: { pattern: unknown; data: unknown; id?: string }, options?: Record<string, unknown>): unknown {
-    return this.inner.serialize({ ...packet, data: wrap(packet.data) }, options);
+    const deadline = packet.id !== undefined && this.requestTimeoutMs ? Date.now() + this.requestTimeoutMs() : undefined;
+    return this.inner.serialize({ ...packet, data: wrap(packet.data, deadline) }, options);
   }
 }
 
-function wrap(data: unknown): unknown {
-  if (data instanceof NatsRecord) return new NatsRecord(toWire(data.data), data.headers);
-  if (data instanceof RmqRecord) return new RmqRecord(toWire(data.data), data.options);
-  return toWire(data);
+function wrap(data: unknown, deadline: number | undefined): unknown {
+  if (data instanceof NatsRecord) return new NatsRecord(toWire(data.data, undefined, deadline), data.headers);
+  if (data instanceof RmqRecord) return new RmqRecord(toWire(data.data, undefined, deadline), data.options);
+  return toWire(data, undefined, deadline);
 }
 
 type IncomingPacket = IncomingRequest | IncomingEvent;

@@ -1,5 +1,5 @@
 import { NatsRecord, RmqRecord, Serializer } from '@nestjs/microservices';
-import { fromWire, correlationIdOf, toWire } from './correlation.envelope';
+import { fromWire, correlationIdOf, deadlineOf, toWire } from './correlation.envelope';
 import { CorrelatingDeserializer, CorrelatingSerializer } from './correlating.serializer';
 import { currentCorrelationId, isCorrelationId, newCorrelationId, runWithCorrelation } from './correlation.store';
 
@@ -84,6 +84,19 @@ describe('CorrelatingSerializer', () => {
     expect(nats.data).toEqual(new NatsRecord({ $data: { a: 1 }, $meta: { correlationId: 'req-3' } }, { h: 'v' }));
     expect(rmq.data).toBeInstanceOf(RmqRecord);
     expect(rmq.data).toEqual(new RmqRecord({ $data: { b: 2 }, $meta: { correlationId: 'req-3' } }, { priority: 3 }));
+  });
+
+  it('gives a request (a packet with an id) the deadline its timeout makes, for the handler to read; an event none', () => {
+    const inner = new RecordingSerializer();
+    const serializer = new CorrelatingSerializer(inner, () => 5000);
+    const before = Date.now();
+    const request = JSON.parse(serializer.serialize({ pattern: 'ordering.place-order', data: { n: 1 }, id: 'packet-4' }) as string);
+    const event = JSON.parse(serializer.serialize({ pattern: 'ordering.order.placed', data: { n: 2 } }) as string);
+
+    expect(request.data.$meta.deadline).toBeGreaterThanOrEqual(before + 5000);
+    expect(request.data.$meta.deadline).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(deadlineOf(fromWire(request.data))).toBe(request.data.$meta.deadline);
+    expect(event.data.$meta).not.toHaveProperty('deadline');
   });
 });
 

@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { RpcException } from '@nestjs/microservices';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { DomainError } from '@tessera/shared-kernel';
 import { register } from 'prom-client';
 import { sample } from '../../../../test/harness/metrics';
 import { FakeDeadLetters } from '../testing/fake-dead-letters';
 import { recordSpans, type RecordedSpans } from '../testing/recorded-spans';
+import { fromWire, toWire } from '../correlation/correlation.envelope';
+import { LATE_REQUEST_ALLOWANCE_MS } from './lateness';
 import { MessageHandling } from './message-handling';
 
 describe('MessageHandling of an event whose handler fails', () => {
@@ -63,5 +66,40 @@ describe('MessageHandling of an event whose handler fails', () => {
 
     expect(await handlerSeconds('refused')).toBe(refusedBefore + 1);
     expect(spans.all().map((span) => span.status.code)).toEqual([SpanStatusCode.UNSET]);
+  });
+});
+
+describe('MessageHandling of a request that arrives long after its sender stopped waiting', () => {
+  const handling = new MessageHandling();
+  const received = (deadline: number) => fromWire<{ orderId: string }>(toWire({ orderId: 'o-1' }, 'req-late', deadline));
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('does not run it, answers CONTEXT_UNAVAILABLE and says why in the log', async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const handler = jest.fn(() => ({ placed: true }));
+    const late = received(Date.now() - LATE_REQUEST_ALLOWANCE_MS - 5000);
+
+    const answer = await handling.handle('ordering.place-order', 'message', late, handler).catch((error: unknown) => error);
+
+    expect(handler).not.toHaveBeenCalled();
+    expect((answer as RpcException).getError()).toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
+    expect(warned.mock.calls[0][0]).toMatch(/^ordering\.place-order arrived 15 s after its sender's deadline and was not run/);
+  });
+
+  it('runs one within its deadline, or late by less than the clocks may differ', async () => {
+    for (const deadline of [Date.now() + 5000, Date.now() - LATE_REQUEST_ALLOWANCE_MS + 1000]) {
+      expect(await handling.handle('ordering.place-order', 'message', received(deadline), () => ({ placed: true }))).toEqual({ placed: true });
+    }
+  });
+
+  it('runs an event however late: it has no caller waiting, and is delivered until processed', async () => {
+    const handler = jest.fn(() => undefined);
+    await handling.handle('ordering.order.cancelled', 'event', received(Date.now() - 3_600_000), handler);
+    expect(handler).toHaveBeenCalled();
   });
 });

@@ -13,6 +13,7 @@ import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandle
 import { inMessagingSpan, markFailed } from '../observability/messaging-tracing';
 import { TOPOLOGY } from '../messaging.tokens';
 import { isHealthCheckPattern } from './health-check-pattern';
+import { LateRequestError, lateness } from './lateness';
 import type { Topology, TransportName } from '../topology/topology';
 
 /** Whether a handler answers a request or consumes an event. */
@@ -22,7 +23,8 @@ export type HandlerKind = 'message' | 'event';
  * What runs around every handler of a @MessagesController(), on every
  * transport: the handler runs on behalf of the request its payload came with
  * (fromWire), so whatever it logs, sends and publishes carries the same
- * correlation id; an event follows its context's delivery rule
+ * correlation id; a request that arrives long past its sender's deadline is
+ * not run (lateness.ts, ADR 0022); an event follows its context's delivery rule
  * (EventDeliveryRule); whatever it throws leaves as the wire's error shape
  * (errorPayloadOf), an unexpected failure logged here; and one line per
  * handled message says its pattern, transport, how long it took and how it
@@ -65,6 +67,13 @@ export class MessageHandling {
   private async run(pattern: string, kind: HandlerKind, payload: unknown, handler: () => unknown, span: Span): Promise<unknown> {
     const started = performance.now();
     try {
+      // An event has no caller waiting: it is delivered until processed, however late.
+      const late = kind === 'message' ? lateness(payload) : undefined;
+      if (late !== undefined) {
+        const refusal = new LateRequestError(pattern, late);
+        this.logger.warn(refusal.message);
+        throw refusal;
+      }
       let result: unknown;
       let delivered: EventOutcome = 'processed';
       if (kind === 'event' && this.delivery?.appliesTo(payload)) {

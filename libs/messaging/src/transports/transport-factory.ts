@@ -47,7 +47,8 @@ export function natsInboxPrefixOf(topology: Topology): string {
 
 /**
  * The client that reaches a context this process does not host, over the topology's network transport;
- * `requestTimeoutMs` is the callers' timeout of the moment, which a RabbitMQ request carries as its expiration.
+ * `requestTimeoutMs` is the callers' timeout of the moment: each request carries the deadline it makes (a context does
+ * not run one that arrives long past it, see lateness.ts), and a RabbitMQ request carries it as its expiration too.
  */
 export function createRemoteProxy(topology: Topology, context: ContextName, requestTimeoutMs: () => number = () => topology.requestTimeoutMs): ClientProxy {
   const name = processNameOf(topology);
@@ -55,7 +56,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
     case 'tcp':
       return new ReplicaBalancedClient(
         context,
-        topology.tcpAddresses[context].map((address) => ({ address: `${address.host}:${address.port}`, proxy: tcpProxy(address) })),
+        topology.tcpAddresses[context].map((address) => ({ address: `${address.host}:${address.port}`, proxy: tcpProxy(address, requestTimeoutMs) })),
         topology.tcpBalancing,
         { ...DEFAULT_EJECTION_OPTIONS, probePattern: healthCheckPatternOf(context) },
       );
@@ -66,7 +67,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
         inboxPrefix: natsInboxPrefixOf(topology),
         name: `${name}-to-${context}`,
         ...NATS_CONNECTION_UPKEEP,
-        serializer: new CorrelatingSerializer(new NatsRecordSerializer()),
+        serializer: new CorrelatingSerializer(new NatsRecordSerializer(), requestTimeoutMs),
       }) as unknown as ClientProxy;
     case 'rmq':
       return ClientProxyFactory.create({
@@ -78,7 +79,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
           // that declared it too would be refused the same way, and Nest's client ends the process at that.
           noAssert: true,
           persistent: false,
-          serializer: new CorrelatingSerializer(new RequestExpiringSerializer(requestTimeoutMs)),
+          serializer: new CorrelatingSerializer(new RequestExpiringSerializer(requestTimeoutMs), requestTimeoutMs),
         },
       });
     case 'inproc':
@@ -105,13 +106,18 @@ export function createRemoteEventDelivery(
   clients: readonly ContextClient[],
 ): RemoteEventDelivery | undefined {
   if (brokerEvents) return brokerEvents;
-  if (topology.transport === 'tcp') return new TcpEventDelivery(clients, topology.gatewayTcpAddresses.map(tcpProxy));
+  if (topology.transport === 'tcp')
+    return new TcpEventDelivery(
+      clients,
+      topology.gatewayTcpAddresses.map((address) => tcpProxy(address)),
+    );
   return undefined;
 }
 
-function tcpProxy(address: TcpAddress): ClientProxy {
+/** `requestTimeoutMs`, for a context's client: its requests carry their deadline. */
+function tcpProxy(address: TcpAddress, requestTimeoutMs?: () => number): ClientProxy {
   return new RenewingTcpClient(`${address.host}:${address.port}`, () =>
-    ClientProxyFactory.create({ transport: Transport.TCP, options: { ...address, serializer: new CorrelatingSerializer() } }),
+    ClientProxyFactory.create({ transport: Transport.TCP, options: { ...address, serializer: new CorrelatingSerializer(undefined, requestTimeoutMs) } }),
   );
 }
 
