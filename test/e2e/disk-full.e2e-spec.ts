@@ -5,6 +5,7 @@ import { AppProcess, freePort, waitForStatus } from '../harness/processes';
 import { PostgresOnSmallDisk, smallDiskUnavailable, startPostgresOnSmallDisk } from '../harness/small-disk';
 import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 import { eventually, expectProblem } from './expectations';
+import { shelfAndBuyer } from './shelf-and-buyer';
 
 const cannotRun = smallDiskUnavailable();
 const describeOnSmallDisk: (name: string, body: () => void) => void = cannotRun
@@ -44,17 +45,8 @@ describeOnSmallDisk("a shop whose database's disk fills up", () => {
   }, 60_000);
 
   it('answers writes 503 CONTEXT_UNAVAILABLE while still serving reads, and takes orders and payments again once there is room', async () => {
-    const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = await api.post(
-      '/products',
-      { sku: `DISK-${randomUUID().slice(0, 8)}`, name: 'Ballast', price: { amount: 700, currency: 'USD' }, stock: STOCK },
-      { token: adminToken },
-    );
-    expect(product.status).toBe(201);
-    const email = `disk-${randomUUID().slice(0, 8)}@example.com`;
-    expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Disk' })).status).toBe(201);
-    const token = (await api.post('/auth/login', { email, password: 'correct horse battery' })).body.accessToken;
-    const placeOrder = () => api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token });
+    const { productId, token } = await shelfAndBuyer(api, 'Disk', STOCK);
+    const placeOrder = () => api.post('/orders', { items: [{ productId, quantity: 1 }] }, { token });
     const paymentKey = randomUUID();
     const pay = (orderId: string) => api.post('/payments', { orderId, paymentMethod: 'pm_card_visa' }, { token, headers: { 'idempotency-key': paymentKey } });
     const unpaid = await placeOrder();
@@ -70,7 +62,7 @@ describeOnSmallDisk("a shop whose database's disk fills up", () => {
     expect(refused).toBeDefined();
     expectProblem(refused!, 503, 'CONTEXT_UNAVAILABLE');
     expect([201, 503]).toContain((await pay(unpaid.body.id)).status);
-    expect((await api.get(`/products/${product.body.id}`)).status).toBe(200);
+    expect((await api.get(`/products/${productId}`)).status).toBe(200);
     expect((await api.get('/orders', { token })).status).toBe(200);
     expect((await api.get('/health/ready')).status).toBe(200);
 
@@ -90,6 +82,6 @@ describeOnSmallDisk("a shop whose database's disk fills up", () => {
         )
       ).body.status,
     ).toBe('CONFIRMED');
-    expect(await orderFlowViolationsAtRest(() => readPostgres(disk.url), new Map([[product.body.id as string, STOCK]]), { timeoutMs: 60_000 })).toEqual([]);
+    expect(await orderFlowViolationsAtRest(() => readPostgres(disk.url), new Map([[productId, STOCK]]), { timeoutMs: 60_000 })).toEqual([]);
   }, 180_000);
 });

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Api } from '../harness/http';
-import { RunningTopology, startMonolith, TEST_ADMIN } from '../harness/topologies';
+import { RunningTopology, startMonolith } from '../harness/topologies';
 import { eventually, expectProblem } from './expectations';
+import { shelfAndBuyer } from './shelf-and-buyer';
 
 const TIMEOUT_SECONDS = 2;
 
@@ -19,23 +19,14 @@ describe(`an order left unpaid for ORDER_PAYMENT_TIMEOUT_SECONDS (${TIMEOUT_SECO
   }, 30_000);
 
   it('is cancelled with PAYMENT_EXPIRED: its stock returns and it can no longer be paid, while a paid order stays confirmed', async () => {
-    const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = await api.post(
-      '/products',
-      { sku: `EXP-${randomUUID().slice(0, 8)}`, name: 'Hourglass', price: { amount: 1500, currency: 'USD' }, stock: 5 },
-      { token: adminToken },
-    );
-    expect(product.status).toBe(201);
-    const email = `late-${randomUUID().slice(0, 8)}@example.com`;
-    expect((await api.post('/auth/register', { email, password: 'correct horse battery', name: 'Late Payer' })).status).toBe(201);
-    const token = (await api.post('/auth/login', { email, password: 'correct horse battery' })).body.accessToken;
-    const stock = async () => (await api.get(`/products/${product.body.id}`)).body.stock as number;
+    const { productId, token } = await shelfAndBuyer(api, 'Hourglass', 5);
+    const stock = async () => (await api.get(`/products/${productId}`)).body.stock as number;
 
-    const unpaid = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { token });
+    const unpaid = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { token });
     expect(unpaid.status).toBe(201);
     expect(await stock()).toBe(3);
     expect(Math.abs(Date.parse(unpaid.body.expiresAt) - Date.parse(unpaid.body.createdAt) - TIMEOUT_SECONDS * 1000)).toBeLessThan(1000);
-    const paidInTime = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { token });
+    const paidInTime = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { token });
     const payment = await api.post('/payments', { orderId: paidInTime.body.id, paymentMethod: 'pm_card_visa' }, { token });
     expect(payment.status).toBe(201);
 
