@@ -21,6 +21,13 @@ export class EventNotTakenError extends Error {
   }
 }
 
+/**
+ * Why a subscriber did not take it, for the outbox's warning. nats.js names a refusal by JetStream by its code alone
+ * ("503"), the server's own words ("insufficient resources": its storage is full) being in `api_error`.
+ */
 function messageOf(error: unknown): string {
-  return (error as Error | undefined)?.message ?? JSON.stringify(error);
+  const { message, api_error: refusal } = (error ?? {}) as { message?: unknown; api_error?: { description?: unknown } };
+  if (typeof message !== 'string') return JSON.stringify(error);
+  const said = refusal?.description;
+  return typeof said === 'string' && !message.includes(said) ? `${message}: ${said}` : message;
 }
