@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/messaging';
+import { PeriodicRound, RepeatedFailureLog } from '@tessera/messaging';
 import { ExpireOverdueReservationsCommand } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.command';
 import { ExpireOverdueReservationsHandler } from '../application/commands/expire-overdue-reservations/expire-overdue-reservations.handler';
 
@@ -17,7 +17,7 @@ export class ReservationExpiryScheduler implements OnApplicationBootstrap, OnMod
   private readonly logger = new Logger('Catalog');
   private readonly rounds = new PeriodicRound(
     () => this.expireOverdueReservations.execute(new ExpireOverdueReservationsCommand()),
-    (error) => this.logger.error(`A reservation expiry round failed: ${(error as Error)?.message ?? String(error)}`),
+    new RepeatedFailureLog(this.logger, 'A reservation expiry round', { level: 'error' }),
   );
 
   constructor(private readonly expireOverdueReservations: ExpireOverdueReservationsHandler) {}

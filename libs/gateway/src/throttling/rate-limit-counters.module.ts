@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { PeriodicRound } from '@tessera/messaging';
+import { PeriodicRound, RepeatedFailureLog } from '@tessera/messaging';
 import { SHARED_REDIS } from '@tessera/platform';
 import type Redis from 'ioredis';
 import { RedisSlidingWindowThrottlerStorage } from './redis-sliding-window.throttler-storage';
@@ -19,7 +19,7 @@ class RateLimitCountersSweeper implements OnApplicationBootstrap, OnModuleDestro
     async () => {
       if (this.counters instanceof SlidingWindowThrottlerStorage) this.counters.sweep();
     },
-    (error) => this.logger.error(`Sweeping rate-limit counters failed: ${(error as Error)?.message ?? String(error)}`),
+    new RepeatedFailureLog(this.logger, 'Sweeping rate-limit counters', { level: 'error' }),
   );
 
   constructor(@Inject(RATE_LIMIT_COUNTERS) private readonly counters: ThrottlerStorage) {}

@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstr
 import { ConfigService } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { PeriodicRound } from '../scheduling/periodic-round';
+import { RepeatedFailureLog } from '../scheduling/repeated-failure-log';
 import type { ContextName } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_EVENT_MAX_ATTEMPTS } from '../events/event-delivery.rule';
@@ -93,7 +94,7 @@ class MessagingRetentionLifecycle implements OnApplicationBootstrap, OnApplicati
         const purged = await retention.purge();
         if (purged.outbox + purged.inbox + purged.idempotencyKeys > 0) this.logger.log({ msg: 'old messaging rows removed', ...purged });
       },
-      (error) => this.logger.warn(`Removing old messaging rows failed, will retry: ${(error as Error)?.message ?? error}`),
+      new RepeatedFailureLog(this.logger, 'Removing old messaging rows'),
     );
   }
 

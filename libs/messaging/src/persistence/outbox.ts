@@ -10,6 +10,7 @@ import { redeliveryDelayMs, retryAfterMsOf } from '../events/redelivery-delay';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
 import { currentTraceCarrier, inTraceContext, TraceCarrier } from '../observability/messaging-tracing';
 import { PeriodicRound } from '../scheduling/periodic-round';
+import { RepeatedFailureLog } from '../scheduling/repeated-failure-log';
 import { AtomicStatement } from './atomic-statement';
 import { preparedQuery } from './prepared-query';
 import { queryRows } from './query-rows';
@@ -88,10 +89,9 @@ export class Outbox {
   /** The batch of marks about to be made, if any; a flush's publication waits for the batch its events are in. */
   private marking?: Promise<void>;
   // A flush during a round runs one more: the running round may have read the table before the new rows committed.
-  private readonly rounds = new PeriodicRound(
-    () => this.publishAll(),
-    (error) => this.logger.warn(`Publishing pending events failed, will retry: ${(error as Error).message}`),
-  );
+  private readonly rounds: PeriodicRound;
+  /** Events a subscriber did not take: while it is away, every try of every pending event fails the same way. */
+  private readonly deliveryFailures: RepeatedFailureLog;
 
   constructor(
     private readonly schema: string,
@@ -100,6 +100,8 @@ export class Outbox {
     private readonly leaseSeconds = LEASE_SECONDS,
   ) {
     this.logger = new Logger(`Outbox(${schema})`);
+    this.rounds = new PeriodicRound(() => this.publishAll(), new RepeatedFailureLog(this.logger, 'Publishing pending events'));
+    this.deliveryFailures = new RepeatedFailureLog(this.logger, 'Delivering an event');
   }
 
   /**
@@ -280,6 +282,8 @@ export class Outbox {
     } finally {
       await lease.release();
     }
+    // An event tried before got through, and nothing failed beside it: whatever kept events from their subscribers is over.
+    if (failed.length === 0 && rows.some((row) => row.attempts > 1 && published.includes(row.event_id))) this.deliveryFailures.succeeded();
     if (published.length > 0) {
       if (marking === 'now') await this.markPublished(published);
       else await this.markPublishedSoon(published);
@@ -352,7 +356,7 @@ export class Outbox {
       );
       return { done: true };
     } catch (error) {
-      this.logger.warn(`Event ${row.pattern} ${row.event_id} not delivered yet: ${(error as Error)?.message ?? JSON.stringify(error)}`);
+      this.deliveryFailures.failed(error ?? new Error('delivery failed'), `${row.pattern} ${row.event_id}`);
       return failedTry(error ?? new Error('delivery failed'), row.attempts);
     }
   }

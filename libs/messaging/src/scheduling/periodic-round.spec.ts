@@ -1,12 +1,14 @@
 import { PeriodicRound } from './periodic-round';
 
+const IGNORED_OUTCOMES = { failed: () => undefined, succeeded: () => undefined };
+
 describe('PeriodicRound', () => {
   afterEach(() => jest.useRealTimers());
 
   it('runs a round every interval once started, and none after it stopped', async () => {
     jest.useFakeTimers();
     const work = jest.fn(async () => undefined);
-    const rounds = new PeriodicRound(work, () => undefined);
+    const rounds = new PeriodicRound(work, IGNORED_OUTCOMES);
 
     rounds.start(1000);
     await jest.advanceTimersByTimeAsync(2000);
@@ -19,7 +21,7 @@ describe('PeriodicRound', () => {
   it('runs once more after the running round, however many asked meanwhile, and a stop waits for it', async () => {
     const finishers: (() => void)[] = [];
     const work = jest.fn(() => new Promise<void>((resolve) => finishers.push(resolve)));
-    const rounds = new PeriodicRound(work, () => undefined);
+    const rounds = new PeriodicRound(work, IGNORED_OUTCOMES);
 
     const first = rounds.run();
     const asked = [rounds.run(), rounds.run()];
@@ -40,15 +42,15 @@ describe('PeriodicRound', () => {
     expect(stopped).toBe(true);
   });
 
-  it('hands a failed round to onFailure and runs the next one', async () => {
-    const failures: unknown[] = [];
+  it('tells each round how it ended, and runs the next one after a failure', async () => {
+    const outcomes: unknown[] = [];
     const work = jest.fn().mockRejectedValueOnce(new Error('database went away')).mockResolvedValueOnce(undefined);
-    const rounds = new PeriodicRound(work, (error) => failures.push(error));
+    const rounds = new PeriodicRound(work, { failed: (error) => outcomes.push(error), succeeded: () => outcomes.push('succeeded') });
 
     await expect(rounds.run()).resolves.toBeUndefined();
     await rounds.run();
 
-    expect(failures).toEqual([new Error('database went away')]);
+    expect(outcomes).toEqual([new Error('database went away'), 'succeeded']);
     expect(work).toHaveBeenCalledTimes(2);
   });
 });

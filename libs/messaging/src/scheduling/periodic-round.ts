@@ -1,10 +1,17 @@
+/** Where a PeriodicRound tells how each round ended. */
+export interface RoundOutcomes {
+  failed(error: unknown): void;
+  succeeded(): void;
+}
+
 /**
  * A job that runs in rounds every `intervalMs` while the application runs:
  * never two rounds at once in one process; a round asked for while one runs
  * is run once right after it, however many asked, since the running round may
  * have started before what they were asked for (an outbox row committed
- * meanwhile); a failure handed to `onFailure` and never thrown; and a stop that
- * waits for the running round, so that the database it uses closes after it.
+ * meanwhile); each round's outcome told to `outcomes` (a RepeatedFailureLog),
+ * a failure never thrown; and a stop that waits for the running round, so
+ * that the database it uses closes after it.
  * The outbox relay, the sweepers and the recoveries share it; several
  * processes may run the same job, which each job makes safe on its own.
  */
@@ -16,7 +23,7 @@ export class PeriodicRound {
 
   constructor(
     private readonly work: () => Promise<unknown>,
-    private readonly onFailure: (error: unknown) => void,
+    private readonly outcomes: RoundOutcomes,
   ) {}
 
   /**
@@ -53,7 +60,10 @@ export class PeriodicRound {
       try {
         do {
           this.again = false;
-          await this.work().catch((error: unknown) => this.onFailure(error));
+          await this.work().then(
+            () => this.outcomes.succeeded(),
+            (error: unknown) => this.outcomes.failed(error),
+          );
         } while (this.again && !this.stopped);
       } finally {
         this.running = undefined;

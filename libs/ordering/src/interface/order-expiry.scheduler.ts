@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/messaging';
+import { PeriodicRound, RepeatedFailureLog } from '@tessera/messaging';
 import { ExpireDueOrdersCommand } from '../application/commands/expire-due-orders/expire-due-orders.command';
 import { ExpireDueOrdersHandler } from '../application/commands/expire-due-orders/expire-due-orders.handler';
 import { OrderingSettings } from '../application/ordering.settings';
-import { messageOf } from '../application/remote-errors';
 
 /** How often the sweeper looks for orders whose time to pay is over, at most. */
 export const EXPIRY_SWEEP_INTERVAL_MS = 2000;
@@ -23,7 +22,7 @@ export class OrderExpiryScheduler implements OnApplicationBootstrap, OnModuleDes
       const expired = await this.expireDueOrders.execute(new ExpireDueOrdersCommand());
       if (expired > 0) this.logger.log(`Expired ${expired} order(s) not paid in time`);
     },
-    (error) => this.logger.error(`An expiry round failed: ${messageOf(error)}`),
+    new RepeatedFailureLog(this.logger, 'An expiry round', { level: 'error' }),
   );
 
   constructor(

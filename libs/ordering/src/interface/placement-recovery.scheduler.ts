@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/messaging';
+import { PeriodicRound, RepeatedFailureLog } from '@tessera/messaging';
 import { RecoverPlacementsCommand } from '../application/commands/recover-placements/recover-placements.command';
 import { RecoverPlacementsHandler } from '../application/commands/recover-placements/recover-placements.handler';
 import { OrderingSettings } from '../application/ordering.settings';
-import { messageOf } from '../application/remote-errors';
 
 /** How often recovery looks for unfinished placements, at most. */
 export const PLACEMENT_RECOVERY_INTERVAL_MS = 5000;
@@ -18,7 +17,7 @@ export class PlacementRecoveryScheduler implements OnApplicationBootstrap, OnMod
   private readonly logger = new Logger('Ordering');
   private readonly rounds = new PeriodicRound(
     () => this.recoverPlacements.execute(new RecoverPlacementsCommand()),
-    (error) => this.logger.error(`A placement recovery round failed: ${messageOf(error)}`),
+    new RepeatedFailureLog(this.logger, 'A placement recovery round', { level: 'error' }),
   );
 
   constructor(

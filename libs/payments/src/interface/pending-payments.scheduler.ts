@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicRound } from '@tessera/messaging';
+import { PeriodicRound, RepeatedFailureLog } from '@tessera/messaging';
 import { RuntimeSettings } from '@tessera/platform';
 import { ResolvePendingPaymentsCommand } from '../application/commands/resolve-pending-payments/resolve-pending-payments.command';
 import { ResolvePendingPaymentsHandler } from '../application/commands/resolve-pending-payments/resolve-pending-payments.handler';
@@ -27,7 +27,7 @@ export class PendingPaymentsScheduler implements OnApplicationBootstrap, OnModul
   private readonly logger = new Logger('Payments');
   private readonly rounds = new PeriodicRound(
     () => this.resolvePendingPayments.execute(new ResolvePendingPaymentsCommand(this.staleAfterMs, PENDING_PAYMENTS_SWEEP.batchSize)),
-    (error) => this.logger.warn(`Sweeping pending payments failed: ${(error as Error)?.message ?? error}`),
+    new RepeatedFailureLog(this.logger, 'Sweeping pending payments'),
   );
 
   constructor(
