@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { untilPasses } from '../harness/eventually';
 import { Api, RequestOptions } from '../harness/http';
 import { metricsOf, sample } from '../harness/metrics';
-import { PrivateRedisServer, TEST_REDIS_URL } from '../harness/redis';
+import Redis from 'ioredis';
+import { connected, PrivateRedisServer, TEST_REDIS_URL } from '../harness/redis';
+import { TcpProxy } from '../harness/tcp-proxy';
 import { describeWith, RunningTopology, startMonolith, startSplit, TEST_ADMIN } from '../harness/topologies';
 import { testNamespace } from '../harness/brokers';
 
@@ -207,4 +209,56 @@ describeRedis('a monolith whose Redis stops', () => {
     expect((await api.get('/products', fresh)).status).toBe(429);
     expect(sample(await metricsOf(port), 'rate_limit_enforced')).toBe(1);
   });
+});
+
+// A managed Redis fails over by making a replica the primary and moving its address (a DNS name, a cloud endpoint)
+// there; the former primary, a replica now, refuses every write on the connections still open to it.
+describeRedis('a monolith whose Redis fails over', () => {
+  let former: PrivateRedisServer;
+  let promoted: PrivateRedisServer;
+  let address: TcpProxy;
+  let topology: RunningTopology;
+  let api: Api;
+
+  beforeAll(async () => {
+    [former, promoted] = await Promise.all([
+      PrivateRedisServer.start('shared-state-failover-former'),
+      PrivateRedisServer.start('shared-state-failover-promoted'),
+    ]);
+    address = await TcpProxy.to(former.url);
+    topology = await startMonolith('embedded', { ...LIMITS, RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: address.urlThrough(former.url) });
+    api = new Api(topology.baseUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await topology?.stop();
+    await address?.cut();
+    await Promise.all([former?.stop(), promoted?.stop()]);
+  }, 30_000);
+
+  it('lets requests through and says redis down while its Redis is a replica, and limits again once the address leads to the new primary', async () => {
+    const port = topology.processes.monolith.port;
+    const redisStatus = async () => ((await (await fetch(`http://127.0.0.1:${port}/health/contexts`)).json()) as { redis: { status: string } }).redis.status;
+    expect(await redisStatus()).toBe('up');
+
+    const admin = await connected(new Redis(former.url));
+    try {
+      await admin.replicaof('127.0.0.1', promoted.port);
+    } finally {
+      admin.disconnect();
+    }
+    const client = newClient();
+    for (let request = 0; request < 5; request++) expect((await api.get('/products', client)).status).toBe(200);
+    expect(sample(await metricsOf(port), 'rate_limit_enforced')).toBe(0);
+    // It answers PING, and refuses every counter.
+    expect(await redisStatus()).toBe('down');
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+
+    address.moveTo(promoted.url);
+    await untilPasses(async () => expect(await redisStatus()).toBe('up'), 20_000, 200);
+    const fresh = newClient();
+    for (let request = 0; request < 3; request++) expect((await api.get('/products', fresh)).status).toBe(200);
+    expect((await api.get('/products', fresh)).status).toBe(429);
+    expect(sample(await metricsOf(port), 'rate_limit_enforced')).toBe(1);
+  }, 90_000);
 });

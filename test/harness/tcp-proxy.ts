@@ -27,7 +27,7 @@ export class TcpProxy {
 
   private constructor(
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
   ) {}
 
   /** A proxy to the host and port of `url`, accepting connections. */
@@ -41,6 +41,15 @@ export class TcpProxy {
   /** `url` with its host and port replaced by the proxy's. */
   urlThrough(url: string): string {
     return urlThroughProxy(url, this.port);
+  }
+
+  /**
+   * Forwards new connections to the host and port of `url` from now on, and leaves those made before on the old
+   * target: an address moved by a failover (a DNS name, a cloud endpoint) does the same to connections already open.
+   */
+  moveTo(url: string): void {
+    const { hostname, port } = new URL(url);
+    this.target = { host: hostname, port: Number(port) };
   }
 
   hang(): void {

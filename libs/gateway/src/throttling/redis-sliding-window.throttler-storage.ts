@@ -65,6 +65,9 @@ export class RedisSlidingWindowThrottlerStorage implements ThrottlerStorage {
     if (enforced === this.enforced) return;
     this.enforced = enforced;
     if (enforced) this.logger.log('Rate limits are enforced again: their counters in Redis answer');
-    else this.logger.warn(`Rate limits are NOT enforced: their counters in Redis do not answer (${(error as Error)?.message ?? String(error)}); requests pass`);
+    else
+      this.logger.warn(
+        `Rate limits are NOT enforced: their counters in Redis do not answer or take writes (${(error as Error)?.message ?? String(error)}); requests pass`,
+      );
   }
 }

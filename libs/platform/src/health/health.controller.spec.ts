@@ -48,7 +48,8 @@ async function moduleIn(world: World): Promise<TestingModule> {
         provide: RedisHealthIndicator,
         useValue: {
           applies: world.redis !== undefined,
-          check: async () => (world.redis ? indicators.check('redis').up() : indicators.check('redis').down({ message: 'redis is not reachable' })),
+          check: async () =>
+            world.redis ? indicators.check('redis').up() : indicators.check('redis').down({ message: 'redis is not reachable or does not take writes' }),
         },
       },
     ],

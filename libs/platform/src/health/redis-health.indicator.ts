@@ -3,11 +3,17 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import type Redis from 'ioredis';
 import { SHARED_REDIS } from '../redis/shared-redis.module';
 
+/** The key each check writes (under the client's namespace prefix), kept a minute. */
+const PROBE_KEY = 'health-probe';
+const PROBE_KEPT_MS = 60_000;
+
 /**
- * Redis is up for this process when it answers PING (GET /health/contexts
- * shows it; readiness does not: see HealthController). Only a process that
- * keeps shared state there (REDIS_URL set) is checked: without it, its rate
- * limits are not enforced across replicas and its caches are bypassed.
+ * Redis is up for this process when it takes a write (GET /health/contexts
+ * shows it; readiness does not: see HealthController): a Redis out of memory
+ * (maxmemory with noeviction) or a replica, such as a primary demoted by a
+ * failover, answers PING and refuses every counter. Only a process that keeps
+ * shared state there (REDIS_URL set) is checked: without it, its rate limits
+ * are not enforced across replicas and its caches are bypassed.
  */
 @Injectable()
 export class RedisHealthIndicator {
@@ -23,10 +29,10 @@ export class RedisHealthIndicator {
   async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('redis');
     try {
-      await this.redis!.ping();
+      await this.redis!.set(PROBE_KEY, String(Date.now()), 'PX', PROBE_KEPT_MS);
       return session.up();
     } catch {
-      return session.down({ message: 'redis is not reachable' });
+      return session.down({ message: 'redis is not reachable or does not take writes' });
     }
   }
 }

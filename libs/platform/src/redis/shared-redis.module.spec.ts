@@ -2,11 +2,12 @@ import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Logger,
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { get } from 'node:http';
 import { connected, PrivateRedisServer, TEST_REDIS_URL } from '../../../../test/harness/redis';
 import { describeWith } from '../../../../test/harness/services';
 import { untilPasses } from '../../../../test/harness/eventually';
+import { TcpProxy } from '../../../../test/harness/tcp-proxy';
 import { createSharedRedis, SHARED_REDIS, SharedRedisModule } from './shared-redis.module';
 
 describeWith(['redis'])('SharedRedisModule', () => {
@@ -112,4 +113,28 @@ describeWith(['redis'])('SharedRedisModule', () => {
       await server.stop();
     }
   }, 30_000);
+
+  // A failover that moves the address to the new primary leaves the connection made before on the former one, now a
+  // replica that refuses every write: without a new connection, no counter was written again until a restart.
+  it('takes writes again after a failover that made its Redis a replica and moved its address to the new primary', async () => {
+    const [former, promoted] = await Promise.all([PrivateRedisServer.start('failover-former'), PrivateRedisServer.start('failover-promoted')]);
+    const address = await TcpProxy.to(former.url);
+    const logger = { warn: jest.fn(), log: jest.fn() };
+    const redis = createSharedRedis(address.urlThrough(former.url), 'failover-spec', logger);
+    const admin = await connected(new Redis(former.url));
+    try {
+      await untilPasses(async () => expect(await redis.set('counter', '1')).toBe('OK'), 10_000, 50);
+
+      await admin.replicaof('127.0.0.1', promoted.port);
+      address.moveTo(promoted.url);
+
+      await untilPasses(async () => expect(await redis.incr('counter')).toBe(1), 15_000, 100);
+      expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^Redis refused a write as a replica \(READONLY .*\): connecting again/));
+    } finally {
+      redis.disconnect();
+      admin.disconnect();
+      await address.cut();
+      await Promise.all([former.stop(), promoted.stop()]);
+    }
+  }, 60_000);
 });

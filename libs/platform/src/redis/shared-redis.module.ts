@@ -9,6 +9,9 @@ export const SHARED_REDIS = Symbol('SHARED_REDIS');
 /** How long one command may take before it counts as failed: a Redis that hangs must not hang requests. */
 const COMMAND_TIMEOUT_MS = 500;
 const MAX_RECONNECT_DELAY_MS = 2000;
+/** At most this often a connection is made again because Redis refused a write as a replica (see readOnlyReconnection). */
+const READ_ONLY_RECONNECT_EVERY_MS = 1000;
+const READ_ONLY_WARNING_EVERY_MS = 60_000;
 
 /**
  * A client whose keys all start with `<namespace>:` (MESSAGING_NAMESPACE), so
@@ -27,6 +30,7 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
     commandTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    reconnectOnError: readOnlyReconnection(logger),
   });
   let saidMissingDatabase = false;
   redis.on('error', (error: Error) => {
@@ -49,6 +53,31 @@ export function createSharedRedis(url: string, namespace: string, logger: Pick<L
     logger.log('Redis is reachable again');
   });
   return redis;
+}
+
+/**
+ * Makes the connection again when Redis refuses a write because it is a
+ * replica (READONLY). A failover that moves an address to the new primary (an
+ * ElastiCache endpoint, a DNS name kept by Sentinel) leaves the connection made
+ * before it on the former primary, now a replica: every write was refused, so
+ * rate limits were not enforced until the process restarted, while a new
+ * connection reaches the new primary. At most once a second, and said once a
+ * minute, for a REDIS_URL that names a replica for good.
+ */
+function readOnlyReconnection(logger: Pick<Logger, 'warn'>): (error: Error) => boolean {
+  let reconnectedAt = 0;
+  let saidAt = 0;
+  return (error) => {
+    if (!error.message.startsWith('READONLY')) return false;
+    const now = Date.now();
+    if (now - reconnectedAt < READ_ONLY_RECONNECT_EVERY_MS) return false;
+    reconnectedAt = now;
+    if (now - saidAt >= READ_ONLY_WARNING_EVERY_MS) {
+      saidAt = now;
+      logger.warn(`Redis refused a write as a replica (${error.message}): connecting again, to reach the primary if a failover moved its address`);
+    }
+    return true;
+  };
 }
 
 /**
