@@ -103,3 +103,27 @@ describe('MessageHandling of a request that arrives long after its sender stoppe
     expect(handler).toHaveBeenCalled();
   });
 });
+
+describe('MessageHandling of requests while their database cannot serve', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers CONTEXT_UNAVAILABLE and warns once, without a stack, instead of an unexpected failure for each', async () => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const failed = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const handling = new MessageHandling();
+    const diskFull = Object.assign(new Error('could not extend file "base/5/16512": No space left on device'), { code: '53100' });
+
+    for (let request = 0; request < 3; request++) {
+      const answer = await handling
+        .handle('ordering.place-order', 'message', toWire({ orderId: `o-${request}` }, `req-${request}`), () => Promise.reject(diskFull))
+        .catch((error: unknown) => error);
+      expect((answer as RpcException).getError()).toMatchObject({ code: 'CONTEXT_UNAVAILABLE' });
+    }
+
+    expect(failed).not.toHaveBeenCalled();
+    expect(warned.mock.calls).toEqual([
+      ['The database unavailable: handling a message failed (ordering.place-order): could not extend file "base/5/16512": No space left on device'],
+    ]);
+  });
+});

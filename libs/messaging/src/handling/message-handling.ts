@@ -5,6 +5,7 @@ import type { ContextName } from '@tessera/contracts';
 import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { correlationIdOf, traceCarrierOf } from '../correlation/correlation.envelope';
 import { currentCorrelationId, runWithCorrelation } from '../correlation/correlation.store';
+import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { errorPayloadOf, isUnexpectedFailure } from '../errors/error-payload';
 import { DEFAULT_EVENT_MAX_ATTEMPTS, EventDeliveryRule, EventNotProcessedError } from '../events/event-delivery.rule';
 import { DeadLetters } from '../persistence/dead-letters';
@@ -12,6 +13,7 @@ import { MESSAGING_CONTEXT } from '../persistence/messaging-context';
 import { EventOutcome, MessageOutcome, messagingEventsProcessed, messagingHandlerDuration, outcomeOf } from '../observability/messaging-metrics';
 import { inMessagingSpan, markFailed } from '../observability/messaging-tracing';
 import { TOPOLOGY } from '../messaging.tokens';
+import { RepeatedFailureLog } from '../scheduling/repeated-failure-log';
 import { isHealthCheckPattern } from './health-check-pattern';
 import { LateRequestError, lateness } from './lateness';
 import type { Topology, TransportName } from '../topology/topology';
@@ -35,6 +37,8 @@ export type HandlerKind = 'message' | 'event';
 @Injectable()
 export class MessageHandling {
   private readonly logger = new Logger('Messages');
+  // Not an unexpected failure with a stack: while its database cannot serve (down, out of disk), every message fails so.
+  private readonly databaseUnavailable = new RepeatedFailureLog(this.logger, 'The database unavailable: handling a message');
   private readonly delivery?: EventDeliveryRule;
   private readonly consumer?: ContextName;
   /** How this process's messages arrive, for the metrics: what TRANSPORT says, in process in the monolith. */
@@ -92,7 +96,9 @@ export class MessageHandling {
       const answer = errorPayloadOf(error);
       // An event to deliver again later is measured by why its handler failed, not by the answer that brings it back.
       this.reportFailure(pattern, kind, error instanceof EventNotProcessedError ? error.failure : error, 'failed', started, span);
-      if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
+      const failure = error instanceof EventNotProcessedError ? error.failure : error;
+      if (isDatabaseUnavailable(failure)) this.databaseUnavailable.failed(failure, pattern);
+      else if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
       // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
       throw new RpcException(answer);
     }

@@ -23,12 +23,12 @@ describe('RepeatedFailureLog', () => {
       jest.advanceTimersByTime(1000);
       failures.failed(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
     }
-    expect(lines).toEqual(['warn Publishing pending events failed, will retry: connect ECONNREFUSED 127.0.0.1:5432']);
+    expect(lines).toEqual(['warn Publishing pending events failed: connect ECONNREFUSED 127.0.0.1:5432']);
 
     jest.advanceTimersByTime(1000);
     expect(lines).toEqual([
-      'warn Publishing pending events failed, will retry: connect ECONNREFUSED 127.0.0.1:5432',
-      'warn Publishing pending events failed 59 more times in the last 60 s, will retry: connect ECONNREFUSED 127.0.0.1:5432',
+      'warn Publishing pending events failed: connect ECONNREFUSED 127.0.0.1:5432',
+      'warn Publishing pending events failed 59 more times in the last 60 s: connect ECONNREFUSED 127.0.0.1:5432',
     ]);
   });
 
@@ -42,9 +42,9 @@ describe('RepeatedFailureLog', () => {
     jest.advanceTimersByTime(10_000);
 
     expect(lines).toEqual([
-      'error Delivering an event failed (ordering.order.cancelled 1), will retry: not taken by payments (CONTEXT_UNAVAILABLE)',
-      'error Delivering an event failed (ordering.order.confirmed 3), will retry: not taken by catalog (CONTEXT_UNAVAILABLE)',
-      'error Delivering an event failed 1 more time in the last 10 s, the last (ordering.order.cancelled 2), will retry: not taken by payments (CONTEXT_UNAVAILABLE)',
+      'error Delivering an event failed (ordering.order.cancelled 1): not taken by payments (CONTEXT_UNAVAILABLE)',
+      'error Delivering an event failed (ordering.order.confirmed 3): not taken by catalog (CONTEXT_UNAVAILABLE)',
+      'error Delivering an event failed 1 more time in the last 10 s, the last (ordering.order.cancelled 2): not taken by payments (CONTEXT_UNAVAILABLE)',
     ]);
   });
 
@@ -63,9 +63,9 @@ describe('RepeatedFailureLog', () => {
     jest.advanceTimersByTime(60_000);
 
     expect(lines).toEqual([
-      'warn A reservation expiry round failed, will retry: Connection terminated unexpectedly',
+      'warn A reservation expiry round failed: Connection terminated unexpectedly',
       'log A reservation expiry round works again, after 2 failures over 9 s',
-      'warn A reservation expiry round failed, will retry: Connection terminated unexpectedly',
+      'warn A reservation expiry round failed: Connection terminated unexpectedly',
     ]);
   });
 
@@ -76,7 +76,7 @@ describe('RepeatedFailureLog', () => {
     failures.failed('the provider timed out');
     jest.advanceTimersByTime(600_000);
 
-    expect(lines).toEqual(['warn Sweeping pending payments failed, will retry: the provider timed out']);
+    expect(lines).toEqual(['warn Sweeping pending payments failed: the provider timed out']);
     expect(jest.getTimerCount()).toBe(0);
   });
 });

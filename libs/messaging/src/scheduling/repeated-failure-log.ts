@@ -62,7 +62,7 @@ export class RepeatedFailureLog {
       spell.lastAbout = about;
       return;
     }
-    this.logger[this.level](`${this.what} failed${about ? ` (${about})` : ''}, will retry: ${reason}`);
+    this.logger[this.level](`${this.what} failed${about ? ` (${about})` : ''}: ${reason}`);
     this.quiet(reason, { unlogged: 0 });
   }
 
@@ -87,7 +87,7 @@ export class RepeatedFailureLog {
       }
       const about = spell.lastAbout ? `, the last (${spell.lastAbout})` : '';
       this.logger[this.level](
-        `${this.what} failed ${spell.unlogged} more time${spell.unlogged === 1 ? '' : 's'} in the last ${Math.round(this.quietMs / 1000)} s${about}, will retry: ${reason}`,
+        `${this.what} failed ${spell.unlogged} more time${spell.unlogged === 1 ? '' : 's'} in the last ${Math.round(this.quietMs / 1000)} s${about}: ${reason}`,
       );
       this.quiet(reason, { unlogged: 0 });
     }, this.quietMs);

@@ -83,7 +83,7 @@ describe('OrderExpiryScheduler', () => {
     await scheduler.sweep();
     await scheduler.sweep();
 
-    expect(logged).toHaveBeenCalledWith('An expiry round failed, will retry: database gone');
+    expect(logged).toHaveBeenCalledWith('An expiry round failed: database gone');
     expect(handler.execute).toHaveBeenCalledTimes(2);
   });
 });
