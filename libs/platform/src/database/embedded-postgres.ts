@@ -1,12 +1,48 @@
+import { Logger } from '@nestjs/common';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
 import { newSocketFolder } from './socket-folder';
-import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent } from './embedded-postgres.worker';
+import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent, EmbeddedPostgresWorkerRequest } from './embedded-postgres.worker';
 
 const SOCKET_PORT = 5432;
+
+/**
+ * How long the database's thread may answer nothing before the process takes it as stuck: PGlite runs a statement
+ * synchronously on it, so a long statement silences it too, and no statement of this project comes near a minute on
+ * the data a laptop holds.
+ */
+export const EMBEDDED_DATABASE_STUCK_AFTER_MS = 60_000;
+/** How long a stop waits for the database to close before it stops the thread anyway. */
+const STOP_WAIT_MS = 15_000;
+
+export interface EmbeddedPostgresOptions {
+  stuckAfterMs: number;
+  /** What to do once the thread is stuck; by default the process ends, saying why (an error nobody catches). */
+  onStuck: (error: Error) => void;
+  stopWaitMs: number;
+}
+
+const DEFAULT_OPTIONS: EmbeddedPostgresOptions = {
+  stuckAfterMs: EMBEDDED_DATABASE_STUCK_AFTER_MS,
+  onStuck: (error) => {
+    throw error;
+  },
+  stopWaitMs: STOP_WAIT_MS,
+};
+
+/** The database's thread has answered nothing for longer than any statement takes. */
+export class EmbeddedDatabaseStuckError extends Error {
+  constructor(silentMs: number) {
+    super(
+      `The embedded database has answered nothing for ${Math.round(silentMs / 1000)} s: its thread is stuck, as a write that found the disk full can leave it. ` +
+        'The process ends; the data is kept and recovered from its write-ahead log at the next start (free disk space first if the log says "No space left on device")',
+    );
+    this.name = 'EmbeddedDatabaseStuckError';
+  }
+}
 
 /**
  * Postgres in WASM (PGlite), served on a private unix socket so that TypeORM
@@ -18,21 +54,41 @@ const SOCKET_PORT = 5432;
  */
 export class EmbeddedPostgres {
   private stopping = false;
+  private readonly logger = new Logger('EmbeddedDatabase');
+  private answeredAt = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(
     private readonly worker: Worker,
     private readonly socketDir: string,
     readonly pool: pg.Pool,
     private readonly lock: EmbeddedDatabaseLock | undefined,
+    private readonly options: EmbeddedPostgresOptions,
   ) {
     // A database gone from under a running process would only show as failed queries: the process ends instead, saying why.
     worker.once('exit', (code) => {
       if (!this.stopping) throw new Error(`The embedded database's thread ended unexpectedly (exit code ${code})`);
     });
+    // So would one whose thread is stuck: a write that found the disk full (its write-ahead log could not grow) left
+    // PGlite running one statement for ever, at a whole core, every request waiting out its timeout, even once space
+    // was freed, and the process deaf to SIGTERM. A stuck thread answers no ping: the process ends, saying why.
+    worker.on('message', (event: EmbeddedPostgresWorkerEvent) => {
+      if (event.type === 'pong') this.answeredAt = Date.now();
+    });
+    this.watchdog = setInterval(
+      () => {
+        const silentMs = Date.now() - this.answeredAt;
+        if (silentMs < options.stuckAfterMs) return this.ask('ping');
+        clearInterval(this.watchdog);
+        options.onStuck(new EmbeddedDatabaseStuckError(silentMs));
+      },
+      Math.min(5000, options.stuckAfterMs / 4),
+    );
+    this.watchdog.unref();
   }
 
   /** `dir` is a folder kept across restarts, or "memory" for a database that lives as long as the process. */
-  static async start(dir: string): Promise<EmbeddedPostgres> {
+  static async start(dir: string, options: Partial<EmbeddedPostgresOptions> = {}): Promise<EmbeddedPostgres> {
     let lock: EmbeddedDatabaseLock | undefined;
     const dataDir = dir === 'memory' ? dir : resolve(dir);
     if (dataDir !== 'memory') {
@@ -51,7 +107,7 @@ export class EmbeddedPostgres {
       throw error;
     }
     const pool = new pg.Pool({ host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 0 });
-    return new EmbeddedPostgres(worker, socketDir, pool, lock);
+    return new EmbeddedPostgres(worker, socketDir, pool, lock, { ...DEFAULT_OPTIONS, ...options });
   }
 
   /**
@@ -79,15 +135,36 @@ export class EmbeddedPostgres {
     } as unknown as typeof pg;
   }
 
+  /**
+   * Closes the database, or, when it does not close within `stopWaitMs` (its thread stuck, or a query that holds the
+   * connection), stops its thread anyway: killed so, the database recovers from its write-ahead log at the next start,
+   * as after a crash.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.pool.end();
-    const stopped = nextEvent(this.worker, 'stopped');
-    this.worker.postMessage('stop');
-    await stopped;
-    await this.worker.terminate();
-    await rm(this.socketDir, { recursive: true, force: true });
-    this.lock?.release();
+    clearInterval(this.watchdog);
+    const closing = (async () => {
+      await this.pool.end();
+      const stopped = nextEvent(this.worker, 'stopped');
+      this.ask('stop');
+      await stopped;
+    })();
+    try {
+      const closed = await Promise.race([
+        closing.then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, this.options.stopWaitMs, false).unref()),
+      ]);
+      if (!closed)
+        this.logger.warn(`The embedded database did not close within ${this.options.stopWaitMs} ms: its thread is stopped; it recovers at the next start`);
+    } finally {
+      await this.worker.terminate();
+      await rm(this.socketDir, { recursive: true, force: true });
+      this.lock?.release();
+    }
+  }
+
+  private ask(request: EmbeddedPostgresWorkerRequest): void {
+    this.worker.postMessage(request);
   }
 }
 

@@ -11,8 +11,14 @@ export interface EmbeddedPostgresWorkerData {
   socketPath: string;
 }
 
-/** What the thread answers: ready once the socket is served, stopped once the database is closed, or why it failed. */
-export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'failed'; message: string };
+/** What the process asks of the thread: to close the database, or to answer that it is not stuck. */
+export type EmbeddedPostgresWorkerRequest = 'stop' | 'ping';
+
+/**
+ * What the thread answers: ready once the socket is served, stopped once the database is closed, pong to a ping, or
+ * why it failed.
+ */
+export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string };
 
 /**
  * PGlite and its socket server on a thread of their own (started by
@@ -26,7 +32,12 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
     dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await PGlite.create({ dataDir: dir, ...(await prepareCluster(dir)) });
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   await server.start();
-  parentPort!.once('message', () => {
+  let stopping = false;
+  // Answered between two statements: a thread that runs one for ever (see EmbeddedPostgres) answers nothing.
+  parentPort!.on('message', (request: EmbeddedPostgresWorkerRequest) => {
+    if (request === 'ping') return tell({ type: 'pong' });
+    if (stopping) return;
+    stopping = true;
     void (async () => {
       await server.stop();
       await db.close();
