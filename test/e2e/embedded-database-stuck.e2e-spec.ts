@@ -11,12 +11,18 @@ const EMBEDDED_POSTGRES = join(ROOT, 'dist', 'libs', 'platform', 'src', 'databas
  * running one for ever, at a whole core, the process deaf to SIGTERM). `options` are EmbeddedPostgres's, as source.
  */
 function runStuckDatabase(options: string, then: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runDatabase(
+    options,
+    `database.pool.query('SELECT pg_sleep(600)').then(() => console.log('query: answered'), () => console.log('query: failed')); ${then}`,
+  );
+}
+
+/** Runs the built EmbeddedPostgres on an in-memory database in a process of its own, then `then` with it as `database`. */
+function runDatabase(options: string, then: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = `
     const { EmbeddedPostgres } = require(${JSON.stringify(EMBEDDED_POSTGRES)});
     (async () => {
       const database = await EmbeddedPostgres.start('memory', ${options});
-      globalThis.database = database;
-      database.pool.query('SELECT pg_sleep(600)').then(() => console.log('query: answered'), (error) => console.log('query: failed'));
       ${then}
     })();`;
   return new Promise((resolve) => {
@@ -48,5 +54,20 @@ describe('the embedded database whose thread answers nothing', () => {
     expect(stdout).toMatch(/did not close within 1000 ms: its thread is stopped/);
     expect(stdout).toContain('stopped\n');
     expect(stdout).toContain('query: failed\n');
+  }, 90_000);
+
+  // A laptop asleep stops the whole process: its thread had no time to answer, and is not stuck.
+  it('does not take a process stopped for longer than the limit, then continued, for stuck', async () => {
+    const stoppedAWhile = `
+      const { spawn } = require('node:child_process');
+      spawn('sh', ['-c', 'sleep 0.5; kill -STOP ' + process.pid + '; sleep 5; kill -CONT ' + process.pid], { detached: true, stdio: 'ignore' }).unref();
+      setTimeout(async () => {
+        console.log((await database.pool.query('SELECT 1 AS answered')).rows[0].answered === 1 ? 'answered' : 'wrong answer');
+        await database.stop();
+        process.exit(0);
+      }, 10_000);`;
+    const { code, stdout, stderr } = await runDatabase('{ stuckAfterMs: 2000 }', stoppedAWhile);
+
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'answered\n', stderr: '' });
   }, 90_000);
 });

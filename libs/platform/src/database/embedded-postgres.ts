@@ -75,15 +75,18 @@ export class EmbeddedPostgres {
     worker.on('message', (event: EmbeddedPostgresWorkerEvent) => {
       if (event.type === 'pong') this.answeredAt = Date.now();
     });
-    this.watchdog = setInterval(
-      () => {
-        const silentMs = Date.now() - this.answeredAt;
-        if (silentMs < options.stuckAfterMs) return this.ask('ping');
-        clearInterval(this.watchdog);
-        options.onStuck(new EmbeddedDatabaseStuckError(silentMs));
-      },
-      Math.min(5000, options.stuckAfterMs / 4),
-    );
+    const pingEveryMs = Math.min(5000, options.stuckAfterMs / 4);
+    let checkedAt = Date.now();
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      // The whole process was stopped meanwhile (a laptop asleep, SIGSTOP): its thread had no time to answer.
+      if (now - checkedAt > 2 * pingEveryMs) this.answeredAt = now;
+      checkedAt = now;
+      const silentMs = now - this.answeredAt;
+      if (silentMs < options.stuckAfterMs) return this.ask('ping');
+      clearInterval(this.watchdog);
+      options.onStuck(new EmbeddedDatabaseStuckError(silentMs));
+    }, pingEveryMs);
     this.watchdog.unref();
   }
 
