@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
 import { freshClusterImage, prepareCluster } from './fresh-cluster';
+import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
 /** What EmbeddedPostgres hands the thread it starts. */
 export interface EmbeddedPostgresWorkerData {
@@ -31,6 +32,7 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
   const db =
     dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await PGlite.create({ dataDir: dir, ...(await prepareCluster(dir)) });
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+  recoverQueueAfterThrows(server);
   await server.start();
   let stopping = false;
   // Answered between two statements: a thread that runs one for ever (see EmbeddedPostgres) answers nothing.
