@@ -88,6 +88,22 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       );
     });
 
+    it('refuses an EMBEDDED_DB_DIR it cannot make, naming it and why', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'tessera-e2e-not-a-folder-'));
+      const file = join(folder, 'a-file');
+      writeFileSync(file, 'not a folder');
+      try {
+        const result = await refusedStart('monolith', { EMBEDDED_DB_DIR: join(file, 'db') });
+        expect(result.code).toBe(EX_CONFIG);
+        expectOneReason(
+          result,
+          /^Tessera could not start: EMBEDDED_DB_DIR is .+a-file\/db, a folder this process cannot make or write \(ENOTDIR: .*\): set EMBEDDED_DB_DIR to a folder it can write, or to "memory"/,
+        );
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
     it('refuses a malformed DATABASE_URL', async () => {
       const result = await refusedStart('users', { DATABASE_URL: 'mysql://db/shop' });
       expect(result.code).toBe(EX_CONFIG);

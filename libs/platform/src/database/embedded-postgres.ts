@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { ConfigurationError } from '@tessera/messaging';
 import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
@@ -95,8 +97,12 @@ export class EmbeddedPostgres {
     let lock: EmbeddedDatabaseLock | undefined;
     const dataDir = dir === 'memory' ? dir : resolve(dir);
     if (dataDir !== 'memory') {
-      await mkdir(dataDir, { recursive: true });
-      lock = EmbeddedDatabaseLock.acquire(dataDir);
+      try {
+        await mkdir(dataDir, { recursive: true });
+        lock = EmbeddedDatabaseLock.acquire(dataDir);
+      } catch (error) {
+        throw unwritableFolder(dataDir, error) ?? error;
+      }
     }
     const socketDir = await newSocketFolder();
     const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
@@ -168,6 +174,34 @@ export class EmbeddedPostgres {
 
   private ask(request: EmbeddedPostgresWorkerRequest): void {
     this.worker.postMessage(request);
+  }
+}
+
+// What the system answers a folder that cannot be made or written: a read-only filesystem, a file in the way, no
+// permission. Node's recursive mkdir answers ENOENT on a read-only filesystem.
+const UNWRITABLE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS']);
+
+/** A refusal naming EMBEDDED_DB_DIR where `error` says its folder cannot be made or written; undefined otherwise. */
+function unwritableFolder(dataDir: string, error: unknown): ConfigurationError | undefined {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (!code || !UNWRITABLE_CODES.has(code)) return undefined;
+  return new ConfigurationError(
+    `EMBEDDED_DB_DIR is ${dataDir}, a folder this process cannot make or write (${whyUnwritable(dataDir) ?? (error as Error).message}): set EMBEDDED_DB_DIR to a folder it can write, or to "memory" for a database that lives as long as the process`,
+  );
+}
+
+/** What the nearest folder that exists on the way to `dir` says of a write, when it refuses one. */
+function whyUnwritable(dir: string): string | undefined {
+  for (let folder = dir; ; folder = dirname(folder)) {
+    if (existsSync(folder)) {
+      try {
+        accessSync(folder, constants.W_OK);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+    if (dirname(folder) === folder) return undefined;
   }
 }
 

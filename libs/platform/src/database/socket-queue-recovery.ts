@@ -11,7 +11,7 @@ interface SocketQueryQueue {
  * Makes pglite-socket's query queue take queries again after one that PGlite
  * threw on instead of answering. Its round returns from that failure still
  * marked busy, and a busy queue is never started again: every later query of
- * every connection waited for ever (electric-sql/pglite#1046; its fix, #1094,
+ * every connection waited for ever (electric-sql/pglite#1046; its fix
  * is not released as of pglite-socket 0.2.17). Seen under `npm start` on a
  * full disk: after one write failed so, the process answered nothing from its
  * database, even once space was freed, until it was restarted. The failed
