@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom, NEVER, Observable, of, Subject } from 'rxjs';
 import { RenewingTcpClient } from './renewing-tcp.client';
@@ -101,5 +102,28 @@ describe('RenewingTcpClient', () => {
 
     await expect(lastValueFrom(client.send('lost', {}))).rejects.toThrow('Connection closed');
     expect(connections).toHaveLength(1);
+  });
+
+  it('says the first connection given up at once, the next ones once a minute, and when the address answers again', async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const logged = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    let frozen = true;
+    const { client } = clientOver(() => (frozen ? NEVER : of('answer')));
+
+    // A frozen process: every request waits out its timeout, each on a connection opened after the last was given up.
+    for (let request = 0; request < 14; request++) {
+      const waiting = client.send('silent', {}).subscribe();
+      jest.advanceTimersByTime(5000);
+      waiting.unsubscribe();
+    }
+    frozen = false;
+    expect(await lastValueFrom(client.send('answered', {}))).toBe('answer');
+
+    expect(warned.mock.calls.map(([line]) => line)).toEqual([
+      'The connection to catalog:4002 failed: nothing came back while a request waited out its timeout; it is given up and a new one opened',
+      'The connection to catalog:4002 failed 11 more times in the last 60 s: nothing came back while a request waited out its timeout; it is given up and a new one opened',
+    ]);
+    expect(logged).toHaveBeenCalledWith('The connection to catalog:4002 works again, after 14 failures over 65 s');
+    jest.restoreAllMocks();
   });
 });

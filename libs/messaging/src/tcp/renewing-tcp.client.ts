@@ -3,6 +3,7 @@ import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { lastValueFrom, Observable } from 'rxjs';
 import { isUnreachableFailure } from '../resilience/context-unreachable.error';
 import { publishThroughSend } from '../transports/publish-through-send';
+import { RepeatedFailureLog } from '../scheduling/repeated-failure-log';
 
 /** A request given up sooner than this (not for its timeout: every timeout here is longer) says nothing of its connection. */
 const SILENCE_THAT_GIVES_UP_A_CONNECTION_MS = 1000;
@@ -18,6 +19,8 @@ const SILENCE_THAT_GIVES_UP_A_CONNECTION_MS = 1000;
  */
 export class RenewingTcpClient extends ClientProxy {
   private readonly logger = new Logger('TcpClient');
+  // A frozen process costs a new connection every request's timeout: said once a minute, and when it answers again.
+  private readonly silences: RepeatedFailureLog;
   private client: ClientProxy;
   private openedAt = Date.now();
   private lastHeardAt = 0;
@@ -28,6 +31,7 @@ export class RenewingTcpClient extends ClientProxy {
     private readonly open: () => ClientProxy,
   ) {
     super();
+    this.silences = new RepeatedFailureLog(this.logger, `The connection to ${address}`);
     this.client = open();
   }
 
@@ -37,6 +41,7 @@ export class RenewingTcpClient extends ClientProxy {
       let settled = false;
       const heard = () => {
         this.lastHeardAt = Date.now();
+        this.silences.succeeded();
       };
       const request = this.client.send<TResult, TInput>(pattern, data).subscribe({
         next: (value) => {
@@ -58,7 +63,7 @@ export class RenewingTcpClient extends ClientProxy {
       return () => {
         request.unsubscribe();
         const silentForMs = Date.now() - sentAt;
-        if (!settled && silentForMs >= SILENCE_THAT_GIVES_UP_A_CONNECTION_MS && this.lastHeardAt < sentAt && this.openedAt <= sentAt) this.renew(silentForMs);
+        if (!settled && silentForMs >= SILENCE_THAT_GIVES_UP_A_CONNECTION_MS && this.lastHeardAt < sentAt && this.openedAt <= sentAt) this.renew();
       };
     });
   }
@@ -85,11 +90,11 @@ export class RenewingTcpClient extends ClientProxy {
 
   // A client of its own for the new connection: Nest's TCP client clears its connection when an old socket closes,
   // and the old one may close only after the new one is open.
-  private renew(silentForMs: number): void {
+  private renew(): void {
     const silent = this.client;
     this.client = this.open();
     this.openedAt = Date.now();
-    this.logger.warn(`Nothing came back from ${this.address} for ${silentForMs} ms; its connection is given up and a new one opened`);
+    this.silences.failed('nothing came back while a request waited out its timeout; it is given up and a new one opened');
     void Promise.resolve(silent.close()).catch(() => undefined);
   }
 }
