@@ -27,6 +27,33 @@ function serverBinaries(): string | undefined {
   return newest && join(POSTGRES_VERSIONS, newest, 'bin');
 }
 
+/** Why this run cannot mount a small filesystem of its own, or undefined when it can. */
+export function mountUnavailable(): string | undefined {
+  return process.getuid?.() !== 0 ? 'needs root, to mount a small filesystem' : undefined;
+}
+
+/** A tmpfs of `megabytes` of the test's own, in a temporary folder, that the test can resize in place and unmount. */
+export interface SmallDisk {
+  path: string;
+  resize(megabytes: number): void;
+  unmount(): void;
+}
+
+export function mountSmallDisk(megabytes: number): SmallDisk {
+  const path = mkdtempSync(join(tmpdir(), 'tessera-small-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', path]);
+  let mounted = true;
+  return {
+    path,
+    resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}m`, path]),
+    unmount: () => {
+      if (mounted) execFileSync('umount', [path]);
+      mounted = false;
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Why this run cannot start a Postgres on a small disk, or undefined when it can: it mounts a filesystem (root), and
  * runs Debian's Postgres server programs as their user.

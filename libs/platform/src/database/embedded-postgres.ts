@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigurationError } from '@tessera/messaging';
+import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging';
 import { mkdir, rm } from 'node:fs/promises';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -113,7 +113,7 @@ export class EmbeddedPostgres {
       await worker.terminate();
       await rm(socketDir, { recursive: true, force: true });
       lock?.release();
-      throw error;
+      throw failedStart(dataDir, error);
     }
     const pool = new pg.Pool({ host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 0 });
     return new EmbeddedPostgres(worker, socketDir, pool, lock, { ...DEFAULT_OPTIONS, ...options });
@@ -205,6 +205,20 @@ function whyUnwritable(dir: string): string | undefined {
   }
 }
 
+/** Why the database in `dataDir` did not start, naming it; a disk without room is something that may come back. */
+function failedStart(dataDir: string, error: unknown): Error {
+  const reason = (error as Error)?.message ?? String(error);
+  const where = dataDir === 'memory' ? 'in memory' : `in ${dataDir} (EMBEDDED_DB_DIR)`;
+  if ((error as ThreadFailure)?.code === 'ENOSPC')
+    return new DependencyUnavailableError(
+      `the embedded database ${where} could not start: ${reason}. It needs some 40 MB to start: free disk space, or set EMBEDDED_DB_DIR to a disk with room`,
+    );
+  return new Error(`the embedded database ${where} could not start: ${reason}`);
+}
+
+/** What the thread said of a failure: its message, and the file system's code when that is what failed. */
+type ThreadFailure = Error & { code?: string };
+
 /** Resolves on the thread's `wanted` event; rejects if it fails or ends first. */
 function nextEvent(worker: Worker, wanted: EmbeddedPostgresWorkerEvent['type']): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -214,7 +228,7 @@ function nextEvent(worker: Worker, wanted: EmbeddedPostgresWorkerEvent['type']):
     };
     const onMessage = (event: EmbeddedPostgresWorkerEvent) => {
       if (event.type === wanted) settle(resolve);
-      else if (event.type === 'failed') settle(() => reject(new Error(event.message)));
+      else if (event.type === 'failed') settle(() => reject(Object.assign(new Error(event.message), { code: event.code }) as ThreadFailure));
     };
     const onError = (error: Error) => settle(() => reject(error));
     const onExit = (code: number) => settle(() => reject(new Error(`The embedded database's thread ended (exit code ${code})`)));

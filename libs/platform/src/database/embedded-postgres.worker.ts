@@ -19,7 +19,7 @@ export type EmbeddedPostgresWorkerRequest = 'stop' | 'ping';
  * What the thread answers: ready once the socket is served, stopped once the database is closed, pong to a ping, or
  * why it failed.
  */
-export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string };
+export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string; code?: string };
 
 /**
  * PGlite and its socket server on a thread of their own (started by
@@ -54,7 +54,35 @@ function tell(event: EmbeddedPostgresWorkerEvent): void {
 }
 
 function failed(error: unknown): void {
+  const code = fileSystemErrorCode(error);
+  if (code) return tell({ type: 'failed', message: `${FILE_SYSTEM_ERRORS[code]} (${code})`, code });
   tell({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
+
+// What PGlite's file system (Emscripten's) throws is no Error but `{ name: 'ErrnoError', errno }`, with WASI's numbers:
+// a start on a full disk said only "[object Object]".
+const WASI_ERRNO_CODES: Record<number, keyof typeof FILE_SYSTEM_ERRORS> = {
+  2: 'EACCES',
+  29: 'EIO',
+  44: 'ENOENT',
+  51: 'ENOSPC',
+  54: 'ENOTDIR',
+  63: 'EPERM',
+  69: 'EROFS',
+};
+const FILE_SYSTEM_ERRORS = {
+  EACCES: 'permission denied',
+  EIO: 'input/output error',
+  ENOENT: 'no such file or directory',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'not a directory',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+function fileSystemErrorCode(error: unknown): keyof typeof FILE_SYSTEM_ERRORS | undefined {
+  const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
+  return name === 'ErrnoError' && typeof errno === 'number' ? WASI_ERRNO_CODES[errno] : undefined;
 }
 
 serve(workerData as EmbeddedPostgresWorkerData).catch(failed);
