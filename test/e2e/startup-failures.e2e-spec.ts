@@ -104,6 +104,23 @@ describe('a start that cannot succeed ends by itself with one line that says wha
       }
     });
 
+    // What an older Tessera, whose PGlite ran an older Postgres, left in .data/db: PGlite said only that it "failed to
+    // initialize properly". The folder stands in for one with its PG_VERSION alone.
+    it('refuses an EMBEDDED_DB_DIR made by another major version of Postgres, saying which and what to do', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'tessera-e2e-postgres-16-'));
+      writeFileSync(join(folder, 'PG_VERSION'), '16\n');
+      try {
+        const result = await refusedStart('monolith', { EMBEDDED_DB_DIR: folder });
+        expect(result.code).toBe(EX_CONFIG);
+        expectOneReason(
+          result,
+          /^Tessera could not start: the embedded database in .+ \(EMBEDDED_DB_DIR\) could not start: its files were made by Postgres 16, and this embedded Postgres is \d+, which cannot open them .*Move the folder away, or set EMBEDDED_DB_DIR to another one/,
+        );
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }, 60_000);
+
     it('refuses a malformed DATABASE_URL', async () => {
       const result = await refusedStart('users', { DATABASE_URL: 'mysql://db/shop' });
       expect(result.code).toBe(EX_CONFIG);

@@ -209,6 +209,7 @@ function whyUnwritable(dir: string): string | undefined {
 function failedStart(dataDir: string, error: unknown): Error {
   const reason = (error as Error)?.message ?? String(error);
   const where = dataDir === 'memory' ? 'in memory' : `in ${dataDir} (EMBEDDED_DB_DIR)`;
+  if ((error as ThreadFailure)?.code === 'POSTGRES_VERSION') return new ConfigurationError(`the embedded database ${where} could not start: ${reason}`);
   if ((error as ThreadFailure)?.code === 'ENOSPC')
     return new DependencyUnavailableError(
       `the embedded database ${where} could not start: ${reason}. It needs some 40 MB to start: free disk space, or set EMBEDDED_DB_DIR to a disk with room`,

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
-import { freshClusterImage, prepareCluster } from './fresh-cluster';
+import { freshClusterImage, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
 import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
 /** What EmbeddedPostgres hands the thread it starts. */
@@ -29,8 +29,7 @@ export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' 
  * Here it does the same, on the machine's other core.
  */
 async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<void> {
-  const db =
-    dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await PGlite.create({ dataDir: dir, ...(await prepareCluster(dir)) });
+  const db = dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await openFolder(dir);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   recoverQueueAfterThrows(server);
   await server.start();
@@ -49,11 +48,35 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
   tell({ type: 'ready' });
 }
 
+/**
+ * PGlite on a data folder, made first when it holds none. A folder made by another major version of Postgres (by
+ * an older Tessera, whose PGlite was older) cannot be opened, and PGlite said only that it "failed to initialize
+ * properly": the failure then says which versions.
+ */
+async function openFolder(dir: string): Promise<PGlite> {
+  const cluster = await prepareCluster(dir);
+  try {
+    return await PGlite.create({ dataDir: dir, ...cluster });
+  } catch (error) {
+    const theirs = await postgresVersionOf(dir);
+    const ours = theirs && (await postgresVersionOfThisPGlite());
+    if (!theirs || theirs === ours) throw error;
+    throw new PostgresVersionMismatch(
+      `its files were made by Postgres ${theirs}, and this embedded Postgres is ${ours}, which cannot open them (nor convert them). Move the folder away, or set EMBEDDED_DB_DIR to another one, to start with a new database; to keep the data, dump it with the Tessera that made it`,
+    );
+  }
+}
+
+class PostgresVersionMismatch extends Error {
+  readonly code = 'POSTGRES_VERSION';
+}
+
 function tell(event: EmbeddedPostgresWorkerEvent): void {
   parentPort!.postMessage(event);
 }
 
 function failed(error: unknown): void {
+  if (error instanceof PostgresVersionMismatch) return tell({ type: 'failed', message: error.message, code: error.code });
   const code = fileSystemErrorCode(error);
   if (code) return tell({ type: 'failed', message: `${FILE_SYSTEM_ERRORS[code]} (${code})`, code });
   tell({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
