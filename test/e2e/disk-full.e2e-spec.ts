@@ -104,7 +104,7 @@ describeWithMount('an embedded database on a disk without room to start', () => 
       const refused = AppProcess.start('monolith', 'disk-full-embedded-refused', { PORT: String(await freePort()), EMBEDDED_DB_DIR: dir });
       expect(await refused.exitCode()).toBe(69);
       expect(refused.output()).toMatch(
-        /Tessera could not start: the embedded database in .+ \(EMBEDDED_DB_DIR\) could not start: no space left on device \(ENOSPC\)\. It needs some 40 MB to start: free disk space/,
+        /Tessera could not start: the embedded database in .+ \(EMBEDDED_DB_DIR\) could not start: (preparing a new database failed: )?no space left on device \(ENOSPC\)\. It needs some 40 MB to start: free disk space/,
       );
 
       disk.resize(120);

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
 import { freshClusterImage, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
+import { fileSystemFailure } from './file-system-failure';
 import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
 /** What EmbeddedPostgres hands the thread it starts. */
@@ -75,37 +76,12 @@ function tell(event: EmbeddedPostgresWorkerEvent): void {
   parentPort!.postMessage(event);
 }
 
+/** Tells why the thread failed, with a code when it has one: the file system's, or POSTGRES_VERSION. */
 function failed(error: unknown): void {
-  if (error instanceof PostgresVersionMismatch) return tell({ type: 'failed', message: error.message, code: error.code });
-  const code = fileSystemErrorCode(error);
-  if (code) return tell({ type: 'failed', message: `${FILE_SYSTEM_ERRORS[code]} (${code})`, code });
-  tell({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-}
-
-// What PGlite's file system (Emscripten's) throws is no Error but `{ name: 'ErrnoError', errno }`, with WASI's numbers:
-// a start on a full disk said only "[object Object]".
-const WASI_ERRNO_CODES: Record<number, keyof typeof FILE_SYSTEM_ERRORS> = {
-  2: 'EACCES',
-  29: 'EIO',
-  44: 'ENOENT',
-  51: 'ENOSPC',
-  54: 'ENOTDIR',
-  63: 'EPERM',
-  69: 'EROFS',
-};
-const FILE_SYSTEM_ERRORS = {
-  EACCES: 'permission denied',
-  EIO: 'input/output error',
-  ENOENT: 'no such file or directory',
-  ENOSPC: 'no space left on device',
-  ENOTDIR: 'not a directory',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-};
-
-function fileSystemErrorCode(error: unknown): keyof typeof FILE_SYSTEM_ERRORS | undefined {
-  const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
-  return name === 'ErrnoError' && typeof errno === 'number' ? WASI_ERRNO_CODES[errno] : undefined;
+  const fileSystem = fileSystemFailure(error);
+  if (fileSystem) return tell({ type: 'failed', ...fileSystem });
+  const code = (error as { code?: unknown } | undefined)?.code;
+  tell({ type: 'failed', message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) });
 }
 
 serve(workerData as EmbeddedPostgresWorkerData).catch(failed);

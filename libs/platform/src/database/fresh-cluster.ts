@@ -4,9 +4,18 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileSystemCodeIn } from './file-system-failure';
 
-const initCluster = (mode: 'dir' | 'image', target: string) =>
-  promisify(execFile)(process.execPath, [join(__dirname, 'init-cluster.process.js'), mode, target]);
+/** Runs init-cluster.process.js; a failure says what the child said, with the file system's code when it was that. */
+async function initCluster(mode: 'dir' | 'image', target: string): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [join(__dirname, 'init-cluster.process.js'), mode, target]);
+  } catch (error) {
+    const said = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    const message = `preparing a new database failed: ${said || (error as Error).message}`;
+    throw Object.assign(new Error(message), { code: fileSystemCodeIn(said) });
+  }
+}
 
 /**
  * Tells whether `dataDir` already holds a cluster; if not, initialises it in a

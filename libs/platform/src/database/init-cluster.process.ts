@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { rename, writeFile } from 'node:fs/promises';
+import { fileSystemFailure } from './file-system-failure';
 
 /**
  * Runs initdb inside PGlite in a process of its own, started by
@@ -22,6 +23,6 @@ async function main(mode: string, target: string): Promise<void> {
 }
 
 main(process.argv[2], process.argv[3]).catch((error: Error) => {
-  process.stderr.write(`Could not prepare the embedded database: ${error.message}\n`);
+  process.stderr.write(`${fileSystemFailure(error)?.message ?? error.message}\n`);
   process.exit(1);
 });
