@@ -60,8 +60,9 @@ async function openFolder(dir: string): Promise<PGlite> {
     return await PGlite.create({ dataDir: dir, ...cluster });
   } catch (error) {
     const theirs = await postgresVersionOf(dir);
-    const ours = theirs && (await postgresVersionOfThisPGlite());
-    if (!theirs || theirs === ours) throw error;
+    // Not knowing this PGlite's version (its fresh cluster could not be made either) says nothing of the folder's.
+    const ours = theirs && (await postgresVersionOfThisPGlite().catch(() => undefined));
+    if (!theirs || !ours || theirs === ours) throw error;
     throw new PostgresVersionMismatch(
       `its files were made by Postgres ${theirs}, and this embedded Postgres is ${ours}, which cannot open them (nor convert them). Move the folder away, or set EMBEDDED_DB_DIR to another one, to start with a new database; to keep the data, dump it with the Tessera that made it`,
     );
