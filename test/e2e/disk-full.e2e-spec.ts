@@ -4,14 +4,12 @@ import { orderFlowViolationsAtRest, readPostgres } from '../harness/order-invari
 import { AppProcess, freePort, waitForStatus } from '../harness/processes';
 import { join } from 'node:path';
 import { mountSmallDisk, mountUnavailable, PostgresOnSmallDisk, smallDiskUnavailable, startPostgresOnSmallDisk } from '../harness/small-disk';
+import { describeUnless } from '../harness/services';
 import { TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
 import { eventually, expectProblem } from './expectations';
 import { shelfAndBuyer } from './shelf-and-buyer';
 
-const cannotRun = smallDiskUnavailable();
-const describeOnSmallDisk: (name: string, body: () => void) => void = cannotRun
-  ? (name, body) => describe.skip(`${name} (skipped: ${cannotRun})`, body)
-  : (name, body) => describe(name, body);
+const describeOnSmallDisk = describeUnless(smallDiskUnavailable());
 
 const STOCK = 1000;
 
@@ -87,10 +85,7 @@ describeOnSmallDisk("a shop whose database's disk fills up", () => {
   }, 180_000);
 });
 
-const cannotMount = mountUnavailable();
-const describeWithMount: (name: string, body: () => void) => void = cannotMount
-  ? (name, body) => describe.skip(`${name} (skipped: ${cannotMount})`, body)
-  : (name, body) => describe(name, body);
+const describeWithMount = describeUnless(mountUnavailable());
 
 // A first `npm start` on a disk without room for its database said only "Tessera could not start: [object Object]":
 // PGlite's file system throws no Error. It names the folder, the reason and what to do, exits 69 (something it needs

@@ -15,6 +15,11 @@ const SERVICE_SWITCH: Record<Service, string> = { postgres: 'TEST_POSTGRES_URL',
  */
 export function describeWith(services: Service[]): (name: string, body: () => void) => void {
   const missing = services.filter((service) => !SERVICE_WANTED[service]());
-  if (missing.length === 0) return (name, body) => describe(name, body);
-  return (name, body) => describe.skip(`${name} (skipped: set CI=true, or ${missing.map((service) => SERVICE_SWITCH[service]).join(' and ')})`, body);
+  return describeUnless(missing.length > 0 ? `set CI=true, or ${missing.map((service) => SERVICE_SWITCH[service]).join(' and ')}` : undefined);
+}
+
+/** `describe`, or, given why this run cannot run the suite, `describe.skip` with that reason in its name. */
+export function describeUnless(cannotRun: string | undefined): (name: string, body: () => void) => void {
+  if (!cannotRun) return (name, body) => describe(name, body);
+  return (name, body) => describe.skip(`${name} (skipped: ${cannotRun})`, body);
 }
