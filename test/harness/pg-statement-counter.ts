@@ -1,26 +1,31 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 import { urlThroughProxy } from './tcp-proxy';
 
-/** What went through a PgStatementCounter so far. */
+/** One transaction a client ran to its end: an explicit one, or a statement run on its own outside one. */
+export interface Transaction {
+  /** The texts of its statements (BEGIN, COMMIT and ROLLBACK aside), whitespace folded, in the order they ran. */
+  statements: string[];
+  rolledBack: boolean;
+}
+
+/** What some transactions amount to. */
 export interface StatementCount {
   /** Statements executed (simple queries, and executions of the extended protocol), but for BEGIN, COMMIT and ROLLBACK. */
   statements: number;
-  /** Transactions: explicit ones, and each statement run on its own outside one. */
   transactions: number;
   /** Explicit transactions that ended in ROLLBACK. */
   rolledBack: number;
 }
 
 /**
- * A TCP proxy in front of Postgres that counts, from the wire, the statements
+ * A TCP proxy in front of Postgres that records, from the wire, the statements
  * and transactions its clients run, whatever the driver or ORM above them:
  * the apps connect to `url()` instead of the server. It reads only what
  * clients send (the frontend messages of the v3 protocol) and passes every
  * byte through unchanged.
  */
 export class PgStatementCounter {
-  private readonly count: StatementCount = { statements: 0, transactions: 0, rolledBack: 0 };
-  private readonly texts = new Map<string, number>();
+  private readonly ended: Transaction[] = [];
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -41,13 +46,22 @@ export class PgStatementCounter {
     return urlThroughProxy(databaseUrl, this.port);
   }
 
-  snapshot(): StatementCount {
-    return { ...this.count };
+  /** A mark to read, with `endedSince`, the transactions that end from now on. */
+  mark(): number {
+    return this.ended.length;
   }
 
-  /** How often each statement ran, by its text with whitespace folded, for telling where a count comes from. */
-  statementTexts(): Map<string, number> {
-    return new Map(this.texts);
+  /** The transactions that ended since `mark`, in the order they ended. */
+  endedSince(mark: number): Transaction[] {
+    return this.ended.slice(mark);
+  }
+
+  static count(transactions: Transaction[]): StatementCount {
+    return {
+      statements: transactions.reduce((sum, transaction) => sum + transaction.statements.length, 0),
+      transactions: transactions.length,
+      rolledBack: transactions.filter((transaction) => transaction.rolledBack).length,
+    };
   }
 
   async close(): Promise<void> {
@@ -59,7 +73,7 @@ export class PgStatementCounter {
     const upstream = connect(target.port, target.host);
     this.sockets.add(client).add(upstream);
     const messages = new FrontendMessages((type, body) => this.observe(type, body, session));
-    const session: Session = { inTransaction: false, pendingQuery: '', prepared: new Map() };
+    const session: Session = { pendingQuery: '', prepared: new Map() };
     client.on('data', (chunk) => {
       messages.push(chunk);
       upstream.write(chunk);
@@ -96,29 +110,32 @@ export class PgStatementCounter {
     else if (type === 'E') this.executed(session.pendingQuery, session);
   }
 
-  private executed(query: string, session: { inTransaction: boolean }): void {
-    const text = query.replace(/\s+/g, ' ').trim();
-    this.texts.set(text, (this.texts.get(text) ?? 0) + 1);
+  private executed(query: string, session: Session): void {
     const verb = /^\s*(\w+)(\s+\w+)?/.exec(query);
     const first = verb?.[1]?.toUpperCase();
     if (first === 'BEGIN' || (first === 'START' && verb?.[2]?.trim().toUpperCase() === 'TRANSACTION')) {
-      session.inTransaction = true;
-      this.count.transactions += 1;
+      session.transaction = [];
     } else if (first === 'COMMIT' || first === 'END') {
-      session.inTransaction = false;
+      this.end(session, false);
     } else if (first === 'ROLLBACK' && !/^\s*ROLLBACK\s+TO/i.test(query)) {
-      session.inTransaction = false;
-      this.count.rolledBack += 1;
+      this.end(session, true);
     } else {
-      this.count.statements += 1;
-      if (!session.inTransaction) this.count.transactions += 1;
+      const text = query.replace(/\s+/g, ' ').trim();
+      if (session.transaction) session.transaction.push(text);
+      else this.ended.push({ statements: [text], rolledBack: false });
     }
+  }
+
+  private end(session: Session, rolledBack: boolean): void {
+    if (session.transaction) this.ended.push({ statements: session.transaction, rolledBack });
+    session.transaction = undefined;
   }
 }
 
 /** What the counter knows of one client connection. */
 interface Session {
-  inTransaction: boolean;
+  /** The statements of the explicit transaction under way, if one is. */
+  transaction?: string[];
   /** The text of the statement the next Execute runs. */
   pendingQuery: string;
   /** The text of each statement parsed on the connection, by name ('' for the unnamed one). */
