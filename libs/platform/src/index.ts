@@ -16,6 +16,7 @@ export * from './http/problem-details';
 export * from './http/request-id';
 export * from './http/request-log';
 export * from './http/process-http-adapter';
+export * from './http/slow-requests';
 export * from './metrics/http-metrics';
 export * from './tracing/http-server-spans';
 export * from './platform.module';

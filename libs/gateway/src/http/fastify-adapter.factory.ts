@@ -19,6 +19,7 @@ import {
   requestIdOf,
   RequestLogController,
   RequestLogger,
+  refuseSlowRequests,
   traceHttpRequests,
   traceUnroutedRequest,
 } from '@tessera/platform';
@@ -72,7 +73,8 @@ function isAddressOrCidr(value: string): boolean {
  * no body, whatever Content-Type it names. Each request is handled and
  * logged under its X-Request-Id (see request-id.ts); probes are logged at
  * debug, and a request in one line when the logs are pretty (request-log.ts);
- * a request's child logger is made only when it writes (RequestLogger).
+ * a request's child logger is made only when it writes (RequestLogger). A
+ * request that does not arrive in time is refused with 408 (slow-requests.ts).
  */
 export function createFastifyAdapter(logger: FastifyBaseLogger, options: FastifyAdapterOptions = {}): FastifyAdapter {
   const logController = new RequestLogController({ oneLine: options.oneLineRequests ?? logFormatOf(logger) === 'pretty' });
@@ -89,6 +91,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     return503OnClosing: false,
   });
   const fastify = adapter.getInstance();
+  refuseSlowRequests(fastify.server);
   correlateRequests(fastify);
   if (isTracing()) {
     traceHttpRequests(fastify);

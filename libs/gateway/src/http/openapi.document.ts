@@ -4,6 +4,7 @@ import { BEARER_AUTH } from '../auth/auth.decorators';
 import { BODY_LIMIT_BYTES } from './fastify-adapter.factory';
 import { MAX_JSON_DEPTH, MAX_JSON_MEMBERS } from './json-body-inspection';
 import { MAX_LISTED_FIELD_PROBLEMS } from '../problems/validation-problem.factory';
+import { ARRIVAL_LIMITS } from '@tessera/platform';
 
 export const DOCS_PATH = 'docs';
 
@@ -30,7 +31,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'array elements in all, with no lone UTF-16 surrogate in any string ' +
         '(else 400: MALFORMED_JSON for what is not JSON, VALIDATION_FAILED for the rest). A field a route does not list is ' +
         `refused with 400 VALIDATION_FAILED naming it; the \`errors\` of one answer list at most ${MAX_LISTED_FIELD_PROBLEMS} problems. ` +
-        'A route that documents no body takes none, or `{}`.',
+        'A route that documents no body takes none, or `{}`. A request must arrive whole within ' +
+        `${ARRIVAL_LIMITS.requestMs / 1000} s of its first byte, its headers within ${ARRIVAL_LIMITS.headersMs / 1000} s ` +
+        '(else 408 REQUEST_TIMEOUT, and the connection is closed).',
     )
     .setVersion('1')
     // Relative, so that the document is right on whatever host, port and scheme (or proxy) serves it.
