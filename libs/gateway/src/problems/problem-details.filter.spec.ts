@@ -193,6 +193,10 @@ describe('ProblemDetailsFilter', () => {
         sent.headers[name.toLowerCase()] = value;
         return reply;
       },
+      headers(values: Record<string, string>) {
+        for (const [name, value] of Object.entries(values)) reply.header(name, value);
+        return reply;
+      },
       send(body: string) {
         sent.body = body;
         return reply;
@@ -209,6 +213,30 @@ describe('ProblemDetailsFilter', () => {
     expect(sent.status).toBe(409);
     expect(sent.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(JSON.parse(sent.body!)).toEqual({ type: 'about:blank', title: 'Conflict', status: 409, detail: 'Only 2 left', code: 'INSUFFICIENT_STOCK' });
+  });
+
+  it('logs a context away once a minute, however many requests it fails, with how many it failed', () => {
+    jest.useFakeTimers();
+    const warnings: string[] = [];
+    Logger.overrideLogger({ log: () => {}, error: () => {}, warn: (message: string) => warnings.push(message), debug: () => {}, verbose: () => {} });
+    try {
+      const filter = new ProblemDetailsFilter();
+      const away = () => new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'catalog did not answer within 5000 ms');
+      for (let request = 0; request < 200; request++) filter.catch(away(), httpHost().host);
+      filter.catch(new RemoteError(ERROR_CODES.CONTEXT_UNAVAILABLE, 'payments did not answer within 5000 ms'), httpHost().host);
+
+      expect(warnings).toEqual([
+        'A request failed (GET /products/:id, request req-1): CONTEXT_UNAVAILABLE: catalog did not answer within 5000 ms',
+        'A request failed (GET /products/:id, request req-1): CONTEXT_UNAVAILABLE: payments did not answer within 5000 ms',
+      ]);
+      jest.advanceTimersByTime(60_000);
+      expect(warnings.slice(2)).toEqual([
+        'A request failed 199 more times in the last 60 s, the last (GET /products/:id, request req-1): CONTEXT_UNAVAILABLE: catalog did not answer within 5000 ms',
+      ]);
+    } finally {
+      Logger.overrideLogger(false);
+      jest.useRealTimers();
+    }
   });
 
   it('leaves errors of message handlers in the wire shape of the messaging layer', async () => {

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { RpcErrorFilter } from '@tessera/messaging';
+import { RepeatedFailureLog, RpcErrorFilter } from '@tessera/messaging';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mapToProblem } from './problem.mapper';
 import { sendProblem } from '@tessera/platform';
@@ -8,10 +8,17 @@ import { sendProblem } from '@tessera/platform';
  * The one place an HTTP error becomes a response: problem+json with a stable
  * code. Registered globally, it also sees unknown routes and Fastify's body
  * parser failures, which Nest routes through its filters.
+ *
+ * A failure that is expected while something is away (a context unavailable,
+ * no handler for a pattern) is logged once a minute for each reason, with how
+ * often it came back: a context away under load answered every request 503
+ * and logged a warning for each, hundreds a second, which hid everything else
+ * in the log. Each request's own line (at info) still names its status.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpProblem');
+  private readonly unavailable = new RepeatedFailureLog(this.logger, 'A request');
   // A hybrid app shares its global filters with its message handlers; theirs keep the wire's error shape.
   private readonly rpcFilter = new RpcErrorFilter();
 
@@ -22,9 +29,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const { problem, log, headers } = mapToProblem(exception);
     if (log) {
-      const line = `${request.method} ${request.routeOptions?.url ?? request.url} (request ${request.id}): ${log.message}`;
-      if (log.level === 'error') this.logger.error(line, log.stack);
-      else this.logger.warn(line);
+      const route = `${request.method} ${request.routeOptions?.url ?? request.url}`;
+      if (log.level === 'error') this.logger.error(`${route} (request ${request.id}): ${log.message}`, log.stack);
+      else this.unavailable.failed(log.message, `${route}, request ${request.id}`);
     }
     if (headers && !reply.sent) void reply.headers(headers);
     sendProblem(reply, problem);
