@@ -54,6 +54,12 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302401' })).toThrow(/"ORDER_PAYMENT_TIMEOUT_SECONDS" must be at most 302400/);
   });
 
+  it('takes a pool size from 1 connection a context, 10 when unset', () => {
+    expect(validateEnv({})).toMatchObject({ DATABASE_POOL_SIZE: 10 });
+    expect(validateEnv({ DATABASE_POOL_SIZE: '3' })).toMatchObject({ DATABASE_POOL_SIZE: 3 });
+    expect(() => validateEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(/"DATABASE_POOL_SIZE" must be greater than or equal to 1/);
+  });
+
   // A longer one is set to 1 ms by Node's timers (TimeoutOverflowWarning): every call to a context failed at once, 503.
   it('refuses a request timeout longer than a timer can wait', () => {
     expect(validateEnv({ REQUEST_TIMEOUT_MS: '2147483647' })).toMatchObject({ REQUEST_TIMEOUT_MS: 2_147_483_647 });

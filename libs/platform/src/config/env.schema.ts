@@ -1,7 +1,7 @@
 import { CONTEXT_NAMES, MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts';
 import Joi from 'joi';
 import { ConfigurationError } from '@tessera/messaging';
-import { DEFAULT_STATEMENT_TIMEOUT_MS, MAX_STATEMENT_TIMEOUT_MS } from '../database/database-timeouts';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, MAX_STATEMENT_TIMEOUT_MS } from '../database/database-timeouts';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
@@ -43,6 +43,8 @@ export const envSchema = Joi.object({
     .max(MAX_STATEMENT_TIMEOUT_MS)
     .default(DEFAULT_STATEMENT_TIMEOUT_MS)
     .messages({ 'number.max': '{{#label}} must be at most {{#limit}} (a day); 0 sets no limit' }),
+  // Per hosted context: a monolith opens up to four times as many. A thousand is past any server's max_connections.
+  DATABASE_POOL_SIZE: positiveInt.max(1000).default(DEFAULT_POOL_SIZE),
   EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),

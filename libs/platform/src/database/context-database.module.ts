@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseSetting, initializeOnServer } from './database-start';
-import { DEFAULT_STATEMENT_TIMEOUT_MS, servingPoolOptions } from './database-timeouts';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, servingPoolOptions } from './database-timeouts';
 import { EmbeddedDatabaseService } from './embedded-database.service';
 import { databaseConnectionsGivenUp, GiveUpReason, PoolCounts, reportDatabasePool } from '../metrics/database-metrics';
 
@@ -34,7 +34,8 @@ export class ContextDatabaseModule {
           server = { variable, url: config.get<string>(variable)! };
           const statementTimeoutMs = config.get<number>('DATABASE_STATEMENT_TIMEOUT_MS') ?? DEFAULT_STATEMENT_TIMEOUT_MS;
           const gaveUp = (reason: GiveUpReason) => databaseConnectionsGivenUp.inc({ context, reason });
-          return { ...base, url: server.url, extra: servingPoolOptions(statementTimeoutMs, gaveUp) };
+          const poolSize = config.get<number>('DATABASE_POOL_SIZE') ?? DEFAULT_POOL_SIZE;
+          return { ...base, url: server.url, extra: servingPoolOptions(statementTimeoutMs, gaveUp, poolSize) };
         }
         // No named prepared statements on the embedded database: after a failed statement pglite-socket answers one
         // ReadyForQuery too many (electric-sql/pglite#958), the driver drops the connection, and the new connection,

@@ -89,6 +89,11 @@ describe('the serving pool options', () => {
   it('set no bound at 0, as Postgres reads a statement_timeout of 0', () => {
     expect(servingPoolOptions(0)).toEqual({ max: 10, Client: expect.any(Function) });
   });
+
+  it('open at most the connections they are given, with or without the bounds', () => {
+    expect(servingPoolOptions(3_000, undefined, 4)).toMatchObject({ max: 4 });
+    expect(servingPoolOptions(0, undefined, 4)).toMatchObject({ max: 4 });
+  });
 });
 
 describeWith(['postgres'])('a serving pool on Postgres', () => {

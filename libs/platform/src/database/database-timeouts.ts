@@ -12,8 +12,8 @@ export const MAX_STATEMENT_TIMEOUT_MS = 86_400_000;
  */
 export const ANSWER_GRACE_MS = 2_000;
 
-/** The size of a context's pool on a Postgres server. */
-const SERVING_POOL_SIZE = 10;
+/** The most connections a context's pool opens on a Postgres server when DATABASE_POOL_SIZE is not set. */
+export const DEFAULT_POOL_SIZE = 10;
 
 /**
  * A query that got no answer, not even the server's own timeout, within its deadline. Its connection was closed, so
@@ -44,10 +44,14 @@ const READ_ONLY_TRANSACTION = '25006';
  * event is retried as an outage (ADR 0020). A `statementTimeoutMs` of 0 sets none of them. Whatever the timeout, a
  * connection whose server refused a write as read-only is closed too (see servingClient). See ADR 0021.
  */
-export function servingPoolOptions(statementTimeoutMs: number, gaveUp: (reason: GiveUpReason) => void = () => undefined): PoolConfig {
-  if (statementTimeoutMs === 0) return { max: SERVING_POOL_SIZE, Client: servingClient({ gaveUp }) };
+export function servingPoolOptions(
+  statementTimeoutMs: number,
+  gaveUp: (reason: GiveUpReason) => void = () => undefined,
+  poolSize = DEFAULT_POOL_SIZE,
+): PoolConfig {
+  if (statementTimeoutMs === 0) return { max: poolSize, Client: servingClient({ gaveUp }) };
   return {
-    max: SERVING_POOL_SIZE,
+    max: poolSize,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
     connectionTimeoutMillis: statementTimeoutMs,
