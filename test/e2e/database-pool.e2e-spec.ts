@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Api } from '../harness/http';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from '../harness/postgres';
-import { AppProcess, freePort, waitForStatus } from '../harness/processes';
-import { describeWith, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { describeWith, RunningTopology, startMonolithOnDatabase, TEST_ADMIN } from '../harness/topologies';
 
 /**
  * A Postgres plan allows so many connections (20 to 50 on small managed
@@ -17,26 +16,15 @@ const CONTEXTS = 4;
 const CLIENTS = 16;
 
 describeWith(['postgres'])('the connections a monolith opens on Postgres', () => {
-  let monolith: AppProcess;
+  let monolith: RunningTopology;
   let api: Api;
   let database: { url: string; name: string; drop: () => Promise<void> };
 
   beforeAll(async () => {
     const created = await createTestDatabase();
     database = { ...created, name: new URL(created.url).pathname.slice(1) };
-    const port = await freePort();
-    monolith = AppProcess.start('monolith', 'database-pool', {
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: String(POOL_SIZE),
-      PORT: String(port),
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_EMAIL: TEST_ADMIN.email,
-      ADMIN_PASSWORD: TEST_ADMIN.password,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-    });
-    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [monolith]);
-    api = new Api(`http://127.0.0.1:${port}`);
+    monolith = await startMonolithOnDatabase(database.url, 'database-pool', { DATABASE_POOL_SIZE: String(POOL_SIZE) });
+    api = new Api(monolith.baseUrl);
   }, 120_000);
 
   afterAll(async () => {

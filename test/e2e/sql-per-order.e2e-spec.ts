@@ -3,8 +3,7 @@ import { Client } from 'pg';
 import { Api } from '../harness/http';
 import { PgStatementCounter, StatementCount, Transaction } from '../harness/pg-statement-counter';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from '../harness/postgres';
-import { AppProcess, freePort, waitForStatus } from '../harness/processes';
-import { describeWith, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { describeWith, RunningTopology, startMonolithOnDatabase, TEST_ADMIN } from '../harness/topologies';
 
 /**
  * What one order costs the database, counted on the wire between the
@@ -33,7 +32,7 @@ const IDLE_WINDOW_MS = 9_000;
 
 describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
   let counter: PgStatementCounter;
-  let monolith: AppProcess;
+  let monolith: RunningTopology;
   let api: Api;
   let drop: () => Promise<void>;
   let databaseUrl: string;
@@ -44,18 +43,8 @@ describeWith(['postgres'])('the SQL an order costs on the monolith', () => {
     const database = await createTestDatabase();
     drop = database.drop;
     databaseUrl = database.url;
-    const port = await freePort();
-    monolith = AppProcess.start('monolith', 'sql-per-order', {
-      DATABASE_URL: counter.url(database.url),
-      PORT: String(port),
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_EMAIL: TEST_ADMIN.email,
-      ADMIN_PASSWORD: TEST_ADMIN.password,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-    });
-    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [monolith]);
-    api = new Api(`http://127.0.0.1:${port}`);
+    monolith = await startMonolithOnDatabase(counter.url(database.url), 'sql-per-order');
+    api = new Api(monolith.baseUrl);
   }, 120_000);
 
   afterAll(async () => {

@@ -4,8 +4,7 @@ import { Client } from 'pg';
 import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
 import { createTestDatabase } from '../harness/postgres';
-import { AppProcess, freePort, waitForStatus } from '../harness/processes';
-import { describeWith, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
+import { describeWith, RunningTopology, startMonolithOnDatabase } from '../harness/topologies';
 
 /**
  * Today's monolith started on the Postgres database of release 0.1.0, as a
@@ -42,7 +41,7 @@ interface Order {
 }
 
 describeWith(['postgres'])('an upgrade in place from release 0.1.0, on Postgres', () => {
-  let monolith: AppProcess;
+  let monolith: RunningTopology;
   let api: Api;
   let drop: () => Promise<void>;
   let token: string;
@@ -65,16 +64,8 @@ describeWith(['postgres'])('an upgrade in place from release 0.1.0, on Postgres'
     } finally {
       await client.end();
     }
-    const port = await freePort();
-    monolith = AppProcess.start('monolith', 'upgrade', {
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_EMAIL: TEST_ADMIN.email,
-      ADMIN_PASSWORD: TEST_ADMIN.password,
-    });
-    await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, [monolith]);
-    api = new Api(`http://127.0.0.1:${port}`);
+    monolith = await startMonolithOnDatabase(database.url, 'upgrade');
+    api = new Api(monolith.baseUrl);
   }, 120_000);
 
   afterAll(async () => {

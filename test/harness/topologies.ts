@@ -75,6 +75,16 @@ export async function startMonolith(database: Database, extraEnv: Record<string,
   return started(name, port, { monolith }, db.drop);
 }
 
+/**
+ * A monolith on a Postgres database the test made itself (restored from a file, reached through a proxy), with the
+ * settings every test topology has; its stop leaves the database to the test.
+ */
+export async function startMonolithOnDatabase(databaseUrl: string, label: string, extraEnv: Record<string, string> = {}): Promise<RunningTopology> {
+  const port = await freePort();
+  const monolith = AppProcess.start('monolith', label, { ...COMMON_ENV, DATABASE_URL: databaseUrl, PORT: String(port), ...extraEnv });
+  return started(label, port, { monolith }, async () => undefined);
+}
+
 /** The contexts a split runs as processes of their own. */
 export const CONTEXT_APPS = CONTEXT_NAMES;
 
