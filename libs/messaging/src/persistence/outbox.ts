@@ -92,6 +92,8 @@ export class Outbox {
   private readonly rounds: PeriodicRound;
   /** Events a subscriber did not take: while it is away, every try of every pending event fails the same way. */
   private readonly deliveryFailures: RepeatedFailureLog;
+  /** Publications of committed transactions: while the database is away, every one fails the same way. */
+  private readonly committedPublications: RepeatedFailureLog;
 
   constructor(
     private readonly schema: string,
@@ -102,6 +104,7 @@ export class Outbox {
     this.logger = new Logger(`Outbox(${schema})`);
     this.rounds = new PeriodicRound(() => this.publishAll(), new RepeatedFailureLog(this.logger, 'Publishing pending events'));
     this.deliveryFailures = new RepeatedFailureLog(this.logger, 'Delivering an event');
+    this.committedPublications = new RepeatedFailureLog(this.logger, 'Publishing committed events');
   }
 
   /**
@@ -179,8 +182,9 @@ export class Outbox {
     const rows = this.queued.get(committed);
     if (!rows) return;
     this.queued.delete(committed);
-    const publication = this.publishRows(rows, 'batched').catch((error: unknown) =>
-      this.logger.warn(`Publishing committed events failed, the relay will: ${(error as Error)?.message ?? error}`),
+    const publication = this.publishRows(rows, 'batched').then(
+      () => this.committedPublications.succeeded(),
+      (error: unknown) => this.committedPublications.failed(error, 'left to the relay'),
     );
     this.publishing.add(publication);
     void publication.finally(() => this.publishing.delete(publication));
