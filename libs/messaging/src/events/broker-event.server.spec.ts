@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import type { EventConsumer } from '@tessera/contracts';
 import { toWire } from '../correlation/correlation.envelope';
 import { BrokerEventServer, DurableEventSource, EventHandoff } from './broker-event.server';
+import { retryAfterMsOf } from './redelivery-delay';
 
 type Cancelled = { orderId: string };
 
@@ -48,7 +49,7 @@ describe('BrokerEventServer', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [CatalogSubscriber, PaymentsSubscriber] }).compile();
-    server = moduleRef.createNestMicroservice({ strategy: new BrokerEventServer(queues, ['catalog', 'payments', 'ordering']), logger: false });
+    server = moduleRef.createNestMicroservice({ strategy: new BrokerEventServer(queues, ['catalog', 'payments', 'ordering', 'gateway']), logger: false });
     await server.listen();
   });
 
@@ -80,8 +81,16 @@ describe('BrokerEventServer', () => {
     ]);
   });
 
-  it('takes off the queue an event routed to a consumer that has no handler of it here', async () => {
-    await expect(queues.deliver('ordering', 'o-3')).resolves.toBeUndefined();
+  // A publisher upgraded before its consumer, in a rolling upgrade, routes to it an event that only its next version takes.
+  it('keeps on the queue an event routed to a consumer that has no handler of it here, offered again in 30 s', async () => {
+    const refusal = queues.deliver('ordering', 'o-3');
+    await expect(refusal).rejects.toMatchObject({ code: 'NO_HANDLER', details: { retryAfterMs: 30_000 } });
+    expect(retryAfterMsOf(await refusal.catch((error: unknown) => error))).toBe(30_000);
+    expect(handled).toEqual([]);
+  });
+
+  it("takes off the gateway's queue an event it has no handler of: its events only correct its caches", async () => {
+    await expect(queues.deliver('gateway', 'o-4')).resolves.toBeUndefined();
     expect(handled).toEqual([]);
   });
 });

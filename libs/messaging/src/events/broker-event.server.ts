@@ -1,10 +1,14 @@
 import { CustomTransportStrategy, MessageHandler, MsPattern, Server } from '@nestjs/microservices';
-import type { EventConsumer } from '@tessera/contracts';
+import { ERROR_CODES, GATEWAY, type EventConsumer } from '@tessera/contracts';
 import { fromWire } from '../correlation/correlation.envelope';
 import { handlerOfPattern } from '../transports/plain-pattern-lookup';
 import { invokeEventHandler } from './event-handler-invocation';
 import { EventSubscribers, runEach } from './event-subscribers';
 import { markRedelivered } from './first-delivery';
+import { RemoteError } from '../errors/remote.error';
+
+/** How long an event that no handler here takes waits before it is offered again, to this process or another. */
+export const UNHANDLED_EVENT_RETRY_MS = 30_000;
 
 /** How a source hands a consumer an event: its pattern, its payload, and whether the broker delivered it before. */
 export type EventHandoff = (pattern: string, payload: unknown, redelivered: boolean) => Promise<void>;
@@ -69,9 +73,17 @@ export class BrokerEventServer extends Server implements CustomTransportStrategy
     const first = this.getHandlerByPattern(pattern);
     const handlers = first?.isEventHandler ? this.subscribers.of(first, consumer) : [];
     if (handlers.length === 0) {
-      // Taken off the queue, or it would come back forever: the contracts route it here but nothing here consumes it.
-      this.logger.warn(`${consumer} has no handler for event ${pattern}; dropped`);
-      return;
+      // The gateway's events only correct its caches, and its consumer takes them once: nothing to keep.
+      if (consumer === GATEWAY) {
+        this.logger.warn(`${consumer} has no handler for event ${pattern}; dropped`);
+        return;
+      }
+      // The contracts of whoever published it route it to this consumer, which this version of it does not take: a
+      // publisher upgraded before it, in a rolling upgrade. Kept on the queue and offered again, to this process or a
+      // replica of a newer version, as the TCP transport's outbox keeps it; acknowledged, it was lost to the upgrade.
+      throw new RemoteError(ERROR_CODES.NO_HANDLER, `${consumer} has no handler for event ${pattern} in this version; offered again later`, undefined, {
+        retryAfterMs: UNHANDLED_EVENT_RETRY_MS,
+      });
     }
     await runEach(handlers, async (handler) => {
       const event = fromWire(handlers.length === 1 ? payload : structuredClone(payload));
