@@ -20,6 +20,7 @@ async function removeNamespace(transport, namespace) {
     const channel = await connection.createChannel();
     for (const context of CONTEXTS) {
       await channel.deleteQueue(names.rabbitRequestQueue(context));
+      await channel.deleteQueue(names.rabbitRequestQueueOf0_1_0(context));
       await channel.deleteQueue(names.eventQueue(context));
       for (const delayMs of EVENT_RETRY_DELAYS_MS) await channel.deleteQueue(names.eventRetryQueue(context, delayMs));
     }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
 import { execFile } from 'node:child_process';
@@ -48,6 +49,7 @@ export async function removeRabbitNamespace(namespace: string, url = TEST_RABBIT
     const names = new BrokerNames(namespace);
     for (const context of CONTEXT_NAMES) {
       await channel.deleteQueue(names.rabbitRequestQueue(context));
+      await channel.deleteQueue(names.rabbitRequestQueueOf0_1_0(context));
       await channel.deleteQueue(names.eventQueue(context));
       for (const delayMs of EVENT_RETRY_DELAYS_MS) await channel.deleteQueue(names.eventRetryQueue(context, delayMs));
     }
@@ -118,4 +120,21 @@ export async function rabbitQueuesOwnedBy(connection: RabbitConnection): Promise
 /** Closes a connection from the broker's side, as an operator or a broker's restart would. */
 export async function closeRabbitConnection(connection: RabbitConnection, reason: string): Promise<void> {
   await execFileAsync('rabbitmqctl', ['close_connection', connection.pid, reason]);
+}
+
+/**
+ * The frame of a spec on a real RabbitMQ in `namespace`: Nest's logger silenced, what each test opened closed after it,
+ * and the namespace removed after them all. Call it in the describe; hand what a test opens to the function it returns.
+ */
+export function onRealRabbitMq(namespace: string): (close: () => Promise<unknown>) => void {
+  const closing: (() => Promise<unknown>)[] = [];
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(async () => {
+    await Promise.all(closing.splice(0).map((close) => close().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await removeRabbitNamespace(namespace);
+    Logger.overrideLogger(true);
+  });
+  return (close) => void closing.push(close);
 }

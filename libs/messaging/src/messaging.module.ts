@@ -6,7 +6,9 @@ import { InProcessBroker } from './inproc/in-process.broker';
 import { InProcessClient } from './inproc/in-process.client';
 import { IntegrationEventPublisher } from './integration-event.publisher';
 import { RemoteEventDelivery } from './events/remote-event-delivery';
-import { BROKER_EVENTS, IN_PROCESS_BROKER, REQUEST_TIMEOUT_MS, TOPOLOGY } from './messaging.tokens';
+import { BROKER_EVENTS, IN_PROCESS_BROKER, RABBIT_REQUEST_QUEUES, REQUEST_TIMEOUT_MS, TOPOLOGY } from './messaging.tokens';
+import { chooseRabbitRequestQueues, RabbitRequestQueues } from './rmq/request-queue-choice';
+import { BrokerNames } from './transports/broker-names';
 import { isHosted, localEventConsumers, Topology } from './topology/topology';
 import { assertBrokerReachable } from './startup/broker-reachability';
 import { BrokerEvents, createBrokerEvents, createRemoteEventDelivery, createRemoteProxy } from './transports/transport-factory';
@@ -30,11 +32,11 @@ export class MessagingModule implements OnApplicationShutdown {
   static forTopology(topology: Topology, reachable: readonly ContextName[]): DynamicModule {
     const clientProviders: Provider[] = reachable.map((context) => ({
       provide: contextClientToken(context),
-      inject: [IN_PROCESS_BROKER, { token: REQUEST_TIMEOUT_MS, optional: true }],
-      useFactory: (broker: InProcessBroker, requestTimeoutMs: (() => number) | undefined) =>
+      inject: [IN_PROCESS_BROKER, RABBIT_REQUEST_QUEUES, { token: REQUEST_TIMEOUT_MS, optional: true }],
+      useFactory: (broker: InProcessBroker, requestQueues: RabbitRequestQueues | undefined, requestTimeoutMs: (() => number) | undefined) =>
         new ContextClient(
           context,
-          createProxy(topology, context, broker, requestTimeoutMs ?? (() => topology.requestTimeoutMs)),
+          createProxy(topology, context, broker, requestTimeoutMs ?? (() => topology.requestTimeoutMs), requestQueues),
           requestTimeoutMs ?? topology.requestTimeoutMs,
           {},
           isHosted(topology, context) ? 'inproc' : topology.transport,
@@ -55,6 +57,15 @@ export class MessagingModule implements OnApplicationShutdown {
             return createBrokerEvents(topology);
           },
         },
+        {
+          provide: RABBIT_REQUEST_QUEUES,
+          // After BROKER_EVENTS, which waits for the broker to be reachable.
+          inject: [BROKER_EVENTS],
+          useFactory: () =>
+            topology.transport === 'rmq'
+              ? chooseRabbitRequestQueues(topology.rabbitmqUrl, new BrokerNames(topology.namespace), [...new Set([...reachable, ...topology.hosted])])
+              : undefined,
+        },
         ...clientProviders,
         { provide: ALL_CLIENTS, inject: clientTokens, useFactory: (...clients: ContextClient[]) => clients },
         {
@@ -69,7 +80,7 @@ export class MessagingModule implements OnApplicationShutdown {
             new IntegrationEventPublisher(broker, localEventConsumers(topology), remote, remote ? topology.transport : 'inproc'),
         },
       ],
-      exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, IntegrationEventPublisher, ...clientTokens],
+      exports: [TOPOLOGY, IN_PROCESS_BROKER, BROKER_EVENTS, RABBIT_REQUEST_QUEUES, IntegrationEventPublisher, ...clientTokens],
     };
   }
 
@@ -80,6 +91,12 @@ export class MessagingModule implements OnApplicationShutdown {
   }
 }
 
-function createProxy(topology: Topology, context: ContextName, broker: InProcessBroker, requestTimeoutMs: () => number): ClientProxy {
-  return isHosted(topology, context) ? new InProcessClient(broker) : createRemoteProxy(topology, context, requestTimeoutMs);
+function createProxy(
+  topology: Topology,
+  context: ContextName,
+  broker: InProcessBroker,
+  requestTimeoutMs: () => number,
+  requestQueues: RabbitRequestQueues | undefined,
+): ClientProxy {
+  return isHosted(topology, context) ? new InProcessClient(broker) : createRemoteProxy(topology, context, requestTimeoutMs, requestQueues);
 }

@@ -4,3 +4,5 @@ export const IN_PROCESS_BROKER = Symbol('IN_PROCESS_BROKER');
 export const BROKER_EVENTS = Symbol('BROKER_EVENTS');
 /** Optional: a `() => number` giving the request timeout at the moment of each call, for a timeout that changes while running (else the topology's). */
 export const REQUEST_TIMEOUT_MS = Symbol('REQUEST_TIMEOUT_MS');
+/** On RabbitMQ, the request queue of each context this process reaches or hosts (RabbitRequestQueues); else undefined. */
+export const RABBIT_REQUEST_QUEUES = Symbol('RABBIT_REQUEST_QUEUES');

@@ -1,6 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { connect as connectAmqp } from 'amqplib';
-import { removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { onRealRabbitMq, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
@@ -47,7 +46,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   const namespace = testNamespace('refusal');
   const names = new BrokerNames(namespace);
   const requestQueue = names.rabbitRequestQueue('catalog');
-  const closing: (() => Promise<unknown>)[] = [];
+  const closeAfterTest = onRealRabbitMq(namespace);
 
   /** What an operator, or an older version, may have left: the queue of that name, with a TTL of its own. */
   const declareByHand = async (queue: string) => {
@@ -78,7 +77,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
       prefetchCount: 32,
       deserializer: new CorrelatingDeserializer(),
     });
-    closing.push(() => server.close());
+    closeAfterTest(() => server.close());
     return server;
   };
 
@@ -87,20 +86,9 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   const catalogClient = () => {
     const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: 5000 } as unknown as Topology;
     const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), 5000, { queryAttempts: 1 }, 'rmq');
-    closing.push(() => client.close());
+    closeAfterTest(() => client.close());
     return client;
   };
-
-  beforeAll(() => Logger.overrideLogger(false));
-
-  afterEach(async () => {
-    await Promise.all(closing.splice(0).map((close) => close().catch(() => undefined)));
-  });
-
-  afterAll(async () => {
-    await removeRabbitNamespace(namespace);
-    Logger.overrideLogger(true);
-  });
 
   it('a context refuses to start, naming its request queue and what to change, instead of crashing on an unheard error', async () => {
     await declareByHand(requestQueue);
@@ -128,7 +116,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   it("a process's events stop at a refusal with what to change: the consumer's start fails, an event's publication fails and is tried again", async () => {
     await declareByHand(names.eventQueue('catalog'));
     const events = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec');
-    closing.push(() => events.close());
+    closeAfterTest(() => events.close());
 
     await expect(events.consume('catalog', async () => undefined)).rejects.toThrow(BrokerRefusalError);
     await expect(events.deliver('catalog', 'ordering.order.confirmed', { eventId: 'e-1' })).rejects.toThrow(/the event exchanges and queues/);
@@ -141,7 +129,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
     const retryQueue = names.eventRetryQueue('catalog', EVENT_RETRY_DELAYS_MS[0]);
     await declareByHand(retryQueue);
     const events = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec');
-    closing.push(() => events.close());
+    closeAfterTest(() => events.close());
 
     const failure = await events.consume('catalog', async () => undefined).catch((error: unknown) => error);
 

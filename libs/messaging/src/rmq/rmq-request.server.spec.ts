@@ -1,8 +1,7 @@
-import { Logger } from '@nestjs/common';
 import type { RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { closeRabbitConnection, rabbitConnectionsNamed, removeRabbitNamespace, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { closeRabbitConnection, onRealRabbitMq, rabbitConnectionsNamed, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
@@ -24,7 +23,7 @@ const UNKNOWN_DELIVERY_TAG = 1_000_000;
 describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker closed its channel or its connection', () => {
   const namespace = testNamespace('rmq-requests');
   const requestQueue = new BrokerNames(namespace).rabbitRequestQueue('catalog');
-  const closing: (() => Promise<unknown>)[] = [];
+  const closeAfterTest = onRealRabbitMq(namespace);
 
   /** Catalog's request server; `events`, the process's RabbitEvents that readiness asks, and `connectionName`, its connection's name on the broker. */
   const catalogServer = async (
@@ -43,7 +42,7 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
       },
       events?.channels,
     );
-    closing.push(() => server.close());
+    closeAfterTest(() => server.close());
     for (const [pattern, handler] of Object.entries(handlers)) server.addHandler(pattern, handler);
     const failure = await new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
     expect(failure).toBeUndefined();
@@ -53,22 +52,11 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
   const catalogClient = () => {
     const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: REQUEST_TIMEOUT_MS } as unknown as Topology;
     const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), REQUEST_TIMEOUT_MS, { queryAttempts: 1 }, 'rmq');
-    closing.push(() => client.close());
+    closeAfterTest(() => client.close());
     return client;
   };
 
   const answersProbes = async (request: { n: number }) => ({ answered: request.n + 1 });
-
-  beforeAll(() => Logger.overrideLogger(false));
-
-  afterEach(async () => {
-    await Promise.all(closing.splice(0).map((close) => close().catch(() => undefined)));
-  });
-
-  afterAll(async () => {
-    await removeRabbitNamespace(namespace);
-    Logger.overrideLogger(true);
-  });
 
   it('a context answers the next request on a new channel once a handler made the broker close the one it had (an unknown delivery tag acknowledged)', async () => {
     let acknowledgedAStranger = false;
@@ -126,7 +114,7 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
 
   it("is not ready, naming it, while its own connection is down with the process's other connection up, and ready again once it is back", async () => {
     const events = new RabbitEvents(TEST_RABBITMQ_URL, new BrokerNames(namespace), `rmq-requests-spec-events-${randomUUID()}`);
-    closing.push(() => events.close());
+    closeAfterTest(() => events.close());
     const connectionName = `rmq-requests-spec-${randomUUID()}`;
     await catalogServer({ 'catalog.probe': answersProbes }, { events, connectionName });
     const catalog = catalogClient();

@@ -9,7 +9,7 @@ import { ChannelReopener, KeptChannels } from './channel-reopener';
 
 /**
  * Nest's RabbitMQ server for the requests of one context, on its queue
- * `<ns>.<context>.request-queue`, shared by the context's replicas as competing
+ * `<ns>.<context>.request-queue` (or 0.1.0's, where a rolling upgrade from it left one: request-queue-choice.ts), shared by the context's replicas as competing
  * consumers. A request is acknowledged once its reply is sent: one taken by a
  * replica that dies first goes back to the queue, and the broker delivers it
  * again, marked redelivered. Another replica runs it again if it is a query;

@@ -57,6 +57,11 @@ export class BrokerNames {
     return `${this.namespace}.${context}.request-queue`;
   }
 
+  /** The RabbitMQ request queue of release 0.1.0, with the callers' timeout as its TTL (see rabbitRequestQueue). */
+  rabbitRequestQueueOf0_1_0(context: ContextName): string {
+    return `${this.namespace}.${context}.requests`;
+  }
+
   /** JetStream stream holding every undelivered event (stream names allow no dots). */
   get eventsStream(): string {
     return `${this.namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;

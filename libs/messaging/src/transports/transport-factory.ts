@@ -15,6 +15,7 @@ import { NatsRequestServer } from '../nats/nats-request.server';
 import { RabbitEvents } from '../rmq/rabbit-events';
 import { REQUEST_QUEUE_OPTIONS, RequestExpiringSerializer } from '../rmq/request-queue-options';
 import { RmqRequestServer } from '../rmq/rmq-request.server';
+import type { RabbitRequestQueues } from '../rmq/request-queue-choice';
 import { RenewingTcpClient } from '../tcp/renewing-tcp.client';
 import { TcpContextServer } from '../tcp/tcp-context.server';
 import { gatewayHearsRemoteEvents, TcpAddress, Topology } from '../topology/topology';
@@ -50,7 +51,12 @@ export function natsInboxPrefixOf(topology: Topology): string {
  * `requestTimeoutMs` is the callers' timeout of the moment: each request carries the deadline it makes (a context does
  * not run one that arrives long past it, see lateness.ts), and a RabbitMQ request carries it as its expiration too.
  */
-export function createRemoteProxy(topology: Topology, context: ContextName, requestTimeoutMs: () => number = () => topology.requestTimeoutMs): ClientProxy {
+export function createRemoteProxy(
+  topology: Topology,
+  context: ContextName,
+  requestTimeoutMs: () => number = () => topology.requestTimeoutMs,
+  requestQueues?: RabbitRequestQueues,
+): ClientProxy {
   const name = processNameOf(topology);
   switch (topology.transport) {
     case 'tcp':
@@ -74,7 +80,7 @@ export function createRemoteProxy(topology: Topology, context: ContextName, requ
         transport: Transport.RMQ,
         options: {
           urls: [topology.rabbitmqUrl],
-          queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
+          queue: requestQueues?.get(context)?.name ?? new BrokerNames(topology.namespace).rabbitRequestQueue(context),
           // The context declares its queue, and says so plainly when the broker refuses it (RmqRequestServer). A caller
           // that declared it too would be refused the same way, and Nest's client ends the process at that.
           noAssert: true,
@@ -127,7 +133,11 @@ function tcpProxy(address: TcpAddress, requestTimeoutMs?: () => number): ClientP
  * durable queues); and, for a gateway that serves contexts running
  * elsewhere, the events the gateway consumes.
  */
-export function createNetworkServers(topology: Topology, brokerEvents: BrokerEvents | undefined): CustomTransportStrategy[] {
+export function createNetworkServers(
+  topology: Topology,
+  brokerEvents: BrokerEvents | undefined,
+  requestQueues?: RabbitRequestQueues,
+): CustomTransportStrategy[] {
   const hosted = topology.hosted;
   const consumers: EventConsumer[] = [
     ...hosted.filter((context) => consumingContexts().includes(context)),
@@ -169,8 +179,10 @@ export function createNetworkServers(topology: Topology, brokerEvents: BrokerEve
             new RmqRequestServer(
               {
                 urls: [topology.rabbitmqUrl],
-                queue: new BrokerNames(topology.namespace).rabbitRequestQueue(context),
+                queue: requestQueues?.get(context)?.name ?? new BrokerNames(topology.namespace).rabbitRequestQueue(context),
                 queueOptions: REQUEST_QUEUE_OPTIONS,
+                // 0.1.0's queue is taken as 0.1.0 declared it (with its TTL): declared otherwise, the broker would refuse it.
+                noAssert: requestQueues?.get(context)?.of0_1_0 ?? false,
                 noAck: false,
                 prefetchCount: 32,
                 deserializer: new CorrelatingDeserializer(),
