@@ -23,6 +23,8 @@ export async function chooseRabbitRequestQueues(url: string, names: BrokerNames,
   const chosen = new Map<ContextName, { name: string; of0_1_0: boolean }>();
   if (contexts.length === 0) return chosen;
   const connection = await connect(url);
+  // Unheard, an error of the connection (the broker gone meanwhile) would end the process instead of failing the start.
+  connection.on('error', () => undefined);
   try {
     for (const context of contexts) {
       const of0_1_0 = names.rabbitRequestQueueOf0_1_0(context);
