@@ -11,6 +11,9 @@ export function handlerOfPattern(
   pattern: string,
   nestLookup: (pattern: string) => MessageHandler | null,
 ): MessageHandler | null {
+  // A packet with no pattern, read off a socket that anything may write to (a port scanner, a probe, a bug), is
+  // answered as a pattern nobody serves, not with a TypeError logged by the server.
+  if (typeof pattern !== 'string') return null;
   if (pattern.startsWith('{')) return nestLookup(pattern);
   return handlers.get(pattern) ?? null;
 }
