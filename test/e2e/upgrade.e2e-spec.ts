@@ -102,7 +102,7 @@ describeWith(['postgres'])('an upgrade in place from release 0.1.0, on Postgres'
     const overdue = ordersOf0_1_0.get(3)!;
     await untilPasses(async () => expect(await order(overdue.id)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_EXPIRED' }), 30_000);
     await untilPasses(async () => expect(await stock()).toBe(stockLeftBy0_1_0 + 3), 30_000);
-  });
+  }, 90_000);
 
   it('answers an idempotency key sent to 0.1.0 with what 0.1.0 answered, doing nothing again', async () => {
     const placedAgain = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { token, headers: { 'idempotency-key': 'placed-by-0.1.0' } });
@@ -135,7 +135,7 @@ describeWith(['postgres'])('an upgrade in place from release 0.1.0, on Postgres'
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CANCELLED_BY_CUSTOMER' });
     await untilPasses(async () => expect((await api.get(`/payments/${paymentOf0_1_0.id}`, { token })).body).toMatchObject({ status: 'REFUNDED' }), 30_000);
     await untilPasses(async () => expect(await stock()).toBe(stockLeftBy0_1_0 + 3 + 2), 30_000);
-  });
+  }, 90_000);
 
   it('places and pays new orders beside those of 0.1.0', async () => {
     const placed = await api.post('/orders', { items: [{ productId, quantity: 6 }] }, { token, headers: { 'idempotency-key': 'placed-after-the-upgrade' } });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import type { DataSource } from 'typeorm';
 import type { IntegrationEventPublisher } from '../integration-event.publisher';
+import { untilPasses } from '../../../../test/harness/eventually';
 import { AtomicStatement } from './atomic-statement';
 import { Outbox } from './outbox';
 
@@ -37,10 +38,13 @@ describe('the log of an outbox whose database is away', () => {
     };
 
     for (let n = 0; n < 20; n++) commit(n);
-    await until(() => published.length === 20 && lines.length > 0);
+    await untilPasses(() => {
+      expect(published).toHaveLength(20);
+      expect(lines.length).toBeGreaterThan(0);
+    });
     databaseAway = false;
     commit(20);
-    await until(() => lines.some(({ level }) => level === 'log'));
+    await untilPasses(() => expect(lines.map(({ level }) => level)).toContain('log'));
 
     expect(lines).toEqual([
       { level: 'warn', message: 'Publishing committed events failed (left to the relay): sorry, too many clients already' },
@@ -48,7 +52,3 @@ describe('the log of an outbox whose database is away', () => {
     ]);
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}

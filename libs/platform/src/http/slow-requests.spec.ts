@@ -1,5 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo, connect, Socket } from 'node:net';
+import { untilPasses } from '../../../../test/harness/eventually';
 import { refuseSlowRequests } from './slow-requests';
 
 describe('refusing requests that do not arrive in time', () => {
@@ -57,18 +58,14 @@ describe('refusing requests that do not arrive in time', () => {
     const keptAlive = await client();
     const request = 'GET /products HTTP/1.1\r\nHost: shop\r\n\r\n';
     keptAlive.socket.write(request);
-    await until(() => keptAlive.received().includes('served'));
+    await untilPasses(() => expect(keptAlive.received()).toContain('served'));
 
     // Idle past both limits and several checks: only the keep-alive timeout, 5 s in Node, ends it.
     await new Promise((resolve) => setTimeout(resolve, limits.requestMs + 4 * limits.checkEveryMs));
     keptAlive.socket.write(request);
 
-    await until(() => keptAlive.received().split('served').length === 3);
+    await untilPasses(() => expect(keptAlive.received().split('served')).toHaveLength(3));
     expect(keptAlive.socket.destroyed).toBe(false);
     keptAlive.socket.destroy();
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
