@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { endChild, freePort, isRunning, readLog, spawnLogged, testLogFile } from './processes';
 import type { TestCertificates } from './test-certificates';
 
@@ -51,6 +53,8 @@ export class PrivateRedisServer {
   private child?: ChildProcess;
   private exited?: Promise<void>;
   private starts = 0;
+  /** The server's working folder: a replica writes the copy it receives from its primary there, even with persistence off. */
+  private workingDir?: string;
 
   private constructor(
     readonly port: number,
@@ -88,7 +92,12 @@ export class PrivateRedisServer {
     const listening = this.tls
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.certFile, '--tls-key-file', this.tls.keyFile, '--tls-auth-clients', 'no']
       : ['--port', String(this.port)];
-    const child = spawnLogged(REDIS_SERVER_BIN, [...listening, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], this.logFile);
+    this.workingDir ??= mkdtempSync(join(tmpdir(), `tessera-${this.label}-redis-`));
+    const child = spawnLogged(
+      REDIS_SERVER_BIN,
+      [...listening, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.workingDir],
+      this.logFile,
+    );
     child.once('error', () => undefined);
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('close', () => resolveExit()));
@@ -107,8 +116,9 @@ export class PrivateRedisServer {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    await endChild(this.child!, this.exited!);
+    if (this.running) await endChild(this.child!, this.exited!);
+    if (this.workingDir) rmSync(this.workingDir, { recursive: true, force: true });
+    this.workingDir = undefined;
   }
 
   /** Stops the server without closing anything (SIGSTOP): its connections stay open and nothing answers, as when Redis hangs. */
