@@ -2,7 +2,7 @@ import { DynamicModule, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ContextName } from '@tessera/contracts';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, QueryRunner } from 'typeorm';
 import { DatabaseSetting, initializeOnServer } from './database-start';
 import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, servingPoolOptions } from './database-timeouts';
 import { EmbeddedDatabaseService } from './embedded-database.service';
@@ -81,6 +81,9 @@ export function contextDataSourceOptions(options: ContextDatabaseOptions) {
   };
 }
 
+/** How often a replica asks again for the lock another replica migrates under. */
+const MIGRATION_LOCK_RETRY_MS = 200;
+
 /**
  * Creates the context's schema and runs its pending migrations. On a shared
  * server an advisory lock keeps replicas from migrating at the same time; the
@@ -90,12 +93,26 @@ export async function migrateContextSchema(dataSource: DataSource, context: Cont
   const lock = sharedServer ? dataSource.createQueryRunner() : undefined;
   const lockKey = `tessera.migrations.${context}`;
   try {
-    await lock?.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    if (lock) await takeMigrationLock(lock, lockKey);
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${context}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) new Logger('Database').log(`${context}: applied ${applied.map((m) => m.name).join(', ')}`);
   } finally {
     await lock?.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     await lock?.release();
+  }
+}
+
+/**
+ * Takes the advisory lock by asking again until it is free, not by waiting for it in one `pg_advisory_lock`: a
+ * statement that waits holds its snapshot all the while, and an index built `CONCURRENTLY` waits for every snapshot
+ * older than its own to end. A replica waiting in one statement would wait for the migrating one, which would wait for
+ * it, both for good (seen with two monoliths started together). Between two tries this one holds nothing.
+ */
+async function takeMigrationLock(runner: QueryRunner, key: string): Promise<void> {
+  for (;;) {
+    const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key])) as { locked: boolean }[];
+    if (locked) return;
+    await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_RETRY_MS));
   }
 }
