@@ -1,6 +1,6 @@
 import { ORDERING_EVENTS } from '@tessera/contracts';
 import { DomainError } from '@tessera/shared-kernel';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { createMessagingTestDatabase } from '../testing/messaging-test-database';
 import { InProcessBroker } from '../inproc/in-process.broker';
 import { IntegrationEventPublisher } from '../integration-event.publisher';
@@ -9,8 +9,10 @@ import { AtomicStatement } from './atomic-statement';
 import { DeadLetters } from './dead-letters';
 import { Inbox } from './inbox';
 import { MessagingRetention } from './messaging-retention';
+import { createRetentionIndexesConcurrently } from './messaging-tables.sql';
 import { Outbox } from './outbox';
 import { describeWith } from '../../../../test/harness/services';
+import { untilPasses } from '../../../../test/harness/eventually';
 
 /** An event somebody consumes (EVENT_SUBSCRIBERS), so that the outbox relays it. */
 const CONSUMED = ORDERING_EVENTS.ORDER_CANCELLED;
@@ -294,6 +296,79 @@ describeWith(['postgres'])('outbox, inbox and idempotency keys on Postgres', () 
           (row: { key: string }) => row.key,
         ),
       ).toEqual(['two-hours']);
+    });
+
+    it('finds the rows it removes by index instead of reading each table whole', async () => {
+      await dataSource.query('TRUNCATE probe.outbox, probe.inbox, probe.idempotency_keys');
+      // A week of rows, one a minute, so that the old ones are a few among many, as in a shop's tables.
+      await dataSource.query(
+        `INSERT INTO probe.outbox (event_id, pattern, payload, occurred_at, published_at)
+         SELECT gen_random_uuid(), 'p', '{}', at, at FROM generate_series($1::timestamptz, $2, interval '1 minute') AS at`,
+        [hoursBefore(170), now],
+      );
+      await dataSource.query(
+        `INSERT INTO probe.inbox (event_id, consumer, processed_at)
+         SELECT gen_random_uuid(), 'c', at FROM generate_series($1::timestamptz, $2, interval '1 minute') AS at`,
+        [hoursBefore(170), now],
+      );
+      await dataSource.query(
+        `INSERT INTO probe.idempotency_keys (user_id, key, operation, request_hash, state, created_at, updated_at)
+         SELECT gen_random_uuid(), 'k', 'o', 'h', 'DONE', at, at FROM generate_series($1::timestamptz, $2, interval '1 minute') AS at`,
+        [hoursBefore(170), now],
+      );
+      await dataSource.query('ANALYZE probe.outbox, probe.inbox, probe.idempotency_keys');
+      const scans = async () =>
+        (await dataSource.query(
+          `SELECT relname, seq_scan, idx_scan FROM pg_stat_user_tables WHERE schemaname = 'probe' AND relname IN ('outbox', 'inbox', 'idempotency_keys') ORDER BY relname`,
+        )) as { relname: string; seq_scan: string; idx_scan: string }[];
+      const before = await scans();
+
+      // Tables this small are read whole more cheaply than through an index, so the planner is kept from it: with no
+      // index to find old rows by, a purge would still read each table whole, as it did on tables of millions of rows.
+      const seqScanOff = await new DataSource({
+        ...dataSource.options,
+        extra: { max: 1, options: '-c enable_seqscan=off' },
+      } as DataSourceOptions).initialize();
+      try {
+        expect(await new MessagingRetention('probe', seqScanOff, 168).purge(now)).toEqual({ outbox: 120, inbox: 120, idempotencyKeys: 120 });
+      } finally {
+        await seqScanOff.destroy();
+      }
+
+      // Each connection reports its counts to the statistics within a second or so of going idle.
+      await untilPasses(async () => {
+        const after = await scans();
+        expect(after.map((table, i) => [table.relname, Number(table.idx_scan) > Number(before[i].idx_scan)])).toEqual([
+          ['idempotency_keys', true],
+          ['inbox', true],
+          ['outbox', true],
+        ]);
+        expect(after.map((table, i) => [table.relname, Number(table.seq_scan) - Number(before[i].seq_scan)])).toEqual([
+          ['idempotency_keys', 0],
+          ['inbox', 0],
+          ['outbox', 0],
+        ]);
+      }, 15_000);
+    }, 30_000);
+
+    it('builds again an index that a start killed while building it left invalid', async () => {
+      await dataSource.query('TRUNCATE probe.inbox');
+      await dataSource.query('DROP INDEX probe.inbox_processed_at');
+      await dataSource.query(`INSERT INTO probe.inbox (event_id, consumer, processed_at) VALUES (gen_random_uuid(), 'c', $1), (gen_random_uuid(), 'c', $1)`, [
+        now,
+      ]);
+      // A concurrent build that fails leaves its index behind, invalid, as one killed midway does.
+      await expect(dataSource.query('CREATE UNIQUE INDEX CONCURRENTLY inbox_processed_at ON probe.inbox (processed_at)')).rejects.toThrow();
+      const index = async () =>
+        (await dataSource.query(
+          `SELECT i.indisvalid AS valid, i.indisunique AS unique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'probe' AND c.relname = 'inbox_processed_at'`,
+        )) as { valid: boolean; unique: boolean }[];
+      expect(await index()).toEqual([{ valid: false, unique: true }]);
+
+      await createRetentionIndexesConcurrently(dataSource, 'probe');
+
+      expect(await index()).toEqual([{ valid: true, unique: false }]);
     });
   });
 

@@ -48,7 +48,9 @@ export class MessagingRetention {
       ),
       inbox: await this.inBatches(`DELETE FROM ${s}.inbox WHERE ctid IN (SELECT ctid FROM ${s}.inbox WHERE processed_at < $1 LIMIT ${BATCH})`, before),
       idempotencyKeys: await this.inBatches(
-        `DELETE FROM ${s}.idempotency_keys WHERE ctid IN (SELECT ctid FROM ${s}.idempotency_keys WHERE state = 'DONE' AND updated_at < $1 LIMIT ${BATCH})`,
+        // A key is answered after it is claimed, so `created_at` bounds what can be old enough through its index; `updated_at`
+        // is not indexed, so that answering a key stays an update in place.
+        `DELETE FROM ${s}.idempotency_keys WHERE ctid IN (SELECT ctid FROM ${s}.idempotency_keys WHERE created_at < $1 AND state = 'DONE' AND updated_at < $1 LIMIT ${BATCH})`,
         keysBefore,
       ),
     };

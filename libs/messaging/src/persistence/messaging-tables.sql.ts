@@ -108,3 +108,48 @@ export function deadLettersSql(schema: string): string[] {
 export function deadLetterOutagesSql(schema: string): string[] {
   return [`ALTER TABLE "${schema}".dead_letters ADD COLUMN IF NOT EXISTS outages integer NOT NULL DEFAULT 0`];
 }
+
+/**
+ * The indexes the retention purge (MessagingRetention) finds old rows by, so that each purge reads what it removes
+ * instead of every row of the three tables. Each indexes a time its row gets once: an outbox row's publication
+ * (published rows only), an inbox row's processing, a key's claim; a key's answer (`updated_at`) is left out so that
+ * answering it stays an update in place.
+ */
+const RETENTION_INDEXES = [
+  { name: 'outbox_published_at', on: 'outbox (published_at) WHERE published_at IS NOT NULL' },
+  { name: 'inbox_processed_at', on: 'inbox (processed_at)' },
+  { name: 'idempotency_keys_created_at', on: 'idempotency_keys (created_at)' },
+];
+
+/** The retention indexes, for a migration that creates the messaging tables in the same transaction. */
+export function retentionIndexesSql(schema: string): string[] {
+  return RETENTION_INDEXES.map(({ name, on }) => `CREATE INDEX IF NOT EXISTS ${name} ON "${schema}".${on}`);
+}
+
+/**
+ * The retention indexes for tables that may already hold millions of rows, built without blocking their writes
+ * (`CONCURRENTLY`), so that the processes still running serve on while a new version migrates. Run it from a
+ * migration that runs outside a transaction (`transaction = false`), which `CONCURRENTLY` needs.
+ *
+ * Killed while it builds one, the process leaves that index invalid: Postgres keeps it up to date on every write and
+ * never reads it, and the migration is not recorded. The next start finds it invalid, drops it and builds it again.
+ */
+export async function createRetentionIndexesConcurrently(
+  queryRunner: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  schema: string,
+): Promise<void> {
+  for (const { name, on } of RETENTION_INDEXES) {
+    const invalid = (await queryRunner.query(
+      `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
+      [schema, name],
+    )) as unknown[];
+    if (invalid.length > 0) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${schema}".${name}`);
+    await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON "${schema}".${on}`);
+  }
+}
+
+/** Drops the retention indexes again (a migration's `down`). */
+export function dropRetentionIndexesSql(schema: string): string[] {
+  return RETENTION_INDEXES.map(({ name }) => `DROP INDEX IF EXISTS "${schema}".${name}`);
+}

@@ -9,6 +9,7 @@ import {
   messagingTablesUpgradeSql,
   outboxDeliveredToSql,
   outboxTraceContextSql,
+  retentionIndexesSql,
 } from '../persistence/messaging-tables.sql';
 
 /** Where a context's database lives: the embedded one every run has, or a real server. */
@@ -38,6 +39,7 @@ export async function createMessagingTestDatabase(
     ...deadLettersSql(schema),
     ...deadLetterOutagesSql(schema),
     ...outboxDeliveredToSql(schema),
+    ...retentionIndexesSql(schema),
   ])
     await dataSource.query(sql);
   return { dataSource, drop };

@@ -6,6 +6,7 @@ import { CreateCatalogDeadLetters1795490000000 } from './1795490000000-create-de
 import { AddCatalogOutboxTraceContext1795500000000 } from './1795500000000-add-outbox-trace-context.migration';
 import { AddCatalogOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 import { AddCatalogDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
+import { AddCatalogRetentionIndexes1795550000000 } from './1795550000000-add-retention-indexes.migration';
 
 /** Every migration of the catalog context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const CATALOG_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const CATALOG_MIGRATIONS = [
   AddCatalogOutboxTraceContext1795500000000,
   AddCatalogOutboxDeliveredTo1795530000000,
   AddCatalogDeadLetterOutages1795540000000,
+  AddCatalogRetentionIndexes1795550000000,
 ];

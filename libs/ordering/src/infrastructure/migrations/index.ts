@@ -7,6 +7,7 @@ import { CreateCustomers1795510000000 } from './1795510000000-create-customers.m
 import { AddPlacementPaymentTimeout1795520000000 } from './1795520000000-add-placement-payment-timeout.migration';
 import { AddOrderingOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 import { AddOrderingDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
+import { AddOrderingRetentionIndexes1795550000000 } from './1795550000000-add-retention-indexes.migration';
 
 /** Every migration of the ordering context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const ORDERING_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const ORDERING_MIGRATIONS = [
   AddPlacementPaymentTimeout1795520000000,
   AddOrderingOutboxDeliveredTo1795530000000,
   AddOrderingDeadLetterOutages1795540000000,
+  AddOrderingRetentionIndexes1795550000000,
 ];
