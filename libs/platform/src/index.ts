@@ -6,6 +6,7 @@ export * from './database/context-database.module';
 export * from './database/embedded-database.service';
 export * from './database/embedded-postgres';
 export * from './database/safe-integer';
+export * from './database/stored-row';
 export * from './database/unique-violation';
 export * from './health/database-health';
 export * from './health/health.module';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AtomicStatement, Outbox, preparedQuery } from '@tessera/messaging';
+import { fromStoredRow } from '@tessera/platform';
 import { type JoinedTransaction, type OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 import { DataSource, EntityManager } from 'typeorm';
 import { InsufficientStockError, ProductNotFoundError } from '../../domain/product.errors';
@@ -258,15 +259,18 @@ async function load(manager: EntityManager, id: string): Promise<Reservation | n
   return ReservationMapper.toDomain(row, lines);
 }
 
+/** A line as the reservation's statement wrote it, its price read from the product's row. */
 function lineOf(row: ReservationLineRow): ReservationLine {
-  return ReservationMapper.lineToDomain({
-    productId: row.product_id,
-    sku: row.sku,
-    name: row.name,
-    unitPriceAmount: row.unit_price_amount,
-    unitPriceCurrency: row.unit_price_currency,
-    quantity: Number(row.quantity),
-  });
+  return fromStoredRow(`catalog.products ${row.product_id}`, () =>
+    ReservationMapper.lineToDomain({
+      productId: row.product_id,
+      sku: row.sku,
+      name: row.name,
+      unitPriceAmount: row.unit_price_amount,
+      unitPriceCurrency: row.unit_price_currency,
+      quantity: Number(row.quantity),
+    }),
+  );
 }
 
 /** Why a reservation could not be made: the first line, by product id, whose product is missing or lacks the units; undefined when none. */

@@ -1,4 +1,4 @@
-import { toSafeInteger } from '@tessera/platform';
+import { fromStoredRow, toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import type { OrderSnapshot } from '../../domain/order.aggregate';
 import { fromStoredEvent, OrderDomainEvent, toStoredEvent } from '../../domain/order-domain-events';
@@ -21,12 +21,14 @@ export class OrderMapper {
   }
 
   static toEvent(row: OrderEventOrmEntity): OrderDomainEvent {
-    return fromStoredEvent(row.orderId, {
-      type: row.type,
-      version: toSafeInteger(row.version, 'ordering.order_events.version'),
-      occurredAt: new Date(row.occurredAt),
-      data: row.data,
-    });
+    return fromStoredRow(`ordering.order_events ${row.orderId} version ${row.version}`, () =>
+      fromStoredEvent(row.orderId, {
+        type: row.type,
+        version: toSafeInteger(row.version, 'ordering.order_events.version'),
+        occurredAt: new Date(row.occurredAt),
+        data: row.data,
+      }),
+    );
   }
 
   static toRow(order: OrderSnapshot): OrderOrmEntity {
@@ -47,6 +49,10 @@ export class OrderMapper {
   }
 
   static toSnapshot(row: OrderOrmEntity): OrderSnapshot {
+    return fromStoredRow(`ordering.orders ${row.id}`, () => OrderMapper.snapshotOf(row));
+  }
+
+  private static snapshotOf(row: OrderOrmEntity): OrderSnapshot {
     return {
       id: row.id,
       userId: row.userId,

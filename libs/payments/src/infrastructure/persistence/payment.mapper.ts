@@ -1,4 +1,4 @@
-import { toSafeInteger } from '@tessera/platform';
+import { fromStoredRow, toSafeInteger } from '@tessera/platform';
 import { Money } from '@tessera/shared-kernel';
 import { Payment, PaymentState } from '../../domain/payment.aggregate';
 import { PaymentOrmEntity } from './payment.orm-entity';
@@ -6,6 +6,10 @@ import { PaymentOrmEntity } from './payment.orm-entity';
 /** Converts between the payment aggregate and its row. */
 export class PaymentMapper {
   static toDomain(row: PaymentOrmEntity): Payment {
+    return fromStoredRow(`payments.payments ${row.id}`, () => PaymentMapper.reconstitute(row));
+  }
+
+  private static reconstitute(row: PaymentOrmEntity): Payment {
     return Payment.reconstitute({
       id: row.id,
       orderId: row.orderId,
