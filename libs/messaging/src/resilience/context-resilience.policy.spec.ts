@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CATALOG_PATTERNS } from '@tessera/contracts';
-import { ContextResiliencePolicy } from './context-resilience.policy';
+import { ContextResiliencePolicy, queryBudgetMs } from './context-resilience.policy';
 import { ContextUnreachableError } from './context-unreachable.error';
 
 const QUERY = CATALOG_PATTERNS.GET_PRODUCT;
@@ -33,7 +33,9 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
   let policy: ContextResiliencePolicy;
   let replicas: TwoReplicas;
 
+  // The clock is the test's: on a busy machine a timer fired late used up the budget a retry needed.
   beforeEach(() => {
+    jest.useFakeTimers({ now: Date.now() });
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     policy = new ContextResiliencePolicy('catalog', {
@@ -46,26 +48,38 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
     replicas = new TwoReplicas();
   });
 
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  /** Runs a query to the given process, letting the clock go on until it has answered. */
+  async function answered(to: 'a' | 'b'): Promise<{ by: string }> {
+    const answer = policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, to));
+    await jest.advanceTimersByTimeAsync(10);
+    return answer;
+  }
 
   it('answers the queries a killed process had in hand through the other one, without opening the circuit, while the other answers meanwhile', async () => {
     // Six queries land on the process that is then killed; their tries wait for their timeout in vain...
     let firstTries = 6;
-    const cutOff = Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, firstTries-- > 0 ? 'a' : 'b')));
+    const cutOff = Promise.all(Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, firstTries-- > 0 ? 'a' : 'b'))));
     replicas.kill('a');
     // ...while the other process answers everything else.
-    await sleep(20);
-    expect(await policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'b'))).toEqual({ by: 'b' });
+    await jest.advanceTimersByTimeAsync(20);
+    expect(await answered('b')).toEqual({ by: 'b' });
 
-    await expect(Promise.all(cutOff)).resolves.toEqual(Array.from({ length: 6 }, () => ({ by: 'b' })));
-    expect(await policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'b'))).toEqual({ by: 'b' });
+    await jest.advanceTimersByTimeAsync(queryBudgetMs(TIMEOUT_MS));
+    await expect(cutOff).resolves.toEqual(Array.from({ length: 6 }, () => ({ by: 'b' })));
+    expect(await answered('b')).toEqual({ by: 'b' });
   });
 
   it('still opens the circuit when nothing of the context answers while the tries wait', async () => {
     replicas.kill('a');
     replicas.kill('b');
-    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms))));
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array.from({ length: 6 }, () => 'rejected'));
+    const settled = Promise.allSettled(Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms))));
+    await jest.advanceTimersByTimeAsync(queryBudgetMs(TIMEOUT_MS) + TIMEOUT_MS);
+    expect((await settled).map((outcome) => outcome.status)).toEqual(Array.from({ length: 6 }, () => 'rejected'));
     await expect(policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms))).rejects.toThrow(/circuit open/);
   });
 });
