@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
 import { createTestDatabase } from '../harness/postgres';
-import { describeWith, RunningTopology, startMonolithOnDatabase, TEST_ADMIN } from '../harness/topologies';
+import { describeWith, RunningTopology, startMonolithOnDatabase } from '../harness/topologies';
+import { shelfAndBuyer } from './shelf-and-buyer';
 
 /**
  * A row the domain refuses (edited by hand, or written by a version whose rules allowed more, as after a rollback)
@@ -32,18 +32,12 @@ describeWith(['postgres'])('a stored row the domain refuses', () => {
   }, 30_000);
 
   it('answers 500 without its details and logs an error naming the row; an order it cut short gets its units back once the rows are mended', async () => {
-    const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
-    const product = await api.post(
-      '/products',
-      { sku: `STORED-${randomUUID().slice(0, 8)}`, name: 'Priced in euros by hand', price: { amount: 700, currency: 'USD' }, stock: 5 },
-      { token: adminToken },
-    );
-    expect(product.status).toBe(201);
-    await sql.query(`UPDATE catalog.products SET price_currency = 'EUR' WHERE id = $1`, [product.body.id]);
+    const { productId, token } = await shelfAndBuyer(api, 'Stored', 5);
+    await sql.query(`UPDATE catalog.products SET price_currency = 'EUR' WHERE id = $1`, [productId]);
 
     // Never read before, so no cache holds it.
-    const read = await api.get(`/products/${product.body.id}`);
-    const listed = await api.get(`/products?q=${encodeURIComponent('Priced in euros')}`);
+    const read = await api.get(`/products/${productId}`);
+    const listed = await api.get(`/products?q=${encodeURIComponent('Stored item')}`);
 
     for (const answer of [read, listed]) {
       expect(answer.status).toBe(500);
@@ -51,18 +45,12 @@ describeWith(['postgres'])('a stored row the domain refuses', () => {
       expect(answer.body.code).toBe('INTERNAL');
       expect(JSON.stringify(answer.body)).not.toContain('EUR');
     }
-    await untilPasses(
-      () => expect(monolith.processes.monolith.output()).toContain(`catalog.products ${product.body.id} holds what the domain refuses`),
-      10_000,
-    );
+    await untilPasses(() => expect(monolith.processes.monolith.output()).toContain(`catalog.products ${productId} holds what the domain refuses`), 10_000);
 
     // The reservation takes the units, then reads each line's price from the product's row. Taken for a refusal, as
     // the rule's error was, the order ended as if nothing were reserved, and the units waited for the catalog's hold;
     // as a failure, the placement is given up and its units released, once the rows can be read again.
-    const email = `stored-${randomUUID().slice(0, 8)}@e2e.test`;
-    expect((await api.post('/auth/register', { email, password: 'a long password', name: 'Buyer' })).status).toBe(201);
-    const token = (await api.post('/auth/login', { email, password: 'a long password' })).body.accessToken;
-    const order = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { token });
+    const order = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { token });
     expect(order.status).toBe(500);
     expect(order.body.code).toBe('INTERNAL');
     const held = async () =>
@@ -71,15 +59,15 @@ describeWith(['postgres'])('a stored row the domain refuses', () => {
           `SELECT p.stock, (SELECT count(*)::int FROM catalog.reservations r JOIN catalog.reservation_lines l USING (reservation_id)
                              WHERE l.product_id = p.id AND r.status = 'RESERVED') AS reservations
              FROM catalog.products p WHERE p.id = $1`,
-          [product.body.id],
+          [productId],
         )
       ).rows;
     // The reservation copied the refused currency, so its release cannot read it either: left to recovery, and said.
     expect(await held()).toEqual([{ stock: 3, reservations: 1 }]);
     await untilPasses(() => expect(monolith.processes.monolith.output()).toMatch(/catalog\.reservations \S+ holds what the domain refuses/), 10_000);
 
-    await sql.query(`UPDATE catalog.products SET price_currency = 'USD' WHERE id = $1`, [product.body.id]);
-    await sql.query(`UPDATE catalog.reservation_lines SET unit_price_currency = 'USD' WHERE product_id = $1`, [product.body.id]);
+    await sql.query(`UPDATE catalog.products SET price_currency = 'USD' WHERE id = $1`, [productId]);
+    await sql.query(`UPDATE catalog.reservation_lines SET unit_price_currency = 'USD' WHERE product_id = $1`, [productId]);
     await untilPasses(async () => expect(await held()).toEqual([{ stock: 5, reservations: 0 }]), 60_000);
   }, 120_000);
 });
