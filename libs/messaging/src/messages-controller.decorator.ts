@@ -8,6 +8,7 @@ import { TOPOLOGY } from './messaging.tokens';
 import type { Topology } from './topology/topology';
 
 const HANDLING = Symbol('messageHandling');
+const HANDLED_METHOD = Symbol('handledMethod');
 const HANDLING_TOPOLOGY = Symbol('messageHandlingTopology');
 
 interface HandlingController {
@@ -64,8 +65,14 @@ function handled(method: HandlerMethod): HandlerMethod {
   };
   // Nest finds a handler, its parameters and its pattern by the method's name and metadata.
   Object.defineProperty(wrapper, 'name', { value: method.name });
+  Object.defineProperty(wrapper, HANDLED_METHOD, { value: true });
   for (const key of Reflect.getMetadataKeys(method)) Reflect.defineMetadata(key, Reflect.getMetadata(key, method), wrapper);
   return wrapper;
+}
+
+/** Whether a method is a handler wrapped by @MessagesController(), which fails only with the wire's error shape. */
+export function isHandledMethod(method: unknown): boolean {
+  return typeof method === 'function' && (method as unknown as Record<symbol, unknown>)[HANDLED_METHOD] === true;
 }
 
 /**
