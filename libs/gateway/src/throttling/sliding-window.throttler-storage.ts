@@ -22,6 +22,11 @@ export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly now: () => number = Date.now) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    return this.incrementNow(key, ttl, limit);
+  }
+
+  /** `increment` without a promise, for the guard (RateLimiter) to decide a request in the same tick. */
+  incrementNow(key: string, ttl: number, limit: number): ThrottlerStorageRecord {
     const now = this.now();
     const windowStart = windowStartAt(now, ttl);
     const stored = this.counts.get(key);

@@ -1,6 +1,8 @@
 import { ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { normalizeIp } from '@nestjs/throttler';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
 import type { RuntimeSettings } from '@tessera/platform';
 
 export const DEFAULT_THROTTLER = 'default';
@@ -35,6 +37,8 @@ export function throttlingOptions(settings: RuntimeSettings, storage?: Throttler
         setHeaders: false,
       },
     ],
+    // The library's default tracker, the client's address normalised, without its promise: the guard decides at once.
+    getTracker: (request) => normalizeIp((request as FastifyRequest).ip),
     generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
   };
 }
