@@ -104,7 +104,7 @@ export class RateLimiter extends ThrottlerGuard {
     return plans;
   }
 
-  private planOf(throttler: ThrottlerOptions, targets: [Function, Function]): RoutePlan | undefined {
+  private planOf(throttler: ThrottlerOptions, targets: ReturnType<ExecutionContext['getHandler' | 'getClass']>[]): RoutePlan | undefined {
     const route = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key + throttler.name, targets);
     if (route<boolean>(THROTTLER_SKIP)) return undefined;
     const suffix = throttler.name === 'default' ? '' : `-${throttler.name}`;
