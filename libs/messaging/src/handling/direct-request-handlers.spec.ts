@@ -66,16 +66,18 @@ describe('callHandlersDirectly', () => {
   let server: INestMicroservice;
   let viaNest: InProcessBroker;
   let nestServer: INestMicroservice;
+  let modules: ModulesContainer;
 
   beforeAll(async () => {
     // The crash is logged as an unexpected failure, as it should be; not in the test's output.
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const moduleRef = await Test.createTestingModule({ controllers: [PlainHandlers, GuardedHandlers], providers: [RefusingGuard] }).compile();
+    modules = moduleRef.get(ModulesContainer);
     broker = new InProcessBroker();
     const strategy = new InProcessServer(broker);
     server = moduleRef.createNestMicroservice({ strategy, logger: false });
     await server.init();
-    callHandlersDirectly(strategy, moduleRef.get(ModulesContainer));
+    callHandlersDirectly(strategy, modules);
     await server.listen();
     // The same handlers through Nest's RPC pipeline, as before: what the direct calls must answer alike.
     viaNest = new InProcessBroker();
@@ -90,9 +92,8 @@ describe('callHandlersDirectly', () => {
 
   beforeEach(() => (seen.length = 0));
 
-  it('takes only the handlers whose Nest pipeline would do nothing', async () => {
-    const moduleRef = await Test.createTestingModule({ controllers: [PlainHandlers, GuardedHandlers], providers: [RefusingGuard] }).compile();
-    const handlers = directRequestHandlers(moduleRef.get(ModulesContainer), IN_PROCESS_TRANSPORT);
+  it('takes only the handlers whose Nest pipeline would do nothing', () => {
+    const handlers = directRequestHandlers(modules, IN_PROCESS_TRANSPORT);
     expect([...handlers.keys()].sort()).toEqual(['spec.crash', 'spec.echo', 'spec.refuse']);
   });
 

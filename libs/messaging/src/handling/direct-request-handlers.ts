@@ -9,7 +9,7 @@ import { Observable, throwError } from 'rxjs';
 import { isHandledMethod } from '../messages-controller.decorator';
 
 /** A request handler called as the method it is, with the payload and context where its parameters ask for them. */
-export type DirectRequestHandler = (payload: unknown, context: BaseRpcContext) => unknown;
+type DirectRequestHandler = (payload: unknown, context: BaseRpcContext) => unknown;
 
 /**
  * Has `server` call the request handlers that directRequestHandlers takes as
