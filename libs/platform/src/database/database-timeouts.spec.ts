@@ -77,6 +77,29 @@ describe('a query on a client answering within a deadline', () => {
       await postgres.close();
     }
   }, 20_000);
+
+  it('bounds alike a statement sent through the pool’s own query, as preparedQuery sends the order flow’s', async () => {
+    const postgres = await fakePostgres();
+    const gaveUp = jest.fn();
+    const pool = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'shop', max: 1, Client: servingClient({ answerDeadlineMs: 300, gaveUp }) });
+    try {
+      expect((await pool.query('SELECT 1')).rows).toEqual([]);
+
+      postgres.silence();
+      const failure = await pool.query('SELECT 1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      expect(failure).toBeInstanceOf(UnansweredQueryError);
+      expect(gaveUp.mock.calls).toEqual([['unanswered']]);
+      expect(pool.totalCount).toBe(0);
+      await untilPasses(() => expect(postgres.open()).toBe(0), 10_000, 20);
+    } finally {
+      await pool.end();
+      await postgres.close();
+    }
+  }, 20_000);
 });
 
 describe('the serving pool options', () => {

@@ -59,14 +59,19 @@ export function servingPoolOptions(
   };
 }
 
+/** How node-postgres answers a query given a callback: pg-pool's own `query`, which `preparedQuery` sends through. */
+type QueryCallback = (error: unknown, result?: unknown) => void;
+
 /**
  * A node-postgres Client that gives up its connection, which the pool then drops instead of handing it out again,
- * when one of its promise-returning queries (the form TypeORM uses):
+ * when one of its queries, in either form node-postgres takes (the promise TypeORM waits on, or the callback the
+ * pool's own `query` passes, the way `preparedQuery` sends the order flow's statements and the product read):
  * - gets no answer within `answerDeadlineMs`, failing with UnansweredQueryError. node-postgres' own `query_timeout`
  *   rejects such a query but leaves it on the connection, which then holds every later query behind it;
  * - has a write refused because the server is read-only: a standby, reached by a connection made before a failover
  *   or through a name still resolving to the old primary. A connection made anew reaches the primary the name
  *   resolves to now; this one would be refused every write for as long as it lasts.
+ * A query object of node-postgres' own (a Query or a cursor) is sent as it is.
  */
 export function servingClient({
   answerDeadlineMs,
@@ -78,32 +83,47 @@ export function servingClient({
 }): typeof Client {
   class ServingClient extends Client {}
   const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
-  ServingClient.prototype.query = function (this: Client, ...args: unknown[]) {
-    const answer = query.apply(this, args);
-    if (!(answer instanceof Promise)) return answer;
-    // Ended before the rejection is seen, so that whoever releases it on that rejection releases a closed client.
+
+  /** `settle`, called once: with the answer, or with UnansweredQueryError at the deadline, the connection given up. */
+  function answeredInTime(client: Client, settle: QueryCallback): QueryCallback {
+    let settled = false;
+    // Ended before the failure is seen, so that whoever releases it on that failure releases a closed client.
     const giveUp = (reason: GiveUpReason) => {
-      void this.end().catch(() => undefined);
+      void client.end().catch(() => undefined);
       gaveUp(reason);
     };
+    const deadline =
+      answerDeadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            settled = true;
+            giveUp('unanswered');
+            settle(new UnansweredQueryError(answerDeadlineMs));
+          }, answerDeadlineMs);
+    return (error, result) => {
+      // After the deadline, what the closed connection says of the query is nobody's answer.
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if ((error as { code?: unknown } | null)?.code === READ_ONLY_TRANSACTION) giveUp('read_only');
+      settle(error, result);
+    };
+  }
+
+  ServingClient.prototype.query = function (this: Client, ...args: unknown[]) {
+    const callbackAt = typeof args[2] === 'function' ? 2 : typeof args[1] === 'function' ? 1 : -1;
+    if (callbackAt !== -1) {
+      const callback = args[callbackAt] as QueryCallback;
+      args[callbackAt] = answeredInTime(this, (error, result) => (error ? callback(error) : callback(null, result)));
+      return query.apply(this, args);
+    }
+    const answer = query.apply(this, args);
+    if (!(answer instanceof Promise)) return answer;
     return new Promise((resolve, reject) => {
-      const deadline =
-        answerDeadlineMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              giveUp('unanswered');
-              reject(new UnansweredQueryError(answerDeadlineMs));
-            }, answerDeadlineMs);
+      const settle = answeredInTime(this, (error, result) => (error ? reject(error as Error) : resolve(result)));
       answer.then(
-        (result) => {
-          clearTimeout(deadline);
-          resolve(result);
-        },
-        (error: unknown) => {
-          clearTimeout(deadline);
-          if ((error as { code?: unknown })?.code === READ_ONLY_TRANSACTION) giveUp('read_only');
-          reject(error);
-        },
+        (result) => settle(null, result),
+        (error: unknown) => settle(error),
       );
     });
   } as Client['query'];
