@@ -1,6 +1,6 @@
-import { ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PipesInTurn, ValidationPipeAnsweringAtOnce } from '../common/input-pipes';
 import { JsonObjectBodyPipe } from '../common/json-object-body.pipe';
 import { ReservedQueryKeyPipe } from '../common/reserved-query-key.pipe';
 import { ProblemDetailsFilter } from '../problems/problem-details.filter';
@@ -30,16 +30,18 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
     });
   }
   app.useGlobalPipes(
-    new JsonObjectBodyPipe(),
-    new ReservedQueryKeyPipe(),
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // Values are kept for the exception factory to tell a missing field from a wrong one; they never reach a response.
-      validationError: { target: false, value: true },
-      exceptionFactory: validationProblem,
-    }),
+    new PipesInTurn([
+      new JsonObjectBodyPipe(),
+      new ReservedQueryKeyPipe(),
+      new ValidationPipeAnsweringAtOnce({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+        // Values are kept for the exception factory to tell a missing field from a wrong one; they never reach a response.
+        validationError: { target: false, value: true },
+        exceptionFactory: validationProblem,
+      }),
+    ]),
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app);
