@@ -23,6 +23,11 @@ class PlainHandlers {
     return { echoed: payload.items };
   }
 
+  @MessagePattern('spec.count')
+  count(@Payload() payload: { items: string[] }) {
+    return { count: payload.items.length };
+  }
+
   @MessagePattern('spec.refuse')
   refuse(): never {
     throw new DomainError(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product');
@@ -94,7 +99,7 @@ describe('callHandlersDirectly', () => {
 
   it('takes only the handlers whose Nest pipeline would do nothing', () => {
     const handlers = directRequestHandlers(modules, IN_PROCESS_TRANSPORT);
-    expect([...handlers.keys()].sort()).toEqual(['spec.crash', 'spec.echo', 'spec.refuse']);
+    expect([...handlers.keys()].sort()).toEqual(['spec.count', 'spec.crash', 'spec.echo', 'spec.refuse']);
   });
 
   it('hands a handler a copy of the payload with its correlation id and the context, and answers a copy of its result', async () => {
@@ -107,6 +112,11 @@ describe('callHandlersDirectly', () => {
       { payload: expect.objectContaining({ items: ['a', 'changed by the handler'] }), pattern: 'spec.echo', correlationId: 'req-direct-1' },
     ]);
     expect(await viaNest.request('spec.echo', { items: ['a'] })).toEqual(answer);
+  });
+
+  it('hands a handler of the payload alone its payload', async () => {
+    expect(await broker.request('spec.count', { items: ['a', 'b'] })).toEqual({ count: 2 });
+    expect(await viaNest.request('spec.count', { items: ['a', 'b'] })).toEqual({ count: 2 });
   });
 
   it("fails with the wire's error shape, as through Nest's pipeline", async () => {

@@ -107,6 +107,8 @@ function plainCall(instance: object, method: Method, routeArguments: Record<stri
   }
   // Nest hands a method with no parameter decorators the payload and the context, in that order.
   if (positions.length === 0) return (payload, context) => method.call(instance, payload, context);
+  // The usual shape, a handler of the payload alone, without an argument list built for every message.
+  if (positions.length === 1 && positions[0] === 'payload') return (payload) => method.call(instance, payload);
   return (payload, context) =>
     method.apply(
       instance,
