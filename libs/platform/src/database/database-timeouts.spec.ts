@@ -170,6 +170,28 @@ describeWith(['postgres'])('a serving pool on Postgres', () => {
     await expect(dataSource.query('UPDATE stock SET quantity = quantity WHERE id = 1')).resolves.toBeDefined();
   }, 30_000);
 
+  it('gives up alike a read-only connection of a statement sent through the pool’s own query', async () => {
+    const gaveUpHere = jest.fn();
+    // Every session of this pool is what a standby's are.
+    const standby = new Pool({
+      connectionString: database.url,
+      options: '-c default_transaction_read_only=on',
+      ...servingPoolOptions(3_000, gaveUpHere),
+      max: 1,
+    });
+    try {
+      const failure = await standby.query('UPDATE stock SET quantity = quantity WHERE id = 1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect((failure as { code?: string }).code).toBe('25006');
+      expect(gaveUpHere.mock.calls).toEqual([['read_only']]);
+      expect(standby.totalCount).toBe(0);
+    } finally {
+      await standby.end();
+    }
+  }, 30_000);
+
   it('frees the locks of a transaction left idle past the timeout, as a process cut off mid-transaction would leave it', async () => {
     const abandoned = dataSource.createQueryRunner();
     await abandoned.startTransaction();

@@ -71,7 +71,8 @@ type QueryCallback = (error: unknown, result?: unknown) => void;
  * - has a write refused because the server is read-only: a standby, reached by a connection made before a failover
  *   or through a name still resolving to the old primary. A connection made anew reaches the primary the name
  *   resolves to now; this one would be refused every write for as long as it lasts.
- * A query object of node-postgres' own (a Query or a cursor) is sent as it is.
+ * A query object of node-postgres' own (a Query or a cursor) given no callback answers through its own events, and is
+ * sent as it is.
  */
 export function servingClient({
   answerDeadlineMs,
