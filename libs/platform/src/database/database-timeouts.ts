@@ -114,8 +114,7 @@ export function servingClient({
   ServingClient.prototype.query = function (this: Client, ...args: unknown[]) {
     const callbackAt = typeof args[2] === 'function' ? 2 : typeof args[1] === 'function' ? 1 : -1;
     if (callbackAt !== -1) {
-      const callback = args[callbackAt] as QueryCallback;
-      args[callbackAt] = answeredInTime(this, (error, result) => (error ? callback(error) : callback(null, result)));
+      args[callbackAt] = answeredInTime(this, args[callbackAt] as QueryCallback);
       return query.apply(this, args);
     }
     const answer = query.apply(this, args);
