@@ -48,6 +48,19 @@ describeWith(['postgres'])('preparedQuery on Postgres', () => {
     expect(prepared).toEqual([{ name: expect.stringMatching(/^t_[0-9a-f]{40}$/), statement: STOCK_OF }]);
   });
 
+  it('keeps apart statements whose texts are as long as each other, built anew on every call', async () => {
+    const answering = (expression: 'id * 100' | 'quantity') => ['SELECT', `${expression} AS answer`, 'FROM stock WHERE id = $1'].join(' ');
+    expect(answering('id * 100')).toHaveLength(answering('quantity').length);
+    for (let call = 0; call < 2; call++) {
+      await expect(preparedQuery(dataSource, answering('id * 100'), [2])).resolves.toEqual([{ answer: 200 }]);
+      await expect(preparedQuery(dataSource, answering('quantity'), [2])).resolves.toEqual([{ answer: 7 }]);
+    }
+    const prepared = await dataSource.query<{ name: string }[]>('SELECT name FROM pg_prepared_statements WHERE statement = ANY($1)', [
+      [answering('id * 100'), answering('quantity')],
+    ]);
+    expect(new Set(prepared.map(({ name }) => name)).size).toBe(2);
+  });
+
   it("runs inside the manager's transaction, and fails as TypeORM's query does", async () => {
     await dataSource
       .transaction(async (manager) => {
