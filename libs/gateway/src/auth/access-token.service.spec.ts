@@ -60,16 +60,21 @@ describe('AccessTokenService', () => {
     expect(await refusal(tokens.verify(foreign))).toBe('The access token is not valid.');
   });
 
-  it(`remembers at most ${VERIFIED_TOKENS_KEPT} tokens, forgetting the longest remembered first`, async () => {
+  it(`remembers at most ${VERIFIED_TOKENS_KEPT} tokens, forgetting first those shown least recently`, async () => {
     const { tokens, jwt } = setup();
     const issued: string[] = [];
     for (let user = 0; user <= VERIFIED_TOKENS_KEPT; user++) {
       const { accessToken } = await tokens.issue({ id: `a0000000-0000-4000-8000-${String(user).padStart(12, '0')}`, role: 'customer' });
       issued.push(accessToken);
     }
-    for (const token of issued) await tokens.verify(token);
+    const inUse = issued[1];
+    for (const [shown, token] of issued.entries()) {
+      await tokens.verify(token);
+      if (shown % 1000 === 0) await tokens.verify(inUse);
+    }
     const verifying = jest.spyOn(jwt, 'verifyAsync');
     await tokens.verify(issued[issued.length - 1]);
+    await tokens.verify(inUse);
     expect(verifying).not.toHaveBeenCalled();
     await expect(tokens.verify(issued[0])).resolves.toMatchObject({ sub: 'a0000000-0000-4000-8000-000000000000' });
     expect(verifying).toHaveBeenCalledTimes(1);

@@ -24,7 +24,7 @@ export interface IssuedAccessToken {
 /**
  * How many verified tokens are remembered: a client sends the same token with every request until it expires, so
  * this is about the clients active within a token's lifetime that one process keeps from verifying again. Beyond
- * it, the longest remembered is forgotten first. About half a kilobyte each.
+ * it, those shown least recently are forgotten first. About half a kilobyte each.
  */
 export const VERIFIED_TOKENS_KEPT = 10_000;
 
@@ -36,8 +36,12 @@ export class AccessTokenService {
    * Tokens this process verified, by their whole text, with what they say. Verifying one costs an HMAC and
    * jsonwebtoken's checks (about 10 µs), twice an order placed and paid; the same text signed by the same key
    * verifies the same way every time until it expires, which is checked on every use. JWT_SECRET is read at start only.
+   * In two generations: once `verified` holds half of VERIFIED_TOKENS_KEPT it becomes `verifiedBefore`, and what
+   * that held is forgotten, except the tokens shown again meanwhile, which moved back. That costs O(1) a token,
+   * where one map trimmed from its oldest end walks the holes its deletions leave.
    */
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  private verified = new Map<string, AccessTokenClaims>();
+  private verifiedBefore = new Map<string, AccessTokenClaims>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -56,10 +60,11 @@ export class AccessTokenService {
 
   /** The token's claims, or a 401 problem for a token that is expired, forged, unsigned or not ours. */
   async verify(token: string): Promise<AccessTokenClaims> {
-    const known = this.verified.get(token);
+    const recent = this.verified.get(token);
+    const known = recent ?? this.verifiedBefore.get(token);
     // jsonwebtoken's rule for `exp`: expired from that second on. An expired one goes on to say so as it would.
-    if (known !== undefined && Math.floor(Date.now() / 1000) < known.exp) return known;
-    if (known !== undefined) this.verified.delete(token);
+    if (known !== undefined && Math.floor(Date.now() / 1000) < known.exp) return recent ?? this.remember(token, known);
+    if (known !== undefined) this.forget(token);
     let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(token, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
@@ -67,14 +72,21 @@ export class AccessTokenService {
       throw invalidToken(error instanceof TokenExpiredError ? 'The access token has expired.' : 'The access token is not valid.');
     }
     if (!hasClaims(payload)) throw invalidToken('The access token is not valid.');
-    return this.remember(token, payload);
+    return this.remember(token, Object.freeze(payload));
   }
 
-  private remember(token: string, payload: AccessTokenClaims): AccessTokenClaims {
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
-    const claims = Object.freeze(payload);
+  private remember(token: string, claims: AccessTokenClaims): AccessTokenClaims {
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT / 2) {
+      this.verifiedBefore = this.verified;
+      this.verified = new Map();
+    }
     this.verified.set(token, claims);
     return claims;
+  }
+
+  private forget(token: string): void {
+    this.verified.delete(token);
+    this.verifiedBefore.delete(token);
   }
 }
 
