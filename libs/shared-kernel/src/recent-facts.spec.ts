@@ -24,4 +24,16 @@ describe('RecentValues', () => {
     values.forget('a');
     expect(values.get('a')).toBeUndefined();
   });
+
+  it('holds at most its capacity, always the newest half of it, and a key kept again outlasts the others', () => {
+    const values = new RecentValues<number>(10);
+    for (let n = 0; n < 1000; n++) {
+      values.keep(`key ${n}`, n);
+      if (n % 4 === 0) values.keep('in use', n);
+    }
+    const kept = Array.from({ length: 1000 }, (_, n) => `key ${n}`).filter((key) => values.get(key) !== undefined);
+    expect(kept.length).toBeLessThanOrEqual(9);
+    expect(kept).toEqual(expect.arrayContaining(['key 995', 'key 996', 'key 997', 'key 998', 'key 999']));
+    expect(values.get('in use')).toBe(996);
+  });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RecentValues } from '@tessera/shared-kernel';
 import type { OrderSnapshot } from '../../domain/order.aggregate';
 
-/** How many orders are kept, the longest unchanged forgotten first: more than a minute of orders at the rates measured. */
+/** How many orders are kept at most, the longest unchanged forgotten first; the newest half always is: seconds of orders at the rates measured, where a payment follows its order in milliseconds. */
 const CAPACITY = 10_000;
 
 /**
