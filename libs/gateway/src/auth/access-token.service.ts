@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import type { UserRole, UserView } from '@tessera/contracts';
+import { RecentValues } from '@tessera/shared-kernel';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { isUuid } from '../common/uuid';
@@ -24,7 +25,7 @@ export interface IssuedAccessToken {
 /**
  * How many verified tokens are remembered: a client sends the same token with every request until it expires, so
  * this is about the clients active within a token's lifetime that one process keeps from verifying again. Beyond
- * it, those shown least recently are forgotten first. About half a kilobyte each.
+ * it, those shown least recently are forgotten first (RecentValues). About half a kilobyte each.
  */
 export const VERIFIED_TOKENS_KEPT = 10_000;
 
@@ -36,12 +37,8 @@ export class AccessTokenService {
    * Tokens this process verified, by their whole text, with what they say. Verifying one costs an HMAC and
    * jsonwebtoken's checks (about 10 µs), twice an order placed and paid; the same text signed by the same key
    * verifies the same way every time until it expires, which is checked on every use. JWT_SECRET is read at start only.
-   * In two generations: once `verified` holds half of VERIFIED_TOKENS_KEPT it becomes `verifiedBefore`, and what
-   * that held is forgotten, except the tokens shown again meanwhile, which moved back. That costs O(1) a token,
-   * where one map trimmed from its oldest end walks the holes its deletions leave.
    */
-  private verified = new Map<string, AccessTokenClaims>();
-  private verifiedBefore = new Map<string, AccessTokenClaims>();
+  private readonly verified = new RecentValues<AccessTokenClaims>(VERIFIED_TOKENS_KEPT);
 
   constructor(
     private readonly jwt: JwtService,
@@ -60,11 +57,10 @@ export class AccessTokenService {
 
   /** The token's claims, or a 401 problem for a token that is expired, forged, unsigned or not ours. */
   async verify(token: string): Promise<AccessTokenClaims> {
-    const recent = this.verified.get(token);
-    const known = recent ?? this.verifiedBefore.get(token);
+    const known = this.verified.get(token);
     // jsonwebtoken's rule for `exp`: expired from that second on. An expired one goes on to say so as it would.
-    if (known !== undefined && Math.floor(Date.now() / 1000) < known.exp) return recent ?? this.remember(token, known);
-    if (known !== undefined) this.forget(token);
+    if (known !== undefined && Math.floor(Date.now() / 1000) < known.exp) return this.remember(token, known);
+    if (known !== undefined) this.verified.forget(token);
     let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(token, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
@@ -76,17 +72,8 @@ export class AccessTokenService {
   }
 
   private remember(token: string, claims: AccessTokenClaims): AccessTokenClaims {
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT / 2) {
-      this.verifiedBefore = this.verified;
-      this.verified = new Map();
-    }
-    this.verified.set(token, claims);
+    this.verified.keep(token, claims);
     return claims;
-  }
-
-  private forget(token: string): void {
-    this.verified.delete(token);
-    this.verifiedBefore.delete(token);
   }
 }
 
