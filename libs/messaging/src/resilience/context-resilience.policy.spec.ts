@@ -74,6 +74,19 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
     expect(await answered('b')).toEqual({ by: 'b' });
   });
 
+  it('answers the queries a killed process had in hand through the other one, without opening the circuit, when every query in flight was in its hands', async () => {
+    // A broker's queue group keeps routing to a killed process until its socket closes, so every caller still asking
+    // can end up waiting on it: nothing answers while their tries wait, and only the next try shows the other process.
+    let firstTries = 6;
+    const cutOff = Promise.all(Array.from({ length: 6 }, () => policy.execute(QUERY, TIMEOUT_MS, (ms) => replicas.attempt(ms, firstTries-- > 0 ? 'a' : 'b'))));
+    replicas.kill('a');
+
+    await jest.advanceTimersByTimeAsync(queryBudgetMs(TIMEOUT_MS));
+    await expect(cutOff).resolves.toEqual(Array.from({ length: 6 }, () => ({ by: 'b' })));
+    expect(policy.isOpen).toBe(false);
+    expect(await answered('b')).toEqual({ by: 'b' });
+  });
+
   it('still opens the circuit when nothing of the context answers while the tries wait', async () => {
     replicas.kill('a');
     replicas.kill('b');

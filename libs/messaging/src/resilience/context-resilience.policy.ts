@@ -39,17 +39,22 @@ export function queryBudgetMs(timeoutMs: number): number {
  * request to that context in this process, and retries with exponential backoff
  * and jitter for queries only, since a command that timed out may have run.
  * Only failures to reach the context count: an answer, even an error, proves it
- * is there. So does an answer to another request that came while a try was
- * waiting: that try was lost with one process of a replicated context (killed
- * with it in hand), and its failure does not count against the context. Nor
- * does the failure of one replica while another is in rotation (see
+ * is there. A query counts once its tries are spent, not at each try: queries
+ * in flight together are lost together when the process of a replicated
+ * context that had them is killed (a broker's queue group routes to it until
+ * its socket closes, so under load every caller can end up waiting on it), and
+ * their timeouts, all at once with nothing answered in between, would open the
+ * circuit before the next try could reach the process left. Nor does a request
+ * count when the context answered another one while it waited: it was lost with
+ * one process of a replicated context, not with the context. Nor does the
+ * failure of one replica while another is in rotation (see
  * ReplicaBalancedClient): the circuit opens only once every replica fails.
  */
 export class ContextResiliencePolicy {
   private readonly options: ResilienceOptions;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly logger = new Logger('ContextClient');
-  /** How many tries the context has answered so far, to tell whether it answered while a try was waiting. */
+  /** How many requests the context has answered so far, to tell whether it answered while one was waiting. */
   private answered = 0;
   private readonly outlived = new WeakSet<object>();
 
@@ -85,14 +90,18 @@ export class ContextResiliencePolicy {
    */
   async execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + queryBudgetMs(timeoutMs);
-    const throughBreaker = () => this.breaker.execute(() => this.tracked(() => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())))));
-    try {
-      if (!QUERY_PATTERNS.has(pattern)) return await throughBreaker();
+    const oneTry = () => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())));
+    let request = oneTry;
+    if (QUERY_PATTERNS.has(pattern)) {
       const worthAnotherTry = (error: Error) => isUnreachable(error) && deadline - Date.now() >= this.options.retryMaxDelayMs + this.options.minAttemptMs;
-      return await retry(handleWhen(worthAnotherTry), {
+      const retried = retry(handleWhen(worthAnotherTry), {
         maxAttempts: this.options.queryAttempts - 1,
         backoff: new ExponentialBackoff({ initialDelay: this.options.retryInitialDelayMs, maxDelay: this.options.retryMaxDelayMs }),
-      }).execute(throughBreaker);
+      });
+      request = () => retried.execute(oneTry);
+    }
+    try {
+      return await this.breaker.execute(() => this.tracked(request));
     } catch (error) {
       if (isBrokenCircuitError(error)) {
         throw new ContextUnreachableError(
@@ -104,7 +113,7 @@ export class ContextResiliencePolicy {
     }
   }
 
-  /** Runs one try, noting whether the context answered it, or answered another request while it waited in vain. */
+  /** Runs a request, noting whether the context answered it, or answered another request while it waited in vain. */
   private async tracked<T>(attempt: () => Promise<T>): Promise<T> {
     const answeredBefore = this.answered;
     try {
