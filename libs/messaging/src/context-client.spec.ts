@@ -174,11 +174,22 @@ describe('ContextClient resilience', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('does not count a command that went unanswered when the context answers its health check after it: another process may have lost it', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect((await sendAndWait(COMMAND, [hangs, replies({ status: 'up' })])).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
+    }
+    expect(await sendAndWait(COMMAND, [replies({ reserved: true })])).toEqual({ reply: { reserved: true } });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it('fails at once, naming the context, after repeated failures to reach it', async () => {
     for (let i = 0; i < 3; i++) {
       expect((await sendAndWait(COMMAND, [hangs])).error?.code).toBe(ERROR_CODES.CONTEXT_UNAVAILABLE);
     }
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('catalog circuit opened'));
+    // Each command that went unanswered counted once the context's health check, asked after it, went unanswered too.
+    const CHECK = CATALOG_PATTERNS.CHECK_HEALTH;
+    expect(proxy.sent).toEqual([COMMAND, CHECK, COMMAND, CHECK, COMMAND, CHECK]);
 
     proxy.answer(hangs);
     const clockBefore = Date.now();
@@ -188,7 +199,7 @@ describe('ContextClient resilience', () => {
     }
     // Settled without the clock moving at all: no timeout was waited for, and nothing was sent.
     expect(Date.now()).toBe(clockBefore);
-    expect(proxy.sent).toHaveLength(3);
+    expect(proxy.sent).toHaveLength(6);
   });
 
   it('lets one request through after the pause, and closes the circuit when it succeeds', async () => {

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { CATALOG_PATTERNS } from '@tessera/contracts';
+import { CATALOG_PATTERNS, ERROR_CODES } from '@tessera/contracts';
 import { ContextResiliencePolicy, queryBudgetMs } from './context-resilience.policy';
 import { ContextUnreachableError } from './context-unreachable.error';
 
 const QUERY = CATALOG_PATTERNS.GET_PRODUCT;
+const COMMAND = CATALOG_PATTERNS.RESERVE_STOCK;
 const TIMEOUT_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,6 +16,11 @@ class TwoReplicas {
 
   kill(replica: 'a' | 'b'): void {
     this.dead.add(replica);
+  }
+
+  /** A process still up, or one that is not when none is. */
+  alive(): 'a' | 'b' {
+    return this.dead.has('a') ? 'b' : 'a';
   }
 
   /** One try, sent round robin as a NATS queue group would, to the replica given, or to the next one. */
@@ -38,14 +44,14 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
     jest.useFakeTimers({ now: Date.now() });
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    policy = new ContextResiliencePolicy('catalog', {
-      breakAfterFailures: 5,
-      halfOpenAfterMs: 5000,
-      retryInitialDelayMs: 10,
-      retryMaxDelayMs: 20,
-      minAttemptMs: 20,
-    });
     replicas = new TwoReplicas();
+    // The context's health check, as a broker sends it: to a process that is there, if any.
+    const askWhetherThere = () => replicas.attempt(TIMEOUT_MS, replicas.alive());
+    policy = new ContextResiliencePolicy(
+      'catalog',
+      { breakAfterFailures: 5, halfOpenAfterMs: 5000, retryInitialDelayMs: 10, retryMaxDelayMs: 20, minAttemptMs: 20 },
+      askWhetherThere,
+    );
   });
 
   afterEach(() => {
@@ -85,6 +91,34 @@ describe('ContextResiliencePolicy with a context of several processes', () => {
     await expect(cutOff).resolves.toEqual(Array.from({ length: 6 }, () => ({ by: 'b' })));
     expect(policy.isOpen).toBe(false);
     expect(await answered('b')).toEqual({ by: 'b' });
+  });
+
+  it("does not open the circuit for the commands a killed process had in hand when the context's health check is answered by the other", async () => {
+    // A command is never tried again, so nothing else shows that the other process answers: its health check does.
+    const lost = Array.from({ length: 6 }, () =>
+      policy.execute(COMMAND, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'a')).catch((error: ContextUnreachableError) => error.code),
+    );
+    replicas.kill('a');
+
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS + 20);
+    expect(await Promise.all(lost)).toEqual(Array.from({ length: 6 }, () => ERROR_CODES.CONTEXT_UNAVAILABLE));
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS);
+    expect(policy.isOpen).toBe(false);
+    const next = policy.execute(COMMAND, TIMEOUT_MS, (ms) => replicas.attempt(ms, 'b'));
+    await jest.advanceTimersByTimeAsync(10);
+    await expect(next).resolves.toEqual({ by: 'b' });
+  });
+
+  it('opens the circuit for commands that went unanswered once the health check goes unanswered too', async () => {
+    replicas.kill('a');
+    replicas.kill('b');
+    const lost = Promise.allSettled(Array.from({ length: 5 }, () => policy.execute(COMMAND, TIMEOUT_MS, (ms) => replicas.attempt(ms))));
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS + 20);
+    expect((await lost).map((outcome) => outcome.status)).toEqual(Array.from({ length: 5 }, () => 'rejected'));
+
+    await jest.advanceTimersByTimeAsync(TIMEOUT_MS + 20);
+    expect(policy.isOpen).toBe(true);
+    await expect(policy.execute(COMMAND, TIMEOUT_MS, (ms) => replicas.attempt(ms))).rejects.toThrow(/circuit open/);
   });
 
   it('still opens the circuit when nothing of the context answers while the tries wait', async () => {

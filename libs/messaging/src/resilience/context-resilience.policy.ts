@@ -46,9 +46,11 @@ export function queryBudgetMs(timeoutMs: number): number {
  * their timeouts, all at once with nothing answered in between, would open the
  * circuit before the next try could reach the process left. Nor does a request
  * count when the context answered another one while it waited: it was lost with
- * one process of a replicated context, not with the context. Nor does the
- * failure of one replica while another is in rotation (see
- * ReplicaBalancedClient): the circuit opens only once every replica fails.
+ * one process of a replicated context, not with the context. A command, which
+ * has no next try, counts only once the context's health check goes unanswered
+ * as well (ADR 0024). Nor does the failure of one replica while another is in
+ * rotation (see ReplicaBalancedClient): the circuit opens only once every
+ * replica fails.
  */
 export class ContextResiliencePolicy {
   private readonly options: ResilienceOptions;
@@ -56,15 +58,20 @@ export class ContextResiliencePolicy {
   private readonly logger = new Logger('ContextClient');
   /** How many requests the context has answered so far, to tell whether it answered while one was waiting. */
   private answered = 0;
-  private readonly outlived = new WeakSet<object>();
+  /** Failures the breaker does not count: outlived by an answer to another request, or left to the health check. */
+  private readonly uncounted = new WeakSet<object>();
+  /** The health check asked after a command went unanswered, shared by the commands that fail while it waits. */
+  private askingWhetherThere?: Promise<boolean>;
 
   constructor(
     readonly context: ContextName,
     options: Partial<ResilienceOptions> = {},
+    /** Asks the context's health check once, past the breaker: any answer, even an error, shows the context is there. */
+    private readonly askWhetherThere?: () => Promise<unknown>,
   ) {
     this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
     this.breaker = circuitBreaker(
-      handleWhen((error) => isUnreachable(error) && !(error instanceof ReplicaUnreachableError) && !this.outlived.has(error)),
+      handleWhen((error) => isUnreachable(error) && !(error instanceof ReplicaUnreachableError) && !this.uncounted.has(error)),
       {
         halfOpenAfter: this.options.halfOpenAfterMs,
         breaker: new ConsecutiveBreaker(this.options.breakAfterFailures),
@@ -91,8 +98,9 @@ export class ContextResiliencePolicy {
   async execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + queryBudgetMs(timeoutMs);
     const oneTry = () => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())));
+    const isQuery = QUERY_PATTERNS.has(pattern);
     let request = oneTry;
-    if (QUERY_PATTERNS.has(pattern)) {
+    if (isQuery) {
       const worthAnotherTry = (error: Error) => isUnreachable(error) && deadline - Date.now() >= this.options.retryMaxDelayMs + this.options.minAttemptMs;
       const retried = retry(handleWhen(worthAnotherTry), {
         maxAttempts: this.options.queryAttempts - 1,
@@ -101,7 +109,7 @@ export class ContextResiliencePolicy {
       request = () => retried.execute(oneTry);
     }
     try {
-      return await this.breaker.execute(() => this.tracked(request));
+      return await this.breaker.execute(() => this.tracked(request, !isQuery));
     } catch (error) {
       if (isBrokenCircuitError(error)) {
         throw new ContextUnreachableError(
@@ -113,18 +121,41 @@ export class ContextResiliencePolicy {
     }
   }
 
-  /** Runs a request, noting whether the context answered it, or answered another request while it waited in vain. */
-  private async tracked<T>(attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a request, noting whether the context answered it, or answered another request while it waited in vain. A
+   * command that may have been delivered and went unanswered is counted once the health check went unanswered too,
+   * not before: its caller is answered at once, and the breaker hears of the failure when the check has settled.
+   */
+  private async tracked<T>(request: () => Promise<T>, isCommand: boolean): Promise<T> {
     const answeredBefore = this.answered;
     try {
-      const result = await attempt();
+      const result = await request();
       this.answered++;
       return result;
     } catch (error) {
       if (!isUnreachable(error as Error)) this.answered++;
-      else if (this.answered > answeredBefore && typeof error === 'object' && error !== null) this.outlived.add(error);
+      else if (this.answered > answeredBefore) this.uncounted.add(error as Error);
+      else if (isCommand && this.askWhetherThere && !(error as ContextUnreachableError).notDelivered && !(error instanceof ReplicaUnreachableError)) {
+        this.uncounted.add(error as Error);
+        void this.countUnlessTheContextAnswers();
+      }
       throw error;
     }
+  }
+
+  private async countUnlessTheContextAnswers(): Promise<void> {
+    this.askingWhetherThere ??= this.askWhetherThere!()
+      .then(
+        () => true,
+        (error: Error) => !isUnreachable(error),
+      )
+      .finally(() => (this.askingWhetherThere = undefined));
+    if (await this.askingWhetherThere) {
+      this.answered++;
+      return;
+    }
+    const unanswered = new ContextUnreachableError(`${this.context} did not answer its health check after a command went unanswered`);
+    await this.breaker.execute(() => Promise.reject(unanswered)).catch(() => undefined);
   }
 }
 
