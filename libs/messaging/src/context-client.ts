@@ -7,13 +7,10 @@ import { InProcessClient } from './inproc/in-process.client';
 import { ContextResiliencePolicy, ResilienceOptions } from './resilience/context-resilience.policy';
 import { ContextUnreachableError, isUnreachableFailure, ReplicaUnreachableError, wasNotTaken } from './resilience/context-unreachable.error';
 import { hasReplicaInRotation } from './balancing/replica-balanced.client';
-import { healthCheckPatternOf } from './handling/health-check-pattern';
+import { HEALTH_CHECK_PROBE_TIMEOUT_MS, healthCheckPatternOf } from './handling/health-check-pattern';
 import { messagingRequestDuration, MessageOutcome, outcomeOf, reportCircuit } from './observability/messaging-metrics';
 import { inMessagingSpan } from './observability/messaging-tracing';
 import type { TransportName } from './topology/topology';
-
-/** How long the health check asked after a command went unanswered may take (see ContextResiliencePolicy). */
-const HEALTH_CHECK_TIMEOUT_MS = 1000;
 
 /**
  * How every part of the system talks to a context: a request by pattern,
@@ -37,7 +34,7 @@ export class ContextClient {
     /** The transport the requests take, as the metrics name it: in process when the context is hosted here. */
     private readonly transportName: TransportName = 'inproc',
   ) {
-    this.resilience = new ContextResiliencePolicy(context, resilience, () => this.attempt(healthCheckPatternOf(context), {}, HEALTH_CHECK_TIMEOUT_MS));
+    this.resilience = new ContextResiliencePolicy(context, resilience, () => this.attempt(healthCheckPatternOf(context), {}, HEALTH_CHECK_PROBE_TIMEOUT_MS));
     this.stopReporting = reportCircuit(context, () => this.resilience.isOpen);
   }
 

@@ -5,6 +5,7 @@ import { reportReplicas } from '../observability/messaging-metrics';
 import { isUnreachableFailure, STOPPING_CODE, wasNotTaken } from '../resilience/context-unreachable.error';
 import type { TcpBalancing } from '../topology/topology';
 import { publishThroughSend } from '../transports/publish-through-send';
+import { HEALTH_CHECK_PROBE_TIMEOUT_MS } from '../handling/health-check-pattern';
 
 /** One address of a context, with the client that reaches it. */
 export interface Replica {
@@ -25,7 +26,11 @@ export interface EjectionOptions {
   probePattern: string;
 }
 
-export const DEFAULT_EJECTION_OPTIONS: Omit<EjectionOptions, 'probePattern'> = { firstPauseMs: 1000, maxPauseMs: 30_000, probeTimeoutMs: 1000 };
+export const DEFAULT_EJECTION_OPTIONS: Omit<EjectionOptions, 'probePattern'> = {
+  firstPauseMs: 1000,
+  maxPauseMs: 30_000,
+  probeTimeoutMs: HEALTH_CHECK_PROBE_TIMEOUT_MS,
+};
 
 /** Whether `proxy` balances over replicas of which one at least still takes requests: a failure there was one replica's, not the context's. */
 export function hasReplicaInRotation(proxy: ClientProxy): boolean {
