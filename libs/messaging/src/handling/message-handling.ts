@@ -89,8 +89,9 @@ export class MessageHandling {
         }
         delivered = delivery.outcome;
       } else result = await handler();
-      this.logHandled(pattern, kind, 'handled', started);
-      this.measure(pattern, kind, 'ok', delivered, started);
+      const elapsedMs = performance.now() - started;
+      this.logHandled(pattern, kind, 'handled', elapsedMs);
+      this.measure(pattern, kind, 'ok', delivered, elapsedMs);
       return result;
     } catch (error) {
       const answer = errorPayloadOf(error);
@@ -114,25 +115,26 @@ export class MessageHandling {
     span: Span,
   ): void {
     const outcome = outcomeOf(failure);
-    this.logHandled(pattern, kind, `${delivered}: ${errorPayloadOf(failure).code}`, started);
-    this.measure(pattern, kind, outcome, delivered, started);
+    const elapsedMs = performance.now() - started;
+    this.logHandled(pattern, kind, `${delivered}: ${errorPayloadOf(failure).code}`, elapsedMs);
+    this.measure(pattern, kind, outcome, delivered, elapsedMs);
     markFailed(span, failure, outcome);
   }
 
-  private measure(pattern: string, kind: HandlerKind, outcome: MessageOutcome, delivered: EventOutcome, started: number): void {
-    messagingHandlerDuration.observe({ pattern, transport: this.transport, outcome }, (performance.now() - started) / 1000);
+  private measure(pattern: string, kind: HandlerKind, outcome: MessageOutcome, delivered: EventOutcome, elapsedMs: number): void {
+    messagingHandlerDuration.observe({ pattern, transport: this.transport, outcome }, elapsedMs / 1000);
     if (kind === 'event') messagingEventsProcessed.inc({ pattern, consumer: this.consumer ?? 'gateway', outcome: delivered });
   }
 
   /** One line per handled message, at info, so that a split's logs show the flow; health checks, asked all the time, at debug. */
-  private logHandled(pattern: string, kind: HandlerKind, outcome: string, started: number): void {
+  private logHandled(pattern: string, kind: HandlerKind, outcome: string, elapsedMs: number): void {
     const line = {
       msg: `${kind} ${pattern} ${outcome}`,
       pattern,
       kind,
       transport: this.transport,
       outcome,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      durationMs: Math.round(elapsedMs * 10) / 10,
     };
     if (isHealthCheckPattern(pattern)) this.logger.debug(line);
     else this.logger.log(line);

@@ -14,6 +14,9 @@ export interface InProcessEndpoint {
   handleEventMessage(pattern: string, envelope: WireEnvelope, consumer?: EventConsumer): Promise<void>;
 }
 
+/** A promise settled once and for all, whose `then` runs its callback in a microtask without a promise more to wait on. */
+const SETTLED = Promise.resolve();
+
 /**
  * Routes messages between the clients and servers of one process. Requests go
  * to the one endpoint that serves the pattern; events go to every endpoint that
@@ -65,7 +68,7 @@ export class InProcessBroker {
       };
       // As over a wire, the caller's code goes on before the handler starts; a microtask is enough for that, without
       // setImmediate's wait for the event loop's next turn (most of the hop's latency).
-      void Promise.resolve().then(() => {
+      void SETTLED.then(() => {
         const endpoint = this.endpointFor(pattern, false);
         if (endpoint) return void endpoint.handleRequest(pattern, envelope).then(answered, failed);
         // In a stopping process, or one whose servers do not listen yet, the context is out of reach, as a remote one

@@ -1,9 +1,12 @@
 import { Controller, INestMicroservice } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { ERROR_CODES } from '@tessera/contracts';
 import { Test } from '@nestjs/testing';
 import { correlationIdOf } from '../correlation/correlation.envelope';
 import { runWithCorrelation } from '../correlation/correlation.store';
+import { ContextClient } from '../context-client';
 import { InProcessBroker } from './in-process.broker';
+import { InProcessClient } from './in-process.client';
 import { InProcessServer } from './in-process.server';
 
 type Cancelled = { orderId: string; lines: { sku: string }[] };
@@ -106,5 +109,56 @@ describe('InProcessServer, an event handler that names no consumer', () => {
     const server = moduleRef.createNestMicroservice({ strategy: new InProcessServer(new InProcessBroker()), logger: false });
     await expect(server.listen()).rejects.toThrow(/ordering.order.cancelled names no consumer/);
     await server.close();
+  });
+});
+
+describe('InProcessServer, answering a request', () => {
+  @Controller()
+  class Answering {
+    @MessagePattern('users.spec-echo')
+    echo(@Payload() payload: unknown) {
+      return payload;
+    }
+
+    @MessagePattern('users.spec-count')
+    count() {
+      return { count: 10n };
+    }
+  }
+
+  let broker: InProcessBroker;
+  let server: INestMicroservice;
+
+  beforeAll(async () => {
+    broker = new InProcessBroker();
+    const moduleRef = await Test.createTestingModule({ controllers: [Answering] }).compile();
+    const strategy = new InProcessServer(broker);
+    // A handler of Nest's shape that throws rather than failing its promise, as none of Nest's own does.
+    strategy.addHandler('users.spec-throw', () => {
+      throw { code: ERROR_CODES.INTERNAL, message: 'thrown at once' };
+    });
+    server = moduleRef.createNestMicroservice({ strategy, logger: false });
+    await server.listen();
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("answers a copy of what the handler answered through Nest's handler chain (an observable)", async () => {
+    const payload = { orderId: 'o-1', lines: [{ sku: 'a', at: new Date('2026-12-05T00:00:00Z') }] };
+    const answer = await broker.request('users.spec-echo', payload);
+    expect(answer).toEqual({ orderId: 'o-1', lines: [{ sku: 'a', at: '2026-12-05T00:00:00.000Z' }] });
+    expect((answer as typeof payload).lines).not.toBe(payload.lines);
+  });
+
+  it('answers INTERNAL at once to a request whose answer no wire could carry, rather than leaving its caller to time out', async () => {
+    const users = new ContextClient('users', new InProcessClient(broker), 60_000);
+    await expect(users.send('users.spec-count', {})).rejects.toMatchObject({ code: ERROR_CODES.INTERNAL });
+    await users.close();
+  });
+
+  it('fails a request whose handler throws instead of failing its promise, rather than leaving it unanswered', async () => {
+    await expect(broker.request('users.spec-throw', {})).rejects.toEqual({ code: ERROR_CODES.INTERNAL, message: 'thrown at once' });
   });
 });

@@ -57,15 +57,22 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     return consumer === undefined || this.subscribers.of(handler, consumer).length > 0;
   }
 
-  async handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown> {
+  handleRequest(pattern: string, envelope: WireEnvelope): Promise<unknown> {
     const handler = this.getHandlerByPattern(pattern)!;
+    let handled: Promise<unknown>;
     try {
-      const result = await handler(fromWire(envelope), new InProcessContext(pattern));
-      // An answer comes as it is; a failure as Nest's exception filter sends it, an observable that errors with the wire's error shape.
-      return throughTheWire(isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result);
+      handled = handler(fromWire(envelope), new InProcessContext(pattern));
     } catch (error) {
-      throw throughTheWire(error);
+      // A handler that throws instead of failing its promise fails the request all the same.
+      return Promise.reject(throughTheWire(error));
     }
+    // An answer comes as it is; a failure as Nest's exception filter sends it, an observable that errors with the wire's
+    // error shape. Chained rather than awaited: an await costs a promise of its own on every request.
+    return handled.then(
+      (result) =>
+        isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }).then(answerOverTheWire, failureOverTheWire) : answerOverTheWire(result),
+      failureOverTheWire,
+    );
   }
 
   /**
@@ -77,4 +84,17 @@ export class InProcessServer extends Server implements CustomTransportStrategy, 
     const handlers = this.subscribers.of(this.getHandlerByPattern(pattern)!, consumer);
     await runEach(handlers, (handler) => invokeEventHandler(handler, fromWire(throughTheWire(envelope)), new InProcessContext(pattern)));
   }
+}
+
+/** An answer as the caller gets it, copied as by a wire; one no wire could carry fails as a failure would. */
+function answerOverTheWire(answer: unknown): unknown {
+  try {
+    return throughTheWire(answer);
+  } catch (error) {
+    return failureOverTheWire(error);
+  }
+}
+
+function failureOverTheWire(failure: unknown): never {
+  throw throughTheWire(failure);
 }

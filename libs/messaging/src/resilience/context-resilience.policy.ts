@@ -95,7 +95,7 @@ export class ContextResiliencePolicy {
    * within the milliseconds it is given. A query that could not reach the
    * context is tried again while its budget (see queryBudgetMs) allows.
    */
-  async execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
+  execute<T>(pattern: string, timeoutMs: number, attempt: (attemptTimeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + queryBudgetMs(timeoutMs);
     const oneTry = () => attempt(Math.max(1, Math.min(timeoutMs, deadline - Date.now())));
     const isQuery = QUERY_PATTERNS.has(pattern);
@@ -108,17 +108,15 @@ export class ContextResiliencePolicy {
       });
       request = () => retried.execute(oneTry);
     }
-    try {
-      return await this.breaker.execute(() => this.tracked(request, !isQuery));
-    } catch (error) {
-      if (isBrokenCircuitError(error)) {
+    return this.breaker
+      .execute(() => this.tracked(request, !isQuery))
+      .catch((error: unknown) => {
+        if (!isBrokenCircuitError(error)) throw error;
         throw new ContextUnreachableError(
           `${this.context} is unavailable: circuit open after repeated failures to reach it, next try within ${Math.ceil(this.options.halfOpenAfterMs / 1000)} s`,
           true,
         );
-      }
-      throw error;
-    }
+      });
   }
 
   /**
@@ -126,21 +124,23 @@ export class ContextResiliencePolicy {
    * command that may have been delivered and went unanswered is counted once the health check went unanswered too,
    * not before: its caller is answered at once, and the breaker hears of the failure when the check has settled.
    */
-  private async tracked<T>(request: () => Promise<T>, isCommand: boolean): Promise<T> {
+  private tracked<T>(request: () => Promise<T>, isCommand: boolean): Promise<T> {
     const answeredBefore = this.answered;
-    try {
-      const result = await request();
-      this.answered++;
-      return result;
-    } catch (error) {
-      if (!isUnreachable(error as Error)) this.answered++;
-      else if (this.answered > answeredBefore) this.uncounted.add(error as Error);
-      else if (isCommand && this.askWhetherThere && !(error as ContextUnreachableError).notDelivered && !(error instanceof ReplicaUnreachableError)) {
-        this.uncounted.add(error as Error);
-        void this.countUnlessTheContextAnswers();
-      }
-      throw error;
-    }
+    return request().then(
+      (result) => {
+        this.answered++;
+        return result;
+      },
+      (error: Error) => {
+        if (!isUnreachable(error)) this.answered++;
+        else if (this.answered > answeredBefore) this.uncounted.add(error);
+        else if (isCommand && this.askWhetherThere && !(error as ContextUnreachableError).notDelivered && !(error instanceof ReplicaUnreachableError)) {
+          this.uncounted.add(error);
+          void this.countUnlessTheContextAnswers();
+        }
+        throw error;
+      },
+    );
   }
 
   private async countUnlessTheContextAnswers(): Promise<void> {
