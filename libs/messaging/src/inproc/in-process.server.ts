@@ -95,6 +95,7 @@ function answerOverTheWire(answer: unknown): unknown {
   }
 }
 
+/** A failure as the caller gets it: copied as by a wire, as the error shape a remote transport carries back. */
 function failureOverTheWire(failure: unknown): never {
   throw throughTheWire(failure);
 }
