@@ -127,3 +127,47 @@ describe('MessageHandling of requests while their database cannot serve', () => 
     ]);
   });
 });
+
+describe('MessageHandling of a request', () => {
+  const pattern = 'catalog.get-product';
+  const handling = new MessageHandling();
+  const handled = async (outcome: string) =>
+    sample(await register.metrics(), 'messaging_handler_duration_seconds_count', { pattern, transport: 'inproc', outcome }) ?? 0;
+  const loggedOutcomes = () => jest.mocked(Logger.prototype.log).mock.calls.map(([line]) => (line as { outcome: string }).outcome);
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers what its handler answers, at once or through a promise, and counts and logs it handled', async () => {
+    const before = await handled('ok');
+
+    await expect(handling.handle(pattern, 'message', { id: 'p-1' }, () => ({ id: 'p-1' }))).resolves.toEqual({ id: 'p-1' });
+    await expect(handling.handle(pattern, 'message', { id: 'p-2' }, async () => ({ id: 'p-2' }))).resolves.toEqual({ id: 'p-2' });
+
+    expect(await handled('ok')).toBe(before + 2);
+    expect(loggedOutcomes()).toEqual(['handled', 'handled']);
+  });
+
+  it('fails with the error every transport carries back, whether its handler throws or its promise fails', async () => {
+    const before = await handled('refused');
+    const refusal = () => new DomainError('PRODUCT_NOT_FOUND', 'No such product');
+    const throwing = () => {
+      throw refusal();
+    };
+    const failing = async () => {
+      throw refusal();
+    };
+
+    for (const handler of [throwing, failing]) {
+      const failure: unknown = await handling.handle(pattern, 'message', { id: 'p-3' }, handler).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(RpcException);
+      expect((failure as RpcException).getError()).toMatchObject({ code: 'PRODUCT_NOT_FOUND', message: 'No such product' });
+    }
+
+    expect(await handled('refused')).toBe(before + 2);
+    expect(loggedOutcomes()).toEqual(['failed: PRODUCT_NOT_FOUND', 'failed: PRODUCT_NOT_FOUND']);
+  });
+});

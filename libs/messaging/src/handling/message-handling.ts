@@ -65,44 +65,81 @@ export class MessageHandling {
       sentWith: traceCarrierOf(payload),
       attributes: spanAttributesOf(payload),
     };
-    return runWithCorrelation(correlationId, () => inMessagingSpan('process', pattern, span, (traced) => this.run(pattern, kind, payload, handler, traced)));
+    return runWithCorrelation(correlationId, () =>
+      inMessagingSpan('process', pattern, span, (traced) =>
+        kind === 'message' ? this.answer(pattern, payload, handler, traced) : this.process(pattern, payload, handler, traced),
+      ),
+    );
   }
 
-  private async run(pattern: string, kind: HandlerKind, payload: unknown, handler: () => unknown, span: Span): Promise<unknown> {
+  /**
+   * A request, answered by its handler unless it arrived too late to be worth running. Chained rather than awaited, as
+   * the layers that send it are (ContextClient): an await costs a promise of its own on every request.
+   */
+  private answer(pattern: string, payload: unknown, handler: () => unknown, span: Span): Promise<unknown> {
+    const started = performance.now();
+    const late = lateness(payload);
+    if (late !== undefined) {
+      const refusal = new LateRequestError(pattern, late);
+      this.logger.warn(refusal.message);
+      return Promise.reject(this.failed(pattern, 'message', refusal, started, span));
+    }
+    let answered: unknown;
+    try {
+      answered = handler();
+    } catch (error) {
+      return Promise.reject(this.failed(pattern, 'message', error, started, span));
+    }
+    return Promise.resolve(answered).then(
+      (result) => {
+        this.succeeded(pattern, 'message', 'processed', started);
+        return result;
+      },
+      (error: unknown) => {
+        throw this.failed(pattern, 'message', error, started, span);
+      },
+    );
+  }
+
+  /** An event: it has no caller waiting, so it is delivered until processed however late, by its context's delivery rule. */
+  private async process(pattern: string, payload: unknown, handler: () => unknown, span: Span): Promise<unknown> {
     const started = performance.now();
     try {
-      // An event has no caller waiting: it is delivered until processed, however late.
-      const late = kind === 'message' ? lateness(payload) : undefined;
-      if (late !== undefined) {
-        const refusal = new LateRequestError(pattern, late);
-        this.logger.warn(refusal.message);
-        throw refusal;
-      }
       let result: unknown;
       let delivered: EventOutcome = 'processed';
-      if (kind === 'event' && this.delivery?.appliesTo(payload)) {
+      if (this.delivery?.appliesTo(payload)) {
         const delivery = await this.delivery.deliver(payload, pattern, async () => handler());
         if (delivery.outcome === 'dead-lettered' || delivery.outcome === 'rejected') {
           // Acknowledged, so that the events behind it flow; but it failed, and is measured and traced so.
-          this.reportFailure(pattern, kind, delivery.failure, delivery.outcome, started, span);
+          this.reportFailure(pattern, 'event', delivery.failure, delivery.outcome, started, span);
           return undefined;
         }
         delivered = delivery.outcome;
       } else result = await handler();
-      const elapsedMs = performance.now() - started;
-      this.logHandled(pattern, kind, 'handled', elapsedMs);
-      this.measure(pattern, kind, 'ok', delivered, elapsedMs);
+      this.succeeded(pattern, 'event', delivered, started);
       return result;
     } catch (error) {
-      const answer = errorPayloadOf(error);
-      // An event to deliver again later is measured by why its handler failed, not by the answer that brings it back.
-      this.reportFailure(pattern, kind, error instanceof EventNotProcessedError ? error.failure : error, 'failed', started, span);
-      const failure = error instanceof EventNotProcessedError ? error.failure : error;
-      if (isDatabaseUnavailable(failure)) this.databaseUnavailable.failed(failure, pattern);
-      else if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
-      // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
-      throw new RpcException(answer);
+      throw this.failed(pattern, 'event', error, started, span);
     }
+  }
+
+  /** A handled message in the log line and the metrics. */
+  private succeeded(pattern: string, kind: HandlerKind, delivered: EventOutcome, started: number): void {
+    const elapsedMs = performance.now() - started;
+    this.logHandled(pattern, kind, 'handled', elapsedMs);
+    this.measure(pattern, kind, 'ok', delivered, elapsedMs);
+  }
+
+  /** A handler's failure as every transport carries it back, once it is reported and logged. */
+  private failed(pattern: string, kind: HandlerKind, error: unknown, started: number, span: Span): RpcException {
+    const answer = errorPayloadOf(error);
+    // An event to deliver again later is measured by why its handler failed, not by the answer that brings it back.
+    const failure = error instanceof EventNotProcessedError ? error.failure : error;
+    this.reportFailure(pattern, kind, failure, 'failed', started, span);
+    if (isDatabaseUnavailable(failure)) this.databaseUnavailable.failed(failure, pattern);
+    else if (isUnexpectedFailure(error)) this.logger.error(`Unexpected failure handling ${pattern}`, (error as Error)?.stack ?? String(error));
+    // Nest's own filter sends an RpcException's object as it is: the error every transport carries back.
+    return new RpcException(answer);
   }
 
   /** A handler's failure in the log line, the metrics and the span, by what the handler itself threw. */
