@@ -26,6 +26,7 @@ export * from './persistence/messaging-persistence.module';
 export * from './persistence/messaging-retention';
 export * from './scheduling/periodic-round';
 export * from './scheduling/repeated-failure-log';
+export * from './persistence/concurrent-index';
 export * from './persistence/messaging-tables.sql';
 export * from './persistence/outbox';
 export * from './persistence/prepared-query';

@@ -1,3 +1,5 @@
+import { createIndexConcurrently, type SqlRunner } from './concurrent-index';
+
 /**
  * The tables every context that publishes or consumes events keeps in its own
  * schema: the outbox (events written in the transaction of the change), the
@@ -127,26 +129,11 @@ export function retentionIndexesSql(schema: string): string[] {
 }
 
 /**
- * The retention indexes for tables that may already hold millions of rows, built without blocking their writes
- * (`CONCURRENTLY`), so that the processes still running serve on while a new version migrates. Run it from a
- * migration that runs outside a transaction (`transaction = false`), which `CONCURRENTLY` needs.
- *
- * Killed while it builds one, the process leaves that index invalid: Postgres keeps it up to date on every write and
- * never reads it, and the migration is not recorded. The next start finds it invalid, drops it and builds it again.
+ * The retention indexes for tables that may already hold millions of rows, built without blocking their writes, and
+ * built again where a start killed meanwhile left one invalid (createIndexConcurrently).
  */
-export async function createRetentionIndexesConcurrently(
-  queryRunner: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
-  schema: string,
-): Promise<void> {
-  for (const { name, on } of RETENTION_INDEXES) {
-    const invalid = (await queryRunner.query(
-      `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
-      [schema, name],
-    )) as unknown[];
-    if (invalid.length > 0) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${schema}".${name}`);
-    await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON "${schema}".${on}`);
-  }
+export async function createRetentionIndexesConcurrently(runner: SqlRunner, schema: string): Promise<void> {
+  for (const { name, on } of RETENTION_INDEXES) await createIndexConcurrently(runner, schema, name, `"${schema}".${on}`);
 }
 
 /** Drops the retention indexes again (a migration's `down`). */
