@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
 import { freshClusterImage, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
@@ -23,6 +24,12 @@ export type EmbeddedPostgresWorkerRequest = 'stop' | 'ping';
 export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string; code?: string };
 
 /**
+ * The extensions of Postgres's contrib that the contexts' migrations create, which PGlite loads only when asked to:
+ * pg_trgm for the catalog's name search. A database that has one must be opened with it every time after.
+ */
+const EXTENSIONS = { pg_trgm };
+
+/**
  * PGlite and its socket server on a thread of their own (started by
  * embedded-postgres.ts). Postgres in WASM runs synchronously: on the main
  * thread every statement stopped the HTTP pipeline for as long as it ran
@@ -30,7 +37,7 @@ export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' 
  * Here it does the same, on the machine's other core.
  */
 async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<void> {
-  const db = dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage() }) : await openFolder(dir);
+  const db = dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage(), extensions: EXTENSIONS }) : await openFolder(dir);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   recoverQueueAfterThrows(server);
   await server.start();
@@ -57,7 +64,7 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
 async function openFolder(dir: string): Promise<PGlite> {
   const cluster = await prepareCluster(dir);
   try {
-    return await PGlite.create({ dataDir: dir, ...cluster });
+    return await PGlite.create({ dataDir: dir, ...cluster, extensions: EXTENSIONS });
   } catch (error) {
     const theirs = await postgresVersionOf(dir);
     // Not knowing this PGlite's version (its fresh cluster could not be made either) says nothing of the folder's.

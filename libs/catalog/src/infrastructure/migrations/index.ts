@@ -7,6 +7,7 @@ import { AddCatalogOutboxTraceContext1795500000000 } from './1795500000000-add-o
 import { AddCatalogOutboxDeliveredTo1795530000000 } from './1795530000000-add-outbox-delivered-to.migration';
 import { AddCatalogDeadLetterOutages1795540000000 } from './1795540000000-add-dead-letter-outages.migration';
 import { AddCatalogRetentionIndexes1795550000000 } from './1795550000000-add-retention-indexes.migration';
+import { AddCatalogProductNameSearchIndex1795560000000 } from './1795560000000-add-product-name-search-index.migration';
 
 /** Every migration of the catalog context, in the order they run: the module's, and the specs' that migrate a database as at start. */
 export const CATALOG_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const CATALOG_MIGRATIONS = [
   AddCatalogOutboxDeliveredTo1795530000000,
   AddCatalogDeadLetterOutages1795540000000,
   AddCatalogRetentionIndexes1795550000000,
+  AddCatalogProductNameSearchIndex1795560000000,
 ];

@@ -14,6 +14,7 @@ import { Product } from '../../domain/product.aggregate';
 import { ProductVersionConflictError } from '../../domain/product.repository';
 import { ReservationRequest } from '../../domain/reservation-request.value-object';
 import { RecordingEventPublisher } from '../../testing/recording-event.publisher';
+import { PRODUCT_NAME_SEARCH_INDEX } from '../migrations/1795560000000-add-product-name-search-index.migration';
 import { CATALOG_MIGRATIONS } from '../migrations';
 import { ProductOrmEntity } from './product.orm-entity';
 import { ReservationLineOrmEntity } from './reservation-line.orm-entity';
@@ -167,6 +168,51 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       expect(await names("'; DROP TABLE catalog.products; --")).toEqual([]);
       await expect(repository.list({ q: 'a\u0000b', offset: 0, limit: 10 })).resolves.toEqual({ items: [], total: 0 });
     });
+  });
+
+  describe('a search of a large catalog', () => {
+    /** Each statement the repository sends while `work` runs, with its parameters. */
+    const statementsOf = async (work: () => Promise<unknown>): Promise<{ sql: string; parameters?: unknown[] }[]> => {
+      const statements: { sql: string; parameters?: unknown[] }[] = [];
+      const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
+      const spy = jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((mode) => {
+        const runner = createQueryRunner(mode);
+        const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+        runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
+          statements.push({ sql, parameters });
+          return query(sql, parameters, structured);
+        }) as typeof runner.query;
+        return runner;
+      });
+      try {
+        await work();
+      } finally {
+        spy.mockRestore();
+      }
+      return statements;
+    };
+
+    it('finds a name by any part of it through the trigram index, reading neither every product nor every name', async () => {
+      await dataSource.query(
+        `INSERT INTO catalog.products (id, sku, name, price_amount, price_currency, stock)
+         SELECT gen_random_uuid(), 'BULK-' || i, 'Bulk item ' || md5(i::text), 100, 'USD', 1 FROM generate_series(1, 5000) i`,
+      );
+      await repository.add(product('FIND-1', 'Vesper Cashmere Scarf'));
+      // As autovacuum leaves a table after a load: the index's pending entries merged, the planner's statistics taken.
+      await dataSource.query('VACUUM ANALYZE catalog.products');
+
+      let found: Awaited<ReturnType<TypeOrmProductRepository['list']>> | undefined;
+      const statements = await statementsOf(async () => (found = await repository.list({ q: 'cashmere sc', offset: 0, limit: 20 })));
+
+      expect(found?.items.map((item) => item.name)).toEqual(['Vesper Cashmere Scarf']);
+      expect(found?.total).toBe(1);
+      expect(statements).toHaveLength(2);
+      for (const { sql, parameters } of statements) {
+        const plan = ((await dataSource.query(`EXPLAIN ${sql}`, parameters)) as { 'QUERY PLAN': string }[]).map((row) => row['QUERY PLAN']).join('\n');
+        expect(plan).toContain(`Bitmap Index Scan on ${PRODUCT_NAME_SEARCH_INDEX}`);
+        expect(plan).not.toContain('Seq Scan');
+      }
+    }, 30_000);
   });
 
   describe('addAllIfEmpty', () => {

@@ -77,8 +77,8 @@ export class TypeOrmProductRepository implements ProductRepository {
     // Postgres text cannot hold NUL, so no name contains one; sending it would only fail.
     if (q?.includes('\u0000')) return { items: [], total: 0 };
     const query = this.rows.createQueryBuilder('product');
-    // strpos takes q literally: no LIKE pattern, so %, _ and \ in q match themselves.
-    if (q) query.where('strpos(lower(product.name), lower(:q)) > 0', { q });
+    // The shape the name's trigram index serves (its migration); q is taken literally, its %, _ and \ escaped.
+    if (q) query.where(`lower(product.name) LIKE '%' || lower(:pattern) || '%'`, { pattern: literally(q) });
     const total = await query.getCount();
     if (total <= offset) return { items: [], total };
     // In code point order, so that every database (the embedded one is "C", a server often en_US) pages alike.
@@ -103,4 +103,9 @@ export class TypeOrmProductRepository implements ProductRepository {
       return (result.raw as unknown[]).length;
     });
   }
+}
+
+/** `text` as a LIKE pattern that matches it and nothing else: its wildcards and the escape character escaped. */
+function literally(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
