@@ -4,6 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export const PRODUCT_NAME_SEARCH_INDEX = 'products_name_trigram_idx';
 
+/** A setting of the migration's own connection, where the block that creates pg_trgm leaves Postgres's refusal. */
+const REFUSAL_SETTING = 'tessera.pg_trgm_refusal';
+
 /**
  * `GET /products?q=` finds a substring of a name anywhere in it, which no b-tree serves: without this index every
  * search read the whole table to count its matches (about 20 ms over 50,000 products), and a page of names late in
@@ -39,6 +42,8 @@ export class AddCatalogProductNameSearchIndex1795560000000 implements MigrationI
 interface TrigramState {
   schema: string | null;
   available: boolean;
+  /** What Postgres answered the migration's CREATE EXTENSION on this connection, where it refused. */
+  refusal: string | null;
 }
 
 /**
@@ -51,24 +56,28 @@ async function trigramExtensionSchema(runner: SqlRunner): Promise<string | undef
     (
       (await runner.query(
         `SELECT (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') AS schema,
-              EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_trgm') AS available`,
+                EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_trgm') AS available,
+                nullif(current_setting('${REFUSAL_SETTING}', true), '') AS refusal`,
       )) as TrigramState[]
     )[0];
   const before = await state();
   if (before.schema) return before.schema;
+  let why = "this Postgres server does not have it: it comes with Postgres's contrib package";
   if (before.available) {
-    // In a block that catches its own failure: an error answered to the embedded database's socket costs its
-    // connection, and an index is not worth a failed start. pg_trgm is a trusted extension from Postgres 13 on, so a
-    // user who may create the context's schema may create it; before 13, only a superuser may.
-    await runner.query(`DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA catalog; EXCEPTION WHEN OTHERS THEN NULL; END $$`);
+    // In a block that catches its own failure, keeping what Postgres said for the warning: an error answered to the
+    // embedded database's socket costs its connection, and an index is not worth a failed start. pg_trgm is a trusted
+    // extension from Postgres 13 on, so a user who may create the context's schema may create it; before 13, only a
+    // superuser may.
+    await runner.query(
+      `DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA catalog;
+       EXCEPTION WHEN OTHERS THEN PERFORM set_config('${REFUSAL_SETTING}', SQLERRM, false); END $$`,
+    );
     const after = await state();
     if (after.schema) return after.schema;
+    why = `Postgres refused it: ${after.refusal ?? 'no reason given'}`;
   }
-  const why = before.available
-    ? 'this database user may not create it (before Postgres 13, only a superuser may)'
-    : "this Postgres server does not have it (it comes with Postgres's contrib package)";
   new Logger('CatalogMigrations').warn(
-    `Product search (GET /products?q=) runs without its index, reading every product: the extension pg_trgm could not be created, as ${why}. ` +
+    `Product search (GET /products?q=) runs without its index, reading every product: the extension pg_trgm could not be created (${why}). ` +
       'Once an administrator has run CREATE EXTENSION pg_trgm in this database, build the index with: ' +
       `CREATE INDEX CONCURRENTLY ${PRODUCT_NAME_SEARCH_INDEX} ON catalog.products USING gin (lower(name) gin_trgm_ops)`,
   );
