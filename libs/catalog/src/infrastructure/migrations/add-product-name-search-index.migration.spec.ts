@@ -104,9 +104,5 @@ describeWith(['postgres'])('AddCatalogProductNameSearchIndex1795560000000 on Pos
     expect(warnings).toEqual([expect.stringContaining('Postgres refused it: permission denied to create extension "pg_trgm"')]);
     const indexes = (await asTheRole.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' AND tablename = 'products'`)) as unknown[];
     expect(indexes).toEqual([{ indexname: 'products_pkey' }]);
-    await asTheRole.query(`INSERT INTO catalog.products VALUES (gen_random_uuid(), 'Vesper Cashmere Scarf')`);
-    await expect(asTheRole.query(`SELECT name FROM catalog.products WHERE lower(name) LIKE '%cashmere%'`)).resolves.toEqual([
-      { name: 'Vesper Cashmere Scarf' },
-    ]);
   });
 });

@@ -213,6 +213,32 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
         expect(plan).not.toContain('Seq Scan');
       }
     }, 30_000);
+
+    it('answers the same without the index, as where the server could not create pg_trgm', async () => {
+      for (const [index, name] of ['Vesper Cashmere Scarf', 'Cashmere scarf, 100%', 'scarf_cashmere'].entries()) {
+        await repository.add(product(`NOIDX-${index}`, name));
+      }
+      const searches = ['cashmere sc', '100%', '_cash', 'SCARF', 'x'];
+      const answers = async () => Promise.all(searches.map(async (q) => (await repository.list({ q, offset: 0, limit: 20 })).items.map((item) => item.name)));
+      const indexed = await answers();
+
+      const [definition] = (await dataSource.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [PRODUCT_NAME_SEARCH_INDEX])) as {
+        indexdef: string;
+      }[];
+      await dataSource.query(`DROP INDEX catalog.${PRODUCT_NAME_SEARCH_INDEX}`);
+      try {
+        expect(await answers()).toEqual(indexed);
+      } finally {
+        await dataSource.query(definition.indexdef);
+      }
+      expect(indexed).toEqual([
+        ['Cashmere scarf, 100%', 'Vesper Cashmere Scarf'],
+        ['Cashmere scarf, 100%'],
+        ['scarf_cashmere'],
+        ['Cashmere scarf, 100%', 'scarf_cashmere', 'Vesper Cashmere Scarf'],
+        [],
+      ]);
+    });
   });
 
   describe('addAllIfEmpty', () => {
