@@ -214,6 +214,31 @@ describeWith(['postgres'])('TypeOrmProductRepository on Postgres', () => {
       }
     }, 30_000);
 
+    it("finds a page of a brand's products by sorting them, not by walking every name before them in the alphabet", async () => {
+      // Names that begin with a brand: a brand's products are together in the name order, the last brand's at its end.
+      await dataSource.query(
+        `INSERT INTO catalog.products (id, sku, name, price_amount, price_currency, stock)
+         SELECT gen_random_uuid(), 'BRAND-' || i,
+                (ARRAY['Acme','Brightline','Driftwood','Ember','Hollow Oak','Juniper','Kestrel','Larkspur','Marlow','Meridian',
+                       'Nordlys','Northwind','Obsidian','Ostrava','Pinecrest','Quillon','Solace','Tamarind','Umber','Vesper'])[1 + i % 20]
+                || ' ' || (ARRAY['linen','cotton','wool','silk','denim','leather','canvas','velvet','bamboo','cashmere','hemp','merino','tweed','satin','suede'])[1 + (i / 20) % 15]
+                || ' ' || (ARRAY['shirt','towel','scarf','jacket','bag','cap','sock','apron','glove','mug'])[1 + (i / 300) % 10] || ' ' || i,
+                100, 'USD', 1
+           FROM generate_series(1, 50000) i`,
+      );
+      await dataSource.query('ANALYZE catalog.products');
+
+      let found: Awaited<ReturnType<TypeOrmProductRepository['list']>> | undefined;
+      const statements = await statementsOf(async () => (found = await repository.list({ q: 'vesper cashmere', offset: 20, limit: 20 })));
+
+      expect(found?.total).toBe(167);
+      expect(found?.items.map((item) => item.name.toLowerCase().startsWith('vesper cashmere '))).toEqual(Array(20).fill(true));
+      const page = statements.at(-1)!;
+      const plan = ((await dataSource.query(`EXPLAIN ${page.sql}`, page.parameters)) as { 'QUERY PLAN': string }[]).map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain(`Bitmap Index Scan on ${PRODUCT_NAME_SEARCH_INDEX}`);
+      expect(plan).not.toContain('products_name_lower_id_idx');
+    }, 60_000);
+
     it('answers the same without the index, as where the server could not create pg_trgm', async () => {
       for (const [index, name] of ['Vesper Cashmere Scarf', 'Cashmere scarf, 100%', 'scarf_cashmere'].entries()) {
         await repository.add(product(`NOIDX-${index}`, name));

@@ -12,6 +12,16 @@ import type { OutgoingIntegrationEvent } from '@tessera/shared-kernel';
 
 const SKU_INDEX = 'products_sku_lower_key';
 
+/** A product row's columns, named as ProductOrmEntity's properties, for the reads in plain SQL. */
+const PRODUCT_COLUMNS = `id, sku, name, description, price_amount AS "priceAmount", price_currency AS "priceCurrency", stock,
+                         created_at AS "createdAt", updated_at AS "updatedAt", version`;
+
+/**
+ * Up to how many matches a search's page is found by sorting them all, rather than as the planner likes: sorting
+ * 10,000 takes Postgres about 20 ms, and the planner's other way can cost more than that for a handful (below).
+ */
+const SORTED_MATCHES_AT_MOST = 10_000;
+
 /**
  * Products in the catalog schema, through the catalog's own DataSource; a
  * change and its integration events commit together (catalog outbox), and
@@ -29,13 +39,7 @@ export class TypeOrmProductRepository implements ProductRepository {
     if (!Product.isWellFormedId(id)) return null;
     // Plain SQL: TypeORM would build this SELECT anew on every call, a tenth of a product read's CPU, only to hydrate.
     // Prepared, as the hottest read of all: Postgres neither parses nor plans it again.
-    const [row] = await preparedQuery<ProductOrmEntity>(
-      this.rows.manager,
-      `SELECT id, sku, name, description, price_amount AS "priceAmount", price_currency AS "priceCurrency", stock,
-              created_at AS "createdAt", updated_at AS "updatedAt", version
-         FROM catalog.products WHERE id = $1`,
-      [id],
-    );
+    const [row] = await preparedQuery<ProductOrmEntity>(this.rows.manager, `SELECT ${PRODUCT_COLUMNS} FROM catalog.products WHERE id = $1`, [id]);
     return row ? ProductMapper.toDomain(row) : null;
   }
 
@@ -82,8 +86,26 @@ export class TypeOrmProductRepository implements ProductRepository {
     const total = await query.getCount();
     if (total <= offset) return { items: [], total };
     // In code point order, so that every database (the embedded one is "C", a server often en_US) pages alike.
-    const rows = await query.orderBy('lower(product.name) COLLATE "C"', 'ASC').addOrderBy('product.id', 'ASC').offset(offset).limit(limit).getMany();
+    const rows =
+      q && total <= SORTED_MATCHES_AT_MOST
+        ? await this.sortedMatches(literally(q), offset, limit)
+        : await query.orderBy('lower(product.name) COLLATE "C"', 'ASC').addOrderBy('product.id', 'ASC').offset(offset).limit(limit).getMany();
     return { items: rows.map((row) => ProductMapper.toDomain(row)), total };
+  }
+
+  /**
+   * A page of the names matching `pattern`, found by taking every match and sorting them. Left to itself, the planner
+   * may walk the name index in order and test each name until it has a page, expecting matches spread through the
+   * alphabet; the matches of a brand or a first word are all in one place, late in it as often as not. Searching
+   * "vesper cashmere" over 50,000 products walked 47,834 names (35-57 ms) where sorting its 167 matches took 3 ms.
+   * Materialized, so that the planner takes the matches first.
+   */
+  private sortedMatches(pattern: string, offset: number, limit: number): Promise<ProductOrmEntity[]> {
+    return this.rows.manager.query(
+      `WITH matches AS MATERIALIZED (SELECT ${PRODUCT_COLUMNS} FROM catalog.products WHERE lower(name) LIKE '%' || lower($1) || '%')
+       SELECT * FROM matches ORDER BY lower(name) COLLATE "C", id OFFSET $2 LIMIT $3`,
+      [pattern, offset, limit],
+    );
   }
 
   async addAllIfEmpty(products: readonly Product[]): Promise<number> {
