@@ -23,6 +23,15 @@ const PRODUCT_COLUMNS = `id, sku, name, description, price_amount AS "priceAmoun
 const SORTED_MATCHES_AT_MOST = 10_000;
 
 /**
+ * A name holding the search's `$1` (a LIKE pattern made by `literally`) anywhere, case-insensitively: the shape the
+ * name's trigram index serves (its migration).
+ */
+const NAME_MATCHES = `lower(name) LIKE '%' || lower($1) || '%'`;
+
+/** The page order, in code points, so that every database (the embedded one is "C", a server often en_US) pages alike. */
+const NAME_ORDER = 'lower(name) COLLATE "C", id';
+
+/**
  * Products in the catalog schema, through the catalog's own DataSource; a
  * change and its integration events commit together (catalog outbox), and
  * the events are published after.
@@ -80,32 +89,34 @@ export class TypeOrmProductRepository implements ProductRepository {
   async list({ q, offset, limit }: ProductCriteria): Promise<{ items: Product[]; total: number }> {
     // Postgres text cannot hold NUL, so no name contains one; sending it would only fail.
     if (q?.includes('\u0000')) return { items: [], total: 0 };
-    const query = this.rows.createQueryBuilder('product');
-    // The shape the name's trigram index serves (its migration); q is taken literally, its %, _ and \ escaped.
-    if (q) query.where(`lower(product.name) LIKE '%' || lower(:pattern) || '%'`, { pattern: literally(q) });
-    const total = await query.getCount();
+    if (q) return this.search(literally(q), offset, limit);
+    const total = await this.rows.count();
     if (total <= offset) return { items: [], total };
-    // In code point order, so that every database (the embedded one is "C", a server often en_US) pages alike.
-    const rows =
-      q && total <= SORTED_MATCHES_AT_MOST
-        ? await this.sortedMatches(literally(q), offset, limit)
-        : await query.orderBy('lower(product.name) COLLATE "C"', 'ASC').addOrderBy('product.id', 'ASC').offset(offset).limit(limit).getMany();
-    return { items: rows.map((row) => ProductMapper.toDomain(row)), total };
+    const rows = await this.rows.manager.query(`SELECT ${PRODUCT_COLUMNS} FROM catalog.products ORDER BY ${NAME_ORDER} OFFSET $1 LIMIT $2`, [offset, limit]);
+    return { items: (rows as ProductOrmEntity[]).map((row) => ProductMapper.toDomain(row)), total };
   }
 
   /**
-   * A page of the names matching `pattern`, found by taking every match and sorting them. Left to itself, the planner
-   * may walk the name index in order and test each name until it has a page, expecting matches spread through the
-   * alphabet; the matches of a brand or a first word are all in one place, late in it as often as not. Searching
-   * "vesper cashmere" over 50,000 products walked 47,834 names (35-57 ms) where sorting its 167 matches took 3 ms.
-   * Materialized, so that the planner takes the matches first.
+   * The products whose name matches `pattern`: their count, then their page. A page of up to SORTED_MATCHES_AT_MOST is
+   * found by taking every match and sorting them. Left to itself, the planner may walk the name index in order and
+   * test each name until it has a page, expecting matches spread through the alphabet; the matches of a brand or a
+   * first word are all in one place, late in it as often as not. Searching "vesper cashmere" over 50,000 products
+   * walked 47,834 names (35-57 ms) where sorting its 167 matches took 3 ms. Materialized, so that the planner takes
+   * the matches first. Beyond that many matches, the walk finds a page quickly.
    */
-  private sortedMatches(pattern: string, offset: number, limit: number): Promise<ProductOrmEntity[]> {
-    return this.rows.manager.query(
-      `WITH matches AS MATERIALIZED (SELECT ${PRODUCT_COLUMNS} FROM catalog.products WHERE lower(name) LIKE '%' || lower($1) || '%')
-       SELECT * FROM matches ORDER BY lower(name) COLLATE "C", id OFFSET $2 LIMIT $3`,
+  private async search(pattern: string, offset: number, limit: number): Promise<{ items: Product[]; total: number }> {
+    const [{ total }] = (await this.rows.manager.query(`SELECT count(*)::int AS total FROM catalog.products WHERE ${NAME_MATCHES}`, [pattern])) as {
+      total: number;
+    }[];
+    if (total <= offset) return { items: [], total };
+    const rows = (await this.rows.manager.query(
+      total <= SORTED_MATCHES_AT_MOST
+        ? `WITH matches AS MATERIALIZED (SELECT ${PRODUCT_COLUMNS} FROM catalog.products WHERE ${NAME_MATCHES})
+           SELECT * FROM matches ORDER BY ${NAME_ORDER} OFFSET $2 LIMIT $3`
+        : `SELECT ${PRODUCT_COLUMNS} FROM catalog.products WHERE ${NAME_MATCHES} ORDER BY ${NAME_ORDER} OFFSET $2 LIMIT $3`,
       [pattern, offset, limit],
-    );
+    )) as ProductOrmEntity[];
+    return { items: rows.map((row) => ProductMapper.toDomain(row)), total };
   }
 
   async addAllIfEmpty(products: readonly Product[]): Promise<number> {
