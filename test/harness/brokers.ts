@@ -76,15 +76,19 @@ export async function assertBrokerReachable(kind: 'nats' | 'rmq'): Promise<void>
 
 /**
  * A RabbitMQ user allowed only `namespace`'s exchanges and queues, as an operator scopes a deployment's user: no
- * default exchange, no queue the broker names. Made with rabbitmqctl, so on the broker's own host.
+ * default exchange, no queue the broker names. Made with rabbitmqctl, so on the broker's own host. `read: false`
+ * leaves out the read permission, as an operator who forgot it would: the user declares and publishes, and may not consume.
  */
-export async function rabbitUserScopedTo(namespace: string, url = TEST_RABBITMQ_URL): Promise<{ url: string; remove(): Promise<void> }> {
+export async function rabbitUserScopedTo(
+  namespace: string,
+  { url = TEST_RABBITMQ_URL, read = true }: { url?: string; read?: boolean } = {},
+): Promise<{ url: string; remove(): Promise<void> }> {
   const user = `${namespace}-user`;
   const password = randomBytes(8).toString('hex');
   const names = `^${namespace.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\.`;
   const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
   await execFileAsync('rabbitmqctl', ['add_user', user, password]);
-  await execFileAsync('rabbitmqctl', ['set_permissions', '-p', vhost, user, names, names, names]);
+  await execFileAsync('rabbitmqctl', ['set_permissions', '-p', vhost, user, names, names, read ? names : '^$']);
   const scoped = new URL(url);
   scoped.username = user;
   scoped.password = password;

@@ -1,7 +1,14 @@
 import type { RmqContext } from '@nestjs/microservices';
-import type { Channel, Message } from 'amqplib';
+import { connect as connectAmqp, type Channel, type Message } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { closeRabbitConnection, onRealRabbitMq, rabbitConnectionsNamed, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import {
+  closeRabbitConnection,
+  onRealRabbitMq,
+  rabbitConnectionsNamed,
+  rabbitUserScopedTo,
+  TEST_RABBITMQ_URL,
+  testNamespace,
+} from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
@@ -44,9 +51,19 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
     );
     closeAfterTest(() => server.close());
     for (const [pattern, handler] of Object.entries(handlers)) server.addHandler(pattern, handler);
-    const failure = await new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
+    const failure = await startOf(server);
     expect(failure).toBeUndefined();
     return server;
+  };
+
+  /** What the server's start reports: undefined once it listens, else why it cannot. */
+  const startOf = (server: RmqRequestServer) => new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
+
+  /** A channel of a connection of the spec's own, beside the server's. */
+  const ownChannel = async () => {
+    const connection = await connectAmqp(TEST_RABBITMQ_URL);
+    closeAfterTest(() => connection.close());
+    return connection.createChannel();
   };
 
   const catalogClient = () => {
@@ -57,6 +74,27 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
   };
 
   const answersProbes = async (request: { n: number }) => ({ answered: request.n + 1 });
+
+  it('reports listening only once the broker has its consumer, so that a started replica takes its share at once', async () => {
+    const broker = await ownChannel();
+    for (let start = 0; start < 5; start++) {
+      const server = await catalogServer({ 'catalog.probe': answersProbes });
+      expect((await broker.checkQueue(requestQueue)).consumerCount).toBe(1);
+      await server.close();
+    }
+  });
+
+  it('fails its start, naming its queue and what to do, when the broker refuses its consumer (a user without read permission)', async () => {
+    const user = await rabbitUserScopedTo(namespace, { read: false });
+    closeAfterTest(() => user.remove());
+    const server = new RmqRequestServer({ urls: [user.url], queue: requestQueue, queueOptions: REQUEST_QUEUE_OPTIONS, noAck: false });
+    closeAfterTest(() => server.close());
+
+    const failure = (await startOf(server)) as Error;
+    expect(failure.name).toBe('BrokerRefusalError');
+    expect(failure.message).toContain(`RabbitMQ refused to set up the request queue ${requestQueue}: ACCESS_REFUSED`);
+    expect(failure.message).toContain('rabbitmqctl set_permissions');
+  });
 
   it('a context answers the next request on a new channel once a handler made the broker close the one it had (an unknown delivery tag acknowledged)', async () => {
     let acknowledgedAStranger = false;

@@ -56,10 +56,16 @@ export class RmqRequestServer extends ServerRMQ {
   }
 
   /**
-   * A queue the broker refuses to declare (one of that name made otherwise)
-   * fails the start with what to change. Thrown on instead, the refusal would
-   * reach amqp-connection-manager as an 'error' event nobody listens to, and
-   * end the process without a word about which queue.
+   * Nest's setup, reporting the server listening once the broker has its
+   * consumer. Nest calls `consume` without awaiting it and reports at once: a
+   * replica's start resolved before it took a request (those sent meanwhile
+   * went to the others), and a consumer the broker refused (a user without
+   * read permission, another connection's exclusive consumer) went unheard,
+   * the process up and taking nothing.
+   * A queue or consumer the broker refuses fails the start with what to
+   * change. Thrown on instead, the refusal would reach amqp-connection-manager
+   * as an 'error' event nobody listens to, and end the process without a word
+   * about which queue.
    */
   override async setupChannel(channel: Channel, callback: (error?: unknown) => void): Promise<void> {
     this.consumingChannel = channel;
@@ -68,15 +74,22 @@ export class RmqRequestServer extends ServerRMQ {
     // Nest makes one wrapper, on the first connect, and has it by the time the wrapper runs this setup.
     this.reopener ??= this.channels.reopener(this.queue, this.server!, this.logger).keep(this.channel!);
     this.reopener.follow(channel);
+    let consuming: Promise<unknown> | undefined;
+    const consume = channel.consume;
+    channel.consume = (...args: Parameters<Channel['consume']>) => (consuming = consume.apply(channel, args));
     try {
-      await super.setupChannel(channel, callback);
+      await super.setupChannel(channel, () => undefined);
+      await consuming;
       this.setUp = true;
+      callback();
     } catch (error) {
       const refusal = brokerRefusalOf(error, `the request queue ${this.queue}`);
       if (!refusal) throw error;
       // After a reconnect, the start that the callback would fail is long over.
       if (this.setUp) this.logger.error(refusal.message);
       else callback(refusal);
+    } finally {
+      Reflect.deleteProperty(channel, 'consume');
     }
   }
 
