@@ -35,6 +35,12 @@ describe('brokerRefusalOf', () => {
     expect(brokerRefusalOf(amqpRefusal(403, 'ACCESS_REFUSED - access to queue denied'), 'x')?.message).toContain('rabbitmqctl set_permissions');
   });
 
+  it('tells apart a queue another connection consumes exclusively, which no permission mends', () => {
+    const message = brokerRefusalOf(amqpRefusal(403, "ACCESS_REFUSED - queue 'shop.catalog.request-queue' in vhost '/' in exclusive use"), 'x')?.message;
+    expect(message).toContain('Another connection consumes that queue exclusively (rabbitmqctl list_consumers names it)');
+    expect(message).not.toContain('set_permissions');
+  });
+
   it('leaves alone what the broker did not refuse', () => {
     expect(brokerRefusalOf(Object.assign(new Error('Channel closed'), { code: 'ECONNRESET' }), 'x')).toBeUndefined();
     expect(brokerRefusalOf(Object.assign(new Error('Connection closed: 320 (CONNECTION-FORCED)'), { code: 320 }), 'x')).toBeUndefined();

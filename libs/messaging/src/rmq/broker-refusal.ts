@@ -22,10 +22,14 @@ export function brokerRefusalOf(error: unknown, settingUp: string): BrokerRefusa
   if (error instanceof BrokerRefusalError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'number' || !REFUSALS.has(code)) return undefined;
-  return new BrokerRefusalError(`RabbitMQ refused to set up ${settingUp}: ${brokerTextOf(error as Error)}.${adviceFor(code)}`);
+  const brokerText = brokerTextOf(error as Error);
+  return new BrokerRefusalError(`RabbitMQ refused to set up ${settingUp}: ${brokerText}.${adviceFor(code, brokerText)}`);
 }
 
-function adviceFor(code: number): string {
+function adviceFor(code: number, brokerText: string): string {
+  // The broker answers ACCESS_REFUSED too to a consumer of a queue another connection consumes exclusively.
+  if (code === ACCESS_REFUSED && brokerText.includes('in exclusive use'))
+    return ' Another connection consumes that queue exclusively (rabbitmqctl list_consumers names it); the context takes it once that consumer is gone.';
   if (code === PRECONDITION_FAILED)
     return (
       ' A queue or exchange of that name exists with other arguments; Tessera declares its own durable, alike in every' +
