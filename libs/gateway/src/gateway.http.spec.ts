@@ -464,15 +464,13 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'role', message: expect.any(String) }] });
     });
 
-    it('lists every failed field of a bad body, and a missing field once', async () => {
+    it('lists every failed field of a bad body: a missing field once, a field of the wrong type by its type', async () => {
       const response = await call('POST', '/auth/register', { body: { email: 'not-an-email', name: 5 } });
       expect(response.status).toBe(400);
       expect(response.body.errors).toEqual([
         { field: 'email', message: 'email must be an email' },
         { field: 'password', message: 'password is required' },
         { field: 'name', message: 'name must be a string' },
-        { field: 'name', message: 'name must be longer than or equal to 1 and shorter than or equal to 100 characters' },
-        { field: 'name', message: 'name must not be blank' },
       ]);
     });
   });
