@@ -483,12 +483,16 @@ describe('Gateway over HTTP (fake contexts, in process)', () => {
       expect(response.body.code).toBe('MALFORMED_JSON');
     });
 
-    it('answers a __proto__ key with 400 rather than letting it through', async () => {
-      const response = await call('POST', '/auth/login', {
-        payload: '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}',
-        headers: { 'content-type': 'application/json' },
-      });
+    it.each([
+      ['a __proto__ key', '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}'],
+      ['a nested constructor.prototype key', '{"email":"a@b.c","password":"x","profile":{"constructor":{"prototype":{"admin":true}}}}'],
+    ])('answers %s with 400 VALIDATION_FAILED naming it, as an unknown field, rather than letting it through', async (_name, payload) => {
+      const response = await call('POST', '/auth/login', { payload, headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'body', message: 'body must not hold a __proto__ key, nor a constructor key with a prototype' }],
+      });
     });
 
     it.each([

@@ -130,6 +130,11 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
       return;
     }
     parseJson(request, body as unknown as string, (error, value) => {
+      // Fastify's parser says only that it failed: a body JSON.parse takes failed on a key it refuses.
+      if (error && isPlainJson(body)) {
+        done(new ProblemException(ERROR_CODES.VALIDATION_FAILED, FORBIDDEN_KEY_PROBLEM.message, { errors: [FORBIDDEN_KEY_PROBLEM] }), undefined);
+        return;
+      }
       if (error) {
         done(new ProblemException(GATEWAY_ERROR_CODES.MALFORMED_JSON, 'The request body is not valid JSON.'), undefined);
         return;
@@ -141,6 +146,22 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     });
   });
   return adapter;
+}
+
+/**
+ * What Fastify's JSON parser (secure-json-parse) refuses in a body that is JSON: a `__proto__` key, or a
+ * `constructor` key holding a `prototype`, anywhere in it. The body is JSON, and one of its keys is refused, as an
+ * unknown field is.
+ */
+const FORBIDDEN_KEY_PROBLEM = { field: 'body', message: 'body must not hold a __proto__ key, nor a constructor key with a prototype' };
+
+function isPlainJson(body: Buffer): boolean {
+  try {
+    JSON.parse(body.toString());
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
