@@ -29,7 +29,7 @@ export function brokerRefusalOf(error: unknown, settingUp: string): BrokerRefusa
 function adviceFor(code: number, brokerText: string): string {
   // The broker answers ACCESS_REFUSED too to a consumer of a queue another connection consumes exclusively.
   if (code === ACCESS_REFUSED && brokerText.includes('in exclusive use'))
-    return ' Another connection consumes that queue exclusively (rabbitmqctl list_consumers names it); the context takes it once that consumer is gone.';
+    return ' Another connection consumes that queue exclusively (rabbitmqctl list_consumers names it): stop that consumer, and start again.';
   if (code === PRECONDITION_FAILED)
     return (
       ' A queue or exchange of that name exists with other arguments; Tessera declares its own durable, alike in every' +
