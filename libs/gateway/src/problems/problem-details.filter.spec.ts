@@ -80,10 +80,28 @@ describe('mapToProblem', () => {
     expect(mapToProblem(new RemoteError('IDEMPOTENCY_KEY_IN_USE', 'in use')).headers).toBeUndefined();
   });
 
-  it('passes the field problems of a validation failure on', () => {
-    const errors = [{ field: 'price.amount', message: 'must be an integer number of minor units' }];
-    const { problem } = mapToProblem(new RemoteError(ERROR_CODES.VALIDATION_FAILED, 'price.amount: ...', errors));
-    expect(problem).toMatchObject({ status: 400, title: 'Bad Request', code: 'VALIDATION_FAILED', errors });
+  it("passes a context's field problems of a validation failure on, each message beginning with its field as the gateway's own do", () => {
+    const errors = [
+      { field: 'price.amount', message: 'must be an integer number of minor units' },
+      { field: 'name', message: 'must not contain control characters' },
+    ];
+    const failure = new RemoteError(
+      ERROR_CODES.VALIDATION_FAILED,
+      'price.amount: must be an integer number of minor units; name: must not contain control characters',
+      errors,
+    );
+    const worded = {
+      status: 400,
+      title: 'Bad Request',
+      code: 'VALIDATION_FAILED',
+      detail: 'price.amount must be an integer number of minor units; name must not contain control characters',
+      errors: [
+        { field: 'price.amount', message: 'price.amount must be an integer number of minor units' },
+        { field: 'name', message: 'name must not contain control characters' },
+      ],
+    };
+    expect(mapToProblem(failure).problem).toMatchObject(worded);
+    expect(mapToProblem(ProblemException.fromRemote(failure)).problem).toMatchObject(worded);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { ERROR_CODES } from '@tessera/contracts';
 import type { RemoteError } from '@tessera/messaging';
 import type { FieldProblem } from '@tessera/platform';
 import { statusOfCode } from './problem-codes';
@@ -46,8 +47,20 @@ export class ProblemException extends HttpException {
       const value = error.details?.[name];
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') passed[name] = value;
     }
-    return new ProblemException(error.code, error.message, { ...rest, extensions: { ...passed, ...rest.extensions }, errors: error.errors });
+    const { detail, errors } = clientWordingOf(error);
+    return new ProblemException(error.code, detail, { ...rest, extensions: { ...passed, ...rest.extensions }, errors });
   }
+}
+
+/**
+ * A context's message and field problems as a client reads them. A context words a field problem as what follows
+ * its field ("must be a UUID"), and its message joins them as "orderId: must be a UUID"; the gateway's own problems
+ * begin with their field ("orderId must be a UUID"), and so do a context's here, so that one API words them one way.
+ */
+export function clientWordingOf(error: RemoteError): { detail: string; errors?: FieldProblem[] } {
+  if (error.code !== ERROR_CODES.VALIDATION_FAILED || !error.errors?.length) return { detail: error.message, errors: error.errors };
+  const errors = error.errors.map(({ field, message }) => ({ field, message: `${field} ${message}` }));
+  return { detail: errors.map((problem) => problem.message).join('; '), errors };
 }
 
 // A context's message is written for its callers, not for clients.

@@ -4,7 +4,7 @@ import { ERROR_CODES } from '@tessera/contracts';
 import { RemoteError } from '@tessera/messaging';
 import { codeOfStatus, GATEWAY_ERROR_CODES, statusOfCode } from './problem-codes';
 import { problemDetails, ProblemDetails } from '@tessera/platform';
-import { ProblemException } from './problem.exception';
+import { clientWordingOf, ProblemException } from './problem.exception';
 
 /** What the filter sends, and what it should log: only failures the client could not have caused. */
 export interface MappedProblem {
@@ -44,10 +44,11 @@ export function mapToProblem(exception: unknown): MappedProblem {
       return internal(`A context answered the unmapped error code ${exception.code}: ${exception.message}`, 'warn');
     }
     const retryAfterSeconds = retryAfterOf(exception);
-    if (retryAfterSeconds === undefined) return fromCode(status, exception.code, exception.message, exception.errors);
+    const { detail, errors } = clientWordingOf(exception);
+    if (retryAfterSeconds === undefined) return fromCode(status, exception.code, detail, errors);
     // A context that asks the client to come back later (an idempotency key still being resolved) says when.
     return {
-      ...fromCode(status, exception.code, exception.message, exception.errors, { retryAfterSeconds }),
+      ...fromCode(status, exception.code, detail, errors, { retryAfterSeconds }),
       headers: { 'Retry-After': String(retryAfterSeconds) },
     };
   }

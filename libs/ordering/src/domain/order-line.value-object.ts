@@ -63,7 +63,7 @@ export class OrderLine {
     }
     const quantity = this.quantity + other.quantity;
     if (quantity > ORDER_LIMITS.maxQuantity) {
-      throw ValidationError.of('lines', `product ${this.productId} would have ${quantity} units, more than ${ORDER_LIMITS.maxQuantity}`);
+      throw ValidationError.of('lines', `must hold at most ${ORDER_LIMITS.maxQuantity} units of product ${this.productId}, not ${quantity}`);
     }
     return new OrderLine(this.productId, this.sku, this.name, this.unitPrice, quantity);
   }
