@@ -296,7 +296,7 @@ class FakePaymentsMessagesController {
     if (order.view.status !== 'AWAITING_PAYMENT') throw new DomainError('ORDER_NOT_PAYABLE', 'The order is not awaiting payment');
     if (!['pm_card_visa', 'pm_card_chargeDeclined'].includes(request.paymentMethod)) {
       throw new DomainError('VALIDATION_FAILED', 'Unknown payment method', {
-        errors: [{ field: 'paymentMethod', message: 'paymentMethod is not one the provider takes' }],
+        errors: [{ field: 'paymentMethod', message: 'is not one the provider takes' }],
       });
     }
     const declined = request.paymentMethod === 'pm_card_chargeDeclined';

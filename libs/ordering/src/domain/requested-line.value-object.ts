@@ -39,7 +39,7 @@ export class RequestedLine {
     });
     for (const [productId, quantity] of merged) {
       if (quantity > maxQuantity) {
-        problems.push({ field: 'items', message: `the items for product ${productId} add up to ${quantity}, more than ${maxQuantity}` });
+        problems.push({ field: 'items', message: `must hold at most ${maxQuantity} units of product ${productId} in all, not ${quantity}` });
       }
     }
     if (problems.length > 0) throw new ValidationError(problems);
