@@ -24,7 +24,7 @@ export class PlaceOrderDto {
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: MAX_ORDER_LINES })
   @IsDefined()
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: 'items must contain at least 1 item' })
   @ArrayMaxSize(MAX_ORDER_LINES)
   @IsObject({ each: true })
   @ValidateNested({ each: true })

@@ -65,6 +65,7 @@ describe('validationProblem', () => {
       { field: 'sku', message: 'sku may contain only letters, digits, ".", "_" and "-"' },
       { field: 'stock', message: 'stock must not be less than 0' },
     ]);
+    expect(answerToBody(PlaceOrderDto, { items: [] }).errors).toEqual([{ field: 'items', message: 'items must contain at least 1 item' }]);
   });
 
   it('says one more problem in the singular', () => {
