@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Api } from '../harness/http';
 import { craftToken, readClaims } from '../harness/tokens';
 import { ALLOWED_ORIGIN, RunningTopology, TEST_ADMIN, TEST_JWT_SECRET } from '../harness/topologies';
-import { expectProblem } from './expectations';
+import { expectOneProblem, expectProblem } from './expectations';
 import { describeOrdersAndPayments } from './orders.suite';
 
 /**
@@ -204,9 +204,11 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       const other = await signedUpCustomer();
       expect((await api.get(`/users/${customer.id}`, { token: customer.token })).status).toBe(200);
       expect((await api.get(`/users/${customer.id}`, { token: adminToken })).body).toMatchObject({ id: customer.id });
-      expectProblem(await api.get(`/users/${customer.id}`, { token: other.token }), 404, 'USER_NOT_FOUND');
-      expectProblem(await api.get(`/users/${randomUUID()}`, { token: adminToken }), 404, 'USER_NOT_FOUND');
-      expectProblem(await api.get('/users/not-a-uuid', { token: adminToken }), 404, 'USER_NOT_FOUND');
+      const hidden = await api.get(`/users/${customer.id}`, { token: other.token });
+      const unknown = await api.get(`/users/${randomUUID()}`, { token: adminToken });
+      const malformed = await api.get('/users/not-a-uuid', { token: adminToken });
+      expectProblem(hidden, 404, 'USER_NOT_FOUND');
+      expectOneProblem(hidden, unknown, malformed);
     });
 
     it('lists users to admins only, a page at a time', async () => {
@@ -323,9 +325,10 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
       expect(underscore.body.items.every((p: { name: string }) => p.name.includes('_'))).toBe(true);
     });
 
-    it('answers 404 for a product that does not exist', async () => {
-      expectProblem(await api.get(`/products/${randomUUID()}`), 404, 'PRODUCT_NOT_FOUND');
-      expectProblem(await api.get('/products/42'), 404, 'PRODUCT_NOT_FOUND');
+    it('answers 404 for a product that does not exist, and alike for an id that could not be one', async () => {
+      const unknown = await api.get(`/products/${randomUUID()}`);
+      expectProblem(unknown, 404, 'PRODUCT_NOT_FOUND');
+      expectOneProblem(unknown, await api.get('/products/42'));
     });
 
     it('updates name, description and price as an admin, but never stock', async () => {

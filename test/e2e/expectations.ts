@@ -8,6 +8,12 @@ export function expectProblem(response: ApiResponse, status: number, code: strin
   expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(js|ts):\d+|SELECT |INSERT |relation "/);
 }
 
+/** The responses are one problem (status, type, title, detail and code alike), so a client cannot tell their causes apart. */
+export function expectOneProblem(...responses: ApiResponse[]): void {
+  const [first, ...others] = responses.map(({ status, body }) => ({ status, type: body?.type, title: body?.title, detail: body?.detail, code: body?.code }));
+  for (const other of others) expect(other).toEqual(first);
+}
+
 /** Polls `read` until `done` holds of its value, answering that value; fails with the last one read after `timeoutMs`. */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -135,6 +135,6 @@ export class OrdersHttpController {
 }
 
 function orderIdOrNotFound(id: string): string {
-  if (!isUuid(id)) throw new ProblemException(ERROR_CODES.ORDER_NOT_FOUND, 'No such order.');
+  if (!isUuid(id)) throw new ProblemException(ERROR_CODES.ORDER_NOT_FOUND, 'Order not found');
   return id.toLowerCase();
 }

@@ -56,7 +56,7 @@ export class PaymentsHttpController {
   @ApiOkResponse({ type: PaymentDto, description: 'The payment' })
   @ApiProblems({ 404: ['PAYMENT_NOT_FOUND'] })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<PaymentDto> {
-    if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PAYMENT_NOT_FOUND, 'No such payment.');
+    if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PAYMENT_NOT_FOUND, 'Payment not found');
     const request: GetPaymentRequest = { paymentId: id.toLowerCase(), requester: requesterOf(user) };
     return PaymentDto.of(await this.payments.send<PaymentView, GetPaymentRequest>(PAYMENTS_PATTERNS.GET_PAYMENT, request));
   }

@@ -115,7 +115,7 @@ export class ProductsHttpController {
 }
 
 function productIdOrNotFound(id: string): string {
-  if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PRODUCT_NOT_FOUND, 'No such product.');
+  if (!isUuid(id)) throw new ProblemException(ERROR_CODES.PRODUCT_NOT_FOUND, 'Product not found');
   return id.toLowerCase();
 }
 

@@ -94,5 +94,5 @@ export class UsersHttpController {
 }
 
 function userNotFound(): ProblemException {
-  return new ProblemException(ERROR_CODES.USER_NOT_FOUND, 'No such user.');
+  return new ProblemException(ERROR_CODES.USER_NOT_FOUND, 'No user has this id');
 }
