@@ -7,7 +7,7 @@ import { ContextClient, contextClientToken, RemoteError } from '@tessera/messagi
 import { Authenticated, CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { isUuid } from '../common/uuid';
-import { ApiProblems } from '../problems/api-problems.decorator';
+import { ApiNoBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { ProblemException } from '../problems/problem.exception';
 import { DeadLetterDto, DeadLetterPageDto, DeadLetterReplayedDto, ListDeadLettersQueryDto } from './dead-letter.dto';
 
@@ -88,6 +88,7 @@ export class DeadLettersHttpController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: DeadLetterReplayedDto, description: 'Handed back to its one consumer, which processes it once' })
   @ApiProblems({ 404: NOT_FOUND })
+  @ApiNoBodyProblems()
   replay(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<DeadLetterReplayedDto> {
     return this.onTheHolder(id, user, 'REPLAY');
   }
@@ -98,6 +99,7 @@ export class DeadLettersHttpController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Discarded' })
   @ApiProblems({ 404: NOT_FOUND })
+  @ApiNoBodyProblems()
   async discard(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<void> {
     await this.onTheHolder(id, user, 'DISCARD');
   }

@@ -133,6 +133,22 @@ describe("the OpenAPI document of the gateway's routes", () => {
     expect(undocumented).toEqual([]);
   });
 
+  it('documents, on every POST and DELETE route that takes no body, what it answers when sent one anyway', () => {
+    const bodyless = operations.filter(([name, operation]) => /^(post|put|patch|delete) /.test(name) && !operation.requestBody);
+    expect(bodyless.length).toBeGreaterThan(0);
+    const undocumented = bodyless.flatMap(([name, operation]) =>
+      [
+        [400, 'VALIDATION_FAILED'],
+        [400, 'MALFORMED_JSON'],
+        [413, 'PAYLOAD_TOO_LARGE'],
+        [415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ]
+        .filter(([status, code]) => !operation.responses[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.[code])
+        .map(([status, code]) => `${name} ${status} ${code}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
   it('describes every response of every operation', () => {
     const undescribed = operations.flatMap(([name, operation]) =>
       Object.entries(operation.responses)

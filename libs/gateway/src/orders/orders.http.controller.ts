@@ -19,7 +19,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency-key';
 import { mapPage } from '../common/page.mapper';
 import { isUuid } from '../common/uuid';
-import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiNoBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { ListOrdersQueryDto } from './list-orders.dto';
@@ -114,6 +114,7 @@ export class OrdersHttpController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: OrderDto, description: 'The order, CANCELLED' })
   @ApiProblems({ 404: ORDER_NOT_FOUND, 409: ['ORDER_NOT_CANCELLABLE: the order is cancelled already', 'CONCURRENT_MODIFICATION: retry'] })
+  @ApiNoBodyProblems()
   async cancel(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<OrderDto> {
     const request: CancelOrderRequest = { orderId: orderIdOrNotFound(id), requester: requesterOf(user) };
     const cancelled = await this.ordering.send<OrderView, CancelOrderRequest>(ORDERING_PATTERNS.CANCEL_ORDER, request);

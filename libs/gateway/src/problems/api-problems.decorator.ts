@@ -34,6 +34,13 @@ export const ApiJsonBodyProblems = (): MethodDecorator & ClassDecorator =>
     415: ['UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json'],
   });
 
+/**
+ * Documents what a POST or DELETE route that takes no body answers when one is sent anyway: Fastify parses it as on
+ * any route, and BodylessRouteGuard refuses any field.
+ */
+export const ApiNoBodyProblems = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(ApiJsonBodyProblems(), ApiProblems({ 400: ['VALIDATION_FAILED: a body was sent, other than `{}`: this route takes none'] }));
+
 function problemResponse(status: number, type: Type<ProblemDto>, codes: readonly string[]): MethodDecorator & ClassDecorator {
   const documentedCodes = codes.map((entry) => ({ entry, example: exampleOf(status, entry) }));
   const decorate = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {

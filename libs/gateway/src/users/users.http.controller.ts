@@ -8,7 +8,7 @@ import { UserStatusCache } from '../auth/user-status.cache';
 import { mapPage } from '../common/page.mapper';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { isUuid } from '../common/uuid';
-import { ApiJsonBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
+import { ApiJsonBodyProblems, ApiNoBodyProblems, ApiProblems } from '../problems/api-problems.decorator';
 import { GATEWAY_ERROR_CODES } from '../problems/problem-codes';
 import { ProblemException } from '../problems/problem.exception';
 import { UpdateProfileDto } from './update-profile.dto';
@@ -73,6 +73,7 @@ export class UsersHttpController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: UserDto, description: 'The user, now inactive' })
   @ApiProblems({ 403: ['FORBIDDEN: an admin named their own account'], 404: USER_NOT_FOUND })
+  @ApiNoBodyProblems()
   async deactivate(@CurrentUser() admin: AuthenticatedUser, @Param('id') id: string): Promise<UserDto> {
     if (!isUuid(id)) throw userNotFound();
     // An admin alone would lock the shop's administration out for good: a start ensures the admin account exists, but
