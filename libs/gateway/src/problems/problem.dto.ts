@@ -30,4 +30,13 @@ export class ProblemDto implements ProblemDetails {
 
   @ApiPropertyOptional({ type: [FieldProblemDto], description: 'Field problems, for VALIDATION_FAILED' })
   errors?: FieldProblemDto[];
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'INSUFFICIENT_STOCK and PRODUCT_NOT_FOUND of POST /orders: the product of the line that could not be had',
+  })
+  productId?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'IDEMPOTENCY_KEY_IN_USE: the seconds to wait before asking again, as in Retry-After' })
+  retryAfterSeconds?: number;
 }
