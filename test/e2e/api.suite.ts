@@ -47,7 +47,7 @@ export function describeApi(start: () => Promise<RunningTopology>): void {
 
   beforeAll(async () => {
     topology = await start();
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
     adminToken = await login(TEST_ADMIN.email, TEST_ADMIN.password);
     customer = await signedUpCustomer();
   }, 120_000);

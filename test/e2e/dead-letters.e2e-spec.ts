@@ -18,7 +18,7 @@ describeWith(['postgres'])('dead letters, seen and redriven by an operator over 
   beforeAll(async () => {
     catalogDb = await createTestDatabase();
     topology = await startMonolith('postgres', { CATALOG_DATABASE_URL: catalogDb.url });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
     admin = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
   }, 120_000);
 

@@ -150,7 +150,7 @@ describeWith(['postgres', 'nats'])('faults on the NATS split, on Postgres', () =
     }
 
     it('ends every order CONFIRMED exactly when a payment for it succeeded and CANCELLED otherwise, each change once, with no unit of stock lost or oversold', async () => {
-      const api = new Api(topology.baseUrl);
+      const api = await new Api(topology.baseUrl).holdingToOpenApi();
       const adminToken = await adminTokenOf(api);
       const customers = await Promise.all([1, 2, 3].map(() => newCustomer(api)));
       const product = await newProduct(api, adminToken, INITIAL_STOCK);

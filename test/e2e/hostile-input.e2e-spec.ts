@@ -60,7 +60,7 @@ describe('hostile input, against the monolith on the embedded database', () => {
   beforeAll(async () => {
     // At info, each request leaves a line: the log is known to be complete up to a given request.
     topology = await startMonolith('embedded', { LOG_LEVEL: 'info' });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
     adminToken = (await login(TEST_ADMIN.email, TEST_ADMIN.password)).body.accessToken;
     const { email, password } = await registered();
     customer = { email, password, token: (await login(email, password)).body.accessToken };

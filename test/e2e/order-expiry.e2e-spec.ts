@@ -11,7 +11,7 @@ describe(`an order left unpaid for ORDER_PAYMENT_TIMEOUT_SECONDS (${TIMEOUT_SECO
 
   beforeAll(async () => {
     topology = await startMonolith('embedded', { ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

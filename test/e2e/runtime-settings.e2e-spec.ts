@@ -20,7 +20,7 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
     writeFileSync(configFile, 'RATE_LIMIT_PER_MINUTE: 100000\n');
     // Each check is a client of its own, named by the proxy the monolith trusts, so no check spends another's budget.
     topology = await startMonolith('embedded', { CONFIG_FILE: configFile, TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'info' });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

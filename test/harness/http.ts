@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { OpenApiConformance } from './openapi-conformance';
 
 /** A small HTTP client for black-box tests: JSON in, status, headers and parsed body out. */
 export interface ApiResponse<T = any> {
@@ -15,7 +16,18 @@ export interface RequestOptions {
 }
 
 export class Api {
+  private conformance?: OpenApiConformance;
+
   constructor(readonly baseUrl: string) {}
+
+  /**
+   * From now on, every answer of a route the server's OpenAPI document lists must be one it promises (status, media
+   * type, body schema, no undocumented field); one that is not fails the request that met it, naming what differs.
+   */
+  async holdingToOpenApi(): Promise<this> {
+    this.conformance = await OpenApiConformance.of(this.baseUrl);
+    return this;
+  }
 
   get<T = any>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     return this.request('GET', path, undefined, options);
@@ -50,7 +62,17 @@ export class Api {
           const text = Buffer.concat(chunks).toString('utf8');
           const headers = new Headers();
           for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
-          resolve({ status: incoming.statusCode ?? 0, headers, body: /json/.test(incoming.headers['content-type'] ?? '') ? JSON.parse(text) : text });
+          try {
+            resolve(
+              this.held('POST', path, {
+                status: incoming.statusCode ?? 0,
+                headers,
+                body: /json/.test(incoming.headers['content-type'] ?? '') ? JSON.parse(text) : text,
+              }),
+            );
+          } catch (error) {
+            reject(error);
+          }
           outgoing.destroy();
         });
       });
@@ -69,6 +91,14 @@ export class Api {
     const text = await response.text();
     let parsed: unknown = text;
     if (text && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
-    return { status: response.status, headers: response.headers, body: parsed as T };
+    return this.held(method, path, { status: response.status, headers: response.headers, body: parsed as T });
+  }
+
+  private held<T>(method: string, path: string, response: ApiResponse<T>): ApiResponse<T> {
+    const mismatches = this.conformance?.mismatchesOf(method, path, response) ?? [];
+    if (mismatches.length > 0) {
+      throw new Error(`${method} ${path}: not what /docs-json promises\n- ${mismatches.join('\n- ')}\nbody: ${JSON.stringify(response.body).slice(0, 2000)}`);
+    }
+    return response;
   }
 }
