@@ -9,6 +9,7 @@ const shared = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironm
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/harness/skipped-tests.reporter.js'],
+  testSequencer: '<rootDir>/test/harness/longest-first.sequencer.js',
   projects: [
     {
       ...shared,
