@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { OpenApiConformance } from './openapi-conformance';
+import { OpenApiConformance, type SentRequest } from './openapi-conformance';
 
 /** A small HTTP client for black-box tests: JSON in, status, headers and parsed body out. */
 export interface ApiResponse<T = any> {
@@ -64,11 +64,14 @@ export class Api {
           for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
           try {
             resolve(
-              this.held('POST', path, {
-                status: incoming.statusCode ?? 0,
-                headers,
-                body: /json/.test(incoming.headers['content-type'] ?? '') ? JSON.parse(text) : text,
-              }),
+              this.held(
+                { method: 'POST', pathAndQuery: path },
+                {
+                  status: incoming.statusCode ?? 0,
+                  headers,
+                  body: /json/.test(incoming.headers['content-type'] ?? '') ? JSON.parse(text) : text,
+                },
+              ),
             );
           } catch (error) {
             reject(error);
@@ -91,14 +94,25 @@ export class Api {
     const text = await response.text();
     let parsed: unknown = text;
     if (text && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
-    return this.held(method, path, { status: response.status, headers: response.headers, body: parsed as T });
+    return this.held({ method, pathAndQuery: path, body: sentValueOf(payload) }, { status: response.status, headers: response.headers, body: parsed as T });
   }
 
-  private held<T>(method: string, path: string, response: ApiResponse<T>): ApiResponse<T> {
-    const mismatches = this.conformance?.mismatchesOf(method, path, response) ?? [];
+  private held<T>(request: SentRequest, response: ApiResponse<T>): ApiResponse<T> {
+    const mismatches = this.conformance?.mismatchesOf(request, response) ?? [];
     if (mismatches.length > 0) {
-      throw new Error(`${method} ${path}: not what /docs-json promises\n- ${mismatches.join('\n- ')}\nbody: ${JSON.stringify(response.body).slice(0, 2000)}`);
+      const answer = `answered ${response.status}: ${JSON.stringify(response.body).slice(0, 2000)}`;
+      throw new Error(`${request.method} ${request.pathAndQuery}: not what /docs-json describes\n- ${mismatches.join('\n- ')}\n${answer}`);
     }
     return response;
+  }
+}
+
+/** The value of a JSON body sent; nothing for no body, or for one that is not JSON. */
+function sentValueOf(payload: string | undefined): unknown {
+  if (payload === undefined) return undefined;
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ApiResponse } from './http';
 
@@ -8,31 +8,53 @@ interface Operation {
   template: string;
   pattern: RegExp;
   /** How many of the path's segments are parameters: `/users/me` is preferred to `/users/{id}` for the same path. */
-  parameters: number;
+  pathParameters: number;
+  query: Map<string, Schema>;
+  requestBody?: Schema;
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 
+/** What a test sent: its body as a value, when it sent JSON. */
+export interface SentRequest {
+  method: string;
+  pathAndQuery: string;
+  body?: unknown;
+}
+
 /**
- * Holds every answer of a documented route to the OpenAPI document the server publishes at /docs-json, as a client
- * generated from that document would read it: the status must be one the operation lists, the media type one that
- * status lists, and the body must match its schema. An object of documented properties may hold no other: a field
- * the document does not name is one a generated client drops. Routes the document does not list are left alone.
+ * Holds every exchange with a documented route to the OpenAPI document the server publishes at /docs-json, as a
+ * client generated from that document would see it. The answer's status must be one the operation lists, its media
+ * type one that status lists, and its body must match the schema; an object of documented properties may hold no
+ * other, since a field the document does not name is one a generated client drops. A request the server took (2xx)
+ * must be one the document describes too, its query and its body, or a generated client could not send it. Routes
+ * the document does not list are left alone.
  */
 export class OpenApiConformance {
   private readonly ajv = new Ajv({ strict: false, allErrors: true });
+  /** Query values arrive as text: `?page=2` is the integer 2 to the document. */
+  private readonly queryAjv = new Ajv({ strict: false, allErrors: true, coerceTypes: true });
   private readonly validators = new Map<Schema, ValidateFunction>();
   private readonly operations = new Map<string, Operation[]>();
 
-  private constructor(private readonly document: Schema) {
+  private constructor(document: Schema) {
     addFormats(this.ajv);
+    addFormats(this.queryAjv);
     this.ajv.addSchema(closed({ components: document.components ?? {} }), 'openapi');
     for (const [template, methods] of Object.entries<Record<string, Schema>>(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         const segments = template.split('/');
-        const pattern = new RegExp(`^${segments.map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : escapeRegExp(segment))).join('/')}$`);
-        const parameters = segments.filter((segment) => /^\{.+\}$/.test(segment)).length;
+        const isParameter = (segment: string) => /^\{.+\}$/.test(segment);
+        const pattern = new RegExp(`^${segments.map((segment) => (isParameter(segment) ? '[^/]+' : escapeRegExp(segment))).join('/')}$`);
+        const queryParameters: Schema[] = (operation.parameters ?? []).filter((parameter: Schema) => parameter.in === 'query');
         const list = this.operations.get(method.toUpperCase()) ?? [];
-        list.push({ template, pattern, parameters, responses: operation.responses ?? {} });
+        list.push({
+          template,
+          pattern,
+          pathParameters: segments.filter(isParameter).length,
+          query: new Map(queryParameters.map((parameter) => [parameter.name, parameter.schema ?? {}])),
+          requestBody: operation.requestBody?.content?.['application/json']?.schema,
+          responses: operation.responses ?? {},
+        });
         this.operations.set(method.toUpperCase(), list);
       }
     }
@@ -45,31 +67,54 @@ export class OpenApiConformance {
     return new OpenApiConformance((await response.json()) as Schema);
   }
 
-  /** Why this answer is not what the document promises for its route, or nothing when it is (or the route is not documented). */
-  mismatchesOf(method: string, pathAndQuery: string, response: ApiResponse): string[] {
-    const path = pathAndQuery.split('?')[0];
+  /** Why this exchange is not what the document describes for its route; nothing when it is, or the route is not documented. */
+  mismatchesOf(request: SentRequest, response: ApiResponse): string[] {
+    const method = request.method.toUpperCase();
+    const [path, search = ''] = request.pathAndQuery.split('?');
     // The server answers a path that does not decode before it routes it, and a generated client never sends one.
     if (!decodes(path)) return [];
-    const operation = (this.operations.get(method.toUpperCase()) ?? [])
+    const operation = (this.operations.get(method) ?? [])
       .filter((candidate) => candidate.pattern.test(path))
-      .sort((a, b) => a.parameters - b.parameters)[0];
+      .sort((a, b) => a.pathParameters - b.pathParameters)[0];
     if (!operation) return [];
-    const route = `${method.toUpperCase()} ${operation.template}`;
-    const documented = operation.responses[String(response.status)] ?? operation.responses[`${String(response.status)[0]}XX`] ?? operation.responses.default;
-    if (!documented)
-      return [`${route} answered ${response.status}, which the document does not list (it lists ${Object.keys(operation.responses).join(', ')})`];
+    const route = `${method} ${operation.template}`;
+    const taken = response.status >= 200 && response.status < 300;
+    const requestMismatches = taken ? this.requestMismatches(route, operation, new URLSearchParams(search), request.body) : [];
+    return [...requestMismatches, ...this.answerMismatches(route, operation, response)];
+  }
+
+  private requestMismatches(route: string, operation: Operation, query: URLSearchParams, body: unknown): string[] {
+    const mismatches: string[] = [];
+    for (const [name, value] of query) {
+      const schema = operation.query.get(name);
+      if (!schema) mismatches.push(`${route} took the query parameter ${name}, which the document does not list`);
+      else if (!this.queryAjv.validate(schema, value))
+        mismatches.push(`${route} took ${name}=${value}, which the document refuses: ${this.queryAjv.errorsText()}`);
+    }
+    if (body === undefined) return mismatches;
+    if (!operation.requestBody) {
+      const empty = typeof body === 'object' && body !== null && Object.keys(body).length === 0;
+      if (!empty) mismatches.push(`${route} took a body, where the document lists none`);
+      return mismatches;
+    }
+    const validate = this.validatorOf(operation.requestBody);
+    if (!validate(body)) mismatches.push(...(validate.errors ?? []).map((error) => `${route} took a body the document refuses: ${describe(error)}`));
+    return mismatches;
+  }
+
+  private answerMismatches(route: string, operation: Operation, response: ApiResponse): string[] {
+    const status = String(response.status);
+    const documented = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default;
+    if (!documented) return [`${route} answered ${status}, which the document does not list (it lists ${Object.keys(operation.responses).join(', ')})`];
     const mediaType = (response.headers.get('content-type') ?? '').split(';')[0].trim();
     const empty = response.body === '' || response.body === undefined;
-    if (!documented.content) return empty ? [] : [`${route} ${response.status} answered a ${mediaType || 'body'} where the document lists none`];
+    if (!documented.content) return empty ? [] : [`${route} ${status} answered a ${mediaType || 'body'} where the document lists none`];
     const content = documented.content[mediaType];
-    if (!content) return [`${route} ${response.status} answered ${mediaType || 'no content type'}, not ${Object.keys(documented.content).join(' or ')}`];
+    if (!content) return [`${route} ${status} answered ${mediaType || 'no content type'}, not ${Object.keys(documented.content).join(' or ')}`];
     if (!content.schema || !/json/.test(mediaType)) return [];
     const validate = this.validatorOf(content.schema);
     if (validate(response.body)) return [];
-    return (validate.errors ?? []).map(
-      (error) =>
-        `${route} ${response.status}: body${error.instancePath.replace(/\//g, '.')} ${error.message}${error.keyword === 'additionalProperties' ? ` (${error.params.additionalProperty})` : ''}`,
-    );
+    return (validate.errors ?? []).map((error) => `${route} ${status}: ${describe(error)}`);
   }
 
   private validatorOf(schema: Schema): ValidateFunction {
@@ -101,6 +146,12 @@ function withRefsInto(schema: unknown, id: string): any {
       key === '$ref' && typeof value === 'string' && value.startsWith('#') ? `${id}${value}` : withRefsInto(value, id),
     ]),
   );
+}
+
+/** `body.items.0 must NOT have additional properties (secret)`. */
+function describe(error: ErrorObject): string {
+  const extra = error.keyword === 'additionalProperties' ? ` (${error.params.additionalProperty})` : '';
+  return `body${error.instancePath.replace(/\//g, '.')} ${error.message}${extra}`;
 }
 
 function decodes(path: string): boolean {
