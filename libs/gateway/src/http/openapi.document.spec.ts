@@ -13,6 +13,7 @@ import { GATEWAY_REACHED_CONTEXTS, GatewayModule } from '../gateway.module';
 import { PROBLEM_CONTENT_TYPE } from '@tessera/platform';
 import { createFastifyAdapter } from './fastify-adapter.factory';
 import { buildOpenApiDocument } from './openapi.document';
+import { documentResponseHeaders } from './openapi-response-headers';
 
 const API_CONTRACT = join(__dirname, '../../../../docs/API.md');
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
@@ -36,11 +37,13 @@ function contractProblems(markdown: string): ContractProblem[] {
 
 interface ResponseObject {
   description?: string;
+  headers?: Record<string, unknown>;
   content?: Record<string, { examples?: Record<string, { value: { status: number; code: string; title: string } }> }>;
 }
 
 interface Operation {
   tags?: string[];
+  security?: unknown[];
   requestBody?: unknown;
   responses: Record<string, ResponseObject>;
 }
@@ -147,6 +150,28 @@ describe("the OpenAPI document of the gateway's routes", () => {
         .map(([status, code]) => `${name} ${status} ${code}`),
     );
     expect(undocumented).toEqual([]);
+  });
+
+  it('names the headers API.md promises on the answers that carry them', () => {
+    const missing = operations.flatMap(([name, operation]) =>
+      Object.entries(operation.responses).flatMap(([status, response]) => {
+        const headers = Object.keys(response.headers ?? {});
+        const expected = ['X-Request-Id'];
+        if (status === '429') expected.push('Retry-After');
+        if (status === '401' && operation.security) expected.push('WWW-Authenticate');
+        if (!name.includes(' /health/') && !name.endsWith(' /metrics') && status !== '429') expected.push('X-RateLimit-Limit', 'X-RateLimit-Remaining');
+        return expected.filter((header) => !headers.includes(header)).map((header) => `${name} ${status} ${header}`);
+      }),
+    );
+    expect(missing).toEqual([]);
+    // The health and metrics routes are no part of this app; they are served, unthrottled, by every process.
+    const probe = documentResponseHeaders({
+      openapi: '3.0.0',
+      info: { title: 'probe', version: '1' },
+      paths: { '/health/live': { get: { responses: { 200: { description: 'live' } } } } },
+    });
+    const [[, live]] = operationsOf(probe);
+    expect(Object.keys(live.responses['200'].headers ?? {})).toEqual(['X-Request-Id']);
   });
 
   it('describes every response of every operation', () => {

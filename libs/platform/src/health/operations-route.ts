@@ -7,6 +7,10 @@ const METRICS_ROUTE = '/metrics';
 
 /** Whether the request matched one of the process's health routes (by route pattern, not raw URL). */
 export function isOperationsRoute(request: FastifyRequest): boolean {
-  const route = request.routeOptions?.url;
+  return isOperationsPath(request.routeOptions?.url);
+}
+
+/** Whether a route pattern (`/health/live`, as Fastify or an OpenAPI document names it) is a health or metrics route. */
+export function isOperationsPath(route: string | undefined): boolean {
   return route === METRICS_ROUTE || (route?.startsWith(OPERATIONS_ROUTE_PREFIX) ?? false);
 }
