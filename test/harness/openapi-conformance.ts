@@ -11,7 +11,7 @@ interface Operation {
   pathParameters: number;
   query: Map<string, Schema>;
   requestBody?: Schema;
-  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: Schema }>; headers?: Record<string, Schema> }>;
 }
 
 /** What a test sent: its body as a value, when it sent JSON. */
@@ -24,8 +24,9 @@ export interface SentRequest {
 /**
  * Holds every exchange with a documented route to the OpenAPI document the server publishes at /docs-json, as a
  * client generated from that document would see it. The answer's status must be one the operation lists, its media
- * type one that status lists, and its body must match the schema; an object of documented properties may hold no
- * other, since a field the document does not name is one a generated client drops. A request the server took (2xx)
+ * type one that status lists, its headers those the document gives that status, and its body must match the
+ * schema; an object of documented properties may hold no other, since a field the document does not name is one a
+ * generated client drops. A request the server took (2xx)
  * must be one the document describes too, its query and its body, or a generated client could not send it. Routes
  * the document does not list are left alone.
  */
@@ -106,15 +107,40 @@ export class OpenApiConformance {
     const status = String(response.status);
     const documented = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default;
     if (!documented) return [`${route} answered ${status}, which the document does not list (it lists ${Object.keys(operation.responses).join(', ')})`];
+    return [
+      ...this.headerMismatches(`${route} ${status}`, documented.headers ?? {}, response.headers),
+      ...this.bodyMismatches(`${route} ${status}`, documented, response),
+    ];
+  }
+
+  /** The headers the document requires must be there and match their schemas; one of the API's own it does not list must not. */
+  private headerMismatches(answer: string, documented: Record<string, Schema>, headers: Headers): string[] {
+    const mismatches: string[] = [];
+    for (const [name, header] of Object.entries(documented)) {
+      const value = headers.get(name);
+      if (value === null) {
+        if (header.required) mismatches.push(`${answer} lacks ${name}, which the document says it carries`);
+      } else if (header.schema && !this.queryAjv.validate(header.schema, value)) {
+        mismatches.push(`${answer} carries ${name}: ${value}, which the document refuses: ${this.queryAjv.errorsText()}`);
+      }
+    }
+    const listed = new Set(Object.keys(documented).map((name) => name.toLowerCase()));
+    for (const name of API_RESPONSE_HEADERS) {
+      if (headers.has(name) && !listed.has(name.toLowerCase())) mismatches.push(`${answer} carries ${name}, which the document does not list for it`);
+    }
+    return mismatches;
+  }
+
+  private bodyMismatches(answer: string, documented: Operation['responses'][string], response: ApiResponse): string[] {
     const mediaType = (response.headers.get('content-type') ?? '').split(';')[0].trim();
     const empty = response.body === '' || response.body === undefined;
-    if (!documented.content) return empty ? [] : [`${route} ${status} answered a ${mediaType || 'body'} where the document lists none`];
+    if (!documented.content) return empty ? [] : [`${answer} answered a ${mediaType || 'body'} where the document lists none`];
     const content = documented.content[mediaType];
-    if (!content) return [`${route} ${status} answered ${mediaType || 'no content type'}, not ${Object.keys(documented.content).join(' or ')}`];
+    if (!content) return [`${answer} answered ${mediaType || 'no content type'}, not ${Object.keys(documented.content).join(' or ')}`];
     if (!content.schema || !/json/.test(mediaType)) return [];
     const validate = this.validatorOf(content.schema);
     if (validate(response.body)) return [];
-    return (validate.errors ?? []).map((error) => `${route} ${status}: ${describe(error)}`);
+    return (validate.errors ?? []).map((error) => `${answer}: ${describe(error)}`);
   }
 
   private validatorOf(schema: Schema): ValidateFunction {
@@ -162,6 +188,9 @@ function decodes(path: string): boolean {
     return false;
   }
 }
+
+/** The response headers API.md names and the shop's CORS policy exposes: each answer that carries one must document it. */
+const API_RESPONSE_HEADERS = ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'WWW-Authenticate'];
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
