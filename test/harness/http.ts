@@ -21,8 +21,9 @@ export class Api {
   constructor(readonly baseUrl: string) {}
 
   /**
-   * From now on, every answer of a route the server's OpenAPI document lists must be one it promises (status, media
-   * type, body schema, no undocumented field); one that is not fails the request that met it, naming what differs.
+   * From now on, every exchange with a route the server's OpenAPI document lists must be one it describes: the
+   * answer's status, media type, headers and body (no undocumented member), and a request the server took, its query
+   * and body. One that is not fails the request that met it, naming what differs (OpenApiConformance).
    */
   async holdingToOpenApi(): Promise<this> {
     this.conformance = await OpenApiConformance.of(this.baseUrl);

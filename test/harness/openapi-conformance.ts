@@ -26,9 +26,8 @@ export interface SentRequest {
  * client generated from that document would see it. The answer's status must be one the operation lists, its media
  * type one that status lists, its headers those the document gives that status, and its body must match the
  * schema; an object of documented properties may hold no other, since a field the document does not name is one a
- * generated client drops. A request the server took (2xx)
- * must be one the document describes too, its query and its body, or a generated client could not send it. Routes
- * the document does not list are left alone.
+ * generated client drops. A request the server took (2xx) must be one the document describes too, its query and its
+ * body, or a generated client could not send it. Routes the document does not list are left alone.
  */
 export class OpenApiConformance {
   private readonly ajv = new Ajv({ strict: false, allErrors: true });

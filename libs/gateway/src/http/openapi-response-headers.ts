@@ -6,7 +6,8 @@ import { BEARER_AUTH } from '../auth/auth.decorators';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 
 const REQUEST_ID: HeaderObject = {
-  description: "The request's id: the client's own X-Request-Id, or one the shop made. Every log line of the request carries it.",
+  description:
+    "The request's id: the client's X-Request-Id when it sent a usable one, a new UUID otherwise. The request's log lines, and the messages and events it causes, carry it as their correlation id.",
   required: true,
   schema: { type: 'string' },
 };
