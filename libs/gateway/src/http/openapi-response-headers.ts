@@ -2,8 +2,7 @@ import type { HeaderObject, OpenAPIObject, OperationObject, ReferenceObject, Res
 import { ERROR_CODES } from '@tessera/contracts';
 import { isOperationsPath, PROBLEM_CONTENT_TYPE } from '@tessera/platform';
 import { BEARER_AUTH } from '../auth/auth.decorators';
-
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+import { operationsOf } from './openapi-operations';
 
 const REQUEST_ID: HeaderObject = {
   description:
@@ -35,13 +34,9 @@ const RATE_LIMIT: Readonly<Record<string, HeaderObject>> = {
  * headers on every route but the health and metrics ones.
  */
 export function documentResponseHeaders(document: OpenAPIObject): OpenAPIObject {
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of METHODS) {
-      const operation = item[method];
-      if (!operation) continue;
-      for (const [status, response] of Object.entries(operation.responses)) {
-        if (isResponse(response)) response.headers = { ...response.headers, ...headersOf(path, operation, status, response) };
-      }
+  for (const [path, operation] of operationsOf(document)) {
+    for (const [status, response] of Object.entries(operation.responses)) {
+      if (isResponse(response)) response.headers = { ...response.headers, ...headersOf(path, operation, status, response) };
     }
   }
   return document;

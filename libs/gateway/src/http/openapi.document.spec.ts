@@ -154,6 +154,11 @@ describe("the OpenAPI document of the gateway's routes", () => {
     expect(undocumented).toEqual([]);
   });
 
+  it('lists on every operation the 500 INTERNAL any of them may answer', () => {
+    const without = operations.filter(([, operation]) => !operation.responses['500']?.content?.[PROBLEM_CONTENT_TYPE]?.examples?.INTERNAL);
+    expect(without.map(([name]) => name)).toEqual([]);
+  });
+
   it('names the headers API.md promises on the answers that carry them', () => {
     const missing = operations.flatMap(([name, operation]) =>
       Object.entries(operation.responses).flatMap(([status, response]) => {

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH } from '../auth/auth.decorators';
 import { BODY_LIMIT_BYTES } from './fastify-adapter.factory';
+import { documentInternalErrors } from './openapi-internal-errors';
 import { documentResponseHeaders } from './openapi-response-headers';
 import { MAX_JSON_DEPTH, MAX_JSON_MEMBERS } from './json-body-inspection';
 import { MAX_LISTED_FIELD_PROBLEMS } from '../problems/validation-problem.factory';
@@ -41,7 +42,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addServer('/', 'The host that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH);
   for (const [tag, description] of Object.entries(TAG_DESCRIPTIONS)) config.addTag(tag, description);
-  return documentResponseHeaders(SwaggerModule.createDocument(app, config.build()));
+  return documentResponseHeaders(documentInternalErrors(SwaggerModule.createDocument(app, config.build())));
 }
 
 /**

@@ -19,7 +19,7 @@ export const SERVER_SIDE_DETAIL: Readonly<Record<number, string>> = {
   503: 'A service this request needs is unavailable; try again shortly.',
   504: 'A service this request needs did not answer in time; try again shortly.',
 };
-const INTERNAL_DETAIL = 'The request could not be completed.';
+export const INTERNAL_DETAIL = 'The request could not be completed.';
 /** How long a client is asked to wait after CONTEXT_UNAVAILABLE: a context restarting, or a circuit about to let a try through. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 // Fastify's own words for these say less than a client needs to fix the request.

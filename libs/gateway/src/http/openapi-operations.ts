@@ -1,0 +1,13 @@
+import type { OpenAPIObject, OperationObject } from '@nestjs/swagger';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+
+/** Every operation of the document, with the path template it is under. */
+export function* operationsOf(document: OpenAPIObject): Generator<[path: string, operation: OperationObject]> {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation) yield [path, operation];
+    }
+  }
+}
