@@ -32,7 +32,7 @@ describe('one correlation id across the gateway and the four contexts over TCP',
   beforeAll(async () => {
     // Debug, so that every context logs the messages it handles.
     topology = await startTcpSplit('embedded', { env: { LOG_LEVEL: 'debug' } });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

@@ -32,7 +32,7 @@ describeWith(['postgres'])("a context's database that stops serving", () => {
   });
 
   it('answers 503 CONTEXT_UNAVAILABLE while it is closed, and serves again once it opens', async () => {
-    const api = new Api(topology.baseUrl);
+    const api = await new Api(topology.baseUrl).holdingToOpenApi();
     expect((await api.get('/products')).status).toBe(200);
 
     await allowConnections(false);
@@ -75,7 +75,7 @@ describeWith(['postgres'])("a context's database that hangs, in a split", () => 
   }, 60_000);
 
   it("is not ready, answers its metrics without the catalog's backlog, and the gateway answers 503 CONTEXT_UNAVAILABLE until it answers again", async () => {
-    const api = new Api(topology.baseUrl);
+    const api = await new Api(topology.baseUrl).holdingToOpenApi();
     const catalog = topology.processes.catalog;
     const catalogApi = new Api(`http://127.0.0.1:${catalog.port}`);
     expect((await api.get('/products')).status).toBe(200);
@@ -112,7 +112,7 @@ describeWith(['postgres'])("a context's database that hangs, in a split", () => 
   // A failover to a server on another address, or a NAT that forgot its table: the connections made before lead
   // nowhere for good, neither answered nor closed. Only the deadline on an answer lets the context give them up.
   it('serves again once its database is back on another host, the connections that led to the old one given up', async () => {
-    const api = new Api(topology.baseUrl);
+    const api = await new Api(topology.baseUrl).holdingToOpenApi();
     const catalogApi = new Api(`http://127.0.0.1:${topology.processes.catalog.port}`);
     await untilPasses(async () => expect((await api.get('/products')).status).toBe(200), 30_000, 200);
 

@@ -24,7 +24,7 @@ describeWith(['postgres'])('the connections a monolith opens on Postgres', () =>
     const created = await createTestDatabase();
     database = { ...created, name: new URL(created.url).pathname.slice(1) };
     monolith = await startMonolithOnDatabase(database.url, 'database-pool', { DATABASE_POOL_SIZE: String(POOL_SIZE) });
-    api = new Api(monolith.baseUrl);
+    api = await new Api(monolith.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { untilPasses } from '../harness/eventually';
  * answer 503 meanwhile, and serve again by itself within `recoveryMs` once the other side can be reached anew.
  */
 export async function expectToServeAgainAfterAbandon(topology: RunningTopology, link: TcpProxy, recoveryMs: number): Promise<void> {
-  const api = new Api(topology.baseUrl);
+  const api = await new Api(topology.baseUrl).holdingToOpenApi();
   expect((await api.get('/products')).status).toBe(200);
 
   link.hang();

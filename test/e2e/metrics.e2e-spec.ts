@@ -86,7 +86,7 @@ describe('metrics of the gateway and the four contexts over TCP', () => {
   }, 30_000);
 
   it('measures a request on both sides of TCP, each process reporting its own, and shows the circuit to a stopped context open', async () => {
-    const api = new Api(topology.baseUrl);
+    const api = await new Api(topology.baseUrl).holdingToOpenApi();
     await shop(api);
 
     await untilPasses(

@@ -43,7 +43,7 @@ describe('an order cancelled while the catalog process is down', () => {
   }, 30_000);
 
   it('is cancelled at once, and its stock comes back when the catalog does, even though ordering was killed before it could publish', async () => {
-    const api = new Api(topology.baseUrl);
+    const api = await new Api(topology.baseUrl).holdingToOpenApi();
     const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
     const token = await shopper(api);
     const productId = await product(api, adminToken, 5);

@@ -13,7 +13,7 @@ for (const transport of ['nats', 'rmq'] as const) {
 
     beforeAll(async () => {
       topology = await startSplit('postgres', transport, { replicas: { catalog: 2 } });
-      api = new Api(topology.baseUrl);
+      api = await new Api(topology.baseUrl).holdingToOpenApi();
       const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
       productIds = [];
       for (let i = 0; i < 3; i++) {

@@ -163,7 +163,7 @@ describeRedis('a monolith whose Redis stops', () => {
   beforeAll(async () => {
     redis = await PrivateRedisServer.start('shared-state-outage');
     topology = await startMonolith('embedded', { ...LIMITS, RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: redis.url });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {
@@ -227,7 +227,7 @@ describeRedis('a monolith whose Redis fails over', () => {
     ]);
     address = await TcpProxy.to(former.url);
     topology = await startMonolith('embedded', { ...LIMITS, RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: address.urlThrough(former.url) });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

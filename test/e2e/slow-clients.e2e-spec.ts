@@ -18,7 +18,7 @@ describe('clients too slow to send their requests, against the monolith on the e
 
   beforeAll(async () => {
     topology = await startMonolith('embedded');
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {

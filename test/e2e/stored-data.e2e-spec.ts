@@ -20,7 +20,7 @@ describeWith(['postgres'])('a stored row the domain refuses', () => {
     database = await createTestDatabase();
     // Recovery takes up a placement three request timeouts after it began.
     monolith = await startMonolithOnDatabase(database.url, 'stored-data', { REQUEST_TIMEOUT_MS: '1000' });
-    api = new Api(monolith.baseUrl);
+    api = await new Api(monolith.baseUrl).holdingToOpenApi();
     sql = new Client({ connectionString: database.url });
     await sql.connect();
   }, 120_000);

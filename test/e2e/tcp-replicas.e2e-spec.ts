@@ -20,7 +20,7 @@ describeWith(['postgres'])('the TCP split with two catalog processes at two addr
 
   beforeAll(async () => {
     topology = await startTcpSplit('postgres', { replicas: { catalog: 2 } });
-    api = new Api(topology.baseUrl);
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
     const login = await api.post('/auth/login', TEST_ADMIN);
     expect(login.status).toBe(200);
     productIds = [];

@@ -65,7 +65,7 @@ describeWith(['postgres'])('an upgrade in place from release 0.1.0, on Postgres'
       await client.end();
     }
     monolith = await startMonolithOnDatabase(database.url, 'upgrade');
-    api = new Api(monolith.baseUrl);
+    api = await new Api(monolith.baseUrl).holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {
