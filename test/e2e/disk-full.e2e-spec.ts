@@ -35,6 +35,7 @@ describeOnSmallDisk("a shop whose database's disk fills up", () => {
     });
     api = new Api(`http://127.0.0.1:${port}`);
     await waitForStatus(`${api.baseUrl}/health/ready`, 200, [shop]);
+    await api.holdingToOpenApi();
   }, 120_000);
 
   afterAll(async () => {
