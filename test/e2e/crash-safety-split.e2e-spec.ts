@@ -49,7 +49,7 @@ for (const { transport, services } of SPLITS) {
     }, 60_000);
 
     it('ordering, catalog and payments killed twice each: stock conserved, one order per key, one charge per confirmed order, no payment left pending', async () => {
-      const api = new Api(topology.baseUrl);
+      const api = await new Api(topology.baseUrl).holdingToOpenApi();
       const adminToken = (await api.post('/auth/login', TEST_ADMIN)).body.accessToken;
       const buyers: string[] = [];
       for (let n = 0; n < 3; n++) {

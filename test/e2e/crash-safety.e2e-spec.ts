@@ -110,6 +110,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
   beforeAll(async () => {
     shop = await CrashableShop.open(database, `crash-${database}`);
     await shop.start();
+    await shop.api.holdingToOpenApi();
     adminToken = (await shop.api.post('/auth/login', TEST_ADMIN)).body.accessToken;
   }, 120_000);
 

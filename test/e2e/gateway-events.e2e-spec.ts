@@ -53,8 +53,8 @@ for (const [name, transport, describeSplit] of splits) {
     beforeAll(async () => {
       // Ordering logs each event it handles at info, which shows that the deactivation reached it too.
       topology = await startSplit('embedded', transport, { gateways: 2, processEnv: { ordering: { LOG_LEVEL: 'info' } } });
-      first = new Api(`http://127.0.0.1:${topology.processes.gateway.port}`);
-      second = new Api(`http://127.0.0.1:${topology.processes['gateway-2'].port}`);
+      first = await new Api(`http://127.0.0.1:${topology.processes.gateway.port}`).holdingToOpenApi();
+      second = await new Api(`http://127.0.0.1:${topology.processes['gateway-2'].port}`).holdingToOpenApi();
     }, 120_000);
 
     afterAll(async () => {
@@ -111,8 +111,8 @@ for (const [name, transport, describeSplit] of splits.filter(([, kind]) => kind 
     }, 30_000);
 
     it('reaches every gateway from the outbox once users is back', async () => {
-      const first = new Api(`http://127.0.0.1:${topology.processes.gateway.port}`);
-      const second = new Api(`http://127.0.0.1:${topology.processes['gateway-2'].port}`);
+      const first = await new Api(`http://127.0.0.1:${topology.processes.gateway.port}`).holdingToOpenApi();
+      const second = await new Api(`http://127.0.0.1:${topology.processes['gateway-2'].port}`).holdingToOpenApi();
       const { userId, token, adminToken } = await signedUpUserAndAdmin(first);
       expect((await second.get('/users/me', { token })).status).toBe(200);
       const cachedAt = Date.now();

@@ -52,7 +52,7 @@ describe.each(TOPOLOGIES)('one trace per order and payment, on %s', (_name, desc
       receiver = await OtlpReceiver.start();
       // Info, so that every handled message writes its line.
       topology = await start({ ...receiver.env, LOG_LEVEL: 'info' });
-      api = new Api(topology.baseUrl);
+      api = await new Api(topology.baseUrl).holdingToOpenApi();
     }, 120_000);
 
     afterAll(async () => {
