@@ -154,14 +154,12 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         const buyer = await newCustomer();
         const plenty = await newProduct(100, 5);
         const scarce = await newProduct(200, 1);
-        expectProblem(
-          await placeOrder(buyer.token, [
-            { productId: plenty.id, quantity: 2 },
-            { productId: scarce.id, quantity: 3 },
-          ]),
-          409,
-          'INSUFFICIENT_STOCK',
-        );
+        const tooMany = await placeOrder(buyer.token, [
+          { productId: plenty.id, quantity: 2 },
+          { productId: scarce.id, quantity: 3 },
+        ]);
+        expectProblem(tooMany, 409, 'INSUFFICIENT_STOCK');
+        expect(tooMany.body).toMatchObject({ productId: scarce.id, detail: `Cannot reserve 3 of ${scarce.sku}: only 1 in stock` });
         // Each line alone fits; merged they do not.
         expectProblem(
           await placeOrder(buyer.token, [
@@ -182,7 +180,9 @@ export function describeOrdersAndPayments(getApi: () => Api, getAdminToken: () =
         expect(everything.status).toBe('AWAITING_PAYMENT');
         expect(await stockOf(plenty.id)).toBe(0);
         expect(await stockOf(scarce.id)).toBe(0);
-        expectProblem(await placeOrder(buyer.token, [{ productId: scarce.id, quantity: 1 }]), 409, 'INSUFFICIENT_STOCK');
+        const soldOut = await placeOrder(buyer.token, [{ productId: scarce.id, quantity: 1 }]);
+        expectProblem(soldOut, 409, 'INSUFFICIENT_STOCK');
+        expect(soldOut.body.detail).toBe(`Cannot reserve 1 of ${scarce.sku}: none in stock`);
       });
 
       it('answers 422 PRODUCT_NOT_FOUND for a product that does not exist, reserving nothing', async () => {

@@ -181,7 +181,7 @@ export class Product extends AggregateRoot<ProductDomainEvent> {
     if (Math.abs(delta) > maxStock) throw ValidationError.of('delta', `must be between -${maxStock} and ${maxStock}`);
 
     const stock = this.state.stock + delta;
-    if (stock < 0) throw new InsufficientStockError(this.id, this.sku, this.state.stock, -delta);
+    if (stock < 0) throw new InsufficientStockError(this.id, this.sku, this.state.stock, -delta, 'remove');
     if (stock > maxStock) throw ValidationError.of('delta', `would take stock above ${maxStock}`);
 
     this.state.stock = stock;

@@ -17,10 +17,17 @@ export class SkuTakenError extends DomainError {
   }
 }
 
+/**
+ * What the units were wanted for, in the words of the person who asked: a
+ * customer's order reserves them, an admin's negative adjustment removes them.
+ */
+export type StockWithdrawal = 'reserve' | 'remove';
+
 /** A change would take stock below zero. */
 export class InsufficientStockError extends DomainError {
-  constructor(productId: string, sku: string, available: number, requested: number) {
-    super(ERROR_CODES.INSUFFICIENT_STOCK, `Cannot remove ${requested} of ${sku}: only ${available} in stock`, {
+  constructor(productId: string, sku: string, available: number, requested: number, withdrawal: StockWithdrawal) {
+    const inStock = available === 0 ? 'none in stock' : `only ${available} in stock`;
+    super(ERROR_CODES.INSUFFICIENT_STOCK, `Cannot ${withdrawal} ${requested} of ${sku}: ${inStock}`, {
       productId,
       available,
       requested,

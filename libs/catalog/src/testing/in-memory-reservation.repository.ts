@@ -60,7 +60,7 @@ export class InMemoryReservationRepository implements ReservationRepository {
     const lines: ReservationLine[] = request.lines.map(({ productId, quantity }) => {
       const product = this.products.stored(productId);
       if (!product) throw new ProductNotFoundError(productId);
-      if (product.stock < quantity) throw new InsufficientStockError(productId, product.sku, product.stock, quantity);
+      if (product.stock < quantity) throw new InsufficientStockError(productId, product.sku, product.stock, quantity, 'reserve');
       return { productId, sku: product.sku, name: product.name, unitPrice: product.price, quantity };
     });
     for (const line of lines) this.products.changeStock(line.productId, -line.quantity);

@@ -26,7 +26,7 @@ export const PROBLEM_EXAMPLES: Readonly<Record<string, ProblemExample>> = {
   [ERROR_CODES.USER_NOT_FOUND]: { detail: 'No user has this id' },
   [ERROR_CODES.SKU_TAKEN]: { detail: 'A product with SKU MUG-1 already exists' },
   [ERROR_CODES.PRODUCT_NOT_FOUND]: { detail: 'Product not found' },
-  [ERROR_CODES.INSUFFICIENT_STOCK]: { detail: 'Cannot remove 5 of MUG-1: only 2 in stock' },
+  [ERROR_CODES.INSUFFICIENT_STOCK]: { detail: 'Cannot reserve 5 of MUG-1: only 2 in stock' },
   [ERROR_CODES.CONCURRENT_MODIFICATION]: { detail: 'The resource kept changing while this request was applied; try again' },
   [ERROR_CODES.ORDER_NOT_FOUND]: { detail: 'Order not found' },
   [ERROR_CODES.ORDER_NOT_CANCELLABLE]: { detail: 'The order is cancelled already' },

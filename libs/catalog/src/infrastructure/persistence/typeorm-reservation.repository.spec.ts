@@ -142,7 +142,10 @@ describeWith(['postgres'])('TypeOrmReservationRepository on Postgres: expiry', (
 
     expect(repeated).toEqual(first);
     expect(await stockOf(lamp.id)).toBe(0);
-    await expect(reserve.execute(new ReserveStockCommand(orderId(4), [{ productId: lamp.id, quantity: 1 }]))).rejects.toBeInstanceOf(InsufficientStockError);
+    const refusal = reserve.execute(new ReserveStockCommand(orderId(4), [{ productId: lamp.id, quantity: 1 }]));
+    await expect(refusal).rejects.toBeInstanceOf(InsufficientStockError);
+    // The customer whose order this is reads it: what an order does to stock is to reserve it.
+    await expect(refusal).rejects.toMatchObject({ message: 'Cannot reserve 1 of E-LAMP: none in stock' });
   });
 
   it('answers a repeat of a reservation while a release of it is under way, without a deadlock', async () => {

@@ -277,7 +277,8 @@ function lineOf(row: ReservationLineRow): ReservationLine {
 function refusalOf(rows: readonly WantedLineRow[]): Error | undefined {
   for (const row of rows) {
     if (row.available === null) return new ProductNotFoundError(row.wanted_product_id);
-    if (row.available < row.wanted_quantity) return new InsufficientStockError(row.wanted_product_id, row.current_sku!, row.available, row.wanted_quantity);
+    if (row.available < row.wanted_quantity)
+      return new InsufficientStockError(row.wanted_product_id, row.current_sku!, row.available, row.wanted_quantity, 'reserve');
   }
   return undefined;
 }

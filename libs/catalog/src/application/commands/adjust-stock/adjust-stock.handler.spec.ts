@@ -44,7 +44,10 @@ describe('AdjustStockHandler', () => {
   it('answers INSUFFICIENT_STOCK when the stock would go below zero, and changes nothing', async () => {
     const widget = await givenStock(3);
 
-    await expect(handler.execute(new AdjustStockCommand(widget.id, -4))).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    await expect(handler.execute(new AdjustStockCommand(widget.id, -4))).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      message: `Cannot remove 4 of ${widget.sku}: only 3 in stock`,
+    });
 
     expect(products.stored(widget.id)).toMatchObject({ stock: 3, version: 1 });
     expect(events.published).toEqual([]);

@@ -53,7 +53,11 @@ describe('ReserveStockHandler', () => {
       ]),
     );
 
-    await expect(refusal).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK', details: expect.objectContaining({ productId: pen.id }) });
+    await expect(refusal).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      message: `Cannot reserve 4 of ${pen.sku}: only 3 in stock`,
+      details: expect.objectContaining({ productId: pen.id }),
+    });
     expect(stockOf(mug)).toBe(10);
     expect(stockOf(pen)).toBe(3);
     expect(reservations.size).toBe(0);
