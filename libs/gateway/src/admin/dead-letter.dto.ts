@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONTEXT_NAMES } from '@tessera/contracts';
 import type { ContextName, DeadLetterView, Page } from '@tessera/contracts';
-import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination.dto';
-import { HasNoControlCharacters, IsOptionalField, NO_CONTROL_CHARACTERS_PATTERN } from '../common/validation.decorators';
+import { HasNoControlCharacters, IsOptionalField, MaxTextLength, NO_CONTROL_CHARACTERS_PATTERN } from '../common/validation.decorators';
 
 /** GET /admin/dead-letters?context=&pattern=&page=&limit= */
 export class ListDeadLettersQueryDto extends PaginationQueryDto {
@@ -20,7 +20,7 @@ export class ListDeadLettersQueryDto extends PaginationQueryDto {
   })
   @IsOptionalField()
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   // No pattern holds one, and a NUL would reach each context's Postgres, which refuses it in text.
   @HasNoControlCharacters()
   pattern?: string;

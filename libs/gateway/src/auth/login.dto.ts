@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { VerifyCredentialsRequest } from '@tessera/contracts';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { TextLength } from '../common/validation.decorators';
 
 /**
  * POST /auth/login. The fields are checked as any body is, not against the
@@ -14,13 +15,11 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 export class LoginDto implements VerifyCredentialsRequest {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(254)
+  @TextLength(1, 254)
   email: string;
 
   @ApiProperty({ format: 'password', maxLength: 128, example: 'correct horse battery' })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
+  @TextLength(1, 128)
   password: string;
 }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { ValidateBy, ValidateIf } from 'class-validator';
+import { Length, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 
 /**
  * An optional field that, when present, must pass its rules. Unlike
@@ -30,3 +30,23 @@ export const HasNoControlCharacters = (): PropertyDecorator =>
       defaultMessage: () => '$property must not contain control characters',
     },
   });
+
+/**
+ * A string of `min` to `max` characters (UTF-16 code units, as class-validator counts them), refused in the words of
+ * the other rules: "name must not be empty", "password must be at least 8 characters", "name must be at most 100
+ * characters". class-validator's own reads "must be longer than or equal to 1 characters", whichever end failed.
+ */
+export const TextLength = (min: number, max: number): PropertyDecorator =>
+  Length(min, max, {
+    message: ({ value }) =>
+      typeof value === 'string' && value.length > max
+        ? tooLong(max)
+        : min === 1
+          ? '$property must not be empty'
+          : `$property must be at least ${min} characters`,
+  });
+
+/** A string of at most `max` characters, refused in the words of TextLength. */
+export const MaxTextLength = (max: number): PropertyDecorator => MaxLength(max, { message: tooLong(max) });
+
+const tooLong = (max: number): string => `$property must be at most ${max} characters`;

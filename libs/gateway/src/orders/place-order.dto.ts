@@ -25,7 +25,7 @@ export class PlaceOrderDto {
   @IsDefined()
   @IsArray()
   @ArrayMinSize(1, { message: 'items must contain at least 1 item' })
-  @ArrayMaxSize(MAX_ORDER_LINES)
+  @ArrayMaxSize(MAX_ORDER_LINES, { message: `items must contain no more than ${MAX_ORDER_LINES} items` })
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { TextLength } from '../common/validation.decorators';
 import { IsUuidField } from '../common/uuid';
 
 /** POST /payments: the amount is the order's total, never the client's. */
@@ -18,7 +19,7 @@ export class PayOrderDto {
       'pm_card_chargeDeclined and pm_card_insufficientFunds (declined, 402); any other is 400.',
   })
   @IsString()
-  @Length(1, 255)
+  @TextLength(1, 255)
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'paymentMethod must be a payment method id such as pm_card_visa' })
   paymentMethod: string;
 }

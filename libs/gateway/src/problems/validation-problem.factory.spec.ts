@@ -1,7 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { PlaceOrderDto } from '../orders/place-order.dto';
+import { LoginDto } from '../auth/login.dto';
+import { RegisterDto } from '../auth/register.dto';
+import { MAX_ORDER_LINES, PlaceOrderDto } from '../orders/place-order.dto';
 import { CreateProductDto } from '../products/create-product.dto';
+import { StockAdjustmentDto } from '../products/stock-adjustment.dto';
 import { MAX_LISTED_FIELD_PROBLEMS, validationProblem } from './validation-problem.factory';
 
 /** class-validator's error for an unknown member, as the ValidationPipe reports it with forbidNonWhitelisted. */
@@ -61,11 +64,27 @@ describe('validationProblem', () => {
 
   it('lists every rule a value of the right type fails, in the order the DTO declares them', () => {
     expect(answerToBody(CreateProductDto, { ...A_PRODUCT, sku: '', stock: -1 }).errors).toEqual([
-      { field: 'sku', message: 'sku must be longer than or equal to 1 characters' },
+      { field: 'sku', message: 'sku must not be empty' },
       { field: 'sku', message: 'sku may contain only letters, digits, ".", "_" and "-"' },
       { field: 'stock', message: 'stock must not be less than 0' },
     ]);
     expect(answerToBody(PlaceOrderDto, { items: [] }).errors).toEqual([{ field: 'items', message: 'items must contain at least 1 item' }]);
+  });
+
+  it('words every rule as the others are: what the value must be, counted in what a person counts', () => {
+    const ORDER_LINE = { productId: '7b7c39c1-5d5a-4a53-9f5f-3f6c2f7a1a10', quantity: 1 };
+    expect(answerToBody(LoginDto, { email: '', password: '' }).errors).toEqual([
+      { field: 'email', message: 'email must not be empty' },
+      { field: 'password', message: 'password must not be empty' },
+    ]);
+    expect(answerToBody(RegisterDto, { email: 'ada@example.com', password: 'short', name: 'n'.repeat(101) }).errors).toEqual([
+      { field: 'password', message: 'password must be at least 8 characters' },
+      { field: 'name', message: 'name must be at most 100 characters' },
+    ]);
+    expect(answerToBody(StockAdjustmentDto, { delta: 0 }).errors).toEqual([{ field: 'delta', message: 'delta must not be 0' }]);
+    expect(answerToBody(PlaceOrderDto, { items: Array.from({ length: MAX_ORDER_LINES + 1 }, () => ORDER_LINE) }).errors).toEqual([
+      { field: 'items', message: `items must contain no more than ${MAX_ORDER_LINES} items` },
+    ]);
   });
 
   it('says one more problem in the singular', () => {

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CreateProductRequest } from '@tessera/contracts';
 import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsObject, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { PriceDto } from '../common/money.dto';
-import { IsOptionalField } from '../common/validation.decorators';
+import { IsOptionalField, MaxTextLength, TextLength } from '../common/validation.decorators';
 
 export const MAX_DESCRIPTION_LENGTH = 2000;
 /** The most units of one product the catalog holds (its own limit); stock and stock adjustments stay within it. */
@@ -21,20 +21,20 @@ export class CreateProductDto implements CreateProductRequest {
     description: 'Unique, compared case-insensitively; letters, digits, ".", "_" and "-"',
   })
   @IsString()
-  @Length(1, 64)
+  @TextLength(1, 64)
   @Matches(SKU_PATTERN, { message: 'sku may contain only letters, digits, ".", "_" and "-"' })
   sku: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Black T-shirt, M', description: 'Trimmed; not blank, no control characters' })
   @IsString()
-  @Length(1, 200)
+  @TextLength(1, 200)
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
   @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION_LENGTH, default: '', description: 'Trimmed; line breaks and tabs are the only control characters taken' })
   @IsOptionalField()
   @IsString()
-  @MaxLength(MAX_DESCRIPTION_LENGTH)
+  @MaxTextLength(MAX_DESCRIPTION_LENGTH)
   description?: string;
 
   @ApiProperty({ type: PriceDto })

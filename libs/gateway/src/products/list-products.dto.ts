@@ -1,13 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
 import { PaginationQueryDto } from '../common/pagination.dto';
-import { IsOptionalField } from '../common/validation.decorators';
+import { IsOptionalField, MaxTextLength } from '../common/validation.decorators';
 
 /** GET /products?q=&page=&limit= */
 export class ListProductsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ maxLength: 200, description: 'A case-insensitive substring of the name, taken literally (no pattern syntax)' })
   @IsOptionalField()
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   q?: string;
 }

@@ -13,7 +13,7 @@ export class StockAdjustmentDto {
     description: `Non-zero. The stock it leaves must be 0 to ${MAX_STOCK}: below 0 is 409 INSUFFICIENT_STOCK, above is 400 VALIDATION_FAILED`,
   })
   @IsInt()
-  @NotEquals(0)
+  @NotEquals(0, { message: '$property must not be 0' })
   @Min(-MAX_STOCK)
   @Max(MAX_STOCK)
   delta: number;

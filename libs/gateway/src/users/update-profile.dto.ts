@@ -1,20 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { IsOptionalField } from '../common/validation.decorators';
+import { IsEmail, IsString, Matches } from 'class-validator';
+import { IsOptionalField, MaxTextLength, TextLength } from '../common/validation.decorators';
 
 /** PATCH /users/me: only the fields present change. */
 export class UpdateProfileDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Ada King', description: 'Trimmed; not blank, no control characters' })
   @IsOptionalField()
   @IsString()
-  @Length(1, 100)
+  @TextLength(1, 100)
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ format: 'email', maxLength: 254, example: 'ada.king@example.com' })
   @IsOptionalField()
   @IsString()
-  @MaxLength(254)
+  @MaxTextLength(254)
   @IsEmail()
   email?: string;
 }
