@@ -121,6 +121,12 @@ export async function rabbitQueuesOwnedBy(connection: RabbitConnection): Promise
   return rows.filter(([, owner]) => owner === connection.pid).map(([name, , ready]) => ({ name, ready: Number(ready) }));
 }
 
+/** The queues whose names start with `prefix`, each with its type and its arguments as rabbitmqctl prints them. */
+export async function rabbitQueuesNamed(prefix: string): Promise<{ name: string; type: string; arguments: string }[]> {
+  const rows = await rabbitmqctlRows('list_queues', ['name', 'type', 'arguments']);
+  return rows.filter(([name]) => name.startsWith(prefix)).map(([name, type, args]) => ({ name, type, arguments: args }));
+}
+
 /** Closes a connection from the broker's side, as an operator or a broker's restart would. */
 export async function closeRabbitConnection(connection: RabbitConnection, reason: string): Promise<void> {
   await execFileAsync('rabbitmqctl', ['close_connection', connection.pid, reason]);

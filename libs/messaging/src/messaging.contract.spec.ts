@@ -26,6 +26,7 @@ import { IntegrationEventPublisher } from './integration-event.publisher';
 import { MessagesController } from './messages-controller.decorator';
 import { MessagingModule } from './messaging.module';
 import { TcpAddress, Topology } from './topology/topology';
+import type { RabbitEventQueueType } from './rmq/event-queue-type';
 import {
   natsWanted,
   rabbitmqWanted,
@@ -181,7 +182,13 @@ class PaymentsProbeModule {}
 @Module({ controllers: [CatalogProbeMessagesController] })
 class CatalogProbeModule {}
 
-function topology(transport: Topology['transport'], hosted: Topology['hosted'], namespace: string, ports: Ports): Topology {
+function topology(
+  transport: Topology['transport'],
+  hosted: Topology['hosted'],
+  namespace: string,
+  ports: Ports,
+  rabbitmqEventQueueType: RabbitEventQueueType = 'classic',
+): Topology {
   const at = (port: number) => ({ host: '127.0.0.1', port });
   return {
     transport,
@@ -198,6 +205,7 @@ function topology(transport: Topology['transport'], hosted: Topology['hosted'], 
     gatewayTcpAddresses: [],
     natsUrl: TEST_NATS_URL,
     rabbitmqUrl: TEST_RABBITMQ_URL,
+    rabbitmqEventQueueType,
     namespace,
   };
 }
@@ -227,24 +235,29 @@ const NO_PORTS: Ports = { users: 0, ordering: 0, payments: 0, catalog: 0 };
 
 type NetworkTransport = Exclude<Topology['transport'], 'inproc'>;
 
-const namespaces: Partial<Record<NetworkTransport, string>> = {};
+const namespaces = new Map<string, { transport: NetworkTransport; namespace: string }>();
 
-function namespaceFor(transport: NetworkTransport): string {
-  return (namespaces[transport] ??= testNamespace(`contract-${transport}`));
+/** A namespace per transport, and one more on RabbitMQ for quorum queues: a queue of one type refuses the other's declaration. */
+function namespaceFor(transport: NetworkTransport, eventQueueType: RabbitEventQueueType = 'classic'): string {
+  const key = eventQueueType === 'quorum' ? `${transport}-quorum` : transport;
+  if (!namespaces.has(key)) namespaces.set(key, { transport, namespace: testNamespace(`contract-${key}`) });
+  return namespaces.get(key)!.namespace;
 }
 
 async function removeNamespaces(): Promise<void> {
-  if (namespaces.nats) await removeNatsNamespace(namespaces.nats);
-  if (namespaces.rmq) await removeRabbitNamespace(namespaces.rmq);
+  for (const { transport, namespace } of namespaces.values()) {
+    if (transport === 'nats') await removeNatsNamespace(namespace);
+    if (transport === 'rmq') await removeRabbitNamespace(namespace);
+  }
 }
 
 type Setup = { client: ContextClient; clientOf: (context: ContextName) => ContextClient; publisher: IntegrationEventPublisher; close: () => Promise<void> };
 
 /** A process serving the probe context and a caller hosting nothing, over one network transport. */
-async function overTheWire(transport: NetworkTransport, ports: Ports): Promise<Setup> {
-  const namespace = namespaceFor(transport);
-  const server = await startApp(topology(transport, SERVED, namespace, ports), true);
-  const caller = await startApp(topology(transport, [], namespace, ports), false);
+async function overTheWire(transport: NetworkTransport, ports: Ports, eventQueueType: RabbitEventQueueType = 'classic'): Promise<Setup> {
+  const namespace = namespaceFor(transport, eventQueueType);
+  const server = await startApp(topology(transport, SERVED, namespace, ports, eventQueueType), true);
+  const caller = await startApp(topology(transport, [], namespace, ports, eventQueueType), false);
   return {
     client: caller.get(contextClientToken('users')),
     clientOf: (context) => caller.get(contextClientToken(context)),
@@ -276,6 +289,8 @@ const transports: [string, () => Promise<Setup>][] = [
   ],
   ['over TCP', async () => overTheWire('tcp', await freePorts())],
   ...brokers.filter(([, , wanted]) => wanted).map(([name, transport]): [string, () => Promise<Setup>] => [name, () => overTheWire(transport, NO_PORTS)]),
+  // What a RabbitMQ cluster runs on (ADR 0026): the same promises, kept by quorum event and retry queues.
+  ...(rabbitmqWanted() ? [['over RabbitMQ, quorum event queues', () => overTheWire('rmq', NO_PORTS, 'quorum')] as [string, () => Promise<Setup>]] : []),
 ];
 
 afterAll(async () => {

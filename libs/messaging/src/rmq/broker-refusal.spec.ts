@@ -7,6 +7,7 @@ import type { Topology } from '../topology/topology';
 import { ConfigurationError } from '../startup/start-refusal';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { brokerRefusalOf, BrokerRefusalError } from './broker-refusal';
+import { consumingContexts } from '../events/event-routes';
 import { RabbitEvents } from './rabbit-events';
 import { createRemoteProxy } from '../transports/transport-factory';
 import { REQUEST_QUEUE_OPTIONS } from './request-queue-options';
@@ -29,6 +30,20 @@ describe('brokerRefusalOf', () => {
       /^RabbitMQ refused to set up the request queue shop\.catalog\.request-queue: PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'shop\.catalog\.request-queue' in vhost '\/'\. A queue or exchange of that name exists with other arguments/,
     );
     expect(refusal?.message).toContain('rabbitmqctl delete_queue');
+  });
+
+  it('tells of an event queue found as another type that every process needs the same RABBITMQ_EVENT_QUEUE_TYPE, and how to move', () => {
+    const message = brokerRefusalOf(
+      amqpRefusal(
+        406,
+        "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'shop.catalog.events' in vhost '/': received 'quorum' but current is 'classic'",
+      ),
+      'the event exchanges and queues',
+      'RABBITMQ_EVENT_QUEUE_TYPE',
+    )?.message;
+    expect(message).toContain('every process must be given the same RABBITMQ_EVENT_QUEUE_TYPE');
+    expect(message).toContain('rabbitmqctl delete_queue');
+    expect(message).not.toContain('exists with other arguments');
   });
 
   it('tells a user without permissions on the virtual host what to grant', () => {
@@ -142,5 +157,20 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
     expect(failure).toBeInstanceOf(BrokerRefusalError);
     expect((failure as Error).message).toContain(`inequivalent arg 'x-message-ttl' for queue '${retryQueue}'`);
     await deleteQueue(retryQueue);
+  });
+
+  it('a process asked for quorum event queues refuses to start on the classic ones that processes of another setting declared', async () => {
+    const classic = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec-classic');
+    closeAfterTest(() => classic.close());
+    await classic.deliver('catalog', 'ordering.order.confirmed', { eventId: 'e-3' });
+    const quorum = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec-quorum', 'quorum');
+    closeAfterTest(() => quorum.close());
+
+    const failure = await quorum.consume('catalog', async () => undefined).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BrokerRefusalError);
+    expect((failure as Error).message).toContain(`inequivalent arg 'x-queue-type' for queue '${namespace}.`);
+    expect((failure as Error).message).toContain('every process must be given the same RABBITMQ_EVENT_QUEUE_TYPE');
+    for (const context of consumingContexts()) await deleteQueue(names.eventQueue(context));
   });
 });

@@ -8,7 +8,7 @@ const REFUSALS = new Set([ACCESS_REFUSED, 404, 405, PRECONDITION_FAILED]);
 /**
  * RabbitMQ refused to set up a queue or exchange the way every Tessera
  * process declares it, most often because one of that name already exists with
- * other arguments: a quorum queue or a TTL set by hand, or an older version's
+ * other arguments: a queue of another type or a TTL set by hand, or an older version's
  * declaration. The broker closes the channel, and declaring again can only be
  * refused again, so the process says what to change instead of retrying.
  */
@@ -18,22 +18,35 @@ export class BrokerRefusalError extends ConfigurationError {}
  * The refusal in `error`, as a BrokerRefusalError saying what to do about it;
  * undefined when `error` is something else (a connection lost meanwhile, say).
  */
-export function brokerRefusalOf(error: unknown, settingUp: string): BrokerRefusalError | undefined {
+export function brokerRefusalOf(error: unknown, settingUp: string, queueTypeSetting?: string): BrokerRefusalError | undefined {
   if (error instanceof BrokerRefusalError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'number' || !REFUSALS.has(code)) return undefined;
   const brokerText = brokerTextOf(error as Error);
-  return new BrokerRefusalError(`RabbitMQ refused to set up ${settingUp}: ${brokerText}.${adviceFor(code, brokerText)}`);
+  return new BrokerRefusalError(`RabbitMQ refused to set up ${settingUp}: ${brokerText}.${adviceFor(code, brokerText, queueTypeSetting)}`);
 }
 
-function adviceFor(code: number, brokerText: string): string {
+/**
+ * `queueTypeSetting` names the variable that chooses the type of the queues being set up, where one does: a queue found
+ * as another type then most likely comes from processes started with another value of it.
+ */
+function adviceFor(code: number, brokerText: string, queueTypeSetting?: string): string {
   // The broker answers ACCESS_REFUSED too to a consumer of a queue another connection consumes exclusively.
   if (code === ACCESS_REFUSED && brokerText.includes('in exclusive use'))
     return ' Another connection consumes that queue exclusively (rabbitmqctl list_consumers names it): stop that consumer, and start again.';
+  // The broker's words for a queue declared as one type and found as another: "inequivalent arg 'x-queue-type'".
+  if (code === PRECONDITION_FAILED && queueTypeSetting && brokerText.includes("'x-queue-type'"))
+    return (
+      ' The queue exists as another type than this process declares: every process must be given the same' +
+      ` ${queueTypeSetting}. A queue cannot change its type in place, so moving to another one means letting the` +
+      " queue's consumers empty it, deleting it (rabbitmqctl delete_queue <name>) and starting every process with the new" +
+      ' type, or starting them under a new MESSAGING_NAMESPACE.'
+    );
   if (code === PRECONDITION_FAILED)
     return (
       ' A queue or exchange of that name exists with other arguments; Tessera declares its own durable, alike in every' +
-      ' process, with no arguments but for the TTL and dead-letter route of an event retry queue. Delete it' +
+      " process, with no arguments but for an event queue's type (RABBITMQ_EVENT_QUEUE_TYPE) and an event retry queue's" +
+      ' TTL and dead-letter route. Delete it' +
       ' (rabbitmqctl delete_queue <name>) and the next start declares it' +
       ' again; limits such as a TTL or a maximum length belong in a policy (rabbitmqctl set_policy), which no' +
       ' declaration contradicts.'

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import {
   rabbitConnectionsNamed,
+  rabbitQueuesNamed,
   rabbitQueuesOwnedBy,
   rabbitUserScopedTo,
   removeRabbitNamespace,
@@ -168,6 +169,35 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
       );
     } finally {
       await user.remove();
+    }
+  });
+
+  it("keeps a context's events in quorum queues when asked, its retries dead-lettered at least once, and a failed event comes back through them", async () => {
+    const on = freshNames();
+    const deliveries: boolean[] = [];
+    const handle: EventHandoff = async (_pattern, _payload, redelivered) => {
+      deliveries.push(redelivered);
+      if (deliveries.length === 1) throw notYet(0);
+    };
+    const publisher = new RabbitEvents(TEST_RABBITMQ_URL, on, 'rabbit-events-spec-quorum-publisher', 'quorum');
+    opened.push(publisher);
+    const consumer = new RabbitEvents(TEST_RABBITMQ_URL, on, 'rabbit-events-spec-quorum-consumer', 'quorum');
+    opened.push(consumer);
+    const stopConsuming = await consumer.consume('ordering', handle);
+    try {
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId: randomUUID() });
+      await untilPasses(() => expect(deliveries).toEqual([false, true]), 20_000);
+    } finally {
+      await stopConsuming();
+    }
+
+    const queues = await rabbitQueuesNamed(`${on.namespace}.`);
+    expect(queues.find((queue) => queue.name === on.eventQueue('ordering'))?.type).toBe('quorum');
+    const retryQueues = EVENT_RETRY_DELAYS_MS.map((delayMs) => queues.find((queue) => queue.name === on.eventRetryQueue('ordering', delayMs)));
+    for (const retryQueue of retryQueues) {
+      expect(retryQueue?.type).toBe('quorum');
+      expect(retryQueue?.arguments).toContain('at-least-once');
+      expect(retryQueue?.arguments).toContain('reject-publish');
     }
   });
 

@@ -12,6 +12,7 @@ import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { BrokerRefusalError, brokerRefusalOf } from './broker-refusal';
 import { ChannelReopener, KeptChannels } from './channel-reopener';
+import { eventQueueArguments, retryQueueArguments, type RabbitEventQueueType } from './event-queue-type';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const PREFETCH = 32;
@@ -21,10 +22,11 @@ const REDELIVERY_DELAY_MS = 2000;
 // Marks a failed event's copy that comes back from a retry queue: the broker delivers that copy as a new message
 // (`redelivered` false), and the delivery rule must still know that its consumer may have failed it before.
 const RETRIED_HEADER = 'x-tessera-redelivered';
-// The records the broker adds to a message it dead-letters (x-death and its summaries). They are the broker's own, and
-// its versions read them differently when a client publishes them again (3.13 changed it, 3.13.3 partly undid it): a
-// copy goes without them, and the broker writes fresh ones when its retry queue expires it.
-const DEATH_RECORD = /^x-(first-|last-)?death/;
+// The records the broker adds to a message it dead-letters (x-death and its summaries), and a quorum queue's count of
+// a message's returns. They are the broker's own, and its versions read them differently when a client publishes them
+// again (3.13 changed it, 3.13.3 partly undid it): a copy goes without them, and the broker writes fresh ones when its
+// retry queue expires it.
+const BROKER_RECORD = /^x-((first-|last-)?death|delivery-count$)/;
 // How long a channel the broker closed may go without a new one, or a request server's connection be down, before
 // readiness says so: a new channel normally follows within the first pause (ChannelReopener), a new connection within
 // amqp-connection-manager's pause (5 s for Nest's), and readiness need not flap for either.
@@ -76,6 +78,8 @@ export class RabbitEvents implements RemoteEventDelivery {
     private readonly url: string,
     private readonly names: BrokerNames,
     private readonly processName: string,
+    /** The type of the durable queues that keep events, alike in every process (RABBITMQ_EVENT_QUEUE_TYPE). */
+    private readonly queueType: RabbitEventQueueType = 'classic',
   ) {
     // At once, not at the first event: a process that consumes none (users) would otherwise open it at the first
     // readiness probe, and answer that probe 503 while it connects.
@@ -228,7 +232,7 @@ export class RabbitEvents implements RemoteEventDelivery {
    */
   private storeRetry(channel: ConfirmChannel, message: ConsumeMessage, retryQueue: RetryQueue): Promise<void> {
     const { messageId, contentType, headers } = message.properties;
-    const keptHeaders = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !DEATH_RECORD.test(name)));
+    const keptHeaders = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !BROKER_RECORD.test(name)));
     return new Promise<void>((resolve, reject) => {
       let returned = false;
       let settled = false;
@@ -271,7 +275,7 @@ export class RabbitEvents implements RemoteEventDelivery {
     await channel.assertExchange(this.names.eventsExchange, 'direct', { durable: true });
     await channel.assertExchange(this.names.broadcastExchange, 'direct', { durable: true });
     for (const context of consumingContexts()) {
-      await channel.assertQueue(this.names.eventQueue(context), { durable: true });
+      await channel.assertQueue(this.names.eventQueue(context), { durable: true, arguments: eventQueueArguments(this.queueType) });
       await channel.bindQueue(this.names.eventQueue(context), this.names.eventsExchange, context);
     }
   }
@@ -325,7 +329,7 @@ export class RabbitEvents implements RemoteEventDelivery {
     try {
       await setup();
     } catch (error) {
-      const refused = brokerRefusalOf(error, 'the event exchanges and queues');
+      const refused = brokerRefusalOf(error, 'the event exchanges and queues', 'RABBITMQ_EVENT_QUEUE_TYPE');
       if (!refused) throw error;
       this.logger.error(refused.message);
       refusal.refuse(refused);
@@ -337,15 +341,22 @@ export class RabbitEvents implements RemoteEventDelivery {
    * dead-letters it through the events exchange to the context's queue. Only
    * the context's consumers publish to them, so they declare them; an event
    * waiting in one outlives any process, as one in the context's queue does.
-   * The broker dead-letters it at most once, though: a context queue that
-   * cannot take it when its delay is over loses it (ADR 0004, consequences).
+   * A classic retry queue dead-letters it at most once, though: a context
+   * queue that cannot take it when its delay is over loses it (ADR 0004,
+   * consequences); a quorum one keeps it until that queue has it (ADR 0026).
    */
   private async declareRetryQueues(channel: ConfirmChannel, context: ContextName): Promise<ConsumedQueue> {
     const retryQueues = new Map<number, RetryQueue>();
     const exchange = this.names.eventsExchange;
     for (const delayMs of EVENT_RETRY_DELAYS_MS) {
       const name = this.names.eventRetryQueue(context, delayMs);
-      await channel.assertQueue(name, { durable: true, messageTtl: delayMs, deadLetterExchange: exchange, deadLetterRoutingKey: context });
+      await channel.assertQueue(name, {
+        durable: true,
+        messageTtl: delayMs,
+        deadLetterExchange: exchange,
+        deadLetterRoutingKey: context,
+        arguments: retryQueueArguments(this.queueType),
+      });
       // Under its own name, which no context shares: the events exchange routes by the bare context name.
       await channel.bindQueue(name, exchange, name);
       retryQueues.set(delayMs, { name, exchange });

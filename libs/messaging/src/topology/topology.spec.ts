@@ -42,6 +42,14 @@ describe('topologyFromEnv', () => {
     });
   });
 
+  it('keeps events in classic RabbitMQ queues unless RABBITMQ_EVENT_QUEUE_TYPE asks for quorum ones, and refuses another type', () => {
+    expect(topologyFromEnv({ TRANSPORT: 'rmq' }, { kind: 'gateway' }, available).rabbitmqEventQueueType).toBe('classic');
+    expect(topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_EVENT_QUEUE_TYPE: 'quorum' }, { kind: 'gateway' }, available).rabbitmqEventQueueType).toBe('quorum');
+    expect(() => topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_EVENT_QUEUE_TYPE: 'stream' }, { kind: 'gateway' }, available)).toThrow(
+      'RABBITMQ_EVENT_QUEUE_TYPE must be one of classic, quorum; got "stream"',
+    );
+  });
+
   it('refuses in-process transport when a context is not hosted', () => {
     expect(() => topologyFromEnv({ CONTEXTS: 'users' }, { kind: 'monolith' }, available)).toThrow(/TRANSPORT=inproc cannot reach catalog/);
   });

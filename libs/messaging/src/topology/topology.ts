@@ -1,4 +1,5 @@
 import { CONTEXT_NAMES, ContextName, EventConsumer, GATEWAY } from '@tessera/contracts';
+import { RABBIT_EVENT_QUEUE_TYPES, type RabbitEventQueueType } from '../rmq/event-queue-type';
 import { ConfigurationError } from '../startup/start-refusal';
 
 export const TRANSPORT_NAMES = ['inproc', 'tcp', 'nats', 'rmq'] as const;
@@ -33,6 +34,8 @@ export interface Topology {
   gatewayTcpAddresses: readonly TcpAddress[];
   natsUrl: string;
   rabbitmqUrl: string;
+  /** On RabbitMQ, the type of the durable queues that keep events (RABBITMQ_EVENT_QUEUE_TYPE): quorum on a cluster. */
+  rabbitmqEventQueueType: RabbitEventQueueType;
   /** Prefixes every subject, queue, exchange and stream on a broker, so deployments sharing one keep apart. */
   namespace: string;
   requestTimeoutMs: number;
@@ -70,7 +73,8 @@ export function gatewayHearsRemoteEvents(topology: Topology): boolean {
 /**
  * Reads the topology from the environment names of ARCHITECTURE.md:
  * TRANSPORT, CONTEXTS, <CONTEXT>_TCP_ADDRESS, <CONTEXT>_TCP_LISTEN_ADDRESS,
- * TCP_BALANCING, GATEWAY_TCP_ADDRESS and GATEWAY_TCP_ADDRESSES. `available`
+ * TCP_BALANCING, GATEWAY_TCP_ADDRESS and GATEWAY_TCP_ADDRESSES, and the
+ * brokers' (NATS_URL, RABBITMQ_URL, RABBITMQ_EVENT_QUEUE_TYPE, MESSAGING_NAMESPACE). `available`
  * lists the contexts this build can host, the default for CONTEXTS.
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, available: readonly ContextName[]): Topology {
@@ -99,6 +103,7 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
     gatewayTcpAddresses,
     natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
     rabbitmqUrl: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
+    rabbitmqEventQueueType: parseRabbitEventQueueType(env.RABBITMQ_EVENT_QUEUE_TYPE),
     namespace: parseNamespace(env.MESSAGING_NAMESPACE),
     requestTimeoutMs: parsePositiveInt(env.REQUEST_TIMEOUT_MS, 'REQUEST_TIMEOUT_MS', 5000),
   };
@@ -167,6 +172,14 @@ function parseAddress(value: string, name: string): TcpAddress {
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new ConfigurationError(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };
+}
+
+function parseRabbitEventQueueType(value: string | undefined): RabbitEventQueueType {
+  if (!value) return 'classic';
+  if (!(RABBIT_EVENT_QUEUE_TYPES as readonly string[]).includes(value)) {
+    throw new ConfigurationError(`RABBITMQ_EVENT_QUEUE_TYPE must be one of ${RABBIT_EVENT_QUEUE_TYPES.join(', ')}; got "${value}"`);
+  }
+  return value as RabbitEventQueueType;
 }
 
 function parseNamespace(value: string | undefined): string {

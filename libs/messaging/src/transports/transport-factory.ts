@@ -99,7 +99,7 @@ export function createBrokerEvents(topology: Topology): BrokerEvents | undefined
     case 'nats':
       return new JetStreamEvents(topology.natsUrl, new BrokerNames(topology.namespace), processNameOf(topology), natsInboxPrefixOf(topology));
     case 'rmq':
-      return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology));
+      return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology), topology.rabbitmqEventQueueType);
     default:
       return undefined;
   }
