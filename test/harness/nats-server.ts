@@ -41,6 +41,8 @@ export class PrivateNatsServer {
     private readonly label: string,
     private readonly auth?: NatsServerAuth,
     private readonly tls?: TestCertificates,
+    /** For a server of a cluster: its name, and its route port and peers'. */
+    private readonly clusterArguments: readonly string[] = [],
   ) {}
 
   /** A new server on a free port, started and accepting connections with JetStream ready. */
@@ -69,6 +71,11 @@ export class PrivateNatsServer {
     return `${this.scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}`;
   }
 
+  /** The server's name, as a cluster's stream info names its leader and replicas. */
+  get name(): string {
+    return this.label;
+  }
+
   get urlWithoutCredentials(): string {
     return `${this.scheme}://127.0.0.1:${this.port}`;
   }
@@ -86,20 +93,52 @@ export class PrivateNatsServer {
     return this.latestLogFile ?? '';
   }
 
+  /**
+   * `size` servers with JetStream, routed to each other as one cluster, each on a free port and a storage of its own,
+   * started and serving JetStream (which a cluster does once its servers have elected a leader). Stopped and started
+   * again one by one, as a cluster's servers are in a rolling restart or a node's loss.
+   */
+  static async startCluster(label: string, size: number): Promise<PrivateNatsServer[]> {
+    if (!existsSync(NATS_SERVER_BIN)) throw new Error(`This test needs nats-server at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN to another path)`);
+    const clusterName = `${label}-${process.pid}`;
+    const routePorts: number[] = [];
+    for (let index = 0; index < size; index++) routePorts.push(await freePort());
+    const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
+    const servers: PrivateNatsServer[] = [];
+    for (const [index, routePort] of routePorts.entries()) {
+      const serverName = `${label}-${index + 1}`;
+      const clusterArguments = ['--server_name', serverName, '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${routePort}`, '--routes', routes];
+      servers.push(new PrivateNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tessera-nats-')), serverName, undefined, undefined, clusterArguments));
+    }
+    try {
+      // All at once: none serves JetStream until enough of them are up to elect its leader.
+      for (const server of servers) server.spawn();
+      for (const server of servers) await server.waitUntilServing(30_000);
+    } catch (error) {
+      for (const server of servers) await server.remove();
+      throw error;
+    }
+    return servers;
+  }
+
   /** Starts the server (again) on its port and storage, and resolves once a client can use JetStream on it. */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.running) return;
+    this.spawn();
+    await this.waitUntilServing(timeoutMs);
+  }
+
+  private spawn(): void {
     this.starts++;
     this.latestLogFile = testLogFile(`${this.label}-nats-${this.starts}`);
     const child = spawnLogged(
       NATS_SERVER_BIN,
-      [...this.authArguments(), ...this.tlsArguments(), '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      [...this.authArguments(), ...this.tlsArguments(), ...this.clusterArguments, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
       this.logFile,
       this.auth && 'configFile' in this.auth ? { env: { ...process.env, ...this.auth.environment } } : {},
     );
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('exit', () => resolveExit()));
-    await this.waitUntilServing(timeoutMs);
   }
 
   /** Stops the server (SIGTERM: it closes its clients and flushes its storage; SIGKILL: it just dies) and waits until it is gone. */

@@ -204,6 +204,7 @@ function topology(
     gatewayTcpAddress: at(ports.users),
     gatewayTcpAddresses: [],
     natsUrl: TEST_NATS_URL,
+    natsStreamReplicas: 1,
     rabbitmqUrl: TEST_RABBITMQ_URL,
     rabbitmqEventQueueType,
     namespace,

@@ -23,6 +23,7 @@ import { RemoteEventDelivery } from '../events/remote-event-delivery';
 import { BrokerNames } from '../transports/broker-names';
 import { NATS_CONNECTION_UPKEEP, natsConnectionOptions } from './nats-connection-options';
 import { natsPermissionRefusal } from './permission-refusal';
+import { streamReplicasRefusal } from './stream-replicas';
 import { RefusedSubscriptions } from './refused-subscriptions';
 
 const PUBLISH_TIMEOUT_MS = 5000;
@@ -84,6 +85,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
     private readonly names: BrokerNames,
     private readonly processName: string,
     private readonly inboxPrefix: string,
+    /** On how many servers of a JetStream cluster each stream keeps every event (NATS_STREAM_REPLICAS, ADR 0026). */
+    private readonly streamReplicas = 1,
   ) {}
 
   async deliver(subscriber: EventConsumer, pattern: string, payload: object): Promise<void> {
@@ -238,7 +241,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       } catch (error) {
         // Closed, or it would go on reconnecting for a caller that has been told it failed.
         await connection.close().catch(() => undefined);
-        throw natsPermissionRefusal(error, 'it can keep no events in JetStream, nor take any') ?? error;
+        throw natsPermissionRefusal(error, 'it can keep no events in JetStream, nor take any') ?? streamReplicasRefusal(error, this.streamReplicas) ?? error;
       }
       this.connected = true;
       void this.followStatus(connection);
@@ -298,6 +301,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       // outbox has marked it published and will not send it again.
       max_age: 0,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      num_replicas: this.streamReplicas,
     };
     const broadcast = {
       name: this.names.broadcastStream,
@@ -306,6 +310,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       storage: StorageType.File,
       max_age: nanos(BROADCAST_KEPT_MS),
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      num_replicas: this.streamReplicas,
     };
     await this.declareStream(manager, stream);
     const broadcastCreated = await this.declareStream(manager, broadcast);
@@ -324,30 +329,41 @@ export class JetStreamEvents implements RemoteEventDelivery {
   }
 
   /**
-   * Adds the stream, or brings one that exists to `config`'s subjects and
-   * limits: one an earlier version made, with other limits, would go on
-   * applying them. Retention and storage are never changed, as JetStream
-   * refuses to. Resolves to whether this call created it.
+   * Adds the stream, or brings one that exists to `config`'s subjects,
+   * limits and replicas: one an earlier version made, with other limits, would
+   * go on applying them, and a cluster scales a stream's replicas in place.
+   * Retention and storage are never changed, as JetStream refuses to. Resolves
+   * to whether this call created it.
    */
   private async declareStream(
     manager: JetStreamManager,
-    config: Pick<StreamConfig, 'name' | 'subjects' | 'max_age' | 'duplicate_window'> & Partial<StreamConfig>,
+    config: Pick<StreamConfig, 'name' | 'subjects' | 'max_age' | 'duplicate_window' | 'num_replicas'> & Partial<StreamConfig>,
   ): Promise<boolean> {
     let created = false;
-    // Of two processes starting at once, the one whose add loses finds the other's stream.
+    // Of two processes starting at once, the one whose add loses finds the other's stream. An add refused for another
+    // reason (replicas the server cannot keep) finds none, and the refusal, not "stream not found", says why.
     const { config: declared } = await manager.streams.info(config.name).catch(() =>
       manager.streams.add(config).then(
         (info) => ((created = true), info),
-        () => manager.streams.info(config.name),
+        (refusal: unknown) =>
+          manager.streams.info(config.name).catch(() => {
+            throw refusal;
+          }),
       ),
     );
     const same =
       declared.max_age === config.max_age &&
       declared.duplicate_window === config.duplicate_window &&
+      declared.num_replicas === config.num_replicas &&
       [...declared.subjects].sort().join() === [...config.subjects].sort().join();
     if (!same) {
-      this.logger.log(`Updating the stream ${config.name} to its current subjects and limits`);
-      await manager.streams.update(config.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+      this.logger.log(`Updating the stream ${config.name} to its current subjects, limits and replicas (${config.num_replicas})`);
+      await manager.streams.update(config.name, {
+        subjects: config.subjects,
+        max_age: config.max_age,
+        duplicate_window: config.duplicate_window,
+        num_replicas: config.num_replicas,
+      });
     }
     return created;
   }

@@ -50,6 +50,16 @@ describe('topologyFromEnv', () => {
     );
   });
 
+  it('keeps each NATS event stream on one server unless NATS_STREAM_REPLICAS asks for up to five, and refuses another count', () => {
+    expect(topologyFromEnv({ TRANSPORT: 'nats' }, { kind: 'gateway' }, available).natsStreamReplicas).toBe(1);
+    expect(topologyFromEnv({ TRANSPORT: 'nats', NATS_STREAM_REPLICAS: '3' }, { kind: 'gateway' }, available).natsStreamReplicas).toBe(3);
+    for (const count of ['0', '6', '2.5', 'three']) {
+      expect(() => topologyFromEnv({ TRANSPORT: 'nats', NATS_STREAM_REPLICAS: count }, { kind: 'gateway' }, available)).toThrow(
+        `NATS_STREAM_REPLICAS must be a whole number from 1 to 5; got "${count}"`,
+      );
+    }
+  });
+
   it('refuses in-process transport when a context is not hosted', () => {
     expect(() => topologyFromEnv({ CONTEXTS: 'users' }, { kind: 'monolith' }, available)).toThrow(/TRANSPORT=inproc cannot reach catalog/);
   });

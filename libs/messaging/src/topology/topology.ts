@@ -1,4 +1,5 @@
 import { CONTEXT_NAMES, ContextName, EventConsumer, GATEWAY } from '@tessera/contracts';
+import { MAX_STREAM_REPLICAS } from '../nats/stream-replicas';
 import { RABBIT_EVENT_QUEUE_TYPES, type RabbitEventQueueType } from '../rmq/event-queue-type';
 import { ConfigurationError } from '../startup/start-refusal';
 
@@ -33,6 +34,8 @@ export interface Topology {
   /** Over TCP, every gateway process a publisher sends the gateway's events to (GATEWAY_TCP_ADDRESSES). */
   gatewayTcpAddresses: readonly TcpAddress[];
   natsUrl: string;
+  /** On NATS, on how many servers of a JetStream cluster each event stream is kept (NATS_STREAM_REPLICAS). */
+  natsStreamReplicas: number;
   rabbitmqUrl: string;
   /** On RabbitMQ, the type of the durable queues that keep events (RABBITMQ_EVENT_QUEUE_TYPE): quorum on a cluster. */
   rabbitmqEventQueueType: RabbitEventQueueType;
@@ -74,7 +77,8 @@ export function gatewayHearsRemoteEvents(topology: Topology): boolean {
  * Reads the topology from the environment names of ARCHITECTURE.md:
  * TRANSPORT, CONTEXTS, <CONTEXT>_TCP_ADDRESS, <CONTEXT>_TCP_LISTEN_ADDRESS,
  * TCP_BALANCING, GATEWAY_TCP_ADDRESS and GATEWAY_TCP_ADDRESSES, and the
- * brokers' (NATS_URL, RABBITMQ_URL, RABBITMQ_EVENT_QUEUE_TYPE, MESSAGING_NAMESPACE). `available`
+ * brokers' (NATS_URL, NATS_STREAM_REPLICAS, RABBITMQ_URL,
+ * RABBITMQ_EVENT_QUEUE_TYPE, MESSAGING_NAMESPACE). `available`
  * lists the contexts this build can host, the default for CONTEXTS.
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, available: readonly ContextName[]): Topology {
@@ -102,6 +106,7 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
     gatewayTcpAddress,
     gatewayTcpAddresses,
     natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
+    natsStreamReplicas: parseStreamReplicas(env.NATS_STREAM_REPLICAS),
     rabbitmqUrl: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
     rabbitmqEventQueueType: parseRabbitEventQueueType(env.RABBITMQ_EVENT_QUEUE_TYPE),
     namespace: parseNamespace(env.MESSAGING_NAMESPACE),
@@ -172,6 +177,15 @@ function parseAddress(value: string, name: string): TcpAddress {
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new ConfigurationError(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };
+}
+
+function parseStreamReplicas(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const replicas = Number(value);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_STREAM_REPLICAS) {
+    throw new ConfigurationError(`NATS_STREAM_REPLICAS must be a whole number from 1 to ${MAX_STREAM_REPLICAS}; got "${value}"`);
+  }
+  return replicas;
 }
 
 function parseRabbitEventQueueType(value: string | undefined): RabbitEventQueueType {

@@ -97,7 +97,13 @@ export function createRemoteProxy(
 export function createBrokerEvents(topology: Topology): BrokerEvents | undefined {
   switch (topology.transport) {
     case 'nats':
-      return new JetStreamEvents(topology.natsUrl, new BrokerNames(topology.namespace), processNameOf(topology), natsInboxPrefixOf(topology));
+      return new JetStreamEvents(
+        topology.natsUrl,
+        new BrokerNames(topology.namespace),
+        processNameOf(topology),
+        natsInboxPrefixOf(topology),
+        topology.natsStreamReplicas,
+      );
     case 'rmq':
       return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology), topology.rabbitmqEventQueueType);
     default:

@@ -57,6 +57,7 @@ export const envSchema = Joi.object({
   RABBITMQ_URL: Joi.string()
     .uri({ scheme: ['amqp', 'amqps'] })
     .default('amqp://guest:guest@127.0.0.1:5672'),
+  NATS_STREAM_REPLICAS: Joi.number().integer().min(1).max(5).default(1),
   RABBITMQ_EVENT_QUEUE_TYPE: Joi.string().valid('classic', 'quorum').default('classic'),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
   MESSAGING_NAMESPACE: Joi.string()
