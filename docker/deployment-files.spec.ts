@@ -415,6 +415,28 @@ describe('docker/k8s', () => {
     }
   });
 
+  it('lets a drain take one pod of each app at a time, and spreads the replicas of an app that has several over nodes', () => {
+    const podLabelsOf = (deployment: Node) => deployment.spec.template.metadata.labels as Record<string, string>;
+    const selects = (selector: Node, labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels as Record<string, string>).every(([label, value]) => labels[label] === value);
+    for (const deployment of deployments) {
+      const budgets = ofKind('PodDisruptionBudget').filter((budget) => selects(budget.spec.selector, podLabelsOf(deployment)));
+      expect({ deployment: deployment.metadata.name, budgets: budgets.map((budget) => budget.spec.maxUnavailable) }).toEqual({
+        deployment: deployment.metadata.name,
+        budgets: [1],
+      });
+      if (deployment.spec.replicas > 1) {
+        const spread = (deployment.spec.template.spec.topologySpreadConstraints ?? []) as Node[];
+        expect({
+          deployment: deployment.metadata.name,
+          spreadOverNodes: spread.some(
+            (constraint) => constraint.topologyKey === 'kubernetes.io/hostname' && selects(constraint.labelSelector, podLabelsOf(deployment)),
+          ),
+        }).toEqual({ deployment: deployment.metadata.name, spreadOverNodes: true });
+      }
+    }
+  });
+
   it('routes each Service to a Deployment port that exists', () => {
     for (const service of ofKind('Service')) {
       const target = deployments.find((deployment) =>
