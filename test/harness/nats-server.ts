@@ -71,7 +71,7 @@ export class PrivateNatsServer {
     return `${this.scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}`;
   }
 
-  /** The server's name, as a cluster's stream info names its leader and replicas. */
+  /** The name a server of a cluster runs under (its server_name), as stream info names a stream's leader and replicas. */
   get name(): string {
     return this.label;
   }
