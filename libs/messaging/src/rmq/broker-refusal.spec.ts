@@ -46,6 +46,15 @@ describe('brokerRefusalOf', () => {
     expect(message).not.toContain('exists with other arguments');
   });
 
+  it('tells of a classic queue whose node is down that it comes back with its node, and what outlives one', () => {
+    const message = brokerRefusalOf(
+      amqpRefusal(404, "NOT_FOUND - home node 'rabbit@node-1' of durable queue 'shop.catalog.events' in vhost '/' is down or inaccessible"),
+      'the event exchanges and queues',
+    )?.message;
+    expect(message).toContain('A classic queue lives on one node of a cluster');
+    expect(message).toContain('RABBITMQ_EVENT_QUEUE_TYPE=quorum');
+  });
+
   it('tells a user without permissions on the virtual host what to grant', () => {
     expect(brokerRefusalOf(amqpRefusal(403, 'ACCESS_REFUSED - access to queue denied'), 'x')?.message).toContain('rabbitmqctl set_permissions');
   });

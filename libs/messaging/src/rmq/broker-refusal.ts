@@ -2,8 +2,9 @@ import { ConfigurationError } from '../startup/start-refusal';
 
 // AMQP's channel-level refusals: ACCESS_REFUSED, NOT_FOUND, RESOURCE_LOCKED, PRECONDITION_FAILED.
 const ACCESS_REFUSED = 403;
+const NOT_FOUND = 404;
 const PRECONDITION_FAILED = 406;
-const REFUSALS = new Set([ACCESS_REFUSED, 404, 405, PRECONDITION_FAILED]);
+const REFUSALS = new Set([ACCESS_REFUSED, NOT_FOUND, 405, PRECONDITION_FAILED]);
 
 /**
  * RabbitMQ refused to set up a queue or exchange the way every Tessera
@@ -41,6 +42,12 @@ function adviceFor(code: number, brokerText: string, queueTypeSetting?: string):
       ` ${queueTypeSetting}. A queue cannot change its type in place, so moving to another one means letting the` +
       " queue's consumers empty it, deleting it (rabbitmqctl delete_queue <name>) and starting every process with the new" +
       ' type, or starting them under a new MESSAGING_NAMESPACE.'
+    );
+  // A classic queue lives on one node of a cluster, and the broker refuses it to everyone while that node is away.
+  if (code === NOT_FOUND && brokerText.includes('home node'))
+    return (
+      ' A classic queue lives on one node of a cluster, and is out of reach while that node is: when it is back, so is' +
+      ' the queue. For queues that outlive a node, start every process with RABBITMQ_EVENT_QUEUE_TYPE=quorum (ADR 0026).'
     );
   if (code === PRECONDITION_FAILED)
     return (
