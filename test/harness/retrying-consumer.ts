@@ -10,7 +10,8 @@ import { BrokerNames } from '../../libs/messaging/src/transports/broker-names';
 
 /**
  * A consumer process for RabbitEvents' kill case, run with run-typescript.js:
- * it takes ordering's events on RabbitMQ (PROBE_RABBITMQ_URL, PROBE_NAMESPACE)
+ * it takes ordering's events on RabbitMQ (PROBE_RABBITMQ_URL, PROBE_NAMESPACE, on event queues of
+ * PROBE_QUEUE_TYPE, classic unless it says quorum)
  * through an inbox in the `probe` schema of PROBE_DATABASE_URL, as a context
  * does. The first delivery of an event ever fails, asking for a pause of
  * PROBE_PAUSE_MS, and leaves `<eventId>.failed` in PROBE_DIR; a later one is
@@ -26,7 +27,12 @@ void (async () => {
   Logger.overrideLogger(['error']);
   const dataSource = await new DataSource({ type: 'postgres', url: process.env.PROBE_DATABASE_URL }).initialize();
   const inbox = new Inbox('probe', dataSource);
-  const events = new RabbitEvents(process.env.PROBE_RABBITMQ_URL!, new BrokerNames(process.env.PROBE_NAMESPACE!), `retrying-consumer-${process.pid}`);
+  const events = new RabbitEvents(
+    process.env.PROBE_RABBITMQ_URL!,
+    new BrokerNames(process.env.PROBE_NAMESPACE!),
+    `retrying-consumer-${process.pid}`,
+    process.env.PROBE_QUEUE_TYPE === 'quorum' ? 'quorum' : 'classic',
+  );
   await events.consume('ordering', async (_pattern, payload) => {
     const event = (payload as WireEnvelope<IntegrationEventEnvelope>).$data;
     appendFileSync(join(markers, `${event.eventId}.deliveries`), `${process.pid}\n`);

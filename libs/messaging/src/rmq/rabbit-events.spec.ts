@@ -24,6 +24,7 @@ import type { EventHandoff } from '../events/broker-event.server';
 import { runWithCorrelation } from '../correlation/correlation.store';
 import { messagingTablesSql } from '../persistence/messaging-tables.sql';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
+import type { RabbitEventQueueType } from './event-queue-type';
 import { RabbitEvents, retryDelayFor } from './rabbit-events';
 
 jest.setTimeout(30_000);
@@ -416,97 +417,102 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   });
 });
 
+const QUEUE_TYPES: RabbitEventQueueType[] = ['classic', 'quorum'];
+
 describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed event's retry copy and its acknowledgement", () => {
-  const names = new BrokerNames(testNamespace('rabbit-events-kill'));
-  const markers = mkdtempSync(join(tmpdir(), 'tessera-retrying-'));
-  const running: ChildProcess[] = [];
-  let database: { url: string; drop: () => Promise<void> };
-  let publisher: RabbitEvents;
+  describe.each(QUEUE_TYPES)('on %s event queues', (queueType) => {
+    const names = new BrokerNames(testNamespace(`rabbit-events-kill-${queueType}`));
+    const markers = mkdtempSync(join(tmpdir(), 'tessera-retrying-'));
+    const running: ChildProcess[] = [];
+    let database: { url: string; drop: () => Promise<void> };
+    let publisher: RabbitEvents;
 
-  const onDatabase = async <T>(query: (client: Client) => Promise<T>): Promise<T> => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return await query(client);
-    } finally {
-      await client.end();
-    }
-  };
+    const onDatabase = async <T>(query: (client: Client) => Promise<T>): Promise<T> => {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return await query(client);
+      } finally {
+        await client.end();
+      }
+    };
 
-  /** test/harness/retrying-consumer.ts in a process of its own, once it takes events; `faultPoint`, where it dies. */
-  const startConsumer = async (faultPoint?: string): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> => {
-    const harness = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
-    const child = spawn(process.execPath, [join(harness, 'run-typescript.js'), join(harness, 'retrying-consumer.ts')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        PROBE_RABBITMQ_URL: TEST_RABBITMQ_URL,
-        PROBE_NAMESPACE: names.namespace,
-        PROBE_DATABASE_URL: database.url,
-        PROBE_DIR: markers,
-        PROBE_PAUSE_MS: String(RETRY_PAUSE_MS),
-        ...(faultPoint ? { TESSERA_FAULT_POINT: faultPoint } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.push(child);
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('listening')) resolve();
+    /** test/harness/retrying-consumer.ts in a process of its own, once it takes events; `faultPoint`, where it dies. */
+    const startConsumer = async (faultPoint?: string): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> => {
+      const harness = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
+      const child = spawn(process.execPath, [join(harness, 'run-typescript.js'), join(harness, 'retrying-consumer.ts')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          PROBE_RABBITMQ_URL: TEST_RABBITMQ_URL,
+          PROBE_NAMESPACE: names.namespace,
+          PROBE_DATABASE_URL: database.url,
+          PROBE_DIR: markers,
+          PROBE_PAUSE_MS: String(RETRY_PAUSE_MS),
+          PROBE_QUEUE_TYPE: queueType,
+          ...(faultPoint ? { TESSERA_FAULT_POINT: faultPoint } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      void exited.then(() => reject(new Error(`The retrying consumer exited before it listened:\n${output}`)));
-    });
-    return { child, exited };
-  };
+      running.push(child);
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('listening')) resolve();
+        });
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        void exited.then(() => reject(new Error(`The retrying consumer exited before it listened:\n${output}`)));
+      });
+      return { child, exited };
+    };
 
-  beforeAll(async () => {
-    Logger.overrideLogger(false);
-    database = await createTestDatabase();
-    await onDatabase(async (client) => {
-      await client.query('CREATE SCHEMA probe');
-      for (const statement of messagingTablesSql('probe')) await client.query(statement);
-      await client.query('CREATE TABLE probe.effects (event_id uuid NOT NULL, pid integer NOT NULL)');
-    });
-    publisher = new RabbitEvents(TEST_RABBITMQ_URL, names, `rabbit-events-kill-spec-${randomUUID()}`);
-  }, 60_000);
+    beforeAll(async () => {
+      Logger.overrideLogger(false);
+      database = await createTestDatabase();
+      await onDatabase(async (client) => {
+        await client.query('CREATE SCHEMA probe');
+        for (const statement of messagingTablesSql('probe')) await client.query(statement);
+        await client.query('CREATE TABLE probe.effects (event_id uuid NOT NULL, pid integer NOT NULL)');
+      });
+      publisher = new RabbitEvents(TEST_RABBITMQ_URL, names, `rabbit-events-kill-spec-${randomUUID()}`, queueType);
+    }, 60_000);
 
-  afterAll(async () => {
-    running.forEach((child) => child.kill('SIGKILL'));
-    await publisher?.close();
-    await removeRabbitNamespace(names.namespace);
-    await database?.drop();
-    rmSync(markers, { recursive: true, force: true });
-    Logger.overrideLogger(true);
-  }, 60_000);
+    afterAll(async () => {
+      running.forEach((child) => child.kill('SIGKILL'));
+      await publisher?.close();
+      await removeRabbitNamespace(names.namespace);
+      await database?.drop();
+      rmSync(markers, { recursive: true, force: true });
+      Logger.overrideLogger(true);
+    }, 60_000);
 
-  it('processes the event once: the event comes back at once, its copy after its pause, and the inbox drops the second', async () => {
-    const eventId = randomUUID();
-    const first = await startConsumer(`rmq-retry:after-copy:${USERS_EVENTS.USER_DEACTIVATED}`);
-    await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId });
-    let firstEnded: NodeJS.Signals | null | undefined;
-    void first.exited.then((signal) => (firstEnded = signal));
-    // Its handler failed, the copy was confirmed, and the process died before acknowledging the event.
-    await untilPasses(() => expect(firstEnded).toBe('SIGKILL'), 60_000, 100);
-    expect(existsSync(join(markers, `${eventId}.failed`))).toBe(true);
+    it('processes the event once: the event comes back at once, its copy after its pause, and the inbox drops the second', async () => {
+      const eventId = randomUUID();
+      const first = await startConsumer(`rmq-retry:after-copy:${USERS_EVENTS.USER_DEACTIVATED}`);
+      await publisher.deliver('ordering', USERS_EVENTS.USER_DEACTIVATED, { eventId });
+      let firstEnded: NodeJS.Signals | null | undefined;
+      void first.exited.then((signal) => (firstEnded = signal));
+      // Its handler failed, the copy was confirmed, and the process died before acknowledging the event.
+      await untilPasses(() => expect(firstEnded).toBe('SIGKILL'), 60_000, 100);
+      expect(existsSync(join(markers, `${eventId}.failed`))).toBe(true);
 
-    const next = await startConsumer();
-    const deliveries = join(markers, `${eventId}.deliveries`);
-    const deliveredTo = () => readFileSync(deliveries, 'utf8').trim().split('\n').map(Number);
-    // Once by the killed process, then twice by the next: the event given back, and its copy.
-    await untilPasses(() => expect(deliveredTo()).toEqual([first.child.pid, next.child.pid, next.child.pid]), 60_000, 100);
+      const next = await startConsumer();
+      const deliveries = join(markers, `${eventId}.deliveries`);
+      const deliveredTo = () => readFileSync(deliveries, 'utf8').trim().split('\n').map(Number);
+      // Once by the killed process, then twice by the next: the event given back, and its copy.
+      await untilPasses(() => expect(deliveredTo()).toEqual([first.child.pid, next.child.pid, next.child.pid]), 60_000, 100);
 
-    const effects = await onDatabase(async (client) => (await client.query('SELECT event_id, pid FROM probe.effects')).rows);
-    expect(effects).toEqual([{ event_id: eventId, pid: next.child.pid }]);
-    const waiting = await onBroker(async (channel) => {
-      const queues = [names.eventQueue('ordering'), ...EVENT_RETRY_DELAYS_MS.map((delayMs) => names.eventRetryQueue('ordering', delayMs))];
-      return Promise.all(queues.map(async (queue) => (await channel.checkQueue(queue)).messageCount));
-    });
-    expect(waiting.every((count) => count === 0)).toBe(true);
-  }, 120_000);
+      const effects = await onDatabase(async (client) => (await client.query('SELECT event_id, pid FROM probe.effects')).rows);
+      expect(effects).toEqual([{ event_id: eventId, pid: next.child.pid }]);
+      const waiting = await onBroker(async (channel) => {
+        const queues = [names.eventQueue('ordering'), ...EVENT_RETRY_DELAYS_MS.map((delayMs) => names.eventRetryQueue('ordering', delayMs))];
+        return Promise.all(queues.map(async (queue) => (await channel.checkQueue(queue)).messageCount));
+      });
+      expect(waiting.every((count) => count === 0)).toBe(true);
+    }, 120_000);
+  });
 });
 
 /** A look at a queue as an operator has it, over a connection of the spec's own. */
