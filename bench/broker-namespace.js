@@ -16,7 +16,8 @@ async function removeNamespace(transport, namespace) {
     await connection.close();
   } else if (transport === 'rmq') {
     const amqp = require('amqplib');
-    const connection = await amqp.connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+    // The first of a cluster's nodes: what one declares, every node of the cluster has.
+    const connection = await amqp.connect((process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0].trim());
     const channel = await connection.createChannel();
     for (const context of CONTEXTS) {
       await channel.deleteQueue(names.rabbitRequestQueue(context));

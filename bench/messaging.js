@@ -105,8 +105,9 @@ async function startTransport(transport, messaging, contracts) {
     tcpBalancing: 'least-pending',
     gatewayTcpAddress: tcpListenAddresses.users,
     gatewayTcpAddresses: [],
-    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    rabbitmqUrl: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    // Either variable may list a cluster's nodes, comma-separated, as the apps read it.
+    natsUrls: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','),
+    rabbitmqUrls: (process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(','),
     namespace,
     requestTimeoutMs: 5000,
   });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CONTEXT_NAMES } from '@tessera/contracts';
-import { BrokerNames, EVENT_RETRY_DELAYS_MS, natsConnectionOptions, withoutPassword } from '@tessera/messaging';
+import { BrokerNames, EVENT_RETRY_DELAYS_MS, natsConnectionOptions, type Topology, topologyFromEnv, withoutPassword } from '@tessera/messaging';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -23,6 +23,12 @@ export function rabbitmqWanted(): boolean {
 }
 
 const execFileAsync = promisify(execFile);
+
+/** The topology of a process that calls the contexts over the test's RabbitMQ, in `namespace`, hosting none. */
+export function rabbitCaller(namespace: string, requestTimeoutMs: number): Topology {
+  const env = { TRANSPORT: 'rmq', RABBITMQ_URL: TEST_RABBITMQ_URL, MESSAGING_NAMESPACE: namespace, REQUEST_TIMEOUT_MS: String(requestTimeoutMs) };
+  return topologyFromEnv(env, { kind: 'gateway' }, []);
+}
 
 /** A namespace of its own for one test topology, so runs sharing a broker never meet. */
 export function testNamespace(label: string): string {

@@ -28,7 +28,7 @@ void (async () => {
   const dataSource = await new DataSource({ type: 'postgres', url: process.env.PROBE_DATABASE_URL }).initialize();
   const inbox = new Inbox('probe', dataSource);
   const events = new RabbitEvents(
-    process.env.PROBE_RABBITMQ_URL!,
+    [process.env.PROBE_RABBITMQ_URL!],
     new BrokerNames(process.env.PROBE_NAMESPACE!),
     `retrying-consumer-${process.pid}`,
     process.env.PROBE_QUEUE_TYPE === 'quorum' ? 'quorum' : 'classic',

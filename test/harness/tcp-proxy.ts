@@ -38,6 +38,11 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** How many connections clients have opened through the proxy so far. */
+  get connectionsMade(): number {
+    return this.connections;
+  }
+
   /** `url` with its host and port replaced by the proxy's. */
   urlThrough(url: string): string {
     return urlThroughProxy(url, this.port);

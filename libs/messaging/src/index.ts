@@ -10,6 +10,7 @@ export * from './messages-controller.decorator';
 export * from './messaging.module';
 export * from './messaging.tokens';
 export * from './topology/topology';
+export * from './topology/broker-urls';
 export * from './observability/messaging-metrics';
 export * from './observability/duration-histogram';
 export * from './persistence/atomic-statement';

@@ -203,9 +203,9 @@ function topology(
     tcpBalancing: 'least-pending',
     gatewayTcpAddress: at(ports.users),
     gatewayTcpAddresses: [],
-    natsUrl: TEST_NATS_URL,
+    natsUrls: [TEST_NATS_URL],
     natsStreamReplicas: 1,
-    rabbitmqUrl: TEST_RABBITMQ_URL,
+    rabbitmqUrls: [TEST_RABBITMQ_URL],
     rabbitmqEventQueueType,
     namespace,
   };

@@ -63,7 +63,7 @@ export class MessagingModule implements OnApplicationShutdown {
           inject: [BROKER_EVENTS],
           useFactory: () =>
             topology.transport === 'rmq'
-              ? chooseRabbitRequestQueues(topology.rabbitmqUrl, new BrokerNames(topology.namespace), [...new Set([...reachable, ...topology.hosted])])
+              ? chooseRabbitRequestQueues(topology.rabbitmqUrls, new BrokerNames(topology.namespace), [...new Set([...reachable, ...topology.hosted])])
               : undefined,
         },
         ...clientProviders,

@@ -23,7 +23,7 @@ describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
     const namespace = testNamespace(label);
     namespaces.push(namespace);
     const names = new BrokerNames(namespace);
-    const events = new JetStreamEvents(url, names, `jetstream-events-spec-${label}`, names.natsInboxPrefix(label));
+    const events = new JetStreamEvents([url], names, `jetstream-events-spec-${label}`, names.natsInboxPrefix(label));
     opened.push(events);
     return { names, events };
   };

@@ -81,7 +81,8 @@ export class JetStreamEvents implements RemoteEventDelivery {
   readonly refusedSubscriptions = new RefusedSubscriptions();
 
   constructor(
-    private readonly url: string,
+    /** NATS_URL's servers. */
+    private readonly urls: readonly string[],
     private readonly names: BrokerNames,
     private readonly processName: string,
     private readonly inboxPrefix: string,
@@ -226,7 +227,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
   private connect(): Promise<NatsConnection> {
     this.connection ??= (async () => {
       const connection = await connect({
-        ...natsConnectionOptions(this.url),
+        ...natsConnectionOptions(this.urls),
         name: `${this.processName}-events`,
         // The JetStream API's answers and the events a pull brings come to inboxes under it.
         inboxPrefix: this.inboxPrefix,

@@ -34,7 +34,7 @@ describe('streamReplicasRefusal', () => {
 describeWith(['nats'])('NATS_STREAM_REPLICAS on a NATS server that is not clustered', () => {
   const namespace = testNamespace('replicas-single');
   const names = new BrokerNames(namespace);
-  const events = new JetStreamEvents(TEST_NATS_URL, names, 'stream-replicas-spec', names.natsInboxPrefix('replicas'), 3);
+  const events = new JetStreamEvents([TEST_NATS_URL], names, 'stream-replicas-spec', names.natsInboxPrefix('replicas'), 3);
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(async () => {
@@ -58,7 +58,7 @@ describeWith(['nats'])('events on a three-server JetStream cluster with NATS_STR
   const names = new BrokerNames(testNamespace('replicas-cluster'));
 
   const eventsAt = (server: PrivateNatsServer, label: string) => {
-    const events = new JetStreamEvents(server.url, names, `stream-replicas-spec-${label}`, names.natsInboxPrefix(label), 3);
+    const events = new JetStreamEvents([server.url], names, `stream-replicas-spec-${label}`, names.natsInboxPrefix(label), 3);
     opened.push(events);
     return events;
   };
@@ -76,8 +76,8 @@ describeWith(['nats'])('events on a three-server JetStream cluster with NATS_STR
 
   it('scales the streams that processes of NATS_STREAM_REPLICAS=1 declared, keeping what they hold', async () => {
     const earlier = new BrokerNames(testNamespace('replicas-scaled'));
-    const single = new JetStreamEvents(cluster[1].url, earlier, 'stream-replicas-spec-single', earlier.natsInboxPrefix('single'), 1);
-    const replicated = new JetStreamEvents(cluster[2].url, earlier, 'stream-replicas-spec-replicated', earlier.natsInboxPrefix('replicated'), 3);
+    const single = new JetStreamEvents([cluster[1].url], earlier, 'stream-replicas-spec-single', earlier.natsInboxPrefix('single'), 1);
+    const replicated = new JetStreamEvents([cluster[2].url], earlier, 'stream-replicas-spec-replicated', earlier.natsInboxPrefix('replicated'), 3);
     opened.push(single, replicated);
     await single.deliver('ordering', PATTERN, anEvent());
 

@@ -1,9 +1,8 @@
 import { connect as connectAmqp } from 'amqplib';
-import { onRealRabbitMq, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { onRealRabbitMq, rabbitCaller, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
-import type { Topology } from '../topology/topology';
 import { ConfigurationError } from '../startup/start-refusal';
 import { BrokerNames, EVENT_RETRY_DELAYS_MS } from '../transports/broker-names';
 import { brokerRefusalOf, BrokerRefusalError } from './broker-refusal';
@@ -114,7 +113,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   const started = (server: RmqRequestServer) => new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)));
 
   const catalogClient = () => {
-    const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: 5000 } as unknown as Topology;
+    const topology = rabbitCaller(namespace, 5000);
     const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), 5000, { queryAttempts: 1 }, 'rmq');
     closeAfterTest(() => client.close());
     return client;
@@ -145,7 +144,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
 
   it("a process's events stop at a refusal with what to change: the consumer's start fails, an event's publication fails and is tried again", async () => {
     await declareByHand(names.eventQueue('catalog'));
-    const events = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec');
+    const events = new RabbitEvents([TEST_RABBITMQ_URL], names, 'refusal-spec');
     closeAfterTest(() => events.close());
 
     await expect(events.consume('catalog', async () => undefined)).rejects.toThrow(BrokerRefusalError);
@@ -158,7 +157,7 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   it("a context's event consumer refuses to start, saying what to change, on a retry queue declared otherwise by hand", async () => {
     const retryQueue = names.eventRetryQueue('catalog', EVENT_RETRY_DELAYS_MS[0]);
     await declareByHand(retryQueue);
-    const events = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec');
+    const events = new RabbitEvents([TEST_RABBITMQ_URL], names, 'refusal-spec');
     closeAfterTest(() => events.close());
 
     const failure = await events.consume('catalog', async () => undefined).catch((error: unknown) => error);
@@ -169,10 +168,10 @@ describeWith(['rmq'])('queues declared otherwise by hand, on a real RabbitMQ', (
   });
 
   it('a process asked for quorum event queues refuses to start on the classic ones that processes of another setting declared', async () => {
-    const classic = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec-classic');
+    const classic = new RabbitEvents([TEST_RABBITMQ_URL], names, 'refusal-spec-classic');
     closeAfterTest(() => classic.close());
     await classic.deliver('catalog', 'ordering.order.confirmed', { eventId: 'e-3' });
-    const quorum = new RabbitEvents(TEST_RABBITMQ_URL, names, 'refusal-spec-quorum', 'quorum');
+    const quorum = new RabbitEvents([TEST_RABBITMQ_URL], names, 'refusal-spec-quorum', 'quorum');
     closeAfterTest(() => quorum.close());
 
     const failure = await quorum.consume('catalog', async () => undefined).catch((error: unknown) => error);

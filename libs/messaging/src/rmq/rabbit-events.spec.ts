@@ -63,7 +63,7 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   const opened: RabbitEvents[] = [];
 
   const open = (on = names, url = TEST_RABBITMQ_URL) => {
-    const events = new RabbitEvents(url, on, `rabbit-events-spec-${opened.length}`);
+    const events = new RabbitEvents([url], on, `rabbit-events-spec-${opened.length}`);
     opened.push(events);
     return events;
   };
@@ -180,9 +180,9 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
       deliveries.push(redelivered);
       if (deliveries.length === 1) throw notYet(0);
     };
-    const publisher = new RabbitEvents(TEST_RABBITMQ_URL, on, 'rabbit-events-spec-quorum-publisher', 'quorum');
+    const publisher = new RabbitEvents([TEST_RABBITMQ_URL], on, 'rabbit-events-spec-quorum-publisher', 'quorum');
     opened.push(publisher);
-    const consumer = new RabbitEvents(TEST_RABBITMQ_URL, on, 'rabbit-events-spec-quorum-consumer', 'quorum');
+    const consumer = new RabbitEvents([TEST_RABBITMQ_URL], on, 'rabbit-events-spec-quorum-consumer', 'quorum');
     opened.push(consumer);
     const stopConsuming = await consumer.consume('ordering', handle);
     try {
@@ -281,7 +281,7 @@ describeWith(['rmq'])('RabbitEvents on a real RabbitMQ', () => {
   it("keeps a gateway process's queue and retry queues on the new channel after the broker closed the one it had, and the retry waiting then comes back", async () => {
     const on = freshNames();
     const processName = `rabbit-events-spec-gateway-${randomUUID()}`;
-    const consuming = new RabbitEvents(TEST_RABBITMQ_URL, on, processName);
+    const consuming = new RabbitEvents([TEST_RABBITMQ_URL], on, processName);
     opened.push(consuming);
     // Every amqplib channel's consume, to have the consumer's channel: acknowledging on it is how a handler could make
     // the broker close that channel alone.
@@ -476,7 +476,7 @@ describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed e
         for (const statement of messagingTablesSql('probe')) await client.query(statement);
         await client.query('CREATE TABLE probe.effects (event_id uuid NOT NULL, pid integer NOT NULL)');
       });
-      publisher = new RabbitEvents(TEST_RABBITMQ_URL, names, `rabbit-events-kill-spec-${randomUUID()}`, queueType);
+      publisher = new RabbitEvents([TEST_RABBITMQ_URL], names, `rabbit-events-kill-spec-${randomUUID()}`, queueType);
     }, 60_000);
 
     afterAll(async () => {

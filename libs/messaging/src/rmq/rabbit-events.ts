@@ -75,7 +75,8 @@ export class RabbitEvents implements RemoteEventDelivery {
   readonly channels = new KeptChannels();
 
   constructor(
-    private readonly url: string,
+    /** RABBITMQ_URL's nodes, connected to in turn. */
+    private readonly urls: readonly string[],
     private readonly names: BrokerNames,
     private readonly processName: string,
     /** The type of the durable queues that keep events, alike in every process (RABBITMQ_EVENT_QUEUE_TYPE). */
@@ -395,7 +396,7 @@ export class RabbitEvents implements RemoteEventDelivery {
   }
 
   private connect(): AmqpConnectionManager {
-    this.connection ??= connect([this.url], {
+    this.connection ??= connect([...this.urls], {
       heartbeatIntervalInSeconds: 5,
       reconnectTimeInSeconds: 1,
       connectionOptions: { clientProperties: { connection_name: this.processName } },

@@ -1,9 +1,8 @@
 import { connect } from 'amqplib';
-import { onRealRabbitMq, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
+import { onRealRabbitMq, rabbitCaller, TEST_RABBITMQ_URL, testNamespace } from '../../../../test/harness/brokers';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
-import type { Topology } from '../topology/topology';
 import { BrokerNames } from '../transports/broker-names';
 import { createRemoteProxy } from '../transports/transport-factory';
 import { chooseRabbitRequestQueues } from './request-queue-choice';
@@ -33,7 +32,7 @@ describeWith(['rmq'])('the RabbitMQ request queue a process of this version uses
   }
 
   it("is this version's own where no 0.1.0 process ever declared one", async () => {
-    const chosen = await chooseRabbitRequestQueues(TEST_RABBITMQ_URL, names, ['users']);
+    const chosen = await chooseRabbitRequestQueues([TEST_RABBITMQ_URL], names, ['users']);
     expect(chosen.get('users')).toEqual({ name: `${namespace}.users.request-queue`, of0_1_0: false });
   });
 
@@ -44,7 +43,7 @@ describeWith(['rmq'])('the RabbitMQ request queue a process of this version uses
     await channel.assertQueue(names.rabbitRequestQueueOf0_1_0('catalog'), { durable: true, arguments: { 'x-message-ttl': REQUEST_TIMEOUT_MS } });
     await connection.close();
 
-    const chosen = await chooseRabbitRequestQueues(TEST_RABBITMQ_URL, names, ['catalog']);
+    const chosen = await chooseRabbitRequestQueues([TEST_RABBITMQ_URL], names, ['catalog']);
     expect(chosen.get('catalog')).toEqual({ name: `${namespace}.catalog.requests`, of0_1_0: true });
 
     const server = new RmqRequestServer({
@@ -60,7 +59,7 @@ describeWith(['rmq'])('the RabbitMQ request queue a process of this version uses
     // Declared without 0.1.0's TTL, the queue would be refused (PRECONDITION_FAILED) and the start fail.
     expect(await new Promise<unknown>((resolve) => void server.listen((error?: unknown) => resolve(error)))).toBeUndefined();
 
-    const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: REQUEST_TIMEOUT_MS } as unknown as Topology;
+    const topology = rabbitCaller(namespace, REQUEST_TIMEOUT_MS);
     const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog', undefined, chosen), REQUEST_TIMEOUT_MS, { queryAttempts: 1 }, 'rmq');
     closeAfterTest(() => client.close());
 

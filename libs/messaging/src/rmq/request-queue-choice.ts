@@ -1,5 +1,5 @@
 import type { ContextName } from '@tessera/contracts';
-import { connect } from 'amqplib';
+import { type ChannelModel, connect } from 'amqplib';
 import { BrokerNames } from '../transports/broker-names';
 
 /** Each context's RabbitMQ request queue for this process, and whether it is 0.1.0's, which this process must not declare. */
@@ -19,10 +19,10 @@ export type RabbitRequestQueues = ReadonlyMap<ContextName, { name: string; of0_1
  * carries its own expiration); a deployment deletes it, if it wants this
  * version's, with every process stopped. ADR 0023.
  */
-export async function chooseRabbitRequestQueues(url: string, names: BrokerNames, contexts: readonly ContextName[]): Promise<RabbitRequestQueues> {
+export async function chooseRabbitRequestQueues(urls: readonly string[], names: BrokerNames, contexts: readonly ContextName[]): Promise<RabbitRequestQueues> {
   const chosen = new Map<ContextName, { name: string; of0_1_0: boolean }>();
   if (contexts.length === 0) return chosen;
-  const connection = await connect(url);
+  const connection = await connectToAny(urls);
   // Unheard, an error of the connection (the broker gone meanwhile) would end the process instead of failing the start.
   connection.on('error', () => undefined);
   try {
@@ -42,4 +42,17 @@ export async function chooseRabbitRequestQueues(url: string, names: BrokerNames,
     await connection.close().catch(() => undefined);
   }
   return chosen;
+}
+
+/** A connection to the first of a cluster's nodes that takes one; the last one's failure when none does. */
+async function connectToAny(urls: readonly string[]): Promise<ChannelModel> {
+  let failure: unknown;
+  for (const url of urls) {
+    try {
+      return await connect(url);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }

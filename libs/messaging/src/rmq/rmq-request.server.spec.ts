@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   closeRabbitConnection,
   onRealRabbitMq,
+  rabbitCaller,
   rabbitConnectionsNamed,
   rabbitUserScopedTo,
   TEST_RABBITMQ_URL,
@@ -13,7 +14,6 @@ import { untilPasses } from '../../../../test/harness/eventually';
 import { describeWith } from '../../../../test/harness/services';
 import { ContextClient } from '../context-client';
 import { CorrelatingDeserializer } from '../correlation/correlating.serializer';
-import type { Topology } from '../topology/topology';
 import { BrokerNames } from '../transports/broker-names';
 import { createRemoteProxy } from '../transports/transport-factory';
 import { RabbitEvents } from './rabbit-events';
@@ -67,7 +67,7 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
   };
 
   const catalogClient = () => {
-    const topology = { transport: 'rmq', hosted: [], rabbitmqUrl: TEST_RABBITMQ_URL, namespace, requestTimeoutMs: REQUEST_TIMEOUT_MS } as unknown as Topology;
+    const topology = rabbitCaller(namespace, REQUEST_TIMEOUT_MS);
     const client = new ContextClient('catalog', createRemoteProxy(topology, 'catalog'), REQUEST_TIMEOUT_MS, { queryAttempts: 1 }, 'rmq');
     closeAfterTest(() => client.close());
     return client;
@@ -151,7 +151,7 @@ describeWith(['rmq'])('RmqRequestServer on a real RabbitMQ, after the broker clo
   }, 60_000);
 
   it("is not ready, naming it, while its own connection is down with the process's other connection up, and ready again once it is back", async () => {
-    const events = new RabbitEvents(TEST_RABBITMQ_URL, new BrokerNames(namespace), `rmq-requests-spec-events-${randomUUID()}`);
+    const events = new RabbitEvents([TEST_RABBITMQ_URL], new BrokerNames(namespace), `rmq-requests-spec-events-${randomUUID()}`);
     closeAfterTest(() => events.close());
     const connectionName = `rmq-requests-spec-${randomUUID()}`;
     await catalogServer({ 'catalog.probe': answersProbes }, { events, connectionName });

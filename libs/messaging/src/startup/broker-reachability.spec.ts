@@ -43,6 +43,66 @@ describe('assertBrokerReachable', () => {
   });
 });
 
+describe("assertBrokerReachable, on a cluster's nodes", () => {
+  const cluster = (url: string) => topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: url }, { kind: 'gateway' }, []);
+
+  it('resolves when a node other than the first takes the connection, in the first round', async () => {
+    const tryConnection = jest.fn((url: string) => (url.includes('rabbit-1') ? Promise.resolve() : Promise.reject(refused())));
+
+    await assertBrokerReachable(cluster('amqp://shop:pw@rabbit-0:5672,amqp://shop:pw@rabbit-1:5672,amqp://shop:pw@rabbit-2:5672'), {
+      budgetMs: 5000,
+      pauseMs: 1000,
+      tryConnection,
+    });
+
+    expect(tryConnection.mock.calls.map(([url]) => url)).toEqual(['amqp://shop:pw@rabbit-0:5672', 'amqp://shop:pw@rabbit-1:5672']);
+  });
+
+  it('gives a node that does not answer no more than its share of the budget, so that the next is tried in time', async () => {
+    const tryConnection = jest.fn((url: string, timeoutMs: number) =>
+      url.includes('rabbit-0') ? new Promise<void>((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs)) : Promise.resolve(),
+    );
+
+    await assertBrokerReachable(cluster('amqp://rabbit-0:5672,amqp://rabbit-1:5672'), { budgetMs: 200, pauseMs: 10, tryConnection });
+
+    const [[, firstTimeoutMs], [secondUrl]] = tryConnection.mock.calls;
+    expect(firstTimeoutMs).toBeLessThanOrEqual(100);
+    expect(secondUrl).toBe('amqp://rabbit-1:5672');
+  });
+
+  it('names every node and what each last answered when none took a connection, without their passwords', async () => {
+    const tryConnection = jest.fn((url: string) =>
+      Promise.reject(url.includes('rabbit-0') ? refused() : Object.assign(new Error('getaddrinfo ENOTFOUND rabbit-1'), { code: 'ENOTFOUND' })),
+    );
+
+    const refusal = (await assertBrokerReachable(cluster('amqp://shop:s3cret@rabbit-0:5672,amqp://shop:s3cret@rabbit-1:5672'), {
+      budgetMs: 40,
+      pauseMs: 10,
+      tryConnection,
+    }).catch((error: Error) => error)) as Error;
+
+    expect(refusal).toBeInstanceOf(DependencyUnavailableError);
+    expect(refusal.message).toBe(
+      'RabbitMQ at amqp://shop@rabbit-0:5672, amqp://shop@rabbit-1:5672 did not accept a connection within 0.04 s (amqp://shop@rabbit-0:5672: ECONNREFUSED; amqp://shop@rabbit-1:5672: ENOTFOUND): start it, or set RABBITMQ_URL to where it runs',
+    );
+  });
+
+  it('refuses at once when one node refuses the login, which every node of a cluster shares', async () => {
+    const tryConnection = jest.fn((url: string) =>
+      Promise.reject(url.includes('rabbit-1') ? new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED"') : refused()),
+    );
+
+    const refusal = (await assertBrokerReachable(cluster('amqp://shop:s3cret@rabbit-0:5672,amqp://shop:s3cret@rabbit-1:5672'), {
+      budgetMs: 5000,
+      pauseMs: 1,
+      tryConnection,
+    }).catch((error: Error) => error)) as Error;
+
+    expect(tryConnection).toHaveBeenCalledTimes(2);
+    expect(refusal.message).toMatch(/^RabbitMQ at amqp:\/\/shop@rabbit-1:5672 refused the login in RABBITMQ_URL \(ACCESS_REFUSED\)/);
+  });
+});
+
 describe('assertBrokerReachable, when NATS refuses the credentials', () => {
   const authorizationViolation = () => new NatsError("'Authorization Violation'", ErrorCode.AuthorizationViolation);
   const natsTopology = (url: string) => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: url }, { kind: 'gateway' }, []);

@@ -3,6 +3,7 @@ import { connect as connectNats, NatsError } from 'nats';
 import { hasNatsCredentials, natsConnectionOptions } from '../nats/nats-connection-options';
 import type { Topology } from '../topology/topology';
 import { untrustedCertificateRefusal } from './certificate-refusal';
+import { shownBrokerUrls } from '../topology/broker-urls';
 import { DependencyUnavailableError, withoutPassword } from './start-refusal';
 
 /**
@@ -23,7 +24,7 @@ export type BrokerConnectionTry = (url: string, timeoutMs: number) => Promise<vo
 interface Broker {
   label: string;
   variable: string;
-  urlOf(topology: Topology): string;
+  urlsOf(topology: Topology): readonly string[];
   tryConnection: BrokerConnectionTry;
   /**
    * The refusal to start at once with, when `error` will not go away by waiting (credentials the broker refuses);
@@ -38,14 +39,14 @@ const BROKERS: Record<'nats' | 'rmq', Broker> = {
   nats: {
     label: 'NATS',
     variable: 'NATS_URL',
-    urlOf: (topology) => topology.natsUrl,
+    urlsOf: (topology) => topology.natsUrls,
     tryConnection: tryNats,
     lastingRefusal: natsCredentialsRefusal,
   },
   rmq: {
     label: 'RabbitMQ',
     variable: 'RABBITMQ_URL',
-    urlOf: (topology) => topology.rabbitmqUrl,
+    urlsOf: (topology) => topology.rabbitmqUrls,
     tryConnection: tryRabbitMq,
     lastingRefusal: rabbitMqLoginRefusal,
     refusalAtTheEnd: rabbitMqOpenRefusal,
@@ -53,12 +54,15 @@ const BROKERS: Record<'nats' | 'rmq', Broker> = {
 };
 
 /**
- * Resolves once this process's broker accepts a connection; a process on TCP
- * or in process has none and resolves at once. Rejects with a
- * DependencyUnavailableError naming the broker, its URL and the variable to set:
- * at once when the broker refuses the credentials (or their absence), or
- * answers TLS with a certificate this process does not take, which no retry
- * mends; otherwise once the budget is spent.
+ * Resolves once this process's broker accepts a connection, at any of the
+ * addresses its variable lists; a process on TCP or in process has none and
+ * resolves at once. Rejects with a DependencyUnavailableError naming the
+ * broker, its URLs and the variable to set: at once when the broker refuses
+ * the credentials (or their absence), or answers TLS with a certificate this
+ * process does not take, which no retry mends; otherwise once the budget is
+ * spent. Each round tries every address in turn, sharing what is left of the
+ * budget among those still to try, so that one that never answers cannot
+ * take the time of the others.
  */
 export async function assertBrokerReachable(
   topology: Topology,
@@ -67,25 +71,33 @@ export async function assertBrokerReachable(
   if (topology.transport !== 'nats' && topology.transport !== 'rmq') return;
   const broker = BROKERS[topology.transport];
   const { budgetMs = BROKER_START_BUDGET_MS, pauseMs = BROKER_RETRY_PAUSE_MS, tryConnection = broker.tryConnection } = options;
-  const url = broker.urlOf(topology);
+  const urls = broker.urlsOf(topology);
   const deadline = Date.now() + budgetMs;
-  let lastError: unknown;
+  const lastErrors = new Map<string, unknown>();
   for (let remaining = budgetMs; remaining > 0; remaining = deadline - Date.now()) {
-    try {
-      return await tryConnection(url, remaining);
-    } catch (error) {
-      lastError = error;
-      const refusal = broker.lastingRefusal?.(error, url) ?? untrustedCertificateRefusal(error, `${broker.label} at ${withoutPassword(url)}`, broker.variable);
-      if (refusal) throw refusal;
+    for (const [index, url] of urls.entries()) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        return await tryConnection(url, Math.ceil(left / (urls.length - index)));
+      } catch (error) {
+        lastErrors.set(url, error);
+        const refusal =
+          broker.lastingRefusal?.(error, url) ?? untrustedCertificateRefusal(error, `${broker.label} at ${withoutPassword(url)}`, broker.variable);
+        if (refusal) throw refusal;
+      }
     }
     if (deadline - Date.now() <= pauseMs) break;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
-  throw (
-    broker.refusalAtTheEnd?.(lastError, url, budgetMs) ??
-    new DependencyUnavailableError(
-      `${broker.label} at ${withoutPassword(url)} did not accept a connection within ${budgetMs / 1000} s (${causeOf(lastError)}): start it, or set ${broker.variable} to where it runs`,
-    )
+  for (const [url, error] of lastErrors) {
+    const refusal = broker.refusalAtTheEnd?.(error, url, budgetMs);
+    if (refusal) throw refusal;
+  }
+  const causeAt = (url: string) => (lastErrors.has(url) ? causeOf(lastErrors.get(url)) : 'not tried within the budget');
+  const causes = urls.length === 1 ? causeAt(urls[0]) : urls.map((url) => `${withoutPassword(url)}: ${causeAt(url)}`).join('; ');
+  throw new DependencyUnavailableError(
+    `${broker.label} at ${shownBrokerUrls(urls)} did not accept a connection within ${budgetMs / 1000} s (${causes}): start it, or set ${broker.variable} to where it runs`,
   );
 }
 

@@ -60,6 +60,34 @@ describe('topologyFromEnv', () => {
     }
   });
 
+  it("reads NATS_URL and RABBITMQ_URL as one broker's address or a cluster's, comma-separated, and defaults to the local ones", () => {
+    const single = topologyFromEnv({ TRANSPORT: 'nats' }, { kind: 'gateway' }, available);
+    expect([single.natsUrls, single.rabbitmqUrls]).toEqual([['nats://127.0.0.1:4222'], ['amqp://guest:guest@127.0.0.1:5672']]);
+    const cluster = topologyFromEnv(
+      {
+        TRANSPORT: 'rmq',
+        NATS_URL: 'nats://nats-0:4222, nats://nats-1:4222,',
+        RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672,amqps://shop:pw@rabbit-1:5671/shop,amqp://shop:pw@rabbit-0:5672',
+      },
+      { kind: 'gateway' },
+      available,
+    );
+    expect(cluster.natsUrls).toEqual(['nats://nats-0:4222', 'nats://nats-1:4222']);
+    expect(cluster.rabbitmqUrls).toEqual(['amqp://shop:pw@rabbit-0:5672', 'amqps://shop:pw@rabbit-1:5671/shop']);
+  });
+
+  it('refuses a broker address of another scheme, or none, naming the variable and the address without its password', () => {
+    expect(() =>
+      topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672,http://shop:pw@rabbit-1' }, { kind: 'gateway' }, available),
+    ).toThrow('RABBITMQ_URL must be a URL, or several separated by commas, each amqp:// or amqps://; got "http://shop@rabbit-1/"');
+    expect(() => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: 'nats://nats-0:4222,nats-1:4222' }, { kind: 'gateway' }, available)).toThrow(
+      'NATS_URL must be a URL, or several separated by commas, each nats:// or tls://; got "nats-1:4222"',
+    );
+    expect(() => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: 'nats://u:p@nats-0:4222,nats://nats-1:4222' }, { kind: 'gateway' }, available)).toThrow(
+      /^NATS_URL lists servers with different credentials/,
+    );
+  });
+
   it('refuses in-process transport when a context is not hosted', () => {
     expect(() => topologyFromEnv({ CONTEXTS: 'users' }, { kind: 'monolith' }, available)).toThrow(/TRANSPORT=inproc cannot reach catalog/);
   });

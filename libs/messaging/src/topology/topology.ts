@@ -1,7 +1,9 @@
 import { CONTEXT_NAMES, ContextName, EventConsumer, GATEWAY } from '@tessera/contracts';
+import { natsConnectionOptions } from '../nats/nats-connection-options';
 import { MAX_STREAM_REPLICAS } from '../nats/stream-replicas';
 import { RABBIT_EVENT_QUEUE_TYPES, type RabbitEventQueueType } from '../rmq/event-queue-type';
 import { ConfigurationError } from '../startup/start-refusal';
+import { parseBrokerUrls } from './broker-urls';
 
 export const TRANSPORT_NAMES = ['inproc', 'tcp', 'nats', 'rmq'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
@@ -33,10 +35,12 @@ export interface Topology {
   gatewayTcpAddress: TcpAddress;
   /** Over TCP, every gateway process a publisher sends the gateway's events to (GATEWAY_TCP_ADDRESSES). */
   gatewayTcpAddresses: readonly TcpAddress[];
-  natsUrl: string;
+  /** The NATS servers to connect to (NATS_URL: one, or a cluster's, comma-separated). */
+  natsUrls: readonly string[];
   /** On NATS, on how many servers of a JetStream cluster each event stream is kept (NATS_STREAM_REPLICAS). */
   natsStreamReplicas: number;
-  rabbitmqUrl: string;
+  /** The RabbitMQ nodes to connect to, in turn (RABBITMQ_URL: one, or a cluster's, comma-separated). */
+  rabbitmqUrls: readonly string[];
   /** On RabbitMQ, the type of the durable queues that keep events (RABBITMQ_EVENT_QUEUE_TYPE): quorum on a cluster. */
   rabbitmqEventQueueType: RabbitEventQueueType;
   /** Prefixes every subject, queue, exchange and stream on a broker, so deployments sharing one keep apart. */
@@ -49,6 +53,8 @@ export const NAMESPACE_RULE = /^[a-z][a-z0-9-]{0,39}$/;
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const NATS_SCHEMES = ['nats', 'tls'];
+export const RABBITMQ_SCHEMES = ['amqp', 'amqps'];
 
 /** Each context's own port, in the order of CONTEXT_NAMES: users 4001, catalog 4002, ordering 4003, payments 4004, a new context the next. */
 export const DEFAULT_TCP_PORTS: Readonly<Record<ContextName, number>> = Object.fromEntries(
@@ -105,9 +111,9 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole, avail
     tcpBalancing: parseTcpBalancing(env.TCP_BALANCING),
     gatewayTcpAddress,
     gatewayTcpAddresses,
-    natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
+    natsUrls: parseNatsUrls(env.NATS_URL),
     natsStreamReplicas: parseStreamReplicas(env.NATS_STREAM_REPLICAS),
-    rabbitmqUrl: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
+    rabbitmqUrls: parseBrokerUrls(env.RABBITMQ_URL, 'RABBITMQ_URL', RABBITMQ_SCHEMES, DEFAULT_RABBITMQ_URL),
     rabbitmqEventQueueType: parseRabbitEventQueueType(env.RABBITMQ_EVENT_QUEUE_TYPE),
     namespace: parseNamespace(env.MESSAGING_NAMESPACE),
     requestTimeoutMs: parsePositiveInt(env.REQUEST_TIMEOUT_MS, 'REQUEST_TIMEOUT_MS', 5000),
@@ -177,6 +183,13 @@ function parseAddress(value: string, name: string): TcpAddress {
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) throw new ConfigurationError(`${name} must be host:port; got "${value}"`);
   return { host: match[1], port };
+}
+
+/** NATS_URL's servers, which must not disagree on the credentials: nats.js logs in to every server with the same ones. */
+function parseNatsUrls(value: string | undefined): string[] {
+  const urls = parseBrokerUrls(value, 'NATS_URL', NATS_SCHEMES, DEFAULT_NATS_URL);
+  natsConnectionOptions(urls);
+  return urls;
 }
 
 function parseStreamReplicas(value: string | undefined): number {

@@ -69,7 +69,7 @@ export function createRemoteProxy(
     case 'nats':
       // Nest types its clients' status streams by transport; ContextClient needs only what every ClientProxy has.
       return new NatsRequestClient(context, new BrokerNames(topology.namespace), {
-        ...natsConnectionOptions(topology.natsUrl),
+        ...natsConnectionOptions(topology.natsUrls),
         inboxPrefix: natsInboxPrefixOf(topology),
         name: `${name}-to-${context}`,
         ...NATS_CONNECTION_UPKEEP,
@@ -79,7 +79,7 @@ export function createRemoteProxy(
       return ClientProxyFactory.create({
         transport: Transport.RMQ,
         options: {
-          urls: [topology.rabbitmqUrl],
+          urls: [...topology.rabbitmqUrls],
           queue: requestQueues?.get(context)?.name ?? new BrokerNames(topology.namespace).rabbitRequestQueue(context),
           // The context declares its queue, and says so plainly when the broker refuses it (RmqRequestServer). A caller
           // that declared it too would be refused the same way, and Nest's client ends the process at that.
@@ -98,14 +98,14 @@ export function createBrokerEvents(topology: Topology): BrokerEvents | undefined
   switch (topology.transport) {
     case 'nats':
       return new JetStreamEvents(
-        topology.natsUrl,
+        topology.natsUrls,
         new BrokerNames(topology.namespace),
         processNameOf(topology),
         natsInboxPrefixOf(topology),
         topology.natsStreamReplicas,
       );
     case 'rmq':
-      return new RabbitEvents(topology.rabbitmqUrl, new BrokerNames(topology.namespace), processNameOf(topology), topology.rabbitmqEventQueueType);
+      return new RabbitEvents(topology.rabbitmqUrls, new BrokerNames(topology.namespace), processNameOf(topology), topology.rabbitmqEventQueueType);
     default:
       return undefined;
   }
@@ -164,7 +164,7 @@ export function createNetworkServers(
                 hosted,
                 new BrokerNames(topology.namespace),
                 {
-                  ...natsConnectionOptions(topology.natsUrl),
+                  ...natsConnectionOptions(topology.natsUrls),
                   inboxPrefix: natsInboxPrefixOf(topology),
                   name: processNameOf(topology),
                   ...NATS_CONNECTION_UPKEEP,
@@ -184,7 +184,7 @@ export function createNetworkServers(
           (context) =>
             new RmqRequestServer(
               {
-                urls: [topology.rabbitmqUrl],
+                urls: [...topology.rabbitmqUrls],
                 queue: requestQueues?.get(context)?.name ?? new BrokerNames(topology.namespace).rabbitRequestQueue(context),
                 queueOptions: REQUEST_QUEUE_OPTIONS,
                 // 0.1.0's queue is taken as 0.1.0 declared it (with its TTL): declared otherwise, the broker would refuse it.

@@ -1,6 +1,6 @@
 import { CONTEXT_NAMES, MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts';
 import Joi from 'joi';
-import { ConfigurationError } from '@tessera/messaging';
+import { ConfigurationError, DEFAULT_NATS_URL, DEFAULT_RABBITMQ_URL, NATS_SCHEMES, parseBrokerUrls, RABBITMQ_SCHEMES } from '@tessera/messaging';
 import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, MAX_STATEMENT_TIMEOUT_MS } from '../database/database-timeouts';
 
 const port = Joi.number().integer().min(0).max(65535);
@@ -8,6 +8,19 @@ const positiveInt = Joi.number().integer().min(1);
 const tcpAddress = Joi.string().pattern(/^[^,]+:\d{1,5}$/, 'host:port');
 const tcpAddresses = Joi.string().pattern(/^[^,]+:\d{1,5}(\s*,\s*[^,]+:\d{1,5})*$/, 'host:port, comma-separated');
 const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
+
+/** A broker's URL, or its cluster's, comma-separated: refused in parseBrokerUrls's words, which name the URL at fault. */
+const brokerUrls = (variable: string, schemes: readonly string[], fallback: string) =>
+  Joi.string()
+    .custom((value: string, helpers) => {
+      try {
+        parseBrokerUrls(value, variable, schemes, fallback);
+        return value;
+      } catch (error) {
+        return helpers.message({ custom: (error as Error).message });
+      }
+    })
+    .default(fallback);
 
 /** <CONTEXT>_DATABASE_URL, <CONTEXT>_TCP_ADDRESS and <CONTEXT>_TCP_LISTEN_ADDRESS for every context. */
 const perContext = Object.fromEntries(
@@ -51,12 +64,8 @@ export const envSchema = Joi.object({
   TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),
   GATEWAY_TCP_ADDRESS: tcpAddress,
   GATEWAY_TCP_ADDRESSES: tcpAddresses,
-  NATS_URL: Joi.string()
-    .uri({ scheme: ['nats', 'tls'] })
-    .default('nats://127.0.0.1:4222'),
-  RABBITMQ_URL: Joi.string()
-    .uri({ scheme: ['amqp', 'amqps'] })
-    .default('amqp://guest:guest@127.0.0.1:5672'),
+  NATS_URL: brokerUrls('NATS_URL', NATS_SCHEMES, DEFAULT_NATS_URL),
+  RABBITMQ_URL: brokerUrls('RABBITMQ_URL', RABBITMQ_SCHEMES, DEFAULT_RABBITMQ_URL),
   NATS_STREAM_REPLICAS: Joi.number().integer().min(1).max(5).default(1),
   RABBITMQ_EVENT_QUEUE_TYPE: Joi.string().valid('classic', 'quorum').default('classic'),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
