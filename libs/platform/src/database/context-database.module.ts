@@ -76,6 +76,9 @@ export function contextDataSourceOptions(options: ContextDatabaseOptions) {
     entities: options.entities,
     migrations: options.migrations,
     migrationsTableName: 'migrations',
+    // Tells a context's connections apart in pg_stat_activity, for an operator and for npm run move-context, which
+    // refuses to copy a schema that a running process of its context may still write to.
+    applicationName: `tessera-${options.context}`,
     synchronize: false,
     migrationsRun: false,
   };
