@@ -55,6 +55,7 @@ const SHORT_SUITES = new Set([
   'order-expiry',
   'extracted-ordering',
   'nats-split',
+  'move-context',
 ]);
 
 class LongestFirstSequencer extends Sequencer {

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { untilPasses } from '../harness/eventually';
+import { Api } from '../harness/http';
+import { createTestDatabase } from '../harness/postgres';
+import { ROOT } from '../harness/processes';
+import { describeWith, RunningTopology, startMonolithOnDatabase } from '../harness/topologies';
+import { shelfAndBuyer } from './shelf-and-buyer';
+
+const run = promisify(execFile);
+
+/** `npm run move-context -- <args>` but for its build, which the suite's beforeAll has made: exit code and output. */
+async function moveContext(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [join(ROOT, 'dist', 'tools', 'move-context', 'main.js'), ...args], { cwd: ROOT, timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+/** The application names of the connections open on the database at `url`, each with how many there are. */
+async function connectionsOn(url: string): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; count: number }>(
+      `SELECT application_name AS name, count(*)::int AS count FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'tessera-%' GROUP BY 1`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, row.count]));
+  } finally {
+    await client.end();
+  }
+}
+
+// The monolith on one Postgres database, two of whose contexts are then given databases of their own, as a team does
+// the day a context needs its own scale: ordering, and the catalog, whose search index needs an extension that a dump
+// of its schema alone leaves out.
+describeWith(['postgres'])('a context moved to a database of its own with npm run move-context', () => {
+  const databases: { url: string; drop: () => Promise<void> }[] = [];
+  let topology: RunningTopology | undefined;
+
+  beforeAll(async () => {
+    await run(process.execPath, [join(ROOT, 'node_modules', '@swc', 'cli', 'bin', 'swc.js'), 'tools/move-context', '-d', 'dist', '--ignore', '**/*.spec.ts'], {
+      cwd: ROOT,
+    });
+    for (let n = 0; n < 3; n++) databases.push(await createTestDatabase());
+  }, 60_000);
+
+  afterAll(async () => {
+    await topology?.stop();
+    for (const database of databases) await database.drop();
+  }, 60_000);
+
+  it("serves every order, stock level and idempotency key from the new databases, and the catalog's search with its index", async () => {
+    const [shared, orderingDatabase, catalogDatabase] = databases.map((database) => database.url);
+    topology = await startMonolithOnDatabase(shared, 'move-context-before');
+    let api = await new Api(topology.baseUrl).holdingToOpenApi();
+    const { productId, token } = await shelfAndBuyer(api, 'moved', 10);
+    const confirmed = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { token });
+    expect((await api.post('/payments', { orderId: confirmed.body.id, paymentMethod: 'pm_card_visa' }, { token })).status).toBe(201);
+    const unpaidOrder = { items: [{ productId, quantity: 1 }] };
+    const unpaid = await api.post('/orders', unpaidOrder, { token, headers: { 'idempotency-key': 'moved-unpaid' } });
+    expect(unpaid.status).toBe(201);
+
+    const refused = await moveContext('ordering', shared, orderingDatabase);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/connection\(s\) of tessera-ordering are open on .*: stop every process that hosts ordering first/);
+
+    await topology.stop();
+    const orderingMoved = await moveContext('ordering', shared, orderingDatabase);
+    expect(orderingMoved).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Copied the ordering schema into the new database:/) });
+    const catalogMoved = await moveContext('catalog', shared, catalogDatabase);
+    expect(catalogMoved).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Copied the catalog schema, with the extension\(s\) pg_trgm,/) });
+    expect((await moveContext('catalog', shared, catalogDatabase)).stderr).toMatch(/already has a catalog schema with tables/);
+
+    topology = await startMonolithOnDatabase(shared, 'move-context-after', { ORDERING_DATABASE_URL: orderingDatabase, CATALOG_DATABASE_URL: catalogDatabase });
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
+    expect((await api.get(`/orders/${confirmed.body.id}`, { token })).body.status).toBe('CONFIRMED');
+    const replayed = await api.post('/orders', unpaidOrder, { token, headers: { 'idempotency-key': 'moved-unpaid' } });
+    expect([replayed.status, replayed.body.id]).toEqual([201, unpaid.body.id]);
+    expect((await api.post('/payments', { orderId: unpaid.body.id, paymentMethod: 'pm_card_visa' }, { token })).status).toBe(201);
+    await untilPasses(async () => expect((await api.get(`/orders/${unpaid.body.id}`, { token })).body.status).toBe('CONFIRMED'), 30_000, 250);
+    expect((await api.get(`/products/${productId}`)).body.stock).toBe(7);
+    expect((await api.get('/products?q=moved%20item')).body.items.map((item: { id: string }) => item.id)).toContain(productId);
+
+    // Served from the new databases, not from the schemas the old one still holds.
+    expect(await connectionsOn(shared)).not.toHaveProperty('tessera-ordering');
+    expect(await connectionsOn(shared)).not.toHaveProperty('tessera-catalog');
+    expect(await connectionsOn(orderingDatabase)).toHaveProperty('tessera-ordering');
+    expect(await connectionsOn(catalogDatabase)).toHaveProperty('tessera-catalog');
+    const catalog = new Client({ connectionString: catalogDatabase });
+    await catalog.connect();
+    const indexes = await catalog.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' AND indexname = 'products_name_trigram_idx'`);
+    await catalog.end();
+    expect(indexes.rowCount).toBe(1);
+  }, 240_000);
+});
