@@ -1,9 +1,9 @@
 import { connect as connectRabbitMq } from 'amqplib';
 import { connect as connectNats, NatsError } from 'nats';
 import { hasNatsCredentials, natsConnectionOptions } from '../nats/nats-connection-options';
+import { shownBrokerUrls } from '../topology/broker-urls';
 import type { Topology } from '../topology/topology';
 import { untrustedCertificateRefusal } from './certificate-refusal';
-import { shownBrokerUrls } from '../topology/broker-urls';
 import { DependencyUnavailableError, withoutPassword } from './start-refusal';
 
 /**

@@ -76,7 +76,7 @@ describe('topologyFromEnv', () => {
     expect(cluster.rabbitmqUrls).toEqual(['amqp://shop:pw@rabbit-0:5672', 'amqps://shop:pw@rabbit-1:5671/shop']);
   });
 
-  it('refuses a broker address of another scheme, or none, naming the variable and the address without its password', () => {
+  it("refuses a broker address that is not a URL of the broker's schemes, naming the variable and the address without its password", () => {
     expect(() =>
       topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672,http://shop:pw@rabbit-1' }, { kind: 'gateway' }, available),
     ).toThrow('RABBITMQ_URL must be a URL, or several separated by commas, each amqp:// or amqps://; got "http://shop@rabbit-1/"');

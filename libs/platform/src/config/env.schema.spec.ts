@@ -49,6 +49,14 @@ describe('validateEnv', () => {
     expect(validateEnv({ REDIS_URL: 'rediss://user:secret@cache.example:6380' })).toMatchObject({ REDIS_URL: 'rediss://user:secret@cache.example:6380' });
   });
 
+  it("takes a broker's URL or its cluster's, comma-separated, and names the one of another scheme without its password", () => {
+    const cluster = { NATS_URL: 'nats://nats-0:4222,nats://nats-1:4222', RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672, amqp://shop:pw@rabbit-1:5672' };
+    expect(validateEnv(cluster)).toMatchObject(cluster);
+    expect(() => validateEnv({ RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672,https://shop:pw@rabbit-1' })).toThrow(
+      'Invalid configuration: RABBITMQ_URL must be a URL, or several separated by commas, each amqp:// or amqps://; got "https://shop@rabbit-1/"',
+    );
+  });
+
   it('refuses a time to pay longer than the catalog can hold the stock for it (twice that time, at most seven days)', () => {
     expect(validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302400' })).toMatchObject({ ORDER_PAYMENT_TIMEOUT_SECONDS: 302_400 });
     expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '302401' })).toThrow(/"ORDER_PAYMENT_TIMEOUT_SECONDS" must be at most 302400/);
