@@ -29,7 +29,14 @@ export function brokerUrlsIn(value: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * The characters a URI may hold (RFC 3986), each `%` starting an escape. The URL parser takes more, escaping them
+ * itself, so that `nats://user:<password>@host`, a placeholder left in a manifest, would pass for a password.
+ */
+const URI = /^([A-Za-z0-9\-._~:/?#[\]@!$&'()*+;=]|%[0-9A-Fa-f]{2})+$/;
+
 function isUrlOf(entry: string, schemes: readonly string[]): boolean {
+  if (!URI.test(entry)) return false;
   try {
     const url = new URL(entry);
     return schemes.includes(url.protocol.slice(0, -1)) && url.hostname !== '';

@@ -80,6 +80,9 @@ describe('topologyFromEnv', () => {
     expect(() =>
       topologyFromEnv({ TRANSPORT: 'rmq', RABBITMQ_URL: 'amqp://shop:pw@rabbit-0:5672,http://shop:pw@rabbit-1' }, { kind: 'gateway' }, available),
     ).toThrow('RABBITMQ_URL must be a URL, or several separated by commas, each amqp:// or amqps://; got "http://shop@rabbit-1/"');
+    expect(() => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: 'nats://tessera-gateway:<password>@nats:4222' }, { kind: 'gateway' }, available)).toThrow(
+      /^NATS_URL must be a URL, or several separated by commas, each nats:\/\/ or tls:\/\/; got "nats:\/\/tessera-gateway@nats:4222"$/,
+    );
     expect(() => topologyFromEnv({ TRANSPORT: 'nats', NATS_URL: 'nats://nats-0:4222,nats-1:4222' }, { kind: 'gateway' }, available)).toThrow(
       'NATS_URL must be a URL, or several separated by commas, each nats:// or tls://; got "nats-1:4222"',
     );
