@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { NatsServerAuth, PrivateNatsServer } from '../../../../test/harness/nats-server';
+import { freePort } from '../../../../test/harness/processes';
 import { describeWith } from '../../../../test/harness/services';
 import { contextClientToken, ContextClient } from '../context-client';
 import { startContextServers } from '../context-servers';
@@ -96,6 +97,27 @@ describeWith(['nats'])('NATS_URL with credentials, against a nats-server that re
       const eventId = randomUUID();
       await payments.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
       await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 10_000);
+    });
+
+    it('connects them through a NATS_URL that lists a server that is down before the one that is up, with the same credentials', async () => {
+      const namespace = testNamespace('nats-server-list');
+      const down = nats.url.replace(`:${nats.port}`, `:${await freePort()}`);
+      const listed = `${down},${nats.url}`;
+      const orderingOnList = await startContextProcess('ordering', listed, namespace, [OrderingProbeModule]);
+      const paymentsOnList = await startContextProcess('payments', listed, namespace).catch(async (error: unknown) => {
+        await orderingOnList.close();
+        throw error;
+      });
+      try {
+        const client = paymentsOnList.get<ContextClient>(contextClientToken('ordering'));
+        expect(await client.send('ordering.echo', { hello: 'past a server that is down' })).toEqual({ echoed: { hello: 'past a server that is down' } });
+        const eventId = randomUUID();
+        await paymentsOnList.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
+        await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 10_000);
+      } finally {
+        await paymentsOnList.close();
+        await orderingOnList.close();
+      }
     });
 
     it('refuses to start at once, saying so, when NATS_URL has no credentials', async () => {
