@@ -36,8 +36,14 @@ export function moveRequestOf(args: readonly string[]): MoveRequest {
   return { context: context as ContextName, from, to };
 }
 
+/** A Postgres client tool's run on the database at `url`. */
+export interface PgToolRun {
+  url: string;
+  args: string[];
+}
+
 /** Runs pg_dump into pg_restore; rejects with what the failing one wrote. Replaced in the specs. */
-export type DumpAndRestore = (dumpArgs: string[], restoreArgs: string[]) => Promise<void>;
+export type DumpAndRestore = (dump: PgToolRun, restore: PgToolRun) => Promise<void>;
 
 /**
  * Copies a context's schema, with every row and the extensions it holds, from
@@ -81,8 +87,8 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
     ).rows.map((row) => row.name);
     const common = ['--no-owner', '--no-privileges'];
     await dumpAndRestore(
-      [`--dbname=${from}`, '--format=custom', `--schema=${context}`, ...extensions.map((name) => `--extension=${name}`), ...common],
-      [`--dbname=${to}`, '--single-transaction', '--exit-on-error', ...common],
+      { url: from, args: ['--format=custom', `--schema=${context}`, ...extensions.map((name) => `--extension=${name}`), ...common] },
+      { url: to, args: ['--single-transaction', '--exit-on-error', ...common] },
     );
     const counted: MoveReport['tables'] = [];
     for (const name of tables) {
@@ -125,10 +131,12 @@ async function rowsOf(client: Client, schema: string, table: string): Promise<nu
 }
 
 /** Postgres's own tools, which copy what a schema holds (types, sequences, indexes, extensions) as the server has it. */
-function pgDumpIntoPgRestore(dumpArgs: string[], restoreArgs: string[]): Promise<void> {
+function pgDumpIntoPgRestore(dumpRun: PgToolRun, restoreRun: PgToolRun): Promise<void> {
   return new Promise((resolve, reject) => {
-    const dump = spawn('pg_dump', dumpArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const restore = spawn('pg_restore', restoreArgs, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const [dumpArgs, dumpEnv] = pgToolInvocation(dumpRun);
+    const [restoreArgs, restoreEnv] = pgToolInvocation(restoreRun);
+    const dump = spawn('pg_dump', dumpArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: dumpEnv });
+    const restore = spawn('pg_restore', restoreArgs, { stdio: ['pipe', 'ignore', 'pipe'], env: restoreEnv });
     const said = { pg_dump: '', pg_restore: '' };
     dump.stderr.on('data', (chunk) => (said.pg_dump += chunk));
     restore.stderr.on('data', (chunk) => (said.pg_restore += chunk));
@@ -142,6 +150,17 @@ function pgDumpIntoPgRestore(dumpArgs: string[], restoreArgs: string[]): Promise
       });
     Promise.all([ended(restore, 'pg_restore'), ended(dump, 'pg_dump')]).then(() => resolve(), reject);
   });
+}
+
+/**
+ * The arguments and environment of a Postgres client tool on the database at `run.url`, its password handed over in
+ * PGPASSWORD: on the command line, any user of the machine could read it.
+ */
+function pgToolInvocation(run: PgToolRun): [string[], NodeJS.ProcessEnv] {
+  const url = new URL(run.url);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  return [[`--dbname=${url.toString()}`, ...run.args], { ...process.env, ...(password ? { PGPASSWORD: password } : {}) }];
 }
 
 function sameDatabase(one: string, other: string): boolean {
