@@ -1,1 +1,3 @@
 export { CatalogModule } from './catalog.module';
+// What builds the context's schema: for a tool that makes the schema on another database (npm run move-context).
+export { CATALOG_MIGRATIONS } from './infrastructure/migrations';

@@ -1,1 +1,3 @@
 export { PaymentsModule } from './payments.module';
+// What builds the context's schema: for a tool that makes the schema on another database (npm run move-context).
+export { PAYMENTS_MIGRATIONS } from './infrastructure/migrations';

@@ -5,6 +5,7 @@ export * from './config/runtime-settings-file';
 export * from './database/context-database.module';
 export * from './database/embedded-database.service';
 export * from './database/embedded-postgres';
+export { embeddedDatabaseHolder } from './database/embedded-database.lock';
 export * from './database/safe-integer';
 export * from './database/stored-row';
 export * from './database/unique-violation';

@@ -1,1 +1,3 @@
 export { UsersModule } from './users.module';
+// What builds the context's schema: for a tool that makes the schema on another database (npm run move-context).
+export { USERS_MIGRATIONS } from './infrastructure/migrations';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DependencyUnavailableError } from '@tessera/messaging';
-import { EmbeddedDatabaseLock, isProcessAlive, LOCK_FILE_NAME } from './embedded-database.lock';
+import { EmbeddedDatabaseLock, embeddedDatabaseHolder, isProcessAlive, LOCK_FILE_NAME } from './embedded-database.lock';
 
 describe('EmbeddedDatabaseLock', () => {
   let dir: string;
@@ -59,6 +59,19 @@ describe('EmbeddedDatabaseLock', () => {
     writeFileSync(lockFile(), '4242\n');
     lock.release();
     expect(readFileSync(lockFile(), 'utf8').trim()).toBe('4242');
+  });
+});
+
+describe('embeddedDatabaseHolder', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-lock-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the running process that holds the folder, and none for a free folder or a lock whose process is gone', () => {
+    expect(embeddedDatabaseHolder(dir)).toBeUndefined();
+    writeFileSync(join(dir, LOCK_FILE_NAME), '4242\n');
+    expect(embeddedDatabaseHolder(dir, (pid) => pid === 4242)).toBe(4242);
+    expect(embeddedDatabaseHolder(dir, () => false)).toBeUndefined();
   });
 });
 

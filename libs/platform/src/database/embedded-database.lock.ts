@@ -38,6 +38,12 @@ export class EmbeddedDatabaseLock {
   }
 }
 
+/** The pid of the running process that holds the embedded database in `dir`, if one does. */
+export function embeddedDatabaseHolder(dir: string, isAlive: (pid: number) => boolean = isProcessAlive): number | undefined {
+  const holder = holderOf(join(dir, LOCK_FILE_NAME));
+  return holder !== undefined && isAlive(holder) ? holder : undefined;
+}
+
 function tryCreate(file: string): boolean {
   let fd: number;
   try {
