@@ -1,15 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { CONTEXT_NAMES, type ContextName } from '@tessera/contracts';
 import { withoutPassword as shown } from '@tessera/messaging';
-import { Client } from 'pg';
+import { Client, type ClientBase } from 'pg';
 
 /** Why a move was refused or failed, in one line that says what to do. */
 export class MoveRefusal extends Error {}
 
 export interface MoveRequest {
   context: ContextName;
-  /** The database the context's schema is in now: DATABASE_URL, or its own <CONTEXT>_DATABASE_URL. */
+  /**
+   * Where the context's schema is now: a database URL (DATABASE_URL, or its own <CONTEXT>_DATABASE_URL), or the
+   * folder of an embedded database, as an absolute path (`embedded`).
+   */
   from: string;
+  embedded: boolean;
   /** The database it is to live in from now on. */
   to: string;
 }
@@ -20,20 +26,33 @@ export interface MoveReport {
   extensions: string[];
 }
 
-/** The arguments `npm run move-context -- <context> <from-url> <to-url>` takes, or why they are refused. */
+/**
+ * The arguments `npm run move-context -- <context> <from> <to-url>` takes, `<from>` a database URL or an embedded
+ * database's folder, or why they are refused.
+ */
 export function moveRequestOf(args: readonly string[]): MoveRequest {
   const [context, from, to] = args;
   if (args.length !== 3 || !context || !from || !to) {
-    throw new MoveRefusal('usage: npm run move-context -- <context> <from-database-url> <to-database-url>');
+    throw new MoveRefusal('usage: npm run move-context -- <context> <from-database-url or embedded-database-folder> <to-database-url>');
   }
   if (!(CONTEXT_NAMES as readonly string[]).includes(context)) {
     throw new MoveRefusal(`"${context}" is not a context; choose one of ${CONTEXT_NAMES.join(', ')}`);
   }
-  for (const url of [from, to]) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new MoveRefusal(`"${shown(url)}" is not a postgres:// URL`);
+  if (!isDatabaseUrl(to)) throw new MoveRefusal(`"${shown(to)}" is not a postgres:// URL`);
+  if (!isDatabaseUrl(from)) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) throw new MoveRefusal(`"${shown(from)}" is not a postgres:// URL`);
+    const folder = resolve(from);
+    // Its version file is what every Postgres data folder has, and what an empty or mistyped folder lacks.
+    if (!existsSync(join(folder, 'PG_VERSION')))
+      throw new MoveRefusal(`${folder} is not an embedded database's folder (EMBEDDED_DB_DIR), nor is "${from}" a postgres:// URL`);
+    return { context: context as ContextName, from: folder, embedded: true, to };
   }
   if (sameDatabase(from, to)) throw new MoveRefusal(`${shown(from)} and ${shown(to)} are the same database`);
-  return { context: context as ContextName, from, to };
+  return { context: context as ContextName, from, embedded: false, to };
+}
+
+function isDatabaseUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\//.test(text);
 }
 
 /** A Postgres client tool's run on the database at `url`. */
@@ -82,9 +101,7 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
     if ((await tablesOf(target, context)).length > 0) {
       throw new MoveRefusal(`${shown(to)} already has a ${context} schema with tables: move into a database without one`);
     }
-    const extensions = (
-      await source.query<{ name: string }>(`SELECT extname AS name FROM pg_extension WHERE extnamespace = $1::regnamespace ORDER BY extname`, [context])
-    ).rows.map((row) => row.name);
+    const extensions = await extensionsOf(source, context);
     const common = ['--no-owner', '--no-privileges'];
     await dumpAndRestore(
       { url: from, args: ['--format=custom', `--schema=${context}`, ...extensions.map((name) => `--extension=${name}`), ...common] },
@@ -102,7 +119,7 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
   }
 }
 
-async function connected(url: string, which: 'from' | 'into'): Promise<Client> {
+export async function connected(url: string, which: 'from' | 'into'): Promise<Client> {
   const client = new Client({ connectionString: url, application_name: 'tessera-move-context' });
   try {
     await client.connect();
@@ -112,8 +129,16 @@ async function connected(url: string, which: 'from' | 'into'): Promise<Client> {
   }
 }
 
-async function tablesOf(client: Client, schema: string): Promise<string[]> {
+export async function tablesOf(client: ClientBase, schema: string): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema]);
+  return rows.map((row) => row.name);
+}
+
+/** The extensions installed in the schema (catalog's pg_trgm). */
+export async function extensionsOf(client: ClientBase, schema: string): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(`SELECT extname AS name FROM pg_extension WHERE extnamespace = $1::regnamespace ORDER BY extname`, [
+    schema,
+  ]);
   return rows.map((row) => row.name);
 }
 
