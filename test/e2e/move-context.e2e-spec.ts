@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -6,7 +9,8 @@ import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
 import { createTestDatabase } from '../harness/postgres';
 import { ROOT } from '../harness/processes';
-import { describeWith, RunningTopology, startMonolithOnDatabase } from '../harness/topologies';
+import { CONTEXT_NAMES } from '@tessera/contracts';
+import { describeWith, RunningTopology, startMonolithOnDatabase, startMonolithOnEmbeddedFolder } from '../harness/topologies';
 import { shelfAndBuyer } from './shelf-and-buyer';
 
 const run = promisify(execFile);
@@ -40,17 +44,23 @@ async function connectionsOn(url: string): Promise<Record<string, number>> {
 describeWith(['postgres'])('a context moved to a database of its own with npm run move-context', () => {
   const databases: { url: string; drop: () => Promise<void> }[] = [];
   let topology: RunningTopology | undefined;
+  let embeddedFolder: string | undefined;
 
   beforeAll(async () => {
     await run(process.execPath, [join(ROOT, 'node_modules', '@swc', 'cli', 'bin', 'swc.js'), 'tools/move-context', '-d', 'dist', '--ignore', '**/*.spec.ts'], {
       cwd: ROOT,
     });
-    for (let n = 0; n < 3; n++) databases.push(await createTestDatabase());
+    for (let n = 0; n < 4; n++) databases.push(await createTestDatabase());
+  }, 60_000);
+
+  afterEach(async () => {
+    await topology?.stop();
+    topology = undefined;
   }, 60_000);
 
   afterAll(async () => {
-    await topology?.stop();
     for (const database of databases) await database.drop();
+    if (embeddedFolder) rmSync(embeddedFolder, { recursive: true, force: true });
   }, 60_000);
 
   it("serves every order, stock level and idempotency key from the new databases, and the catalog's search with its index", async () => {
@@ -95,5 +105,49 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
     const indexes = await catalog.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' AND indexname = 'products_name_trigram_idx'`);
     await catalog.end();
     expect(indexes.rowCount).toBe(1);
+  }, 240_000);
+
+  // A shop begun with npm start keeps everything in its embedded database; the day it is to be split, or to run on a
+  // server, every context moves to Postgres, with what it holds.
+  it('serves a shop begun on the embedded database from Postgres: its customers, stock, orders and keys', async () => {
+    const postgres = databases[3].url;
+    embeddedFolder = mkdtempSync(join(tmpdir(), 'tessera-move-embedded-'));
+    const folder = join(embeddedFolder, 'db');
+    topology = await startMonolithOnEmbeddedFolder(folder, 'move-embedded-before');
+    let api = await new Api(topology.baseUrl).holdingToOpenApi();
+    const { productId } = await shelfAndBuyer(api, 'embedded', 10);
+    const buyer = { email: `moved-${randomUUID().slice(0, 8)}@example.com`, password: 'correct horse battery' };
+    expect((await api.post('/auth/register', { ...buyer, name: 'Moved' })).status).toBe(201);
+    let token = (await api.post('/auth/login', buyer)).body.accessToken;
+    const confirmed = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { token });
+    expect((await api.post('/payments', { orderId: confirmed.body.id, paymentMethod: 'pm_card_visa' }, { token })).status).toBe(201);
+    const unpaidOrder = { items: [{ productId, quantity: 1 }] };
+    const unpaid = await api.post('/orders', unpaidOrder, { token, headers: { 'idempotency-key': 'moved-from-embedded' } });
+    expect(unpaid.status).toBe(201);
+
+    const refused = await moveContext('users', folder, postgres);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the embedded database in .* is in use by process \d+: stop it first/);
+
+    await topology.stop();
+    for (const context of CONTEXT_NAMES) {
+      const moved = await moveContext(context, folder, postgres);
+      expect(moved).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Copied the ${context} schema`)) });
+    }
+    expect((await moveContext('catalog', folder, postgres)).stderr).toMatch(/already holds rows in catalog\./);
+
+    topology = await startMonolithOnDatabase(postgres, 'move-embedded-after');
+    api = await new Api(topology.baseUrl).holdingToOpenApi();
+    token = (await api.post('/auth/login', buyer)).body.accessToken;
+    expect((await api.get(`/orders/${confirmed.body.id}`, { token })).body.status).toBe('CONFIRMED');
+    const replayed = await api.post('/orders', unpaidOrder, { token, headers: { 'idempotency-key': 'moved-from-embedded' } });
+    expect([replayed.status, replayed.body.id]).toEqual([201, unpaid.body.id]);
+    // Paying it writes to the outboxes, whose positions must go on from where the embedded database's stood.
+    expect((await api.post('/payments', { orderId: unpaid.body.id, paymentMethod: 'pm_card_visa' }, { token })).status).toBe(201);
+    await untilPasses(async () => expect((await api.get(`/orders/${unpaid.body.id}`, { token })).body.status).toBe('CONFIRMED'), 30_000, 250);
+    const another = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { token });
+    expect(another.status).toBe(201);
+    expect((await api.get(`/products/${productId}`)).body.stock).toBe(6);
+    expect((await api.get('/products?q=embedded%20item')).body.items.map((item: { id: string }) => item.id)).toContain(productId);
   }, 240_000);
 });

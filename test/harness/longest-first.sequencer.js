@@ -40,6 +40,8 @@ const E2E_SECONDS_IN_CI = {
   'runtime-settings': 36,
   'rmq-split': 45,
   tls: 31,
+  // Timed here, not yet in CI: the embedded database's move starts the monolith twice and PGlite four times.
+  'move-context': 45,
 };
 /** A suite CI has not timed yet: taken as long, so that it does not end a run alone. */
 const UNTIMED_SECONDS = 150;
@@ -55,7 +57,6 @@ const SHORT_SUITES = new Set([
   'order-expiry',
   'extracted-ordering',
   'nats-split',
-  'move-context',
 ]);
 
 class LongestFirstSequencer extends Sequencer {

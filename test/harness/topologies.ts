@@ -85,6 +85,13 @@ export async function startMonolithOnDatabase(databaseUrl: string, label: string
   return started(label, port, { monolith }, async () => undefined);
 }
 
+/** A monolith on an embedded database kept in `folder` (EMBEDDED_DB_DIR), as `npm start` keeps it in .data/db; its stop leaves the folder. */
+export async function startMonolithOnEmbeddedFolder(folder: string, label: string, extraEnv: Record<string, string> = {}): Promise<RunningTopology> {
+  const port = await freePort();
+  const monolith = AppProcess.start('monolith', label, { ...COMMON_ENV, EMBEDDED_DB_DIR: folder, PORT: String(port), ...extraEnv });
+  return started(label, port, { monolith }, async () => undefined);
+}
+
 /** The contexts a split runs as processes of their own. */
 export const CONTEXT_APPS = CONTEXT_NAMES;
 
