@@ -71,5 +71,17 @@ export function hasNatsCredentials(natsUrl: string | readonly string[]): boolean
  * connections beat every 5 s. With nats.js's two minutes between pings, a connection to a server whose host was gone
  * (nothing ever closes its socket) counted as up for four minutes and more after a new server answered at the same
  * address, and the process took nothing meanwhile.
+ *
+ * Its first connection follows the same rule (`waitOnFirstConnect`): otherwise nats.js drops for good every server of
+ * NATS_URL that failed to answer the first connection, so a process started while one node of its list was down went
+ * on with the others alone, and once the node it was connected to stopped it tried that node for ever while the one
+ * that had come back went unused. The start asks every server first (assertBrokerReachable), so a start with none
+ * there is refused, not kept waiting.
  */
-export const NATS_CONNECTION_UPKEEP = { maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 5000, maxPingOut: 2 } as const;
+export const NATS_CONNECTION_UPKEEP = {
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 500,
+  pingInterval: 5000,
+  maxPingOut: 2,
+  waitOnFirstConnect: true,
+} as const;

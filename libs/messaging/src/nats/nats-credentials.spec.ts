@@ -8,6 +8,7 @@ import { testNamespace } from '../../../../test/harness/brokers';
 import { untilPasses } from '../../../../test/harness/eventually';
 import { NatsServerAuth, PrivateNatsServer } from '../../../../test/harness/nats-server';
 import { freePort } from '../../../../test/harness/processes';
+import { TcpProxy } from '../../../../test/harness/tcp-proxy';
 import { describeWith } from '../../../../test/harness/services';
 import { contextClientToken, ContextClient } from '../context-client';
 import { startContextServers } from '../context-servers';
@@ -117,6 +118,39 @@ describeWith(['nats'])('NATS_URL with credentials, against a nats-server that re
       } finally {
         await paymentsOnList.close();
         await orderingOnList.close();
+      }
+    });
+
+    it('goes on through the next server of NATS_URL when the one it is connected to goes away', async () => {
+      const namespace = testNamespace('nats-failover');
+      const [first, second] = await Promise.all([TcpProxy.to(nats.url), TcpProxy.to(nats.url)]);
+      await second.cut();
+      const listed = `${first.urlThrough(nats.url)},${second.urlThrough(nats.url)}`;
+      const orderingOnList = await startContextProcess('ordering', listed, namespace, [OrderingProbeModule]);
+      const paymentsOnList = await startContextProcess('payments', listed, namespace).catch(async (error: unknown) => {
+        await orderingOnList.close();
+        throw error;
+      });
+      try {
+        const client = paymentsOnList.get<ContextClient>(contextClientToken('ordering'));
+        expect(await client.send('ordering.echo', { hello: 'through the first' })).toEqual({ echoed: { hello: 'through the first' } });
+        expect([first.connectionsMade, second.connectionsMade]).toEqual([expect.any(Number), 0]);
+        expect(first.connectionsMade).toBeGreaterThan(0);
+
+        // The first server stops, the second is there: every connection of both processes must find it by itself.
+        await second.restore();
+        await first.cut();
+        await untilPasses(
+          async () => expect(await client.send('ordering.echo', { hello: 'through the second' })).toEqual({ echoed: { hello: 'through the second' } }),
+          20_000,
+        );
+        const eventId = randomUUID();
+        await paymentsOnList.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
+        await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 20_000);
+      } finally {
+        await paymentsOnList.close();
+        await orderingOnList.close();
+        await Promise.all([first.cut(), second.cut()]);
       }
     });
 
