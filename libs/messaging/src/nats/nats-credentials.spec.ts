@@ -65,6 +65,28 @@ async function refusedStart(natsUrl: string): Promise<unknown> {
   );
 }
 
+/** Runs `body` with an ordering process (the probe's handlers) and a payments process, both on `natsUrl`, and closes both. */
+async function withOrderingAndPayments(natsUrl: string, namespace: string, body: (payments: INestApplication) => Promise<void>): Promise<void> {
+  const ordering = await startContextProcess('ordering', natsUrl, namespace, [OrderingProbeModule]);
+  try {
+    const payments = await startContextProcess('payments', natsUrl, namespace);
+    try {
+      await body(payments);
+    } finally {
+      await payments.close();
+    }
+  } finally {
+    await ordering.close();
+  }
+}
+
+/** Publishes an event of payments' that the ordering process of this suite must be handed within `withinMs`. */
+async function expectEventHanded(payments: INestApplication, withinMs: number): Promise<void> {
+  const eventId = randomUUID();
+  await payments.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
+  await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), withinMs);
+}
+
 const AUTH_KINDS: [string, NatsServerAuth][] = [
   // Characters a URL must percent-encode, and digits first, which nats.js alone would take for the port.
   ['a user and password', { user: 'tessera', password: '4711:p@ss/w?rd' }],
@@ -74,51 +96,33 @@ const AUTH_KINDS: [string, NatsServerAuth][] = [
 describeWith(['nats'])('NATS_URL with credentials, against a nats-server that requires them', () => {
   describe.each(AUTH_KINDS)('%s', (_kind, auth) => {
     let nats: PrivateNatsServer;
-    let ordering: INestApplication | undefined;
-    let payments: INestApplication | undefined;
 
     beforeAll(async () => {
       nats = await PrivateNatsServer.start(`credentials-${'token' in auth ? 'token' : 'user'}`, auth);
     });
 
     afterAll(async () => {
-      await payments?.close();
-      await ordering?.close();
       await nats?.remove();
     });
 
     it('connects a context server and its callers with the credentials in the URL: a request is answered and an event delivered', async () => {
       const namespace = testNamespace('nats-credentials');
-      ordering = await startContextProcess('ordering', nats.url, namespace, [OrderingProbeModule]);
-      payments = await startContextProcess('payments', nats.url, namespace);
-
-      const client = payments.get<ContextClient>(contextClientToken('ordering'));
-      expect(await client.send('ordering.echo', { hello: 'over an authenticated NATS' })).toEqual({ echoed: { hello: 'over an authenticated NATS' } });
-
-      const eventId = randomUUID();
-      await payments.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
-      await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 10_000);
+      await withOrderingAndPayments(nats.url, namespace, async (payments) => {
+        const client = payments.get<ContextClient>(contextClientToken('ordering'));
+        expect(await client.send('ordering.echo', { hello: 'over an authenticated NATS' })).toEqual({ echoed: { hello: 'over an authenticated NATS' } });
+        await expectEventHanded(payments, 10_000);
+      });
     });
 
     it('connects them through a NATS_URL that lists a server that is down before the one that is up, with the same credentials', async () => {
       const namespace = testNamespace('nats-server-list');
       const down = nats.url.replace(`:${nats.port}`, `:${await freePort()}`);
       const listed = `${down},${nats.url}`;
-      const orderingOnList = await startContextProcess('ordering', listed, namespace, [OrderingProbeModule]);
-      const paymentsOnList = await startContextProcess('payments', listed, namespace).catch(async (error: unknown) => {
-        await orderingOnList.close();
-        throw error;
-      });
-      try {
-        const client = paymentsOnList.get<ContextClient>(contextClientToken('ordering'));
+      await withOrderingAndPayments(listed, namespace, async (payments) => {
+        const client = payments.get<ContextClient>(contextClientToken('ordering'));
         expect(await client.send('ordering.echo', { hello: 'past a server that is down' })).toEqual({ echoed: { hello: 'past a server that is down' } });
-        const eventId = randomUUID();
-        await paymentsOnList.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
-        await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 10_000);
-      } finally {
-        await paymentsOnList.close();
-        await orderingOnList.close();
-      }
+        await expectEventHanded(payments, 10_000);
+      });
     });
 
     it('goes on through the next server of NATS_URL when the one it is connected to goes away', async () => {
@@ -126,13 +130,8 @@ describeWith(['nats'])('NATS_URL with credentials, against a nats-server that re
       const [first, second] = await Promise.all([TcpProxy.to(nats.url), TcpProxy.to(nats.url)]);
       await second.cut();
       const listed = `${first.urlThrough(nats.url)},${second.urlThrough(nats.url)}`;
-      const orderingOnList = await startContextProcess('ordering', listed, namespace, [OrderingProbeModule]);
-      const paymentsOnList = await startContextProcess('payments', listed, namespace).catch(async (error: unknown) => {
-        await orderingOnList.close();
-        throw error;
-      });
-      try {
-        const client = paymentsOnList.get<ContextClient>(contextClientToken('ordering'));
+      await withOrderingAndPayments(listed, namespace, async (payments) => {
+        const client = payments.get<ContextClient>(contextClientToken('ordering'));
         expect(await client.send('ordering.echo', { hello: 'through the first' })).toEqual({ echoed: { hello: 'through the first' } });
         expect([first.connectionsMade, second.connectionsMade]).toEqual([expect.any(Number), 0]);
         expect(first.connectionsMade).toBeGreaterThan(0);
@@ -144,14 +143,8 @@ describeWith(['nats'])('NATS_URL with credentials, against a nats-server that re
           async () => expect(await client.send('ordering.echo', { hello: 'through the second' })).toEqual({ echoed: { hello: 'through the second' } }),
           20_000,
         );
-        const eventId = randomUUID();
-        await paymentsOnList.get(IntegrationEventPublisher).publish(PAYMENTS_EVENTS.PAYMENT_SUCCEEDED, { eventId, paymentId: randomUUID() });
-        await untilPasses(() => expect(handedEvents).toContainEqual(expect.objectContaining({ eventId })), 20_000);
-      } finally {
-        await paymentsOnList.close();
-        await orderingOnList.close();
-        await Promise.all([first.cut(), second.cut()]);
-      }
+        await expectEventHanded(payments, 20_000);
+      }).finally(() => Promise.all([first.cut(), second.cut()]));
     });
 
     it('refuses to start at once, saying so, when NATS_URL has no credentials', async () => {
