@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { moveContext, MoveRefusal, moveRequestOf } from './move-context';
+import { moveContext } from './move-context';
+import { MoveRefusal, moveRequestOf } from './move-request';
 
 describe('moveRequestOf', () => {
   it('takes a context and the database URLs to move it from and into', () => {

@@ -1,59 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CONTEXT_NAMES, type ContextName } from '@tessera/contracts';
 import { withoutPassword as shown } from '@tessera/messaging';
-import { Client, type ClientBase } from 'pg';
-
-/** Why a move was refused or failed, in one line that says what to do. */
-export class MoveRefusal extends Error {}
-
-export interface MoveRequest {
-  context: ContextName;
-  /**
-   * Where the context's schema is now: a database URL (DATABASE_URL, or its own <CONTEXT>_DATABASE_URL), or the
-   * folder of an embedded database, as an absolute path (`embedded`).
-   */
-  from: string;
-  embedded: boolean;
-  /** The database it is to live in from now on. */
-  to: string;
-}
-
-export interface MoveReport {
-  /** Each table of the schema with its rows, counted alike on both databases once the copy was made. */
-  tables: { name: string; rows: number }[];
-  extensions: string[];
-}
-
-/**
- * The arguments `npm run move-context -- <context> <from> <to-url>` takes, `<from>` a database URL or an embedded
- * database's folder, or why they are refused.
- */
-export function moveRequestOf(args: readonly string[]): MoveRequest {
-  const [context, from, to] = args;
-  if (args.length !== 3 || !context || !from || !to) {
-    throw new MoveRefusal('usage: npm run move-context -- <context> <from-database-url or embedded-database-folder> <to-database-url>');
-  }
-  if (!(CONTEXT_NAMES as readonly string[]).includes(context)) {
-    throw new MoveRefusal(`"${context}" is not a context; choose one of ${CONTEXT_NAMES.join(', ')}`);
-  }
-  if (!isDatabaseUrl(to)) throw new MoveRefusal(`"${shown(to)}" is not a postgres:// URL`);
-  if (!isDatabaseUrl(from)) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) throw new MoveRefusal(`"${shown(from)}" is not a postgres:// URL`);
-    const folder = resolve(from);
-    // Its version file is what every Postgres data folder has, and what an empty or mistyped folder lacks.
-    if (!existsSync(join(folder, 'PG_VERSION')))
-      throw new MoveRefusal(`${folder} is not an embedded database's folder (EMBEDDED_DB_DIR), nor is "${from}" a postgres:// URL`);
-    return { context: context as ContextName, from: folder, embedded: true, to };
-  }
-  if (sameDatabase(from, to)) throw new MoveRefusal(`${shown(from)} and ${shown(to)} are the same database`);
-  return { context: context as ContextName, from, embedded: false, to };
-}
-
-function isDatabaseUrl(text: string): boolean {
-  return /^postgres(ql)?:\/\//.test(text);
-}
+import { migrateAndCopy } from './copy-by-migrations';
+import { MoveRefusal, type MoveReport, type MoveRequest } from './move-request';
+import { connected, connectionsOf, extensionsOf, rowsOf, tablesOf } from './schema-reads';
 
 /** A Postgres client tool's run on the database at `url`. */
 export interface PgToolRun {
@@ -81,6 +30,8 @@ export type DumpAndRestore = (dump: PgToolRun, restore: PgToolRun) => Promise<vo
  * the old database as it was and the new one with all of the schema or none
  * of it (one restore transaction); a new one that has it is refused by the
  * next try, and holds a full copy, whose rows the report would have counted.
+ * Where the client tools cannot copy it (UnfitClientTools), the schema is made
+ * by the context's migrations and the rows are copied (migrateAndCopy).
  */
 export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndRestore = pgDumpIntoPgRestore): Promise<MoveReport> {
   const { context, from, to } = request;
@@ -103,10 +54,22 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
     }
     const extensions = await extensionsOf(source, context);
     const common = ['--no-owner', '--no-privileges'];
-    await dumpAndRestore(
-      { url: from, args: ['--format=custom', `--schema=${context}`, ...extensions.map((name) => `--extension=${name}`), ...common] },
-      { url: to, args: ['--single-transaction', '--exit-on-error', ...common] },
-    );
+    try {
+      await dumpAndRestore(
+        { url: from, args: ['--format=custom', `--schema=${context}`, ...extensions.map((name) => `--extension=${name}`), ...common] },
+        { url: to, args: ['--single-transaction', '--exit-on-error', ...common] },
+      );
+    } catch (error) {
+      if (!(error instanceof UnfitClientTools)) throw error;
+      // Nothing was restored (one transaction): the new database is as it was, and the copy by migrations starts there.
+      const reading = {
+        reachedBy: { url: from },
+        sharedServer: true,
+        name: shown(from),
+        connection: async () => ({ client: source, release: () => undefined }),
+      };
+      return { tables: await migrateAndCopy(context, reading, target, to, shown(to)), extensions, copiedRowsBecause: error.message };
+    }
     const counted: MoveReport['tables'] = [];
     for (const name of tables) {
       const [before, after] = await Promise.all([rowsOf(source, context, name), rowsOf(target, context, name)]);
@@ -119,41 +82,12 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
   }
 }
 
-export async function connected(url: string, which: 'from' | 'into'): Promise<Client> {
-  const client = new Client({ connectionString: url, application_name: 'tessera-move-context' });
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    throw new MoveRefusal(`cannot connect to the database to move ${which}, ${shown(url)}: ${(error as Error).message}`);
-  }
-}
-
-export async function tablesOf(client: ClientBase, schema: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema]);
-  return rows.map((row) => row.name);
-}
-
-/** The extensions installed in the schema (catalog's pg_trgm). */
-export async function extensionsOf(client: ClientBase, schema: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(`SELECT extname AS name FROM pg_extension WHERE extnamespace = $1::regnamespace ORDER BY extname`, [
-    schema,
-  ]);
-  return rows.map((row) => row.name);
-}
-
-async function connectionsOf(client: Client, context: ContextName): Promise<number> {
-  const { rows } = await client.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
-    [`tessera-${context}`],
-  );
-  return rows[0].count;
-}
-
-async function rowsOf(client: Client, schema: string, table: string): Promise<number> {
-  const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM "${schema}"."${table}"`);
-  return Number(rows[0].count);
-}
+/**
+ * pg_dump or pg_restore cannot copy this schema here: one is not installed, pg_dump is older than the server it reads
+ * (it refuses a newer one), or pg_restore older than the pg_dump that wrote the archive. The schema is then copied by
+ * the context's migrations instead (migrateAndCopy), which needs neither.
+ */
+export class UnfitClientTools extends MoveRefusal {}
 
 /** Postgres's own tools, which copy what a schema holds (types, sequences, indexes, extensions) as the server has it. */
 function pgDumpIntoPgRestore(dumpRun: PgToolRun, restoreRun: PgToolRun): Promise<void> {
@@ -170,12 +104,24 @@ function pgDumpIntoPgRestore(dumpRun: PgToolRun, restoreRun: PgToolRun): Promise
     restore.stdin.on('error', () => undefined);
     const ended = (child: ChildProcess, name: keyof typeof said) =>
       new Promise<void>((done, failed) => {
-        child.once('error', (error) => failed(new MoveRefusal(`${name} could not be run (${error.message}): install Postgres's client tools`)));
-        child.once('close', (code) => (code === 0 ? done() : failed(new MoveRefusal(`${name} failed (exit ${code}): ${said[name].trim()}`))));
+        child.once('error', (error) => failed(new UnfitClientTools(`${name} could not be run (${error.message})`)));
+        child.once('close', (code) => {
+          if (code === 0) return done();
+          const reason = `${name} failed (exit ${code}): ${said[name].trim()}`;
+          failed(TOO_OLD[name].test(said[name]) ? new UnfitClientTools(reason) : new MoveRefusal(reason));
+        });
       });
-    Promise.all([ended(restore, 'pg_restore'), ended(dump, 'pg_dump')]).then(() => resolve(), reject);
+    void Promise.allSettled([ended(dump, 'pg_dump'), ended(restore, 'pg_restore')]).then((outcomes) => {
+      const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as MoveRefusal] : []));
+      if (failures.length === 0) return resolve();
+      // A dump that failed leaves the restore an empty archive, which it fails on too: the dump's reason is the one.
+      reject(failures.find((failure) => failure instanceof UnfitClientTools) ?? failures[0]);
+    });
   });
 }
+
+/** What each tool says when it is older than what it is given to read. */
+const TOO_OLD = { pg_dump: /server version mismatch/, pg_restore: /unsupported version .* in file header/ };
 
 /**
  * The arguments and environment of a Postgres client tool on the database at `run.url`, its password handed over in
@@ -186,16 +132,4 @@ function pgToolInvocation(run: PgToolRun): [string[], NodeJS.ProcessEnv] {
   const password = decodeURIComponent(url.password);
   url.password = '';
   return [[`--dbname=${url.toString()}`, ...run.args], { ...process.env, ...(password ? { PGPASSWORD: password } : {}) }];
-}
-
-function sameDatabase(one: string, other: string): boolean {
-  const key = (url: string) => {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
-  };
-  try {
-    return key(one) === key(other);
-  } catch {
-    return one === other;
-  }
 }

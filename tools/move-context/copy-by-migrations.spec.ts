@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { createTestDatabase } from '../../test/harness/postgres';
 import { describeWith } from '../../test/harness/services';
-import { copyRows } from './from-embedded';
-import { MoveRefusal } from './move-context';
+import { copyRows } from './copy-by-migrations';
+import { MoveRefusal } from './move-request';
 
 // What the migrations of a context make, in small: a table that refers to another whose name sorts after it, an
 // identity, a bigserial, a generated column, and the types JSON could bend (a bigint above 2^53, a long numeric,
