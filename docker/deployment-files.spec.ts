@@ -102,6 +102,13 @@ describe('the Dockerfile', () => {
     ]);
   });
 
+  it('builds npm run move-context into the image, where docker/README.md runs it', () => {
+    expect(stages[1].lines).toContain('RUN npm run compile:tools');
+    const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['compile:tools']).toMatch(/^swc tools\/move-context -d dist /);
+    expect(readFileSync(join(DOCKER, 'README.md'), 'utf8')).toMatch(/--entrypoint node monolith \\\n\s+dist\/tools\/move-context\/main\.js /);
+  });
+
   it('sets only configuration the apps read, in production mode', () => {
     const env = Object.fromEntries(
       lines.filter((line) => /^ENV\s/i.test(line)).flatMap((line) => [...line.matchAll(/(\w+)=(\S+)/g)].map(([, name, value]) => [name, value])),
