@@ -9,7 +9,10 @@ import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
 import { createTestDatabase } from '../harness/postgres';
 import { ROOT } from '../harness/processes';
-import { CONTEXT_NAMES } from '@tessera/contracts';
+import { CONTEXT_NAMES, type ContextName } from '@tessera/contracts';
+import { PAYMENTS_MIGRATIONS } from '@tessera/payments';
+import { contextDataSourceOptions, migrateContextSchema } from '@tessera/platform';
+import { DataSource } from 'typeorm';
 import { describeWith, RunningTopology, startMonolithOnDatabase, startMonolithOnEmbeddedFolder } from '../harness/topologies';
 import { shelfAndBuyer } from './shelf-and-buyer';
 
@@ -40,6 +43,16 @@ function olderPgDump(): string {
   return folder;
 }
 
+/** Gives the database at `url` the context's schema, made by its migrations, with no rows. */
+async function migrated(url: string, context: ContextName, migrations: (new () => unknown)[]): Promise<void> {
+  const dataSource = await new DataSource({ ...contextDataSourceOptions({ context, entities: [], migrations }), url }).initialize();
+  try {
+    await migrateContextSchema(dataSource, context, true);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 /** The application names of the connections open on the database at `url`, each with how many there are. */
 async function connectionsOn(url: string): Promise<Record<string, number>> {
   const client = new Client({ connectionString: url });
@@ -67,7 +80,8 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
     await run(process.execPath, [join(ROOT, 'node_modules', '@swc', 'cli', 'bin', 'swc.js'), 'tools/move-context', '-d', 'dist', '--ignore', '**/*.spec.ts'], {
       cwd: ROOT,
     });
-    for (let n = 0; n < 4; n++) databases.push(await createTestDatabase());
+    // The first test's shared database and its three new ones, then the second test's.
+    for (let n = 0; n < 5; n++) databases.push(await createTestDatabase());
   }, 60_000);
 
   afterEach(async () => {
@@ -81,7 +95,7 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
   }, 60_000);
 
   it("serves every order, stock level and idempotency key from the new databases, and the catalog's search with its index", async () => {
-    const [shared, orderingDatabase, catalogDatabase] = databases.map((database) => database.url);
+    const [shared, orderingDatabase, catalogDatabase, paymentsDatabase] = databases.map((database) => database.url);
     topology = await startMonolithOnDatabase(shared, 'move-context-before');
     let api = await new Api(topology.baseUrl).holdingToOpenApi();
     const { productId, token } = await shelfAndBuyer(api, 'moved', 10);
@@ -106,9 +120,18 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
         /^pg_dump failed \(exit 1\): pg_dump: error: aborting because of server version mismatch; .*; so the schema was made by the context's migrations, and its rows copied\.\nCopied the catalog schema, with the extension\(s\) pg_trgm,/,
       ),
     });
-    expect((await moveContext(['catalog', shared, catalogDatabase])).stderr).toMatch(/already has a catalog schema with tables/);
+    expect((await moveContext(['catalog', shared, catalogDatabase])).stderr).toMatch(/already holds rows in catalog\./);
+    // Payments into a database that has its schema without rows, as a copy by migrations stopped before its commit
+    // leaves it: the next try completes the copy.
+    await migrated(paymentsDatabase, 'payments', PAYMENTS_MIGRATIONS);
+    const paymentsMoved = await moveContext(['payments', shared, paymentsDatabase]);
+    expect(paymentsMoved).toMatchObject({ code: 0, stdout: expect.stringMatching(/already has the payments schema, with no rows; so the schema was made by/) });
 
-    topology = await startMonolithOnDatabase(shared, 'move-context-after', { ORDERING_DATABASE_URL: orderingDatabase, CATALOG_DATABASE_URL: catalogDatabase });
+    topology = await startMonolithOnDatabase(shared, 'move-context-after', {
+      ORDERING_DATABASE_URL: orderingDatabase,
+      CATALOG_DATABASE_URL: catalogDatabase,
+      PAYMENTS_DATABASE_URL: paymentsDatabase,
+    });
     api = await new Api(topology.baseUrl).holdingToOpenApi();
     expect((await api.get(`/orders/${confirmed.body.id}`, { token })).body.status).toBe('CONFIRMED');
     const replayed = await api.post('/orders', unpaidOrder, { token, headers: { 'idempotency-key': 'moved-unpaid' } });
@@ -121,6 +144,8 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
     // Served from the new databases, not from the schemas the old one still holds.
     expect(await connectionsOn(shared)).not.toHaveProperty('tessera-ordering');
     expect(await connectionsOn(shared)).not.toHaveProperty('tessera-catalog');
+    expect(await connectionsOn(shared)).not.toHaveProperty('tessera-payments');
+    expect(await connectionsOn(paymentsDatabase)).toHaveProperty('tessera-payments');
     expect(await connectionsOn(orderingDatabase)).toHaveProperty('tessera-ordering');
     expect(await connectionsOn(catalogDatabase)).toHaveProperty('tessera-catalog');
     const catalog = new Client({ connectionString: catalogDatabase });
@@ -133,7 +158,7 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
   // A shop begun with npm start keeps everything in its embedded database; the day it is to be split, or to run on a
   // server, every context moves to Postgres, with what it holds.
   it('serves a shop begun on the embedded database from Postgres: its customers, stock, orders and keys', async () => {
-    const postgres = databases[3].url;
+    const [, , , , postgres] = databases.map((database) => database.url);
     embeddedFolder = mkdtempSync(join(tmpdir(), 'tessera-move-embedded-'));
     const folder = join(embeddedFolder, 'db');
     topology = await startMonolithOnEmbeddedFolder(folder, 'move-embedded-before');

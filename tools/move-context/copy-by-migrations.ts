@@ -1,5 +1,6 @@
 import { CATALOG_MIGRATIONS } from '@tessera/catalog';
 import type { ContextName } from '@tessera/contracts';
+import { withoutPassword as shown } from '@tessera/messaging';
 import { ORDERING_MIGRATIONS } from '@tessera/ordering';
 import { PAYMENTS_MIGRATIONS } from '@tessera/payments';
 import { contextDataSourceOptions, migrateContextSchema } from '@tessera/platform';
@@ -7,7 +8,7 @@ import { USERS_MIGRATIONS } from '@tessera/users';
 import type { ClientBase } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MoveRefusal, type MoveReport } from './move-request';
-import { tablesOf } from './schema-reads';
+import { refuseRowsIn, tablesOf } from './schema-reads';
 
 const MIGRATIONS: Record<ContextName, (new () => unknown)[]> = {
   users: USERS_MIGRATIONS,
@@ -42,13 +43,7 @@ export interface MigratedSource {
  * sequences' positions, in one transaction, so it holds the empty schema or the full copy. A next try after an empty
  * schema makes the copy; after a full one it is refused.
  */
-export async function migrateAndCopy(
-  context: ContextName,
-  source: MigratedSource,
-  target: ClientBase,
-  to: string,
-  targetName: string,
-): Promise<MoveReport['tables']> {
+export async function migrateAndCopy(context: ContextName, source: MigratedSource, target: ClientBase, to: string): Promise<MoveReport['tables']> {
   const before = await source.connection();
   try {
     if ((await tablesOf(before.client, context)).length === 0) throw new MoveRefusal(`${source.name} has no ${context} schema with tables: nothing to move`);
@@ -67,7 +62,7 @@ export async function migrateAndCopy(
   await migrated(new DataSource({ ...options, url: to, extra: { max: 2 } }), context, true);
   const reading = await source.connection();
   try {
-    return await copyRows(reading.client, target, context, targetName);
+    return await copyRows(reading.client, target, context, shown(to));
   } finally {
     reading.release();
   }
@@ -98,11 +93,7 @@ export async function copyRows(source: ClientBase, target: ClientBase, schema: s
     const copied = tables.filter((table) => table !== 'migrations');
     // A process of the context started on the new database meanwhile waits until the copy is done, or is done with.
     await target.query(`LOCK TABLE ${tables.map((table) => `"${schema}"."${table}"`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-    for (const table of copied) {
-      const { rows } = await target.query(`SELECT 1 FROM "${schema}"."${table}" LIMIT 1`);
-      if (rows.length > 0)
-        throw new MoveRefusal(`${targetName} already holds rows in ${schema}.${table}: move into a database whose ${schema} tables are empty`);
-    }
+    await refuseRowsIn(target, schema, targetName);
     for (const table of copied) await copyTable(source, target, schema, table);
     await copySequences(source, target, schema);
     const counted: MoveReport['tables'] = [];

@@ -2,7 +2,6 @@ import { EmbeddedPostgres, embeddedDatabaseHolder } from '@tessera/platform';
 import { migrateAndCopy } from './copy-by-migrations';
 import { MoveRefusal, type MoveReport, type MoveRequest } from './move-request';
 import { connected, extensionsOf } from './schema-reads';
-import { withoutPassword as shown } from '@tessera/messaging';
 
 /**
  * Moves a context from an embedded database (a folder: `.data/db`, or a split's `.data/split/<context>`) to a
@@ -36,7 +35,7 @@ export async function moveFromEmbedded(request: MoveRequest): Promise<MoveReport
         return { client, release: () => client.release() };
       },
     };
-    const tables = await migrateAndCopy(context, source, target, to, shown(to));
+    const tables = await migrateAndCopy(context, source, target, to);
     return { tables, extensions: await extensionsOf(target, context) };
   } finally {
     await target.end();

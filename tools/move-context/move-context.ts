@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { withoutPassword as shown } from '@tessera/messaging';
 import { migrateAndCopy } from './copy-by-migrations';
 import { MoveRefusal, type MoveReport, type MoveRequest } from './move-request';
-import { connected, connectionsOf, extensionsOf, rowsOf, tablesOf } from './schema-reads';
+import { connected, connectionsOf, extensionsOf, refuseRowsIn, rowsOf, tablesOf } from './schema-reads';
 
 /** A Postgres client tool's run on the database at `url`. */
 export interface PgToolRun {
@@ -24,14 +24,16 @@ export type DumpAndRestore = (dump: PgToolRun, restore: PgToolRun) => Promise<vo
  * (catalog's pg_trgm), and its restore then fails on the index that needs it;
  * here each is named. Refused while a process of the context (its pool's
  * application name, `tessera-<context>`) is connected to the old database, since
- * what it wrote after the copy would be lost; and when the new database already
- * has the schema. The old schema is left as it was: dropped by hand once the
- * context serves from the new database. Killed at any point, the move leaves
- * the old database as it was and the new one with all of the schema or none
- * of it (one restore transaction); a new one that has it is refused by the
- * next try, and holds a full copy, whose rows the report would have counted.
- * Where the client tools cannot copy it (UnfitClientTools), the schema is made
- * by the context's migrations and the rows are copied (migrateAndCopy).
+ * what it wrote after the copy would be lost; and when the new database's
+ * tables of the schema hold rows. The old schema is left as it was: dropped by
+ * hand once the context serves from the new database. Killed at any point, the
+ * move leaves the old database as it was and the new one with all of the
+ * schema or none of it (one restore transaction); a new one that has it is
+ * refused by the next try, and holds a full copy, whose rows the report would
+ * have counted. Where the client tools cannot copy it (UnfitClientTools), or
+ * the new database has the schema without rows (a copy by migrations stopped
+ * before its commit leaves it so), the schema is made by the context's
+ * migrations and the rows are copied (migrateAndCopy).
  */
 export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndRestore = pgDumpIntoPgRestore): Promise<MoveReport> {
   const { context, from, to } = request;
@@ -49,10 +51,19 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
         `${running} connection(s) of tessera-${context} are open on ${shown(from)}: stop every process that hosts ${context} first, or what it writes after the copy is lost`,
       );
     }
-    if ((await tablesOf(target, context)).length > 0) {
-      throw new MoveRefusal(`${shown(to)} already has a ${context} schema with tables: move into a database without one`);
-    }
     const extensions = await extensionsOf(source, context);
+    const reading = {
+      reachedBy: { url: from },
+      sharedServer: true,
+      name: shown(from),
+      connection: async () => ({ client: source, release: () => undefined }),
+    };
+    if ((await tablesOf(target, context)).length > 0) {
+      await refuseRowsIn(target, context, shown(to));
+      // The schema without rows that a copy by migrations stopped before its commit leaves: the next try completes it.
+      const because = `${shown(to)} already has the ${context} schema, with no rows`;
+      return { tables: await migrateAndCopy(context, reading, target, to), extensions, copiedRowsBecause: because };
+    }
     const common = ['--no-owner', '--no-privileges'];
     try {
       await dumpAndRestore(
@@ -62,13 +73,7 @@ export async function moveContext(request: MoveRequest, dumpAndRestore: DumpAndR
     } catch (error) {
       if (!(error instanceof UnfitClientTools)) throw error;
       // Nothing was restored (one transaction): the new database is as it was, and the copy by migrations starts there.
-      const reading = {
-        reachedBy: { url: from },
-        sharedServer: true,
-        name: shown(from),
-        connection: async () => ({ client: source, release: () => undefined }),
-      };
-      return { tables: await migrateAndCopy(context, reading, target, to, shown(to)), extensions, copiedRowsBecause: error.message };
+      return { tables: await migrateAndCopy(context, reading, target, to), extensions, copiedRowsBecause: error.message };
     }
     const counted: MoveReport['tables'] = [];
     for (const name of tables) {

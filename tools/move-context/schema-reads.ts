@@ -41,3 +41,16 @@ export async function rowsOf(client: ClientBase, schema: string, table: string):
   const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM "${schema}"."${table}"`);
   return Number(rows[0].count);
 }
+
+/**
+ * Refuses a database whose tables of the schema hold a row (but the migrations table, which the migrations fill): a
+ * copy into it would collide with them or sit beside them.
+ */
+export async function refuseRowsIn(client: ClientBase, schema: string, databaseName: string): Promise<void> {
+  for (const table of await tablesOf(client, schema)) {
+    if (table === 'migrations') continue;
+    const { rows } = await client.query(`SELECT 1 FROM "${schema}"."${table}" LIMIT 1`);
+    if (rows.length > 0)
+      throw new MoveRefusal(`${databaseName} already holds rows in ${schema}.${table}: move into a database whose ${schema} tables are empty`);
+  }
+}
