@@ -68,7 +68,8 @@ describe('new:context', () => {
     });
 
     it('names everything after the context', () => {
-      expect(created('libs/specimen/src/index.ts')).toBe("export { SpecimenModule } from './specimen.module';\n");
+      expect(created('libs/specimen/src/index.ts')).toMatch(/^export \{ SpecimenModule \} from '\.\/specimen\.module';$/m);
+      expect(created('libs/specimen/src/index.ts')).toMatch(/^export \{ SPECIMEN_MIGRATIONS \} from '\.\/infrastructure\/migrations';$/m);
       expect(created('libs/specimen/src/specimen.module.ts')).toContain(
         "ContextDatabaseModule.forContext({ context: 'specimen', entities: [], migrations: SPECIMEN_MIGRATIONS })",
       );
@@ -109,6 +110,8 @@ describe('new:context', () => {
         'specimen-context': { root: 'libs/specimen' },
       });
       expect(edited('.dependency-cruiser.js')).toMatch(/^const CONTEXTS = '\([a-z|]+\|specimen\)';$/m);
+      expect(edited('tools/move-context/copy-by-migrations.ts')).toMatch(/^import \{ SPECIMEN_MIGRATIONS \} from '@tessera\/specimen';$/m);
+      expect(edited('tools/move-context/copy-by-migrations.ts')).toMatch(/^ {2}specimen: SPECIMEN_MIGRATIONS,$/m);
       const port = 4001 + existingContexts(root).length;
       expect(edited('.env.example')).toMatch(/^# SPECIMEN_DATABASE_URL=$/m);
       expect(edited('.env.example')).toMatch(new RegExp(`^# SPECIMEN_TCP_ADDRESS=127\\.0\\.0\\.1:${port}$`, 'm'));

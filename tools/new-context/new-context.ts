@@ -140,6 +140,10 @@ function listEdits({ name, Name, NAME }: ContextSpelling, healthPort: number): R
       lineAfterLast(/^# (?!GATEWAY_)[A-Z]+_TCP_ADDRESS=\S+$/, `# ${NAME}_TCP_ADDRESS=127.0.0.1:${tcpPortOf(healthPort)}`),
       lineAfterLast(/^# [A-Z]+_TCP_LISTEN_ADDRESS=$/, `# ${NAME}_TCP_LISTEN_ADDRESS=`),
     ),
+    'tools/move-context/copy-by-migrations.ts': chain(
+      lineAfterLast(/^import \{ [A-Z_]+_MIGRATIONS \} from '@tessera\/[a-z-]+';$/, `import { ${NAME}_MIGRATIONS } from '@tessera/${name}';`),
+      lineAfterLast(/^ {2}[a-z-]+: [A-Z_]+_MIGRATIONS,$/, `  ${name}: ${NAME}_MIGRATIONS,`),
+    ),
     '.dependency-cruiser.js': replaceOnce(/(const CONTEXTS = '\()([^)]*)(\)';)/, (_, start, names, end) => `${start}${names}|${name}${end}`),
     'docker/Dockerfile': replaceOnce(/(\{[^{}]*: \d+)( \}\[process\.env\.APP\])/, (_, ports, end) => `${ports}, ${name}: ${healthPort}${end}`),
     'docker/postgres/create-context-databases.sql': lineAfterLast(/^CREATE DATABASE \w+;$/, `CREATE DATABASE ${name};`),
