@@ -40,7 +40,8 @@ const E2E_SECONDS_IN_CI = {
   'runtime-settings': 36,
   'rmq-split': 45,
   tls: 31,
-  'move-context': 92,
+  // Timed here, not yet in CI: the embedded database's move starts the monolith twice and PGlite four times.
+  'move-context': 45,
 };
 /** A suite CI has not timed yet: taken as long, so that it does not end a run alone. */
 const UNTIMED_SECONDS = 150;
