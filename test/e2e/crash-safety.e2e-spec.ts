@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse } from '../harness/http';
-import { orderLoad, settledAnswer, unlessKilled } from '../harness/order-load';
+import { answerBeforeKill, orderLoad, settledAnswer } from '../harness/order-load';
 import { OrderFlowRows, orderFlowViolationsAtRest, ordersNoKeyAnswered, readEmbedded, readPostgres } from '../harness/order-invariants';
 import { createTestDatabase } from '../harness/postgres';
 import { AppProcess, freePort, waitForStatus } from '../harness/processes';
@@ -171,7 +171,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
         await shop.process.stop();
         await shop.start(faultPoint);
 
-        expect(await unlessKilled(() => placeOrder(buyer, productId, key))).toBeUndefined();
+        expect(await answerBeforeKill(() => placeOrder(buyer, productId, key))).toBeUndefined();
         await shop.process.exitCode();
         await shop.start();
 
@@ -195,7 +195,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       await shop.process.stop();
       await shop.start('place-order:after-reserve');
 
-      expect(await unlessKilled(() => placeOrder(buyer, productId, key))).toBeUndefined();
+      expect(await answerBeforeKill(() => placeOrder(buyer, productId, key))).toBeUndefined();
       await shop.process.exitCode();
       await shop.start();
 
@@ -214,7 +214,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
         await shop.process.stop();
         await shop.start(faultPoint);
 
-        expect(await unlessKilled(() => pay(buyer, order.id, key))).toBeUndefined();
+        expect(await answerBeforeKill(() => pay(buyer, order.id, key))).toBeUndefined();
         await shop.process.exitCode();
         await shop.start();
 
@@ -242,7 +242,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       const order = (await placeOrder(buyer, productId, randomUUID())).body;
       const key = randomUUID();
 
-      expect(await unlessKilled(() => pay(buyer, order.id, key))).toBeUndefined();
+      expect(await answerBeforeKill(() => pay(buyer, order.id, key))).toBeUndefined();
       await shop.process.exitCode();
       shop.setPaymentTimeout(PAYMENT_TIMEOUT_SECONDS);
       // The pending-payments sweeper charges the payment the killed request left once it is three request timeouts (6 s)
@@ -272,7 +272,7 @@ describe.each(databasesUnderTest())('the order flow killed at any point, on the 
       await shop.process.stop();
       await shop.start('cancel-order:after-store');
 
-      expect(await unlessKilled(() => shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: buyer }))).toBeUndefined();
+      expect(await answerBeforeKill(() => shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: buyer }))).toBeUndefined();
       await shop.process.exitCode();
       await shop.start();
 

@@ -13,6 +13,24 @@ export async function unlessKilled(call: () => Promise<ApiResponse>): Promise<Ap
 }
 
 /**
+ * What a process started to be killed at a fault point answers a request that
+ * is to reach that point: undefined once the process is gone. A 503 (on a busy
+ * machine the request's timeout can run out while its work goes on towards the
+ * fault point) or a key still being resolved is asked again with the same
+ * request, as a client would, until the process dies or answers otherwise.
+ */
+export async function answerBeforeKill(call: () => Promise<ApiResponse>, deadlineMs = 60_000): Promise<ApiResponse | undefined> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const response = await unlessKilled(call);
+    if (!response) return undefined;
+    const later = response.status === 503 || response.body?.code === 'IDEMPOTENCY_KEY_IN_USE';
+    if (!later || Date.now() > deadline) return response;
+    await sleep(Number(response.headers.get('retry-after') ?? 0) * 1000 || 200);
+  }
+}
+
+/**
  * Asks again, as a careful client does while processes restart, until the
  * answer is not one that says "later": no answer, 503, or an idempotency key
  * still being resolved (waiting its Retry-After). The deadline is long: a key
