@@ -12,6 +12,7 @@ export class DomainError extends Error {
 
 /** Input that a domain rule refuses: a field and what is wrong with it. */
 export interface FieldProblem {
+  /** The field's dotted path, as the gateway's validation names it too (`items.0.quantity`), so a client reads one form. */
   field: string;
   message: string;
 }

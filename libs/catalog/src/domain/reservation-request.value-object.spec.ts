@@ -67,7 +67,7 @@ describe('ReservationRequest', () => {
           { productId: pen, quantity },
         ]),
       ),
-    ).toEqual(['lines[1].quantity']);
+    ).toEqual(['lines.1.quantity']);
   });
 
   it('refuses more than 1000 units of one product in all, over several lines', () => {
@@ -82,9 +82,9 @@ describe('ReservationRequest', () => {
   it('names every refused field at once', () => {
     expect(fieldsRefused(() => ReservationRequest.of('order-1', [{ productId: 7, quantity: 0 }, null], 0))).toEqual([
       'reservationId',
-      'lines[0].productId',
-      'lines[0].quantity',
-      'lines[1]',
+      'lines.0.productId',
+      'lines.0.quantity',
+      'lines.1',
       'holdSeconds',
     ]);
   });
@@ -114,6 +114,6 @@ describe('ReservationRequest', () => {
 
     expect(refusal).toBeInstanceOf(ProductNotFoundError);
     expect(refusal).toMatchObject({ code: 'PRODUCT_NOT_FOUND', details: { productId: "x' OR 1=1 --" } });
-    expect(fieldsRefused(() => ReservationRequest.of(reservationId, [{ productId: 'nope', quantity: 0 }]))).toEqual(['lines[0].quantity']);
+    expect(fieldsRefused(() => ReservationRequest.of(reservationId, [{ productId: 'nope', quantity: 0 }]))).toEqual(['lines.0.quantity']);
   });
 });

@@ -76,14 +76,14 @@ function checkLines(raw: unknown, problems: FieldProblem[]): RequestedLine[] {
   const lines: RequestedLine[] = [];
   raw.forEach((line: unknown, index) => {
     if (typeof line !== 'object' || line === null) {
-      problems.push({ field: `lines[${index}]`, message: 'must be an object with productId and quantity' });
+      problems.push({ field: `lines.${index}`, message: 'must be an object with productId and quantity' });
       return;
     }
     const { productId, quantity } = line as Partial<Record<keyof RequestedLine, unknown>>;
     const validId = typeof productId === 'string';
     const validQuantity = typeof quantity === 'number' && Number.isSafeInteger(quantity) && quantity >= 1 && quantity <= maxQuantity;
-    if (!validId) problems.push({ field: `lines[${index}].productId`, message: 'must be a string' });
-    if (!validQuantity) problems.push({ field: `lines[${index}].quantity`, message: `must be an integer from 1 to ${maxQuantity}` });
+    if (!validId) problems.push({ field: `lines.${index}.productId`, message: 'must be a string' });
+    if (!validQuantity) problems.push({ field: `lines.${index}.quantity`, message: `must be an integer from 1 to ${maxQuantity}` });
     if (validId && validQuantity) lines.push({ productId, quantity });
   });
   return lines;

@@ -25,7 +25,7 @@ export class OrderPlacedDomainEvent implements DomainEvent<'OrderPlaced'> {
   ) {}
 
   static fromData(aggregateId: string, version: number, occurredAt: Date, data: OrderPlacedData): OrderPlacedDomainEvent {
-    const lines = data.lines.map((line, index) => OrderLine.of(line, `lines[${index}]`));
+    const lines = data.lines.map((line, index) => OrderLine.of(line, `lines.${index}`));
     return new OrderPlacedDomainEvent(
       aggregateId,
       version,

@@ -85,7 +85,7 @@ describe('Order', () => {
     });
 
     it.each([0, 1001, 1.5, Number.NaN])('refuses the quantity %s', (quantity) => {
-      expect(() => place([line(MUG, quantity)])).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'lines[0].quantity' })] }));
+      expect(() => place([line(MUG, quantity)])).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'lines.0.quantity' })] }));
     });
 
     it('refuses a fractional or negative unit price, and reports every bad line at once', () => {
@@ -95,7 +95,7 @@ describe('Order', () => {
       } catch (caught) {
         error = caught as ValidationError;
       }
-      expect(error?.problems.map((problem) => problem.field)).toEqual(['lines[0].unitPrice.amount', 'lines[1].unitPrice.amount']);
+      expect(error?.problems.map((problem) => problem.field)).toEqual(['lines.0.unitPrice.amount', 'lines.1.unitPrice.amount']);
     });
 
     it('keeps a large order total exact', () => {

@@ -292,7 +292,7 @@ function checkLines(inputs: readonly OrderLineInput[]): OrderLine[] {
   const lines: OrderLine[] = [];
   inputs.forEach((input, index) => {
     try {
-      lines.push(OrderLine.of(input, `lines[${index}]`));
+      lines.push(OrderLine.of(input, `lines.${index}`));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       problems.push(...error.problems);

@@ -54,7 +54,7 @@ describe('RequestedLine.listFrom', () => {
         null,
         { productId: MUG, quantity: '3' },
       ]),
-    ).toEqual(['items[0].productId', 'items[1].quantity', 'items[2].quantity', 'items[3].productId', 'items[3].quantity', 'items[4].quantity']);
+    ).toEqual(['items.0.productId', 'items.1.quantity', 'items.2.quantity', 'items.3.productId', 'items.3.quantity', 'items.4.quantity']);
   });
 
   it('refuses items of one product that add up to more than 1000', () => {

@@ -30,8 +30,8 @@ export class RequestedLine {
       const { productId, quantity } = (typeof item === 'object' && item !== null ? item : {}) as { productId?: unknown; quantity?: unknown };
       const validId = isUuid(productId);
       const validQuantity = isQuantity(quantity);
-      if (!validId) problems.push({ field: `items[${index}].productId`, message: 'must be a UUID' });
-      if (!validQuantity) problems.push({ field: `items[${index}].quantity`, message: `must be an integer from 1 to ${maxQuantity}` });
+      if (!validId) problems.push({ field: `items.${index}.productId`, message: 'must be a UUID' });
+      if (!validQuantity) problems.push({ field: `items.${index}.quantity`, message: `must be an integer from 1 to ${maxQuantity}` });
       if (validId && validQuantity) {
         const key = productId.toLowerCase();
         merged.set(key, (merged.get(key) ?? 0) + quantity);

@@ -57,7 +57,7 @@ export class OrderMapper {
       id: row.id,
       userId: row.userId,
       status: oneOf(row.status, ORDER_STATUSES, 'status') as OrderStatus,
-      lines: row.items.map((line, index) => OrderLine.of(line, `items[${index}]`)),
+      lines: row.items.map((line, index) => OrderLine.of(line, `items.${index}`)),
       total: Money.of(toSafeInteger(row.totalAmount, 'ordering.orders.total_amount'), row.totalCurrency.trim(), 'total'),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
