@@ -1,4 +1,4 @@
-import { exportsTraces, tracingSettingsProblems } from './start-tracing';
+import { exportsTraces, instrumentationsToLoad, tracingSettingsProblems } from './start-tracing';
 
 const EXPORTING = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
 
@@ -12,6 +12,8 @@ describe('the OTEL_* settings', () => {
     // Unset, the ratio is the standard's default of 1.
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'traceidratio' }],
     [{ ...EXPORTING, OTEL_TRACES_SAMPLER: 'always_off', OTEL_TRACES_EXPORTER: 'otlp,console' }],
+    [{ ...EXPORTING, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }],
+    [{ ...EXPORTING, OTEL_NODE_ENABLED_INSTRUMENTATIONS: ' pg ,', OTEL_NODE_DISABLED_INSTRUMENTATIONS: '' }],
     // Switched off, what else is set does not matter: it is how an operator turns a broken setting off at once.
     [{ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_SAMPLER: 'bogus' }],
   ])('takes %j', (env) => {
@@ -32,6 +34,16 @@ describe('the OTEL_* settings', () => {
     ],
     [{ ...EXPORTING, OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER must name otlp, zipkin, console or none; got "jaeger"'],
     [{ ...EXPORTING, OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED must be true or false; got "yes"'],
+    // Taken without effect, a misspelt name would leave the SQL spans in; a list copied from another service's setup
+    // would say what it does not do here.
+    [
+      { ...EXPORTING, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pq' },
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS names "pq", which this process does not load: it loads pg only',
+    ],
+    [
+      { ...EXPORTING, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,fs' },
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS names "http", "fs", which this process does not load',
+    ],
   ])('refuses %j, naming the variable', (env, problem) => {
     expect(tracingSettingsProblems(env).join('; ')).toContain(problem);
   });
@@ -42,5 +54,18 @@ describe('the OTEL_* settings', () => {
 
   it('switch tracing off with OTEL_SDK_DISABLED in any case, as the SDK reads it', () => {
     expect(exportsTraces({ ...EXPORTING, OTEL_SDK_DISABLED: 'True' })).toBe(false);
+  });
+
+  describe("choose the instrumentations as OpenTelemetry's Node distribution does", () => {
+    it.each([
+      [{}, ['pg']],
+      [{ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, []],
+      [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg' }, ['pg']],
+      // The enabled list first, then the disabled one: a name in both is left out.
+      [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, []],
+      [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: '', OTEL_NODE_DISABLED_INSTRUMENTATIONS: ' ' }, ['pg']],
+    ])('%j loads %j', (env, loaded) => {
+      expect(instrumentationsToLoad(env)).toEqual(loaded);
+    });
   });
 });

@@ -24,7 +24,9 @@ export function exportsTraces(env: NodeJS.ProcessEnv = process.env): boolean {
 /**
  * Starts OpenTelemetry for the process `name` (monolith, gateway, catalog,
  * …) when it is to export traces (exportsTraces): spans of the SQL its
- * requests run (the official pg instrumentation) and, through the API, those
+ * requests run (the official pg instrumentation, unless the
+ * OTEL_NODE_*_INSTRUMENTATIONS variables leave it out: instrumentationsToLoad)
+ * and, through the API, those
  * of the HTTP requests it serves (traceHttpRequests) and of the messaging
  * boundary (libs/messaging). Configured by the standard OTEL_* variables alone:
  * OTEL_SERVICE_NAME (default `tessera-<name>`), the OTLP exporter's, and the
@@ -44,15 +46,47 @@ export function startTracing(name: string, env: NodeJS.ProcessEnv = process.env)
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   /* eslint-enable @typescript-eslint/no-require-imports */
+  const loaded = instrumentationsToLoad(env);
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || `tessera-${name}`,
-    instrumentations: [
-      // Queries of no request (the outbox relay's polls, the retention sweep) would each be a trace of one span.
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    ],
+    instrumentations: loaded.includes('pg')
+      ? // Queries of no request (the outbox relay's polls, the retention sweep) would each be a trace of one span.
+        [new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })]
+      : [],
   });
   sdk.start();
   return true;
+}
+
+/**
+ * The library instrumentations this process can load, by the names that
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS and OTEL_NODE_DISABLED_INSTRUMENTATIONS
+ * use in OpenTelemetry's Node distribution (the package's name without
+ * `@opentelemetry/instrumentation-`). The spans of HTTP requests and of the
+ * messaging boundary are Tessera's own, not an instrumentation's, so they are
+ * always made: a trace without them would not hold together.
+ */
+const INSTRUMENTATIONS = ['pg'] as const;
+type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
+
+/**
+ * The instrumentations that tracing loads, as OpenTelemetry's Node
+ * distribution reads the two variables: the enabled list when set (all
+ * otherwise), less the disabled list. `OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg`
+ * leaves out the SQL spans, the part of a trace that costs most to export
+ * (docs/benchmarks.md, what tracing costs).
+ */
+export function instrumentationsToLoad(env: NodeJS.ProcessEnv): InstrumentationName[] {
+  const enabled = namesIn(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS);
+  const disabled = namesIn(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS);
+  return INSTRUMENTATIONS.filter((name) => (enabled.length === 0 || enabled.includes(name)) && !disabled.includes(name));
+}
+
+function namesIn(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 /** Why startTracing refused the OTEL_* settings, in one line that names each variable at fault. */
@@ -96,6 +130,15 @@ export function tracingSettingsProblems(env: NodeJS.ProcessEnv): string[] {
     const endpoint = env[name]?.trim();
     if (endpoint && !isEndpoint(endpoint, protocol)) {
       problems.push(`${name} must be an http:// or https:// URL${protocol === 'grpc' ? ' or host:port' : ''}; got "${endpoint}"`);
+    }
+  }
+  // A name this process does not load would be taken without effect: a misspelt `pg` would leave the SQL spans in.
+  for (const variable of ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS']) {
+    const unknown = namesIn(env[variable]).filter((name) => !(INSTRUMENTATIONS as readonly string[]).includes(name));
+    if (unknown.length > 0) {
+      problems.push(
+        `${variable} names ${unknown.map((name) => `"${name}"`).join(', ')}, which this process does not load: it loads ${INSTRUMENTATIONS.join(', ')} only (its HTTP and messaging spans are its own)`,
+      );
     }
   }
   const sampler = env.OTEL_TRACES_SAMPLER?.trim();
