@@ -8,6 +8,7 @@
 // - messaging: one request/reply across the messaging boundary, on each transport (bench/messaging.js);
 // - tracing: the order flow (POST /orders then POST /payments) on the monolith on Postgres with OpenTelemetry tracing
 //   on, exporting over OTLP/HTTP to a receiver the bench runs itself, against tracing off, measured as the ratios are;
+//   and the same with the SQL spans left out (OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg), as a third side;
 // - startup: from spawning the monolith to its first 200 on /health/ready, on Postgres and on the embedded database,
 //   each on a new database and on one it started on before, against the bare baseline server's start;
 // - soak: a product read without a pause for BENCH_SOAK_SECONDS (default 70), the monolith then the baseline;
@@ -576,8 +577,9 @@ async function startOtlpReceiver() {
 /**
  * What tracing costs the order flow: the monolith on Postgres exporting its
  * spans to a local OTLP receiver against the same build with tracing off,
- * measured as the ratios are; each side on a database of its own, so that
- * neither's background jobs work through the other's rows.
+ * measured as the ratios are, and a third side exporting every span but the
+ * SQL ones; each side on a database of its own, so that none's background
+ * jobs work through another's rows.
  */
 async function benchTracing() {
   if (process.env.BENCH_DATABASE === 'embedded') throw new Error('tracing is measured on Postgres: unset BENCH_DATABASE, or leave tracing out of BENCH_PARTS');
@@ -589,9 +591,21 @@ async function benchTracing() {
       .filter((name) => name.startsWith('OTEL_'))
       .map((name) => [name, undefined]),
   );
+  // A receiver of its own for the side without SQL spans, so that the bytes an order exports are told apart.
+  const receiverWithoutSql = await startOtlpReceiver();
   const setups = [
     { name: 'tracing on', env: { ...noInheritedOtel, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'tessera-bench' } },
     { name: 'tracing off', env: noInheritedOtel },
+    // What an operator gets by leaving the SQL spans out, the part of a trace that costs most to export.
+    {
+      name: 'tracing on, no SQL spans',
+      env: {
+        ...noInheritedOtel,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiverWithoutSql.endpoint,
+        OTEL_SERVICE_NAME: 'tessera-bench',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg',
+      },
+    },
   ];
   const started = [];
   const rows = [];
@@ -611,8 +625,9 @@ async function benchTracing() {
     );
     for (const scenario of orderFlowScenarios()) {
       const {
-        figures: [on, off],
+        figures: [on, off, onWithoutSql],
         ratio,
+        ratioOf,
         cpuMs,
       } = await interleaved(scenario, sides);
       rows.push({
@@ -622,7 +637,9 @@ async function benchTracing() {
         off,
         on,
         ratio,
-        cpu: cpuMs && { onMs: cpuMs[0], offMs: cpuMs[1] },
+        onWithoutSql,
+        ratioWithoutSql: ratioOf(2, 1),
+        cpu: cpuMs && { onMs: cpuMs[0], offMs: cpuMs[1], onWithoutSqlMs: cpuMs[2] },
       });
     }
   } finally {
@@ -631,24 +648,34 @@ async function benchTracing() {
       await db.drop();
     }
     await receiver.close();
+    await receiverWithoutSql.close();
   }
   // Counted once the processes have stopped, so that what the tracing-on one flushed as it shut down is in.
   const { requests, bytes, contentTypes } = receiver.counts;
+  const withoutSql = receiverWithoutSql.counts;
   const cell = (r, f) => `${f.rate.toFixed(1)} ${r.unit}, p50 ${f.p50} ms, p99 ${f.p99} ms`;
   const markdown = [
     `Tracing measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, the monolith on Postgres; ${ROUNDS} interleaved rounds of ${RATIO_SECONDS} s, medians.`,
     '',
-    '| scenario | tracing off | tracing on | ratio, on / off | goal |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.scenario} | ${cell(r, r.off)} | ${cell(r, r.on)} | ${(r.ratio * 100).toFixed(0)}% | ≥ 85% |`),
+    '| scenario | tracing off | tracing on | ratio, on / off | goal | tracing on, no SQL spans (`OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg`) | ratio to off |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${cell(r, r.off)} | ${cell(r, r.on)} | ${(r.ratio * 100).toFixed(0)}% | ≥ 85% | ${cell(r, r.onWithoutSql)} | ${(r.ratioWithoutSql * 100).toFixed(0)}% |`,
+    ),
     '',
     'CPU an order costs, the server process and the Postgres backends serving it (/proc, median of the rounds):',
     '',
-    '| order flow | tracing off | tracing on | on / off |',
-    '| --- | --- | --- | --- |',
+    '| order flow | tracing off | tracing on | on / off | no SQL spans | no SQL spans / off |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows
       .filter((r) => r.cpu)
-      .map((r) => `| ${r.scenario} | ${r.cpu.offMs.toFixed(2)} ms | ${r.cpu.onMs.toFixed(2)} ms | ${(r.cpu.onMs / r.cpu.offMs).toFixed(2)}× |`),
+      .map(
+        (r) =>
+          `| ${r.scenario} | ${r.cpu.offMs.toFixed(2)} ms | ${r.cpu.onMs.toFixed(2)} ms | ${(r.cpu.onMs / r.cpu.offMs).toFixed(2)}× | ${r.cpu.onWithoutSqlMs.toFixed(2)} ms | ${(r.cpu.onWithoutSqlMs / r.cpu.offMs).toFixed(2)}× |`,
+      ),
+    '',
+    `OTLP receiver of the side without SQL spans: ${withoutSql.requests} export requests, ${withoutSql.bytes} bytes.`,
     '',
     `OTLP receiver, over the tracing-on process's whole life: ${requests} export requests, ${bytes} bytes${
       requests > 0
@@ -665,8 +692,8 @@ async function benchTracing() {
       : []),
   ].join('\n');
   console.log(`\n${markdown}`);
-  writeResults('tracing', markdown, { receiver: { requests, bytes, contentTypes }, rows });
-  return { rows, receiver: { requests, bytes, contentTypes } };
+  writeResults('tracing', markdown, { receiver: { requests, bytes, contentTypes }, receiverWithoutSql: withoutSql, rows });
+  return { rows, receiver: { requests, bytes, contentTypes }, receiverWithoutSql: withoutSql };
 }
 
 /** Clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
