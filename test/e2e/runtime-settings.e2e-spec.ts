@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../harness/eventually';
 import { Api } from '../harness/http';
+import { metricsOf, sample } from '../harness/metrics';
 import { AppProcess, freePort } from '../harness/processes';
 import { RunningTopology, startMonolith } from '../harness/topologies';
 
@@ -37,6 +38,11 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
       .join('\n');
   }
 
+  /** config_last_reload_successful of the monolith's GET /metrics. */
+  async function reloadSuccessful(): Promise<number | undefined> {
+    return sample(await metricsOf(Number(new URL(topology.baseUrl).port)), 'config_last_reload_successful');
+  }
+
   /** The statuses a new client gets for `count` requests in a row. */
   async function statusesOfNewClient(count: number): Promise<number[]> {
     const headers = { 'x-forwarded-for': `203.0.113.${nextClient++}` };
@@ -53,6 +59,7 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
     await untilPasses(async () => expect(await statusesOfNewClient(4)).toEqual([200, 200, 200, 429]), APPLIES_WITHIN_MS, 200);
     // The line reaches the log file through a pipe, which may still hold it when the 429 is back.
     await untilPasses(() => expect(settingsLines()).toContain('RATE_LIMIT_PER_MINUTE 100000 -> 3'), APPLIES_WITHIN_MS, 200);
+    expect(await reloadSuccessful()).toBe(1);
   });
 
   it('refuses a file with a bad limit in one line naming the key, and the old limit holds', async () => {
@@ -65,6 +72,8 @@ describe('runtime settings from CONFIG_FILE, changed while the monolith runs', (
     );
     expect(await statusesOfNewClient(4)).toEqual([200, 200, 200, 429]);
     expect(topology.processes.monolith.running).toBe(true);
+    // What an alert watches, since a log at LOG_LEVEL=silent would not say it.
+    expect(await reloadSuccessful()).toBe(0);
   });
 
   it('refuses a file that sets a secret, saying it belongs in the environment', async () => {

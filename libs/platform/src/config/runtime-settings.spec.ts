@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilPasses } from '../../../../test/harness/eventually';
+import { configLastReloadSuccessful, configLastReloadSuccessTimestamp } from './config-reload-metrics';
 import { RuntimeSettings } from './runtime-settings';
 
 describe('RuntimeSettings', () => {
@@ -147,6 +148,31 @@ describe('RuntimeSettings', () => {
       expect.stringMatching(/RATE_LIMIT_PER_MINUTE must be greater than or equal to 1$/),
     ]);
     expect(started.get('RATE_LIMIT_PER_MINUTE')).toBe(6);
+  });
+
+  // What an alert watches: a refusal is logged as an error, which LOG_LEVEL=silent (or a log nobody reads) hides.
+  it('says in config_last_reload_successful whether the settings in force are the file as it reads now', async () => {
+    const gauge = async () => (await configLastReloadSuccessful.get()).values[0]?.value;
+    const appliedAt = async () => (await configLastReloadSuccessTimestamp.get()).values[0]?.value;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    const started = startWith('RATE_LIMIT_PER_MINUTE: 5\n', { LOG_LEVEL: 'silent' });
+    expect([await gauge(), await appliedAt()]).toEqual([1, 1_000]);
+
+    clock.mockReturnValue(2_000_000);
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: -3\n');
+    started.reload();
+    started.reload();
+    expect([await gauge(), await appliedAt()]).toEqual([0, 1_000]);
+
+    // Taken back: the settings it had, so nothing moves, and the file is in force again.
+    clock.mockReturnValue(3_000_000);
+    writeFileSync(file, 'RATE_LIMIT_PER_MINUTE: 5\n');
+    expect(started.reload()).toEqual([]);
+    expect([await gauge(), await appliedAt()]).toEqual([1, 3_000]);
+
+    rmSync(file);
+    started.reload();
+    expect([await gauge(), await appliedAt()]).toEqual([0, 3_000]);
   });
 
   it('refuses a file that sets a secret or the topology, and keeps the settings it had', () => {

@@ -1,6 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pino from 'pino';
 import { ConfigFileWatcher } from './config-file.watcher';
+import { configLastReloadSuccessful, configLastReloadSuccessTimestamp } from './config-reload-metrics';
 import { validateEnv } from './env.schema';
 import {
   parseRuntimeSettings,
@@ -56,6 +57,7 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
         throw startRefusedBy(file, refusal);
       }
     }
+    this.markApplied();
   }
 
   /** From the process's environment (validated, defaults filled) and the CONFIG_FILE it names; a bad file throws. */
@@ -111,6 +113,8 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
     const changes = RUNTIME_SETTING_NAMES.filter((name) => next[name] !== this.current[name]).map(
       (name) => ({ name, from: this.current[name], to: next[name] }) as RuntimeSettingChange,
     );
+    // A valid text that moves nothing (a comment edited, a refused change taken back) is applied all the same.
+    this.markApplied();
     if (changes.length === 0) return [];
     const logChanges = () =>
       this.logger.log({
@@ -134,8 +138,15 @@ export class RuntimeSettings implements OnApplicationBootstrap, OnApplicationShu
 
   private refused(refusal: unknown): readonly RuntimeSettingChange[] {
     // An error, not a warning: the file's author must see it at any LOG_LEVEL but silent, or the file seems applied.
+    // At silent, config_last_reload_successful still says so.
     this.logger.error(`CONFIG_FILE ${this.file} refused, the settings stay as they were: ${(refusal as Error).message}`);
+    configLastReloadSuccessful.set(0);
     return [];
+  }
+
+  private markApplied(): void {
+    configLastReloadSuccessful.set(1);
+    configLastReloadSuccessTimestamp.set(Date.now() / 1000);
   }
 
   onApplicationBootstrap(): void {
