@@ -24,10 +24,19 @@ export async function answerBeforeKill(call: () => Promise<ApiResponse>, deadlin
   for (;;) {
     const response = await unlessKilled(call);
     if (!response) return undefined;
-    const later = response.status === 503 || response.body?.code === 'IDEMPOTENCY_KEY_IN_USE';
-    if (!later || Date.now() > deadline) return response;
-    await sleep(Number(response.headers.get('retry-after') ?? 0) * 1000 || 200);
+    if (!saysLater(response) || Date.now() > deadline) return response;
+    await waitAsAsked(response);
   }
+}
+
+/** Whether an answer says "ask again later": a 503, or an idempotency key whose first request is still being resolved. */
+function saysLater(response: ApiResponse): boolean {
+  return response.status === 503 || response.body?.code === 'IDEMPOTENCY_KEY_IN_USE';
+}
+
+/** Waits what the answer's Retry-After asks, or a fifth of a second without one (or without an answer). */
+function waitAsAsked(response: ApiResponse | undefined): Promise<unknown> {
+  return sleep(Number(response?.headers.get('retry-after') ?? 0) * 1000 || 200);
 }
 
 /**
@@ -42,10 +51,9 @@ export async function settledAnswer(call: () => Promise<ApiResponse>, deadlineMs
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const response = await unlessKilled(call);
-    const later = !response || response.status === 503 || response.body?.code === 'IDEMPOTENCY_KEY_IN_USE';
-    if (!later) return response;
+    if (response && !saysLater(response)) return response;
     if (Date.now() > deadline) throw new Error(`No settled answer within ${deadlineMs} ms; last: ${response?.status} ${JSON.stringify(response?.body)}`);
-    await sleep(Number(response?.headers.get('retry-after') ?? 0) * 1000 || 200);
+    await waitAsAsked(response);
   }
 }
 
