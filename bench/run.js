@@ -26,8 +26,8 @@ const autocannon = require('autocannon');
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { createServer: createHttpServer } = require('node:http');
-const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
-const { cpus } = require('node:os');
+const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { removeNamespace } = require('./broker-namespace');
@@ -779,7 +779,7 @@ async function msUntilAnswering(spawnServer, url, what) {
  * /health/ready (migrations run, the admin account and demo products there,
  * every message server started): on a new Postgres database and on one it
  * started on before, and the same for the embedded database in a new folder
- * and in one it used before; against the bare baseline server's spawn to
+ * (the machine's first, and a later one) and in one it used before; against the bare baseline server's spawn to
  * its first answer. Medians of ROUNDS starts, each on its own database or
  * folder where new.
  */
@@ -812,9 +812,20 @@ async function benchStartup() {
     await monolith(reused.env)();
     await measure('the monolith on Postgres, a database it started on before', monolith(reused.env));
     const folders = join(ROOT, '.data', 'bench', `startup-${randomBytes(3).toString('hex')}`);
+    // Each a temporary folder of a machine of its own: the first new folder on a machine runs initdb, and leaves a copy
+    // of the fresh cluster there that every later new folder starts from.
+    const machines = [];
+    const newMachine = () => {
+      const machine = mkdtempSync(join(tmpdir(), 'tessera-bench-machine-'));
+      machines.push(machine);
+      return machine;
+    };
     try {
+      await measure("the monolith on the embedded database, a new folder, the machine's first", (round) =>
+        monolith({ DATABASE_URL: undefined, EMBEDDED_DB_DIR: join(folders, `first-${round}`), TMPDIR: newMachine() })(),
+      );
       await measure('the monolith on the embedded database, a new folder', (round) =>
-        monolith({ DATABASE_URL: undefined, EMBEDDED_DB_DIR: join(folders, `new-${round}`) })(),
+        monolith({ DATABASE_URL: undefined, EMBEDDED_DB_DIR: join(folders, `new-${round}`), TMPDIR: machines[0] })(),
       );
       await measure(
         'the monolith on the embedded database, a folder it used before',
@@ -822,6 +833,7 @@ async function benchStartup() {
       );
     } finally {
       rmSync(folders, { recursive: true, force: true });
+      for (const machine of machines) rmSync(machine, { recursive: true, force: true });
     }
     await measure('bare Fastify + pg (bench/baseline-server.js)', async () => {
       const port = await freePort();

@@ -51,6 +51,41 @@ describe('the monolith on its embedded database kept on disk', () => {
     }
   }, 120_000);
 
+  it("makes a new folder's database from the fresh cluster that the machine's first new folder left, and says so", async () => {
+    // A machine of its own: no earlier start has left a fresh cluster in its temporary folder.
+    const machineTmp = mkdtempSync(join(tmpdir(), 'tessera-e2e-machine-'));
+    const freshClusters = () => readdirSync(machineTmp).filter((name) => /^tessera-pglite-.*-fresh-cluster\.tar$/.test(name));
+    try {
+      const firstFolder = join(machineTmp, 'first');
+      const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: firstFolder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
+      try {
+        expect(freshClusters()).toHaveLength(1);
+        const image = join(machineTmp, freshClusters()[0]);
+        expect(first.processes.monolith.output()).toContain(
+          `Made a new database in ${firstFolder}, and kept a copy of the fresh cluster for the next new one (${image})`,
+        );
+      } finally {
+        await first.stop();
+      }
+
+      const secondFolder = join(machineTmp, 'second');
+      const second = await startMonolith('embedded', { EMBEDDED_DB_DIR: secondFolder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
+      try {
+        const image = join(machineTmp, freshClusters()[0]);
+        expect(second.processes.monolith.output()).toContain(`Made a new database in ${secondFolder}, from this machine's copy of a fresh cluster (${image})`);
+        const api = new Api(second.baseUrl);
+        expect((await api.get('/products')).body.total).toBeGreaterThan(0);
+        expect((await api.post('/auth/register', { email: 'second@example.com', password: 'a long password', name: 'Second' })).status).toBe(201);
+      } finally {
+        await second.stop();
+      }
+      // Only the one copy, and no half-written one beside it.
+      expect(readdirSync(machineTmp).filter((name) => name.startsWith('tessera-pglite-'))).toHaveLength(1);
+    } finally {
+      rmSync(machineTmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('is taken over by the next start after a SIGKILL, which also removes the socket folder the killed process left', async () => {
     const socketFoldersOf = (pid: number | undefined) => readdirSync(tmpdir()).filter((name) => name.startsWith(`tessera-pg-${pid}-`));
     const killed = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });

@@ -8,6 +8,7 @@ import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
 import { newSocketFolder } from './socket-folder';
 import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent, EmbeddedPostgresWorkerRequest } from './embedded-postgres.worker';
+import type { NewCluster } from './fresh-cluster';
 
 const SOCKET_PORT = 5432;
 
@@ -108,7 +109,8 @@ export class EmbeddedPostgres {
     const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
     const worker = new Worker(join(__dirname, 'embedded-postgres.worker.js'), { workerData });
     try {
-      await nextEvent(worker, 'ready');
+      const ready = await nextEvent(worker, 'ready');
+      if (ready.type === 'ready' && ready.made) logNewDatabase(dataDir, ready.made);
     } catch (error) {
       await worker.terminate();
       await rm(socketDir, { recursive: true, force: true });
@@ -177,6 +179,18 @@ export class EmbeddedPostgres {
   }
 }
 
+/**
+ * Says that a folder that held no database got a new, empty one, and where the machine keeps the fresh cluster it was
+ * copied from: so that a start in the wrong folder, or on a folder someone emptied, is seen for what it is.
+ */
+function logNewDatabase(dataDir: string, made: NewCluster): void {
+  const logger = new Logger('EmbeddedDatabase');
+  if (made.from === 'image') return logger.log(`Made a new database in ${dataDir}, from this machine's copy of a fresh cluster (${made.image})`);
+  // The copy is written beside the folder's initdb, and only when it can be: without it the next new folder runs initdb too.
+  const kept = existsSync(made.image) ? `, and kept a copy of the fresh cluster for the next new one (${made.image})` : '';
+  logger.log(`Made a new database in ${dataDir}${kept}`);
+}
+
 // What the system answers a folder that cannot be made or written: a read-only filesystem, a file in the way, no
 // permission. Node's recursive mkdir answers ENOENT on a read-only filesystem.
 const UNWRITABLE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS']);
@@ -221,14 +235,14 @@ function failedStart(dataDir: string, error: unknown): Error {
 type ThreadFailure = Error & { code?: string };
 
 /** Resolves on the thread's `wanted` event; rejects if it fails or ends first. */
-function nextEvent(worker: Worker, wanted: EmbeddedPostgresWorkerEvent['type']): Promise<void> {
+function nextEvent(worker: Worker, wanted: EmbeddedPostgresWorkerEvent['type']): Promise<EmbeddedPostgresWorkerEvent> {
   return new Promise((resolve, reject) => {
     const settle = (outcome: () => void) => {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
       outcome();
     };
     const onMessage = (event: EmbeddedPostgresWorkerEvent) => {
-      if (event.type === wanted) settle(resolve);
+      if (event.type === wanted) settle(() => resolve(event));
       else if (event.type === 'failed') settle(() => reject(Object.assign(new Error(event.message), { code: event.code }) as ThreadFailure));
     };
     const onError = (error: Error) => settle(() => reject(error));

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
-import { freshClusterImage, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
+import { freshClusterImage, type NewCluster, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
 import { fileSystemFailure } from './file-system-failure';
 import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
@@ -18,10 +18,11 @@ export interface EmbeddedPostgresWorkerData {
 export type EmbeddedPostgresWorkerRequest = 'stop' | 'ping';
 
 /**
- * What the thread answers: ready once the socket is served, stopped once the database is closed, pong to a ping, or
- * why it failed.
+ * What the thread answers: ready once the socket is served (saying how a folder that held no database got one),
+ * stopped once the database is closed, pong to a ping, or why it failed.
  */
-export type EmbeddedPostgresWorkerEvent = { type: 'ready' } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string; code?: string };
+export type EmbeddedPostgresWorkerEvent =
+  { type: 'ready'; made?: NewCluster } | { type: 'stopped' } | { type: 'pong' } | { type: 'failed'; message: string; code?: string };
 
 /**
  * The extensions of Postgres's contrib that the contexts' migrations create, which PGlite loads only when asked to:
@@ -37,7 +38,8 @@ const EXTENSIONS = { pg_trgm };
  * Here it does the same, on the machine's other core.
  */
 async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<void> {
-  const db = dir === 'memory' ? await PGlite.create({ loadDataDir: await freshClusterImage(), extensions: EXTENSIONS }) : await openFolder(dir);
+  const { db, made } =
+    dir === 'memory' ? { db: await PGlite.create({ loadDataDir: await freshClusterImage(), extensions: EXTENSIONS }) } : await openFolder(dir);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   recoverQueueAfterThrows(server);
   await server.start();
@@ -53,7 +55,7 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
       tell({ type: 'stopped' });
     })().catch(failed);
   });
-  tell({ type: 'ready' });
+  tell({ type: 'ready', made });
 }
 
 /**
@@ -61,10 +63,10 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
  * an older Tessera, whose PGlite was older) cannot be opened, and PGlite said only that it "failed to initialize
  * properly": the failure then says which versions.
  */
-async function openFolder(dir: string): Promise<PGlite> {
-  const cluster = await prepareCluster(dir);
+async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster }> {
+  const { loadDataDir, made } = await prepareCluster(dir);
   try {
-    return await PGlite.create({ dataDir: dir, ...cluster, extensions: EXTENSIONS });
+    return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made };
   } catch (error) {
     const theirs = await postgresVersionOf(dir);
     // Not knowing this PGlite's version (its fresh cluster could not be made either) says nothing of the folder's.

@@ -1,28 +1,44 @@
 import { PGlite } from '@electric-sql/pglite';
-import { rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { fileSystemFailure } from './file-system-failure';
 
 /**
  * Runs initdb inside PGlite in a process of its own, started by
  * fresh-cluster.ts: initdb grows the WASM heap to about 800 MB and WASM memory
  * never shrinks, so the server process must not be the one that pays for it.
- * `dir <path>` initialises a data folder; `image <file>` writes a tarball of a
- * fresh cluster for in-memory databases.
+ * `dir <path> [<file>]` initialises a data folder, and writes the tarball
+ * `<file>` of the fresh cluster when there is none yet; `image <file>` writes
+ * only the tarball, for in-memory databases.
  */
-async function main(mode: string, target: string): Promise<void> {
+async function main(mode: string, target: string, imageFile?: string): Promise<void> {
   if (mode === 'dir') {
-    await (await PGlite.create(target)).close();
+    const db = await PGlite.create(target);
+    // The folder is made whether or not the machine's copy of a fresh cluster can be kept, which only saves later starts time.
+    if (imageFile) await writeImage(db, imageFile).catch(() => undefined);
+    await db.close();
     return;
   }
   const db = await PGlite.create();
-  const image = await db.dumpDataDir('none');
+  await writeImage(db, target);
   await db.close();
-  const partial = `${target}.${process.pid}.partial`;
-  await writeFile(partial, Buffer.from(await image.arrayBuffer()));
-  await rename(partial, target);
 }
 
-main(process.argv[2], process.argv[3]).catch((error: Error) => {
+/** Writes a tarball of `db`'s fresh cluster to `file` unless another process has written it meanwhile; never half a file. */
+async function writeImage(db: PGlite, file: string): Promise<void> {
+  if (existsSync(file)) return;
+  const image = await db.dumpDataDir('none');
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    await writeFile(partial, Buffer.from(await image.arrayBuffer()));
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+main(process.argv[2], process.argv[3], process.argv[4]).catch((error: Error) => {
   process.stderr.write(`${fileSystemFailure(error)?.message ?? error.message}\n`);
   process.exit(1);
 });
