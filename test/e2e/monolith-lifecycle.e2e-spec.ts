@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse } from '../harness/http';
 import { untilPasses } from '../harness/eventually';
-import { AppProcess, freePort } from '../harness/processes';
+import { AppProcess, freePort, ROOT } from '../harness/processes';
 import { startMonolith, TEST_ADMIN } from '../harness/topologies';
 
 describe('the monolith on its embedded database kept on disk', () => {
@@ -81,6 +81,40 @@ describe('the monolith on its embedded database kept on disk', () => {
       }
       // Only the one copy, and no half-written one beside it.
       expect(readdirSync(machineTmp).filter((name) => name.startsWith('tessera-pglite-'))).toHaveLength(1);
+    } finally {
+      rmSync(machineTmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("makes the machine's copy of a fresh cluster again when the one there cannot be loaded, in a new folder and in memory", async () => {
+    const machineTmp = mkdtempSync(join(tmpdir(), 'tessera-e2e-machine-'));
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
+    const image = join(machineTmp, `tessera-pglite-${version}-fresh-cluster.tar`);
+    const damaged = `This machine's copy of a fresh cluster (${image}) could not be loaded`;
+    try {
+      writeFileSync(image, 'written by another build, or cut short');
+      const folder = join(machineTmp, 'new');
+      const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: folder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
+      try {
+        expect(first.processes.monolith.output()).toContain(damaged);
+        expect(first.processes.monolith.output()).toContain(`Made a new database in ${folder}, and kept a copy of the fresh cluster for the next new one`);
+        expect((await new Api(first.baseUrl).post('/auth/login', TEST_ADMIN)).status).toBe(200);
+      } finally {
+        await first.stop();
+      }
+      // The folder holds a database, not the half of one the damaged copy would have left.
+      const again = await startMonolith('embedded', { EMBEDDED_DB_DIR: folder, TMPDIR: machineTmp });
+      await again.stop();
+
+      writeFileSync(image, 'damaged again');
+      const inMemory = await startMonolith('embedded', { EMBEDDED_DB_DIR: 'memory', TMPDIR: machineTmp });
+      try {
+        expect(inMemory.processes.monolith.output()).toContain(damaged);
+        expect((await new Api(inMemory.baseUrl).post('/auth/login', TEST_ADMIN)).status).toBe(200);
+      } finally {
+        await inMemory.stop();
+      }
+      expect(statSync(image).size).toBeGreaterThan(1_000_000);
     } finally {
       rmSync(machineTmp, { recursive: true, force: true });
     }

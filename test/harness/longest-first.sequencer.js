@@ -24,7 +24,7 @@ const E2E_SECONDS_IN_CI = {
   'disk-full': 75,
   'rolling-stop': 71,
   'start-split': 66,
-  'monolith-lifecycle': 85,
+  'monolith-lifecycle': 110,
   'order-recovery': 62,
   'tcp-partition': 60,
   'start-dev': 59,

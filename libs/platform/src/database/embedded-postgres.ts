@@ -181,10 +181,14 @@ export class EmbeddedPostgres {
 
 /**
  * Says that a folder that held no database got a new, empty one, and where the machine keeps the fresh cluster it was
- * copied from: so that a start in the wrong folder, or on a folder someone emptied, is seen for what it is.
+ * copied from: so that a start in the wrong folder, or on a folder someone emptied, is seen for what it is. And warns
+ * of a copy that could not be loaded, which was replaced.
  */
 function logNewDatabase(dataDir: string, made: NewCluster): void {
   const logger = new Logger('EmbeddedDatabase');
+  if (made.removedImage)
+    logger.warn(`This machine's copy of a fresh cluster (${made.image}) could not be loaded (${made.removedImage}): it was removed, and made again by initdb`);
+  if (dataDir === 'memory') return;
   if (made.from === 'image') return logger.log(`Made a new database in ${dataDir}, from this machine's copy of a fresh cluster (${made.image})`);
   // The copy is written beside the folder's initdb, and only when it can be: without it the next new folder runs initdb too.
   const kept = existsSync(made.image) ? `, and kept a copy of the fresh cluster for the next new one (${made.image})` : '';

@@ -2,7 +2,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
-import { freshClusterImage, type NewCluster, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster } from './fresh-cluster';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freshClusterImage, type NewCluster, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster, removeCachedImage } from './fresh-cluster';
 import { fileSystemFailure } from './file-system-failure';
 import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
@@ -38,8 +40,7 @@ const EXTENSIONS = { pg_trgm };
  * Here it does the same, on the machine's other core.
  */
 async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<void> {
-  const { db, made } =
-    dir === 'memory' ? { db: await PGlite.create({ loadDataDir: await freshClusterImage(), extensions: EXTENSIONS }) } : await openFolder(dir);
+  const { db, made } = dir === 'memory' ? await openInMemory() : await openFolder(dir);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   recoverQueueAfterThrows(server);
   await server.start();
@@ -64,10 +65,12 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
  * properly": the failure then says which versions.
  */
 async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster }> {
+  const held = await readdir(dir);
   const { loadDataDir, made } = await prepareCluster(dir);
   try {
     return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made };
   } catch (error) {
+    if (made?.from === 'image' && !fileSystemFailure(error)) return await openFolderWithoutImage(dir, held, error);
     const theirs = await postgresVersionOf(dir);
     // Not knowing this PGlite's version (its fresh cluster could not be made either) says nothing of the folder's.
     const ours = theirs && (await postgresVersionOfThisPGlite().catch(() => undefined));
@@ -76,6 +79,38 @@ async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster 
       `its files were made by Postgres ${theirs}, and this embedded Postgres is ${ours}, which cannot open them (nor convert them). Move the folder away, or set EMBEDDED_DB_DIR to another one, to start with a new database; to keep the data, dump it with the Tessera that made it`,
     );
   }
+}
+
+/**
+ * A new folder that the machine's image of a fresh cluster could not start: the files the image put there are taken
+ * out again, since a folder with a PG_VERSION would be taken for a database at every later start, and the folder is
+ * made by initdb, which writes the image anew. `held` is what the folder held before (its lock file, at least).
+ */
+async function openFolderWithoutImage(dir: string, held: string[], error: unknown): Promise<{ db: PGlite; made?: NewCluster }> {
+  const copied = (await readdir(dir)).filter((name) => !held.includes(name));
+  await Promise.all(copied.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  await removeCachedImage();
+  const { made } = await prepareCluster(dir);
+  return { db: await PGlite.create({ dataDir: dir, extensions: EXTENSIONS }), made: made && { ...made, removedImage: reasonOf(error) } };
+}
+
+/** PGlite in memory, from the machine's image of a fresh cluster, made again when the one there cannot start it. */
+async function openInMemory(): Promise<{ db: PGlite; made?: NewCluster }> {
+  const loadDataDir = await freshClusterImage();
+  try {
+    return { db: await PGlite.create({ loadDataDir, extensions: EXTENSIONS }) };
+  } catch (error) {
+    if (fileSystemFailure(error)) throw error;
+    const image = await removeCachedImage();
+    return {
+      db: await PGlite.create({ loadDataDir: await freshClusterImage(), extensions: EXTENSIONS }),
+      made: { from: 'initdb', image, removedImage: reasonOf(error) },
+    };
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 class PostgresVersionMismatch extends Error {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,10 +17,14 @@ async function initCluster(mode: 'dir' | 'image', target: string, imageFile?: st
   }
 }
 
-/** How a folder that held no cluster got one: from the machine's image of a fresh cluster, or by initdb, which leaves that image. */
+/**
+ * How a folder that held no cluster got one: from the machine's image of a fresh cluster, or by initdb, which leaves
+ * that image; and why an image found there was removed first, when one could not be loaded.
+ */
 export interface NewCluster {
   from: 'image' | 'initdb';
   image: string;
+  removedImage?: string;
 }
 
 /**
@@ -46,6 +50,16 @@ export async function freshClusterImage(): Promise<Blob> {
   const file = await cachedImageFile();
   if (!existsSync(file)) await initCluster('image', file);
   return new Blob([await readFile(file)]);
+}
+
+/**
+ * Removes the machine's image of a fresh cluster, which PGlite could not start from (damaged since it was written, or
+ * written by another build of the same version): the next database that needs one makes it again.
+ */
+export async function removeCachedImage(): Promise<string> {
+  const file = await cachedImageFile();
+  await rm(file, { force: true });
+  return file;
 }
 
 async function cachedImageFile(): Promise<string> {
