@@ -8,7 +8,7 @@ import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
 import { newSocketFolder } from './socket-folder';
 import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent, EmbeddedPostgresWorkerRequest } from './embedded-postgres.worker';
-import type { NewCluster } from './fresh-cluster';
+import { isOwnImage, type NewCluster } from './fresh-cluster';
 
 const SOCKET_PORT = 5432;
 
@@ -191,7 +191,7 @@ function logNewDatabase(dataDir: string, made: NewCluster): void {
   if (dataDir === 'memory') return;
   if (made.from === 'image') return logger.log(`Made a new database in ${dataDir}, from this machine's copy of a fresh cluster (${made.image})`);
   // The copy is written beside the folder's initdb, and only when it can be: without it the next new folder runs initdb too.
-  const kept = existsSync(made.image) ? `, and kept a copy of the fresh cluster for the next new one (${made.image})` : '';
+  const kept = isOwnImage(made.image) ? `, and kept a copy of the fresh cluster for the next new one (${made.image})` : '';
   logger.log(`Made a new database in ${dataDir}${kept}`);
 }
 

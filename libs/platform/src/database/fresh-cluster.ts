@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,7 +36,7 @@ export interface NewCluster {
 export async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob; made?: NewCluster }> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return {};
   const image = await cachedImageFile();
-  if (existsSync(image)) return { loadDataDir: new Blob([await readFile(image)]), made: { from: 'image', image } };
+  if (isOwnImage(image)) return { loadDataDir: new Blob([await readFile(image)]), made: { from: 'image', image } };
   await initCluster('dir', dataDir, image);
   return { made: { from: 'initdb', image } };
 }
@@ -48,8 +48,33 @@ export async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: B
  */
 export async function freshClusterImage(): Promise<Blob> {
   const file = await cachedImageFile();
-  if (!existsSync(file)) await initCluster('image', file);
-  return new Blob([await readFile(file)]);
+  // A failure to make it is told by the private image's failure below, which repeats it.
+  if (!existsSync(file)) await initCluster('image', file).catch(() => undefined);
+  if (isOwnImage(file)) return new Blob([await readFile(file)]);
+  return privateImage();
+}
+
+/**
+ * Whether `file` is an image this process may load: there, written by the user the process runs as, and writable by
+ * nobody else. The temporary folder is shared: another user of the machine could have put a cluster of theirs under
+ * the name this process looks for, with roles and settings of their choosing.
+ */
+export function isOwnImage(file: string): boolean {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (!stats?.isFile()) return false;
+  return (process.getuid === undefined || stats.uid === process.getuid()) && (stats.mode & 0o022) === 0;
+}
+
+/** A fresh cluster made for this process alone, where the machine's image is another user's file. */
+async function privateImage(): Promise<Blob> {
+  const folder = await mkdtemp(join(tmpdir(), 'tessera-pglite-'));
+  try {
+    const file = join(folder, 'fresh-cluster.tar');
+    await initCluster('image', file);
+    return new Blob([await readFile(file)]);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -58,7 +83,7 @@ export async function freshClusterImage(): Promise<Blob> {
  */
 export async function removeCachedImage(): Promise<string> {
   const file = await cachedImageFile();
-  await rm(file, { force: true });
+  if (isOwnImage(file)) await rm(file, { force: true });
   return file;
 }
 

@@ -30,7 +30,8 @@ async function writeImage(db: PGlite, file: string): Promise<void> {
   const image = await db.dumpDataDir('none');
   const partial = `${file}.${process.pid}.partial`;
   try {
-    await writeFile(partial, Buffer.from(await image.arrayBuffer()));
+    // Readable by others but written by nobody else, whatever the umask: a copy another user could change is not loaded.
+    await writeFile(partial, Buffer.from(await image.arrayBuffer()), { mode: 0o644 });
     await rename(partial, file);
   } catch (error) {
     await rm(partial, { force: true });
