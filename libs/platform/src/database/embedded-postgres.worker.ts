@@ -90,8 +90,9 @@ async function openFolderWithoutImage(dir: string, held: string[], error: unknow
   const copied = (await readdir(dir)).filter((name) => !held.includes(name));
   await Promise.all(copied.map((name) => rm(join(dir, name), { recursive: true, force: true })));
   await removeCachedImage();
-  const { made } = await prepareCluster(dir);
-  return { db: await PGlite.create({ dataDir: dir, extensions: EXTENSIONS }), made: made && { ...made, removedImage: reasonOf(error) } };
+  // Another process may have written a new image meanwhile, which is then loaded.
+  const { loadDataDir, made } = await prepareCluster(dir);
+  return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made: made && { ...made, removedImage: reasonOf(error) } };
 }
 
 /** PGlite in memory, from the machine's image of a fresh cluster, made again when the one there cannot start it. */

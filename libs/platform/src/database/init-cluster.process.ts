@@ -30,11 +30,12 @@ async function writeImage(db: PGlite, file: string): Promise<void> {
   const image = await db.dumpDataDir('none');
   const partial = `${file}.${process.pid}.partial`;
   try {
-    // Readable by others but written by nobody else, whatever the umask: a copy another user could change is not loaded.
-    await writeFile(partial, Buffer.from(await image.arrayBuffer()), { mode: 0o644 });
+    // Readable by others but written by nobody else, whatever the umask: a copy another user could change is not
+    // loaded. Never through a file or link someone put under the name first.
+    await writeFile(partial, Buffer.from(await image.arrayBuffer()), { mode: 0o644, flag: 'wx' });
     await rename(partial, file);
   } catch (error) {
-    await rm(partial, { force: true });
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(partial, { force: true });
     throw error;
   }
 }
