@@ -73,6 +73,8 @@ describe('the monolith on its embedded database kept on disk', () => {
       try {
         const image = join(machineTmp, freshClusters()[0]);
         expect(second.processes.monolith.output()).toContain(`Made a new database in ${secondFolder}, from this machine's copy of a fresh cluster (${image})`);
+        // The copy holds the cluster and nothing else of the first folder: not its lock, which would have replaced this one.
+        expect(readFileSync(join(secondFolder, 'tessera.lock'), 'utf8').trim()).toBe(String(second.processes.monolith.pid));
         const api = new Api(second.baseUrl);
         expect((await api.get('/products')).body.total).toBeGreaterThan(0);
         expect((await api.post('/auth/register', { email: 'second@example.com', password: 'a long password', name: 'Second' })).status).toBe(201);

@@ -70,7 +70,12 @@ async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster 
   try {
     return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made };
   } catch (error) {
-    if (made?.from === 'image' && !fileSystemFailure(error)) return await openFolderWithoutImage(dir, held, error);
+    if (made?.from === 'image') {
+      // Whatever failed, a folder the image left a PG_VERSION in would be taken for a database at every later start.
+      await removeAllBut(dir, held);
+      if (!fileSystemFailure(error)) return await openFolderWithoutImage(dir, error);
+      throw error;
+    }
     const theirs = await postgresVersionOf(dir);
     // Not knowing this PGlite's version (its fresh cluster could not be made either) says nothing of the folder's.
     const ours = theirs && (await postgresVersionOfThisPGlite().catch(() => undefined));
@@ -81,14 +86,17 @@ async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster 
   }
 }
 
-/**
- * A new folder that the machine's image of a fresh cluster could not start: the files the image put there are taken
- * out again, since a folder with a PG_VERSION would be taken for a database at every later start, and the folder is
- * made by initdb, which writes the image anew. `held` is what the folder held before (its lock file, at least).
- */
-async function openFolderWithoutImage(dir: string, held: string[], error: unknown): Promise<{ db: PGlite; made?: NewCluster }> {
+/** Takes out of `dir` what a failed load of the image put there: everything but what it `held` before (its lock file). */
+async function removeAllBut(dir: string, held: string[]): Promise<void> {
   const copied = (await readdir(dir)).filter((name) => !held.includes(name));
   await Promise.all(copied.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+}
+
+/**
+ * A new folder that the machine's image of a fresh cluster could not start, emptied again: the image is removed, and
+ * the folder made by initdb, which writes the image anew.
+ */
+async function openFolderWithoutImage(dir: string, error: unknown): Promise<{ db: PGlite; made?: NewCluster }> {
   await removeCachedImage();
   // Another process may have written a new image meanwhile, which is then loaded.
   const { loadDataDir, made } = await prepareCluster(dir);

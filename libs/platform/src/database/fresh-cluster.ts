@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileInTar } from './cluster-tar';
 import { fileSystemCodeIn } from './file-system-failure';
 
 /** Runs init-cluster.process.js; a failure says what the child said, with the file system's code when it was that. */
@@ -102,28 +103,4 @@ export async function postgresVersionOf(dataDir: string): Promise<string | undef
 /** The major version of this PGlite's Postgres: the PG_VERSION of a fresh cluster, read from its image (made if need be). */
 export async function postgresVersionOfThisPGlite(): Promise<string | undefined> {
   return fileInTar(Buffer.from(await (await freshClusterImage()).arrayBuffer()), '/PG_VERSION')?.trim();
-}
-
-const TAR_BLOCK = 512;
-
-/** The text of the file named `name` in an uncompressed tarball, if it holds one (names up to 100 characters). */
-function fileInTar(tar: Buffer, name: string): string | undefined {
-  for (let offset = 0; offset + TAR_BLOCK <= tar.length;) {
-    const entry = tar
-      .subarray(offset, offset + 100)
-      .toString('utf8')
-      .replace(/\0.*$/s, '');
-    if (entry === '') return undefined;
-    const size = parseInt(
-      tar
-        .subarray(offset + 124, offset + 136)
-        .toString('utf8')
-        .replace(/\0.*$/s, '')
-        .trim() || '0',
-      8,
-    );
-    if (entry === name) return tar.subarray(offset + TAR_BLOCK, offset + TAR_BLOCK + size).toString('utf8');
-    offset += TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
-  }
-  return undefined;
 }

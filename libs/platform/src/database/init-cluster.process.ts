@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
+import { tarWithout } from './cluster-tar';
 import { fileSystemFailure } from './file-system-failure';
 
 /**
@@ -13,26 +14,32 @@ import { fileSystemFailure } from './file-system-failure';
  */
 async function main(mode: string, target: string, imageFile?: string): Promise<void> {
   if (mode === 'dir') {
+    // What the folder held before its cluster (its lock file, naming the process that opens it) is no part of the
+    // copy: loaded into another folder, that lock would replace the lock of the process opening it.
+    const held = new Set(readdirSync(target));
     const db = await PGlite.create(target);
     // The folder is made whether or not the machine's copy of a fresh cluster can be kept, which only saves later starts time.
-    if (imageFile) await writeImage(db, imageFile).catch(() => undefined);
+    if (imageFile) await writeImage(db, imageFile, held).catch(() => undefined);
     await db.close();
     return;
   }
   const db = await PGlite.create();
-  await writeImage(db, target);
+  await writeImage(db, target, new Set());
   await db.close();
 }
 
-/** Writes a tarball of `db`'s fresh cluster to `file` unless another process has written it meanwhile; never half a file. */
-async function writeImage(db: PGlite, file: string): Promise<void> {
+/**
+ * Writes a tarball of `db`'s fresh cluster, without the files named `left`, to `file` unless another process has
+ * written it meanwhile; never half a file.
+ */
+async function writeImage(db: PGlite, file: string, left: ReadonlySet<string>): Promise<void> {
   if (existsSync(file)) return;
-  const image = await db.dumpDataDir('none');
+  const image = tarWithout(Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()), left);
   const partial = `${file}.${process.pid}.partial`;
   try {
     // Readable by others but written by nobody else, whatever the umask: a copy another user could change is not
     // loaded. Never through a file or link someone put under the name first.
-    await writeFile(partial, Buffer.from(await image.arrayBuffer()), { mode: 0o644, flag: 'wx' });
+    await writeFile(partial, image, { mode: 0o644, flag: 'wx' });
     await rename(partial, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(partial, { force: true });
