@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse } from '../harness/http';
@@ -68,13 +68,16 @@ describe('the monolith on its embedded database kept on disk', () => {
         await first.stop();
       }
 
+      // A folder made before, open to others, as a shell's mkdir leaves it: the database's files are not.
       const secondFolder = join(machineTmp, 'second');
+      mkdirSync(secondFolder, { mode: 0o755 });
       const second = await startMonolith('embedded', { EMBEDDED_DB_DIR: secondFolder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
       try {
         const image = join(machineTmp, freshClusters()[0]);
         expect(second.processes.monolith.output()).toContain(`Made a new database in ${secondFolder}, from this machine's copy of a fresh cluster (${image})`);
         // The copy holds the cluster and nothing else of the first folder: not its lock, which would have replaced this one.
         expect(readFileSync(join(secondFolder, 'tessera.lock'), 'utf8').trim()).toBe(String(second.processes.monolith.pid));
+        for (const folder of [firstFolder, secondFolder]) expect(statSync(folder).mode & 0o777).toBe(0o700);
         const api = new Api(second.baseUrl);
         expect((await api.get('/products')).body.total).toBeGreaterThan(0);
         expect((await api.post('/auth/register', { email: 'second@example.com', password: 'a long password', name: 'Second' })).status).toBe(201);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -100,6 +100,10 @@ export class EmbeddedPostgres {
     if (dataDir !== 'memory') {
       try {
         await mkdir(dataDir, { recursive: true });
+        // PGlite writes every file of the database readable and writable by all (0666), as its WASM file system asks:
+        // the folder is the only thing that keeps the machine's other users out, as Postgres's own rule for a data
+        // folder has it. A folder made before, or by hand, is closed too; a file system that keeps no modes refuses.
+        await chmod(dataDir, 0o700).catch((error: Error) => new Logger('EmbeddedDatabase').warn(`${dataDir} stays open to other users: ${error.message}`));
         lock = EmbeddedDatabaseLock.acquire(dataDir);
       } catch (error) {
         throw unwritableFolder(dataDir, error) ?? error;
