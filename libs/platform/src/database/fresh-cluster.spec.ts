@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isOwnImage } from './fresh-cluster';
+import { imageFileToUse, isOwnImage } from './fresh-cluster';
 
 describe("the machine's image of a fresh cluster", () => {
   let folder: string;
@@ -42,5 +42,40 @@ describe("the machine's image of a fresh cluster", () => {
     expect(isOwnImage(image)).toBe(false);
     mkdirSync(image);
     expect(isOwnImage(image)).toBe(false);
+  });
+
+  describe('where this process looks for it', () => {
+    /** The image's path in this spec's own temporary folder, never the machine's, where other processes keep theirs. */
+    async function imageHere(): Promise<string> {
+      jest.spyOn(os, 'tmpdir').mockReturnValue(folder);
+      const file = await imageFileToUse();
+      if (!file.startsWith(`${folder}/`)) throw new Error(`the image would be looked for outside ${folder}: ${file}`);
+      return file;
+    }
+
+    it("keeps a copy of this user's that nobody else can write", async () => {
+      const file = await imageHere();
+      writeFileSync(file, 'a cluster', { mode: 0o644 });
+      chmodSync(file, 0o644);
+      expect(await imageFileToUse()).toBe(file);
+      expect(existsSync(file)).toBe(true);
+    });
+
+    it("removes a copy of this user's that others may write, so that it is made again", async () => {
+      const file = await imageHere();
+      writeFileSync(file, 'a cluster written under umask 002');
+      chmodSync(file, 0o664);
+      await imageFileToUse();
+      expect(existsSync(file)).toBe(false);
+    });
+
+    it("leaves another user's file alone", async () => {
+      const file = await imageHere();
+      writeFileSync(file, 'a cluster of theirs');
+      chmodSync(file, 0o666);
+      jest.spyOn(process, 'getuid').mockReturnValue(statSync(file).uid + 1);
+      await imageFileToUse();
+      expect(existsSync(file)).toBe(true);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, type Stats, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +36,7 @@ export interface NewCluster {
  */
 export async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob; made?: NewCluster }> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return {};
-  const image = await cachedImageFile();
+  const image = await imageFileToUse();
   if (isOwnImage(image)) return { loadDataDir: new Blob([await readFile(image)]), made: { from: 'image', image } };
   await initCluster('dir', dataDir, image);
   return { made: { from: 'initdb', image } };
@@ -48,7 +48,7 @@ export async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: B
  * where initdb takes 2.4 s.
  */
 export async function freshClusterImage(): Promise<Blob> {
-  const file = await cachedImageFile();
+  const file = await imageFileToUse();
   // A failure to make it is told by the private image's failure below, which repeats it.
   if (!existsSync(file)) await initCluster('image', file).catch(() => undefined);
   if (isOwnImage(file)) return new Blob([await readFile(file)]);
@@ -62,8 +62,22 @@ export async function freshClusterImage(): Promise<Blob> {
  */
 export function isOwnImage(file: string): boolean {
   const stats = statSync(file, { throwIfNoEntry: false });
-  if (!stats?.isFile()) return false;
-  return (process.getuid === undefined || stats.uid === process.getuid()) && (stats.mode & 0o022) === 0;
+  return !!stats?.isFile() && isThisUsers(stats) && (stats.mode & 0o022) === 0;
+}
+
+function isThisUsers(stats: Stats): boolean {
+  return process.getuid === undefined || stats.uid === process.getuid();
+}
+
+/**
+ * The machine's image, where this process looks for it. One of this user's own that others may write (written under
+ * a umask of 002 before its mode was set) is removed first, to be made again, rather than passed over for ever.
+ */
+export async function imageFileToUse(): Promise<string> {
+  const file = await cachedImageFile();
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (stats?.isFile() && isThisUsers(stats) && (stats.mode & 0o022) !== 0) await rm(file, { force: true });
+  return file;
 }
 
 /** A fresh cluster made for this process alone, where the machine's image is another user's file. */
