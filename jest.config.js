@@ -2,6 +2,7 @@
 const swc = ['@swc/jest', require('./test/harness/swc-options')];
 const moduleNameMapper = {
   '^@tessera/messaging/testing$': '<rootDir>/libs/messaging/src/testing',
+  '^@tessera/messaging/start-refusal$': '<rootDir>/libs/messaging/src/startup/start-refusal',
   '^@tessera/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
   '^@tessera/(.*)$': '<rootDir>/libs/$1/src',
 };

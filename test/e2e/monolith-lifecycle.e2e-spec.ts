@@ -1,10 +1,21 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse } from '../harness/http';
 import { untilPasses } from '../harness/eventually';
 import { AppProcess, freePort, ROOT } from '../harness/processes';
-import { startMonolith, TEST_ADMIN } from '../harness/topologies';
+import { describeWith, startMonolith, TEST_ADMIN } from '../harness/topologies';
+
+/** The JSON lines of a process's log; what is not JSON (a line written before the logger was made) is left out. */
+function logLinesOf(output: string): Record<string, unknown>[] {
+  return output.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
 
 describe('the monolith on its embedded database kept on disk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-db-'));
@@ -61,8 +72,10 @@ describe('the monolith on its embedded database kept on disk', () => {
       try {
         expect(freshClusters()).toHaveLength(1);
         const image = join(machineTmp, freshClusters()[0]);
-        expect(first.processes.monolith.output()).toContain(
-          `Made a new database in ${firstFolder}, and kept a copy of the fresh cluster for the next new one (${image})`,
+        const made = `Made a new database in ${firstFolder}, and kept a copy of the fresh cluster for the next new one (${image})`;
+        // Said by the app's own logger, though the database was opened before that logger was made.
+        expect(logLinesOf(first.processes.monolith.output())).toContainEqual(
+          expect.objectContaining({ msg: made, context: 'EmbeddedDatabase', name: 'monolith' }),
         );
       } finally {
         await first.stop();
@@ -152,6 +165,26 @@ describe('the monolith on its embedded database kept on disk', () => {
       await next.stop();
     }
     expect(socketFoldersOf(next.processes.monolith.pid)).toEqual([]);
+  }, 120_000);
+});
+
+describeWith(['postgres'])('the monolith on a Postgres server', () => {
+  // The embedded database is opened before the configuration is read (openEmbeddedDatabaseEarly): only where it is sure to be used.
+  it('makes no embedded database, nor locks its folder', async () => {
+    const machineTmp = mkdtempSync(join(tmpdir(), 'tessera-e2e-machine-'));
+    const folder = join(machineTmp, 'never');
+    try {
+      const monolith = await startMonolith('postgres', { EMBEDDED_DB_DIR: folder, TMPDIR: machineTmp });
+      try {
+        expect((await new Api(monolith.baseUrl).post('/auth/login', TEST_ADMIN)).status).toBe(200);
+        expect(existsSync(folder)).toBe(false);
+        expect(readdirSync(machineTmp).filter((name) => name.startsWith('tessera-pg'))).toEqual([]);
+      } finally {
+        await monolith.stop();
+      }
+    } finally {
+      rmSync(machineTmp, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

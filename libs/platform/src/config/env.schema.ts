@@ -2,6 +2,7 @@ import { CONTEXT_NAMES, MAX_RESERVATION_HOLD_SECONDS } from '@tessera/contracts'
 import Joi from 'joi';
 import { ConfigurationError, DEFAULT_NATS_URL, DEFAULT_RABBITMQ_URL, NATS_SCHEMES, parseBrokerUrls, RABBITMQ_SCHEMES } from '@tessera/messaging';
 import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, MAX_STATEMENT_TIMEOUT_MS } from '../database/database-timeouts';
+import { DEFAULT_EMBEDDED_DB_DIR } from '../database/early-embedded-database';
 
 const port = Joi.number().integer().min(0).max(65535);
 const positiveInt = Joi.number().integer().min(1);
@@ -58,7 +59,7 @@ export const envSchema = Joi.object({
     .messages({ 'number.max': '{{#label}} must be at most {{#limit}} (a day); 0 sets no limit' }),
   // Per hosted context: a monolith opens up to four times as many. A thousand is past any server's max_connections.
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(DEFAULT_POOL_SIZE),
-  EMBEDDED_DB_DIR: Joi.string().default('.data/db'),
+  EMBEDDED_DB_DIR: Joi.string().default(DEFAULT_EMBEDDED_DB_DIR),
   TRANSPORT: Joi.string().valid('inproc', 'tcp', 'nats', 'rmq'),
   CONTEXTS: Joi.string().allow(''),
   TCP_BALANCING: Joi.string().valid('round-robin', 'random', 'least-pending').default('least-pending'),

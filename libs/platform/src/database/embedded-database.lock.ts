@@ -1,4 +1,5 @@
-import { DependencyUnavailableError } from '@tessera/messaging';
+// Not the package's index: an early start (early-embedded-database.ts) loads this file before the app's modules.
+import { DependencyUnavailableError } from '@tessera/messaging/start-refusal';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 

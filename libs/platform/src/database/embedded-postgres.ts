@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging';
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import { accessSync, constants, existsSync } from 'node:fs';
+// Not the package's index: an early start (early-embedded-database.ts) loads this file before the app's modules.
+import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging/start-refusal';
+import { rm } from 'node:fs/promises';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
@@ -26,6 +27,14 @@ export interface EmbeddedPostgresOptions {
   /** What to do once the thread is stuck; by default the process ends, saying why (an error nobody catches). */
   onStuck: (error: Error) => void;
   stopWaitMs: number;
+  /** Where start() says what it found or made; an early start holds the lines until the app's logger is there. */
+  startLog: StartLog;
+}
+
+/** The lines start() writes: a new database made, a copy of the fresh cluster replaced, a folder left open to others. */
+export interface StartLog {
+  log(message: string): void;
+  warn(message: string): void;
 }
 
 const DEFAULT_OPTIONS: EmbeddedPostgresOptions = {
@@ -34,6 +43,7 @@ const DEFAULT_OPTIONS: EmbeddedPostgresOptions = {
     throw error;
   },
   stopWaitMs: STOP_WAIT_MS,
+  startLog: new Logger('EmbeddedDatabase'),
 };
 
 /** The database's thread has answered nothing for longer than any statement takes. */
@@ -95,26 +105,26 @@ export class EmbeddedPostgres {
 
   /** `dir` is a folder kept across restarts, or "memory" for a database that lives as long as the process. */
   static async start(dir: string, options: Partial<EmbeddedPostgresOptions> = {}): Promise<EmbeddedPostgres> {
+    const startLog = options.startLog ?? DEFAULT_OPTIONS.startLog;
     let lock: EmbeddedDatabaseLock | undefined;
     const dataDir = dir === 'memory' ? dir : resolve(dir);
+    // Nothing is awaited until the thread is started: an early start (early-embedded-database.ts) comes just before
+    // the app's modules load, which hold the event loop for half a second, and the thread is to work meanwhile.
     if (dataDir !== 'memory') {
       try {
-        await mkdir(dataDir, { recursive: true });
-        // PGlite writes every file of the database readable and writable by all (0666), as its WASM file system asks:
-        // the folder is the only thing that keeps the machine's other users out, as Postgres's own rule for a data
-        // folder has it. A folder made before, or by hand, is closed too; a file system that keeps no modes refuses.
-        await chmod(dataDir, 0o700).catch((error: Error) => new Logger('EmbeddedDatabase').warn(`${dataDir} stays open to other users: ${error.message}`));
+        mkdirSync(dataDir, { recursive: true });
+        closeToOthers(dataDir, startLog);
         lock = EmbeddedDatabaseLock.acquire(dataDir);
       } catch (error) {
         throw unwritableFolder(dataDir, error) ?? error;
       }
     }
-    const socketDir = await newSocketFolder();
+    const socketDir = newSocketFolder();
     const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
     const worker = new Worker(join(__dirname, 'embedded-postgres.worker.js'), { workerData });
     try {
       const ready = await nextEvent(worker, 'ready');
-      if (ready.type === 'ready' && ready.made) logNewDatabase(dataDir, ready.made);
+      if (ready.type === 'ready' && ready.made) logNewDatabase(dataDir, ready.made, startLog);
     } catch (error) {
       await worker.terminate();
       await rm(socketDir, { recursive: true, force: true });
@@ -184,12 +194,24 @@ export class EmbeddedPostgres {
 }
 
 /**
+ * PGlite writes every file of the database readable and writable by all (0666), as its WASM file system asks: the
+ * folder is the only thing that keeps the machine's other users out, as Postgres's own rule for a data folder has it.
+ * A folder made before, or by hand, is closed too; a file system that keeps no modes refuses, with a warning.
+ */
+function closeToOthers(dataDir: string, startLog: StartLog): void {
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    startLog.warn(`${dataDir} stays open to other users: ${(error as Error).message}`);
+  }
+}
+
+/**
  * Says that a folder that held no database got a new, empty one, and where the machine keeps the fresh cluster it was
  * copied from: so that a start in the wrong folder, or on a folder someone emptied, is seen for what it is. And warns
  * of a copy that could not be loaded, which was replaced.
  */
-function logNewDatabase(dataDir: string, made: NewCluster): void {
-  const logger = new Logger('EmbeddedDatabase');
+function logNewDatabase(dataDir: string, made: NewCluster, logger: StartLog): void {
   if (made.removedImage)
     logger.warn(`This machine's copy of a fresh cluster (${made.image}) could not be loaded (${made.removedImage}): it was removed, and made again by initdb`);
   if (dataDir === 'memory') return;
