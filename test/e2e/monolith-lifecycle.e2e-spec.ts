@@ -66,6 +66,10 @@ describe('the monolith on its embedded database kept on disk', () => {
     // A machine of its own: no earlier start has left a fresh cluster in its temporary folder.
     const machineTmp = mkdtempSync(join(tmpdir(), 'tessera-e2e-machine-'));
     const freshClusters = () => readdirSync(machineTmp).filter((name) => /^tessera-pglite-.*-fresh-cluster\.tar$/.test(name));
+    // What a writer killed while writing the copy left: Linux gives no process a pid above 2^22.
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
+    const leftByKilledWriter = join(machineTmp, `tessera-pglite-${version}-fresh-cluster.tar.${2 ** 22 + 1}.partial`);
+    writeFileSync(leftByKilledWriter, 'the first megabytes of a cluster');
     try {
       const firstFolder = join(machineTmp, 'first');
       const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: firstFolder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
@@ -97,8 +101,9 @@ describe('the monolith on its embedded database kept on disk', () => {
       } finally {
         await second.stop();
       }
-      // Only the one copy, and no half-written one beside it.
+      // Only the one copy, and no half-written one beside it: neither this machine's writers' nor the killed one's.
       expect(readdirSync(machineTmp).filter((name) => name.startsWith('tessera-pglite-'))).toHaveLength(1);
+      expect(existsSync(leftByKilledWriter)).toBe(false);
     } finally {
       rmSync(machineTmp, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { imageFileToUse, isOwnImage } from './fresh-cluster';
+import { imageFileToUse, isOwnImage, partialImageFile, removePartialImagesOfDeadWriters } from './fresh-cluster';
 
 describe("the machine's image of a fresh cluster", () => {
   let folder: string;
@@ -76,6 +76,32 @@ describe("the machine's image of a fresh cluster", () => {
       jest.spyOn(process, 'getuid').mockReturnValue(statSync(file).uid + 1);
       await imageFileToUse();
       expect(existsSync(file)).toBe(true);
+    });
+  });
+
+  describe('the partial files of writers killed while writing it', () => {
+    const DEAD = 4_000_001;
+    const ALIVE = 4_000_002;
+    const isAlive = (pid: number) => pid === ALIVE;
+
+    it("are removed, and nothing else: not a live writer's, not this process's, not another image's", async () => {
+      const left = [partialImageFile(image, DEAD), partialImageFile(image, DEAD + 1)];
+      const kept = [partialImageFile(image, ALIVE), partialImageFile(image), `${image}.${DEAD}.partial.bak`, partialImageFile(join(folder, 'other.tar'), DEAD)];
+      for (const file of [...left, ...kept, image]) writeFileSync(file, 'part of a cluster');
+
+      await removePartialImagesOfDeadWriters(image, isAlive);
+
+      expect(readdirSync(folder).sort()).toEqual([...kept, image].map((file) => file.slice(folder.length + 1)).sort());
+    });
+
+    it("leave another user's alone", async () => {
+      const theirs = partialImageFile(image, DEAD);
+      writeFileSync(theirs, 'part of a cluster of theirs');
+      jest.spyOn(process, 'getuid').mockReturnValue(statSync(theirs).uid + 1);
+
+      await removePartialImagesOfDeadWriters(image, isAlive);
+
+      expect(existsSync(theirs)).toBe(true);
     });
   });
 });

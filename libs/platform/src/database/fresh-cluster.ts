@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, type Stats, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileInTar } from './cluster-tar';
+import { isProcessAlive } from './embedded-database.lock';
 import { fileSystemCodeIn } from './file-system-failure';
 
 /** Runs init-cluster.process.js; a failure says what the child said, with the file system's code when it was that. */
@@ -100,6 +101,35 @@ export async function removeCachedImage(): Promise<string> {
   const file = await cachedImageFile();
   if (isOwnImage(file)) await rm(file, { force: true });
   return file;
+}
+
+/** Where the process `pid` writes the image `file` before it renames it to `file`: never half an image under its name. */
+export function partialImageFile(file: string, pid: number = process.pid): string {
+  return `${file}.${pid}${PARTIAL}`;
+}
+
+const PARTIAL = '.partial';
+
+/**
+ * Removes the partial files of the image `file` that writers killed while writing left beside it, 40 MB each: a
+ * process that no longer runs will not finish its own. Another user's, in a shared temporary folder, are theirs.
+ */
+export async function removePartialImagesOfDeadWriters(file: string, isAlive: (pid: number) => boolean = isProcessAlive): Promise<void> {
+  const folder = dirname(file);
+  const prefix = `${basename(file)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (name) => {
+      const writer = name.startsWith(prefix) && name.endsWith(PARTIAL) ? name.slice(prefix.length, -PARTIAL.length) : '';
+      const pid = /^\d+$/.test(writer) ? Number(writer) : NaN;
+      if (!Number.isSafeInteger(pid) || pid === process.pid || isAlive(pid)) return;
+      const partial = join(folder, name);
+      const stats = statSync(partial, { throwIfNoEntry: false });
+      if (!stats || !isThisUsers(stats)) return;
+      // Another writer may remove it first; either way it is gone.
+      await rm(partial, { force: true }).catch(() => undefined);
+    }),
+  );
 }
 
 async function cachedImageFile(): Promise<string> {

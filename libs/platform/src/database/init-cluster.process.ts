@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { tarWithout } from './cluster-tar';
+import { partialImageFile, removePartialImagesOfDeadWriters } from './fresh-cluster';
 import { fileSystemFailure } from './file-system-failure';
 
 /**
@@ -34,8 +35,9 @@ async function main(mode: string, target: string, imageFile?: string): Promise<v
  */
 async function writeImage(db: PGlite, file: string, left: ReadonlySet<string>): Promise<void> {
   if (existsSync(file)) return;
+  await removePartialImagesOfDeadWriters(file);
   const image = tarWithout(Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()), left);
-  const partial = `${file}.${process.pid}.partial`;
+  const partial = partialImageFile(file);
   try {
     // Readable by others but written by nobody else, whatever the umask: a copy another user could change is not
     // loaded. Never through a file or link someone put under the name first.
