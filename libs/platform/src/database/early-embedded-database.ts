@@ -22,8 +22,8 @@ const processState = globalThis as { [EARLY_START]?: EarlyStart };
 /**
  * The embedded database a process opens as its first work (see openEmbeddedDatabaseEarly), when it is sure to use
  * it: it hosts contexts, and no DATABASE_URL that would point one of them at a server is set, even empty. A monolith
- * given CONTEXTS, or a context given another context's URL, is left to the configuration, which it may be: that only
- * costs the time an early start saves.
+ * given CONTEXTS, or any context's URL, is left to the configuration, which may still open it: that only costs the
+ * time an early start saves.
  */
 export function embeddedDatabaseToOpenEarly(hosting: EarlyHosting, env: NodeJS.ProcessEnv): string | undefined {
   if (hosting === 'monolith' && env.CONTEXTS !== undefined) return undefined;
