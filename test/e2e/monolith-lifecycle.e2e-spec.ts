@@ -143,6 +143,40 @@ describe('the monolith on its embedded database kept on disk', () => {
     }
   }, 120_000);
 
+  it('takes out and makes again the half of a database that a process killed while making it left, and keeps the new one', async () => {
+    const machineTmp = mkdtempSync(join(tmpdir(), 'tessera-e2e-machine-'));
+    const folder = join(machineTmp, 'half-made');
+    // What a start killed while loading the fresh cluster into its new folder left: some of the cluster, PG_VERSION
+    // among it, and the mark of the making with the pid of the process that was making it (none has a pid above 2^22).
+    const killedMaker = 2 ** 22 + 1;
+    mkdirSync(join(folder, 'base', '1'), { recursive: true });
+    writeFileSync(join(folder, 'PG_VERSION'), '17\n');
+    writeFileSync(join(folder, 'base', '1', '1259'), 'the first pages of pg_class');
+    writeFileSync(join(folder, 'tessera.making'), `${killedMaker}\n`);
+    try {
+      const first = await startMonolith('embedded', { EMBEDDED_DB_DIR: folder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
+      try {
+        expect(first.processes.monolith.output()).toContain(
+          `${folder} held half a database, left by process ${killedMaker}, which ended while making it: it was taken out and made again`,
+        );
+        expect(readdirSync(folder)).not.toContain('tessera.making');
+        const api = new Api(first.baseUrl);
+        expect((await api.post('/auth/register', { email: 'remade@example.com', password: 'a long password', name: 'Remade' })).status).toBe(201);
+      } finally {
+        await first.stop();
+      }
+      const again = await startMonolith('embedded', { EMBEDDED_DB_DIR: folder, TMPDIR: machineTmp, LOG_LEVEL: 'info' });
+      try {
+        expect(again.processes.monolith.output()).not.toContain('half a database');
+        expect((await new Api(again.baseUrl).post('/auth/login', { email: 'remade@example.com', password: 'a long password' })).status).toBe(200);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(machineTmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('is taken over by the next start after a SIGKILL, which also removes the socket folder the killed process left', async () => {
     const socketFoldersOf = (pid: number | undefined) => readdirSync(tmpdir()).filter((name) => name.startsWith(`tessera-pg-${pid}-`));
     const killed = await startMonolith('embedded', { EMBEDDED_DB_DIR: dir });

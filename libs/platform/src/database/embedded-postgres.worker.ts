@@ -2,9 +2,18 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { freshClusterImage, type NewCluster, postgresVersionOf, postgresVersionOfThisPGlite, prepareCluster, removeCachedImage } from './fresh-cluster';
+import { readdir } from 'node:fs/promises';
+import {
+  freshClusterImage,
+  markMaking,
+  type NewCluster,
+  postgresVersionOf,
+  postgresVersionOfThisPGlite,
+  prepareCluster,
+  removeAllBut,
+  removeCachedImage,
+  unmarkMaking,
+} from './fresh-cluster';
 import { fileSystemFailure } from './file-system-failure';
 import { recoverQueueAfterThrows } from './socket-queue-recovery';
 
@@ -65,13 +74,14 @@ async function serve({ dir, socketPath }: EmbeddedPostgresWorkerData): Promise<v
  * properly": the failure then says which versions.
  */
 async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster }> {
-  const held = await readdir(dir);
   const { loadDataDir, made } = await prepareCluster(dir);
+  const held = await readdir(dir);
   try {
-    return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made };
+    return { db: await createInFolder(dir, loadDataDir), made };
   } catch (error) {
     if (made?.from === 'image') {
-      // Whatever failed, a folder the image left a PG_VERSION in would be taken for a database at every later start.
+      // Whatever failed, a folder the image left a PG_VERSION in would be taken for a database at every later start:
+      // what the image put there goes, the mark of its making with it.
       await removeAllBut(dir, held);
       if (!fileSystemFailure(error)) return await openFolderWithoutImage(dir, error);
       throw error;
@@ -86,10 +96,15 @@ async function openFolder(dir: string): Promise<{ db: PGlite; made?: NewCluster 
   }
 }
 
-/** Takes out of `dir` what a failed load of the image put there: everything but what it `held` before (its lock file). */
-async function removeAllBut(dir: string, held: string[]): Promise<void> {
-  const copied = (await readdir(dir)).filter((name) => !held.includes(name));
-  await Promise.all(copied.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+/**
+ * PGlite on `dir`, loading `image` into it first when given: the folder is marked as being made until the image is
+ * all there, so that a start after this process was killed halfway takes out what it wrote rather than open it.
+ */
+async function createInFolder(dir: string, image: Blob | undefined): Promise<PGlite> {
+  if (image) markMaking(dir);
+  const db = await PGlite.create({ dataDir: dir, loadDataDir: image, extensions: EXTENSIONS });
+  if (image) unmarkMaking(dir);
+  return db;
 }
 
 /**
@@ -100,7 +115,7 @@ async function openFolderWithoutImage(dir: string, error: unknown): Promise<{ db
   await removeCachedImage();
   // Another process may have written a new image meanwhile, which is then loaded.
   const { loadDataDir, made } = await prepareCluster(dir);
-  return { db: await PGlite.create({ dataDir: dir, loadDataDir, extensions: EXTENSIONS }), made: made && { ...made, removedImage: reasonOf(error) } };
+  return { db: await createInFolder(dir, loadDataDir), made: made && { ...made, removedImage: reasonOf(error) } };
 }
 
 /** PGlite in memory, from the machine's image of a fresh cluster, made again when the one there cannot start it. */

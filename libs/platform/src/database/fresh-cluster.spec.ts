@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { imageFileToUse, isOwnImage, partialImageFile, removePartialImagesOfDeadWriters } from './fresh-cluster';
+import { imageFileToUse, isOwnImage, markMaking, partialImageFile, removePartialImagesOfDeadWriters, unfinishedMakerOf, unmarkMaking } from './fresh-cluster';
 
 describe("the machine's image of a fresh cluster", () => {
   let folder: string;
@@ -102,6 +102,43 @@ describe("the machine's image of a fresh cluster", () => {
       await removePartialImagesOfDeadWriters(image, isAlive);
 
       expect(existsSync(theirs)).toBe(true);
+    });
+  });
+
+  describe('a folder whose cluster another process was making', () => {
+    const DEAD = 4_000_001;
+    const ALIVE = 4_000_002;
+    const quickly = { everyMs: 5, forMs: 2000 };
+
+    it('is whole when no mark of the making is left in it', async () => {
+      markMaking(folder, ALIVE);
+      unmarkMaking(folder);
+      await expect(unfinishedMakerOf(folder, () => true, quickly)).resolves.toBeUndefined();
+    });
+
+    it('holds half a cluster when the process making it no longer runs, or was this one', async () => {
+      markMaking(folder, DEAD);
+      await expect(unfinishedMakerOf(folder, (pid) => pid === ALIVE, quickly)).resolves.toBe(DEAD);
+      markMaking(folder);
+      await expect(unfinishedMakerOf(folder, () => true, quickly)).resolves.toBe(process.pid);
+    });
+
+    it('is waited for while its maker runs: whole if the maker finished, half made if it ended first', async () => {
+      markMaking(folder, ALIVE);
+      let polls = 0;
+      const finishing = unfinishedMakerOf(folder, () => ++polls < 3 || (unmarkMaking(folder), true), quickly);
+      await expect(finishing).resolves.toBeUndefined();
+
+      markMaking(folder, ALIVE);
+      polls = 0;
+      await expect(unfinishedMakerOf(folder, () => ++polls < 3, quickly)).resolves.toBe(ALIVE);
+    });
+
+    it('is given up on, naming the maker, when it takes far longer than initdb does', async () => {
+      markMaking(folder, ALIVE);
+      await expect(unfinishedMakerOf(folder, () => true, { everyMs: 5, forMs: 30 })).rejects.toThrow(
+        `process ${ALIVE} has been making a new database in ${folder}`,
+      );
     });
   });
 });

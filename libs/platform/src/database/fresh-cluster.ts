@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, type Stats, statSync } from 'node:fs';
+import { existsSync, readFileSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileInTar } from './cluster-tar';
-import { isProcessAlive } from './embedded-database.lock';
+import { isProcessAlive, LOCK_FILE_NAME } from './embedded-database.lock';
 import { fileSystemCodeIn } from './file-system-failure';
 
 /** Runs init-cluster.process.js; a failure says what the child said, with the file system's code when it was that. */
@@ -21,26 +21,92 @@ async function initCluster(mode: 'dir' | 'image', target: string, imageFile?: st
 
 /**
  * How a folder that held no cluster got one: from the machine's image of a fresh cluster, or by initdb, which leaves
- * that image; and why an image found there was removed first, when one could not be loaded.
+ * that image; why an image found there was removed first, when one could not be loaded; and which process had left
+ * half a cluster there, when one had.
  */
 export interface NewCluster {
   from: 'image' | 'initdb';
   image: string;
   removedImage?: string;
+  halfMadeBy?: number;
+}
+
+/**
+ * In a folder while a cluster is made in it (the image loaded, or initdb), holding the pid of the process making it.
+ * A folder that still holds it once that process is gone holds half a cluster, PG_VERSION maybe among it: killed
+ * while loading the image, a process left a folder that every later start took for a database and could not open.
+ */
+export const MAKING_FILE_NAME = 'tessera.making';
+
+/** Notes in `dataDir` that the process `pid` is making its cluster, before it writes any of it. */
+export function markMaking(dataDir: string, pid: number = process.pid): void {
+  writeFileSync(join(dataDir, MAKING_FILE_NAME), `${pid}\n`);
+}
+
+/** Notes in `dataDir` that its cluster is whole. */
+export function unmarkMaking(dataDir: string): void {
+  unlinkSync(join(dataDir, MAKING_FILE_NAME));
+}
+
+/** How long a start waits for another process to finish making the cluster of its folder. */
+const MAKER_WAIT_MS = 120_000;
+const MAKER_POLL_MS = 100;
+
+/**
+ * Waits while another process makes the cluster of `dataDir` (the initdb child of a start that was killed goes on
+ * alone), and answers the pid of a maker that ended before it was done, if one did.
+ */
+export async function unfinishedMakerOf(
+  dataDir: string,
+  isAlive: (pid: number) => boolean = isProcessAlive,
+  poll: { everyMs: number; forMs: number } = { everyMs: MAKER_POLL_MS, forMs: MAKER_WAIT_MS },
+): Promise<number | undefined> {
+  const marker = join(dataDir, MAKING_FILE_NAME);
+  for (const givenUpAt = Date.now() + poll.forMs; ;) {
+    const maker = makerIn(marker);
+    if (maker === undefined) return undefined;
+    // This process's own marker is no other process at work: it was left by a start of this process that failed.
+    if (maker !== process.pid && isAlive(maker)) {
+      if (Date.now() >= givenUpAt) throw new Error(`process ${maker} has been making a new database in ${dataDir} for over ${poll.forMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, poll.everyMs));
+      continue;
+    }
+    return maker;
+  }
+}
+
+function makerIn(marker: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(marker, 'utf8').trim());
+    // Cut short by a full disk: nobody can be at work on it.
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Tells whether `dataDir` already holds a cluster; if not, answers the cached
  * image of a fresh cluster to load when this machine has one (0.7 s on two
  * cores), or initialises the folder in a child process (2.4 s), which leaves
- * the image for the next new folder or in-memory database.
+ * the image for the next new folder or in-memory database. Half a cluster,
+ * left by a process that ended while making it, is taken out first.
  */
 export async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob; made?: NewCluster }> {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return {};
+  const halfMadeBy = await unfinishedMakerOf(dataDir);
+  if (halfMadeBy !== undefined) await removeAllBut(dataDir, [LOCK_FILE_NAME]);
+  else if (existsSync(join(dataDir, 'PG_VERSION'))) return {};
   const image = await imageFileToUse();
-  if (isOwnImage(image)) return { loadDataDir: new Blob([await readFile(image)]), made: { from: 'image', image } };
+  const remade = halfMadeBy === undefined ? {} : { halfMadeBy };
+  if (isOwnImage(image)) return { loadDataDir: new Blob([await readFile(image)]), made: { from: 'image', image, ...remade } };
   await initCluster('dir', dataDir, image);
-  return { made: { from: 'initdb', image } };
+  return { made: { from: 'initdb', image, ...remade } };
+}
+
+/** Takes out of `dir` everything but the files named `kept` (its lock file). */
+export async function removeAllBut(dir: string, kept: readonly string[]): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => !kept.includes(name));
+  await Promise.all(names.map((name) => rm(join(dir, name), { recursive: true, force: true })));
 }
 
 /**

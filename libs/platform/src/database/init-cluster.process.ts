@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { tarWithout } from './cluster-tar';
-import { partialImageFile, removePartialImagesOfDeadWriters } from './fresh-cluster';
+import { markMaking, partialImageFile, removePartialImagesOfDeadWriters, unmarkMaking } from './fresh-cluster';
 import { fileSystemFailure } from './file-system-failure';
 
 /**
@@ -15,13 +15,17 @@ import { fileSystemFailure } from './file-system-failure';
  */
 async function main(mode: string, target: string, imageFile?: string): Promise<void> {
   if (mode === 'dir') {
-    // What the folder held before its cluster (its lock file, naming the process that opens it) is no part of the
-    // copy: loaded into another folder, that lock would replace the lock of the process opening it.
+    // Marked with this process's pid, not the server's: killed alone, the server leaves this process to finish, and
+    // the next start waits for it rather than make the folder a second time beside it.
+    markMaking(target);
+    // What the folder held before its cluster (its lock file, naming the process that opens it, and the mark) is no
+    // part of the copy: loaded into another folder, that lock would replace the lock of the process opening it.
     const held = new Set(readdirSync(target));
     const db = await PGlite.create(target);
     // The folder is made whether or not the machine's copy of a fresh cluster can be kept, which only saves later starts time.
     if (imageFile) await writeImage(db, imageFile, held).catch(() => undefined);
     await db.close();
+    unmarkMaking(target);
     return;
   }
   const db = await PGlite.create();
