@@ -213,7 +213,9 @@ function closeToOthers(dataDir: string, startLog: StartLog): void {
  */
 function logNewDatabase(dataDir: string, made: NewCluster, logger: StartLog): void {
   if (made.halfMadeBy !== undefined)
-    logger.warn(`${dataDir} held half a database, left by process ${made.halfMadeBy}, which ended while making it: it was taken out and made again`);
+    logger.warn(
+      `${dataDir} held half a database, left by ${made.halfMadeBy ? `process ${made.halfMadeBy}` : 'a process'}, which ended while making it: it was taken out and made again`,
+    );
   if (made.removedImage)
     logger.warn(`This machine's copy of a fresh cluster (${made.image}) could not be loaded (${made.removedImage}): it was removed, and made again by initdb`);
   if (dataDir === 'memory') return;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -38,9 +38,14 @@ export interface NewCluster {
  */
 export const MAKING_FILE_NAME = 'tessera.making';
 
-/** Notes in `dataDir` that the process `pid` is making its cluster, before it writes any of it. */
+/**
+ * Notes in `dataDir` that the process `pid` is making its cluster, before it writes any of it; renamed into place, so
+ * that a start reading it never finds it empty.
+ */
 export function markMaking(dataDir: string, pid: number = process.pid): void {
-  writeFileSync(join(dataDir, MAKING_FILE_NAME), `${pid}\n`);
+  const marker = join(dataDir, MAKING_FILE_NAME);
+  writeFileSync(`${marker}.${pid}`, `${pid}\n`);
+  renameSync(`${marker}.${pid}`, marker);
 }
 
 /** Notes in `dataDir` that its cluster is whole. */
@@ -78,7 +83,7 @@ export async function unfinishedMakerOf(
 function makerIn(marker: string): number | undefined {
   try {
     const pid = Number(readFileSync(marker, 'utf8').trim());
-    // Cut short by a full disk: nobody can be at work on it.
+    // Not a pid (written by hand, or damaged): no process can be at work on it.
     return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
   } catch {
     return undefined;
