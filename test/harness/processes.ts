@@ -31,9 +31,12 @@ export class AppProcess {
     const logFile = testLogFile(label);
     const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
     mkdirSync(APP_WORKING_DIR, { recursive: true });
+    // The runner's temporary folder too, where one is set (macOS sets one for every user): a test that looks there for
+    // what an app left (its socket folder) must look where the app put it, not in the /tmp an app without TMPDIR uses.
+    const system = { PATH: process.env.PATH ?? '', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
     const child = spawnLogged(process.execPath, [entry], logFile, {
       cwd: APP_WORKING_DIR,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+      env: { ...system, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     });
     return new AppProcess(label, logFile, child, app, env);
   }
