@@ -1,4 +1,5 @@
 import './instrument';
+import './embedded-database-early';
 import 'reflect-metadata';
 import { launch } from '@tessera/platform';
 import { startMonolith } from './monolith.app';
