@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging/start-refusal';
 import { rm } from 'node:fs/promises';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
@@ -119,14 +120,24 @@ export class EmbeddedPostgres {
         throw unwritableFolder(dataDir, error) ?? error;
       }
     }
-    const socketDir = newSocketFolder();
-    const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
-    const worker = new Worker(join(__dirname, 'embedded-postgres.worker.js'), { workerData });
+    let socketDir: string;
     try {
+      socketDir = newSocketFolder();
+    } catch (error) {
+      // Held until the process ended, the lock would refuse the folder to the next start of this process (start:dev).
+      lock?.release();
+      throw new ConfigurationError(
+        `the embedded database ${whereOf(dataDir)} could not start: its socket folder could not be made in ${tmpdir()} (TMPDIR): ${(error as Error)?.message ?? error}. Set TMPDIR to a folder this user may write`,
+      );
+    }
+    const workerData: EmbeddedPostgresWorkerData = { dir: dataDir, socketPath: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`) };
+    let worker: Worker | undefined;
+    try {
+      worker = new Worker(join(__dirname, 'embedded-postgres.worker.js'), { workerData });
       const ready = await nextEvent(worker, 'ready');
       if (ready.type === 'ready' && ready.made) logNewDatabase(dataDir, ready.made, startLog);
     } catch (error) {
-      await worker.terminate();
+      await worker?.terminate();
       await rm(socketDir, { recursive: true, force: true });
       lock?.release();
       throw failedStart(dataDir, error);
@@ -256,13 +267,17 @@ function whyUnwritable(dir: string): string | undefined {
 /** Why the database in `dataDir` did not start, naming it; a disk without room is something that may come back. */
 function failedStart(dataDir: string, error: unknown): Error {
   const reason = (error as Error)?.message ?? String(error);
-  const where = dataDir === 'memory' ? 'in memory' : `in ${dataDir} (EMBEDDED_DB_DIR)`;
+  const where = whereOf(dataDir);
   if ((error as ThreadFailure)?.code === 'POSTGRES_VERSION') return new ConfigurationError(`the embedded database ${where} could not start: ${reason}`);
   if ((error as ThreadFailure)?.code === 'ENOSPC')
     return new DependencyUnavailableError(
       `the embedded database ${where} could not start: ${reason}. It needs some 40 MB to start: free disk space, or set EMBEDDED_DB_DIR to a disk with room`,
     );
   return new Error(`the embedded database ${where} could not start: ${reason}`);
+}
+
+function whereOf(dataDir: string): string {
+  return dataDir === 'memory' ? 'in memory' : `in ${dataDir} (EMBEDDED_DB_DIR)`;
 }
 
 /** What the thread said of a failure: its message, and the file system's code when that is what failed. */
