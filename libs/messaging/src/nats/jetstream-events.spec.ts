@@ -8,10 +8,25 @@ import { TcpProxy } from '../../../../test/harness/tcp-proxy';
 import { GATEWAY } from '@tessera/contracts';
 import { consumingContexts } from '../events/event-routes';
 import { BrokerNames } from '../transports/broker-names';
-import { JetStreamEvents } from './jetstream-events';
+import { JetStreamEvents, startsWaitAgain } from './jetstream-events';
 import { natsConnectionOptions } from './nats-connection-options';
 
 jest.setTimeout(30_000);
+
+describe('startsWaitAgain', () => {
+  const now = Date.parse('2026-12-06T12:00:00.000Z');
+  const storedMsAgo = (ms: number) => (now - ms) * 1e6;
+
+  it('leaves the ack wait of an event stored a moment ago as its delivery started it', () => {
+    expect(startsWaitAgain(storedMsAgo(0), now)).toBe(false);
+    expect(startsWaitAgain(storedMsAgo(900), now)).toBe(false);
+  });
+
+  it('restarts it for an event that waited: behind others in the buffer, for its consumer, or to be delivered again', () => {
+    expect(startsWaitAgain(storedMsAgo(1500), now)).toBe(true);
+    expect(startsWaitAgain(storedMsAgo(3_600_000), now)).toBe(true);
+  });
+});
 
 describeWith(['nats'])('JetStreamEvents on a real NATS', () => {
   const namespaces: string[] = [];

@@ -30,10 +30,12 @@ const PUBLISH_TIMEOUT_MS = 5000;
 // An event whose handler fails comes back after the pause its subscriber asked for (EventDeliveryRule), or this long.
 const REDELIVERY_DELAY_MS = 2000;
 // A consumer that dies holding a message gives it back after this. The wait starts when a message enters the client's
-// buffer and again when its handler starts (working()), so a handler has all of it; the events ahead of it in the
-// buffer (BUFFERED at most) must be handled within it too, which at tens of milliseconds each they are. One that waited
-// longer comes twice, and the inbox drops the second.
+// buffer, and again when its handler starts if it waited there (startsWaitAgain), so a handler has nearly all of it;
+// the events ahead of it in the buffer (BUFFERED at most) must be handled within it too, which at tens of milliseconds
+// each they are. One that waited longer comes twice, and the inbox drops the second.
 const ACK_WAIT_MS = 30_000;
+// How old an event may be at its handler's start and still count as just delivered (startsWaitAgain).
+const JUST_DELIVERED_MS = 1000;
 const BUFFERED = 64;
 // How long each pull the consumer keeps open lasts, which also paces nats.js's recovery of a consumer the server lost
 // (it asks for the consumer's info again after this, then after each heartbeat, expires / 2, that goes missing): with
@@ -209,7 +211,7 @@ export class JetStreamEvents implements RemoteEventDelivery {
       this.logger.error(`Dropped an unreadable event on ${message.subject}`);
       return message.term('unreadable payload');
     }
-    message.working();
+    if (startsWaitAgain(message.info.timestampNanos)) message.working();
     try {
       await handle(pattern, payload, message.info.redeliveryCount > 1);
       message.ack();
@@ -368,4 +370,16 @@ export class JetStreamEvents implements RemoteEventDelivery {
     }
     return created;
   }
+}
+
+/**
+ * Whether a handler about to start on an event stored at `storedAtNanos` (the server's clock) should restart its ack
+ * wait first (working()). An event stored a moment ago was delivered a moment ago, and its wait has nearly all its
+ * ACK_WAIT_MS left: telling the server would be one more message for every event, for nothing. One that waited (in
+ * the client's buffer behind others, published while its consumer was away, or a redelivery) gets the whole wait
+ * again. Read against this process's clock: one behind the server's by more than the wait would let a slow
+ * handler's event come twice, and the inbox drop the second.
+ */
+export function startsWaitAgain(storedAtNanos: number, now: number = Date.now()): boolean {
+  return now - storedAtNanos / 1e6 > JUST_DELIVERED_MS;
 }
