@@ -8,7 +8,7 @@ import { EmbeddedPostgres } from './embedded-postgres';
 // The temporary folder as an unwritable one would answer: the real one is shared by every test of the machine.
 jest.mock('./socket-folder', () => ({
   newSocketFolder: () => {
-    throw Object.assign(new Error("EACCES: permission denied, mkdtemp '/tmp/tessera-pg-1-XXXXXX'"), { code: 'EACCES' });
+    throw Object.assign(new Error("EACCES: permission denied, mkdtemp 'tessera-pg-1-XXXXXX'"), { code: 'EACCES' });
   },
 }));
 
