@@ -33,10 +33,10 @@ export interface FastifyAdapterOptions {
   /**
    * Whom to believe about the client's address (X-Forwarded-For), which is
    * also what the rate limits count by. Off: the socket's peer. Turn it on
-   * only behind a proxy you run, naming it (an address, CIDR or hop count).
+   * only behind a proxy you run, naming it (an address or CIDR).
    * Unset: TRUST_PROXY.
    */
-  trustProxy?: boolean | string | string[] | number;
+  trustProxy?: boolean | string | string[];
   /** One log line a request (see RequestLogController); unset: when the logger writes for a person (LOG_FORMAT=pretty). */
   oneLineRequests?: boolean;
 }

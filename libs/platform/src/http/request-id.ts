@@ -10,7 +10,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  * client's X-Request-Id when it is a usable one (isCorrelationId), a fresh
  * UUID otherwise. Fastify's own request id, so its request log lines carry it.
  */
-export function requestIdOf(request: IncomingMessage): string {
+export function requestIdOf(request: Pick<IncomingMessage, 'headers'>): string {
   const claimed = request.headers[REQUEST_ID_HEADER];
   return isCorrelationId(claimed) ? claimed : newCorrelationId();
 }
