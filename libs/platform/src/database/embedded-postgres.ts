@@ -124,7 +124,8 @@ export class EmbeddedPostgres {
     try {
       socketDir = newSocketFolder();
     } catch (error) {
-      // Held until the process ended, the lock would refuse the folder to the next start of this process (start:dev).
+      // The start gives the folder up, so its lock does not wait for the process's exit: a process may go on after a
+      // refused start (a test, a host that reports it), and another must find the folder free meanwhile.
       lock?.release();
       throw new ConfigurationError(
         `the embedded database ${whereOf(dataDir)} could not start: its socket folder could not be made in ${tmpdir()} (TMPDIR): ${(error as Error)?.message ?? error}. Set TMPDIR to a folder this user may write`,
