@@ -26,7 +26,9 @@ describe('npm run start:dev, in a copy of the repository', () => {
   let dev: ChildProcess;
   let exited: Promise<number | null>;
   let port: number;
-  const logFile = testLogFile('start-dev');
+  // A file for each start, so that the last test's start does not write over what the first ones logged.
+  let starts = 0;
+  let logFile = '';
   const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init);
   const log = () => readLog(logFile);
   const edit = (change: (source: string) => string) => {
@@ -41,6 +43,7 @@ describe('npm run start:dev, in a copy of the repository', () => {
   };
 
   const startDev = async () => {
+    logFile = testLogFile(`start-dev-${++starts}`);
     dev = spawnLogged(process.execPath, [join('tools', 'dev', 'start-dev.js')], logFile, {
       cwd: copy.path,
       env: {
