@@ -16,6 +16,7 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/docker/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/harness/unit-timeout.ts'],
     },
     {
       ...shared,
