@@ -1,14 +1,13 @@
 import { Logger } from '@nestjs/common';
 // Not the package's index: an early start (early-embedded-database.ts) loads this file before the app's modules.
 import { ConfigurationError, DependencyUnavailableError } from '@tessera/messaging/start-refusal';
-import { rm } from 'node:fs/promises';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as pg from 'pg';
 import { EmbeddedDatabaseLock } from './embedded-database.lock';
-import { newSocketFolder } from './socket-folder';
+import { newSocketFolder, removeSocketFolder } from './socket-folder';
 import type { EmbeddedPostgresWorkerData, EmbeddedPostgresWorkerEvent, EmbeddedPostgresWorkerRequest } from './embedded-postgres.worker';
 import { isOwnImage, type NewCluster } from './fresh-cluster';
 
@@ -139,7 +138,7 @@ export class EmbeddedPostgres {
       if (ready.type === 'ready' && ready.made) logNewDatabase(dataDir, ready.made, startLog);
     } catch (error) {
       await worker?.terminate();
-      await rm(socketDir, { recursive: true, force: true });
+      removeSocketFolder(socketDir);
       lock?.release();
       throw failedStart(dataDir, error);
     }
@@ -195,7 +194,7 @@ export class EmbeddedPostgres {
         this.logger.warn(`The embedded database did not close within ${this.options.stopWaitMs} ms: its thread is stopped; it recovers at the next start`);
     } finally {
       await this.worker.terminate();
-      await rm(this.socketDir, { recursive: true, force: true });
+      removeSocketFolder(this.socketDir);
       this.lock?.release();
     }
   }
