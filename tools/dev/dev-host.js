@@ -15,7 +15,8 @@ const DIST = join(__dirname, '..', '..', 'dist') + sep;
 const APP = join(DIST, 'apps', 'monolith', 'src', 'monolith.app.js');
 const PLATFORM = join(DIST, 'libs', 'platform', 'src', 'index.js');
 
-// Loaded once: it reads .env and starts tracing, which patches http and pg and must not patch them twice.
+// Loaded once: it reads .env, starts tracing, which patches http and pg and must not patch them twice, and opens the
+// embedded database early, which the first app takes over and every restarted one finds open (ADR 0028).
 require(join(DIST, 'apps', 'monolith', 'src', 'instrument.js'));
 
 let app;

@@ -1,5 +1,4 @@
 import './instrument';
-import './embedded-database-early';
 import 'reflect-metadata';
 import { launch } from '@tessera/platform';
 import { startMonolith } from './monolith.app';
