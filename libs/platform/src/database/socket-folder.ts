@@ -40,7 +40,7 @@ function removeFoldersOfDeadProcesses(parent: string, isAlive: (pid: number) => 
 
 /**
  * Removes a socket folder with what is in it, without a stat of anything: rm and rmSync lstat every entry, and once
- * Node has stat-ed a socket, the next require() may stop following symlinks (nodejs/node issue 51142, open: realpath
+ * Node has stat-ed a socket, the next require() may stop following symlinks (nodejs/node#51142, open: realpath
  * reads the last stat's file type for a folder it already knows). A node_modules reached through a link then loads a
  * second time, as a second Nest, class-validator and class-transformer beside the first: an early start that removed a
  * killed process's folder made the app that loaded next log through Nest's default logger and refuse valid nested
