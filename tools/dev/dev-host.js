@@ -16,7 +16,7 @@ const APP = join(DIST, 'apps', 'monolith', 'src', 'monolith.app.js');
 const PLATFORM = join(DIST, 'libs', 'platform', 'src', 'index.js');
 
 // Loaded once: it reads .env, starts tracing, which patches http and pg and must not patch them twice, and opens the
-// embedded database early, which the first app takes over and every restarted one finds open (ADR 0028).
+// embedded database early for the first app (ADR 0028); an app closes it as it stops, and a restarted one opens it.
 require(join(DIST, 'apps', 'monolith', 'src', 'instrument.js'));
 
 let app;
