@@ -82,7 +82,7 @@ function queryAfterAThrow(mended: boolean): Promise<{ code: number | null; stdou
     const { PGLiteSocketServer } = require('@electric-sql/pglite-socket');
     const { Client } = require('pg');
     const { recoverQueueAfterThrows } = require(${JSON.stringify(SOCKET_QUEUE_RECOVERY)});
-    const { mkdtempSync } = require('node:fs');
+    const { mkdtempSync, rmSync } = require('node:fs');
     const { join } = require('node:path');
     const { tmpdir } = require('node:os');
     (async () => {
@@ -114,6 +114,7 @@ function queryAfterAThrow(mended: boolean): Promise<{ code: number | null; stdou
           await client.end().catch(() => undefined);
         }
       }
+      rmSync(folder, { recursive: true, force: true });
       process.exit(0);
     })();`;
   return runScript(script);

@@ -113,7 +113,10 @@ describeWith(['postgres'])('a context moved to a database of its own with npm ru
     const orderingMoved = await moveContext(['ordering', shared, orderingDatabase]);
     expect(orderingMoved).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Copied the ordering schema into the new database:/) });
     // The catalog with a pg_dump older than the server, as Debian's 15 is for a Postgres 16: made by its migrations instead.
-    const catalogMoved = await moveContext(['catalog', shared, catalogDatabase], { PATH: `${olderPgDump()}:${process.env.PATH}` });
+    const oldPgDump = olderPgDump();
+    const catalogMoved = await moveContext(['catalog', shared, catalogDatabase], { PATH: `${oldPgDump}:${process.env.PATH}` }).finally(() =>
+      rmSync(oldPgDump, { recursive: true, force: true }),
+    );
     expect(catalogMoved).toMatchObject({
       code: 0,
       stdout: expect.stringMatching(
