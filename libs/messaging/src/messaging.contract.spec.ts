@@ -677,12 +677,17 @@ for (const [name, transport, wanted] of crashable) {
   (wanted ? describe : describe.skip)(
     `a subscriber killed while handling an event ${name}${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`,
     () => {
-      const markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
+      // Made in beforeAll, not here: a skipped describe still runs its body, and would leave the folder behind.
+      let markers: string;
       const running: ChildProcess[] = [];
+
+      beforeAll(() => {
+        markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
+      });
 
       afterAll(() => {
         running.forEach((child) => child.kill('SIGKILL'));
-        rmSync(markers, { recursive: true, force: true });
+        if (markers) rmSync(markers, { recursive: true, force: true });
       });
 
       it('gets the event again once it is back, and processes it once', async () => {
