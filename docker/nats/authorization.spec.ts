@@ -108,7 +108,8 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   const namespace = testNamespace('nats-authorization');
   // Beginning with a letter: nats-server parses a variable's value as configuration, and one that begins with a digit is a number.
   const passwords = Object.fromEntries(NATS_PROCESSES.map((process) => [process, `p${randomBytes(12).toString('hex')}`])) as Record<NatsProcess, string>;
-  const directory = mkdtempSync(join(tmpdir(), 'tessera-nats-authorization-'));
+  // Made in beforeAll, not here: a skipped describe still runs its body, and would leave the folder behind.
+  let directory: string | undefined;
   const apps = new Map<NatsProcess, INestApplication>();
   let nats: PrivateNatsServer;
 
@@ -136,6 +137,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the message controllers are found at run time
     const map = readContextMap(REPO, (modulePath) => require(modulePath));
+    directory = mkdtempSync(join(tmpdir(), 'tessera-nats-authorization-'));
     const configFile = join(directory, 'authorization.conf');
     writeFileSync(configFile, renderNatsAuthorization(natsUsersOf(map, namespace, NATS_PROCESSES), namespace));
     const environment = Object.fromEntries(NATS_PROCESSES.map((process) => [natsPasswordVariable(process), passwords[process]]));
@@ -152,7 +154,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   afterAll(async () => {
     for (const started of [...apps.values()].reverse()) await started.close();
     await nats?.remove();
-    rmSync(directory, { recursive: true, force: true });
+    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it("answers the gateway's request to a context, and the request of payments that confirms a payment", async () => {
