@@ -16,8 +16,7 @@ import {
 } from '@tessera/messaging';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from 'nats';
@@ -25,6 +24,7 @@ import { testNamespace } from '../../test/harness/brokers';
 import { untilPasses } from '../../test/harness/eventually';
 import { PrivateNatsServer } from '../../test/harness/nats-server';
 import { describeWith } from '../../test/harness/services';
+import { suiteFolder } from '../../test/harness/suite-folder';
 import { readContextMap } from '../../tools/context-map/context-map';
 import {
   NATS_PROCESSES,
@@ -108,8 +108,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   const namespace = testNamespace('nats-authorization');
   // Beginning with a letter: nats-server parses a variable's value as configuration, and one that begins with a digit is a number.
   const passwords = Object.fromEntries(NATS_PROCESSES.map((process) => [process, `p${randomBytes(12).toString('hex')}`])) as Record<NatsProcess, string>;
-  // Made in beforeAll, not here: a skipped describe still runs its body, and would leave the folder behind.
-  let directory: string | undefined;
+  const directory = suiteFolder('tessera-nats-authorization-');
   const apps = new Map<NatsProcess, INestApplication>();
   let nats: PrivateNatsServer;
 
@@ -137,8 +136,7 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the message controllers are found at run time
     const map = readContextMap(REPO, (modulePath) => require(modulePath));
-    directory = mkdtempSync(join(tmpdir(), 'tessera-nats-authorization-'));
-    const configFile = join(directory, 'authorization.conf');
+    const configFile = join(directory(), 'authorization.conf');
     writeFileSync(configFile, renderNatsAuthorization(natsUsersOf(map, namespace, NATS_PROCESSES), namespace));
     const environment = Object.fromEntries(NATS_PROCESSES.map((process) => [natsPasswordVariable(process), passwords[process]]));
     nats = await PrivateNatsServer.start('nats-authorization', {
@@ -154,7 +152,6 @@ describeWith(['nats'])('docker/nats/authorization.conf, on a nats-server that en
   afterAll(async () => {
     for (const started of [...apps.values()].reverse()) await started.close();
     await nats?.remove();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it("answers the gateway's request to a context, and the request of payments that confirms a payment", async () => {

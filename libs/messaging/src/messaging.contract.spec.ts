@@ -15,8 +15,7 @@ import type { IntegrationEventEnvelope } from '@tessera/contracts';
 import { DomainError, ValidationError } from '@tessera/shared-kernel';
 import { randomUUID } from 'node:crypto';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContextClient, contextClientToken } from './context-client';
 import { startContextServers } from './context-servers';
@@ -39,6 +38,7 @@ import {
 import { untilPasses } from '../../../test/harness/eventually';
 import { freePort } from '../../../test/harness/processes';
 import { describeWith } from '../../../test/harness/services';
+import { suiteFolder } from '../../../test/harness/suite-folder';
 
 // Each case starts or stops Nest apps over its transport and waits on conditions for up to 20 s (untilPasses), which
 // jest's default 5 s per case and hook cut short on a busy 2-core machine: CI once failed a RabbitMQ case there.
@@ -677,20 +677,13 @@ for (const [name, transport, wanted] of crashable) {
   (wanted ? describe : describe.skip)(
     `a subscriber killed while handling an event ${name}${wanted ? '' : ' (skipped: set CI=true, NATS_URL or RABBITMQ_URL)'}`,
     () => {
-      // Made in beforeAll, not here: a skipped describe still runs its body, and would leave the folder behind.
-      let markers: string;
+      const markersFolder = suiteFolder('tessera-probe-');
       const running: ChildProcess[] = [];
 
-      beforeAll(() => {
-        markers = mkdtempSync(join(tmpdir(), 'tessera-probe-'));
-      });
-
-      afterAll(() => {
-        running.forEach((child) => child.kill('SIGKILL'));
-        if (markers) rmSync(markers, { recursive: true, force: true });
-      });
+      afterAll(() => running.forEach((child) => child.kill('SIGKILL')));
 
       it('gets the event again once it is back, and processes it once', async () => {
+        const markers = markersFolder();
         const ports = transport === 'tcp' ? await freePorts() : NO_PORTS;
         const namespace = namespaceFor(transport);
         const caller = await startApp(topology(transport, [], namespace, ports), false);

@@ -3,8 +3,7 @@ import { GATEWAY, USERS_EVENTS, type EventConsumer } from '@tessera/contracts';
 import { connect as connectAmqp, type Channel, type ConfirmChannel, type Message } from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -19,6 +18,7 @@ import {
 import { untilPasses } from '../../../../test/harness/eventually';
 import { createTestDatabase } from '../../../../test/harness/postgres';
 import { describeWith } from '../../../../test/harness/services';
+import { suiteFolder } from '../../../../test/harness/suite-folder';
 import type { WireEnvelope } from '../correlation/correlation.envelope';
 import type { EventHandoff } from '../events/broker-event.server';
 import { runWithCorrelation } from '../correlation/correlation.store';
@@ -422,8 +422,7 @@ const QUEUE_TYPES: RabbitEventQueueType[] = ['classic', 'quorum'];
 describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed event's retry copy and its acknowledgement", () => {
   describe.each(QUEUE_TYPES)('on %s event queues', (queueType) => {
     const names = new BrokerNames(testNamespace(`rabbit-events-kill-${queueType}`));
-    // Made in beforeAll, not here: a skipped describe still runs its body, and would leave the folder behind.
-    let markers: string;
+    const markersFolder = suiteFolder('tessera-retrying-');
     const running: ChildProcess[] = [];
     let database: { url: string; drop: () => Promise<void> };
     let publisher: RabbitEvents;
@@ -448,7 +447,7 @@ describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed e
           PROBE_RABBITMQ_URL: TEST_RABBITMQ_URL,
           PROBE_NAMESPACE: names.namespace,
           PROBE_DATABASE_URL: database.url,
-          PROBE_DIR: markers,
+          PROBE_DIR: markersFolder(),
           PROBE_PAUSE_MS: String(RETRY_PAUSE_MS),
           PROBE_QUEUE_TYPE: queueType,
           ...(faultPoint ? { TESSERA_FAULT_POINT: faultPoint } : {}),
@@ -471,7 +470,6 @@ describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed e
 
     beforeAll(async () => {
       Logger.overrideLogger(false);
-      markers = mkdtempSync(join(tmpdir(), 'tessera-retrying-'));
       database = await createTestDatabase();
       await onDatabase(async (client) => {
         await client.query('CREATE SCHEMA probe');
@@ -486,7 +484,6 @@ describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed e
       await publisher?.close();
       await removeRabbitNamespace(names.namespace);
       await database?.drop();
-      if (markers) rmSync(markers, { recursive: true, force: true });
       Logger.overrideLogger(true);
     }, 60_000);
 
@@ -498,6 +495,7 @@ describeWith(['rmq', 'postgres'])("a RabbitMQ consumer killed between a failed e
       void first.exited.then((signal) => (firstEnded = signal));
       // Its handler failed, the copy was confirmed, and the process died before acknowledging the event.
       await untilPasses(() => expect(firstEnded).toBe('SIGKILL'), 60_000, 100);
+      const markers = markersFolder();
       expect(existsSync(join(markers, `${eventId}.failed`))).toBe(true);
 
       const next = await startConsumer();
