@@ -70,8 +70,8 @@ describe('a request that Node cannot parse', () => {
   });
 });
 
-describe('a request that arrives while the server closes', () => {
-  it('is answered 503 problem+json with Connection: close, after the one being served is answered', async () => {
+describe('while the server closes', () => {
+  it('answers a request that arrives 503 problem+json with Connection: close, after the one being served is answered', async () => {
     const adapter = createFastifyAdapter(createRootLogger('adapter-spec', 'silent'));
     const fastify = adapter.getInstance();
     let served!: () => void;
@@ -108,5 +108,35 @@ describe('a request that arrives while the server closes', () => {
     expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
     expect(answers[1]).toMatch(/\r\ncontent-type: application\/problem\+json/i);
     expect(JSON.parse(answers[1].split('\r\n\r\n')[1])).toEqual(expect.objectContaining({ status: 503, code: 'SERVICE_UNAVAILABLE' }));
+  });
+
+  it('answers the request in hand with Connection: close, so that its client does not write the next one on a connection about to end', async () => {
+    const adapter = createFastifyAdapter(createRootLogger('adapter-spec', 'silent'));
+    const fastify = adapter.getInstance();
+    let served!: () => void;
+    const slowArrived = new Promise<void>((resolve) =>
+      fastify.post('/orders', () => new Promise((answer) => ((served = () => answer({ placed: true })), resolve()))),
+    );
+    await fastify.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = fastify.server.address() as AddressInfo;
+
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1');
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    await slowArrived;
+    const closed = fastify.close();
+    while (fastify.server.listening) await new Promise((resolve) => setImmediate(resolve));
+    served();
+    // The server ends the connection once its answer is sent; without Connection: close it would wait for the client.
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    socket.destroy();
+    await closed;
+
+    const answer = Buffer.concat(chunks).toString('utf8');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toMatch(/\r\n\r\n\{"placed":true\}$/);
   });
 });

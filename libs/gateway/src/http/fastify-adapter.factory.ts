@@ -87,7 +87,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     childLoggerFactory: RequestLogger.factory,
     frameworkErrors: (_error: unknown, request: unknown, reply: unknown) => refuseUrl(request as FastifyRequest, reply as FastifyReply, logController),
     clientErrorHandler: answerClientError,
-    // Its own 503 for a request that arrives while the server closes is plain JSON: refuseWhileClosing answers instead.
+    // Its own 503 for a request that arrives while the server closes is plain JSON: answerWhileClosing answers instead.
     return503OnClosing: false,
   });
   const fastify = adapter.getInstance();
@@ -98,7 +98,7 @@ export function createFastifyAdapter(logger: FastifyBaseLogger, options: Fastify
     // After the span begins, so that the request's first line is written in it and names its trace.
     logController.writeIncomingInHook(fastify);
   }
-  refuseWhileClosing(fastify);
+  answerWhileClosing(fastify);
   measureHttpRequests(fastify);
   // Fastify would also read text/plain, and Nest adds urlencoded forms: the API speaks JSON only, so anything else is 415.
   fastify.removeAllContentTypeParsers();
@@ -184,20 +184,30 @@ function refuseUrl(request: FastifyRequest, reply: FastifyReply, logController: 
 }
 
 /**
- * Answers a request that arrives while the server closes (on a keep-alive connection, or pipelined behind one being
- * served) with 503 problem+json, Retry-After and Connection: close, as the API answers everything, rather than
- * running it against modules that are being torn down. The client's retry opens a new connection, to another
- * replica behind a load balancer.
+ * What the server answers while it closes. A request that arrives then (on a keep-alive connection, or pipelined
+ * behind one being served) gets 503 problem+json, Retry-After and Connection: close, as the API answers everything,
+ * rather than running against modules that are being torn down. The answers to the requests in hand say
+ * Connection: close too: the idle sweep (endIdleConnectionsWhileClosing) ends a kept-alive connection as soon as its
+ * answer is sent, and a client that wrote its next request on it in that instant would meet a reset and could not tell
+ * whether a POST was served. Not on a connection where a later request is already refused: its 503, last, closes it,
+ * and an earlier close would drop that answer. Either way the client's next request opens a new connection, to
+ * another replica behind a load balancer.
  */
-function refuseWhileClosing(fastify: FastifyInstance): void {
+function answerWhileClosing(fastify: FastifyInstance): void {
   let closing = false;
+  const refusedOn = new WeakSet<object>();
   fastify.addHook('preClose', (done) => {
     closing = true;
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!closing) return done();
+    refusedOn.add(request.raw.socket);
     void reply.headers(securityHeadersSentBy(reply.server)).header('connection', 'close').header('retry-after', '1');
     sendProblem(reply, problemDetails(503, codeOfStatus(503), 'This server is stopping: ask again, and another one will answer.'));
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (closing && !refusedOn.has(request.raw.socket)) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }
