@@ -118,7 +118,9 @@ describe('while the server closes', () => {
     const { socket, ended, closed, served, received } = await closingWithRequestInHand('POST');
     served();
     // The server ends the connection once its answer is sent; without Connection: close it would wait for the client.
-    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (giveUp = setTimeout(resolve, 10_000)))]);
+    clearTimeout(giveUp);
     socket.destroy();
     await closed;
 
